@@ -1,0 +1,50 @@
+// Builds the extension host bundle, the inference worker, the CLI and the benchmark (Node, CommonJS) and the
+// webview bundle (browser). `node esbuild.mjs --watch` rebuilds on change; `--production` minifies.
+import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+// onnxruntime-node is a native addon: it stays in node_modules and ships in the VSIX as it is.
+const nodeExternal = ['vscode', 'onnxruntime-node'];
+
+const nodeEntries = {
+  extension: 'src/extension.ts',
+  inferenceWorker: 'src/core/worker/inferenceWorker.ts',
+  cli: 'src/cli/main.ts',
+  bench: 'tools/bench/main.ts',
+};
+
+const builds = [
+  {
+    entryPoints: Object.fromEntries(Object.entries(nodeEntries).filter(([, file]) => existsSync(file))),
+    outdir: 'dist',
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: [...nodeExternal, '@huggingface/transformers', 'playwright-core'],
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'info',
+  },
+  {
+    entryPoints: { 'webview/main': 'webview/main.ts' },
+    outdir: 'dist',
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'esm',
+    loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file' },
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'info',
+  },
+].filter((b) => Object.keys(b.entryPoints).length > 0 && Object.values(b.entryPoints).every((f) => existsSync(f)));
+
+if (watch) {
+  for (const options of builds) await (await esbuild.context(options)).watch();
+} else {
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+}

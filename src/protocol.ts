@@ -1,0 +1,248 @@
+// The one message protocol between the extension host and the webviews (inspector panel and side view).
+// Imported by both sides, so it imports nothing: no vscode, no Node, no DOM.
+// Tensors travel as typed arrays (structured clone), never as nested JSON arrays; full attention is
+// fetched one layer at a time when a view needs it.
+
+// ---------------------------------------------------------------- shared shapes
+
+/** What the webview needs of a token (a subset of the core's Token). */
+export interface TokenView {
+  index: number;
+  id: number;
+  piece: string;
+  display: string;
+  start: number;
+  end: number;
+  special: boolean;
+  continuation: boolean;
+  partialChar: boolean;
+}
+
+export interface PredictionView {
+  id: number;
+  token: string;
+  probability: number;
+}
+
+/** Everything about one run except the full attention tensors. */
+export interface RunSummary {
+  /** Increases with every run in this window; replies and layers carry it so stale data is dropped. */
+  runId: number;
+  text: string;
+  model: {
+    id: string;
+    kind: 'masked' | 'causal';
+    architecture: string;
+    tokenizerKind: string;
+    layers: number;
+    heads: number;
+    maxPositions: number;
+    maskToken?: string;
+  };
+  device: { provider: string; label: string; fallbackReason?: string };
+  tokens: TokenView[];
+  truncation?: { totalTokens: number; keptTokens: number; keptUntil: number; message: string };
+  predictions:
+    | { kind: 'masked'; masks: { position: number; top: PredictionView[] }[]; atPosition: PredictionView[][] }
+    | { kind: 'causal'; next: PredictionView[][]; actual: (number | null)[] };
+  /** Null when this model's graph exposes no attention; the string says why. */
+  attentionUnavailable: string | null;
+  timings: { loadMs?: number; tokenizeMs: number; runMs: number; totalMs: number };
+}
+
+/**
+ * Every head of every layer, downsampled to side × side by averaging blocks of the full map (for the model
+ * view's thumbnails). data is [layers, heads, side, side].
+ */
+export interface AttentionOverview {
+  runId: number;
+  side: number;
+  data: Float32Array;
+}
+
+/** One layer at full resolution: data is [heads, tokens, tokens], rows sum to 1. */
+export interface AttentionLayer {
+  runId: number;
+  layer: number;
+  heads: number;
+  tokens: number;
+  data: Float32Array;
+}
+
+export type ExportFormat = 'png' | 'svg' | 'html' | 'json';
+
+// ---------------------------------------------------------------- host → webview
+
+export enum ToWebviewType {
+  /** A run finished: tokens, predictions and facts (attention follows separately). */
+  Result = 'result',
+  /** Downsampled attention of every head, sent right after Result when attention is available. */
+  Overview = 'overview',
+  /** A reply to a request the webview made. */
+  Reply = 'reply',
+  /** Busy / idle / error state for the status line. */
+  Status = 'status',
+  /** The document changed under the shown result: it no longer matches the editor text. */
+  Stale = 'stale',
+  /** The editor cursor moved onto a token (the side view follows it). */
+  FocusToken = 'focusToken',
+  /** The webview should render an export of its current view and send it back (ExportRendered). */
+  RenderExport = 'renderExport',
+}
+
+export interface ResultMessage {
+  type: ToWebviewType.Result;
+  summary: RunSummary;
+}
+export interface OverviewMessage {
+  type: ToWebviewType.Overview;
+  overview: AttentionOverview;
+}
+export interface ReplyMessage {
+  type: ToWebviewType.Reply;
+  inReplyTo: number;
+  /** Exactly one of result / error is set. */
+  result?: ReplyPayload;
+  error?: string;
+}
+export type ReplyPayload =
+  | { kind: 'layer'; layer: AttentionLayer }
+  | { kind: 'maskedAt'; runId: number; position: number; top: PredictionView[] }
+  | { kind: 'done' };
+export interface StatusMessage {
+  type: ToWebviewType.Status;
+  state: 'running' | 'idle' | 'error';
+  message: string;
+}
+export interface StaleMessage {
+  type: ToWebviewType.Stale;
+  runId: number;
+  message: string;
+}
+export interface FocusTokenMessage {
+  type: ToWebviewType.FocusToken;
+  runId: number;
+  index: number;
+}
+export interface RenderExportMessage {
+  type: ToWebviewType.RenderExport;
+  requestId: number;
+  format: 'png' | 'svg';
+}
+
+export type ToWebviewMessage =
+  | ResultMessage
+  | OverviewMessage
+  | ReplyMessage
+  | StatusMessage
+  | StaleMessage
+  | FocusTokenMessage
+  | RenderExportMessage;
+
+// ---------------------------------------------------------------- webview → host
+
+export enum FromWebviewType {
+  /** The webview has loaded and listens: the host (re)sends its current state. */
+  Ready = 'ready',
+  /** Ask for one layer at full resolution (reply: kind 'layer'). */
+  RequestLayer = 'requestLayer',
+  /** Ask for the top-k at a position when it alone is masked (masked LMs; reply: kind 'maskedAt'). */
+  RequestMaskedAt = 'requestMaskedAt',
+  /** The user picked a token: reveal and select its span in the editor. */
+  RevealToken = 'revealToken',
+  /** The user asked to export (the host opens a save dialog; the webview never names a path). */
+  Export = 'export',
+  /** The rendered image the host asked for with RenderExport. */
+  ExportRendered = 'exportRendered',
+}
+
+export interface ReadyMessage {
+  type: FromWebviewType.Ready;
+}
+export interface RequestLayerMessage {
+  type: FromWebviewType.RequestLayer;
+  requestId: number;
+  runId: number;
+  layer: number;
+}
+export interface RequestMaskedAtMessage {
+  type: FromWebviewType.RequestMaskedAt;
+  requestId: number;
+  runId: number;
+  position: number;
+}
+export interface RevealTokenMessage {
+  type: FromWebviewType.RevealToken;
+  runId: number;
+  index: number;
+}
+export interface ExportMessage {
+  type: FromWebviewType.Export;
+  format: ExportFormat;
+}
+export interface ExportRenderedMessage {
+  type: FromWebviewType.ExportRendered;
+  requestId: number;
+  format: 'png' | 'svg';
+  /** PNG bytes, or SVG text; empty with error set when rendering failed. */
+  data: Uint8Array | string;
+  error?: string;
+}
+
+export type FromWebviewMessage =
+  | ReadyMessage
+  | RequestLayerMessage
+  | RequestMaskedAtMessage
+  | RevealTokenMessage
+  | ExportMessage
+  | ExportRenderedMessage;
+
+// ---------------------------------------------------------------- validation of what a webview sends
+
+const MAX_EXPORT_BYTES = 64 * 1024 * 1024;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/**
+ * Checks a message from a webview against the protocol. Returns the typed message, or a reason it was
+ * rejected. Webview content is untrusted: nothing in it is used before it passes here.
+ */
+export function parseFromWebview(raw: unknown): { ok: true; message: FromWebviewMessage } | { ok: false; reason: string } {
+  if (!isObject(raw)) return { ok: false, reason: 'not an object' };
+  const m = raw;
+  switch (m.type) {
+    case FromWebviewType.Ready:
+      return { ok: true, message: { type: FromWebviewType.Ready } };
+    case FromWebviewType.RequestLayer:
+      if (!isCount(m.requestId) || !isCount(m.runId) || !isCount(m.layer)) return { ok: false, reason: 'bad requestLayer fields' };
+      return { ok: true, message: { type: m.type, requestId: m.requestId, runId: m.runId, layer: m.layer } };
+    case FromWebviewType.RequestMaskedAt:
+      if (!isCount(m.requestId) || !isCount(m.runId) || !isCount(m.position)) return { ok: false, reason: 'bad requestMaskedAt fields' };
+      return { ok: true, message: { type: m.type, requestId: m.requestId, runId: m.runId, position: m.position } };
+    case FromWebviewType.RevealToken:
+      if (!isCount(m.runId) || !isCount(m.index)) return { ok: false, reason: 'bad revealToken fields' };
+      return { ok: true, message: { type: m.type, runId: m.runId, index: m.index } };
+    case FromWebviewType.Export:
+      if (m.format !== 'png' && m.format !== 'svg' && m.format !== 'html' && m.format !== 'json') return { ok: false, reason: 'bad export format' };
+      return { ok: true, message: { type: m.type, format: m.format } };
+    case FromWebviewType.ExportRendered: {
+      if (!isCount(m.requestId) || (m.format !== 'png' && m.format !== 'svg')) return { ok: false, reason: 'bad exportRendered fields' };
+      const data = m.data;
+      const size = typeof data === 'string' ? data.length : data instanceof Uint8Array ? data.byteLength : -1;
+      if (size < 0 || size > MAX_EXPORT_BYTES) return { ok: false, reason: 'bad exportRendered data' };
+      if (m.error !== undefined && typeof m.error !== 'string') return { ok: false, reason: 'bad exportRendered error' };
+      return {
+        ok: true,
+        message: { type: m.type, requestId: m.requestId, format: m.format, data: data as Uint8Array | string, error: m.error as string | undefined },
+      };
+    }
+    default:
+      return { ok: false, reason: `unknown message type ${JSON.stringify(String(m.type)).slice(0, 40)}` };
+  }
+}
