@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// `attention-lens inspect`: the inference core without VS Code, for scripts, CI of research code and reports.
+// Prints one JSON document on stdout; errors are one line on stderr and a non-zero exit, never a stack trace.
+import { existsSync, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { detectProviderEnvironment } from '../core/engine/providerEnvironment';
+import { DEFAULT_HUB_URL } from '../core/hub/hubModel';
+import { resolveModel } from '../core/model/resolveModel';
+import type { InspectResult } from '../core/types';
+import { InferenceEngine } from '../core/worker/inferenceEngine';
+import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
+
+function embeddedDir(): string {
+  // dist/cli.js → ../models; out/src/cli/main.js → ../../../models
+  const candidates = [path.join(__dirname, '..', 'models'), path.join(__dirname, '..', '..', '..', 'models')];
+  return candidates.find((c) => existsSync(c)) ?? candidates[0];
+}
+
+function defaultCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'attention-lens', 'models');
+}
+
+async function readInput(options: CliOptions): Promise<string> {
+  if (options.text !== undefined) return options.text;
+  if (options.file !== undefined) return fs.readFile(options.file, 'utf8');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/** The JSON document: plain arrays, attention rounded to 6 decimals as nested [layer][head][q][k]. */
+export function toJson(result: InspectResult): unknown {
+  const { model, device, tokens, truncation, predictions, attention, timings } = result;
+  return {
+    model: {
+      id: model.id, source: model.source, kind: model.kind, architecture: model.architecture, modelType: model.modelType,
+      tokenizer: model.tokenizerKind, layers: model.layers, heads: model.heads, hiddenSize: model.hiddenSize,
+      vocabSize: model.vocabSize, maxPositions: model.maxPositions, maskToken: model.maskToken, onnxFile: model.onnxFile,
+      attention: model.attention,
+    },
+    device,
+    tokens: tokens.map((t) => ({ index: t.index, id: t.id, piece: t.piece, text: t.display, start: t.start, end: t.end, special: t.special })),
+    truncation: truncation ?? null,
+    predictions:
+      predictions.kind === 'masked'
+        ? { kind: 'masked', masks: predictions.masks.map((m) => ({ position: m.position, top: m.top.map((p) => ({ ...p, probability: round6(p.probability) })) })) }
+        : {
+            kind: 'causal',
+            next: predictions.next.map((row, i) => ({ position: i, actualProbability: predictions.actual[i + 1] ?? null, top: row.map((p) => ({ ...p, probability: round6(p.probability) })) })),
+          },
+    attention: attention
+      ? attention.perLayer.map((layer) => {
+          const n = attention.tokens;
+          return Array.from({ length: attention.heads }, (_, h) =>
+            Array.from({ length: n }, (_, q) => Array.from(layer.subarray((h * n + q) * n, (h * n + q + 1) * n), round6)),
+          );
+        })
+      : undefined,
+    timings,
+  };
+}
+
+async function main(): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`attention-lens: ${error.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const engine = new InferenceEngine({ environment: detectProviderEnvironment() });
+  try {
+    const text = await readInput(options);
+    const resolved = await resolveModel(
+      options.model,
+      { embeddedDir: embeddedDir(), cacheDir: options.cache ?? defaultCacheDir(), hubUrl: options.hub ?? DEFAULT_HUB_URL },
+      { onnxVariant: options.onnx, onProgress: (p) => process.stderr.write(`\rdownloading ${p.file}: ${p.loaded}${p.total ? ` / ${p.total}` : ''} bytes`) },
+    );
+    await engine.load({ ...resolved, onnxFile: options.onnx ? `onnx/${options.onnx}.onnx` : resolved.onnxFile, device: options.device });
+    const result = await engine.inspect(text, { attention: options.attention, topK: options.topK, maxTokens: options.maxTokens });
+    process.stdout.write(JSON.stringify(toJson(result)) + '\n');
+    return 0;
+  } catch (error) {
+    process.stderr.write(`attention-lens: ${(error as Error).message.split('\n')[0]}\n`);
+    return 1;
+  } finally {
+    await engine.dispose();
+  }
+}
+
+if (require.main === module) {
+  main().then((code) => process.exit(code));
+}

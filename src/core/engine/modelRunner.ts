@@ -1,0 +1,155 @@
+// Runs one loaded model: a full inspect (tokens, predictions, optionally every attention map) and, for
+// masked LMs, the top-k at a position when that position alone is masked (batched, cached).
+import * as ort from 'onnxruntime-node';
+import { GRAPH_TOP_K, HEAD } from '../onnx/graphPatch';
+import type { InspectResult, MaskedAtPosition, Prediction, Token, AttentionMaps } from '../types';
+import { LensError } from '../types';
+import { buildFeeds } from './feeds';
+import { fitToModel } from './inputWindow';
+import { loadModel, type LoadedModel, type ModelRequest } from './modelSession';
+import type { ProviderEnvironment } from './providers';
+import { asFloat32 } from './tensors';
+import { rankFromHead, rankFromLogits, type RankedRow } from './topK';
+
+export interface InspectOptions {
+  attention: boolean;
+  topK: number;
+  /** Cap below the model's own maximum (a setting); the model's maximum always applies. */
+  maxTokens?: number;
+}
+
+/** Most logits elements one masked-at-position batch may make onnxruntime allocate (B × S × V). */
+const MAX_BATCH_LOGITS = 48 * 1024 * 1024;
+
+export class ModelRunner {
+  /** Masked-at-position results for the last text asked about (hovers ask about one text at a time). */
+  private maskedCache = { text: '', topK: 0, byPosition: new Map<number, Prediction[]>() };
+
+  private constructor(readonly model: LoadedModel) {}
+
+  static async load(request: ModelRequest, env: ProviderEnvironment): Promise<ModelRunner> {
+    return new ModelRunner(await loadModel(request, env));
+  }
+
+  get info() {
+    return this.model.info;
+  }
+
+  async dispose(): Promise<void> {
+    this.maskedCache.byPosition.clear();
+    await this.model.session.release();
+  }
+
+  private window(text: string, maxTokens?: number) {
+    const limit = Math.min(this.model.config.maxPositions, maxTokens ?? Infinity);
+    return fitToModel(this.model.tokenizer, text, limit);
+  }
+
+  private toPredictions(row: RankedRow): Prediction[] {
+    return row.ids.map((id, i) => ({ id, token: this.model.tokenizer.displayOf(id), probability: row.probabilities[i] }));
+  }
+
+  /** Runs rows of ids through the session and ranks every position; `extra` output names are fetched too. */
+  private async run(ids: number[], batch: number, length: number, topK: number, extra: string[]) {
+    const { config, session, inputs, predictionHead, logitsName } = this.model;
+    const feeds = buildFeeds(inputs, ids, batch, length, config.heads, config.hiddenSize / config.heads);
+    const fetches = predictionHead ? [HEAD.topValues, HEAD.topIndices, HEAD.logSumExp] : [logitsName];
+    if (predictionHead && config.kind === 'causal') fetches.push(HEAD.actualLogit);
+    const started = performance.now();
+    let outputs: ort.InferenceSession.ReturnType;
+    try {
+      outputs = await session.run(feeds, [...fetches, ...extra]);
+    } catch (error) {
+      throw new LensError(`the model failed to run: ${(error as Error).message.split('\n')[0]}`, 'model-invalid');
+    }
+    const runMs = performance.now() - started;
+    const positions = batch * length;
+    let rows: RankedRow[];
+    let actualLogProb: (p: number) => number | null;
+    if (predictionHead) {
+      const lse = asFloat32(outputs[HEAD.logSumExp].data);
+      rows = rankFromHead(asFloat32(outputs[HEAD.topValues].data), outputs[HEAD.topIndices].data as BigInt64Array, lse, positions, GRAPH_TOP_K, topK);
+      const actual = outputs[HEAD.actualLogit] ? asFloat32(outputs[HEAD.actualLogit].data) : undefined;
+      actualLogProb = (p) => (actual && p >= 1 ? actual[p - 1] - lse[p - 1] : null);
+    } else {
+      const logits = asFloat32(outputs[logitsName].data);
+      const ranked = rankFromLogits(logits, positions, config.vocabSize, topK);
+      rows = ranked.rows;
+      actualLogProb = (p) => (p >= 1 ? logits[(p - 1) * config.vocabSize + ids[p]] - ranked.logSumExp[p - 1] : null);
+    }
+    return { outputs, rows, actualLogProb, runMs };
+  }
+
+  private attentionMaps(outputs: ort.InferenceSession.ReturnType, length: number): AttentionMaps {
+    const { attentionOutputs, config } = this.model;
+    const perLayer = attentionOutputs.map((name, layer) => {
+      const tensor = outputs[name];
+      const [b, h, q, k] = tensor.dims;
+      if (tensor.dims.length !== 4 || b !== 1 || h !== config.heads || q !== length || k !== length) {
+        throw new LensError(
+          `attention of layer ${layer} has shape [${tensor.dims.join(', ')}], expected [1, ${config.heads}, ${length}, ${length}]: this graph's Softmax nodes are not per-head attention`,
+          'model-unsupported',
+        );
+      }
+      return asFloat32(tensor.data);
+    });
+    return { layers: perLayer.length, heads: config.heads, tokens: length, perLayer };
+  }
+
+  async inspect(text: string, options: InspectOptions): Promise<InspectResult> {
+    const started = performance.now();
+    const { tokens, truncation } = this.window(text, options.maxTokens);
+    const tokenizeMs = performance.now() - started;
+    const ids = tokens.map((t) => t.id);
+    const wantAttention = options.attention && this.model.info.attention.available;
+    const extra = wantAttention ? this.model.attentionOutputs : [];
+    const { outputs, rows, actualLogProb, runMs } = await this.run(ids, 1, ids.length, options.topK, extra);
+    const attention = wantAttention ? this.attentionMaps(outputs, ids.length) : undefined;
+    const predictions =
+      this.model.info.kind === 'masked'
+        ? {
+            kind: 'masked' as const,
+            masks: tokens.filter((t) => t.id === this.model.tokenizer.maskTokenId).map((t) => ({ position: t.index, top: this.toPredictions(rows[t.index]) })),
+            atPosition: rows.map((r) => this.toPredictions(r)),
+          }
+        : {
+            kind: 'causal' as const,
+            next: rows.map((r) => this.toPredictions(r)),
+            actual: tokens.map((_, p) => {
+              const logProb = actualLogProb(p);
+              return logProb === null ? null : Math.exp(logProb);
+            }),
+          };
+    return {
+      text,
+      model: this.model.info,
+      device: this.model.device,
+      tokens,
+      truncation,
+      predictions,
+      attention,
+      timings: { loadMs: this.model.loadMs, tokenizeMs, runMs, totalMs: performance.now() - started },
+    };
+  }
+
+  /** Top-k at each position when it alone is replaced by the mask token. Special tokens are skipped. */
+  async maskedAt(text: string, positions: number[], topK: number, maxTokens?: number): Promise<MaskedAtPosition[]> {
+    const { tokenizer, info, config } = this.model;
+    if (info.kind !== 'masked' || tokenizer.maskTokenId === undefined) throw new LensError('masking a position needs a masked language model', 'model-unsupported');
+    const { tokens } = this.window(text, maxTokens);
+    if (this.maskedCache.text !== text || this.maskedCache.topK !== topK) this.maskedCache = { text, topK, byPosition: new Map() };
+    const cache = this.maskedCache.byPosition;
+    const wanted = [...new Set(positions)].filter((p) => p >= 0 && p < tokens.length && !tokens[p].special);
+    const missing = wanted.filter((p) => !cache.has(p));
+    const length = tokens.length;
+    const perBatch = Math.max(1, Math.floor(MAX_BATCH_LOGITS / (length * config.vocabSize)));
+    for (let i = 0; i < missing.length; i += perBatch) {
+      const chunk = missing.slice(i, i + perBatch);
+      const ids: number[] = [];
+      for (const p of chunk) ids.push(...tokens.map((t: Token, j) => (j === p ? tokenizer.maskTokenId! : t.id)));
+      const { rows } = await this.run(ids, chunk.length, length, topK, []);
+      chunk.forEach((p, b) => cache.set(p, this.toPredictions(rows[b * length + p])));
+    }
+    return wanted.map((p) => ({ position: p, top: cache.get(p)! }));
+  }
+}

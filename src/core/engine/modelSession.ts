@@ -1,0 +1,128 @@
+// Loading one model: config, tokenizer, the graph scan and patch, and an onnxruntime session on the best
+// provider that starts. Runs wherever it is called (the inference worker in the product, plain Node in tests).
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { checkExternalData, findOnnxFile, readModelConfig } from '../model/modelFolder';
+import type { ModelConfig } from '../model/modelConfig';
+import { locateAttention } from '../onnx/attentionNodes';
+import { scanModel } from '../onnx/graphScan';
+import { patchModel, planPatch } from '../onnx/graphPatch';
+import { ProtobufError } from '../onnx/protobuf';
+import { loadTextTokenizer, type TextTokenizer } from '../tokenize/textTokenizer';
+import { LensError, type DeviceInfo, type DeviceRequest, type ModelInfo, type ModelSource } from '../types';
+import { inputSpecs, type InputSpec } from './feeds';
+import { createWithFallback, providerPlan, type ProviderEnvironment } from './providers';
+
+export interface ModelRequest {
+  /** What the user named (Hub id, folder or embedded name), for display. */
+  id: string;
+  source: ModelSource;
+  /** The resolved local folder in the Hub layout. */
+  folder: string;
+  /** An ONNX file relative to the folder; default: the first of ONNX_CANDIDATES present. */
+  onnxFile?: string;
+  device: DeviceRequest;
+}
+
+export interface LoadedModel {
+  info: ModelInfo;
+  config: ModelConfig;
+  device: DeviceInfo;
+  tokenizer: TextTokenizer;
+  session: ort.InferenceSession;
+  inputs: InputSpec[];
+  /** Softmax outputs by layer, when attention is available. */
+  attentionOutputs: string[];
+  /** Whether the graph carries the top-k prediction head (else predictions come from full logits). */
+  predictionHead: boolean;
+  logitsName: string;
+  loadMs: number;
+}
+
+function sessionOptions(provider: string, onnxDir: string, hasExternalData: boolean): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    // The patched model is handed over as bytes, so ORT must be told where its external weights are.
+    ...(hasExternalData ? { extra: { session: { model_external_initializers_file_folder_path: onnxDir } } } : {}),
+  };
+}
+
+export async function loadModel(request: ModelRequest, env: ProviderEnvironment): Promise<LoadedModel> {
+  const started = performance.now();
+  const config = await readModelConfig(request.folder);
+  const tokenizer = await loadTextTokenizer(request.folder);
+  if (config.kind === 'masked' && tokenizer.maskTokenId === undefined) {
+    throw new LensError('the masked language model\'s tokenizer defines no mask token', 'model-invalid');
+  }
+  if (tokenizer.vocabSize > config.vocabSize) {
+    throw new LensError(
+      `the tokenizer has ${tokenizer.vocabSize} tokens but the model's embedding has only ${config.vocabSize}: tokenizer.json does not belong to this model`,
+      'model-invalid',
+    );
+  }
+  const onnx = await findOnnxFile(request.folder, request.onnxFile);
+  const onnxPath = path.join(request.folder, onnx.relative);
+  const original = new Uint8Array(await fs.readFile(onnxPath));
+
+  let graph;
+  try {
+    graph = scanModel(original);
+  } catch (error) {
+    const detail = error instanceof ProtobufError ? `it is not a valid ONNX file (${error.message}); the file may be truncated or corrupt` : (error as Error).message;
+    throw new LensError(`cannot read ${onnx.relative}: ${detail}`, 'model-invalid');
+  }
+  await checkExternalData(onnxPath, graph.externalDataLocations);
+  const attention = locateAttention(graph, config.layers);
+  const plan = planPatch(graph, attention.available ? attention.outputs : [], config.kind === 'causal');
+  const patched = patchModel(original, plan);
+
+  const { candidates, skipped } = providerPlan(request.device, env);
+  const hasExternalData = graph.externalDataLocations.length > 0;
+  let created;
+  try {
+    created = await createWithFallback(candidates, (provider) =>
+      ort.InferenceSession.create(patched.bytes, sessionOptions(provider, path.dirname(onnxPath), hasExternalData)),
+    );
+  } catch (error) {
+    throw new LensError(`onnxruntime cannot load ${onnx.relative}: ${(error as Error).message.split('\n')[0]}`, 'model-invalid');
+  }
+  const reasons = [...skipped, ...created.failures];
+  const device: DeviceInfo = {
+    requested: request.device,
+    provider: created.provider.name,
+    label: created.provider.label,
+    ...(reasons.length > 0 && request.device !== 'cpu' ? { fallbackReason: reasons.join('; ') } : {}),
+  };
+  const info: ModelInfo = {
+    id: request.id,
+    source: request.source,
+    folder: request.folder,
+    kind: config.kind,
+    architecture: config.architecture,
+    modelType: config.modelType,
+    tokenizerKind: tokenizer.kind,
+    vocabSize: config.vocabSize,
+    layers: config.layers,
+    heads: config.heads,
+    hiddenSize: config.hiddenSize,
+    maxPositions: config.maxPositions,
+    maskToken: config.kind === 'masked' ? tokenizer.maskToken : undefined,
+    onnxFile: onnx.relative,
+    onnxBytes: onnx.bytes,
+    attention: attention.available ? { available: true } : { available: false, reason: attention.reason },
+  };
+  return {
+    info,
+    config,
+    device,
+    tokenizer,
+    session: created.value,
+    inputs: inputSpecs(created.value),
+    attentionOutputs: attention.available ? attention.outputs : [],
+    predictionHead: patched.predictionHead,
+    logitsName: plan.logits ?? graph.outputs.find((o) => /logits/i.test(o)) ?? graph.outputs[0],
+    loadMs: performance.now() - started,
+  };
+}

@@ -1,0 +1,149 @@
+// The inference engine as the extension host and the CLI see it: one worker thread, requests serialised,
+// a newer inspect cancels older ones that have not started, and a worker that dies is replaced on the next
+// request (reloading the last model) with a clear error for the requests it took down.
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { InspectOptions } from '../engine/modelRunner';
+import type { ModelRequest } from '../engine/modelSession';
+import type { ProviderEnvironment } from '../engine/providers';
+import { LensError, type MaskedAtPosition } from '../types';
+import type { LoadedReply, WorkerInspectResult, WorkerRequest, WorkerResponse, WorkerValue } from './workerMessages';
+
+type Op = WorkerRequest['op'];
+type Payload<K extends Op> = Omit<Extract<WorkerRequest, { op: K }>, 'id'>;
+
+interface Pending {
+  request: WorkerRequest;
+  resolve: (value: WorkerValue) => void;
+  reject: (error: Error) => void;
+}
+
+export interface EngineOptions {
+  /** The worker script; default: inferenceWorker.js beside this module (the bundle or the tsc output). */
+  workerPath?: string;
+  environment: ProviderEnvironment;
+  log?: (message: string) => void;
+}
+
+export class InferenceEngine {
+  private worker: Worker | undefined;
+  private readonly waiting: Pending[] = [];
+  private running: Pending | undefined;
+  private nextId = 1;
+  private lastLoad: ModelRequest | undefined;
+  private workerHasModel = false;
+  private disposed = false;
+
+  constructor(private readonly options: EngineOptions) {}
+
+  /** Loads a model (replacing the current one). */
+  async load(request: ModelRequest): Promise<LoadedReply> {
+    this.lastLoad = request;
+    this.cancelWaiting(() => true);
+    const reply = (await this.enqueue('load', { op: 'load', request, env: this.options.environment })) as LoadedReply;
+    return reply;
+  }
+
+  /** Inspects text with the loaded model. A later inspect rejects this one with 'cancelled' if it has not started. */
+  async inspect(text: string, options: InspectOptions): Promise<WorkerInspectResult> {
+    this.cancelWaiting((p) => p.request.op === 'inspect' || p.request.op === 'maskedAt');
+    return (await this.enqueue('inspect', { op: 'inspect', text, options })) as WorkerInspectResult;
+  }
+
+  async maskedAt(text: string, positions: number[], topK: number, maxTokens?: number): Promise<MaskedAtPosition[]> {
+    this.cancelWaiting((p) => p.request.op === 'maskedAt');
+    return (await this.enqueue('maskedAt', { op: 'maskedAt', text, positions, topK, maxTokens })) as MaskedAtPosition[];
+  }
+
+  /** Ends the worker (and with it the session); pending requests are rejected. */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.cancelWaiting(() => true);
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+
+  /** Kills the worker as a crash would (tests, and the "restart" path after a hung run). */
+  async terminateWorker(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
+  private enqueue<K extends Op>(_op: K, payload: Payload<K>): Promise<WorkerValue> {
+    if (this.disposed) return Promise.reject(new LensError('the inference engine was shut down', 'cancelled'));
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ request: { ...payload, id: this.nextId++ } as WorkerRequest, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private cancelWaiting(match: (p: Pending) => boolean): void {
+    for (let i = this.waiting.length - 1; i >= 0; i--) {
+      if (!match(this.waiting[i])) continue;
+      const [cancelled] = this.waiting.splice(i, 1);
+      cancelled.reject(new LensError('superseded by a newer request', 'cancelled'));
+    }
+  }
+
+  private pump(): void {
+    if (this.running || this.waiting.length === 0) return;
+    const next = this.waiting.shift()!;
+    this.running = next;
+    const worker = this.ensureWorker();
+    // A replacement worker has no model: reload the last one first, transparently.
+    if (!this.workerHasModel && next.request.op !== 'load' && next.request.op !== 'unload' && this.lastLoad) {
+      const reload: Pending = {
+        request: { id: this.nextId++, op: 'load', request: this.lastLoad, env: this.options.environment },
+        resolve: () => {
+          this.running = undefined;
+          this.waiting.unshift(next);
+          this.pump();
+        },
+        reject: (error) => next.reject(error),
+      };
+      this.running = reload;
+      worker.postMessage(reload.request);
+      return;
+    }
+    worker.postMessage(next.request);
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const file = this.options.workerPath ?? path.join(__dirname, 'inferenceWorker.js');
+    const worker = new Worker(file);
+    this.workerHasModel = false;
+    worker.on('message', (response: WorkerResponse) => this.settle(response));
+    worker.on('error', (error) => this.workerDied(worker, `it failed: ${error.message}`));
+    worker.on('exit', (code) => this.workerDied(worker, `it exited with code ${code}`));
+    this.worker = worker;
+    return worker;
+  }
+
+  private settle(response: WorkerResponse): void {
+    const current = this.running;
+    if (!current || current.request.id !== response.id) return;
+    this.running = undefined;
+    if (response.ok) {
+      if (current.request.op === 'load') this.workerHasModel = true;
+      if (current.request.op === 'unload') this.workerHasModel = false;
+      current.resolve(response.value);
+    } else {
+      if (current.request.op === 'load') this.workerHasModel = false;
+      current.reject(new LensError(response.error.message, response.error.code ?? 'model-invalid'));
+    }
+    this.pump();
+  }
+
+  private workerDied(worker: Worker, how: string): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    this.workerHasModel = false;
+    const current = this.running;
+    this.running = undefined;
+    if (this.disposed) return;
+    this.options.log?.(`inference worker stopped: ${how}`);
+    current?.reject(new LensError(`The inference worker stopped (${how}); it restarts on the next run.`, 'worker-crashed'));
+    this.pump();
+  }
+}
