@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { locateAttention } from '../../src/core/onnx/attentionNodes';
+import { scanModel, type GraphNode, type GraphSummary } from '../../src/core/onnx/graphScan';
+import { HEAD, patchModel, planPatch } from '../../src/core/onnx/graphPatch';
+import { MessageWriter, ProtobufError, fields } from '../../src/core/onnx/protobuf';
+
+const node = (name: string, opType: string, inputs: string[], outputs: string[], domain = ''): GraphNode => ({ name, opType, domain, inputs, outputs });
+
+function summary(nodes: GraphNode[], extra: Partial<GraphSummary> = {}): GraphSummary {
+  return { opsets: new Map([['', 14]]), nodes, inputs: ['input_ids'], outputs: ['logits'], externalDataLocations: [], subgraphOpTypes: new Set(), ...extra };
+}
+
+function attentionLayer(i: number): GraphNode[] {
+  return [
+    node(`/encoder/layer.${i}/attention/Softmax`, 'Softmax', [`scores${i}`], [`probs${i}`]),
+    node(`/encoder/layer.${i}/attention/MatMul_1`, 'MatMul', [`probs${i}`, `v${i}`], [`ctx${i}`]),
+  ];
+}
+
+test('attention Softmax outputs are found per layer and ordered by the layer number in their names', () => {
+  const graph = summary([...attentionLayer(1), ...attentionLayer(0), node('/pooler/Softmax', 'Softmax', ['x'], ['unused'])]);
+  assert.deepEqual(locateAttention(graph, 2), { available: true, outputs: ['probs0', 'probs1'] });
+});
+
+test('a Softmax reaching the value MatMul through Cast and Dropout still counts as attention', () => {
+  const graph = summary([node('s', 'Softmax', ['a'], ['p']), node('c', 'Cast', ['p'], ['p16']), node('d', 'Dropout', ['p16'], ['pd']), node('m', 'MatMul', ['pd', 'v'], ['o'])]);
+  assert.deepEqual(locateAttention(graph, 1), { available: true, outputs: ['p'] });
+});
+
+test('a fused com.microsoft.Attention export is reported as having no readable attention, naming the operator', () => {
+  const result = locateAttention(summary([node('a', 'Attention', ['x'], ['y'], 'com.microsoft')]), 12);
+  assert.equal(result.available, false);
+  assert.match((result as { reason: string }).reason, /com\.microsoft\.Attention/);
+});
+
+test('a merged decoder whose Softmax sits in If branches says so', () => {
+  const result = locateAttention(summary([node('if', 'If', ['use_cache_branch'], ['logits'])], { subgraphOpTypes: new Set(['Softmax', 'MatMul']) }), 2);
+  assert.match((result as { reason: string }).reason, /merged decoder/);
+});
+
+test('a count of attention Softmaxes that does not match the layers is refused rather than mislabelled', () => {
+  const result = locateAttention(summary([...attentionLayer(0), ...attentionLayer(1), ...attentionLayer(2)]), 2);
+  assert.match((result as { reason: string }).reason, /found 3 attention Softmax nodes for 2 layers/);
+});
+
+function tinyModel(): Uint8Array {
+  const graph = new MessageWriter()
+    .message(1, new MessageWriter().string(1, 'x').string(2, 'p').string(3, '/h.0/attn/Softmax').string(4, 'Softmax'))
+    .message(1, new MessageWriter().string(1, 'p').string(1, 'v').string(2, 'logits').string(3, '/h.0/attn/MatMul').string(4, 'MatMul'))
+    .message(5, new MessageWriter().string(8, 'w').varint(14, 1).message(13, new MessageWriter().string(1, 'location').string(2, 'model.onnx_data')))
+    .message(11, new MessageWriter().string(1, 'input_ids'))
+    .message(12, new MessageWriter().string(1, 'logits'));
+  return new MessageWriter().varint(1, 8).message(7, graph).message(8, new MessageWriter().string(1, '').varint(2, 14)).finish();
+}
+
+test('the scanner reads opsets, nodes, inputs, outputs and external-data locations', () => {
+  const s = scanModel(tinyModel());
+  assert.equal(s.opsets.get(''), 14);
+  assert.deepEqual(s.nodes.map((n) => n.opType), ['Softmax', 'MatMul']);
+  assert.deepEqual(s.nodes[1].inputs, ['p', 'v']);
+  assert.deepEqual(s.inputs, ['input_ids']);
+  assert.deepEqual(s.outputs, ['logits']);
+  assert.deepEqual(s.externalDataLocations, ['model.onnx_data']);
+});
+
+test('truncated model bytes raise a ProtobufError instead of reading garbage', () => {
+  const bytes = tinyModel();
+  assert.throws(() => scanModel(bytes.subarray(0, bytes.length - 5)), ProtobufError);
+});
+
+test('random bytes are not taken for a model', () => {
+  const noise = new Uint8Array(4096);
+  for (let i = 0; i < noise.length; i++) noise[i] = (i * 7919 + 13) % 251;
+  assert.throws(() => scanModel(noise));
+});
+
+test('the patch appends a second graph whose outputs and head nodes merge into the first', () => {
+  const original = tinyModel();
+  const s = scanModel(original);
+  const plan = planPatch(s, ['p'], true);
+  const patched = patchModel(original, plan);
+  assert.equal(patched.predictionHead, true);
+  assert.deepEqual(patched.bytes.subarray(0, original.length), original);
+  const merged = scanModel(patched.bytes);
+  assert.deepEqual(merged.outputs, ['logits', HEAD.topValues, HEAD.topIndices, HEAD.logSumExp, HEAD.actualLogit, 'p']);
+  assert.ok(merged.nodes.some((n) => n.opType === 'TopK' && n.inputs[0] === 'logits'));
+  assert.ok(merged.nodes.some((n) => n.opType === 'GatherElements'));
+});
+
+test('below opset 13 no prediction head is planned (predictions then come from full logits)', () => {
+  const s = scanModel(tinyModel());
+  s.opsets.set('', 12);
+  assert.equal(planPatch(s, [], false).logits, undefined);
+});
+
+test('the protobuf reader and writer agree on varints past 2^32', () => {
+  const bytes = new MessageWriter().varint(3, 2 ** 40 + 5).finish();
+  const [f] = [...fields(bytes)];
+  assert.equal(f.field, 3);
+  assert.equal(f.value, 2 ** 40 + 5);
+});
