@@ -1,0 +1,69 @@
+// Application state shared by every view: the UI state (persisted), the run data, and one redraw per frame.
+import { FromWebviewType } from '../src/protocol';
+import type { Host } from './host';
+import { RunData } from './runData';
+import { clampToRun, restoreState, type UiState } from './state';
+
+export interface View {
+  readonly element: HTMLElement;
+  /** Redraw from app.state / app.data; cheap when nothing the view shows has changed. */
+  render(): void;
+  /** The view as an image, for PNG export. */
+  exportCanvas(): HTMLCanvasElement;
+  /** The view as SVG text. */
+  exportSvg(): string;
+}
+
+export class App {
+  state: UiState;
+  readonly data: RunData;
+  private readonly listeners: (() => void)[] = [];
+  private framePending = false;
+
+  constructor(readonly host: Host) {
+    this.state = restoreState(host.getState());
+    this.data = new RunData(host, () => this.invalidate());
+  }
+
+  update(patch: Partial<UiState>): void {
+    this.state = { ...this.state, ...patch };
+    this.host.setState(this.state);
+    this.invalidate();
+  }
+
+  /** Selects a token in every view; reveal also selects its span in the editor. */
+  select(index: number | null, reveal: boolean): void {
+    const summary = this.data.summary;
+    if (index !== null && (!summary || index < 0 || index >= summary.tokens.length)) return;
+    this.update({ selected: index });
+    if (reveal && index !== null && summary) {
+      this.host.post({ type: FromWebviewType.RevealToken, runId: summary.runId, index });
+    }
+  }
+
+  openMatrix(layer: number, head: number | 'mean'): void {
+    this.update({ tab: 'matrix', layer, head, zoom: 0, panX: 0, panY: 0 });
+  }
+
+  /** Called when a new result arrives: indices from the previous run may be out of range. */
+  adoptRun(): void {
+    const s = this.data.summary;
+    if (!s) return;
+    this.state = clampToRun(this.state, s.model.layers, s.model.heads, s.tokens.length);
+    this.host.setState(this.state);
+    this.invalidate();
+  }
+
+  onRender(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  invalidate(): void {
+    if (this.framePending) return;
+    this.framePending = true;
+    requestAnimationFrame(() => {
+      this.framePending = false;
+      for (const l of this.listeners) l();
+    });
+  }
+}

@@ -1,0 +1,79 @@
+// The two layouts: the inspector panel (tabs under the summary line) and the compact side view.
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+import type { VscodeTabs } from '@vscode-elements/elements/dist/vscode-tabs/vscode-tabs.js';
+import type { App, View } from './app';
+import { TABS, type TabId } from './state';
+import { HeadView } from './views/headView';
+import { MatrixView } from './views/matrixView';
+import { ModelView } from './views/modelView';
+import { PredictionsView } from './views/predictionsView';
+import { SidebarView } from './views/sidebarView';
+import { SummaryLine } from './views/summaryLine';
+import { TokensView } from './views/tokensView';
+
+export interface Layout {
+  /** The view an export renders. */
+  current(): View;
+  render(): void;
+}
+
+const TAB_LABELS: Record<TabId, string> = {
+  tokens: 'Tokens',
+  head: 'Head view',
+  model: 'Model view',
+  matrix: 'Attention matrix',
+  predictions: 'Predictions',
+};
+
+export function inspectorLayout(app: App, root: HTMLElement): Layout {
+  const summary = new SummaryLine(app);
+  const views: Record<TabId, View> = {
+    tokens: new TokensView(app),
+    head: new HeadView(app),
+    model: new ModelView(app),
+    matrix: new MatrixView(app),
+    predictions: new PredictionsView(app),
+  };
+  const tabs: VscodeTabs = document.createElement('vscode-tabs');
+  tabs.setAttribute('aria-label', 'Attention Lens views');
+  for (const id of TABS) {
+    const header = document.createElement('vscode-tab-header');
+    header.slot = 'header';
+    header.textContent = TAB_LABELS[id];
+    header.dataset.tab = id;
+    const panel = document.createElement('vscode-tab-panel');
+    panel.dataset.tab = id;
+    panel.append(views[id].element);
+    tabs.append(header, panel);
+  }
+  tabs.selectedIndex = TABS.indexOf(app.state.tab);
+  tabs.addEventListener('vsc-tabs-select', (e) => app.update({ tab: TABS[e.detail.selectedIndex] }));
+  root.append(summary.element, tabs);
+  return {
+    current: () => views[app.state.tab],
+    render: () => {
+      summary.render();
+      const index = TABS.indexOf(app.state.tab);
+      if (tabs.selectedIndex !== index) tabs.selectedIndex = index;
+      // Hidden panels have no size: render only what is seen; a tab switch renders the new one.
+      views[app.state.tab].render();
+      if (app.state.tab !== 'tokens') views.tokens.render();
+    },
+  };
+}
+
+export function sidebarLayout(app: App, root: HTMLElement): Layout {
+  const summary = new SummaryLine(app);
+  summary.element.classList.add('compact');
+  const view = new SidebarView(app);
+  root.append(summary.element, view.element);
+  return {
+    current: () => view,
+    render: () => {
+      summary.render();
+      view.render();
+    },
+  };
+}

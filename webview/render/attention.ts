@@ -1,0 +1,57 @@
+// Reading one head's (or the mean) query × key map out of a layer, and the rankings the views show.
+import type { AttentionLayer } from '../../src/protocol';
+
+const meanCache = new WeakMap<AttentionLayer, Float32Array>();
+
+/** [tokens × tokens] row-major for one head, or the mean over heads (computed once per layer). */
+export function headMap(layer: AttentionLayer, head: number | 'mean'): Float32Array {
+  const n = layer.tokens * layer.tokens;
+  if (head !== 'mean') return layer.data.subarray(head * n, (head + 1) * n);
+  const cached = meanCache.get(layer);
+  if (cached) return cached;
+  const mean = new Float32Array(n);
+  for (let h = 0; h < layer.heads; h++) {
+    const base = h * n;
+    for (let i = 0; i < n; i++) mean[i] += layer.data[base + i];
+  }
+  const inv = 1 / layer.heads;
+  for (let i = 0; i < n; i++) mean[i] *= inv;
+  meanCache.set(layer, mean);
+  return mean;
+}
+
+export interface Ranked {
+  index: number;
+  weight: number;
+}
+
+/** The k largest entries of a strided vector (a row: stride 1; a column: stride tokens). */
+export function topEntries(map: Float32Array, start: number, stride: number, count: number, k: number): Ranked[] {
+  const out: Ranked[] = [];
+  for (let i = 0; i < count; i++) {
+    const w = map[start + i * stride];
+    if (out.length < k || w > out[out.length - 1].weight) {
+      let at = out.length;
+      while (at > 0 && out[at - 1].weight < w) at--;
+      out.splice(at, 0, { index: i, weight: w });
+      if (out.length > k) out.pop();
+    }
+  }
+  return out;
+}
+
+/** What query token q attends to most. */
+export function attendsTo(map: Float32Array, tokens: number, q: number, k: number): Ranked[] {
+  return topEntries(map, q * tokens, 1, tokens, k);
+}
+
+/** Which queries attend most to key token j. */
+export function attendedBy(map: Float32Array, tokens: number, j: number, k: number): Ranked[] {
+  return topEntries(map, j, tokens, tokens, k);
+}
+
+export function maxOf(values: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] > m) m = values[i];
+  return m;
+}

@@ -1,0 +1,70 @@
+// UI state that survives hide/show (vscode.setState): which tab, layer, heads, token, zoom, sampling controls.
+import type { SamplingControls } from './render/sampling';
+
+export const TABS = ['tokens', 'head', 'model', 'matrix', 'predictions'] as const;
+export type TabId = (typeof TABS)[number];
+
+export interface UiState extends SamplingControls {
+  tab: TabId;
+  layer: number;
+  /** Heads overlaid in the head view. */
+  heads: number[];
+  /** The head shown by the matrix and the side view ('mean' = mean over heads). */
+  head: number | 'mean';
+  selected: number | null;
+  /** Matrix view: CSS px per cell (0 = fit) and the top-left cell shown. */
+  zoom: number;
+  panX: number;
+  panY: number;
+}
+
+export const DEFAULT_STATE: UiState = {
+  tab: 'tokens',
+  layer: 0,
+  heads: [0],
+  head: 'mean',
+  selected: null,
+  zoom: 0,
+  panX: 0,
+  panY: 0,
+  temperature: 1,
+  topK: 10,
+  topP: 1,
+};
+
+function num(v: unknown, fallback: number, min: number, max: number): number {
+  return typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, v)) : fallback;
+}
+
+/** getState() returns whatever an older build saved: take only what is well-formed. */
+export function restoreState(raw: unknown): UiState {
+  const s = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const d = DEFAULT_STATE;
+  return {
+    tab: TABS.includes(s.tab as TabId) ? (s.tab as TabId) : d.tab,
+    layer: Math.floor(num(s.layer, d.layer, 0, 1e4)),
+    heads: Array.isArray(s.heads) && s.heads.every((h) => Number.isInteger(h) && h >= 0) ? (s.heads as number[]) : d.heads,
+    head: s.head === 'mean' ? 'mean' : Number.isInteger(s.head) && (s.head as number) >= 0 ? (s.head as number) : d.head,
+    selected: Number.isInteger(s.selected) && (s.selected as number) >= 0 ? (s.selected as number) : null,
+    zoom: num(s.zoom, d.zoom, 0, 64),
+    panX: num(s.panX, 0, 0, 1e5),
+    panY: num(s.panY, 0, 0, 1e5),
+    temperature: num(s.temperature, d.temperature, 0.05, 5),
+    topK: Math.floor(num(s.topK, d.topK, 1, 1000)),
+    topP: num(s.topP, d.topP, 0.01, 1),
+  };
+}
+
+/** Keeps indices valid for a new run (another model may have fewer layers, heads or tokens). */
+export function clampToRun(state: UiState, layers: number, heads: number, tokens: number): UiState {
+  const keptHeads = state.heads.filter((h) => h < heads);
+  return {
+    ...state,
+    layer: Math.min(state.layer, Math.max(0, layers - 1)),
+    heads: keptHeads.length ? keptHeads : [0],
+    head: state.head === 'mean' || state.head < heads ? state.head : 'mean',
+    selected: state.selected !== null && state.selected < tokens ? state.selected : null,
+    panX: Math.min(state.panX, Math.max(0, tokens - 1)),
+    panY: Math.min(state.panY, Math.max(0, tokens - 1)),
+  };
+}

@@ -1,0 +1,115 @@
+// Selectors shared by the views: layer, single head (or mean), and the head overlay toggles.
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-single-select/vscode-single-select.js';
+import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
+import type { App } from '../app';
+import { theme } from '../render/theme';
+
+/** A labelled vscode-single-select whose options are rebuilt only when their list changes. */
+export class Select {
+  readonly element = document.createElement('label');
+  readonly select: VscodeSingleSelect = document.createElement('vscode-single-select');
+  private key = '';
+
+  constructor(label: string, onChange: (value: string) => void) {
+    this.element.className = 'control';
+    const caption = document.createElement('span');
+    caption.textContent = label;
+    this.select.setAttribute('aria-label', label);
+    this.select.addEventListener('change', () => onChange(this.select.value));
+    this.element.append(caption, this.select);
+  }
+
+  set(options: { value: string; label: string }[], value: string): void {
+    const key = options.map((o) => `${o.value}:${o.label}`).join('|');
+    if (key !== this.key) {
+      this.key = key;
+      this.select.replaceChildren(
+        ...options.map((o) => {
+          const opt = document.createElement('vscode-option');
+          opt.value = o.value;
+          opt.textContent = o.label;
+          if (o.value === value) opt.selected = true;
+          return opt;
+        }),
+      );
+    }
+    if (this.select.value !== value) this.select.value = value;
+  }
+}
+
+export function layerSelect(app: App): Select {
+  const sel = new Select('Layer', (v) => app.update({ layer: Number(v) }));
+  sel.element.classList.add('layer-select');
+  return sel;
+}
+
+export function updateLayerSelect(sel: Select, app: App): void {
+  const layers = app.data.summary?.model.layers ?? 0;
+  sel.set(Array.from({ length: layers }, (_, i) => ({ value: String(i), label: `Layer ${i}` })), String(app.state.layer));
+}
+
+/** One head or the mean over all heads (matrix view, side view). */
+export function headSelect(app: App): Select {
+  const sel = new Select('Head', (v) => app.update({ head: v === 'mean' ? 'mean' : Number(v) }));
+  sel.element.classList.add('head-select');
+  return sel;
+}
+
+export function updateHeadSelect(sel: Select, app: App): void {
+  const heads = app.data.summary?.model.heads ?? 0;
+  const options = [{ value: 'mean', label: 'Mean of heads' }].concat(Array.from({ length: heads }, (_, i) => ({ value: String(i), label: `Head ${i}` })));
+  sel.set(options, String(app.state.head));
+}
+
+/** A checkbox per head, each with its head colour, for overlaying several heads in the head view. */
+export class HeadToggles {
+  readonly element = document.createElement('div');
+  private boxes: VscodeCheckbox[] = [];
+  private swatches: HTMLElement[] = [];
+
+  constructor(private readonly app: App) {
+    this.element.className = 'head-toggles';
+    this.element.setAttribute('role', 'group');
+    this.element.setAttribute('aria-label', 'Heads shown');
+  }
+
+  render(): void {
+    const heads = this.app.data.summary?.model.heads ?? 0;
+    if (this.boxes.length !== heads) {
+      this.boxes = [];
+      this.swatches = [];
+      const items = Array.from({ length: heads }, (_, h) => {
+        const wrap = document.createElement('span');
+        wrap.className = 'head-toggle';
+        const swatch = document.createElement('span');
+        swatch.className = 'swatch';
+        const box = document.createElement('vscode-checkbox');
+        box.label = `H${h}`;
+        box.setAttribute('aria-label', `Head ${h}`);
+        box.dataset.head = String(h);
+        box.addEventListener('change', () => this.toggle(h, box.checked));
+        this.boxes.push(box);
+        this.swatches.push(swatch);
+        wrap.append(swatch, box);
+        return wrap;
+      });
+      this.element.replaceChildren(...items);
+    }
+    const th = theme();
+    const on = new Set(this.app.state.heads);
+    this.boxes.forEach((b, h) => {
+      if (b.checked !== on.has(h)) b.checked = on.has(h);
+      this.swatches[h].style.background = th.headColor(h);
+    });
+  }
+
+  private toggle(head: number, checked: boolean): void {
+    const set = new Set(this.app.state.heads);
+    if (checked) set.add(head);
+    else set.delete(head);
+    this.app.update({ heads: [...set].sort((a, b) => a - b) });
+  }
+}

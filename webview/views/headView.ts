@@ -1,0 +1,217 @@
+// Head view: queries on the left, keys on the right, a line per (query, key) weighted by attention, one colour
+// per head. Long inputs scroll: a spacer gives the native scrollbar and a sticky canvas draws only the rows
+// in sight, so a 1024-token input costs the same per frame as a 40-token one.
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import type { App, View } from '../app';
+import { attendedBy, attendsTo, headMap } from '../render/attention';
+import { fitCanvas, fitText, frameScheduler, svgWithImage } from '../render/canvas';
+import { theme } from '../render/theme';
+import { HeadToggles, layerSelect, updateLayerSelect } from './controls';
+import { describeRanked } from './describe';
+
+const ROW = 18;
+const MIN_WEIGHT = 0.01;
+const ALPHA_LEVELS = 12;
+
+type Hover = { side: 'query' | 'key'; index: number } | null;
+
+export class HeadView implements View {
+  readonly element = document.createElement('div');
+  private readonly layerSel;
+  private readonly toggles;
+  private readonly info = document.createElement('div');
+  private readonly scroller = document.createElement('div');
+  private readonly spacer = document.createElement('div');
+  readonly canvas = document.createElement('canvas');
+  private hover: Hover = null;
+  private readonly scheduleDraw = frameScheduler(() => this.draw());
+
+  constructor(private readonly app: App) {
+    this.layerSel = layerSelect(app);
+    this.toggles = new HeadToggles(app);
+    this.element.className = 'view head-view';
+    const bar = document.createElement('div');
+    bar.className = 'toolbar';
+    const all = document.createElement('vscode-button');
+    all.textContent = 'All heads';
+    all.setAttribute('secondary', '');
+    all.addEventListener('click', () => this.app.update({ heads: Array.from({ length: this.app.data.summary?.model.heads ?? 0 }, (_, h) => h) }));
+    bar.append(this.layerSel.element, this.toggles.element, all);
+    this.info.className = 'hover-info';
+    this.info.setAttribute('aria-live', 'polite');
+    this.scroller.className = 'head-scroller';
+    this.spacer.className = 'spacer';
+    this.canvas.className = 'head-canvas';
+    this.canvas.tabIndex = 0;
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-label', 'Head view: lines from each query token (left) to the key tokens it attends to (right). Up and down move the selected token, Enter reveals it, Left and Right switch between the query and key side.');
+    this.scroller.append(this.canvas, this.spacer);
+    this.element.append(bar, this.info, this.scroller);
+    this.scroller.addEventListener('scroll', () => this.scheduleDraw(), { passive: true });
+    this.canvas.addEventListener('mousemove', (e) => this.onMove(e));
+    this.canvas.addEventListener('mouseleave', () => this.setHover(null));
+    this.canvas.addEventListener('click', (e) => {
+      const hit = this.hit(e);
+      if (hit) this.app.select(hit.index, true);
+    });
+    this.canvas.addEventListener('keydown', (e) => this.onKey(e));
+    new ResizeObserver(() => this.scheduleDraw()).observe(this.scroller);
+  }
+
+  private keySide: 'query' | 'key' = 'query';
+
+  private onKey(e: KeyboardEvent): void {
+    const n = this.app.data.summary?.tokens.length ?? 0;
+    if (!n) return;
+    const cur = this.app.state.selected ?? 0;
+    if (e.key === 'ArrowDown') this.app.select(Math.min(n - 1, cur + 1), false);
+    else if (e.key === 'ArrowUp') this.app.select(Math.max(0, cur - 1), false);
+    else if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') this.keySide = e.key === 'ArrowLeft' ? 'query' : 'key';
+    else if (e.key === 'Enter') this.app.select(cur, true);
+    else return;
+    e.preventDefault();
+    const sel = this.app.state.selected ?? 0;
+    this.setHover({ side: this.keySide, index: sel });
+    this.scrollToRow(sel);
+  }
+
+  private scrollToRow(i: number): void {
+    const top = i * ROW;
+    if (top < this.scroller.scrollTop) this.scroller.scrollTop = top;
+    else if (top + ROW > this.scroller.scrollTop + this.scroller.clientHeight) this.scroller.scrollTop = top + ROW - this.scroller.clientHeight;
+  }
+
+  private geometry(): { width: number; height: number; colW: number; first: number; last: number; top: number } {
+    const width = Math.max(200, this.scroller.clientWidth);
+    const height = Math.max(ROW, this.scroller.clientHeight);
+    const colW = Math.min(180, Math.max(70, width * 0.28));
+    const n = this.app.data.summary?.tokens.length ?? 0;
+    const top = this.scroller.scrollTop;
+    const first = Math.max(0, Math.floor(top / ROW));
+    const last = Math.min(n, Math.ceil((top + height) / ROW) + 1);
+    return { width, height, colW, first, last, top };
+  }
+
+  private hit(e: MouseEvent): Hover {
+    const n = this.app.data.summary?.tokens.length ?? 0;
+    const r = this.canvas.getBoundingClientRect();
+    const x = e.clientX - r.left;
+    const y = e.clientY - r.top;
+    const g = this.geometry();
+    const index = Math.floor((y + g.top) / ROW);
+    if (index < 0 || index >= n) return null;
+    if (x <= g.colW) return { side: 'query', index };
+    if (x >= g.width - g.colW) return { side: 'key', index };
+    return null;
+  }
+
+  private onMove(e: MouseEvent): void {
+    this.setHover(this.hit(e));
+  }
+
+  private setHover(h: Hover): void {
+    if (h?.side === this.hover?.side && h?.index === this.hover?.index) return;
+    this.hover = h;
+    this.scheduleDraw();
+  }
+
+  render(): void {
+    updateLayerSelect(this.layerSel, this.app);
+    this.toggles.render();
+    const n = this.app.data.summary?.tokens.length ?? 0;
+    this.spacer.style.height = `${Math.max(0, n * ROW - Math.max(ROW, this.scroller.clientHeight))}px`;
+    this.scheduleDraw();
+  }
+
+  /** Draws the rows in sight; records its own duration in data-draw-ms for the benchmark. */
+  draw(): void {
+    const t0 = performance.now();
+    const s = this.app.data.summary;
+    const g = this.geometry();
+    const ctx = fitCanvas(this.canvas, g.width, g.height);
+    const th = theme();
+    ctx.fillStyle = th.background;
+    ctx.fillRect(0, 0, g.width, g.height);
+    if (!s) return;
+    const layer = this.app.data.layer(this.app.state.layer);
+    const offset = -g.top;
+    const sel = this.app.state.selected;
+    const focus = this.hover ?? (sel !== null ? { side: 'query' as const, index: sel } : null);
+    // Token columns.
+    ctx.font = `${th.fontSize - 1}px ${th.fontFamily}`;
+    ctx.textBaseline = 'middle';
+    for (let i = g.first; i < g.last; i++) {
+      const y = i * ROW + offset;
+      const t = s.tokens[i];
+      const label = fitText(ctx, t.display || t.piece, g.colW - 10);
+      for (const side of ['query', 'key'] as const) {
+        const isFocus = focus?.side === side && focus.index === i;
+        if (i === sel || isFocus) {
+          ctx.fillStyle = th.selection;
+          ctx.fillRect(side === 'query' ? 0 : g.width - g.colW, y, g.colW, ROW);
+        }
+        ctx.fillStyle = t.special ? th.muted : th.foreground;
+        ctx.textAlign = side === 'query' ? 'right' : 'left';
+        ctx.fillText(label, side === 'query' ? g.colW - 6 : g.width - g.colW + 6, y + ROW / 2);
+      }
+    }
+    if (!layer) {
+      this.info.textContent = s.attentionUnavailable ?? `Loading layer ${this.app.state.layer}…`;
+      return;
+    }
+    const n = layer.tokens;
+    const x0 = g.colW + 2;
+    const x1 = g.width - g.colW - 2;
+    ctx.lineWidth = 1.5;
+    for (const h of this.app.state.heads) {
+      if (h >= layer.heads) continue;
+      const map = headMap(layer, h);
+      const paths = Array.from({ length: ALPHA_LEVELS }, () => new Path2D());
+      const add = (q: number, k: number): void => {
+        const w = map[q * n + k];
+        if (w < MIN_WEIGHT) return;
+        const level = Math.min(ALPHA_LEVELS - 1, Math.floor(Math.sqrt(w) * ALPHA_LEVELS));
+        const p = paths[level];
+        p.moveTo(x0, q * ROW + offset + ROW / 2);
+        p.lineTo(x1, k * ROW + offset + ROW / 2);
+      };
+      if (focus?.side === 'query') for (let k = 0; k < n; k++) add(focus.index, k);
+      else if (focus?.side === 'key') for (let q = 0; q < n; q++) add(q, focus.index);
+      else for (let q = g.first; q < g.last; q++) for (let k = 0; k < n; k++) add(q, k);
+      ctx.strokeStyle = th.headColor(h);
+      for (let l = 0; l < ALPHA_LEVELS; l++) {
+        ctx.globalAlpha = (l + 1) / ALPHA_LEVELS;
+        ctx.stroke(paths[l]);
+      }
+    }
+    ctx.globalAlpha = 1;
+    this.describe(focus);
+    this.canvas.dataset.drawMs = (performance.now() - t0).toFixed(2);
+  }
+
+  private describe(focus: Hover): void {
+    const s = this.app.data.summary;
+    const layer = this.app.data.layer(this.app.state.layer);
+    if (!s || !layer || !focus) {
+      this.info.textContent = 'Hover a token: left = what it attends to, right = what attends to it.';
+      return;
+    }
+    const heads = this.app.state.heads.filter((h) => h < layer.heads);
+    const head = heads.length === 1 ? heads[0] : 'mean';
+    const map = headMap(layer, head);
+    const ranked = focus.side === 'query' ? attendsTo(map, layer.tokens, focus.index, 5) : attendedBy(map, layer.tokens, focus.index, 5);
+    const who = s.tokens[focus.index].display || s.tokens[focus.index].piece;
+    const scope = head === 'mean' ? 'mean of heads' : `head ${head}`;
+    this.info.textContent = `${JSON.stringify(who)} ${focus.side === 'query' ? 'attends to' : 'is attended by'} (layer ${layer.layer}, ${scope}): ${describeRanked(ranked, s.tokens)}`;
+  }
+
+  exportCanvas(): HTMLCanvasElement {
+    this.draw();
+    return this.canvas;
+  }
+
+  exportSvg(): string {
+    const th = theme();
+    return svgWithImage(this.exportCanvas(), `Head view · layer ${this.app.state.layer} · heads ${this.app.state.heads.join(', ')}`, th.background, th.foreground);
+  }
+}

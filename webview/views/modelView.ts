@@ -1,0 +1,177 @@
+// Model view: every layer × head as a small heatmap, all drawn into one ImageData from the downsampled
+// overview (never a DOM node per weight). Click or Enter opens that layer/head in the matrix view.
+import type { App, View } from '../app';
+import { lutIndex } from '../render/colormap';
+import { fitCanvas, frameScheduler, svgWithImage } from '../render/canvas';
+import { theme } from '../render/theme';
+
+const LEFT = 56;
+const TOP = 22;
+const GAP = 4;
+
+export class ModelView implements View {
+  readonly element = document.createElement('div');
+  readonly canvas = document.createElement('canvas');
+  private readonly info = document.createElement('div');
+  private base: HTMLCanvasElement | null = null;
+  private baseKey = '';
+  private hover: { layer: number; head: number } | null = null;
+  private cursor = { layer: 0, head: 0 };
+  private readonly scheduleDraw = frameScheduler(() => this.draw());
+
+  constructor(private readonly app: App) {
+    this.element.className = 'view model-view';
+    this.info.className = 'hover-info';
+    this.info.setAttribute('aria-live', 'polite');
+    this.canvas.tabIndex = 0;
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-label', 'Model view: a heatmap per layer (rows) and head (columns). Arrow keys move between heads and layers, Enter opens one in the matrix view.');
+    const wrap = document.createElement('div');
+    wrap.className = 'model-scroller';
+    wrap.append(this.canvas);
+    this.element.append(this.info, wrap);
+    this.canvas.addEventListener('mousemove', (e) => {
+      const cell = this.hit(e);
+      if (cell?.layer !== this.hover?.layer || cell?.head !== this.hover?.head) {
+        this.hover = cell;
+        this.scheduleDraw();
+      }
+    });
+    this.canvas.addEventListener('mouseleave', () => {
+      this.hover = null;
+      this.scheduleDraw();
+    });
+    this.canvas.addEventListener('click', (e) => {
+      const cell = this.hit(e);
+      if (cell) this.app.openMatrix(cell.layer, cell.head);
+    });
+    this.canvas.addEventListener('keydown', (e) => this.onKey(e));
+    new ResizeObserver(() => this.scheduleDraw()).observe(this.element);
+  }
+
+  private dims(): { layers: number; heads: number; cell: number; width: number; height: number } {
+    const m = this.app.data.summary?.model;
+    const layers = m?.layers ?? 0;
+    const heads = m?.heads ?? 0;
+    const avail = Math.max(200, this.element.clientWidth - 8);
+    const cell = heads ? Math.max(24, Math.min(96, Math.floor((avail - LEFT) / heads) - GAP)) : 24;
+    return { layers, heads, cell, width: LEFT + heads * (cell + GAP), height: TOP + layers * (cell + GAP) };
+  }
+
+  private hit(e: MouseEvent): { layer: number; head: number } | null {
+    const r = this.canvas.getBoundingClientRect();
+    const d = this.dims();
+    const head = Math.floor((e.clientX - r.left - LEFT) / (d.cell + GAP));
+    const layer = Math.floor((e.clientY - r.top - TOP) / (d.cell + GAP));
+    return head >= 0 && head < d.heads && layer >= 0 && layer < d.layers ? { layer, head } : null;
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const d = this.dims();
+    const c = { ...this.cursor };
+    if (e.key === 'ArrowRight') c.head = Math.min(d.heads - 1, c.head + 1);
+    else if (e.key === 'ArrowLeft') c.head = Math.max(0, c.head - 1);
+    else if (e.key === 'ArrowDown') c.layer = Math.min(d.layers - 1, c.layer + 1);
+    else if (e.key === 'ArrowUp') c.layer = Math.max(0, c.layer - 1);
+    else if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      this.app.openMatrix(c.layer, c.head);
+      return;
+    } else return;
+    e.preventDefault();
+    this.cursor = c;
+    this.hover = c;
+    this.scheduleDraw();
+  }
+
+  render(): void {
+    this.scheduleDraw();
+  }
+
+  /** Builds the thumbnails' pixels (only when the overview, size or theme changed) and draws the overlay. */
+  draw(): void {
+    const s = this.app.data.summary;
+    const ov = this.app.data.overview;
+    const d = this.dims();
+    const th = theme();
+    const ctx = fitCanvas(this.canvas, d.width, d.height);
+    ctx.fillStyle = th.background;
+    ctx.fillRect(0, 0, d.width, d.height);
+    if (!s || !ov) {
+      this.info.textContent = s?.attentionUnavailable ?? (s ? 'Waiting for the attention overview…' : 'No result yet.');
+      return;
+    }
+    const dpr = window.devicePixelRatio || 1;
+    const key = `${ov.runId}:${ov.side}:${d.cell}:${dpr}:${th.kind}:${th.background}`;
+    if (key !== this.baseKey || !this.base || this.baseData !== ov.data) {
+      const t0 = performance.now();
+      this.base = this.buildBase(ov.data, ov.side, d, dpr, th.lut.packed);
+      this.baseKey = key;
+      this.baseData = ov.data;
+      this.canvas.dataset.drawMs = (performance.now() - t0).toFixed(2);
+    }
+    ctx.drawImage(this.base, LEFT, TOP, d.width - LEFT, d.height - TOP);
+    ctx.font = `${th.fontSize - 2}px ${th.fontFamily}`;
+    ctx.fillStyle = th.muted;
+    ctx.textBaseline = 'middle';
+    ctx.textAlign = 'right';
+    for (let l = 0; l < d.layers; l++) ctx.fillText(`L${l}`, LEFT - 6, TOP + l * (d.cell + GAP) + d.cell / 2);
+    ctx.textAlign = 'center';
+    for (let h = 0; h < d.heads; h++) ctx.fillText(`H${h}`, LEFT + h * (d.cell + GAP) + d.cell / 2, TOP / 2);
+    const mark = (c: { layer: number; head: number }, color: string, width: number): void => {
+      ctx.strokeStyle = color;
+      ctx.lineWidth = width;
+      ctx.strokeRect(LEFT + c.head * (d.cell + GAP) - 1.5, TOP + c.layer * (d.cell + GAP) - 1.5, d.cell + 3, d.cell + 3);
+    };
+    if (this.app.state.head !== 'mean') mark({ layer: this.app.state.layer, head: this.app.state.head }, th.foreground, 1);
+    if (document.activeElement === this.canvas) mark(this.cursor, th.focus, 2);
+    if (this.hover) mark(this.hover, th.focus, 2);
+    const h = this.hover ?? this.cursor;
+    this.info.textContent = `Layer ${h.layer}, head ${h.head} — click or press Enter to open it in the matrix view. Each map is scaled to its own maximum (square-root colour scale); ${ov.side}×${ov.side} block averages of ${s.tokens.length} tokens.`;
+  }
+
+  private baseData: Float32Array | null = null;
+
+  private buildBase(data: Float32Array, side: number, d: ReturnType<ModelView['dims']>, dpr: number, lut: Uint32Array): HTMLCanvasElement {
+    const cellPx = Math.max(1, Math.round(d.cell * dpr));
+    const gapPx = Math.max(1, Math.round(GAP * dpr));
+    const w = d.heads * (cellPx + gapPx);
+    const h = d.layers * (cellPx + gapPx);
+    const image = new ImageData(w, h);
+    const px = new Uint32Array(image.data.buffer);
+    // Maps a pixel offset inside a cell to a source row/column, once for all cells.
+    const src = new Int32Array(cellPx);
+    for (let i = 0; i < cellPx; i++) src[i] = Math.min(side - 1, Math.floor((i * side) / cellPx));
+    const plane = side * side;
+    for (let l = 0; l < d.layers; l++) {
+      for (let hd = 0; hd < d.heads; hd++) {
+        const base = (l * d.heads + hd) * plane;
+        let max = 0;
+        for (let i = 0; i < plane; i++) if (data[base + i] > max) max = data[base + i];
+        const inv = max > 0 ? 1 / max : 0;
+        const x0 = hd * (cellPx + gapPx);
+        const y0 = l * (cellPx + gapPx);
+        for (let y = 0; y < cellPx; y++) {
+          const rowBase = base + src[y] * side;
+          let o = (y0 + y) * w + x0;
+          for (let x = 0; x < cellPx; x++) px[o++] = lut[lutIndex(data[rowBase + src[x]], inv)];
+        }
+      }
+    }
+    const canvas = document.createElement('canvas');
+    canvas.width = w;
+    canvas.height = h;
+    canvas.getContext('2d')?.putImageData(image, 0, 0);
+    return canvas;
+  }
+
+  exportCanvas(): HTMLCanvasElement {
+    this.draw();
+    return this.canvas;
+  }
+
+  exportSvg(): string {
+    const th = theme();
+    return svgWithImage(this.exportCanvas(), 'Model view · all layers × heads', th.background, th.foreground);
+  }
+}

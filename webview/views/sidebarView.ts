@@ -1,0 +1,97 @@
+// The side view: compact. The token under the editor cursor (FocusToken) or picked here, a layer and head
+// selector, the tokens it attends to most, and its predictions.
+import type { App, View } from '../app';
+import { attendsTo, headMap } from '../render/attention';
+import { BarList, barsToCanvas, barsToSvg, type Bar } from './barList';
+import { headSelect, layerSelect, updateHeadSelect, updateLayerSelect } from './controls';
+import { tokenLabel } from './describe';
+import { predictionGroups } from './predictionsView';
+import { tokenTitle } from './tokensView';
+
+const TOP_KEYS = 10;
+
+export class SidebarView implements View {
+  readonly element = document.createElement('div');
+  private readonly token = document.createElement('div');
+  private readonly layerSel;
+  private readonly headSel;
+  private readonly attendsTitle = document.createElement('div');
+  private readonly attends;
+  private readonly predictions = document.createElement('div');
+  private predictionsKey = '';
+
+  constructor(private readonly app: App) {
+    this.element.className = 'view sidebar-view';
+    this.layerSel = layerSelect(app);
+    this.headSel = headSelect(app);
+    this.attends = new BarList('Tokens the selected token attends to', (i) => this.app.select(i, true));
+    this.token.className = 'focus-token';
+    this.token.setAttribute('aria-live', 'polite');
+    const selectors = document.createElement('div');
+    selectors.className = 'toolbar';
+    selectors.append(this.layerSel.element, this.headSel.element);
+    this.attendsTitle.className = 'section-title';
+    this.predictions.className = 'prediction-groups';
+    this.element.append(this.token, selectors, this.attendsTitle, this.attends.element, this.predictions);
+  }
+
+  private attendsBars(): Bar[] {
+    const s = this.app.data.summary;
+    const sel = this.app.state.selected;
+    const layer = this.app.data.layer(this.app.state.layer);
+    if (!s || sel === null || !layer) return [];
+    const ranked = attendsTo(headMap(layer, this.app.state.head), layer.tokens, sel, TOP_KEYS);
+    return ranked.map((r) => ({ label: `#${r.index} ${tokenLabel(s.tokens[r.index])}`, value: r.weight, index: r.index }));
+  }
+
+  render(): void {
+    updateLayerSelect(this.layerSel, this.app);
+    updateHeadSelect(this.headSel, this.app);
+    const s = this.app.data.summary;
+    const sel = this.app.state.selected;
+    if (!s) this.token.textContent = 'No result yet: inspect a selection.';
+    else if (sel === null) this.token.textContent = 'Move the cursor onto an inspected token, or pick one in the inspector.';
+    else this.token.textContent = `${JSON.stringify(tokenLabel(s.tokens[sel]))} — ${tokenTitle(s.tokens[sel])}`;
+    const head = this.app.state.head === 'mean' ? 'mean of heads' : `head ${this.app.state.head}`;
+    const bars = this.attendsBars();
+    this.attendsTitle.textContent = s?.attentionUnavailable
+      ? `Attention is not available: ${s.attentionUnavailable}`
+      : sel === null ? '' : bars.length ? `Attends to (layer ${this.app.state.layer}, ${head})` : `Loading layer ${this.app.state.layer}…`;
+    this.attends.set(bars);
+    const groups = predictionGroups(this.app, sel);
+    const key = JSON.stringify(groups);
+    if (key !== this.predictionsKey) {
+      this.predictionsKey = key;
+      this.predictions.replaceChildren(
+        ...groups.map((g) => {
+          const title = document.createElement('div');
+          title.className = 'section-title';
+          title.textContent = g.title;
+          const list = new BarList(g.title);
+          list.set(g.bars.map((b) => ({ ...b, ghost: undefined, valueText: undefined })));
+          const wrap = document.createElement('section');
+          wrap.append(title, list.element);
+          if (g.note) {
+            const note = document.createElement('div');
+            note.className = 'note';
+            note.textContent = g.note;
+            wrap.append(note);
+          }
+          return wrap;
+        }),
+      );
+    }
+  }
+
+  private groups(): { title: string; bars: Bar[] }[] {
+    return [{ title: this.attendsTitle.textContent ?? '', bars: this.attendsBars() }, ...predictionGroups(this.app, this.app.state.selected)];
+  }
+
+  exportCanvas(): HTMLCanvasElement {
+    return barsToCanvas(this.groups(), 360);
+  }
+
+  exportSvg(): string {
+    return barsToSvg(this.groups(), 360);
+  }
+}
