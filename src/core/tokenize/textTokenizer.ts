@@ -1,0 +1,214 @@
+// Tokenization of editor text with exact UTF-16 spans, for any Hub tokenizer.json that @huggingface/tokenizers
+// reads (WordPiece, byte-level BPE, SentencePiece BPE / Unigram). The library gives ids but no offsets, so
+// alignText() replays its pipeline with spans; ids come from the library's own tables, and tests check them
+// against its encode() on a varied corpus.
+//
+// Span conventions (Token.start/end are UTF-16 offsets into the string passed to encode):
+//  - tokens the post-processor adds ([CLS], <s> …) are special with an empty span: 0 before the text,
+//    text.length after it. A special added token typed in the text ("[MASK]", "<|endoftext|>") is special too,
+//    and spans the characters it was matched on;
+//  - a token that covers only part of a character (a byte-level piece with some of an emoji's UTF-8 bytes, a
+//    jamo of a decomposed Hangul syllable) has partialChar set and the span of the whole character, so the
+//    pieces of one character share a span. Spans are ordered and "disjoint" means: non-overlapping except
+//    where partial pieces share a character;
+//  - characters the normalizer deletes (control characters; combining marks, which join the character before
+//    them) belong to no token unless inside a word; whitespace that separates words belongs to none;
+//  - a piece whose text is not in the input ([UNK], a byte-fallback byte) takes the stretch up to the next
+//    piece; WordPiece's [UNK] takes its whole word.
+import type { Token, TokenizerKind } from '../types';
+import { LensError } from '../types';
+import { alignText, matchPieces, type AlignedPiece, type Pipeline } from './alignText';
+import { AddedTokenSplitter } from './addedTokens';
+import { CONTINUATION_MARK, displayPiece, visibleWhitespace, type DisplayRules } from './display';
+import { HfTokenizerClass, internalsOf, modelFamily, pieceSettings, type HfTokenizer } from './hfTokenizers';
+import { spaceRecipe } from './preTokenSpace';
+import { readTokenizerFiles, type TokenizerFiles } from './tokenizerFiles';
+
+export interface TextTokenizer {
+  readonly kind: TokenizerKind;
+  /** Highest id + 1, added tokens included. */
+  readonly vocabSize: number;
+  readonly maskToken?: string;
+  readonly maskTokenId?: number;
+  readonly specialIds: ReadonlySet<number>;
+  /** Ids and tokens of `text`, special tokens added as the model's post-processor says (BERT: [CLS] … [SEP]; GPT-2: none). */
+  encode(text: string): Token[];
+  /** Readable text of one id, for prediction lists (same conventions as Token.display; "##ing" → "·ing"). */
+  displayOf(id: number): string;
+  /** How many special tokens the post-processor adds before and after a single sequence. */
+  readonly specialTokensBefore: number;
+  readonly specialTokensAfter: number;
+}
+
+export async function loadTextTokenizer(folder: string): Promise<TextTokenizer> {
+  return createTextTokenizer(await readTokenizerFiles(folder));
+}
+
+export function createTextTokenizer(files: TokenizerFiles): TextTokenizer {
+  return new AlignedTokenizer(files);
+}
+
+class AlignedTokenizer implements TextTokenizer {
+  readonly kind: TokenizerKind;
+  readonly vocabSize: number;
+  readonly maskToken?: string;
+  readonly maskTokenId?: number;
+  readonly specialIds: ReadonlySet<number>;
+  readonly specialTokensBefore: number;
+  readonly specialTokensAfter: number;
+  private readonly hf: HfTokenizer;
+  private readonly pipeline: Pipeline;
+  private readonly display: DisplayRules;
+
+  constructor(files: TokenizerFiles) {
+    this.hf = construct(files);
+    const family = modelFamily(files.tokenizer.model as Record<string, unknown>);
+    if (family === 'other') {
+      throw new LensError(`${files.source}: the tokenizer model is not WordPiece, BPE or Unigram, which the inspector supports`, 'model-unsupported');
+    }
+    const internals = internalsOf(this.hf);
+    const recipe = spaceRecipe(files.tokenizer.pre_tokenizer ?? null, this.hf.pre_tokenizer);
+    const settings = pieceSettings(this.hf, family);
+    const byteLevel = recipe.byteLevel || mentionsByteLevel(files.tokenizer.decoder);
+    this.kind = family === 'bpe' ? (byteLevel ? 'byte-bpe' : 'bpe') : family;
+    this.pipeline = {
+      tokenizer: this.hf,
+      settings: { ...settings, family, wordMarkers: recipe.wordMarkers },
+      recipe,
+      rawSplitter: new AddedTokenSplitter(internals.added_tokens.filter((t) => !t.normalized || !this.hf.normalizer).map((t) => t.content)),
+      normalizedSplitter: new AddedTokenSplitter(
+        internals.added_tokens.filter((t) => t.normalized && this.hf.normalizer).map((t) => this.hf.normalizer!(t.content)),
+      ),
+      addedMap: internals.added_tokens_map,
+      removeSpace: internals.remove_space === true,
+      lowercaseAndRemoveAccent: internals.do_lowercase_and_remove_accent === true,
+    };
+    this.display = {
+      byteLevel,
+      continuingPrefix: settings.continuingPrefix,
+      spaceMarkers: recipe.byteLevel ? [] : recipe.wordMarkers,
+      suffixes: [settings.endOfWordSuffix, settings.continuingSuffix].filter((s): s is string => !!s),
+    };
+    this.vocabSize = this.hf.model?.vocab.length ?? 0;
+    const special = new Set(internals.added_tokens.filter((t) => t.special).map((t) => t.id));
+    for (const s of asStrings(files.config.additional_special_tokens)) {
+      const id = this.hf.token_to_id(s);
+      if (id !== undefined) special.add(id);
+    }
+    this.specialIds = special;
+    [this.specialTokensBefore, this.specialTokensAfter] = this.frame();
+    const mask = findMaskToken(files, this.hf, internals.added_tokens.map((t) => t.content));
+    if (mask) [this.maskToken, this.maskTokenId] = mask;
+  }
+
+  encode(text: string): Token[] {
+    const aligned = alignText(this.pipeline, text);
+    const pieces = aligned.map((a) => a.piece);
+    const processed = this.postProcess(pieces);
+    const before = this.specialTokensBefore;
+    const framed = processed.length === before + pieces.length + this.specialTokensAfter && pieces.every((p, i) => processed[before + i] === p);
+    const placed: (AlignedPiece | undefined)[] = framed
+      ? processed.map((_, i) => (i >= before && i < before + pieces.length ? aligned[i - before] : undefined))
+      : matchPieces(processed, aligned);
+    let lastEnd = 0;
+    return processed.map((piece, index) => {
+      const id = this.idOf(piece);
+      const a = placed[index];
+      if (!a) {
+        // Added by the post-processor: an empty span where it stands (0 before the text, text.length after it).
+        const at = framed ? (index < before ? 0 : text.length) : lastEnd;
+        return { index, id, piece: this.pieceOf(id, piece), display: piece, start: at, end: at, special: true, continuation: false, partialChar: false };
+      }
+      lastEnd = a.end;
+      const vocabPiece = this.pieceOf(id, piece);
+      const display = a.added ? (a.added.special ? vocabPiece : visibleWhitespace(vocabPiece)) : displayPiece(vocabPiece, this.display, a.continuation);
+      return {
+        index,
+        id,
+        piece: vocabPiece,
+        display,
+        start: a.start,
+        end: a.end,
+        special: a.added?.special === true,
+        continuation: a.continuation,
+        partialChar: a.partial,
+      };
+    });
+  }
+
+  displayOf(id: number): string {
+    const piece = this.hf.id_to_token(id);
+    if (piece === undefined) return `<id ${id}>`;
+    if (this.specialIds.has(id)) return piece;
+    const prefix = this.display.continuingPrefix;
+    if (prefix && piece.startsWith(prefix) && piece.length > prefix.length) {
+      return CONTINUATION_MARK + displayPiece(piece, this.display, true);
+    }
+    return displayPiece(piece, this.display, false);
+  }
+
+  /** The library's id for a piece, looked up exactly as its encode() does. */
+  private idOf(piece: string): number {
+    const model = this.hf.model;
+    return this.pipeline.addedMap.get(piece)?.id ?? model?.tokens_to_ids.get(piece) ?? model?.unk_token_id ?? -1;
+  }
+
+  private pieceOf(id: number, fallback: string): string {
+    return this.hf.id_to_token(id) ?? fallback;
+  }
+
+  private postProcess(pieces: string[]): string[] {
+    const pp = this.hf.post_processor;
+    return pp ? pp(pieces, null, true).tokens : pieces;
+  }
+
+  /** Special tokens around one sequence, found by post-processing a sentinel that no vocabulary holds. */
+  private frame(): [number, number] {
+    const sentinel = '\u0000attention-lens-sentinel\u0000';
+    const out = this.postProcess([sentinel]);
+    const at = out.indexOf(sentinel);
+    return at < 0 ? [0, 0] : [at, out.length - at - 1];
+  }
+}
+
+function construct(files: TokenizerFiles): HfTokenizer {
+  // The library insists on these keys; tokenizer.json files written by older tools leave some out.
+  const json = { normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, added_tokens: [], ...files.tokenizer };
+  try {
+    return new HfTokenizerClass(json, files.config);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const unsupported = /unknown|unsupported/i.test(message);
+    throw new LensError(`${files.source}: cannot be read as a tokenizer (${message})`, unsupported ? 'model-unsupported' : 'model-invalid');
+  }
+}
+
+function mentionsByteLevel(config: unknown): boolean {
+  if (config === null || typeof config !== 'object') return false;
+  const c = config as { type?: unknown; decoders?: unknown };
+  if (c.type === 'ByteLevel') return true;
+  return Array.isArray(c.decoders) && c.decoders.some(mentionsByteLevel);
+}
+
+function asStrings(v: unknown): string[] {
+  if (!Array.isArray(v)) return [];
+  return v.map(tokenContent).filter((s): s is string => s !== undefined);
+}
+
+/** A token in tokenizer_config.json / special_tokens_map.json: a string or an AddedToken object with `content`. */
+function tokenContent(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v !== null && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
+  return undefined;
+}
+
+/** The mask token named by the config files, else an added token spelled like one. */
+function findMaskToken(files: TokenizerFiles, hf: HfTokenizer, added: string[]): [string, number] | undefined {
+  const conventional = ['[MASK]', '<mask>'].filter((m) => added.includes(m));
+  const candidates = [tokenContent(files.config.mask_token), tokenContent(files.specialTokensMap?.mask_token), ...conventional];
+  for (const c of candidates) {
+    const id = c === undefined ? undefined : hf.token_to_id(c);
+    if (c !== undefined && id !== undefined) return [c, id];
+  }
+  return undefined;
+}
