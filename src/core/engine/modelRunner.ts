@@ -1,5 +1,6 @@
 // Runs one loaded model: a full inspect (tokens, predictions, optionally every attention map) and, for
 // masked LMs, the top-k at a position when that position alone is masked (batched, cached).
+import * as os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { GRAPH_TOP_K, HEAD } from '../onnx/graphPatch';
 import type { InspectResult, MaskedAtPosition, Prediction, Token, AttentionMaps } from '../types';
@@ -20,6 +21,20 @@ export interface InspectOptions {
 
 /** Most logits elements one masked-at-position batch may make onnxruntime allocate (B × S × V). */
 const MAX_BATCH_LOGITS = 48 * 1024 * 1024;
+
+/** Bytes a run may plan for before it is refused up front instead of exhausting memory mid-run. */
+export const RUN_MEMORY_BUDGET = Math.min(os.totalmem() / 4, 6 * 1024 ** 3);
+
+/**
+ * Rough peak bytes of one inspect: logits (S × V, fp32), activations (~16 tensors of S × d per layer),
+ * and with attention every map twice (onnxruntime's and the copy handed out).
+ */
+export function estimateRunBytes(tokens: number, config: { layers: number; heads: number; hiddenSize: number; vocabSize: number }, attention: boolean): number {
+  const logits = tokens * config.vocabSize * 4;
+  const activations = 16 * tokens * config.hiddenSize * 4 * config.layers;
+  const maps = attention ? 2 * config.layers * config.heads * tokens * tokens * 4 : 0;
+  return logits + activations + maps;
+}
 
 export class ModelRunner {
   /** Masked-at-position results for the last text asked about (hovers ask about one text at a time). */
@@ -102,6 +117,14 @@ export class ModelRunner {
     const tokenizeMs = performance.now() - started;
     const ids = tokens.map((t) => t.id);
     const wantAttention = options.attention && this.model.info.attention.available;
+    const needed = estimateRunBytes(ids.length, this.model.config, wantAttention);
+    if (needed > RUN_MEMORY_BUDGET) {
+      const gb = (n: number) => (n / 1024 ** 3).toFixed(1);
+      throw new LensError(
+        `Inspecting ${ids.length} tokens${wantAttention ? ' with every attention map' : ''} would need about ${gb(needed)} GB of memory (limit ${gb(RUN_MEMORY_BUDGET)} GB); select less text or lower attentionLens.maxTokens.`,
+        'input-too-large',
+      );
+    }
     const extra = wantAttention ? this.model.attentionOutputs : [];
     const { outputs, rows, actualLogProb, runMs } = await this.run(ids, 1, ids.length, options.topK, extra);
     const attention = wantAttention ? this.attentionMaps(outputs, ids.length) : undefined;

@@ -1,0 +1,87 @@
+// Golden tests: the core's tokens, attention and predictions on the tiny test models against the PyTorch
+// reference outputs committed beside them (test/fixtures/models/<name>/reference.json).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ModelRunner } from '../../src/core/engine/modelRunner';
+import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
+import type { InspectResult } from '../../src/core/types';
+import { fixtureModel } from '../support/paths';
+import { loadReference, type ReferenceCase } from '../support/reference';
+
+/** Attention probabilities: float32 through the same ops in the same order; PyTorch vs onnxruntime. */
+const ATTENTION_TOLERANCE = 1e-5;
+/** Top-k probabilities from the graph's TopK/log-sum-exp head vs PyTorch's logits. */
+const PROBABILITY_TOLERANCE = 1e-5;
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
+
+function checkAgainstReference(result: InspectResult, ref: ReferenceCase): void {
+  assert.deepEqual(result.tokens.map((t) => t.id), ref.inputIds, 'token ids');
+  const n = ref.inputIds.length;
+  assert.ok(result.attention, 'attention present');
+  assert.equal(result.attention.perLayer.length, ref.attentions.length, 'one map per layer');
+  result.attention.perLayer.forEach((layer, l) => {
+    const diff = maxAbsDiff(layer, ref.attentions[l]);
+    assert.ok(diff <= ATTENTION_TOLERANCE, `layer ${l} attention differs by ${diff}`);
+  });
+  const rows = result.predictions.kind === 'masked' ? result.predictions.atPosition : result.predictions.next;
+  assert.equal(rows.length, n);
+  rows.forEach((row, p) => {
+    const expectedIds = ref.topIds[p].slice(0, row.length);
+    assert.deepEqual(row.map((x) => x.id), expectedIds, `top ids at position ${p}`);
+    row.forEach((x, j) => {
+      const expected = Math.exp(ref.topLogits[p][j] - ref.logSumExp[p]);
+      assert.ok(Math.abs(x.probability - expected) <= PROBABILITY_TOLERANCE, `p(${x.id}) at ${p}: ${x.probability} vs ${expected}`);
+    });
+  });
+}
+
+function checkRowsAndMask(result: InspectResult, causal: boolean): void {
+  const { perLayer, heads, tokens: n } = result.attention!;
+  for (const layer of perLayer) {
+    for (let h = 0; h < heads; h++) {
+      for (let q = 0; q < n; q++) {
+        let sum = 0;
+        for (let k = 0; k < n; k++) {
+          const w = layer[(h * n + q) * n + k];
+          sum += w;
+          if (causal && k > q) assert.equal(w, 0, `causal map nonzero above the diagonal at head ${h} (${q}, ${k})`);
+        }
+        assert.ok(Math.abs(sum - 1) < 1e-5, `row ${q} of head ${h} sums to ${sum}`);
+      }
+    }
+  }
+}
+
+for (const name of ['tiny-bert', 'tiny-gpt2', 'tiny-gpt2-past']) {
+  describe(`${name} against the PyTorch reference`, () => {
+    let runner: ModelRunner;
+    const reference = loadReference(path.join(fixtureModel(name), 'reference.json'));
+    before(async () => {
+      runner = await ModelRunner.load({ id: name, source: 'local', folder: fixtureModel(name), device: 'cpu' }, detectProviderEnvironment());
+    });
+    after(() => runner.dispose());
+
+    for (const ref of reference.cases) {
+      it(`matches attention within ${ATTENTION_TOLERANCE} and top-k probabilities within ${PROBABILITY_TOLERANCE} on ${JSON.stringify(ref.text.slice(0, 30))}`, async () => {
+        const result = await runner.inspect(ref.text, { attention: true, topK: 10 });
+        checkAgainstReference(result, ref);
+        checkRowsAndMask(result, runner.info.kind === 'causal');
+      });
+    }
+
+    it('reads the architecture, layers and heads from the model files', () => {
+      const config = JSON.parse(readFileSync(path.join(fixtureModel(name), 'config.json'), 'utf8'));
+      assert.equal(runner.info.architecture, config.architectures[0]);
+      assert.equal(runner.info.layers, config.num_hidden_layers ?? config.n_layer);
+      assert.equal(runner.info.attention.available, true);
+    });
+  });
+}
