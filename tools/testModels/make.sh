@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Rebuilds the tiny test models in test/fixtures/models/ (Hub ONNX layout + PyTorch reference outputs) and
+# checks them with onnxruntime-node. Needs Debian's python3-torch and python3-onnx (installed here if missing).
+#   bash tools/testModels/make.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=/usr/bin/python3   # Debian's python, which sees python3-torch; a pyenv python3 earlier on PATH does not
+
+if ! "$PY" -c 'import torch, onnx' 2>/dev/null; then
+  # Several sessions may hold the apt lock: wait for it rather than fail.
+  until apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends python3-torch python3-onnx; do
+    echo "apt-get failed; updating lists and retrying in 20 s" >&2
+    apt-get update || true
+    sleep 20
+  done
+fi
+
+mkdir -p .cache/test-models
+node tools/testModels/tokenize.mjs .cache/test-models/tokenized.json
+OMP_NUM_THREADS=2 nice -n 10 "$PY" tools/testModels/make_test_models.py .cache/test-models/tokenized.json \
+  test/fixtures/models
+node tools/testModels/verify.mjs --write
+du -sh test/fixtures/models/*
+du -sh test/fixtures/models
