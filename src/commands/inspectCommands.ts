@@ -1,0 +1,120 @@
+// Inspect Selection (or the current line when nothing is selected), Mask Token at Cursor (the current line
+// with the word under the cursor replaced by the model's mask token — the document is not edited), and the
+// re-run used after a model or setting change and after the panel is restored.
+import * as vscode from 'vscode';
+import { LensError } from '../core/types';
+import type { ModelManager } from '../models/modelManager';
+import type { InspectorPanel } from '../panels/inspectorPanel';
+import type { InspectController } from '../session/inspectController';
+import type { RunRecord } from '../session/runState';
+
+const LAST_TARGET_KEY = 'attentionLens.lastTarget';
+
+interface SavedTarget {
+  uri: string;
+  start: number;
+  end: number;
+  text: string;
+  note?: string;
+}
+
+export class InspectCommands {
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly controller: InspectController,
+    private readonly models: ModelManager,
+    private readonly inspector: InspectorPanel,
+  ) {}
+
+  async inspectSelection(): Promise<RunRecord | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      this.controller.fail(new LensError('Open a file and select text to inspect.', 'empty-input'));
+      return undefined;
+    }
+    const { document, selection } = editor;
+    let range: vscode.Range = selection;
+    let note: string | undefined;
+    if (selection.isEmpty) {
+      const line = document.lineAt(selection.active.line);
+      if (line.isEmptyOrWhitespace) {
+        this.inspector.show();
+        this.controller.fail(new LensError(`Nothing to inspect: no text is selected and line ${line.lineNumber + 1} is empty.`, 'empty-input'));
+        return undefined;
+      }
+      range = line.range;
+      note = `No selection: inspected line ${line.lineNumber + 1}`;
+      vscode.window.setStatusBarMessage(`Attention Lens: ${note}`, 5000);
+    }
+    return this.run(document, range, note);
+  }
+
+  private run(document: vscode.TextDocument, range: vscode.Range, note?: string): Promise<RunRecord | undefined> {
+    this.inspector.show();
+    const text = document.getText(range);
+    const saved: SavedTarget = { uri: document.uri.toString(), start: document.offsetAt(range.start), end: document.offsetAt(range.end), text, note };
+    void this.context.workspaceState.update(LAST_TARGET_KEY, saved);
+    return this.controller.inspect({ text, document, range, note });
+  }
+
+  async maskTokenAtCursor(): Promise<RunRecord | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      this.controller.fail(new LensError('Open a file and put the cursor on a word to mask.', 'empty-input'));
+      return undefined;
+    }
+    const { document } = editor;
+    const cursor = editor.selection.active;
+    const word = editor.selection.isEmpty ? document.getWordRangeAtPosition(cursor) : editor.selection;
+    if (!word || word.isEmpty || word.start.line !== word.end.line) {
+      this.controller.fail(new LensError('Put the cursor on a word (or select a part of one line) to mask it.', 'empty-input'));
+      return undefined;
+    }
+    let model;
+    try {
+      model = await this.models.ensureLoaded();
+    } catch (error) {
+      this.controller.fail(error);
+      return undefined;
+    }
+    const { info } = model.reply;
+    if (info.kind !== 'masked' || !info.maskToken) {
+      this.controller.fail(
+        new LensError(`Mask Token at Cursor needs a masked language model (BERT family); ${info.id} is a causal LM. Choose one with Select Model.`, 'model-unsupported'),
+      );
+      return undefined;
+    }
+    const line = document.lineAt(word.start.line);
+    const before = line.text.slice(0, word.start.character);
+    const after = line.text.slice(word.end.character);
+    const original = document.getText(word);
+    this.inspector.show();
+    // The edited copy is not the document's text: the run has no editor target (no hover, no decorations).
+    return this.controller.inspect({ text: `${before}${info.maskToken}${after}`, note: `"${original}" masked on line ${line.lineNumber + 1}` });
+  }
+
+  /** Runs the current run's range again (after a model or setting change), if it still matches the document. */
+  async rerunCurrent(): Promise<RunRecord | undefined> {
+    const run = this.controller.current;
+    if (!run?.target || run.stale || !this.inspector.isOpen) return undefined;
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === run.target!.uri.toString());
+    if (!document || document.version !== run.target.version) return undefined;
+    return this.run(document, run.target.range, run.note);
+  }
+
+  /** After a reload restored the panel: run the last inspection again if its text is unchanged. */
+  async rerunSaved(): Promise<RunRecord | undefined> {
+    if (this.controller.current) return undefined;
+    const saved = this.context.workspaceState.get<SavedTarget>(LAST_TARGET_KEY);
+    if (!saved) return undefined;
+    let document: vscode.TextDocument;
+    try {
+      document = await vscode.workspace.openTextDocument(vscode.Uri.parse(saved.uri));
+    } catch {
+      return undefined;
+    }
+    const range = new vscode.Range(document.positionAt(saved.start), document.positionAt(saved.end));
+    if (document.getText(range) !== saved.text) return undefined;
+    return this.run(document, range, saved.note);
+  }
+}

@@ -1,0 +1,86 @@
+// Export…: PNG and SVG are drawn by the webview (it has the view) and sent back; HTML and JSON are written by
+// the host from the run it keeps. The file is always chosen in a save dialog — a webview never names a path
+// (the `target` parameter exists only for host-side callers such as the tests).
+import * as vscode from 'vscode';
+import type { ExportFormat } from '../protocol';
+import type { WebviewChannel } from '../panels/webviewChannel';
+import type { InspectController } from '../session/inspectController';
+import { htmlReport, jsonReport } from './reports';
+
+const FILTERS: Record<ExportFormat, Record<string, string[]>> = {
+  png: { 'PNG image': ['png'] },
+  svg: { 'SVG image': ['svg'] },
+  html: { 'HTML report': ['html'] },
+  json: { JSON: ['json'] },
+};
+
+export class Exporter {
+  constructor(
+    private readonly controller: InspectController,
+    /** The webview that shows the run (the inspector panel, else the side view), if one is showing. */
+    private readonly view: () => WebviewChannel | undefined,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  async pickFormat(): Promise<ExportFormat | undefined> {
+    const picked = await vscode.window.showQuickPick(
+      [
+        { label: 'PNG', description: 'the current view as an image', format: 'png' as const },
+        { label: 'SVG', description: 'the current view as a vector image', format: 'svg' as const },
+        { label: 'HTML', description: 'a self-contained report: text, tokens, predictions and the view', format: 'html' as const },
+        { label: 'JSON', description: 'tokens, attention of every layer and head, and predictions', format: 'json' as const },
+      ],
+      { title: 'Attention Lens: Export', placeHolder: 'Export the current inspection as…' },
+    );
+    return picked?.format;
+  }
+
+  /** Writes the export; returns where, or undefined when the user cancelled the dialog. Throws with a readable message. */
+  async export(format: ExportFormat, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
+    const run = this.controller.current;
+    if (!run) throw new Error('Nothing to export yet: inspect a selection first.');
+    let bytes: Uint8Array;
+    if (format === 'png' || format === 'svg') {
+      bytes = await this.renderInView(format);
+    } else if (format === 'json') {
+      bytes = Buffer.from(jsonReport(run), 'utf8');
+    } else {
+      // The picture is optional in the report: without a showing view the tables still say everything.
+      const picture = await this.renderInView('svg').then(
+        (svg) => ({ mime: 'image/svg+xml', base64: Buffer.from(svg).toString('base64') }),
+        () => undefined,
+      );
+      bytes = Buffer.from(htmlReport(run, picture), 'utf8');
+    }
+    const uri = target ?? (await this.askWhere(format, run.runId));
+    if (!uri) return undefined;
+    await vscode.workspace.fs.writeFile(uri, bytes);
+    this.log.info(`exported run ${run.runId} as ${format.toUpperCase()} (${bytes.byteLength} bytes) to ${uri.fsPath}`);
+    return uri;
+  }
+
+  private async renderInView(format: 'png' | 'svg'): Promise<Uint8Array> {
+    const channel = this.view();
+    if (!channel?.isReady) throw new Error(`Open the inspector panel to export the view as ${format.toUpperCase()}.`);
+    const rendered = await channel.render(format);
+    if (rendered.error) throw new Error(`The view could not be rendered as ${format.toUpperCase()}: ${rendered.error}`);
+    if (rendered.format !== format) throw new Error('The view answered with another format.');
+    const data = rendered.data;
+    if (format === 'png') {
+      if (!(data instanceof Uint8Array) || data.byteLength < 8) throw new Error('The view sent no PNG image.');
+      return data;
+    }
+    if (typeof data !== 'string' || !data.trimStart().startsWith('<')) throw new Error('The view sent no SVG image.');
+    return Buffer.from(data, 'utf8');
+  }
+
+  private askWhere(format: ExportFormat, runId: number): Thenable<vscode.Uri | undefined> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const name = `attention-lens-${runId}.${format}`;
+    return vscode.window.showSaveDialog({
+      title: `Attention Lens: Export ${format.toUpperCase()}`,
+      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
+      filters: FILTERS[format],
+    });
+  }
+}

@@ -1,0 +1,92 @@
+// The files the host writes itself: a JSON of tokens, attention and predictions, and a self-contained HTML
+// report (no script, no remote URL; the view's picture is embedded as a data: image, where SVG cannot run).
+import type { PredictionView, RunSummary } from '../protocol';
+import type { RunRecord } from '../session/runState';
+
+const round = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/** [heads][q][k] nested arrays of one layer, rounded to 6 decimals (JSON is for reading, not for precision). */
+function layerArrays(data: Float32Array, heads: number, n: number): number[][][] {
+  const out: number[][][] = [];
+  for (let h = 0; h < heads; h++) {
+    const rows: number[][] = [];
+    for (let q = 0; q < n; q++) rows.push(Array.from(data.subarray((h * n + q) * n, (h * n + q + 1) * n), round));
+    out.push(rows);
+  }
+  return out;
+}
+
+export function jsonReport(run: RunRecord): string {
+  const s = run.summary;
+  const maps = run.result.attention;
+  const report = {
+    format: 'attention-lens-run/1',
+    text: s.text,
+    stale: run.stale ?? null,
+    model: { ...s.model, source: run.result.model.source, onnxFile: run.result.model.onnxFile },
+    device: s.device,
+    tokens: s.tokens,
+    truncation: s.truncation ?? null,
+    predictions: s.predictions,
+    maskedAtPosition: Object.fromEntries(run.maskedAt),
+    attention: maps
+      ? { layers: maps.layers, heads: maps.heads, tokens: maps.tokens, layout: 'perLayer[layer][head][query][key]', perLayer: maps.perLayer.map((d) => layerArrays(d, maps.heads, maps.tokens)) }
+      : { unavailable: s.attentionUnavailable ?? 'not computed' },
+    timings: s.timings,
+  };
+  return JSON.stringify(report, null, 1);
+}
+
+function esc(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function topList(top: PredictionView[] | undefined): string {
+  return (top ?? []).map((p) => `${esc(p.token)} <small>${(100 * p.probability).toFixed(1)}%</small>`).join(', ');
+}
+
+function predictionRows(s: RunSummary): string {
+  return s.tokens
+    .map((t) => {
+      const p = s.predictions;
+      const cells =
+        p.kind === 'masked'
+          ? `<td>${topList(p.atPosition[t.index])}</td>`
+          : `<td>${p.actual[t.index] === null ? '—' : `${(100 * p.actual[t.index]!).toFixed(2)}%`}</td><td>${topList(p.next[t.index])}</td>`;
+      return `<tr><td>${t.index}</td><td><code>${esc(t.display)}</code></td><td>${t.id}</td><td>${t.special ? 'special' : `${t.start}–${t.end}`}</td>${cells}</tr>`;
+    })
+    .join('\n');
+}
+
+export function htmlReport(run: RunRecord, picture?: { mime: string; base64: string }): string {
+  const s = run.summary;
+  const p = s.predictions;
+  const head = p.kind === 'masked' ? '<th>top-k at this position</th>' : '<th>p(token here)</th><th>top-k next</th>';
+  const masks = p.kind === 'masked' && p.masks.length > 0
+    ? `<h2>Masked positions</h2><ul>${p.masks.map((m) => `<li>token ${m.position}: ${topList(m.top)}</li>`).join('')}</ul>`
+    : '';
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<title>Attention Lens report</title>
+<style>
+body{font:14px system-ui,sans-serif;margin:2em;max-width:70em}
+table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}
+pre{white-space:pre-wrap;background:#f4f4f4;padding:1em}img{max-width:100%;border:1px solid #ccc}
+.stale{color:#a00;font-weight:bold}
+</style></head><body>
+<h1>Attention Lens</h1>
+<p>${esc(s.model.id)} — ${esc(s.model.architecture)} (${s.model.kind} LM, ${s.model.layers} layers × ${s.model.heads} heads, ${esc(s.model.tokenizerKind)}) on ${esc(s.device.label)}${s.device.fallbackReason ? ` (${esc(s.device.fallbackReason)})` : ''}; ${s.tokens.length} tokens in ${s.timings.totalMs.toFixed(0)} ms.</p>
+${run.stale ? `<p class="stale">${esc(run.stale)}</p>` : ''}
+${s.truncation ? `<p>${esc(s.truncation.message)}</p>` : ''}
+<h2>Text</h2><pre>${esc(s.text)}</pre>
+${picture ? `<h2>View</h2><img alt="the inspector's view" src="data:${picture.mime};base64,${picture.base64}">` : ''}
+${masks}
+<h2>Tokens</h2>
+<table><thead><tr><th>#</th><th>token</th><th>id</th><th>span</th>${head}</tr></thead><tbody>
+${predictionRows(s)}
+</tbody></table>
+${s.attentionUnavailable ? `<p>Attention not available: ${esc(s.attentionUnavailable)}</p>` : ''}
+</body></html>
+`;
+}

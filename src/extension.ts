@@ -1,0 +1,162 @@
+// Wiring only: creates the engine, the model manager, the controller, the views, the hover and the status
+// bar, registers the commands, and hands the test API back in development and test mode.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { detectProviderEnvironment } from './core/engine/providerEnvironment';
+import type { ProviderEnvironment } from './core/engine/providers';
+import type { HubProgress } from './core/hub/hubModel';
+import { InferenceEngine } from './core/worker/inferenceEngine';
+import { onDidChangeLensConfig, readConfig } from './config';
+import { registerCommands } from './commands/registerCommands';
+import { InspectCommands } from './commands/inspectCommands';
+import { TokenDecorations } from './editor/tokenDecorations';
+import { Exporter } from './export/exporter';
+import { TokenHoverProvider } from './hover/tokenHover';
+import { ModelManager } from './models/modelManager';
+import { ModelResolver } from './models/modelResolver';
+import { InspectorPanel, INSPECTOR_VIEW_TYPE, registerInspectorSerializer } from './panels/inspectorPanel';
+import { SideViewProvider, SIDE_VIEW_ID } from './panels/sideView';
+import type { ChannelHooks } from './panels/webviewChannel';
+import { InspectController } from './session/inspectController';
+import { tokenAtOffset, tokenRange, sameDocument } from './session/runState';
+import { LensStatusBar } from './statusBar';
+import type { LensTestApi } from './testApi';
+
+function providerEnvironment(log: vscode.LogOutputChannel): ProviderEnvironment {
+  try {
+    return detectProviderEnvironment();
+  } catch (error) {
+    log.warn(`could not inspect onnxruntime's providers (${(error as Error).message}); assuming CPU only`);
+    return { platform: process.platform, cudaInstalled: false, tensorrtInstalled: false };
+  }
+}
+
+export function activate(context: vscode.ExtensionContext): LensTestApi | undefined {
+  const log = vscode.window.createOutputChannel('Attention Lens', { log: true });
+  const environment = providerEnvironment(log);
+  log.info(`activated: ${process.platform}-${process.arch}, Node ${process.versions.node}, CUDA provider ${environment.cudaInstalled ? 'installed' : 'not installed'}`);
+  const engine = new InferenceEngine({
+    workerPath: path.join(context.extensionPath, 'dist', 'inferenceWorker.js'),
+    environment,
+    log: (message) => log.warn(message),
+  });
+  const resolver = new ModelResolver(log);
+  const models = new ModelManager(context, engine, resolver, log);
+  const controller = new InspectController(engine, models, log);
+
+  let exporter: Exporter | undefined;
+  const hooks: ChannelHooks = {
+    revealToken: (run, index) => {
+      const uri = run.target?.uri;
+      if (!uri) return;
+      void vscode.window.showTextDocument(uri, { preserveFocus: false, preview: false }).then((editor) => {
+        const range = tokenRange(run, editor.document, index);
+        if (!range || editor.document.version !== run.target?.version) return;
+        editor.selection = new vscode.Selection(range.start, range.end);
+        editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+      });
+    },
+    export: (format) => {
+      exporter?.export(format).then(undefined, (error: unknown) => controller.fail(error));
+    },
+  };
+  const inspector = new InspectorPanel(context.extensionUri, controller, log, hooks);
+  const sideView = new SideViewProvider(context.extensionUri, controller, log, hooks);
+  exporter = new Exporter(controller, () => (inspector.channel?.isReady ? inspector.channel : sideView.channel), log);
+  const inspect = new InspectCommands(context, controller, models, inspector);
+  inspector.onRestored = () => void inspect.rerunSaved();
+  const statusBar = new LensStatusBar(models);
+  const decorations = new TokenDecorations(controller);
+  const progress: HubProgress[] = [];
+  resolver.onProgress = (_spec, p) => {
+    progress.push(p);
+    if (progress.length > 1000) progress.splice(0, progress.length - 1000);
+  };
+
+  context.subscriptions.push(
+    log,
+    { dispose: () => void engine.dispose() },
+    models,
+    controller,
+    inspector,
+    sideView,
+    statusBar,
+    decorations,
+    registerInspectorSerializer(inspector),
+    vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, sideView),
+    vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new TokenHoverProvider(controller)),
+    models.onDidChange(() => statusBar.update()),
+    onDidChangeLensConfig((keys) => {
+      log.info(`settings changed: ${[...keys].join(', ')}`);
+      void models.settingsChanged(keys);
+      statusBar.update();
+      if (keys.has('tokenBoundaries')) decorations.refresh();
+      if ([...keys].some((k) => k !== 'tokenBoundaries')) void inspect.rerunCurrent();
+    }),
+    // The side view follows the cursor over the inspected range.
+    vscode.window.onDidChangeTextEditorSelection((e) => {
+      const run = controller.current;
+      if (!run || run.stale || !sameDocument(run, e.textEditor.document)) return;
+      const index = tokenAtOffset(run, e.textEditor.document.offsetAt(e.selections[0].active));
+      if (index !== undefined) sideView.focusToken(run.runId, index);
+    }),
+    ...registerCommands({ context, log, controller, models, inspect, inspector, sideView, exporter, decorations, statusBar, engine, environment }),
+  );
+
+  const ignored = readConfig().ignoredForTrust;
+  if (ignored.length > 0) {
+    log.warn(`restricted mode: ignoring workspace values of ${ignored.join(', ')}`);
+    void vscode.window.showWarningMessage(
+      `Attention Lens: this workspace is not trusted, so its settings ${ignored.join(', ')} are ignored (your own settings and the embedded models still work).`,
+    );
+  }
+
+  if (context.extensionMode === vscode.ExtensionMode.Production) return undefined;
+  const api: LensTestApi = {
+    whenIdle: () => controller.whenIdle(),
+    lastResult: () => {
+      const run = controller.current;
+      return run && { runId: run.runId, summary: run.summary, stale: run.stale, uri: run.target?.uri.toString(), note: run.note };
+    },
+    panelMessages: () => [...(inspector.channel?.sent ?? [])],
+    sideViewMessages: () => [...(sideView.channel?.sent ?? [])],
+    panelReady: () => inspector.show().whenReady(),
+    sideViewReady: async () => {
+      await sideView.reveal();
+      for (let i = 0; i < 100 && !sideView.channel; i++) await new Promise((r) => setTimeout(r, 50));
+      if (!sideView.channel) throw new Error('the side view did not resolve');
+      await sideView.channel.whenReady();
+    },
+    isPanelOpen: () => inspector.isOpen,
+    closePanel: () => inspector.close(),
+    sendFromWebview: async (view, raw) => {
+      const channel = view === 'panel' ? inspector.channel : sideView.channel;
+      if (!channel) throw new Error(`the ${view} is not open`);
+      await channel.receive(raw);
+    },
+    statusBar: () => ({ text: statusBar.text, tooltip: statusBar.tooltip }),
+    decorationRanges: () => [...decorations.lastRanges],
+    loadedModel: () => {
+      const m = models.current();
+      return m && { spec: m.spec, id: m.reply.info.id, kind: m.reply.info.kind, device: m.reply.device.label, generation: m.generation };
+    },
+    stats: () => ({
+      ...controller.stats,
+      droppedMessages: (inspector.channel?.dropped ?? 0) + (sideView.channel?.dropped ?? 0),
+      closedPanels: inspector.disposedChannels,
+    }),
+    downloadProgress: () => [...progress],
+    cancelDownloads: () => resolver.cancelAll(),
+    restorePanel: async () => {
+      inspector.close();
+      const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, 'Attention Lens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
+      inspector.restore(panel);
+    },
+    killWorker: () => engine.terminateWorker(),
+  };
+  return api;
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions; VS Code disposes it.
+}

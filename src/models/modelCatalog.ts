@@ -1,0 +1,63 @@
+// Facts the model picker shows about a model without loading it: its kind (read from its own config.json),
+// its ONNX size, and whether it is on disk (embedded, a local folder, or fully cached from the Hub).
+import { promises as fs } from 'node:fs';
+import { hubModelFolder, isHubModelCached } from '../core/hub/hubModel';
+import { findOnnxFile, readModelConfig } from '../core/model/modelFolder';
+import { classifyModelSpec, type ModelLocations } from '../core/model/resolveModel';
+import { formatBytes } from './modelResolver';
+
+export interface ModelFacts {
+  spec: string;
+  source: 'embedded' | 'local' | 'hub';
+  /** e.g. "masked LM", "causal LM", or why it is unknown. */
+  kind: string;
+  size?: string;
+  /** "embedded", "local folder", "cached", "not downloaded", or a problem. */
+  availability: string;
+  ok: boolean;
+}
+
+async function describeFolder(folder: string): Promise<{ kind: string; size?: string; problem?: string }> {
+  const stat = await fs.stat(folder).catch(() => undefined);
+  if (!stat?.isDirectory()) return { kind: 'unknown kind', problem: 'folder missing' };
+  let kind: string;
+  try {
+    const config = await readModelConfig(folder);
+    kind = `${config.kind} LM · ${config.architecture} · ${config.layers}×${config.heads}`;
+  } catch (error) {
+    return { kind: 'unsupported', problem: (error as Error).message };
+  }
+  try {
+    const onnx = await findOnnxFile(folder);
+    let bytes = onnx.bytes;
+    // External weights count towards what loads.
+    const data = await fs.stat(`${folder}/${onnx.relative}_data`).catch(() => undefined);
+    if (data?.isFile()) bytes += data.size;
+    return { kind, size: formatBytes(bytes) };
+  } catch (error) {
+    return { kind, problem: (error as Error).message };
+  }
+}
+
+export async function describeModel(spec: string, where: ModelLocations): Promise<ModelFacts> {
+  let kind;
+  try {
+    kind = classifyModelSpec(spec, where.embeddedDir);
+  } catch (error) {
+    return { spec, source: 'local', kind: 'unknown', availability: (error as Error).message, ok: false };
+  }
+  if (kind.source === 'hub') {
+    let cached = false;
+    try {
+      cached = await isHubModelCached({ modelId: kind.id, cacheDir: where.cacheDir });
+    } catch (error) {
+      return { spec, source: 'hub', kind: 'unknown', availability: (error as Error).message, ok: false };
+    }
+    if (!cached) return { spec, source: 'hub', kind: 'kind known after download', availability: 'not downloaded', ok: true };
+    const facts = await describeFolder(hubModelFolder({ modelId: kind.id, cacheDir: where.cacheDir }));
+    return { spec, source: 'hub', kind: facts.kind, size: facts.size, availability: facts.problem ?? 'cached', ok: !facts.problem };
+  }
+  const facts = await describeFolder(kind.folder);
+  const availability = facts.problem ?? (kind.source === 'embedded' ? 'embedded' : 'local folder');
+  return { spec, source: kind.source, kind: facts.kind, size: facts.size, availability, ok: !facts.problem };
+}

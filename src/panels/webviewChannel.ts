@@ -1,0 +1,185 @@
+// One webview's side of the protocol, for the inspector panel and the side view alike. The host posts nothing
+// before the webview says Ready, and replays the current run when it does (a view hidden and shown again, or a
+// restored panel, starts empty). Every incoming message is validated first; bad ones are logged and dropped.
+import * as vscode from 'vscode';
+import {
+  FromWebviewType,
+  ToWebviewType,
+  parseFromWebview,
+  type ExportFormat,
+  type ExportRenderedMessage,
+  type FromWebviewMessage,
+  type ReplyPayload,
+  type ToWebviewMessage,
+} from '../protocol';
+import type { InspectController } from '../session/inspectController';
+import type { RunEvent, RunRecord } from '../session/runState';
+import { sliceLayer } from '../session/runSummary';
+
+export interface ChannelHooks {
+  revealToken(run: RunRecord, index: number): void;
+  export(format: ExportFormat): void;
+}
+
+const RENDER_TIMEOUT_MS = 20_000;
+const KEEP_SENT = 400;
+
+export class WebviewChannel implements vscode.Disposable {
+  private ready = false;
+  private disposed = false;
+  private nextRenderId = 1;
+  private readonly renders = new Map<number, (message: ExportRenderedMessage) => void>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private focused: { runId: number; index: number } | undefined;
+  private readyWaiters: (() => void)[] = [];
+  /** What was posted, newest last (tests read it through the test API). */
+  readonly sent: ToWebviewMessage[] = [];
+  /** Messages rejected by validation. */
+  dropped = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly webview: vscode.Webview,
+    private readonly controller: InspectController,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly hooks: ChannelHooks,
+  ) {
+    this.subscriptions.push(
+      webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
+      controller.onDidChange((event) => this.onRunEvent(event)),
+    );
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.ready = false;
+    this.subscriptions.forEach((d) => d.dispose());
+    for (const resolve of this.renders.values()) resolve({ type: FromWebviewType.ExportRendered, requestId: 0, format: 'png', data: '', error: 'the view was closed' });
+    this.renders.clear();
+  }
+
+  /** The webview's context is gone (a hidden view): post nothing until it says Ready again. */
+  unready(): void {
+    this.ready = false;
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  whenReady(): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  private post(message: ToWebviewMessage): void {
+    if (!this.ready || this.disposed) return;
+    this.sent.push(message);
+    if (this.sent.length > KEEP_SENT) this.sent.splice(0, this.sent.length - KEEP_SENT);
+    // A webview that was disposed between the check and the post rejects; nothing to do then.
+    this.webview.postMessage(message).then(undefined, () => undefined);
+  }
+
+  private onRunEvent(event: RunEvent): void {
+    if (event.kind === 'result') this.postRun(event.run);
+    else if (event.kind === 'stale') this.post({ type: ToWebviewType.Stale, runId: event.run.runId, message: event.run.stale ?? '' });
+    else this.post({ type: ToWebviewType.Status, state: event.state, message: event.message });
+  }
+
+  private postRun(run: RunRecord): void {
+    this.post({ type: ToWebviewType.Result, summary: run.summary });
+    if (run.overview) this.post({ type: ToWebviewType.Overview, overview: run.overview });
+  }
+
+  /** The editor cursor is on this token of the current run. */
+  focusToken(runId: number, index: number): void {
+    this.focused = { runId, index };
+    this.post({ type: ToWebviewType.FocusToken, runId, index });
+  }
+
+  private replay(): void {
+    const run = this.controller.current;
+    if (run) {
+      this.postRun(run);
+      if (run.stale) this.post({ type: ToWebviewType.Stale, runId: run.runId, message: run.stale });
+      if (this.focused?.runId === run.runId) this.post({ type: ToWebviewType.FocusToken, runId: run.runId, index: this.focused.index });
+    }
+    const status = this.controller.lastStatus;
+    if (status.message || status.state !== 'idle') this.post({ type: ToWebviewType.Status, state: status.state, message: status.message });
+  }
+
+  /** Asks the webview to render its current view (PNG bytes or SVG text). */
+  render(format: 'png' | 'svg'): Promise<ExportRenderedMessage> {
+    if (!this.ready) return Promise.reject(new Error(`the ${this.name} is not showing`));
+    const requestId = this.nextRenderId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.renders.delete(requestId);
+        reject(new Error(`the ${this.name} did not render the ${format.toUpperCase()} in time`));
+      }, RENDER_TIMEOUT_MS);
+      this.renders.set(requestId, (message) => {
+        clearTimeout(timer);
+        this.renders.delete(requestId);
+        resolve(message);
+      });
+      this.post({ type: ToWebviewType.RenderExport, requestId, format });
+    });
+  }
+
+  /** Handles one raw message from the webview (public so tests can send malformed ones). */
+  async receive(raw: unknown): Promise<void> {
+    const parsed = parseFromWebview(raw);
+    if (!parsed.ok) {
+      this.dropped++;
+      this.log.warn(`dropped a message from the ${this.name}: ${parsed.reason}`);
+      return;
+    }
+    try {
+      await this.handle(parsed.message);
+    } catch (error) {
+      this.log.error(`the ${this.name}'s ${parsed.message.type} failed: ${(error as Error).message}`);
+    }
+  }
+
+  private async handle(message: FromWebviewMessage): Promise<void> {
+    switch (message.type) {
+      case FromWebviewType.Ready:
+        this.ready = true;
+        this.readyWaiters.splice(0).forEach((resolve) => resolve());
+        this.replay();
+        return;
+      case FromWebviewType.RequestLayer:
+        return this.reply(message.requestId, message.runId, (run) => ({ kind: 'layer', layer: sliceLayer(run.runId, run.result, message.layer) }));
+      case FromWebviewType.RequestMaskedAt:
+        return this.reply(message.requestId, message.runId, async (run) => ({
+          kind: 'maskedAt',
+          runId: run.runId,
+          position: message.position,
+          top: await this.controller.maskedAt(run, message.position),
+        }));
+      case FromWebviewType.RevealToken: {
+        const run = this.controller.current;
+        if (run && run.runId === message.runId && !run.stale) this.hooks.revealToken(run, message.index);
+        return;
+      }
+      case FromWebviewType.Export:
+        this.hooks.export(message.format);
+        return;
+      case FromWebviewType.ExportRendered:
+        this.renders.get(message.requestId)?.(message);
+        return;
+    }
+  }
+
+  /** Answers a request for the current run with a Reply carrying the result or the error's message. */
+  private async reply(requestId: number, runId: number, answer: (run: RunRecord) => ReplyPayload | Promise<ReplyPayload>): Promise<void> {
+    const run = this.controller.current;
+    try {
+      if (!run || run.runId !== runId) throw new Error('that run is no longer the one shown');
+      const result = await answer(run);
+      this.post({ type: ToWebviewType.Reply, inReplyTo: requestId, result });
+    } catch (error) {
+      this.post({ type: ToWebviewType.Reply, inReplyTo: requestId, error: (error as Error).message });
+    }
+  }
+}

@@ -1,0 +1,173 @@
+// Runs inspections. Every run gets a runId; only the latest may publish, so fifty commands in a row show one
+// result and superseded runs end silently. A run whose document changed while it ran is published as stale
+// (never applied to the editor's new text); a run that a model switch overtook is dropped.
+import * as vscode from 'vscode';
+import { LensError } from '../core/types';
+import type { InferenceEngine } from '../core/worker/inferenceEngine';
+import { readConfig } from '../config';
+import type { ModelManager } from '../models/modelManager';
+import type { PredictionView } from '../protocol';
+import { toOverview, toRunSummary } from './runSummary';
+import { sameDocument, type RunEvent, type RunRecord, type RunTarget } from './runState';
+
+export const STALE_MESSAGE = 'The document changed after this run: the result no longer matches the text. Inspect again.';
+
+export interface InspectRequest {
+  text: string;
+  /** Where the text lies in a document; absent for text that is not the document's. */
+  document?: vscode.TextDocument;
+  range?: vscode.Range;
+  note?: string;
+}
+
+export class InspectController implements vscode.Disposable {
+  private latestRunId = 0;
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+  private readonly events = new vscode.EventEmitter<RunEvent>();
+  readonly onDidChange = this.events.event;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  current: RunRecord | undefined;
+  lastStatus: { state: 'running' | 'idle' | 'error'; message: string } = { state: 'idle', message: '' };
+  /** Counts for tests and the log: runs started, results published, runs dropped as superseded. */
+  readonly stats = { started: 0, published: 0, superseded: 0, stale: 0 };
+
+  constructor(
+    private readonly engine: InferenceEngine,
+    private readonly models: ModelManager,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.subscriptions.push(
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length > 0 && sameDocument(this.current, e.document)) this.markStale();
+      }),
+    );
+  }
+
+  dispose(): void {
+    this.subscriptions.forEach((d) => d.dispose());
+    this.events.dispose();
+  }
+
+  /** Resolves when no run is in flight. */
+  whenIdle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private setStatus(state: 'running' | 'idle' | 'error', message: string): void {
+    this.lastStatus = { state, message };
+    this.events.fire({ kind: 'status', state, message });
+  }
+
+  private markStale(): void {
+    const run = this.current;
+    if (!run || run.stale) return;
+    run.stale = STALE_MESSAGE;
+    this.stats.stale++;
+    this.events.fire({ kind: 'stale', run });
+  }
+
+  /** Runs one inspection; resolves to the published record, or undefined when superseded or failed. */
+  async inspect(request: InspectRequest): Promise<RunRecord | undefined> {
+    const runId = ++this.latestRunId;
+    this.stats.started++;
+    this.inFlight++;
+    try {
+      return await this.run(runId, request);
+    } finally {
+      if (--this.inFlight === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+    }
+  }
+
+  private async run(runId: number, request: InspectRequest): Promise<RunRecord | undefined> {
+    const { document, range } = request;
+    const startVersion = document?.version;
+    this.setStatus('running', request.note ? `${request.note} — running…` : 'Running…');
+    try {
+      const state = await this.models.ensureLoaded();
+      if (runId !== this.latestRunId) return this.superseded(runId);
+      const epoch = this.models.epoch;
+      const config = readConfig();
+      const started = performance.now();
+      const result = await this.engine.inspect(request.text, { attention: true, topK: config.topK, maxTokens: config.maxTokens });
+      if (runId !== this.latestRunId) return this.superseded(runId);
+      if (this.models.epoch !== epoch) {
+        this.log.info(`run ${runId} dropped: the model changed while it ran`);
+        this.setStatus('idle', 'The model changed while this ran; inspect again.');
+        return undefined;
+      }
+      const target: RunTarget | undefined =
+        document && range && startVersion !== undefined
+          ? { uri: document.uri, version: startVersion, baseOffset: document.offsetAt(range.start), range }
+          : undefined;
+      const run: RunRecord = {
+        runId,
+        result,
+        summary: toRunSummary(runId, result),
+        overview: toOverview(runId, result),
+        target,
+        maskedAt: new Map(),
+        note: request.note,
+      };
+      const t = result.timings;
+      this.log.info(
+        `run ${runId}: ${result.tokens.length} tokens with ${state.reply.info.id} on ${result.device.label}: ` +
+          `tokenize ${t.tokenizeMs.toFixed(1)} ms, run ${t.runMs.toFixed(1)} ms, total ${(performance.now() - started).toFixed(1)} ms`,
+      );
+      if (result.truncation) this.log.warn(result.truncation.message);
+      this.current = run;
+      this.stats.published++;
+      this.events.fire({ kind: 'result', run });
+      if (document && document.version !== startVersion) {
+        // Edited while it ran: show what it computed, marked stale, and never map it onto the new text.
+        this.markStale();
+      } else {
+        this.setStatus('idle', this.doneMessage(run));
+      }
+      return run;
+    } catch (error) {
+      if (error instanceof LensError && error.code === 'cancelled') return this.superseded(runId);
+      if (runId !== this.latestRunId) return this.superseded(runId);
+      this.fail(error);
+      return undefined;
+    }
+  }
+
+  private superseded(runId: number): undefined {
+    this.stats.superseded++;
+    this.log.debug(`run ${runId} superseded`);
+    return undefined;
+  }
+
+  private doneMessage(run: RunRecord): string {
+    const s = run.summary;
+    const masks = s.predictions.kind === 'masked' ? s.predictions.masks : [];
+    const fill = masks.length > 0 ? ` · ${s.model.maskToken ?? 'mask'} → ${masks[0].top.slice(0, 3).map((p) => `${p.token.trim()} ${(100 * p.probability).toFixed(0)}%`).join(', ')}` : '';
+    const parts = [run.note, `${s.tokens.length} tokens`, `${s.model.id} on ${s.device.label}`, `${s.timings.totalMs.toFixed(0)} ms`];
+    return parts.filter(Boolean).join(' · ') + fill + (s.truncation ? ` · ${s.truncation.message}` : '');
+  }
+
+  /** Shows an error as the user should read it: the message, never a stack (that goes to the log). */
+  fail(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof LensError) this.log.error(`${error.code}: ${message}`);
+    else this.log.error(error instanceof Error && error.stack ? error.stack : message);
+    this.setStatus('error', message);
+    void vscode.window.showErrorMessage(`Attention Lens: ${message}`);
+  }
+
+  /** Top-k at a token when it alone is masked (masked LMs), cached on the run; rejects for causal models. */
+  async maskedAt(run: RunRecord, index: number): Promise<PredictionView[]> {
+    const cached = run.maskedAt.get(index);
+    if (cached) return cached;
+    if (run.summary.model.kind !== 'masked') throw new LensError('masking a position needs a masked language model', 'model-unsupported');
+    if (this.current !== run) throw new LensError('that run is no longer the current one', 'cancelled');
+    if (this.models.current()?.reply.info.folder !== run.result.model.folder) throw new LensError('the model changed since this run; inspect again', 'cancelled');
+    const config = readConfig();
+    const [answer] = await this.engine.maskedAt(run.summary.text, [index], config.topK, config.maxTokens);
+    if (!answer) throw new LensError(`position ${index} cannot be masked (a special token or out of range)`, 'empty-input');
+    run.maskedAt.set(index, answer.top);
+    return answer.top;
+  }
+}

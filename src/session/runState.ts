@@ -1,0 +1,59 @@
+// What the host keeps of a run, and where it sits in the editor. Results live here, not in the webviews:
+// a view that becomes visible again is sent them anew.
+import * as vscode from 'vscode';
+import type { AttentionOverview, PredictionView, RunSummary } from '../protocol';
+import type { WorkerInspectResult } from '../core/worker/workerMessages';
+
+/** Where the inspected text lies in a document, as it was when the run started. */
+export interface RunTarget {
+  uri: vscode.Uri;
+  version: number;
+  /** Document offset of the text's first character: token spans are relative to it. */
+  baseOffset: number;
+  range: vscode.Range;
+}
+
+export interface RunRecord {
+  runId: number;
+  result: WorkerInspectResult;
+  summary: RunSummary;
+  overview?: AttentionOverview;
+  /** Absent when the text is not the document's (e.g. Mask Token at Cursor runs on an edited copy). */
+  target?: RunTarget;
+  /** Set once the document changed under the result: the message says so. */
+  stale?: string;
+  /** Masked-at-position predictions computed so far (hover, webview requests), by token index. */
+  maskedAt: Map<number, PredictionView[]>;
+  /** A line for the status bar of the views, e.g. that the current line was inspected for want of a selection. */
+  note?: string;
+}
+
+export type RunEvent =
+  | { kind: 'result'; run: RunRecord }
+  | { kind: 'stale'; run: RunRecord }
+  | { kind: 'status'; state: 'running' | 'idle' | 'error'; message: string };
+
+/** The token whose span holds the document offset, for a run that is not stale. */
+export function tokenAtOffset(run: RunRecord, documentOffset: number): number | undefined {
+  if (!run.target || run.stale) return undefined;
+  const offset = documentOffset - run.target.baseOffset;
+  if (offset < 0 || offset > run.summary.text.length) return undefined;
+  const tokens = run.summary.tokens;
+  // Prefer a token that holds the offset; at a boundary (the cursor just after a word) take the one ending there.
+  const inside = tokens.find((t) => !t.special && t.start <= offset && offset < t.end);
+  if (inside) return inside.index;
+  const before = tokens.find((t) => !t.special && t.end === offset && t.end > t.start);
+  return before?.index;
+}
+
+/** The document range of a token's span. */
+export function tokenRange(run: RunRecord, document: vscode.TextDocument, index: number): vscode.Range | undefined {
+  const token = run.summary.tokens[index];
+  if (!run.target || !token || token.special) return undefined;
+  const base = run.target.baseOffset;
+  return new vscode.Range(document.positionAt(base + token.start), document.positionAt(base + token.end));
+}
+
+export function sameDocument(run: RunRecord | undefined, document: vscode.TextDocument): boolean {
+  return run?.target !== undefined && run.target.uri.toString() === document.uri.toString();
+}

@@ -1,0 +1,59 @@
+// The status bar item: the active model and the device that actually ran it; the tooltip says why the device
+// differs from the one asked for, and which workspace settings were ignored for trust. Click: Select Model.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { readConfig } from './config';
+import type { ModelManager } from './models/modelManager';
+
+export class LensStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('attentionLens.model', vscode.StatusBarAlignment.Right, 100);
+
+  constructor(private readonly models: ModelManager) {
+    this.item.name = 'Attention Lens Model';
+    this.item.command = 'attentionLens.selectModel';
+    this.update();
+    this.item.show();
+  }
+
+  get text(): string {
+    return this.item.text;
+  }
+
+  get tooltip(): string {
+    const t = this.item.tooltip;
+    return typeof t === 'string' ? t : (t?.value ?? '');
+  }
+
+  update(): void {
+    const config = readConfig();
+    const loaded = this.models.current();
+    const active = this.models.active(config);
+    const lines: string[] = [];
+    if (loaded && loaded.spec === active.spec) {
+      const { info, device } = loaded.reply;
+      this.item.text = `$(telescope) ${shortName(info.id)} · ${device.label}`;
+      lines.push(`Attention Lens: ${info.id}`, `${info.architecture} (${info.kind} LM), ${info.layers} layers × ${info.heads} heads, from ${info.source}`);
+      lines.push(`Device: ${device.label} (asked for: ${device.requested})`);
+      if (device.fallbackReason) lines.push(`Not on the requested device: ${device.fallbackReason}`);
+      if (!info.attention.available) lines.push(`Attention not available: ${info.attention.reason}`);
+    } else {
+      this.item.text = `$(telescope) ${shortName(active.spec)} · not loaded`;
+      lines.push(`Attention Lens: ${active.spec} (${active.origin === 'selected' ? 'selected' : `the ${config.activeModel} model setting`}), loads on the first inspection`);
+      if (this.models.lastError) lines.push(`Last error: ${this.models.lastError}`);
+    }
+    if (config.ignoredForTrust.length > 0) {
+      lines.push(`Restricted mode: ignoring the workspace's values of ${config.ignoredForTrust.join(', ')} (this workspace is not trusted).`);
+    }
+    lines.push('Click to select a model.');
+    this.item.tooltip = lines.join('\n');
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
+
+/** A folder path shows as its last segment; ids and names as they are. */
+function shortName(spec: string): string {
+  return path.isAbsolute(spec) ? path.basename(spec) : spec;
+}

@@ -1,0 +1,37 @@
+// What activate() returns when the extension runs in development or test mode: a window onto the host's state
+// for the integration tests (which run inside the same extension host). It reads; the only ways it acts are
+// the ones a user has too (close the panel, cancel a download) or a webview has (send a message), plus the
+// serializer's restore path and killing the worker as a crash would.
+import * as vscode from 'vscode';
+import type { HubProgress } from './core/hub/hubModel';
+import type { ToWebviewMessage, RunSummary } from './protocol';
+
+export interface LensTestApi {
+  /** Resolves when no inspection is in flight. */
+  whenIdle(): Promise<void>;
+  /** The run the views show now, if any. */
+  lastResult(): { runId: number; summary: RunSummary; stale?: string; uri?: string; note?: string } | undefined;
+  /** What the host posted to the inspector panel / the side view (newest last; empty when closed or never opened). */
+  panelMessages(): ToWebviewMessage[];
+  sideViewMessages(): ToWebviewMessage[];
+  /** Resolve once the panel's / side view's webview has said Ready. */
+  panelReady(): Promise<void>;
+  sideViewReady(): Promise<void>;
+  isPanelOpen(): boolean;
+  closePanel(): void;
+  /** Feeds a raw message to a webview channel as if the webview had sent it (validation tests). */
+  sendFromWebview(view: 'panel' | 'sideView', raw: unknown): Promise<void>;
+  statusBar(): { text: string; tooltip: string };
+  /** The token-boundary decoration ranges last drawn. */
+  decorationRanges(): vscode.Range[];
+  /** The loaded model, if any. */
+  loadedModel(): { spec: string; id: string; kind: string; device: string; generation: number } | undefined;
+  stats(): { started: number; published: number; superseded: number; stale: number; droppedMessages: number; closedPanels: number };
+  /** Download progress events seen (newest last); cancelDownloads() is the notification's Cancel. */
+  downloadProgress(): HubProgress[];
+  cancelDownloads(): void;
+  /** Hands a new WebviewPanel of the inspector's type to the serializer, as VS Code does after a reload. */
+  restorePanel(): Promise<void>;
+  /** Kills the inference worker as a crash would. */
+  killWorker(): Promise<void>;
+}
