@@ -1,6 +1,6 @@
 // Readable token text. One convention for token lists and prediction lists alike:
 //  - whitespace is made visible: space "␣", newline "↵", tab "⇥", carriage return "␍", other C0 controls and
-//    DEL as their Unicode control pictures ("␀" …);
+//    DEL as their Unicode control pictures ("␀" …), invisible format characters by code ("<U+200B>");
 //  - byte-level pieces are decoded from bytes ("Ġthe" → "␣the"); bytes that are only part of a character are
 //    shown in hex ("ðŁ" → "<F0 9F>");
 //  - SentencePiece's "▁" is a space ("▁the" → "␣the"), its byte pieces "<0xE2>" show as "<E2>";
@@ -11,12 +11,16 @@ import { pieceBytes, readableBytes } from './byteLevel';
 export const CONTINUATION_MARK = '·';
 
 const NAMED: Record<string, string> = { ' ': '␣', '\n': '↵', '\t': '⇥', '\r': '␍', '\x7f': '␡' };
+const FORMAT = /^\p{Cf}$/u;
 
 export function visibleWhitespace(s: string): string {
   let out = '';
   for (const ch of s) {
-    const c = ch.charCodeAt(0);
-    out += NAMED[ch] ?? (c < 0x20 ? String.fromCharCode(0x2400 + c) : ch);
+    const c = ch.codePointAt(0)!;
+    if (NAMED[ch]) out += NAMED[ch];
+    else if (c < 0x20) out += String.fromCharCode(0x2400 + c);
+    else if (FORMAT.test(ch)) out += `<U+${c.toString(16).toUpperCase().padStart(4, '0')}>`;
+    else out += ch;
   }
   return out;
 }

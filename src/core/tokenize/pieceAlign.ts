@@ -71,7 +71,9 @@ export function alignPieces(pieces: string[], ps: PieceSpace, st: AlignSettings)
       byteOwners.push(k);
       if (bytes.length >= utf8Length(bytes[0])) {
         const d = decodeAt(bytes, 0);
-        if (!d || !place([String.fromCodePoint(d.cp)], byteOwners)) pending.push(...byteOwners);
+        // U+FFFD's bytes may stand for a lone surrogate (UTF-8 cannot hold one).
+        const lone = d?.cp === 0xfffd && pending.length === 0 && isLoneSurrogate(ps.text, cur) ? ps.text[cur] : undefined;
+        if (!d || !place(lone ? [lone] : [String.fromCodePoint(d.cp)], byteOwners)) pending.push(...byteOwners);
         else if (byteOwners.length > 1) byteOwners.forEach((o) => partialBytes.add(o));
         [bytes, byteOwners] = [[], []];
       }
@@ -111,6 +113,12 @@ export function alignPieces(pieces: string[], ps: PieceSpace, st: AlignSettings)
 function splitsChar(ps: PieceSpace, i: number): boolean {
   if (i <= 0 || i >= ps.text.length) return false;
   return ps.start[i] === ps.start[i - 1] && ps.start[i] < ps.end[i];
+}
+
+function isLoneSurrogate(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  if (c >= 0xdc00 && c <= 0xdfff) return !(i > 0 && isHigh(s.charCodeAt(i - 1)));
+  return isHigh(c) && !(i + 1 < s.length && s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff);
 }
 
 function isHigh(c: number): boolean {
