@@ -55,3 +55,18 @@ export function maxOf(values: Float32Array): number {
   for (let i = 0; i < values.length; i++) if (values[i] > m) m = values[i];
   return m;
 }
+
+/**
+ * The colour-scale ceiling: the 99.5th percentile of a sample of the weights, so one saturated cell (e.g.
+ * the first token of a causal model, which can only attend to itself) does not wash out everything else.
+ * Cells above it are drawn at full colour; tooltips show exact values.
+ */
+export function scaleCeiling(values: Float32Array): number {
+  const step = Math.max(1, Math.floor(values.length / 20000));
+  const sample: number[] = [];
+  for (let i = 0; i < values.length; i += step) if (values[i] > 0) sample.push(values[i]);
+  if (!sample.length) return 1;
+  sample.sort((a, b) => a - b);
+  const ceiling = sample[Math.min(sample.length - 1, Math.floor(sample.length * 0.995))];
+  return ceiling > 0 ? ceiling : maxOf(values) || 1;
+}

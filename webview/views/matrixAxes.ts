@@ -116,7 +116,7 @@ export function drawLegend(ctx: CanvasRenderingContext2D, th: Theme, max: number
   ctx.font = `${th.fontSize - 3}px ${th.fontFamily}`;
   ctx.textAlign = 'left';
   ctx.textBaseline = 'top';
-  ctx.fillText(max.toFixed(3), x + w + 4, top);
+  ctx.fillText(`≥${max.toFixed(3)}`, x + w + 4, top);
   ctx.textBaseline = 'bottom';
   ctx.fillText('0', x + w + 4, top + h);
   ctx.textBaseline = 'top';

@@ -4,7 +4,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { AttentionLayer } from '../../src/protocol';
 import type { App, View } from '../app';
-import { headMap, maxOf } from '../render/attention';
+import { headMap, scaleCeiling } from '../render/attention';
 import { lutIndex } from '../render/colormap';
 import { fitCanvas, frameScheduler, svgWithImage } from '../render/canvas';
 import { theme } from '../render/theme';
@@ -193,7 +193,7 @@ export class MatrixView implements View {
     if (this.base && b && b.layer === layer && b.head === head && b.lut === lut) return this.base;
     const n = layer.tokens;
     const map = headMap(layer, head);
-    this.max = maxOf(map) || 1;
+    this.max = scaleCeiling(map);
     const inv = 1 / this.max;
     const image = new ImageData(n, n);
     const px = new Uint32Array(image.data.buffer);

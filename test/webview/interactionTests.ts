@@ -1,0 +1,2 @@
+import type { TestCase } from './run';
+export const interactionTests: TestCase[] = [];

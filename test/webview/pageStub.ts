@@ -1,0 +1,62 @@
+// The script Playwright injects before the webview bundle: a stand-in for VS Code's acquireVsCodeApi that
+// records what the webview posts, keeps setState in sessionStorage (so a reload restores it, as VS Code does
+// on hide/show), applies a theme, answers RequestLayer through the Node-side `__lensHost` binding, and records
+// CSP violations. It is browser code kept as a string because the Node tsconfig has no DOM types.
+export const PAGE_STUB = String.raw`
+(() => {
+  const lens = { posted: [], states: [], violations: [], autoReply: true, acquired: 0 };
+  window.__lens = lens;
+  const params = new URLSearchParams(location.search);
+  const themeName = params.get('theme') || 'dark';
+  const THEMES = {
+    dark: { cls: 'vscode-dark', vars: { 'editor-background': '#1f1f1f', foreground: '#cccccc', descriptionForeground: '#9d9d9d', focusBorder: '#0078d4', 'panel-border': '#2b2b2b', 'editor-selectionBackground': '#264f78', 'charts-blue': '#3794ff', 'charts-orange': '#d18616', 'charts-green': '#89d185', 'charts-red': '#f14c4c', 'charts-purple': '#b180d7', 'charts-yellow': '#cca700', 'font-family': 'system-ui, sans-serif', 'font-size': '13px', 'editor-font-family': 'monospace' } },
+    light: { cls: 'vscode-light', vars: { 'editor-background': '#ffffff', foreground: '#3b3b3b', descriptionForeground: '#717171', focusBorder: '#005fb8', 'panel-border': '#e5e5e5', 'editor-selectionBackground': '#add6ff', 'charts-blue': '#1a85ff', 'charts-orange': '#d18616', 'charts-green': '#388a34', 'charts-red': '#e51400', 'charts-purple': '#652d90', 'charts-yellow': '#bf8803', 'font-family': 'system-ui, sans-serif', 'font-size': '13px', 'editor-font-family': 'monospace' } },
+    hc: { cls: 'vscode-high-contrast', vars: { 'editor-background': '#000000', foreground: '#ffffff', descriptionForeground: '#ffffff', focusBorder: '#f38518', 'panel-border': '#6fc3df', 'editor-selectionBackground': '#ffffff', 'contrastBorder': '#6fc3df', 'charts-blue': '#3794ff', 'charts-orange': '#d18616', 'charts-green': '#89d185', 'charts-red': '#f14c4c', 'charts-purple': '#b180d7', 'charts-yellow': '#cca700', 'font-family': 'system-ui, sans-serif', 'font-size': '13px', 'editor-font-family': 'monospace' } },
+  };
+  const theme = THEMES[themeName] || THEMES.dark;
+  // Runs before the document exists: apply the theme (as VS Code does, on <html> style and <body> class)
+  // as soon as <body> is parsed, which is before the deferred module script runs.
+  const applyBody = () => {
+    if (!document.body) return false;
+    for (const [k, v] of Object.entries(theme.vars)) document.documentElement.style.setProperty('--vscode-' + k, v);
+    document.body.classList.add(theme.cls);
+    return true;
+  };
+  const obs = new MutationObserver(() => { if (applyBody()) obs.disconnect(); });
+  obs.observe(document, { childList: true, subtree: true });
+  document.addEventListener('securitypolicyviolation', (e) => lens.violations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sourceFile || '') + ':' + e.lineNumber));
+  const fromB64 = (b64) => {
+    const s = atob(b64);
+    const bytes = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+    return new Float32Array(bytes.buffer);
+  };
+  lens.fromB64 = fromB64;
+  lens.deliver = (message) => window.postMessage(message, '*');
+  window.acquireVsCodeApi = () => {
+    lens.acquired++;
+    if (lens.acquired > 1) throw new Error('acquireVsCodeApi called twice');
+    return {
+      postMessage(m) {
+        lens.posted.push(m);
+        if (m && m.type === 'requestLayer' && lens.autoReply && window.__lensHost) {
+          window.__lensHost(JSON.stringify(m)).then((r) => {
+            if (!r) return;
+            const reply = JSON.parse(r.meta);
+            if (reply.result) reply.result.layer.data = fromB64(r.data);
+            lens.deliver(reply);
+          });
+        }
+      },
+      getState() {
+        const s = sessionStorage.getItem('lens-state');
+        return s ? JSON.parse(s) : undefined;
+      },
+      setState(s) {
+        lens.states.push(s);
+        sessionStorage.setItem('lens-state', JSON.stringify(s));
+      },
+    };
+  };
+})();
+`;

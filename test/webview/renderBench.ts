@@ -1,0 +1,78 @@
+// Render benchmark (for the benchmark script, not a timed test): the model view at 512 tokens × 12 × 12
+// heads, and the head view's hover update. Times come from the views' own data-draw-ms (the drawing work)
+// and from wall time around a posted message / mouse move until the next frame has been painted.
+import type { Page } from 'playwright-core';
+import { largeCausal } from './fixtures';
+import { LensPage, launch, startServer } from './harness';
+
+export interface RenderTimes {
+  /** Median time to build and draw the model view's pixels from a fresh overview. */
+  modelViewMs: number;
+  /** Median wall time from the overview message to the painted frame. */
+  modelViewWallMs: number;
+  /** Median time to redraw the head view for one hover move. */
+  hoverUpdateMs: number;
+  /** Median time to redraw the matrix view for one hover move. */
+  matrixHoverMs: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : NaN;
+}
+
+/** `page` is any Playwright page of a browser; the webview is opened in a new page of the same context. */
+export async function measureRender(page: Page, origin: string, runs = 7): Promise<RenderTimes> {
+  const browser = page.context().browser();
+  if (!browser) throw new Error('measureRender needs a page of a launched browser');
+  const lens = await LensPage.open(browser, origin, 'inspector', 'dark', { width: 1280, height: 900 });
+  const p = largeCausal();
+  await lens.sendRun(p);
+  await lens.tab('model');
+  const model: number[] = [];
+  const modelWall: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = Date.now();
+    // A new overview object (same run) makes the view rebuild all 144 thumbnails.
+    await lens.sendRun(p);
+    await lens.settle();
+    modelWall.push(Date.now() - t0);
+    model.push(Number(await lens.page.locator('.model-view canvas').getAttribute('data-draw-ms')));
+  }
+  await lens.tab('head');
+  await lens.until(`!document.querySelector('.head-view .hover-info').textContent.startsWith('Loading')`);
+  const canvas = lens.page.locator('.head-canvas');
+  const box = await canvas.boundingBox();
+  if (!box) throw new Error('no head canvas');
+  const hover: number[] = [];
+  for (let i = 0; i < runs * 3; i++) {
+    await lens.page.mouse.move(box.x + 40, box.y + 9 + 18 * (i % 30));
+    await lens.settle();
+    hover.push(Number(await canvas.getAttribute('data-draw-ms')));
+  }
+  await lens.tab('matrix');
+  await lens.until(`!document.querySelector('.matrix-view .hover-info').textContent.startsWith('Loading')`);
+  const mCanvas = lens.page.locator('.matrix-view canvas');
+  const mBox = await mCanvas.boundingBox();
+  if (!mBox) throw new Error('no matrix canvas');
+  const mHover: number[] = [];
+  for (let i = 0; i < runs * 3; i++) {
+    await lens.page.mouse.move(mBox.x + 130 + i * 11, mBox.y + 110 + i * 9);
+    await lens.settle();
+    mHover.push(Number(await mCanvas.getAttribute('data-draw-ms')));
+  }
+  await lens.page.close();
+  return { modelViewMs: median(model), modelViewWallMs: median(modelWall), hoverUpdateMs: median(hover), matrixHoverMs: median(mHover) };
+}
+
+/** Starts its own server and browser: what the benchmark script calls. */
+export async function benchRender(): Promise<RenderTimes> {
+  const { server, origin } = await startServer();
+  const browser = await launch();
+  try {
+    return await measureRender(await browser.newPage(), origin);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
