@@ -10,8 +10,7 @@ import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
 import { LensError } from '../types';
 import { httpRequest, type HttpResponse } from './httpRequest';
 import { cancelledError, httpStatusError, toDownloadError } from './downloadErrors';
@@ -137,29 +136,32 @@ export async function downloadFile(opts: DownloadFileOptions): Promise<DownloadR
   if (offset > 0) await hashExisting(part, hashes);
 
   let loaded = offset;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      loaded += chunk.length;
-      if (total !== undefined && loaded > total) {
-        done(new LensError(`${label} from ${r.url.host} is larger than the ${total} bytes announced. Nothing was kept.`, 'download-failed'));
-        return;
+  const open = opts.openWriteStream ?? ((file: string, flags: 'w' | 'a') => fs.createWriteStream(file, { flags }));
+  const out = open(part, offset > 0 ? 'a' : 'w');
+  out.on('error', () => undefined); // errors arrive through the write/end callbacks below
+  try {
+    // Each chunk is on disk before the next is read, so when the connection drops, everything received so far
+    // is kept for resuming (a pipeline would destroy the file stream with its buffered writes).
+    for await (const chunk of r.res as AsyncIterable<Buffer>) {
+      if (opts.signal?.aborted) throw cancelledError();
+      if (total !== undefined && loaded + chunk.length > total) {
+        throw new LensError(`${label} from ${r.url.host} is larger than the ${total} bytes announced. Nothing was kept.`, 'download-failed');
       }
+      await writeChunk(out, chunk);
+      loaded += chunk.length;
       for (const h of hashes) h.update(chunk);
       opts.onProgress?.(loaded, total);
-      done(null, chunk);
-    },
-  });
-  const open = opts.openWriteStream ?? ((file: string, flags: 'w' | 'a') => fs.createWriteStream(file, { flags }));
-  try {
-    await pipeline(r.res, counter, open(part, offset > 0 ? 'a' : 'w'), { signal: opts.signal });
+    }
+    await endStream(out);
   } catch (err) {
     r.res.destroy();
+    const code = (err as { code?: unknown }).code;
+    const diskFull = code === 'ENOSPC' || code === 'EDQUOT';
+    if (diskFull) out.destroy();
+    else await endStream(out).catch(() => out.destroy());
     const lensErr = toDownloadError(err, ctx, opts.signal);
     // Keep a partial file for resuming after a drop or a cancel; drop it when it is wrong or the disk is full.
-    const code = (err as { code?: unknown }).code;
-    if ((err instanceof LensError && err.code !== 'cancelled') || code === 'ENOSPC' || code === 'EDQUOT') {
-      await fsp.rm(part, { force: true });
-    }
+    if ((err instanceof LensError && err.code !== 'cancelled') || diskFull) await fsp.rm(part, { force: true });
     throw lensErr;
   }
   if (total !== undefined && loaded !== total) {
@@ -189,6 +191,20 @@ export async function downloadFile(opts: DownloadFileOptions): Promise<DownloadR
   await fsp.rename(part, dest);
   await fsyncDir(dir);
   return { bytes: loaded, sha256: digest, resumedFrom: offset };
+}
+
+function writeChunk(out: Writable, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    out.write(chunk, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+function endStream(out: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (out.destroyed) return reject(new Error('file stream closed'));
+    out.once('error', reject);
+    out.end(() => resolve());
+  });
 }
 
 function header(r: HttpResponse, name: string): string | undefined {
