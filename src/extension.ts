@@ -118,6 +118,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
       const run = controller.current;
       return run && { runId: run.runId, summary: run.summary, stale: run.stale, uri: run.target?.uri.toString(), note: run.note };
     },
+    status: () => ({ ...controller.lastStatus }),
     panelMessages: () => [...(inspector.channel?.sent ?? [])],
     sideViewMessages: () => [...(sideView.channel?.sent ?? [])],
     panelReady: () => inspector.show().whenReady(),

@@ -11,6 +11,8 @@ export interface LensTestApi {
   whenIdle(): Promise<void>;
   /** The run the views show now, if any. */
   lastResult(): { runId: number; summary: RunSummary; stale?: string; uri?: string; note?: string } | undefined;
+  /** The status line the views show (state and message). */
+  status(): { state: 'running' | 'idle' | 'error'; message: string };
   /** What the host posted to the inspector panel / the side view (newest last; empty when closed or never opened). */
   panelMessages(): ToWebviewMessage[];
   sideViewMessages(): ToWebviewMessage[];

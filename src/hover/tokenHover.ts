@@ -58,7 +58,10 @@ export class TokenHoverProvider implements vscode.HoverProvider {
     let text = `**Attention Lens** · token ${index} **${escapeMarkdown(t.display)}** · id ${t.id} · span ${span}\n\n`;
     if (t.piece !== t.display) text += `vocabulary piece: ${escapeMarkdown(t.piece)}\n\n`;
     const k = s.predictions.kind === 'masked' ? s.predictions.atPosition[index]?.length : s.predictions.next[index]?.length;
-    if (s.predictions.kind === 'masked') {
+    const maskFill = s.predictions.kind === 'masked' ? s.predictions.masks.find((m) => m.position === index) : undefined;
+    if (maskFill) {
+      text += predictionTable(`Top ${maskFill.top.length} fills for this mask token:`, maskFill.top);
+    } else if (s.predictions.kind === 'masked') {
       const masked = await withTimeout(this.controller.maskedAt(run, index), MASKED_TIMEOUT_MS, cancel);
       if (masked) {
         text += predictionTable(`Top ${masked.length} if this token is masked (${escapeMarkdown(s.model.maskToken ?? 'mask')}):`, masked);

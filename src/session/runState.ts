@@ -40,16 +40,17 @@ export function tokenAtOffset(run: RunRecord, documentOffset: number): number | 
   if (offset < 0 || offset > run.summary.text.length) return undefined;
   const tokens = run.summary.tokens;
   // Prefer a token that holds the offset; at a boundary (the cursor just after a word) take the one ending there.
-  const inside = tokens.find((t) => !t.special && t.start <= offset && offset < t.end);
+  // Special tokens count only where they cover text (a literal [MASK] typed in the selection).
+  const inside = tokens.find((t) => t.start <= offset && offset < t.end);
   if (inside) return inside.index;
-  const before = tokens.find((t) => !t.special && t.end === offset && t.end > t.start);
+  const before = tokens.find((t) => t.end === offset && t.end > t.start);
   return before?.index;
 }
 
 /** The document range of a token's span. */
 export function tokenRange(run: RunRecord, document: vscode.TextDocument, index: number): vscode.Range | undefined {
   const token = run.summary.tokens[index];
-  if (!run.target || !token || token.special) return undefined;
+  if (!run.target || !token || token.end <= token.start) return undefined;
   const base = run.target.baseOffset;
   return new vscode.Range(document.positionAt(base + token.start), document.positionAt(base + token.end));
 }

@@ -1,0 +1,151 @@
+// The commands and the editor side of the surface, in a real VS Code: Inspect Selection with and without a
+// selection, the context menu's when clause, the status bar, settings taking effect without a reload, the
+// side view following the cursor, token boundaries, and Mask Token at Cursor.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { ToWebviewType, type FocusTokenMessage, type StatusMessage } from '../../src/protocol';
+import type { LensTestApi } from '../../src/testApi';
+import { extension, fixtureModel, inspectNow, lensApi, openSample, openText, results, selectLine, selectWord, setSetting, useModel, waitFor } from './surfaceHelpers';
+
+describe('Attention Lens commands', () => {
+  let api: LensTestApi;
+
+  before(async () => {
+    api = await lensApi();
+    await useModel(fixtureModel('tiny-bert'));
+  });
+
+  after(async () => {
+    await setSetting('topK', undefined);
+    await setSetting('tokenBoundaries', undefined);
+  });
+
+  it('Inspect Selection runs on exactly the selected text and opens the panel with its result', async () => {
+    const editor = await openSample();
+    const range = selectWord(editor, 1, 'cat sat on the mat');
+    const summary = await inspectNow(api);
+    assert.equal(summary.text, 'cat sat on the mat');
+    assert.deepEqual(summary.tokens.filter((t) => !t.special).map((t) => t.piece), ['cat', 'sat', 'on', 'the', 'mat']);
+    assert.equal(api.lastResult()?.uri, editor.document.uri.toString());
+    assert.equal(api.lastResult()?.note, undefined, 'no note when there is a selection');
+    await api.panelReady();
+    const shown = results(api.panelMessages());
+    assert.equal(shown[shown.length - 1]?.runId, summary.runId, 'the panel got this run');
+    assert.ok(range.contains(editor.selection), 'the selection is left as it was');
+  });
+
+  it('Inspect Selection without a selection inspects the current line and says so', async () => {
+    const editor = await openSample();
+    editor.selection = new vscode.Selection(3, 5, 3, 5);
+    const summary = await inspectNow(api);
+    assert.equal(summary.text, editor.document.lineAt(3).text);
+    assert.equal(api.lastResult()?.note, 'No selection: inspected line 4');
+    await api.panelReady();
+    const statuses = api.panelMessages().filter((m): m is StatusMessage => m.type === ToWebviewType.Status);
+    assert.match(statuses[statuses.length - 1].message, /^No selection: inspected line 4 · \d+ tokens/);
+  });
+
+  it('Inspect Selection on an empty line says there is nothing to inspect', async () => {
+    const editor = await openText('first line\n\nthird line');
+    editor.selection = new vscode.Selection(1, 0, 1, 0);
+    const before = api.lastResult()?.runId;
+    await vscode.commands.executeCommand('attentionLens.inspectSelection');
+    await api.whenIdle();
+    assert.deepEqual(api.status(), { state: 'error', message: 'Nothing to inspect: no text is selected and line 2 is empty.' });
+    assert.equal(api.lastResult()?.runId, before, 'the previous result stays');
+  });
+
+  it('offers Inspect Selection in the editor context menu only when there is a selection, and binds a key', () => {
+    const contributes = extension().packageJSON.contributes;
+    const entry = contributes.menus['editor/context'].find((m: { command: string }) => m.command === 'attentionLens.inspectSelection');
+    assert.equal(entry?.when, 'editorHasSelection');
+    const key = contributes.keybindings.find((k: { command: string }) => k.command === 'attentionLens.inspectSelection');
+    assert.equal(key?.key, 'ctrl+alt+shift+i');
+    assert.equal(key?.mac, 'cmd+alt+shift+i');
+    const titles = Object.fromEntries(contributes.commands.map((c: { command: string; title: string }) => [c.command, c.title]));
+    for (const id of ['inspectSelection', 'selectModel', 'maskTokenAtCursor', 'export', 'showLog', 'toggleTokenBoundaries', 'enableGpu']) {
+      assert.ok(titles[`attentionLens.${id}`], `attentionLens.${id} is contributed`);
+    }
+  });
+
+  it('the status bar shows the model and the device that ran', async () => {
+    await openSample().then((e) => selectLine(e, 1));
+    await inspectNow(api);
+    const { text, tooltip } = api.statusBar();
+    assert.equal(text, '$(telescope) tiny-bert · CPU');
+    assert.match(tooltip, /BertForMaskedLM \(masked LM\), 2 layers × 4 heads/);
+    assert.match(tooltip, /Device: CPU \(asked for: auto\)/);
+  });
+
+  it('a top-k setting change takes effect without a reload (the panel re-runs)', async () => {
+    const editor = await openSample();
+    selectLine(editor, 1);
+    const first = await inspectNow(api);
+    await setSetting('topK', 3);
+    const rerun = await waitFor('a re-run after the setting change', () => {
+      const r = api.lastResult();
+      return r && r.runId > first.runId && r;
+    });
+    await api.whenIdle();
+    assert.equal(rerun.summary.text, first.text);
+    assert.ok(rerun.summary.predictions.kind === 'masked');
+    if (rerun.summary.predictions.kind === 'masked') assert.equal(rerun.summary.predictions.atPosition[1].length, 3);
+    await setSetting('topK', 7);
+    const seven = await inspectNow(api);
+    if (seven.predictions.kind === 'masked') assert.equal(seven.predictions.atPosition[1].length, 7);
+  });
+
+  it('the side view follows the cursor over the inspected range', async () => {
+    const editor = await openSample();
+    selectLine(editor, 1);
+    const summary = await inspectNow(api);
+    await api.sideViewReady();
+    await vscode.window.showTextDocument(editor.document, vscode.ViewColumn.One);
+    const mat = summary.tokens.find((t) => t.piece === 'mat');
+    assert.ok(mat);
+    editor.selection = new vscode.Selection(1, mat.start + 1, 1, mat.start + 1);
+    const focus = await waitFor('a FocusToken for "mat"', () =>
+      api.sideViewMessages().find((m): m is FocusTokenMessage => m.type === ToWebviewType.FocusToken && m.index === mat.index),
+    );
+    assert.equal(focus.runId, summary.runId);
+    assert.ok(results(api.sideViewMessages()).some((r) => r.runId === summary.runId), 'the side view got the run');
+    const tired = summary.tokens.find((t) => t.piece === 'tired')!;
+    editor.selection = new vscode.Selection(1, tired.start, 1, tired.start);
+    await waitFor('a FocusToken for "tired"', () => api.sideViewMessages().some((m) => m.type === ToWebviewType.FocusToken && m.index === tired.index));
+  });
+
+  it('token boundaries toggle on and align exactly with the token spans', async () => {
+    const editor = await openSample();
+    selectLine(editor, 1);
+    const summary = await inspectNow(api);
+    const on = await vscode.commands.executeCommand<boolean>('attentionLens.toggleTokenBoundaries');
+    assert.equal(on, true);
+    const ranges = api.decorationRanges();
+    const spans = summary.tokens.filter((t) => t.end > t.start);
+    assert.equal(ranges.length, spans.length);
+    ranges.forEach((r, i) => {
+      assert.equal(editor.document.getText(r), summary.text.slice(spans[i].start, spans[i].end));
+      assert.equal(r.start.character, spans[i].start);
+    });
+    assert.equal(await vscode.commands.executeCommand<boolean>('attentionLens.toggleTokenBoundaries'), false);
+    assert.deepEqual(api.decorationRanges(), []);
+  });
+
+  it('Mask Token at Cursor runs the line with that word masked, without editing the document', async () => {
+    const editor = await openSample();
+    const line = editor.document.lineAt(1).text;
+    const at = line.indexOf('mat');
+    editor.selection = new vscode.Selection(1, at + 1, 1, at + 1);
+    const version = editor.document.version;
+    await vscode.commands.executeCommand('attentionLens.maskTokenAtCursor');
+    await api.whenIdle();
+    const run = api.lastResult();
+    assert.ok(run);
+    assert.equal(run.summary.text, line.replace('mat', '[MASK]'));
+    assert.equal(run.note, '"mat" masked on line 2');
+    assert.equal(run.uri, undefined, 'the masked copy is not mapped onto the document');
+    assert.equal(editor.document.version, version, 'the document was not edited');
+    assert.ok(run.summary.predictions.kind === 'masked' && run.summary.predictions.masks.length === 1);
+    if (run.summary.predictions.kind === 'masked') assert.equal(run.summary.predictions.masks[0].top.length, 7);
+  });
+});

@@ -1,0 +1,142 @@
+// Runs under stress in a real VS Code: fifty commands at once, the panel closed mid-run, the document edited
+// mid-run, a model switch mid-run, the worker killed, and malformed messages from a webview.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { FromWebviewType, ToWebviewType, type ReplyMessage, type StaleMessage } from '../../src/protocol';
+import type { LensTestApi } from '../../src/testApi';
+import { fixtureModel, inspectNow, lensApi, openText, results, selectLine, selectModel, useModel, waitFor } from './surfaceHelpers';
+
+const LINES = Array.from({ length: 50 }, (_, i) => `Sentence number ${i} says the cat sat on mat ${i}.`).join('\n');
+
+describe('Attention Lens under stress', () => {
+  let api: LensTestApi;
+
+  before(async () => {
+    api = await lensApi();
+    await useModel(fixtureModel('tiny-bert'));
+  });
+
+  it('50 inspect commands fired at once show only the last one\'s result, and nothing is left running', async () => {
+    const editor = await openText(LINES);
+    selectLine(editor, 0);
+    await inspectNow(api);
+    await api.panelReady();
+    const before = api.stats();
+    const firstNew = api.panelMessages().length;
+    const commands: Thenable<unknown>[] = [];
+    for (let i = 0; i < 50; i++) {
+      selectLine(editor, i);
+      commands.push(vscode.commands.executeCommand('attentionLens.inspectSelection'));
+    }
+    await Promise.all(commands);
+    await api.whenIdle();
+    const after = api.stats();
+    assert.equal(after.started - before.started, 50);
+    assert.equal(api.lastResult()?.summary.text, editor.document.lineAt(49).text, 'the last command\'s text is shown');
+    assert.equal(after.published - before.published, 1, 'only one result was published');
+    assert.equal(after.superseded - before.superseded, 49, 'the other 49 ended silently');
+    const shown = results(api.panelMessages().slice(firstNew));
+    assert.deepEqual(shown.map((s) => s.text), [editor.document.lineAt(49).text]);
+    assert.notEqual(api.status().state, 'error');
+  });
+
+  it('closing the panel mid-run raises no error and leaves nothing behind', async () => {
+    const editor = await openText('The cat sat on the mat because it was tired.');
+    selectLine(editor, 0);
+    await api.killWorker(); // the next run restarts the worker and reloads the model: it takes a while
+    const closedBefore = api.stats().closedPanels;
+    const running = vscode.commands.executeCommand('attentionLens.inspectSelection');
+    await waitFor('the panel to open', () => api.isPanelOpen());
+    api.closePanel();
+    await running;
+    await api.whenIdle();
+    assert.equal(api.isPanelOpen(), false);
+    assert.equal(api.stats().closedPanels, closedBefore + 1, 'the panel\'s channel was disposed');
+    assert.deepEqual(api.panelMessages(), [], 'no channel is left posting');
+    assert.notEqual(api.status().state, 'error');
+    assert.equal(api.lastResult()?.summary.text, editor.document.getText(), 'the run still finished for the hover');
+  });
+
+  it('a document edited mid-run gets a stale result, never applied to the new text', async () => {
+    const editor = await openText('The cat sat on the mat because it was tired.');
+    selectLine(editor, 0);
+    await api.killWorker();
+    const running = vscode.commands.executeCommand('attentionLens.inspectSelection');
+    await editor.edit((b) => b.insert(new vscode.Position(0, 0), 'Yesterday '));
+    await running;
+    await api.whenIdle();
+    const run = api.lastResult();
+    assert.ok(run);
+    assert.equal(run.summary.text, 'The cat sat on the mat because it was tired.', 'the result is of the text it ran on');
+    assert.match(run.stale ?? '', /^The document changed after this run/);
+    await api.panelReady();
+    const stale = api.panelMessages().filter((m): m is StaleMessage => m.type === ToWebviewType.Stale);
+    assert.equal(stale[stale.length - 1]?.runId, run.runId, 'the panel was told');
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, new vscode.Position(0, 15));
+    assert.ok(!hovers.some((h) => h.contents.some((c) => (typeof c === 'string' ? c : c.value).includes('Attention Lens'))), 'no hover from a stale run');
+  });
+
+  it('a model switch mid-run drops the old model\'s result and re-runs on the new one', async () => {
+    const editor = await openText('The cat sat on the mat.');
+    selectLine(editor, 0);
+    await inspectNow(api);
+    await api.killWorker();
+    const running = vscode.commands.executeCommand('attentionLens.inspectSelection');
+    const switched = await selectModel(fixtureModel('tiny-gpt2'));
+    assert.equal(switched?.ok, true);
+    await running;
+    await waitFor('a causal result', () => api.lastResult()?.summary.model.kind === 'causal');
+    await api.whenIdle();
+    const last = api.lastResult()!;
+    assert.equal(last.summary.model.kind, 'causal');
+    assert.equal(last.summary.text, 'The cat sat on the mat.');
+    await useModel(fixtureModel('tiny-bert'));
+  });
+
+  it('a worker killed mid-run is reported as it is, and the next run restarts it', async () => {
+    const editor = await openText('The cat sat on the mat.');
+    selectLine(editor, 0);
+    await inspectNow(api);
+    const running = vscode.commands.executeCommand('attentionLens.inspectSelection');
+    await api.killWorker();
+    await running;
+    await api.whenIdle();
+    const status = api.status();
+    if (status.state === 'error') assert.match(status.message, /^The inference worker stopped \(.*\); it restarts on the next run\.$/);
+    const again = await inspectNow(api);
+    assert.equal(again.text, 'The cat sat on the mat.');
+    assert.notEqual(api.status().state, 'error');
+  });
+
+  it('validates webview messages: malformed ones are dropped, requests get typed replies', async () => {
+    const editor = await openText('The cat sat on the mat.');
+    selectLine(editor, 0);
+    const summary = await inspectNow(api);
+    await api.panelReady();
+    const dropped = api.stats().droppedMessages;
+    await api.sendFromWebview('panel', { type: 'requestLayer', requestId: -1, runId: summary.runId, layer: 0 });
+    await api.sendFromWebview('panel', { type: 'readFile', path: '/etc/passwd' });
+    await api.sendFromWebview('panel', 'ready');
+    await api.sendFromWebview('panel', { type: 'export', format: '../../x' });
+    assert.equal(api.stats().droppedMessages, dropped + 4);
+
+    await api.sendFromWebview('panel', { type: FromWebviewType.RequestLayer, requestId: 901, runId: summary.runId, layer: 1 });
+    await api.sendFromWebview('panel', { type: FromWebviewType.RequestLayer, requestId: 902, runId: summary.runId - 1, layer: 0 });
+    await api.sendFromWebview('panel', { type: FromWebviewType.RequestLayer, requestId: 903, runId: summary.runId, layer: 9 });
+    await api.sendFromWebview('panel', { type: FromWebviewType.RequestMaskedAt, requestId: 904, runId: summary.runId, position: 2 });
+    const replies = new Map(
+      api.panelMessages().filter((m): m is ReplyMessage => m.type === ToWebviewType.Reply).map((m) => [m.inReplyTo, m]),
+    );
+    const layer = replies.get(901)?.result;
+    assert.ok(layer?.kind === 'layer', JSON.stringify(replies.get(901)));
+    const n = summary.tokens.length;
+    assert.ok(layer.layer.data instanceof Float32Array);
+    assert.equal(layer.layer.data.length, 4 * n * n);
+    const rowSum = layer.layer.data.subarray(0, n).reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(rowSum - 1) < 1e-5, `rows sum to 1 (${rowSum})`);
+    assert.equal(replies.get(902)?.error, 'that run is no longer the one shown');
+    assert.equal(replies.get(903)?.error, 'layer 9 does not exist: the model has 2 layers');
+    const masked = replies.get(904)?.result;
+    assert.ok(masked?.kind === 'maskedAt' && masked.top.length === 5 && masked.position === 2, JSON.stringify(replies.get(904)));
+  });
+});

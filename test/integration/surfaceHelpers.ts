@@ -1,0 +1,105 @@
+// Shared steps of the VS Code surface tests (commands, hover, models, reliability, restore): getting the test
+// API, opening the sample workspace's files, selecting, and waiting for things the host does asynchronously.
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ResultMessage, RunSummary, ToWebviewMessage } from '../../src/protocol';
+import type { LensTestApi } from '../../src/testApi';
+
+export const EXTENSION_ID = 'attention-lens.attention-lens';
+
+export function extension(): vscode.Extension<LensTestApi | undefined> {
+  const ext = vscode.extensions.getExtension<LensTestApi | undefined>(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is loaded as the extension under development`);
+  return ext;
+}
+
+export async function lensApi(): Promise<LensTestApi> {
+  const api = await extension().activate();
+  assert.ok(api, 'activate() returns the test API in development mode');
+  return api;
+}
+
+export function fixtureModel(name: 'tiny-bert' | 'tiny-gpt2' | 'tiny-bert-nosoftmax' | 'tiny-gpt2-past'): string {
+  return path.join(extension().extensionPath, 'test', 'fixtures', 'models', name);
+}
+
+export type Outcome = { ok: boolean; cancelled?: boolean; error?: string; detail?: string } | undefined;
+
+export async function selectModel(spec: string): Promise<Outcome> {
+  return vscode.commands.executeCommand<Outcome>('attentionLens.selectModel', { spec });
+}
+
+export async function useModel(spec: string): Promise<void> {
+  const outcome = await selectModel(spec);
+  assert.equal(outcome?.ok, true, `selecting ${spec}: ${JSON.stringify(outcome)}`);
+}
+
+/** Sets a user-level setting (undefined removes it) and lets the change listeners run. */
+export async function setSetting(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration('attentionLens').update(key, value, vscode.ConfigurationTarget.Global);
+  await sleep(50);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+export async function openSample(file = 'sample.txt'): Promise<vscode.TextEditor> {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the harness opens a workspace folder');
+  const document = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, file));
+  return vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+}
+
+/** An untitled document with this text, shown in the first column. */
+export async function openText(content: string): Promise<vscode.TextEditor> {
+  const document = await vscode.workspace.openTextDocument({ content, language: 'plaintext' });
+  return vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+}
+
+export function selectLine(editor: vscode.TextEditor, line: number): string {
+  const text = editor.document.lineAt(line).text;
+  editor.selection = new vscode.Selection(line, 0, line, text.length);
+  return text;
+}
+
+/** Selects the first occurrence of `word` on `line`. */
+export function selectWord(editor: vscode.TextEditor, line: number, word: string): vscode.Range {
+  const at = editor.document.lineAt(line).text.indexOf(word);
+  assert.ok(at >= 0, `"${word}" is on line ${line}`);
+  const range = new vscode.Range(line, at, line, at + word.length);
+  editor.selection = new vscode.Selection(range.start, range.end);
+  return range;
+}
+
+export async function inspectNow(api: LensTestApi): Promise<RunSummary> {
+  await vscode.commands.executeCommand('attentionLens.inspectSelection');
+  await api.whenIdle();
+  const result = api.lastResult();
+  assert.ok(result, `a result is shown (status: ${JSON.stringify(api.status())})`);
+  return result.summary;
+}
+
+export function results(messages: ToWebviewMessage[]): RunSummary[] {
+  return messages.filter((m): m is ResultMessage => m.type === 'result').map((m) => m.summary);
+}
+
+/** The text of every hover VS Code's hover providers give at a position. */
+export async function hoverText(uri: vscode.Uri, position: vscode.Position): Promise<string> {
+  const hovers = (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position)) ?? [];
+  return hovers
+    .flatMap((h) => h.contents)
+    .map((c) => (typeof c === 'string' ? c : c.value))
+    .join('\n');
+}
