@@ -1,0 +1,173 @@
+// A user's flow through the real UI: the packaged VSIX is installed into a fresh profile of the VS Code server,
+// and headless Chromium drives the workbench by keyboard — Quick Open sample.txt, select a line, F1 →
+// "Attention Lens: Inspect Selection" — then reads what the panel's webview shows and takes screenshots.
+//   node out/test/harness/userFlow.js [--vsix file.vsix]   (without --vsix it runs tools/package.mjs first)
+// Model: the embedded default if models/ has it, else the tiny BERT fixture (same bert-base-uncased tokens).
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { FrameLocator, Page } from 'playwright-core';
+import { openBrowser, resultsDir, screenshot, writeConsoleLog } from './browser';
+import { freshWorkspace, installVsix, prepareProfile, profileDirs, repoRoot, startServer } from './vscodeServer';
+
+const STEP_TIMEOUT_MS = Number(process.env.ATTENTION_LENS_UI_TIMEOUT_MS || 90_000);
+const SENTENCE_TOKENS = ['[CLS]', 'the', 'cat', 'sat', 'on', 'the', 'mat', 'because', 'it', 'was', 'tired', '.', '[SEP]'];
+
+interface Check {
+  name: string;
+  run: () => Promise<void>;
+}
+
+function argValue(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? path.resolve(process.argv[at + 1] ?? '') : undefined;
+}
+
+function buildVsix(dir: string): string {
+  const out = path.join(dir, 'attention-lens.vsix');
+  const result = spawnSync(process.execPath, [path.join(repoRoot, 'tools', 'package.mjs'), '--out', out], { cwd: repoRoot, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`npm run package failed:\n${result.stdout}${result.stderr}`);
+  const summary = /^VSIX: .*$/m.exec(result.stdout);
+  console.log(summary ? summary[0] : `VSIX: ${out}`);
+  return out;
+}
+
+function modelSettings(): Record<string, unknown> {
+  const embedded = path.join(repoRoot, 'models', 'lens-bert-mini', 'onnx', 'model.onnx');
+  if (fs.existsSync(embedded)) return { 'attentionLens.activeModel': 'masked' };
+  const fixture = path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-bert');
+  console.log(`(no embedded default model in models/: using ${path.relative(repoRoot, fixture)})`);
+  return { 'attentionLens.activeModel': 'masked', 'attentionLens.maskedModel': fixture };
+}
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await page.keyboard.type(title);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+  await page.keyboard.press('Enter');
+}
+
+async function selectLine(page: Page, line: number): Promise<void> {
+  await page.locator('.editor-instance .view-lines').first().click();
+  await page.keyboard.press('Control+Home');
+  for (let i = 0; i < line; i++) await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Shift+End');
+}
+
+/** The inspector's webview: VS Code nests the page in iframe.webview → #active-frame. */
+function inspectorFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
+}
+
+async function chipTexts(frame: FrameLocator, expectedCount: number): Promise<string[]> {
+  const chips = frame.locator('.token-list .chip');
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  let texts: string[] = [];
+  while (Date.now() < deadline) {
+    texts = (await chips.allTextContents().catch(() => [])).map((t) => t.trim());
+    if (texts.length === expectedCount) return texts;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return texts;
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'attention-lens-ui-'));
+  const dirs = profileDirs(temp);
+  prepareProfile(dirs, modelSettings());
+  const workspace = freshWorkspace(temp);
+  const results: { name: string; error?: string }[] = [];
+  const check = async ({ name, run }: Check): Promise<boolean> => {
+    try {
+      await run();
+      results.push({ name });
+      console.log(`✔ ${name}`);
+      return true;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      results.push({ name, error: message });
+      console.log(`✖ ${name}\n    ${message.split('\n').slice(0, 6).join('\n    ')}`);
+      return false;
+    }
+  };
+
+  const installed = await check({
+    name: 'the packaged VSIX installs into a fresh VS Code profile',
+    run: async () => installVsix(dirs, argValue('--vsix') ?? buildVsix(temp)),
+  });
+  if (installed) {
+    const server = await startServer({ dirs, logFile: path.join(resultsDir, 'userflow-server.log') });
+    const browser = await openBrowser().catch(async (error: unknown) => {
+      await server.stop();
+      throw error;
+    });
+    const { page } = browser;
+    try {
+      await page.goto(`${server.base}/?folder=${encodeURIComponent(workspace)}`);
+      const opened = await check({
+        name: 'Quick Open shows sample.txt in the editor',
+        run: async () => {
+          await page.locator('.monaco-workbench').waitFor({ timeout: STEP_TIMEOUT_MS });
+          await page.locator('.explorer-folders-view').waitFor({ timeout: STEP_TIMEOUT_MS });
+          await page.keyboard.press('Control+P');
+          await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+          await page.keyboard.type('sample.txt');
+          await page.locator('.quick-input-list .monaco-list-row', { hasText: 'sample.txt' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+          await page.keyboard.press('Enter');
+          await page.locator('.editor-instance .view-lines', { hasText: 'Transformer' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+        },
+      });
+      if (opened) {
+        await check({
+          name: "Inspect Selection from the command palette shows the selected line's tokens in the panel",
+          run: async () => {
+            await selectLine(page, 1);
+            await runCommand(page, 'Attention Lens: Inspect Selection');
+            const texts = await chipTexts(inspectorFrame(page), SENTENCE_TOKENS.length);
+            await screenshot(page, 'inspector.png');
+            if (JSON.stringify(texts) !== JSON.stringify(SENTENCE_TOKENS)) {
+              throw new Error(`token chips: expected ${JSON.stringify(SENTENCE_TOKENS)}, the panel shows ${JSON.stringify(texts)}`);
+            }
+          },
+        });
+        await check({
+          name: 'a second inspection (the [MASK] line) replaces the panel content',
+          run: async () => {
+            await selectLine(page, 2);
+            await runCommand(page, 'Attention Lens: Inspect Selection');
+            const expected = ['[CLS]', 'paris', 'is', 'the', '[MASK]', 'of', 'france', '.', '[SEP]'];
+            const texts = await chipTexts(inspectorFrame(page), expected.length);
+            await screenshot(page, 'inspector-mask.png');
+            if (JSON.stringify(texts) !== JSON.stringify(expected)) {
+              throw new Error(`token chips: expected ${JSON.stringify(expected)}, the panel shows ${JSON.stringify(texts)}`);
+            }
+          },
+        });
+      }
+    } finally {
+      if (results.some((r) => r.error)) await screenshot(page, 'userflow-failure.png');
+      writeConsoleLog(browser.consoleLines, 'userflow-console.log');
+      await browser.close();
+      await server.stop();
+    }
+  }
+  fs.rmSync(temp, { recursive: true, force: true });
+  const failed = results.filter((r) => r.error).length;
+  console.log(`(user flow: ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${path.relative(repoRoot, resultsDir)}/)`);
+  console.log(`${results.length - failed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.stack ?? error.message : error);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  },
+);
