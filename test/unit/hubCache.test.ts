@@ -9,6 +9,7 @@ import path from 'node:path';
 import { LensError } from '../../src/core/types';
 import { ensureHubModel, hubModelFolder, isHubModelCached } from '../../src/core/hub/hubModel';
 import { parseModelId, validateRevision } from '../../src/core/hub/modelId';
+import { checkDownloadUrl, isLoopbackHost, joinUrl } from '../../src/core/hub/urlPolicy';
 import { FakeHub } from '../support/fakeHub';
 import { makeModelFiles, tempDir } from '../support/hubFixtures';
 
@@ -216,4 +217,19 @@ test('a redirect to another loopback path is followed and the file arrives intac
   } finally {
     await done();
   }
+});
+
+test('only loopback hosts may be reached over plain HTTP; look-alike host names are not loopback', () => {
+  for (const h of ['localhost', '127.0.0.1', '127.1.2.3', '[::1]', '::1', '::ffff:127.0.0.1']) assert.equal(isLoopbackHost(h), true, h);
+  for (const h of ['128.0.0.1', '10.0.0.1', 'localhost.example.com', '127.0.0.1.nip.io', '[::2]', 'example.com', '0.0.0.0']) {
+    assert.equal(isLoopbackHost(h), false, h);
+  }
+  assert.equal(checkDownloadUrl('http://[::1]:8080/x').hostname, '[::1]');
+  assert.throws(() => checkDownloadUrl('http://localhost.example.com/x'), /only HTTPS/);
+});
+
+test('Hub URLs keep a mirror\'s path prefix and encode a revision with "/" as one segment', () => {
+  assert.equal(joinUrl('https://mirror.example/hf/', 'o', 'n', 'resolve', 'refs/pr/1', 'onnx', 'model.onnx').toString(),
+    'https://mirror.example/hf/o/n/resolve/refs%2Fpr%2F1/onnx/model.onnx');
+  assert.equal(joinUrl('https://huggingface.co', 'api', 'models', 'o', 'n').toString(), 'https://huggingface.co/api/models/o/n');
 });
