@@ -1,0 +1,85 @@
+// Figure 7: the floor. The rate of a large fp32 matrix product on this machine with the same runtime and
+// options: a one-input ONNX graph X·W·W·… (W an initializer, so nothing can be constant-folded), timed.
+// A forward pass's operation count divided by this rate is the time it could take at best.
+import * as ort from 'onnxruntime-node';
+import { MessageWriter } from '../../src/core/onnx/protobuf';
+import { matmulFlops, median } from './benchMath';
+import type { BenchDevice } from './options';
+import { sessionOptions } from './workload';
+
+// ONNX protobuf field numbers (onnx.proto3).
+const MODEL = { irVersion: 1, graph: 7, opsetImport: 8 } as const;
+const OPSET = { domain: 1, version: 2 } as const;
+const GRAPH = { node: 1, name: 2, initializer: 5, input: 11, output: 12 } as const;
+const NODE = { input: 1, output: 2, name: 3, opType: 4 } as const;
+const TENSOR = { dims: 1, dataType: 2, name: 8, rawData: 9 } as const;
+const VALUE_INFO = { name: 1, type: 2 } as const;
+const FLOAT = 1;
+
+function valueInfo(name: string, dims: number[]): MessageWriter {
+  const shape = new MessageWriter();
+  for (const d of dims) shape.message(1, new MessageWriter().varint(1, d));
+  const tensorType = new MessageWriter().varint(1, FLOAT).message(2, shape);
+  return new MessageWriter().string(VALUE_INFO.name, name).message(VALUE_INFO.type, new MessageWriter().message(1, tensorType));
+}
+
+/** The n×n weight of the chain: uniform with variance 1/n (so repeated products stay finite), fixed seed. */
+export function chainWeights(n: number): Float32Array {
+  const weights = new Float32Array(n * n);
+  const a = Math.sqrt(3 / n);
+  let seed = 12345;
+  for (let i = 0; i < weights.length; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    weights[i] = (seed / 2 ** 32) * 2 * a - a;
+  }
+  return weights;
+}
+
+/** X [n, n] multiplied `chain` times by one n×n weight W. */
+export function matmulChainModel(n: number, chain: number): Uint8Array {
+  const weights = chainWeights(n);
+  const graph = new MessageWriter().string(GRAPH.name, 'matmul_floor');
+  const w = new MessageWriter().varint(TENSOR.dims, n).varint(TENSOR.dims, n).varint(TENSOR.dataType, FLOAT).string(TENSOR.name, 'W');
+  graph.message(GRAPH.initializer, w.bytes(TENSOR.rawData, new Uint8Array(weights.buffer)));
+  let previous = 'X';
+  for (let i = 0; i < chain; i++) {
+    const out = i === chain - 1 ? 'Y' : `h${i}`;
+    graph.message(GRAPH.node, new MessageWriter().string(NODE.input, previous).string(NODE.input, 'W').string(NODE.output, out).string(NODE.name, `mm${i}`).string(NODE.opType, 'MatMul'));
+    previous = out;
+  }
+  graph.message(GRAPH.input, valueInfo('X', [n, n]));
+  graph.message(GRAPH.output, valueInfo('Y', [n, n]));
+  return new MessageWriter()
+    .varint(MODEL.irVersion, 8)
+    .message(MODEL.graph, graph)
+    .message(MODEL.opsetImport, new MessageWriter().string(OPSET.domain, '').varint(OPSET.version, 14))
+    .finish();
+}
+
+export interface FloorRow {
+  n: number;
+  chain: number;
+  ms: number;
+  /** Floating-point operations per second. */
+  rate: number;
+}
+
+export async function measureMatmulRate(device: BenchDevice, repeats: number): Promise<FloorRow> {
+  // Large enough that input/output copies are a small part of a run (on a GPU they cross the bus each run).
+  const [n, chain] = device === 'cuda' ? [4096, 32] : [2048, 2];
+  const session = await ort.InferenceSession.create(matmulChainModel(n, chain), sessionOptions(device));
+  const input = new Float32Array(n * n);
+  for (let i = 0; i < input.length; i++) input[i] = ((i * 7919) % 1000) / 1000 - 0.5;
+  const feeds = { X: new ort.Tensor('float32', input, [n, n]) };
+  const times: number[] = [];
+  for (let r = 0; r < repeats + 2; r++) {
+    const started = performance.now();
+    const out = await session.run(feeds);
+    const ms = performance.now() - started;
+    if (!Number.isFinite((out.Y.data as Float32Array)[0])) throw new Error('the MatMul floor model produced a non-finite value');
+    if (r >= 2) times.push(ms);
+  }
+  await session.release();
+  const ms = median(times);
+  return { n, chain, ms, rate: (chain * matmulFlops(n, n, n)) / (ms / 1000) };
+}

@@ -1,0 +1,148 @@
+// `npm run bench` (node dist/bench.js): measures the inference core on real-size random-weight models against a
+// plain onnxruntime forward pass and transformers.js, and writes the table into BENCHMARKS.md.
+// Models: /usr/bin/python3 tools/bench/makeModels.py (once). Options: see USAGE in options.ts.
+import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { ModelRunner } from '../../src/core/engine/modelRunner';
+import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
+import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
+import { median } from './benchMath';
+import { measureMatmulRate } from './floor';
+import { measureLoad } from './load';
+import { describeMachine, noteLoad } from './machine';
+import { CHILD_FLAG, measureInChild, memoryChild, type MemoryConfig, type MemoryRow } from './memory';
+import { parseOptions, type BenchOptions } from './options';
+import { measureRenderInChild } from './render';
+import { renderMarkdown, writeBenchmarks, type BenchResults } from './report';
+import { measureSpeed } from './speed';
+import { longestStall, type StallRow } from './stall';
+import { loadTransformersJs, type TransformersRun } from './transformersJs';
+import { webviewBytes } from './webviewBytes';
+import { findModels, PlainSession, textOfLength, type BenchModel } from './workload';
+
+const TOP_K = 10;
+
+function garbageCollector(): () => void {
+  v8.setFlagsFromString('--expose_gc');
+  return runInNewContext('gc') as () => void;
+}
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+async function benchModel(model: BenchModel, options: BenchOptions, results: BenchResults, gc: () => void): Promise<void> {
+  const env = detectProviderEnvironment();
+  const request = { id: model.label, source: 'local' as const, folder: model.folder, device: options.device };
+  log(`${model.label}: loading the core in-process, in the worker, a plain session and transformers.js`);
+  const runner = await ModelRunner.load(request, env);
+  results.ranOn.push(runner.model.device.label);
+  if (runner.model.device.fallbackReason) results.notes.push(`${model.label}: ${runner.model.device.fallbackReason}`);
+  const engine = new InferenceEngine({ environment: env, log });
+  await engine.load(request);
+  const plain = await PlainSession.create(model, options.device);
+  let tjs: TransformersRun | undefined;
+  try {
+    tjs = await loadTransformersJs(model, options.device, TOP_K);
+    results.tjsWhat[model.label] = tjs.what;
+  } catch (error) {
+    results.tjsWhat[model.label] = `failed to load (${(error as Error).message.split('\n')[0]})`;
+  }
+  const warmup = options.quick ? 1 : 2;
+  const tokenizer = runner.model.tokenizer;
+  for (const tokens of model.lengths) {
+    const text = textOfLength(tokenizer, tokens);
+    const ids = tokenizer.encode(text).map((t) => t.id);
+    const repeats = options.quick ? 3 : tokens > 512 ? 5 : 7;
+    log(`${model.label}: speed at ${tokens} tokens (${warmup} + ${repeats} rounds)`);
+    results.speed.push(await measureSpeed({ model, runner, engine, plain, tjs, topK: TOP_K, warmup, repeats, collectGarbage: gc }, text, ids));
+    if (tokens >= 512 || options.quick) {
+      results.bytes.push(webviewBytes(model.label, await runner.inspect(text, { attention: true, topK: TOP_K })));
+    }
+    if (tokens === 128 || tokens === model.maxPositions) {
+      log(`${model.label}: event-loop stalls at ${tokens} tokens`);
+      const worker: number[] = [];
+      const inThread: number[] = [];
+      for (let r = 0; r < (options.quick ? 2 : 3); r++) {
+        gc();
+        worker.push(await longestStall(() => engine.inspect(text, { attention: true, topK: TOP_K })));
+        gc();
+        inThread.push(await longestStall(() => runner.inspect(text, { attention: true, topK: TOP_K })));
+      }
+      const row: StallRow = { model: model.label, tokens, workerInspectMs: median(worker), inThreadInspectMs: median(inThread) };
+      if (tokens === 128) {
+        gc();
+        row.workerLoadMs = await longestStall(() => engine.load(request));
+        gc();
+        row.inThreadLoadMs = await longestStall(async () => (await ModelRunner.load(request, env)).dispose());
+      }
+      results.stall.push(row);
+    }
+  }
+  await tjs?.dispose();
+  await plain.release();
+  await engine.dispose();
+  await runner.dispose();
+  gc();
+
+  log(`${model.label}: load times`);
+  results.load.push(await measureLoad(model, options.device, options.quick ? 1 : 3, gc));
+
+  const memoryLengths = options.quick ? [128] : [128, model.maxPositions];
+  for (const tokens of memoryLengths) {
+    log(`${model.label}: peak memory at ${tokens} tokens (child processes)`);
+    const peak = async (config: MemoryConfig) =>
+      measureInChild({ config, modelsRoot: options.models, model: model.key, tokens, device: options.device, runs: 3 });
+    const plainBytes = await peak('plain');
+    const inspectBytes = await peak('inspect');
+    const workerBytes = await peak('worker');
+    const row: MemoryRow = { model: model.label, tokens, plainBytes, inspectBytes, workerBytes, inspectRatio: inspectBytes / plainBytes, workerRatio: workerBytes / plainBytes };
+    results.memory.push(row);
+  }
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === CHILD_FLAG) {
+    const rss = await memoryChild(JSON.parse(process.argv[3]));
+    process.stdout.write(`maxRSS=${rss}\n`);
+    process.exit(0);
+  }
+  const repoRoot = path.resolve(__dirname, '..');
+  const options = parseOptions(process.argv.slice(2), repoRoot);
+  const gc = garbageCollector();
+  const models = findModels(options.models, options.only, options.quick);
+  const results: BenchResults = {
+    machine: describeMachine(),
+    device: options.device,
+    ranOn: [],
+    quick: options.quick,
+    models,
+    tjsWhat: {},
+    speed: [],
+    stall: [],
+    memory: [],
+    load: [],
+    bytes: [],
+    render: 'not run',
+    floor: { n: 0, chain: 0, ms: NaN, rate: NaN },
+    notes: [],
+  };
+  log('MatMul rate (the floor)');
+  results.floor = await measureMatmulRate(options.device, options.quick ? 3 : 7);
+  for (const model of models) await benchModel(model, options, results, gc);
+  log('webview render times (headless Chromium)');
+  results.render = await measureRenderInChild(repoRoot);
+  noteLoad(results.machine);
+  const markdown = renderMarkdown(results);
+  process.stdout.write(`${markdown}\n`);
+  if (options.write && !options.quick) log(`written to ${writeBenchmarks(repoRoot, options.device, markdown)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    process.stderr.write(`bench failed: ${error.stack ?? error.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,108 @@
+// Figures 1 and 2: the full inspect against a plain forward pass and against transformers.js, each repeat
+// running every contender once in a rotating order, so load changes on the shared machine hit all of them.
+import type { ModelRunner } from '../../src/core/engine/modelRunner';
+import type { InferenceEngine } from '../../src/core/worker/inferenceEngine';
+import { median, pairedRatio } from './benchMath';
+import type { TransformersRun } from './transformersJs';
+import type { BenchModel, PlainSession } from './workload';
+
+export interface SpeedContext {
+  model: BenchModel;
+  runner: ModelRunner;
+  engine: InferenceEngine;
+  plain: PlainSession;
+  tjs?: TransformersRun;
+  topK: number;
+  warmup: number;
+  repeats: number;
+  collectGarbage: () => void;
+}
+
+export interface SpeedRow {
+  model: string;
+  tokens: number;
+  repeats: number;
+  /** Medians in ms. */
+  plainMs: number;
+  inspectMs: number;
+  inspectNoAttentionMs: number;
+  workerMs: number;
+  tjsMs?: number;
+  /** session.run inside the in-process full inspect (the core's own timing), median ms. */
+  inspectRunMs: number;
+  /** Medians of paired ratios. */
+  inspectOverPlain: number;
+  noAttentionOverPlain: number;
+  workerOverPlain: number;
+  inspectOverTjs?: number;
+  workerOverTjs?: number;
+  /** Bytes of attention maps one full inspect returns. */
+  attentionBytes: number;
+}
+
+type Contender = 'plain' | 'inspect' | 'noAttention' | 'worker' | 'tjs';
+
+export async function measureSpeed(ctx: SpeedContext, text: string, ids: number[]): Promise<SpeedRow> {
+  const feeds = ctx.plain.feeds(ids);
+  const options = { attention: true, topK: ctx.topK };
+  let runMs = 0;
+  let attentionBytes = 0;
+  const calls: Record<Contender, () => Promise<void>> = {
+    plain: async () => {
+      await ctx.plain.forward(feeds);
+    },
+    inspect: async () => {
+      const result = await ctx.runner.inspect(text, options);
+      if (result.tokens.length !== ids.length) throw new Error(`inspect ran ${result.tokens.length} tokens, expected ${ids.length}`);
+      runMs = result.timings.runMs;
+      attentionBytes = (result.attention?.perLayer ?? []).reduce((sum, layer) => sum + layer.byteLength, 0);
+    },
+    noAttention: async () => {
+      await ctx.runner.inspect(text, { ...options, attention: false });
+    },
+    worker: async () => {
+      const result = await ctx.engine.inspect(text, options);
+      if (!result.attention || !result.overview) throw new Error('the worker returned no attention');
+    },
+    tjs: async () => {
+      await ctx.tjs!.run(text);
+    },
+  };
+  const contenders: Contender[] = ['plain', 'inspect', 'noAttention', 'worker'];
+  if (ctx.tjs) contenders.push('tjs');
+  const times: Record<Contender, number[]> = { plain: [], inspect: [], noAttention: [], worker: [], tjs: [] };
+  const runs: number[] = [];
+  for (let r = 0; r < ctx.warmup + ctx.repeats; r++) {
+    const order = contenders.map((_, i) => contenders[(i + r) % contenders.length]);
+    for (const name of order) {
+      ctx.collectGarbage();
+      const started = performance.now();
+      await calls[name]();
+      const elapsed = performance.now() - started;
+      if (r >= ctx.warmup) {
+        times[name].push(elapsed);
+        if (name === 'inspect') runs.push(runMs);
+      }
+    }
+  }
+  const row: SpeedRow = {
+    model: ctx.model.label,
+    tokens: ids.length,
+    repeats: ctx.repeats,
+    plainMs: median(times.plain),
+    inspectMs: median(times.inspect),
+    inspectNoAttentionMs: median(times.noAttention),
+    workerMs: median(times.worker),
+    inspectRunMs: median(runs),
+    inspectOverPlain: pairedRatio(times.inspect, times.plain),
+    noAttentionOverPlain: pairedRatio(times.noAttention, times.plain),
+    workerOverPlain: pairedRatio(times.worker, times.plain),
+    attentionBytes,
+  };
+  if (ctx.tjs) {
+    row.tjsMs = median(times.tjs);
+    row.inspectOverTjs = pairedRatio(times.inspect, times.tjs);
+    row.workerOverTjs = pairedRatio(times.worker, times.tjs);
+  }
+  return row;
+}

@@ -1,0 +1,55 @@
+// The tool a JavaScript user would otherwise pick: @huggingface/transformers (transformers.js) on the same model
+// folder, offline. Masked model: the fill-mask pipeline; causal model: tokenizer + AutoModelForCausalLM forward.
+// It returns no attention, so inspect ÷ this says what seeing every map costs over a plain prediction tool.
+import * as path from 'node:path';
+import type { BenchModel } from './workload';
+import type { BenchDevice } from './options';
+
+/** One call of the comparison tool on a text, tokenization included (as inspect includes it). */
+export interface TransformersRun {
+  what: string;
+  run(text: string): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+interface Disposable {
+  dispose(): Promise<unknown>;
+}
+
+type FillMask = ((text: string, options: { top_k: number }) => Promise<unknown>) & Disposable;
+type Tokenizer = (text: string) => Record<string, unknown>;
+type CausalModel = ((inputs: Record<string, unknown>) => Promise<{ logits: unknown }>) & Disposable;
+
+export async function loadTransformersJs(model: BenchModel, device: BenchDevice, topK: number): Promise<TransformersRun> {
+  // An ES module with a CommonJS build; the bundle keeps it external (a devDependency in node_modules).
+  const tjs = await import('@huggingface/transformers');
+  tjs.env.allowRemoteModels = false;
+  tjs.env.allowLocalModels = true;
+  tjs.env.localModelPath = path.dirname(model.folder) + path.sep;
+  const name = path.basename(model.folder);
+  const settings = { dtype: 'fp32', device } as const;
+  if (model.kind === 'masked') {
+    const fill = (await tjs.pipeline('fill-mask', name, settings)) as unknown as FillMask;
+    return {
+      what: `fill-mask pipeline (top ${topK})`,
+      run: async (text) => {
+        await fill(text, { top_k: topK });
+      },
+      dispose: async () => {
+        await fill.dispose();
+      },
+    };
+  }
+  const tokenizer = (await tjs.AutoTokenizer.from_pretrained(name)) as unknown as Tokenizer;
+  const causal = (await tjs.AutoModelForCausalLM.from_pretrained(name, settings)) as unknown as CausalModel;
+  return {
+    what: 'AutoModelForCausalLM forward (logits)',
+    run: async (text) => {
+      const out = await causal(tokenizer(text));
+      if (!out.logits) throw new Error('transformers.js returned no logits');
+    },
+    dispose: async () => {
+      await causal.dispose();
+    },
+  };
+}

@@ -1,0 +1,94 @@
+// What the benchmark runs: the two model folders, input texts of an exact token count, and the baseline — a
+// plain onnxruntime session on the unpatched model file, with the core's own session options.
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { buildFeeds, inputSpecs } from '../../src/core/engine/feeds';
+import type { TextTokenizer } from '../../src/core/tokenize/textTokenizer';
+import type { ShapeForFlops } from './benchMath';
+import type { BenchDevice } from './options';
+
+export interface BenchModel {
+  key: 'bert' | 'gpt2';
+  label: string;
+  folder: string;
+  onnxPath: string;
+  kind: 'masked' | 'causal';
+  layers: number;
+  heads: number;
+  hidden: number;
+  maxPositions: number;
+  shape: ShapeForFlops;
+  /** Token counts the speed figures are taken at. */
+  lengths: number[];
+}
+
+const FOLDERS = { bert: 'bert-base-shaped', gpt2: 'gpt2-shaped' } as const;
+
+export function findModels(root: string, only: 'bert' | 'gpt2' | undefined, quick: boolean): BenchModel[] {
+  const keys = only ? [only] : (['bert', 'gpt2'] as const);
+  return keys.map((key) => {
+    const folder = path.join(root, FOLDERS[key]);
+    const onnxPath = path.join(folder, 'onnx', 'model.onnx');
+    if (!existsSync(onnxPath)) {
+      throw new Error(`no ${FOLDERS[key]} model in ${root}: make it once with /usr/bin/python3 tools/bench/makeModels.py --out ${root}`);
+    }
+    const c = JSON.parse(readFileSync(path.join(folder, 'config.json'), 'utf8')) as Record<string, number>;
+    if (key === 'bert') {
+      const shape = { layers: c.num_hidden_layers, hidden: c.hidden_size, intermediate: c.intermediate_size, vocab: c.vocab_size, headTransform: true };
+      const lengths = quick ? [128] : [32, 128, c.max_position_embeddings];
+      return { key, label: 'BERT-base shape', folder, onnxPath, kind: 'masked', layers: shape.layers, heads: c.num_attention_heads, hidden: shape.hidden, maxPositions: c.max_position_embeddings, shape, lengths };
+    }
+    const shape = { layers: c.n_layer, hidden: c.n_embd, intermediate: c.n_inner ?? 4 * c.n_embd, vocab: c.vocab_size, headTransform: false };
+    const lengths = quick ? [128] : [32, 128, 512, c.n_positions];
+    return { key, label: 'GPT-2 shape', folder, onnxPath, kind: 'causal', layers: shape.layers, heads: c.n_head, hidden: shape.hidden, maxPositions: c.n_positions, shape, lengths };
+  });
+}
+
+// Common words that are one token in both bert-base-uncased and GPT-2 (with and without a leading space).
+const WORDS = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'the', 'dog', 'ran', 'to', 'the', 'house', 'of', 'a', 'man', 'in', 'the', 'park'];
+
+/**
+ * A sentence of exactly `tokens` tokens under `tokenizer` (special tokens included); masked models get one mask
+ * token in the middle, so fill-mask has something to fill.
+ */
+export function textOfLength(tokenizer: TextTokenizer, tokens: number): string {
+  const frame = tokenizer.specialTokensBefore + tokenizer.specialTokensAfter;
+  const words: string[] = [];
+  for (let i = 0; i < tokens - frame; i++) words.push(WORDS[i % WORDS.length]);
+  if (tokenizer.maskToken) words[words.length >> 1] = tokenizer.maskToken;
+  const text = words.join(' ');
+  const count = tokenizer.encode(text).length;
+  if (count !== tokens) throw new Error(`the benchmark text meant to be ${tokens} tokens is ${count}: fix WORDS in tools/bench/workload.ts`);
+  return text;
+}
+
+/** The core's session options (src/core/engine/modelSession.ts), so the baseline differs only in the graph. */
+export function sessionOptions(device: BenchDevice): ort.InferenceSession.SessionOptions {
+  return { executionProviders: [device], graphOptimizationLevel: 'all' };
+}
+
+/** A plain session on the unpatched file, fed the same ids, fetching the logits: the floor inspect is held to. */
+export class PlainSession {
+  private constructor(
+    readonly session: ort.InferenceSession,
+    private readonly model: BenchModel,
+  ) {}
+
+  static async create(model: BenchModel, device: BenchDevice): Promise<PlainSession> {
+    return new PlainSession(await ort.InferenceSession.create(model.onnxPath, sessionOptions(device)), model);
+  }
+
+  feeds(ids: number[]): Record<string, ort.Tensor> {
+    return buildFeeds(inputSpecs(this.session), ids, 1, ids.length, this.model.heads, this.model.hidden / this.model.heads);
+  }
+
+  async forward(feeds: Record<string, ort.Tensor>): Promise<ort.Tensor> {
+    const out = await this.session.run(feeds, ['logits']);
+    return out.logits;
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
