@@ -204,13 +204,18 @@ test('a truncated body (Content-Length larger than what arrives) is rejected and
   });
 });
 
-test('a truncated small file without a published size fails as cut short and is not kept as complete', async () => {
+test('a truncated small file without a published size or hash fails as cut short, and the retry fetches it whole', async () => {
   await withHub({ api: false }, async (hub, cacheDir, files) => {
     hub.setFault('tokenizer.json', { extraContentLength: 100, times: 1 });
     await rejectsWith(ensureHubModel({ modelId: ID, hubUrl: hub.url, cacheDir }), 'download-failed', /dropped|cut short/);
     assert.ok(!fs.existsSync(path.join(modelFolder(cacheDir), 'tokenizer.json')));
     assertNothingComplete(cacheDir);
     await ensureHubModel({ modelId: ID, hubUrl: hub.url, cacheDir });
+    // No published hash for this file, so its partial copy is not trusted: the retry fetches it whole.
+    const last = hub.requests.filter((r) => r.path.endsWith('/tokenizer.json')).pop();
+    assert.equal(last?.range, undefined);
+    assert.equal(last?.status, 200);
+    assert.deepEqual(fs.readFileSync(path.join(modelFolder(cacheDir), 'tokenizer.json')), files['tokenizer.json']);
     await assertCompleteAndEqual(cacheDir, files);
   });
 });
@@ -262,10 +267,15 @@ test('disk full (ENOSPC while writing) becomes a "disk is full" message and noth
         final(done) {
           real.end(done);
         },
+        destroy(err, done) {
+          real.destroy();
+          done(err);
+        },
       });
     };
     await rejectsWith(ensureHubModel({ modelId: ID, hubUrl: hub.url, cacheDir, openWriteStream }), 'download-failed', /disk is full/);
     assertNothingComplete(cacheDir);
+    assert.ok(!listFiles(cacheDir).some((f) => f.endsWith('.part')), 'the partial file was kept on a full disk');
     await ensureHubModel({ modelId: ID, hubUrl: hub.url, cacheDir });
     await assertCompleteAndEqual(cacheDir, files);
   });

@@ -1,7 +1,8 @@
 // Downloads one file to disk so that a complete-looking file only ever exists once it is complete and
 // verified: bytes go to `dest + '.part'`, are fsynced, checked (size, sha256/sha512) and only then renamed to
 // `dest`. An interrupted download leaves the .part behind and the next attempt resumes it with a Range request
-// when the server answers 206, or starts clean otherwise.
+// when the server answers 206 and a published hash (given, or the Hub's X-Linked-Etag) can check the joined
+// file; otherwise it starts clean.
 //
 // This is our own code rather than transformers.js's Hub downloader because we need byte progress, AbortSignal
 // cancellation, resume, atomic completion, size and hash checks and an HTTPS-only policy, none of which its
@@ -41,7 +42,7 @@ export interface DownloadResult {
   resumedFrom: number;
 }
 
-const SHA256 = /^[0-9a-f]{64}$/;
+const isSha256 = (v: string | undefined): v is string => v !== undefined && /^[0-9a-f]{64}$/.test(v);
 
 async function sizeOf(file: string): Promise<number> {
   try {
@@ -104,6 +105,15 @@ export async function downloadFile(opts: DownloadFileOptions): Promise<DownloadR
     r = await request(opts, 0, label);
     contentRange = parseContentRange(header(r, 'content-range'));
   }
+  if (offset > 0 && r.status === 206 && !opts.expectedSha256 && !opts.expectedSha512 && !isSha256(r.linkedEtag)) {
+    // Nothing to verify the joined bytes against (the file may have changed since the .part was written):
+    // resume only what a published hash can check, and fetch anything else whole.
+    r.res.destroy();
+    await fsp.rm(part, { force: true });
+    offset = 0;
+    r = await request(opts, 0, label);
+    contentRange = parseContentRange(header(r, 'content-range'));
+  }
   const ctx = { url: r.url, file: label, dir };
   if (r.status !== 200 && r.status !== 206) {
     r.res.resume();
@@ -127,7 +137,7 @@ export async function downloadFile(opts: DownloadFileOptions): Promise<DownloadR
     );
   }
   total ??= expectedSize;
-  const linkedSha = r.linkedEtag && SHA256.test(r.linkedEtag) ? r.linkedEtag : undefined;
+  const linkedSha = isSha256(r.linkedEtag) ? r.linkedEtag : undefined;
   const expectedSha256 = opts.expectedSha256?.toLowerCase() ?? linkedSha;
 
   const sha256 = createHash('sha256');
