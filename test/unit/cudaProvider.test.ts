@@ -193,6 +193,14 @@ test('zip entries with "../" are ignored: nothing is written outside the target 
   });
 });
 
+test('a package written with zip64 records (as archives over 4 GB are) installs the same libraries', async () => {
+  await withFeed(makeZip(standardEntries(), { zip64: true }), async ({ targetDir, opts }) => {
+    await installCudaProvider(opts);
+    assert.deepEqual(fs.readFileSync(path.join(targetDir, 'libonnxruntime_providers_cuda.so')), LIBS.cuda);
+    assert.deepEqual(fs.readFileSync(path.join(targetDir, 'libonnxruntime_providers_tensorrt.so')), LIBS.tensorrt);
+  });
+});
+
 test('a package without the CUDA library is rejected and names what is missing', async () => {
   const entries = standardEntries().filter((e) => !e.name.endsWith('providers_cuda.so'));
   await withFeed(makeZip(entries), async ({ targetDir, opts }) => {
