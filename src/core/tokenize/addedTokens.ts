@@ -10,8 +10,13 @@ interface TrieNode {
 
 export class AddedTokenSplitter {
   private readonly root: TrieNode = { next: new Map() };
+  /** Finds the next place an added token could start, so most of the text is skipped by the regex engine. */
+  private readonly firstChars: RegExp;
 
   constructor(contents: readonly string[]) {
+    const firsts = [...new Set(contents.filter((c) => c.length > 0).map((c) => c[0]))];
+    const units = firsts.map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+    this.firstChars = new RegExp(units ? `[${units}]` : '(?!)', 'g');
     for (const word of contents) {
       let node = this.root;
       for (let i = 0; i < word.length; i++) {
@@ -30,6 +35,10 @@ export class AddedTokenSplitter {
     let start = from;
     let i = from;
     while (i < to) {
+      this.firstChars.lastIndex = i;
+      const next = this.firstChars.exec(text);
+      if (!next || next.index >= to) break;
+      i = next.index;
       let node: TrieNode | undefined = this.root;
       let match = 0;
       for (let j = i; j < to; j++) {

@@ -45,7 +45,9 @@ export function alignText(p: Pipeline, text: string): AlignedPiece[] {
         out.push(addedPiece(normalized.slice(sub.from, sub.to), sub.added, mapped.start[sub.from], mapped.end[sub.to - 1]));
         continue;
       }
-      out.push(...alignSubsection(p, slice(mapped, sub.from, sub.to), sectionIndex));
+      const whole = sub.from === 0 && sub.to === normalized.length;
+      // A loop, not push(...): a long text yields more pieces than a call may take as arguments.
+      for (const piece of alignSubsection(p, whole ? mapped : slice(mapped, sub.from, sub.to), sectionIndex)) out.push(piece);
     }
   });
   return out;

@@ -36,26 +36,39 @@ export function utf8Of(cp: number, out: number[]): void {
   else out.push(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
 }
 
+const BYTE_CODES = Uint16Array.from(BYTE_TO_CHAR, (ch) => ch.charCodeAt(0));
+const utf16 = new TextDecoder('utf-16le');
+
 /** The text in the byte alphabet; every byte unit carries the span of its whole character. */
 export function toByteSpace(mt: MappedText): MappedText {
-  const parts: string[] = [];
-  const start: number[] = [];
-  const end: number[] = [];
-  const bytes: number[] = [];
   const s = mt.text;
+  // A UTF-16 unit is at most 3 UTF-8 bytes (a surrogate pair: 2 units, 4 bytes).
+  const codes = new Uint16Array(s.length * 3);
+  const start = new Int32Array(s.length * 3);
+  const end = new Int32Array(s.length * 3);
+  const bytes: number[] = [];
+  let k = 0;
   for (let i = 0; i < s.length; ) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      codes[k] = BYTE_CODES[c];
+      start[k] = mt.start[i];
+      end[k++] = mt.end[i++];
+      continue;
+    }
     const cp = s.codePointAt(i)!;
     const n = cp > 0xffff ? 2 : 1;
     bytes.length = 0;
     utf8Of(cp, bytes);
     for (const b of bytes) {
-      parts.push(BYTE_TO_CHAR[b]);
-      start.push(mt.start[i]);
-      end.push(mt.end[i + n - 1]);
+      codes[k] = BYTE_CODES[b];
+      start[k] = mt.start[i];
+      end[k++] = mt.end[i + n - 1];
     }
     i += n;
   }
-  return { text: parts.join(''), start, end, origin: mt.origin };
+  const text = utf16.decode(new Uint8Array(codes.buffer, 0, k * 2));
+  return { text, start: start.subarray(0, k), end: end.subarray(0, k), origin: mt.origin };
 }
 
 /** Length of the UTF-8 sequence a lead byte opens, or 0 for a continuation or invalid byte. */

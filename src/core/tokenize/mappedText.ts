@@ -5,33 +5,52 @@
 export interface MappedText {
   text: string;
   /** Per UTF-16 unit of `text`: the original span [start, end). Inserted units (padding, prefixes) have start === end. */
-  start: number[];
-  end: number[];
+  start: Int32Array;
+  end: Int32Array;
   /** Original offset where an empty text, or an insertion before everything, stands. */
   origin: number;
 }
 
-/** Appends units with their spans; `parts` is joined once at the end. */
+/** Appends units with their spans into growing typed arrays; text chunks are joined once at the end. */
 class Builder {
   private parts: string[] = [];
-  readonly start: number[] = [];
-  readonly end: number[] = [];
+  private n = 0;
+  private start: Int32Array;
+  private end: Int32Array;
 
-  constructor(private readonly origin: number) {}
+  constructor(
+    private readonly origin: number,
+    capacity: number,
+  ) {
+    this.start = new Int32Array(Math.max(16, capacity));
+    this.end = new Int32Array(Math.max(16, capacity));
+  }
 
-  push(unit: string, start: number, end: number): void {
-    this.parts.push(unit);
-    this.start.push(start);
-    this.end.push(end);
+  private reserve(more: number): void {
+    if (this.n + more <= this.start.length) return;
+    const size = Math.max(this.start.length * 2, this.n + more);
+    const [start, end] = [new Int32Array(size), new Int32Array(size)];
+    start.set(this.start.subarray(0, this.n));
+    end.set(this.end.subarray(0, this.n));
+    [this.start, this.end] = [start, end];
   }
 
   /** Every unit of `s` gets the same span (an expansion of one source character, or an insertion). */
   pushAll(s: string, start: number, end: number): void {
-    for (let k = 0; k < s.length; k++) this.push(s[k], start, end);
+    this.reserve(s.length);
+    this.parts.push(s);
+    this.start.fill(start, this.n, this.n + s.length);
+    this.end.fill(end, this.n, this.n + s.length);
+    this.n += s.length;
   }
 
   copy(mt: MappedText, from: number, to: number): void {
-    for (let i = from; i < to; i++) this.push(mt.text[i], mt.start[i], mt.end[i]);
+    if (to <= from) return;
+    this.reserve(to - from);
+    this.parts.push(mt.text.slice(from, to));
+    this.start.set(mt.start.subarray(from, to), this.n);
+    this.end.set(mt.end.subarray(from, to), this.n);
+    this.n += to - from;
   }
 
   /**
@@ -39,14 +58,14 @@ class Builder {
    * units over the mark, so a token never covers half a grapheme ("e\u0301" → "e" spans both).
    */
   absorb(start: number, end: number): void {
-    let j = this.start.length - 1;
-    const from = j >= 0 ? this.start[j] : -1;
-    if (j < 0 || this.end[j] !== start || from === this.end[j]) return;
+    let j = this.n - 1;
+    if (j < 0 || this.end[j] !== start || this.start[j] === this.end[j]) return;
+    const from = this.start[j];
     while (j >= 0 && this.start[j] === from && this.end[j] === start) this.end[j--] = end;
   }
 
   done(): MappedText {
-    return { text: this.parts.join(''), start: this.start, end: this.end, origin: this.origin };
+    return { text: this.parts.join(''), start: this.start.subarray(0, this.n), end: this.end.subarray(0, this.n), origin: this.origin };
   }
 }
 
@@ -54,8 +73,8 @@ const MARK = /^\p{M}$/u;
 
 /** The original text from `from` to `to`, unit by unit; both halves of a surrogate pair map to the whole pair. */
 export function fromOriginal(text: string, from: number, to: number): MappedText {
-  const start: number[] = new Array(to - from);
-  const end: number[] = new Array(to - from);
+  const start = new Int32Array(to - from);
+  const end = new Int32Array(to - from);
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
     const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < to && isLow(text.charCodeAt(i + 1));
@@ -82,45 +101,72 @@ export function positionAt(mt: MappedText, i: number): number {
 }
 
 export function slice(mt: MappedText, from: number, to: number): MappedText {
-  return { text: mt.text.slice(from, to), start: mt.start.slice(from, to), end: mt.end.slice(from, to), origin: positionAt(mt, from) };
+  return { text: mt.text.slice(from, to), start: mt.start.subarray(from, to), end: mt.end.subarray(from, to), origin: positionAt(mt, from) };
 }
 
 /**
  * Replaces each code point (lone surrogates included) by `f` of it. Output units take the code point's span;
- * a mark mapped to '' is absorbed by the character before it.
+ * a mark mapped to '' is absorbed by the character before it. Unchanged text is returned as is, and when every
+ * change keeps the length (e.g. "\n" → " "), the spans are shared rather than rebuilt.
  */
 export function mapCodePoints(mt: MappedText, f: (ch: string, cp: number) => string): MappedText {
-  const out = new Builder(mt.origin);
   const s = mt.text;
+  const results: string[] = [];
+  let first = -1;
+  let sameLength = true;
   for (let i = 0; i < s.length; ) {
     const cp = s.codePointAt(i)!;
     const n = cp > 0xffff ? 2 : 1;
     const ch = n === 1 ? s[i] : s.slice(i, i + 2);
     const r = f(ch, cp);
-    if (r === ch) out.copy(mt, i, i + n);
-    else if (r.length > 0) out.pushAll(r, mt.start[i], mt.end[i + n - 1]);
-    else if (MARK.test(ch)) out.absorb(mt.start[i], mt.end[i + n - 1]);
+    if (first < 0 && r !== ch) first = i;
+    if (first >= 0) {
+      results.push(r);
+      if (r.length !== n) sameLength = false;
+    }
     i += n;
   }
+  if (first < 0) return mt;
+  if (sameLength) return { text: s.slice(0, first) + results.join(''), start: mt.start, end: mt.end, origin: mt.origin };
+  const out = new Builder(mt.origin, s.length + 16);
+  let run = 0;
+  let k = 0;
+  for (let i = first; i < s.length; k++) {
+    const n = s.codePointAt(i)! > 0xffff ? 2 : 1;
+    const r = results[k];
+    if (r.length === n && r === s.slice(i, i + n)) {
+      i += n;
+      continue;
+    }
+    out.copy(mt, run, i);
+    if (r.length > 0) out.pushAll(r, mt.start[i], mt.end[i + n - 1]);
+    else if (MARK.test(s.slice(i, i + n))) out.absorb(mt.start[i], mt.end[i + n - 1]);
+    i += n;
+    run = i;
+  }
+  out.copy(mt, run, s.length);
   return out.done();
 }
 
 /** Surrounds each UTF-16 unit for which `pred` holds with inserted spaces (BertNormalizer's CJK padding). */
 export function padUnits(mt: MappedText, pred: (unit: number) => boolean): MappedText {
-  const out = new Builder(mt.origin);
+  const out = new Builder(mt.origin, mt.text.length + 64);
+  let run = 0;
   for (let i = 0; i < mt.text.length; i++) {
-    if (pred(mt.text.charCodeAt(i))) {
-      out.push(' ', mt.start[i], mt.start[i]);
-      out.copy(mt, i, i + 1);
-      out.push(' ', mt.end[i], mt.end[i]);
-    } else out.copy(mt, i, i + 1);
+    if (!pred(mt.text.charCodeAt(i))) continue;
+    out.copy(mt, run, i);
+    out.pushAll(' ', mt.start[i], mt.start[i]);
+    out.copy(mt, i, i + 1);
+    out.pushAll(' ', mt.end[i], mt.end[i]);
+    run = i + 1;
   }
+  out.copy(mt, run, mt.text.length);
   return out.done();
 }
 
 /** `text.replaceAll(re, content)`: each match's replacement takes the span of the whole match. */
 export function replaceAll(mt: MappedText, re: RegExp, content: string): MappedText {
-  const out = new Builder(mt.origin);
+  const out = new Builder(mt.origin, mt.text.length + 16);
   let last = 0;
   for (const m of mt.text.matchAll(re)) {
     const a = m.index, b = a + m[0].length;
@@ -134,7 +180,7 @@ export function replaceAll(mt: MappedText, re: RegExp, content: string): MappedT
 }
 
 export function prepend(mt: MappedText, s: string): MappedText {
-  const out = new Builder(mt.origin);
+  const out = new Builder(mt.origin, mt.text.length + 16);
   const at = positionAt(mt, 0);
   out.pushAll(s, at, at);
   out.copy(mt, 0, mt.text.length);
@@ -154,8 +200,8 @@ const COMPOSES_BACK = /^[\p{M}\u1160-\u11ff]$/u;
 /** Unicode normalization. Decomposition maps each code point alone; composition maps a base and its marks as one. */
 export function normalizeForm(mt: MappedText, form: 'NFC' | 'NFD' | 'NFKC' | 'NFKD'): MappedText {
   if (ASCII.test(mt.text) || mt.text.normalize(form) === mt.text) return mt;
-  if (form === 'NFD' || form === 'NFKD') return mapCodePoints(mt, (ch) => ch.normalize(form));
-  const out = new Builder(mt.origin);
+  if (form === 'NFD' || form === 'NFKD') return mapCodePoints(mt, (ch, cp) => decompose(ch, cp, form));
+  const out = new Builder(mt.origin, mt.text.length + 16);
   const s = mt.text;
   let i = 0;
   while (i < s.length) {
@@ -175,6 +221,20 @@ export function normalizeForm(mt: MappedText, form: 'NFC' | 'NFD' | 'NFKC' | 'NF
   return out.done();
 }
 
+const decompositions = { NFD: new Map<number, string>(), NFKD: new Map<number, string>() };
+
+/** One code point's decomposition; nothing below U+00A0 decomposes, and results are cached (texts repeat). */
+function decompose(ch: string, cp: number, form: 'NFD' | 'NFKD'): string {
+  if (cp < 0xa0) return ch;
+  const cache = decompositions[form];
+  let r = cache.get(cp);
+  if (r === undefined) {
+    r = ch.normalize(form);
+    if (cache.size < 65536) cache.set(cp, r);
+  }
+  return r;
+}
+
 /**
  * Makes the mapped text equal `target`, the library's own output for the same input, keeping the map where the
  * two agree. Equal lengths (e.g. Greek final sigma, which only whole-string lowercasing produces) keep the map
@@ -189,7 +249,7 @@ export function reconcile(mt: MappedText, target: string): MappedText {
   while (p < max && s.charCodeAt(p) === target.charCodeAt(p)) p++;
   let q = 0;
   while (q < max - p && s.charCodeAt(s.length - 1 - q) === target.charCodeAt(target.length - 1 - q)) q++;
-  const out = new Builder(mt.origin);
+  const out = new Builder(mt.origin, mt.text.length + 16);
   out.copy(mt, 0, p);
   const midEnd = s.length - q;
   const a = positionAt(mt, p);

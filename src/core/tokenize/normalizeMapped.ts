@@ -25,8 +25,12 @@ function isControl(ch: string): boolean {
   return ch !== '\t' && ch !== '\n' && ch !== '\r' && CONTROL.test(ch);
 }
 
+/** Anything clean_text may change: controls, format/private/surrogate code points, U+FFFD, whitespace but ' '. */
+const CLEAN_CANDIDATE = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\ufffd]|(?! )\s/u;
+
 /** BertNormalizer's clean_text: drop NUL, U+FFFD and control characters; every whitespace becomes ' '. */
 function cleanText(mt: MappedText): MappedText {
+  if (!CLEAN_CANDIDATE.test(mt.text)) return mt;
   return mapCodePoints(mt, (ch) => {
     const c = ch.charCodeAt(0);
     if (c === 0 || c === 0xfffd || isControl(ch)) return '';
@@ -39,16 +43,27 @@ function isChineseUnit(cp: number): boolean {
   return (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0xf900 && cp <= 0xfaff);
 }
 
+const HAS_NONSPACING_MARK = /\p{Mn}/u;
+const HAS_MARK = /\p{M}/u;
+const ASCII = /^[\x00-\x7f]*$/;
+
+const HAS_CHINESE = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
+
 function stripAccentsBert(mt: MappedText): MappedText {
-  return mapCodePoints(normalizeForm(mt, 'NFD'), (ch) => (NONSPACING_MARK.test(ch) ? '' : ch));
+  const decomposed = normalizeForm(mt, 'NFD');
+  if (!HAS_NONSPACING_MARK.test(decomposed.text)) return decomposed;
+  return mapCodePoints(decomposed, (ch, cp) => (cp >= 0x300 && NONSPACING_MARK.test(ch) ? '' : ch));
 }
 
 export function removeMarks(mt: MappedText): MappedText {
-  return mapCodePoints(mt, (ch) => (ANY_MARK.test(ch) ? '' : ch));
+  if (!HAS_MARK.test(mt.text)) return mt;
+  return mapCodePoints(mt, (ch, cp) => (cp >= 0x300 && ANY_MARK.test(ch) ? '' : ch));
 }
 
 export function lowercase(mt: MappedText): MappedText {
-  return mapCodePoints(mt, (ch) => ch.toLowerCase());
+  // ASCII lowercases unit for unit, so the spans stay as they are.
+  if (ASCII.test(mt.text)) return { ...mt, text: mt.text.toLowerCase() };
+  return mapCodePoints(mt, (ch, cp) => (cp < 0x41 ? ch : ch.toLowerCase()));
 }
 
 const PRECOMPILED_REMOVED = /^[\u0001-\u0008\u000B\u000E-\u001F\u007F\u008F\u009F]$/;
@@ -56,7 +71,7 @@ const PRECOMPILED_SPACE = /^[\u0009\u000A\u000C\u000D\u00A0\u1680\u2000-\u200F\u
 
 function bert(mt: MappedText, c: Record<string, unknown>): MappedText {
   if (c.clean_text) mt = cleanText(mt);
-  if (c.handle_chinese_chars) mt = padUnits(mt, isChineseUnit);
+  if (c.handle_chinese_chars && HAS_CHINESE.test(mt.text)) mt = padUnits(mt, isChineseUnit);
   if (c.lowercase) {
     mt = lowercase(mt);
     if (c.strip_accents !== false) mt = stripAccentsBert(mt);

@@ -75,8 +75,8 @@ function collect(config: unknown, instance: PreTokenizerInstance | null, r: Spac
 /** Concatenated pre-tokens in model space, each unit with its original span. */
 export interface PieceSpace {
   text: string;
-  start: number[];
-  end: number[];
+  start: Int32Array;
+  end: Int32Array;
   /** 1 where a pre-token (a word, for the model) begins. */
   wordStart: Uint8Array;
   /** Original offset for positions past the last unit. */
@@ -89,20 +89,21 @@ export interface PieceSpace {
  */
 export function locatePreTokens(space: MappedText, preTokens: string[], insertedPrefixes: string[]): PieceSpace {
   const text = preTokens.join('');
-  const start: number[] = new Array(text.length);
-  const end: number[] = new Array(text.length);
+  const start = new Int32Array(text.length);
+  const end = new Int32Array(text.length);
   const wordStart = new Uint8Array(text.length + 1);
   const s = space.text;
   let cur = 0;
   let k = 0;
   const copy = (from: number, n: number): void => {
-    for (let i = 0; i < n; i++, k++) {
-      start[k] = space.start[from + i];
-      end[k] = space.end[from + i];
-    }
+    start.set(space.start.subarray(from, from + n), k);
+    end.set(space.end.subarray(from, from + n), k);
+    k += n;
   };
   const insert = (n: number, at: number): void => {
-    for (let i = 0; i < n; i++, k++) start[k] = end[k] = at;
+    start.fill(at, k, k + n);
+    end.fill(at, k, k + n);
+    k += n;
   };
   for (const p of preTokens) {
     if (p.length === 0) continue;

@@ -121,7 +121,7 @@ class AlignedTokenizer implements TextTokenizer {
       }
       lastEnd = a.end;
       const vocabPiece = this.pieceOf(id, piece);
-      const display = a.added ? (a.added.special ? vocabPiece : visibleWhitespace(vocabPiece)) : displayPiece(vocabPiece, this.display, a.continuation);
+      const display = a.added ? (a.added.special ? vocabPiece : visibleWhitespace(vocabPiece)) : this.cachedDisplay(id, vocabPiece, a.continuation);
       return {
         index,
         id,
@@ -145,6 +145,19 @@ class AlignedTokenizer implements TextTokenizer {
       return CONTINUATION_MARK + displayPiece(piece, this.display, true);
     }
     return displayPiece(piece, this.display, false);
+  }
+
+  /** Display strings by id (and continuation), as texts repeat the same pieces. */
+  private readonly displays = new Map<number, string>();
+
+  private cachedDisplay(id: number, piece: string, continuation: boolean): string {
+    const key = continuation ? -1 - id : id;
+    let display = this.displays.get(key);
+    if (display === undefined) {
+      display = displayPiece(piece, this.display, continuation);
+      if (id >= 0) this.displays.set(key, display);
+    }
+    return display;
   }
 
   /** The library's id for a piece, looked up exactly as its encode() does. */
