@@ -92,6 +92,33 @@ export class LensPage {
     };
   }
 
+  /** Answers a RequestLayer by hand (with autoReply off), with a layer of the given payload. */
+  async replyLayer(requestId: number, p: Payload, layer: number): Promise<void> {
+    const data = p.layer(layer);
+    const b64 = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
+    const meta = { runId: p.summary.runId, layer, heads: p.summary.model.heads, tokens: p.summary.tokens.length };
+    await this.page.evaluate(
+      ({ requestId, meta, b64 }) => {
+        const lens = (globalThis as unknown as { __lens: { deliver(x: unknown): void; fromB64(s: string): Float32Array } }).__lens;
+        lens.deliver({ type: 'reply', inReplyTo: requestId, result: { kind: 'layer', layer: { ...meta, data: lens.fromB64(b64) } } });
+      },
+      { requestId, meta, b64 },
+    );
+  }
+
+  async setAutoReply(on: boolean): Promise<void> {
+    await this.page.evaluate(`window.__lens.autoReply = ${on}`);
+  }
+
+  /** No page errors, no CSP violations, acquireVsCodeApi called exactly once. */
+  async assertClean(): Promise<void> {
+    const violations = await this.violations();
+    const acquired = await this.page.evaluate('window.__lens.acquired');
+    if (this.errors.length || violations.length || acquired !== 1) {
+      throw new Error(`page not clean: errors ${JSON.stringify(this.errors)}, CSP violations ${JSON.stringify(violations)}, acquireVsCodeApi calls ${acquired}`);
+    }
+  }
+
   async post(message: ToWebviewMessage): Promise<void> {
     await this.page.evaluate((m) => (globalThis as unknown as { __lens: { deliver(x: unknown): void } }).__lens.deliver(m), message as unknown as Record<string, unknown>);
   }

@@ -39,14 +39,23 @@ function pack(r: number, g: number, b: number): number {
 }
 
 /**
- * Light themes get the reversed scale: near-zero weights are pale and fade into the page, strong weights are
- * dark "ink". Dark and high-contrast themes keep dark-for-zero.
+ * Light themes get the reversed scale, with its lowest third blended from white: near-zero weights fade into
+ * the page and strong weights are dark "ink". Lightness still falls monotonically, so the order reads without
+ * hue. Dark and high-contrast themes keep viridis as it is (dark for zero).
  */
-export function makeLut(reversed: boolean): ColorLut {
+// Below this (on the √ scale, i.e. about a tenth of the ceiling) colours fade to white in light themes.
+const LIGHT_FADE = 0.35;
+
+export function makeLut(light: boolean): ColorLut {
   const packed = new Uint32Array(256);
   const css: string[] = [];
   for (let i = 0; i < 256; i++) {
-    const [r, g, b] = viridis(reversed ? 1 - i / 255 : i / 255);
+    const t = i / 255;
+    let [r, g, b] = viridis(light ? 1 - t : t);
+    if (light && t < LIGHT_FADE) {
+      const w = t / LIGHT_FADE;
+      [r, g, b] = [r, g, b].map((c) => Math.round(255 * (1 - w) + c * w));
+    }
     packed[i] = pack(r, g, b);
     css.push(`rgb(${r},${g},${b})`);
   }

@@ -35,7 +35,9 @@ export class TokensView implements View {
   private onKey(e: KeyboardEvent): void {
     const n = this.chips.length;
     if (!n) return;
-    const cur = this.app.state.selected ?? -1;
+    // With nothing selected, the focused chip is where the arrows start.
+    const focused = (e.target as HTMLElement).closest<HTMLElement>('.chip');
+    const cur = this.app.state.selected ?? (focused ? Number(focused.dataset.index) : -1);
     let next = cur;
     if (e.key === 'ArrowRight' || e.key === 'ArrowDown') next = Math.min(n - 1, cur + 1);
     else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') next = Math.max(0, cur - 1);

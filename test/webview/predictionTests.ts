@@ -1,0 +1,217 @@
+// Predictions (sampling controls, surprisal, masked), export, stale data, state restore and the side view.
+import assert from 'node:assert/strict';
+import { expectedResample } from './expect';
+import { smallCausal, smallMasked } from './fixtures';
+import { chooseOption, finish, openRun } from './interactionTests';
+import type { LensPage } from './harness';
+import type { TestCase } from './run';
+
+async function setRange(lens: LensPage, control: string, value: number): Promise<void> {
+  await lens.page.evaluate(`(() => { const i = document.querySelector('input[data-control="${control}"]'); i.value = '${value}'; i.dispatchEvent(new Event('input', { bubbles: true })); })()`);
+  await lens.settle();
+}
+
+async function rows(lens: LensPage): Promise<{ label: string; value: string; muted: boolean }[]> {
+  return lens.page.evaluate(`[...document.querySelectorAll('.predictions-view .prediction-group .bar-row')].map((r) => ({ label: r.querySelector('.bar-label').textContent, value: r.querySelector('.bar-value').textContent, muted: r.classList.contains('muted') }))`) as Promise<{ label: string; value: string; muted: boolean }[]>;
+}
+
+const PNG = [137, 80, 78, 71, 13, 10, 26, 10];
+
+export const predictionTests: TestCase[] = [
+  {
+    name: 'predictions: temperature, top-k and top-p re-normalise live over the shown top-k',
+    run: async (ctx) => {
+      const p = smallCausal();
+      const lens = await openRun(ctx, p);
+      await lens.page.locator('.chip[data-index="5"]').click();
+      await lens.tab('predictions');
+      const pred = p.summary.predictions;
+      assert.equal(pred.kind, 'causal');
+      if (pred.kind !== 'causal') return;
+      const top = pred.next[5];
+      for (const [t, k, tp] of [[1, 10, 1], [2, 10, 1], [0.5, 10, 1], [2, 3, 1], [1, 10, 0.5], [0.7, 6, 0.8]] as const) {
+        await setRange(lens, 'temperature', t);
+        await setRange(lens, 'topK', k);
+        await setRange(lens, 'topP', tp);
+        const want = expectedResample(top, t, k, tp);
+        const got = await rows(lens);
+        assert.equal(got.filter((r) => !r.muted).length, want.kept, `T=${t} k=${k} p=${tp}: kept`);
+        got.forEach((r, i) => {
+          if (i < want.kept) assert.equal(r.value.split(' ')[0], want.values[i].toFixed(4), `T=${t} k=${k} p=${tp} row ${i}`);
+          else assert.match(r.value, /^cut /);
+        });
+        const sum = got.filter((r) => !r.muted).reduce((s, r) => s + Number(r.value.split(' ')[0]), 0);
+        assert.ok(Math.abs(sum - 1) < 0.002 * want.kept, `kept probabilities sum to 1 (${sum})`);
+      }
+      assert.match((await lens.page.locator('.sampling .note').textContent()) ?? '', /Re-normalised over the 10 tokens shown/);
+      const note = (await lens.page.locator('.actual-next').textContent()) ?? '';
+      assert.ok(note.includes(`${JSON.stringify(p.summary.tokens[6].display)}: p = ${pred.actual[6]!.toFixed(4)}`), note);
+      // Keyboard: the sliders step with the arrow keys.
+      await lens.page.locator('input[data-control="temperature"]').focus();
+      await lens.page.keyboard.press('ArrowRight');
+      await lens.settle();
+      assert.equal((await lens.lastState())?.temperature, 0.75);
+      await finish(lens);
+    },
+  },
+  {
+    name: 'predictions: clicking the surprisal strip selects that token',
+    run: async (ctx) => {
+      const p = smallCausal();
+      const lens = await openRun(ctx, p);
+      await lens.tab('predictions');
+      const box = (await lens.page.locator('.surprisal canvas').boundingBox())!;
+      const n = p.summary.tokens.length;
+      await lens.page.mouse.click(box.x + (box.width / n) * 12.5, box.y + box.height / 2);
+      await lens.settle();
+      assert.deepEqual((await lens.posted()).filter((m) => m.type === 'revealToken').map((m) => m.index), [12]);
+      const bits = -Math.log2(p.summary.predictions.kind === 'causal' ? p.summary.predictions.actual[12]! : 1);
+      assert.match((await lens.page.locator('.surprisal .hover-info').textContent()) ?? '', new RegExp(`^#12 .*: ${bits.toFixed(2)} bits`));
+      assert.match((await lens.page.locator('.predictions-view .section-title').first().textContent()) ?? '', /after #12 /);
+      await finish(lens);
+    },
+  },
+  {
+    name: 'masked: each mask has its top-k, and "predict this token masked" asks the host and shows the reply',
+    run: async (ctx) => {
+      const p = smallMasked();
+      const pred = p.summary.predictions;
+      assert.equal(pred.kind, 'masked');
+      if (pred.kind !== 'masked') return;
+      assert.ok(pred.masks.length >= 1, 'the payload has a mask');
+      const lens = await openRun(ctx, p);
+      await lens.page.locator('.chip[data-index="3"]').click();
+      await lens.tab('predictions');
+      const titles = await lens.page.locator('.predictions-view .section-title').allTextContents();
+      assert.equal(titles.filter((t) => t.startsWith('[MASK] at #')).length, pred.masks.length);
+      assert.ok(titles.some((t) => t.startsWith('What the model sees at #3 ')));
+      assert.equal(await lens.page.locator('.sampling').isVisible(), false, 'no sampling controls for a masked LM');
+      await lens.page.locator('.predictions-view > vscode-button').click();
+      const req = (await lens.posted()).find((m) => m.type === 'requestMaskedAt');
+      assert.ok(req && req.position === 3 && req.runId === 1, JSON.stringify(req));
+      await lens.post({ type: 'reply', inReplyTo: req.requestId as number, result: { kind: 'maskedAt', runId: 1, position: 3, top: [{ id: 1, token: 'alpha', probability: 0.6 }, { id: 2, token: 'beta', probability: 0.3 }] } } as never);
+      await lens.until(`[...document.querySelectorAll('.predictions-view .section-title')].some((t) => t.textContent.includes('when it alone is masked'))`);
+      assert.ok((await lens.page.locator('.predictions-view .bar-label').allTextContents()).includes('alpha'));
+      await finish(lens);
+    },
+  },
+  {
+    name: 'export: every view renders a non-empty PNG and SVG when the host asks',
+    run: async (ctx) => {
+      const lens = await openRun(ctx, smallCausal());
+      let requestId = 100;
+      for (const tab of ['tokens', 'head', 'model', 'matrix', 'predictions']) {
+        await lens.tab(tab);
+        if (tab === 'head' || tab === 'matrix') await lens.until(`!document.querySelector('.${tab}-view .hover-info').textContent.startsWith('Loading')`);
+        for (const format of ['png', 'svg'] as const) {
+          const id = ++requestId;
+          await lens.post({ type: 'renderExport', requestId: id, format } as never);
+          await lens.until(`window.__lens.posted.some((m) => m.type === 'exportRendered' && m.requestId === ${id})`);
+          const reply = (await lens.posted()).find((m) => m.type === 'exportRendered' && m.requestId === id)!;
+          assert.equal(reply.error, undefined, `${tab} ${format}: ${String(reply.error)}`);
+          if (format === 'png') {
+            const data = reply.data as { bytes: number; head: number[] };
+            assert.deepEqual(data.head, PNG, `${tab}: PNG signature`);
+            assert.ok(data.bytes > 1000, `${tab}: PNG of ${data.bytes} bytes`);
+          } else {
+            const svg = reply.data as string;
+            assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+            assert.ok(svg.endsWith('</svg>') && svg.length > 500, `${tab}: SVG of ${svg.length} chars`);
+          }
+        }
+      }
+      await finish(lens);
+    },
+  },
+  {
+    name: 'stale: a Stale message for the shown run shows its notice, one for an older run is ignored',
+    run: async (ctx) => {
+      const lens = await openRun(ctx, smallCausal());
+      await lens.post({ type: 'stale', runId: 0, message: 'old run' } as never);
+      await lens.settle();
+      assert.equal(await lens.page.locator('.notice.stale').isVisible(), false);
+      await lens.post({ type: 'stale', runId: 1, message: 'The document changed: this result no longer matches the editor.' } as never);
+      await lens.settle();
+      assert.equal(await lens.page.locator('.notice.stale').isVisible(), true);
+      assert.equal(await lens.page.locator('.notice.stale').textContent(), 'The document changed: this result no longer matches the editor.');
+      await lens.post({ type: 'status', state: 'error', message: 'The model failed to load.' } as never);
+      await lens.settle();
+      assert.equal(await lens.page.locator('.summary .status').textContent(), 'The model failed to load.');
+      assert.equal(await lens.page.locator('.summary .status').getAttribute('data-state'), 'error');
+      await lens.sendRun(smallCausal(2));
+      await lens.settle();
+      assert.equal(await lens.page.locator('.notice.stale').isVisible(), false, 'a new result clears the stale notice');
+      await finish(lens);
+    },
+  },
+  {
+    name: 'layer replies for an older run are dropped; the current run\'s reply is drawn',
+    run: async (ctx) => {
+      const lens = await openRun(ctx, smallCausal());
+      await lens.setAutoReply(false);
+      await lens.tab('matrix');
+      const first = (await lens.posted()).find((m) => m.type === 'requestLayer')!;
+      assert.equal(first.runId, 1);
+      await lens.sendRun(smallCausal(2));
+      await lens.settle();
+      const second = (await lens.posted()).filter((m) => m.type === 'requestLayer').pop()!;
+      assert.equal(second.runId, 2);
+      await lens.replyLayer(first.requestId as number, smallCausal(1), 0);
+      await lens.settle();
+      assert.match((await lens.page.locator('.matrix-view .hover-info').textContent()) ?? '', /^Loading layer 0/);
+      await lens.replyLayer(second.requestId as number, smallCausal(2), 0);
+      await lens.until(`document.querySelector('.matrix-view .hover-info').textContent.startsWith('Layer 0,')`);
+      await finish(lens);
+    },
+  },
+  {
+    name: 'UI state (tab, layer, head, token, zoom) survives the webview being hidden and shown again',
+    run: async (ctx) => {
+      const p = smallCausal();
+      const lens = await openRun(ctx, p);
+      await lens.page.locator('.chip[data-index="4"]').click();
+      await lens.tab('matrix');
+      await chooseOption(lens, '.matrix-view .layer-select vscode-single-select', 3);
+      await chooseOption(lens, '.matrix-view .head-select vscode-single-select', 2);
+      await lens.page.locator('.matrix-view canvas').focus();
+      await lens.page.keyboard.press('+');
+      await lens.settle();
+      const saved = await lens.lastState();
+      await lens.page.reload();
+      await lens.until('window.__lens && window.__lens.posted.some((m) => m.type === "ready")');
+      await lens.sendRun(p);
+      await lens.until(`document.querySelector('.matrix-view .hover-info').textContent.startsWith('Layer 3, head 1 ')`);
+      assert.equal(await lens.page.locator('vscode-tab-header[data-tab="matrix"]').getAttribute('aria-selected'), 'true');
+      const requests = (await lens.posted()).filter((m) => m.type === 'requestLayer').map((m) => m.layer);
+      assert.deepEqual(requests, [3], 'after the reload only the shown layer is requested');
+      await lens.tab('tokens');
+      assert.equal(await lens.page.locator('.chip[data-index="4"]').getAttribute('aria-selected'), 'true');
+      assert.equal((await lens.lastState())?.zoom, saved?.zoom);
+      await finish(lens);
+    },
+  },
+  {
+    name: 'side view: follows FocusToken, lists the top keys, switches head, and a row click reveals',
+    run: async (ctx) => {
+      const p = smallCausal();
+      const lens = await openRun(ctx, p, 'sidebar');
+      await lens.post({ type: 'focusToken', runId: 1, index: 9 } as never);
+      await lens.post({ type: 'focusToken', runId: 0, index: 3 } as never);
+      await lens.until(`document.querySelector('.sidebar-view .bar-list').children.length === 10`);
+      assert.ok(((await lens.page.locator('.focus-token').textContent()) ?? '').startsWith(JSON.stringify(p.summary.tokens[9].display)), 'a FocusToken of an older run is ignored');
+      assert.equal((await lens.posted()).filter((m) => m.type === 'revealToken').length, 0, 'following the cursor does not reveal');
+      const meanRows = await lens.page.locator('.sidebar-view .bar-list').first().locator('.bar-row').allTextContents();
+      await chooseOption(lens, '.sidebar-view .head-select vscode-single-select', 1);
+      await lens.until(`document.querySelector('.sidebar-view .section-title').textContent.includes('head 0')`);
+      const headRows = await lens.page.locator('.sidebar-view .bar-list').first().locator('.bar-row').allTextContents();
+      assert.notDeepEqual(headRows, meanRows);
+      await lens.page.locator('.sidebar-view .bar-list').first().locator('.bar-row').first().click();
+      const reveal = (await lens.posted()).filter((m) => m.type === 'revealToken');
+      assert.equal(reveal.length, 1);
+      assert.equal((await lens.lastState())?.selected, reveal[0].index);
+      await lens.post({ type: 'renderExport', requestId: 7, format: 'png' } as never);
+      await lens.until(`window.__lens.posted.some((m) => m.type === 'exportRendered' && m.requestId === 7)`);
+      await finish(lens);
+    },
+  },
+];
