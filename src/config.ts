@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { DeviceRequest } from './core/types';
 import { DEFAULT_HUB_URL } from './core/hub/hubModel';
+import { restrictedValue } from './trustPolicy';
 
 export const SECTION = 'attentionLens';
 
@@ -35,13 +36,8 @@ function clampInt(value: unknown, fallback: number, min: number, max: number): n
 
 /** A restricted setting: the user's own value (or the default) when the workspace is untrusted. */
 function readRestricted(cfg: vscode.WorkspaceConfiguration, key: RestrictedKey, fallback: string, ignored: string[]): string {
-  if (vscode.workspace.isTrusted) {
-    const value = cfg.get<string>(key);
-    return typeof value === 'string' ? value : fallback;
-  }
-  const seen = cfg.inspect<string>(key);
-  if (seen?.workspaceValue !== undefined || seen?.workspaceFolderValue !== undefined) ignored.push(`${SECTION}.${key}`);
-  const value = seen?.globalValue ?? seen?.defaultValue;
+  const { value, ignored: wasIgnored } = restrictedValue(cfg.inspect<string>(key), vscode.workspace.isTrusted);
+  if (wasIgnored) ignored.push(`${SECTION}.${key}`);
   return typeof value === 'string' ? value : fallback;
 }
 
@@ -72,6 +68,7 @@ export function onDidChangeLensConfig(listener: (keys: Set<string>) => void): vs
       if (keys.size > 0) listener(keys);
     }),
     // Granting trust changes which values of the restricted settings apply.
-    vscode.workspace.onDidGrantWorkspaceTrust(() => listener(new Set(RESTRICTED_KEYS))),
+    // Granting trust changes which values of the restricted settings apply ('trust' keeps a model pick).
+    vscode.workspace.onDidGrantWorkspaceTrust(() => listener(new Set(['hubEndpoint', 'cacheFolder', 'trust']))),
   );
 }

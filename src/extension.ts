@@ -100,7 +100,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
       const index = tokenAtOffset(run, e.textEditor.document.offsetAt(e.selections[0].active));
       if (index !== undefined) sideView.focusToken(run.runId, index);
     }),
-    ...registerCommands({ context, log, controller, models, inspect, inspector, sideView, exporter, decorations, statusBar, engine, environment }),
+    ...registerCommands({ context, log, controller, models, inspect, inspector, sideView, exporter, decorations, statusBar, environment }),
   );
 
   const ignored = readConfig().ignoredForTrust;

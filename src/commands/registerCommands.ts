@@ -2,7 +2,6 @@
 // throws would show VS Code's "command failed" wrapper instead); cancellations stay silent.
 import * as vscode from 'vscode';
 import type { ProviderEnvironment } from '../core/engine/providers';
-import type { InferenceEngine } from '../core/worker/inferenceEngine';
 import { LensError } from '../core/types';
 import type { TokenDecorations } from '../editor/tokenDecorations';
 import type { Exporter } from '../export/exporter';
@@ -27,7 +26,6 @@ export interface CommandDeps {
   exporter: Exporter;
   decorations: TokenDecorations;
   statusBar: LensStatusBar;
-  engine: InferenceEngine;
   environment: ProviderEnvironment;
 }
 

@@ -1,6 +1,7 @@
 // Hover over an inspected token: the token, its id and span, and predictions. It reads the current run; for
 // a masked LM it asks the engine (worker thread) for that one position masked, waiting only briefly: the
 // hover is async and VS Code keeps the editor responsive meanwhile, and on a timeout it shows what is known.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PredictionView } from '../protocol';
 import type { InspectController } from '../session/inspectController';
@@ -73,7 +74,7 @@ export class TokenHoverProvider implements vscode.HoverProvider {
       text += actual === null ? 'First token: the model gave it no probability (nothing precedes it).\n\n' : `Probability the model gave to this token here: **${(100 * actual).toFixed(2)}%**\n\n`;
       text += predictionTable(`Top ${k ?? 0} next tokens after it:`, s.predictions.next[index] ?? []);
     }
-    text += `\n*${escapeMarkdown(s.model.id)} on ${escapeMarkdown(s.device.label)}*`;
+    text += `\n*${escapeMarkdown(path.isAbsolute(s.model.id) ? path.basename(s.model.id) : s.model.id)} on ${escapeMarkdown(s.device.label)}*`;
     const markdown = new vscode.MarkdownString(text);
     markdown.isTrusted = false;
     markdown.supportHtml = false;

@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import { hubModelFolder, isHubModelCached } from '../core/hub/hubModel';
 import { findOnnxFile, readModelConfig } from '../core/model/modelFolder';
-import { classifyModelSpec, type ModelLocations } from '../core/model/resolveModel';
+import { classifyModelSpec, EMBEDDED_MODELS, type ModelLocations } from '../core/model/resolveModel';
 import { formatBytes } from './modelResolver';
 
 export interface ModelFacts {
@@ -58,6 +58,8 @@ export async function describeModel(spec: string, where: ModelLocations): Promis
     return { spec, source: 'hub', kind: facts.kind, size: facts.size, availability: facts.problem ?? 'cached', ok: !facts.problem };
   }
   const facts = await describeFolder(kind.folder);
+  // A missing embedded model still has a known kind.
+  if (kind.source === 'embedded' && facts.problem && EMBEDDED_MODELS[spec]) facts.kind = `${EMBEDDED_MODELS[spec].kind} LM`;
   const availability = facts.problem ?? (kind.source === 'embedded' ? 'embedded' : 'local folder');
   return { spec, source: kind.source, kind: facts.kind, size: facts.size, availability, ok: !facts.problem };
 }

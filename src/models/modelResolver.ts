@@ -1,11 +1,11 @@
 // Turns a model spec into a local folder for the engine: embedded and local folders directly, Hub ids through
 // the cache, downloading with a cancellable notification that shows bytes. Enforces Workspace Trust for
 // folders inside an untrusted workspace.
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isHubModelCached, type HubProgress } from '../core/hub/hubModel';
 import { classifyModelSpec, resolveModel, type ModelLocations, type ResolvedModel } from '../core/model/resolveModel';
 import { LensError } from '../core/types';
+import { isInsideAny } from '../trustPolicy';
 
 /** What a test (or anything besides the notification's Cancel button) can see and do with a download. */
 export interface DownloadWatch {
@@ -22,11 +22,7 @@ export function formatBytes(bytes: number): string {
 }
 
 function isInsideWorkspace(folder: string): boolean {
-  const resolved = path.resolve(folder);
-  return (vscode.workspace.workspaceFolders ?? []).some((wf) => {
-    const rel = path.relative(wf.uri.fsPath, resolved);
-    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-  });
+  return isInsideAny(folder, (vscode.workspace.workspaceFolders ?? []).map((wf) => wf.uri.fsPath));
 }
 
 export class ModelResolver implements DownloadWatch {

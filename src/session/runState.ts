@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { AttentionOverview, PredictionView, RunSummary } from '../protocol';
 import type { WorkerInspectResult } from '../core/worker/workerMessages';
+import { tokenIndexAt } from './tokenLookup';
 
 /** Where the inspected text lies in a document, as it was when the run started. */
 export interface RunTarget {
@@ -38,13 +39,7 @@ export function tokenAtOffset(run: RunRecord, documentOffset: number): number | 
   if (!run.target || run.stale) return undefined;
   const offset = documentOffset - run.target.baseOffset;
   if (offset < 0 || offset > run.summary.text.length) return undefined;
-  const tokens = run.summary.tokens;
-  // Prefer a token that holds the offset; at a boundary (the cursor just after a word) take the one ending there.
-  // Special tokens count only where they cover text (a literal [MASK] typed in the selection).
-  const inside = tokens.find((t) => t.start <= offset && offset < t.end);
-  if (inside) return inside.index;
-  const before = tokens.find((t) => t.end === offset && t.end > t.start);
-  return before?.index;
+  return tokenIndexAt(run.summary.tokens, offset);
 }
 
 /** The document range of a token's span. */

@@ -68,6 +68,16 @@ describe('Attention Lens commands', () => {
     }
   });
 
+  it('declares limited untrusted-workspace support with the model, host and cache settings restricted', () => {
+    const { capabilities, contributes } = extension().packageJSON;
+    assert.equal(capabilities.untrustedWorkspaces.supported, 'limited');
+    const restricted = ['attentionLens.maskedModel', 'attentionLens.causalModel', 'attentionLens.hubEndpoint', 'attentionLens.cacheFolder'];
+    assert.deepEqual(capabilities.untrustedWorkspaces.restrictedConfigurations, restricted);
+    const properties = contributes.configuration.properties;
+    for (const key of Object.keys(properties)) assert.ok(properties[key].description || properties[key].markdownDescription, `${key} has a description`);
+    assert.deepEqual(properties['attentionLens.device'].enum, ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu']);
+  });
+
   it('the status bar shows the model and the device that ran', async () => {
     await openSample().then((e) => selectLine(e, 1));
     await inspectNow(api);

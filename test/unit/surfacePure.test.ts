@@ -1,0 +1,127 @@
+// The VS Code surface's pure parts: Workspace Trust precedence, the token under an offset, the run summary
+// sent to webviews, and the exported JSON / HTML reports.
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import type { InspectResult, Token } from '../../src/core/types';
+import { htmlReport, jsonReport } from '../../src/export/reports';
+import type { RunRecord } from '../../src/session/runState';
+import { sliceLayer, toRunSummary } from '../../src/session/runSummary';
+import { tokenIndexAt } from '../../src/session/tokenLookup';
+import { isInsideAny, restrictedValue } from '../../src/trustPolicy';
+
+test('trust: a trusted workspace uses folder > workspace > user > default', () => {
+  assert.deepEqual(restrictedValue({ defaultValue: 'd', globalValue: 'g', workspaceValue: 'w', workspaceFolderValue: 'f' }, true), { value: 'f', ignored: false });
+  assert.deepEqual(restrictedValue({ defaultValue: 'd', globalValue: 'g', workspaceValue: 'w' }, true), { value: 'w', ignored: false });
+  assert.deepEqual(restrictedValue({ defaultValue: 'd' }, true), { value: 'd', ignored: false });
+});
+
+test('trust: an untrusted workspace ignores workspace and folder values and says so', () => {
+  assert.deepEqual(restrictedValue({ defaultValue: 'd', globalValue: 'g', workspaceValue: '/evil/model' }, false), { value: 'g', ignored: true });
+  assert.deepEqual(restrictedValue({ defaultValue: 'd', workspaceFolderValue: 'http://evil' }, false), { value: 'd', ignored: true });
+  assert.deepEqual(restrictedValue({ defaultValue: 'd', globalValue: 'g' }, false), { value: 'g', ignored: false });
+  assert.deepEqual(restrictedValue(undefined, false), { value: undefined, ignored: false });
+});
+
+test('trust: a folder is inside a workspace root only below it, not beside it or via ..', () => {
+  const root = path.resolve('/ws/project');
+  assert.equal(isInsideAny(path.join(root, 'models', 'bert'), [root]), true);
+  assert.equal(isInsideAny(root, [root]), true);
+  assert.equal(isInsideAny(path.join(root, '..', 'project-other'), [root]), false);
+  assert.equal(isInsideAny(path.join(root, 'models', '..', '..', 'elsewhere'), [root]), false);
+  assert.equal(isInsideAny(path.resolve('/ws/project2/m'), [root]), false);
+  assert.equal(isInsideAny(path.resolve('/home/me/..models'), [path.resolve('/home/me')]), true, 'a name starting with two dots is still inside');
+  assert.equal(isInsideAny('/anything', []), false);
+});
+
+function token(index: number, piece: string, start: number, end: number, special = false): Token {
+  return { index, id: 100 + index, piece, display: piece, start, end, special, continuation: piece.startsWith('##'), partialChar: false };
+}
+
+// "the cat [MASK]" as BERT tokens: [CLS] the cat [MASK] [SEP]
+const TEXT = 'the cat [MASK]';
+const TOKENS = [token(0, '[CLS]', 0, 0, true), token(1, 'the', 0, 3), token(2, 'cat', 4, 7), token(3, '[MASK]', 8, 14, true), token(4, '[SEP]', 14, 14, true)];
+
+test('token lookup: inside a span, at a word end, on a literal mask token, and in a gap', () => {
+  assert.equal(tokenIndexAt(TOKENS, 0), 1);
+  assert.equal(tokenIndexAt(TOKENS, 5), 2);
+  assert.equal(tokenIndexAt(TOKENS, 7), 2, 'the cursor right after "cat"');
+  assert.equal(tokenIndexAt(TOKENS, 10), 3, 'the literal [MASK] covers text');
+  assert.equal(tokenIndexAt(TOKENS, 14), 3);
+  assert.equal(tokenIndexAt([token(0, 'a', 0, 1), token(1, 'b', 3, 4)], 2), undefined, 'between tokens, after none');
+});
+
+function inspectResult(): InspectResult {
+  const n = TOKENS.length;
+  const layer = new Float32Array(2 * n * n);
+  for (let h = 0; h < 2; h++) for (let q = 0; q < n; q++) for (let k = 0; k < n; k++) layer[(h * n + q) * n + k] = 1 / n;
+  return {
+    text: TEXT,
+    model: {
+      id: 'owner/tiny', source: 'hub', folder: '/cache/x', kind: 'masked', architecture: 'BertForMaskedLM', modelType: 'bert',
+      tokenizerKind: 'wordpiece', vocabSize: 30522, layers: 1, heads: 2, hiddenSize: 8, maxPositions: 64, maskToken: '[MASK]',
+      onnxFile: 'onnx/model.onnx', onnxBytes: 1000, attention: { available: true },
+    },
+    device: { requested: 'auto', provider: 'cpu', label: 'CPU' },
+    tokens: TOKENS,
+    predictions: {
+      kind: 'masked',
+      masks: [{ position: 3, top: [{ id: 7, token: '<dog>', probability: 0.5 }] }],
+      atPosition: TOKENS.map(() => [{ id: 7, token: '<dog>', probability: 0.5 }]),
+    },
+    attention: { layers: 1, heads: 2, tokens: n, perLayer: [layer] },
+    timings: { tokenizeMs: 1, runMs: 2, totalMs: 3 },
+  };
+}
+
+function runRecord(): RunRecord {
+  const result = inspectResult();
+  return { runId: 7, result, summary: toRunSummary(7, result), maskedAt: new Map([[2, [{ id: 9, token: 'x', probability: 0.1 }]]]) };
+}
+
+test('run summary: carries the run id, no tensors, and says whether attention is available', () => {
+  const summary = toRunSummary(3, inspectResult());
+  assert.equal(summary.runId, 3);
+  assert.equal(summary.attentionUnavailable, null);
+  assert.equal('attention' in summary, false);
+  const noAttention = inspectResult();
+  noAttention.model.attention = { available: false, reason: 'fused attention' };
+  assert.equal(toRunSummary(4, noAttention).attentionUnavailable, 'fused attention');
+});
+
+test('layer slice: a copy of one layer, and clear errors for a missing layer or a run without attention', () => {
+  const result = inspectResult();
+  const slice = sliceLayer(7, result, 0);
+  assert.equal(slice.data.length, 2 * 5 * 5);
+  slice.data[0] = 42;
+  assert.notEqual(result.attention!.perLayer[0][0], 42, 'the host keeps its own copy');
+  assert.throws(() => sliceLayer(7, result, 1), /layer 1 does not exist: the model has 1 layers/);
+  delete result.attention;
+  assert.throws(() => sliceLayer(7, result, 0), /this run kept no attention/);
+});
+
+test('JSON export: tokens, predictions and attention as [layer][head][query][key]', () => {
+  const report = JSON.parse(jsonReport(runRecord()));
+  assert.equal(report.format, 'attention-lens-run/1');
+  assert.equal(report.text, TEXT);
+  assert.equal(report.tokens.length, 5);
+  assert.equal(report.attention.perLayer.length, 1);
+  assert.equal(report.attention.perLayer[0].length, 2);
+  assert.equal(report.attention.perLayer[0][1][4].length, 5);
+  assert.equal(report.attention.perLayer[0][1][4][0], 0.2);
+  assert.deepEqual(report.maskedAtPosition['2'], [{ id: 9, token: 'x', probability: 0.1 }]);
+  assert.equal(report.stale, null);
+});
+
+test('HTML export: self-contained, escapes model output, embeds the picture only as a data: image', () => {
+  const run = runRecord();
+  run.stale = 'The document changed <after> this run';
+  const page = htmlReport(run, { mime: 'image/svg+xml', base64: Buffer.from('<svg><script>alert(1)</script></svg>').toString('base64') });
+  assert.match(page, /content="default-src 'none'; img-src data:; style-src 'unsafe-inline'"/);
+  assert.doesNotMatch(page, /<script/i);
+  assert.doesNotMatch(page, /<dog>/, 'a predicted token is escaped');
+  assert.match(page, /&#60;dog&#62;/);
+  assert.match(page, /The document changed &#60;after&#62; this run/);
+  assert.match(page, /<img alt="the inspector's view" src="data:image\/svg\+xml;base64,/);
+  assert.match(page, /token 3: &#60;dog&#62; <small>50\.0%<\/small>/);
+});
