@@ -7,7 +7,10 @@ import type { InspectOptions } from '../engine/modelRunner';
 import type { ModelRequest } from '../engine/modelSession';
 import type { ProviderEnvironment } from '../engine/providers';
 import { LensError, type MaskedAtPosition } from '../types';
-import type { LoadedReply, WorkerInspectResult, WorkerRequest, WorkerResponse, WorkerValue } from './workerMessages';
+import type { LoadedReply, WorkerExit, WorkerInspectResult, WorkerRequest, WorkerResponse, WorkerValue } from './workerMessages';
+
+/** How long dispose() and terminateWorker() wait for a busy thread to reach a point where it can exit. */
+const STOP_GRACE_MS = 10_000;
 
 type Op = WorkerRequest['op'];
 type Payload<K extends Op> = Omit<Extract<WorkerRequest, { op: K }>, 'id'>;
@@ -33,6 +36,7 @@ export class InferenceEngine {
   private lastLoad: ModelRequest | undefined;
   private workerHasModel = false;
   private disposed = false;
+  private readonly exits = new WeakMap<Worker, Promise<void>>();
 
   constructor(private readonly options: EngineOptions) {}
 
@@ -55,18 +59,48 @@ export class InferenceEngine {
     return (await this.enqueue('maskedAt', { op: 'maskedAt', text, positions, topK, maxTokens })) as MaskedAtPosition[];
   }
 
-  /** Ends the worker (and with it the session); pending requests are rejected. */
+  /** Ends the worker (and with it the session); pending requests, the running one included, are rejected. */
   async dispose(): Promise<void> {
     this.disposed = true;
     this.cancelWaiting(() => true);
+    const running = this.running;
+    this.running = undefined;
+    running?.reject(new LensError('the inference engine was shut down', 'cancelled'));
     const worker = this.worker;
     this.worker = undefined;
-    await worker?.terminate();
+    if (worker) await this.stopWorker(worker);
   }
 
-  /** Kills the worker as a crash would (tests, and the "restart" path after a hung run). */
+  /**
+   * Kills the worker as a crash would (tests, and the "restart" path after a hung run): the running request
+   * fails now with 'worker-crashed' and the next request starts a fresh worker. The old thread is asked to
+   * exit rather than terminate()d: terminating a thread inside an onnxruntime call aborts the whole process.
+   */
   async terminateWorker(): Promise<void> {
-    await this.worker?.terminate();
+    const worker = this.worker;
+    if (!worker) return;
+    this.workerDied(worker, 'it was stopped');
+    await this.stopWorker(worker);
+  }
+
+  /**
+   * Resolves when the thread has exited. It stays ref'd meanwhile: a process that exits while the thread is
+   * inside a native call aborts the same way. A thread still busy after STOP_GRACE_MS is unref'd and left.
+   */
+  private stopWorker(worker: Worker): Promise<void> {
+    const exited = this.exits.get(worker) ?? Promise.resolve();
+    worker.postMessage({ op: 'exit' } satisfies WorkerExit);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        worker.unref();
+        resolve();
+      }, STOP_GRACE_MS);
+      timer.unref();
+      void exited.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   private enqueue<K extends Op>(_op: K, payload: Payload<K>): Promise<WorkerValue> {
@@ -112,6 +146,7 @@ export class InferenceEngine {
     if (this.worker) return this.worker;
     const file = this.options.workerPath ?? path.join(__dirname, 'inferenceWorker.js');
     const worker = new Worker(file);
+    this.exits.set(worker, new Promise((resolve) => worker.once('exit', () => resolve())));
     this.workerHasModel = false;
     worker.on('message', (response: WorkerResponse) => this.settle(response));
     worker.on('error', (error) => this.workerDied(worker, `it failed: ${error.message}`));

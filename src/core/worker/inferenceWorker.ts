@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import { ModelRunner } from '../engine/modelRunner';
 import { downsampleAttention } from '../engine/overview';
 import { LensError } from '../types';
-import type { WorkerInspectResult, WorkerRequest, WorkerResponse, WorkerValue } from './workerMessages';
+import type { WorkerExit, WorkerInspectResult, WorkerRequest, WorkerResponse, WorkerValue } from './workerMessages';
 
 let runner: ModelRunner | undefined;
 let queue = Promise.resolve();
@@ -39,7 +39,9 @@ async function handle(request: WorkerRequest): Promise<{ value: WorkerValue; tra
   }
 }
 
-parentPort!.on('message', (request: WorkerRequest) => {
+parentPort!.on('message', (request: WorkerRequest | WorkerExit) => {
+  // Ending the thread from here is safe (see WorkerExit); Worker.terminate() during a native run is not.
+  if (request.op === 'exit') process.exit(0);
   queue = queue.then(async () => {
     let response: WorkerResponse;
     let transfer: ArrayBuffer[] = [];

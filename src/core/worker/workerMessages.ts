@@ -11,6 +11,14 @@ export type WorkerRequest =
   | { id: number; op: 'maskedAt'; text: string; positions: number[]; topK: number; maxTokens?: number }
   | { id: number; op: 'unload' };
 
+/**
+ * Asks the worker thread to end itself. Handled on receipt, not queued: a message is only dispatched when no
+ * onnxruntime call is on the worker's stack, and only then can the thread end without aborting the process.
+ */
+export interface WorkerExit {
+  op: 'exit';
+}
+
 export interface LoadedReply {
   info: ModelInfo;
   device: DeviceInfo;
