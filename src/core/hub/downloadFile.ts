@@ -42,6 +42,7 @@ export interface DownloadResult {
   resumedFrom: number;
 }
 
+const WRITE_BATCH = 1024 * 1024;
 const isSha256 = (v: string | undefined): v is string => v !== undefined && /^[0-9a-f]{64}$/.test(v);
 
 async function sizeOf(file: string): Promise<number> {
@@ -149,26 +150,39 @@ export async function downloadFile(opts: DownloadFileOptions): Promise<DownloadR
   const open = opts.openWriteStream ?? ((file: string, flags: 'w' | 'a') => fs.createWriteStream(file, { flags }));
   const out = open(part, offset > 0 ? 'a' : 'w');
   out.on('error', () => undefined); // errors arrive through the write/end callbacks below
+  // Received bytes are batched into ~1 MiB writes (one write per socket chunk is slow), and whatever is pending
+  // is still written when the connection drops, so everything received is kept for resuming. (A pipeline would
+  // destroy the file stream with its buffered writes on a source error.)
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async (): Promise<void> => {
+    if (pendingBytes === 0) return;
+    const buf = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    await writeChunk(out, buf);
+  };
   try {
-    // Each chunk is on disk before the next is read, so when the connection drops, everything received so far
-    // is kept for resuming (a pipeline would destroy the file stream with its buffered writes).
     for await (const chunk of r.res as AsyncIterable<Buffer>) {
       if (opts.signal?.aborted) throw cancelledError();
       if (total !== undefined && loaded + chunk.length > total) {
         throw new LensError(`${label} from ${r.url.host} is larger than the ${total} bytes announced. Nothing was kept.`, 'download-failed');
       }
-      await writeChunk(out, chunk);
+      pending.push(chunk);
+      pendingBytes += chunk.length;
       loaded += chunk.length;
       for (const h of hashes) h.update(chunk);
+      if (pendingBytes >= WRITE_BATCH) await flush();
       opts.onProgress?.(loaded, total);
     }
+    await flush();
     await endStream(out);
   } catch (err) {
     r.res.destroy();
     const code = (err as { code?: unknown }).code;
     const diskFull = code === 'ENOSPC' || code === 'EDQUOT';
     if (diskFull) out.destroy();
-    else await endStream(out).catch(() => out.destroy());
+    else await flush().then(() => endStream(out)).catch(() => out.destroy());
     const lensErr = toDownloadError(err, ctx, opts.signal);
     // Keep a partial file for resuming after a drop or a cancel; drop it when it is wrong or the disk is full.
     if ((err instanceof LensError && err.code !== 'cancelled') || diskFull) await fsp.rm(part, { force: true });
