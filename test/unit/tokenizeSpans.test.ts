@@ -117,3 +117,29 @@ test('Unigram + Metaspace (best-effort alignment keeps the invariants)', () => {
   const surface = (x: string): string => x.normalize('NFKC').toLowerCase();
   for (const text of texts()) checkSpans(pair, text, { deletes: (ch) => surface(ch).trim() === '', surface });
 });
+
+/** Deterministic pseudo-random strings from characters aligners trip over, and arbitrary UTF-16 units. */
+function randomTexts(count: number, seed: number): string[] {
+  let state = seed;
+  const next = (): number => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const alphabet = [...'aZé ñ\t\r\n.,!#[]<|>##', 'e\u0301', '\u0000', '\u200d', '\ufeff', '👋', '🏽', '中', '한', 'İ', 'Σ', 'ﬁ', '[MASK]', '<|endoftext|>', '<mask>', '\ud800', '\udc00', '𠀀', 'ש', 'ـ'];
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    let s = '';
+    const length = Math.floor(next() * 40);
+    for (let k = 0; k < length; k++) s += next() < 0.8 ? alphabet[Math.floor(next() * alphabet.length)] : String.fromCharCode(Math.floor(next() * 0x10000));
+    out.push(s);
+  }
+  return out;
+}
+
+test('random strings: no throw, and the invariants hold for every tokenizer family', () => {
+  const texts = randomTexts(150, 7);
+  for (const text of texts) {
+    checkSpans(bert, text, { deletes: deletedBy(bert) });
+    checkSpans(gpt2, text, { coversAll: true });
+  }
+  const unigram = unigramPair();
+  const surface = (x: string): string => x.normalize('NFKC').toLowerCase();
+  for (const text of texts) checkSpans(unigram, text, { deletes: (ch) => surface(ch).trim() === '', surface });
+});

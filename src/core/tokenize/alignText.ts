@@ -21,9 +21,8 @@ export interface Pipeline {
   lowercaseAndRemoveAccent: boolean;
 }
 
+/** `piece` is the string the library's encode() has at this place (a vocabulary piece or an added token's text). */
 export interface AlignedPiece extends PieceSpan {
-  /** The string the library's encode() has at this place (a vocabulary piece or an added token's text). */
-  piece: string;
   added?: AddedTokenInfo;
 }
 
@@ -83,8 +82,7 @@ function alignSubsection(p: Pipeline, mapped: MappedText, sectionIndex: number):
   const space = p.recipe.steps.reduce((acc, step) => step(acc), mapped);
   const located = locatePreTokens(space, preTokens, p.recipe.insertedPrefixes);
   const pieces: string[] = tokenizer.model !== null ? tokenizer.model(preTokens) : preTokens;
-  const spans = alignPieces(pieces, located, p.settings);
-  return pieces.map((piece, k) => ({ piece, ...spans[k] }));
+  return alignPieces(pieces, located, p.settings);
 }
 
 /**

@@ -7,6 +7,8 @@ import { decodeAt, utf8Length } from './byteLevel';
 import type { PieceSpace } from './preTokenSpace';
 
 export interface PieceSpan {
+  /** The model's piece. */
+  piece: string;
   start: number;
   end: number;
   /** Covers only part of one character's units (a byte of an emoji, a jamo of a Hangul syllable). */
@@ -102,10 +104,10 @@ export function alignPieces(pieces: string[], ps: PieceSpace, st: AlignSettings)
     const wordStart = ps.wordStart[a] === 1 || st.wordMarkers.some((m) => piece.startsWith(m));
     if (b <= a) {
       const at = a < n ? ps.start[a] : ps.endPosition;
-      return { start: at, end: at, partial: false, continuation: !wordStart };
+      return { piece, start: at, end: at, partial: false, continuation: !wordStart };
     }
     const partial = partialBytes.has(k) || splitsChar(ps, a) || splitsChar(ps, b);
-    return { start: ps.start[a], end: ps.end[b - 1], partial, continuation: !wordStart };
+    return { piece, start: ps.start[a], end: ps.end[b - 1], partial, continuation: !wordStart };
   });
 }
 

@@ -96,9 +96,10 @@ export function locatePreTokens(space: MappedText, preTokens: string[], inserted
   let cur = 0;
   let k = 0;
   const copy = (from: number, n: number): void => {
-    start.set(space.start.subarray(from, from + n), k);
-    end.set(space.end.subarray(from, from + n), k);
-    k += n;
+    for (let i = 0; i < n; i++, k++) {
+      start[k] = space.start[from + i];
+      end[k] = space.end[from + i];
+    }
   };
   const insert = (n: number, at: number): void => {
     start.fill(at, k, k + n);
