@@ -120,7 +120,8 @@ export class HeadView implements View {
     this.toggles.render();
     const n = this.app.data.summary?.tokens.length ?? 0;
     this.spacer.style.height = `${Math.max(0, n * ROW - Math.max(ROW, this.scroller.clientHeight))}px`;
-    this.scheduleDraw();
+    // render() already runs inside the app's animation frame: draw now, not a frame later.
+    this.draw();
   }
 
   /** Draws the rows in sight; records its own duration in data-draw-ms for the benchmark. */

@@ -185,7 +185,8 @@ export class MatrixView implements View {
   render(): void {
     updateLayerSelect(this.layerSel, this.app);
     updateHeadSelect(this.headSel, this.app);
-    this.scheduleDraw();
+    // render() already runs inside the app's animation frame: draw now, not a frame later.
+    this.draw();
   }
 
   private ensureBase(layer: AttentionLayer, head: number | 'mean', lut: Uint32Array): HTMLCanvasElement {

@@ -85,7 +85,8 @@ export class ModelView implements View {
   }
 
   render(): void {
-    this.scheduleDraw();
+    // render() already runs inside the app's animation frame: draw now, not a frame later.
+    this.draw();
   }
 
   /** Builds the thumbnails' pixels (only when the overview, size or theme changed) and draws the overlay. */

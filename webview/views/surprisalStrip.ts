@@ -62,7 +62,8 @@ export class SurprisalStrip {
   }
 
   render(): void {
-    this.scheduleDraw();
+    // render() already runs inside the app's animation frame: draw now, not a frame later.
+    this.draw();
   }
 
   draw(): void {
