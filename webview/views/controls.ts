@@ -87,13 +87,16 @@ export class HeadToggles {
         const swatch = document.createElement('span');
         swatch.className = 'swatch';
         const box = document.createElement('vscode-checkbox');
-        box.label = `H${h}`;
+        // The swatch goes inside the checkbox's label slot so each colour sits next to its own head number.
+        const text = document.createElement('span');
+        text.textContent = `H${h}`;
+        box.append(swatch, text);
         box.setAttribute('aria-label', `Head ${h}`);
         box.dataset.head = String(h);
         box.addEventListener('change', () => this.toggle(h, box.checked));
         this.boxes.push(box);
         this.swatches.push(swatch);
-        wrap.append(swatch, box);
+        wrap.append(box);
         return wrap;
       });
       this.element.replaceChildren(...items);
