@@ -110,3 +110,22 @@ describe('ModelRunner details', () => {
     assert.ok(result.predictions.kind === 'masked' && result.predictions.masks[0].top.length === 3);
   });
 });
+
+describe('device fallback on a machine without a GPU', () => {
+  it('asking for CUDA without its libraries runs on the CPU and says how to enable CUDA', async () => {
+    const runner = await ModelRunner.load({ ...bert, device: 'cuda' }, { platform: 'linux', cudaInstalled: false, tensorrtInstalled: false });
+    await runner.dispose();
+    assert.equal(runner.model.device.provider, 'cpu');
+    assert.equal(runner.model.device.label, 'CPU');
+    assert.match(runner.model.device.fallbackReason ?? '', /CUDA provider libraries are not installed \(run "Attention Lens: Enable GPU \(CUDA\)"\)/);
+  });
+
+  it('when onnxruntime cannot start CUDA the run still happens on the CPU, with onnxruntime\'s reason', async (t) => {
+    if (detectProviderEnvironment().cudaInstalled) return t.skip('CUDA libraries are installed here');
+    const runner = await ModelRunner.load({ ...bert, device: 'auto' }, { platform: 'linux', cudaInstalled: true, tensorrtInstalled: false });
+    const result = await runner.inspect('still runs', { attention: false, topK: 1 });
+    await runner.dispose();
+    assert.equal(result.device.provider, 'cpu');
+    assert.match(result.device.fallbackReason ?? '', /^CUDA failed to start: .+/);
+  });
+});
