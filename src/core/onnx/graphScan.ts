@@ -4,9 +4,10 @@ import { fields, readString, type Field } from './protobuf';
 
 const MODEL = { opsetImport: 8, graph: 7 } as const;
 const OPSET = { domain: 1, version: 2 } as const;
-const GRAPH = { node: 1, initializer: 5, input: 11, output: 12 } as const;
+const GRAPH = { node: 1, initializer: 5, input: 11, output: 12, sparseInitializer: 15 } as const;
 const NODE = { input: 1, output: 2, name: 3, opType: 4, attribute: 5, domain: 7 } as const;
-const ATTRIBUTE = { g: 6, graphs: 11 } as const;
+const ATTRIBUTE = { t: 5, g: 6, tensors: 10, graphs: 11, sparseTensor: 22, sparseTensors: 23 } as const;
+const SPARSE_TENSOR = { values: 1, indices: 2 } as const;
 const VALUE_INFO = { name: 1 } as const;
 const TENSOR = { dims: 1, dataType: 2, name: 8, rawData: 9, externalData: 13 } as const;
 const STRING_ENTRY = { key: 1, value: 2 } as const;
@@ -32,7 +33,14 @@ export interface GraphSummary {
   subgraphOpTypes: Set<string>;
 }
 
-function readNode(buf: Uint8Array, msg: Field, subgraphOps: Set<string>): GraphNode {
+/** What a walk over nested graphs collects besides the top-level nodes. */
+interface Collected {
+  subgraphOps: Set<string>;
+  /** External-data locations of every tensor: initializers, sparse ones, Constant values, subgraph weights. */
+  external: Set<string>;
+}
+
+function readNode(buf: Uint8Array, msg: Field, into: Collected): GraphNode {
   const node: GraphNode = { name: '', opType: '', domain: '', inputs: [], outputs: [] };
   for (const f of fields(buf, msg.start, msg.end)) {
     if (f.field === NODE.input) node.inputs.push(readString(buf, f));
@@ -40,19 +48,35 @@ function readNode(buf: Uint8Array, msg: Field, subgraphOps: Set<string>): GraphN
     else if (f.field === NODE.name) node.name = readString(buf, f);
     else if (f.field === NODE.opType) node.opType = readString(buf, f);
     else if (f.field === NODE.domain) node.domain = readString(buf, f);
-    else if (f.field === NODE.attribute) collectSubgraphOps(buf, f, subgraphOps);
+    else if (f.field === NODE.attribute) readAttribute(buf, f, into);
   }
   return node;
 }
 
-function collectSubgraphOps(buf: Uint8Array, attribute: Field, into: Set<string>): void {
+// A tensor in an attribute (a Constant's value) or a subgraph's initializer can name external data as well as
+// a top-level initializer can; every one of them must pass the folder check before onnxruntime sees the model.
+function readAttribute(buf: Uint8Array, attribute: Field, into: Collected): void {
   for (const f of fields(buf, attribute.start, attribute.end)) {
-    if (f.field !== ATTRIBUTE.g && f.field !== ATTRIBUTE.graphs) continue;
-    for (const g of fields(buf, f.start, f.end)) {
-      if (g.field !== GRAPH.node) continue;
-      const inner = readNode(buf, g, into);
-      into.add(inner.opType);
+    if (f.field === ATTRIBUTE.t || f.field === ATTRIBUTE.tensors) addExternalLocation(buf, f, into.external);
+    else if (f.field === ATTRIBUTE.sparseTensor || f.field === ATTRIBUTE.sparseTensors) addSparseLocations(buf, f, into.external);
+    else if (f.field === ATTRIBUTE.g || f.field === ATTRIBUTE.graphs) {
+      for (const g of fields(buf, f.start, f.end)) {
+        if (g.field === GRAPH.node) into.subgraphOps.add(readNode(buf, g, into).opType);
+        else if (g.field === GRAPH.initializer) addExternalLocation(buf, g, into.external);
+        else if (g.field === GRAPH.sparseInitializer) addSparseLocations(buf, g, into.external);
+      }
     }
+  }
+}
+
+function addExternalLocation(buf: Uint8Array, tensor: Field, into: Set<string>): void {
+  const location = readExternalLocation(buf, tensor);
+  if (location !== undefined) into.add(location);
+}
+
+function addSparseLocations(buf: Uint8Array, sparse: Field, into: Set<string>): void {
+  for (const f of fields(buf, sparse.start, sparse.end)) {
+    if (f.field === SPARSE_TENSOR.values || f.field === SPARSE_TENSOR.indices) addExternalLocation(buf, f, into);
   }
 }
 
@@ -86,6 +110,7 @@ export function scanModel(buf: Uint8Array): GraphSummary {
     subgraphOpTypes: new Set(),
   };
   let sawGraph = false;
+  const collected: Collected = { subgraphOps: summary.subgraphOpTypes, external: new Set() };
   for (const f of fields(buf)) {
     if (f.field === MODEL.opsetImport) {
       let domain = '';
@@ -97,27 +122,22 @@ export function scanModel(buf: Uint8Array): GraphSummary {
       summary.opsets.set(domain === 'ai.onnx' ? '' : domain, version);
     } else if (f.field === MODEL.graph) {
       sawGraph = true;
-      scanGraph(buf, f, summary);
+      scanGraph(buf, f, summary, collected);
     }
   }
   if (!sawGraph) throw new Error('the file holds no ONNX graph');
-  const locations = new Set(summary.externalDataLocations);
-  summary.externalDataLocations = [...locations];
+  summary.externalDataLocations = [...collected.external];
   return summary;
 }
 
-function scanGraph(buf: Uint8Array, graph: Field, summary: GraphSummary): void {
-  const external = new Set<string>();
+function scanGraph(buf: Uint8Array, graph: Field, summary: GraphSummary, collected: Collected): void {
   for (const f of fields(buf, graph.start, graph.end)) {
-    if (f.field === GRAPH.node) summary.nodes.push(readNode(buf, f, summary.subgraphOpTypes));
+    if (f.field === GRAPH.node) summary.nodes.push(readNode(buf, f, collected));
     else if (f.field === GRAPH.input) summary.inputs.push(readValueInfoName(buf, f));
     else if (f.field === GRAPH.output) summary.outputs.push(readValueInfoName(buf, f));
-    else if (f.field === GRAPH.initializer) {
-      const location = readExternalLocation(buf, f);
-      if (location !== undefined) external.add(location);
-    }
+    else if (f.field === GRAPH.initializer) addExternalLocation(buf, f, collected.external);
+    else if (f.field === GRAPH.sparseInitializer) addSparseLocations(buf, f, collected.external);
   }
-  summary.externalDataLocations.push(...external);
 }
 
 export { TENSOR as TENSOR_FIELDS, GRAPH as GRAPH_FIELDS, NODE as NODE_FIELDS, MODEL as MODEL_FIELDS };
