@@ -53,14 +53,16 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
   const started = performance.now();
   const config = await readModelConfig(request.folder);
   const tokenizer = await loadTextTokenizer(request.folder);
-  if (config.kind === 'masked' && tokenizer.maskTokenId === undefined) {
-    throw new LensError('the masked language model\'s tokenizer defines no mask token', 'model-invalid');
-  }
+  // The vocabulary check comes first: a foreign tokenizer usually lacks the mask token too, and "does not belong
+  // to this model" is the fix the user needs, not "defines no mask token".
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new LensError(
       `the tokenizer has ${tokenizer.vocabSize} tokens but the model's embedding has only ${config.vocabSize}: tokenizer.json does not belong to this model`,
       'model-invalid',
     );
+  }
+  if (config.kind === 'masked' && tokenizer.maskTokenId === undefined) {
+    throw new LensError('the masked language model\'s tokenizer defines no mask token', 'model-invalid');
   }
   const onnx = await findOnnxFile(request.folder, request.onnxFile);
   const onnxPath = path.join(request.folder, onnx.relative);
