@@ -24,7 +24,7 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
 }
 
 /** Copies a fixture model folder into `dir`/`name` (files only: the fixtures are small) and returns the copy. */
-export function copyFixture(name: FixtureName, dir: string, as = name): string {
+export function copyFixture(name: FixtureName, dir: string, as: string = name): string {
   const target = path.join(dir, as);
   fs.cpSync(fixtureModel(name), target, { recursive: true });
   return target;
