@@ -25,6 +25,8 @@ export class RunData {
   private readonly layers = new Map<number, AttentionLayer>();
   private readonly pending = new Map<number, Pending>();
   private readonly requestedLayers = new Set<number>();
+  /** Layers the host could not send, with its reason: not asked again for this run. */
+  private readonly failedLayers = new Map<number, string>();
 
   constructor(
     private readonly host: Host,
@@ -41,6 +43,7 @@ export class RunData {
     this.stale = null;
     this.layers.clear();
     this.requestedLayers.clear();
+    this.failedLayers.clear();
     this.maskedAt.clear();
     this.pending.clear();
   }
@@ -71,8 +74,10 @@ export class RunData {
     return undefined;
   }
 
-  isLayerPending(index: number): boolean {
-    return this.requestedLayers.has(index) && !this.layers.has(index);
+  /** What to show while a layer is not here: loading, or why it failed. */
+  layerStatus(index: number): string {
+    const failed = this.failedLayers.get(index);
+    return failed !== undefined ? `Layer ${index} could not be loaded: ${failed}` : `Loading layer ${index}…`;
   }
 
   requestMaskedAt(position: number): void {
@@ -90,7 +95,7 @@ export class RunData {
     this.pending.delete(message.inReplyTo);
     if (request.runId !== this.runId) return false;
     if (message.error !== undefined || !message.result) {
-      if (request.kind === 'layer') this.requestedLayers.delete(request.layer);
+      if (request.kind === 'layer') this.failedLayers.set(request.layer, message.error ?? 'empty reply');
       this.status = { state: 'error', message: message.error ?? 'The host sent an empty reply.' };
       return true;
     }

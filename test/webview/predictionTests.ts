@@ -165,6 +165,22 @@ export const predictionTests: TestCase[] = [
     },
   },
   {
+    name: 'a layer request that fails shows the host\'s reason and is not asked again in a loop',
+    run: async (ctx) => {
+      const lens = await openRun(ctx, smallCausal());
+      await lens.setAutoReply(false);
+      await lens.tab('matrix');
+      const request = (await lens.posted()).find((m) => m.type === 'requestLayer')!;
+      await lens.post({ type: 'reply', inReplyTo: request.requestId as number, error: 'The inference worker stopped.' } as never);
+      await lens.until(`document.querySelector('.matrix-view .hover-info').textContent === 'Layer 0 could not be loaded: The inference worker stopped.'`);
+      assert.equal(await lens.page.locator('.summary .status').getAttribute('data-state'), 'error');
+      await lens.tab('head');
+      await lens.tab('matrix');
+      assert.equal((await lens.posted()).filter((m) => m.type === 'requestLayer').length, 1);
+      await finish(lens);
+    },
+  },
+  {
     name: 'UI state (tab, layer, head, token, zoom) survives the webview being hidden and shown again',
     run: async (ctx) => {
       const p = smallCausal();

@@ -157,7 +157,7 @@ export class HeadView implements View {
       }
     }
     if (!layer) {
-      this.info.textContent = s.attentionUnavailable ?? `Loading layer ${this.app.state.layer}…`;
+      this.info.textContent = s.attentionUnavailable ?? this.app.data.layerStatus(this.app.state.layer);
       return;
     }
     const n = layer.tokens;

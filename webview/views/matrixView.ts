@@ -220,7 +220,7 @@ export class MatrixView implements View {
     const layer = this.app.data.layer(this.app.state.layer);
     if (!s || !layer) {
       this.tooltip.hidden = true;
-      this.info.textContent = s?.attentionUnavailable ?? (s ? `Loading layer ${this.app.state.layer}…` : 'No result yet.');
+      this.info.textContent = s?.attentionUnavailable ?? (s ? this.app.data.layerStatus(this.app.state.layer) : 'No result yet.');
       return;
     }
     const head = this.app.state.head;

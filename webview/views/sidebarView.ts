@@ -56,7 +56,7 @@ export class SidebarView implements View {
     const bars = this.attendsBars();
     this.attendsTitle.textContent = s?.attentionUnavailable
       ? `Attention is not available: ${s.attentionUnavailable}`
-      : sel === null ? '' : bars.length ? `Attends to (layer ${this.app.state.layer}, ${head})` : `Loading layer ${this.app.state.layer}…`;
+      : sel === null ? '' : bars.length ? `Attends to (layer ${this.app.state.layer}, ${head})` : this.app.data.layerStatus(this.app.state.layer);
     this.attends.set(bars);
     const groups = predictionGroups(this.app, sel);
     const key = JSON.stringify(groups);
