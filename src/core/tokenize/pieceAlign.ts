@@ -56,7 +56,10 @@ export function alignPieces(pieces: string[], ps: PieceSpace, st: AlignSettings)
       else at = ps.text.indexOf(s, cur + 1);
       if (at < 0) continue;
       settle(at);
-      for (const k of owners) [from[k], to[k]] = [at, at + s.length];
+      for (const k of owners) {
+        from[k] = at;
+        to[k] = at + s.length;
+      }
       cur = at + s.length;
       return true;
     }
