@@ -57,16 +57,13 @@ export function maxOf(values: Float32Array): number {
 }
 
 /**
- * The colour-scale ceiling: the 99.5th percentile of a sample of the weights, so one saturated cell (e.g.
- * the first token of a causal model, which can only attend to itself) does not wash out everything else.
- * Cells above it are drawn at full colour; tooltips show exact values.
+ * The colour-scale ceiling: the largest weight outside the first rows of a causal map. Query 0 of a causal
+ * model can only attend to itself (weight 1) and the next few queries have only a few keys, so their weights
+ * would wash out everything else. Cells above the ceiling are drawn at full colour; tooltips show exact values.
  */
-export function scaleCeiling(values: Float32Array): number {
-  const step = Math.max(1, Math.floor(values.length / 20000));
-  const sample: number[] = [];
-  for (let i = 0; i < values.length; i += step) if (values[i] > 0) sample.push(values[i]);
-  if (!sample.length) return 1;
-  sample.sort((a, b) => a - b);
-  const ceiling = sample[Math.min(sample.length - 1, Math.floor(sample.length * 0.995))];
-  return ceiling > 0 ? ceiling : maxOf(values) || 1;
+export function scaleCeiling(map: Float32Array, tokens: number, causal: boolean): number {
+  const skip = causal ? Math.min(4, tokens - 1) : 0;
+  let max = 0;
+  for (let i = skip * tokens; i < map.length; i++) if (map[i] > max) max = map[i];
+  return max > 0 ? max : maxOf(map) || 1;
 }

@@ -202,7 +202,8 @@ export class HeadView implements View {
     const map = headMap(layer, head);
     const ranked = focus.side === 'query' ? attendsTo(map, layer.tokens, focus.index, 5) : attendedBy(map, layer.tokens, focus.index, 5);
     const who = s.tokens[focus.index].display || s.tokens[focus.index].piece;
-    const scope = head === 'mean' ? 'mean of heads' : `head ${head}`;
+    // With several heads overlaid, the ranking is over the mean of all heads (said so in the text).
+    const scope = head === 'mean' ? 'mean of all heads' : `head ${head}`;
     this.info.textContent = `${JSON.stringify(who)} ${focus.side === 'query' ? 'attends to' : 'is attended by'} (layer ${layer.layer}, ${scope}): ${describeRanked(ranked, s.tokens)}`;
   }
 

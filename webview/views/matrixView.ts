@@ -167,6 +167,11 @@ export class MatrixView implements View {
     this.cursor = c;
     this.hover = c;
     this.keepInView(c);
+    // Keyboard use: put the tooltip next to the cell, not where the mouse last was.
+    const size = this.cellSize();
+    const r = this.area.getBoundingClientRect();
+    this.tooltip.style.left = `${Math.min(LEFT + (c.k - this.app.state.panX + 1) * size + 8, r.width - 240)}px`;
+    this.tooltip.style.top = `${TOP + (c.q - this.app.state.panY + 1) * size + 8}px`;
     this.scheduleDraw();
   }
 
@@ -194,7 +199,7 @@ export class MatrixView implements View {
     if (this.base && b && b.layer === layer && b.head === head && b.lut === lut) return this.base;
     const n = layer.tokens;
     const map = headMap(layer, head);
-    this.max = scaleCeiling(map);
+    this.max = scaleCeiling(map, n, this.app.data.summary?.model.kind === 'causal');
     const inv = 1 / this.max;
     const image = new ImageData(n, n);
     const px = new Uint32Array(image.data.buffer);

@@ -115,7 +115,13 @@ export class PredictionsView implements View {
         return section;
       }),
     );
-    if (!groups.length) this.groupsEl.textContent = s ? 'No predictions in this result.' : 'No result yet.';
+    if (s?.predictions.kind === 'masked' && this.app.state.selected === null) {
+      const hint = document.createElement('div');
+      hint.className = 'note';
+      hint.textContent = 'Select a token (Tokens tab, or click in any view) to see what the model predicts at that position.';
+      this.groupsEl.append(hint);
+    }
+    if (!groups.length && !this.groupsEl.childElementCount) this.groupsEl.textContent = s ? 'No predictions in this result.' : 'No result yet.';
   }
 
   exportCanvas(): HTMLCanvasElement {
