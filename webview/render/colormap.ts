@@ -62,13 +62,17 @@ export function makeLut(light: boolean): ColorLut {
   return { packed, css };
 }
 
+// √t quantised to LUT indices, so the per-pixel work is a multiply and two array reads (no sqrt, no branch
+// beyond the clamp): rasterising 1M cells stays well inside a frame budget.
+const SQRT_STEPS = 4096;
+const SQRT_INDEX = new Uint8Array(SQRT_STEPS + 1);
+for (let i = 0; i <= SQRT_STEPS; i++) SQRT_INDEX[i] = Math.min(255, Math.round(Math.sqrt(i / SQRT_STEPS) * 255));
+
 /**
- * Maps a weight in [0, max] to a LUT index. Attention is heavy-tailed (a few weights near 1, most near 0),
- * so a square-root scale keeps the weak structure visible; tooltips always show the exact value.
+ * Maps a weight in [0, max] to a LUT index (invMax = 1 / max). Attention is heavy-tailed (a few weights near
+ * 1, most near 0), so a square-root scale keeps the weak structure visible; tooltips always show the value.
  */
 export function lutIndex(value: number, invMax: number): number {
-  const t = value * invMax;
-  if (!(t > 0)) return 0;
-  if (t >= 1) return 255;
-  return (Math.sqrt(t) * 255) | 0;
+  const t = value * invMax * SQRT_STEPS;
+  return SQRT_INDEX[t >= SQRT_STEPS ? SQRT_STEPS : t > 0 ? t | 0 : 0];
 }
