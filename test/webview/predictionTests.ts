@@ -165,6 +165,24 @@ export const predictionTests: TestCase[] = [
     },
   },
   {
+    name: 'a model without attention: no layer is requested and every attention view says why',
+    run: async (ctx) => {
+      const base = smallCausal();
+      const reason = 'This ONNX graph uses a fused Attention operator: there is no Softmax output to read.';
+      const summary = { ...base.summary, runId: 5, attentionUnavailable: reason };
+      const lens = await openRun(ctx, { ...base, summary, overview: null });
+      for (const tab of ['head', 'model', 'matrix']) {
+        await lens.tab(tab);
+        assert.equal(await lens.page.locator(`.${tab}-view .hover-info`).textContent(), reason);
+      }
+      await lens.tab('predictions');
+      assert.ok((await lens.page.locator('.predictions-view .bar-row').count()) >= 5, 'predictions still shown');
+      assert.match((await lens.page.locator('.summary .status').textContent()) ?? '', /Attention is not available for this model: This ONNX graph/);
+      assert.equal((await lens.posted()).filter((m) => m.type === 'requestLayer').length, 0);
+      await finish(lens);
+    },
+  },
+  {
     name: 'a layer request that fails shows the host\'s reason and is not asked again in a loop',
     run: async (ctx) => {
       const lens = await openRun(ctx, smallCausal());
