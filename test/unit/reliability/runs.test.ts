@@ -1,0 +1,168 @@
+// Reliability catalogue, runs: the engine as the extension host drives it (a worker thread). Bursts of
+// requests, a model switch mid-run, a worker that dies or is killed mid-run, and an input too large for memory.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { RUN_MEMORY_BUDGET } from '../../../src/core/engine/modelRunner';
+import { detectProviderEnvironment } from '../../../src/core/engine/providerEnvironment';
+import { LensError } from '../../../src/core/types';
+import { InferenceEngine } from '../../../src/core/worker/inferenceEngine';
+import { copyFixture, rejectsWith, request, tempDir, workerPath } from './support';
+
+const env = detectProviderEnvironment();
+const OPTIONS = { attention: true, topK: 5 };
+const line = (i: number) => `Sentence ${i} says the cat sat on the mat near the door of house number ${i}.`;
+
+/** Fires `count` inspects without awaiting any, and sorts out how each one ended. */
+async function burst(engine: InferenceEngine, count: number, offset: number) {
+  const calls = Array.from({ length: count }, (_, i) => engine.inspect(line(offset + i), OPTIONS));
+  const settled = await Promise.allSettled(calls);
+  const resolved = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [{ i, text: s.value.text }] : []));
+  const rejected = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
+  return { settled, resolved, rejected };
+}
+
+describe('reliability: runs', () => {
+  let engine: InferenceEngine;
+  const log: string[] = [];
+  before(async () => {
+    engine = new InferenceEngine({ workerPath, environment: env, log: (m) => log.push(m) });
+    await engine.load(request('tiny-bert'));
+  });
+  after(() => engine.dispose());
+
+  it('50 inspects fired at once: the last resolves with its own text, the rest are cancelled as superseded or had started; memory stays flat', async () => {
+    const first = await burst(engine, 50, 0);
+    assert.equal(first.settled[49].status, 'fulfilled', 'the last request resolves');
+    assert.equal(first.resolved.at(-1)!.text, line(49));
+    assert.deepEqual(first.resolved.map((r) => r.i), [0, 49], 'only the one already running and the last one ran');
+    assert.equal(first.rejected.length, 48);
+    for (const error of first.rejected) {
+      assert.ok(error instanceof LensError && error.code === 'cancelled' && error.message === 'superseded by a newer request', String(error));
+    }
+    const rssAfterFirst = process.memoryUsage().rss;
+    for (let round = 1; round <= 3; round++) {
+      const again = await burst(engine, 50, round * 50);
+      assert.equal(again.resolved.at(-1)!.text, line(round * 50 + 49));
+    }
+    const growth = process.memoryUsage().rss - rssAfterFirst;
+    assert.ok(growth < 64 * 1024 ** 2, `rss grew by ${(growth / 1024 ** 2).toFixed(1)} MB over 150 more requests`);
+    const after = await engine.inspect('The worker is still alive.', OPTIONS);
+    assert.equal(after.text, 'The worker is still alive.');
+    assert.deepEqual(log, [], 'the worker never stopped');
+  });
+
+  it('a model switch while an inspect is queued: the queued one is cancelled, the next inspect runs on the new model', async () => {
+    const running = engine.inspect('The running request uses the old model.', OPTIONS);
+    const queued = engine.inspect('The queued request must not run.', OPTIONS);
+    const loaded = engine.load(request('tiny-gpt2'));
+    await rejectsWith(queued, 'cancelled', 'superseded by a newer request');
+    assert.equal((await running).model.id, 'tiny-bert', 'a run that had started finishes on the model it started with, and says so');
+    assert.equal((await loaded).info.kind, 'causal');
+    const next = await engine.inspect('The next request uses the new model.', OPTIONS);
+    assert.deepEqual([next.model.id, next.model.kind, next.predictions.kind], ['tiny-gpt2', 'causal', 'causal']);
+    await engine.load(request('tiny-bert'));
+  });
+
+  it('the worker killed mid-run: that run fails with "The inference worker stopped (it was stopped); it restarts on the next run.", the next one works', async () => {
+    const text = Array.from({ length: 12 }, (_, i) => `word${i}`).join(' ');
+    const running = engine.inspect(text, OPTIONS);
+    const killed = engine.terminateWorker();
+    await rejectsWith(running, 'worker-crashed', 'The inference worker stopped (it was stopped); it restarts on the next run.');
+    await killed;
+    const next = await engine.inspect(text, OPTIONS);
+    assert.deepEqual([next.text, next.model.id], [text, 'tiny-bert'], 'the new worker reloaded the model');
+    assert.equal(log.at(-1), 'inference worker stopped: it was stopped');
+  });
+
+  it('killing the worker again and again at random points of a run never takes the process down', async () => {
+    const text = Array.from({ length: 60 }, (_, i) => `w${i}`).join(' ');
+    let crashed = 0;
+    for (let i = 0; i < 4; i++) {
+      const running = engine.inspect(text, OPTIONS);
+      await new Promise((resolve) => setTimeout(resolve, i * 10));
+      const killed = engine.terminateWorker();
+      const outcome = await running.then(() => 'completed', (e: LensError) => e.code);
+      assert.ok(outcome === 'completed' || outcome === 'worker-crashed', outcome);
+      if (outcome === 'worker-crashed') crashed++;
+      await killed;
+    }
+    assert.ok(crashed >= 1, 'at least one kill landed mid-run');
+    assert.equal((await engine.inspect('still here', OPTIONS)).text, 'still here');
+  });
+});
+
+describe('reliability: a worker that crashes by itself', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let engine: InferenceEngine;
+  before(async () => {
+    tmp = tempDir('crash');
+    // The real worker, plus a listener that throws on the thread (as a fault in a native call would end it).
+    const crashingWorker = path.join(tmp.dir, 'crashingWorker.js');
+    fs.writeFileSync(
+      crashingWorker,
+      `const { parentPort } = require('node:worker_threads');
+parentPort.on('message', (m) => { if (m.op === 'inspect' && m.text === 'CRASH') setImmediate(() => { throw new Error('simulated fault'); }); });
+require(${JSON.stringify(workerPath)});\n`,
+    );
+    engine = new InferenceEngine({ workerPath: crashingWorker, environment: env });
+    await engine.load(request('tiny-bert'));
+  });
+  after(async () => {
+    await engine.dispose();
+    tmp.cleanup();
+  });
+
+  it('is reported as "The inference worker stopped (it failed: simulated fault); it restarts on the next run.", then restarted with the model', async () => {
+    await rejectsWith(engine.inspect('CRASH', OPTIONS), 'worker-crashed', 'The inference worker stopped (it failed: simulated fault); it restarts on the next run.');
+    const next = await engine.inspect('after the crash', OPTIONS);
+    assert.deepEqual([next.text, next.model.id], ['after the crash', 'tiny-bert']);
+  });
+});
+
+describe('reliability: an input too large for memory', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let engine: InferenceEngine;
+  before(async () => {
+    tmp = tempDir('oom');
+    // tiny-gpt2 whose config claims 100,000 positions: the model's own limit no longer cuts a long input.
+    const folder = copyFixture('tiny-gpt2', tmp.dir, 'gpt2-100k-positions');
+    const configFile = path.join(folder, 'config.json');
+    const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+    fs.writeFileSync(configFile, JSON.stringify({ ...config, n_positions: 100_000, n_ctx: 100_000 }));
+    engine = new InferenceEngine({ workerPath, environment: env });
+    await engine.load(request('gpt2-100k-positions', folder));
+  });
+  after(async () => {
+    await engine.dispose();
+    tmp.cleanup();
+  });
+
+  it('42,000 tokens with attention are refused up front with the estimate in GB, without allocating it; the worker stays usable', async () => {
+    const text = 'hello world\n'.repeat(14_000); // GPT-2: "hello", " world", "\n" per line
+    const tokens = 42_000;
+    const gb = (bytes: number) => (bytes / 1024 ** 3).toFixed(1);
+    // Independent of the core's estimate: logits (S × V), 16 activations of S × d per layer, every map twice.
+    const logits = tokens * 50257 * 4;
+    const activations = 16 * tokens * 32 * 4 * 3;
+    const maps = 2 * 3 * 4 * tokens * tokens * 4;
+    const limit = gb(RUN_MEMORY_BUDGET);
+    const rssBefore = process.memoryUsage().rss;
+    const started = performance.now();
+    await rejectsWith(
+      engine.inspect(text, OPTIONS),
+      'input-too-large',
+      `Inspecting ${tokens} tokens with every attention map would need about ${gb(logits + activations + maps)} GB of memory (limit ${limit} GB); select less text or lower attentionLens.maxTokens.`,
+    );
+    await rejectsWith(
+      engine.inspect(text, { ...OPTIONS, attention: false }),
+      'input-too-large',
+      `Inspecting ${tokens} tokens would need about ${gb(logits + activations)} GB of memory (limit ${limit} GB); select less text or lower attentionLens.maxTokens.`,
+    );
+    assert.ok(performance.now() - started < 20_000, 'refused without running');
+    assert.ok(process.memoryUsage().rss - rssBefore < 512 * 1024 ** 2, 'nothing near the estimate was allocated');
+    const small = await engine.inspect('hello world', OPTIONS);
+    assert.equal(small.tokens.length, 2);
+  });
+});
