@@ -43,7 +43,10 @@ export class HeadView implements View {
     this.spacer.className = 'spacer';
     this.canvas.className = 'head-canvas';
     this.canvas.tabIndex = 0;
-    this.canvas.setAttribute('role', 'img');
+    // The canvas handles its own keys, so screen readers should pass them through; the text line above
+    // (aria-live) announces what the keys select.
+    this.canvas.setAttribute('role', 'application');
+    this.canvas.setAttribute('aria-roledescription', 'head view');
     this.canvas.setAttribute('aria-label', 'Head view: lines from each query token (left) to the key tokens it attends to (right). Up and down move the selected token, Enter reveals it, Left and Right switch between the query and key side.');
     this.scroller.append(this.canvas, this.spacer);
     this.element.append(bar, this.info, this.scroller);

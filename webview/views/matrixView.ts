@@ -56,7 +56,10 @@ export class MatrixView implements View {
     this.tooltip.className = 'tooltip';
     this.tooltip.hidden = true;
     this.canvas.tabIndex = 0;
-    this.canvas.setAttribute('role', 'img');
+    // The canvas handles its own keys, so screen readers should pass them through; the text line above
+    // (aria-live) announces what the keys select.
+    this.canvas.setAttribute('role', 'application');
+    this.canvas.setAttribute('aria-roledescription', 'attention matrix');
     this.canvas.setAttribute('aria-label', 'Attention matrix: rows are query tokens, columns are key tokens. Arrow keys move the cell, + and - zoom, 0 fits, Enter selects the query token.');
     this.area.append(this.canvas, this.tooltip);
     this.element.append(bar, this.info, this.area);

@@ -24,7 +24,10 @@ export class ModelView implements View {
     this.info.className = 'hover-info';
     this.info.setAttribute('aria-live', 'polite');
     this.canvas.tabIndex = 0;
-    this.canvas.setAttribute('role', 'img');
+    // The canvas handles its own keys, so screen readers should pass them through; the text line above
+    // (aria-live) announces what the keys select.
+    this.canvas.setAttribute('role', 'application');
+    this.canvas.setAttribute('aria-roledescription', 'model view');
     this.canvas.setAttribute('aria-label', 'Model view: a heatmap per layer (rows) and head (columns). Arrow keys move between heads and layers, Enter opens one in the matrix view.');
     const wrap = document.createElement('div');
     wrap.className = 'model-scroller';
