@@ -121,6 +121,22 @@ require(${JSON.stringify(workerPath)});\n`,
   });
 });
 
+describe('reliability: the engine shut down mid-run (window closed, extension deactivated)', () => {
+  it('the running and queued inspects reject "the inference engine was shut down", later ones too; the thread exits', async () => {
+    const engine = new InferenceEngine({ workerPath, environment: env });
+    await engine.load(request('tiny-gpt2'));
+    const text = Array.from({ length: 60 }, (_, i) => `w${i}`).join(' ');
+    const running = rejectsWith(engine.inspect(text, OPTIONS), 'cancelled', 'the inference engine was shut down');
+    const queued = rejectsWith(engine.maskedAt(text, [1], 5), 'cancelled', 'superseded by a newer request');
+    const stopping = performance.now();
+    await engine.dispose();
+    assert.ok(performance.now() - stopping < 9_000, 'dispose() resolved on the thread\'s exit, not after the 10 s grace period');
+    await running;
+    await queued;
+    await rejectsWith(engine.inspect('after', OPTIONS), 'cancelled', 'the inference engine was shut down');
+  });
+});
+
 describe('reliability: an input too large for memory', () => {
   let tmp: ReturnType<typeof tempDir>;
   let engine: InferenceEngine;
