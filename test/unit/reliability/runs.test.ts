@@ -124,7 +124,7 @@ require(${JSON.stringify(workerPath)});\n`,
 describe('reliability: the engine shut down mid-run (window closed, extension deactivated)', () => {
   it('the running and queued inspects reject "the inference engine was shut down", later ones too; the thread exits', async () => {
     const engine = new InferenceEngine({ workerPath, environment: env });
-    await engine.load(request('tiny-gpt2'));
+    await engine.load(request('tiny-bert'));
     const text = Array.from({ length: 60 }, (_, i) => `w${i}`).join(' ');
     const running = rejectsWith(engine.inspect(text, OPTIONS), 'cancelled', 'the inference engine was shut down');
     const queued = rejectsWith(engine.maskedAt(text, [1], 5), 'cancelled', 'superseded by a newer request');
