@@ -2,6 +2,14 @@
 // records the largest gap between its ticks (monitorEventLoopDelay samples at 10 ms at best, too coarse here);
 // the gap from the last tick to the run's end counts too, so a fully synchronous call is seen whole.
 
+/**
+ * The same tracker while awaiting nothing but a timer of `ms`: on a machine shared with other jobs the
+ * scheduler alone delays ticks, and this says how much of a stall figure is that rather than our code.
+ */
+export function idleStall(ms: number): Promise<number> {
+  return longestStall(() => new Promise((resolve) => setTimeout(resolve, ms)));
+}
+
 export async function longestStall(work: () => Promise<unknown>): Promise<number> {
   let last = performance.now();
   let worst = 0;
@@ -29,6 +37,8 @@ export interface StallRow {
   /** Largest event-loop gap while awaiting, ms (median over the repeats). */
   workerInspectMs: number;
   inThreadInspectMs: number;
+  /** Largest gap while awaiting an idle timer as long as the worker inspect: the scheduler's share. */
+  idleMs: number;
   workerLoadMs?: number;
   inThreadLoadMs?: number;
 }
