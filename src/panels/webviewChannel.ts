@@ -144,6 +144,7 @@ export class WebviewChannel implements vscode.Disposable {
   private async handle(message: FromWebviewMessage): Promise<void> {
     switch (message.type) {
       case FromWebviewType.Ready:
+        this.log.debug(`the ${this.name} is ready`);
         this.ready = true;
         this.readyWaiters.splice(0).forEach((resolve) => resolve());
         this.replay();
