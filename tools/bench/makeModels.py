@@ -5,8 +5,8 @@ Each folder: config.json, tokenizer files (copied from test/fixtures/tokenizers)
 plain Softmax attention, tied embeddings stored once). The models live outside the repository (hundreds of MB):
 default ~/.cache/attention-lens-bench, or --out / $ATTENTION_LENS_BENCH_MODELS. A finished folder is never remade.
 
-The architectures are the test-model helper's (tools/testModels/tiny_bert.py, tiny_gpt2.py), imported, so the
-benchmark runs the same graph shapes the tests check; only the size differs.
+The architectures and the tied-weight sharing are the test models' (tools/testModels/tiny_bert.py, tiny_gpt2.py,
+onnx_tools.py), imported, so the benchmark runs the same graph shapes the tests check; only the size differs.
 
 Run: /usr/bin/python3 tools/bench/makeModels.py [--out DIR] [--only bert|gpt2]
 """
@@ -17,13 +17,12 @@ import shutil
 import sys
 import time
 
-import numpy as np
 import onnx
 import torch
-from onnx import helper, numpy_helper
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools", "testModels"))
+from onnx_tools import share_transposed_initializers  # noqa: E402
 from tiny_bert import BertForMaskedLM  # noqa: E402
 from tiny_gpt2 import GPT2LMHeadModel  # noqa: E402
 
@@ -87,27 +86,6 @@ def init_like_hf(model, std):
             param.data.zero_()
 
 
-def share_tied_projection(model):
-    """Tied embeddings export as the [vocab, d] table (read by Gather) plus a constant-folded [d, vocab] copy for
-    the output projection; Hub exports store it once. Replace the copy by a Transpose of the table. (The test
-    helper's onnx_tools.share_transposed_initializers matches both directions and makes a cycle, so not that.)"""
-    graph = model.graph
-    gathered = {n.input[0] for n in graph.node if n.op_type == "Gather"}
-    tables = [t for t in graph.initializer if t.name in gathered and len(t.dims) == 2]
-    shared = []
-    for table in tables:
-        rows = numpy_helper.to_array(table)
-        for copy in list(graph.initializer):
-            if copy.name == table.name or tuple(copy.dims) != tuple(reversed(table.dims)):
-                continue
-            if np.array_equal(numpy_helper.to_array(copy), rows.T):
-                graph.initializer.remove(copy)
-                graph.node.insert(0, helper.make_node("Transpose", [table.name], [copy.name],
-                                                      name=f"/{copy.name}/TiedTranspose", perm=[1, 0]))
-                shared.append(copy.name)
-    return shared
-
-
 def export(model, feeds, input_names, path):
     dynamic = {name: {0: "batch_size", 1: "sequence_length"} for name in input_names}
     dynamic["logits"] = {0: "batch_size", 1: "sequence_length"}
@@ -115,7 +93,7 @@ def export(model, feeds, input_names, path):
         torch.onnx.export(model, feeds, path, input_names=input_names, output_names=["logits"],
                           dynamic_axes=dynamic, opset_version=OPSET, do_constant_folding=True)
     proto = onnx.load(path)
-    shared = share_tied_projection(proto)
+    shared = share_transposed_initializers(proto)
     onnx.checker.check_model(proto)
     onnx.save(proto, path)
     softmax = sum(1 for n in proto.graph.node if n.op_type == "Softmax")
