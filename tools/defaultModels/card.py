@@ -65,9 +65,9 @@ def main():
               "`[batch, sequence, 50257]`; no past key/values")
     w(f"# {title}\n")
     w("Default model of Attention Lens, trained from scratch by the project "
-      "(`tools/defaultModels/`, see its README to reproduce). It is small and trained briefly on a CPU: it shows "
-      "how a model of this architecture tokenizes, attends and predicts, with predictions of the right kind "
-      "far more often than right. Switch to a Hub model (e.g. `bert-base-uncased`, `gpt2`) for real quality.\n")
+      "(`tools/defaultModels/`, see its README to reproduce). It is small and was trained briefly on a shared CPU: it "
+      "shows how a model of this architecture tokenizes, attends and predicts, but its predictions are weak (see "
+      "the numbers and \"Where it is weak\" below). Switch to a Hub model (e.g. `bert-base-uncased`, `gpt2`) for real quality.\n")
     w("## Model\n")
     w(f"- Architecture: {arch}.")
     w(f"- Parameters: {m['params']:,} ({m['non_embedding_params']:,} outside the embeddings).")
