@@ -1,12 +1,12 @@
 // Figure 5: model load time. A plain session created from the file (what a user of onnxruntime would write)
 // against the core's whole load (config, tokenizer, read, scan, patch, session from the patched bytes),
 // interleaved; plus the core's steps timed one by one, so a slow step can be named.
-import { promises as fs } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
+import { readFileWithRoom } from '../../src/core/model/modelFolder';
 import { locateAttention } from '../../src/core/onnx/attentionNodes';
-import { patchModel, planPatch } from '../../src/core/onnx/graphPatch';
+import { PATCH_ROOM, patchModel, planPatch } from '../../src/core/onnx/graphPatch';
 import { scanModel } from '../../src/core/onnx/graphScan';
 import { median } from './benchMath';
 import type { BenchDevice } from './options';
@@ -51,14 +51,13 @@ export async function measureLoad(model: BenchModel, device: BenchDevice, repeat
         core.push(ms);
         await value.dispose();
       } else {
-        const read = await timed(() => fs.readFile(model.onnxPath));
-        const bytes = new Uint8Array(read.value.buffer, read.value.byteOffset, read.value.byteLength);
-        onnxBytes = bytes.byteLength;
-        const scan = await timed(() => scanModel(bytes));
+        const read = await timed(() => readFileWithRoom(model.onnxPath, PATCH_ROOM));
+        onnxBytes = read.value.length;
+        const scan = await timed(() => scanModel(read.value.storage.subarray(0, read.value.length)));
         const patch = await timed(() => {
           const attention = locateAttention(scan.value, model.layers);
           const plan = planPatch(scan.value, attention.available ? attention.outputs : [], model.kind === 'causal');
-          return patchModel(bytes, plan);
+          return patchModel(read.value, plan);
         });
         const create = await timed(() => ort.InferenceSession.create(patch.value.bytes, sessionOptions(device)));
         await create.value.release();

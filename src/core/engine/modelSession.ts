@@ -1,13 +1,12 @@
 // Loading one model: config, tokenizer, the graph scan and patch, and an onnxruntime session on the best
 // provider that starts. Runs wherever it is called (the inference worker in the product, plain Node in tests).
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { checkExternalData, findOnnxFile, readModelConfig } from '../model/modelFolder';
+import { checkExternalData, findOnnxFile, readFileWithRoom, readModelConfig } from '../model/modelFolder';
 import type { ModelConfig } from '../model/modelConfig';
 import { locateAttention } from '../onnx/attentionNodes';
 import { scanModel } from '../onnx/graphScan';
-import { patchModel, planPatch } from '../onnx/graphPatch';
+import { PATCH_ROOM, patchModel, planPatch } from '../onnx/graphPatch';
 import { ProtobufError } from '../onnx/protobuf';
 import { loadTextTokenizer, type TextTokenizer } from '../tokenize/textTokenizer';
 import { LensError, type DeviceInfo, type DeviceRequest, type ModelInfo, type ModelSource } from '../types';
@@ -66,11 +65,11 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
   }
   const onnx = await findOnnxFile(request.folder, request.onnxFile);
   const onnxPath = path.join(request.folder, onnx.relative);
-  const original = new Uint8Array(await fs.readFile(onnxPath));
+  const original = await readFileWithRoom(onnxPath, PATCH_ROOM);
 
   let graph;
   try {
-    graph = scanModel(original);
+    graph = scanModel(original.storage.subarray(0, original.length));
   } catch (error) {
     const detail = error instanceof ProtobufError ? `it is not a valid ONNX file (${error.message}); the file may be truncated or corrupt` : (error as Error).message;
     throw new LensError(`cannot read ${onnx.relative}: ${detail}`, 'model-invalid');

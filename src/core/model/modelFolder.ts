@@ -59,6 +59,25 @@ export async function findOnnxFile(folder: string, requested?: string): Promise<
   );
 }
 
+/** Reads a file into a buffer `room` bytes longer than the file (the ONNX patch is appended there). */
+export async function readFileWithRoom(file: string, room: number): Promise<{ storage: Uint8Array; length: number }> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const storage = new Uint8Array(size + room);
+    let length = 0;
+    // One read returns at most 2 GB; a file that shrinks meanwhile ends the loop with what was there.
+    while (length < size) {
+      const { bytesRead } = await handle.read(storage, length, Math.min(size - length, 1 << 30), length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return { storage, length };
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Checks that every external-data file named by the graph lies inside the ONNX file's folder and exists. */
 export async function checkExternalData(onnxPath: string, locations: string[]): Promise<void> {
   const dir = path.dirname(onnxPath);
