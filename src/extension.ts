@@ -129,6 +129,10 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
       await sideView.channel.whenReady();
     },
     isPanelOpen: () => inspector.isOpen,
+    webviewSetup: (view) => {
+      const webview = (view === 'panel' ? inspector.channel : sideView.channel)?.webview;
+      return webview && { options: webview.options, html: webview.html, cspSource: webview.cspSource };
+    },
     closePanel: () => inspector.close(),
     sendFromWebview: async (view, raw) => {
       const channel = view === 'panel' ? inspector.channel : sideView.channel;

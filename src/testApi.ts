@@ -20,6 +20,8 @@ export interface LensTestApi {
   panelReady(): Promise<void>;
   sideViewReady(): Promise<void>;
   isPanelOpen(): boolean;
+  /** The open view's webview options and HTML, as the extension set them (security tests). */
+  webviewSetup(view: 'panel' | 'sideView'): { options: vscode.WebviewOptions; html: string; cspSource: string } | undefined;
   closePanel(): void;
   /** Feeds a raw message to a webview channel as if the webview had sent it (validation tests). */
   sendFromWebview(view: 'panel' | 'sideView', raw: unknown): Promise<void>;

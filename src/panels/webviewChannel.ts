@@ -39,7 +39,7 @@ export class WebviewChannel implements vscode.Disposable {
 
   constructor(
     readonly name: string,
-    private readonly webview: vscode.Webview,
+    readonly webview: vscode.Webview,
     private readonly controller: InspectController,
     private readonly log: vscode.LogOutputChannel,
     private readonly hooks: ChannelHooks,

@@ -68,6 +68,26 @@ describe('Attention Lens commands', () => {
     }
   });
 
+  it('the panel and the side view load local resources only from dist/webview and media/, under a nonce CSP', async () => {
+    await openSample();
+    await inspectNow(api);
+    await api.panelReady();
+    await api.sideViewReady();
+    const root = extension().extensionUri;
+    const expected = [vscode.Uri.joinPath(root, 'dist', 'webview').toString(), vscode.Uri.joinPath(root, 'media').toString()];
+    for (const view of ['panel', 'sideView'] as const) {
+      const setup = api.webviewSetup(view);
+      assert.ok(setup, `the ${view} is open`);
+      assert.deepEqual(setup.options.localResourceRoots?.map((u) => u.toString()), expected, `${view}: localResourceRoots`);
+      assert.equal(setup.options.enableScripts, true);
+      const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(setup.html)?.[1] ?? '';
+      assert.match(csp, /^default-src 'none';/, `${view}: CSP starts from nothing`);
+      assert.match(csp, /script-src 'nonce-[A-Za-z0-9+/=_-]{22,}'/, `${view}: scripts only by nonce`);
+      assert.ok(!csp.includes('unsafe-'), `${view}: no unsafe-inline or unsafe-eval`);
+      assert.ok(csp.includes(setup.cspSource), `${view}: resources from the webview resource root`);
+    }
+  });
+
   it('declares limited untrusted-workspace support with the model, host and cache settings restricted', () => {
     const { capabilities, contributes } = extension().packageJSON;
     assert.equal(capabilities.untrustedWorkspaces.supported, 'limited');
