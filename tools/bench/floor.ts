@@ -2,10 +2,10 @@
 // options: a one-input ONNX graph X·W·W·… (W an initializer, so nothing can be constant-folded), timed.
 // A forward pass's operation count divided by this rate is the time it could take at best.
 import * as ort from 'onnxruntime-node';
+import { sessionOptions } from '../../src/core/engine/modelSession';
 import { MessageWriter } from '../../src/core/onnx/protobuf';
 import { matmulFlops, median } from './benchMath';
 import type { BenchDevice } from './options';
-import { sessionOptions } from './workload';
 
 // ONNX protobuf field numbers (onnx.proto3).
 const MODEL = { irVersion: 1, graph: 7, opsetImport: 8 } as const;

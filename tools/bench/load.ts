@@ -3,6 +3,7 @@
 // interleaved; plus the core's steps timed one by one, so a slow step can be named.
 import * as ort from 'onnxruntime-node';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
+import { sessionOptions } from '../../src/core/engine/modelSession';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { readFileWithRoom } from '../../src/core/model/modelFolder';
 import { locateAttention } from '../../src/core/onnx/attentionNodes';
@@ -10,7 +11,7 @@ import { PATCH_ROOM, patchModel, planPatch } from '../../src/core/onnx/graphPatc
 import { scanModel } from '../../src/core/onnx/graphScan';
 import { median } from './benchMath';
 import type { BenchDevice } from './options';
-import { sessionOptions, type BenchModel } from './workload';
+import type { BenchModel } from './workload';
 
 export interface LoadRow {
   model: string;

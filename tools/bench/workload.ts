@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { buildFeeds, inputSpecs } from '../../src/core/engine/feeds';
+import { sessionOptions } from '../../src/core/engine/modelSession';
 import type { TextTokenizer } from '../../src/core/tokenize/textTokenizer';
 import type { ShapeForFlops } from './benchMath';
 import type { BenchDevice } from './options';
@@ -64,10 +65,6 @@ export function textOfLength(tokenizer: TextTokenizer, tokens: number): string {
 }
 
 /** The core's session options (src/core/engine/modelSession.ts), so the baseline differs only in the graph. */
-export function sessionOptions(device: BenchDevice): ort.InferenceSession.SessionOptions {
-  return { executionProviders: [device], graphOptimizationLevel: 'all' };
-}
-
 /** A plain session on the unpatched file, fed the same ids, fetching the logits: the floor inspect is held to. */
 export class PlainSession {
   private constructor(

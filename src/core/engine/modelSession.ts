@@ -39,12 +39,23 @@ export interface LoadedModel {
   loadMs: number;
 }
 
-function sessionOptions(provider: string, onnxDir: string, hasExternalData: boolean): ort.InferenceSession.SessionOptions {
+/**
+ * Options of every session the core creates; the benchmark's plain sessions use them too, so that it compares
+ * like with like. Intra-op threads do not spin-wait between kernels: inside an editor they would take the
+ * cores the UI, the language servers and the renderer need (on a busy 2-core machine, spinning threads of two
+ * sessions made a 32-token run 3-4x slower; on an idle one turning it off cost nothing measurable).
+ */
+export function sessionOptions(provider: string, externalDataFolder?: string): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
-    // The patched model is handed over as bytes, so ORT must be told where its external weights are.
-    ...(hasExternalData ? { extra: { session: { model_external_initializers_file_folder_path: onnxDir } } } : {}),
+    extra: {
+      session: {
+        'intra_op.allow_spinning': '0',
+        // The patched model is handed over as bytes, so ORT must be told where its external weights are.
+        ...(externalDataFolder ? { model_external_initializers_file_folder_path: externalDataFolder } : {}),
+      },
+    },
   };
 }
 
@@ -84,7 +95,7 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
   let created;
   try {
     created = await createWithFallback(candidates, (provider) =>
-      ort.InferenceSession.create(patched.bytes, sessionOptions(provider, path.dirname(onnxPath), hasExternalData)),
+      ort.InferenceSession.create(patched.bytes, sessionOptions(provider, hasExternalData ? path.dirname(onnxPath) : undefined)),
     );
   } catch (error) {
     throw new LensError(`onnxruntime cannot load ${onnx.relative}: ${(error as Error).message.split('\n')[0]}`, 'model-invalid');
