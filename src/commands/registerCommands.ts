@@ -13,7 +13,7 @@ import type { ExportFormat } from '../protocol';
 import type { InspectController } from '../session/inspectController';
 import type { LensStatusBar } from '../statusBar';
 import type { InspectCommands } from './inspectCommands';
-import { enableGpu } from './enableGpu';
+import { enableGpu, offerCudaWhenUseful, removeGpu } from './enableGpu';
 
 export interface CommandDeps {
   context: vscode.ExtensionContext;
@@ -84,5 +84,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       return on;
     }),
     vscode.commands.registerCommand('attentionLens.enableGpu', () => enableGpu(d)),
+    vscode.commands.registerCommand('attentionLens.removeGpu', () => removeGpu(d)),
+    offerCudaWhenUseful(d),
   ];
 }

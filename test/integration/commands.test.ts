@@ -63,7 +63,7 @@ describe('Attention Lens commands', () => {
     assert.equal(key?.key, 'ctrl+alt+shift+i');
     assert.equal(key?.mac, 'cmd+alt+shift+i');
     const titles = Object.fromEntries(contributes.commands.map((c: { command: string; title: string }) => [c.command, c.title]));
-    for (const id of ['inspectSelection', 'selectModel', 'maskTokenAtCursor', 'export', 'showLog', 'toggleTokenBoundaries', 'enableGpu']) {
+    for (const id of ['inspectSelection', 'selectModel', 'maskTokenAtCursor', 'export', 'showLog', 'toggleTokenBoundaries', 'enableGpu', 'removeGpu']) {
       assert.ok(titles[`attentionLens.${id}`], `attentionLens.${id} is contributed`);
     }
   });
@@ -86,6 +86,14 @@ describe('Attention Lens commands', () => {
       assert.ok(!csp.includes('unsafe-'), `${view}: no unsafe-inline or unsafe-eval`);
       assert.ok(csp.includes(setup.cspSource), `${view}: resources from the webview resource root`);
     }
+  });
+
+  it('Remove GPU (CUDA) Provider with nothing installed by the extension removes nothing and keeps the CPU model', async () => {
+    await openSample();
+    await inspectNow(api);
+    const before = api.loadedModel();
+    assert.equal(await vscode.commands.executeCommand('attentionLens.removeGpu'), false);
+    assert.deepEqual(api.loadedModel(), before, 'the loaded model was not invalidated');
   });
 
   it('declares limited untrusted-workspace support with the model, host and cache settings restricted', () => {

@@ -1,8 +1,9 @@
 // The VS Code surface's pure parts: Workspace Trust precedence, the token under an offset, the run summary
-// sent to webviews, and the exported JSON / HTML reports.
+// sent to webviews, the exported JSON / HTML reports, and when the CUDA download is offered unasked.
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { mayOfferCuda, type CudaOfferFacts } from '../../src/commands/cudaOfferPolicy';
 import type { InspectResult, Token } from '../../src/core/types';
 import { htmlReport, jsonReport } from '../../src/export/reports';
 import type { RunRecord } from '../../src/session/runState';
@@ -124,4 +125,17 @@ test('HTML export: self-contained, escapes model output, embeds the picture only
   assert.match(page, /The document changed &#60;after&#62; this run/);
   assert.match(page, /<img alt="the inspector's view" src="data:image\/svg\+xml;base64,/);
   assert.match(page, /token 3: &#60;dog&#62; <small>50\.0%<\/small>/);
+});
+
+test('CUDA offer: once per window on Linux x64 when auto or cuda ended on the CPU without the provider; never after "Don\'t Ask Again"', () => {
+  const facts: CudaOfferFacts = { platform: 'linux', arch: 'x64', requested: 'auto', provider: 'cpu', cudaInstalled: false, declined: false, offeredThisWindow: false };
+  assert.equal(mayOfferCuda(facts), true);
+  assert.equal(mayOfferCuda({ ...facts, requested: 'cuda' }), true);
+  assert.equal(mayOfferCuda({ ...facts, requested: 'cpu' }), false, 'the user asked for the CPU');
+  assert.equal(mayOfferCuda({ ...facts, provider: 'cuda' }), false, 'already on the GPU');
+  assert.equal(mayOfferCuda({ ...facts, cudaInstalled: true }), false, 'installed, but CUDA failed to start: the log says why');
+  assert.equal(mayOfferCuda({ ...facts, declined: true }), false);
+  assert.equal(mayOfferCuda({ ...facts, offeredThisWindow: true }), false);
+  assert.equal(mayOfferCuda({ ...facts, platform: 'win32' }), false, 'DirectML ships with the extension');
+  assert.equal(mayOfferCuda({ ...facts, arch: 'arm64' }), false, 'no CUDA provider is published for Linux arm64');
 });
