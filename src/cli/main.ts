@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { detectProviderEnvironment } from '../core/engine/providerEnvironment';
 import { DEFAULT_HUB_URL } from '../core/hub/hubModel';
 import { resolveModel } from '../core/model/resolveModel';
-import type { InspectResult } from '../core/types';
+import type { AttentionMaps, InspectResult } from '../core/types';
 import { InferenceEngine } from '../core/worker/inferenceEngine';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 
@@ -33,8 +33,8 @@ async function readInput(options: CliOptions): Promise<string> {
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /** The JSON document: plain arrays, attention rounded to 6 decimals as nested [layer][head][q][k]. */
-export function toJson(result: InspectResult): unknown {
-  const { model, device, tokens, truncation, predictions, attention, timings } = result;
+export function toJson(result: Omit<InspectResult, 'attention'>, attention: AttentionMaps | undefined): unknown {
+  const { model, device, tokens, truncation, predictions, timings } = result;
   return {
     model: {
       id: model.id, source: model.source, kind: model.kind, architecture: model.architecture, modelType: model.modelType,
@@ -85,7 +85,8 @@ async function main(): Promise<number> {
     );
     await engine.load({ ...resolved, onnxFile: options.onnx ? `onnx/${options.onnx}.onnx` : resolved.onnxFile, device: options.device });
     const result = await engine.inspect(text, { attention: options.attention, topK: options.topK, maxTokens: options.maxTokens });
-    process.stdout.write(JSON.stringify(toJson(result)) + '\n');
+    const maps = result.attention ? await engine.attentionMaps(result.attention.run) : undefined;
+    process.stdout.write(JSON.stringify(toJson(result, maps)) + '\n');
     return 0;
   } catch (error) {
     process.stderr.write(`attention-lens: ${(error as Error).message.split('\n')[0]}\n`);

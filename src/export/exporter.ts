@@ -43,7 +43,7 @@ export class Exporter {
     if (format === 'png' || format === 'svg') {
       bytes = await this.renderInView(format);
     } else if (format === 'json') {
-      bytes = Buffer.from(jsonReport(run), 'utf8');
+      bytes = Buffer.from(jsonReport(run, await this.controller.attentionMaps(run)), 'utf8');
     } else {
       // The picture is optional in the report: without a showing view the tables still say everything.
       const picture = await this.renderInView('svg').then(

@@ -1,5 +1,6 @@
 // The files the host writes itself: a JSON of tokens, attention and predictions, and a self-contained HTML
 // report (no script, no remote URL; the view's picture is embedded as a data: image, where SVG cannot run).
+import type { AttentionMaps } from '../core/types';
 import type { PredictionView, RunSummary } from '../protocol';
 import type { RunRecord } from '../session/runState';
 
@@ -16,9 +17,9 @@ function layerArrays(data: Float32Array, heads: number, n: number): number[][][]
   return out;
 }
 
-export function jsonReport(run: RunRecord): string {
+/** The run as JSON; `maps` are its attention, fetched from the worker that keeps them. */
+export function jsonReport(run: RunRecord, maps: AttentionMaps | undefined): string {
   const s = run.summary;
-  const maps = run.result.attention;
   const report = {
     format: 'attention-lens-run/1',
     text: s.text,

@@ -14,7 +14,6 @@ import {
 } from '../protocol';
 import type { InspectController } from '../session/inspectController';
 import type { RunEvent, RunRecord } from '../session/runState';
-import { sliceLayer } from '../session/runSummary';
 
 export interface ChannelHooks {
   revealToken(run: RunRecord, index: number): void;
@@ -150,7 +149,7 @@ export class WebviewChannel implements vscode.Disposable {
         this.replay();
         return;
       case FromWebviewType.RequestLayer:
-        return this.reply(message.requestId, message.runId, (run) => ({ kind: 'layer', layer: sliceLayer(run.runId, run.result, message.layer) }));
+        return this.reply(message.requestId, message.runId, async (run) => ({ kind: 'layer', layer: await this.controller.attentionLayer(run, message.layer) }));
       case FromWebviewType.RequestMaskedAt:
         return this.reply(message.requestId, message.runId, async (run) => ({
           kind: 'maskedAt',

@@ -6,8 +6,10 @@ import { LensError } from '../core/types';
 import type { InferenceEngine } from '../core/worker/inferenceEngine';
 import { readConfig } from '../config';
 import type { ModelManager } from '../models/modelManager';
-import type { PredictionView } from '../protocol';
-import { toOverview, toRunSummary } from './runSummary';
+import type { AttentionLayer, PredictionView } from '../protocol';
+import type { AttentionMaps } from '../core/types';
+import type { WorkerInspectResult } from '../core/worker/workerMessages';
+import { layerUnavailable, toOverview, toRunSummary } from './runSummary';
 import { sameDocument, type RunEvent, type RunRecord, type RunTarget } from './runState';
 
 export const STALE_MESSAGE = 'The document changed after this run: the result no longer matches the text. Inspect again.';
@@ -91,8 +93,12 @@ export class InspectController implements vscode.Disposable {
       const config = readConfig();
       const started = performance.now();
       const result = await this.engine.inspect(request.text, { attention: true, topK: config.topK, maxTokens: config.maxTokens });
-      if (runId !== this.latestRunId) return this.superseded(runId);
+      if (runId !== this.latestRunId) {
+        this.release(result);
+        return this.superseded(runId);
+      }
       if (this.models.epoch !== epoch) {
+        this.release(result);
         this.log.info(`run ${runId} dropped: the model changed while it ran`);
         this.setStatus('idle', 'The model changed while this ran; inspect again.');
         return undefined;
@@ -116,6 +122,7 @@ export class InspectController implements vscode.Disposable {
           `tokenize ${t.tokenizeMs.toFixed(1)} ms, run ${t.runMs.toFixed(1)} ms, total ${(performance.now() - started).toFixed(1)} ms`,
       );
       if (result.truncation) this.log.warn(result.truncation.message);
+      if (this.current) this.release(this.current.result);
       this.current = run;
       this.stats.published++;
       this.events.fire({ kind: 'result', run });
@@ -132,6 +139,24 @@ export class InspectController implements vscode.Disposable {
       this.fail(error);
       return undefined;
     }
+  }
+
+  /** The worker may drop a run's attention maps once no view can show them. */
+  private release(result: WorkerInspectResult): void {
+    if (result.attention) this.engine.releaseAttention(result.attention.run);
+  }
+
+  /** One layer of the run's attention, fetched from the worker that keeps it. */
+  async attentionLayer(run: RunRecord, layer: number): Promise<AttentionLayer> {
+    const unavailable = layerUnavailable(run.result, layer);
+    if (unavailable !== undefined) throw new Error(unavailable);
+    const { run: kept, heads, tokens } = run.result.attention!;
+    return { runId: run.runId, layer, heads, tokens, data: await this.engine.attentionLayer(kept, layer) };
+  }
+
+  /** Every layer of the run's attention (the JSON export), or undefined when the run has none. */
+  async attentionMaps(run: RunRecord): Promise<AttentionMaps | undefined> {
+    return run.result.attention ? this.engine.attentionMaps(run.result.attention.run) : undefined;
   }
 
   private superseded(runId: number): undefined {

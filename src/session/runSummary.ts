@@ -1,6 +1,6 @@
-// Converts the core's result into the protocol's RunSummary (everything but the attention tensors), and cuts
-// one layer out of a result for a webview that asks for it.
-import type { AttentionLayer, AttentionOverview, RunSummary, TokenView } from '../protocol';
+// Converts the core's result into the protocol's RunSummary (everything but the attention tensors), and says
+// why a layer a webview asks for cannot be had.
+import type { AttentionOverview, RunSummary, TokenView } from '../protocol';
 import type { InspectResult, Token } from '../core/types';
 import type { WorkerInspectResult } from '../core/worker/workerMessages';
 
@@ -18,7 +18,7 @@ function tokenView(t: Token): TokenView {
   };
 }
 
-export function toRunSummary(runId: number, result: InspectResult): RunSummary {
+export function toRunSummary(runId: number, result: Omit<InspectResult, 'attention'>): RunSummary {
   const { model, device } = result;
   return {
     runId,
@@ -47,10 +47,10 @@ export function toOverview(runId: number, result: WorkerInspectResult): Attentio
   return { runId, side: result.overview.side, data: result.overview.data };
 }
 
-/** One layer as its own Float32Array (a copy: the host keeps the full result for later requests). */
-export function sliceLayer(runId: number, result: InspectResult, layer: number): AttentionLayer {
+/** Why this run has no such layer to send, or undefined when the worker keeps it. */
+export function layerUnavailable(result: WorkerInspectResult, layer: number): string | undefined {
   const maps = result.attention;
-  if (!maps) throw new Error(result.model.attention.available ? 'this run kept no attention' : result.model.attention.reason);
-  if (layer >= maps.layers) throw new Error(`layer ${layer} does not exist: the model has ${maps.layers} layers`);
-  return { runId, layer, heads: maps.heads, tokens: maps.tokens, data: maps.perLayer[layer].slice() };
+  if (!maps) return result.model.attention.available ? 'this run kept no attention' : result.model.attention.reason;
+  if (layer >= maps.layers) return `layer ${layer} does not exist: the model has ${maps.layers} layers`;
+  return undefined;
 }

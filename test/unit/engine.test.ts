@@ -23,16 +23,45 @@ describe('InferenceEngine (worker thread)', () => {
   });
   after(() => engine.dispose());
 
-  it('returns the same attention as an in-thread run, as Float32Arrays', async () => {
+  it('keeps the attention in the worker: the maps and each layer fetched equal an in-thread run', async () => {
     const text = 'The capital of France is [MASK].';
     const fromWorker = await engine.inspect(text, { attention: true, topK: 5 });
     const runner = await ModelRunner.load(bert, env);
     const inThread = await runner.inspect(text, { attention: true, topK: 5 });
     await runner.dispose();
-    assert.ok(fromWorker.attention!.perLayer[0] instanceof Float32Array);
-    assert.deepEqual(fromWorker.attention!.perLayer, inThread.attention!.perLayer);
+    const ref = fromWorker.attention!;
+    assert.deepEqual([ref.layers, ref.heads, ref.tokens], [inThread.attention!.layers, inThread.attention!.heads, inThread.tokens.length]);
+    assert.equal('perLayer' in ref, false, 'no map crosses with the result');
+    const maps = await engine.attentionMaps(ref.run);
+    assert.ok(maps.perLayer[0] instanceof Float32Array);
+    assert.deepEqual(maps.perLayer, inThread.attention!.perLayer);
+    const layer1 = await engine.attentionLayer(ref.run, 1);
+    assert.deepEqual(layer1, inThread.attention!.perLayer[1]);
+    layer1.fill(0);
+    assert.deepEqual(await engine.attentionLayer(ref.run, 1), inThread.attention!.perLayer[1], 'a fetched layer is a copy');
+    await assert.rejects(engine.attentionLayer(ref.run, ref.layers), /layer 2 does not exist: the model has 2 layers/);
     assert.equal(fromWorker.overview!.side, fromWorker.tokens.length);
     assert.equal(fromWorker.device.provider, 'cpu');
+  });
+
+  it('a released run\'s maps are gone ("no longer kept"); others stay; a run without attention keeps none', async () => {
+    const a = (await engine.inspect('first run', { attention: true, topK: 5 })).attention!;
+    const b = (await engine.inspect('second run', { attention: true, topK: 5 })).attention!;
+    engine.releaseAttention(a.run);
+    await assert.rejects(engine.attentionLayer(a.run, 0), /the attention maps of that run are no longer kept; inspect again/);
+    assert.equal((await engine.attentionLayer(b.run, 0)).length, b.heads * b.tokens * b.tokens);
+    assert.equal((await engine.inspect('no maps', { attention: false, topK: 5 })).attention, undefined);
+    engine.releaseAttention(b.run);
+  });
+
+  it('a layer request waits for the running inspect only, not for the one queued after it', async () => {
+    const shown = (await engine.inspect('the run on screen', { attention: true, topK: 5 })).attention!;
+    const order: string[] = [];
+    const running = engine.inspect('running now', { attention: true, topK: 5 }).then(() => order.push('running'));
+    const queued = engine.inspect('queued next', { attention: true, topK: 5 }).then(() => order.push('queued'));
+    const layer = engine.attentionLayer(shown.run, 0).then(() => order.push('layer'));
+    await Promise.all([running, queued, layer]);
+    assert.deepEqual(order, ['running', 'layer', 'queued']);
   });
 
   it('rejects a queued inspect with "cancelled" when a newer one arrives, and runs the newest', async () => {
@@ -44,7 +73,8 @@ describe('InferenceEngine (worker thread)', () => {
     assert.equal((await third).text, 'third text');
   });
 
-  it('reports a crashed worker as worker-crashed, then restarts it and reloads the model on the next run', async () => {
+  it('reports a crashed worker as worker-crashed, then restarts it and reloads the model on the next run; the old worker\'s maps are gone', async () => {
+    const before = (await engine.inspect('kept by the first worker', { attention: true, topK: 5 })).attention!;
     // Killed as soon as the run is posted: a timer could fire after a tiny model's run has already finished.
     const running = engine.inspect('a run the worker dies under', { attention: true, topK: 5 });
     const killed = engine.terminateWorker();
@@ -53,6 +83,7 @@ describe('InferenceEngine (worker thread)', () => {
     const next = await engine.inspect('after the restart', { attention: false, topK: 5 });
     assert.equal(next.model.id, 'tiny-bert');
     assert.equal(next.attention, undefined);
+    await assert.rejects(engine.attentionLayer(before.run, 0), /no longer kept/);
   });
 
   it('refuses an empty selection with a message that says so', async () => {

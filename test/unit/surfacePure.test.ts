@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { mayOfferCuda, type CudaOfferFacts } from '../../src/commands/cudaOfferPolicy';
-import type { InspectResult, Token } from '../../src/core/types';
+import type { AttentionMaps, Token } from '../../src/core/types';
+import type { WorkerInspectResult } from '../../src/core/worker/workerMessages';
 import { htmlReport, jsonReport } from '../../src/export/reports';
 import type { RunRecord } from '../../src/session/runState';
-import { sliceLayer, toRunSummary } from '../../src/session/runSummary';
+import { layerUnavailable, toRunSummary } from '../../src/session/runSummary';
 import { tokenIndexAt } from '../../src/session/tokenLookup';
 import { isInsideAny, restrictedValue } from '../../src/trustPolicy';
 
@@ -52,10 +53,16 @@ test('token lookup: inside a span, at a word end, on a literal mask token, and i
   assert.equal(tokenIndexAt([token(0, 'a', 0, 1), token(1, 'b', 3, 4)], 2), undefined, 'between tokens, after none');
 });
 
-function inspectResult(): InspectResult {
+/** Uniform attention over the 5 tokens, one layer of 2 heads, as the worker would send it for JSON export. */
+function attentionMaps(): AttentionMaps {
   const n = TOKENS.length;
-  const layer = new Float32Array(2 * n * n);
-  for (let h = 0; h < 2; h++) for (let q = 0; q < n; q++) for (let k = 0; k < n; k++) layer[(h * n + q) * n + k] = 1 / n;
+  const layer = new Float32Array(2 * n * n).fill(1 / n);
+  return { layers: 1, heads: 2, tokens: n, perLayer: [layer] };
+}
+
+/** A result as the worker sends it: its maps stay in the worker under run 11. */
+function inspectResult(): WorkerInspectResult {
+  const n = TOKENS.length;
   return {
     text: TEXT,
     model: {
@@ -70,7 +77,7 @@ function inspectResult(): InspectResult {
       masks: [{ position: 3, top: [{ id: 7, token: '<dog>', probability: 0.5 }] }],
       atPosition: TOKENS.map(() => [{ id: 7, token: '<dog>', probability: 0.5 }]),
     },
-    attention: { layers: 1, heads: 2, tokens: n, perLayer: [layer] },
+    attention: { run: 11, layers: 1, heads: 2, tokens: n },
     timings: { tokenizeMs: 1, runMs: 2, totalMs: 3 },
   };
 }
@@ -90,19 +97,18 @@ test('run summary: carries the run id, no tensors, and says whether attention is
   assert.equal(toRunSummary(4, noAttention).attentionUnavailable, 'fused attention');
 });
 
-test('layer slice: a copy of one layer, and clear errors for a missing layer or a run without attention', () => {
+test('layer requests: a kept layer is available; a missing layer or a run without attention says why', () => {
   const result = inspectResult();
-  const slice = sliceLayer(7, result, 0);
-  assert.equal(slice.data.length, 2 * 5 * 5);
-  slice.data[0] = 42;
-  assert.notEqual(result.attention!.perLayer[0][0], 42, 'the host keeps its own copy');
-  assert.throws(() => sliceLayer(7, result, 1), /layer 1 does not exist: the model has 1 layers/);
+  assert.equal(layerUnavailable(result, 0), undefined);
+  assert.equal(layerUnavailable(result, 1), 'layer 1 does not exist: the model has 1 layers');
   delete result.attention;
-  assert.throws(() => sliceLayer(7, result, 0), /this run kept no attention/);
+  assert.equal(layerUnavailable(result, 0), 'this run kept no attention');
+  result.model.attention = { available: false, reason: 'the graph fuses attention into com.microsoft.Attention' };
+  assert.equal(layerUnavailable(result, 0), 'the graph fuses attention into com.microsoft.Attention');
 });
 
 test('JSON export: tokens, predictions and attention as [layer][head][query][key]', () => {
-  const report = JSON.parse(jsonReport(runRecord()));
+  const report = JSON.parse(jsonReport(runRecord(), attentionMaps()));
   assert.equal(report.format, 'attention-lens-run/1');
   assert.equal(report.text, TEXT);
   assert.equal(report.tokens.length, 5);

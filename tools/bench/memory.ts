@@ -7,8 +7,9 @@ import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { loadTextTokenizer } from '../../src/core/tokenize/textTokenizer';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
+import type { WorkerInspectResult } from '../../src/core/worker/workerMessages';
 import type { BenchDevice } from './options';
-import { findModels, PlainSession, textOfLength } from './workload';
+import { findModels, hostRun, PlainSession, textOfLength } from './workload';
 
 export type MemoryConfig = 'plain' | 'inspect' | 'worker';
 
@@ -42,7 +43,8 @@ export async function memoryChild(spec: MemorySpec): Promise<number> {
     } else {
       const engine = new InferenceEngine({ environment: detectProviderEnvironment() });
       await engine.load(request);
-      for (let i = 0; i < spec.runs; i++) kept = await engine.inspect(text, options);
+      let shown: WorkerInspectResult | undefined;
+      for (let i = 0; i < spec.runs; i++) kept = shown = await hostRun(engine, text, options.topK, shown?.attention);
       await engine.dispose();
     }
   }

@@ -6,6 +6,8 @@ import * as ort from 'onnxruntime-node';
 import { buildFeeds, inputSpecs } from '../../src/core/engine/feeds';
 import { sessionOptions } from '../../src/core/engine/modelSession';
 import type { TextTokenizer } from '../../src/core/tokenize/textTokenizer';
+import type { InferenceEngine } from '../../src/core/worker/inferenceEngine';
+import type { AttentionRef, WorkerInspectResult } from '../../src/core/worker/workerMessages';
 import type { ShapeForFlops } from './benchMath';
 import type { BenchDevice } from './options';
 
@@ -88,4 +90,15 @@ export class PlainSession {
   release(): Promise<void> {
     return this.session.release();
   }
+}
+
+/**
+ * One run as the extension host makes it through the worker: inspect, release the run shown before it, and
+ * fetch the one layer the panel's first paint asks for (the maps themselves stay in the worker).
+ */
+export async function hostRun(engine: InferenceEngine, text: string, topK: number, shown?: AttentionRef): Promise<WorkerInspectResult> {
+  const result = await engine.inspect(text, { attention: true, topK });
+  if (shown) engine.releaseAttention(shown.run);
+  if (result.attention) await engine.attentionLayer(result.attention.run, 0);
+  return result;
 }

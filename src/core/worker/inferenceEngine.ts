@@ -1,19 +1,24 @@
 // The inference engine as the extension host and the CLI see it: one worker thread, requests serialised,
 // a newer inspect cancels older ones that have not started, and a worker that dies is replaced on the next
-// request (reloading the last model) with a clear error for the requests it took down.
+// request (reloading the last model) with a clear error for the requests it took down. Attention maps stay
+// in the worker: callers fetch a kept run's layers, and release the run when they no longer show it.
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { InspectOptions } from '../engine/modelRunner';
 import type { ModelRequest } from '../engine/modelSession';
 import type { ProviderEnvironment } from '../engine/providers';
-import { LensError, type MaskedAtPosition } from '../types';
-import type { LoadedReply, WorkerExit, WorkerInspectResult, WorkerRequest, WorkerResponse, WorkerValue } from './workerMessages';
+import { LensError, type AttentionMaps, type MaskedAtPosition } from '../types';
+import { attentionNotKept, type LoadedReply, type WorkerExit, type WorkerInspectResult, type WorkerRequest, type WorkerResponse, type WorkerValue } from './workerMessages';
 
 /** How long dispose() and terminateWorker() wait for a busy thread to reach a point where it can exit. */
 const STOP_GRACE_MS = 10_000;
 
 type Op = WorkerRequest['op'];
 type Payload<K extends Op> = Omit<Extract<WorkerRequest, { op: K }>, 'id'>;
+
+/** Requests about kept attention: quick, they need no model, and they go ahead of waiting runs. */
+const ATTENTION_OPS: ReadonlySet<Op> = new Set<Op>(['layer', 'maps', 'release']);
+const isAttentionOp = (p: Pending) => ATTENTION_OPS.has(p.request.op);
 
 interface Pending {
   request: WorkerRequest;
@@ -37,13 +42,15 @@ export class InferenceEngine {
   private workerHasModel = false;
   private disposed = false;
   private readonly exits = new WeakMap<Worker, Promise<void>>();
+  /** Runs whose attention the current worker keeps (a replacement worker keeps none). */
+  private readonly keptRuns = new Set<number>();
 
   constructor(private readonly options: EngineOptions) {}
 
   /** Loads a model (replacing the current one). */
   async load(request: ModelRequest): Promise<LoadedReply> {
     this.lastLoad = request;
-    this.cancelWaiting(() => true);
+    this.cancelWaiting((p) => !isAttentionOp(p));
     const reply = (await this.enqueue('load', { op: 'load', request, env: this.options.environment })) as LoadedReply;
     return reply;
   }
@@ -51,7 +58,27 @@ export class InferenceEngine {
   /** Inspects text with the loaded model. A later inspect rejects this one with 'cancelled' if it has not started. */
   async inspect(text: string, options: InspectOptions): Promise<WorkerInspectResult> {
     this.cancelWaiting((p) => p.request.op === 'inspect' || p.request.op === 'maskedAt');
-    return (await this.enqueue('inspect', { op: 'inspect', text, options })) as WorkerInspectResult;
+    const result = (await this.enqueue('inspect', { op: 'inspect', text, options })) as WorkerInspectResult;
+    if (result.attention) this.keptRuns.add(result.attention.run);
+    return result;
+  }
+
+  /** One layer of a kept run's attention, [heads, query, key]. */
+  attentionLayer(run: number, layer: number): Promise<Float32Array> {
+    if (!this.keptRuns.has(run)) return Promise.reject(attentionNotKept());
+    return this.enqueue('layer', { op: 'layer', run, layer }) as Promise<Float32Array>;
+  }
+
+  /** Every layer of a kept run's attention (exports, the CLI). */
+  attentionMaps(run: number): Promise<AttentionMaps> {
+    if (!this.keptRuns.has(run)) return Promise.reject(attentionNotKept());
+    return this.enqueue('maps', { op: 'maps', run }) as Promise<AttentionMaps>;
+  }
+
+  /** Lets the worker drop a run's maps: its caller shows another run now. */
+  releaseAttention(run: number): void {
+    if (!this.keptRuns.delete(run) || this.disposed) return;
+    this.enqueue('release', { op: 'release', run }).catch(() => undefined);
   }
 
   async maskedAt(text: string, positions: number[], topK: number, maxTokens?: number): Promise<MaskedAtPosition[]> {
@@ -106,7 +133,11 @@ export class InferenceEngine {
   private enqueue<K extends Op>(_op: K, payload: Payload<K>): Promise<WorkerValue> {
     if (this.disposed) return Promise.reject(new LensError('the inference engine was shut down', 'cancelled'));
     return new Promise((resolve, reject) => {
-      this.waiting.push({ request: { ...payload, id: this.nextId++ } as WorkerRequest, resolve, reject });
+      const pending: Pending = { request: { ...payload, id: this.nextId++ } as WorkerRequest, resolve, reject };
+      // Attention requests wait behind the running request only, not behind waiting runs.
+      const at = isAttentionOp(pending) ? this.waiting.findIndex((p) => !isAttentionOp(p)) : -1;
+      if (at < 0) this.waiting.push(pending);
+      else this.waiting.splice(at, 0, pending);
       this.pump();
     });
   }
@@ -124,8 +155,8 @@ export class InferenceEngine {
     const next = this.waiting.shift()!;
     this.running = next;
     const worker = this.ensureWorker();
-    // A replacement worker has no model: reload the last one first, transparently.
-    if (!this.workerHasModel && next.request.op !== 'load' && next.request.op !== 'unload' && this.lastLoad) {
+    // A replacement worker has no model: reload the last one first, transparently (attention requests need none).
+    if (!this.workerHasModel && (next.request.op === 'inspect' || next.request.op === 'maskedAt') && this.lastLoad) {
       const reload: Pending = {
         request: { id: this.nextId++, op: 'load', request: this.lastLoad, env: this.options.environment },
         resolve: () => {
@@ -174,6 +205,7 @@ export class InferenceEngine {
     if (this.worker !== worker) return;
     this.worker = undefined;
     this.workerHasModel = false;
+    this.keptRuns.clear();
     const current = this.running;
     this.running = undefined;
     if (this.disposed) return;

@@ -1,13 +1,33 @@
 // The inference worker thread: owns the onnxruntime session, so session creation and runs (hundreds of ms
-// on real models) never block the extension host's event loop. Requests are handled one at a time.
+// on real models) never block the extension host's event loop. Requests are handled one at a time. The
+// attention maps of recent runs stay here; the caller fetches the layers it shows.
 import { parentPort } from 'node:worker_threads';
 import { ModelRunner } from '../engine/modelRunner';
 import { downsampleAttention } from '../engine/overview';
-import { LensError } from '../types';
-import type { WorkerExit, WorkerInspectResult, WorkerRequest, WorkerResponse, WorkerValue } from './workerMessages';
+import { LensError, type AttentionMaps } from '../types';
+import { attentionNotKept, type WorkerExit, type WorkerInspectResult, type WorkerRequest, type WorkerResponse, type WorkerValue } from './workerMessages';
 
 let runner: ModelRunner | undefined;
 let queue = Promise.resolve();
+
+/** Attention maps by inspect request id, oldest first. The caller releases runs it no longer shows. */
+const keptMaps = new Map<number, AttentionMaps>();
+/** A cap in case releases go missing: the shown run, the one arriving, and one more. */
+const MAX_KEPT_RUNS = 3;
+
+function keep(run: number, maps: AttentionMaps): void {
+  keptMaps.set(run, maps);
+  for (const oldest of keptMaps.keys()) {
+    if (keptMaps.size <= MAX_KEPT_RUNS) break;
+    keptMaps.delete(oldest);
+  }
+}
+
+function kept(run: number): AttentionMaps {
+  const maps = keptMaps.get(run);
+  if (!maps) throw attentionNotKept();
+  return maps;
+}
 
 async function handle(request: WorkerRequest): Promise<{ value: WorkerValue; transfer: ArrayBuffer[] }> {
   switch (request.op) {
@@ -20,21 +40,39 @@ async function handle(request: WorkerRequest): Promise<{ value: WorkerValue; tra
     }
     case 'inspect': {
       if (!runner) throw new LensError('no model is loaded', 'model-not-found');
-      const result: WorkerInspectResult = await runner.inspect(request.text, request.options);
-      const transfer: ArrayBuffer[] = [];
-      if (result.attention) {
-        result.overview = downsampleAttention(result.attention);
-        transfer.push(result.overview.data.buffer as ArrayBuffer);
-        for (const layer of result.attention.perLayer) transfer.push(layer.buffer as ArrayBuffer);
-      }
-      return { value: result, transfer };
+      const { attention, ...result } = await runner.inspect(request.text, request.options);
+      if (!attention) return { value: result, transfer: [] };
+      keep(request.id, attention);
+      const overview = downsampleAttention(attention);
+      const value: WorkerInspectResult = {
+        ...result,
+        attention: { run: request.id, layers: attention.layers, heads: attention.heads, tokens: attention.tokens },
+        overview,
+      };
+      return { value, transfer: [overview.data.buffer as ArrayBuffer] };
     }
+    case 'layer': {
+      const maps = kept(request.run);
+      if (request.layer >= maps.layers) throw new LensError(`layer ${request.layer} does not exist: the model has ${maps.layers} layers`, 'model-unsupported');
+      // A copy crosses over: the kept maps must stay whole for later requests.
+      const layer = maps.perLayer[request.layer].slice();
+      return { value: layer, transfer: [layer.buffer] };
+    }
+    case 'maps': {
+      const maps = kept(request.run);
+      const perLayer = maps.perLayer.map((layer) => layer.slice());
+      return { value: { ...maps, perLayer }, transfer: perLayer.map((layer) => layer.buffer) };
+    }
+    case 'release':
+      keptMaps.delete(request.run);
+      return { value: null, transfer: [] };
     case 'maskedAt':
       if (!runner) throw new LensError('no model is loaded', 'model-not-found');
       return { value: await runner.maskedAt(request.text, request.positions, request.topK, request.maxTokens), transfer: [] };
     case 'unload':
       await runner?.dispose();
       runner = undefined;
+      keptMaps.clear();
       return { value: null, transfer: [] };
   }
 }
@@ -53,11 +91,7 @@ parentPort!.on('message', (request: WorkerRequest | WorkerExit) => {
       const e = error as Error;
       response = { id: request.id, ok: false, error: { message: e.message, code: error instanceof LensError ? error.code : undefined } };
     }
-    try {
-      parentPort!.postMessage(response, transfer);
-    } catch {
-      // Buffers onnxruntime owns cannot always be transferred; copying them is correct, only slower.
-      parentPort!.postMessage(response);
-    }
+    // Only buffers made here are transferred (the overview, copies of kept layers), so the transfer cannot fail.
+    parentPort!.postMessage(response, transfer);
   });
 });

@@ -3,13 +3,17 @@ import type { ModelRequest } from '../engine/modelSession';
 import type { InspectOptions } from '../engine/modelRunner';
 import type { OverviewData } from '../engine/overview';
 import type { ProviderEnvironment } from '../engine/providers';
-import type { DeviceInfo, InspectResult, LensErrorCode, MaskedAtPosition, ModelInfo } from '../types';
+import { LensError, type AttentionMaps, type DeviceInfo, type InspectResult, type LensErrorCode, type MaskedAtPosition, type ModelInfo } from '../types';
 
 export type WorkerRequest =
   | { id: number; op: 'load'; request: ModelRequest; env: ProviderEnvironment }
   | { id: number; op: 'inspect'; text: string; options: InspectOptions }
   | { id: number; op: 'maskedAt'; text: string; positions: number[]; topK: number; maxTokens?: number }
-  | { id: number; op: 'unload' };
+  | { id: number; op: 'unload' }
+  // A kept run's attention (see AttentionRef): one layer, every layer, or letting it go.
+  | { id: number; op: 'layer'; run: number; layer: number }
+  | { id: number; op: 'maps'; run: number }
+  | { id: number; op: 'release'; run: number };
 
 /**
  * Asks the worker thread to end itself. Handled on receipt, not queued: a message is only dispatched when no
@@ -25,12 +29,30 @@ export interface LoadedReply {
   loadMs: number;
 }
 
-/** An inspect result plus the downsampled attention the model view draws. */
-export interface WorkerInspectResult extends InspectResult {
+/**
+ * A run's attention maps, kept in the worker under the inspect's request id. Only the overview and the layers a
+ * view asks for cross to the caller's thread: at 1024 tokens all maps are 604 MB, and receiving them made the
+ * extension host's event loop stall while its garbage collector caught up.
+ */
+export interface AttentionRef {
+  run: number;
+  layers: number;
+  heads: number;
+  tokens: number;
+}
+
+/** A run whose maps were released, or kept by a worker that has since been replaced. */
+export function attentionNotKept(): LensError {
+  return new LensError('the attention maps of that run are no longer kept; inspect again', 'cancelled');
+}
+
+/** An inspect result as the worker sends it: where the maps are kept, and the downsampled overview. */
+export interface WorkerInspectResult extends Omit<InspectResult, 'attention'> {
+  attention?: AttentionRef;
   overview?: OverviewData;
 }
 
-export type WorkerValue = LoadedReply | WorkerInspectResult | MaskedAtPosition[] | null;
+export type WorkerValue = LoadedReply | WorkerInspectResult | MaskedAtPosition[] | Float32Array | AttentionMaps | null;
 
 export type WorkerResponse =
   | { id: number; ok: true; value: WorkerValue }
