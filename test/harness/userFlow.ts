@@ -1,13 +1,14 @@
 // A user's flow through the real UI: the packaged VSIX is installed into a fresh profile of the VS Code server,
 // and headless Chromium drives the workbench by keyboard — Quick Open sample.txt, select a line, F1 →
-// "Attention Lens: Inspect Selection" — then reads what the panel's webview shows and takes screenshots.
+// "Attention Lens: Inspect Selection" — then reads what the panel's webview shows (tokens, the mask's
+// predictions, the model view), opens the side view on a token, and takes screenshots of each.
 //   node out/test/harness/userFlow.js [--vsix file.vsix]   (without --vsix it runs tools/package.mjs first)
 // Model: the embedded default if models/ has it, else the tiny BERT fixture (same bert-base-uncased tokens).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { Frame, FrameLocator, Page } from 'playwright-core';
 import { openBrowser, resultsDir, screenshot, writeConsoleLog } from './browser';
 import { freshWorkspace, installVsix, prepareProfile, profileDirs, repoRoot, startServer } from './vscodeServer';
 
@@ -61,6 +62,30 @@ async function selectLine(page: Page, line: number): Promise<void> {
 /** The inspector's webview: VS Code nests the page in iframe.webview → #active-frame. */
 function inspectorFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
+}
+
+/** The webview frame whose page shows `selector` (the inspector and the side view are both webviews). */
+async function webviewFrameWith(page: Page, selector: string): Promise<Frame> {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`no webview shows ${selector}`);
+}
+
+/** Waits until `read` returns a value that `ok` accepts; fails with the last value read. */
+async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  let value = await read();
+  while (!ok(value)) {
+    if (Date.now() > deadline) throw new Error(`${what}: the view shows ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    value = await read();
+  }
+  return value;
 }
 
 async function chipTexts(frame: FrameLocator, expectedCount: number): Promise<string[]> {
@@ -146,6 +171,44 @@ async function main(): Promise<number> {
             if (JSON.stringify(texts) !== JSON.stringify(expected)) {
               throw new Error(`token chips: expected ${JSON.stringify(expected)}, the panel shows ${JSON.stringify(texts)}`);
             }
+          },
+        });
+        await check({
+          name: "the Predictions tab lists the [MASK]'s top-k, most probable first",
+          run: async () => {
+            const frame = inspectorFrame(page);
+            await frame.locator('vscode-tab-header[data-tab="predictions"]').click();
+            const values = await until(
+              'the top-k probabilities',
+              async () => (await frame.locator('.predictions-view .bar-value').allTextContents().catch(() => [])).map((t) => Number.parseFloat(t)),
+              (v) => v.length >= 5,
+            );
+            await screenshot(page, 'inspector-predictions.png');
+            if (!values.every((p, i) => p > 0 && p <= 1 && (i === 0 || p <= values[i - 1]))) throw new Error(`probabilities out of order or range: ${values.join(', ')}`);
+          },
+        });
+        await check({
+          name: 'the Model view draws every layer × head of the default model',
+          run: async () => {
+            const frame = inspectorFrame(page);
+            await frame.locator('vscode-tab-header[data-tab="model"]').click();
+            await until('the model view canvas', () => frame.locator('.view canvas[data-draw-ms]').count(), (n) => n > 0);
+            await screenshot(page, 'inspector-model.png');
+          },
+        });
+        await check({
+          name: 'the side view follows the cursor onto a token and shows what it attends to',
+          run: async () => {
+            await runCommand(page, 'Attention Lens: Show Side View');
+            await page.locator('.editor-instance .view-lines').first().click();
+            await page.keyboard.press('Control+Home');
+            for (let i = 0; i < 2; i++) await page.keyboard.press('ArrowDown');
+            await page.keyboard.press('Home');
+            for (let i = 0; i < 2; i++) await page.keyboard.press('ArrowRight');
+            const frame = await webviewFrameWith(page, '.sidebar-view');
+            await until('the focused token', async () => (await frame.locator('.focus-token').textContent()) ?? '', (t) => t.includes('paris'));
+            await until('the attended tokens', () => frame.locator('.sidebar-view .bar-list .bar-row').count(), (n) => n > 0);
+            await screenshot(page, 'side-view.png');
           },
         });
       }
