@@ -8,7 +8,6 @@ import { readConfig } from '../config';
 import type { ModelManager } from '../models/modelManager';
 import type { AttentionLayer, PredictionView } from '../protocol';
 import type { AttentionMaps } from '../core/types';
-import type { WorkerInspectResult } from '../core/worker/workerMessages';
 import { layerUnavailable, toOverview, toRunSummary } from './runSummary';
 import { sameDocument, type RunEvent, type RunRecord, type RunTarget } from './runState';
 
@@ -93,12 +92,8 @@ export class InspectController implements vscode.Disposable {
       const config = readConfig();
       const started = performance.now();
       const result = await this.engine.inspect(request.text, { attention: true, topK: config.topK, maxTokens: config.maxTokens });
-      if (runId !== this.latestRunId) {
-        this.release(result);
-        return this.superseded(runId);
-      }
+      if (runId !== this.latestRunId) return this.superseded(runId);
       if (this.models.epoch !== epoch) {
-        this.release(result);
         this.log.info(`run ${runId} dropped: the model changed while it ran`);
         this.setStatus('idle', 'The model changed while this ran; inspect again.');
         return undefined;
@@ -122,7 +117,6 @@ export class InspectController implements vscode.Disposable {
           `tokenize ${t.tokenizeMs.toFixed(1)} ms, run ${t.runMs.toFixed(1)} ms, total ${(performance.now() - started).toFixed(1)} ms`,
       );
       if (result.truncation) this.log.warn(result.truncation.message);
-      if (this.current) this.release(this.current.result);
       this.current = run;
       this.stats.published++;
       this.events.fire({ kind: 'result', run });
@@ -139,11 +133,6 @@ export class InspectController implements vscode.Disposable {
       this.fail(error);
       return undefined;
     }
-  }
-
-  /** The worker may drop a run's attention maps once no view can show them. */
-  private release(result: WorkerInspectResult): void {
-    if (result.attention) this.engine.releaseAttention(result.attention.run);
   }
 
   /** One layer of the run's attention, fetched from the worker that keeps it. */

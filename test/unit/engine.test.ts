@@ -44,24 +44,24 @@ describe('InferenceEngine (worker thread)', () => {
     assert.equal(fromWorker.device.provider, 'cpu');
   });
 
-  it('a released run\'s maps are gone ("no longer kept"); others stay; a run without attention keeps none', async () => {
+  it('keeps one run\'s maps: the next run with attention replaces them; a refused input or a run without attention does not', async () => {
     const a = (await engine.inspect('first run', { attention: true, topK: 5 })).attention!;
+    await assert.rejects(engine.inspect('   ', { attention: true, topK: 5 }), /only whitespace/);
+    assert.equal((await engine.inspect('no maps', { attention: false, topK: 5 })).attention, undefined);
+    assert.equal((await engine.attentionLayer(a.run, 0)).length, a.heads * a.tokens * a.tokens, 'still kept');
     const b = (await engine.inspect('second run', { attention: true, topK: 5 })).attention!;
-    engine.releaseAttention(a.run);
     await assert.rejects(engine.attentionLayer(a.run, 0), /the attention maps of that run are no longer kept; inspect again/);
     assert.equal((await engine.attentionLayer(b.run, 0)).length, b.heads * b.tokens * b.tokens);
-    assert.equal((await engine.inspect('no maps', { attention: false, topK: 5 })).attention, undefined);
-    engine.releaseAttention(b.run);
   });
 
-  it('a layer request waits for the running inspect only, not for the one queued after it', async () => {
+  it('a layer request goes ahead of a waiting inspect, so it is answered before that run replaces the maps', async () => {
     const shown = (await engine.inspect('the run on screen', { attention: true, topK: 5 })).attention!;
     const order: string[] = [];
-    const running = engine.inspect('running now', { attention: true, topK: 5 }).then(() => order.push('running'));
-    const queued = engine.inspect('queued next', { attention: true, topK: 5 }).then(() => order.push('queued'));
-    const layer = engine.attentionLayer(shown.run, 0).then(() => order.push('layer'));
-    await Promise.all([running, queued, layer]);
-    assert.deepEqual(order, ['running', 'layer', 'queued']);
+    const running = engine.maskedAt('the run on screen', [1, 2, 3], 5).then(() => order.push('maskedAt'));
+    const waiting = engine.inspect('the next run', { attention: true, topK: 5 }).then(() => order.push('inspect'));
+    const layer = engine.attentionLayer(shown.run, 0).then((data) => order.push(`layer of ${data.length}`));
+    await Promise.all([running, waiting, layer]);
+    assert.deepEqual(order, ['maskedAt', `layer of ${shown.heads * shown.tokens * shown.tokens}`, 'inspect']);
   });
 
   it('rejects a queued inspect with "cancelled" when a newer one arrives, and runs the newest', async () => {

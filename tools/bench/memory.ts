@@ -7,7 +7,6 @@ import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { loadTextTokenizer } from '../../src/core/tokenize/textTokenizer';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
-import type { WorkerInspectResult } from '../../src/core/worker/workerMessages';
 import type { BenchDevice } from './options';
 import { findModels, hostRun, PlainSession, textOfLength } from './workload';
 
@@ -43,8 +42,7 @@ export async function memoryChild(spec: MemorySpec): Promise<number> {
     } else {
       const engine = new InferenceEngine({ environment: detectProviderEnvironment() });
       await engine.load(request);
-      let shown: WorkerInspectResult | undefined;
-      for (let i = 0; i < spec.runs; i++) kept = shown = await hostRun(engine, text, options.topK, shown?.attention);
+      for (let i = 0; i < spec.runs; i++) kept = await hostRun(engine, text, options.topK);
       await engine.dispose();
     }
   }

@@ -2,7 +2,6 @@
 // running every contender once in a rotating order, so load changes on the shared machine hit all of them.
 import type { ModelRunner } from '../../src/core/engine/modelRunner';
 import type { InferenceEngine } from '../../src/core/worker/inferenceEngine';
-import type { AttentionRef } from '../../src/core/worker/workerMessages';
 import { median, pairedRatio } from './benchMath';
 import type { TransformersRun } from './transformersJs';
 import { hostRun, type BenchModel, type PlainSession } from './workload';
@@ -48,7 +47,6 @@ export async function measureSpeed(ctx: SpeedContext, text: string, ids: number[
   const options = { attention: true, topK: ctx.topK };
   let runMs = 0;
   let attentionBytes = 0;
-  let shown: AttentionRef | undefined;
   const calls: Record<Contender, () => Promise<void>> = {
     plain: async () => {
       await ctx.plain.forward(feeds);
@@ -63,9 +61,8 @@ export async function measureSpeed(ctx: SpeedContext, text: string, ids: number[
       await ctx.runner.inspect(text, { ...options, attention: false });
     },
     worker: async () => {
-      const result = await hostRun(ctx.engine, text, ctx.topK, shown);
+      const result = await hostRun(ctx.engine, text, ctx.topK);
       if (!result.attention || !result.overview) throw new Error('the worker returned no attention');
-      shown = result.attention;
     },
     tjs: async () => {
       await ctx.tjs!.run(text);

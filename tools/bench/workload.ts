@@ -7,7 +7,7 @@ import { buildFeeds, inputSpecs } from '../../src/core/engine/feeds';
 import { sessionOptions } from '../../src/core/engine/modelSession';
 import type { TextTokenizer } from '../../src/core/tokenize/textTokenizer';
 import type { InferenceEngine } from '../../src/core/worker/inferenceEngine';
-import type { AttentionRef, WorkerInspectResult } from '../../src/core/worker/workerMessages';
+import type { WorkerInspectResult } from '../../src/core/worker/workerMessages';
 import type { ShapeForFlops } from './benchMath';
 import type { BenchDevice } from './options';
 
@@ -93,12 +93,11 @@ export class PlainSession {
 }
 
 /**
- * One run as the extension host makes it through the worker: inspect, release the run shown before it, and
- * fetch the one layer the panel's first paint asks for (the maps themselves stay in the worker).
+ * One run as the extension host makes it through the worker: inspect, then fetch the one layer the panel's
+ * first paint asks for (the maps themselves stay in the worker).
  */
-export async function hostRun(engine: InferenceEngine, text: string, topK: number, shown?: AttentionRef): Promise<WorkerInspectResult> {
+export async function hostRun(engine: InferenceEngine, text: string, topK: number): Promise<WorkerInspectResult> {
   const result = await engine.inspect(text, { attention: true, topK });
-  if (shown) engine.releaseAttention(shown.run);
   if (result.attention) await engine.attentionLayer(result.attention.run, 0);
   return result;
 }

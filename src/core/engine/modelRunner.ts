@@ -111,7 +111,11 @@ export class ModelRunner {
     return { layers: perLayer.length, heads: config.heads, tokens: length, perLayer };
   }
 
-  async inspect(text: string, options: InspectOptions): Promise<InspectResult> {
+  /**
+   * `beforeAttentionRun` is called once the input is accepted, just before a run that returns attention maps:
+   * the worker lets the previous run's maps go there, so that two runs' maps are never held at once.
+   */
+  async inspect(text: string, options: InspectOptions, beforeAttentionRun?: () => void): Promise<InspectResult> {
     const started = performance.now();
     const { tokens, truncation } = this.window(text, options.maxTokens);
     const tokenizeMs = performance.now() - started;
@@ -126,6 +130,7 @@ export class ModelRunner {
       );
     }
     const extra = wantAttention ? this.model.attentionOutputs : [];
+    if (wantAttention) beforeAttentionRun?.();
     const { outputs, rows, actualLogProb, runMs } = await this.run(ids, 1, ids.length, options.topK, extra);
     const attention = wantAttention ? this.attentionMaps(outputs, ids.length) : undefined;
     const predictions =

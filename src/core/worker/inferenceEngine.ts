@@ -1,7 +1,7 @@
 // The inference engine as the extension host and the CLI see it: one worker thread, requests serialised,
 // a newer inspect cancels older ones that have not started, and a worker that dies is replaced on the next
 // request (reloading the last model) with a clear error for the requests it took down. Attention maps stay
-// in the worker: callers fetch a kept run's layers, and release the run when they no longer show it.
+// in the worker, the latest run's until the next run with attention starts: callers fetch the layers they show.
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { InspectOptions } from '../engine/modelRunner';
@@ -17,7 +17,7 @@ type Op = WorkerRequest['op'];
 type Payload<K extends Op> = Omit<Extract<WorkerRequest, { op: K }>, 'id'>;
 
 /** Requests about kept attention: quick, they need no model, and they go ahead of waiting runs. */
-const ATTENTION_OPS: ReadonlySet<Op> = new Set<Op>(['layer', 'maps', 'release']);
+const ATTENTION_OPS: ReadonlySet<Op> = new Set<Op>(['layer', 'maps']);
 const isAttentionOp = (p: Pending) => ATTENTION_OPS.has(p.request.op);
 
 interface Pending {
@@ -42,8 +42,8 @@ export class InferenceEngine {
   private workerHasModel = false;
   private disposed = false;
   private readonly exits = new WeakMap<Worker, Promise<void>>();
-  /** Runs whose attention the current worker keeps (a replacement worker keeps none). */
-  private readonly keptRuns = new Set<number>();
+  /** The latest run whose attention the current worker returned (a replacement worker keeps none). */
+  private keptRun: number | undefined;
 
   constructor(private readonly options: EngineOptions) {}
 
@@ -59,26 +59,20 @@ export class InferenceEngine {
   async inspect(text: string, options: InspectOptions): Promise<WorkerInspectResult> {
     this.cancelWaiting((p) => p.request.op === 'inspect' || p.request.op === 'maskedAt');
     const result = (await this.enqueue('inspect', { op: 'inspect', text, options })) as WorkerInspectResult;
-    if (result.attention) this.keptRuns.add(result.attention.run);
+    if (result.attention) this.keptRun = result.attention.run;
     return result;
   }
 
-  /** One layer of a kept run's attention, [heads, query, key]. */
+  /** One layer of the kept run's attention, [heads, query, key]. */
   attentionLayer(run: number, layer: number): Promise<Float32Array> {
-    if (!this.keptRuns.has(run)) return Promise.reject(attentionNotKept());
+    if (run !== this.keptRun) return Promise.reject(attentionNotKept());
     return this.enqueue('layer', { op: 'layer', run, layer }) as Promise<Float32Array>;
   }
 
-  /** Every layer of a kept run's attention (exports, the CLI). */
+  /** Every layer of the kept run's attention (exports, the CLI). */
   attentionMaps(run: number): Promise<AttentionMaps> {
-    if (!this.keptRuns.has(run)) return Promise.reject(attentionNotKept());
+    if (run !== this.keptRun) return Promise.reject(attentionNotKept());
     return this.enqueue('maps', { op: 'maps', run }) as Promise<AttentionMaps>;
-  }
-
-  /** Lets the worker drop a run's maps: its caller shows another run now. */
-  releaseAttention(run: number): void {
-    if (!this.keptRuns.delete(run) || this.disposed) return;
-    this.enqueue('release', { op: 'release', run }).catch(() => undefined);
   }
 
   async maskedAt(text: string, positions: number[], topK: number, maxTokens?: number): Promise<MaskedAtPosition[]> {
@@ -205,7 +199,7 @@ export class InferenceEngine {
     if (this.worker !== worker) return;
     this.worker = undefined;
     this.workerHasModel = false;
-    this.keptRuns.clear();
+    this.keptRun = undefined;
     const current = this.running;
     this.running = undefined;
     if (this.disposed) return;

@@ -1,6 +1,6 @@
 // The inference worker thread: owns the onnxruntime session, so session creation and runs (hundreds of ms
 // on real models) never block the extension host's event loop. Requests are handled one at a time. The
-// attention maps of recent runs stay here; the caller fetches the layers it shows.
+// attention maps of the latest run stay here; the caller fetches the layers it shows.
 import { parentPort } from 'node:worker_threads';
 import { ModelRunner } from '../engine/modelRunner';
 import { downsampleAttention } from '../engine/overview';
@@ -10,23 +10,12 @@ import { attentionNotKept, type WorkerExit, type WorkerInspectResult, type Worke
 let runner: ModelRunner | undefined;
 let queue = Promise.resolve();
 
-/** Attention maps by inspect request id, oldest first. The caller releases runs it no longer shows. */
-const keptMaps = new Map<number, AttentionMaps>();
-/** A cap in case releases go missing: the shown run, the one arriving, and one more. */
-const MAX_KEPT_RUNS = 3;
+/** The attention maps of the latest run that returned them, by its request id (see AttentionRef). */
+let kept: { run: number; maps: AttentionMaps } | undefined;
 
-function keep(run: number, maps: AttentionMaps): void {
-  keptMaps.set(run, maps);
-  for (const oldest of keptMaps.keys()) {
-    if (keptMaps.size <= MAX_KEPT_RUNS) break;
-    keptMaps.delete(oldest);
-  }
-}
-
-function kept(run: number): AttentionMaps {
-  const maps = keptMaps.get(run);
-  if (!maps) throw attentionNotKept();
-  return maps;
+function keptMaps(run: number): AttentionMaps {
+  if (kept?.run !== run) throw attentionNotKept();
+  return kept.maps;
 }
 
 async function handle(request: WorkerRequest): Promise<{ value: WorkerValue; transfer: ArrayBuffer[] }> {
@@ -40,9 +29,9 @@ async function handle(request: WorkerRequest): Promise<{ value: WorkerValue; tra
     }
     case 'inspect': {
       if (!runner) throw new LensError('no model is loaded', 'model-not-found');
-      const { attention, ...result } = await runner.inspect(request.text, request.options);
+      const { attention, ...result } = await runner.inspect(request.text, request.options, () => (kept = undefined));
       if (!attention) return { value: result, transfer: [] };
-      keep(request.id, attention);
+      kept = { run: request.id, maps: attention };
       const overview = downsampleAttention(attention);
       const value: WorkerInspectResult = {
         ...result,
@@ -52,27 +41,24 @@ async function handle(request: WorkerRequest): Promise<{ value: WorkerValue; tra
       return { value, transfer: [overview.data.buffer as ArrayBuffer] };
     }
     case 'layer': {
-      const maps = kept(request.run);
+      const maps = keptMaps(request.run);
       if (request.layer >= maps.layers) throw new LensError(`layer ${request.layer} does not exist: the model has ${maps.layers} layers`, 'model-unsupported');
       // A copy crosses over: the kept maps must stay whole for later requests.
       const layer = maps.perLayer[request.layer].slice();
       return { value: layer, transfer: [layer.buffer] };
     }
     case 'maps': {
-      const maps = kept(request.run);
+      const maps = keptMaps(request.run);
       const perLayer = maps.perLayer.map((layer) => layer.slice());
       return { value: { ...maps, perLayer }, transfer: perLayer.map((layer) => layer.buffer) };
     }
-    case 'release':
-      keptMaps.delete(request.run);
-      return { value: null, transfer: [] };
     case 'maskedAt':
       if (!runner) throw new LensError('no model is loaded', 'model-not-found');
       return { value: await runner.maskedAt(request.text, request.positions, request.topK, request.maxTokens), transfer: [] };
     case 'unload':
       await runner?.dispose();
       runner = undefined;
-      keptMaps.clear();
+      kept = undefined;
       return { value: null, transfer: [] };
   }
 }

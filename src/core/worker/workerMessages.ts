@@ -10,10 +10,9 @@ export type WorkerRequest =
   | { id: number; op: 'inspect'; text: string; options: InspectOptions }
   | { id: number; op: 'maskedAt'; text: string; positions: number[]; topK: number; maxTokens?: number }
   | { id: number; op: 'unload' }
-  // A kept run's attention (see AttentionRef): one layer, every layer, or letting it go.
+  // The kept run's attention (see AttentionRef): one layer, or every layer.
   | { id: number; op: 'layer'; run: number; layer: number }
-  | { id: number; op: 'maps'; run: number }
-  | { id: number; op: 'release'; run: number };
+  | { id: number; op: 'maps'; run: number };
 
 /**
  * Asks the worker thread to end itself. Handled on receipt, not queued: a message is only dispatched when no
@@ -30,9 +29,10 @@ export interface LoadedReply {
 }
 
 /**
- * A run's attention maps, kept in the worker under the inspect's request id. Only the overview and the layers a
- * view asks for cross to the caller's thread: at 1024 tokens all maps are 604 MB, and receiving them made the
- * extension host's event loop stall while its garbage collector caught up.
+ * A run's attention maps, kept in the worker under the inspect's request id until the next run with attention
+ * starts. Only the overview and the layers a view asks for cross to the caller's thread: at 1024 tokens all
+ * maps are 604 MB, and receiving them made the extension host's event loop stall while its garbage collector
+ * caught up.
  */
 export interface AttentionRef {
   run: number;
@@ -41,7 +41,7 @@ export interface AttentionRef {
   tokens: number;
 }
 
-/** A run whose maps were released, or kept by a worker that has since been replaced. */
+/** A run whose maps a newer run replaced, or that a worker since replaced had kept. */
 export function attentionNotKept(): LensError {
   return new LensError('the attention maps of that run are no longer kept; inspect again', 'cancelled');
 }
