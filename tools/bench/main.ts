@@ -16,6 +16,7 @@ import { parseOptions, type BenchOptions } from './options';
 import { measureRenderInChild } from './render';
 import { renderMarkdown, writeBenchmarks, type BenchResults } from './report';
 import { measureSpeed } from './speed';
+import { measureTestModels } from './testModels';
 import { idleStall, longestStall, type StallRow } from './stall';
 import { loadTransformersJs, type TransformersRun } from './transformersJs';
 import { webviewBytes } from './webviewBytes';
@@ -130,10 +131,13 @@ async function main(): Promise<void> {
     bytes: [],
     render: 'not run',
     floor: { n: 0, chain: 0, ms: NaN, rate: NaN },
+    testModels: [],
     notes: [],
   };
   log('MatMul rate (the floor)');
   results.floor = await measureMatmulRate(options.device, options.quick ? 3 : 7);
+  log('the test models: plain forward and a run with every attention map');
+  results.testModels = await measureTestModels(repoRoot, options.device, options.quick ? 5 : 20, gc);
   for (const model of models) await benchModel(model, options, results, gc);
   // Measured again at the end and the faster kept: the floor is what the hardware can do, and other jobs on a
   // shared machine only ever slow a measurement down.

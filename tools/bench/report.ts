@@ -10,6 +10,7 @@ import type { MemoryRow } from './memory';
 import type { BenchDevice } from './options';
 import type { SpeedRow } from './speed';
 import type { StallRow } from './stall';
+import type { TestModelRow } from './testModels';
 import type { BytesRow } from './webviewBytes';
 import type { BenchModel } from './workload';
 
@@ -37,6 +38,7 @@ export interface BenchResults {
   bytes: BytesRow[];
   render: RenderFigures | string;
   floor: FloorRow;
+  testModels: TestModelRow[];
   notes: string[];
 }
 
@@ -123,6 +125,9 @@ export function renderMarkdown(r: BenchResults): string {
   out.push('');
   out.push('### Targets');
   out.push(...targetLines(r));
+  out.push('');
+  out.push('### 0. The test models (test/fixtures/models): a plain forward pass and a run with every attention map, in-process');
+  out.push(table(['model', 'tokens', 'plain forward', 'inspect with every map', '÷ forward'], r.testModels.map((t) => [t.model, String(t.tokens), formatMs(t.plainMs), formatMs(t.inspectMs), formatRatio(t.ratio)])));
   out.push('');
   out.push('### 1–2. Speed: inspect ÷ plain forward pass ÷ transformers.js (medians; ratios are medians of per-repeat ratios)');
   out.push(speedTable(r));

@@ -32,20 +32,25 @@ export function findModels(root: string, only: 'bert' | 'gpt2' | undefined, quic
   const keys = only ? [only] : (['bert', 'gpt2'] as const);
   return keys.map((key) => {
     const folder = path.join(root, FOLDERS[key]);
-    const onnxPath = path.join(folder, 'onnx', 'model.onnx');
-    if (!existsSync(onnxPath)) {
+    if (!existsSync(path.join(folder, 'onnx', 'model.onnx'))) {
       throw new Error(`no ${FOLDERS[key]} model in ${root}: make it once with /usr/bin/python3 tools/bench/makeModels.py --out ${root}`);
     }
-    const c = JSON.parse(readFileSync(path.join(folder, 'config.json'), 'utf8')) as Record<string, number>;
-    if (key === 'bert') {
-      const shape = { layers: c.num_hidden_layers, hidden: c.hidden_size, intermediate: c.intermediate_size, vocab: c.vocab_size, headTransform: true };
-      const lengths = quick ? [128] : [32, 128, c.max_position_embeddings];
-      return { key, label: 'BERT-base shape', folder, onnxPath, kind: 'masked', layers: shape.layers, heads: c.num_attention_heads, hidden: shape.hidden, maxPositions: c.max_position_embeddings, shape, lengths };
-    }
-    const shape = { layers: c.n_layer, hidden: c.n_embd, intermediate: c.n_inner ?? 4 * c.n_embd, vocab: c.vocab_size, headTransform: false };
-    const lengths = quick ? [128] : [32, 128, 512, c.n_positions];
-    return { key, label: 'GPT-2 shape', folder, onnxPath, kind: 'causal', layers: shape.layers, heads: c.n_head, hidden: shape.hidden, maxPositions: c.n_positions, shape, lengths };
+    return benchModelAt(folder, key, key === 'bert' ? 'BERT-base shape' : 'GPT-2 shape', quick);
   });
+}
+
+/** A model folder of either family, described for the benchmark by its own config.json. */
+export function benchModelAt(folder: string, key: 'bert' | 'gpt2', label: string, quick: boolean): BenchModel {
+  const onnxPath = path.join(folder, 'onnx', 'model.onnx');
+  const c = JSON.parse(readFileSync(path.join(folder, 'config.json'), 'utf8')) as Record<string, number>;
+  if (key === 'bert') {
+    const shape = { layers: c.num_hidden_layers, hidden: c.hidden_size, intermediate: c.intermediate_size, vocab: c.vocab_size, headTransform: true };
+    const lengths = quick ? [128] : [32, 128, c.max_position_embeddings];
+    return { key, label, folder, onnxPath, kind: 'masked', layers: shape.layers, heads: c.num_attention_heads, hidden: shape.hidden, maxPositions: c.max_position_embeddings, shape, lengths };
+  }
+  const shape = { layers: c.n_layer, hidden: c.n_embd, intermediate: c.n_inner ?? 4 * c.n_embd, vocab: c.vocab_size, headTransform: false };
+  const lengths = quick ? [128] : [32, 128, 512, c.n_positions];
+  return { key, label, folder, onnxPath, kind: 'causal', layers: shape.layers, heads: c.n_head, hidden: shape.hidden, maxPositions: c.n_positions, shape, lengths };
 }
 
 // Common words that are one token in both bert-base-uncased and GPT-2 (with and without a leading space).
