@@ -2,6 +2,7 @@
 // folder, offline. Masked model: the fill-mask pipeline; causal model: tokenizer + AutoModelForCausalLM forward.
 // It returns no attention, so inspect ÷ this says what seeing every map costs over a plain prediction tool.
 import * as path from 'node:path';
+import { sessionOptions } from '../../src/core/engine/modelSession';
 import type { BenchModel } from './workload';
 import type { BenchDevice } from './options';
 
@@ -27,7 +28,9 @@ export async function loadTransformersJs(model: BenchModel, device: BenchDevice,
   tjs.env.allowLocalModels = true;
   tjs.env.localModelPath = path.dirname(model.folder) + path.sep;
   const name = path.basename(model.folder);
-  const settings = { dtype: 'fp32', device } as const;
+  // The core's thread setting (no spin-waiting, see sessionOptions): with transformers.js's default, its idle
+  // threads spun after each of its runs and slowed whichever contender ran next in the same process.
+  const settings = { dtype: 'fp32', device, session_options: { extra: sessionOptions(device).extra } } as const;
   if (model.kind === 'masked') {
     const fill = (await tjs.pipeline('fill-mask', name, settings)) as unknown as FillMask;
     return {
