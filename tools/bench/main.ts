@@ -15,7 +15,7 @@ import { CHILD_FLAG, measureInChild, memoryChild, type MemoryConfig, type Memory
 import { parseOptions, type BenchOptions } from './options';
 import { measureRenderInChild } from './render';
 import { renderMarkdown, writeBenchmarks, type BenchResults } from './report';
-import { measureSpeed } from './speed';
+import { measureSpeed, measureWorkerSpeed } from './speed';
 import { measureTestModels } from './testModels';
 import { idleStall, longestStall, type StallRow } from './stall';
 import { loadTransformersJs, type TransformersRun } from './transformersJs';
@@ -31,6 +31,11 @@ function garbageCollector(): () => void {
 
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+/** Long inputs take seconds per run on 2 shared cores: fewer rounds there keep a full run near 30 minutes. */
+function rounds(tokens: number, quick: boolean): { warmup: number; repeats: number } {
+  return { warmup: quick || tokens >= 512 ? 1 : 2, repeats: quick ? 3 : tokens >= 1024 ? 3 : tokens >= 512 ? 5 : 7 };
 }
 
 async function benchModel(model: BenchModel, options: BenchOptions, results: BenchResults, gc: () => void): Promise<void> {
@@ -54,11 +59,9 @@ async function benchModel(model: BenchModel, options: BenchOptions, results: Ben
   for (const tokens of model.lengths) {
     const text = textOfLength(tokenizer, tokens);
     const ids = tokenizer.encode(text).map((t) => t.id);
-    // Long inputs take seconds per run on 2 shared cores: fewer rounds there keep a full run near 30 minutes.
-    const warmup = options.quick || tokens >= 512 ? 1 : 2;
-    const repeats = options.quick ? 3 : tokens >= 1024 ? 3 : tokens >= 512 ? 5 : 7;
+    const { warmup, repeats } = rounds(tokens, options.quick);
     log(`${model.label}: speed at ${tokens} tokens (${warmup} + ${repeats} rounds)`);
-    results.speed.push(await measureSpeed({ model, runner, engine, plain, tjs, topK: TOP_K, warmup, repeats, collectGarbage: gc }, text, ids));
+    results.speed.push(await measureSpeed({ model, runner, plain, tjs, topK: TOP_K, warmup, repeats, collectGarbage: gc }, text, ids));
     if (tokens >= 512 || options.quick) {
       results.bytes.push(webviewBytes(model.label, await runner.inspect(text, { attention: true, topK: TOP_K })));
     }
@@ -73,7 +76,7 @@ async function benchModel(model: BenchModel, options: BenchOptions, results: Ben
         worker.push(await longestStall(() => hostRun(engine, text, TOP_K)));
         gc();
         inThread.push(await longestStall(() => runner.inspect(text, { attention: true, topK: TOP_K })));
-        idle.push(await idleStall(speedRow.workerMs));
+        idle.push(await idleStall(speedRow.inspectMs));
       }
       const row: StallRow = { model: model.label, tokens, workerInspectMs: median(worker), inThreadInspectMs: median(inThread), idleMs: median(idle) };
       if (tokens === 128) {
@@ -85,10 +88,18 @@ async function benchModel(model: BenchModel, options: BenchOptions, results: Ben
       results.stall.push(row);
     }
   }
+  // The worker's pass: only its session and the plain one stay, as in the extension host.
   await tjs?.dispose();
+  await runner.dispose();
+  gc();
+  for (const row of results.speed.filter((s) => s.model === model.label)) {
+    const text = textOfLength(tokenizer, row.tokens);
+    const { warmup, repeats } = rounds(row.tokens, options.quick);
+    log(`${model.label}: speed through the worker at ${row.tokens} tokens (${warmup} + ${repeats} rounds)`);
+    await measureWorkerSpeed({ engine, plain, topK: TOP_K, warmup, repeats, collectGarbage: gc }, row, text, tokenizer.encode(text).map((t) => t.id));
+  }
   await plain.release();
   await engine.dispose();
-  await runner.dispose();
   gc();
 
   log(`${model.label}: load times`);
