@@ -25,7 +25,7 @@ export class TokenDecorations implements vscode.Disposable {
   constructor(private readonly controller: InspectController) {
     this.subscriptions.push(
       controller.onDidChange((e) => {
-        if (e.kind !== 'status') this.refresh();
+        if (e.kind === 'result' || e.kind === 'stale') this.refresh();
       }),
       vscode.window.onDidChangeVisibleTextEditors(() => this.refresh()),
     );

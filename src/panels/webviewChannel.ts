@@ -81,6 +81,7 @@ export class WebviewChannel implements vscode.Disposable {
 
   private onRunEvent(event: RunEvent): void {
     if (event.kind === 'result') this.postRun(event.run);
+    else if (event.kind === 'overview') this.post({ type: ToWebviewType.Overview, overview: event.run.overview! });
     else if (event.kind === 'stale') this.post({ type: ToWebviewType.Stale, runId: event.run.runId, message: event.run.stale ?? '' });
     else this.post({ type: ToWebviewType.Status, state: event.state, message: event.message });
   }

@@ -106,7 +106,6 @@ export class InspectController implements vscode.Disposable {
         runId,
         result,
         summary: toRunSummary(runId, result),
-        overview: toOverview(runId, result),
         target,
         maskedAt: new Map(),
         note: request.note,
@@ -120,6 +119,7 @@ export class InspectController implements vscode.Disposable {
       this.current = run;
       this.stats.published++;
       this.events.fire({ kind: 'result', run });
+      this.fetchOverview(run);
       if (document && document.version !== startVersion) {
         // Edited while it ran: show what it computed, marked stale, and never map it onto the new text.
         this.markStale();
@@ -133,6 +133,20 @@ export class InspectController implements vscode.Disposable {
       this.fail(error);
       return undefined;
     }
+  }
+
+  /** The model view's overview follows the result: it is downsampled in the worker after the result is out. */
+  private fetchOverview(run: RunRecord): void {
+    const kept = run.result.attention;
+    if (!kept) return;
+    this.engine.attentionOverview(kept.run).then(
+      (overview) => {
+        if (this.current !== run) return;
+        run.overview = toOverview(run.runId, overview);
+        this.events.fire({ kind: 'overview', run });
+      },
+      (error: unknown) => this.log.debug(`run ${run.runId}: no overview (${(error as Error).message})`),
+    );
   }
 
   /** One layer of the run's attention, fetched from the worker that keeps it. */

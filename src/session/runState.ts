@@ -18,6 +18,7 @@ export interface RunRecord {
   runId: number;
   result: WorkerInspectResult;
   summary: RunSummary;
+  /** Arrives after the result (the worker downsamples the maps once the result is out). */
   overview?: AttentionOverview;
   /** Absent when the text is not the document's (e.g. Mask Token at Cursor runs on an edited copy). */
   target?: RunTarget;
@@ -31,6 +32,7 @@ export interface RunRecord {
 
 export type RunEvent =
   | { kind: 'result'; run: RunRecord }
+  | { kind: 'overview'; run: RunRecord }
   | { kind: 'stale'; run: RunRecord }
   | { kind: 'status'; state: 'running' | 'idle' | 'error'; message: string };
 

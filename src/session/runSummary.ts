@@ -1,6 +1,7 @@
 // Converts the core's result into the protocol's RunSummary (everything but the attention tensors), and says
 // why a layer a webview asks for cannot be had.
 import type { AttentionOverview, RunSummary, TokenView } from '../protocol';
+import type { OverviewData } from '../core/engine/overview';
 import type { InspectResult, Token } from '../core/types';
 import type { WorkerInspectResult } from '../core/worker/workerMessages';
 
@@ -42,9 +43,8 @@ export function toRunSummary(runId: number, result: Omit<InspectResult, 'attenti
   };
 }
 
-export function toOverview(runId: number, result: WorkerInspectResult): AttentionOverview | undefined {
-  if (!result.overview) return undefined;
-  return { runId, side: result.overview.side, data: result.overview.data };
+export function toOverview(runId: number, overview: OverviewData): AttentionOverview {
+  return { runId, side: overview.side, data: overview.data };
 }
 
 /** Why this run has no such layer to send, or undefined when the worker keeps it. */

@@ -3,7 +3,7 @@
 // side view following the cursor, token boundaries, and Mask Token at Cursor.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { ToWebviewType, type FocusTokenMessage, type StatusMessage } from '../../src/protocol';
+import { ToWebviewType, type FocusTokenMessage, type OverviewMessage, type StatusMessage } from '../../src/protocol';
 import type { LensTestApi } from '../../src/testApi';
 import { extension, fixtureModel, inspectNow, lensApi, openSample, openText, results, selectLine, selectWord, setSetting, useModel, waitFor } from './surfaceHelpers';
 
@@ -32,6 +32,12 @@ describe('Attention Lens commands', () => {
     const shown = results(api.panelMessages());
     assert.equal(shown[shown.length - 1]?.runId, summary.runId, 'the panel got this run');
     assert.ok(range.contains(editor.selection), 'the selection is left as it was');
+    // The model view's overview follows the result, downsampled in the worker (a short input: the maps as they are).
+    const overview = await waitFor('the overview of this run', () =>
+      api.panelMessages().find((m): m is OverviewMessage => m.type === ToWebviewType.Overview && m.overview.runId === summary.runId),
+    );
+    assert.equal(overview.overview.side, summary.tokens.length);
+    assert.equal(overview.overview.data.length, summary.model.layers * summary.model.heads * summary.tokens.length ** 2);
   });
 
   it('Inspect Selection without a selection inspects the current line and says so', async () => {

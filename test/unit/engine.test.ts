@@ -40,7 +40,9 @@ describe('InferenceEngine (worker thread)', () => {
     layer1.fill(0);
     assert.deepEqual(await engine.attentionLayer(ref.run, 1), inThread.attention!.perLayer[1], 'a fetched layer is a copy');
     await assert.rejects(engine.attentionLayer(ref.run, ref.layers), /layer 2 does not exist: the model has 2 layers/);
-    assert.equal(fromWorker.overview!.side, fromWorker.tokens.length);
+    const overview = await engine.attentionOverview(ref.run);
+    assert.equal(overview.side, fromWorker.tokens.length, 'short inputs: the overview is the maps themselves');
+    assert.deepEqual(overview.data.subarray(0, ref.heads * ref.tokens * ref.tokens), inThread.attention!.perLayer[0]);
     assert.equal(fromWorker.device.provider, 'cpu');
   });
 

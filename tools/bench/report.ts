@@ -67,6 +67,7 @@ function speedTable(r: BenchResults): string {
     s.workerMs === undefined ? 'n/a' : formatMs(s.workerMs),
     s.workerPlainMs === undefined ? 'n/a' : formatMs(s.workerPlainMs),
     s.workerOverPlain === undefined ? 'n/a' : `**${formatRatio(s.workerOverPlain)}**`,
+    s.workerOverviewMs === undefined ? 'n/a' : formatMs(s.workerOverviewMs),
     formatRatio(s.noAttentionOverPlain),
     s.tjsMs === undefined ? 'n/a' : formatMs(s.tjsMs),
     s.inspectOverTjs === undefined ? 'n/a' : `**${formatRatio(s.inspectOverTjs)}**`,
@@ -74,7 +75,7 @@ function speedTable(r: BenchResults): string {
     formatBytes(s.attentionBytes),
   ]);
   return table(
-    ['model', 'tokens', 'plain forward', 'inspect (in-process)', '÷ forward', 'host run (worker)', 'its plain forward', '÷ forward', 'no-attention inspect ÷ forward', 'transformers.js', 'inspect ÷ t.js', 'session.run inside inspect', 'maps returned'],
+    ['model', 'tokens', 'plain forward', 'inspect (in-process)', '÷ forward', 'host run (worker)', 'its plain forward', '÷ forward', 'then the overview', 'no-attention inspect ÷ forward', 'transformers.js', 'inspect ÷ t.js', 'session.run inside inspect', 'maps returned'],
     rows,
   );
 }

@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { InspectOptions } from '../engine/modelRunner';
+import type { OverviewData } from '../engine/overview';
 import type { ModelRequest } from '../engine/modelSession';
 import type { ProviderEnvironment } from '../engine/providers';
 import { LensError, type AttentionMaps, type MaskedAtPosition } from '../types';
@@ -17,7 +18,7 @@ type Op = WorkerRequest['op'];
 type Payload<K extends Op> = Omit<Extract<WorkerRequest, { op: K }>, 'id'>;
 
 /** Requests about kept attention: quick, they need no model, and they go ahead of waiting runs. */
-const ATTENTION_OPS: ReadonlySet<Op> = new Set<Op>(['layer', 'maps']);
+const ATTENTION_OPS: ReadonlySet<Op> = new Set<Op>(['overview', 'layer', 'maps']);
 const isAttentionOp = (p: Pending) => ATTENTION_OPS.has(p.request.op);
 
 interface Pending {
@@ -61,6 +62,12 @@ export class InferenceEngine {
     const result = (await this.enqueue('inspect', { op: 'inspect', text, options })) as WorkerInspectResult;
     if (result.attention) this.keptRun = result.attention.run;
     return result;
+  }
+
+  /** The kept run's attention downsampled for the model view (every head at most OVERVIEW_SIDE²). */
+  attentionOverview(run: number): Promise<OverviewData> {
+    if (run !== this.keptRun) return Promise.reject(attentionNotKept());
+    return this.enqueue('overview', { op: 'overview', run }) as Promise<OverviewData>;
   }
 
   /** One layer of the kept run's attention, [heads, query, key]. */

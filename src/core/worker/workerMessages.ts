@@ -10,7 +10,8 @@ export type WorkerRequest =
   | { id: number; op: 'inspect'; text: string; options: InspectOptions }
   | { id: number; op: 'maskedAt'; text: string; positions: number[]; topK: number; maxTokens?: number }
   | { id: number; op: 'unload' }
-  // The kept run's attention (see AttentionRef): one layer, or every layer.
+  // The kept run's attention (see AttentionRef): the model view's overview, one layer, or every layer.
+  | { id: number; op: 'overview'; run: number }
   | { id: number; op: 'layer'; run: number; layer: number }
   | { id: number; op: 'maps'; run: number };
 
@@ -30,7 +31,7 @@ export interface LoadedReply {
 
 /**
  * A run's attention maps, kept in the worker under the inspect's request id until the next run with attention
- * starts. Only the overview and the layers a view asks for cross to the caller's thread: at 1024 tokens all
+ * starts. Only what a view asks for — the overview, a layer — crosses to the caller's thread: at 1024 tokens all
  * maps are 604 MB, and receiving them made the extension host's event loop stall while its garbage collector
  * caught up.
  */
@@ -46,13 +47,12 @@ export function attentionNotKept(): LensError {
   return new LensError('the attention maps of that run are no longer kept; inspect again', 'cancelled');
 }
 
-/** An inspect result as the worker sends it: where the maps are kept, and the downsampled overview. */
+/** An inspect result as the worker sends it: where its attention maps are kept. */
 export interface WorkerInspectResult extends Omit<InspectResult, 'attention'> {
   attention?: AttentionRef;
-  overview?: OverviewData;
 }
 
-export type WorkerValue = LoadedReply | WorkerInspectResult | MaskedAtPosition[] | Float32Array | AttentionMaps | null;
+export type WorkerValue = LoadedReply | WorkerInspectResult | MaskedAtPosition[] | OverviewData | Float32Array | AttentionMaps | null;
 
 export type WorkerResponse =
   | { id: number; ok: true; value: WorkerValue }
