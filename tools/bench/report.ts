@@ -138,7 +138,7 @@ export function renderMarkdown(r: BenchResults): string {
   out.push('### 3. Longest event-loop stall of the calling thread (median of repeats)');
   out.push(table(['model', 'tokens', 'inspect via worker', 'inspect in-thread', 'idle await of the same length (scheduler)', 'load via worker', 'load in-thread'], r.stall.map((s) => [s.model, String(s.tokens), formatMs(s.workerInspectMs), formatMs(s.inThreadInspectMs), formatMs(s.idleMs), s.workerLoadMs === undefined ? '–' : formatMs(s.workerLoadMs), s.inThreadLoadMs === undefined ? '–' : formatMs(s.inThreadLoadMs)])));
   out.push('');
-  out.push('### 4. Peak resident memory (one child process per configuration)');
+  out.push('### 4. Peak resident memory (the lower of two child processes per configuration)');
   out.push(table(['model', 'tokens', 'plain session', 'core in-process', '÷ plain', 'core via worker', '÷ plain'], r.memory.map((x) => [x.model, String(x.tokens), formatBytes(x.plainBytes), formatBytes(x.inspectBytes), formatRatio(x.inspectRatio), formatBytes(x.workerBytes), `**${formatRatio(x.workerRatio)}**`])));
   out.push('');
   out.push('### 5. Model load');
