@@ -3,7 +3,7 @@
 import type { AttentionOverview, RunSummary, TokenView } from '../protocol';
 import type { OverviewData } from '../core/engine/overview';
 import type { InspectResult, Token } from '../core/types';
-import type { WorkerInspectResult } from '../core/worker/workerMessages';
+import { noSuchLayer, type WorkerInspectResult } from '../core/worker/workerMessages';
 
 function tokenView(t: Token): TokenView {
   return {
@@ -51,6 +51,6 @@ export function toOverview(runId: number, overview: OverviewData): AttentionOver
 export function layerUnavailable(result: WorkerInspectResult, layer: number): string | undefined {
   const maps = result.attention;
   if (!maps) return result.model.attention.available ? 'this run kept no attention' : result.model.attention.reason;
-  if (layer >= maps.layers) return `layer ${layer} does not exist: the model has ${maps.layers} layers`;
+  if (layer >= maps.layers) return noSuchLayer(layer, maps.layers);
   return undefined;
 }

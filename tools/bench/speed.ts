@@ -47,10 +47,32 @@ export interface SpeedRow {
 
 type Contender = 'plain' | 'inspect' | 'noAttention' | 'tjs';
 
+/**
+ * Runs every contender once per round, in an order that rotates each round, with a garbage collection before
+ * each run; returns each contender's times of the rounds after the warm-up.
+ */
+export async function interleave<K extends string>(
+  calls: Record<K, () => Promise<void>>,
+  contenders: readonly K[],
+  rounds: { warmup: number; repeats: number; collectGarbage: () => void },
+): Promise<Record<K, number[]>> {
+  const times = Object.fromEntries(contenders.map((name) => [name, [] as number[]])) as Record<K, number[]>;
+  for (let r = 0; r < rounds.warmup + rounds.repeats; r++) {
+    for (let i = 0; i < contenders.length; i++) {
+      const name = contenders[(i + r) % contenders.length];
+      rounds.collectGarbage();
+      const started = performance.now();
+      await calls[name]();
+      if (r >= rounds.warmup) times[name].push(performance.now() - started);
+    }
+  }
+  return times;
+}
+
 export async function measureSpeed(ctx: SpeedContext, text: string, ids: number[]): Promise<SpeedRow> {
   const feeds = ctx.plain.feeds(ids);
   const options = { attention: true, topK: ctx.topK };
-  let runMs = 0;
+  const runs: number[] = [];
   let attentionBytes = 0;
   const calls: Record<Contender, () => Promise<void>> = {
     plain: async () => {
@@ -59,7 +81,7 @@ export async function measureSpeed(ctx: SpeedContext, text: string, ids: number[
     inspect: async () => {
       const result = await ctx.runner.inspect(text, options);
       if (result.tokens.length !== ids.length) throw new Error(`inspect ran ${result.tokens.length} tokens, expected ${ids.length}`);
-      runMs = result.timings.runMs;
+      runs.push(result.timings.runMs);
       attentionBytes = (result.attention?.perLayer ?? []).reduce((sum, layer) => sum + layer.byteLength, 0);
     },
     noAttention: async () => {
@@ -71,21 +93,7 @@ export async function measureSpeed(ctx: SpeedContext, text: string, ids: number[
   };
   const contenders: Contender[] = ['plain', 'inspect', 'noAttention'];
   if (ctx.tjs) contenders.push('tjs');
-  const times: Record<Contender, number[]> = { plain: [], inspect: [], noAttention: [], tjs: [] };
-  const runs: number[] = [];
-  for (let r = 0; r < ctx.warmup + ctx.repeats; r++) {
-    const order = contenders.map((_, i) => contenders[(i + r) % contenders.length]);
-    for (const name of order) {
-      ctx.collectGarbage();
-      const started = performance.now();
-      await calls[name]();
-      const elapsed = performance.now() - started;
-      if (r >= ctx.warmup) {
-        times[name].push(elapsed);
-        if (name === 'inspect') runs.push(runMs);
-      }
-    }
-  }
+  const times = await interleave(calls, contenders, ctx);
   const row: SpeedRow = {
     model: ctx.model.label,
     tokens: ids.length,
@@ -93,7 +101,7 @@ export async function measureSpeed(ctx: SpeedContext, text: string, ids: number[
     plainMs: median(times.plain),
     inspectMs: median(times.inspect),
     inspectNoAttentionMs: median(times.noAttention),
-    inspectRunMs: median(runs),
+    inspectRunMs: median(runs.slice(ctx.warmup)),
     inspectOverPlain: pairedRatio(times.inspect, times.plain),
     noAttentionOverPlain: pairedRatio(times.noAttention, times.plain),
     attentionBytes,
@@ -113,29 +121,29 @@ export async function measureWorkerSpeed(
   ids: number[],
 ): Promise<void> {
   const feeds = ctx.plain.feeds(ids);
-  const worker: number[] = [];
-  const plain: number[] = [];
   const overview: number[] = [];
-  for (let r = 0; r < ctx.warmup + ctx.repeats; r++) {
-    for (const which of r % 2 === 0 ? ['plain', 'worker'] : ['worker', 'plain']) {
-      ctx.collectGarbage();
-      const started = performance.now();
-      if (which === 'plain') {
+  const times = await interleave(
+    {
+      plain: async () => {
         await ctx.plain.forward(feeds);
-        if (r >= ctx.warmup) plain.push(performance.now() - started);
-      } else {
+      },
+      worker: async () => {
         const result = await hostRun(ctx.engine, text, ctx.topK);
         if (!result.attention || result.tokens.length !== ids.length) throw new Error('the worker returned no attention');
-        if (r >= ctx.warmup) worker.push(performance.now() - started);
-        // The model view's overview, which the host asks for once the result is shown: timed on its own.
+        // The model view's overview, which the host asks for once the result is shown: timed on its own, after.
         const asked = performance.now();
         await ctx.engine.attentionOverview(result.attention.run);
-        if (r >= ctx.warmup) overview.push(performance.now() - asked);
-      }
-    }
-  }
+        overview.push(performance.now() - asked);
+      },
+    },
+    ['plain', 'worker'],
+    ctx,
+  );
+  // Here the worker's time holds its overview too: take that out of each round.
+  const kept = overview.slice(ctx.warmup);
+  const worker = times.worker.map((ms, i) => ms - kept[i]);
   row.workerMs = median(worker);
-  row.workerOverviewMs = median(overview);
-  row.workerPlainMs = median(plain);
-  row.workerOverPlain = pairedRatio(worker, plain);
+  row.workerOverviewMs = median(kept);
+  row.workerPlainMs = median(times.plain);
+  row.workerOverPlain = pairedRatio(worker, times.plain);
 }

@@ -5,6 +5,7 @@ import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { median, pairedRatio } from './benchMath';
 import type { BenchDevice } from './options';
+import { interleave } from './speed';
 import { benchModelAt, PlainSession, textOfLength } from './workload';
 
 export interface TestModelRow {
@@ -28,18 +29,19 @@ export async function measureTestModels(repoRoot: string, device: BenchDevice, r
     const plain = await PlainSession.create(model, device);
     const text = textOfLength(runner.model.tokenizer, model.maxPositions);
     const feeds = plain.feeds(runner.model.tokenizer.encode(text).map((t) => t.id));
-    const plainMs: number[] = [];
-    const inspectMs: number[] = [];
-    for (let r = 0; r < repeats + 2; r++) {
-      for (const which of r % 2 === 0 ? ['plain', 'inspect'] : ['inspect', 'plain']) {
-        collectGarbage();
-        const started = performance.now();
-        if (which === 'plain') await plain.forward(feeds);
-        else await runner.inspect(text, { attention: true, topK: 10 });
-        if (r >= 2) (which === 'plain' ? plainMs : inspectMs).push(performance.now() - started);
-      }
-    }
-    rows.push({ model: name, tokens: model.maxPositions, plainMs: median(plainMs), inspectMs: median(inspectMs), ratio: pairedRatio(inspectMs, plainMs) });
+    const times = await interleave(
+      {
+        plain: async () => {
+          await plain.forward(feeds);
+        },
+        inspect: async () => {
+          await runner.inspect(text, { attention: true, topK: 10 });
+        },
+      },
+      ['plain', 'inspect'],
+      { warmup: 2, repeats, collectGarbage },
+    );
+    rows.push({ model: name, tokens: model.maxPositions, plainMs: median(times.plain), inspectMs: median(times.inspect), ratio: pairedRatio(times.inspect, times.plain) });
     await runner.dispose();
     await plain.release();
   }

@@ -23,7 +23,7 @@ export function downsampleAttention(maps: AttentionMaps, maxSide = OVERVIEW_SIDE
       const src = h * n * n;
       const dst = (l * heads + h) * side * side;
       // Each cell's keys are a contiguous run of the row: summing runs into a local is ~3× faster than
-      // scattering every weight into the output (this loop is on the path to the panel's first paint).
+      // scattering every weight into the output (this loop reads every map once per run).
       for (let r = 0; r < side; r++) {
         const rowBase = dst + r * side;
         for (let q = bounds[r]; q < bounds[r + 1]; q++) {

@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { LensError } from '../types';
+import type { ModelBuffer } from '../onnx/graphPatch';
 import { parseModelConfig, type ModelConfig } from './modelConfig';
 
 /** ONNX files tried in order when the user names none. Unmerged graphs first: their attention can be exposed. */
@@ -60,7 +61,7 @@ export async function findOnnxFile(folder: string, requested?: string): Promise<
 }
 
 /** Reads a file into a buffer `room` bytes longer than the file (the ONNX patch is appended there). */
-export async function readFileWithRoom(file: string, room: number): Promise<{ storage: Uint8Array; length: number }> {
+export async function readFileWithRoom(file: string, room: number): Promise<ModelBuffer> {
   const handle = await fs.open(file, 'r');
   try {
     const { size } = await handle.stat();

@@ -39,7 +39,7 @@ export interface PatchResult {
 export const PATCH_ROOM = 64 * 1024;
 
 /**
- * A model's bytes read with spare room after them (readModelWithRoom), so that the patch, a few KB, is written
+ * A model's bytes read with spare room after them (readFileWithRoom), so that the patch, a few KB, is written
  * in place: copying a 500 MB model to append it would hold the model twice while onnxruntime parses it.
  */
 export interface ModelBuffer {

@@ -5,7 +5,7 @@ import { parentPort } from 'node:worker_threads';
 import { ModelRunner } from '../engine/modelRunner';
 import { downsampleAttention } from '../engine/overview';
 import { LensError, type AttentionMaps } from '../types';
-import { attentionNotKept, type WorkerExit, type WorkerInspectResult, type WorkerRequest, type WorkerResponse, type WorkerValue } from './workerMessages';
+import { attentionNotKept, noSuchLayer, type WorkerExit, type WorkerInspectResult, type WorkerRequest, type WorkerResponse, type WorkerValue } from './workerMessages';
 
 let runner: ModelRunner | undefined;
 let queue = Promise.resolve();
@@ -46,7 +46,7 @@ async function handle(request: WorkerRequest): Promise<{ value: WorkerValue; tra
     }
     case 'layer': {
       const maps = keptMaps(request.run);
-      if (request.layer >= maps.layers) throw new LensError(`layer ${request.layer} does not exist: the model has ${maps.layers} layers`, 'model-unsupported');
+      if (request.layer >= maps.layers) throw new LensError(noSuchLayer(request.layer, maps.layers), 'model-unsupported');
       // A copy crosses over: the kept maps must stay whole for later requests.
       const layer = maps.perLayer[request.layer].slice();
       return { value: layer, transfer: [layer.buffer] };

@@ -47,6 +47,11 @@ export function attentionNotKept(): LensError {
   return new LensError('the attention maps of that run are no longer kept; inspect again', 'cancelled');
 }
 
+/** What a request for a layer past the model's last one is told (the host checks before asking, too). */
+export function noSuchLayer(layer: number, layers: number): string {
+  return `layer ${layer} does not exist: the model has ${layers} layers`;
+}
+
 /** An inspect result as the worker sends it: where its attention maps are kept. */
 export interface WorkerInspectResult extends Omit<InspectResult, 'attention'> {
   attention?: AttentionRef;
