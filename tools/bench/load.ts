@@ -1,14 +1,16 @@
 // Figure 5: model load time. A plain session created from the file (what a user of onnxruntime would write)
-// against the core's whole load (config, tokenizer, read, scan, patch, session from the patched bytes),
-// interleaved; plus the core's steps timed one by one, so a slow step can be named.
+// against the core's whole load (config, tokenizer, reading the skeleton, scan, patch, the session from the
+// patched skeleton, which reads the weights from the file), interleaved; plus the core's steps timed one by one, so a slow step can be named.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { sessionOptions } from '../../src/core/engine/modelSession';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
-import { readFileWithRoom } from '../../src/core/model/modelFolder';
 import { locateAttention } from '../../src/core/onnx/attentionNodes';
-import { PATCH_ROOM, patchModel, planPatch } from '../../src/core/onnx/graphPatch';
+import { patchModel, planPatch } from '../../src/core/onnx/graphPatch';
 import { scanModel } from '../../src/core/onnx/graphScan';
+import { readModelSkeleton } from '../../src/core/onnx/modelSkeleton';
 import { median } from './benchMath';
 import type { BenchDevice } from './options';
 import type { BenchModel } from './workload';
@@ -52,15 +54,15 @@ export async function measureLoad(model: BenchModel, device: BenchDevice, repeat
         core.push(ms);
         await value.dispose();
       } else {
-        const read = await timed(() => readFileWithRoom(model.onnxPath, PATCH_ROOM));
-        onnxBytes = read.value.length;
-        const scan = await timed(() => scanModel(read.value.storage.subarray(0, read.value.length)));
+        const read = await timed(() => readModelSkeleton(model.onnxPath));
+        onnxBytes = (await fs.stat(model.onnxPath)).size;
+        const scan = await timed(() => scanModel(read.value));
         const patch = await timed(() => {
           const attention = locateAttention(scan.value, model.layers);
           const plan = planPatch(scan.value, attention.available ? attention.outputs : [], model.kind === 'causal');
           return patchModel(read.value, plan);
         });
-        const create = await timed(() => ort.InferenceSession.create(patch.value.bytes, sessionOptions(device)));
+        const create = await timed(() => ort.InferenceSession.create(patch.value.bytes, sessionOptions(device, path.dirname(model.onnxPath))));
         await create.value.release();
         steps.read.push(read.ms);
         steps.scan.push(scan.ms);

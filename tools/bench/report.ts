@@ -142,7 +142,7 @@ export function renderMarkdown(r: BenchResults): string {
   out.push(table(['model', 'tokens', 'plain session', 'core in-process', '÷ plain', 'core via worker', '÷ plain'], r.memory.map((x) => [x.model, String(x.tokens), formatBytes(x.plainBytes), formatBytes(x.inspectBytes), formatRatio(x.inspectRatio), formatBytes(x.workerBytes), `**${formatRatio(x.workerRatio)}**`])));
   out.push('');
   out.push('### 5. Model load');
-  out.push(table(['model', 'ONNX file', 'plain session from file', 'core load (all steps)', '÷ plain', 'read file', 'scan', 'patch', 'session from patched bytes'], r.load.map((l) => [l.model, formatBytes(l.onnxBytes), formatMs(l.plainMs), formatMs(l.coreMs), formatRatio(l.ratio), formatMs(l.readMs), formatMs(l.scanMs), formatMs(l.patchMs), formatMs(l.createPatchedMs)])));
+  out.push(table(['model', 'ONNX file', 'plain session from file', 'core load (all steps)', '÷ plain', 'read skeleton', 'scan', 'patch', 'session from patched skeleton'], r.load.map((l) => [l.model, formatBytes(l.onnxBytes), formatMs(l.plainMs), formatMs(l.coreMs), formatRatio(l.ratio), formatMs(l.readMs), formatMs(l.scanMs), formatMs(l.patchMs), formatMs(l.createPatchedMs)])));
   out.push('');
   out.push('### 6. Webview: bytes per run and render time');
   out.push(table(['model', 'tokens', 'Result (RunSummary JSON)', 'Overview (Float32Array)', 'one layer (matrix view)', 'sent per run', 'all maps (not sent)'], r.bytes.map((b) => [b.model, String(b.tokens), formatBytes(b.summaryJsonBytes), formatBytes(b.overviewBytes), formatBytes(b.layerBytes), formatBytes(b.totalBytes), formatBytes(b.allMapsBytes)])));

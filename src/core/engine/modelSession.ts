@@ -2,11 +2,12 @@
 // provider that starts. Runs wherever it is called (the inference worker in the product, plain Node in tests).
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { checkExternalData, findOnnxFile, readFileWithRoom, readModelConfig } from '../model/modelFolder';
+import { checkExternalData, findOnnxFile, readModelConfig } from '../model/modelFolder';
 import type { ModelConfig } from '../model/modelConfig';
 import { locateAttention } from '../onnx/attentionNodes';
 import { scanModel } from '../onnx/graphScan';
-import { PATCH_ROOM, patchModel, planPatch } from '../onnx/graphPatch';
+import { patchModel, planPatch } from '../onnx/graphPatch';
+import { readModelSkeleton } from '../onnx/modelSkeleton';
 import { ProtobufError } from '../onnx/protobuf';
 import { loadTextTokenizer, type TextTokenizer } from '../tokenize/textTokenizer';
 import { LensError, type DeviceInfo, type DeviceRequest, type ModelInfo, type ModelSource } from '../types';
@@ -52,7 +53,7 @@ export function sessionOptions(provider: string, externalDataFolder?: string): o
     extra: {
       session: {
         'intra_op.allow_spinning': '0',
-        // The patched model is handed over as bytes, so ORT must be told where its external weights are.
+        // The patched skeleton is handed over as bytes, so ORT must be told where its weights are.
         ...(externalDataFolder ? { model_external_initializers_file_folder_path: externalDataFolder } : {}),
       },
     },
@@ -76,11 +77,12 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
   }
   const onnx = await findOnnxFile(request.folder, request.onnxFile);
   const onnxPath = path.join(request.folder, onnx.relative);
-  const original = await readFileWithRoom(onnxPath, PATCH_ROOM);
-
+  // The graph without its weights: onnxruntime reads them from the file (see modelSkeleton.ts).
+  let skeleton: Uint8Array;
   let graph;
   try {
-    graph = scanModel(original.storage.subarray(0, original.length));
+    skeleton = await readModelSkeleton(onnxPath);
+    graph = scanModel(skeleton);
   } catch (error) {
     const detail = error instanceof ProtobufError ? `it is not a valid ONNX file (${error.message}); the file may be truncated or corrupt` : (error as Error).message;
     throw new LensError(`cannot read ${onnx.relative}: ${detail}`, 'model-invalid');
@@ -88,14 +90,13 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
   await checkExternalData(onnxPath, graph.externalDataLocations);
   const attention = locateAttention(graph, config.layers);
   const plan = planPatch(graph, attention.available ? attention.outputs : [], config.kind === 'causal');
-  const patched = patchModel(original, plan);
+  const patched = patchModel(skeleton, plan);
 
   const { candidates, skipped } = providerPlan(request.device, env);
-  const hasExternalData = graph.externalDataLocations.length > 0;
   let created;
   try {
     created = await createWithFallback(candidates, (provider) =>
-      ort.InferenceSession.create(patched.bytes, sessionOptions(provider, hasExternalData ? path.dirname(onnxPath) : undefined)),
+      ort.InferenceSession.create(patched.bytes, sessionOptions(provider, path.dirname(onnxPath))),
     );
   } catch (error) {
     throw new LensError(`onnxruntime cannot load ${onnx.relative}: ${(error as Error).message.split('\n')[0]}`, 'model-invalid');

@@ -3,7 +3,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { LensError } from '../types';
-import type { ModelBuffer } from '../onnx/graphPatch';
 import { parseModelConfig, type ModelConfig } from './modelConfig';
 
 /** ONNX files tried in order when the user names none. Unmerged graphs first: their attention can be exposed. */
@@ -58,25 +57,6 @@ export async function findOnnxFile(folder: string, requested?: string): Promise<
     requested ? `the model folder has no ${requested}` : `the model folder has no ONNX model (looked for ${ONNX_CANDIDATES.join(', ')})`,
     'model-invalid',
   );
-}
-
-/** Reads a file into a buffer `room` bytes longer than the file (the ONNX patch is appended there). */
-export async function readFileWithRoom(file: string, room: number): Promise<ModelBuffer> {
-  const handle = await fs.open(file, 'r');
-  try {
-    const { size } = await handle.stat();
-    const storage = new Uint8Array(size + room);
-    let length = 0;
-    // One read returns at most 2 GB; a file that shrinks meanwhile ends the loop with what was there.
-    while (length < size) {
-      const { bytesRead } = await handle.read(storage, length, Math.min(size - length, 1 << 30), length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    return { storage, length };
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Checks that every external-data file named by the graph lies inside the ONNX file's folder and exists. */

@@ -35,20 +35,6 @@ export interface PatchResult {
   predictionHead: boolean;
 }
 
-/** Room to read after a model for its patch: the patch is a few hundred bytes per layer at most. */
-export const PATCH_ROOM = 64 * 1024;
-
-/**
- * A model's bytes read with spare room after them (readFileWithRoom), so that the patch, a few KB, is written
- * in place: copying a 500 MB model to append it would hold the model twice while onnxruntime parses it.
- */
-export interface ModelBuffer {
-  /** The model's bytes, then room that belongs to the caller. */
-  storage: Uint8Array;
-  /** How many bytes of `storage` are the model. */
-  length: number;
-}
-
 /** A 1-D int64 initializer. */
 function int64Tensor(name: string, values: bigint[]): MessageWriter {
   const raw = new Uint8Array(new BigInt64Array(values).buffer);
@@ -85,25 +71,16 @@ export function planPatch(graph: GraphSummary, attentionOutputs: string[], causa
   return { attentionOutputs, logits: headPossible ? logits : undefined, inputIds, causal };
 }
 
-/**
- * Returns the model bytes with the planned additions appended; the model's own bytes are not modified. A
- * ModelBuffer with room enough gets the patch in its room (no copy); otherwise the result is a new array.
- */
-export function patchModel(model: Uint8Array | ModelBuffer, plan: PatchPlan): PatchResult {
-  const { storage, length } = model instanceof Uint8Array ? { storage: model, length: model.length } : model;
+/** Returns a copy of the model bytes with the planned additions appended (callers patch a skeleton: a few hundred KB). */
+export function patchModel(model: Uint8Array, plan: PatchPlan): PatchResult {
   const graph = new MessageWriter();
   if (plan.logits) addPredictionHead(graph, plan.logits, plan.causal ? plan.inputIds : undefined);
   for (const name of plan.attentionOutputs) graph.message(GRAPH_FIELDS.output, output(name));
   const extra = new MessageWriter().message(MODEL_FIELDS.graph, graph).finish();
-  const predictionHead = plan.logits !== undefined;
-  if (!(model instanceof Uint8Array) && length + extra.length <= storage.length) {
-    storage.set(extra, length);
-    return { bytes: storage.subarray(0, length + extra.length), predictionHead };
-  }
-  const bytes = new Uint8Array(length + extra.length);
-  bytes.set(storage.subarray(0, length), 0);
-  bytes.set(extra, length);
-  return { bytes, predictionHead };
+  const bytes = new Uint8Array(model.length + extra.length);
+  bytes.set(model, 0);
+  bytes.set(extra, model.length);
+  return { bytes, predictionHead: plan.logits !== undefined };
 }
 
 function addPredictionHead(graph: MessageWriter, logits: string, inputIds: string | undefined): void {

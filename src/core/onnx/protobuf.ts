@@ -21,7 +21,8 @@ export interface Field {
 
 export class ProtobufError extends Error {}
 
-function readVarint(buf: Uint8Array, pos: number): [number, number] {
+/** Reads the varint at `pos`: its value and the position after it. */
+export function readVarint(buf: Uint8Array, pos: number): [number, number] {
   let result = 0;
   let scale = 1;
   for (let i = 0; i < 10; i++) {
@@ -118,6 +119,12 @@ export class MessageWriter {
 
   message(field: number, inner: MessageWriter): this {
     return this.bytes(field, inner.finish());
+  }
+
+  /** Appends already-encoded fields (key and payload) as they are. */
+  encoded(fieldBytes: Uint8Array): this {
+    this.chunks.push(fieldBytes);
+    return this;
   }
 
   finish(): Uint8Array {

@@ -1,0 +1,134 @@
+// The structure of an ONNX model without its weights. Every initializer whose bytes sit in the file (raw_data)
+// becomes a reference to those same bytes (ONNX external data: location, offset, length), so onnxruntime reads
+// the weights from the file itself and JavaScript never holds them: handing onnxruntime a 500 MB model as bytes
+// made the process hold it twice while the session was created, and reading it cost a plain session's load again.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { GRAPH_FIELDS, MODEL_FIELDS, TENSOR_FIELDS } from './graphScan';
+import { MessageWriter, ProtobufError, readVarint, WireType, type Field } from './protobuf';
+
+/** Weights smaller than this stay in the skeleton: a reference would save nothing worth a read. */
+const MIN_REFERENCED_BYTES = 1024;
+/** How much the reader fetches at a time: node lists are read in a few reads, weights are skipped. */
+const WINDOW_BYTES = 64 * 1024;
+const DATA_LOCATION_EXTERNAL = 1;
+const TENSOR_EXTERNAL = { externalData: 13, dataLocation: 14 } as const;
+const STRING_ENTRY = { key: 1, value: 2 } as const;
+
+/** Positioned reads through one buffered window (structure fields are small and sequential). */
+class FileWindow {
+  private start = 0;
+  private bytes = new Uint8Array(0);
+
+  constructor(
+    private readonly handle: fs.FileHandle,
+    readonly size: number,
+  ) {}
+
+  /** The bytes [pos, pos + length), clamped to the end of the file. */
+  async read(pos: number, length: number): Promise<Uint8Array> {
+    const end = Math.min(pos + length, this.size);
+    if (pos < this.start || end > this.start + this.bytes.length) {
+      const size = Math.min(Math.max(end - pos, WINDOW_BYTES), this.size - pos);
+      const bytes = new Uint8Array(size);
+      for (let got = 0; got < size; ) {
+        const { bytesRead } = await this.handle.read(bytes, got, size - got, pos + got);
+        if (bytesRead === 0) throw new ProtobufError('the file changed while it was read');
+        got += bytesRead;
+      }
+      this.start = pos;
+      this.bytes = bytes;
+    }
+    return this.bytes.subarray(pos - this.start, end - this.start);
+  }
+}
+
+interface FileField extends Field {
+  /** Where the field's key starts: [keyStart, end) is the whole encoded field. */
+  keyStart: number;
+}
+
+/** The fields of the message at [start, end) of the file, read as they are reached; payloads are not read. */
+async function* fileFields(file: FileWindow, start: number, end: number): AsyncGenerator<FileField> {
+  let pos = start;
+  while (pos < end) {
+    // A key and a length are at most 10 bytes each.
+    const head = await file.read(pos, Math.min(20, end - pos));
+    const [key, afterKey] = readVarint(head, 0);
+    const field = Math.floor(key / 8);
+    const wire = key & 7;
+    if (field === 0) throw new ProtobufError('field number 0');
+    let f: FileField;
+    if (wire === WireType.Varint) {
+      const [value, next] = readVarint(head, afterKey);
+      f = { field, wire, value, keyStart: pos, start: pos + afterKey, end: pos + next };
+    } else if (wire === WireType.Fixed64 || wire === WireType.Fixed32) {
+      const size = wire === WireType.Fixed64 ? 8 : 4;
+      f = { field, wire, value: 0, keyStart: pos, start: pos + afterKey, end: pos + afterKey + size };
+    } else if (wire === WireType.LengthDelimited) {
+      const [length, payload] = readVarint(head, afterKey);
+      f = { field, wire, value: length, keyStart: pos, start: pos + payload, end: pos + payload + length };
+    } else {
+      throw new ProtobufError(`unsupported wire type ${wire}`);
+    }
+    // The messages of fields() in protobuf.ts, so a truncated file reads the same either way.
+    if (f.end > end) throw new ProtobufError(wire === WireType.LengthDelimited ? 'length-delimited field runs past its message' : 'message ends inside a field');
+    yield f;
+    pos = f.end;
+  }
+}
+
+const encoded = (file: FileWindow, f: FileField) => file.read(f.keyStart, f.end - f.keyStart);
+
+function entry(key: string, value: string): MessageWriter {
+  return new MessageWriter().string(STRING_ENTRY.key, key).string(STRING_ENTRY.value, value);
+}
+
+/** A TensorProto with its raw_data, when large, replaced by a reference to where it lies in `location`. */
+async function tensorSkeleton(file: FileWindow, tensor: FileField, location: string): Promise<MessageWriter> {
+  const out = new MessageWriter();
+  let stored: { offset: number; length: number } | undefined;
+  for await (const f of fileFields(file, tensor.start, tensor.end)) {
+    const isRawData = f.field === TENSOR_FIELDS.rawData && f.wire === WireType.LengthDelimited;
+    if (isRawData && f.end - f.start >= MIN_REFERENCED_BYTES) stored = { offset: f.start, length: f.end - f.start };
+    else out.encoded(await encoded(file, f));
+  }
+  if (stored) {
+    out
+      .message(TENSOR_EXTERNAL.externalData, entry('location', location))
+      .message(TENSOR_EXTERNAL.externalData, entry('offset', String(stored.offset)))
+      .message(TENSOR_EXTERNAL.externalData, entry('length', String(stored.length)))
+      .varint(TENSOR_EXTERNAL.dataLocation, DATA_LOCATION_EXTERNAL);
+  }
+  return out;
+}
+
+async function graphSkeleton(file: FileWindow, graph: FileField, location: string): Promise<MessageWriter> {
+  const out = new MessageWriter();
+  for await (const f of fileFields(file, graph.start, graph.end)) {
+    if (f.field === GRAPH_FIELDS.initializer && f.wire === WireType.LengthDelimited) out.message(f.field, await tensorSkeleton(file, f, location));
+    else out.encoded(await encoded(file, f));
+  }
+  return out;
+}
+
+/**
+ * Reads the model at `onnxPath` as a skeleton: a valid ModelProto, a few hundred KB for BERT-base, whose weights
+ * are external data in the model file itself. A session created from it must be told the file's folder
+ * (`sessionOptions(provider, path.dirname(onnxPath))`). Throws ProtobufError when the file is not a protobuf.
+ */
+export async function readModelSkeleton(onnxPath: string): Promise<Uint8Array> {
+  const handle = await fs.open(onnxPath, 'r');
+  try {
+    const file = new FileWindow(handle, (await handle.stat()).size);
+    const location = path.basename(onnxPath);
+    const out = new MessageWriter();
+    for await (const f of fileFields(file, 0, file.size)) {
+      if (f.field === MODEL_FIELDS.graph && f.wire === WireType.LengthDelimited) out.message(f.field, await graphSkeleton(file, f, location));
+      else out.encoded(await encoded(file, f));
+    }
+    return out.finish();
+  } finally {
+    await handle.close();
+  }
+}
