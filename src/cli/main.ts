@@ -4,6 +4,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { squareLayer } from '../core/engine/attentionLayout';
 import { detectProviderEnvironment } from '../core/engine/providerEnvironment';
 import { DEFAULT_HUB_URL } from '../core/hub/hubModel';
 import { resolveModel } from '../core/model/resolveModel';
@@ -53,8 +54,9 @@ export function toJson(result: Omit<InspectResult, 'attention'>, attention: Atte
             next: predictions.next.map((row, i) => ({ position: i, actualProbability: predictions.actual[i + 1] ?? null, top: row.map((p) => ({ ...p, probability: round6(p.probability) })) })),
           },
     attention: attention
-      ? attention.perLayer.map((layer) => {
+      ? attention.perLayer.map((_, l) => {
           const n = attention.tokens;
+          const layer = squareLayer(attention, l);
           return Array.from({ length: attention.heads }, (_, h) =>
             Array.from({ length: n }, (_, q) => Array.from(layer.subarray((h * n + q) * n, (h * n + q + 1) * n), round6)),
           );

@@ -104,13 +104,16 @@ export interface CausalPredictions {
 }
 
 /**
- * Attention probabilities, one Float32Array per layer laid out [heads, q, k] (row-major), q = k = tokens.length.
- * Each row sums to 1; causal maps are 0 above the diagonal.
+ * Attention probabilities, one Float32Array per layer. 'square': [heads, q, k] row-major, q = k = tokens.length.
+ * 'lowerTriangle' (causal models, whose maps are 0 above the diagonal): [heads, n(n+1)/2], row q holding keys
+ * 0..q from offset q(q+1)/2 of its head. Each row sums to 1. squareLayer() (engine/attentionLayout.ts) reads a
+ * layer in the square form whatever the layout.
  */
 export interface AttentionMaps {
   layers: number;
   heads: number;
   tokens: number;
+  layout: 'square' | 'lowerTriangle';
   perLayer: Float32Array[];
 }
 

@@ -1,5 +1,6 @@
 // The files the host writes itself: a JSON of tokens, attention and predictions, and a self-contained HTML
 // report (no script, no remote URL; the view's picture is embedded as a data: image, where SVG cannot run).
+import { squareLayer } from '../core/engine/attentionLayout';
 import type { AttentionMaps } from '../core/types';
 import type { PredictionView, RunSummary } from '../protocol';
 import type { RunRecord } from '../session/runState';
@@ -31,7 +32,7 @@ export function jsonReport(run: RunRecord, maps: AttentionMaps | undefined): str
     predictions: s.predictions,
     maskedAtPosition: Object.fromEntries(run.maskedAt),
     attention: maps
-      ? { layers: maps.layers, heads: maps.heads, tokens: maps.tokens, layout: 'perLayer[layer][head][query][key]', perLayer: maps.perLayer.map((d) => layerArrays(d, maps.heads, maps.tokens)) }
+      ? { layers: maps.layers, heads: maps.heads, tokens: maps.tokens, layout: 'perLayer[layer][head][query][key]', perLayer: maps.perLayer.map((_, l) => layerArrays(squareLayer(maps, l), maps.heads, maps.tokens)) }
       : { unavailable: s.attentionUnavailable ?? 'not computed' },
     timings: s.timings,
   };

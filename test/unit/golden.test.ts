@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { squareLayer } from '../../src/core/engine/attentionLayout';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import type { InspectResult } from '../../src/core/types';
@@ -27,8 +28,8 @@ function checkAgainstReference(result: InspectResult, ref: ReferenceCase): void 
   const n = ref.inputIds.length;
   assert.ok(result.attention, 'attention present');
   assert.equal(result.attention.perLayer.length, ref.attentions.length, 'one map per layer');
-  result.attention.perLayer.forEach((layer, l) => {
-    const diff = maxAbsDiff(layer, ref.attentions[l]);
+  result.attention.perLayer.forEach((_, l) => {
+    const diff = maxAbsDiff(squareLayer(result.attention!, l), ref.attentions[l]);
     assert.ok(diff <= ATTENTION_TOLERANCE, `layer ${l} attention differs by ${diff}`);
   });
   const rows = result.predictions.kind === 'masked' ? result.predictions.atPosition : result.predictions.next;
@@ -44,8 +45,9 @@ function checkAgainstReference(result: InspectResult, ref: ReferenceCase): void 
 }
 
 function checkRowsAndMask(result: InspectResult, causal: boolean): void {
-  const { perLayer, heads, tokens: n } = result.attention!;
-  for (const layer of perLayer) {
+  const maps = result.attention!;
+  const { heads, tokens: n } = maps;
+  for (const layer of maps.perLayer.map((_, l) => squareLayer(maps, l))) {
     for (let h = 0; h < heads; h++) {
       for (let q = 0; q < n; q++) {
         let sum = 0;

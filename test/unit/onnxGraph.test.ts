@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { locateAttention } from '../../src/core/onnx/attentionNodes';
 import { scanModel, type GraphNode, type GraphSummary } from '../../src/core/onnx/graphScan';
-import { HEAD, patchModel, planPatch } from '../../src/core/onnx/graphPatch';
+import { HEAD, lowerTriangleOutput, patchModel, planPatch } from '../../src/core/onnx/graphPatch';
 import { MessageWriter, ProtobufError, fields } from '../../src/core/onnx/protobuf';
 
 const node = (name: string, opType: string, inputs: string[], outputs: string[], domain = ''): GraphNode => ({ name, opType, domain, inputs, outputs });
@@ -83,9 +83,20 @@ test('the patch appends a second graph whose outputs and head nodes merge into t
   assert.equal(patched.predictionHead, true);
   assert.deepEqual(patched.bytes.subarray(0, original.length), original);
   const merged = scanModel(patched.bytes);
-  assert.deepEqual(merged.outputs, ['logits', HEAD.topValues, HEAD.topIndices, HEAD.logSumExp, HEAD.actualLogit, 'p']);
+  assert.deepEqual(patched.attentionOutputs, [lowerTriangleOutput(0)], 'a causal model fetches its lower triangles');
+  assert.deepEqual(merged.outputs, ['logits', HEAD.topValues, HEAD.topIndices, HEAD.logSumExp, HEAD.actualLogit, lowerTriangleOutput(0)]);
   assert.ok(merged.nodes.some((n) => n.opType === 'TopK' && n.inputs[0] === 'logits'));
   assert.ok(merged.nodes.some((n) => n.opType === 'GatherElements'));
+  assert.ok(merged.nodes.some((n) => n.opType === 'Compress' && n.outputs[0] === lowerTriangleOutput(0)));
+});
+
+test('a masked model fetches its Softmax outputs as they are', () => {
+  const original = tinyModel();
+  const plan = planPatch(scanModel(original), ['p'], false);
+  assert.equal(plan.lowerTriangle, false);
+  const patched = patchModel(original, plan);
+  assert.deepEqual(patched.attentionOutputs, ['p']);
+  assert.ok(!scanModel(patched.bytes).nodes.some((n) => n.opType === 'Compress'));
 });
 
 test('below opset 13 no prediction head is planned (predictions then come from full logits)', () => {

@@ -45,7 +45,8 @@ export function webviewBytes(label: string, result: InspectResult): BytesRow {
   if (!result.attention) throw new Error('webview bytes need a run with attention');
   const summary = Buffer.byteLength(JSON.stringify({ type: ToWebviewType.Result, summary: runSummaryOf(result, 1) }), 'utf8');
   const overview = downsampleAttention(result.attention).data.byteLength;
-  const layer = result.attention.perLayer[0].byteLength;
+  const { heads, tokens } = result.attention;
+  const layer = heads * tokens * tokens * 4; // a layer crosses in the square layout
   const all = result.attention.perLayer.reduce((sum, l) => sum + l.byteLength, 0);
   return { model: label, tokens: result.tokens.length, summaryJsonBytes: summary, overviewBytes: overview, layerBytes: layer, totalBytes: summary + overview + layer, allMapsBytes: all };
 }

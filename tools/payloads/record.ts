@@ -3,6 +3,7 @@
 //   npx tsc -p tsconfig.json && node out/tools/payloads/record.js
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { squareLayer } from '../../src/core/engine/attentionLayout';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { downsampleAttention } from '../../src/core/engine/overview';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
@@ -28,7 +29,7 @@ async function main(): Promise<void> {
       name: r.name,
       summary: toRunSummary(runId, result),
       overview: { runId, side: overview.side, data: overview.data },
-      layer: (l) => result.attention!.perLayer[l],
+      layer: (l) => squareLayer(result.attention!, l),
     });
     console.log(`${r.name}: ${result.tokens.length} tokens, ${result.attention!.layers} layers × ${result.attention!.heads} heads`);
   }

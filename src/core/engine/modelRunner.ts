@@ -9,6 +9,7 @@ import { buildFeeds } from './feeds';
 import { fitToModel } from './inputWindow';
 import { loadModel, type LoadedModel, type ModelRequest } from './modelSession';
 import type { ProviderEnvironment } from './providers';
+import { checkCausalRows, layerLength } from './attentionLayout';
 import { asFloat32 } from './tensors';
 import { rankFromHead, rankFromLogits, type RankedRow } from './topK';
 
@@ -27,12 +28,16 @@ export const RUN_MEMORY_BUDGET = Math.min(os.totalmem() / 4, 6 * 1024 ** 3);
 
 /**
  * Rough peak bytes of one inspect: logits (S × V, fp32), activations (~16 tensors of S × d per layer),
- * and with attention every map twice (onnxruntime's and the copy handed out).
+ * and with attention every map twice (onnxruntime's and the copy handed out), in the layout they are held in.
  */
-export function estimateRunBytes(tokens: number, config: { layers: number; heads: number; hiddenSize: number; vocabSize: number }, attention: boolean): number {
+export function estimateRunBytes(
+  tokens: number,
+  config: { layers: number; heads: number; hiddenSize: number; vocabSize: number },
+  attention: AttentionMaps['layout'] | undefined,
+): number {
   const logits = tokens * config.vocabSize * 4;
   const activations = 16 * tokens * config.hiddenSize * 4 * config.layers;
-  const maps = attention ? 2 * config.layers * config.heads * tokens * tokens * 4 : 0;
+  const maps = attention ? 2 * config.layers * layerLength(attention, config.heads, tokens) * 4 : 0;
   return logits + activations + maps;
 }
 
@@ -96,19 +101,21 @@ export class ModelRunner {
   }
 
   private attentionMaps(outputs: ort.InferenceSession.ReturnType, length: number): AttentionMaps {
-    const { attentionOutputs, config } = this.model;
+    const { attentionOutputs, attentionLayout: layout, config } = this.model;
     const perLayer = attentionOutputs.map((name, layer) => {
       const tensor = outputs[name];
-      const [b, h, q, k] = tensor.dims;
-      if (tensor.dims.length !== 4 || b !== 1 || h !== config.heads || q !== length || k !== length) {
+      const expected = layout === 'square' ? [1, config.heads, length, length] : [1, config.heads, layerLength(layout, 1, length)];
+      if (tensor.dims.length !== expected.length || tensor.dims.some((d, i) => d !== expected[i])) {
         throw new LensError(
-          `attention of layer ${layer} has shape [${tensor.dims.join(', ')}], expected [1, ${config.heads}, ${length}, ${length}]: this graph's Softmax nodes are not per-head attention`,
+          `attention of layer ${layer} has shape [${tensor.dims.join(', ')}], expected [${expected.join(', ')}]: this graph's Softmax nodes are not per-head attention`,
           'model-unsupported',
         );
       }
       return asFloat32(tensor.data);
     });
-    return { layers: perLayer.length, heads: config.heads, tokens: length, perLayer };
+    const maps: AttentionMaps = { layers: perLayer.length, heads: config.heads, tokens: length, layout, perLayer };
+    if (layout === 'lowerTriangle') checkCausalRows(maps);
+    return maps;
   }
 
   /**
@@ -121,7 +128,7 @@ export class ModelRunner {
     const tokenizeMs = performance.now() - started;
     const ids = tokens.map((t) => t.id);
     const wantAttention = options.attention && this.model.info.attention.available;
-    const needed = estimateRunBytes(ids.length, this.model.config, wantAttention);
+    const needed = estimateRunBytes(ids.length, this.model.config, wantAttention ? this.model.attentionLayout : undefined);
     if (needed > RUN_MEMORY_BUDGET) {
       const gb = (n: number) => (n / 1024 ** 3).toFixed(1);
       throw new LensError(

@@ -10,7 +10,7 @@ import { patchModel, planPatch } from '../onnx/graphPatch';
 import { readModelSkeleton } from '../onnx/modelSkeleton';
 import { ProtobufError } from '../onnx/protobuf';
 import { loadTextTokenizer, type TextTokenizer } from '../tokenize/textTokenizer';
-import { LensError, type DeviceInfo, type DeviceRequest, type ModelInfo, type ModelSource } from '../types';
+import { LensError, type AttentionMaps, type DeviceInfo, type DeviceRequest, type ModelInfo, type ModelSource } from '../types';
 import { inputSpecs, type InputSpec } from './feeds';
 import { createWithFallback, providerPlan, type ProviderEnvironment } from './providers';
 
@@ -32,8 +32,9 @@ export interface LoadedModel {
   tokenizer: TextTokenizer;
   session: ort.InferenceSession;
   inputs: InputSpec[];
-  /** Softmax outputs by layer, when attention is available. */
+  /** What to fetch for each layer's attention (Softmax outputs or their lower triangles), when available. */
   attentionOutputs: string[];
+  attentionLayout: AttentionMaps['layout'];
   /** Whether the graph carries the top-k prediction head (else predictions come from full logits). */
   predictionHead: boolean;
   logitsName: string;
@@ -133,7 +134,8 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
     tokenizer,
     session: created.value,
     inputs: inputSpecs(created.value),
-    attentionOutputs: attention.available ? attention.outputs : [],
+    attentionOutputs: patched.attentionOutputs,
+    attentionLayout: plan.lowerTriangle ? 'lowerTriangle' : 'square',
     predictionHead: patched.predictionHead,
     logitsName: plan.logits ?? graph.outputs.find((o) => /logits/i.test(o)) ?? graph.outputs[0],
     loadMs: performance.now() - started,

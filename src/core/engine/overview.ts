@@ -1,6 +1,7 @@
 // Downsampling every head's map to side × side by block averages, for the model view's thumbnails: the
 // webview draws 144 heads without receiving 144 full maps.
 import type { AttentionMaps } from '../types';
+import { lowerTriangleRow } from './attentionLayout';
 
 export interface OverviewData {
   side: number;
@@ -12,6 +13,7 @@ export const OVERVIEW_SIDE = 64;
 
 export function downsampleAttention(maps: AttentionMaps, maxSide = OVERVIEW_SIDE): OverviewData {
   const { layers, heads, tokens: n } = maps;
+  const triangle = maps.layout === 'lowerTriangle';
   const side = Math.min(n, maxSide);
   const data = new Float32Array(layers * heads * side * side);
   // Block boundaries: cell c covers tokens [floor(c·n/side), floor((c+1)·n/side)).
@@ -20,17 +22,18 @@ export function downsampleAttention(maps: AttentionMaps, maxSide = OVERVIEW_SIDE
   for (let l = 0; l < layers; l++) {
     const layer = maps.perLayer[l];
     for (let h = 0; h < heads; h++) {
-      const src = h * n * n;
       const dst = (l * heads + h) * side * side;
       // Each cell's keys are a contiguous run of the row: summing runs into a local is ~3× faster than
       // scattering every weight into the output (this loop reads every map once per run).
       for (let r = 0; r < side; r++) {
         const rowBase = dst + r * side;
         for (let q = bounds[r]; q < bounds[r + 1]; q++) {
-          const qBase = src + q * n;
-          for (let c = 0; c < side; c++) {
+          // A lower triangle holds keys 0..q of the row; the rest are zeros that need not be added.
+          const qBase = triangle ? lowerTriangleRow(h, q, n) : (h * n + q) * n;
+          const keys = triangle ? q + 1 : n;
+          for (let c = 0; c < side && bounds[c] < keys; c++) {
             let sum = 0;
-            for (let k = qBase + bounds[c], end = qBase + bounds[c + 1]; k < end; k++) sum += layer[k];
+            for (let k = qBase + bounds[c], end = qBase + Math.min(bounds[c + 1], keys); k < end; k++) sum += layer[k];
             data[rowBase + c] += sum;
           }
         }

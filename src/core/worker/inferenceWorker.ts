@@ -2,6 +2,7 @@
 // on real models) never block the extension host's event loop. Requests are handled one at a time. The
 // attention maps of the latest run stay here; the caller fetches the layers it shows.
 import { parentPort } from 'node:worker_threads';
+import { squareLayer, squareMaps } from '../engine/attentionLayout';
 import { ModelRunner } from '../engine/modelRunner';
 import { downsampleAttention } from '../engine/overview';
 import { LensError, type AttentionMaps } from '../types';
@@ -47,14 +48,13 @@ async function handle(request: WorkerRequest): Promise<{ value: WorkerValue; tra
     case 'layer': {
       const maps = keptMaps(request.run);
       if (request.layer >= maps.layers) throw new LensError(noSuchLayer(request.layer, maps.layers), 'model-unsupported');
-      // A copy crosses over: the kept maps must stay whole for later requests.
-      const layer = maps.perLayer[request.layer].slice();
-      return { value: layer, transfer: [layer.buffer] };
+      // A new square array crosses over: the kept maps must stay whole for later requests.
+      const layer = squareLayer(maps, request.layer);
+      return { value: layer, transfer: [layer.buffer as ArrayBuffer] };
     }
     case 'maps': {
-      const maps = keptMaps(request.run);
-      const perLayer = maps.perLayer.map((layer) => layer.slice());
-      return { value: { ...maps, perLayer }, transfer: perLayer.map((layer) => layer.buffer) };
+      const square = squareMaps(keptMaps(request.run));
+      return { value: square, transfer: square.perLayer.map((layer) => layer.buffer as ArrayBuffer) };
     }
     case 'maskedAt':
       if (!runner) throw new LensError('no model is loaded', 'model-not-found');

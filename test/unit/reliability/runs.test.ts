@@ -159,10 +159,11 @@ describe('reliability: an input too large for memory', () => {
     const text = 'hello world\n'.repeat(14_000); // GPT-2: "hello", " world", "\n" per line
     const tokens = 42_000;
     const gb = (bytes: number) => (bytes / 1024 ** 3).toFixed(1);
-    // Independent of the core's estimate: logits (S × V), 16 activations of S × d per layer, every map twice.
+    // Independent of the core's estimate: logits (S × V), 16 activations of S × d per layer, every map twice,
+    // each a causal model's lower triangle (S(S+1)/2 per head).
     const logits = tokens * 50257 * 4;
     const activations = 16 * tokens * 32 * 4 * 3;
-    const maps = 2 * 3 * 4 * tokens * tokens * 4;
+    const maps = 2 * 3 * 4 * ((tokens * (tokens + 1)) / 2) * 4;
     const limit = gb(RUN_MEMORY_BUDGET);
     const rssBefore = process.memoryUsage().rss;
     const started = performance.now();

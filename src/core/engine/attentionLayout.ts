@@ -1,0 +1,61 @@
+// The two layouts a run's attention maps are held in (see AttentionMaps): square, and a causal model's lower
+// triangle, which holds half the bytes. Everything outside the core sees square layers.
+import { LensError, type AttentionMaps } from '../types';
+
+/** Elements of one layer's maps in a layout. */
+export function layerLength(layout: AttentionMaps['layout'], heads: number, tokens: number): number {
+  return layout === 'square' ? heads * tokens * tokens : (heads * tokens * (tokens + 1)) / 2;
+}
+
+/** Where row `query` of head `head` starts in a lower-triangle layer (its keys 0..query follow). */
+export function lowerTriangleRow(head: number, query: number, tokens: number): number {
+  return (head * tokens * (tokens + 1)) / 2 + (query * (query + 1)) / 2;
+}
+
+/** Layer `layer` as a new [heads, q, k] array: a copy of a square layer, a lower triangle filled out with zeros. */
+export function squareLayer(maps: AttentionMaps, layer: number): Float32Array {
+  const source = maps.perLayer[layer];
+  if (maps.layout === 'square') return source.slice();
+  const { heads, tokens: n } = maps;
+  const square = new Float32Array(heads * n * n);
+  for (let h = 0; h < heads; h++) {
+    for (let q = 0; q < n; q++) {
+      const from = lowerTriangleRow(h, q, n);
+      square.set(source.subarray(from, from + q + 1), (h * n + q) * n);
+    }
+  }
+  return square;
+}
+
+/** Every layer in the square layout (new arrays). */
+export function squareMaps(maps: AttentionMaps): AttentionMaps {
+  return { ...maps, layout: 'square', perLayer: maps.perLayer.map((_, layer) => squareLayer(maps, layer)) };
+}
+
+/** Rows per head whose kept weights must sum to 1 (the rest of the row, above the diagonal, was not kept). */
+const CHECKED_ROWS = 8;
+const ROW_SUM_TOLERANCE = 1e-4;
+
+/**
+ * A lower triangle is all of a row only if the model's attention is causal: a sample of rows of every head must
+ * sum to 1 over keys 0..q, or the weight above the diagonal would be lost without a word.
+ */
+export function checkCausalRows(maps: AttentionMaps): void {
+  const { heads, tokens: n } = maps;
+  maps.perLayer.forEach((layer, l) => {
+    for (let h = 0; h < heads; h++) {
+      for (let i = 0; i < Math.min(CHECKED_ROWS, n); i++) {
+        const q = Math.floor((i * (n - 1)) / Math.max(1, CHECKED_ROWS - 1));
+        const from = lowerTriangleRow(h, q, n);
+        let sum = 0;
+        for (let k = from; k <= from + q; k++) sum += layer[k];
+        if (Math.abs(sum - 1) > ROW_SUM_TOLERANCE) {
+          throw new LensError(
+            `layer ${l}, head ${h}: token ${q} puts ${((1 - sum) * 100).toFixed(2)} % of its attention on later tokens, so this causal model's attention is not causal; Attention Lens keeps a causal model's maps up to the diagonal only`,
+            'model-unsupported',
+          );
+        }
+      }
+    }
+  });
+}

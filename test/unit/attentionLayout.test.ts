@@ -1,0 +1,71 @@
+// A causal model's maps held as lower triangles: read back square, downsampled, and checked for causality.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkCausalRows, layerLength, squareLayer, squareMaps } from '../../src/core/engine/attentionLayout';
+import { downsampleAttention } from '../../src/core/engine/overview';
+import type { AttentionMaps } from '../../src/core/types';
+import { LensError } from '../../src/core/types';
+
+/** Seeded causal maps (rows over keys 0..q sum to 1), square, and the same maps as lower triangles. */
+function causalMaps(layers: number, heads: number, n: number, seed: number): { square: AttentionMaps; triangle: AttentionMaps } {
+  let state = seed;
+  const next = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) + 1e-3;
+  const square: Float32Array[] = [];
+  const triangle: Float32Array[] = [];
+  for (let l = 0; l < layers; l++) {
+    const s = new Float32Array(heads * n * n);
+    const t = new Float32Array(layerLength('lowerTriangle', heads, n));
+    let at = 0;
+    for (let h = 0; h < heads; h++) {
+      for (let q = 0; q < n; q++) {
+        const row = Array.from({ length: q + 1 }, next);
+        const sum = row.reduce((a, b) => a + b, 0);
+        row.forEach((w, k) => {
+          s[(h * n + q) * n + k] = w / sum;
+          t[at++] = w / sum;
+        });
+      }
+    }
+    assert.equal(at, t.length);
+    square.push(s);
+    triangle.push(t);
+  }
+  const shape = { layers, heads, tokens: n };
+  return { square: { ...shape, layout: 'square', perLayer: square }, triangle: { ...shape, layout: 'lowerTriangle', perLayer: triangle } };
+}
+
+test('a lower triangle holds n(n+1)/2 weights per head and reads back as the square map, zeros above the diagonal', () => {
+  const { square, triangle } = causalMaps(2, 3, 17, 5);
+  assert.equal(triangle.perLayer[0].length, (3 * 17 * 18) / 2);
+  for (let l = 0; l < 2; l++) assert.deepEqual(squareLayer(triangle, l), square.perLayer[l]);
+  const all = squareMaps(triangle);
+  assert.equal(all.layout, 'square');
+  assert.deepEqual(all.perLayer, square.perLayer);
+  const copy = squareLayer(square, 1);
+  assert.deepEqual(copy, square.perLayer[1]);
+  assert.notEqual(copy.buffer, square.perLayer[1].buffer, 'a square layer is copied, never shared');
+});
+
+test('the overview of lower triangles equals the overview of the same maps held square', () => {
+  for (const n of [17, 64, 150]) {
+    const { square, triangle } = causalMaps(2, 2, n, n);
+    const a = downsampleAttention(square, 64);
+    const b = downsampleAttention(triangle, 64);
+    assert.equal(b.side, a.side);
+    let worst = 0;
+    for (let i = 0; i < a.data.length; i++) worst = Math.max(worst, Math.abs(a.data[i] - b.data[i]));
+    assert.ok(worst < 1e-6, `${n} tokens: cells differ by ${worst}`);
+  }
+});
+
+test('maps whose rows put weight above the diagonal are refused as not causal, naming layer, head and token', () => {
+  const { triangle } = causalMaps(2, 2, 30, 9);
+  assert.doesNotThrow(() => checkCausalRows(triangle));
+  // Row 29 of layer 1, head 1 keeps only 60 % of its weight: the rest would have been above the diagonal.
+  const row = (1 * 30 * 31) / 2 + (29 * 30) / 2;
+  for (let k = 0; k < 30; k++) triangle.perLayer[1][row + k] *= 0.6;
+  assert.throws(
+    () => checkCausalRows(triangle),
+    (error: unknown) => error instanceof LensError && error.code === 'model-unsupported' && /layer 1, head 1: token 29 puts 40\.00 % of its attention on later tokens/.test(error.message),
+  );
+});
