@@ -5,7 +5,10 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { squareLayer } from '../../src/core/engine/attentionLayout';
+import * as ort from 'onnxruntime-node';
+import { buildFeeds, inputSpecs } from '../../src/core/engine/feeds';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
+import { sessionOptions } from '../../src/core/engine/modelSession';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import type { InspectResult } from '../../src/core/types';
 import { fixtureModel } from '../support/paths';
@@ -76,6 +79,33 @@ for (const name of ['tiny-bert', 'tiny-gpt2', 'tiny-gpt2-past']) {
         const result = await runner.inspect(ref.text, { attention: true, topK: 10 });
         checkAgainstReference(result, ref);
         checkRowsAndMask(result, runner.info.kind === 'causal');
+      });
+    }
+
+    if (name.startsWith('tiny-gpt2')) {
+      it(`gives the token that follows each position its probability under the unpatched graph's logits, within ${PROBABILITY_TOLERANCE}`, async () => {
+        const plain = await ort.InferenceSession.create(path.join(fixtureModel(name), 'onnx', 'model.onnx'), sessionOptions('cpu'));
+        try {
+          const { config } = runner.model;
+          for (const ref of reference.cases) {
+            const result = await runner.inspect(ref.text, { attention: false, topK: 1 });
+            const n = ref.inputIds.length;
+            const feeds = buildFeeds(inputSpecs(plain), ref.inputIds, 1, n, config.heads, config.hiddenSize / config.heads);
+            const logits = (await plain.run(feeds, ['logits'])).logits.data as Float32Array;
+            const v = config.vocabSize;
+            const actual = result.predictions.kind === 'causal' ? result.predictions.actual : [];
+            assert.equal(actual[0], null, 'nothing predicts the first token');
+            for (let p = 1; p < n; p++) {
+              const row = logits.subarray((p - 1) * v, p * v);
+              const max = row.reduce((a, b) => Math.max(a, b), -Infinity);
+              const lse = max + Math.log(row.reduce((sum, x) => sum + Math.exp(x - max), 0));
+              const expected = Math.exp(row[ref.inputIds[p]] - lse);
+              assert.ok(Math.abs((actual[p] as number) - expected) <= PROBABILITY_TOLERANCE, `token ${p}: ${actual[p]} vs ${expected}`);
+            }
+          }
+        } finally {
+          await plain.release();
+        }
       });
     }
 

@@ -90,6 +90,14 @@ test('the patch appends a second graph whose outputs and head nodes merge into t
   assert.ok(merged.nodes.some((n) => n.opType === 'Compress' && n.outputs[0] === lowerTriangleOutput(0)));
 });
 
+test('the lower-triangle cuts are written last layer first, so onnxruntime runs each right after its Softmax', () => {
+  const original = tinyModel();
+  const merged = scanModel(patchModel(original, planPatch(scanModel(original), ['p0', 'p1', 'p2'], true)).bytes);
+  const cuts = merged.nodes.filter((n) => n.opType === 'Compress').map((n) => n.outputs[0]);
+  assert.deepEqual(cuts, [lowerTriangleOutput(2), lowerTriangleOutput(1), lowerTriangleOutput(0)]);
+  assert.deepEqual(merged.outputs.slice(-3), [lowerTriangleOutput(0), lowerTriangleOutput(1), lowerTriangleOutput(2)], 'outputs stay in layer order');
+});
+
 test('a masked model fetches its Softmax outputs as they are', () => {
   const original = tinyModel();
   const plan = planPatch(scanModel(original), ['p'], false);

@@ -52,7 +52,7 @@ function int64Tensor(name: string, values: bigint[], scalar = false): MessageWri
     .bytes(TENSOR_FIELDS.rawData, raw);
 }
 
-/** A node of the default domain; attributes are non-negative ints (all the head needs). */
+/** A node of the default domain; attributes are non-negative ints (all the patch needs). */
 function node(opType: string, inputs: string[], outputs: string[], name: string, attributes: Record<string, number> = {}): MessageWriter {
   const w = new MessageWriter();
   for (const i of inputs) w.string(NODE_FIELDS.input, i);
@@ -84,16 +84,37 @@ const P = 'attention_lens/';
 /** Name of layer `layer`'s lower-triangle attention output. */
 export const lowerTriangleOutput = (layer: number) => `${P}attention_lower_${layer}`;
 
+/** The graph the patch appends: nodes, outputs, and each int64 constant written once, where it is first used. */
+class PatchGraph {
+  readonly message = new MessageWriter();
+  private readonly constants = new Set<string>();
+
+  /** The name of an int64 constant (1-D, or a scalar), added on first use. */
+  constant(name: string, values: bigint[], scalar = false): string {
+    const full = `${P}${name}`;
+    if (!this.constants.has(full)) {
+      this.constants.add(full);
+      this.message.message(GRAPH_FIELDS.initializer, int64Tensor(full, values, scalar));
+    }
+    return full;
+  }
+
+  node(opType: string, inputs: string[], outputs: string[], name: string, attributes: Record<string, number> = {}): void {
+    this.message.message(GRAPH_FIELDS.node, node(opType, inputs, outputs, `${P}${name}`, attributes));
+  }
+
+  output(name: string): void {
+    this.message.message(GRAPH_FIELDS.output, output(name));
+  }
+}
+
 /** Returns a copy of the model bytes with the planned additions appended (callers patch a skeleton: a few hundred KB). */
 export function patchModel(model: Uint8Array, plan: PatchPlan): PatchResult {
-  const graph = new MessageWriter();
-  graph.message(GRAPH_FIELDS.initializer, int64Tensor(`${P}zero`, [0n]));
-  graph.message(GRAPH_FIELDS.initializer, int64Tensor(`${P}one`, [1n]));
-  graph.message(GRAPH_FIELDS.initializer, int64Tensor(`${P}minus_one`, [-1n]));
+  const graph = new PatchGraph();
   if (plan.logits) addPredictionHead(graph, plan.logits, plan.causal ? plan.inputIds : undefined);
   const attentionOutputs = plan.lowerTriangle ? addLowerTriangles(graph, plan.attentionOutputs) : plan.attentionOutputs;
-  for (const name of attentionOutputs) graph.message(GRAPH_FIELDS.output, output(name));
-  const extra = new MessageWriter().message(MODEL_FIELDS.graph, graph).finish();
+  for (const name of attentionOutputs) graph.output(name);
+  const extra = new MessageWriter().message(MODEL_FIELDS.graph, graph.message).finish();
   const bytes = new Uint8Array(model.length + extra.length);
   bytes.set(model, 0);
   bytes.set(extra, model.length);
@@ -104,48 +125,55 @@ export function patchModel(model: Uint8Array, plan: PatchPlan): PatchResult {
  * Cuts each [batch, heads, n, n] map to [batch, heads, n(n+1)/2]: the map flattened over (query, key), then
  * Compress by the flattened mask query ≥ key, which keeps row q's keys 0..q in order. Returns the new names.
  */
-function addLowerTriangles(graph: MessageWriter, maps: string[]): string[] {
-  graph.message(GRAPH_FIELDS.initializer, int64Tensor(`${P}scalar_zero`, [0n], true));
-  graph.message(GRAPH_FIELDS.initializer, int64Tensor(`${P}scalar_one`, [1n], true));
-  graph.message(GRAPH_FIELDS.initializer, int64Tensor(`${P}scalar_key_axis`, [3n], true));
-  graph.message(GRAPH_FIELDS.initializer, int64Tensor(`${P}flat_map_shape`, [0n, 0n, -1n]));
-  graph.message(GRAPH_FIELDS.node, node('Shape', [maps[0]], [`${P}map_shape`], `${P}MapShape`));
-  graph.message(GRAPH_FIELDS.node, node('Gather', [`${P}map_shape`, `${P}scalar_key_axis`], [`${P}keys`], `${P}Keys`, { axis: 0 }));
-  graph.message(GRAPH_FIELDS.node, node('Range', [`${P}scalar_zero`, `${P}keys`, `${P}scalar_one`], [`${P}positions`], `${P}Positions`));
-  graph.message(GRAPH_FIELDS.node, node('Unsqueeze', [`${P}positions`, `${P}one`], [`${P}query_column`], `${P}QueryColumn`));
-  graph.message(GRAPH_FIELDS.node, node('Unsqueeze', [`${P}positions`, `${P}zero`], [`${P}key_row`], `${P}KeyRow`));
-  graph.message(GRAPH_FIELDS.node, node('GreaterOrEqual', [`${P}query_column`, `${P}key_row`], [`${P}lower`], `${P}Lower`));
-  graph.message(GRAPH_FIELDS.node, node('Reshape', [`${P}lower`, `${P}minus_one`], [`${P}lower_flat`], `${P}LowerFlat`));
-  return maps.map((map, layer) => {
+function addLowerTriangles(graph: PatchGraph, maps: string[]): string[] {
+  const [zero, one] = [graph.constant('zero', [0n]), graph.constant('one', [1n])];
+  graph.node('Shape', [maps[0]], [`${P}map_shape`], 'MapShape');
+  graph.node('Gather', [`${P}map_shape`, graph.constant('scalar_key_axis', [3n], true)], [`${P}keys`], 'Keys', { axis: 0 });
+  graph.node('Range', [graph.constant('scalar_zero', [0n], true), `${P}keys`, graph.constant('scalar_one', [1n], true)], [`${P}positions`], 'Positions');
+  graph.node('Unsqueeze', [`${P}positions`, one], [`${P}query_column`], 'QueryColumn');
+  graph.node('Unsqueeze', [`${P}positions`, zero], [`${P}key_row`], 'KeyRow');
+  graph.node('GreaterOrEqual', [`${P}query_column`, `${P}key_row`], [`${P}lower`], 'Lower');
+  graph.node('Reshape', [`${P}lower`, graph.constant('minus_one', [-1n])], [`${P}lower_flat`], 'LowerFlat');
+  const flatShape = graph.constant('flat_map_shape', [0n, 0n, -1n]);
+  // Written last layer first: onnxruntime orders nodes by a depth-first walk from the last leaf written, so
+  // layer 0's cut then runs right after layer 0's Softmax, and so on. Written in layer order, every cut ran after
+  // the whole model and all 12 Softmax outputs stayed alive until then (1 GB more at 1024 tokens, measured).
+  for (let layer = maps.length - 1; layer >= 0; layer--) {
     const flat = `${P}attention_flat_${layer}`;
-    graph.message(GRAPH_FIELDS.node, node('Reshape', [map, `${P}flat_map_shape`], [flat], `${P}AttentionFlat${layer}`));
-    graph.message(GRAPH_FIELDS.node, node('Compress', [flat, `${P}lower_flat`], [lowerTriangleOutput(layer)], `${P}AttentionLower${layer}`, { axis: 2 }));
-    return lowerTriangleOutput(layer);
-  });
+    graph.node('Reshape', [maps[layer], flatShape], [flat], `AttentionFlat${layer}`);
+    graph.node('Compress', [flat, `${P}lower_flat`], [lowerTriangleOutput(layer)], `AttentionLower${layer}`, { axis: 2 });
+  }
+  return maps.map((_, layer) => lowerTriangleOutput(layer));
 }
 
-function addPredictionHead(graph: MessageWriter, logits: string, inputIds: string | undefined): void {
-  graph.message(GRAPH_FIELDS.initializer, int64Tensor(`${P}k`, [BigInt(GRAPH_TOP_K)]));
-  graph.message(GRAPH_FIELDS.initializer, int64Tensor(`${P}last_axis`, [2n]));
-  graph.message(GRAPH_FIELDS.node, node('TopK', [logits, `${P}k`], [HEAD.topValues, HEAD.topIndices], `${P}TopK`, { axis: 2 }));
+/**
+ * TopK and log Σ exp over the logits' vocabulary axis, and for causal models the logit of the token that follows
+ * each position. The exponentials are logits-sized (206 MB for GPT-2 at 1024 tokens), but onnxruntime's own
+ * ReduceLogSumExp, which has no such tensor, moved probabilities by up to 1e-5 (3e-5 relative) on the golden
+ * tests; Exp and ReduceSum stay within their tolerance.
+ */
+function addPredictionHead(graph: PatchGraph, logits: string, inputIds: string | undefined): void {
+  const [zero, one, lastAxis] = [graph.constant('zero', [0n]), graph.constant('one', [1n]), graph.constant('last_axis', [2n])];
+  graph.node('TopK', [logits, graph.constant('k', [BigInt(GRAPH_TOP_K)])], [HEAD.topValues, HEAD.topIndices], 'TopK', { axis: 2 });
   // log Σ exp, shifted by the row maximum (the first TopK value) for stability. ReduceLogSumExp and ReduceMax
   // moved their axes from attribute to input in opset 18; Slice and ReduceSum take inputs at every opset ≥ 13.
-  graph.message(GRAPH_FIELDS.node, node('Slice', [HEAD.topValues, `${P}zero`, `${P}one`, `${P}last_axis`], [`${P}max`], `${P}Max`));
-  graph.message(GRAPH_FIELDS.node, node('Sub', [logits, `${P}max`], [`${P}shifted`], `${P}Shift`));
-  graph.message(GRAPH_FIELDS.node, node('Exp', [`${P}shifted`], [`${P}exp`], `${P}Exp`));
-  graph.message(GRAPH_FIELDS.node, node('ReduceSum', [`${P}exp`, `${P}last_axis`], [`${P}sum`], `${P}Sum`, { keepdims: 1 }));
-  graph.message(GRAPH_FIELDS.node, node('Log', [`${P}sum`], [`${P}log_sum`], `${P}Log`));
-  graph.message(GRAPH_FIELDS.node, node('Add', [`${P}log_sum`, `${P}max`], [HEAD.logSumExp], `${P}LogSumExp`));
-  graph.message(GRAPH_FIELDS.output, output(HEAD.topValues));
-  graph.message(GRAPH_FIELDS.output, output(HEAD.topIndices));
-  graph.message(GRAPH_FIELDS.output, output(HEAD.logSumExp));
+  graph.node('Slice', [HEAD.topValues, zero, one, lastAxis], [`${P}max`], 'Max');
+  graph.node('Sub', [logits, `${P}max`], [`${P}shifted`], 'Shift');
+  graph.node('Exp', [`${P}shifted`], [`${P}exp`], 'Exp');
+  graph.node('ReduceSum', [`${P}exp`, lastAxis], [`${P}sum`], 'Sum', { keepdims: 1 });
+  graph.node('Log', [`${P}sum`], [`${P}log_sum`], 'Log');
+  graph.node('Add', [`${P}log_sum`, `${P}max`], [HEAD.logSumExp], 'LogSumExp');
+  graph.output(HEAD.topValues);
+  graph.output(HEAD.topIndices);
+  graph.output(HEAD.logSumExp);
   if (!inputIds) return;
-  // logit of token i+1 at position i: GatherElements(logits[:, :-1, :], input_ids[:, 1:, None], axis=2)
-  graph.message(GRAPH_FIELDS.initializer, int64Tensor(`${P}end`, [BigInt(Number.MAX_SAFE_INTEGER)]));
-  graph.message(GRAPH_FIELDS.node, node('Slice', [inputIds, `${P}one`, `${P}end`, `${P}one`], [`${P}next_ids`], `${P}NextIds`));
-  graph.message(GRAPH_FIELDS.node, node('Cast', [`${P}next_ids`], [`${P}next_ids64`], `${P}NextIds64`, { to: INT64 }));
-  graph.message(GRAPH_FIELDS.node, node('Unsqueeze', [`${P}next_ids64`, `${P}last_axis`], [`${P}next_index`], `${P}NextIndex`));
-  graph.message(GRAPH_FIELDS.node, node('Slice', [logits, `${P}zero`, `${P}minus_one`, `${P}one`], [`${P}head_logits`], `${P}HeadLogits`));
-  graph.message(GRAPH_FIELDS.node, node('GatherElements', [`${P}head_logits`, `${P}next_index`], [HEAD.actualLogit], `${P}Actual`, { axis: 2 }));
-  graph.message(GRAPH_FIELDS.output, output(HEAD.actualLogit));
+  // The logit of token i+1 at position i: GatherElements(logits, input_ids[:, 1:] padded by one, axis=2), which
+  // reads the logits where they are (slicing off their last row first copied them whole). The last position
+  // gathers token 0, which follows nothing; the runner never reads it.
+  graph.node('Slice', [inputIds, one, graph.constant('end', [BigInt(Number.MAX_SAFE_INTEGER)]), one], [`${P}next_ids`], 'NextIds');
+  graph.node('Cast', [`${P}next_ids`], [`${P}next_ids64`], 'NextIds64', { to: INT64 });
+  graph.node('Pad', [`${P}next_ids64`, graph.constant('pad_last', [0n, 0n, 0n, 1n])], [`${P}next_ids_padded`], 'NextIdsPadded');
+  graph.node('Unsqueeze', [`${P}next_ids_padded`, lastAxis], [`${P}next_index`], 'NextIndex');
+  graph.node('GatherElements', [logits, `${P}next_index`], [HEAD.actualLogit], 'Actual', { axis: 2 });
+  graph.output(HEAD.actualLogit);
 }
