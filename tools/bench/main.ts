@@ -9,6 +9,7 @@ import { detectProviderEnvironment } from '../../src/core/engine/providerEnviron
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
 import { median } from './benchMath';
 import { measureMatmulRate } from './floor';
+import { measureFreshMemory } from './freshMemory';
 import { measureLoad } from './load';
 import { describeMachine, noteLoad } from './machine';
 import { CHILD_FLAG, measureInChild, memoryChild, type MemoryConfig, type MemoryRow } from './memory';
@@ -152,6 +153,8 @@ async function main(): Promise<void> {
   };
   log('MatMul rate (the floor)');
   results.floor = await measureMatmulRate(options.device, options.quick ? 3 : 7);
+  log('copying into new memory against memory already touched');
+  results.freshMemory = measureFreshMemory(12, 12 * 512 * 512 * 4, options.quick ? 3 : 7, gc);
   log('the test models: plain forward and a run with every attention map');
   results.testModels = await measureTestModels(repoRoot, options.device, options.quick ? 5 : 20, gc);
   for (const model of models) await benchModel(model, options, results, gc);

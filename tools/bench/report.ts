@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { forwardFlops, formatBytes, formatMs, formatRatio, replaceBetweenMarkers, verdict } from './benchMath';
 import type { FloorRow } from './floor';
+import type { FreshMemoryRow } from './freshMemory';
 import type { LoadRow } from './load';
 import type { MachineInfo } from './machine';
 import type { MemoryRow } from './memory';
@@ -38,6 +39,7 @@ export interface BenchResults {
   bytes: BytesRow[];
   render: RenderFigures | string;
   floor: FloorRow;
+  freshMemory?: FreshMemoryRow;
   testModels: TestModelRow[];
   notes: string[];
 }
@@ -134,6 +136,13 @@ export function renderMarkdown(r: BenchResults): string {
   out.push(speedTable(r));
   out.push('');
   out.push(`transformers.js: ${Object.entries(r.tjsWhat).map(([k, v]) => `${k}: ${v}`).join('; ')}.`);
+  if (r.freshMemory) {
+    const f = r.freshMemory;
+    out.push('');
+    out.push(
+      `Copying ${f.buffers} buffers of ${formatBytes(f.bytesEach)} (one 512-token BERT-base run's maps) into new buffers, as onnxruntime-node does with every output: ${formatMs(f.freshMs)} and ${f.faults.toLocaleString('en-US')} page faults; into buffers already written once: ${formatMs(f.reusedMs)}.`,
+    );
+  }
   out.push('');
   out.push('### 3. Longest event-loop stall of the calling thread (median of repeats)');
   out.push(table(['model', 'tokens', 'inspect via worker', 'inspect in-thread', 'idle await of the same length (scheduler)', 'load via worker', 'load in-thread'], r.stall.map((s) => [s.model, String(s.tokens), formatMs(s.workerInspectMs), formatMs(s.inThreadInspectMs), formatMs(s.idleMs), s.workerLoadMs === undefined ? '–' : formatMs(s.workerLoadMs), s.inThreadLoadMs === undefined ? '–' : formatMs(s.inThreadLoadMs)])));
