@@ -4,7 +4,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { squareLayer } from '../core/engine/attentionLayout';
+import { nestedLayer, round6 } from '../core/engine/attentionLayout';
 import { detectProviderEnvironment } from '../core/engine/providerEnvironment';
 import { DEFAULT_HUB_URL } from '../core/hub/hubModel';
 import { resolveModel } from '../core/model/resolveModel';
@@ -31,8 +31,6 @@ async function readInput(options: CliOptions): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
-
 /** The JSON document: plain arrays, attention rounded to 6 decimals as nested [layer][head][q][k]. */
 export function toJson(result: Omit<InspectResult, 'attention'>, attention: AttentionMaps | undefined): unknown {
   const { model, device, tokens, truncation, predictions, timings } = result;
@@ -53,15 +51,7 @@ export function toJson(result: Omit<InspectResult, 'attention'>, attention: Atte
             kind: 'causal',
             next: predictions.next.map((row, i) => ({ position: i, actualProbability: predictions.actual[i + 1] ?? null, top: row.map((p) => ({ ...p, probability: round6(p.probability) })) })),
           },
-    attention: attention
-      ? attention.perLayer.map((_, l) => {
-          const n = attention.tokens;
-          const layer = squareLayer(attention, l);
-          return Array.from({ length: attention.heads }, (_, h) =>
-            Array.from({ length: n }, (_, q) => Array.from(layer.subarray((h * n + q) * n, (h * n + q + 1) * n), round6)),
-          );
-        })
-      : undefined,
+    attention: attention ? attention.perLayer.map((_, l) => nestedLayer(attention, l)) : undefined,
     timings,
   };
 }

@@ -1,22 +1,9 @@
 // The files the host writes itself: a JSON of tokens, attention and predictions, and a self-contained HTML
 // report (no script, no remote URL; the view's picture is embedded as a data: image, where SVG cannot run).
-import { squareLayer } from '../core/engine/attentionLayout';
+import { nestedLayer } from '../core/engine/attentionLayout';
 import type { AttentionMaps } from '../core/types';
 import type { PredictionView, RunSummary } from '../protocol';
 import type { RunRecord } from '../session/runState';
-
-const round = (x: number) => Math.round(x * 1e6) / 1e6;
-
-/** [heads][q][k] nested arrays of one layer, rounded to 6 decimals (JSON is for reading, not for precision). */
-function layerArrays(data: Float32Array, heads: number, n: number): number[][][] {
-  const out: number[][][] = [];
-  for (let h = 0; h < heads; h++) {
-    const rows: number[][] = [];
-    for (let q = 0; q < n; q++) rows.push(Array.from(data.subarray((h * n + q) * n, (h * n + q + 1) * n), round));
-    out.push(rows);
-  }
-  return out;
-}
 
 /** The run as JSON; `maps` are its attention, fetched from the worker that keeps them. */
 export function jsonReport(run: RunRecord, maps: AttentionMaps | undefined): string {
@@ -32,7 +19,7 @@ export function jsonReport(run: RunRecord, maps: AttentionMaps | undefined): str
     predictions: s.predictions,
     maskedAtPosition: Object.fromEntries(run.maskedAt),
     attention: maps
-      ? { layers: maps.layers, heads: maps.heads, tokens: maps.tokens, layout: 'perLayer[layer][head][query][key]', perLayer: maps.perLayer.map((_, l) => layerArrays(squareLayer(maps, l), maps.heads, maps.tokens)) }
+      ? { layers: maps.layers, heads: maps.heads, tokens: maps.tokens, layout: 'perLayer[layer][head][query][key]', perLayer: maps.perLayer.map((_, l) => nestedLayer(maps, l)) }
       : { unavailable: s.attentionUnavailable ?? 'not computed' },
     timings: s.timings,
   };

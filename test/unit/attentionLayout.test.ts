@@ -1,7 +1,7 @@
 // A causal model's maps held as lower triangles: read back square, downsampled, and checked for causality.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkCausalRows, layerLength, squareLayer, squareMaps } from '../../src/core/engine/attentionLayout';
+import { checkCausalRows, layerLength, nestedLayer, squareLayer } from '../../src/core/engine/attentionLayout';
 import { downsampleAttention } from '../../src/core/engine/overview';
 import type { AttentionMaps } from '../../src/core/types';
 import { LensError } from '../../src/core/types';
@@ -38,12 +38,16 @@ test('a lower triangle holds n(n+1)/2 weights per head and reads back as the squ
   const { square, triangle } = causalMaps(2, 3, 17, 5);
   assert.equal(triangle.perLayer[0].length, (3 * 17 * 18) / 2);
   for (let l = 0; l < 2; l++) assert.deepEqual(squareLayer(triangle, l), square.perLayer[l]);
-  const all = squareMaps(triangle);
-  assert.equal(all.layout, 'square');
-  assert.deepEqual(all.perLayer, square.perLayer);
   const copy = squareLayer(square, 1);
   assert.deepEqual(copy, square.perLayer[1]);
   assert.notEqual(copy.buffer, square.perLayer[1].buffer, 'a square layer is copied, never shared');
+});
+
+test('the JSON nesting of a lower triangle is that of the square map: every key, zeros above the diagonal', () => {
+  const { square, triangle } = causalMaps(2, 3, 11, 4);
+  for (let l = 0; l < 2; l++) assert.deepEqual(nestedLayer(triangle, l), nestedLayer(square, l));
+  assert.equal(nestedLayer(triangle, 1)[2][3].length, 11);
+  assert.equal(nestedLayer(triangle, 1)[2][3][4], 0);
 });
 
 test('the overview of lower triangles equals the overview of the same maps held square', () => {

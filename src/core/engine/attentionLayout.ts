@@ -1,5 +1,6 @@
 // The two layouts a run's attention maps are held in (see AttentionMaps): square, and a causal model's lower
-// triangle, which holds half the bytes. Everything outside the core sees square layers.
+// triangle, which holds half the bytes. The views receive square layers (squareLayer); the JSON exports read either
+// layout (nestedLayer).
 import { LensError, type AttentionMaps } from '../types';
 
 /** Elements of one layer's maps in a layout. */
@@ -27,9 +28,23 @@ export function squareLayer(maps: AttentionMaps, layer: number): Float32Array {
   return square;
 }
 
-/** Every layer in the square layout (new arrays). */
-export function squareMaps(maps: AttentionMaps): AttentionMaps {
-  return { ...maps, layout: 'square', perLayer: maps.perLayer.map((_, layer) => squareLayer(maps, layer)) };
+/** The JSON exports' rounding of weights and probabilities: 6 decimals. */
+export const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/**
+ * Layer `layer` as [head][query][key] arrays of every key (zeros above a lower triangle), rounded to 6 decimals:
+ * the JSON exports, which are for reading, not for precision.
+ */
+export function nestedLayer(maps: AttentionMaps, layer: number): number[][][] {
+  const source = maps.perLayer[layer];
+  const { heads, tokens: n } = maps;
+  return Array.from({ length: heads }, (_, h) =>
+    Array.from({ length: n }, (_, q) => {
+      if (maps.layout === 'square') return Array.from(source.subarray((h * n + q) * n, (h * n + q + 1) * n), round6);
+      const from = lowerTriangleRow(h, q, n);
+      return [...Array.from(source.subarray(from, from + q + 1), round6), ...new Array<number>(n - q - 1).fill(0)];
+    }),
+  );
 }
 
 /** Rows per head whose kept weights must sum to 1 (the rest of the row, above the diagonal, was not kept). */

@@ -5,11 +5,11 @@ import * as ort from 'onnxruntime-node';
 import { GRAPH_TOP_K, HEAD } from '../onnx/graphPatch';
 import type { InspectResult, MaskedAtPosition, Prediction, Token, AttentionMaps } from '../types';
 import { LensError } from '../types';
+import { checkCausalRows, layerLength } from './attentionLayout';
 import { buildFeeds } from './feeds';
 import { fitToModel } from './inputWindow';
 import { loadModel, type LoadedModel, type ModelRequest } from './modelSession';
 import type { ProviderEnvironment } from './providers';
-import { checkCausalRows, layerLength } from './attentionLayout';
 import { asFloat32 } from './tensors';
 import { rankFromHead, rankFromLogits, type RankedRow } from './topK';
 

@@ -9,7 +9,7 @@ const NODE = { input: 1, output: 2, name: 3, opType: 4, attribute: 5, domain: 7 
 const ATTRIBUTE = { t: 5, g: 6, tensors: 10, graphs: 11, sparseTensor: 22, sparseTensors: 23 } as const;
 const SPARSE_TENSOR = { values: 1, indices: 2 } as const;
 const VALUE_INFO = { name: 1 } as const;
-const TENSOR = { dims: 1, dataType: 2, name: 8, rawData: 9, externalData: 13 } as const;
+const TENSOR = { dims: 1, dataType: 2, name: 8, rawData: 9, externalData: 13, dataLocation: 14 } as const;
 const STRING_ENTRY = { key: 1, value: 2 } as const;
 
 export interface GraphNode {
@@ -140,4 +140,4 @@ function scanGraph(buf: Uint8Array, graph: Field, summary: GraphSummary, collect
   }
 }
 
-export { TENSOR as TENSOR_FIELDS, GRAPH as GRAPH_FIELDS, NODE as NODE_FIELDS, MODEL as MODEL_FIELDS };
+export { TENSOR as TENSOR_FIELDS, GRAPH as GRAPH_FIELDS, NODE as NODE_FIELDS, MODEL as MODEL_FIELDS, STRING_ENTRY as STRING_ENTRY_FIELDS };

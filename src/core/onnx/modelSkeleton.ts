@@ -4,16 +4,14 @@
 // made the process hold it twice while the session was created, and reading it cost a plain session's load again.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { GRAPH_FIELDS, MODEL_FIELDS, TENSOR_FIELDS } from './graphScan';
-import { MessageWriter, ProtobufError, readVarint, WireType, type Field } from './protobuf';
+import { GRAPH_FIELDS, MODEL_FIELDS, STRING_ENTRY_FIELDS, TENSOR_FIELDS } from './graphScan';
+import { MessageWriter, ProtobufError, readFieldHeader, WireType, type Field } from './protobuf';
 
 /** Weights smaller than this stay in the skeleton: a reference would save nothing worth a read. */
 const MIN_REFERENCED_BYTES = 1024;
 /** How much the reader fetches at a time: node lists are read in a few reads, weights are skipped. */
 const WINDOW_BYTES = 64 * 1024;
 const DATA_LOCATION_EXTERNAL = 1;
-const TENSOR_EXTERNAL = { externalData: 13, dataLocation: 14 } as const;
-const STRING_ENTRY = { key: 1, value: 2 } as const;
 
 /** Positioned reads through one buffered window (structure fields are small and sequential). */
 class FileWindow {
@@ -50,38 +48,19 @@ interface FileField extends Field {
 
 /** The fields of the message at [start, end) of the file, read as they are reached; payloads are not read. */
 async function* fileFields(file: FileWindow, start: number, end: number): AsyncGenerator<FileField> {
-  let pos = start;
-  while (pos < end) {
+  for (let pos = start; pos < end; ) {
     // A key and a length are at most 10 bytes each.
     const head = await file.read(pos, Math.min(20, end - pos));
-    const [key, afterKey] = readVarint(head, 0);
-    const field = Math.floor(key / 8);
-    const wire = key & 7;
-    if (field === 0) throw new ProtobufError('field number 0');
-    let f: FileField;
-    if (wire === WireType.Varint) {
-      const [value, next] = readVarint(head, afterKey);
-      f = { field, wire, value, keyStart: pos, start: pos + afterKey, end: pos + next };
-    } else if (wire === WireType.Fixed64 || wire === WireType.Fixed32) {
-      const size = wire === WireType.Fixed64 ? 8 : 4;
-      f = { field, wire, value: 0, keyStart: pos, start: pos + afterKey, end: pos + afterKey + size };
-    } else if (wire === WireType.LengthDelimited) {
-      const [length, payload] = readVarint(head, afterKey);
-      f = { field, wire, value: length, keyStart: pos, start: pos + payload, end: pos + payload + length };
-    } else {
-      throw new ProtobufError(`unsupported wire type ${wire}`);
-    }
-    // The messages of fields() in protobuf.ts, so a truncated file reads the same either way.
-    if (f.end > end) throw new ProtobufError(wire === WireType.LengthDelimited ? 'length-delimited field runs past its message' : 'message ends inside a field');
-    yield f;
-    pos = f.end;
+    const f = readFieldHeader(head, 0, end - pos);
+    yield { ...f, keyStart: pos, start: pos + f.start, end: pos + f.end };
+    pos += f.end;
   }
 }
 
 const encoded = (file: FileWindow, f: FileField) => file.read(f.keyStart, f.end - f.keyStart);
 
 function entry(key: string, value: string): MessageWriter {
-  return new MessageWriter().string(STRING_ENTRY.key, key).string(STRING_ENTRY.value, value);
+  return new MessageWriter().string(STRING_ENTRY_FIELDS.key, key).string(STRING_ENTRY_FIELDS.value, value);
 }
 
 /** A TensorProto with its raw_data, when large, replaced by a reference to where it lies in `location`. */
@@ -95,10 +74,10 @@ async function tensorSkeleton(file: FileWindow, tensor: FileField, location: str
   }
   if (stored) {
     out
-      .message(TENSOR_EXTERNAL.externalData, entry('location', location))
-      .message(TENSOR_EXTERNAL.externalData, entry('offset', String(stored.offset)))
-      .message(TENSOR_EXTERNAL.externalData, entry('length', String(stored.length)))
-      .varint(TENSOR_EXTERNAL.dataLocation, DATA_LOCATION_EXTERNAL);
+      .message(TENSOR_FIELDS.externalData, entry('location', location))
+      .message(TENSOR_FIELDS.externalData, entry('offset', String(stored.offset)))
+      .message(TENSOR_FIELDS.externalData, entry('length', String(stored.length)))
+      .varint(TENSOR_FIELDS.dataLocation, DATA_LOCATION_EXTERNAL);
   }
   return out;
 }

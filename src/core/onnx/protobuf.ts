@@ -21,8 +21,7 @@ export interface Field {
 
 export class ProtobufError extends Error {}
 
-/** Reads the varint at `pos`: its value and the position after it. */
-export function readVarint(buf: Uint8Array, pos: number): [number, number] {
+function readVarint(buf: Uint8Array, pos: number): [number, number] {
   let result = 0;
   let scale = 1;
   for (let i = 0; i < 10; i++) {
@@ -35,42 +34,45 @@ export function readVarint(buf: Uint8Array, pos: number): [number, number] {
   throw new ProtobufError('varint too long');
 }
 
+/**
+ * Reads the key (and the length or value) of the field at `pos`, in a message that ends at `end`; the payload
+ * itself need not be in `buf` (the skeleton reader holds only a field's first bytes).
+ */
+export function readFieldHeader(buf: Uint8Array, pos: number, end: number): Field {
+  const [key, afterKey] = readVarint(buf, pos);
+  const field = Math.floor(key / 8);
+  const wire = key & 7;
+  if (field === 0) throw new ProtobufError('field number 0');
+  let f: Field;
+  switch (wire) {
+    case WireType.Varint: {
+      const [value, next] = readVarint(buf, afterKey);
+      f = { field, wire, value, start: afterKey, end: next };
+      break;
+    }
+    case WireType.Fixed64:
+    case WireType.Fixed32:
+      f = { field, wire, value: 0, start: afterKey, end: afterKey + (wire === WireType.Fixed64 ? 8 : 4) };
+      break;
+    case WireType.LengthDelimited: {
+      const [length, payload] = readVarint(buf, afterKey);
+      f = { field, wire, value: length, start: payload, end: payload + length };
+      break;
+    }
+    default:
+      throw new ProtobufError(`unsupported wire type ${wire}`);
+  }
+  if (f.end > end) throw new ProtobufError(wire === WireType.LengthDelimited ? 'length-delimited field runs past its message' : 'message ends inside a field');
+  return f;
+}
+
 /** Iterates the fields of the message occupying buf[start, end). Throws ProtobufError on malformed bytes. */
 export function* fields(buf: Uint8Array, start = 0, end = buf.length): Generator<Field> {
-  let pos = start;
-  while (pos < end) {
-    const [key, afterKey] = readVarint(buf, pos);
-    const field = Math.floor(key / 8);
-    const wire = key & 7;
-    if (field === 0) throw new ProtobufError('field number 0');
-    pos = afterKey;
-    switch (wire) {
-      case WireType.Varint: {
-        const [value, next] = readVarint(buf, pos);
-        yield { field, wire, value, start: pos, end: next };
-        pos = next;
-        break;
-      }
-      case WireType.Fixed64:
-        yield { field, wire, value: 0, start: pos, end: pos + 8 };
-        pos += 8;
-        break;
-      case WireType.Fixed32:
-        yield { field, wire, value: 0, start: pos, end: pos + 4 };
-        pos += 4;
-        break;
-      case WireType.LengthDelimited: {
-        const [length, payload] = readVarint(buf, pos);
-        if (payload + length > end) throw new ProtobufError('length-delimited field runs past its message');
-        yield { field, wire, value: length, start: payload, end: payload + length };
-        pos = payload + length;
-        break;
-      }
-      default:
-        throw new ProtobufError(`unsupported wire type ${wire}`);
-    }
+  for (let pos = start; pos < end; ) {
+    const f = readFieldHeader(buf, pos, end);
+    yield f;
+    pos = f.end;
   }
-  if (pos !== end) throw new ProtobufError('message ends inside a field');
 }
 
 const textDecoder = new TextDecoder('utf-8', { fatal: false });

@@ -76,7 +76,7 @@ export class InferenceEngine {
     return this.enqueue('layer', { op: 'layer', run, layer }) as Promise<Float32Array>;
   }
 
-  /** Every layer of the kept run's attention (exports, the CLI). */
+  /** Every layer of the kept run's attention, in the layout it is kept in (exports, the CLI). */
   attentionMaps(run: number): Promise<AttentionMaps> {
     if (run !== this.keptRun) return Promise.reject(attentionNotKept());
     return this.enqueue('maps', { op: 'maps', run }) as Promise<AttentionMaps>;

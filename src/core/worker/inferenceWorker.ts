@@ -2,7 +2,7 @@
 // on real models) never block the extension host's event loop. Requests are handled one at a time. The
 // attention maps of the latest run stay here; the caller fetches the layers it shows.
 import { parentPort } from 'node:worker_threads';
-import { squareLayer, squareMaps } from '../engine/attentionLayout';
+import { squareLayer } from '../engine/attentionLayout';
 import { ModelRunner } from '../engine/modelRunner';
 import { downsampleAttention } from '../engine/overview';
 import { LensError, type AttentionMaps } from '../types';
@@ -53,8 +53,10 @@ async function handle(request: WorkerRequest): Promise<{ value: WorkerValue; tra
       return { value: layer, transfer: [layer.buffer as ArrayBuffer] };
     }
     case 'maps': {
-      const square = squareMaps(keptMaps(request.run));
-      return { value: square, transfer: square.perLayer.map((layer) => layer.buffer as ArrayBuffer) };
+      // Copies in the layout they are kept in: the exports read either (nestedLayer), and a lower triangle is half.
+      const maps = keptMaps(request.run);
+      const perLayer = maps.perLayer.map((layer) => layer.slice());
+      return { value: { ...maps, perLayer }, transfer: perLayer.map((layer) => layer.buffer as ArrayBuffer) };
     }
     case 'maskedAt':
       if (!runner) throw new LensError('no model is loaded', 'model-not-found');
