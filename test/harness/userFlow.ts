@@ -35,6 +35,9 @@ function buildVsix(dir: string): string {
 }
 
 function modelSettings(): Record<string, unknown> {
+  // ATTENTION_LENS_UI_MODEL=causal shows the embedded GPT-2 model instead, to look at its panels (the masked
+  // model's checks then fail: they read [MASK] predictions).
+  if (process.env.ATTENTION_LENS_UI_MODEL === 'causal') return { 'attentionLens.activeModel': 'causal' };
   const embedded = path.join(repoRoot, 'models', 'lens-bert-mini', 'onnx', 'model.onnx');
   if (fs.existsSync(embedded)) return { 'attentionLens.activeModel': 'masked' };
   const fixture = path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-bert');
