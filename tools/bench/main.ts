@@ -62,7 +62,7 @@ async function benchModel(model: BenchModel, options: BenchOptions, results: Ben
     const ids = tokenizer.encode(text).map((t) => t.id);
     const { warmup, repeats } = rounds(tokens, options.quick);
     log(`${model.label}: speed at ${tokens} tokens (${warmup} + ${repeats} rounds)`);
-    results.speed.push(await measureSpeed({ model, runner, plain, tjs, topK: TOP_K, warmup, repeats, collectGarbage: gc }, text, ids));
+    results.speed.push(await measureSpeed({ model, runner, plain, tjs, topK: TOP_K, warmup, repeats }, text, ids));
     if (tokens >= 512 || options.quick) {
       results.bytes.push(webviewBytes(model.label, await runner.inspect(text, { attention: true, topK: TOP_K })));
     }
@@ -89,16 +89,16 @@ async function benchModel(model: BenchModel, options: BenchOptions, results: Ben
       results.stall.push(row);
     }
   }
-  // The worker's pass: only its session and the plain one stay, as in the extension host.
-  await tjs?.dispose();
+  // The worker's pass: the in-process core goes; the extension host holds only the worker's session.
   await runner.dispose();
   gc();
   for (const row of results.speed.filter((s) => s.model === model.label)) {
     const text = textOfLength(tokenizer, row.tokens);
     const { warmup, repeats } = rounds(row.tokens, options.quick);
     log(`${model.label}: speed through the worker at ${row.tokens} tokens (${warmup} + ${repeats} rounds)`);
-    await measureWorkerSpeed({ engine, plain, topK: TOP_K, warmup, repeats, collectGarbage: gc }, row, text, tokenizer.encode(text).map((t) => t.id));
+    await measureWorkerSpeed({ engine, plain, tjs, topK: TOP_K, warmup, repeats }, row, text, tokenizer.encode(text).map((t) => t.id));
   }
+  await tjs?.dispose();
   await plain.release();
   await engine.dispose();
   gc();
@@ -156,7 +156,7 @@ async function main(): Promise<void> {
   log('copying into new memory against memory already touched');
   results.freshMemory = measureFreshMemory(12, 12 * 512 * 512 * 4, options.quick ? 3 : 7, gc);
   log('the test models: plain forward and a run with every attention map');
-  results.testModels = await measureTestModels(repoRoot, options.device, options.quick ? 5 : 20, gc);
+  results.testModels = await measureTestModels(repoRoot, options.device, options.quick ? 5 : 20);
   for (const model of models) await benchModel(model, options, results, gc);
   // Measured again at the end and the faster kept: the floor is what the hardware can do, and other jobs on a
   // shared machine only ever slow a measurement down.

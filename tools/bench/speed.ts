@@ -1,8 +1,7 @@
 // Figures 1 and 2: the full inspect against a plain forward pass and against transformers.js, each repeat
 // running every contender once in a rotating order, so load changes on the shared machine hit all of them.
-// The worker is measured in a second pass, against the plain forward alone, once the in-process and
-// transformers.js sessions are released: the extension host holds only the worker's session, and the
-// other sessions' threads and memory in one process slowed the worker by 0.1-0.15x of a forward pass.
+// The worker is measured in a second pass, against the plain forward and transformers.js, once the
+// in-process core is released: the extension host holds the worker's session, not a second copy of the core.
 import type { ModelRunner } from '../../src/core/engine/modelRunner';
 import type { InferenceEngine } from '../../src/core/worker/inferenceEngine';
 import { median, pairedRatio } from './benchMath';
@@ -17,7 +16,6 @@ export interface SpeedContext {
   topK: number;
   warmup: number;
   repeats: number;
-  collectGarbage: () => void;
 }
 
 export interface SpeedRow {
@@ -33,6 +31,8 @@ export interface SpeedRow {
   /** The model view's overview, asked for after the result (not part of workerMs). */
   workerOverviewMs?: number;
   workerPlainMs?: number;
+  /** transformers.js in the second pass, beside the worker. */
+  workerTjsMs?: number;
   tjsMs?: number;
   /** session.run inside the in-process full inspect (the core's own timing), median ms. */
   inspectRunMs: number;
@@ -40,6 +40,7 @@ export interface SpeedRow {
   inspectOverPlain: number;
   noAttentionOverPlain: number;
   workerOverPlain?: number;
+  workerOverTjs?: number;
   inspectOverTjs?: number;
   /** Bytes of attention maps one full inspect returns. */
   attentionBytes: number;
@@ -48,19 +49,22 @@ export interface SpeedRow {
 type Contender = 'plain' | 'inspect' | 'noAttention' | 'tjs';
 
 /**
- * Runs every contender once per round, in an order that rotates each round, with a garbage collection before
- * each run; returns each contender's times of the rounds after the warm-up.
+ * Runs every contender once per round, in an order that rotates each round; returns each contender's times of
+ * the rounds after the warm-up. No garbage collection is forced between runs: a full collection before each
+ * run frees the previous outputs, glibc hands that memory back to the system, and every run then writes its
+ * outputs into new pages (36,800 page faults per 512-token BERT inspect, every time, and 260-490 ms more than
+ * without the collection, measured). The extension host never forces one; left to itself, V8 frees the
+ * previous run's buffers while the next run allocates, and the allocator reuses them (0.2k-18k faults).
  */
 export async function interleave<K extends string>(
   calls: Record<K, () => Promise<void>>,
   contenders: readonly K[],
-  rounds: { warmup: number; repeats: number; collectGarbage: () => void },
+  rounds: { warmup: number; repeats: number },
 ): Promise<Record<K, number[]>> {
   const times = Object.fromEntries(contenders.map((name) => [name, [] as number[]])) as Record<K, number[]>;
   for (let r = 0; r < rounds.warmup + rounds.repeats; r++) {
     for (let i = 0; i < contenders.length; i++) {
       const name = contenders[(i + r) % contenders.length];
-      rounds.collectGarbage();
       const started = performance.now();
       await calls[name]();
       if (r >= rounds.warmup) times[name].push(performance.now() - started);
@@ -113,32 +117,33 @@ export async function measureSpeed(ctx: SpeedContext, text: string, ids: number[
   return row;
 }
 
-/** The second pass: the host's run through the worker against the plain forward, alternating, into `row`. */
+/** The second pass: the host's run through the worker against the plain forward and transformers.js, into `row`. */
 export async function measureWorkerSpeed(
-  ctx: { engine: InferenceEngine; plain: PlainSession; topK: number; warmup: number; repeats: number; collectGarbage: () => void },
+  ctx: { engine: InferenceEngine; plain: PlainSession; tjs?: TransformersRun; topK: number; warmup: number; repeats: number },
   row: SpeedRow,
   text: string,
   ids: number[],
 ): Promise<void> {
   const feeds = ctx.plain.feeds(ids);
   const overview: number[] = [];
-  const times = await interleave(
-    {
-      plain: async () => {
-        await ctx.plain.forward(feeds);
-      },
-      worker: async () => {
-        const result = await hostRun(ctx.engine, text, ctx.topK);
-        if (!result.attention || result.tokens.length !== ids.length) throw new Error('the worker returned no attention');
-        // The model view's overview, which the host asks for once the result is shown: timed on its own, after.
-        const asked = performance.now();
-        await ctx.engine.attentionOverview(result.attention.run);
-        overview.push(performance.now() - asked);
-      },
+  const calls = {
+    plain: async () => {
+      await ctx.plain.forward(feeds);
     },
-    ['plain', 'worker'],
-    ctx,
-  );
+    tjs: async () => {
+      await ctx.tjs!.run(text);
+    },
+    worker: async () => {
+      const result = await hostRun(ctx.engine, text, ctx.topK);
+      if (!result.attention || result.tokens.length !== ids.length) throw new Error('the worker returned no attention');
+      // The model view's overview, which the host asks for once the result is shown: timed on its own, after.
+      const asked = performance.now();
+      await ctx.engine.attentionOverview(result.attention.run);
+      overview.push(performance.now() - asked);
+    },
+  };
+  const contenders: (keyof typeof calls)[] = ctx.tjs ? ['plain', 'worker', 'tjs'] : ['plain', 'worker'];
+  const times = await interleave(calls, contenders, ctx);
   // Here the worker's time holds its overview too: take that out of each round.
   const kept = overview.slice(ctx.warmup);
   const worker = times.worker.map((ms, i) => ms - kept[i]);
@@ -146,4 +151,8 @@ export async function measureWorkerSpeed(
   row.workerOverviewMs = median(kept);
   row.workerPlainMs = median(times.plain);
   row.workerOverPlain = pairedRatio(worker, times.plain);
+  if (ctx.tjs) {
+    row.workerTjsMs = median(times.tjs);
+    row.workerOverTjs = pairedRatio(worker, times.tjs);
+  }
 }

@@ -21,7 +21,7 @@ const TEST_MODELS = [
   { name: 'tiny-gpt2', key: 'gpt2' },
 ] as const;
 
-export async function measureTestModels(repoRoot: string, device: BenchDevice, repeats: number, collectGarbage: () => void): Promise<TestModelRow[]> {
+export async function measureTestModels(repoRoot: string, device: BenchDevice, repeats: number): Promise<TestModelRow[]> {
   const rows: TestModelRow[] = [];
   for (const { name, key } of TEST_MODELS) {
     const model = benchModelAt(path.join(repoRoot, 'test', 'fixtures', 'models', name), key, name, false);
@@ -39,7 +39,7 @@ export async function measureTestModels(repoRoot: string, device: BenchDevice, r
         },
       },
       ['plain', 'inspect'],
-      { warmup: 2, repeats, collectGarbage },
+      { warmup: 2, repeats },
     );
     rows.push({ model: name, tokens: model.maxPositions, plainMs: median(times.plain), inspectMs: median(times.inspect), ratio: pairedRatio(times.inspect, times.plain) });
     await runner.dispose();

@@ -71,8 +71,10 @@ export function textOfLength(tokenizer: TextTokenizer, tokens: number): string {
   return text;
 }
 
-/** The core's session options (src/core/engine/modelSession.ts), so the baseline differs only in the graph. */
-/** A plain session on the unpatched file, fed the same ids, fetching the logits: the floor inspect is held to. */
+/**
+ * A plain session on the unpatched file with the core's session options, fed the same ids, fetching the logits:
+ * the floor inspect is held to, differing from it only in the graph.
+ */
 export class PlainSession {
   private constructor(
     readonly session: ort.InferenceSession,
