@@ -105,15 +105,18 @@ export interface CausalPredictions {
 
 /**
  * Attention probabilities, one Float32Array per layer. 'square': [heads, q, k] row-major, q = k = tokens.length.
- * 'lowerTriangle' (causal models, whose maps are 0 above the diagonal): [heads, n(n+1)/2], row q holding keys
- * 0..q from offset q(q+1)/2 of its head. Each row sums to 1. squareLayer() (engine/attentionLayout.ts) reads a
- * layer in the square form whatever the layout.
+ * 'lowerTriangle' (causal models, whose maps are 0 above the diagonal): per head, the rows in blocks of
+ * `rowBlock`, block c holding rows c·b .. c·b+b-1 over keys 0 .. min(c·b+b, n)-1, so row q holds keys 0..q and
+ * then zeros to the end of its block (rowBlock 1 is the exact triangle). Each row sums to 1. squareLayer() and
+ * lowerTriangleRow() (engine/attentionLayout.ts) read a layer whatever the layout.
  */
 export interface AttentionMaps {
   layers: number;
   heads: number;
   tokens: number;
   layout: 'square' | 'lowerTriangle';
+  /** Rows per block of a lower triangle; 1 for square maps. */
+  rowBlock: number;
   perLayer: Float32Array[];
 }
 

@@ -78,7 +78,7 @@ test('random bytes are not taken for a model', () => {
 test('the patch appends a second graph whose outputs and head nodes merge into the first', () => {
   const original = tinyModel();
   const s = scanModel(original);
-  const plan = planPatch(s, ['p'], true);
+  const plan = planPatch(s, ['p'], true, 64);
   const patched = patchModel(original, plan);
   assert.equal(patched.predictionHead, true);
   assert.deepEqual(patched.bytes.subarray(0, original.length), original);
@@ -87,30 +87,31 @@ test('the patch appends a second graph whose outputs and head nodes merge into t
   assert.deepEqual(merged.outputs, ['logits', HEAD.topValues, HEAD.topIndices, HEAD.logSumExp, HEAD.actualLogit, lowerTriangleOutput(0)]);
   assert.ok(merged.nodes.some((n) => n.opType === 'TopK' && n.inputs[0] === 'logits'));
   assert.ok(merged.nodes.some((n) => n.opType === 'GatherElements'));
-  assert.ok(merged.nodes.some((n) => n.opType === 'Compress' && n.outputs[0] === lowerTriangleOutput(0)));
+  assert.ok(merged.nodes.some((n) => n.opType === 'Concat' && n.outputs[0] === lowerTriangleOutput(0)));
+  assert.equal(merged.nodes.filter((n) => n.opType === 'Slice' && n.inputs[0] === 'p').length, 4, '64 positions in 4 blocks of 16 rows');
 });
 
 test('the lower-triangle cuts are written last layer first, so onnxruntime runs each right after its Softmax', () => {
   const original = tinyModel();
-  const merged = scanModel(patchModel(original, planPatch(scanModel(original), ['p0', 'p1', 'p2'], true)).bytes);
-  const cuts = merged.nodes.filter((n) => n.opType === 'Compress').map((n) => n.outputs[0]);
+  const merged = scanModel(patchModel(original, planPatch(scanModel(original), ['p0', 'p1', 'p2'], true, 64)).bytes);
+  const cuts = merged.nodes.filter((n) => n.opType === 'Concat').map((n) => n.outputs[0]);
   assert.deepEqual(cuts, [lowerTriangleOutput(2), lowerTriangleOutput(1), lowerTriangleOutput(0)]);
   assert.deepEqual(merged.outputs.slice(-3), [lowerTriangleOutput(0), lowerTriangleOutput(1), lowerTriangleOutput(2)], 'outputs stay in layer order');
 });
 
 test('a masked model fetches its Softmax outputs as they are', () => {
   const original = tinyModel();
-  const plan = planPatch(scanModel(original), ['p'], false);
+  const plan = planPatch(scanModel(original), ['p'], false, 64);
   assert.equal(plan.lowerTriangle, false);
   const patched = patchModel(original, plan);
   assert.deepEqual(patched.attentionOutputs, ['p']);
-  assert.ok(!scanModel(patched.bytes).nodes.some((n) => n.opType === 'Compress'));
+  assert.ok(!scanModel(patched.bytes).nodes.some((n) => n.opType === 'Concat'));
 });
 
 test('below opset 13 no prediction head is planned (predictions then come from full logits)', () => {
   const s = scanModel(tinyModel());
   s.opsets.set('', 12);
-  assert.equal(planPatch(s, [], false).logits, undefined);
+  assert.equal(planPatch(s, [], false, 64).logits, undefined);
 });
 
 test('the protobuf reader and writer agree on varints past 2^32', () => {

@@ -17,7 +17,7 @@ function randomMaps(layers: number, heads: number, tokens: number, seed: number)
     }
     return layer;
   });
-  return { layers, heads, tokens, layout: 'square', perLayer };
+  return { layers, heads, tokens, layout: 'square', rowBlock: 1, perLayer };
 }
 
 /** The definition, cell by cell: the mean of the weights of queries [r0, r1) × keys [c0, c1). */

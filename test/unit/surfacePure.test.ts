@@ -57,7 +57,7 @@ test('token lookup: inside a span, at a word end, on a literal mask token, and i
 function attentionMaps(): AttentionMaps {
   const n = TOKENS.length;
   const layer = new Float32Array(2 * n * n).fill(1 / n);
-  return { layers: 1, heads: 2, tokens: n, layout: 'square', perLayer: [layer] };
+  return { layers: 1, heads: 2, tokens: n, layout: 'square', rowBlock: 1, perLayer: [layer] };
 }
 
 /** A result as the worker sends it: its maps stay in the worker under run 11. */

@@ -1,16 +1,29 @@
 // The two layouts a run's attention maps are held in (see AttentionMaps): square, and a causal model's lower
-// triangle, which holds half the bytes. The views receive square layers (squareLayer); the JSON exports read either
+// triangle in blocks of rows, which holds about half the bytes. The views receive square layers (squareLayer); the JSON exports read either
 // layout (nestedLayer).
 import { LensError, type AttentionMaps } from '../types';
 
-/** Elements of one layer's maps in a layout. */
-export function layerLength(layout: AttentionMaps['layout'], heads: number, tokens: number): number {
-  return layout === 'square' ? heads * tokens * tokens : (heads * tokens * (tokens + 1)) / 2;
+/** Where a layer's maps lie: their layout, the run's length, and for a lower triangle its block of rows. */
+export type LayerGeometry = Pick<AttentionMaps, 'layout' | 'tokens' | 'rowBlock'>;
+
+/** Elements of one head's lower triangle held in blocks of `b` rows (each block up to the key of its last row). */
+function triangleHeadLength(n: number, b: number): number {
+  const full = Math.floor(n / b);
+  return (b * b * full * (full + 1)) / 2 + (n - full * b) * n;
+}
+
+/** Elements of one layer's maps. */
+export function layerLength(geometry: LayerGeometry, heads: number): number {
+  const { tokens: n, rowBlock } = geometry;
+  return heads * (geometry.layout === 'square' ? n * n : triangleHeadLength(n, rowBlock));
 }
 
 /** Where row `query` of head `head` starts in a lower-triangle layer (its keys 0..query follow). */
-export function lowerTriangleRow(head: number, query: number, tokens: number): number {
-  return (head * tokens * (tokens + 1)) / 2 + (query * (query + 1)) / 2;
+export function lowerTriangleRow(geometry: LayerGeometry, head: number, query: number): number {
+  const { tokens: n, rowBlock: b } = geometry;
+  const block = Math.floor(query / b);
+  const width = Math.min((block + 1) * b, n);
+  return head * triangleHeadLength(n, b) + (b * b * block * (block + 1)) / 2 + (query - block * b) * width;
 }
 
 /** Layer `layer` as a new [heads, q, k] array: a copy of a square layer, a lower triangle filled out with zeros. */
@@ -21,7 +34,7 @@ export function squareLayer(maps: AttentionMaps, layer: number): Float32Array {
   const square = new Float32Array(heads * n * n);
   for (let h = 0; h < heads; h++) {
     for (let q = 0; q < n; q++) {
-      const from = lowerTriangleRow(h, q, n);
+      const from = lowerTriangleRow(maps, h, q);
       square.set(source.subarray(from, from + q + 1), (h * n + q) * n);
     }
   }
@@ -41,7 +54,7 @@ export function nestedLayer(maps: AttentionMaps, layer: number): number[][][] {
   return Array.from({ length: heads }, (_, h) =>
     Array.from({ length: n }, (_, q) => {
       if (maps.layout === 'square') return Array.from(source.subarray((h * n + q) * n, (h * n + q + 1) * n), round6);
-      const from = lowerTriangleRow(h, q, n);
+      const from = lowerTriangleRow(maps, h, q);
       return [...Array.from(source.subarray(from, from + q + 1), round6), ...new Array<number>(n - q - 1).fill(0)];
     }),
   );
@@ -61,7 +74,7 @@ export function checkCausalRows(maps: AttentionMaps): void {
     for (let h = 0; h < heads; h++) {
       for (let i = 0; i < Math.min(CHECKED_ROWS, n); i++) {
         const q = Math.floor((i * (n - 1)) / Math.max(1, CHECKED_ROWS - 1));
-        const from = lowerTriangleRow(h, q, n);
+        const from = lowerTriangleRow(maps, h, q);
         let sum = 0;
         for (let k = from; k <= from + q; k++) sum += layer[k];
         if (Math.abs(sum - 1) > ROW_SUM_TOLERANCE) {

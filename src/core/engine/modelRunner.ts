@@ -33,11 +33,11 @@ export const RUN_MEMORY_BUDGET = Math.min(os.totalmem() / 4, 6 * 1024 ** 3);
 export function estimateRunBytes(
   tokens: number,
   config: { layers: number; heads: number; hiddenSize: number; vocabSize: number },
-  attention: AttentionMaps['layout'] | undefined,
+  attention: Pick<AttentionMaps, 'layout' | 'rowBlock'> | undefined,
 ): number {
   const logits = tokens * config.vocabSize * 4;
   const activations = 16 * tokens * config.hiddenSize * 4 * config.layers;
-  const maps = attention ? 2 * config.layers * layerLength(attention, config.heads, tokens) * 4 : 0;
+  const maps = attention ? 2 * config.layers * layerLength({ ...attention, tokens }, config.heads) * 4 : 0;
   return logits + activations + maps;
 }
 
@@ -101,10 +101,11 @@ export class ModelRunner {
   }
 
   private attentionMaps(outputs: ort.InferenceSession.ReturnType, length: number): AttentionMaps {
-    const { attentionOutputs, attentionLayout: layout, config } = this.model;
+    const { attentionOutputs, attentionLayout, config } = this.model;
+    const geometry = { ...attentionLayout, tokens: length };
     const perLayer = attentionOutputs.map((name, layer) => {
       const tensor = outputs[name];
-      const expected = layout === 'square' ? [1, config.heads, length, length] : [1, config.heads, layerLength(layout, 1, length)];
+      const expected = geometry.layout === 'square' ? [1, config.heads, length, length] : [1, config.heads, layerLength(geometry, 1)];
       if (tensor.dims.length !== expected.length || tensor.dims.some((d, i) => d !== expected[i])) {
         throw new LensError(
           `attention of layer ${layer} has shape [${tensor.dims.join(', ')}], expected [${expected.join(', ')}]: this graph's Softmax nodes are not per-head attention`,
@@ -113,8 +114,8 @@ export class ModelRunner {
       }
       return asFloat32(tensor.data);
     });
-    const maps: AttentionMaps = { layers: perLayer.length, heads: config.heads, tokens: length, layout, perLayer };
-    if (layout === 'lowerTriangle') checkCausalRows(maps);
+    const maps: AttentionMaps = { layers: perLayer.length, heads: config.heads, ...geometry, perLayer };
+    if (maps.layout === 'lowerTriangle') checkCausalRows(maps);
     return maps;
   }
 

@@ -34,7 +34,8 @@ export interface LoadedModel {
   inputs: InputSpec[];
   /** What to fetch for each layer's attention (Softmax outputs or their lower triangles), when available. */
   attentionOutputs: string[];
-  attentionLayout: AttentionMaps['layout'];
+  /** How the maps are held: square, or a lower triangle in blocks of rows (see AttentionMaps). */
+  attentionLayout: Pick<AttentionMaps, 'layout' | 'rowBlock'>;
   /** Whether the graph carries the top-k prediction head (else predictions come from full logits). */
   predictionHead: boolean;
   logitsName: string;
@@ -90,7 +91,7 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
   }
   await checkExternalData(onnxPath, graph.externalDataLocations);
   const attention = locateAttention(graph, config.layers);
-  const plan = planPatch(graph, attention.available ? attention.outputs : [], config.kind === 'causal');
+  const plan = planPatch(graph, attention.available ? attention.outputs : [], config.kind === 'causal', config.maxPositions);
   const patched = patchModel(skeleton, plan);
 
   const { candidates, skipped } = providerPlan(request.device, env);
@@ -135,7 +136,7 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
     session: created.value,
     inputs: inputSpecs(created.value),
     attentionOutputs: patched.attentionOutputs,
-    attentionLayout: plan.lowerTriangle ? 'lowerTriangle' : 'square',
+    attentionLayout: { layout: plan.lowerTriangle ? 'lowerTriangle' : 'square', rowBlock: plan.rowBlock },
     predictionHead: patched.predictionHead,
     logitsName: plan.logits ?? graph.outputs.find((o) => /logits/i.test(o)) ?? graph.outputs[0],
     loadMs: performance.now() - started,

@@ -29,7 +29,7 @@ export function downsampleAttention(maps: AttentionMaps, maxSide = OVERVIEW_SIDE
         const rowBase = dst + r * side;
         for (let q = bounds[r]; q < bounds[r + 1]; q++) {
           // A lower triangle holds keys 0..q of the row; the rest are zeros that need not be added.
-          const qBase = triangle ? lowerTriangleRow(h, q, n) : (h * n + q) * n;
+          const qBase = triangle ? lowerTriangleRow(maps, h, q) : (h * n + q) * n;
           const keys = triangle ? q + 1 : n;
           for (let c = 0; c < side && bounds[c] < keys; c++) {
             let sum = 0;

@@ -53,7 +53,7 @@ async function handle(request: WorkerRequest): Promise<{ value: WorkerValue; tra
       return { value: layer, transfer: [layer.buffer as ArrayBuffer] };
     }
     case 'maps': {
-      // Copies in the layout they are kept in: the exports read either (nestedLayer), and a lower triangle is half.
+      // Copies in the layout they are kept in: the exports read either (nestedLayer), and a lower triangle is about half.
       const maps = keptMaps(request.run);
       const perLayer = maps.perLayer.map((layer) => layer.slice());
       return { value: { ...maps, perLayer }, transfer: perLayer.map((layer) => layer.buffer as ArrayBuffer) };

@@ -160,10 +160,13 @@ describe('reliability: an input too large for memory', () => {
     const tokens = 42_000;
     const gb = (bytes: number) => (bytes / 1024 ** 3).toFixed(1);
     // Independent of the core's estimate: logits (S × V), 16 activations of S × d per layer, every map twice,
-    // each a causal model's lower triangle (S(S+1)/2 per head).
+    // each a causal model's lower triangle in blocks of 3,125 rows (100,000 positions / 32 blocks), each block as
+    // wide as its last row: 13 whole blocks and 1,375 rows of all 42,000 keys per head.
     const logits = tokens * 50257 * 4;
     const activations = 16 * tokens * 32 * 4 * 3;
-    const maps = 2 * 3 * 4 * ((tokens * (tokens + 1)) / 2) * 4;
+    let perHead = 1375 * tokens;
+    for (let block = 1; block <= 13; block++) perHead += 3125 * block * 3125;
+    const maps = 2 * 3 * 4 * perHead * 4;
     const limit = gb(RUN_MEMORY_BUDGET);
     const rssBefore = process.memoryUsage().rss;
     const started = performance.now();
