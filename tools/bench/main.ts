@@ -96,7 +96,7 @@ async function benchModel(model: BenchModel, options: BenchOptions, results: Ben
     const text = textOfLength(tokenizer, row.tokens);
     const { warmup, repeats } = rounds(row.tokens, options.quick);
     log(`${model.label}: speed through the worker at ${row.tokens} tokens (${warmup} + ${repeats} rounds)`);
-    await measureWorkerSpeed({ engine, plain, tjs, topK: TOP_K, warmup, repeats }, row, text, tokenizer.encode(text).map((t) => t.id));
+    await measureWorkerSpeed({ engine, plain, tjs, topK: TOP_K, warmup, repeats, collectGarbage: gc }, row, text, tokenizer.encode(text).map((t) => t.id));
   }
   await tjs?.dispose();
   await plain.release();

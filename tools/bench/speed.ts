@@ -50,21 +50,22 @@ type Contender = 'plain' | 'inspect' | 'noAttention' | 'tjs';
 
 /**
  * Runs every contender once per round, in an order that rotates each round; returns each contender's times of
- * the rounds after the warm-up. No garbage collection is forced between runs: a full collection before each
- * run frees the previous outputs, glibc hands that memory back to the system, and every run then writes its
- * outputs into new pages (36,800 page faults per 512-token BERT inspect, every time, and 260-490 ms more than
- * without the collection, measured). The extension host never forces one; left to itself, V8 frees the
- * previous run's buffers while the next run allocates, and the allocator reuses them (0.2k-18k faults).
+ * the rounds after the warm-up. `before` runs untimed before a contender's runs. No garbage collection is forced
+ * between in-process runs: a full collection before each run frees the previous outputs, glibc hands that memory
+ * back to the system, and every run then writes its outputs into new pages (36,800 page faults per 512-token
+ * BERT inspect, every time, and 260-490 ms more than without the collection, measured). Left to itself, V8 frees
+ * the previous run's buffers while the next run allocates, and the allocator reuses them (0.2k-37k faults).
  */
 export async function interleave<K extends string>(
   calls: Record<K, () => Promise<void>>,
   contenders: readonly K[],
-  rounds: { warmup: number; repeats: number },
+  rounds: { warmup: number; repeats: number; before?: Partial<Record<K, () => void>> },
 ): Promise<Record<K, number[]>> {
   const times = Object.fromEntries(contenders.map((name) => [name, [] as number[]])) as Record<K, number[]>;
   for (let r = 0; r < rounds.warmup + rounds.repeats; r++) {
     for (let i = 0; i < contenders.length; i++) {
       const name = contenders[(i + r) % contenders.length];
+      rounds.before?.[name]?.();
       const started = performance.now();
       await calls[name]();
       if (r >= rounds.warmup) times[name].push(performance.now() - started);
@@ -119,7 +120,7 @@ export async function measureSpeed(ctx: SpeedContext, text: string, ids: number[
 
 /** The second pass: the host's run through the worker against the plain forward and transformers.js, into `row`. */
 export async function measureWorkerSpeed(
-  ctx: { engine: InferenceEngine; plain: PlainSession; tjs?: TransformersRun; topK: number; warmup: number; repeats: number },
+  ctx: { engine: InferenceEngine; plain: PlainSession; tjs?: TransformersRun; topK: number; warmup: number; repeats: number; collectGarbage: () => void },
   row: SpeedRow,
   text: string,
   ids: number[],
@@ -143,7 +144,10 @@ export async function measureWorkerSpeed(
     },
   };
   const contenders: (keyof typeof calls)[] = ctx.tjs ? ['plain', 'worker', 'tjs'] : ['plain', 'worker'];
-  const times = await interleave(calls, contenders, ctx);
+  // The host thread starts a host run without the other contenders' garbage (their logits, up to 206 MB a run),
+  // which the extension host never holds, so that collecting it does not share the two cores with the worker's
+  // run. The worker's own isolate is never forced, as in the extension host.
+  const times = await interleave(calls, contenders, { ...ctx, before: { worker: ctx.collectGarbage } });
   // Here the worker's time holds its overview too: take that out of each round.
   const kept = overview.slice(ctx.warmup);
   const worker = times.worker.map((ms, i) => ms - kept[i]);
