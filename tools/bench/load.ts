@@ -1,6 +1,7 @@
 // Figure 5: model load time. A plain session created from the file (what a user of onnxruntime would write)
 // against the core's whole load (config, tokenizer, reading the skeleton, scan, patch, the session from the
-// patched skeleton, which reads the weights from the file), interleaved; plus the core's steps timed one by one, so a slow step can be named.
+// patched skeleton, which reads the weights from the file), interleaved; plus the core's steps timed one by
+// one, so a slow step can be named.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';

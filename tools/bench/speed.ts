@@ -31,8 +31,6 @@ export interface SpeedRow {
   /** The model view's overview, asked for after the result (not part of workerMs). */
   workerOverviewMs?: number;
   workerPlainMs?: number;
-  /** transformers.js in the second pass, beside the worker. */
-  workerTjsMs?: number;
   tjsMs?: number;
   /** session.run inside the in-process full inspect (the core's own timing), median ms. */
   inspectRunMs: number;
@@ -155,8 +153,5 @@ export async function measureWorkerSpeed(
   row.workerOverviewMs = median(kept);
   row.workerPlainMs = median(times.plain);
   row.workerOverPlain = pairedRatio(worker, times.plain);
-  if (ctx.tjs) {
-    row.workerTjsMs = median(times.tjs);
-    row.workerOverTjs = pairedRatio(worker, times.tjs);
-  }
+  if (ctx.tjs) row.workerOverTjs = pairedRatio(worker, times.tjs);
 }

@@ -1,6 +1,6 @@
 // The two layouts a run's attention maps are held in (see AttentionMaps): square, and a causal model's lower
-// triangle in blocks of rows, which holds about half the bytes. The views receive square layers (squareLayer); the JSON exports read either
-// layout (nestedLayer).
+// triangle in blocks of rows, which holds about half the bytes. The views receive square layers (squareLayer);
+// the JSON exports read either layout (nestedLayer).
 import { LensError, type AttentionMaps } from '../types';
 
 /** Where a layer's maps lie: their layout, the run's length, and for a lower triangle its block of rows. */

@@ -45,12 +45,11 @@ export interface PatchResult {
   attentionOutputs: string[];
 }
 
-/** A 1-D int64 initializer, or a scalar one. */
-function int64Tensor(name: string, values: bigint[], scalar = false): MessageWriter {
+/** A 1-D int64 initializer. */
+function int64Tensor(name: string, values: bigint[]): MessageWriter {
   const raw = new Uint8Array(new BigInt64Array(values).buffer);
-  const tensor = new MessageWriter();
-  if (!scalar) tensor.varint(TENSOR_FIELDS.dims, values.length);
-  return tensor
+  return new MessageWriter()
+    .varint(TENSOR_FIELDS.dims, values.length)
     .varint(TENSOR_FIELDS.dataType, INT64)
     .string(TENSOR_FIELDS.name, name)
     .bytes(TENSOR_FIELDS.rawData, raw);
@@ -105,12 +104,12 @@ class PatchGraph {
   readonly message = new MessageWriter();
   private readonly constants = new Set<string>();
 
-  /** The name of an int64 constant (1-D, or a scalar), added on first use. */
-  constant(name: string, values: bigint[], scalar = false): string {
+  /** The name of a 1-D int64 constant, added on first use. */
+  constant(name: string, values: bigint[]): string {
     const full = `${P}${name}`;
     if (!this.constants.has(full)) {
       this.constants.add(full);
-      this.message.message(GRAPH_FIELDS.initializer, int64Tensor(full, values, scalar));
+      this.message.message(GRAPH_FIELDS.initializer, int64Tensor(full, values));
     }
     return full;
   }

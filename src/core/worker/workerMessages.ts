@@ -32,8 +32,8 @@ export interface LoadedReply {
 /**
  * A run's attention maps, kept in the worker under the inspect's request id until the next run with attention
  * starts. Only what a view asks for — the overview, a layer — crosses to the caller's thread: at 1024 tokens all
- * maps are 604 MB, and receiving them made the extension host's event loop stall while its garbage collector
- * caught up.
+ * maps were 604 MB (311 MB now that causal maps are cut to their lower triangle), and receiving them made the
+ * extension host's event loop stall while its garbage collector caught up.
  */
 export interface AttentionRef {
   run: number;
