@@ -43,7 +43,8 @@ export interface RunSummary {
   tokens: TokenView[];
   truncation?: { totalTokens: number; keptTokens: number; keptUntil: number; message: string };
   predictions:
-    | { kind: 'masked'; masks: { position: number; top: PredictionView[] }[]; atPosition: PredictionView[][] }
+    // The unmasked top-k at every position is asked for when shown (RequestUnmasked): a run ranks only the masks.
+    | { kind: 'masked'; masks: { position: number; top: PredictionView[] }[] }
     | { kind: 'causal'; next: PredictionView[][]; actual: (number | null)[] };
   /** Null when this model's graph exposes no attention; the string says why. */
   attentionUnavailable: string | null;
@@ -108,6 +109,7 @@ export interface ReplyMessage {
 export type ReplyPayload =
   | { kind: 'layer'; layer: AttentionLayer }
   | { kind: 'maskedAt'; runId: number; position: number; top: PredictionView[] }
+  | { kind: 'unmasked'; runId: number; atPosition: PredictionView[][] }
   | { kind: 'done' };
 export interface StatusMessage {
   type: ToWebviewType.Status;
@@ -148,6 +150,8 @@ export enum FromWebviewType {
   RequestLayer = 'requestLayer',
   /** Ask for the top-k at a position when it alone is masked (masked LMs; reply: kind 'maskedAt'). */
   RequestMaskedAt = 'requestMaskedAt',
+  /** Ask for a masked LM's top-k at every position of the text as it is (reply: kind 'unmasked'). */
+  RequestUnmasked = 'requestUnmasked',
   /** The user picked a token: reveal and select its span in the editor. */
   RevealToken = 'revealToken',
   /** The user asked to export (the host opens a save dialog; the webview never names a path). */
@@ -171,6 +175,11 @@ export interface RequestMaskedAtMessage {
   runId: number;
   position: number;
 }
+export interface RequestUnmaskedMessage {
+  type: FromWebviewType.RequestUnmasked;
+  requestId: number;
+  runId: number;
+}
 export interface RevealTokenMessage {
   type: FromWebviewType.RevealToken;
   runId: number;
@@ -193,6 +202,7 @@ export type FromWebviewMessage =
   | ReadyMessage
   | RequestLayerMessage
   | RequestMaskedAtMessage
+  | RequestUnmaskedMessage
   | RevealTokenMessage
   | ExportMessage
   | ExportRenderedMessage;
@@ -225,6 +235,9 @@ export function parseFromWebview(raw: unknown): { ok: true; message: FromWebview
     case FromWebviewType.RequestMaskedAt:
       if (!isCount(m.requestId) || !isCount(m.runId) || !isCount(m.position)) return { ok: false, reason: 'bad requestMaskedAt fields' };
       return { ok: true, message: { type: m.type, requestId: m.requestId, runId: m.runId, position: m.position } };
+    case FromWebviewType.RequestUnmasked:
+      if (!isCount(m.requestId) || !isCount(m.runId)) return { ok: false, reason: 'bad requestUnmasked fields' };
+      return { ok: true, message: { type: m.type, requestId: m.requestId, runId: m.runId } };
     case FromWebviewType.RevealToken:
       if (!isCount(m.runId) || !isCount(m.index)) return { ok: false, reason: 'bad revealToken fields' };
       return { ok: true, message: { type: m.type, runId: m.runId, index: m.index } };

@@ -13,7 +13,7 @@ import type { Host } from './host';
 // A 1024-token layer of 12 heads is 50 MB: keep only a few.
 const MAX_CACHED_LAYERS = 3;
 
-type Pending = { kind: 'layer'; runId: number; layer: number } | { kind: 'maskedAt'; runId: number; position: number };
+type Pending = { kind: 'layer'; runId: number; layer: number } | { kind: 'maskedAt'; runId: number; position: number } | { kind: 'unmasked'; runId: number };
 
 export class RunData {
   summary: RunSummary | null = null;
@@ -22,6 +22,8 @@ export class RunData {
   status: { state: 'running' | 'idle' | 'error'; message: string } | null = null;
   /** Top-k when only that position is masked (masked LMs), by position. */
   readonly maskedAt = new Map<number, PredictionView[]>();
+  /** A masked LM's top-k at every position, nothing masked: asked for once per run, when first shown. */
+  private unmasked: PredictionView[][] | 'asked' | { failed: string } | undefined;
   private readonly layers = new Map<number, AttentionLayer>();
   private readonly pending = new Map<number, Pending>();
   private readonly requestedLayers = new Set<number>();
@@ -45,6 +47,7 @@ export class RunData {
     this.requestedLayers.clear();
     this.failedLayers.clear();
     this.maskedAt.clear();
+    this.unmasked = undefined;
     this.pending.clear();
   }
 
@@ -88,6 +91,24 @@ export class RunData {
     this.host.post({ type: FromWebviewType.RequestMaskedAt, requestId, runId: s.runId, position });
   }
 
+  /**
+   * The unmasked top-k at a position if it is here; otherwise asks the host once and returns what to show
+   * meanwhile (onChange fires on arrival).
+   */
+  unmaskedAt(position: number): PredictionView[] | { waiting: string } {
+    const s = this.summary;
+    if (!s || s.model.kind !== 'masked') return { waiting: 'Only a masked language model predicts at its own tokens.' };
+    if (this.unmasked === undefined) {
+      this.unmasked = 'asked';
+      const requestId = this.host.requestId();
+      this.pending.set(requestId, { kind: 'unmasked', runId: s.runId });
+      this.host.post({ type: FromWebviewType.RequestUnmasked, requestId, runId: s.runId });
+    }
+    if (this.unmasked === 'asked') return { waiting: 'Computing the unmasked predictions…' };
+    if ('failed' in this.unmasked) return { waiting: `The unmasked predictions could not be computed: ${this.unmasked.failed}` };
+    return this.unmasked[position] ?? [];
+  }
+
   /** Returns true when the reply changed what is shown. */
   handleReply(message: ReplyMessage): boolean {
     const request = this.pending.get(message.inReplyTo);
@@ -96,6 +117,7 @@ export class RunData {
     if (request.runId !== this.runId) return false;
     if (message.error !== undefined || !message.result) {
       if (request.kind === 'layer') this.failedLayers.set(request.layer, message.error ?? 'empty reply');
+      if (request.kind === 'unmasked') this.unmasked = { failed: message.error ?? 'empty reply' };
       this.status = { state: 'error', message: message.error ?? 'The host sent an empty reply.' };
       return true;
     }
@@ -115,6 +137,11 @@ export class RunData {
     if (result.kind === 'maskedAt') {
       if (result.runId !== this.runId) return false;
       this.maskedAt.set(result.position, result.top);
+      return true;
+    }
+    if (result.kind === 'unmasked') {
+      if (result.runId !== this.runId || result.atPosition.length !== this.summary?.tokens.length) return false;
+      this.unmasked = result.atPosition;
       return true;
     }
     return false;

@@ -91,8 +91,6 @@ export interface MaskedPredictions {
   kind: 'masked';
   /** For each occurrence of the mask token: the top-k fills. */
   masks: { position: number; top: Prediction[] }[];
-  /** At every position, the top-k from the same unmasked run (what the model "sees" there). */
-  atPosition: Prediction[][];
 }
 
 export interface CausalPredictions {

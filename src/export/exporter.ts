@@ -2,9 +2,10 @@
 // the host from the run it keeps. The file is always chosen in a save dialog — a webview never names a path
 // (the `target` parameter exists only for host-side callers such as the tests).
 import * as vscode from 'vscode';
-import type { ExportFormat } from '../protocol';
+import type { ExportFormat, PredictionView } from '../protocol';
 import type { WebviewChannel } from '../panels/webviewChannel';
 import type { InspectController } from '../session/inspectController';
+import type { RunRecord } from '../session/runState';
 import { htmlReport, jsonReport } from './reports';
 
 const FILTERS: Record<ExportFormat, Record<string, string[]>> = {
@@ -43,20 +44,25 @@ export class Exporter {
     if (format === 'png' || format === 'svg') {
       bytes = await this.renderInView(format);
     } else if (format === 'json') {
-      bytes = Buffer.from(jsonReport(run, await this.controller.attentionMaps(run)), 'utf8');
+      bytes = Buffer.from(jsonReport(run, await this.controller.attentionMaps(run), await this.unmasked(run)), 'utf8');
     } else {
       // The picture is optional in the report: without a showing view the tables still say everything.
       const picture = await this.renderInView('svg').then(
         (svg) => ({ mime: 'image/svg+xml', base64: Buffer.from(svg).toString('base64') }),
         () => undefined,
       );
-      bytes = Buffer.from(htmlReport(run, picture), 'utf8');
+      bytes = Buffer.from(htmlReport(run, await this.unmasked(run), picture), 'utf8');
     }
     const uri = target ?? (await this.askWhere(format, run.runId));
     if (!uri) return undefined;
     await vscode.workspace.fs.writeFile(uri, bytes);
     this.log.info(`exported run ${run.runId} as ${format.toUpperCase()} (${bytes.byteLength} bytes) to ${uri.fsPath}`);
     return uri;
+  }
+
+  /** A masked LM's top-k at every position, nothing masked (the reports' per-token column); none for causal LMs. */
+  private unmasked(run: RunRecord): Promise<PredictionView[][] | undefined> {
+    return run.summary.model.kind === 'masked' ? this.controller.unmasked(run) : Promise.resolve(undefined);
   }
 
   private async renderInView(format: 'png' | 'svg'): Promise<Uint8Array> {

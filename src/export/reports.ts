@@ -5,11 +5,15 @@ import type { AttentionMaps } from '../core/types';
 import type { PredictionView, RunSummary } from '../protocol';
 import type { RunRecord } from '../session/runState';
 
-/** The run as JSON; `maps` are its attention, fetched from the worker that keeps them. */
-export function jsonReport(run: RunRecord, maps: AttentionMaps | undefined): string {
+/**
+ * The run as JSON; `maps` are its attention, fetched from the worker that keeps them, and `unmasked` a masked
+ * LM's top-k at every position (ModelRunner.unmasked).
+ */
+export function jsonReport(run: RunRecord, maps: AttentionMaps | undefined, unmasked: PredictionView[][] | undefined): string {
   const s = run.summary;
   const report = {
-    format: 'attention-lens-run/1',
+    // 2: a masked LM's unmasked top-k moved from predictions.atPosition to unmaskedAtPosition.
+    format: 'attention-lens-run/2',
     text: s.text,
     stale: run.stale ?? null,
     model: { ...s.model, source: run.result.model.source, onnxFile: run.result.model.onnxFile },
@@ -18,6 +22,7 @@ export function jsonReport(run: RunRecord, maps: AttentionMaps | undefined): str
     truncation: s.truncation ?? null,
     predictions: s.predictions,
     maskedAtPosition: Object.fromEntries(run.maskedAt),
+    unmaskedAtPosition: unmasked ?? null,
     attention: maps
       ? { layers: maps.layers, heads: maps.heads, tokens: maps.tokens, layout: 'perLayer[layer][head][query][key]', perLayer: maps.perLayer.map((_, l) => nestedLayer(maps, l)) }
       : { unavailable: s.attentionUnavailable ?? 'not computed' },
@@ -34,23 +39,23 @@ function topList(top: PredictionView[] | undefined): string {
   return (top ?? []).map((p) => `${esc(p.token)} <small>${(100 * p.probability).toFixed(1)}%</small>`).join(', ');
 }
 
-function predictionRows(s: RunSummary): string {
+function predictionRows(s: RunSummary, unmasked: PredictionView[][] | undefined): string {
   return s.tokens
     .map((t) => {
       const p = s.predictions;
       const cells =
         p.kind === 'masked'
-          ? `<td>${topList(p.atPosition[t.index])}</td>`
+          ? `<td>${topList(unmasked?.[t.index])}</td>`
           : `<td>${p.actual[t.index] === null ? '—' : `${(100 * p.actual[t.index]!).toFixed(2)}%`}</td><td>${topList(p.next[t.index])}</td>`;
       return `<tr><td>${t.index}</td><td><code>${esc(t.display)}</code></td><td>${t.id}</td><td>${t.special ? 'special' : `${t.start}–${t.end}`}</td>${cells}</tr>`;
     })
     .join('\n');
 }
 
-export function htmlReport(run: RunRecord, picture?: { mime: string; base64: string }): string {
+export function htmlReport(run: RunRecord, unmasked: PredictionView[][] | undefined, picture?: { mime: string; base64: string }): string {
   const s = run.summary;
   const p = s.predictions;
-  const head = p.kind === 'masked' ? '<th>top-k at this position</th>' : '<th>p(token here)</th><th>top-k next</th>';
+  const head = p.kind === 'masked' ? '<th>top-k at this position, unmasked</th>' : '<th>p(token here)</th><th>top-k next</th>';
   const masks = p.kind === 'masked' && p.masks.length > 0
     ? `<h2>Masked positions</h2><ul>${p.masks.map((m) => `<li>token ${m.position}: ${topList(m.top)}</li>`).join('')}</ul>`
     : '';
@@ -73,7 +78,7 @@ ${picture ? `<h2>View</h2><img alt="the inspector's view" src="data:${picture.mi
 ${masks}
 <h2>Tokens</h2>
 <table><thead><tr><th>#</th><th>token</th><th>id</th><th>span</th>${head}</tr></thead><tbody>
-${predictionRows(s)}
+${predictionRows(s, unmasked)}
 </tbody></table>
 ${s.attentionUnavailable ? `<p>Attention not available: ${esc(s.attentionUnavailable)}</p>` : ''}
 </body></html>

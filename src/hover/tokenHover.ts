@@ -58,18 +58,22 @@ export class TokenHoverProvider implements vscode.HoverProvider {
     const span = `${from.line + 1}:${from.character + 1}–${to.line + 1}:${to.character + 1}`;
     let text = `**Attention Lens** · token ${index} **${escapeMarkdown(t.display)}** · id ${t.id} · span ${span}\n\n`;
     if (t.piece !== t.display) text += `vocabulary piece: ${escapeMarkdown(t.piece)}\n\n`;
-    const k = s.predictions.kind === 'masked' ? s.predictions.atPosition[index]?.length : s.predictions.next[index]?.length;
     const maskFill = s.predictions.kind === 'masked' ? s.predictions.masks.find((m) => m.position === index) : undefined;
     if (maskFill) {
       text += predictionTable(`Top ${maskFill.top.length} fills for this mask token:`, maskFill.top);
     } else if (s.predictions.kind === 'masked') {
       const masked = await withTimeout(this.controller.maskedAt(run, index), MASKED_TIMEOUT_MS, cancel);
+      // Without it, the unmasked ranking if a view already asked for it (a settled promise answers within 0 ms).
+      const unmasked = masked || !run.unmasked ? undefined : (await withTimeout(run.unmasked, 0, cancel))?.[index];
       if (masked) {
         text += predictionTable(`Top ${masked.length} if this token is masked (${escapeMarkdown(s.model.maskToken ?? 'mask')}):`, masked);
+      } else if (unmasked) {
+        text += predictionTable(`Top ${unmasked.length} at this position, unmasked (the masked prediction is still being computed; hover again):`, unmasked);
       } else {
-        text += predictionTable(`Top ${k ?? 0} at this position, unmasked (the masked prediction is still being computed; hover again):`, s.predictions.atPosition[index] ?? []);
+        text += 'The masked prediction is still being computed; hover again.\n';
       }
     } else {
+      const k = s.predictions.next[index]?.length;
       const actual = s.predictions.actual[index];
       text += actual === null ? 'First token: the model gave it no probability (nothing precedes it).\n\n' : `Probability the model gave to this token here: **${(100 * actual).toFixed(2)}%**\n\n`;
       text += predictionTable(`Top ${k ?? 0} next tokens after it:`, s.predictions.next[index] ?? []);

@@ -158,6 +158,8 @@ export class WebviewChannel implements vscode.Disposable {
           position: message.position,
           top: await this.controller.maskedAt(run, message.position),
         }));
+      case FromWebviewType.RequestUnmasked:
+        return this.reply(message.requestId, message.runId, async (run) => ({ kind: 'unmasked', runId: run.runId, atPosition: await this.controller.unmasked(run) }));
       case FromWebviewType.RevealToken: {
         const run = this.controller.current;
         if (run && run.runId === message.runId && !run.stale) this.hooks.revealToken(run, message.index);

@@ -190,12 +190,33 @@ export class InspectController implements vscode.Disposable {
     const cached = run.maskedAt.get(index);
     if (cached) return cached;
     if (run.summary.model.kind !== 'masked') throw new LensError('masking a position needs a masked language model', 'model-unsupported');
-    if (this.current !== run) throw new LensError('that run is no longer the current one', 'cancelled');
-    if (this.models.current()?.reply.info.folder !== run.result.model.folder) throw new LensError('the model changed since this run; inspect again', 'cancelled');
+    this.checkCanRun(run);
     const config = readConfig();
     const [answer] = await this.engine.maskedAt(run.summary.text, [index], config.topK, config.maxTokens);
     if (!answer) throw new LensError(`position ${index} cannot be masked (a special token or out of range)`, 'empty-input');
     run.maskedAt.set(index, answer.top);
     return answer.top;
+  }
+
+  /** A masked LM's top-k at every position of the run's text as it is: computed once per run, when first asked. */
+  async unmasked(run: RunRecord): Promise<PredictionView[][]> {
+    if (run.summary.model.kind !== 'masked') throw new LensError('unmasked predictions are a masked language model\'s', 'model-unsupported');
+    if (!run.unmasked) {
+      this.checkCanRun(run);
+      const config = readConfig();
+      const asked = this.engine.unmasked(run.summary.text, config.topK, config.maxTokens);
+      // A failure (a newer run superseded it) is not kept: the next ask tries again.
+      asked.catch(() => {
+        if (run.unmasked === asked) run.unmasked = undefined;
+      });
+      run.unmasked = asked;
+    }
+    return run.unmasked;
+  }
+
+  /** Runs on a result's text are for the current run, with the model that made it. */
+  private checkCanRun(run: RunRecord): void {
+    if (this.current !== run) throw new LensError('that run is no longer the current one', 'cancelled');
+    if (this.models.current()?.reply.info.folder !== run.result.model.folder) throw new LensError('the model changed since this run; inspect again', 'cancelled');
   }
 }

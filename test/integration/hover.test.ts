@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { LensTestApi } from '../../src/testApi';
-import { fixtureModel, hoverText, inspectNow, lensApi, openText, selectLine, useModel } from './surfaceHelpers';
+import { fixtureModel, hoverText, inspectNow, lensApi, openText, selectLine, unmaskedOf, useModel } from './surfaceHelpers';
 
 describe('Attention Lens hover', () => {
   let api: LensTestApi;
@@ -27,7 +27,7 @@ describe('Attention Lens hover', () => {
     const percents = rows.map((r) => Number(/([\d.]+)% \|$/.exec(r)![1]));
     for (let i = 1; i < percents.length; i++) assert.ok(percents[i - 1] >= percents[i], 'best first');
     // The masked prediction differs from the unmasked run's at the same position: it really masked the token.
-    const unmasked = summary.predictions.kind === 'masked' ? summary.predictions.atPosition[cat.index] : [];
+    const unmasked = (await unmaskedOf(api, summary.runId))[cat.index];
     const hoverTop = rows.map((r) => r.split('|')[2].trim());
     assert.notDeepEqual(hoverTop, unmasked.map((p) => p.token), 'masked-at-position predictions come from a masked run');
   });

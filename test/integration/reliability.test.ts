@@ -124,6 +124,8 @@ describe('Attention Lens under stress', () => {
     await api.sendFromWebview('panel', { type: FromWebviewType.RequestLayer, requestId: 902, runId: summary.runId - 1, layer: 0 });
     await api.sendFromWebview('panel', { type: FromWebviewType.RequestLayer, requestId: 903, runId: summary.runId, layer: 9 });
     await api.sendFromWebview('panel', { type: FromWebviewType.RequestMaskedAt, requestId: 904, runId: summary.runId, position: 2 });
+    await api.sendFromWebview('panel', { type: FromWebviewType.RequestUnmasked, requestId: 905, runId: summary.runId });
+    await api.sendFromWebview('panel', { type: FromWebviewType.RequestUnmasked, requestId: 906, runId: summary.runId - 1 });
     const replies = new Map(
       api.panelMessages().filter((m): m is ReplyMessage => m.type === ToWebviewType.Reply).map((m) => [m.inReplyTo, m]),
     );
@@ -138,5 +140,9 @@ describe('Attention Lens under stress', () => {
     assert.equal(replies.get(903)?.error, 'layer 9 does not exist: the model has 2 layers');
     const masked = replies.get(904)?.result;
     assert.ok(masked?.kind === 'maskedAt' && masked.top.length === 5 && masked.position === 2, JSON.stringify(replies.get(904)));
+    const unmasked = replies.get(905)?.result;
+    assert.ok(unmasked?.kind === 'unmasked' && unmasked.atPosition.length === n, JSON.stringify(replies.get(905)));
+    assert.ok(unmasked.atPosition.every((top) => top.length === 5 && top.every((p, i) => p.probability > 0 && (i === 0 || p.probability <= top[i - 1].probability))));
+    assert.equal(replies.get(906)?.error, 'that run is no longer the one shown');
   });
 });

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ResultMessage, RunSummary, ToWebviewMessage } from '../../src/protocol';
+import { FromWebviewType, ToWebviewType, type PredictionView, type ReplyMessage, type ResultMessage, type RunSummary, type ToWebviewMessage } from '../../src/protocol';
 import type { LensTestApi } from '../../src/testApi';
 
 export const EXTENSION_ID = 'attention-lens.attention-lens';
@@ -89,6 +89,18 @@ export async function inspectNow(api: LensTestApi): Promise<RunSummary> {
   const result = api.lastResult();
   assert.ok(result, `a result is shown (status: ${JSON.stringify(api.status())})`);
   return result.summary;
+}
+
+let unmaskedRequestId = 70_000;
+
+/** A masked LM's top-k at every position of the run, asked for as the panel's predictions view asks for it. */
+export async function unmaskedOf(api: LensTestApi, runId: number): Promise<PredictionView[][]> {
+  await api.panelReady();
+  const requestId = unmaskedRequestId++;
+  await api.sendFromWebview('panel', { type: FromWebviewType.RequestUnmasked, requestId, runId });
+  const reply = api.panelMessages().find((m): m is ReplyMessage => m.type === ToWebviewType.Reply && m.inReplyTo === requestId);
+  assert.ok(reply?.result?.kind === 'unmasked', `an unmasked reply: ${JSON.stringify(reply)}`);
+  return reply.result.atPosition;
 }
 
 export function results(messages: ToWebviewMessage[]): RunSummary[] {

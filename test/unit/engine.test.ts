@@ -3,9 +3,13 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import * as ort from 'onnxruntime-node';
+import { buildFeeds, inputSpecs } from '../../src/core/engine/feeds';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
+import { sessionOptions } from '../../src/core/engine/modelSession';
+import { PREDICTED_POSITIONS } from '../../src/core/onnx/graphPatch';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
-import { LensError } from '../../src/core/types';
+import { LensError, type MaskedPredictions } from '../../src/core/types';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
 import { fixtureModel, repoRoot } from '../support/paths';
 
@@ -95,14 +99,54 @@ describe('InferenceEngine (worker thread)', () => {
 });
 
 describe('ModelRunner details', () => {
-  it('masked-at-position equals an inspect of the text with that token replaced by [MASK]', async () => {
+  it('masked-at-position equals an inspect of the text with that token replaced by [MASK], one or several at a time', async () => {
     const runner = await ModelRunner.load(bert, env);
-    const [at] = await runner.maskedAt('Paris is a city in France.', [3], 5);
-    const tokens = (await runner.inspect('Paris is a city in France.', { attention: false, topK: 5 })).tokens;
-    const masked = 'Paris is [MASK] city in France.';
-    assert.equal(tokens[3].piece, 'a');
-    const reference = await runner.inspect(masked, { attention: false, topK: 5 });
-    assert.deepEqual(at.top.map((p) => p.id), reference.predictions.kind === 'masked' ? reference.predictions.masks[0].top.map((p) => p.id) : []);
+    const text = 'Paris is a city in France.';
+    const tokens = (await runner.inspect(text, { attention: false, topK: 5 })).tokens;
+    const single = await runner.maskedAt(text, [3], 5);
+    // A fresh runner: the batch of three (rows masked at 2, 3, 4, each ranked at all three) is not served from the cache.
+    const fresh = await ModelRunner.load(bert, env);
+    const batch = await fresh.maskedAt(text, [2, 3, 4], 5);
+    await fresh.dispose();
+    assert.deepEqual(tokens.slice(2, 5).map((t) => t.piece), ['is', 'a', 'city']);
+    for (const [i, words] of [['Paris', '[MASK]', 'a', 'city'], ['Paris', 'is', '[MASK]', 'city'], ['Paris', 'is', 'a', '[MASK]']].entries()) {
+      const reference = await runner.inspect(`${words.join(' ')} in France.`, { attention: false, topK: 5 });
+      assert.ok(reference.predictions.kind === 'masked');
+      const ids = reference.predictions.masks[0].top.map((p) => p.id);
+      assert.deepEqual(batch[i].top.map((p) => p.id), ids, `masked at ${2 + i}`);
+      batch[i].top.forEach((p, j) => assert.ok(Math.abs(p.probability - (reference.predictions as MaskedPredictions).masks[0].top[j].probability) < 1e-5));
+      if (i === 1) assert.deepEqual(single[0].top.map((p) => p.id), ids);
+    }
+    await runner.dispose();
+  });
+
+  it('projects only the mask tokens onto the vocabulary: the fills are those of the unpatched graph, and a text without a mask runs', async () => {
+    const runner = await ModelRunner.load(bert, env);
+    assert.equal(runner.model.positionsInput, true, 'the tiny BERT graph takes the positions input');
+    const text = '[MASK] went to the [MASK] store.';
+    const result = await runner.inspect(text, { attention: true, topK: 5 });
+    assert.ok(result.predictions.kind === 'masked');
+    assert.deepEqual(result.predictions.masks.map((m) => m.position), [1, 5]);
+    const plain = await ort.InferenceSession.create(path.join(fixtureModel('tiny-bert'), 'onnx', 'model.onnx'), sessionOptions('cpu'));
+    const ids = result.tokens.map((t) => t.id);
+    const { config } = runner.model;
+    const logits = (await plain.run(buildFeeds(inputSpecs(plain), ids, 1, ids.length, config.heads, config.hiddenSize / config.heads), ['logits'])).logits.data as Float32Array;
+    await plain.release();
+    const patchedFeeds = buildFeeds(runner.model.inputs, ids, 1, ids.length, config.heads, config.hiddenSize / config.heads);
+    patchedFeeds[PREDICTED_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from([1n, 5n]), [2]);
+    const patched = await runner.model.session.run(patchedFeeds, ['logits']);
+    assert.deepEqual(patched.logits.dims, [1, 2, config.vocabSize], 'the patched graph computes logits at the two positions only');
+    for (const mask of result.predictions.masks) {
+      const row = Array.from(logits.subarray(mask.position * config.vocabSize, (mask.position + 1) * config.vocabSize));
+      const lse = Math.log(row.reduce((sum, x) => sum + Math.exp(x), 0));
+      const expected = row.map((x, id) => ({ id, p: Math.exp(x - lse) })).sort((a, b) => b.p - a.p).slice(0, 5);
+      assert.deepEqual(mask.top.map((p) => p.id), expected.map((e) => e.id), `fills at ${mask.position}`);
+      mask.top.forEach((p, j) => assert.ok(Math.abs(p.probability - expected[j].p) < 1e-5, `${p.probability} vs ${expected[j].p}`));
+    }
+    // No mask token: onnxruntime is never handed an empty list of positions (its CPU kernels crash on one).
+    const none = await runner.inspect('No mask in this one.', { attention: true, topK: 5 });
+    assert.deepEqual(none.predictions, { kind: 'masked', masks: [] });
+    assert.equal((await runner.unmasked('No mask in this one.', 5)).length, none.tokens.length);
     await runner.dispose();
   });
 

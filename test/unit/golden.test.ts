@@ -10,7 +10,7 @@ import { buildFeeds, inputSpecs } from '../../src/core/engine/feeds';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { sessionOptions } from '../../src/core/engine/modelSession';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
-import type { InspectResult } from '../../src/core/types';
+import type { InspectResult, Prediction } from '../../src/core/types';
 import { fixtureModel } from '../support/paths';
 import { loadReference, type ReferenceCase } from '../support/reference';
 
@@ -26,7 +26,21 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return max;
 }
 
-function checkAgainstReference(result: InspectResult, ref: ReferenceCase): void {
+/** Top-k rows against the reference's, from the position `positions[i]` of the reference for rows[i]. */
+function checkRows(rows: Prediction[][], positions: number[], ref: ReferenceCase): void {
+  rows.forEach((row, i) => {
+    const p = positions[i];
+    const expectedIds = ref.topIds[p].slice(0, row.length);
+    assert.deepEqual(row.map((x) => x.id), expectedIds, `top ids at position ${p}`);
+    row.forEach((x, j) => {
+      const expected = Math.exp(ref.topLogits[p][j] - ref.logSumExp[p]);
+      assert.ok(Math.abs(x.probability - expected) <= PROBABILITY_TOLERANCE, `p(${x.id}) at ${p}: ${x.probability} vs ${expected}`);
+    });
+  });
+}
+
+/** `everyPosition`: the ranking at each position (a masked LM's unmasked(), a causal LM's next-token rows). */
+function checkAgainstReference(result: InspectResult, everyPosition: Prediction[][], ref: ReferenceCase, maskTokenId?: number): void {
   assert.deepEqual(result.tokens.map((t) => t.id), ref.inputIds, 'token ids');
   const n = ref.inputIds.length;
   assert.ok(result.attention, 'attention present');
@@ -35,16 +49,14 @@ function checkAgainstReference(result: InspectResult, ref: ReferenceCase): void 
     const diff = maxAbsDiff(squareLayer(result.attention!, l), ref.attentions[l]);
     assert.ok(diff <= ATTENTION_TOLERANCE, `layer ${l} attention differs by ${diff}`);
   });
-  const rows = result.predictions.kind === 'masked' ? result.predictions.atPosition : result.predictions.next;
-  assert.equal(rows.length, n);
-  rows.forEach((row, p) => {
-    const expectedIds = ref.topIds[p].slice(0, row.length);
-    assert.deepEqual(row.map((x) => x.id), expectedIds, `top ids at position ${p}`);
-    row.forEach((x, j) => {
-      const expected = Math.exp(ref.topLogits[p][j] - ref.logSumExp[p]);
-      assert.ok(Math.abs(x.probability - expected) <= PROBABILITY_TOLERANCE, `p(${x.id}) at ${p}: ${x.probability} vs ${expected}`);
-    });
-  });
+  assert.equal(everyPosition.length, n);
+  checkRows(everyPosition, everyPosition.map((_, p) => p), ref);
+  if (result.predictions.kind === 'masked') {
+    // The fills are projected at the mask tokens only (the graph's position input): the same numbers.
+    const { masks } = result.predictions;
+    assert.deepEqual(masks.map((m) => m.position), ref.inputIds.flatMap((id, p) => (id === maskTokenId ? [p] : [])), 'one fill per [MASK]');
+    checkRows(masks.map((m) => m.top), masks.map((m) => m.position), ref);
+  }
 }
 
 function checkRowsAndMask(result: InspectResult, causal: boolean): void {
@@ -77,7 +89,8 @@ for (const name of ['tiny-bert', 'tiny-gpt2', 'tiny-gpt2-past']) {
     for (const ref of reference.cases) {
       it(`matches attention within ${ATTENTION_TOLERANCE} and top-k probabilities within ${PROBABILITY_TOLERANCE} on ${JSON.stringify(ref.text.slice(0, 30))}`, async () => {
         const result = await runner.inspect(ref.text, { attention: true, topK: 10 });
-        checkAgainstReference(result, ref);
+        const everyPosition = result.predictions.kind === 'masked' ? await runner.unmasked(ref.text, 10) : result.predictions.next;
+        checkAgainstReference(result, everyPosition, ref, runner.model.tokenizer.maskTokenId);
         checkRowsAndMask(result, runner.info.kind === 'causal');
       });
     }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { locateAttention } from '../../src/core/onnx/attentionNodes';
 import { scanModel, type GraphNode, type GraphSummary } from '../../src/core/onnx/graphScan';
-import { HEAD, lowerTriangleOutput, patchModel, planPatch } from '../../src/core/onnx/graphPatch';
+import { HEAD, lowerTriangleOutput, patchModel, planPatch, PREDICTED_POSITIONS } from '../../src/core/onnx/graphPatch';
+import { renameNodeInput } from '../../src/core/onnx/graphRewire';
 import { MessageWriter, ProtobufError, fields } from '../../src/core/onnx/protobuf';
 
 const node = (name: string, opType: string, inputs: string[], outputs: string[], domain = ''): GraphNode => ({ name, opType, domain, inputs, outputs });
@@ -97,6 +98,40 @@ test('the lower-triangle cuts are written last layer first, so onnxruntime runs 
   const cuts = merged.nodes.filter((n) => n.opType === 'Concat').map((n) => n.outputs[0]);
   assert.deepEqual(cuts, [lowerTriangleOutput(2), lowerTriangleOutput(1), lowerTriangleOutput(0)]);
   assert.deepEqual(merged.outputs.slice(-3), [lowerTriangleOutput(0), lowerTriangleOutput(1), lowerTriangleOutput(2)], 'outputs stay in layer order');
+});
+
+test('a masked model\'s vocabulary projection reads its hidden states at the positions fed, through a Gather', () => {
+  const original = tinyModel();
+  const plan = planPatch(scanModel(original), ['p'], false, 64);
+  assert.deepEqual(plan.projection, { output: 'logits', hidden: 'p' });
+  const patched = patchModel(original, plan);
+  assert.equal(patched.positionsInput, true);
+  const merged = scanModel(patched.bytes);
+  assert.deepEqual(merged.inputs, ['input_ids', PREDICTED_POSITIONS]);
+  const gather = merged.nodes.find((n) => n.opType === 'Gather')!;
+  assert.deepEqual(gather.inputs, ['p', PREDICTED_POSITIONS]);
+  const projection = merged.nodes.find((n) => n.outputs[0] === 'logits')!;
+  assert.deepEqual(projection.inputs, [gather.outputs[0], 'v'], 'only the projection is rewired');
+  assert.deepEqual(merged.nodes.find((n) => n.opType === 'Softmax')!.outputs, ['p'], 'the attention map itself is untouched');
+  assert.deepEqual(merged.externalDataLocations, ['model.onnx_data'], 'the initializers are copied as they are');
+});
+
+test('no positions input where the logits do not come from a MatMul of the hidden states, nor for a causal model', () => {
+  const s = summary([node('s', 'Softmax', ['x'], ['h']), node('g', 'Gemm', ['h', 'w', 'b'], ['logits'])]);
+  assert.equal(planPatch(s, [], false, 64).projection, undefined, 'a Gemm head keeps full logits');
+  const weightFirst = summary([node('t', 'Transpose', ['w'], ['wt']), node('m', 'MatMul', ['wt', 'h'], ['logits'])]);
+  assert.equal(planPatch(weightFirst, [], false, 64).projection, undefined, 'a weight as the first operand is not taken for the hidden states');
+  const bias = summary([node('s', 'Softmax', ['x'], ['h']), node('m', 'MatMul', ['h', 'w'], ['z']), node('a', 'Add', ['b', 'z'], ['logits'])]);
+  assert.deepEqual(planPatch(bias, [], false, 64).projection, { output: 'z', hidden: 'h' }, 'through the bias Add');
+  assert.equal(planPatch(bias, [], true, 64).projection, undefined, 'a causal LM predicts at every position');
+});
+
+test('renaming a node input changes only that node, and refuses a node that is not there', () => {
+  const original = tinyModel();
+  const renamed = scanModel(renameNodeInput(original, 'logits', 'v', 'v2'));
+  assert.deepEqual(renamed.nodes.map((n) => n.inputs), [['x'], ['p', 'v2']]);
+  assert.deepEqual(renamed.outputs, ['logits']);
+  assert.throws(() => renameNodeInput(original, 'nothing', 'v', 'v2'), ProtobufError);
 });
 
 test('a masked model fetches its Softmax outputs as they are', () => {

@@ -75,12 +75,14 @@ function inspectResult(): WorkerInspectResult {
     predictions: {
       kind: 'masked',
       masks: [{ position: 3, top: [{ id: 7, token: '<dog>', probability: 0.5 }] }],
-      atPosition: TOKENS.map(() => [{ id: 7, token: '<dog>', probability: 0.5 }]),
     },
     attention: { run: 11, layers: 1, heads: 2, tokens: n },
     timings: { tokenizeMs: 1, runMs: 2, totalMs: 3 },
   };
 }
+
+/** A masked LM's unmasked top-k at every position, as ModelRunner.unmasked returns it. */
+const UNMASKED = TOKENS.map((_, p) => [{ id: 20 + p, token: `<at ${p}>`, probability: 0.25 }]);
 
 function runRecord(): RunRecord {
   const result = inspectResult();
@@ -108,8 +110,10 @@ test('layer requests: a kept layer is available; a missing layer or a run withou
 });
 
 test('JSON export: tokens, predictions and attention as [layer][head][query][key]', () => {
-  const report = JSON.parse(jsonReport(runRecord(), attentionMaps()));
-  assert.equal(report.format, 'attention-lens-run/1');
+  const report = JSON.parse(jsonReport(runRecord(), attentionMaps(), UNMASKED));
+  assert.equal(report.format, 'attention-lens-run/2');
+  assert.deepEqual(report.unmaskedAtPosition, UNMASKED);
+  assert.deepEqual(report.maskedAtPosition, { 2: [{ id: 9, token: 'x', probability: 0.1 }] });
   assert.equal(report.text, TEXT);
   assert.equal(report.tokens.length, 5);
   assert.equal(report.attention.perLayer.length, 1);
@@ -123,7 +127,7 @@ test('JSON export: tokens, predictions and attention as [layer][head][query][key
 test('HTML export: self-contained, escapes model output, embeds the picture only as a data: image', () => {
   const run = runRecord();
   run.stale = 'The document changed <after> this run';
-  const page = htmlReport(run, { mime: 'image/svg+xml', base64: Buffer.from('<svg><script>alert(1)</script></svg>').toString('base64') });
+  const page = htmlReport(run, UNMASKED, { mime: 'image/svg+xml', base64: Buffer.from('<svg><script>alert(1)</script></svg>').toString('base64') });
   assert.match(page, /content="default-src 'none'; img-src data:; style-src 'unsafe-inline'"/);
   assert.doesNotMatch(page, /<script/i);
   assert.doesNotMatch(page, /<dog>/, 'a predicted token is escaped');
@@ -131,6 +135,7 @@ test('HTML export: self-contained, escapes model output, embeds the picture only
   assert.match(page, /The document changed &#60;after&#62; this run/);
   assert.match(page, /<img alt="the inspector's view" src="data:image\/svg\+xml;base64,/);
   assert.match(page, /token 3: &#60;dog&#62; <small>50\.0%<\/small>/);
+  assert.match(page, /<td>&#60;at 4&#62; <small>25\.0%<\/small><\/td><\/tr>/, 'each token\'s row has its unmasked top-k');
 });
 
 test('CUDA offer: once per window on Linux x64 when auto or cuda ended on the CPU without the provider; never after "Don\'t Ask Again"', () => {

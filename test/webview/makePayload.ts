@@ -198,9 +198,8 @@ export function makePayload(o: PayloadOptions): Payload {
     }
     predictions = { kind: 'causal', next, actual };
   } else {
-    const atPosition = tokens.map((t) => topK(rand, tk.vocab, t, 10).top);
     const masks = tokens.filter((t) => t.piece === '[MASK]').map((t) => ({ position: t.index, top: topK(rand, tk.vocab, undefined, 10).top }));
-    predictions = { kind: 'masked', masks, atPosition };
+    predictions = { kind: 'masked', masks };
   }
   const summary: RunSummary = {
     runId: o.runId ?? 1,

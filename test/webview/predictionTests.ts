@@ -72,7 +72,7 @@ export const predictionTests: TestCase[] = [
     },
   },
   {
-    name: 'masked: each mask has its top-k, and "predict this token masked" asks the host and shows the reply',
+    name: 'masked: each mask has its top-k; the unmasked top-k is asked for once when shown; "predict this token masked" asks the host and shows the reply',
     run: async (ctx) => {
       const p = smallMasked();
       const pred = p.summary.predictions;
@@ -85,11 +85,23 @@ export const predictionTests: TestCase[] = [
       const titles = await lens.page.locator('.predictions-view .section-title').allTextContents();
       assert.equal(titles.filter((t) => t.startsWith('[MASK] at #')).length, pred.masks.length);
       assert.ok(titles.some((t) => t.startsWith('What the model sees at #3 ')));
+      assert.match((await lens.page.locator('.predictions-view .note').allTextContents()).join(' '), /Computing the unmasked predictions/);
+      const asked = (await lens.posted()).filter((m) => m.type === 'requestUnmasked');
+      assert.equal(asked.length, 1, 'asked once, whatever the number of views and renders');
+      assert.equal(asked[0].runId, 1);
+      const atPosition = p.summary.tokens.map((t) => [{ id: 5, token: `seen-${t.index}`, probability: 0.7 }]);
+      await lens.post({ type: 'reply', inReplyTo: asked[0].requestId as number, result: { kind: 'unmasked', runId: 1, atPosition } } as never);
+      await lens.until(`[...document.querySelectorAll('.predictions-view .bar-label')].some((l) => l.textContent === 'seen-3')`);
+      await lens.tab('tokens');
+      await lens.page.locator('.chip[data-index="4"]').click();
+      await lens.tab('predictions');
+      await lens.until(`[...document.querySelectorAll('.predictions-view .bar-label')].some((l) => l.textContent === 'seen-4')`);
+      assert.equal((await lens.posted()).filter((m) => m.type === 'requestUnmasked').length, 1, 'another token is served from what came');
       assert.equal(await lens.page.locator('.sampling').isVisible(), false, 'no sampling controls for a masked LM');
       await lens.page.locator('.predictions-view > vscode-button').click();
       const req = (await lens.posted()).find((m) => m.type === 'requestMaskedAt');
-      assert.ok(req && req.position === 3 && req.runId === 1, JSON.stringify(req));
-      await lens.post({ type: 'reply', inReplyTo: req.requestId as number, result: { kind: 'maskedAt', runId: 1, position: 3, top: [{ id: 1, token: 'alpha', probability: 0.6 }, { id: 2, token: 'beta', probability: 0.3 }] } } as never);
+      assert.ok(req && req.position === 4 && req.runId === 1, JSON.stringify(req));
+      await lens.post({ type: 'reply', inReplyTo: req.requestId as number, result: { kind: 'maskedAt', runId: 1, position: 4, top: [{ id: 1, token: 'alpha', probability: 0.6 }, { id: 2, token: 'beta', probability: 0.3 }] } } as never);
       await lens.until(`[...document.querySelectorAll('.predictions-view .section-title')].some((t) => t.textContent.includes('when it alone is masked'))`);
       assert.ok((await lens.page.locator('.predictions-view .bar-label').allTextContents()).includes('alpha'));
       await finish(lens);

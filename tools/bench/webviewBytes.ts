@@ -23,7 +23,7 @@ export function runSummaryOf(result: InspectResult, runId: number): RunSummary {
     truncation: result.truncation,
     predictions:
       p.kind === 'masked'
-        ? { kind: 'masked', masks: p.masks.map((k) => ({ position: k.position, top: predictionViews(k.top) })), atPosition: p.atPosition.map(predictionViews) }
+        ? { kind: 'masked', masks: p.masks.map((k) => ({ position: k.position, top: predictionViews(k.top) })) }
         : { kind: 'causal', next: p.next.map(predictionViews), actual: p.actual },
     attentionUnavailable: m.attention.available ? null : m.attention.reason,
     timings: result.timings,

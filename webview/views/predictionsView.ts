@@ -28,7 +28,9 @@ export function predictionGroups(app: App, position: number | null): BarGroup[] 
     for (const m of p.masks) groups.push({ title: `${s.model.maskToken ?? 'Mask'} at #${m.position}`, bars: plain(m.top) });
     if (position !== null) {
       const label = JSON.stringify(tokenLabel(s.tokens[position]));
-      groups.push({ title: `What the model sees at #${position} ${label} (unmasked)`, bars: plain(p.atPosition[position] ?? []) });
+      const unmasked = app.data.unmaskedAt(position);
+      const title = `What the model sees at #${position} ${label} (unmasked)`;
+      groups.push(Array.isArray(unmasked) ? { title, bars: plain(unmasked) } : { title, bars: [], note: unmasked.waiting });
       const masked = app.data.maskedAt.get(position);
       if (masked) groups.push({ title: `#${position} ${label} when it alone is masked`, bars: plain(masked) });
     }

@@ -2,7 +2,7 @@
 // masked LMs, the top-k at a position when that position alone is masked (batched, cached).
 import * as os from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { GRAPH_TOP_K, HEAD } from '../onnx/graphPatch';
+import { GRAPH_TOP_K, HEAD, PREDICTED_POSITIONS } from '../onnx/graphPatch';
 import type { InspectResult, MaskedAtPosition, Prediction, Token, AttentionMaps } from '../types';
 import { LensError } from '../types';
 import { checkCausalRows, layerLength } from './attentionLayout';
@@ -42,8 +42,8 @@ export function estimateRunBytes(
 }
 
 export class ModelRunner {
-  /** Masked-at-position results for the last text asked about (hovers ask about one text at a time). */
-  private maskedCache = { text: '', topK: 0, byPosition: new Map<number, Prediction[]>() };
+  /** Rankings asked for after the inspect, for the last text (hovers and views ask about one text at a time). */
+  private cache: RankingCache = emptyCache('');
 
   private constructor(readonly model: LoadedModel) {}
 
@@ -56,8 +56,14 @@ export class ModelRunner {
   }
 
   async dispose(): Promise<void> {
-    this.maskedCache.byPosition.clear();
+    this.cache = emptyCache('');
     await this.model.session.release();
+  }
+
+  private cacheFor(text: string, topK: number, maxTokens?: number): RankingCache {
+    const key = `${topK}/${maxTokens ?? ''}/${text}`;
+    if (this.cache.key !== key) this.cache = emptyCache(key);
+    return this.cache;
   }
 
   private window(text: string, maxTokens?: number) {
@@ -69,10 +75,19 @@ export class ModelRunner {
     return row.ids.map((id, i) => ({ id, token: this.model.tokenizer.displayOf(id), probability: row.probabilities[i] }));
   }
 
-  /** Runs rows of ids through the session and ranks every position; `extra` output names are fetched too. */
-  private async run(ids: number[], batch: number, length: number, topK: number, extra: string[]) {
-    const { config, session, inputs, predictionHead, logitsName } = this.model;
+  /**
+   * Runs rows of ids through the session and ranks, in every row, the positions `at` (default: all). A graph
+   * that takes PREDICTED_POSITIONS projects only those onto the vocabulary; another computes every position's
+   * logits and the ranking picks. `row(b, i)` is row b's ranking at `at[i]`. `extra` output names are fetched too.
+   */
+  private async run(ids: number[], batch: number, length: number, topK: number, extra: string[], at?: number[]) {
+    const { config, session, inputs, predictionHead, positionsInput, logitsName } = this.model;
+    const positions = at ?? Array.from({ length }, (_, p) => p);
     const feeds = buildFeeds(inputs, ids, batch, length, config.heads, config.hiddenSize / config.heads);
+    // An empty list (no mask token) would crash the process: onnxruntime's CPU kernels then divide by zero
+    // (SIGFPE, measured). Position 0 is ranked instead, and never read.
+    const fed = positions.length > 0 ? positions : [0];
+    if (positionsInput) feeds[PREDICTED_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from(fed, BigInt), [fed.length]);
     const fetches = predictionHead ? [HEAD.topValues, HEAD.topIndices, HEAD.logSumExp] : [logitsName];
     if (predictionHead && config.kind === 'causal') fetches.push(HEAD.actualLogit);
     const started = performance.now();
@@ -83,21 +98,24 @@ export class ModelRunner {
       throw new LensError(`the model failed to run: ${(error as Error).message.split('\n')[0]}`, 'model-invalid');
     }
     const runMs = performance.now() - started;
-    const positions = batch * length;
-    let rows: RankedRow[];
+    // Positions ranked per row, and where in a row at[i] is found.
+    const perRow = positionsInput ? fed.length : length;
+    const rowIndex = (i: number) => (positionsInput ? i : positions[i]);
+    let ranked: RankedRow[];
     let actualLogProb: (p: number) => number | null;
     if (predictionHead) {
       const lse = asFloat32(outputs[HEAD.logSumExp].data);
-      rows = rankFromHead(asFloat32(outputs[HEAD.topValues].data), outputs[HEAD.topIndices].data as BigInt64Array, lse, positions, GRAPH_TOP_K, topK);
+      ranked = rankFromHead(asFloat32(outputs[HEAD.topValues].data), outputs[HEAD.topIndices].data as BigInt64Array, lse, batch * perRow, GRAPH_TOP_K, topK);
       const actual = outputs[HEAD.actualLogit] ? asFloat32(outputs[HEAD.actualLogit].data) : undefined;
       actualLogProb = (p) => (actual && p >= 1 ? actual[p - 1] - lse[p - 1] : null);
     } else {
       const logits = asFloat32(outputs[logitsName].data);
-      const ranked = rankFromLogits(logits, positions, config.vocabSize, topK);
-      rows = ranked.rows;
-      actualLogProb = (p) => (p >= 1 ? logits[(p - 1) * config.vocabSize + ids[p]] - ranked.logSumExp[p - 1] : null);
+      const full = rankFromLogits(logits, batch * perRow, config.vocabSize, topK);
+      ranked = full.rows;
+      actualLogProb = (p) => (p >= 1 ? logits[(p - 1) * config.vocabSize + ids[p]] - full.logSumExp[p - 1] : null);
     }
-    return { outputs, rows, actualLogProb, runMs };
+    const row = (b: number, i: number) => ranked[b * perRow + rowIndex(i)];
+    return { outputs, row, actualLogProb, runMs };
   }
 
   private attentionMaps(outputs: ort.InferenceSession.ReturnType, length: number): AttentionMaps {
@@ -138,24 +156,26 @@ export class ModelRunner {
       );
     }
     const extra = wantAttention ? this.model.attentionOutputs : [];
+    const masked = this.model.info.kind === 'masked';
+    const maskPositions = masked ? tokens.filter((t) => t.id === this.model.tokenizer.maskTokenId).map((t) => t.index) : [];
+    // A masked LM is projected onto the vocabulary only at its mask tokens where the graph allows (see graphPatch).
+    const at = masked && this.model.positionsInput ? maskPositions : undefined;
     if (wantAttention) beforeAttentionRun?.();
-    const { outputs, rows, actualLogProb, runMs } = await this.run(ids, 1, ids.length, options.topK, extra);
+    const { outputs, row, actualLogProb, runMs } = await this.run(ids, 1, ids.length, options.topK, extra, at);
     const attention = wantAttention ? this.attentionMaps(outputs, ids.length) : undefined;
-    const predictions =
-      this.model.info.kind === 'masked'
-        ? {
-            kind: 'masked' as const,
-            masks: tokens.filter((t) => t.id === this.model.tokenizer.maskTokenId).map((t) => ({ position: t.index, top: this.toPredictions(rows[t.index]) })),
-            atPosition: rows.map((r) => this.toPredictions(r)),
-          }
-        : {
-            kind: 'causal' as const,
-            next: rows.map((r) => this.toPredictions(r)),
-            actual: tokens.map((_, p) => {
-              const logProb = actualLogProb(p);
-              return logProb === null ? null : Math.exp(logProb);
-            }),
-          };
+    const rankAt = (position: number, i: number) => this.toPredictions(row(0, at ? i : position));
+    // Every position was ranked anyway: what unmasked() would compute is kept.
+    if (masked && !at) this.cacheFor(text, options.topK, options.maxTokens).unmasked = tokens.map((_, p) => rankAt(p, p));
+    const predictions: InspectResult['predictions'] = masked
+      ? { kind: 'masked', masks: maskPositions.map((position, i) => ({ position, top: rankAt(position, i) })) }
+      : {
+          kind: 'causal',
+          next: tokens.map((_, p) => rankAt(p, p)),
+          actual: tokens.map((_, p) => {
+            const logProb = actualLogProb(p);
+            return logProb === null ? null : Math.exp(logProb);
+          }),
+        };
     return {
       text,
       model: this.model.info,
@@ -168,24 +188,50 @@ export class ModelRunner {
     };
   }
 
+  private maskedModel() {
+    const { tokenizer, info } = this.model;
+    if (info.kind !== 'masked' || tokenizer.maskTokenId === undefined) throw new LensError('masking a position needs a masked language model', 'model-unsupported');
+    return { maskTokenId: tokenizer.maskTokenId };
+  }
+
   /** Top-k at each position when it alone is replaced by the mask token. Special tokens are skipped. */
   async maskedAt(text: string, positions: number[], topK: number, maxTokens?: number): Promise<MaskedAtPosition[]> {
-    const { tokenizer, info, config } = this.model;
-    if (info.kind !== 'masked' || tokenizer.maskTokenId === undefined) throw new LensError('masking a position needs a masked language model', 'model-unsupported');
+    const { maskTokenId } = this.maskedModel();
     const { tokens } = this.window(text, maxTokens);
-    if (this.maskedCache.text !== text || this.maskedCache.topK !== topK) this.maskedCache = { text, topK, byPosition: new Map() };
-    const cache = this.maskedCache.byPosition;
+    const cache = this.cacheFor(text, topK, maxTokens).maskedAt;
     const wanted = [...new Set(positions)].filter((p) => p >= 0 && p < tokens.length && !tokens[p].special);
     const missing = wanted.filter((p) => !cache.has(p));
     const length = tokens.length;
-    const perBatch = Math.max(1, Math.floor(MAX_BATCH_LOGITS / (length * config.vocabSize)));
+    const perBatch = Math.max(1, Math.floor(MAX_BATCH_LOGITS / (length * this.model.config.vocabSize)));
     for (let i = 0; i < missing.length; i += perBatch) {
       const chunk = missing.slice(i, i + perBatch);
       const ids: number[] = [];
-      for (const p of chunk) ids.push(...tokens.map((t: Token, j) => (j === p ? tokenizer.maskTokenId! : t.id)));
-      const { rows } = await this.run(ids, chunk.length, length, topK, []);
-      chunk.forEach((p, b) => cache.set(p, this.toPredictions(rows[b * length + p])));
+      for (const p of chunk) ids.push(...tokens.map((t: Token, j) => (j === p ? maskTokenId : t.id)));
+      // Row b has chunk[b] masked; every row is ranked at the chunk's positions and row b is read at chunk[b].
+      const { row } = await this.run(ids, chunk.length, length, topK, [], chunk);
+      chunk.forEach((p, b) => cache.set(p, this.toPredictions(row(b, b))));
     }
     return wanted.map((p) => ({ position: p, top: cache.get(p)! }));
   }
+
+  /** Top-k at every position of the text as it is, nothing masked (what the model "sees" at each token). */
+  async unmasked(text: string, topK: number, maxTokens?: number): Promise<Prediction[][]> {
+    this.maskedModel();
+    const cache = this.cacheFor(text, topK, maxTokens);
+    if (!cache.unmasked) {
+      const ids = this.window(text, maxTokens).tokens.map((t) => t.id);
+      const { row } = await this.run(ids, 1, ids.length, topK, []);
+      cache.unmasked = ids.map((_, p) => this.toPredictions(row(0, p)));
+    }
+    return cache.unmasked;
+  }
 }
+
+interface RankingCache {
+  /** Text, top-k and token cap the rankings are for. */
+  key: string;
+  maskedAt: Map<number, Prediction[]>;
+  unmasked?: Prediction[][];
+}
+
+const emptyCache = (key: string): RankingCache => ({ key, maskedAt: new Map() });

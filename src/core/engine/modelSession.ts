@@ -6,7 +6,7 @@ import { checkExternalData, findOnnxFile, readModelConfig } from '../model/model
 import type { ModelConfig } from '../model/modelConfig';
 import { locateAttention } from '../onnx/attentionNodes';
 import { scanModel } from '../onnx/graphScan';
-import { patchModel, planPatch } from '../onnx/graphPatch';
+import { patchModel, planPatch, PREDICTED_POSITIONS } from '../onnx/graphPatch';
 import { readModelSkeleton } from '../onnx/modelSkeleton';
 import { ProtobufError } from '../onnx/protobuf';
 import { loadTextTokenizer, type TextTokenizer } from '../tokenize/textTokenizer';
@@ -38,6 +38,8 @@ export interface LoadedModel {
   attentionLayout: Pick<AttentionMaps, 'layout' | 'rowBlock'>;
   /** Whether the graph carries the top-k prediction head (else predictions come from full logits). */
   predictionHead: boolean;
+  /** Whether runs name the positions to predict at (PREDICTED_POSITIONS); else every position is predicted. */
+  positionsInput: boolean;
   logitsName: string;
   loadMs: number;
 }
@@ -134,10 +136,12 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
     device,
     tokenizer,
     session: created.value,
-    inputs: inputSpecs(created.value),
+    // The positions input is the runner's to feed, not one of the model's own.
+    inputs: inputSpecs(created.value).filter((spec) => spec.name !== PREDICTED_POSITIONS),
     attentionOutputs: patched.attentionOutputs,
     attentionLayout: { layout: plan.lowerTriangle ? 'lowerTriangle' : 'square', rowBlock: plan.rowBlock },
     predictionHead: patched.predictionHead,
+    positionsInput: patched.positionsInput,
     logitsName: plan.logits ?? graph.outputs.find((o) => /logits/i.test(o)) ?? graph.outputs[0],
     loadMs: performance.now() - started,
   };

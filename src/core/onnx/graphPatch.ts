@@ -4,8 +4,11 @@
 //   triangle first, in blocks of rows (see addLowerTriangles): what lies above the diagonal is zero, and about
 //   half the bytes of every map need not be allocated, copied out of onnxruntime and held;
 // - a prediction head: TopK and log Σ exp over the logits (and, for causal LMs, the logit of the token
-//   that actually follows), so a run fetches k values per position instead of the whole vocabulary.
-import { GRAPH_FIELDS, MODEL_FIELDS, NODE_FIELDS, TENSOR_FIELDS, type GraphSummary } from './graphScan';
+//   that actually follows), so a run fetches k values per position instead of the whole vocabulary;
+// - for masked LMs, the vocabulary projection at chosen positions only (a graph input, see addPositionSelect):
+//   it is a fifth of a BERT-base forward pass, and a run needs it only where the mask token is.
+import { GRAPH_FIELDS, MODEL_FIELDS, NODE_FIELDS, TENSOR_FIELDS, type GraphNode, type GraphSummary } from './graphScan';
+import { renameNodeInput } from './graphRewire';
 import { MessageWriter } from './protobuf';
 
 /** Names of the tensors the patch adds. */
@@ -16,12 +19,20 @@ export const HEAD = {
   actualLogit: 'attention_lens/actual_next_logit',
 } as const;
 
+/** The input that names the positions whose logits a masked LM computes: int64, [P], in 0 .. length - 1. */
+export const PREDICTED_POSITIONS = 'attention_lens/positions';
+
 /** How many candidates per position the graph returns; the top-k setting is capped at this. */
 export const GRAPH_TOP_K = 50;
 
 const INT64 = 7;
 const ATTRIBUTE_TYPE_INT = 2;
 const ATTRIBUTE_FIELDS = { name: 1, i: 3, type: 20 } as const;
+const VALUE_INFO_FIELDS = { name: 1, type: 2 } as const;
+const TYPE_FIELDS = { tensorType: 1 } as const;
+const TENSOR_TYPE_FIELDS = { elemType: 1, shape: 2 } as const;
+const SHAPE_FIELDS = { dim: 1 } as const;
+const DIMENSION_FIELDS = { dimParam: 2 } as const;
 
 export interface PatchPlan {
   attentionOutputs: string[];
@@ -36,6 +47,14 @@ export interface PatchPlan {
   rowBlock: number;
   /** The model's longest input: the cut's blocks cover this many rows. */
   maxPositions: number;
+  /** The vocabulary projection, when its input can be cut to chosen positions (masked LMs with a head). */
+  projection?: VocabularyProjection;
+}
+
+/** The MatMul whose product is the logits (directly or through a bias Add), and the hidden states it reads. */
+export interface VocabularyProjection {
+  output: string;
+  hidden: string;
 }
 
 export interface PatchResult {
@@ -43,6 +62,8 @@ export interface PatchResult {
   predictionHead: boolean;
   /** What to fetch for each layer's attention: the Softmax outputs, or their lower triangles. */
   attentionOutputs: string[];
+  /** Whether the graph takes PREDICTED_POSITIONS (its logits are then [batch, P, vocab]). */
+  positionsInput: boolean;
 }
 
 /** A 1-D int64 initializer. */
@@ -91,7 +112,24 @@ export function planPatch(graph: GraphSummary, attentionOutputs: string[], causa
   const headPossible = opset >= 13 && logits !== undefined && (!causal || inputIds !== undefined);
   const lowerTriangle = causal && opset >= 13 && attentionOutputs.length > 0;
   const rowBlock = lowerTriangle ? triangleRowBlock(maxPositions) : 1;
-  return { attentionOutputs, logits: headPossible ? logits : undefined, inputIds, causal, lowerTriangle, rowBlock, maxPositions };
+  const projection = headPossible && !causal ? findProjection(graph.nodes, logits) : undefined;
+  return { attentionOutputs, logits: headPossible ? logits : undefined, inputIds, causal, lowerTriangle, rowBlock, maxPositions, projection };
+}
+
+/**
+ * logits = MatMul(hidden, W) or Add(MatMul(hidden, W), bias), as Optimum exports BERT's decoder. The MatMul's
+ * first input is the activation (the weight, or its Transpose, comes second); it is [batch, seq, d] because the
+ * product is the 3-D logits, so a Gather on axis 1 picks positions. Other shapes of head keep full logits.
+ */
+function findProjection(nodes: GraphNode[], logits: string): VocabularyProjection | undefined {
+  const producer = new Map(nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+  const isMatMul = (n: GraphNode | undefined) => n?.opType === 'MatMul' && (n.domain === '' || n.domain === 'ai.onnx');
+  let node = producer.get(logits);
+  if (node?.opType === 'Add') node = node.inputs.map((i) => producer.get(i)).find(isMatMul);
+  if (!node || !isMatMul(node)) return undefined;
+  const hidden = producer.get(node.inputs[0]);
+  if (!hidden || hidden.opType === 'Transpose' || hidden.opType === 'Constant') return undefined;
+  return { output: node.outputs[0], hidden: node.inputs[0] };
 }
 
 const P = 'attention_lens/';
@@ -121,11 +159,20 @@ class PatchGraph {
   output(name: string): void {
     this.message.message(GRAPH_FIELDS.output, output(name));
   }
+
+  /** A graph input: an int64 tensor of one dimension, of any length. */
+  int64VectorInput(name: string): void {
+    const dim = new MessageWriter().string(DIMENSION_FIELDS.dimParam, `${name}_length`);
+    const tensorType = new MessageWriter().varint(TENSOR_TYPE_FIELDS.elemType, INT64).message(TENSOR_TYPE_FIELDS.shape, new MessageWriter().message(SHAPE_FIELDS.dim, dim));
+    const type = new MessageWriter().message(TYPE_FIELDS.tensorType, tensorType);
+    this.message.message(GRAPH_FIELDS.input, new MessageWriter().string(VALUE_INFO_FIELDS.name, name).message(VALUE_INFO_FIELDS.type, type));
+  }
 }
 
 /** Returns a copy of the model bytes with the planned additions appended (callers patch a skeleton: a few hundred KB). */
-export function patchModel(model: Uint8Array, plan: PatchPlan): PatchResult {
+export function patchModel(original: Uint8Array, plan: PatchPlan): PatchResult {
   const graph = new PatchGraph();
+  const model = plan.projection ? addPositionSelect(graph, original, plan.projection) : original;
   if (plan.logits) addPredictionHead(graph, plan.logits, plan.causal ? plan.inputIds : undefined);
   const attentionOutputs = plan.lowerTriangle ? addLowerTriangles(graph, plan.attentionOutputs, plan.rowBlock, plan.maxPositions) : plan.attentionOutputs;
   for (const name of attentionOutputs) graph.output(name);
@@ -133,7 +180,18 @@ export function patchModel(model: Uint8Array, plan: PatchPlan): PatchResult {
   const bytes = new Uint8Array(model.length + extra.length);
   bytes.set(model, 0);
   bytes.set(extra, model.length);
-  return { bytes, predictionHead: plan.logits !== undefined, attentionOutputs };
+  return { bytes, predictionHead: plan.logits !== undefined, attentionOutputs, positionsInput: plan.projection !== undefined };
+}
+
+/**
+ * The projection reads Gather(hidden, PREDICTED_POSITIONS, axis 1) instead of every position's hidden state, so
+ * the logits, and the head over them, are [batch, P, vocab]. Returns the model with the projection rewired.
+ */
+function addPositionSelect(graph: PatchGraph, model: Uint8Array, projection: VocabularyProjection): Uint8Array {
+  const selected = `${P}hidden_at_positions`;
+  graph.int64VectorInput(PREDICTED_POSITIONS);
+  graph.node('Gather', [projection.hidden, PREDICTED_POSITIONS], [selected], 'HiddenAtPositions', { axis: 1 });
+  return renameNodeInput(model, projection.output, projection.hidden, selected);
 }
 
 /**

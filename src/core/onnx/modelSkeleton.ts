@@ -41,13 +41,8 @@ class FileWindow {
   }
 }
 
-interface FileField extends Field {
-  /** Where the field's key starts: [keyStart, end) is the whole encoded field. */
-  keyStart: number;
-}
-
 /** The fields of the message at [start, end) of the file, read as they are reached; payloads are not read. */
-async function* fileFields(file: FileWindow, start: number, end: number): AsyncGenerator<FileField> {
+async function* fileFields(file: FileWindow, start: number, end: number): AsyncGenerator<Field> {
   for (let pos = start; pos < end; ) {
     // A key and a length are at most 10 bytes each.
     const head = await file.read(pos, Math.min(20, end - pos));
@@ -57,14 +52,14 @@ async function* fileFields(file: FileWindow, start: number, end: number): AsyncG
   }
 }
 
-const encoded = (file: FileWindow, f: FileField) => file.read(f.keyStart, f.end - f.keyStart);
+const encoded = (file: FileWindow, f: Field) => file.read(f.keyStart, f.end - f.keyStart);
 
 function entry(key: string, value: string): MessageWriter {
   return new MessageWriter().string(STRING_ENTRY_FIELDS.key, key).string(STRING_ENTRY_FIELDS.value, value);
 }
 
 /** A TensorProto with its raw_data, when large, replaced by a reference to where it lies in `location`. */
-async function tensorSkeleton(file: FileWindow, tensor: FileField, location: string): Promise<MessageWriter> {
+async function tensorSkeleton(file: FileWindow, tensor: Field, location: string): Promise<MessageWriter> {
   const out = new MessageWriter();
   let stored: { offset: number; length: number } | undefined;
   for await (const f of fileFields(file, tensor.start, tensor.end)) {
@@ -82,7 +77,7 @@ async function tensorSkeleton(file: FileWindow, tensor: FileField, location: str
   return out;
 }
 
-async function graphSkeleton(file: FileWindow, graph: FileField, location: string): Promise<MessageWriter> {
+async function graphSkeleton(file: FileWindow, graph: Field, location: string): Promise<MessageWriter> {
   const out = new MessageWriter();
   for await (const f of fileFields(file, graph.start, graph.end)) {
     if (f.field === GRAPH_FIELDS.initializer && f.wire === WireType.LengthDelimited) out.message(f.field, await tensorSkeleton(file, f, location));

@@ -17,6 +17,8 @@ export interface Field {
   /** For length-delimited fields: [start, end) of the payload in the buffer. */
   start: number;
   end: number;
+  /** Where the field's key starts: [keyStart, end) is the whole encoded field, to copy it as it is. */
+  keyStart: number;
 }
 
 export class ProtobufError extends Error {}
@@ -47,16 +49,16 @@ export function readFieldHeader(buf: Uint8Array, pos: number, end: number): Fiel
   switch (wire) {
     case WireType.Varint: {
       const [value, next] = readVarint(buf, afterKey);
-      f = { field, wire, value, start: afterKey, end: next };
+      f = { field, wire, value, start: afterKey, end: next, keyStart: pos };
       break;
     }
     case WireType.Fixed64:
     case WireType.Fixed32:
-      f = { field, wire, value: 0, start: afterKey, end: afterKey + (wire === WireType.Fixed64 ? 8 : 4) };
+      f = { field, wire, value: 0, start: afterKey, end: afterKey + (wire === WireType.Fixed64 ? 8 : 4), keyStart: pos };
       break;
     case WireType.LengthDelimited: {
       const [length, payload] = readVarint(buf, afterKey);
-      f = { field, wire, value: length, start: payload, end: payload + length };
+      f = { field, wire, value: length, start: payload, end: payload + length, keyStart: pos };
       break;
     }
     default:

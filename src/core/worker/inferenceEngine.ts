@@ -8,7 +8,7 @@ import type { InspectOptions } from '../engine/modelRunner';
 import type { OverviewData } from '../engine/overview';
 import type { ModelRequest } from '../engine/modelSession';
 import type { ProviderEnvironment } from '../engine/providers';
-import { LensError, type AttentionMaps, type MaskedAtPosition } from '../types';
+import { LensError, type AttentionMaps, type MaskedAtPosition, type Prediction } from '../types';
 import { attentionNotKept, type LoadedReply, type WorkerExit, type WorkerInspectResult, type WorkerRequest, type WorkerResponse, type WorkerValue } from './workerMessages';
 
 /** How long dispose() and terminateWorker() wait for a busy thread to reach a point where it can exit. */
@@ -20,6 +20,8 @@ type Payload<K extends Op> = Omit<Extract<WorkerRequest, { op: K }>, 'id'>;
 /** Requests about kept attention: quick, they need no model, and they go ahead of waiting runs. */
 const ATTENTION_OPS: ReadonlySet<Op> = new Set<Op>(['overview', 'layer', 'maps']);
 const isAttentionOp = (p: Pending) => ATTENTION_OPS.has(p.request.op);
+/** Requests that run the loaded model on a text. */
+const MODEL_RUN_OPS: ReadonlySet<Op> = new Set<Op>(['inspect', 'maskedAt', 'unmasked']);
 
 interface Pending {
   request: WorkerRequest;
@@ -58,7 +60,7 @@ export class InferenceEngine {
 
   /** Inspects text with the loaded model. A later inspect rejects this one with 'cancelled' if it has not started. */
   async inspect(text: string, options: InspectOptions): Promise<WorkerInspectResult> {
-    this.cancelWaiting((p) => p.request.op === 'inspect' || p.request.op === 'maskedAt');
+    this.cancelWaiting((p) => MODEL_RUN_OPS.has(p.request.op));
     const result = (await this.enqueue('inspect', { op: 'inspect', text, options })) as WorkerInspectResult;
     if (result.attention) this.keptRun = result.attention.run;
     return result;
@@ -85,6 +87,12 @@ export class InferenceEngine {
   async maskedAt(text: string, positions: number[], topK: number, maxTokens?: number): Promise<MaskedAtPosition[]> {
     this.cancelWaiting((p) => p.request.op === 'maskedAt');
     return (await this.enqueue('maskedAt', { op: 'maskedAt', text, positions, topK, maxTokens })) as MaskedAtPosition[];
+  }
+
+  /** A masked LM's top-k at every position of the text as it is (see ModelRunner.unmasked). */
+  async unmasked(text: string, topK: number, maxTokens?: number): Promise<Prediction[][]> {
+    this.cancelWaiting((p) => p.request.op === 'unmasked');
+    return (await this.enqueue('unmasked', { op: 'unmasked', text, topK, maxTokens })) as Prediction[][];
   }
 
   /** Ends the worker (and with it the session); pending requests, the running one included, are rejected. */
@@ -157,7 +165,7 @@ export class InferenceEngine {
     this.running = next;
     const worker = this.ensureWorker();
     // A replacement worker has no model: reload the last one first, transparently (attention requests need none).
-    if (!this.workerHasModel && (next.request.op === 'inspect' || next.request.op === 'maskedAt') && this.lastLoad) {
+    if (!this.workerHasModel && MODEL_RUN_OPS.has(next.request.op) && this.lastLoad) {
       const reload: Pending = {
         request: { id: this.nextId++, op: 'load', request: this.lastLoad, env: this.options.environment },
         resolve: () => {

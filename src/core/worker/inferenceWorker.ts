@@ -61,6 +61,9 @@ async function handle(request: WorkerRequest): Promise<{ value: WorkerValue; tra
     case 'maskedAt':
       if (!runner) throw new LensError('no model is loaded', 'model-not-found');
       return { value: await runner.maskedAt(request.text, request.positions, request.topK, request.maxTokens), transfer: [] };
+    case 'unmasked':
+      if (!runner) throw new LensError('no model is loaded', 'model-not-found');
+      return { value: await runner.unmasked(request.text, request.topK, request.maxTokens), transfer: [] };
     case 'unload':
       await runner?.dispose();
       runner = undefined;

@@ -31,7 +31,9 @@ async function inspectChecked(runner: ModelRunner, text: string): Promise<Inspec
   const deleted = runner.info.tokenizerKind === 'wordpiece' ? bertDeletes : keepsAll;
   checkSpans(text, result.tokens, deleted, result.truncation?.keptUntil ?? text.length);
   checkAttentionRows(result);
-  checkPredictions(result, TOP_K);
+  const p = result.predictions;
+  checkPredictions(p.kind === 'masked' ? await runner.unmasked(text, TOP_K) : p.next, result.tokens.length, TOP_K);
+  if (p.kind === 'masked') checkPredictions(p.masks.map((m) => m.top), result.tokens.filter((t) => t.piece === runner.info.maskToken).length, TOP_K);
   return result;
 }
 

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { squareLayer } from '../../../src/core/engine/attentionLayout';
 import type { ModelRequest } from '../../../src/core/engine/modelSession';
-import { LensError, type InspectResult, type LensErrorCode, type Token } from '../../../src/core/types';
+import { LensError, type InspectResult, type LensErrorCode, type Prediction, type Token } from '../../../src/core/types';
 import { fixtureModel } from '../../support/paths';
 
 export type FixtureName = 'tiny-bert' | 'tiny-gpt2' | 'tiny-gpt2-past' | 'tiny-bert-nosoftmax';
@@ -102,10 +102,9 @@ export function checkAttentionRows(result: InspectResult): void {
   }
 }
 
-/** Predictions exist at every position, with finite probabilities in (0, 1], best first. */
-export function checkPredictions(result: InspectResult, topK: number): void {
-  const rows = result.predictions.kind === 'masked' ? result.predictions.atPosition : result.predictions.next;
-  assert.equal(rows.length, result.tokens.length);
+/** `count` rankings of top-k predictions, with finite probabilities in (0, 1], best first. */
+export function checkPredictions(rows: Prediction[][], count: number, topK: number): void {
+  assert.equal(rows.length, count);
   for (const row of rows) {
     assert.equal(row.length, topK);
     for (let j = 0; j < row.length; j++) {
