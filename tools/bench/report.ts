@@ -102,7 +102,8 @@ function targetLines(r: BenchResults): string[] {
     }
     if (s.inspectOverTjs !== undefined && s.model.startsWith('BERT')) {
       const worker = s.workerOverTjs === undefined ? 'not measured through the worker' : `${formatRatio(s.workerOverTjs)} through the worker ${verdict(s.workerOverTjs, TARGETS.overTjs)}`;
-      lines.push(`- ${verdict(s.inspectOverTjs, TARGETS.overTjs)} ${s.model}, ${s.tokens} tokens: inspect ÷ transformers.js fill-mask ${formatRatio(s.inspectOverTjs)} in-process, ${worker} (target ≤ 1.00)`);
+      const agree = s.fillsMaxDifference === undefined ? '' : `; the same top-k fills as fill-mask's, in order, ${s.fillsMaxDifference === 0 ? 'with equal probabilities' : `probabilities within ${s.fillsMaxDifference.toExponential(0)}`}`;
+      lines.push(`- ${verdict(s.inspectOverTjs, TARGETS.overTjs)} ${s.model}, ${s.tokens} tokens: inspect ÷ transformers.js fill-mask ${formatRatio(s.inspectOverTjs)} in-process, ${worker} (target ≤ 1.00)${agree}`);
     }
   }
   for (const s of r.stall) {

@@ -42,6 +42,8 @@ export interface SpeedRow {
   inspectOverTjs?: number;
   /** Bytes of attention maps one full inspect returns. */
   attentionBytes: number;
+  /** Masked model: the largest difference between inspect's and fill-mask's probabilities for the mask's top-k. */
+  fillsMaxDifference?: number;
 }
 
 type Contender = 'plain' | 'inspect' | 'noAttention' | 'tjs';
@@ -112,8 +114,22 @@ export async function measureSpeed(ctx: SpeedContext, text: string, ids: number[
   if (ctx.tjs) {
     row.tjsMs = median(times.tjs);
     row.inspectOverTjs = pairedRatio(times.inspect, times.tjs);
+    if (ctx.tjs.fills) row.fillsMaxDifference = await compareFills(ctx, ctx.tjs.fills, text);
   }
   return row;
+}
+
+/**
+ * Two tools timed against each other must compute the same thing: inspect's fills for the mask token and
+ * fill-mask's are the same ids in the same order, and this returns how far their probabilities differ.
+ */
+async function compareFills(ctx: SpeedContext, fills: NonNullable<TransformersRun['fills']>, text: string): Promise<number> {
+  const result = await ctx.runner.inspect(text, { attention: false, topK: ctx.topK });
+  const ours = result.predictions.kind === 'masked' ? (result.predictions.masks[0]?.top ?? []) : [];
+  const theirs = await fills(text);
+  const ids = (list: { id: number }[]) => list.map((p) => p.id).join(' ');
+  if (ours.length === 0 || ids(ours) !== ids(theirs)) throw new Error(`inspect's fills (${ids(ours)}) are not fill-mask's (${ids(theirs)})`);
+  return Math.max(...ours.map((p, i) => Math.abs(p.probability - theirs[i].probability)));
 }
 
 /** The second pass: the host's run through the worker against the plain forward and transformers.js, into `row`. */

@@ -10,6 +10,8 @@ import type { BenchDevice } from './options';
 export interface TransformersRun {
   what: string;
   run(text: string): Promise<void>;
+  /** Masked model: fill-mask's top-k for the text's one mask token, to check it computes what inspect does. */
+  fills?(text: string): Promise<{ id: number; probability: number }[]>;
   dispose(): Promise<void>;
 }
 
@@ -17,7 +19,7 @@ interface Disposable {
   dispose(): Promise<unknown>;
 }
 
-type FillMask = ((text: string, options: { top_k: number }) => Promise<unknown>) & Disposable;
+type FillMask = ((text: string, options: { top_k: number }) => Promise<{ token: number; score: number }[]>) & Disposable;
 type Tokenizer = (text: string) => Record<string, unknown>;
 type CausalModel = ((inputs: Record<string, unknown>) => Promise<{ logits: unknown }>) & Disposable;
 
@@ -38,6 +40,7 @@ export async function loadTransformersJs(model: BenchModel, device: BenchDevice,
       run: async (text) => {
         await fill(text, { top_k: topK });
       },
+      fills: async (text) => (await fill(text, { top_k: topK })).map((f) => ({ id: f.token, probability: f.score })),
       dispose: async () => {
         await fill.dispose();
       },
