@@ -169,7 +169,10 @@ class PatchGraph {
   }
 }
 
-/** Returns a copy of the model bytes with the planned additions appended (callers patch a skeleton: a few hundred KB). */
+/**
+ * Returns a copy of the model bytes with the planned additions appended and, for a masked LM's projection, its one
+ * node rewired (callers patch a skeleton: a few hundred KB).
+ */
 export function patchModel(original: Uint8Array, plan: PatchPlan): PatchResult {
   const graph = new PatchGraph();
   const model = plan.projection ? addPositionSelect(graph, original, plan.projection) : original;
