@@ -7,7 +7,10 @@ import * as ort from 'onnxruntime-node';
 import { buildFeeds, inputSpecs } from '../../src/core/engine/feeds';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { sessionOptions } from '../../src/core/engine/modelSession';
-import { PREDICTED_POSITIONS } from '../../src/core/onnx/graphPatch';
+import { locateAttention } from '../../src/core/onnx/attentionNodes';
+import { patchModel, planPatch, PREDICTED_POSITIONS } from '../../src/core/onnx/graphPatch';
+import { scanModel } from '../../src/core/onnx/graphScan';
+import { readModelSkeleton } from '../../src/core/onnx/modelSkeleton';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { LensError, type MaskedPredictions } from '../../src/core/types';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
@@ -147,6 +150,36 @@ describe('ModelRunner details', () => {
     const none = await runner.inspect('No mask in this one.', { attention: true, topK: 5 });
     assert.deepEqual(none.predictions, { kind: 'masked', masks: [] });
     assert.equal((await runner.unmasked('No mask in this one.', 5)).length, none.tokens.length);
+    await runner.dispose();
+  });
+
+  it('a masked LM whose projection cannot be cut (e.g. a quantized head) ranks every position, and keeps the unmasked top-k it got', async () => {
+    const text = 'Paris is the [MASK] of France.';
+    const cut = await ModelRunner.load(bert, env);
+    const expected = await cut.inspect(text, { attention: false, topK: 5 });
+    const expectedUnmasked = await cut.unmasked(text, 5);
+    await cut.dispose();
+    // The same runner on a session patched without the positions input, as loadModel makes for such a head.
+    const runner = await ModelRunner.load(bert, env);
+    const onnxPath = path.join(fixtureModel('tiny-bert'), 'onnx', 'model.onnx');
+    const skeleton = await readModelSkeleton(onnxPath);
+    const graph = scanModel(skeleton);
+    const attention = locateAttention(graph, runner.info.layers);
+    const plan = { ...planPatch(graph, attention.available ? attention.outputs : [], false, runner.info.maxPositions), projection: undefined };
+    const session = await ort.InferenceSession.create(patchModel(skeleton, plan).bytes, sessionOptions('cpu', path.dirname(onnxPath)));
+    await runner.model.session.release();
+    Object.assign(runner.model, { session, positionsInput: false });
+    let runs = 0;
+    const run = session.run.bind(session);
+    session.run = ((feeds: ort.InferenceSession.FeedsType, fetches: string[]) => (runs++, run(feeds, fetches))) as typeof session.run;
+    const full = await runner.inspect(text, { attention: false, topK: 5 });
+    assert.deepEqual(full.predictions, expected.predictions);
+    const unmasked = await runner.unmasked(text, 5);
+    assert.equal(runs, 1, 'the inspect ranked every position already: no second run');
+    unmasked.forEach((top, p) => {
+      assert.deepEqual(top.map((x) => x.id), expectedUnmasked[p].map((x) => x.id), `position ${p}`);
+      top.forEach((x, j) => assert.ok(Math.abs(x.probability - expectedUnmasked[p][j].probability) < 1e-6));
+    });
     await runner.dispose();
   });
 
