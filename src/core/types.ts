@@ -106,7 +106,7 @@ export interface CausalPredictions {
  * 'lowerTriangle' (causal models, whose maps are 0 above the diagonal): per head, the rows in blocks of
  * `rowBlock`, block c holding rows c·b .. c·b+b-1 over keys 0 .. min(c·b+b, n)-1, so row q holds keys 0..q and
  * then zeros to the end of its block (rowBlock 1 is the exact triangle). Each row sums to 1. squareLayer() and
- * lowerTriangleRow() (engine/attentionLayout.ts) read a layer whatever the layout.
+ * keptRow() (engine/attentionLayout.ts) read a layer whatever the layout.
  */
 export interface AttentionMaps {
   layers: number;

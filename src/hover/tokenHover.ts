@@ -63,8 +63,8 @@ export class TokenHoverProvider implements vscode.HoverProvider {
       text += predictionTable(`Top ${maskFill.top.length} fills for this mask token:`, maskFill.top);
     } else if (s.predictions.kind === 'masked') {
       const masked = await withTimeout(this.controller.maskedAt(run, index), MASKED_TIMEOUT_MS, cancel);
-      // Without it, the unmasked ranking if a view already asked for it (a settled promise answers within 0 ms).
-      const unmasked = masked || !run.unmasked ? undefined : (await withTimeout(run.unmasked, 0, cancel))?.[index];
+      // Without it, the unmasked ranking if a view already asked for it and it came.
+      const unmasked = !masked && Array.isArray(run.unmasked) ? run.unmasked[index] : undefined;
       if (masked) {
         text += predictionTable(`Top ${masked.length} if this token is masked (${escapeMarkdown(s.model.maskToken ?? 'mask')}):`, masked);
       } else if (unmasked) {

@@ -205,10 +205,15 @@ export class InspectController implements vscode.Disposable {
       this.checkCanRun(run);
       const config = readConfig();
       const asked = this.engine.unmasked(run.summary.text, config.topK, config.maxTokens);
-      // A failure (a newer run superseded it) is not kept: the next ask tries again.
-      asked.catch(() => {
-        if (run.unmasked === asked) run.unmasked = undefined;
-      });
+      // The answer replaces the request; a failure (a newer run superseded it) is not kept: the next ask tries again.
+      asked.then(
+        (top) => {
+          if (run.unmasked === asked) run.unmasked = top;
+        },
+        () => {
+          if (run.unmasked === asked) run.unmasked = undefined;
+        },
+      );
       run.unmasked = asked;
     }
     return run.unmasked;

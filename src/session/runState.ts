@@ -26,8 +26,9 @@ export interface RunRecord {
   stale?: string;
   /** Masked-at-position predictions computed so far (hover, webview requests), by token index. */
   maskedAt: Map<number, PredictionView[]>;
-  /** A masked LM's top-k at every position, nothing masked, once something asked for it (views, exports). */
-  unmasked?: Promise<PredictionView[][]>;
+  /** A masked LM's top-k at every position, nothing masked, once something asked for it (views, exports): the
+   * request while it runs, then its answer. */
+  unmasked?: Promise<PredictionView[][]> | PredictionView[][];
   /** A line for the status bar of the views, e.g. that the current line was inspected for want of a selection. */
   note?: string;
 }

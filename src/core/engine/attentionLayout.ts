@@ -26,6 +26,12 @@ export function lowerTriangleRow(geometry: LayerGeometry, head: number, query: n
   return head * triangleHeadLength(n, b) + (b * b * block * (block + 1)) / 2 + (query - block * b) * width;
 }
 
+/** Where row `query` of head `head` is held, in either layout: its first element and how many keys it keeps. */
+export function keptRow(geometry: LayerGeometry, head: number, query: number): { from: number; keys: number } {
+  const n = geometry.tokens;
+  return geometry.layout === 'square' ? { from: (head * n + query) * n, keys: n } : { from: lowerTriangleRow(geometry, head, query), keys: query + 1 };
+}
+
 /** Layer `layer` as a new [heads, q, k] array: a copy of a square layer, a lower triangle filled out with zeros. */
 export function squareLayer(maps: AttentionMaps, layer: number): Float32Array {
   const source = maps.perLayer[layer];
@@ -34,8 +40,8 @@ export function squareLayer(maps: AttentionMaps, layer: number): Float32Array {
   const square = new Float32Array(heads * n * n);
   for (let h = 0; h < heads; h++) {
     for (let q = 0; q < n; q++) {
-      const from = lowerTriangleRow(maps, h, q);
-      square.set(source.subarray(from, from + q + 1), (h * n + q) * n);
+      const { from, keys } = keptRow(maps, h, q);
+      square.set(source.subarray(from, from + keys), (h * n + q) * n);
     }
   }
   return square;
@@ -53,9 +59,8 @@ export function nestedLayer(maps: AttentionMaps, layer: number): number[][][] {
   const { heads, tokens: n } = maps;
   return Array.from({ length: heads }, (_, h) =>
     Array.from({ length: n }, (_, q) => {
-      if (maps.layout === 'square') return Array.from(source.subarray((h * n + q) * n, (h * n + q + 1) * n), round6);
-      const from = lowerTriangleRow(maps, h, q);
-      return [...Array.from(source.subarray(from, from + q + 1), round6), ...new Array<number>(n - q - 1).fill(0)];
+      const { from, keys } = keptRow(maps, h, q);
+      return [...Array.from(source.subarray(from, from + keys), round6), ...new Array<number>(n - keys).fill(0)];
     }),
   );
 }
@@ -74,9 +79,9 @@ export function checkCausalRows(maps: AttentionMaps): void {
     for (let h = 0; h < heads; h++) {
       for (let i = 0; i < Math.min(CHECKED_ROWS, n); i++) {
         const q = Math.floor((i * (n - 1)) / Math.max(1, CHECKED_ROWS - 1));
-        const from = lowerTriangleRow(maps, h, q);
+        const { from, keys } = keptRow(maps, h, q);
         let sum = 0;
-        for (let k = from; k <= from + q; k++) sum += layer[k];
+        for (let k = from; k < from + keys; k++) sum += layer[k];
         if (Math.abs(sum - 1) > ROW_SUM_TOLERANCE) {
           throw new LensError(
             `layer ${l}, head ${h}: token ${q} puts ${((1 - sum) * 100).toFixed(2)} % of its attention on later tokens, so this causal model's attention is not causal; Attention Lens keeps a causal model's maps up to the diagonal only`,

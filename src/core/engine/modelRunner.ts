@@ -20,7 +20,10 @@ export interface InspectOptions {
   maxTokens?: number;
 }
 
-/** Most logits elements one masked-at-position batch may make onnxruntime allocate (B × S × V). */
+/**
+ * Most logits elements one masked-at-position batch may make onnxruntime allocate: B × S × V without the
+ * positions input; with it the logits are B × B × V, and the bound still keeps the batch's activations small.
+ */
 const MAX_BATCH_LOGITS = 48 * 1024 * 1024;
 
 /** Bytes a run may plan for before it is refused up front instead of exhausting memory mid-run. */

@@ -1,7 +1,7 @@
 // Downsampling every head's map to side × side by block averages, for the model view's thumbnails: the
 // webview draws 144 heads without receiving 144 full maps.
 import type { AttentionMaps } from '../types';
-import { lowerTriangleRow } from './attentionLayout';
+import { keptRow } from './attentionLayout';
 
 export interface OverviewData {
   side: number;
@@ -13,7 +13,6 @@ export const OVERVIEW_SIDE = 64;
 
 export function downsampleAttention(maps: AttentionMaps, maxSide = OVERVIEW_SIDE): OverviewData {
   const { layers, heads, tokens: n } = maps;
-  const triangle = maps.layout === 'lowerTriangle';
   const side = Math.min(n, maxSide);
   const data = new Float32Array(layers * heads * side * side);
   // Block boundaries: cell c covers tokens [floor(c·n/side), floor((c+1)·n/side)).
@@ -29,8 +28,7 @@ export function downsampleAttention(maps: AttentionMaps, maxSide = OVERVIEW_SIDE
         const rowBase = dst + r * side;
         for (let q = bounds[r]; q < bounds[r + 1]; q++) {
           // A lower triangle holds keys 0..q of the row; the rest are zeros that need not be added.
-          const qBase = triangle ? lowerTriangleRow(maps, h, q) : (h * n + q) * n;
-          const keys = triangle ? q + 1 : n;
+          const { from: qBase, keys } = keptRow(maps, h, q);
           for (let c = 0; c < side && bounds[c] < keys; c++) {
             let sum = 0;
             for (let k = qBase + bounds[c], end = qBase + Math.min(bounds[c + 1], keys); k < end; k++) sum += layer[k];
