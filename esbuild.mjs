@@ -18,7 +18,7 @@ const nodeEntries = {
 
 const builds = [
   {
-    entryPoints: Object.fromEntries(Object.entries(nodeEntries).filter(([, file]) => existsSync(file))),
+    entryPoints: nodeEntries,
     outdir: 'dist',
     bundle: true,
     platform: 'node',
@@ -41,7 +41,14 @@ const builds = [
     minify: production,
     logLevel: 'info',
   },
-].filter((b) => Object.keys(b.entryPoints).length > 0 && Object.values(b.entryPoints).every((f) => existsSync(f)));
+];
+
+// A missing entry point is a broken tree, never a smaller build: say which and stop.
+const missing = builds.flatMap((b) => Object.values(b.entryPoints)).filter((file) => !existsSync(file));
+if (missing.length > 0) {
+  console.error(`esbuild.mjs: entry point${missing.length > 1 ? 's' : ''} not found: ${missing.join(', ')}`);
+  process.exit(1);
+}
 
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();

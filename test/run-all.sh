@@ -13,6 +13,7 @@ export npm_config_yes=false
 
 passed=0
 failed=0
+skipped=0
 log=$(mktemp -t attention-lens-test.XXXXXX)
 trap 'rm -f "$log"' EXIT
 started=$(date +%s)
@@ -20,6 +21,8 @@ started=$(date +%s)
 finish() {
   echo
   echo "== total: $(( $(date +%s) - started )) s"
+  # A skip is never silent: each tier listed its skipped tests and why; the count stands here.
+  if [ "$skipped" -gt 0 ]; then echo "$skipped skipped (each with its reason above)"; fi
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ] && exit 0 || exit 1
 }
@@ -53,6 +56,12 @@ tier() {
     f=$(grep -E '^ℹ fail [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+$')
     local c; c=$(grep -E '^ℹ cancelled [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+$')
     f=$(( ${f:-0} + ${c:-0} ))
+    local s; s=$(grep -E '^ℹ skipped [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+$')
+    if [ "${s:-0}" -gt 0 ]; then
+      echo "== $title: ${s} skipped:"
+      grep -E '^ *﹣ ' "$log"
+      skipped=$((skipped + s))
+    fi
   else
     local line; line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
     p=$(echo "$line" | grep -oE '^[0-9]+')

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import * as ort from 'onnxruntime-node';
+import { sessionOptions } from '../../src/core/engine/modelSession';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { resolveModel } from '../../src/core/model/resolveModel';
 import { visibleWhitespace } from '../../src/core/tokenize/display';
@@ -18,6 +20,78 @@ const workerPath = path.join(repoRoot, 'out', 'src', 'core', 'worker', 'inferenc
 const where = { embeddedDir: path.join(repoRoot, 'models'), cacheDir: path.join(os.tmpdir(), 'attention-lens-no-cache'), hubUrl: 'http://127.0.0.1:9' };
 /** The cards print probabilities to 0.1 %; the shipped int8 file must give the same to that rounding. */
 const CARD_TOLERANCE = 0.0006;
+/**
+ * Logits against PyTorch's (test/fixtures/defaultModels, tools/defaultModels/reference.py). Both sides compute the
+ * same fp32 function; only the order of float32 additions differs (MLAS's AVX2 or AVX-512 kernels, the thread
+ * split, PyTorch's BLAS), a few ulps per dot product. Measured: at most 7.6e-6 on logits up to 14.4, so 1e-4
+ * leaves a 10x margin on any CPU, yet is 250x below the 2.5e-2 that onnxruntime's activation-quantizing int8
+ * fusion caused (see sessionOptions).
+ */
+const LOGIT_TOLERANCE = 1e-4;
+/** Logits within 1e-4 of each other give softmax probabilities within p·(e^(2·1e-4) − 1) ≈ 2e-4·p ≤ 2e-4. */
+const PROBABILITY_TOLERANCE = 2e-4;
+
+interface ReferenceExample {
+  text: string;
+  ids: number[];
+  position: number;
+}
+
+/** PyTorch's logits row at each example's position, computed from the shipped file's own weights. */
+function pytorchReference(model: string): { examples: ReferenceExample[]; rows: Float32Array[] } {
+  const base = path.join(repoRoot, 'test', 'fixtures', 'defaultModels', model);
+  const { examples, vocabSize } = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as { examples: ReferenceExample[]; vocabSize: number };
+  const bytes = readFileSync(`${base}.logits.f32`);
+  const all = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  assert.equal(all.length, examples.length * vocabSize, `${model}: one logits row per example`);
+  return { examples, rows: examples.map((_, i) => all.subarray(i * vocabSize, (i + 1) * vocabSize)) };
+}
+
+function softmax(logits: Float32Array): Float64Array {
+  let max = -Infinity;
+  for (const v of logits) max = Math.max(max, v);
+  let sum = 0;
+  for (const v of logits) sum += Math.exp(v - max);
+  return Float64Array.from(logits, (v) => Math.exp(v - max) / sum);
+}
+
+/** The shipped file run with the extension's session options, unpatched: its logits row at a position. */
+async function extensionLogits(model: string, masked: boolean, ids: number[], position: number): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(path.join(repoRoot, 'models', model, 'onnx', 'model.onnx'), sessionOptions('cpu'));
+  try {
+    const row = (values: number[]) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [1, values.length]);
+    const feeds: Record<string, ort.Tensor> = { input_ids: row(ids), attention_mask: row(ids.map(() => 1)) };
+    if (masked) feeds.token_type_ids = row(ids.map(() => 0));
+    else feeds.position_ids = row(ids.map((_, i) => i));
+    const logits = (await session.run(feeds)).logits;
+    const vocab = Number(logits.dims[2]);
+    return (logits.data as Float32Array).slice(position * vocab, (position + 1) * vocab);
+  } finally {
+    await session.release();
+  }
+}
+
+function assertLogitsClose(got: Float32Array, want: Float32Array, what: string): void {
+  assert.equal(got.length, want.length, `${what}: vocabulary size`);
+  let worst = 0;
+  let at = 0;
+  for (let i = 0; i < want.length; i++) {
+    const diff = Math.abs(got[i] - want[i]);
+    if (!(diff <= worst)) [worst, at] = [diff, i];
+  }
+  assert.ok(worst <= LOGIT_TOLERANCE, `${what}: logit ${at} is ${got[at]}, PyTorch's ${want[at]} (|diff| ${worst})`);
+}
+
+/** The engine's top 5 are PyTorch's top 5, with PyTorch's probabilities. */
+function assertTopMatchesReference(top: Prediction[], reference: Float32Array, what: string): void {
+  const probabilities = softmax(reference);
+  const order = [...probabilities.keys()].sort((a, b) => probabilities[b] - probabilities[a]).slice(0, top.length);
+  assert.deepEqual(top.map((p) => p.id), order, `${what}: the top ${top.length} ids are PyTorch's`);
+  top.forEach((p, i) => {
+    assert.ok(Math.abs(p.probability - probabilities[order[i]]) <= PROBABILITY_TOLERANCE,
+      `${what}: ${p.token} ${p.probability} vs PyTorch's ${probabilities[order[i]]}`);
+  });
+}
 
 interface CardExample {
   input: string;
@@ -96,6 +170,17 @@ describe('embedded default models', () => {
       assert.ok(prose.includes('the') && prose.includes('of'), `prose: ${prose.join(' ')}`);
     });
 
+    const bertReference = pytorchReference('lens-bert-mini');
+    for (const [i, example] of bertReference.examples.entries()) {
+      it(`${JSON.stringify(example.text)}: logits within ${LOGIT_TOLERANCE} of PyTorch's, and the engine's top 5 are PyTorch's`, async () => {
+        assertLogitsClose(await extensionLogits('lens-bert-mini', true, example.ids, example.position), bertReference.rows[i], example.text);
+        const result = await engine.inspect(example.text, { attention: false, topK: 5 });
+        assert.deepEqual(result.tokens.map((t) => t.id), example.ids, 'the engine tokenizes as the reference did');
+        assert.ok(result.predictions.kind === 'masked');
+        assertTopMatchesReference(result.predictions.masks[0].top, bertReference.rows[i], example.text);
+      });
+    }
+
     for (const example of cardExamples('lens-bert-mini')) {
       it(`the card's example ${JSON.stringify(example.input)} is what the shipped file predicts`, async () => {
         compareWithCard(example, await masked(example.input));
@@ -133,6 +218,17 @@ describe('embedded default models', () => {
       const modules = (await next('import os\nimport')).map((p) => p.token);
       assert.ok(modules.includes('␣sys'), `after "import os\\nimport": ${modules.join(' ')}`);
     });
+
+    const gptReference = pytorchReference('lens-gpt2-mini');
+    for (const [i, example] of gptReference.examples.entries()) {
+      it(`${JSON.stringify(example.text)}: logits within ${LOGIT_TOLERANCE} of PyTorch's, and the engine's top 5 are PyTorch's`, async () => {
+        assertLogitsClose(await extensionLogits('lens-gpt2-mini', false, example.ids, example.position), gptReference.rows[i], example.text);
+        const result = await engine.inspect(example.text, { attention: false, topK: 5 });
+        assert.deepEqual(result.tokens.map((t) => t.id), example.ids, 'the engine tokenizes as the reference did');
+        assert.ok(result.predictions.kind === 'causal');
+        assertTopMatchesReference(result.predictions.next.at(-1)!, gptReference.rows[i], example.text);
+      });
+    }
 
     for (const example of cardExamples('lens-gpt2-mini')) {
       it(`the card's example ${JSON.stringify(example.input)} is what the shipped file predicts`, async () => {

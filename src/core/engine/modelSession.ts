@@ -49,6 +49,7 @@ export interface LoadedModel {
  * like with like. Intra-op threads do not spin-wait between kernels: inside an editor they would take the
  * cores the UI, the language servers and the renderer need (on a busy 2-core machine, spinning threads of two
  * sessions made a 32-token run 3-4x slower; on an idle one turning it off cost nothing measurable).
+ * The CLI and tools/defaultModels/verify.mjs use these options too.
  */
 export function sessionOptions(provider: string, externalDataFolder?: string): ort.InferenceSession.SessionOptions {
   return {
@@ -57,6 +58,12 @@ export function sessionOptions(provider: string, externalDataFolder?: string): o
     extra: {
       session: {
         'intra_op.allow_spinning': '0',
+        // Weight-only int8 graphs (DequantizeLinear -> MatMul, as the embedded models are stored) are computed as
+        // written: the weights are dequantized once at load by constant folding. Without this, onnxruntime fuses
+        // each pair into an integer MatMul that also quantizes the activations, a different function whose rounding
+        // depends on the CPU (AVX2 and AVX-512 VNNI machines gave top-5 probabilities 1.8e-3 apart). Measured on
+        // the embedded models it also loads and runs faster (tools/defaultModels/verify.mjs prints both).
+        disable_quant_qdq: '1',
         // The patched skeleton is handed over as bytes, so ORT must be told where its weights are.
         ...(externalDataFolder ? { model_external_initializers_file_folder_path: externalDataFolder } : {}),
       },
