@@ -53,6 +53,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt_install "${missing[@]}"
 fi
 
+# One install at a time into the tools folder (npm test and npm start in two terminals, or two checkouts):
+# two npm installs into one folder break each other's native builds. The second waits, then finds it done.
+mkdir -p "$TOOLS"
+exec 9>"$TOOLS/.setup.lock"
+if ! flock -n 9; then
+  log "another set-up is installing into $TOOLS; waiting for it"
+  flock 9
+fi
+
 if [ -f "$MARKER" ] && [ "$(cat "$MARKER")" = "$WANT" ] && [ -x "$NODE24_DIR/bin/node" ] && [ -f "$SERVER_MAIN" ]; then
   log "up to date ($WANT) in $TOOLS"
   exit 0
