@@ -62,14 +62,15 @@ export function drawAxisLabels(ctx: CanvasRenderingContext2D, a: AxisArgs): void
   const stepped = (i: number): string => `${i} ${tokenLabel(a.tokens[i])}`;
   ctx.save();
   ctx.beginPath();
-  ctx.rect(TITLE_BAND, TOP, LEFT - TITLE_BAND, a.rows * a.cell);
+  // A little above and left of the plot too: the first row's and column's labels sit on its edge.
+  ctx.rect(TITLE_BAND, TOP - 8, LEFT - TITLE_BAND, a.rows * a.cell + 16);
   ctx.clip();
   if (!every) ctx.font = `${th.fontSize - 2}px ${th.fontFamily}`;
   for (let q = Math.ceil(firstQ / step) * step; q < lastQ; q += step) rowLabel(q, false, every ? undefined : stepped(q));
   ctx.restore();
   ctx.save();
   ctx.beginPath();
-  ctx.rect(LEFT, TITLE_BAND, a.cols * a.cell + LABEL_OVERHANG - 8, TOP - TITLE_BAND);
+  ctx.rect(LEFT - 6, TITLE_BAND, a.cols * a.cell + LABEL_OVERHANG - 2, TOP - TITLE_BAND);
   ctx.clip();
   if (!every) ctx.font = `${th.fontSize - 2}px ${th.fontFamily}`;
   for (let k = Math.ceil(firstK / step) * step; k < lastK; k += step) colLabel(k, every ? undefined : stepped(k));

@@ -152,11 +152,11 @@ export class ModelView implements View {
     const strongest = mapMax(ov.data, ov.side, h.layer * d.heads + h.head);
     this.info.textContent = `Layer ${h.layer}, head ${h.head}: strongest weight ${strongest.toFixed(3)}. Click or press Enter to open it at full resolution in the matrix view.`;
     const n = s.tokens.length;
-    const block = Number.isInteger(n / ov.side) ? String(n / ov.side) : `about ${(n / ov.side).toFixed(1)}`;
+    const block = Number.isInteger(n / ov.side) ? `${n / ov.side} × ${n / ov.side}` : `about ${(n / ov.side).toFixed(1)} × ${(n / ov.side).toFixed(1)}`;
     this.caption.textContent =
       ov.side === n
         ? `Each map shows all ${n} × ${n} weights, scaled to its own maximum (square-root colour scale).`
-        : `Each map shows the largest weight in each block of ${block} × ${block} of the ${n} tokens (${ov.side} × ${ov.side} blocks), so diagonals and attention to single tokens stay visible; scaled to its own maximum (square-root colour scale).`;
+        : `Each map shows the largest weight in each block of ${block} of the ${n} tokens (${ov.side} × ${ov.side} blocks), so diagonals and attention to single tokens stay visible; scaled to its own maximum (square-root colour scale).`;
   }
 
   private baseData: Float32Array | null = null;
