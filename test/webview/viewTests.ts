@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { LensPage } from './harness';
 import { makePayload } from './makePayload';
 import type { Payload } from './payload';
+import { argmaxRow } from './expect';
 import { smallCausal } from './fixtures';
 import { finish } from './interactionTests';
 import type { TestCase, TestContext } from './run';
@@ -199,6 +200,14 @@ export const viewTests: TestCase[] = [
       const colW = Math.min(180, Math.max(70, box.width * 0.28));
       const counts = await pureColourCounts(lens, '.head-canvas', ['#3794ff', '#d18616'], { x0: colW + 20, y0: 0, x1: box.width - colW - 20, y1: box.height });
       assert.ok(counts[0] > 400 && counts[1] > 400, `pixels in head 0's and head 1's own colour: ${counts.join(', ')}`);
+      // The caption names each shown head's own strongest key, not a mean over heads.
+      await lens.page.mouse.move(box.x + 40, box.y + 18 * 12 + 9);
+      await lens.settle();
+      const top = argmaxRow(p.layer(0), n, 0, 12);
+      const weight = p.layer(0)[12 * n + top].toFixed(3);
+      const caption = (await lens.page.locator('.head-view .hover-info').textContent()) ?? '';
+      const one = `${JSON.stringify(p.summary.tokens[top].display)} ${weight}`;
+      assert.equal(caption, `${JSON.stringify(p.summary.tokens[12].display)} attends to (layer 0), strongest per head: H0 ${one} · H1 ${one}`);
       await finish(lens);
     },
   },
@@ -250,6 +259,12 @@ export const viewTests: TestCase[] = [
           assert.ok(ink.inked > ink.width * ink.height * 0.01, `${view} at ${tokens} tokens has content`);
           await lens.page.screenshot({ path: join(ctx.shots, `views-${tokens}-${view}-${theme}.png`) });
         }
+        // What several heads look like for one token: hovering a query in the head view.
+        await showView(lens, 'head');
+        const head = (await lens.page.locator('.head-canvas').boundingBox())!;
+        await lens.page.mouse.move(head.x + 40, head.y + 18 * 5 + 9);
+        await lens.settle();
+        await lens.page.screenshot({ path: join(ctx.shots, `views-${tokens}-head-hover-${theme}.png`) });
         await finish(lens);
       }
     },

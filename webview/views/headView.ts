@@ -207,13 +207,16 @@ export class HeadView implements View {
       return;
     }
     const heads = this.app.state.heads.filter((h) => h < layer.heads);
-    const head = heads.length === 1 ? heads[0] : 'mean';
-    const map = headMap(layer, head);
-    const ranked = focus.side === 'query' ? attendsTo(map, layer.tokens, focus.index, 5) : attendedBy(map, layer.tokens, focus.index, 5);
-    const who = s.tokens[focus.index].display || s.tokens[focus.index].piece;
-    // With several heads overlaid, the ranking is over the mean of all heads (said so in the text).
-    const scope = head === 'mean' ? 'mean of all heads' : `head ${head}`;
-    this.info.textContent = `${JSON.stringify(who)} ${focus.side === 'query' ? 'attends to' : 'is attended by'} (layer ${layer.layer}, ${scope}): ${describeRanked(ranked, s.tokens)}`;
+    const who = JSON.stringify(s.tokens[focus.index].display || s.tokens[focus.index].piece);
+    const verb = focus.side === 'query' ? 'attends to' : 'is attended by';
+    const rank = (head: number, k: number): ReturnType<typeof attendsTo> => {
+      const map = headMap(layer, head);
+      return focus.side === 'query' ? attendsTo(map, layer.tokens, focus.index, k) : attendedBy(map, layer.tokens, focus.index, k);
+    };
+    if (heads.length === 0) this.info.textContent = 'No head is shown: tick one above.';
+    else if (heads.length === 1) this.info.textContent = `${who} ${verb} (layer ${layer.layer}, head ${heads[0]}): ${describeRanked(rank(heads[0], 5), s.tokens)}`;
+    // Several heads: each head's own strongest link, as each is drawn in its own colour (no mean of heads).
+    else this.info.textContent = `${who} ${verb} (layer ${layer.layer}), strongest per head: ${heads.map((h) => `H${h} ${describeRanked(rank(h, 1), s.tokens)}`).join(' · ')}`;
   }
 
   exportCanvas(): HTMLCanvasElement {
