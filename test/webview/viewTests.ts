@@ -155,6 +155,10 @@ export const viewTests: TestCase[] = [
           return n;
         }, 40 + 4 * pitch + 4);
         assert.ok(ink > 200, `a colour bar right of the thumbnails (${ink} px)`);
+        // Any thumbnail, here the last, opens its map at full resolution: every token × every token.
+        const n = p.summary.tokens.length;
+        await lens.page.mouse.click(canvas.x + 40 + pitch * 3.5, canvas.y + 22 + pitch * 3.5);
+        await lens.until(`document.querySelector('.matrix-view .hover-info').textContent.startsWith('Layer 3, head 3 · ${n}×${n} ')`);
         await finish(lens);
       }
       assert.ok(cells[1] > cells[0] * 1.2, `a larger panel, larger thumbnails (${cells.join(' → ')} px)`);
