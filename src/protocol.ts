@@ -52,8 +52,8 @@ export interface RunSummary {
 }
 
 /**
- * Every head of every layer, downsampled to side × side by averaging blocks of the full map (for the model
- * view's thumbnails). data is [layers, heads, side, side].
+ * Every head of every layer, downsampled to side × side by the largest weight of each block of the full
+ * map (for the model view's thumbnails). data is [layers, heads, side, side].
  */
 export interface AttentionOverview {
   runId: number;

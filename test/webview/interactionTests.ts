@@ -138,9 +138,8 @@ export const interactionTests: TestCase[] = [
       const lens = await openRun(ctx, p);
       await lens.tab('model');
       const box = (await lens.page.locator('.model-view canvas').boundingBox())!;
-      const heads = p.summary.model.heads;
-      const pitch = (box.width - 56) / heads; // LEFT = 56, cell + gap = pitch
-      await lens.page.mouse.click(box.x + 56 + pitch * 3 + pitch / 2 - 2, box.y + 22 + pitch * 2 + pitch / 2 - 2);
+      const [left, top, pitch] = ((await lens.page.locator('.model-view canvas').getAttribute('data-grid')) ?? '').split(',').map(Number);
+      await lens.page.mouse.click(box.x + left + pitch * 3 + pitch / 2 - 2, box.y + top + pitch * 2 + pitch / 2 - 2);
       await lens.settle();
       const state = await lens.lastState();
       assert.equal(state?.tab, 'matrix');
@@ -172,11 +171,10 @@ export const interactionTests: TestCase[] = [
       const lens = await openRun(ctx, p);
       await lens.tab('matrix');
       await lens.until(`!document.querySelector('.matrix-view .hover-info').textContent.startsWith('Loading')`);
-      const [w, h] = (await lens.page.evaluate(`(() => { const a = document.querySelector('.matrix-area'); return [a.clientWidth, a.clientHeight]; })()`)) as [number, number];
-      const cell = Math.min(w - 110 - 8, h - 96 - 8) / n;
+      const [left, top, cell] = ((await lens.page.locator('.matrix-view canvas').getAttribute('data-plot')) ?? '').split(',').map(Number);
       const box = (await lens.page.locator('.matrix-view canvas').boundingBox())!;
       const before = await lens.ink('.matrix-view canvas');
-      await lens.page.mouse.move(box.x + 110 + cell * 4.5, box.y + 96 + cell * 10.5);
+      await lens.page.mouse.move(box.x + left + cell * 4.5, box.y + top + cell * 10.5);
       await lens.settle();
       const tip = (await lens.page.locator('.matrix-view .tooltip').textContent()) ?? '';
       assert.equal(await lens.page.locator('.matrix-view .tooltip').isVisible(), true);

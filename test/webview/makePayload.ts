@@ -3,11 +3,12 @@
 // attention rows that sum to 1 (causal: exactly 0 above the diagonal) with recognisable head patterns
 // (previous token, self, first token, local window, broad, delimiter), and consistent top-k predictions.
 //   node out/test/webview/makePayload.js --out DIR [--name N] [--kind causal|masked] [--tokens 512]
-//        [--layers 12] [--heads 12] [--side 64]
+//        [--layers 12] [--heads 12] [--side N]
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tokenizer as TokenizerClass } from '@huggingface/tokenizers' with { 'resolution-mode': 'import' };
 import type { PredictionView, RunSummary, TokenView } from '../../src/protocol';
+import { overviewSide } from '../../src/core/engine/overview';
 import { downsample, savePayload, type Payload } from './payload';
 import { repoRoot } from './paths';
 
@@ -22,7 +23,8 @@ export interface PayloadOptions {
   tokens: number;
   layers: number;
   heads: number;
-  side: number;
+  /** The overview's side; by default the host's for this model and length. */
+  side?: number;
   runId?: number;
   seed?: number;
 }
@@ -230,7 +232,7 @@ export function makePayload(o: PayloadOptions): Payload {
     }
     return d;
   };
-  const side = Math.min(o.side, n);
+  const side = Math.min(o.side ?? overviewSide(o.layers, o.heads, n), n);
   const overview = { runId: summary.runId, side, data: downsample(o.layers, o.heads, n, side, layer) };
   return { name: o.name, summary, overview, layer };
 }
@@ -248,7 +250,7 @@ function main(argv: string[]): void {
     tokens: Number(arg('tokens', '512')),
     layers: Number(arg('layers', '12')),
     heads: Number(arg('heads', '12')),
-    side: Number(arg('side', '64')),
+    side: argv.includes('--side') ? Number(arg('side', '64')) : undefined,
   });
   mkdirSync(out, { recursive: true });
   savePayload(out, p);

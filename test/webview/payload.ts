@@ -65,13 +65,11 @@ export function savePayload(dir: string, p: Payload): void {
   for (let l = 0; l < p.summary.model.layers; l++) writeFileSync(join(dir, `${p.name}.layer${l}.f32`), f32(p.layer(l)));
 }
 
-/** Block-averages every head of every layer to side × side, as the host does for the model view. */
+/** Every head of every layer as side × side block maxima, as the host does for the model view. */
 export function downsample(layers: number, heads: number, tokens: number, side: number, layer: (l: number) => Float32Array): Float32Array {
   const out = new Float32Array(layers * heads * side * side);
   const block = new Int32Array(tokens);
   for (let i = 0; i < tokens; i++) block[i] = Math.min(side - 1, Math.floor((i * side) / tokens));
-  const counts = new Float32Array(side);
-  for (let i = 0; i < tokens; i++) counts[block[i]]++;
   for (let l = 0; l < layers; l++) {
     const data = layer(l);
     for (let h = 0; h < heads; h++) {
@@ -79,9 +77,8 @@ export function downsample(layers: number, heads: number, tokens: number, side: 
       const dst = (l * heads + h) * side * side;
       for (let q = 0; q < tokens; q++) {
         const row = dst + block[q] * side;
-        for (let k = 0; k < tokens; k++) out[row + block[k]] += data[src + q * tokens + k];
+        for (let k = 0; k < tokens; k++) out[row + block[k]] = Math.max(out[row + block[k]], data[src + q * tokens + k]);
       }
-      for (let by = 0; by < side; by++) for (let bx = 0; bx < side; bx++) out[dst + by * side + bx] /= counts[by] * counts[bx] || 1;
     }
   }
   return out;

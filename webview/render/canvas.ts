@@ -17,6 +17,14 @@ export function fitCanvas(canvas: HTMLCanvasElement, cssWidth: number, cssHeight
   return ctx;
 }
 
+/**
+ * The height from el's top to the bottom of the window (at least min): views whose caption wraps to more
+ * lines still end at the bottom, without a page scrollbar.
+ */
+export function heightToBottom(el: HTMLElement, min: number): number {
+  return Math.max(min, Math.floor(window.innerHeight - el.getBoundingClientRect().top - 8));
+}
+
 /** Coalesces many requests (mouse moves, state changes) into one call per frame. */
 export function frameScheduler(draw: () => void): () => void {
   let pending = false;

@@ -1,15 +1,18 @@
-// Head view: queries on the left, keys on the right, a line per (query, key) weighted by attention, one colour
-// per head. Long inputs scroll: a spacer gives the native scrollbar and a sticky canvas draws only the rows
+// Head view: queries on the left, keys on the right, a line per (query, key) weighted by attention, one set of
+// lines per head in its own colour (as bertviz draws them), each head in its own lane of the row so that heads
+// attending alike lie side by side instead of blending into one mixed colour. Long inputs scroll: a spacer gives the native scrollbar and a sticky canvas draws only the rows
 // in sight, so a 1024-token input costs the same per frame as a 40-token one.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { App, View } from '../app';
 import { attendedBy, attendsTo, headMap } from '../render/attention';
-import { fitCanvas, fitText, frameScheduler, svgWithImage } from '../render/canvas';
+import { fitCanvas, fitText, frameScheduler, heightToBottom, svgWithImage } from '../render/canvas';
 import { theme } from '../render/theme';
 import { HeadToggles, layerSelect, updateLayerSelect } from './controls';
 import { describeRanked } from './describe';
 
 const ROW = 18;
+/** Rows' height that lanes of several heads share, leaving a margin to the next row. */
+const LANES_SPAN = ROW - 4;
 const MIN_WEIGHT = 0.01;
 const ALPHA_LEVELS = 12;
 
@@ -121,6 +124,7 @@ export class HeadView implements View {
   render(): void {
     updateLayerSelect(this.layerSel, this.app);
     this.toggles.render();
+    this.scroller.style.height = `${heightToBottom(this.scroller, 240)}px`;
     const n = this.app.data.summary?.tokens.length ?? 0;
     this.spacer.style.height = `${Math.max(0, n * ROW - Math.max(ROW, this.scroller.clientHeight))}px`;
     // render() already runs inside the app's animation frame: draw now, not a frame later.
@@ -166,18 +170,20 @@ export class HeadView implements View {
     const n = layer.tokens;
     const x0 = g.colW + 2;
     const x1 = g.width - g.colW - 2;
-    ctx.lineWidth = 1.5;
-    for (const h of this.app.state.heads) {
-      if (h >= layer.heads) continue;
+    const shown = this.app.state.heads.filter((h) => h < layer.heads);
+    const lane = shown.length > 1 ? Math.min(3, LANES_SPAN / (shown.length - 1)) : 0;
+    ctx.lineWidth = shown.length > 1 ? Math.max(1, Math.min(1.5, lane)) : 1.5;
+    shown.forEach((h, i) => {
       const map = headMap(layer, h);
+      const y = ROW / 2 + offset + (i - (shown.length - 1) / 2) * lane;
       const paths = Array.from({ length: ALPHA_LEVELS }, () => new Path2D());
       const add = (q: number, k: number): void => {
         const w = map[q * n + k];
         if (w < MIN_WEIGHT) return;
         const level = Math.min(ALPHA_LEVELS - 1, Math.floor(Math.sqrt(w) * ALPHA_LEVELS));
         const p = paths[level];
-        p.moveTo(x0, q * ROW + offset + ROW / 2);
-        p.lineTo(x1, k * ROW + offset + ROW / 2);
+        p.moveTo(x0, q * ROW + y);
+        p.lineTo(x1, k * ROW + y);
       };
       if (focus?.side === 'query') for (let k = 0; k < n; k++) add(focus.index, k);
       else if (focus?.side === 'key') for (let q = 0; q < n; q++) add(q, focus.index);
@@ -187,7 +193,7 @@ export class HeadView implements View {
         ctx.globalAlpha = (l + 1) / ALPHA_LEVELS;
         ctx.stroke(paths[l]);
       }
-    }
+    });
     ctx.globalAlpha = 1;
     this.describe(focus);
     this.canvas.dataset.drawMs = (performance.now() - t0).toFixed(2);
@@ -201,13 +207,16 @@ export class HeadView implements View {
       return;
     }
     const heads = this.app.state.heads.filter((h) => h < layer.heads);
-    const head = heads.length === 1 ? heads[0] : 'mean';
-    const map = headMap(layer, head);
-    const ranked = focus.side === 'query' ? attendsTo(map, layer.tokens, focus.index, 5) : attendedBy(map, layer.tokens, focus.index, 5);
-    const who = s.tokens[focus.index].display || s.tokens[focus.index].piece;
-    // With several heads overlaid, the ranking is over the mean of all heads (said so in the text).
-    const scope = head === 'mean' ? 'mean of all heads' : `head ${head}`;
-    this.info.textContent = `${JSON.stringify(who)} ${focus.side === 'query' ? 'attends to' : 'is attended by'} (layer ${layer.layer}, ${scope}): ${describeRanked(ranked, s.tokens)}`;
+    const who = JSON.stringify(s.tokens[focus.index].display || s.tokens[focus.index].piece);
+    const verb = focus.side === 'query' ? 'attends to' : 'is attended by';
+    const rank = (head: number, k: number): ReturnType<typeof attendsTo> => {
+      const map = headMap(layer, head);
+      return focus.side === 'query' ? attendsTo(map, layer.tokens, focus.index, k) : attendedBy(map, layer.tokens, focus.index, k);
+    };
+    if (heads.length === 0) this.info.textContent = 'No head is shown: tick one above.';
+    else if (heads.length === 1) this.info.textContent = `${who} ${verb} (layer ${layer.layer}, head ${heads[0]}): ${describeRanked(rank(heads[0], 5), s.tokens)}`;
+    // Several heads: each head's own strongest link, as each is drawn in its own colour (no mean of heads).
+    else this.info.textContent = `${who} ${verb} (layer ${layer.layer}), strongest per head: ${heads.map((h) => `H${h} ${describeRanked(rank(h, 1), s.tokens)}`).join(' · ')}`;
   }
 
   exportCanvas(): HTMLCanvasElement {

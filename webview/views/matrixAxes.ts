@@ -1,13 +1,22 @@
-// Axis labels and the colour legend of the attention matrix.
+// Axis titles and labels of the attention matrix. Every token is labelled when a cell is tall enough;
+// otherwise every step-th token is, with its index, so labels stay tokens for whatever range is in view.
 import type { TokenView } from '../../src/protocol';
 import { fitText } from '../render/canvas';
 import type { Theme } from '../render/theme';
 import { tokenLabel } from './describe';
 
-export const LEFT = 110;
-export const TOP = 96;
-/** Below this many px per cell, labels would overlap: show them on hover only. */
+/** The plot's left and top edges: room for an axis title and the row / column labels. */
+export const LEFT = 124;
+export const TOP = 112;
+/** Room right of the plot: the rotated last column labels reach ~45 px past it, then the colour bar. */
+export const LABEL_OVERHANG = 48;
+export const RIGHT = LABEL_OVERHANG + 64;
+/** Below this many px per cell, labels would overlap: label every step-th token. */
 const LABEL_MIN_CELL = 11;
+/** Spacing of the stepped labels (px): a line of small text, a little more for the rotated ones. */
+const STEPPED_SPACING = 16;
+/** Band of the axis titles, outside the labels' clip. */
+const TITLE_BAND = 18;
 
 export interface AxisArgs {
   tokens: TokenView[];
@@ -29,46 +38,52 @@ export function drawAxisLabels(ctx: CanvasRenderingContext2D, a: AxisArgs): void
   ctx.textBaseline = 'middle';
   const rowY = (q: number): number => TOP + (q - a.panY + 0.5) * a.cell;
   const colX = (k: number): number => LEFT + (k - a.panX + 0.5) * a.cell;
-  const rowLabel = (q: number, strong: boolean): void => {
+  const rowLabel = (q: number, strong: boolean, text = tokenLabel(a.tokens[q])): void => {
     ctx.fillStyle = strong ? th.foreground : a.tokens[q]?.special ? th.muted : th.foreground;
     ctx.textAlign = 'right';
-    ctx.fillText(fitText(ctx, tokenLabel(a.tokens[q]), LEFT - 10), LEFT - 6, rowY(q));
+    ctx.fillText(fitText(ctx, text, LEFT - TITLE_BAND - 10), LEFT - 6, rowY(q));
   };
-  const colLabel = (k: number): void => {
+  const colLabel = (k: number, text = tokenLabel(a.tokens[k])): void => {
     ctx.save();
     ctx.translate(colX(k), TOP - 6);
     ctx.rotate(-Math.PI / 3);
     ctx.textAlign = 'left';
     ctx.fillStyle = a.tokens[k]?.special ? th.muted : th.foreground;
-    ctx.fillText(fitText(ctx, tokenLabel(a.tokens[k]), TOP - 10), 0, 0);
+    ctx.fillText(fitText(ctx, text, TOP - TITLE_BAND - 14), 0, 0);
     ctx.restore();
   };
   const firstQ = Math.floor(a.panY);
   const firstK = Math.floor(a.panX);
   const lastQ = Math.min(a.n, Math.ceil(a.panY + a.rows));
   const lastK = Math.min(a.n, Math.ceil(a.panX + a.cols));
+  const every = a.cell >= LABEL_MIN_CELL;
+  const step = every ? 1 : niceStep(STEPPED_SPACING / a.cell);
+  // Stepped labels carry their index ("120 ␣the") and a tick, so the reader keeps both token and bearings.
+  const stepped = (i: number): string => `${i} ${tokenLabel(a.tokens[i])}`;
   ctx.save();
   ctx.beginPath();
-  ctx.rect(0, TOP, LEFT, a.rows * a.cell);
+  // A little above and left of the plot too: the first row's and column's labels sit on its edge.
+  ctx.rect(TITLE_BAND, TOP - 8, LEFT - TITLE_BAND, a.rows * a.cell + 16);
   ctx.clip();
-  if (a.cell >= LABEL_MIN_CELL) for (let q = firstQ; q < lastQ; q++) rowLabel(q, false);
+  if (!every) ctx.font = `${th.fontSize - 2}px ${th.fontFamily}`;
+  for (let q = Math.ceil(firstQ / step) * step; q < lastQ; q += step) rowLabel(q, false, every ? undefined : stepped(q));
   ctx.restore();
   ctx.save();
   ctx.beginPath();
-  ctx.rect(LEFT, 0, a.cols * a.cell + 40, TOP);
+  ctx.rect(LEFT - 6, TITLE_BAND, a.cols * a.cell + LABEL_OVERHANG - 2, TOP - TITLE_BAND);
   ctx.clip();
-  if (a.cell >= LABEL_MIN_CELL) for (let k = firstK; k < lastK; k++) colLabel(k);
+  if (!every) ctx.font = `${th.fontSize - 2}px ${th.fontFamily}`;
+  for (let k = Math.ceil(firstK / step) * step; k < lastK; k += step) colLabel(k, every ? undefined : stepped(k));
   ctx.restore();
-  if (a.cell < LABEL_MIN_CELL) {
-    // Index ticks so the reader keeps their bearings when tokens do not fit.
-    ctx.fillStyle = th.muted;
-    ctx.font = `${th.fontSize - 3}px ${th.fontFamily}`;
-    const step = niceStep(LABEL_MIN_CELL * 5 / a.cell);
-    ctx.textAlign = 'right';
-    for (let q = Math.ceil(firstQ / step) * step; q < lastQ; q += step) ctx.fillText(String(q), LEFT - 6, rowY(q));
-    ctx.textAlign = 'center';
-    for (let k = Math.ceil(firstK / step) * step; k < lastK; k += step) ctx.fillText(String(k), colX(k), TOP - 8);
+  if (!every) {
+    ctx.strokeStyle = th.muted;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (let q = Math.ceil(firstQ / step) * step; q < lastQ; q += step) (ctx.moveTo(LEFT - 4, rowY(q)), ctx.lineTo(LEFT, rowY(q)));
+    for (let k = Math.ceil(firstK / step) * step; k < lastK; k += step) (ctx.moveTo(colX(k), TOP - 4), ctx.lineTo(colX(k), TOP));
+    ctx.stroke();
   }
+  drawAxisTitles(ctx, th, a.cols * a.cell, a.rows * a.cell);
   if (a.selected !== null && a.selected >= firstQ && a.selected < lastQ) {
     ctx.strokeStyle = th.foreground;
     ctx.lineWidth = 1;
@@ -86,39 +101,30 @@ export function drawAxisLabels(ctx: CanvasRenderingContext2D, a: AxisArgs): void
     ctx.stroke();
     ctx.font = `bold ${th.fontSize - 1}px ${th.fontFamily}`;
     ctx.fillStyle = th.background;
-    ctx.fillRect(0, rowY(a.focus.q) - 9, LEFT - 2, 18);
+    ctx.fillRect(TITLE_BAND, rowY(a.focus.q) - 9, LEFT - TITLE_BAND - 2, 18);
     rowLabel(a.focus.q, true);
     ctx.fillStyle = th.background;
-    ctx.fillRect(LEFT, 0, a.cols * a.cell, TOP - 2);
+    ctx.fillRect(LEFT, TITLE_BAND, a.cols * a.cell + LABEL_OVERHANG - 8, TOP - TITLE_BAND - 2);
     colLabel(a.focus.k);
   }
+}
+
+/** "Keys (attended to) →" over the column labels and "Queries (attending) →" down the left edge. */
+function drawAxisTitles(ctx: CanvasRenderingContext2D, th: Theme, plotW: number, plotH: number): void {
+  ctx.fillStyle = th.muted;
+  ctx.font = `${th.fontSize - 2}px ${th.fontFamily}`;
+  ctx.textBaseline = 'middle';
+  ctx.textAlign = 'left';
+  ctx.fillText(fitText(ctx, 'Keys (attended to) →', plotW + LABEL_OVERHANG), LEFT, TITLE_BAND / 2);
+  ctx.save();
+  ctx.translate(TITLE_BAND / 2, TOP);
+  ctx.rotate(Math.PI / 2);
+  ctx.fillText(fitText(ctx, 'Queries (attending) →', plotH), 0, 0);
+  ctx.restore();
 }
 
 function niceStep(raw: number): number {
   const pow = 10 ** Math.floor(Math.log10(Math.max(1, raw)));
   for (const m of [1, 2, 5, 10]) if (m * pow >= raw) return m * pow;
   return 10 * pow;
-}
-
-/** A vertical colour bar with 0 and max, right-aligned at (right, top). */
-export function drawLegend(ctx: CanvasRenderingContext2D, th: Theme, max: number, right: number, top: number): void {
-  const h = TOP - 24;
-  const w = 10;
-  const x = right - w - 44;
-  for (let i = 0; i < h; i++) {
-    const t = 1 - i / (h - 1);
-    ctx.fillStyle = th.lut.css[Math.round(Math.sqrt(t) * 255)];
-    ctx.fillRect(x, top + i, w, 1);
-  }
-  ctx.strokeStyle = th.border;
-  ctx.strokeRect(x - 0.5, top - 0.5, w + 1, h + 1);
-  ctx.fillStyle = th.muted;
-  ctx.font = `${th.fontSize - 3}px ${th.fontFamily}`;
-  ctx.textAlign = 'left';
-  ctx.textBaseline = 'top';
-  ctx.fillText(`≥${max.toFixed(3)}`, x + w + 4, top);
-  ctx.textBaseline = 'bottom';
-  ctx.fillText('0', x + w + 4, top + h);
-  ctx.textBaseline = 'top';
-  ctx.fillText('√ scale', x - 4, top + h + 4);
 }

@@ -6,10 +6,11 @@ import type { AttentionLayer } from '../../src/protocol';
 import type { App, View } from '../app';
 import { headMap, scaleCeiling } from '../render/attention';
 import { lutIndex } from '../render/colormap';
-import { fitCanvas, frameScheduler, svgWithImage } from '../render/canvas';
+import { colorBarWidth, drawColorBar } from '../render/colorBar';
+import { fitCanvas, frameScheduler, heightToBottom, svgWithImage } from '../render/canvas';
 import { theme } from '../render/theme';
 import { headSelect, layerSelect, updateHeadSelect, updateLayerSelect } from './controls';
-import { drawAxisLabels, drawLegend, LEFT, TOP } from './matrixAxes';
+import { drawAxisLabels, LABEL_OVERHANG, LEFT, RIGHT, TOP } from './matrixAxes';
 import { tokenLabel } from './describe';
 
 export class MatrixView implements View {
@@ -81,6 +82,7 @@ export class MatrixView implements View {
     this.canvas.addEventListener('wheel', (e) => this.onWheel(e), { passive: false });
     this.canvas.addEventListener('keydown', (e) => this.onKey(e));
     new ResizeObserver(() => this.scheduleDraw()).observe(this.area);
+    window.addEventListener('resize', () => this.scheduleDraw());
   }
 
   private tokens(): number {
@@ -95,7 +97,7 @@ export class MatrixView implements View {
   }
 
   private plotW(): number {
-    return Math.max(40, this.area.clientWidth - LEFT - 8);
+    return Math.max(40, this.area.clientWidth - LEFT - RIGHT);
   }
 
   private plotH(): number {
@@ -219,6 +221,7 @@ export class MatrixView implements View {
   draw(): void {
     const t0 = performance.now();
     const th = theme();
+    this.area.style.height = `${heightToBottom(this.area, 280)}px`;
     const w = this.area.clientWidth || 600;
     const h = this.area.clientHeight || 400;
     const ctx = fitCanvas(this.canvas, w, h);
@@ -238,6 +241,8 @@ export class MatrixView implements View {
     const { panX, panY } = this.app.state;
     const cols = Math.min(n - panX, this.plotW() / c);
     const rows = Math.min(n - panY, this.plotH() / c);
+    // Where tests and tools find the plot: left, top, px per token, first key and query in view.
+    this.canvas.dataset.plot = `${LEFT},${TOP},${c},${panX},${panY}`;
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(base, panX, panY, cols, rows, LEFT, TOP, cols * c, rows * c);
     const focus = this.hover;
@@ -247,7 +252,10 @@ export class MatrixView implements View {
       ctx.lineWidth = 2;
       ctx.strokeRect(LEFT + (this.cursor.k - panX) * c - 1, TOP + (this.cursor.q - panY) * c - 1, c + 2, c + 2);
     }
-    drawLegend(ctx, th, this.max, w - 8, 4);
+    // Beside the plot, below the column labels and right of where the last of them ends: it covers no label.
+    const bar = { top: `≥${this.max.toFixed(3)}`, bottom: '0', note: '√ scale' };
+    const barX = LEFT + cols * c + LABEL_OVERHANG;
+    if (barX + colorBarWidth(ctx, th, bar) <= w) drawColorBar(ctx, th, bar, barX, TOP, Math.min(rows * c, 200));
     const scope = head === 'mean' ? 'mean of heads' : `head ${head}`;
     if (focus) {
       const text = `${tokenLabel(s.tokens[focus.q])} → ${tokenLabel(s.tokens[focus.k])}: ${headMap(layer, head)[focus.q * n + focus.k].toFixed(4)}`;

@@ -1,18 +1,25 @@
-// Model view: every layer × head as a small heatmap, all drawn into one ImageData from the downsampled
-// overview (never a DOM node per weight). Click or Enter opens that layer/head in the matrix view.
+// Model view: every layer × head as a heatmap, all drawn into one ImageData from the downsampled overview
+// (never a DOM node per weight), as large as the panel allows. Click or Enter opens that layer/head at full
+// resolution in the matrix view.
 import type { App, View } from '../app';
 import { lutIndex } from '../render/colormap';
-import { fitCanvas, frameScheduler, svgWithImage } from '../render/canvas';
+import { colorBarWidth, drawColorBar, type ColorBar } from '../render/colorBar';
+import { fitCanvas, frameScheduler, heightToBottom, svgWithImage } from '../render/canvas';
 import { theme } from '../render/theme';
 
-const LEFT = 56;
+const LEFT = 40;
 const TOP = 22;
 const GAP = 4;
+/** Below this, thumbnails stop shrinking and the grid scrolls. */
+const MIN_CELL = 24;
+const SCALE: ColorBar = { top: 'its max', bottom: '0', note: '√ scale' };
 
 export class ModelView implements View {
   readonly element = document.createElement('div');
   readonly canvas = document.createElement('canvas');
   private readonly info = document.createElement('div');
+  private readonly caption = document.createElement('div');
+  private readonly scroller = document.createElement('div');
   private base: HTMLCanvasElement | null = null;
   private baseKey = '';
   private hover: { layer: number; head: number } | null = null;
@@ -29,10 +36,10 @@ export class ModelView implements View {
     this.canvas.setAttribute('role', 'application');
     this.canvas.setAttribute('aria-roledescription', 'model view');
     this.canvas.setAttribute('aria-label', 'Model view: a heatmap per layer (rows) and head (columns). Arrow keys move between heads and layers, Enter opens one in the matrix view.');
-    const wrap = document.createElement('div');
-    wrap.className = 'model-scroller';
-    wrap.append(this.canvas);
-    this.element.append(this.info, wrap);
+    this.caption.className = 'caption';
+    this.scroller.className = 'model-scroller';
+    this.scroller.append(this.canvas);
+    this.element.append(this.info, this.caption, this.scroller);
     this.canvas.addEventListener('mousemove', (e) => {
       const cell = this.hit(e);
       if (cell?.layer !== this.hover?.layer || cell?.head !== this.hover?.head) {
@@ -50,15 +57,21 @@ export class ModelView implements View {
     });
     this.canvas.addEventListener('keydown', (e) => this.onKey(e));
     new ResizeObserver(() => this.scheduleDraw()).observe(this.element);
+    window.addEventListener('resize', () => this.scheduleDraw());
   }
 
-  private dims(): { layers: number; heads: number; cell: number; width: number; height: number } {
+  /** Square thumbnails as large as both the panel's width and its height allow (the colour bar beside them). */
+  private dims(): { layers: number; heads: number; cell: number; width: number; height: number; barX: number } {
     const m = this.app.data.summary?.model;
     const layers = m?.layers ?? 0;
     const heads = m?.heads ?? 0;
-    const avail = Math.max(200, this.element.clientWidth - 8);
-    const cell = heads ? Math.max(24, Math.min(96, Math.floor((avail - LEFT) / heads) - GAP)) : 24;
-    return { layers, heads, cell, width: LEFT + heads * (cell + GAP), height: TOP + layers * (cell + GAP) };
+    const bar = colorBarWidth(this.canvas.getContext('2d')!, theme(), SCALE) + 12;
+    const availW = Math.max(200, this.scroller.clientWidth - 4) - LEFT - bar;
+    const availH = heightToBottom(this.scroller, 160) - TOP - 4;
+    const fit = heads && layers ? Math.floor(Math.min(availW / heads, availH / layers)) - GAP : MIN_CELL;
+    const cell = Math.max(MIN_CELL, fit);
+    const gridW = LEFT + heads * (cell + GAP);
+    return { layers, heads, cell, width: gridW + bar, height: TOP + layers * (cell + GAP), barX: gridW + 8 };
   }
 
   private hit(e: MouseEvent): { layer: number; head: number } | null {
@@ -96,13 +109,17 @@ export class ModelView implements View {
   draw(): void {
     const s = this.app.data.summary;
     const ov = this.app.data.overview;
+    this.scroller.style.maxHeight = `${heightToBottom(this.scroller, 160)}px`;
     const d = this.dims();
     const th = theme();
     const ctx = fitCanvas(this.canvas, d.width, d.height);
     ctx.fillStyle = th.background;
     ctx.fillRect(0, 0, d.width, d.height);
+    // Where tests and tools find the grid: left, top, cell pitch.
+    this.canvas.dataset.grid = `${LEFT},${TOP},${d.cell + GAP}`;
     if (!s || !ov) {
       this.info.textContent = s?.attentionUnavailable ?? (s ? 'Waiting for the attention overview…' : 'No result yet.');
+      this.caption.textContent = '';
       return;
     }
     const dpr = window.devicePixelRatio || 1;
@@ -114,9 +131,10 @@ export class ModelView implements View {
       this.baseData = ov.data;
       this.canvas.dataset.drawMs = (performance.now() - t0).toFixed(2);
     }
-    ctx.drawImage(this.base, LEFT, TOP, d.width - LEFT, d.height - TOP);
+    ctx.drawImage(this.base, LEFT, TOP, d.heads * (d.cell + GAP), d.layers * (d.cell + GAP));
+    drawColorBar(ctx, th, SCALE, d.barX, TOP, Math.min(d.height - TOP - th.fontSize - 8, 240));
     ctx.font = `${th.fontSize - 2}px ${th.fontFamily}`;
-    ctx.fillStyle = th.muted;
+    ctx.fillStyle = th.foreground;
     ctx.textBaseline = 'middle';
     ctx.textAlign = 'right';
     for (let l = 0; l < d.layers; l++) ctx.fillText(`L${l}`, LEFT - 6, TOP + l * (d.cell + GAP) + d.cell / 2);
@@ -131,7 +149,14 @@ export class ModelView implements View {
     if (document.activeElement === this.canvas) mark(this.cursor, th.focus, 2);
     if (this.hover) mark(this.hover, th.focus, 2);
     const h = this.hover ?? this.cursor;
-    this.info.textContent = `Layer ${h.layer}, head ${h.head} — click or press Enter to open it in the matrix view. Each map is scaled to its own maximum (square-root colour scale); ${ov.side}×${ov.side} block averages of ${s.tokens.length} tokens.`;
+    const strongest = mapMax(ov.data, ov.side, h.layer * d.heads + h.head);
+    this.info.textContent = `Layer ${h.layer}, head ${h.head}: strongest weight ${strongest.toFixed(3)}. Click or press Enter to open it at full resolution in the matrix view.`;
+    const n = s.tokens.length;
+    const block = Number.isInteger(n / ov.side) ? `${n / ov.side} × ${n / ov.side}` : `about ${(n / ov.side).toFixed(1)} × ${(n / ov.side).toFixed(1)}`;
+    this.caption.textContent =
+      ov.side === n
+        ? `Each map shows all ${n} × ${n} weights, scaled to its own maximum (square-root colour scale).`
+        : `Each map shows the largest weight in each block of ${block} of the ${n} tokens (${ov.side} × ${ov.side} blocks), so diagonals and attention to single tokens stay visible; scaled to its own maximum (square-root colour scale).`;
   }
 
   private baseData: Float32Array | null = null;
@@ -143,22 +168,30 @@ export class ModelView implements View {
     const h = d.layers * (cellPx + gapPx);
     const image = new ImageData(w, h);
     const px = new Uint32Array(image.data.buffer);
-    // Maps a pixel offset inside a cell to a source row/column, once for all cells.
-    const src = new Int32Array(cellPx);
-    for (let i = 0; i < cellPx; i++) src[i] = Math.min(side - 1, Math.floor((i * side) / cellPx));
+    // The source cells [from[i], to[i]) under pixel i of a thumbnail, once for all thumbnails: one cell when
+    // the thumbnail is larger than the overview, several when smaller (then their maximum, so no peak is
+    // skipped).
+    const from = new Int32Array(cellPx);
+    const to = new Int32Array(cellPx);
+    for (let i = 0; i < cellPx; i++) {
+      from[i] = Math.min(side - 1, Math.floor((i * side) / cellPx));
+      to[i] = Math.max(from[i] + 1, Math.min(side, Math.floor(((i + 1) * side) / cellPx)));
+    }
     const plane = side * side;
     for (let l = 0; l < d.layers; l++) {
       for (let hd = 0; hd < d.heads; hd++) {
         const base = (l * d.heads + hd) * plane;
-        let max = 0;
-        for (let i = 0; i < plane; i++) if (data[base + i] > max) max = data[base + i];
+        const max = mapMax(data, side, l * d.heads + hd);
         const inv = max > 0 ? 1 / max : 0;
         const x0 = hd * (cellPx + gapPx);
         const y0 = l * (cellPx + gapPx);
         for (let y = 0; y < cellPx; y++) {
-          const rowBase = base + src[y] * side;
           let o = (y0 + y) * w + x0;
-          for (let x = 0; x < cellPx; x++) px[o++] = lut[lutIndex(data[rowBase + src[x]], inv)];
+          for (let x = 0; x < cellPx; x++) {
+            let v = 0;
+            for (let r = from[y]; r < to[y]; r++) for (let c = base + r * side + from[x], end = base + r * side + to[x]; c < end; c++) if (data[c] > v) v = data[c];
+            px[o++] = lut[lutIndex(v, inv)];
+          }
         }
       }
     }
@@ -178,4 +211,11 @@ export class ModelView implements View {
     const th = theme();
     return svgWithImage(this.exportCanvas(), 'Model view · all layers × heads', th.background, th.foreground);
   }
+}
+
+/** One map's largest weight: the largest of its block maxima. */
+function mapMax(data: Float32Array, side: number, map: number): number {
+  let max = 0;
+  for (let i = map * side * side, end = i + side * side; i < end; i++) if (data[i] > max) max = data[i];
+  return max;
 }

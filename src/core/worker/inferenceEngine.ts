@@ -66,7 +66,7 @@ export class InferenceEngine {
     return result;
   }
 
-  /** The kept run's attention downsampled for the model view (every head at most OVERVIEW_SIDE²). */
+  /** The kept run's attention downsampled for the model view (block maxima, every head at most overviewSide()²). */
   attentionOverview(run: number): Promise<OverviewData> {
     if (run !== this.keptRun) return Promise.reject(attentionNotKept());
     return this.enqueue('overview', { op: 'overview', run }) as Promise<OverviewData>;
