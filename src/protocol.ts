@@ -41,7 +41,8 @@ export interface RunSummary {
   };
   device: { provider: string; label: string; fallbackReason?: string };
   tokens: TokenView[];
-  truncation?: { totalTokens: number; keptTokens: number; keptUntil: number; message: string };
+  /** totalTokens is exact, or a lower bound when totalExact is false (counting stops in very long selections). */
+  truncation?: { totalTokens: number; totalExact: boolean; keptTokens: number; keptUntil: number; message: string };
   predictions:
     // The unmasked top-k at every position is asked for when shown (RequestUnmasked): a run ranks only the masks.
     | { kind: 'masked'; masks: { position: number; top: PredictionView[] }[] }

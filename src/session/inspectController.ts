@@ -173,7 +173,8 @@ export class InspectController implements vscode.Disposable {
     const masks = s.predictions.kind === 'masked' ? s.predictions.masks : [];
     const fill = masks.length > 0 ? ` · ${s.model.maskToken ?? 'mask'} → ${masks[0].top.slice(0, 3).map((p) => `${p.token.trim()} ${(100 * p.probability).toFixed(0)}%`).join(', ')}` : '';
     const parts = [run.note, `${s.tokens.length} tokens`, `${s.model.id} on ${s.device.label}`, `${s.timings.totalMs.toFixed(0)} ms`];
-    return parts.filter(Boolean).join(' · ') + fill + (s.truncation ? ` · ${s.truncation.message}` : '');
+    // The truncation is the panel's notice, not repeated here.
+    return parts.filter(Boolean).join(' · ') + fill;
   }
 
   /** Shows an error as the user should read it: the message, never a stack (that goes to the log). */

@@ -6,7 +6,8 @@ import type { App } from '../app';
 export function summaryText(s: RunSummary): string {
   const m = s.model;
   const device = s.device.fallbackReason ? `${s.device.label} (fell back: ${s.device.fallbackReason})` : s.device.label;
-  const tokens = s.truncation ? `${s.truncation.keptTokens} of ${s.truncation.totalTokens} tokens` : `${s.tokens.length} tokens`;
+  // The truncation notice says how many the whole selection needs: the count is said once.
+  const tokens = s.truncation ? `${s.tokens.length} tokens (cut)` : `${s.tokens.length} tokens`;
   const t = s.timings;
   const timing = [t.loadMs !== undefined ? `load ${Math.round(t.loadMs)} ms` : '', `tokenize ${Math.round(t.tokenizeMs)} ms`, `run ${Math.round(t.runMs)} ms`, `total ${Math.round(t.totalMs)} ms`].filter(Boolean).join(', ');
   return `${m.id} · ${m.kind === 'masked' ? 'masked LM' : 'causal LM'} (${m.architecture}, ${m.layers}×${m.heads}) · ${m.tokenizerKind} tokenizer · ${device} · ${tokens} · ${timing}`;
