@@ -10,6 +10,7 @@ import { onDidChangeLensConfig, readConfig } from './config';
 import { registerCommands } from './commands/registerCommands';
 import { InspectCommands } from './commands/inspectCommands';
 import { TokenDecorations } from './editor/tokenDecorations';
+import { revealToken } from './editor/tokenReveal';
 import { Exporter } from './export/exporter';
 import { TokenHoverProvider } from './hover/tokenHover';
 import { ModelManager } from './models/modelManager';
@@ -18,7 +19,7 @@ import { InspectorPanel, INSPECTOR_VIEW_TYPE, registerInspectorSerializer } from
 import { SideViewProvider, SIDE_VIEW_ID } from './panels/sideView';
 import type { ChannelHooks } from './panels/webviewChannel';
 import { InspectController } from './session/inspectController';
-import { tokenAtOffset, tokenRange, sameDocument } from './session/runState';
+import { tokenAtOffset, sameDocument } from './session/runState';
 import { LensStatusBar } from './statusBar';
 import type { LensTestApi } from './testApi';
 
@@ -45,17 +46,12 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
   const controller = new InspectController(engine, models, log);
 
   let exporter: Exporter | undefined;
+  let inspect: InspectCommands | undefined;
   const hooks: ChannelHooks = {
     revealToken: (run, index) => {
-      const uri = run.target?.uri;
-      if (!uri) return;
-      void vscode.window.showTextDocument(uri, { preserveFocus: false, preview: false }).then((editor) => {
-        const range = tokenRange(run, editor.document, index);
-        if (!range || editor.document.version !== run.target?.version) return;
-        editor.selection = new vscode.Selection(range.start, range.end);
-        editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-      });
+      revealToken(run, index, inspector.column).then(undefined, (error: unknown) => log.warn(`revealing token ${index}: ${(error as Error).message}`));
     },
+    rerun: (run) => void inspect?.rerunEdited(run),
     export: (format) => {
       exporter?.export(format).then(undefined, (error: unknown) => controller.fail(error));
     },
@@ -63,8 +59,8 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
   const inspector = new InspectorPanel(context.extensionUri, controller, log, hooks);
   const sideView = new SideViewProvider(context.extensionUri, controller, log, hooks);
   exporter = new Exporter(controller, () => (inspector.channel?.isReady ? inspector.channel : sideView.channel), log);
-  const inspect = new InspectCommands(context, controller, models, inspector);
-  inspector.onRestored = () => void inspect.rerunSaved();
+  inspect = new InspectCommands(context, controller, models, inspector);
+  inspector.onRestored = () => void inspect?.rerunSaved();
   const statusBar = new LensStatusBar(models);
   const decorations = new TokenDecorations(controller);
   const progress: HubProgress[] = [];

@@ -155,6 +155,8 @@ export enum FromWebviewType {
   RequestUnmasked = 'requestUnmasked',
   /** The user picked a token: reveal and select its span in the editor. */
   RevealToken = 'revealToken',
+  /** Inspect the run's text again as the document reads now (the one-click re-run of a stale run). */
+  Rerun = 'rerun',
   /** The user asked to export (the host opens a save dialog; the webview never names a path). */
   Export = 'export',
   /** The rendered image the host asked for with RenderExport. */
@@ -186,6 +188,10 @@ export interface RevealTokenMessage {
   runId: number;
   index: number;
 }
+export interface RerunMessage {
+  type: FromWebviewType.Rerun;
+  runId: number;
+}
 export interface ExportMessage {
   type: FromWebviewType.Export;
   format: ExportFormat;
@@ -205,6 +211,7 @@ export type FromWebviewMessage =
   | RequestMaskedAtMessage
   | RequestUnmaskedMessage
   | RevealTokenMessage
+  | RerunMessage
   | ExportMessage
   | ExportRenderedMessage;
 
@@ -242,6 +249,9 @@ export function parseFromWebview(raw: unknown): { ok: true; message: FromWebview
     case FromWebviewType.RevealToken:
       if (!isCount(m.runId) || !isCount(m.index)) return { ok: false, reason: 'bad revealToken fields' };
       return { ok: true, message: { type: m.type, runId: m.runId, index: m.index } };
+    case FromWebviewType.Rerun:
+      if (!isCount(m.runId)) return { ok: false, reason: 'bad rerun fields' };
+      return { ok: true, message: { type: m.type, runId: m.runId } };
     case FromWebviewType.Export:
       if (m.format !== 'png' && m.format !== 'svg' && m.format !== 'html' && m.format !== 'json') return { ok: false, reason: 'bad export format' };
       return { ok: true, message: { type: m.type, format: m.format } };

@@ -10,6 +10,7 @@ import { repoRoot } from './paths';
 import { measureRender } from './renderBench';
 import { interactionTests } from './interactionTests';
 import { renderTests } from './renderTests';
+import { staleRunTests } from './staleRunTests';
 
 export interface TestContext {
   browser: Browser;
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   let passed = 0;
   let failed = 0;
   try {
-    for (const t of [...renderTests, ...interactionTests]) {
+    for (const t of [...renderTests, ...interactionTests, ...staleRunTests]) {
       if (filter && !t.name.includes(filter)) continue;
       const t0 = Date.now();
       try {

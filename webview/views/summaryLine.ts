@@ -2,6 +2,7 @@
 // plus the run status and the "stale" banner.
 import type { RunSummary } from '../../src/protocol';
 import type { App } from '../app';
+import { StaleNotice } from './staleNotice';
 
 export function summaryText(s: RunSummary): string {
   const m = s.model;
@@ -18,7 +19,7 @@ export class SummaryLine {
   private readonly facts = document.createElement('div');
   private readonly truncation = document.createElement('div');
   private readonly status = document.createElement('div');
-  private readonly stale = document.createElement('div');
+  private readonly stale: StaleNotice;
 
   constructor(private readonly app: App) {
     this.element.className = 'summary';
@@ -26,9 +27,8 @@ export class SummaryLine {
     this.truncation.className = 'notice truncation';
     this.status.className = 'status';
     this.status.setAttribute('role', 'status');
-    this.stale.className = 'notice stale';
-    this.stale.setAttribute('role', 'alert');
-    this.element.append(this.stale, this.facts, this.truncation, this.status);
+    this.stale = new StaleNotice(app);
+    this.element.append(this.stale.element, this.facts, this.truncation, this.status);
   }
 
   render(): void {
@@ -38,8 +38,7 @@ export class SummaryLine {
     this.facts.title = this.facts.textContent;
     this.truncation.hidden = !s?.truncation;
     this.truncation.textContent = s?.truncation?.message ?? '';
-    this.stale.hidden = d.stale === null;
-    this.stale.textContent = d.stale ?? '';
+    this.stale.render();
     const st = d.status;
     this.status.hidden = !st || (st.state === 'idle' && !st.message);
     this.status.textContent = st?.message ?? '';
