@@ -64,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
   const statusBar = new LensStatusBar(models);
   const decorations = new TokenDecorations(controller);
   const progress: HubProgress[] = [];
+  let modelPicker: vscode.QuickPick<vscode.QuickPickItem> | undefined;
   resolver.onProgress = (_spec, p) => {
     progress.push(p);
     if (progress.length > 1000) progress.splice(0, progress.length - 1000);
@@ -96,7 +97,23 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
       const index = tokenAtOffset(run, e.textEditor.document.offsetAt(e.selections[0].active));
       if (index !== undefined) sideView.focusToken(run.runId, index);
     }),
-    ...registerCommands({ context, log, controller, models, inspect, inspector, sideView, exporter, decorations, statusBar, environment }),
+    ...registerCommands({
+      context,
+      log,
+      controller,
+      models,
+      inspect,
+      inspector,
+      sideView,
+      exporter,
+      decorations,
+      statusBar,
+      environment,
+      onModelPicker: (picker) => {
+        modelPicker = picker;
+        picker.onDidHide(() => (modelPicker = modelPicker === picker ? undefined : modelPicker));
+      },
+    }),
   );
 
   const ignored = readConfig().ignoredForTrust;
@@ -148,6 +165,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     }),
     downloadProgress: () => [...progress],
     cancelDownloads: () => resolver.cancelAll(),
+    modelPicker: () => modelPicker,
     restorePanel: async () => {
       inspector.close();
       const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, 'Attention Lens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });

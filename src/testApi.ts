@@ -34,6 +34,8 @@ export interface LensTestApi {
   /** Download progress events seen (newest last); cancelDownloads() is the notification's Cancel. */
   downloadProgress(): HubProgress[];
   cancelDownloads(): void;
+  /** The Select Model picker while it is open (a test types into it through its value, as a user would). */
+  modelPicker(): vscode.QuickPick<vscode.QuickPickItem> | undefined;
   /** Hands a new WebviewPanel of the inspector's type to the serializer, as VS Code does after a reload. */
   restorePanel(): Promise<void>;
   /** Kills the inference worker as a crash would. */
