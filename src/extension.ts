@@ -142,6 +142,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
       await sideView.channel.whenReady();
     },
     isPanelOpen: () => inspector.isOpen,
+    isPanelVisible: () => inspector.isVisible,
     webviewSetup: (view) => {
       const webview = (view === 'panel' ? inspector.channel : sideView.channel)?.webview;
       return webview && { options: webview.options, html: webview.html, cspSource: webview.cspSource };

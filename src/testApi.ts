@@ -20,6 +20,8 @@ export interface LensTestApi {
   panelReady(): Promise<void>;
   sideViewReady(): Promise<void>;
   isPanelOpen(): boolean;
+  /** Whether the inspector panel is open and visible (not covered by another tab in its group). */
+  isPanelVisible(): boolean;
   /** The open view's webview options and HTML, as the extension set them (security tests). */
   webviewSetup(view: 'panel' | 'sideView'): { options: vscode.WebviewOptions; html: string; cspSource: string } | undefined;
   closePanel(): void;

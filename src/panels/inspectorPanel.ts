@@ -36,6 +36,10 @@ export class InspectorPanel implements vscode.Disposable {
     return this.panel?.viewColumn;
   }
 
+  get isVisible(): boolean {
+    return this.panel?.visible ?? false;
+  }
+
   get isOpen(): boolean {
     return this.panel !== undefined;
   }
