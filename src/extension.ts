@@ -10,6 +10,7 @@ import { onDidChangeLensConfig, readConfig } from './config';
 import { registerCommands } from './commands/registerCommands';
 import { InspectCommands } from './commands/inspectCommands';
 import { TokenDecorations } from './editor/tokenDecorations';
+import { revealToken } from './editor/tokenReveal';
 import { Exporter } from './export/exporter';
 import { TokenHoverProvider } from './hover/tokenHover';
 import { ModelManager } from './models/modelManager';
@@ -18,7 +19,7 @@ import { InspectorPanel, INSPECTOR_VIEW_TYPE, registerInspectorSerializer } from
 import { SideViewProvider, SIDE_VIEW_ID } from './panels/sideView';
 import type { ChannelHooks } from './panels/webviewChannel';
 import { InspectController } from './session/inspectController';
-import { tokenAtOffset, tokenRange, sameDocument } from './session/runState';
+import { tokenAtOffset, sameDocument } from './session/runState';
 import { LensStatusBar } from './statusBar';
 import type { LensTestApi } from './testApi';
 
@@ -45,17 +46,12 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
   const controller = new InspectController(engine, models, log);
 
   let exporter: Exporter | undefined;
+  let inspect: InspectCommands | undefined;
   const hooks: ChannelHooks = {
     revealToken: (run, index) => {
-      const uri = run.target?.uri;
-      if (!uri) return;
-      void vscode.window.showTextDocument(uri, { preserveFocus: false, preview: false }).then((editor) => {
-        const range = tokenRange(run, editor.document, index);
-        if (!range || editor.document.version !== run.target?.version) return;
-        editor.selection = new vscode.Selection(range.start, range.end);
-        editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-      });
+      revealToken(run, index, inspector.column).then(undefined, (error: unknown) => log.warn(`revealing token ${index}: ${(error as Error).message}`));
     },
+    rerun: (run) => void inspect?.rerunEdited(run),
     export: (format) => {
       exporter?.export(format).then(undefined, (error: unknown) => controller.fail(error));
     },
@@ -63,11 +59,12 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
   const inspector = new InspectorPanel(context.extensionUri, controller, log, hooks);
   const sideView = new SideViewProvider(context.extensionUri, controller, log, hooks);
   exporter = new Exporter(controller, () => (inspector.channel?.isReady ? inspector.channel : sideView.channel), log);
-  const inspect = new InspectCommands(context, controller, models, inspector);
-  inspector.onRestored = () => void inspect.rerunSaved();
+  inspect = new InspectCommands(context, controller, models, inspector);
+  inspector.onRestored = () => void inspect?.rerunSaved();
   const statusBar = new LensStatusBar(models);
   const decorations = new TokenDecorations(controller);
   const progress: HubProgress[] = [];
+  let modelPicker: vscode.QuickPick<vscode.QuickPickItem> | undefined;
   resolver.onProgress = (_spec, p) => {
     progress.push(p);
     if (progress.length > 1000) progress.splice(0, progress.length - 1000);
@@ -100,7 +97,23 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
       const index = tokenAtOffset(run, e.textEditor.document.offsetAt(e.selections[0].active));
       if (index !== undefined) sideView.focusToken(run.runId, index);
     }),
-    ...registerCommands({ context, log, controller, models, inspect, inspector, sideView, exporter, decorations, statusBar, environment }),
+    ...registerCommands({
+      context,
+      log,
+      controller,
+      models,
+      inspect,
+      inspector,
+      sideView,
+      exporter,
+      decorations,
+      statusBar,
+      environment,
+      onModelPicker: (picker) => {
+        modelPicker = picker;
+        picker.onDidHide(() => (modelPicker = modelPicker === picker ? undefined : modelPicker));
+      },
+    }),
   );
 
   const ignored = readConfig().ignoredForTrust;
@@ -129,6 +142,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
       await sideView.channel.whenReady();
     },
     isPanelOpen: () => inspector.isOpen,
+    isPanelVisible: () => inspector.isVisible,
     webviewSetup: (view) => {
       const webview = (view === 'panel' ? inspector.channel : sideView.channel)?.webview;
       return webview && { options: webview.options, html: webview.html, cspSource: webview.cspSource };
@@ -152,6 +166,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     }),
     downloadProgress: () => [...progress],
     cancelDownloads: () => resolver.cancelAll(),
+    modelPicker: () => modelPicker,
     restorePanel: async () => {
       inspector.close();
       const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, 'Attention Lens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });

@@ -41,7 +41,8 @@ export interface RunSummary {
   };
   device: { provider: string; label: string; fallbackReason?: string };
   tokens: TokenView[];
-  truncation?: { totalTokens: number; keptTokens: number; keptUntil: number; message: string };
+  /** totalTokens is exact, or a lower bound when totalExact is false (counting stops in very long selections). */
+  truncation?: { totalTokens: number; totalExact: boolean; keptTokens: number; keptUntil: number; message: string };
   predictions:
     // The unmasked top-k at every position is asked for when shown (RequestUnmasked): a run ranks only the masks.
     | { kind: 'masked'; masks: { position: number; top: PredictionView[] }[] }
@@ -154,6 +155,8 @@ export enum FromWebviewType {
   RequestUnmasked = 'requestUnmasked',
   /** The user picked a token: reveal and select its span in the editor. */
   RevealToken = 'revealToken',
+  /** Inspect the run's text again as the document reads now (the one-click re-run of a stale run). */
+  Rerun = 'rerun',
   /** The user asked to export (the host opens a save dialog; the webview never names a path). */
   Export = 'export',
   /** The rendered image the host asked for with RenderExport. */
@@ -185,6 +188,10 @@ export interface RevealTokenMessage {
   runId: number;
   index: number;
 }
+export interface RerunMessage {
+  type: FromWebviewType.Rerun;
+  runId: number;
+}
 export interface ExportMessage {
   type: FromWebviewType.Export;
   format: ExportFormat;
@@ -204,6 +211,7 @@ export type FromWebviewMessage =
   | RequestMaskedAtMessage
   | RequestUnmaskedMessage
   | RevealTokenMessage
+  | RerunMessage
   | ExportMessage
   | ExportRenderedMessage;
 
@@ -241,6 +249,9 @@ export function parseFromWebview(raw: unknown): { ok: true; message: FromWebview
     case FromWebviewType.RevealToken:
       if (!isCount(m.runId) || !isCount(m.index)) return { ok: false, reason: 'bad revealToken fields' };
       return { ok: true, message: { type: m.type, runId: m.runId, index: m.index } };
+    case FromWebviewType.Rerun:
+      if (!isCount(m.runId)) return { ok: false, reason: 'bad rerun fields' };
+      return { ok: true, message: { type: m.type, runId: m.runId } };
     case FromWebviewType.Export:
       if (m.format !== 'png' && m.format !== 'svg' && m.format !== 'html' && m.format !== 'json') return { ok: false, reason: 'bad export format' };
       return { ok: true, message: { type: m.type, format: m.format } };

@@ -1,9 +1,9 @@
 // The status bar item: the active model and the device that actually ran it; the tooltip says why the device
 // differs from the one asked for, and which workspace settings were ignored for trust. Click: Select Model.
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readConfig } from './config';
 import type { ModelManager } from './models/modelManager';
+import { modelName } from './models/modelNames';
 
 export class LensStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('attentionLens.model', vscode.StatusBarAlignment.Right, 100);
@@ -31,14 +31,14 @@ export class LensStatusBar implements vscode.Disposable {
     const lines: string[] = [];
     if (loaded && loaded.spec === active.spec) {
       const { info, device } = loaded.reply;
-      this.item.text = `$(telescope) ${shortName(info.id)} · ${device.label}`;
+      this.item.text = `$(telescope) ${modelName(loaded.spec)} · ${device.label}`;
       lines.push(`Attention Lens: ${info.id}`, `${info.architecture} (${info.kind} LM), ${info.layers} layers × ${info.heads} heads, from ${info.source}`);
       lines.push(`Device: ${device.label} (asked for: ${device.requested})`);
       if (device.fallbackReason) lines.push(`Not on the requested device: ${device.fallbackReason}`);
       if (!info.attention.available) lines.push(`Attention not available: ${info.attention.reason}`);
     } else {
-      this.item.text = `$(telescope) ${shortName(active.spec)} · not loaded`;
-      lines.push(`Attention Lens: ${active.spec} (${active.origin === 'selected' ? 'selected' : `the ${config.activeModel} model setting`}), loads on the first inspection`);
+      this.item.text = `$(telescope) ${modelName(active.spec)} · not loaded`;
+      lines.push(`Attention Lens: ${modelName(active.spec)} (${active.origin === 'selected' ? 'selected' : `the ${config.activeModel} model setting`}), loads on the first inspection`);
       if (this.models.lastError) lines.push(`Last error: ${this.models.lastError}`);
     }
     if (config.ignoredForTrust.length > 0) {
@@ -51,9 +51,4 @@ export class LensStatusBar implements vscode.Disposable {
   dispose(): void {
     this.item.dispose();
   }
-}
-
-/** A folder path shows as its last segment; ids and names as they are. */
-function shortName(spec: string): string {
-  return path.isAbsolute(spec) ? path.basename(spec) : spec;
 }

@@ -20,6 +20,8 @@ export interface LensTestApi {
   panelReady(): Promise<void>;
   sideViewReady(): Promise<void>;
   isPanelOpen(): boolean;
+  /** Whether the inspector panel is open and visible (not covered by another tab in its group). */
+  isPanelVisible(): boolean;
   /** The open view's webview options and HTML, as the extension set them (security tests). */
   webviewSetup(view: 'panel' | 'sideView'): { options: vscode.WebviewOptions; html: string; cspSource: string } | undefined;
   closePanel(): void;
@@ -34,6 +36,8 @@ export interface LensTestApi {
   /** Download progress events seen (newest last); cancelDownloads() is the notification's Cancel. */
   downloadProgress(): HubProgress[];
   cancelDownloads(): void;
+  /** The Select Model picker while it is open (a test types into it through its value, as a user would). */
+  modelPicker(): vscode.QuickPick<vscode.QuickPickItem> | undefined;
   /** Hands a new WebviewPanel of the inspector's type to the serializer, as VS Code does after a reload. */
   restorePanel(): Promise<void>;
   /** Kills the inference worker as a crash would. */

@@ -31,25 +31,27 @@ export class App {
     this.invalidate();
   }
 
-  /** Selects a token in every view; reveal also selects its span in the editor. */
+  /** Selects a token in every view; reveal also selects its span in the editor, unless the run is stale. */
   select(index: number | null, reveal: boolean): void {
     const summary = this.data.summary;
     if (index !== null && (!summary || index < 0 || index >= summary.tokens.length)) return;
     this.update({ selected: index });
-    if (reveal && index !== null && summary) {
-      this.host.post({ type: FromWebviewType.RevealToken, runId: summary.runId, index });
-    }
+    if (!reveal || index === null || !summary) return;
+    // The editor's text no longer matches a stale run's spans: say why instead of revealing nothing.
+    if (this.data.stale !== null) this.data.unrevealed = index;
+    else this.host.post({ type: FromWebviewType.RevealToken, runId: summary.runId, index });
   }
 
   openMatrix(layer: number, head: number | 'mean'): void {
     this.update({ tab: 'matrix', layer, head, zoom: 0, panX: 0, panY: 0 });
   }
 
-  /** Called when a new result arrives: indices from the previous run may be out of range. */
+  /** Called when a result arrives: indices from the previous run may be out of range, and its token is not this one's. */
   adoptRun(): void {
     const s = this.data.summary;
     if (!s) return;
-    this.state = clampToRun(this.state, s.model.layers, s.model.heads, s.tokens.length);
+    const selection = this.state.selectionRun === s.runId ? {} : { selected: null, selectionRun: s.runId };
+    this.state = clampToRun({ ...this.state, ...selection }, s.model.layers, s.model.heads, s.tokens.length);
     this.host.setState(this.state);
     this.invalidate();
   }

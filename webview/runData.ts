@@ -19,6 +19,8 @@ export class RunData {
   summary: RunSummary | null = null;
   overview: AttentionOverview | null = null;
   stale: string | null = null;
+  /** The token last clicked while the run was stale (not revealed in the editor; the stale notice says why). */
+  unrevealed: number | null = null;
   status: { state: 'running' | 'idle' | 'error'; message: string } | null = null;
   /** Top-k when only that position is masked (masked LMs), by position. */
   readonly maskedAt = new Map<number, PredictionView[]>();
@@ -43,6 +45,7 @@ export class RunData {
     this.summary = summary;
     this.overview = null;
     this.stale = null;
+    this.unrevealed = null;
     this.layers.clear();
     this.requestedLayers.clear();
     this.failedLayers.clear();

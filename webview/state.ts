@@ -12,6 +12,8 @@ export interface UiState extends SamplingControls {
   /** The head shown by the matrix and the side view ('mean' = mean over heads). */
   head: number | 'mean';
   selected: number | null;
+  /** The run the selected token belongs to: a new run starts with none (a replay of the same run keeps it). */
+  selectionRun: number;
   /** Matrix view: CSS px per cell (0 = fit) and the top-left cell shown. */
   zoom: number;
   panX: number;
@@ -24,6 +26,7 @@ export const DEFAULT_STATE: UiState = {
   heads: [0],
   head: 'mean',
   selected: null,
+  selectionRun: -1,
   zoom: 0,
   panX: 0,
   panY: 0,
@@ -46,6 +49,7 @@ export function restoreState(raw: unknown): UiState {
     heads: Array.isArray(s.heads) && s.heads.every((h) => Number.isInteger(h) && h >= 0) ? (s.heads as number[]) : d.heads,
     head: s.head === 'mean' ? 'mean' : Number.isInteger(s.head) && (s.head as number) >= 0 ? (s.head as number) : d.head,
     selected: Number.isInteger(s.selected) && (s.selected as number) >= 0 ? (s.selected as number) : null,
+    selectionRun: Number.isInteger(s.selectionRun) ? (s.selectionRun as number) : d.selectionRun,
     zoom: num(s.zoom, d.zoom, 0, 64),
     panX: num(s.panX, 0, 0, 1e5),
     panY: num(s.panY, 0, 0, 1e5),

@@ -102,6 +102,25 @@ export class InspectCommands {
     return this.run(document, run.target.range, run.note);
   }
 
+  /** The stale run's one-click re-run: its text as the document reads now, wherever edits moved it. */
+  async rerunEdited(run: RunRecord): Promise<RunRecord | undefined> {
+    const target = run.target;
+    if (!target) return undefined;
+    let document: vscode.TextDocument;
+    try {
+      document = await vscode.workspace.openTextDocument(target.uri);
+    } catch (error) {
+      this.controller.fail(new LensError(`Cannot re-run: ${target.uri.fsPath} cannot be opened (${(error as Error).message}).`, 'empty-input'));
+      return undefined;
+    }
+    const { start, end } = target.now;
+    if (end <= start) {
+      this.controller.fail(new LensError('Cannot re-run: the inspected text was deleted. Select text and inspect again.', 'empty-input'));
+      return undefined;
+    }
+    return this.run(document, new vscode.Range(document.positionAt(start), document.positionAt(end)), run.note);
+  }
+
   /** After a reload restored the panel: run the last inspection again if its text is unchanged. */
   async rerunSaved(): Promise<RunRecord | undefined> {
     if (this.controller.current) return undefined;

@@ -27,6 +27,8 @@ export interface CommandDeps {
   decorations: TokenDecorations;
   statusBar: LensStatusBar;
   environment: ProviderEnvironment;
+  /** Hands the model picker to the test API while it is open. */
+  onModelPicker?: (picker: vscode.QuickPick<vscode.QuickPickItem>) => void;
 }
 
 /** The outcome a command hands back to a programmatic caller (tests); users see messages instead. */
@@ -41,7 +43,7 @@ const FORMATS: readonly ExportFormat[] = ['png', 'svg', 'html', 'json'];
 
 export function registerCommands(d: CommandDeps): vscode.Disposable[] {
   const selectModel = async (args?: { spec?: unknown }): Promise<CommandOutcome> => {
-    const spec = typeof args?.spec === 'string' ? args.spec : await pickModel(d.models);
+    const spec = typeof args?.spec === 'string' ? args.spec : await pickModel(d.models, d.onModelPicker);
     if (!spec) return { ok: false, cancelled: true };
     try {
       const state = await d.models.select(spec);

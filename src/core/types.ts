@@ -78,8 +78,10 @@ export interface Prediction {
 
 /** How the input was cut to fit the model. */
 export interface Truncation {
-  /** Tokens the whole text would have needed (special tokens included). */
+  /** Tokens the whole text would have needed (special tokens included); a lower bound when totalExact is false. */
   totalTokens: number;
+  /** False when counting stopped early (very long selections): the whole text needs at least totalTokens. */
+  totalExact: boolean;
   /** Tokens that were run. */
   keptTokens: number;
   /** UTF-16 offset in the text where the kept part ends. */

@@ -1,66 +1,91 @@
-// Select Model: a QuickPick of the embedded models, the ones named in settings, recently used ones, and two
-// ways to name another — a Hub id or a local folder. Each row shows kind, size and whether it is on disk.
+// Select Model: a QuickPick of the embedded models, the ones named in settings, recently used ones, and
+// whatever is typed — a Hub id becomes "Use Hub model …", a path "Use folder …". Each row shows the model's
+// one name (as the status bar and the panel show it), its kind, size and whether it is on disk.
 import * as vscode from 'vscode';
 import { EMBEDDED_MODELS } from '../core/model/resolveModel';
 import { readConfig } from '../config';
 import { describeModel, type ModelFacts } from './modelCatalog';
 import type { ModelManager } from './modelManager';
+import { canonicalSpec, modelName, typedModel } from './modelNames';
 
 const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 
 interface PickItem extends vscode.QuickPickItem {
   spec?: string;
-  action?: 'hub' | 'folder';
+  action?: 'hub' | 'folder' | 'hint';
 }
 
 function itemFor(facts: ModelFacts, activeSpec: string, where: string): PickItem {
   const size = facts.size ? ` · ${facts.size}` : '';
+  // Each fact once: an embedded model is "embedded", not "embedded · embedded"; a folder shows its path.
+  const detail = [...new Set([where, facts.availability, facts.source === 'local' ? facts.spec : ''])].filter(Boolean).join(' · ');
   return {
-    label: `${facts.spec === activeSpec ? '$(check) ' : ''}${facts.spec}`,
+    label: `${canonicalSpec(facts.spec) === canonicalSpec(activeSpec) ? '$(check) ' : ''}${modelName(facts.spec)}`,
     description: `${facts.kind}${size}`,
-    detail: `${where} · ${facts.availability}`,
+    detail,
     spec: facts.spec,
   };
 }
 
+/** The row for typed text, first and always shown (VS Code's filter would hide a label that differs from it). */
+function typedItem(value: string, where: Parameters<typeof typedModel>[1], listed: PickItem[]): PickItem[] {
+  const typed = typedModel(value, where);
+  if (!typed) return [];
+  // Text that finds a listed model needs no hint.
+  if (typed.kind === 'hint' && listed.some((item) => item.spec && item.label.toLowerCase().includes(value.trim().toLowerCase()))) return [];
+  const icon = { hub: '$(cloud-download)', folder: '$(folder)', hint: '$(info)' }[typed.kind];
+  return [{ label: `${icon} ${typed.label}`, detail: typed.detail, alwaysShow: true, action: typed.kind, spec: typed.kind === 'hint' ? undefined : typed.spec }];
+}
+
 /** Asks which model to use; returns the spec, or undefined when the user backs out. */
-export async function pickModel(models: ModelManager): Promise<string | undefined> {
+export async function pickModel(models: ModelManager, onShow?: (picker: vscode.QuickPick<vscode.QuickPickItem>) => void): Promise<string | undefined> {
   const config = readConfig();
   const where = models.locations(config);
   const active = models.active(config).spec;
   const picker = vscode.window.createQuickPick<PickItem>();
   picker.title = 'Attention Lens: Select Model';
-  picker.placeholder = 'Pick a model, or name a Hub model or a local folder';
+  picker.placeholder = 'Pick a model, or type a Hub model id (owner/name) or a folder path';
   picker.busy = true;
   picker.show();
+  onShow?.(picker);
 
   const groups: [string, string[]][] = [
     ['embedded', Object.keys(EMBEDDED_MODELS)],
-    ['settings', [config.maskedModel, config.causalModel].filter((s) => !(s in EMBEDDED_MODELS))],
+    ['settings', [config.maskedModel, config.causalModel]],
     ['recently used', models.recent()],
   ];
   const seen = new Set<string>();
-  const items: PickItem[] = [];
+  const listed: PickItem[] = [];
   for (const [label, specs] of groups) {
-    const fresh = specs.filter((s) => !seen.has(s));
+    const fresh = specs.filter((s) => !seen.has(canonicalSpec(s)));
     if (fresh.length === 0) continue;
-    fresh.forEach((s) => seen.add(s));
-    items.push({ label, kind: vscode.QuickPickItemKind.Separator });
+    fresh.forEach((s) => seen.add(canonicalSpec(s)));
+    listed.push({ label, kind: vscode.QuickPickItemKind.Separator });
     const described = await Promise.all(fresh.map((s) => describeModel(s, where)));
-    items.push(...described.map((f) => itemFor(f, active, label === 'settings' ? 'from settings' : label)));
+    listed.push(...described.map((f) => itemFor(f, active, label === 'settings' ? 'from settings' : label)));
   }
-  items.push(
+  listed.push(
     { label: 'other', kind: vscode.QuickPickItemKind.Separator },
     { label: '$(cloud-download) Enter a Hub model id…', detail: `downloads from ${config.hubEndpoint} into the cache`, action: 'hub' },
     { label: '$(folder-opened) Open a local model folder…', detail: 'a folder with config.json, tokenizer.json and an ONNX model', action: 'folder' },
   );
-  picker.items = items;
+  const typedWhere = { embeddedDir: where.embeddedDir, hubUrl: where.hubUrl, workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath };
+  const show = (): void => {
+    picker.items = [...typedItem(picker.value, typedWhere, listed), ...listed];
+  };
+  show();
   picker.busy = false;
+  const typing = picker.onDidChangeValue(show);
 
   const chosen = await new Promise<PickItem | undefined>((resolve) => {
-    picker.onDidAccept(() => resolve(picker.selectedItems[0]));
+    picker.onDidAccept(() => {
+      const item = picker.selectedItems[0];
+      // A hint names nothing: the picker stays open for the text to be corrected.
+      if (item?.action !== 'hint') resolve(item);
+    });
     picker.onDidHide(() => resolve(undefined));
   });
+  typing.dispose();
   picker.dispose();
   if (!chosen) return undefined;
   if (chosen.spec) return chosen.spec;

@@ -31,6 +31,15 @@ export class InspectorPanel implements vscode.Disposable {
     return this.channelOf;
   }
 
+  /** The editor column the panel sits in (undefined while closed). */
+  get column(): vscode.ViewColumn | undefined {
+    return this.panel?.viewColumn;
+  }
+
+  get isVisible(): boolean {
+    return this.panel?.visible ?? false;
+  }
+
   get isOpen(): boolean {
     return this.panel !== undefined;
   }

@@ -17,6 +17,8 @@ import type { RunEvent, RunRecord } from '../session/runState';
 
 export interface ChannelHooks {
   revealToken(run: RunRecord, index: number): void;
+  /** Inspects the run's text again as the document reads now. */
+  rerun(run: RunRecord): void;
   export(format: ExportFormat): void;
 }
 
@@ -163,6 +165,12 @@ export class WebviewChannel implements vscode.Disposable {
       case FromWebviewType.RevealToken: {
         const run = this.controller.current;
         if (run && run.runId === message.runId && !run.stale) this.hooks.revealToken(run, message.index);
+        else this.log.debug(`not revealing token ${message.index} of run ${message.runId}: ${run?.stale ?? 'no longer the current run'}`);
+        return;
+      }
+      case FromWebviewType.Rerun: {
+        const run = this.controller.current;
+        if (run && run.runId === message.runId) this.hooks.rerun(run);
         return;
       }
       case FromWebviewType.Export:

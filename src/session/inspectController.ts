@@ -8,10 +8,12 @@ import { readConfig } from '../config';
 import type { ModelManager } from '../models/modelManager';
 import type { AttentionLayer, PredictionView } from '../protocol';
 import type { AttentionMaps } from '../core/types';
+import { columnShowing } from '../editor/tokenReveal';
 import { layerUnavailable, toOverview, toRunSummary } from './runSummary';
 import { sameDocument, type RunEvent, type RunRecord, type RunTarget } from './runState';
+import { trackRange } from './trackedRange';
 
-export const STALE_MESSAGE = 'The document changed after this run: the result no longer matches the text. Inspect again.';
+export const STALE_MESSAGE = 'The text changed after this run: what is shown is the text as it was.';
 
 export interface InspectRequest {
   text: string;
@@ -28,6 +30,8 @@ export class InspectController implements vscode.Disposable {
   private readonly events = new vscode.EventEmitter<RunEvent>();
   readonly onDidChange = this.events.event;
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** Targets of the runs in flight and of the current run: edits move them (a stale run re-runs on what they hold). */
+  private readonly tracked = new Set<RunTarget>();
   current: RunRecord | undefined;
   lastStatus: { state: 'running' | 'idle' | 'error'; message: string } = { state: 'idle', message: '' };
   /** Counts for tests and the log: runs started, results published, runs dropped as superseded. */
@@ -40,7 +44,12 @@ export class InspectController implements vscode.Disposable {
   ) {
     this.subscriptions.push(
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.contentChanges.length > 0 && sameDocument(this.current, e.document)) this.markStale();
+        if (e.contentChanges.length === 0) return;
+        const changes = e.contentChanges.map((c) => ({ offset: c.rangeOffset, length: c.rangeLength, inserted: c.text.length }));
+        for (const target of this.tracked) {
+          if (target.uri.toString() === e.document.uri.toString()) target.now = trackRange(target.now, changes);
+        }
+        if (sameDocument(this.current, e.document)) this.markStale();
       }),
     );
   }
@@ -83,7 +92,18 @@ export class InspectController implements vscode.Disposable {
 
   private async run(runId: number, request: InspectRequest): Promise<RunRecord | undefined> {
     const { document, range } = request;
-    const startVersion = document?.version;
+    const target: RunTarget | undefined = document && range ? targetOf(document, range) : undefined;
+    if (target) this.tracked.add(target);
+    try {
+      return await this.runTracked(runId, request, target);
+    } finally {
+      if (target && this.current?.target !== target) this.tracked.delete(target);
+    }
+  }
+
+  private async runTracked(runId: number, request: InspectRequest, target: RunTarget | undefined): Promise<RunRecord | undefined> {
+    const { document } = request;
+    const startVersion = target?.version;
     this.setStatus('running', request.note ? `${request.note} — running…` : 'Running…');
     try {
       const state = await this.models.ensureLoaded();
@@ -98,10 +118,6 @@ export class InspectController implements vscode.Disposable {
         this.setStatus('idle', 'The model changed while this ran; inspect again.');
         return undefined;
       }
-      const target: RunTarget | undefined =
-        document && range && startVersion !== undefined
-          ? { uri: document.uri, version: startVersion, baseOffset: document.offsetAt(range.start), range }
-          : undefined;
       const run: RunRecord = {
         runId,
         result,
@@ -116,11 +132,12 @@ export class InspectController implements vscode.Disposable {
           `tokenize ${t.tokenizeMs.toFixed(1)} ms, run ${t.runMs.toFixed(1)} ms, total ${(performance.now() - started).toFixed(1)} ms`,
       );
       if (result.truncation) this.log.warn(result.truncation.message);
+      if (this.current?.target) this.tracked.delete(this.current.target);
       this.current = run;
       this.stats.published++;
       this.events.fire({ kind: 'result', run });
       this.fetchOverview(run);
-      if (document && document.version !== startVersion) {
+      if (document && target && document.version !== startVersion) {
         // Edited while it ran: show what it computed, marked stale, and never map it onto the new text.
         this.markStale();
       } else {
@@ -173,7 +190,8 @@ export class InspectController implements vscode.Disposable {
     const masks = s.predictions.kind === 'masked' ? s.predictions.masks : [];
     const fill = masks.length > 0 ? ` · ${s.model.maskToken ?? 'mask'} → ${masks[0].top.slice(0, 3).map((p) => `${p.token.trim()} ${(100 * p.probability).toFixed(0)}%`).join(', ')}` : '';
     const parts = [run.note, `${s.tokens.length} tokens`, `${s.model.id} on ${s.device.label}`, `${s.timings.totalMs.toFixed(0)} ms`];
-    return parts.filter(Boolean).join(' · ') + fill + (s.truncation ? ` · ${s.truncation.message}` : '');
+    // The truncation is the panel's notice, not repeated here.
+    return parts.filter(Boolean).join(' · ') + fill;
   }
 
   /** Shows an error as the user should read it: the message, never a stack (that goes to the log). */
@@ -224,4 +242,10 @@ export class InspectController implements vscode.Disposable {
     if (this.current !== run) throw new LensError('that run is no longer the current one', 'cancelled');
     if (this.models.current()?.reply.info.folder !== run.result.model.folder) throw new LensError('the model changed since this run; inspect again', 'cancelled');
   }
+}
+
+function targetOf(document: vscode.TextDocument, range: vscode.Range): RunTarget {
+  const start = document.offsetAt(range.start);
+  const column = columnShowing(document.uri) ?? vscode.window.activeTextEditor?.viewColumn ?? vscode.ViewColumn.One;
+  return { uri: document.uri, version: document.version, baseOffset: start, range, column, now: { start, end: document.offsetAt(range.end) } };
 }

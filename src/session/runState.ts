@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { AttentionOverview, PredictionView, RunSummary } from '../protocol';
 import type { WorkerInspectResult } from '../core/worker/workerMessages';
 import { tokenIndexAt } from './tokenLookup';
+import type { OffsetRange } from './trackedRange';
 
 /** Where the inspected text lies in a document, as it was when the run started. */
 export interface RunTarget {
@@ -12,6 +13,10 @@ export interface RunTarget {
   /** Document offset of the text's first character: token spans are relative to it. */
   baseOffset: number;
   range: vscode.Range;
+  /** The editor column the run came from: a token is revealed there when no editor shows the document. */
+  column: vscode.ViewColumn;
+  /** Document offsets of the same text as the document reads now, moved with every edit (see trackedRange). */
+  now: OffsetRange;
 }
 
 export interface RunRecord {

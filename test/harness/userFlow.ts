@@ -177,6 +177,18 @@ async function main(): Promise<number> {
           },
         });
         await check({
+          name: 'clicking a token chip selects its span in the editor beside; the inspector stays in view, no second copy opens',
+          run: async () => {
+            const frame = inspectorFrame(page);
+            await frame.locator('.token-list .chip', { hasText: 'france' }).click();
+            await page.locator('.editor-instance .selected-text').first().waitFor({ timeout: STEP_TIMEOUT_MS });
+            await screenshot(page, 'inspector-token-click.png');
+            const copies = await page.locator('.tabs-container .tab', { hasText: 'sample.txt' }).count();
+            if (copies !== 1) throw new Error(`sample.txt has ${copies} tabs after the click; one expected`);
+            if (!(await frame.locator('.token-list .chip', { hasText: 'france' }).isVisible())) throw new Error('the inspector is no longer visible');
+          },
+        });
+        await check({
           name: "the Predictions tab lists the [MASK]'s top-k, most probable first",
           run: async () => {
             const frame = inspectorFrame(page);
@@ -215,6 +227,18 @@ async function main(): Promise<number> {
             await until('the focused token', focused, (t) => t.includes('paris'));
             await until('the attended tokens', () => frame.locator('.sidebar-view .bar-list .bar-row').count(), (n) => n > 0);
             await screenshot(page, 'side-view.png');
+          },
+        });
+        await check({
+          name: 'typing a Hub id into Select Model offers "Use Hub model …"',
+          run: async () => {
+            await page.keyboard.press('Escape');
+            await runCommand(page, 'Attention Lens: Select Model');
+            await page.locator('.quick-input-list .monaco-list-row', { hasText: 'lens-bert-mini' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+            await page.keyboard.type('Xenova/gpt2');
+            await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Use Hub model Xenova/gpt2' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+            await screenshot(page, 'model-picker-typed.png');
+            await page.keyboard.press('Escape');
           },
         });
       }

@@ -68,7 +68,7 @@ describe('Attention Lens under stress', () => {
     const run = api.lastResult();
     assert.ok(run);
     assert.equal(run.summary.text, 'The cat sat on the mat because it was tired.', 'the result is of the text it ran on');
-    assert.match(run.stale ?? '', /^The document changed after this run/);
+    assert.match(run.stale ?? '', /^The text changed after this run/);
     await api.panelReady();
     const stale = api.panelMessages().filter((m): m is StaleMessage => m.type === ToWebviewType.Stale);
     assert.equal(stale[stale.length - 1]?.runId, run.runId, 'the panel was told');

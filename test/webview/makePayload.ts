@@ -218,7 +218,7 @@ export function makePayload(o: PayloadOptions): Payload {
     },
     device: { provider: 'cpu', label: 'CPU', fallbackReason: o.kind === 'causal' ? 'CUDA is not installed' : undefined },
     tokens,
-    truncation: tk.text.length > keptUntil + 1 ? { totalTokens: n + 100, keptTokens: n, keptUntil, message: `Only the first ${n} tokens were run (the text continues after character ${keptUntil}).` } : undefined,
+    truncation: tk.text.length > keptUntil + 1 ? { totalTokens: n + 100, totalExact: true, keptTokens: n, keptUntil, message: `Only the first ${n} tokens were run (the text continues after character ${keptUntil}).` } : undefined,
     predictions,
     attentionUnavailable: null,
     timings: { loadMs: 230, tokenizeMs: 3, runMs: 120, totalMs: 360 },

@@ -145,7 +145,7 @@ export const predictionTests: TestCase[] = [
       await lens.post({ type: 'stale', runId: 1, message: 'The document changed: this result no longer matches the editor.' } as never);
       await lens.settle();
       assert.equal(await lens.page.locator('.notice.stale').isVisible(), true);
-      assert.equal(await lens.page.locator('.notice.stale').textContent(), 'The document changed: this result no longer matches the editor.');
+      assert.equal(await lens.page.locator('.notice.stale .stale-line span').textContent(), 'The document changed: this result no longer matches the editor.');
       await lens.post({ type: 'status', state: 'error', message: 'The model failed to load.' } as never);
       await lens.settle();
       assert.equal(await lens.page.locator('.summary .status').textContent(), 'The model failed to load.');

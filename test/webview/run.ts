@@ -10,6 +10,7 @@ import { repoRoot } from './paths';
 import { measureRender } from './renderBench';
 import { interactionTests } from './interactionTests';
 import { renderTests } from './renderTests';
+import { staleRunTests } from './staleRunTests';
 import { viewTests } from './viewTests';
 
 export interface TestContext {
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   let passed = 0;
   let failed = 0;
   try {
-    for (const t of [...renderTests, ...interactionTests, ...viewTests]) {
+    for (const t of [...renderTests, ...interactionTests, ...viewTests, ...staleRunTests]) {
       if (filter && !t.name.includes(filter)) continue;
       const t0 = Date.now();
       try {

@@ -2,11 +2,13 @@
 // plus the run status and the "stale" banner.
 import type { RunSummary } from '../../src/protocol';
 import type { App } from '../app';
+import { StaleNotice } from './staleNotice';
 
 export function summaryText(s: RunSummary): string {
   const m = s.model;
   const device = s.device.fallbackReason ? `${s.device.label} (fell back: ${s.device.fallbackReason})` : s.device.label;
-  const tokens = s.truncation ? `${s.truncation.keptTokens} of ${s.truncation.totalTokens} tokens` : `${s.tokens.length} tokens`;
+  // The truncation notice says how many the whole selection needs: the count is said once.
+  const tokens = s.truncation ? `${s.tokens.length} tokens (cut)` : `${s.tokens.length} tokens`;
   const t = s.timings;
   const timing = [t.loadMs !== undefined ? `load ${Math.round(t.loadMs)} ms` : '', `tokenize ${Math.round(t.tokenizeMs)} ms`, `run ${Math.round(t.runMs)} ms`, `total ${Math.round(t.totalMs)} ms`].filter(Boolean).join(', ');
   return `${m.id} · ${m.kind === 'masked' ? 'masked LM' : 'causal LM'} (${m.architecture}, ${m.layers}×${m.heads}) · ${m.tokenizerKind} tokenizer · ${device} · ${tokens} · ${timing}`;
@@ -17,7 +19,7 @@ export class SummaryLine {
   private readonly facts = document.createElement('div');
   private readonly truncation = document.createElement('div');
   private readonly status = document.createElement('div');
-  private readonly stale = document.createElement('div');
+  private readonly stale: StaleNotice;
 
   constructor(private readonly app: App) {
     this.element.className = 'summary';
@@ -25,9 +27,8 @@ export class SummaryLine {
     this.truncation.className = 'notice truncation';
     this.status.className = 'status';
     this.status.setAttribute('role', 'status');
-    this.stale.className = 'notice stale';
-    this.stale.setAttribute('role', 'alert');
-    this.element.append(this.stale, this.facts, this.truncation, this.status);
+    this.stale = new StaleNotice(app);
+    this.element.append(this.stale.element, this.facts, this.truncation, this.status);
   }
 
   render(): void {
@@ -37,8 +38,7 @@ export class SummaryLine {
     this.facts.title = this.facts.textContent;
     this.truncation.hidden = !s?.truncation;
     this.truncation.textContent = s?.truncation?.message ?? '';
-    this.stale.hidden = d.stale === null;
-    this.stale.textContent = d.stale ?? '';
+    this.stale.render();
     const st = d.status;
     this.status.hidden = !st || (st.state === 'idle' && !st.message);
     this.status.textContent = st?.message ?? '';

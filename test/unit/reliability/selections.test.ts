@@ -4,6 +4,7 @@
 // (tiny-gpt2), through ModelRunner.inspect as the worker runs it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { COUNT_CHARS } from '../../../src/core/engine/inputWindow';
 import { ModelRunner } from '../../../src/core/engine/modelRunner';
 import { detectProviderEnvironment } from '../../../src/core/engine/providerEnvironment';
 import type { InspectResult } from '../../../src/core/types';
@@ -68,25 +69,45 @@ describe('reliability: selections', () => {
     assert.deepEqual(gpt2.predictions.kind === 'causal' && gpt2.predictions.actual, [null]);
   });
 
-  it('100,000 characters: truncated to 64 tokens with "…Inspected up to line 31, column 12 of the selection (character 371 of 100000)."', async () => {
+  it('100,000 characters: truncated to 64 tokens, the whole count exact: "The selection needs 16,669 tokens; …(character 371 of 100,000)."', async () => {
     const text = 'hello world\n'.repeat(8334).slice(0, 100_000);
     const bert = await inspectChecked(m.bert, text);
     assert.equal(bert.tokens.length, 64);
+    // Counted on the whole text: what the tokenizer gives for all of it.
+    assert.equal(m.bert.model.tokenizer.encode(text).length, 16_669);
     assert.deepEqual(bert.truncation, {
-      totalTokens: 685,
+      totalTokens: 16_669,
+      totalExact: true,
       keptTokens: 64,
       keptUntil: 371,
-      message: 'The selection needs more than 685 tokens; the model takes 64. Inspected up to line 31, column 12 of the selection (character 371 of 100000).',
+      message: 'The selection needs 16,669 tokens; the model takes 64. Inspected up to line 31, column 12 of the selection (character 371 of 100,000).',
     });
     assert.equal(bert.tokens.at(-1)!.piece, '[SEP]');
     const gpt2 = await inspectChecked(m.gpt2, text);
     assert.equal(gpt2.tokens.length, 64);
     assert.equal(gpt2.truncation?.keptUntil, 257);
+    assert.equal(gpt2.truncation?.totalTokens, m.gpt2.model.tokenizer.encode(text).length);
+    assert.equal(gpt2.truncation?.totalExact, true);
     assert.equal(
       gpt2.truncation?.message,
-      `The selection needs more than ${gpt2.truncation?.totalTokens} tokens; the model takes 64. Inspected up to line 22, column 6 of the selection (character 257 of 100000).`,
+      `The selection needs ${gpt2.truncation?.totalTokens.toLocaleString('en-US')} tokens; the model takes 64. Inspected up to line 22, column 6 of the selection (character 257 of 100,000).`,
     );
-    assert.ok(gpt2.truncation!.totalTokens > 1000);
+  });
+
+  it(`past ${COUNT_CHARS.toLocaleString('en-US')} characters the count is a lower bound said as "at least", never above the true count`, async () => {
+    // Words cut at the counted prefix's end must not inflate the bound: one long word straddles it.
+    const text = 'hello world unbelievably\n'.repeat(20_000);
+    for (const runner of [m.bert, m.gpt2]) {
+      const t = (await runner.inspect(text, { attention: false, topK: TOP_K })).truncation;
+      assert.ok(t, `${runner.info.id} truncates`);
+      assert.equal(t.totalExact, false);
+      const whole = runner.model.tokenizer.encode(text).length;
+      assert.ok(t.totalTokens <= whole && t.totalTokens > whole / 3, `${runner.info.id}: at least ${t.totalTokens}, the whole text has ${whole}`);
+      assert.match(
+        t.message,
+        new RegExp(`^The selection needs at least ${t.totalTokens.toLocaleString('en-US')} tokens \\(counted in its first ${COUNT_CHARS.toLocaleString('en-US')} characters\\); the model takes 64\\.`),
+      );
+    }
   });
 
   it('a 50 KB minified script on one line: truncated at line 1 with the column, both models', async () => {
@@ -100,9 +121,10 @@ describe('reliability: selections', () => {
       assert.equal(t.keptTokens, 64);
       assert.equal(t.keptUntil, result.tokens.filter((x) => !x.special).at(-1)!.end);
       assert.ok(t.keptUntil > 20 && t.keptUntil < 400, `${runner.info.id} kept ${t.keptUntil} characters`);
+      assert.equal(t.totalTokens, runner.model.tokenizer.encode(text).length);
       assert.equal(
         t.message,
-        `The selection needs more than ${t.totalTokens} tokens; the model takes 64. Inspected up to line 1, column ${t.keptUntil + 1} of the selection (character ${t.keptUntil} of 50000).`,
+        `The selection needs ${t.totalTokens.toLocaleString('en-US')} tokens; the model takes 64. Inspected up to line 1, column ${t.keptUntil + 1} of the selection (character ${t.keptUntil} of 50,000).`,
       );
     }
   });

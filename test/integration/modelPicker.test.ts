@@ -1,0 +1,81 @@
+// The Select Model picker in a real VS Code: text typed into it becomes a "Use folder …" / "Use Hub model …"
+// row that selects that model, and every model has one name — the picker's rows, the status bar and the
+// inspector's summary say the same.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { LensTestApi } from '../../src/testApi';
+import { fixtureModel, inspectNow, lensApi, openSample, selectLine, type Outcome, useModel, waitFor } from './surfaceHelpers';
+
+type Picker = vscode.QuickPick<vscode.QuickPickItem>;
+
+/** Opens Select Model as the status bar click does; resolves the picker once its rows are listed. */
+async function openPicker(api: LensTestApi): Promise<{ picker: Picker; outcome: Thenable<Outcome> }> {
+  const outcome = vscode.commands.executeCommand<Outcome>('attentionLens.selectModel');
+  const picker = await waitFor('the model picker', () => {
+    const p = api.modelPicker();
+    return p && !p.busy && p.items.length > 0 && p;
+  });
+  return { picker, outcome };
+}
+
+/** Types into the picker (its value, as the keyboard sets it) and waits for the row the text becomes. */
+async function typeInto(picker: Picker, text: string, label: string): Promise<vscode.QuickPickItem> {
+  picker.value = text;
+  return waitFor(`a "${label}" row`, () => picker.items[0]?.label === label && picker.items[0], 5000);
+}
+
+const rows = (picker: Picker) => picker.items.filter((i) => i.kind !== vscode.QuickPickItemKind.Separator);
+
+describe('Attention Lens: the model picker', () => {
+  let api: LensTestApi;
+
+  before(async () => {
+    api = await lensApi();
+  });
+
+  it('typed folder path becomes "Use folder …" and selects that model', async () => {
+    await useModel(fixtureModel('tiny-bert'));
+    const { picker, outcome } = await openPicker(api);
+    const folder = fixtureModel('tiny-gpt2');
+    const row = await typeInto(picker, folder, `$(folder) Use folder ${folder}`);
+    assert.equal(row.alwaysShow, true, 'the filter never hides it');
+    picker.activeItems = [row];
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    assert.deepEqual(await outcome, { ok: true, detail: folder });
+    assert.equal(api.loadedModel()?.spec, folder);
+    assert.equal(api.statusBar().text, '$(telescope) tiny-gpt2 · CPU');
+  });
+
+  it('typed Hub id becomes "Use Hub model …"; text that names nothing gets a hint that does not close the picker', async () => {
+    const { picker, outcome } = await openPicker(api);
+    await typeInto(picker, 'lens-test/some-model', '$(cloud-download) Use Hub model lens-test/some-model');
+    const hint = await typeInto(picker, 'not a model', '$(info) “not a model” is neither a Hub model id nor a folder');
+    picker.activeItems = [hint];
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    assert.equal(api.modelPicker(), picker, 'accepting the hint keeps the picker open');
+    picker.hide();
+    assert.deepEqual(await outcome, { ok: false, cancelled: true });
+  });
+
+  it('the embedded model has one name in the picker, the status bar and the panel; no fact is said twice', async () => {
+    await useModel('default-masked');
+    const { picker, outcome } = await openPicker(api);
+    const listed = rows(picker);
+    const all = listed.flatMap((i) => [i.label, i.description ?? '', i.detail ?? '']).join('\n');
+    assert.doesNotMatch(all, /default-masked|default-causal/, 'settings aliases are not model names');
+    const active = listed.find((i) => i.label.startsWith('$(check) '));
+    assert.equal(active?.label, '$(check) lens-bert-mini');
+    assert.equal(listed.filter((i) => i.label.endsWith('lens-bert-mini')).length, 1, 'listed once');
+    assert.equal(active?.detail, 'embedded');
+    for (const item of listed) {
+      const facts = (item.detail ?? '').split(' · ');
+      assert.equal(new Set(facts).size, facts.length, `"${item.detail}" repeats itself`);
+    }
+    picker.hide();
+    await outcome;
+    assert.match(api.statusBar().text, /^\$\(telescope\) lens-bert-mini · /);
+    const editor = await openSample();
+    selectLine(editor, 1);
+    assert.equal((await inspectNow(api)).model.id, 'lens-bert-mini');
+  });
+});
