@@ -19,6 +19,7 @@ export async function checkEveryView(ctx: TestContext, p: Payload, theme: string
   for (const view of VIEWS) {
     await lens.tab(view);
     if (view === 'head' || view === 'matrix') await lens.until(`!document.querySelector('.${view}-view .hover-info').textContent.startsWith('Loading')`);
+    if (view === 'predictions') await lens.until(`![...document.querySelectorAll('.predictions-view .note')].some((n) => n.textContent.includes('Computing the full distribution'))`);
     await lens.settle();
     const canvasSel = { tokens: null, head: '.head-canvas', model: '.model-view canvas', matrix: '.matrix-view canvas', predictions: p.summary.predictions.kind === 'causal' ? '.surprisal canvas' : null }[view];
     if (canvasSel) {
