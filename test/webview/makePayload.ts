@@ -1,7 +1,8 @@
 // A generator of VALID result payloads for development and the render benchmark, until recorded payloads
 // from the test models exist: tokens from a real tokenizer file (test/fixtures/tokenizers/) when present,
 // attention rows that sum to 1 (causal: exactly 0 above the diagonal) with recognisable head patterns
-// (previous token, self, first token, local window, broad, delimiter), and consistent top-k predictions.
+// (previous token, self, first token, local window, broad, delimiter), and top-k predictions derived from a logits
+// row per position (payloadLogits.ts), which the stub host also sends when the sampling controls ask.
 //   node out/test/webview/makePayload.js --out DIR [--name N] [--kind causal|masked] [--tokens 512]
 //        [--layers 12] [--heads 12] [--side 64]
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';

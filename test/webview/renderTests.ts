@@ -66,6 +66,10 @@ export const renderTests: TestCase[] = [
         const label = p.summary.tokens[5].display;
         assert.ok(((await lens.page.locator('.focus-token').textContent()) ?? '').includes(JSON.stringify(label)));
         assert.ok((await lens.page.locator('.sidebar-view .prediction-groups .bar-row').count()) >= 5);
+        // No sampling controls there: the model's own top-k as the run gave it, and no logits asked for.
+        const next = p.summary.predictions.kind === 'causal' ? p.summary.predictions.next[5] : [];
+        assert.deepEqual(await lens.page.locator('.sidebar-view .prediction-groups .bar-value').allTextContents(), next.map((t) => t.probability.toFixed(4)));
+        assert.equal((await lens.posted()).filter((m) => m.type === 'requestLogits').length, 0);
         await lens.page.screenshot({ path: join(ctx.shots, `sidebar-${theme}.png`) });
         assert.deepEqual(lens.errors, []);
         assert.deepEqual(await lens.violations(), []);

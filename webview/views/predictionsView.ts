@@ -34,19 +34,30 @@ export function samplingPosition(app: App, position: number | null): number | nu
   return (p.masks.find((m) => m.position === position) ?? p.masks[0])?.position ?? null;
 }
 
+interface Actual {
+  id: number;
+  /** The model's probability of it, from the run. */
+  probability: number | null;
+}
+
+const actualText = (app: App, at: number) => `Actual next token ${JSON.stringify(tokenLabel(app.data.summary!.tokens[at + 1]))}`;
+
+/** The run's top-k as it came, without sampling; `why` says why, when it is in place of a sampled group. */
+function modelGroup(app: App, at: number, heading: string, top: PredictionView[], actual?: Actual, why?: string): BarGroup {
+  const notes = why ? [why] : [];
+  if (actual?.probability != null) notes.push(`${actualText(app, at)}: p = ${formatProbability(actual.probability)}${top.some((t) => t.id === actual.id) ? '' : ' (not in this top-k)'}.`);
+  const bars = top.map((t) => ({ label: t.token, value: t.probability, highlight: t.id === actual?.id }));
+  return { title: heading, bars, note: notes.length ? notes.join(' ') : undefined };
+}
+
 /**
  * The sampled distribution at `at` as bars: the resulting probabilities, the model's own as faint bars. While the
- * logits are on their way (or failed), the run's top-k as it came, unsampled, with a note that says so.
+ * logits are on their way (or failed), the run's top-k as it came, with a note that says so.
  */
-function sampledGroup(app: App, at: number, heading: string, top: PredictionView[], actual?: { id: number; probability: number | null }): BarGroup {
+function sampledGroup(app: App, at: number, heading: string, top: PredictionView[], actual?: Actual): BarGroup {
   const d = app.data.distributionAt(at);
+  if ('waiting' in d) return modelGroup(app, at, heading, top, actual, `${d.waiting} Meanwhile: the model's top-${top.length}, without sampling.`);
   const actualId = actual?.id;
-  const actualText = `Actual next token ${JSON.stringify(tokenLabel(app.data.summary!.tokens[at + 1]))}`;
-  if ('waiting' in d) {
-    const note = `${d.waiting} Meanwhile: the model's top-${top.length}, without sampling.`;
-    const known = actual?.probability;
-    return { title: heading, bars: plain(top), note: known == null ? note : `${note} ${actualText}: p = ${formatProbability(known)}.` };
-  }
   const st = app.state;
   const r = sample(d, st);
   const vocab = d.order.length;
@@ -70,7 +81,7 @@ function sampledGroup(app: App, at: number, heading: string, top: PredictionView
   if (actualId !== undefined) {
     const rank = d.order.indexOf(actualId);
     const after = rank < r.kept ? `${formatProbability(r.adjusted[rank])} after sampling` : 'cut by the sampling';
-    notes.push(`${actualText}: p = ${formatProbability(r.model[rank])}, rank ${count(rank + 1)} of ${count(vocab)}; ${after}.`);
+    notes.push(`${actualText(app, at)}: p = ${formatProbability(r.model[rank])}, rank ${count(rank + 1)} of ${count(vocab)}; ${after}.`);
   }
   return {
     title: `${heading} · T=${st.temperature.toFixed(2)}, top-k=${topK}, top-p=${st.topP.toFixed(2)} → ${count(r.kept)} of ${count(vocab)} kept`,
@@ -79,13 +90,16 @@ function sampledGroup(app: App, at: number, heading: string, top: PredictionView
   };
 }
 
-/** The prediction groups for the current run and selection; shared by this view and the side view. */
-export function predictionGroups(app: App, position: number | null): BarGroup[] {
+/**
+ * The prediction groups for the current run and selection; shared by this view and the side view, which has no
+ * sampling controls (`sampling` false: the run's top-k as the model gave it, and no logits are asked for).
+ */
+export function predictionGroups(app: App, position: number | null, sampling = true): BarGroup[] {
   const s = app.data.summary;
   if (!s) return [];
   const p = s.predictions;
   const groups: BarGroup[] = [];
-  const sampled = samplingPosition(app, position);
+  const sampled = sampling ? samplingPosition(app, position) : null;
   if (p.kind === 'masked') {
     for (const m of p.masks) {
       const heading = `${s.model.maskToken ?? 'Mask'} at #${m.position}`;
@@ -101,11 +115,12 @@ export function predictionGroups(app: App, position: number | null): BarGroup[] 
     }
     return groups;
   }
-  const at = sampled!;
-  const actual = s.tokens[at + 1];
+  const at = position ?? s.tokens.length - 1;
+  const next = s.tokens[at + 1];
   const heading = `Next token after #${at} ${JSON.stringify(tokenLabel(s.tokens[at]))}`;
-  const group = sampledGroup(app, at, heading, p.next[at] ?? [], actual && { id: actual.id, probability: p.actual[at + 1] ?? null });
-  if (!actual) group.note = `${group.note ? `${group.note} ` : ''}This is the last token: there is no actual next token.`;
+  const actual = next && { id: next.id, probability: p.actual[at + 1] ?? null };
+  const group = sampling ? sampledGroup(app, at, heading, p.next[at] ?? [], actual) : modelGroup(app, at, heading, p.next[at] ?? [], actual);
+  if (!next) group.note = `${group.note ? `${group.note} ` : ''}This is the last token: there is no actual next token.`;
   groups.push(group);
   return groups;
 }
