@@ -136,7 +136,7 @@ export class RunData {
       return { waiting: 'Computing the full distribution…' };
     }
     if (known === 'asked') return { waiting: 'Computing the full distribution…' };
-    if ('failed' in known) return { waiting: `The full distribution could not be computed: ${known.failed}` };
+    if ('failed' in known) return { waiting: `The full distribution could not be computed: ${known.failed.replace(/[.]?$/, '.')}` };
     // Refresh its place in the LRU order.
     this.distributions.delete(position);
     this.distributions.set(position, known);

@@ -66,6 +66,7 @@ export const predictionTests: TestCase[] = [
       got = await rows(lens);
       assert.equal(got.filter((r) => !r.muted).length, half.kept, 'kept');
       got.forEach((r, i) => assert.equal(r.value, `${i < half.kept ? printed(half.sampled[i]) : 'cut'} (model ${printed(half.model[i])})`, `top-p 0.5, row ${i}`));
+      await lens.page.screenshot({ path: join(ctx.shots, 'sampling-top-p-0.5-dark.png') });
       assert.match((await lens.page.locator('.predictions-view .actual-next').textContent()) ?? '', new RegExp(`The ${half.kept} kept tokens hold ${(100 * mass(half.kept)).toPrecision(3)} % of the model's probability`));
 
       for (const [t, k, tp] of [[2, 'all', 1], [0.5, 100, 1], [0.7, 6, 0.8], [1.5, 40, 0.9]] as const) {
