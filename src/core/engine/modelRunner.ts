@@ -118,6 +118,7 @@ export class ModelRunner {
     const started = performance.now();
     let outputs: ort.InferenceSession.ReturnType;
     try {
+      // A graph without the head fetches its logits already; naming an output twice is an error.
       outputs = await session.run(feeds, [...fetches, ...extra.filter((name) => !fetches.includes(name))]);
     } catch (error) {
       throw new LensError(`the model failed to run: ${(error as Error).message.split('\n')[0]}`, 'model-invalid');
@@ -262,14 +263,14 @@ export class ModelRunner {
     const key = `${maxTokens ?? ''}/${text}`;
     if (this.logits.key !== key) this.logits = { key, rows: new Map() };
     const rows = this.logits.rows;
+    const { positionsInput, logitsName, config } = this.model;
+    const vocab = config.vocabSize;
     let row = rows.get(position);
     if (!row) {
       const ids = this.window(text, maxTokens).tokens.map((t) => t.id);
       if (!Number.isInteger(position) || position < 0 || position >= ids.length) {
         throw new LensError(`position ${position} is outside the ${ids.length} tokens of this text`, 'empty-input');
       }
-      const { positionsInput, logitsName, config } = this.model;
-      const vocab = config.vocabSize;
       const { outputs } = await this.run(ids, 1, ids.length, 1, [logitsName], positionsInput ? [position] : undefined);
       const data = asFloat32(outputs[logitsName].data);
       const perRow = positionsInput ? 1 : ids.length;
@@ -282,7 +283,6 @@ export class ModelRunner {
       }
       row = rows.get(position)!;
     }
-    const vocab = this.model.config.vocabSize;
     const top = this.toPredictions(rankFromLogits(row, 1, vocab, Math.min(LABELLED_IDS, vocab)).rows[0]);
     // A copy: the caller may transfer it, and the kept rows must stay whole.
     return { logits: row.slice(), top };
