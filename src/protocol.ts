@@ -37,6 +37,8 @@ export interface RunSummary {
     layers: number;
     heads: number;
     maxPositions: number;
+    /** Ids in the model's output layer: the length of a logits row (RequestLogits). */
+    vocabSize: number;
     maskToken?: string;
   };
   device: { provider: string; label: string; fallbackReason?: string };
@@ -111,6 +113,8 @@ export type ReplyPayload =
   | { kind: 'layer'; layer: AttentionLayer }
   | { kind: 'maskedAt'; runId: number; position: number; top: PredictionView[] }
   | { kind: 'unmasked'; runId: number; atPosition: PredictionView[][] }
+  // top: the best ids (up to 100) with their text, which the webview cannot name without the tokenizer.
+  | { kind: 'logits'; runId: number; position: number; logits: Float32Array; top: PredictionView[] }
   | { kind: 'done' };
 export interface StatusMessage {
   type: ToWebviewType.Status;
@@ -153,6 +157,12 @@ export enum FromWebviewType {
   RequestMaskedAt = 'requestMaskedAt',
   /** Ask for a masked LM's top-k at every position of the text as it is (reply: kind 'unmasked'). */
   RequestUnmasked = 'requestUnmasked',
+  /**
+   * Ask for the logits over the whole vocabulary at a position of the text as it is (reply: kind 'logits',
+   * vocabSize floats): a causal LM's for the next token, a masked LM's at that token. The sampling controls apply
+   * temperature, top-k and top-p to it.
+   */
+  RequestLogits = 'requestLogits',
   /** The user picked a token: reveal and select its span in the editor. */
   RevealToken = 'revealToken',
   /** Inspect the run's text again as the document reads now (the one-click re-run of a stale run). */
@@ -183,6 +193,12 @@ export interface RequestUnmaskedMessage {
   requestId: number;
   runId: number;
 }
+export interface RequestLogitsMessage {
+  type: FromWebviewType.RequestLogits;
+  requestId: number;
+  runId: number;
+  position: number;
+}
 export interface RevealTokenMessage {
   type: FromWebviewType.RevealToken;
   runId: number;
@@ -210,6 +226,7 @@ export type FromWebviewMessage =
   | RequestLayerMessage
   | RequestMaskedAtMessage
   | RequestUnmaskedMessage
+  | RequestLogitsMessage
   | RevealTokenMessage
   | RerunMessage
   | ExportMessage
@@ -246,6 +263,9 @@ export function parseFromWebview(raw: unknown): { ok: true; message: FromWebview
     case FromWebviewType.RequestUnmasked:
       if (!isCount(m.requestId) || !isCount(m.runId)) return { ok: false, reason: 'bad requestUnmasked fields' };
       return { ok: true, message: { type: m.type, requestId: m.requestId, runId: m.runId } };
+    case FromWebviewType.RequestLogits:
+      if (!isCount(m.requestId) || !isCount(m.runId) || !isCount(m.position)) return { ok: false, reason: 'bad requestLogits fields' };
+      return { ok: true, message: { type: m.type, requestId: m.requestId, runId: m.runId, position: m.position } };
     case FromWebviewType.RevealToken:
       if (!isCount(m.runId) || !isCount(m.index)) return { ok: false, reason: 'bad revealToken fields' };
       return { ok: true, message: { type: m.type, runId: m.runId, index: m.index } };

@@ -6,14 +6,22 @@ import {
   type AttentionOverview,
   type PredictionView,
   type ReplyMessage,
+  type ReplyPayload,
   type RunSummary,
 } from '../src/protocol';
 import type { Host } from './host';
+import { rankDistribution, type Distribution } from './render/sampling';
 
 // A 1024-token layer of 12 heads is 50 MB: keep only a few.
 const MAX_CACHED_LAYERS = 3;
+// A GPT-2 logits row and its ranking are 400 KB.
+const MAX_CACHED_DISTRIBUTIONS = 16;
 
-type Pending = { kind: 'layer'; runId: number; layer: number } | { kind: 'maskedAt'; runId: number; position: number } | { kind: 'unmasked'; runId: number };
+type Pending =
+  | { kind: 'layer'; runId: number; layer: number }
+  | { kind: 'maskedAt'; runId: number; position: number }
+  | { kind: 'unmasked'; runId: number }
+  | { kind: 'logits'; runId: number; position: number };
 
 export class RunData {
   summary: RunSummary | null = null;
@@ -26,6 +34,8 @@ export class RunData {
   readonly maskedAt = new Map<number, PredictionView[]>();
   /** A masked LM's top-k at every position, nothing masked: asked for once per run, when first shown. */
   private unmasked: PredictionView[][] | 'asked' | { failed: string } | undefined;
+  /** The whole distribution at a position (logits from the host), by position: asked for when first shown. */
+  private readonly distributions = new Map<number, Distribution | 'asked' | { failed: string }>();
   private readonly layers = new Map<number, AttentionLayer>();
   private readonly pending = new Map<number, Pending>();
   private readonly requestedLayers = new Set<number>();
@@ -50,6 +60,7 @@ export class RunData {
     this.requestedLayers.clear();
     this.failedLayers.clear();
     this.maskedAt.clear();
+    this.distributions.clear();
     this.unmasked = undefined;
     this.pending.clear();
   }
@@ -112,6 +123,53 @@ export class RunData {
     return this.unmasked[position] ?? [];
   }
 
+  /**
+   * The whole distribution at a position if it is here; otherwise asks the host once and returns what to show
+   * meanwhile (onChange fires on arrival).
+   */
+  distributionAt(position: number): Distribution | { waiting: string } {
+    const s = this.summary;
+    if (!s || position < 0 || position >= s.tokens.length) return { waiting: 'No such position in this run.' };
+    const known = this.distributions.get(position);
+    if (known === undefined) {
+      this.distributions.set(position, 'asked');
+      const requestId = this.host.requestId();
+      this.pending.set(requestId, { kind: 'logits', runId: s.runId, position });
+      this.host.post({ type: FromWebviewType.RequestLogits, requestId, runId: s.runId, position });
+      return { waiting: 'Computing the full distribution…' };
+    }
+    if (known === 'asked') return { waiting: 'Computing the full distribution…' };
+    if ('failed' in known) return { waiting: `The full distribution could not be computed: ${known.failed.replace(/[.]?$/, '.')}` };
+    // Refresh its place in the LRU order.
+    this.distributions.delete(position);
+    this.distributions.set(position, known);
+    return known;
+  }
+
+  /** A logits reply as the host must send it: one finite-or-−∞ logit per vocabulary id, and labels. */
+  private acceptLogits(request: { position: number }, result: Extract<ReplyPayload, { kind: 'logits' }>): boolean {
+    const s = this.summary;
+    if (!s || result.runId !== this.runId || result.position !== request.position) return false;
+    const { logits, top } = result;
+    const wellFormed =
+      logits instanceof Float32Array &&
+      logits.length === s.model.vocabSize &&
+      logits.every((x) => x < Infinity && !Number.isNaN(x)) &&
+      logits.some((x) => x > -Infinity) &&
+      Array.isArray(top) &&
+      top.every((t) => Number.isInteger(t?.id) && t.id >= 0 && t.id < logits.length && typeof t.token === 'string');
+    if (!wellFormed) {
+      this.distributions.set(request.position, { failed: 'the host sent a malformed logits row' });
+      return true;
+    }
+    this.distributions.set(request.position, rankDistribution(logits, new Map(top.map((t) => [t.id, t.token]))));
+    for (const [position, entry] of this.distributions) {
+      if (this.distributions.size <= MAX_CACHED_DISTRIBUTIONS) break;
+      if (typeof entry === 'object' && 'logits' in entry) this.distributions.delete(position);
+    }
+    return true;
+  }
+
   /** Returns true when the reply changed what is shown. */
   handleReply(message: ReplyMessage): boolean {
     const request = this.pending.get(message.inReplyTo);
@@ -121,6 +179,7 @@ export class RunData {
     if (message.error !== undefined || !message.result) {
       if (request.kind === 'layer') this.failedLayers.set(request.layer, message.error ?? 'empty reply');
       if (request.kind === 'unmasked') this.unmasked = { failed: message.error ?? 'empty reply' };
+      if (request.kind === 'logits') this.distributions.set(request.position, { failed: message.error ?? 'empty reply' });
       this.status = { state: 'error', message: message.error ?? 'The host sent an empty reply.' };
       return true;
     }
@@ -142,6 +201,7 @@ export class RunData {
       this.maskedAt.set(result.position, result.top);
       return true;
     }
+    if (result.kind === 'logits') return request.kind === 'logits' && this.acceptLogits(request, result);
     if (result.kind === 'unmasked') {
       if (result.runId !== this.runId || result.atPosition.length !== this.summary?.tokens.length) return false;
       this.unmasked = result.atPosition;

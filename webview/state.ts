@@ -1,5 +1,5 @@
 // UI state that survives hide/show (vscode.setState): which tab, layer, heads, token, zoom, sampling controls.
-import type { SamplingControls } from './render/sampling';
+import { MIN_TEMPERATURE, TOP_K_ALL, type SamplingControls } from './render/sampling';
 
 export const TABS = ['tokens', 'head', 'model', 'matrix', 'predictions'] as const;
 export type TabId = (typeof TABS)[number];
@@ -53,8 +53,8 @@ export function restoreState(raw: unknown): UiState {
     zoom: num(s.zoom, d.zoom, 0, 64),
     panX: num(s.panX, 0, 0, 1e5),
     panY: num(s.panY, 0, 0, 1e5),
-    temperature: num(s.temperature, d.temperature, 0.05, 5),
-    topK: Math.floor(num(s.topK, d.topK, 1, 1000)),
+    temperature: num(s.temperature, d.temperature, MIN_TEMPERATURE, 5),
+    topK: Math.floor(num(s.topK, d.topK, TOP_K_ALL, 1000)),
     topP: num(s.topP, d.topP, 0.01, 1),
   };
 }

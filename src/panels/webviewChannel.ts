@@ -162,6 +162,13 @@ export class WebviewChannel implements vscode.Disposable {
         }));
       case FromWebviewType.RequestUnmasked:
         return this.reply(message.requestId, message.runId, async (run) => ({ kind: 'unmasked', runId: run.runId, atPosition: await this.controller.unmasked(run) }));
+      case FromWebviewType.RequestLogits:
+        return this.reply(message.requestId, message.runId, async (run) => ({
+          kind: 'logits',
+          runId: run.runId,
+          position: message.position,
+          ...(await this.controller.logitsAt(run, message.position)),
+        }));
       case FromWebviewType.RevealToken: {
         const run = this.controller.current;
         if (run && run.runId === message.runId && !run.stale) this.hooks.revealToken(run, message.index);

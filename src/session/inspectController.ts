@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { LensError } from '../core/types';
 import type { InferenceEngine } from '../core/worker/inferenceEngine';
+import type { LogitsRow } from '../core/engine/modelRunner';
 import { readConfig } from '../config';
 import type { ModelManager } from '../models/modelManager';
 import type { AttentionLayer, PredictionView } from '../protocol';
@@ -235,6 +236,14 @@ export class InspectController implements vscode.Disposable {
       run.unmasked = asked;
     }
     return run.unmasked;
+  }
+
+  /** The whole vocabulary's logits at a position of the run's text, for the sampling controls (see ModelRunner.logitsAt). */
+  async logitsAt(run: RunRecord, position: number): Promise<LogitsRow> {
+    this.checkCanRun(run);
+    if (position >= run.summary.tokens.length) throw new LensError(`position ${position} is outside the run's ${run.summary.tokens.length} tokens`, 'empty-input');
+    // The run's own token count as the cap gives the window it ran on, whatever the setting is now.
+    return this.engine.logitsAt(run.summary.text, position, run.summary.tokens.length);
   }
 
   /** Runs on a result's text are for the current run, with the model that made it. */

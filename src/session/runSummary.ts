@@ -32,6 +32,7 @@ export function toRunSummary(runId: number, result: Omit<InspectResult, 'attenti
       layers: model.layers,
       heads: model.heads,
       maxPositions: model.maxPositions,
+      vocabSize: model.vocabSize,
       maskToken: model.maskToken,
     },
     device: { provider: device.provider, label: device.label, fallbackReason: device.fallbackReason },

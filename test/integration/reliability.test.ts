@@ -126,6 +126,8 @@ describe('Attention Lens under stress', () => {
     await api.sendFromWebview('panel', { type: FromWebviewType.RequestMaskedAt, requestId: 904, runId: summary.runId, position: 2 });
     await api.sendFromWebview('panel', { type: FromWebviewType.RequestUnmasked, requestId: 905, runId: summary.runId });
     await api.sendFromWebview('panel', { type: FromWebviewType.RequestUnmasked, requestId: 906, runId: summary.runId - 1 });
+    await api.sendFromWebview('panel', { type: FromWebviewType.RequestLogits, requestId: 907, runId: summary.runId, position: 2 });
+    await api.sendFromWebview('panel', { type: FromWebviewType.RequestLogits, requestId: 908, runId: summary.runId, position: summary.tokens.length });
     const replies = new Map(
       api.panelMessages().filter((m): m is ReplyMessage => m.type === ToWebviewType.Reply).map((m) => [m.inReplyTo, m]),
     );
@@ -144,5 +146,19 @@ describe('Attention Lens under stress', () => {
     assert.ok(unmasked?.kind === 'unmasked' && unmasked.atPosition.length === n, JSON.stringify(replies.get(905)));
     assert.ok(unmasked.atPosition.every((top) => top.length === 5 && top.every((p, i) => p.probability > 0 && (i === 0 || p.probability <= top[i - 1].probability))));
     assert.equal(replies.get(906)?.error, 'that run is no longer the one shown');
+    // The whole vocabulary's logits at a position, as a Float32Array, with its best ids labelled: the same
+    // distribution whose top-5 the unmasked ranking gave.
+    const row = replies.get(907)?.result;
+    assert.ok(row?.kind === 'logits' && row.position === 2 && row.runId === summary.runId, JSON.stringify(replies.get(907))?.slice(0, 200));
+    assert.ok(row.logits instanceof Float32Array);
+    assert.equal(row.logits.length, summary.model.vocabSize);
+    assert.equal(row.top.length, 100);
+    const max = row.logits.reduce((m, x) => Math.max(m, x), -Infinity);
+    const z = row.logits.reduce((sum, x) => sum + Math.exp(x - max), 0);
+    unmasked.atPosition[2].forEach((p, i) => {
+      assert.equal(row.top[i].id, p.id, `best id ${i}`);
+      assert.ok(Math.abs(Math.exp(row.logits[p.id] - max) / z - p.probability) < 1e-5, `p(${p.id}) from the row`);
+    });
+    assert.equal(replies.get(908)?.error, `position ${summary.tokens.length} is outside the run's ${summary.tokens.length} tokens`);
   });
 });

@@ -26,6 +26,20 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return max;
 }
 
+function logSumExp(row: ArrayLike<number>): number {
+  let max = -Infinity;
+  for (let i = 0; i < row.length; i++) max = Math.max(max, row[i]);
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i] - max);
+  return max + Math.log(sum);
+}
+
+/** softmax in float64 over a whole row of logits. */
+function softmax(row: ArrayLike<number>): Float64Array {
+  const lse = logSumExp(row);
+  return Float64Array.from({ length: row.length }, (_, i) => Math.exp(row[i] - lse));
+}
+
 /** Top-k rows against the reference's, from the position `positions[i]` of the reference for rows[i]. */
 function checkRows(rows: Prediction[][], positions: number[], ref: ReferenceCase): void {
   rows.forEach((row, i) => {
@@ -121,6 +135,37 @@ for (const name of ['tiny-bert', 'tiny-gpt2', 'tiny-gpt2-past']) {
         }
       });
     }
+
+    it(`gives the whole vocabulary's distribution at every position: the reference's log-sum-exp and top-10, and the unpatched graph's softmax, within ${PROBABILITY_TOLERANCE}`, async () => {
+      const plain = await ort.InferenceSession.create(path.join(fixtureModel(name), 'onnx', 'model.onnx'), sessionOptions('cpu'));
+      try {
+        const { config } = runner.model;
+        const v = config.vocabSize;
+        for (const ref of reference.cases) {
+          const n = ref.inputIds.length;
+          const feeds = buildFeeds(inputSpecs(plain), ref.inputIds, 1, n, config.heads, config.hiddenSize / config.heads);
+          const plainLogits = (await plain.run(feeds, ['logits'])).logits.data as Float32Array;
+          for (let p = 0; p < n; p++) {
+            const { logits: row, top } = await runner.logitsAt(ref.text, p);
+            assert.deepEqual(top.slice(0, 10).map((x) => x.id), ref.topIds[p], `the labelled best ids at ${p}`);
+            assert.equal(row.length, v, 'one logit per vocabulary id');
+            const probabilities = softmax(row);
+            // Normalised over the whole vocabulary, as PyTorch's log-sum-exp says, so every probability is exact.
+            assert.ok(Math.abs(logSumExp(row) - ref.logSumExp[p]) <= PROBABILITY_TOLERANCE, `log-sum-exp at ${p}: ${logSumExp(row)} vs ${ref.logSumExp[p]}`);
+            ref.topIds[p].forEach((id, j) => {
+              const expected = Math.exp(ref.topLogits[p][j] - ref.logSumExp[p]);
+              assert.ok(Math.abs(probabilities[id] - expected) <= PROBABILITY_TOLERANCE, `p(${id}) at ${p}: ${probabilities[id]} vs ${expected}`);
+            });
+            const reference = softmax(plainLogits.subarray(p * v, (p + 1) * v));
+            const diff = maxAbsDiff(probabilities, reference);
+            assert.ok(diff <= PROBABILITY_TOLERANCE, `position ${p}: the distribution differs from the unpatched graph's by ${diff}`);
+          }
+        }
+        await assert.rejects(runner.logitsAt(reference.cases[0].text, reference.cases[0].inputIds.length), /outside the \d+ tokens/);
+      } finally {
+        await plain.release();
+      }
+    });
 
     it('reads the architecture, layers and heads from the model files', () => {
       const config = JSON.parse(readFileSync(path.join(fixtureModel(name), 'config.json'), 'utf8'));

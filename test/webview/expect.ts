@@ -1,21 +1,35 @@
 // Independent re-computations of what the views should show, from the payload the test sent.
-import type { PredictionView } from '../../src/protocol';
 
-/** p^(1/T) re-normalised, then top-k, then top-p, over the given list (sorted by probability). */
-export function expectedResample(top: PredictionView[], temperature: number, topK: number, topP: number): { kept: number; values: number[] } {
-  const sorted = [...top].sort((a, b) => b.probability - a.probability);
-  const w = sorted.map((p) => p.probability ** (1 / temperature));
-  const k = Math.min(topK, w.length);
-  const zk = w.slice(0, k).reduce((a, b) => a + b, 0);
-  let kept = 0;
-  let cum = 0;
-  while (kept < k) {
-    cum += w[kept] / zk;
-    kept++;
-    if (cum >= topP - 1e-12) break;
+/**
+ * Temperature, top-k, top-p over a whole logits row, recomputed here in the plainest way: softmax(logits / T) in
+ * float64 over every id, sorted, the k best, then the fewest best whose re-normalised mass reaches p. Returns, best
+ * first, the model's probabilities (T = 1) and the sampled ones (0 past `kept`).
+ */
+export function expectedSampling(logits: Float32Array, temperature: number, topK: number | 'all', topP: number): { kept: number; ids: number[]; model: number[]; sampled: number[] } {
+  const softmax = (t: number) => {
+    const max = logits.reduce((m, x) => Math.max(m, x), -Infinity);
+    const w = Array.from(logits, (x) => Math.exp((x - max) / t));
+    const z = w.reduce((a, b) => a + b, 0);
+    return w.map((x) => x / z);
+  };
+  const model = softmax(1);
+  const tempered = softmax(temperature);
+  const ids = Array.from(logits, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
+  const k = topK === 'all' ? ids.length : topK;
+  const zk = ids.slice(0, k).reduce((s, id) => s + tempered[id], 0);
+  let kept = k;
+  if (topP < 1) {
+    let cumulative = 0;
+    kept = 0;
+    while (kept < k && cumulative < topP) cumulative += tempered[ids[kept++]] / zk;
   }
-  const z = w.slice(0, kept).reduce((a, b) => a + b, 0);
-  return { kept, values: w.map((x, i) => (i < kept ? x / z : 0)) };
+  const z = ids.slice(0, kept).reduce((s, id) => s + tempered[id], 0);
+  return { kept, ids, model: ids.map((id) => model[id]), sampled: ids.map((id, i) => (i < kept ? tempered[id] / z : 0)) };
+}
+
+/** A probability as the predictions view prints it. */
+export function printed(p: number): string {
+  return p >= 0.0001 || p === 0 ? p.toFixed(4) : p.toExponential(2);
 }
 
 /** Weight of query q → key k in one head, or the mean over heads. */

@@ -78,18 +78,22 @@ export class LensPage {
     return lens;
   }
 
-  /** The stub host's answer to RequestLayer, from the current payload. */
+  /** The stub host's answer to RequestLayer and RequestLogits, from the current payload. */
   private answer(json: string): { meta: string; data: string } | null {
-    const m = JSON.parse(json) as { requestId: number; runId: number; layer: number };
+    const m = JSON.parse(json) as { type: string; requestId: number; runId: number; layer: number; position: number };
     const p = this.payload;
     if (!p) return null;
-    if (m.layer >= p.summary.model.layers) return { meta: JSON.stringify({ type: 'reply', inReplyTo: m.requestId, error: `no layer ${m.layer}` }), data: '' };
+    const base64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+    const error = (message: string) => ({ meta: JSON.stringify({ type: 'reply', inReplyTo: m.requestId, error: message }), data: '' });
+    if (m.type === 'requestLogits') {
+      if (!p.logitsAt) return error('this recorded payload has no logits');
+      const { logits, top } = p.logitsAt(m.position);
+      return { meta: JSON.stringify({ type: 'reply', inReplyTo: m.requestId, result: { kind: 'logits', runId: p.summary.runId, position: m.position, top } }), data: base64(logits) };
+    }
+    if (m.layer >= p.summary.model.layers) return error(`no layer ${m.layer}`);
     const data = p.layer(m.layer);
     const layer = { runId: p.summary.runId, layer: m.layer, heads: p.summary.model.heads, tokens: p.summary.tokens.length };
-    return {
-      meta: JSON.stringify({ type: 'reply', inReplyTo: m.requestId, result: { kind: 'layer', layer } }),
-      data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'),
-    };
+    return { meta: JSON.stringify({ type: 'reply', inReplyTo: m.requestId, result: { kind: 'layer', layer } }), data: base64(data) };
   }
 
   /** Answers a RequestLayer by hand (with autoReply off), with a layer of the given payload. */

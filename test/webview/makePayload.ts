@@ -1,7 +1,8 @@
 // A generator of VALID result payloads for development and the render benchmark, until recorded payloads
 // from the test models exist: tokens from a real tokenizer file (test/fixtures/tokenizers/) when present,
 // attention rows that sum to 1 (causal: exactly 0 above the diagonal) with recognisable head patterns
-// (previous token, self, first token, local window, broad, delimiter), and consistent top-k predictions.
+// (previous token, self, first token, local window, broad, delimiter), and top-k predictions derived from a logits
+// row per position (payloadLogits.ts), which the stub host also sends when the sampling controls ask.
 //   node out/test/webview/makePayload.js --out DIR [--name N] [--kind causal|masked] [--tokens 512]
 //        [--layers 12] [--heads 12] [--side N]
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import type { Tokenizer as TokenizerClass } from '@huggingface/tokenizers' with 
 import type { PredictionView, RunSummary, TokenView } from '../../src/protocol';
 import { overviewSide } from '../../src/core/engine/overview';
 import { downsample, savePayload, type Payload } from './payload';
+import { logitsRow, softmax, topOf, type LogitsVocabulary } from './payloadLogits';
 import { repoRoot } from './paths';
 
 // The package's typings read as ESM under node16 resolution while it ships CommonJS for require: take the
@@ -60,7 +62,7 @@ function byteDecoder(): Map<string, number> {
 interface Tokenized {
   text: string;
   tokens: TokenView[];
-  vocab: [string, number][];
+  vocab: LogitsVocabulary;
   tokenizerKind: string;
   maskToken?: string;
 }
@@ -79,7 +81,8 @@ function tokenize(kind: 'masked' | 'causal', want: number): Tokenized {
       at += w.length;
       return t;
     });
-    return { text: text.slice(0, at), tokens, vocab: words.map((w, i): [string, number] => [w.trim(), i + 1000]), tokenizerKind: 'whitespace' };
+    const vocab = { size: 1000 + words.length, likely: words.map((_, i) => i + 1000), label: (id: number) => words[id - 1000]?.trim() ?? `id ${id}` };
+    return { text: text.slice(0, at), tokens, vocab, tokenizerKind: 'whitespace' };
   }
   const json = JSON.parse(readFileSync(join(folder, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } };
   const cfgFile = join(folder, 'tokenizer_config.json');
@@ -124,7 +127,12 @@ function tokenize(kind: 'masked' | 'causal', want: number): Tokenized {
     tokens.push({ index: i, id: enc.ids[i], piece, display, start, end, special: special && piece !== '[UNK]', continuation, partialChar });
     prevText = surface;
   }
-  const vocab = Object.entries(json.model.vocab).filter(([p]) => !/^\[|^</.test(p));
+  const pieces = new Map(Object.entries(json.model.vocab).map(([piece, id]) => [id, piece]));
+  const vocab: LogitsVocabulary = {
+    size: Math.max(...pieces.keys()) + 1,
+    likely: [...pieces].filter(([, p]) => !/^\[|^</.test(p)).map(([id]) => id),
+    label: (id) => pieces.get(id)?.replace(/^Ġ/, '␣') ?? `id ${id}`,
+  };
   return { text, tokens, vocab, tokenizerKind: kind === 'causal' ? 'byte-bpe' : 'wordpiece', maskToken: kind === 'masked' ? '[MASK]' : undefined };
 }
 
@@ -160,47 +168,25 @@ export function generateLayer(o: PayloadOptions, tokens: TokenView[], layer: num
   return out;
 }
 
-function topK(rand: () => number, vocab: [string, number][], actual: TokenView | undefined, k: number): { top: PredictionView[]; actualP: number } {
-  const probs: number[] = [];
-  let mass = 0.35 + 0.6 * rand();
-  for (let i = 0; i < k; i++) {
-    const p = mass * (0.3 + 0.4 * rand());
-    probs.push(p);
-    mass -= p;
-  }
-  probs.sort((a, b) => b - a);
-  const picks = probs.map((probability) => {
-    const [token, id] = vocab[Math.floor(rand() * vocab.length)];
-    return { id, token: token.replace(/^Ġ/, '␣'), probability };
-  });
-  // The actual token is in the top-k about half the time, as with a real model on ordinary text.
-  let actualP = mass * rand() * 0.5;
-  if (actual && rand() < 0.5) {
-    const slot = Math.floor(rand() * k);
-    picks[slot] = { id: actual.id, token: actual.display, probability: probs[slot] };
-    actualP = probs[slot];
-  }
-  return { top: picks, actualP };
-}
-
 export function makePayload(o: PayloadOptions): Payload {
   const tk = tokenize(o.kind, o.tokens);
-  const rand = mulberry32(o.seed ?? 7);
   const tokens = tk.tokens;
   const n = tokens.length;
+  // Each position's logits come from its own generator, so one row can be made again when it is asked for.
+  const rowAt = (p: number) => logitsRow(mulberry32((o.seed ?? 7) * 7919 + p), tk.vocab, tokens[p + 1]?.id);
   const keptUntil = tokens.reduce((m, t) => Math.max(m, t.end), 0);
   let predictions: RunSummary['predictions'];
   if (o.kind === 'causal') {
     const next: PredictionView[][] = [];
     const actual: (number | null)[] = [null];
     for (let i = 0; i < n; i++) {
-      const r = topK(rand, tk.vocab, tokens[i + 1], 10);
-      next.push(r.top);
-      if (i + 1 < n) actual.push(r.actualP);
+      const probabilities = softmax(rowAt(i));
+      next.push(topOf(probabilities, 10, tk.vocab));
+      if (i + 1 < n) actual.push(probabilities[tokens[i + 1].id]);
     }
     predictions = { kind: 'causal', next, actual };
   } else {
-    const masks = tokens.filter((t) => t.piece === '[MASK]').map((t) => ({ position: t.index, top: topK(rand, tk.vocab, undefined, 10).top }));
+    const masks = tokens.filter((t) => t.piece === '[MASK]').map((t) => ({ position: t.index, top: topOf(softmax(rowAt(t.index)), 10, tk.vocab) }));
     predictions = { kind: 'masked', masks };
   }
   const summary: RunSummary = {
@@ -214,6 +200,7 @@ export function makePayload(o: PayloadOptions): Payload {
       layers: o.layers,
       heads: o.heads,
       maxPositions: o.kind === 'causal' ? 1024 : 512,
+      vocabSize: tk.vocab.size,
       maskToken: tk.maskToken,
     },
     device: { provider: 'cpu', label: 'CPU', fallbackReason: o.kind === 'causal' ? 'CUDA is not installed' : undefined },
@@ -234,7 +221,11 @@ export function makePayload(o: PayloadOptions): Payload {
   };
   const side = Math.min(o.side ?? overviewSide(o.layers, o.heads, n), n);
   const overview = { runId: summary.runId, side, data: downsample(o.layers, o.heads, n, side, layer) };
-  return { name: o.name, summary, overview, layer };
+  const logitsAt = (p: number) => {
+    const logits = rowAt(p);
+    return { logits, top: topOf(softmax(logits), 100, tk.vocab) };
+  };
+  return { name: o.name, summary, overview, layer, logitsAt };
 }
 
 function main(argv: string[]): void {

@@ -3,7 +3,7 @@
 // derived from the length when the JSON does not say) and `<name>.layer<N>.f32` ([heads, tokens, tokens]).
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AttentionOverview, RunSummary } from '../../src/protocol';
+import type { AttentionOverview, PredictionView, RunSummary } from '../../src/protocol';
 
 export interface Payload {
   name: string;
@@ -11,6 +11,8 @@ export interface Payload {
   overview: AttentionOverview | null;
   /** Full layer n: [heads, tokens, tokens]. Loaded or generated on demand, as the host would. */
   layer(n: number): Float32Array;
+  /** The logits over the whole vocabulary at a position, and its best ids labelled (generated payloads only). */
+  logitsAt?(position: number): { logits: Float32Array; top: PredictionView[] };
 }
 
 function readF32(file: string): Float32Array {

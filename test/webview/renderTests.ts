@@ -19,6 +19,7 @@ export async function checkEveryView(ctx: TestContext, p: Payload, theme: string
   for (const view of VIEWS) {
     await lens.tab(view);
     if (view === 'head' || view === 'matrix') await lens.until(`!document.querySelector('.${view}-view .hover-info').textContent.startsWith('Loading')`);
+    if (view === 'predictions') await lens.until(`![...document.querySelectorAll('.predictions-view .note')].some((n) => n.textContent.includes('Computing the full distribution'))`);
     await lens.settle();
     const canvasSel = { tokens: null, head: '.head-canvas', model: '.model-view canvas', matrix: '.matrix-view canvas', predictions: p.summary.predictions.kind === 'causal' ? '.surprisal canvas' : null }[view];
     if (canvasSel) {
@@ -65,6 +66,10 @@ export const renderTests: TestCase[] = [
         const label = p.summary.tokens[5].display;
         assert.ok(((await lens.page.locator('.focus-token').textContent()) ?? '').includes(JSON.stringify(label)));
         assert.ok((await lens.page.locator('.sidebar-view .prediction-groups .bar-row').count()) >= 5);
+        // No sampling controls there: the model's own top-k as the run gave it, and no logits asked for.
+        const next = p.summary.predictions.kind === 'causal' ? p.summary.predictions.next[5] : [];
+        assert.deepEqual(await lens.page.locator('.sidebar-view .prediction-groups .bar-value').allTextContents(), next.map((t) => t.probability.toFixed(4)));
+        assert.equal((await lens.posted()).filter((m) => m.type === 'requestLogits').length, 0);
         await lens.page.screenshot({ path: join(ctx.shots, `sidebar-${theme}.png`) });
         assert.deepEqual(lens.errors, []);
         assert.deepEqual(await lens.violations(), []);

@@ -1,49 +1,95 @@
-// Re-normalising a shown top-k list under temperature / top-k / top-p, and surprisal. Pure functions: the
-// host sends probabilities from the full-vocabulary softmax; we only ever re-weight the tokens it sent.
-import type { PredictionView } from '../../src/protocol';
+// Temperature, top-k and top-p applied to the model's whole distribution at one position (its logits over the
+// vocabulary, fetched from the host), and surprisal. Pure functions.
 
 export interface SamplingControls {
   temperature: number;
+  /** The most tokens kept; TOP_K_ALL keeps the whole vocabulary. */
   topK: number;
   topP: number;
 }
 
-export interface Resampled {
-  prediction: PredictionView;
-  /** Probability after temperature and truncation, over the shown list only (0 when cut). */
-  adjusted: number;
-  kept: boolean;
+/** The top-k setting that keeps every id. */
+export const TOP_K_ALL = 0;
+
+/** The lowest temperature the controls offer: below it softmax(logits / T) is a one-hot in float64. */
+export const MIN_TEMPERATURE = 0.05;
+
+/** A position's logits and its ids ranked by them (the order every temperature keeps). */
+export interface Distribution {
+  logits: Float32Array;
+  /** Vocabulary ids, highest logit first; the lower id first among equals. */
+  order: Uint32Array;
+  /** Text of the best ids, from the host (the webview has no tokenizer). */
+  labels: ReadonlyMap<number, string>;
+}
+
+export function rankDistribution(logits: Float32Array, labels: ReadonlyMap<number, string>): Distribution {
+  const order = Uint32Array.from({ length: logits.length }, (_, i) => i).sort((a, b) => logits[b] - logits[a] || a - b);
+  return { logits, order, labels };
+}
+
+export interface Sampled {
+  /** softmax(logits), the model's own probabilities, in `order`. */
+  model: Float64Array;
+  /** After temperature, top-k and top-p, re-normalised over what is kept, in `order`; 0 past `kept`. */
+  adjusted: Float64Array;
+  /** How many of the best ids are kept. */
+  kept: number;
+  /** The model's probability mass of the kept ids. */
+  keptMass: number;
+}
+
+/** exp((logit − max) / T) in `order`, and their sum in that order. */
+function exponentials(d: Distribution, temperature: number): { weights: Float64Array; sum: number } {
+  const n = d.order.length;
+  const max = n ? d.logits[d.order[0]] : 0;
+  const weights = new Float64Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += weights[i] = Math.exp((d.logits[d.order[i]] - max) / temperature);
+  return { weights, sum };
 }
 
 /**
- * softmax(logits / T) restricted to a set S is p_i^(1/T) / Σ_S p_j^(1/T), so tempering the shown
- * probabilities is exact up to the tokens that were not shown. Order: temperature → top-k → top-p (as in
- * common samplers); at least one token is always kept.
+ * softmax(logits / T) over the whole vocabulary, then the k best, then the fewest best whose mass (of the top-k,
+ * re-normalised) reaches p, as common samplers order them; at least one id is always kept. At T = 1, top-k = all
+ * and top-p = 1 the result is the model's distribution, bit for bit: the same exponentials summed in the same order.
  */
-export function resample(top: readonly PredictionView[], controls: SamplingControls): Resampled[] {
-  const t = Math.max(0.05, controls.temperature);
-  const sorted = [...top].sort((a, b) => b.probability - a.probability);
-  // Work in log space: p^(1/T) underflows for small p and T.
-  const logs = sorted.map((p) => Math.log(Math.max(p.probability, 1e-300)) / t);
-  const maxLog = logs.length ? logs[0] : 0;
-  const tempered = logs.map((l) => Math.exp(l - maxLog));
-  const k = Math.max(1, Math.min(sorted.length, Math.floor(controls.topK)));
-  let sumK = 0;
-  for (let i = 0; i < k; i++) sumK += tempered[i];
-  let kept = 0;
-  let cumulative = 0;
-  while (kept < k) {
-    cumulative += tempered[kept] / sumK;
-    kept++;
-    if (cumulative >= controls.topP - 1e-12) break;
+export function sample(d: Distribution, controls: SamplingControls): Sampled {
+  const n = d.order.length;
+  const model = exponentials(d, 1);
+  const t = Math.max(MIN_TEMPERATURE, controls.temperature);
+  const tempered = t === 1 ? model : exponentials(d, t);
+  const k = controls.topK === TOP_K_ALL ? n : Math.max(1, Math.min(n, Math.floor(controls.topK)));
+  let kept = k;
+  if (controls.topP < 1) {
+    let sumK = 0;
+    for (let i = 0; i < k; i++) sumK += tempered.weights[i];
+    let cumulative = 0;
+    kept = 0;
+    while (kept < k) {
+      cumulative += tempered.weights[kept] / sumK;
+      kept++;
+      if (cumulative >= controls.topP) break;
+    }
   }
   let sumKept = 0;
-  for (let i = 0; i < kept; i++) sumKept += tempered[i];
-  return sorted.map((prediction, i) => ({
-    prediction,
-    kept: i < kept,
-    adjusted: i < kept ? tempered[i] / sumKept : 0,
-  }));
+  let keptMass = 0;
+  for (let i = 0; i < kept; i++) sumKept += tempered.weights[i];
+  const adjusted = new Float64Array(n);
+  const modelProbabilities = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    modelProbabilities[i] = model.weights[i] / model.sum;
+    if (i < kept) {
+      adjusted[i] = tempered.weights[i] / sumKept;
+      keptMass += modelProbabilities[i];
+    }
+  }
+  return { model: modelProbabilities, adjusted, kept, keptMass };
+}
+
+/** A probability as the views print it: four decimals, or three significant digits when smaller. */
+export function formatProbability(p: number): string {
+  return p >= 0.0001 || p === 0 ? p.toFixed(4) : p.toExponential(2);
 }
 
 /** −log2 p in bits; null when there is no probability (first token). */

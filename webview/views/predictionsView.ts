@@ -1,11 +1,12 @@
 // Predictions. Masked LMs: each mask's top-k, and the top-k at the selected token (optionally with that
-// token masked, asked of the host). Causal LMs: the next-token top-k at the selected token under temperature /
-// top-k / top-p, re-normalised live over the top-k the host sent; the actual next token; the surprisal strip.
+// token masked, asked of the host). Causal LMs: the next-token distribution at the selected token; the actual next
+// token; the surprisal strip. Temperature, top-k and top-p apply to the whole distribution at one position (a
+// causal LM's next token, a masked LM's selected or first mask), from the logits the host sends when it is shown.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { PredictionView } from '../../src/protocol';
 import type { App, View } from '../app';
 import { escapeXml } from '../render/canvas';
-import { resample } from '../render/sampling';
+import { formatProbability, sample, TOP_K_ALL } from '../render/sampling';
 import { BarList, barsToCanvas, barsToSvg, type Bar } from './barList';
 import { tokenLabel } from './describe';
 import { SamplingPanel } from './samplingPanel';
@@ -17,15 +18,93 @@ export interface BarGroup {
   note?: string;
 }
 
-/** The prediction groups for the current run and selection; shared by this view and the side view. */
-export function predictionGroups(app: App, position: number | null): BarGroup[] {
+/** Rows listed under the sampling controls: at least the ten best (cut ones muted), at most the top-k maximum. */
+const MIN_ROWS = 10;
+const MAX_ROWS = 100;
+
+const plain = (top: PredictionView[]): Bar[] => top.map((t) => ({ label: t.token, value: t.probability }));
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** The position whose whole distribution the sampling controls apply to, or null (a masked LM without a mask). */
+export function samplingPosition(app: App, position: number | null): number | null {
+  const s = app.data.summary;
+  if (!s) return null;
+  const p = s.predictions;
+  if (p.kind === 'causal') return position ?? s.tokens.length - 1;
+  return (p.masks.find((m) => m.position === position) ?? p.masks[0])?.position ?? null;
+}
+
+interface Actual {
+  id: number;
+  /** The model's probability of it, from the run. */
+  probability: number | null;
+}
+
+const actualText = (app: App, at: number) => `Actual next token ${JSON.stringify(tokenLabel(app.data.summary!.tokens[at + 1]))}`;
+
+/** The run's top-k as it came, without sampling; `why` says why, when it is in place of a sampled group. */
+function modelGroup(app: App, at: number, heading: string, top: PredictionView[], actual?: Actual, why?: string): BarGroup {
+  const notes = why ? [why] : [];
+  if (actual?.probability != null) notes.push(`${actualText(app, at)}: p = ${formatProbability(actual.probability)}${top.some((t) => t.id === actual.id) ? '' : ' (not in this top-k)'}.`);
+  const bars = top.map((t) => ({ label: t.token, value: t.probability, highlight: t.id === actual?.id }));
+  return { title: heading, bars, note: notes.length ? notes.join(' ') : undefined };
+}
+
+/**
+ * The sampled distribution at `at` as bars: the resulting probabilities, the model's own as faint bars. While the
+ * logits are on their way (or failed), the run's top-k as it came, with a note that says so.
+ */
+function sampledGroup(app: App, at: number, heading: string, top: PredictionView[], actual?: Actual): BarGroup {
+  const d = app.data.distributionAt(at);
+  if ('waiting' in d) return modelGroup(app, at, heading, top, actual, `${d.waiting} Meanwhile: the model's top-${top.length}, without sampling.`);
+  const actualId = actual?.id;
+  const st = app.state;
+  const r = sample(d, st);
+  const vocab = d.order.length;
+  const rows = Math.min(vocab, Math.max(MIN_ROWS, Math.min(r.kept, MAX_ROWS)));
+  const bars: Bar[] = [];
+  for (let i = 0; i < rows; i++) {
+    const id = d.order[i];
+    const kept = i < r.kept;
+    bars.push({
+      label: d.labels.get(id) ?? `id ${id}`,
+      value: r.adjusted[i],
+      ghost: r.model[i],
+      muted: !kept,
+      highlight: id === actualId,
+      valueText: `${kept ? formatProbability(r.adjusted[i]) : 'cut'} (model ${formatProbability(r.model[i])})`,
+    });
+  }
+  const topK = st.topK === TOP_K_ALL ? 'all' : String(Math.min(st.topK, vocab));
+  const notes = [`The ${count(r.kept)} kept tokens hold ${(100 * r.keptMass).toPrecision(3)} % of the model's probability.`];
+  if (r.kept > rows) notes.push(`${count(r.kept - rows)} more kept tokens are not listed.`);
+  if (actualId !== undefined) {
+    const rank = d.order.indexOf(actualId);
+    const after = rank < r.kept ? `${formatProbability(r.adjusted[rank])} after sampling` : 'cut by the sampling';
+    notes.push(`${actualText(app, at)}: p = ${formatProbability(r.model[rank])}, rank ${count(rank + 1)} of ${count(vocab)}; ${after}.`);
+  }
+  return {
+    title: `${heading} · T=${st.temperature.toFixed(2)}, top-k=${topK}, top-p=${st.topP.toFixed(2)} → ${count(r.kept)} of ${count(vocab)} kept`,
+    bars,
+    note: notes.join(' '),
+  };
+}
+
+/**
+ * The prediction groups for the current run and selection; shared by this view and the side view, which has no
+ * sampling controls (`sampling` false: the run's top-k as the model gave it, and no logits are asked for).
+ */
+export function predictionGroups(app: App, position: number | null, sampling = true): BarGroup[] {
   const s = app.data.summary;
   if (!s) return [];
   const p = s.predictions;
-  const plain = (top: PredictionView[]): Bar[] => top.map((t) => ({ label: t.token, value: t.probability }));
   const groups: BarGroup[] = [];
+  const sampled = sampling ? samplingPosition(app, position) : null;
   if (p.kind === 'masked') {
-    for (const m of p.masks) groups.push({ title: `${s.model.maskToken ?? 'Mask'} at #${m.position}`, bars: plain(m.top) });
+    for (const m of p.masks) {
+      const heading = `${s.model.maskToken ?? 'Mask'} at #${m.position}`;
+      groups.push(m.position === sampled ? sampledGroup(app, m.position, heading, m.top) : { title: heading, bars: plain(m.top) });
+    }
     if (position !== null) {
       const label = JSON.stringify(tokenLabel(s.tokens[position]));
       const unmasked = app.data.unmaskedAt(position);
@@ -37,28 +116,12 @@ export function predictionGroups(app: App, position: number | null): BarGroup[] 
     return groups;
   }
   const at = position ?? s.tokens.length - 1;
-  const top = p.next[at] ?? [];
-  const st = app.state;
-  const shown = resample(top, st);
-  const actualToken = s.tokens[at + 1];
-  const actualP = p.actual[at + 1] ?? null;
-  const bars: Bar[] = shown.map((r) => ({
-    label: r.prediction.token,
-    value: r.adjusted,
-    ghost: r.prediction.probability,
-    muted: !r.kept,
-    highlight: actualToken !== undefined && r.prediction.id === actualToken.id,
-    valueText: r.kept ? `${r.adjusted.toFixed(4)} (was ${r.prediction.probability.toFixed(4)})` : `cut (was ${r.prediction.probability.toFixed(4)})`,
-  }));
-  const kept = shown.filter((r) => r.kept).length;
-  const note = actualToken
-    ? `Actual next token ${JSON.stringify(tokenLabel(actualToken))}: p = ${actualP === null ? '—' : actualP.toFixed(4)}${top.some((t) => t.id === actualToken.id) ? '' : ' (not in the shown top-k)'}`
-    : 'This is the last token: there is no actual next token.';
-  groups.push({
-    title: `Next token after #${at} ${JSON.stringify(tokenLabel(s.tokens[at]))} · T=${st.temperature.toFixed(2)}, top-k=${Math.min(st.topK, top.length)}, top-p=${st.topP.toFixed(2)} → ${kept} kept`,
-    bars,
-    note,
-  });
+  const next = s.tokens[at + 1];
+  const heading = `Next token after #${at} ${JSON.stringify(tokenLabel(s.tokens[at]))}`;
+  const actual = next && { id: next.id, probability: p.actual[at + 1] ?? null };
+  const group = sampling ? sampledGroup(app, at, heading, p.next[at] ?? [], actual) : modelGroup(app, at, heading, p.next[at] ?? [], actual);
+  if (!next) group.note = `${group.note ? `${group.note} ` : ''}This is the last token: there is no actual next token.`;
+  groups.push(group);
   return groups;
 }
 
@@ -87,13 +150,12 @@ export class PredictionsView implements View {
   render(): void {
     const s = this.app.data.summary;
     const causal = s?.predictions.kind === 'causal';
-    this.sampling.element.hidden = !causal;
+    const sampled = samplingPosition(this.app, this.app.state.selected) !== null;
+    this.sampling.element.hidden = !sampled;
     this.strip.element.hidden = !causal;
     this.maskButton.hidden = causal || !s || this.app.state.selected === null;
-    if (causal) {
-      this.sampling.render();
-      this.strip.render();
-    }
+    if (sampled) this.sampling.render();
+    if (causal) this.strip.render();
     const groups = predictionGroups(this.app, this.app.state.selected);
     const key = JSON.stringify(groups);
     if (key === this.key) return;

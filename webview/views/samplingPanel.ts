@@ -1,10 +1,18 @@
 // Temperature, top-k and top-p controls (native range inputs: keyboard-operable, announced by screen readers).
+// Top-k runs 1 … 100 and then "all", the whole vocabulary.
 import type { App } from '../app';
+import { MIN_TEMPERATURE, TOP_K_ALL } from '../render/sampling';
+
+/** The top-k slider's last step: no limit. */
+const TOP_K_SLIDER_ALL = 101;
 
 interface Control {
   input: HTMLInputElement;
   output: HTMLOutputElement;
   format: (v: number) => string;
+  /** The slider's position for a state value, and back. */
+  toSlider: (v: number) => number;
+  fromSlider: (v: number) => number;
   key: 'temperature' | 'topK' | 'topP';
 }
 
@@ -17,14 +25,26 @@ export class SamplingPanel {
     this.element.className = 'sampling';
     this.element.setAttribute('role', 'group');
     this.element.setAttribute('aria-label', 'Sampling controls');
-    this.add('Temperature', 'temperature', 0.05, 3, 0.05, (v) => v.toFixed(2));
-    this.add('Top-k', 'topK', 1, 50, 1, (v) => String(v));
-    this.add('Top-p', 'topP', 0.05, 1, 0.01, (v) => v.toFixed(2));
+    const same = (v: number) => v;
+    this.add('Temperature', 'temperature', MIN_TEMPERATURE, 3, 0.05, (v) => v.toFixed(2), same, same);
+    this.add('Top-k', 'topK', 1, TOP_K_SLIDER_ALL, 1, (v) => (v === TOP_K_ALL ? 'all' : String(v)), (v) => (v === TOP_K_ALL ? TOP_K_SLIDER_ALL : v), (v) =>
+      v >= TOP_K_SLIDER_ALL ? TOP_K_ALL : v,
+    );
+    this.add('Top-p', 'topP', 0.05, 1, 0.01, (v) => v.toFixed(2), same, same);
     this.note.className = 'note';
     this.element.append(this.note);
   }
 
-  private add(label: string, key: Control['key'], min: number, max: number, step: number, format: (v: number) => string): void {
+  private add(
+    label: string,
+    key: Control['key'],
+    min: number,
+    max: number,
+    step: number,
+    format: Control['format'],
+    toSlider: Control['toSlider'],
+    fromSlider: Control['fromSlider'],
+  ): void {
     const wrap = document.createElement('label');
     wrap.className = 'control range';
     const caption = document.createElement('span');
@@ -37,23 +57,22 @@ export class SamplingPanel {
     input.dataset.control = key;
     input.setAttribute('aria-label', label);
     const output = document.createElement('output');
-    input.addEventListener('input', () => this.app.update({ [key]: Number(input.value) }));
+    input.addEventListener('input', () => this.app.update({ [key]: fromSlider(Number(input.value)) }));
     wrap.append(caption, input, output);
     this.element.append(wrap);
-    this.controls.push({ input, output, format, key });
+    this.controls.push({ input, output, format, key, toSlider, fromSlider });
   }
 
   render(): void {
-    const s = this.app.data.summary;
-    const p = s?.predictions;
-    const at = this.app.state.selected ?? (s ? s.tokens.length - 1 : 0);
-    const shown = p?.kind === 'causal' ? (p.next[at] ?? []).length : 0;
+    const vocab = this.app.data.summary?.model.vocabSize ?? 0;
     for (const c of this.controls) {
-      if (c.key === 'topK') c.input.max = String(Math.max(1, shown));
-      const v = c.key === 'topK' ? Math.min(this.app.state.topK, Math.max(1, shown)) : this.app.state[c.key];
-      if (document.activeElement !== c.input) c.input.value = String(v);
-      c.output.textContent = c.format(v);
+      const v = this.app.state[c.key];
+      if (document.activeElement !== c.input) c.input.value = String(c.toSlider(v));
+      c.output.textContent = c.key === 'topK' && v === TOP_K_ALL ? `all ${vocab.toLocaleString('en-US')}` : c.format(v);
+      c.input.setAttribute('aria-valuetext', c.output.textContent);
     }
-    this.note.textContent = `Re-normalised over the ${shown} tokens shown (the top-${shown} the model gave); the rest of the vocabulary is not included. Faint bars: the model's own probabilities.`;
+    this.note.textContent =
+      `Applied to the model's whole distribution over its ${vocab.toLocaleString('en-US')}-token vocabulary at this position: ` +
+      'bars show the probabilities after sampling, faint bars the model\'s own. At temperature 1, top-k all and top-p 1 they are the same.';
   }
 }

@@ -58,7 +58,7 @@ export class SidebarView implements View {
       ? `Attention is not available: ${s.attentionUnavailable}`
       : sel === null ? '' : bars.length ? `Attends to (layer ${this.app.state.layer}, ${head})` : this.app.data.layerStatus(this.app.state.layer);
     this.attends.set(bars);
-    const groups = predictionGroups(this.app, sel);
+    const groups = predictionGroups(this.app, sel, false);
     const key = JSON.stringify(groups);
     if (key !== this.predictionsKey) {
       this.predictionsKey = key;
@@ -84,7 +84,7 @@ export class SidebarView implements View {
   }
 
   private groups(): { title: string; bars: Bar[] }[] {
-    return [{ title: this.attendsTitle.textContent ?? '', bars: this.attendsBars() }, ...predictionGroups(this.app, this.app.state.selected)];
+    return [{ title: this.attendsTitle.textContent ?? '', bars: this.attendsBars() }, ...predictionGroups(this.app, this.app.state.selected, false)];
   }
 
   exportCanvas(): HTMLCanvasElement {

@@ -1,5 +1,6 @@
-// Runs one loaded model: a full inspect (tokens, predictions, optionally every attention map) and, for
-// masked LMs, the top-k at a position when that position alone is masked (batched, cached).
+// Runs one loaded model: a full inspect (tokens, predictions, optionally every attention map), for masked LMs
+// the top-k at a position when that position alone is masked (batched, cached), and the whole vocabulary's
+// logits at one position, for the sampling controls.
 import * as os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { GRAPH_TOP_K, HEAD, PREDICTED_POSITIONS } from '../onnx/graphPatch';
@@ -26,6 +27,24 @@ export interface InspectOptions {
  */
 const MAX_BATCH_LOGITS = 48 * 1024 * 1024;
 
+/**
+ * Most bytes of a causal LM's logits (every position × the vocabulary) kept after a logitsAt pass: one pass
+ * yields every position's row, so stepping along the text needs no second pass while they fit (32 MB: 160
+ * positions of GPT-2's 50,257 ids). Longer texts keep only the row asked for, and another position is another
+ * pass: at GPT-2's 1024 tokens all rows would be 206 MB held for a view that shows one.
+ */
+const KEEP_LOGITS_BYTES = 32 * 1024 * 1024;
+
+/** How many of a logits row's best ids come labelled: the most a sampler's top-k shows (see LogitsRow). */
+export const LABELLED_IDS = 100;
+
+/** The logits over the whole vocabulary at one position, and the LABELLED_IDS best ids with their text. */
+export interface LogitsRow {
+  logits: Float32Array;
+  /** Best first, with the model's probabilities: ids the caller cannot name without the tokenizer. */
+  top: Prediction[];
+}
+
 /** Bytes a run may plan for before it is refused up front instead of exhausting memory mid-run. */
 export const RUN_MEMORY_BUDGET = Math.min(os.totalmem() / 4, 6 * 1024 ** 3);
 
@@ -47,6 +66,8 @@ export function estimateRunBytes(
 export class ModelRunner {
   /** Rankings asked for after the inspect, for the last text (hovers and views ask about one text at a time). */
   private cache: RankingCache = emptyCache('');
+  /** Logits rows asked for, for the last text: position → the vocabulary's logits there. */
+  private logits: { key: string; rows: Map<number, Float32Array> } = { key: '', rows: new Map() };
 
   private constructor(readonly model: LoadedModel) {}
 
@@ -60,6 +81,7 @@ export class ModelRunner {
 
   async dispose(): Promise<void> {
     this.cache = emptyCache('');
+    this.logits = { key: '', rows: new Map() };
     await this.model.session.release();
   }
 
@@ -96,7 +118,8 @@ export class ModelRunner {
     const started = performance.now();
     let outputs: ort.InferenceSession.ReturnType;
     try {
-      outputs = await session.run(feeds, [...fetches, ...extra]);
+      // A graph without the head fetches its logits already; naming an output twice is an error.
+      outputs = await session.run(feeds, [...fetches, ...extra.filter((name) => !fetches.includes(name))]);
     } catch (error) {
       throw new LensError(`the model failed to run: ${(error as Error).message.split('\n')[0]}`, 'model-invalid');
     }
@@ -227,6 +250,42 @@ export class ModelRunner {
       cache.unmasked = ids.map((_, p) => this.toPredictions(row(0, p)));
     }
     return cache.unmasked;
+  }
+
+  /**
+   * The logits over the whole vocabulary at `position` of the text as it is: a causal LM's for the token after
+   * it, a masked LM's at that token (the mask's, at a mask token). The inspect fetches only the graph's top-k
+   * (see graphPatch): copying every position's logits out of onnxruntime in every run would cost S × V floats for
+   * a view most runs never open, so this is a run of its own, made when the sampling controls first need a row.
+   * A masked LM's projection then runs at that one position; a causal LM's rows are kept while small (KEEP_LOGITS_BYTES).
+   */
+  async logitsAt(text: string, position: number, maxTokens?: number): Promise<LogitsRow> {
+    const key = `${maxTokens ?? ''}/${text}`;
+    if (this.logits.key !== key) this.logits = { key, rows: new Map() };
+    const rows = this.logits.rows;
+    const { positionsInput, logitsName, config } = this.model;
+    const vocab = config.vocabSize;
+    let row = rows.get(position);
+    if (!row) {
+      const ids = this.window(text, maxTokens).tokens.map((t) => t.id);
+      if (!Number.isInteger(position) || position < 0 || position >= ids.length) {
+        throw new LensError(`position ${position} is outside the ${ids.length} tokens of this text`, 'empty-input');
+      }
+      const { outputs } = await this.run(ids, 1, ids.length, 1, [logitsName], positionsInput ? [position] : undefined);
+      const data = asFloat32(outputs[logitsName].data);
+      const perRow = positionsInput ? 1 : ids.length;
+      if (data.length !== perRow * vocab) throw new LensError(`the logits have ${data.length} values, expected ${perRow} × ${vocab}`, 'model-unsupported');
+      if (!positionsInput && data.byteLength <= KEEP_LOGITS_BYTES) {
+        for (let p = 0; p < perRow; p++) rows.set(p, data.subarray(p * vocab, (p + 1) * vocab));
+      } else {
+        // A copy, so that the rest of the run's logits can be let go.
+        rows.set(position, data.slice(positionsInput ? 0 : position * vocab, (positionsInput ? 1 : position + 1) * vocab));
+      }
+      row = rows.get(position)!;
+    }
+    const top = this.toPredictions(rankFromLogits(row, 1, vocab, Math.min(LABELLED_IDS, vocab)).rows[0]);
+    // A copy: the caller may transfer it, and the kept rows must stay whole.
+    return { logits: row.slice(), top };
   }
 }
 

@@ -4,7 +4,7 @@
 // in the worker, the latest run's until the next run with attention starts: callers fetch the layers they show.
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { InspectOptions } from '../engine/modelRunner';
+import type { InspectOptions, LogitsRow } from '../engine/modelRunner';
 import type { OverviewData } from '../engine/overview';
 import type { ModelRequest } from '../engine/modelSession';
 import type { ProviderEnvironment } from '../engine/providers';
@@ -21,7 +21,7 @@ type Payload<K extends Op> = Omit<Extract<WorkerRequest, { op: K }>, 'id'>;
 const ATTENTION_OPS: ReadonlySet<Op> = new Set<Op>(['overview', 'layer', 'maps']);
 const isAttentionOp = (p: Pending) => ATTENTION_OPS.has(p.request.op);
 /** Requests that run the loaded model on a text. */
-const MODEL_RUN_OPS: ReadonlySet<Op> = new Set<Op>(['inspect', 'maskedAt', 'unmasked']);
+const MODEL_RUN_OPS: ReadonlySet<Op> = new Set<Op>(['inspect', 'maskedAt', 'unmasked', 'logits']);
 
 interface Pending {
   request: WorkerRequest;
@@ -93,6 +93,11 @@ export class InferenceEngine {
   async unmasked(text: string, topK: number, maxTokens?: number): Promise<Prediction[][]> {
     this.cancelWaiting((p) => p.request.op === 'unmasked');
     return (await this.enqueue('unmasked', { op: 'unmasked', text, topK, maxTokens })) as Prediction[][];
+  }
+
+  /** The whole vocabulary's logits at one position of the text as it is (see ModelRunner.logitsAt). */
+  async logitsAt(text: string, position: number, maxTokens?: number): Promise<LogitsRow> {
+    return (await this.enqueue('logits', { op: 'logits', text, position, maxTokens })) as LogitsRow;
   }
 
   /** Ends the worker (and with it the session); pending requests, the running one included, are rejected. */

@@ -64,6 +64,11 @@ async function handle(request: WorkerRequest): Promise<{ value: WorkerValue; tra
     case 'unmasked':
       if (!runner) throw new LensError('no model is loaded', 'model-not-found');
       return { value: await runner.unmasked(request.text, request.topK, request.maxTokens), transfer: [] };
+    case 'logits': {
+      if (!runner) throw new LensError('no model is loaded', 'model-not-found');
+      const row = await runner.logitsAt(request.text, request.position, request.maxTokens);
+      return { value: row, transfer: [row.logits.buffer as ArrayBuffer] };
+    }
     case 'unload':
       await runner?.dispose();
       runner = undefined;
@@ -86,7 +91,7 @@ parentPort!.on('message', (request: WorkerRequest | WorkerExit) => {
       const e = error as Error;
       response = { id: request.id, ok: false, error: { message: e.message, code: error instanceof LensError ? error.code : undefined } };
     }
-    // Only buffers made here are transferred (the overview, copies of kept layers), so the transfer cannot fail.
+    // Only buffers made here are transferred (the overview, copies of kept layers and logits rows), so the transfer cannot fail.
     parentPort!.postMessage(response, transfer);
   });
 });

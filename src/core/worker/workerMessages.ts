@@ -1,6 +1,6 @@
 // Messages between the engine client (extension host, CLI) and the inference worker thread.
 import type { ModelRequest } from '../engine/modelSession';
-import type { InspectOptions } from '../engine/modelRunner';
+import type { InspectOptions, LogitsRow } from '../engine/modelRunner';
 import type { OverviewData } from '../engine/overview';
 import type { ProviderEnvironment } from '../engine/providers';
 import { LensError, type AttentionMaps, type DeviceInfo, type InspectResult, type LensErrorCode, type MaskedAtPosition, type ModelInfo, type Prediction } from '../types';
@@ -10,6 +10,7 @@ export type WorkerRequest =
   | { id: number; op: 'inspect'; text: string; options: InspectOptions }
   | { id: number; op: 'maskedAt'; text: string; positions: number[]; topK: number; maxTokens?: number }
   | { id: number; op: 'unmasked'; text: string; topK: number; maxTokens?: number }
+  | { id: number; op: 'logits'; text: string; position: number; maxTokens?: number }
   | { id: number; op: 'unload' }
   // The kept run's attention (see AttentionRef): the model view's overview, one layer, or every layer.
   | { id: number; op: 'overview'; run: number }
@@ -58,7 +59,7 @@ export interface WorkerInspectResult extends Omit<InspectResult, 'attention'> {
   attention?: AttentionRef;
 }
 
-export type WorkerValue = LoadedReply | WorkerInspectResult | MaskedAtPosition[] | Prediction[][] | OverviewData | Float32Array | AttentionMaps | null;
+export type WorkerValue = LoadedReply | LogitsRow | WorkerInspectResult | MaskedAtPosition[] | Prediction[][] | OverviewData | Float32Array | AttentionMaps | null;
 
 export type WorkerResponse =
   | { id: number; ok: true; value: WorkerValue }

@@ -64,7 +64,9 @@ describe('reliability: messages from a webview', () => {
       assert.equal(rejected({ type: FromWebviewType.RequestLayer, requestId: 1, runId: 1, layer: bad }), 'bad requestLayer fields', String(bad));
       assert.equal(rejected({ type: FromWebviewType.RevealToken, runId: bad, index: 0 }), 'bad revealToken fields', String(bad));
       assert.equal(rejected({ type: FromWebviewType.RequestMaskedAt, requestId: 1, runId: 1, position: bad }), 'bad requestMaskedAt fields', String(bad));
+      assert.equal(rejected({ type: FromWebviewType.RequestLogits, requestId: 1, runId: 1, position: bad }), 'bad requestLogits fields', String(bad));
     }
+    assert.deepEqual(accepted({ type: FromWebviewType.RequestLogits, requestId: 3, runId: 1, position: 7, extra: 'dropped' }), { type: FromWebviewType.RequestLogits, requestId: 3, runId: 1, position: 7 });
     assert.deepEqual(accepted({ type: FromWebviewType.RequestLayer, requestId: 2 ** 53 - 1, runId: 0, layer: 0 }), {
       type: FromWebviewType.RequestLayer,
       requestId: 2 ** 53 - 1,
