@@ -63,7 +63,6 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       const target = args?.uri instanceof vscode.Uri ? args.uri : undefined;
       const uri = await d.exporter.export(format, target);
       if (!uri) return { ok: false, cancelled: true };
-      if (!target) vscode.window.setStatusBarMessage(`Attention Lens: exported ${format.toUpperCase()} to ${uri.fsPath}`, 5000);
       return { ok: true, detail: uri.toString() };
     } catch (error) {
       d.controller.fail(error);

@@ -4,7 +4,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { App, View } from '../app';
 import { attendedBy, attendsTo, headMap } from '../render/attention';
-import { fitCanvas, fitText, frameScheduler, svgWithImage } from '../render/canvas';
+import { fitCanvas, fitText, frameScheduler, newPath } from '../render/canvas';
 import { theme } from '../render/theme';
 import { HeadToggles, layerSelect, updateLayerSelect } from './controls';
 import { describeRanked } from './describe';
@@ -170,7 +170,7 @@ export class HeadView implements View {
     for (const h of this.app.state.heads) {
       if (h >= layer.heads) continue;
       const map = headMap(layer, h);
-      const paths = Array.from({ length: ALPHA_LEVELS }, () => new Path2D());
+      const paths = Array.from({ length: ALPHA_LEVELS }, () => newPath(ctx));
       const add = (q: number, k: number): void => {
         const w = map[q * n + k];
         if (w < MIN_WEIGHT) return;
@@ -213,10 +213,5 @@ export class HeadView implements View {
   exportCanvas(): HTMLCanvasElement {
     this.draw();
     return this.canvas;
-  }
-
-  exportSvg(): string {
-    const th = theme();
-    return svgWithImage(this.exportCanvas(), `Head view · layer ${this.app.state.layer} · heads ${this.app.state.heads.join(', ')}`, th.background, th.foreground);
   }
 }

@@ -6,7 +6,7 @@ import type { AttentionLayer } from '../../src/protocol';
 import type { App, View } from '../app';
 import { headMap, scaleCeiling } from '../render/attention';
 import { lutIndex } from '../render/colormap';
-import { fitCanvas, frameScheduler, svgWithImage } from '../render/canvas';
+import { fitCanvas, frameScheduler } from '../render/canvas';
 import { theme } from '../render/theme';
 import { headSelect, layerSelect, updateHeadSelect, updateLayerSelect } from './controls';
 import { drawAxisLabels, drawLegend, LEFT, TOP } from './matrixAxes';
@@ -264,11 +264,5 @@ export class MatrixView implements View {
   exportCanvas(): HTMLCanvasElement {
     this.draw();
     return this.canvas;
-  }
-
-  exportSvg(): string {
-    const th = theme();
-    const head = this.app.state.head === 'mean' ? 'mean of heads' : `head ${this.app.state.head}`;
-    return svgWithImage(this.exportCanvas(), `Attention matrix · layer ${this.app.state.layer} · ${head}`, th.background, th.foreground);
   }
 }

@@ -2,7 +2,7 @@
 // overview (never a DOM node per weight). Click or Enter opens that layer/head in the matrix view.
 import type { App, View } from '../app';
 import { lutIndex } from '../render/colormap';
-import { fitCanvas, frameScheduler, svgWithImage } from '../render/canvas';
+import { fitCanvas, frameScheduler } from '../render/canvas';
 import { theme } from '../render/theme';
 
 const LEFT = 56;
@@ -172,10 +172,5 @@ export class ModelView implements View {
   exportCanvas(): HTMLCanvasElement {
     this.draw();
     return this.canvas;
-  }
-
-  exportSvg(): string {
-    const th = theme();
-    return svgWithImage(this.exportCanvas(), 'Model view · all layers × heads', th.background, th.foreground);
   }
 }
