@@ -1,7 +1,8 @@
 // Export…: PNG and SVG are drawn by the webview (it has the view) and sent back as titled figures; HTML and JSON
 // are written by the host from the run it keeps. The file is always chosen in a save dialog — a webview never
-// names a path, only what its picture shows, which becomes part of the default name (the `target` parameter
-// exists only for host-side callers such as the tests). A notification then offers to open or reveal it.
+// names a path, only what its picture shows, which becomes part of the default name (the `target` parameter —
+// a file, or a folder to write the default name into — exists only for host-side callers such as the tests).
+// A notification then offers to open or reveal the file.
 import * as vscode from 'vscode';
 import type { ExportFormat, PredictionView } from '../protocol';
 import type { WebviewChannel } from '../panels/webviewChannel';
@@ -43,7 +44,7 @@ export class Exporter {
   }
 
   /** Writes the export; returns where, or undefined when the user cancelled the dialog. Throws with a readable message. */
-  async export(format: ExportFormat, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
+  async export(format: ExportFormat, target?: { file: vscode.Uri } | { folder: vscode.Uri }): Promise<vscode.Uri | undefined> {
     const run = this.controller.current;
     if (!run) throw new Error('Nothing to export yet: inspect a selection first.');
     let bytes: Uint8Array;
@@ -60,11 +61,12 @@ export class Exporter {
       );
       bytes = Buffer.from(htmlReport(run, await this.unmasked(run), picture), 'utf8');
     }
-    const uri = target ?? (await this.askWhere(format, exportFileName(run.summary.model.id, format, shows)));
+    const name = exportFileName(run.summary.model.id, format, shows);
+    const uri = target && 'file' in target ? target.file : target ? vscode.Uri.joinPath(target.folder, name) : await this.askWhere(format, name);
     if (!uri) return undefined;
     await vscode.workspace.fs.writeFile(uri, bytes);
     this.log.info(`exported run ${run.runId} as ${format.toUpperCase()} (${bytes.byteLength} bytes) to ${uri.fsPath}`);
-    this.lastNotice = exportNotice(uri, format);
+    this.lastNotice = await exportNotice(uri, format);
     showExportNotice(this.lastNotice, this.log);
     return uri;
   }
