@@ -44,9 +44,6 @@ export class SvgPath {
   rect(x: number, y: number, w: number, h: number): void {
     this.parts.push(`M${num(x)} ${num(y)}h${num(w)}v${num(h)}h${num(-w)}z`);
   }
-  closePath(): void {
-    this.parts.push('z');
-  }
 }
 
 export class SvgSurface {
@@ -94,9 +91,6 @@ export class SvgSurface {
   translate(x: number, y: number): void {
     this.state.transform = multiply(this.state.transform, [1, 0, 0, 1, x, y]);
   }
-  scale(x: number, y: number): void {
-    this.state.transform = multiply(this.state.transform, [x, 0, 0, y, 0, 0]);
-  }
   rotate(a: number): void {
     this.state.transform = multiply(this.state.transform, [Math.cos(a), Math.sin(a), -Math.sin(a), Math.cos(a), 0, 0]);
   }
@@ -119,17 +113,10 @@ export class SvgSurface {
   rect(x: number, y: number, w: number, h: number): void {
     this.path.rect(x, y, w, h);
   }
-  closePath(): void {
-    this.path.closePath();
-  }
 
   stroke(path?: SvgPath): void {
     const d = (path ?? this.path).parts.join('');
     if (d) this.element(`<path d="${d}" fill="none" stroke="${escapeXml(this.state.strokeStyle)}" stroke-width="${num(this.state.lineWidth)}"`);
-  }
-  fill(path?: SvgPath): void {
-    const d = (path ?? this.path).parts.join('');
-    if (d) this.element(`<path d="${d}" fill="${escapeXml(this.state.fillStyle)}"`);
   }
   /** Intersects the clip with the current path (nested clip paths, as the canvas does). */
   clip(): void {
