@@ -55,6 +55,10 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     export: (format) => {
       exporter?.export(format).then(undefined, (error: unknown) => controller.fail(error));
     },
+    selectModel: () => vscode.commands.executeCommand('attentionLens.selectModel'),
+    viewFocus: (from, layer, head) => {
+      if (from === inspector.channel) sideView.inspectorFocus(layer, head);
+    },
   };
   const inspector = new InspectorPanel(context.extensionUri, controller, log, hooks);
   const sideView = new SideViewProvider(context.extensionUri, controller, log, hooks);
@@ -164,6 +168,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
       droppedMessages: (inspector.channel?.dropped ?? 0) + (sideView.channel?.dropped ?? 0),
       closedPanels: inspector.disposedChannels,
     }),
+    lastExportNotice: () => exporter?.lastNotice,
     downloadProgress: () => [...progress],
     cancelDownloads: () => resolver.cancelAll(),
     modelPicker: () => modelPicker,

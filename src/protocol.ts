@@ -31,6 +31,8 @@ export interface RunSummary {
   text: string;
   model: {
     id: string;
+    /** Where it came from: 'embedded' is one of the tiny models this project trained (the panel says so). */
+    source: 'embedded' | 'local' | 'hub';
     kind: 'masked' | 'causal';
     architecture: string;
     tokenizerKind: string;
@@ -92,6 +94,8 @@ export enum ToWebviewType {
   FocusToken = 'focusToken',
   /** The webview should render an export of its current view and send it back (ExportRendered). */
   RenderExport = 'renderExport',
+  /** The inspector now shows this layer and head (the side view follows it when asked to). */
+  InspectorFocus = 'inspectorFocus',
 }
 
 export interface ResultMessage {
@@ -137,6 +141,12 @@ export interface RenderExportMessage {
   format: 'png' | 'svg';
 }
 
+export interface InspectorFocusMessage {
+  type: ToWebviewType.InspectorFocus;
+  layer: number;
+  head: number | 'mean';
+}
+
 export type ToWebviewMessage =
   | ResultMessage
   | OverviewMessage
@@ -144,7 +154,8 @@ export type ToWebviewMessage =
   | StatusMessage
   | StaleMessage
   | FocusTokenMessage
-  | RenderExportMessage;
+  | RenderExportMessage
+  | InspectorFocusMessage;
 
 // ---------------------------------------------------------------- webview → host
 
@@ -171,6 +182,10 @@ export enum FromWebviewType {
   Export = 'export',
   /** The rendered image the host asked for with RenderExport. */
   ExportRendered = 'exportRendered',
+  /** The user asked for another model (the host opens the model picker). */
+  SelectModel = 'selectModel',
+  /** The inspector's layer or head changed (the host passes it on to the side view). */
+  ViewFocus = 'viewFocus',
 }
 
 export interface ReadyMessage {
@@ -218,7 +233,17 @@ export interface ExportRenderedMessage {
   format: 'png' | 'svg';
   /** PNG bytes, or SVG text; empty with error set when rendering failed. */
   data: Uint8Array | string;
+  /** What the picture shows, for the file name, e.g. "head-view_L3" (EXPORT_NAME's characters only). */
+  name?: string;
   error?: string;
+}
+export interface SelectModelMessage {
+  type: FromWebviewType.SelectModel;
+}
+export interface ViewFocusMessage {
+  type: FromWebviewType.ViewFocus;
+  layer: number;
+  head: number | 'mean';
 }
 
 export type FromWebviewMessage =
@@ -230,11 +255,15 @@ export type FromWebviewMessage =
   | RevealTokenMessage
   | RerunMessage
   | ExportMessage
-  | ExportRenderedMessage;
+  | ExportRenderedMessage
+  | SelectModelMessage
+  | ViewFocusMessage;
 
 // ---------------------------------------------------------------- validation of what a webview sends
 
 const MAX_EXPORT_BYTES = 64 * 1024 * 1024;
+/** An export's name part: it becomes part of a file name, so no separators, dots first, or odd characters. */
+export const EXPORT_NAME = /^[A-Za-z0-9][A-Za-z0-9_+-]{0,79}$/;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -281,11 +310,17 @@ export function parseFromWebview(raw: unknown): { ok: true; message: FromWebview
       const size = typeof data === 'string' ? data.length : data instanceof Uint8Array ? data.byteLength : -1;
       if (size < 0 || size > MAX_EXPORT_BYTES) return { ok: false, reason: 'bad exportRendered data' };
       if (m.error !== undefined && typeof m.error !== 'string') return { ok: false, reason: 'bad exportRendered error' };
+      if (m.name !== undefined && (typeof m.name !== 'string' || !EXPORT_NAME.test(m.name))) return { ok: false, reason: 'bad exportRendered name' };
       return {
         ok: true,
-        message: { type: m.type, requestId: m.requestId, format: m.format, data: data as Uint8Array | string, error: m.error as string | undefined },
+        message: { type: m.type, requestId: m.requestId, format: m.format, data: data as Uint8Array | string, name: m.name as string | undefined, error: m.error as string | undefined },
       };
     }
+    case FromWebviewType.SelectModel:
+      return { ok: true, message: { type: m.type } };
+    case FromWebviewType.ViewFocus:
+      if (!isCount(m.layer) || !(m.head === 'mean' || isCount(m.head))) return { ok: false, reason: 'bad viewFocus fields' };
+      return { ok: true, message: { type: m.type, layer: m.layer, head: m.head } };
     default:
       return { ok: false, reason: `unknown message type ${JSON.stringify(String(m.type)).slice(0, 40)}` };
   }

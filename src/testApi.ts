@@ -4,6 +4,7 @@
 // serializer's restore path and killing the worker as a crash would.
 import * as vscode from 'vscode';
 import type { HubProgress } from './core/hub/hubModel';
+import type { ExportNotice } from './export/exportNotice';
 import type { ToWebviewMessage, RunSummary } from './protocol';
 
 export interface LensTestApi {
@@ -42,4 +43,6 @@ export interface LensTestApi {
   restorePanel(): Promise<void>;
   /** Kills the inference worker as a crash would. */
   killWorker(): Promise<void>;
+  /** The notification shown after the last export: its text and its buttons (run() is the user's click). */
+  lastExportNotice(): ExportNotice | undefined;
 }

@@ -8,10 +8,11 @@ export interface View {
   readonly element: HTMLElement;
   /** Redraw from app.state / app.data; cheap when nothing the view shows has changed. */
   render(): void;
-  /** The view as an image, for PNG export. */
+  /**
+   * Draws the view for export through fitCanvas, which the export answers with its own surface (a 2× canvas or
+   * an SVG surface, see captureDrawing); returns the canvas drawn on when nothing captures it.
+   */
   exportCanvas(): HTMLCanvasElement;
-  /** The view as SVG text. */
-  exportSvg(): string;
 }
 
 export class App {
@@ -19,6 +20,8 @@ export class App {
   readonly data: RunData;
   private readonly listeners: (() => void)[] = [];
   private framePending = false;
+  /** A view that should take the keyboard focus once it shows (see openMatrix). */
+  private focusRequest: 'matrix' | null = null;
 
   constructor(readonly host: Host) {
     this.state = restoreState(host.getState());
@@ -42,8 +45,27 @@ export class App {
     else this.host.post({ type: FromWebviewType.RevealToken, runId: summary.runId, index });
   }
 
+  /** Opens a head in the matrix; the focus goes with it (it would otherwise stay on the view that just hid). */
   openMatrix(layer: number, head: number | 'mean'): void {
+    this.focusRequest = 'matrix';
     this.update({ tab: 'matrix', layer, head, zoom: 0, panX: 0, panY: 0 });
+  }
+
+  /** The view to focus now, once (the layout asks after it rendered). */
+  takeFocusRequest(): 'matrix' | null {
+    const tab = this.focusRequest;
+    this.focusRequest = null;
+    return tab;
+  }
+
+  /** Takes the inspector's layer and head (side view), kept within this run's model. */
+  followInspector(): void {
+    const focus = this.data.inspectorFocus;
+    const s = this.data.summary;
+    if (!focus) return;
+    this.state = s ? clampToRun({ ...this.state, ...focus }, s.model.layers, s.model.heads, s.tokens.length) : { ...this.state, ...focus };
+    this.host.setState(this.state);
+    this.invalidate();
   }
 
   /** Called when a result arrives: indices from the previous run may be out of range, and its token is not this one's. */

@@ -3,7 +3,9 @@ import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import type { VscodeTabs } from '@vscode-elements/elements/dist/vscode-tabs/vscode-tabs.js';
+import { FromWebviewType } from '../src/protocol';
 import type { App, View } from './app';
+import type { ExportedView } from './export/caption';
 import { TABS, type TabId } from './state';
 import { HeadView } from './views/headView';
 import { MatrixView } from './views/matrixView';
@@ -14,8 +16,8 @@ import { SummaryLine } from './views/summaryLine';
 import { TokensView } from './views/tokensView';
 
 export interface Layout {
-  /** The view an export renders. */
-  current(): View;
+  /** The view an export renders, and which one it is. */
+  current(): { view: View; id: ExportedView };
   render(): void;
 }
 
@@ -51,8 +53,9 @@ export function inspectorLayout(app: App, root: HTMLElement): Layout {
   tabs.selectedIndex = TABS.indexOf(app.state.tab);
   tabs.addEventListener('vsc-tabs-select', (e) => app.update({ tab: TABS[e.detail.selectedIndex] }));
   root.append(summary.element, tabs);
+  let told = '';
   return {
-    current: () => views[app.state.tab],
+    current: () => ({ view: views[app.state.tab], id: app.state.tab }),
     render: () => {
       summary.render();
       const index = TABS.indexOf(app.state.tab);
@@ -60,17 +63,26 @@ export function inspectorLayout(app: App, root: HTMLElement): Layout {
       // Hidden panels have no size: render only what is seen; a tab switch renders the new one.
       views[app.state.tab].render();
       if (app.state.tab !== 'tokens') views.tokens.render();
+      const focus = app.takeFocusRequest();
+      // The tab panel shows after the tabs element updates: focus its canvas a frame later.
+      if (focus) requestAnimationFrame(() => views[focus].element.querySelector<HTMLElement>('canvas[tabindex]')?.focus());
+      // The side view can follow the inspector's layer and head: tell the host when they change.
+      const { layer, head } = app.state;
+      const key = `${layer}:${head}`;
+      if (app.data.summary && key !== told) {
+        told = key;
+        app.host.post({ type: FromWebviewType.ViewFocus, layer, head });
+      }
     },
   };
 }
 
 export function sidebarLayout(app: App, root: HTMLElement): Layout {
-  const summary = new SummaryLine(app);
-  summary.element.classList.add('compact');
+  const summary = new SummaryLine(app, true);
   const view = new SidebarView(app);
   root.append(summary.element, view.element);
   return {
-    current: () => view,
+    current: () => ({ view, id: 'sidebar' }),
     render: () => {
       summary.render();
       view.render();

@@ -2,10 +2,11 @@
 // says 'ready', then follows the host's messages; UI state lives in vscode.setState.
 import './main.css';
 import { FromWebviewType, ToWebviewType, type RenderExportMessage, type ToWebviewMessage } from '../src/protocol';
-import { App, type View } from './app';
+import { App } from './app';
+import { captionFor } from './export/caption';
+import { pngFigure, svgFigure } from './export/figure';
 import { Host } from './host';
 import { inspectorLayout, sidebarLayout } from './layout';
-import { canvasToPng } from './render/canvas';
 import { watchTheme } from './render/theme';
 
 const host = new Host();
@@ -15,17 +16,22 @@ const layout = document.body.dataset.view === 'sidebar' ? sidebarLayout(app, roo
 app.onRender(() => layout.render());
 watchTheme(() => app.invalidate());
 
-async function renderExport(view: View, format: 'png' | 'svg'): Promise<Uint8Array | string> {
-  if (format === 'svg') return view.exportSvg();
-  return canvasToPng(view.exportCanvas());
+/** The current view as a titled figure, and the name of what it shows (for the file name). */
+async function renderExport(format: 'png' | 'svg'): Promise<{ data: Uint8Array | string; name: string }> {
+  const s = app.data.summary;
+  if (!s) throw new Error('nothing is shown yet');
+  const { view, id } = layout.current();
+  const caption = captionFor(id, s, app.state);
+  const draw = (): void => void view.exportCanvas();
+  return { data: format === 'svg' ? svgFigure(draw, caption) : await pngFigure(draw, caption), name: caption.name };
 }
 
 function answerExport(message: RenderExportMessage): void {
-  const reply = (data: Uint8Array | string, error?: string): void =>
-    host.post({ type: FromWebviewType.ExportRendered, requestId: message.requestId, format: message.format, data, error });
-  renderExport(layout.current(), message.format).then(
-    (data) => reply(data),
-    (err: unknown) => reply(message.format === 'png' ? new Uint8Array(0) : '', err instanceof Error ? err.message : String(err)),
+  const reply = (data: Uint8Array | string, name?: string, error?: string): void =>
+    host.post({ type: FromWebviewType.ExportRendered, requestId: message.requestId, format: message.format, data, name, error });
+  renderExport(message.format).then(
+    (rendered) => reply(rendered.data, rendered.name),
+    (err: unknown) => reply(message.format === 'png' ? new Uint8Array(0) : '', undefined, err instanceof Error ? err.message : String(err)),
   );
 }
 
@@ -57,6 +63,10 @@ function handle(message: ToWebviewMessage): void {
       break;
     case ToWebviewType.RenderExport:
       answerExport(message);
+      break;
+    case ToWebviewType.InspectorFocus:
+      data.inspectorFocus = { layer: message.layer, head: message.head };
+      if (app.state.followInspector) app.followInspector();
       break;
   }
 }

@@ -30,6 +30,8 @@ export class RunData {
   /** The token last clicked while the run was stale (not revealed in the editor; the stale notice says why). */
   unrevealed: number | null = null;
   status: { state: 'running' | 'idle' | 'error'; message: string } | null = null;
+  /** The inspector's layer and head as last heard (the side view follows them when asked to). */
+  inspectorFocus: { layer: number; head: number | 'mean' } | null = null;
   /** Top-k when only that position is masked (masked LMs), by position. */
   readonly maskedAt = new Map<number, PredictionView[]>();
   /** A masked LM's top-k at every position, nothing masked: asked for once per run, when first shown. */

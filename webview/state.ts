@@ -18,6 +18,8 @@ export interface UiState extends SamplingControls {
   zoom: number;
   panX: number;
   panY: number;
+  /** Side view: take the inspector's layer and head whenever they change. */
+  followInspector: boolean;
 }
 
 export const DEFAULT_STATE: UiState = {
@@ -30,6 +32,7 @@ export const DEFAULT_STATE: UiState = {
   zoom: 0,
   panX: 0,
   panY: 0,
+  followInspector: true,
   temperature: 1,
   topK: 10,
   topP: 1,
@@ -53,6 +56,7 @@ export function restoreState(raw: unknown): UiState {
     zoom: num(s.zoom, d.zoom, 0, 64),
     panX: num(s.panX, 0, 0, 1e5),
     panY: num(s.panY, 0, 0, 1e5),
+    followInspector: typeof s.followInspector === 'boolean' ? s.followInspector : d.followInspector,
     temperature: num(s.temperature, d.temperature, MIN_TEMPERATURE, 5),
     topK: Math.floor(num(s.topK, d.topK, TOP_K_ALL, 1000)),
     topP: num(s.topP, d.topP, 0.01, 1),

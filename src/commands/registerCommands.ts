@@ -58,14 +58,14 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
     }
   };
 
-  const exportCommand = async (args?: { format?: unknown; uri?: unknown }): Promise<CommandOutcome> => {
+  /** args (host-side callers only): format, and a file `uri` or a `folder` to write the default name into. */
+  const exportCommand = async (args?: { format?: unknown; uri?: unknown; folder?: unknown }): Promise<CommandOutcome> => {
     const format = FORMATS.includes(args?.format as ExportFormat) ? (args!.format as ExportFormat) : await d.exporter.pickFormat();
     if (!format) return { ok: false, cancelled: true };
     try {
-      const target = args?.uri instanceof vscode.Uri ? args.uri : undefined;
+      const target = args?.uri instanceof vscode.Uri ? { file: args.uri } : args?.folder instanceof vscode.Uri ? { folder: args.folder } : undefined;
       const uri = await d.exporter.export(format, target);
       if (!uri) return { ok: false, cancelled: true };
-      if (!target) vscode.window.setStatusBarMessage(`Attention Lens: exported ${format.toUpperCase()} to ${uri.fsPath}`, 5000);
       return { ok: true, detail: uri.toString() };
     } catch (error) {
       d.controller.fail(error);

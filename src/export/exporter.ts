@@ -1,11 +1,15 @@
-// Export…: PNG and SVG are drawn by the webview (it has the view) and sent back; HTML and JSON are written by
-// the host from the run it keeps. The file is always chosen in a save dialog — a webview never names a path
-// (the `target` parameter exists only for host-side callers such as the tests).
+// Export…: PNG and SVG are drawn by the webview (it has the view) and sent back as titled figures; HTML and JSON
+// are written by the host from the run it keeps. The file is always chosen in a save dialog — a webview never
+// names a path, only what its picture shows, which becomes part of the default name (the `target` parameter —
+// a file, or a folder to write the default name into — exists only for host-side callers such as the tests).
+// A notification then offers to open or reveal the file.
 import * as vscode from 'vscode';
 import type { ExportFormat, PredictionView } from '../protocol';
 import type { WebviewChannel } from '../panels/webviewChannel';
 import type { InspectController } from '../session/inspectController';
 import type { RunRecord } from '../session/runState';
+import { exportNotice, showExportNotice, type ExportNotice } from './exportNotice';
+import { exportFileName } from './fileName';
 import { htmlReport, jsonReport } from './reports';
 
 const FILTERS: Record<ExportFormat, Record<string, string[]>> = {
@@ -16,6 +20,9 @@ const FILTERS: Record<ExportFormat, Record<string, string[]>> = {
 };
 
 export class Exporter {
+  /** The notice of the last export (tests act on it as a user would). */
+  lastNotice: ExportNotice | undefined;
+
   constructor(
     private readonly controller: InspectController,
     /** The webview that shows the run (the inspector panel, else the side view), if one is showing. */
@@ -37,26 +44,30 @@ export class Exporter {
   }
 
   /** Writes the export; returns where, or undefined when the user cancelled the dialog. Throws with a readable message. */
-  async export(format: ExportFormat, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
+  async export(format: ExportFormat, target?: { file: vscode.Uri } | { folder: vscode.Uri }): Promise<vscode.Uri | undefined> {
     const run = this.controller.current;
     if (!run) throw new Error('Nothing to export yet: inspect a selection first.');
     let bytes: Uint8Array;
+    let shows: string | undefined;
     if (format === 'png' || format === 'svg') {
-      bytes = await this.renderInView(format);
+      ({ bytes, name: shows } = await this.renderInView(format));
     } else if (format === 'json') {
       bytes = Buffer.from(jsonReport(run, await this.controller.attentionMaps(run), await this.unmasked(run)), 'utf8');
     } else {
       // The picture is optional in the report: without a showing view the tables still say everything.
       const picture = await this.renderInView('svg').then(
-        (svg) => ({ mime: 'image/svg+xml', base64: Buffer.from(svg).toString('base64') }),
+        (svg) => ({ mime: 'image/svg+xml', base64: Buffer.from(svg.bytes).toString('base64') }),
         () => undefined,
       );
       bytes = Buffer.from(htmlReport(run, await this.unmasked(run), picture), 'utf8');
     }
-    const uri = target ?? (await this.askWhere(format, run.runId));
+    const name = exportFileName(run.summary.model.id, format, shows);
+    const uri = target && 'file' in target ? target.file : target ? vscode.Uri.joinPath(target.folder, name) : await this.askWhere(format, name);
     if (!uri) return undefined;
     await vscode.workspace.fs.writeFile(uri, bytes);
     this.log.info(`exported run ${run.runId} as ${format.toUpperCase()} (${bytes.byteLength} bytes) to ${uri.fsPath}`);
+    this.lastNotice = await exportNotice(uri, format);
+    showExportNotice(this.lastNotice, this.log);
     return uri;
   }
 
@@ -65,7 +76,8 @@ export class Exporter {
     return run.summary.model.kind === 'masked' ? this.controller.unmasked(run) : Promise.resolve(undefined);
   }
 
-  private async renderInView(format: 'png' | 'svg'): Promise<Uint8Array> {
+  /** The view's figure and the name of what it shows. */
+  private async renderInView(format: 'png' | 'svg'): Promise<{ bytes: Uint8Array; name?: string }> {
     const channel = this.view();
     if (!channel?.isReady) throw new Error(`Open the inspector panel to export the view as ${format.toUpperCase()}.`);
     const rendered = await channel.render(format);
@@ -74,15 +86,14 @@ export class Exporter {
     const data = rendered.data;
     if (format === 'png') {
       if (!(data instanceof Uint8Array) || data.byteLength < 8) throw new Error('The view sent no PNG image.');
-      return data;
+      return { bytes: data, name: rendered.name };
     }
     if (typeof data !== 'string' || !data.trimStart().startsWith('<')) throw new Error('The view sent no SVG image.');
-    return Buffer.from(data, 'utf8');
+    return { bytes: Buffer.from(data, 'utf8'), name: rendered.name };
   }
 
-  private askWhere(format: ExportFormat, runId: number): Thenable<vscode.Uri | undefined> {
+  private askWhere(format: ExportFormat, name: string): Thenable<vscode.Uri | undefined> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const name = `attention-lens-${runId}.${format}`;
     return vscode.window.showSaveDialog({
       title: `Attention Lens: Export ${format.toUpperCase()}`,
       defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,

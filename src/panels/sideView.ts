@@ -12,6 +12,7 @@ export class SideViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private view: vscode.WebviewView | undefined;
   private channelOf: WebviewChannel | undefined;
   private lastFocus: { runId: number; index: number } | undefined;
+  private inspectorAt: { layer: number; head: number | 'mean' } | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -34,6 +35,7 @@ export class SideViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     const channel = new WebviewChannel('side view', view.webview, this.controller, this.log, this.hooks);
     this.channelOf = channel;
     if (this.lastFocus) channel.focusToken(this.lastFocus.runId, this.lastFocus.index);
+    if (this.inspectorAt) channel.inspectorFocus(this.inspectorAt.layer, this.inspectorAt.head);
     setWebviewContent(view.webview, this.extensionUri, 'sidebar', 'Attention Lens');
     view.onDidChangeVisibility(() => {
       if (!view.visible) channel.unready();
@@ -52,6 +54,12 @@ export class SideViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     if (this.lastFocus?.runId === runId && this.lastFocus.index === index) return;
     this.lastFocus = { runId, index };
     this.channelOf?.focusToken(runId, index);
+  }
+
+  /** The inspector shows this layer and head (remembered for when the view appears; it follows them if asked to). */
+  inspectorFocus(layer: number, head: number | 'mean'): void {
+    this.inspectorAt = { layer, head };
+    this.channelOf?.inspectorFocus(layer, head);
   }
 
   /** Shows the side view (command and tests). */

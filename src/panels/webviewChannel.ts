@@ -20,6 +20,10 @@ export interface ChannelHooks {
   /** Inspects the run's text again as the document reads now. */
   rerun(run: RunRecord): void;
   export(format: ExportFormat): void;
+  /** Runs the model picker; settles when it closes. */
+  selectModel(): Thenable<unknown>;
+  /** This webview now shows this layer and head. */
+  viewFocus(from: WebviewChannel, layer: number, head: number | 'mean'): void;
 }
 
 const RENDER_TIMEOUT_MS = 20_000;
@@ -32,6 +36,7 @@ export class WebviewChannel implements vscode.Disposable {
   private readonly renders = new Map<number, (message: ExportRenderedMessage) => void>();
   private readonly subscriptions: vscode.Disposable[] = [];
   private focused: { runId: number; index: number } | undefined;
+  private inspectorAt: { layer: number; head: number | 'mean' } | undefined;
   private readyWaiters: (() => void)[] = [];
   /** What was posted, newest last (tests read it through the test API). */
   readonly sent: ToWebviewMessage[] = [];
@@ -99,6 +104,12 @@ export class WebviewChannel implements vscode.Disposable {
     this.post({ type: ToWebviewType.FocusToken, runId, index });
   }
 
+  /** The inspector shows this layer and head (posted to the side view, which may follow it). */
+  inspectorFocus(layer: number, head: number | 'mean'): void {
+    this.inspectorAt = { layer, head };
+    this.post({ type: ToWebviewType.InspectorFocus, layer, head });
+  }
+
   private replay(): void {
     const run = this.controller.current;
     if (run) {
@@ -106,6 +117,7 @@ export class WebviewChannel implements vscode.Disposable {
       if (run.stale) this.post({ type: ToWebviewType.Stale, runId: run.runId, message: run.stale });
       if (this.focused?.runId === run.runId) this.post({ type: ToWebviewType.FocusToken, runId: run.runId, index: this.focused.index });
     }
+    if (this.inspectorAt) this.post({ type: ToWebviewType.InspectorFocus, ...this.inspectorAt });
     const status = this.controller.lastStatus;
     if (status.message || status.state !== 'idle') this.post({ type: ToWebviewType.Status, state: status.state, message: status.message });
   }
@@ -185,6 +197,12 @@ export class WebviewChannel implements vscode.Disposable {
         return;
       case FromWebviewType.ExportRendered:
         this.renders.get(message.requestId)?.(message);
+        return;
+      case FromWebviewType.SelectModel:
+        await this.hooks.selectModel();
+        return;
+      case FromWebviewType.ViewFocus:
+        this.hooks.viewFocus(this, message.layer, message.head);
         return;
     }
   }

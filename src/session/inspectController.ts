@@ -186,13 +186,12 @@ export class InspectController implements vscode.Disposable {
     return undefined;
   }
 
+  /**
+   * The status after a run: only what the views' facts line does not already say (the note, e.g. "No selection:
+   * inspected line 4"); tokens, model, device, timings and truncation are each shown once, by the views.
+   */
   private doneMessage(run: RunRecord): string {
-    const s = run.summary;
-    const masks = s.predictions.kind === 'masked' ? s.predictions.masks : [];
-    const fill = masks.length > 0 ? ` · ${s.model.maskToken ?? 'mask'} → ${masks[0].top.slice(0, 3).map((p) => `${p.token.trim()} ${(100 * p.probability).toFixed(0)}%`).join(', ')}` : '';
-    const parts = [run.note, `${s.tokens.length} tokens`, `${s.model.id} on ${s.device.label}`, `${s.timings.totalMs.toFixed(0)} ms`];
-    // The truncation is the panel's notice, not repeated here.
-    return parts.filter(Boolean).join(' · ') + fill;
+    return run.note ?? '';
   }
 
   /** Shows an error as the user should read it: the message, never a stack (that goes to the log). */

@@ -26,6 +26,7 @@ export function toRunSummary(runId: number, result: Omit<InspectResult, 'attenti
     text: result.text,
     model: {
       id: model.id,
+      source: model.source,
       kind: model.kind,
       architecture: model.architecture,
       tokenizerKind: model.tokenizerKind,

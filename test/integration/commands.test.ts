@@ -1,11 +1,13 @@
 // The commands and the editor side of the surface, in a real VS Code: Inspect Selection with and without a
 // selection, the context menu's when clause, the status bar, settings taking effect without a reload, the
-// side view following the cursor, token boundaries, and Mask Token at Cursor.
+// side view following the cursor and the inspector's layer and head, token boundaries, Mask Token at Cursor,
+// the toy-model notice's model picker, and the export's file name and Open / Reveal notice.
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ToWebviewType, type FocusTokenMessage, type OverviewMessage, type StatusMessage } from '../../src/protocol';
+import { ToWebviewType, type FocusTokenMessage, type InspectorFocusMessage, type OverviewMessage, type StatusMessage } from '../../src/protocol';
 import type { LensTestApi } from '../../src/testApi';
-import { extension, fixtureModel, inspectNow, lensApi, openSample, openText, results, selectLine, selectWord, setSetting, unmaskedOf, useModel, waitFor } from './surfaceHelpers';
+import { extension, fixtureModel, inspectNow, lensApi, openSample, openText, results, selectLine, selectWord, setSetting, sleep, unmaskedOf, useModel, waitFor, type Outcome } from './surfaceHelpers';
 
 describe('Attention Lens commands', () => {
   let api: LensTestApi;
@@ -48,7 +50,7 @@ describe('Attention Lens commands', () => {
     assert.equal(api.lastResult()?.note, 'No selection: inspected line 4');
     await api.panelReady();
     const statuses = api.panelMessages().filter((m): m is StatusMessage => m.type === ToWebviewType.Status);
-    assert.match(statuses[statuses.length - 1].message, /^No selection: inspected line 4 · \d+ tokens/);
+    assert.equal(statuses[statuses.length - 1].message, 'No selection: inspected line 4', 'the status says only what the facts line does not');
   });
 
   it('Inspect Selection on an empty line says there is nothing to inspect', async () => {
@@ -156,6 +158,71 @@ describe('Attention Lens commands', () => {
     const tired = summary.tokens.find((t) => t.piece === 'tired')!;
     editor.selection = new vscode.Selection(1, tired.start, 1, tired.start);
     await waitFor('a FocusToken for "tired"', () => api.sideViewMessages().some((m) => m.type === ToWebviewType.FocusToken && m.index === tired.index));
+  });
+
+  it('the side view is told the inspector’s layer and head, and only the inspector’s', async () => {
+    const editor = await openSample();
+    selectLine(editor, 1);
+    await inspectNow(api);
+    await api.panelReady();
+    await api.sideViewReady();
+    await api.sendFromWebview('panel', { type: 'viewFocus', layer: 1, head: 2 });
+    const told = await waitFor('an InspectorFocus for layer 1, head 2', () =>
+      api.sideViewMessages().find((m): m is InspectorFocusMessage => m.type === ToWebviewType.InspectorFocus && m.layer === 1),
+    );
+    assert.equal(told.head, 2);
+    // Layer 7 is one the real panel (a 2-layer model) never reports itself.
+    await api.sendFromWebview('sideView', { type: 'viewFocus', layer: 7, head: 'mean' });
+    await sleep(200);
+    assert.ok(!api.sideViewMessages().some((m) => m.type === ToWebviewType.InspectorFocus && m.layer === 7), 'the side view does not follow itself');
+  });
+
+  it('a run of an embedded model says it is one, and the notice’s button opens the model picker', async () => {
+    await useModel('default-masked');
+    try {
+      const editor = await openSample();
+      selectLine(editor, 1);
+      const summary = await inspectNow(api);
+      assert.equal(summary.model.source, 'embedded', 'the panel shows its toy-model notice for this run');
+      await api.panelReady();
+      let closed = false;
+      const picking = api.sendFromWebview('panel', { type: 'selectModel' }).then(() => (closed = true));
+      await sleep(500);
+      assert.equal(closed, false, 'the model picker is open and waits for the user');
+      await waitFor('the picker to close', async () => {
+        await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+        await sleep(100);
+        return closed;
+      });
+      await picking;
+      assert.equal(api.loadedModel()?.spec, 'default-masked', 'closing the picker keeps the model');
+    } finally {
+      await useModel(fixtureModel('tiny-bert'));
+    }
+  });
+
+  it('an export is named for its model and what it shows, and its notice opens and reveals the file', async () => {
+    const editor = await openSample();
+    selectLine(editor, 1);
+    await inspectNow(api);
+    await api.panelReady();
+    const folder = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, 'exports');
+    const json = await vscode.commands.executeCommand<Outcome>('attentionLens.export', { format: 'json', folder });
+    assert.equal(json?.ok, true, JSON.stringify(json));
+    assert.equal(path.basename(vscode.Uri.parse(json.detail!).fsPath), 'tiny-bert_tokens-attention-predictions.json');
+    const png = await vscode.commands.executeCommand<Outcome>('attentionLens.export', { format: 'png', folder });
+    assert.equal(png?.ok, true, JSON.stringify(png));
+    const pngUri = vscode.Uri.parse(png.detail!);
+    const name = path.basename(pngUri.fsPath);
+    assert.match(name, /^tiny-bert_(tokens|head-view_L\d+(_H[\d+]+)?|model-view|matrix_L\d+_(H\d+|mean)|predictions(_T\d+)?)\.png$/);
+    const notice = api.lastExportNotice();
+    assert.equal(notice?.message, `Attention Lens: exported PNG to ${name}`);
+    assert.deepEqual(notice.actions.map((a) => a.label), ['Open', 'Reveal']);
+    await notice.actions[0].run();
+    await waitFor('the PNG open in a tab', () =>
+      vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => (t.input as { uri?: vscode.Uri } | undefined)?.uri?.toString() === pngUri.toString()),
+    );
+    await notice.actions[1].run();
   });
 
   it('token boundaries toggle on and align exactly with the token spans', async () => {

@@ -1,11 +1,13 @@
 // The VS Code surface's pure parts: Workspace Trust precedence, the token under an offset, the run summary
-// sent to webviews, the exported JSON / HTML reports, and when the CUDA download is offered unasked.
+// sent to webviews, the exported JSON / HTML reports and their default file names, and when the CUDA download
+// is offered unasked.
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { mayOfferCuda, type CudaOfferFacts } from '../../src/commands/cudaOfferPolicy';
 import type { AttentionMaps, Token } from '../../src/core/types';
 import type { WorkerInspectResult } from '../../src/core/worker/workerMessages';
+import { exportFileName, modelSlug } from '../../src/export/fileName';
 import { htmlReport, jsonReport } from '../../src/export/reports';
 import type { RunRecord } from '../../src/session/runState';
 import { layerUnavailable, toRunSummary } from '../../src/session/runSummary';
@@ -92,6 +94,7 @@ function runRecord(): RunRecord {
 test('run summary: carries the run id, no tensors, and says whether attention is available', () => {
   const summary = toRunSummary(3, inspectResult());
   assert.equal(summary.runId, 3);
+  assert.equal(summary.model.source, 'hub', 'the panel tells the embedded toy models apart by their source');
   assert.equal(summary.attentionUnavailable, null);
   assert.equal('attention' in summary, false);
   const noAttention = inspectResult();
@@ -136,6 +139,18 @@ test('HTML export: self-contained, escapes model output, embeds the picture only
   assert.match(page, /<img alt="the inspector's view" src="data:image\/svg\+xml;base64,/);
   assert.match(page, /token 3: &#60;dog&#62; <small>50\.0%<\/small>/);
   assert.match(page, /<td>&#60;at 4&#62; <small>25\.0%<\/small><\/td><\/tr>/, 'each token\'s row has its unmasked top-k');
+});
+
+test('export file names: the model, then what the picture shows; a Hub id or a folder becomes one safe part', () => {
+  assert.equal(exportFileName('lens-bert-mini', 'png', 'head-view_L3'), 'lens-bert-mini_head-view_L3.png');
+  assert.equal(exportFileName('Xenova/bert-base-uncased', 'svg', 'matrix_L2_H3'), 'Xenova-bert-base-uncased_matrix_L2_H3.svg');
+  assert.equal(exportFileName('/home/me/models/my model', 'png', 'model-view'), 'my-model_model-view.png');
+  assert.equal(exportFileName('C:\\models\\tiny', 'png', 'tokens'), 'tiny_tokens.png');
+  assert.equal(exportFileName('lens-gpt2-mini', 'html'), 'lens-gpt2-mini_report.html');
+  assert.equal(exportFileName('lens-gpt2-mini', 'json'), 'lens-gpt2-mini_tokens-attention-predictions.json');
+  // A name the webview should never send falls back to a plain one rather than reaching the file system.
+  assert.equal(exportFileName('m', 'png', '../../etc/passwd'), 'm_view.png');
+  assert.equal(modelSlug('../..'), 'model');
 });
 
 test('CUDA offer: once per window on Linux x64 when auto or cuda ended on the CPU without the provider; never after "Don\'t Ask Again"', () => {

@@ -29,6 +29,8 @@ export interface PayloadOptions {
   side?: number;
   runId?: number;
   seed?: number;
+  /** Where the model came from (default 'local'; 'embedded' makes the panel show its toy-model notice). */
+  source?: 'embedded' | 'local' | 'hub';
 }
 
 const TEXT =
@@ -194,6 +196,7 @@ export function makePayload(o: PayloadOptions): Payload {
     text: tk.text.slice(0, Math.max(keptUntil, 1)),
     model: {
       id: o.kind === 'causal' ? 'synthetic/gpt2-shaped' : 'synthetic/bert-shaped',
+      source: o.source ?? 'local',
       kind: o.kind,
       architecture: o.kind === 'causal' ? 'GPT2LMHeadModel' : 'BertForMaskedLM',
       tokenizerKind: tk.tokenizerKind,

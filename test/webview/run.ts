@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import { launch, startServer } from './harness';
 import { repoRoot } from './paths';
 import { measureRender } from './renderBench';
+import { chromeTests } from './chromeTests';
 import { interactionTests } from './interactionTests';
 import { renderTests } from './renderTests';
 import { staleRunTests } from './staleRunTests';
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   let passed = 0;
   let failed = 0;
   try {
-    for (const t of [...renderTests, ...interactionTests, ...viewTests, ...staleRunTests]) {
+    for (const t of [...renderTests, ...interactionTests, ...viewTests, ...staleRunTests, ...chromeTests]) {
       if (filter && !t.name.includes(filter)) continue;
       const t0 = Date.now();
       try {

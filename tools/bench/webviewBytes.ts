@@ -17,7 +17,7 @@ export function runSummaryOf(result: InspectResult, runId: number): RunSummary {
   return {
     runId,
     text: result.text,
-    model: { id: m.id, kind: m.kind, architecture: m.architecture, tokenizerKind: m.tokenizerKind, layers: m.layers, heads: m.heads, maxPositions: m.maxPositions, vocabSize: m.vocabSize, maskToken: m.maskToken },
+    model: { id: m.id, source: m.source, kind: m.kind, architecture: m.architecture, tokenizerKind: m.tokenizerKind, layers: m.layers, heads: m.heads, maxPositions: m.maxPositions, vocabSize: m.vocabSize, maskToken: m.maskToken },
     device: { provider: result.device.provider, label: result.device.label, fallbackReason: result.device.fallbackReason },
     tokens: result.tokens.map((t) => ({ index: t.index, id: t.id, piece: t.piece, display: t.display, start: t.start, end: t.end, special: t.special, continuation: t.continuation, partialChar: t.partialChar })),
     truncation: result.truncation,

@@ -1,7 +1,41 @@
-// Canvas plumbing shared by the views: device-pixel sizing, one redraw per animation frame, and text fitting.
+// Canvas plumbing shared by the views: device-pixel sizing, one redraw per animation frame, text fitting, and
+// the hook through which an export draws a view onto another surface.
+import { SvgPath, SvgSurface } from './svgSurface';
+
+/** Opens the surface an export draws on, once the view says how large its picture is (CSS px). */
+type SurfaceOpener = (cssWidth: number, cssHeight: number) => CanvasRenderingContext2D;
+let capture: SurfaceOpener | null = null;
+
+/**
+ * Runs a view's own drawing code with its next fitCanvas call answered by `open` instead of its canvas: the
+ * export gets the same picture at another scale, or as SVG, without a second copy of each view's drawing.
+ */
+export function captureDrawing(draw: () => void, open: SurfaceOpener): void {
+  let opened = false;
+  capture = (w, h) => {
+    opened = true;
+    return open(w, h);
+  };
+  try {
+    draw();
+  } finally {
+    capture = null;
+  }
+  if (!opened) throw new Error('the view drew nothing');
+}
+
+/** A path for `ctx`: one the SVG surface can read back, or a canvas Path2D. */
+export function newPath(ctx: CanvasRenderingContext2D): Path2D {
+  return (ctx as unknown) instanceof SvgSurface ? (new SvgPath() as unknown as Path2D) : new Path2D();
+}
 
 /** Sizes the canvas backing store to its CSS box × devicePixelRatio; returns a context scaled to CSS px. */
 export function fitCanvas(canvas: HTMLCanvasElement, cssWidth: number, cssHeight: number): CanvasRenderingContext2D {
+  if (capture) {
+    const open = capture;
+    capture = null;
+    return open(cssWidth, cssHeight);
+  }
   const dpr = window.devicePixelRatio || 1;
   const w = Math.max(1, Math.round(cssWidth * dpr));
   const h = Math.max(1, Math.round(cssHeight * dpr));
@@ -58,22 +92,4 @@ export function canvasToPng(canvas: HTMLCanvasElement): Promise<Uint8Array> {
       blob.arrayBuffer().then((b) => resolve(new Uint8Array(b)), reject);
     }, 'image/png');
   });
-}
-
-export function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
-}
-
-/** An SVG document wrapping a raster (heatmaps: one <image>, never an element per weight) plus a title. */
-export function svgWithImage(canvas: HTMLCanvasElement, title: string, bg: string, fg: string): string {
-  const w = canvas.width / (window.devicePixelRatio || 1);
-  const h = canvas.height / (window.devicePixelRatio || 1);
-  const href = canvas.toDataURL('image/png');
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h + 24}" viewBox="0 0 ${w} ${h + 24}">`,
-    `<rect width="100%" height="100%" fill="${escapeXml(bg)}"/>`,
-    `<text x="4" y="16" font-family="sans-serif" font-size="13" fill="${escapeXml(fg)}">${escapeXml(title)}</text>`,
-    `<image x="0" y="24" width="${w}" height="${h}" href="${href}"/>`,
-    '</svg>',
-  ].join('');
 }

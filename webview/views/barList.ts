@@ -1,6 +1,6 @@
 // A list of labelled probability / weight bars: DOM for a handful of rows (screen readers read them), with
-// canvas and SVG renderings of the same rows for export.
-import { escapeXml, fitCanvas } from '../render/canvas';
+// a drawing of the same rows for export (PNG, or SVG through the export's surface).
+import { fitCanvas } from '../render/canvas';
 import { theme } from '../render/theme';
 
 export interface Bar {
@@ -110,24 +110,4 @@ export function barsToCanvas(groups: { title: string; bars: Bar[] }[], width = 5
     }
   }
   return canvas;
-}
-
-export function barsToSvg(groups: { title: string; bars: Bar[] }[], width = 520): string {
-  const th = theme();
-  const height = groups.reduce((h, g) => h + 26 + g.bars.length * ROW, 8);
-  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`, `<rect width="100%" height="100%" fill="${th.background}"/>`];
-  let y = 8;
-  for (const g of groups) {
-    out.push(`<text x="8" y="${y + 14}" font-weight="bold" fill="${th.foreground}">${escapeXml(g.title)}</text>`);
-    y += 26;
-    for (const b of g.bars) {
-      const opacity = b.muted ? 0.35 : 1;
-      out.push(`<text x="8" y="${y + 14}" fill="${b.muted ? th.muted : th.foreground}">${escapeXml(b.label.slice(0, 24))}</text>`);
-      out.push(`<rect x="180" y="${y + 4}" width="${Math.max(1, Math.min(1, b.value) * (width - 260)).toFixed(1)}" height="${ROW - 8}" fill="${th.headColor(0)}" opacity="${opacity}"/>`);
-      out.push(`<text x="${width - 72}" y="${y + 14}" fill="${th.foreground}">${escapeXml(b.valueText ?? b.value.toFixed(4))}</text>`);
-      y += ROW;
-    }
-  }
-  out.push('</svg>');
-  return out.join('');
 }

@@ -5,7 +5,7 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { App, View } from '../app';
 import { attendedBy, attendsTo, headMap } from '../render/attention';
-import { fitCanvas, fitText, frameScheduler, heightToBottom, svgWithImage } from '../render/canvas';
+import { fitCanvas, fitText, frameScheduler, heightToBottom, newPath } from '../render/canvas';
 import { theme } from '../render/theme';
 import { HeadToggles, layerSelect, updateLayerSelect } from './controls';
 import { describeRanked } from './describe';
@@ -176,7 +176,7 @@ export class HeadView implements View {
     shown.forEach((h, i) => {
       const map = headMap(layer, h);
       const y = ROW / 2 + offset + (i - (shown.length - 1) / 2) * lane;
-      const paths = Array.from({ length: ALPHA_LEVELS }, () => new Path2D());
+      const paths = Array.from({ length: ALPHA_LEVELS }, () => newPath(ctx));
       const add = (q: number, k: number): void => {
         const w = map[q * n + k];
         if (w < MIN_WEIGHT) return;
@@ -222,10 +222,5 @@ export class HeadView implements View {
   exportCanvas(): HTMLCanvasElement {
     this.draw();
     return this.canvas;
-  }
-
-  exportSvg(): string {
-    const th = theme();
-    return svgWithImage(this.exportCanvas(), `Head view · layer ${this.app.state.layer} · heads ${this.app.state.heads.join(', ')}`, th.background, th.foreground);
   }
 }

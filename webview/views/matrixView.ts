@@ -7,7 +7,7 @@ import type { App, View } from '../app';
 import { headMap, scaleCeiling } from '../render/attention';
 import { lutIndex } from '../render/colormap';
 import { colorBarWidth, drawColorBar } from '../render/colorBar';
-import { fitCanvas, frameScheduler, heightToBottom, svgWithImage } from '../render/canvas';
+import { fitCanvas, frameScheduler, heightToBottom } from '../render/canvas';
 import { theme } from '../render/theme';
 import { headSelect, layerSelect, updateHeadSelect, updateLayerSelect } from './controls';
 import { drawAxisLabels, LABEL_OVERHANG, LEFT, RIGHT, TOP } from './matrixAxes';
@@ -272,11 +272,5 @@ export class MatrixView implements View {
   exportCanvas(): HTMLCanvasElement {
     this.draw();
     return this.canvas;
-  }
-
-  exportSvg(): string {
-    const th = theme();
-    const head = this.app.state.head === 'mean' ? 'mean of heads' : `head ${this.app.state.head}`;
-    return svgWithImage(this.exportCanvas(), `Attention matrix · layer ${this.app.state.layer} · ${head}`, th.background, th.foreground);
   }
 }

@@ -4,7 +4,7 @@
 import type { App, View } from '../app';
 import { lutIndex } from '../render/colormap';
 import { colorBarWidth, drawColorBar, type ColorBar } from '../render/colorBar';
-import { fitCanvas, frameScheduler, heightToBottom, svgWithImage } from '../render/canvas';
+import { fitCanvas, frameScheduler, heightToBottom } from '../render/canvas';
 import { theme } from '../render/theme';
 
 const LEFT = 40;
@@ -205,11 +205,6 @@ export class ModelView implements View {
   exportCanvas(): HTMLCanvasElement {
     this.draw();
     return this.canvas;
-  }
-
-  exportSvg(): string {
-    const th = theme();
-    return svgWithImage(this.exportCanvas(), 'Model view · all layers × heads', th.background, th.foreground);
   }
 }
 

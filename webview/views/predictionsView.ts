@@ -5,9 +5,8 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { PredictionView } from '../../src/protocol';
 import type { App, View } from '../app';
-import { escapeXml } from '../render/canvas';
 import { formatProbability, sample, TOP_K_ALL } from '../render/sampling';
-import { BarList, barsToCanvas, barsToSvg, type Bar } from './barList';
+import { BarList, barsToCanvas, type Bar } from './barList';
 import { tokenLabel } from './describe';
 import { SamplingPanel } from './samplingPanel';
 import { SurprisalStrip } from './surprisalStrip';
@@ -190,12 +189,5 @@ export class PredictionsView implements View {
 
   exportCanvas(): HTMLCanvasElement {
     return barsToCanvas(predictionGroups(this.app, this.app.state.selected));
-  }
-
-  exportSvg(): string {
-    const groups = predictionGroups(this.app, this.app.state.selected);
-    const svg = barsToSvg(groups);
-    const notes = groups.map((g) => g.note).filter(Boolean).join(' · ');
-    return notes ? svg.replace('</svg>', `<desc>${escapeXml(notes)}</desc></svg>`) : svg;
   }
 }

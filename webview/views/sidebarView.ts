@@ -1,8 +1,9 @@
 // The side view: compact. The token under the editor cursor (FocusToken) or picked here, a layer and head
-// selector, the tokens it attends to most, and its predictions.
+// selector (which can follow the inspector's), the tokens it attends to most, and its predictions.
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { App, View } from '../app';
 import { attendsTo, headMap } from '../render/attention';
-import { BarList, barsToCanvas, barsToSvg, type Bar } from './barList';
+import { BarList, barsToCanvas, type Bar } from './barList';
 import { headSelect, layerSelect, updateHeadSelect, updateLayerSelect } from './controls';
 import { tokenLabel } from './describe';
 import { predictionGroups } from './predictionsView';
@@ -18,6 +19,7 @@ export class SidebarView implements View {
   private readonly attendsTitle = document.createElement('div');
   private readonly attends;
   private readonly predictions = document.createElement('div');
+  private readonly follow = document.createElement('vscode-checkbox');
   private predictionsKey = '';
 
   constructor(private readonly app: App) {
@@ -28,11 +30,19 @@ export class SidebarView implements View {
     this.token.className = 'focus-token';
     this.token.setAttribute('aria-live', 'polite');
     const selectors = document.createElement('div');
-    selectors.className = 'toolbar';
-    selectors.append(this.layerSel.element, this.headSel.element);
+    selectors.className = 'selectors';
+    this.follow.textContent = 'Follow the inspector’s layer and head';
+    this.follow.className = 'follow-inspector';
+    this.follow.addEventListener('change', () => this.setFollow(this.follow.checked));
+    selectors.append(this.layerSel.element, this.headSel.element, this.follow);
     this.attendsTitle.className = 'section-title';
     this.predictions.className = 'prediction-groups';
     this.element.append(this.token, selectors, this.attendsTitle, this.attends.element, this.predictions);
+  }
+
+  private setFollow(on: boolean): void {
+    this.app.update({ followInspector: on });
+    if (on) this.app.followInspector();
   }
 
   private attendsBars(): Bar[] {
@@ -45,6 +55,7 @@ export class SidebarView implements View {
   }
 
   render(): void {
+    if (this.follow.checked !== this.app.state.followInspector) this.follow.checked = this.app.state.followInspector;
     updateLayerSelect(this.layerSel, this.app);
     updateHeadSelect(this.headSel, this.app);
     const s = this.app.data.summary;
@@ -89,9 +100,5 @@ export class SidebarView implements View {
 
   exportCanvas(): HTMLCanvasElement {
     return barsToCanvas(this.groups(), 360);
-  }
-
-  exportSvg(): string {
-    return barsToSvg(this.groups(), 360);
   }
 }

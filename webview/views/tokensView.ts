@@ -2,7 +2,7 @@
 // pieces are marked, the id shows on hover; a click selects the token everywhere and reveals it in the editor.
 import type { TokenView } from '../../src/protocol';
 import type { App, View } from '../app';
-import { escapeXml, fitCanvas } from '../render/canvas';
+import { fitCanvas } from '../render/canvas';
 import { theme } from '../render/theme';
 
 export function tokenTitle(t: TokenView): string {
@@ -117,18 +117,6 @@ export class TokensView implements View {
       ctx.fillText(b.text, b.x + 4, b.y + 10);
     }
     return canvas;
-  }
-
-  exportSvg(): string {
-    const { boxes, height, width } = this.layout();
-    const th = theme();
-    const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="13">`, `<rect width="100%" height="100%" fill="${th.background}"/>`];
-    for (const b of boxes) {
-      parts.push(`<rect x="${b.x}" y="${b.y}" width="${b.w}" height="20" fill="${b.selected ? th.selection : 'none'}" stroke="${b.special ? th.muted : th.border}"/>`);
-      parts.push(`<text x="${b.x + 4}" y="${b.y + 14}" fill="${b.special ? th.muted : th.foreground}">${escapeXml(b.text)}</text>`);
-    }
-    parts.push('</svg>');
-    return parts.join('');
   }
 
   private layout(): { boxes: { x: number; y: number; w: number; text: string; special: boolean; selected: boolean }[]; width: number; height: number } {
