@@ -40,7 +40,13 @@ interface Collected {
   external: Set<string>;
 }
 
-function readNode(buf: Uint8Array, msg: Field, into: Collected): GraphNode {
+/**
+ * How deep subgraphs (If / Loop / Scan bodies) may nest. Real exports nest two or three levels; a hostile file
+ * nesting thousands would overflow the stack of this reader (and onnxruntime's parser stops at 100).
+ */
+export const MAX_SUBGRAPH_DEPTH = 32;
+
+function readNode(buf: Uint8Array, msg: Field, into: Collected, depth: number): GraphNode {
   const node: GraphNode = { name: '', opType: '', domain: '', inputs: [], outputs: [] };
   for (const f of fields(buf, msg.start, msg.end)) {
     if (f.field === NODE.input) node.inputs.push(readString(buf, f));
@@ -48,20 +54,21 @@ function readNode(buf: Uint8Array, msg: Field, into: Collected): GraphNode {
     else if (f.field === NODE.name) node.name = readString(buf, f);
     else if (f.field === NODE.opType) node.opType = readString(buf, f);
     else if (f.field === NODE.domain) node.domain = readString(buf, f);
-    else if (f.field === NODE.attribute) readAttribute(buf, f, into);
+    else if (f.field === NODE.attribute) readAttribute(buf, f, into, depth);
   }
   return node;
 }
 
 // A tensor in an attribute (a Constant's value) or a subgraph's initializer can name external data as well as
 // a top-level initializer can; every one of them must pass the folder check before onnxruntime sees the model.
-function readAttribute(buf: Uint8Array, attribute: Field, into: Collected): void {
+function readAttribute(buf: Uint8Array, attribute: Field, into: Collected, depth: number): void {
   for (const f of fields(buf, attribute.start, attribute.end)) {
     if (f.field === ATTRIBUTE.t || f.field === ATTRIBUTE.tensors) addExternalLocation(buf, f, into.external);
     else if (f.field === ATTRIBUTE.sparseTensor || f.field === ATTRIBUTE.sparseTensors) addSparseLocations(buf, f, into.external);
     else if (f.field === ATTRIBUTE.g || f.field === ATTRIBUTE.graphs) {
+      if (depth >= MAX_SUBGRAPH_DEPTH) throw new Error(`its subgraphs nest deeper than ${MAX_SUBGRAPH_DEPTH} levels, which no real export does`);
       for (const g of fields(buf, f.start, f.end)) {
-        if (g.field === GRAPH.node) into.subgraphOps.add(readNode(buf, g, into).opType);
+        if (g.field === GRAPH.node) into.subgraphOps.add(readNode(buf, g, into, depth + 1).opType);
         else if (g.field === GRAPH.initializer) addExternalLocation(buf, g, into.external);
         else if (g.field === GRAPH.sparseInitializer) addSparseLocations(buf, g, into.external);
       }
@@ -132,7 +139,7 @@ export function scanModel(buf: Uint8Array): GraphSummary {
 
 function scanGraph(buf: Uint8Array, graph: Field, summary: GraphSummary, collected: Collected): void {
   for (const f of fields(buf, graph.start, graph.end)) {
-    if (f.field === GRAPH.node) summary.nodes.push(readNode(buf, f, collected));
+    if (f.field === GRAPH.node) summary.nodes.push(readNode(buf, f, collected, 0));
     else if (f.field === GRAPH.input) summary.inputs.push(readValueInfoName(buf, f));
     else if (f.field === GRAPH.output) summary.outputs.push(readValueInfoName(buf, f));
     else if (f.field === GRAPH.initializer) addExternalLocation(buf, f, collected.external);

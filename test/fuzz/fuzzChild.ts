@@ -1,0 +1,66 @@
+// The process fuzz cases run in, so that a native crash, a stack overflow or a hang takes down only this
+// process, never the test runner: it builds each case the parent names, runs it, and reports how it ended,
+// how long it took and how far the process's peak RSS rose.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
+import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
+import { buildCase, type Target } from './fuzzCases';
+import { modelSeeds, writeModelFolder } from './seedCorpus';
+import { memoryBound, type CaseReport } from './verdict';
+
+export interface CaseRequest {
+  target: Target;
+  seed: number;
+  index: number;
+}
+
+const workerPath = path.join(__dirname, '..', '..', 'src', 'core', 'worker', 'inferenceWorker.js');
+/** The parent's folder for this process's cases (it removes it, also after a crash). */
+const root = process.env.LENS_FUZZ_DIR!;
+let engine: InferenceEngine | undefined;
+
+/** The engine, with a first model loaded so onnxruntime's own start-up is not counted against a case. */
+async function warmEngine(): Promise<InferenceEngine> {
+  if (engine) return engine;
+  engine = new InferenceEngine({ workerPath, environment: detectProviderEnvironment() });
+  const dir = path.join(root, 'warm-up');
+  writeModelFolder(modelSeeds()[0], dir);
+  await engine.load({ id: 'warm-up', source: 'local', folder: dir, device: 'cpu' });
+  return engine;
+}
+
+const peakRss = () => process.resourceUsage().maxRSS * 1024;
+
+async function runCase(request: CaseRequest): Promise<CaseReport> {
+  const dir = path.join(root, `case-${request.index}`);
+  fs.mkdirSync(dir, { recursive: true });
+  try {
+    const built = buildCase(request.target, request.seed, request.index, { dir, engine: request.target === 'model' ? await warmEngine() : undefined });
+    const rssBefore = process.memoryUsage().rss;
+    const peakBefore = peakRss();
+    const started = performance.now();
+    const outcome = await built.run();
+    const ms = performance.now() - started;
+    const peakAfter = peakRss();
+    return {
+      ...request,
+      ...outcome,
+      what: built.what,
+      bytes: built.bytes,
+      ms,
+      peakGrowth: peakAfter > peakBefore ? peakAfter - rssBefore : 0,
+      memoryBound: memoryBound(built.bytes),
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+process.on('message', (request: CaseRequest) => {
+  void runCase(request).then((report) => process.send!(report));
+});
+process.on('disconnect', () => {
+  void (engine?.dispose() ?? Promise.resolve()).then(() => process.exit(0));
+});
+process.send!({ ready: true });
