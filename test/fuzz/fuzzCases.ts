@@ -19,7 +19,7 @@ import { mutateJson } from './jsonMutations';
 import { mutateOnnx } from './onnxMutations';
 import { Prng } from './prng';
 import { structureSites, type FieldSite } from './protobufMap';
-import { modelSeeds, writeModelFolder, zipSeeds, type ModelSeed } from './seedCorpus';
+import { modelSeeds, seedFiles, writeModelFolder, zipSeeds, type ModelSeed } from './seedCorpus';
 import type { CaseReport } from './verdict';
 import { mutateZip } from './zipMutations';
 
@@ -42,7 +42,8 @@ export interface CaseContext {
 
 const ONNX_FILE = path.join('onnx', 'model.onnx');
 const sitesBySeed = new Map<string, FieldSite[]>();
-const sitesOf = (seed: ModelSeed) => sitesBySeed.get(seed.name) ?? sitesBySeed.set(seed.name, structureSites(seed.onnx)).get(seed.name)!;
+/** Where the structure of a seed's ONNX file lies (found once per seed). */
+export const structureSitesOf = (seed: ModelSeed) => sitesBySeed.get(seed.name) ?? sitesBySeed.set(seed.name, structureSites(seed.onnx)).get(seed.name)!;
 
 function refused(error: unknown, stage: 'load' | 'run'): Outcome {
   const e = error as Error & { code?: unknown };
@@ -52,12 +53,14 @@ function refused(error: unknown, stage: 'load' | 'run'): Outcome {
 
 function onnxCase(rng: Prng, ctx: CaseContext): BuiltCase {
   const seed = rng.pick(modelSeeds());
-  const mutated = mutateOnnx(rng, seed.onnx, sitesOf(seed));
-  const bytes = writeModelFolder(seed, ctx.dir, { [ONNX_FILE]: mutated.bytes });
+  const mutated = mutateOnnx(rng, seed.onnx, structureSitesOf(seed));
+  // The ONNX file alone: nothing before onnxruntime reads the folder's other files.
+  const onnxPath = path.join(ctx.dir, ONNX_FILE);
+  fs.mkdirSync(path.dirname(onnxPath), { recursive: true });
+  fs.writeFileSync(onnxPath, mutated.bytes);
   const run = async (): Promise<Outcome> => {
     try {
-      const config = parseModelConfig(JSON.parse(seed.files['config.json']), 'config.json');
-      const onnxPath = path.join(ctx.dir, ONNX_FILE);
+      const config = parseModelConfig(JSON.parse(seed.config), 'config.json');
       const { skeleton, graph } = await readModelGraph(onnxPath, ONNX_FILE);
       await checkExternalData(onnxPath, graph.externalDataLocations);
       const attention = locateAttention(graph, config.layers);
@@ -67,7 +70,7 @@ function onnxCase(rng: Prng, ctx: CaseContext): BuiltCase {
       return refused(error, 'load');
     }
   };
-  return { what: `${seed.name} ${ONNX_FILE}, ${mutated.what}`, bytes, run };
+  return { what: `${seed.name} ${ONNX_FILE}, ${mutated.what}`, bytes: mutated.bytes.length, run };
 }
 
 const JSON_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
@@ -75,7 +78,7 @@ const JSON_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
 function modelCase(rng: Prng, ctx: CaseContext): BuiltCase {
   const seed = rng.pick(modelSeeds());
   const file = rng.chance(0.5) ? ONNX_FILE : rng.pick(JSON_FILES);
-  const mutated = file === ONNX_FILE ? mutateOnnx(rng, seed.onnx, sitesOf(seed)) : mutateJson(rng, seed.files[file]);
+  const mutated = file === ONNX_FILE ? mutateOnnx(rng, seed.onnx, structureSitesOf(seed)) : mutateJson(rng, seedFiles(seed)[file]);
   const bytes = writeModelFolder(seed, ctx.dir, { [file]: mutated.bytes });
   const engine = ctx.engine!;
   const run = async (): Promise<Outcome> => {

@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
-import { buildCase, type Target } from './fuzzCases';
-import { modelSeeds, writeModelFolder } from './seedCorpus';
+import { buildCase, structureSitesOf, type Target } from './fuzzCases';
+import { modelSeeds, seedFiles, writeModelFolder, zipSeeds } from './seedCorpus';
 import { memoryBound, type CaseReport } from './verdict';
 
 export interface CaseRequest {
@@ -40,7 +40,9 @@ async function runCase(request: CaseRequest): Promise<CaseReport> {
     const rssBefore = process.memoryUsage().rss;
     const peakBefore = peakRss();
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const outcome = await built.run();
+    const cpu = process.cpuUsage(cpuBefore);
     const ms = performance.now() - started;
     const peakAfter = peakRss();
     return {
@@ -49,11 +51,22 @@ async function runCase(request: CaseRequest): Promise<CaseReport> {
       what: built.what,
       bytes: built.bytes,
       ms,
+      cpuMs: (cpu.user + cpu.system) / 1000,
       peakGrowth: peakAfter > peakBefore ? peakAfter - rssBefore : 0,
       memoryBound: memoryBound(built.bytes),
     };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Reads the seed corpus (and starts the engine) before the first case, so no case's time counts it. */
+async function prepare(target: Target): Promise<void> {
+  if (target === 'zip') zipSeeds();
+  else for (const seed of modelSeeds()) structureSitesOf(seed);
+  if (target === 'model') {
+    for (const seed of modelSeeds()) seedFiles(seed);
+    await warmEngine();
   }
 }
 
@@ -63,4 +76,4 @@ process.on('message', (request: CaseRequest) => {
 process.on('disconnect', () => {
   void (engine?.dispose() ?? Promise.resolve()).then(() => process.exit(0));
 });
-process.send!({ ready: true });
+void prepare(process.env.LENS_FUZZ_TARGET as Target).then(() => process.send!({ ready: true }));

@@ -1,10 +1,7 @@
 // `npm run fuzz -- [--cases N] [--seed S] [--target onnx|model|zip] [--case I] [--verbose]`: the fuzz tier
 // beyond the bounded run in `npm test`. --cases is per target; --case I replays one case of the given seed.
 import { TARGETS, type Target } from './fuzzCases';
-import { describeFailure, describeSummary, runFuzz } from './fuzzRunner';
-
-/** The seed of `npm test`'s bounded run (test/unit/fuzz.test.ts) and of this command by default. */
-export const DEFAULT_SEED = 20261202;
+import { DEFAULT_SEED, describeFailure, describeSummary, runFuzz } from './fuzzRunner';
 
 function option(name: string): string | undefined {
   const at = process.argv.indexOf(`--${name}`);
@@ -36,7 +33,7 @@ async function main(): Promise<number> {
       first: one ?? 0,
       onCase: (report, found) => {
         if (found.length > 0) console.log(describeFailure({ report, defects: found }));
-        else if (verbose) console.log(`ok ${t} case ${report.index} (${report.outcome}, ${Math.round(report.ms)} ms): ${report.what}${report.message ? `\n  message: ${report.message}` : ''}`);
+        else if (verbose) console.log(`ok ${t} case ${report.index} (${report.outcome}, ${Math.round(report.ms)} ms, ${Math.round(report.cpuMs)} ms CPU): ${report.what}${report.message ? `\n  message: ${report.message}` : ''}`);
       },
     });
     console.log(describeSummary(summary));

@@ -23,6 +23,12 @@ function appendGraph(model: Uint8Array, graph: MessageWriter, what: string): Mut
   return { bytes, what };
 }
 
+/** `graph` with an Identity node reading `tensor` and its copy a graph output, so onnxruntime must load it. */
+function consumed(graph: MessageWriter, tensor: string): MessageWriter {
+  const node = new MessageWriter().string(NODE_FIELDS.input, tensor).string(NODE_FIELDS.output, `${tensor}_out`).string(NODE_FIELDS.opType, 'Identity');
+  return graph.message(GRAPH_FIELDS.node, node).message(GRAPH_FIELDS.output, new MessageWriter().string(1, `${tensor}_out`));
+}
+
 /** A length that lies: one more or less, zero, or far past the file; written in the same width when it fits. */
 const lyingLength: OnnxMutation = (rng, model, sites) => {
   const site = rng.pick(lengthSites(sites));
@@ -61,7 +67,8 @@ const hugeDeclaredSize: OnnxMutation = (rng, model) => {
   const tensor = new MessageWriter();
   for (const d of dims) tensor.encoded(Uint8Array.from([TENSOR_FIELDS.dims << 3, ...varint(d)]));
   tensor.varint(TENSOR_FIELDS.dataType, FLOAT).string(TENSOR_FIELDS.name, 'fuzz_huge').bytes(TENSOR_FIELDS.rawData, new Uint8Array(16));
-  return appendGraph(model, new MessageWriter().message(GRAPH_FIELDS.initializer, tensor), `an initializer of dims [${dims.join(', ')}] holding 16 bytes`);
+  const graph = new MessageWriter().message(GRAPH_FIELDS.initializer, tensor);
+  return appendGraph(model, rng.chance(0.7) ? consumed(graph, 'fuzz_huge') : graph, `an initializer of dims [${dims.join(', ')}] holding 16 bytes`);
 };
 
 /** Many small repeated fields: nodes, or one node's inputs. */
@@ -131,7 +138,8 @@ const hostileExternalData: OnnxMutation = (rng, model) => {
   const tensor = new MessageWriter().varint(TENSOR_FIELDS.dims, 4).varint(TENSOR_FIELDS.dataType, FLOAT).string(TENSOR_FIELDS.name, 'fuzz_external');
   for (const [k, v] of entries) tensor.message(TENSOR_FIELDS.externalData, new MessageWriter().string(STRING_ENTRY_FIELDS.key, k).string(STRING_ENTRY_FIELDS.value, v));
   tensor.varint(TENSOR_FIELDS.dataLocation, 1);
-  return appendGraph(model, new MessageWriter().message(GRAPH_FIELDS.initializer, tensor), `an external initializer at ${JSON.stringify(Object.fromEntries(entries))}`);
+  const graph = new MessageWriter().message(GRAPH_FIELDS.initializer, tensor);
+  return appendGraph(model, rng.chance(0.7) ? consumed(graph, 'fuzz_external') : graph, `an external initializer at ${JSON.stringify(Object.fromEntries(entries))}`);
 };
 
 /** A node's operator renamed to random letters: a parsable graph that onnxruntime must refuse. */

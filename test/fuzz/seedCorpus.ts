@@ -12,9 +12,9 @@ const KEPT_IDS = 2000;
 
 export interface ModelSeed {
   name: string;
+  folder: string;
   onnx: Uint8Array;
-  /** Every other file of the folder, by name (tokenizer.json already cut). */
-  files: Record<string, string>;
+  config: string;
 }
 
 /**
@@ -36,13 +36,24 @@ export function cutTokenizer(text: string): string {
 }
 
 function modelSeed(name: string, folder: string): ModelSeed {
-  const files: Record<string, string> = {};
-  for (const file of ['config.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
-    const at = path.join(folder, file);
-    if (fs.existsSync(at)) files[file] = fs.readFileSync(at, 'utf8');
+  return { name, folder, onnx: fs.readFileSync(path.join(folder, 'onnx', 'model.onnx')), config: fs.readFileSync(path.join(folder, 'config.json'), 'utf8') };
+}
+
+const folderFiles = new Map<string, Record<string, string>>();
+
+/** The seed's files besides its ONNX file, by name (tokenizer.json cut); read when a case first needs them. */
+export function seedFiles(seed: ModelSeed): Record<string, string> {
+  let files = folderFiles.get(seed.name);
+  if (!files) {
+    files = { 'config.json': seed.config };
+    for (const file of ['tokenizer_config.json', 'special_tokens_map.json']) {
+      const at = path.join(seed.folder, file);
+      if (fs.existsSync(at)) files[file] = fs.readFileSync(at, 'utf8');
+    }
+    files['tokenizer.json'] = cutTokenizer(fs.readFileSync(path.join(seed.folder, 'tokenizer.json'), 'utf8'));
+    folderFiles.set(seed.name, files);
   }
-  files['tokenizer.json'] = cutTokenizer(fs.readFileSync(path.join(folder, 'tokenizer.json'), 'utf8'));
-  return { name, onnx: fs.readFileSync(path.join(folder, 'onnx', 'model.onnx')), files };
+  return files;
 }
 
 let models: ModelSeed[] | undefined;
@@ -58,7 +69,7 @@ export function modelSeeds(): ModelSeed[] {
 /** Writes `seed` as a model folder at `folder`, with `replace` (file name → bytes) instead of its own files. */
 export function writeModelFolder(seed: ModelSeed, folder: string, replace: Record<string, Uint8Array> = {}): number {
   fs.mkdirSync(path.join(folder, 'onnx'), { recursive: true });
-  const files: Record<string, Uint8Array | string> = { ...seed.files, 'onnx/model.onnx': seed.onnx, ...replace };
+  const files: Record<string, Uint8Array | string> = { ...seedFiles(seed), 'onnx/model.onnx': seed.onnx, ...replace };
   let bytes = 0;
   for (const [name, content] of Object.entries(files)) {
     fs.writeFileSync(path.join(folder, name), content);
