@@ -2,6 +2,7 @@
 // beyond the bounded run in `npm test`. --cases is per target; --case I replays one case of the given seed.
 import { TARGETS, type Target } from './fuzzCases';
 import { DEFAULT_SEED, describeFailure, describeSummary, runFuzz } from './fuzzRunner';
+import { mb } from './verdict';
 
 function option(name: string): string | undefined {
   const at = process.argv.indexOf(`--${name}`);
@@ -33,7 +34,7 @@ async function main(): Promise<number> {
       first: one ?? 0,
       onCase: (report, found) => {
         if (found.length > 0) console.log(describeFailure({ report, defects: found }));
-        else if (verbose) console.log(`ok ${t} case ${report.index} (${report.outcome}, ${Math.round(report.ms)} ms, ${Math.round(report.cpuMs)} ms CPU): ${report.what}${report.message ? `\n  message: ${report.message}` : ''}`);
+        else if (verbose) console.log(`ok ${t} case ${report.index} (${report.outcome}, ${Math.round(report.ms)} ms, ${Math.round(report.cpuMs)} ms CPU, peak +${mb(report.peakGrowth)} MB): ${report.what}${report.message ? `\n  message: ${report.message}` : ''}`);
       },
     });
     console.log(describeSummary(summary));

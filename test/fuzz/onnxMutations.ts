@@ -71,18 +71,23 @@ const hugeDeclaredSize: OnnxMutation = (rng, model) => {
   return appendGraph(model, rng.chance(0.7) ? consumed(graph, 'fuzz_huge') : graph, `an initializer of dims [${dims.join(', ')}] holding 16 bytes`);
 };
 
-/** Many small repeated fields: nodes, or one node's inputs. */
+/** `count` copies of one encoded field, written by repeating its bytes (fast even for millions). */
+function repeated(field: Uint8Array, count: number): Uint8Array {
+  const out = new Uint8Array(field.length * count);
+  for (let i = 0; i < count; i++) out.set(field, i * field.length);
+  return out;
+}
+
+/** Many small repeated fields: nodes, or one node's inputs; a few bytes each on file. */
 const hugeCount: OnnxMutation = (rng, model) => {
-  const count = rng.between(20_000, 200_000);
-  const graph = new MessageWriter();
+  const count = rng.pick([20_000, 200_000, 600_000, 2_000_000]);
   if (rng.chance(0.5)) {
-    const empty = new MessageWriter().string(NODE_FIELDS.opType, 'Identity');
-    for (let i = 0; i < count; i++) graph.message(GRAPH_FIELDS.node, empty);
-    return appendGraph(model, graph, `${count} Identity nodes appended`);
+    const node = new MessageWriter().message(GRAPH_FIELDS.node, new MessageWriter().string(NODE_FIELDS.opType, 'Identity')).finish();
+    return appendGraph(model, new MessageWriter().encoded(repeated(node, count)), `${count} Identity nodes appended`);
   }
-  const node = new MessageWriter().string(NODE_FIELDS.opType, 'Concat');
-  for (let i = 0; i < count; i++) node.string(NODE_FIELDS.input, 'x');
-  return appendGraph(model, graph.message(GRAPH_FIELDS.node, node), `a node with ${count} inputs appended`);
+  const inputs = repeated(new MessageWriter().string(NODE_FIELDS.input, 'x').finish(), count);
+  const node = new MessageWriter().string(NODE_FIELDS.opType, 'Concat').encoded(inputs);
+  return appendGraph(model, new MessageWriter().message(GRAPH_FIELDS.node, node), `a node with ${count} inputs appended`);
 };
 
 /**

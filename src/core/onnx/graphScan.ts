@@ -38,6 +38,19 @@ interface Collected {
   subgraphOps: Set<string>;
   /** External-data locations of every tensor: initializers, sparse ones, Constant values, subgraph weights. */
   external: Set<string>;
+  /** Nodes and tensor names read so far (see MAX_GRAPH_ENTRIES). */
+  entries: number;
+}
+
+/**
+ * Nodes, node inputs and outputs, and graph inputs and outputs a model may have in all. BERT-base has about 3,000,
+ * a 70B decoder under 100,000; each costs the scan about 200 bytes, while a file spends as little as 2 bytes on
+ * one: two million empty nodes in 28 MB took 460 MB and seconds to read.
+ */
+export const MAX_GRAPH_ENTRIES = 500_000;
+
+function countEntry(into: Collected): void {
+  if (++into.entries > MAX_GRAPH_ENTRIES) throw new Error(`it has more than ${MAX_GRAPH_ENTRIES} nodes, inputs and outputs, far more than any real export`);
 }
 
 /**
@@ -47,11 +60,13 @@ interface Collected {
 export const MAX_SUBGRAPH_DEPTH = 32;
 
 function readNode(buf: Uint8Array, msg: Field, into: Collected, depth: number): GraphNode {
+  countEntry(into);
   const node: GraphNode = { name: '', opType: '', domain: '', inputs: [], outputs: [] };
   for (const f of fields(buf, msg.start, msg.end)) {
-    if (f.field === NODE.input) node.inputs.push(readString(buf, f));
-    else if (f.field === NODE.output) node.outputs.push(readString(buf, f));
-    else if (f.field === NODE.name) node.name = readString(buf, f);
+    if (f.field === NODE.input || f.field === NODE.output) {
+      countEntry(into);
+      (f.field === NODE.input ? node.inputs : node.outputs).push(readString(buf, f));
+    } else if (f.field === NODE.name) node.name = readString(buf, f);
     else if (f.field === NODE.opType) node.opType = readString(buf, f);
     else if (f.field === NODE.domain) node.domain = readString(buf, f);
     else if (f.field === NODE.attribute) readAttribute(buf, f, into, depth);
@@ -117,7 +132,7 @@ export function scanModel(buf: Uint8Array): GraphSummary {
     subgraphOpTypes: new Set(),
   };
   let sawGraph = false;
-  const collected: Collected = { subgraphOps: summary.subgraphOpTypes, external: new Set() };
+  const collected: Collected = { subgraphOps: summary.subgraphOpTypes, external: new Set(), entries: 0 };
   for (const f of fields(buf)) {
     if (f.field === MODEL.opsetImport) {
       let domain = '';
@@ -140,8 +155,10 @@ export function scanModel(buf: Uint8Array): GraphSummary {
 function scanGraph(buf: Uint8Array, graph: Field, summary: GraphSummary, collected: Collected): void {
   for (const f of fields(buf, graph.start, graph.end)) {
     if (f.field === GRAPH.node) summary.nodes.push(readNode(buf, f, collected, 0));
-    else if (f.field === GRAPH.input) summary.inputs.push(readValueInfoName(buf, f));
-    else if (f.field === GRAPH.output) summary.outputs.push(readValueInfoName(buf, f));
+    else if (f.field === GRAPH.input || f.field === GRAPH.output) {
+      countEntry(collected);
+      (f.field === GRAPH.input ? summary.inputs : summary.outputs).push(readValueInfoName(buf, f));
+    }
     else if (f.field === GRAPH.initializer) addExternalLocation(buf, f, collected.external);
     else if (f.field === GRAPH.sparseInitializer) addSparseLocations(buf, f, collected.external);
   }

@@ -5,8 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { extractEntry, readZipEntries, ZipError } from '../../../src/core/gpu/zipReader';
-import { MAX_SUBGRAPH_DEPTH } from '../../../src/core/onnx/graphScan';
+import { MAX_GRAPH_ENTRIES, MAX_SUBGRAPH_DEPTH } from '../../../src/core/onnx/graphScan';
 import { readModelGraph } from '../../../src/core/onnx/modelGraph';
+import { readModelSkeleton } from '../../../src/core/onnx/modelSkeleton';
 import { MessageWriter } from '../../../src/core/onnx/protobuf';
 import { loadTextTokenizer } from '../../../src/core/tokenize/textTokenizer';
 import { LensError } from '../../../src/core/types';
@@ -33,6 +34,31 @@ describe('reliability: hostile files (found by the fuzz tier)', () => {
     const model = new MessageWriter().varint(1, 8).message(7, new MessageWriter().encoded(nestedSubgraphs(5_000))).finish();
     fs.writeFileSync(file, model);
     await rejectsWith(readModelGraph(file, 'onnx/model.onnx'), 'model-invalid', `cannot read onnx/model.onnx: its subgraphs nest deeper than ${MAX_SUBGRAPH_DEPTH} levels, which no real export does`);
+  });
+
+  it('the skeleton of a graph of 300,000 empty nodes (a 4 MB file) takes under 2 × the file + 48 MB (a view per node took 155 MB)', async () => {
+    const file = path.join(tmp.dir, 'many.onnx');
+    const node = new MessageWriter().message(1, new MessageWriter().string(4, 'Identity')).finish();
+    const nodes = Buffer.alloc(node.length * 300_000);
+    for (let i = 0; i < 300_000; i++) nodes.set(node, i * node.length);
+    fs.writeFileSync(file, new MessageWriter().varint(1, 8).message(7, new MessageWriter().encoded(nodes)).finish());
+    const size = fs.statSync(file).size;
+    // This file's process has read nothing larger yet, so a new peak of RSS is this read's own.
+    const rssBefore = process.memoryUsage().rss;
+    const skeleton = await readModelSkeleton(file);
+    const peakGrowth = process.resourceUsage().maxRSS * 1024 - rssBefore;
+    assert.equal(skeleton.length, size, 'a model without weights is its own skeleton');
+    assert.ok(peakGrowth < 2 * size + 48 * 1024 ** 2, `peak RSS rose ${(peakGrowth / 1024 ** 2).toFixed(0)} MB reading a ${(size / 1024 ** 2).toFixed(0)} MB file`);
+  });
+
+  it(`a node with 600,000 inputs (a 2 MB file) is refused as having more than ${MAX_GRAPH_ENTRIES} nodes, inputs and outputs`, async () => {
+    const file = path.join(tmp.dir, 'wide.onnx');
+    const input = new MessageWriter().string(1, 'x').finish();
+    const inputs = Buffer.alloc(input.length * 600_000);
+    for (let i = 0; i < 600_000; i++) inputs.set(input, i * input.length);
+    const node = new MessageWriter().string(4, 'Concat').encoded(inputs);
+    fs.writeFileSync(file, new MessageWriter().varint(1, 8).message(7, new MessageWriter().message(1, node)).finish());
+    await rejectsWith(readModelGraph(file, 'onnx/model.onnx'), 'model-invalid', `cannot read onnx/model.onnx: it has more than ${MAX_GRAPH_ENTRIES} nodes, inputs and outputs, far more than any real export`);
   });
 
   it(`subgraphs nested ${MAX_SUBGRAPH_DEPTH} deep are still read`, async () => {
