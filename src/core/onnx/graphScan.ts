@@ -158,8 +158,7 @@ function scanGraph(buf: Uint8Array, graph: Field, summary: GraphSummary, collect
     else if (f.field === GRAPH.input || f.field === GRAPH.output) {
       countEntry(collected);
       (f.field === GRAPH.input ? summary.inputs : summary.outputs).push(readValueInfoName(buf, f));
-    }
-    else if (f.field === GRAPH.initializer) addExternalLocation(buf, f, collected.external);
+    } else if (f.field === GRAPH.initializer) addExternalLocation(buf, f, collected.external);
     else if (f.field === GRAPH.sparseInitializer) addSparseLocations(buf, f, collected.external);
   }
 }

@@ -52,11 +52,9 @@ async function* fileFields(file: FileWindow, start: number, end: number): AsyncG
   }
 }
 
-const encoded = (file: FileWindow, f: Field) => file.read(f.keyStart, f.end - f.keyStart);
-
 /**
  * Copies consecutive fields that stay as they are as one piece. Copied one by one, a graph of two million
- * small nodes (a 28 MB file) became two million views of the file: 370 MB.
+ * small nodes (a 28 MB file) became two million views of the file: 370 MB. Fields are never reordered.
  */
 class RunCopier {
   private start = -1;
@@ -86,12 +84,16 @@ function entry(key: string, value: string): MessageWriter {
 /** A TensorProto with its raw_data, when large, replaced by a reference to where it lies in `location`. */
 async function tensorSkeleton(file: FileWindow, tensor: Field, location: string): Promise<MessageWriter> {
   const out = new MessageWriter();
+  const run = new RunCopier(file, out);
   let stored: { offset: number; length: number } | undefined;
   for await (const f of fileFields(file, tensor.start, tensor.end)) {
     const isRawData = f.field === TENSOR_FIELDS.rawData && f.wire === WireType.LengthDelimited;
-    if (isRawData && f.end - f.start >= MIN_REFERENCED_BYTES) stored = { offset: f.start, length: f.end - f.start };
-    else out.encoded(await encoded(file, f));
+    if (isRawData && f.end - f.start >= MIN_REFERENCED_BYTES) {
+      await run.flush();
+      stored = { offset: f.start, length: f.end - f.start };
+    } else await run.add(f);
   }
+  await run.flush();
   if (stored) {
     out
       .message(TENSOR_FIELDS.externalData, entry('location', location))
@@ -126,10 +128,14 @@ export async function readModelSkeleton(onnxPath: string): Promise<Uint8Array> {
     const file = new FileWindow(handle, (await handle.stat()).size);
     const location = path.basename(onnxPath);
     const out = new MessageWriter();
+    const run = new RunCopier(file, out);
     for await (const f of fileFields(file, 0, file.size)) {
-      if (f.field === MODEL_FIELDS.graph && f.wire === WireType.LengthDelimited) out.message(f.field, await graphSkeleton(file, f, location));
-      else out.encoded(await encoded(file, f));
+      if (f.field === MODEL_FIELDS.graph && f.wire === WireType.LengthDelimited) {
+        await run.flush();
+        out.message(f.field, await graphSkeleton(file, f, location));
+      } else await run.add(f);
     }
+    await run.flush();
     return out.finish();
   } finally {
     await handle.close();
