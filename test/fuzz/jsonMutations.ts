@@ -17,7 +17,8 @@ function hostileValue(rng: Prng): { value: Json; what: string } {
     () => ({ value: 'x'.repeat(rng.pick([0, 1, 1_000_000])), what: 'a string' }),
     () => ({ value: [], what: 'an empty array' }),
     () => ({ value: {}, what: 'an empty object' }),
-    () => ({ value: { __proto__: { polluted: true }, constructor: 'x' } as unknown as Json, what: 'prototype keys' }),
+    // Parsed, not written as a literal: in a literal, __proto__ would set the prototype instead of making a key.
+    () => ({ value: JSON.parse('{"__proto__":{"polluted":true},"constructor":"x"}') as Json, what: 'prototype keys' }),
     () => ({ value: Array.from({ length: rng.pick([10_000, 1_000_000]) }, (_, i) => i), what: 'a long array' }),
     () => {
       const depth = rng.pick([1_000, 100_000]);
