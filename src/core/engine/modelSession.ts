@@ -5,10 +5,8 @@ import * as ort from 'onnxruntime-node';
 import { checkExternalData, findOnnxFile, readModelConfig } from '../model/modelFolder';
 import type { ModelConfig } from '../model/modelConfig';
 import { locateAttention } from '../onnx/attentionNodes';
-import { scanModel } from '../onnx/graphScan';
 import { patchModel, planPatch, PREDICTED_POSITIONS } from '../onnx/graphPatch';
-import { readModelSkeleton } from '../onnx/modelSkeleton';
-import { ProtobufError } from '../onnx/protobuf';
+import { readModelGraph } from '../onnx/modelGraph';
 import { loadTextTokenizer, type TextTokenizer } from '../tokenize/textTokenizer';
 import { LensError, type AttentionMaps, type DeviceInfo, type DeviceRequest, type ModelInfo, type ModelSource } from '../types';
 import { inputSpecs, type InputSpec } from './feeds';
@@ -89,15 +87,7 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
   const onnx = await findOnnxFile(request.folder, request.onnxFile);
   const onnxPath = path.join(request.folder, onnx.relative);
   // The graph without its weights: onnxruntime reads them from the file (see modelSkeleton.ts).
-  let skeleton: Uint8Array;
-  let graph;
-  try {
-    skeleton = await readModelSkeleton(onnxPath);
-    graph = scanModel(skeleton);
-  } catch (error) {
-    const detail = error instanceof ProtobufError ? `it is not a valid ONNX file (${error.message}); the file may be truncated or corrupt` : (error as Error).message;
-    throw new LensError(`cannot read ${onnx.relative}: ${detail}`, 'model-invalid');
-  }
+  const { skeleton, graph } = await readModelGraph(onnxPath, onnx.relative);
   await checkExternalData(onnxPath, graph.externalDataLocations);
   const attention = locateAttention(graph, config.layers);
   const plan = planPatch(graph, attention.available ? attention.outputs : [], config.kind === 'causal', config.maxPositions);

@@ -10,7 +10,9 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 
-export class ZipError extends Error {}
+export class ZipError extends Error {
+  override readonly name = 'ZipError';
+}
 
 export interface ZipEntry {
   name: string;
@@ -28,6 +30,8 @@ const EOCD64 = 0x06064b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 const MAX_CENTRAL_DIRECTORY = 64 * 1024 * 1024;
+/** Deflate's best case: 258 bytes from a 2-bit code, about 1032:1 (zlib's technical notes). */
+const MAX_DEFLATE_RATIO = 1032;
 
 async function readAt(fh: fsp.FileHandle, position: number, length: number): Promise<Buffer> {
   const buf = Buffer.alloc(length);
@@ -106,6 +110,7 @@ function applyZip64Extra(entry: ZipEntry, extra: Buffer): void {
   for (let q = 0; q + 4 <= extra.length; ) {
     const id = extra.readUInt16LE(q);
     const len = extra.readUInt16LE(q + 2);
+    if (q + 4 + len > extra.length) throw new ZipError('corrupt extra field: it runs past its entry');
     if (id === 0x0001) {
       let r = q + 4;
       const take = (): number => {
@@ -150,6 +155,13 @@ export function crc32(buf: Buffer, previous = 0): number {
 export async function extractEntry(zipFile: string, entry: ZipEntry, dest: string, signal?: AbortSignal): Promise<string> {
   if (entry.flags & 0x1) throw new ZipError(`${entry.name} is encrypted`);
   if (entry.method !== 0 && entry.method !== 8) throw new ZipError(`${entry.name} uses unsupported compression ${entry.method}`);
+  // Sizes no real entry can have are refused before a byte is written (a lying size could fill the disk).
+  if (entry.method === 0 && entry.size !== entry.compressedSize) {
+    throw new ZipError(`${entry.name} is stored uncompressed but records ${entry.size} bytes in ${entry.compressedSize}`);
+  }
+  if (entry.method === 8 && entry.size > entry.compressedSize * MAX_DEFLATE_RATIO) {
+    throw new ZipError(`${entry.name} records ${entry.size} bytes, more than deflate can make of its ${entry.compressedSize}`);
+  }
   const fh = await fsp.open(zipFile, 'r');
   let dataStart: number;
   try {

@@ -38,30 +38,52 @@ interface Collected {
   subgraphOps: Set<string>;
   /** External-data locations of every tensor: initializers, sparse ones, Constant values, subgraph weights. */
   external: Set<string>;
+  /** Nodes and tensor names read so far (see MAX_GRAPH_ENTRIES). */
+  entries: number;
 }
 
-function readNode(buf: Uint8Array, msg: Field, into: Collected): GraphNode {
+/**
+ * Nodes, node inputs and outputs, and graph inputs and outputs a model may have in all. BERT-base has about 3,000,
+ * a 70B decoder under 100,000; each costs the scan about 200 bytes, while a file spends as little as 2 bytes on
+ * one: two million empty nodes in 28 MB took 460 MB and seconds to read.
+ */
+export const MAX_GRAPH_ENTRIES = 500_000;
+
+function countEntry(into: Collected): void {
+  if (++into.entries > MAX_GRAPH_ENTRIES) throw new Error(`it has more than ${MAX_GRAPH_ENTRIES} nodes, inputs and outputs, far more than any real export`);
+}
+
+/**
+ * How deep subgraphs (If / Loop / Scan bodies) may nest. Real exports nest two or three levels; a hostile file
+ * nesting thousands would overflow the stack of this reader (and onnxruntime's parser stops at 100).
+ */
+export const MAX_SUBGRAPH_DEPTH = 32;
+
+function readNode(buf: Uint8Array, msg: Field, into: Collected, depth: number): GraphNode {
+  countEntry(into);
   const node: GraphNode = { name: '', opType: '', domain: '', inputs: [], outputs: [] };
   for (const f of fields(buf, msg.start, msg.end)) {
-    if (f.field === NODE.input) node.inputs.push(readString(buf, f));
-    else if (f.field === NODE.output) node.outputs.push(readString(buf, f));
-    else if (f.field === NODE.name) node.name = readString(buf, f);
+    if (f.field === NODE.input || f.field === NODE.output) {
+      countEntry(into);
+      (f.field === NODE.input ? node.inputs : node.outputs).push(readString(buf, f));
+    } else if (f.field === NODE.name) node.name = readString(buf, f);
     else if (f.field === NODE.opType) node.opType = readString(buf, f);
     else if (f.field === NODE.domain) node.domain = readString(buf, f);
-    else if (f.field === NODE.attribute) readAttribute(buf, f, into);
+    else if (f.field === NODE.attribute) readAttribute(buf, f, into, depth);
   }
   return node;
 }
 
 // A tensor in an attribute (a Constant's value) or a subgraph's initializer can name external data as well as
 // a top-level initializer can; every one of them must pass the folder check before onnxruntime sees the model.
-function readAttribute(buf: Uint8Array, attribute: Field, into: Collected): void {
+function readAttribute(buf: Uint8Array, attribute: Field, into: Collected, depth: number): void {
   for (const f of fields(buf, attribute.start, attribute.end)) {
     if (f.field === ATTRIBUTE.t || f.field === ATTRIBUTE.tensors) addExternalLocation(buf, f, into.external);
     else if (f.field === ATTRIBUTE.sparseTensor || f.field === ATTRIBUTE.sparseTensors) addSparseLocations(buf, f, into.external);
     else if (f.field === ATTRIBUTE.g || f.field === ATTRIBUTE.graphs) {
+      if (depth >= MAX_SUBGRAPH_DEPTH) throw new Error(`its subgraphs nest deeper than ${MAX_SUBGRAPH_DEPTH} levels, which no real export does`);
       for (const g of fields(buf, f.start, f.end)) {
-        if (g.field === GRAPH.node) into.subgraphOps.add(readNode(buf, g, into).opType);
+        if (g.field === GRAPH.node) into.subgraphOps.add(readNode(buf, g, into, depth + 1).opType);
         else if (g.field === GRAPH.initializer) addExternalLocation(buf, g, into.external);
         else if (g.field === GRAPH.sparseInitializer) addSparseLocations(buf, g, into.external);
       }
@@ -110,7 +132,7 @@ export function scanModel(buf: Uint8Array): GraphSummary {
     subgraphOpTypes: new Set(),
   };
   let sawGraph = false;
-  const collected: Collected = { subgraphOps: summary.subgraphOpTypes, external: new Set() };
+  const collected: Collected = { subgraphOps: summary.subgraphOpTypes, external: new Set(), entries: 0 };
   for (const f of fields(buf)) {
     if (f.field === MODEL.opsetImport) {
       let domain = '';
@@ -132,10 +154,11 @@ export function scanModel(buf: Uint8Array): GraphSummary {
 
 function scanGraph(buf: Uint8Array, graph: Field, summary: GraphSummary, collected: Collected): void {
   for (const f of fields(buf, graph.start, graph.end)) {
-    if (f.field === GRAPH.node) summary.nodes.push(readNode(buf, f, collected));
-    else if (f.field === GRAPH.input) summary.inputs.push(readValueInfoName(buf, f));
-    else if (f.field === GRAPH.output) summary.outputs.push(readValueInfoName(buf, f));
-    else if (f.field === GRAPH.initializer) addExternalLocation(buf, f, collected.external);
+    if (f.field === GRAPH.node) summary.nodes.push(readNode(buf, f, collected, 0));
+    else if (f.field === GRAPH.input || f.field === GRAPH.output) {
+      countEntry(collected);
+      (f.field === GRAPH.input ? summary.inputs : summary.outputs).push(readValueInfoName(buf, f));
+    } else if (f.field === GRAPH.initializer) addExternalLocation(buf, f, collected.external);
     else if (f.field === GRAPH.sparseInitializer) addSparseLocations(buf, f, collected.external);
   }
 }

@@ -52,7 +52,30 @@ async function* fileFields(file: FileWindow, start: number, end: number): AsyncG
   }
 }
 
-const encoded = (file: FileWindow, f: Field) => file.read(f.keyStart, f.end - f.keyStart);
+/**
+ * Copies consecutive fields that stay as they are as one piece. Copied one by one, a graph of two million
+ * small nodes (a 28 MB file) became two million views of the file: 370 MB. Fields are never reordered.
+ */
+class RunCopier {
+  private start = -1;
+  private end = -1;
+
+  constructor(
+    private readonly file: FileWindow,
+    private readonly out: MessageWriter,
+  ) {}
+
+  async add(f: Field): Promise<void> {
+    if (f.keyStart !== this.end) await this.flush();
+    if (this.start < 0) this.start = f.keyStart;
+    this.end = f.end;
+  }
+
+  async flush(): Promise<void> {
+    if (this.start >= 0) this.out.encoded(await this.file.read(this.start, this.end - this.start));
+    this.start = this.end = -1;
+  }
+}
 
 function entry(key: string, value: string): MessageWriter {
   return new MessageWriter().string(STRING_ENTRY_FIELDS.key, key).string(STRING_ENTRY_FIELDS.value, value);
@@ -61,12 +84,16 @@ function entry(key: string, value: string): MessageWriter {
 /** A TensorProto with its raw_data, when large, replaced by a reference to where it lies in `location`. */
 async function tensorSkeleton(file: FileWindow, tensor: Field, location: string): Promise<MessageWriter> {
   const out = new MessageWriter();
+  const run = new RunCopier(file, out);
   let stored: { offset: number; length: number } | undefined;
   for await (const f of fileFields(file, tensor.start, tensor.end)) {
     const isRawData = f.field === TENSOR_FIELDS.rawData && f.wire === WireType.LengthDelimited;
-    if (isRawData && f.end - f.start >= MIN_REFERENCED_BYTES) stored = { offset: f.start, length: f.end - f.start };
-    else out.encoded(await encoded(file, f));
+    if (isRawData && f.end - f.start >= MIN_REFERENCED_BYTES) {
+      await run.flush();
+      stored = { offset: f.start, length: f.end - f.start };
+    } else await run.add(f);
   }
+  await run.flush();
   if (stored) {
     out
       .message(TENSOR_FIELDS.externalData, entry('location', location))
@@ -79,10 +106,14 @@ async function tensorSkeleton(file: FileWindow, tensor: Field, location: string)
 
 async function graphSkeleton(file: FileWindow, graph: Field, location: string): Promise<MessageWriter> {
   const out = new MessageWriter();
+  const run = new RunCopier(file, out);
   for await (const f of fileFields(file, graph.start, graph.end)) {
-    if (f.field === GRAPH_FIELDS.initializer && f.wire === WireType.LengthDelimited) out.message(f.field, await tensorSkeleton(file, f, location));
-    else out.encoded(await encoded(file, f));
+    if (f.field === GRAPH_FIELDS.initializer && f.wire === WireType.LengthDelimited) {
+      await run.flush();
+      out.message(f.field, await tensorSkeleton(file, f, location));
+    } else await run.add(f);
   }
+  await run.flush();
   return out;
 }
 
@@ -97,10 +128,14 @@ export async function readModelSkeleton(onnxPath: string): Promise<Uint8Array> {
     const file = new FileWindow(handle, (await handle.stat()).size);
     const location = path.basename(onnxPath);
     const out = new MessageWriter();
+    const run = new RunCopier(file, out);
     for await (const f of fileFields(file, 0, file.size)) {
-      if (f.field === MODEL_FIELDS.graph && f.wire === WireType.LengthDelimited) out.message(f.field, await graphSkeleton(file, f, location));
-      else out.encoded(await encoded(file, f));
+      if (f.field === MODEL_FIELDS.graph && f.wire === WireType.LengthDelimited) {
+        await run.flush();
+        out.message(f.field, await graphSkeleton(file, f, location));
+      } else await run.add(f);
     }
+    await run.flush();
     return out.finish();
   } finally {
     await handle.close();

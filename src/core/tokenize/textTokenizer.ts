@@ -190,6 +190,11 @@ function construct(files: TokenizerFiles): HfTokenizer {
   try {
     return new HfTokenizerClass(json, files.config);
   } catch (e) {
+    // A TypeError or RangeError is the library failing on a section of the wrong shape; its own words would
+    // only name its internals.
+    if (e instanceof TypeError || e instanceof RangeError) {
+      throw new LensError(`${files.source}: cannot be read as a tokenizer: a section (model, normalizer, pre_tokenizer, post_processor or decoder) has the wrong shape`, 'model-invalid');
+    }
     const message = e instanceof Error ? e.message : String(e);
     const unsupported = /unknown|unsupported/i.test(message);
     throw new LensError(`${files.source}: cannot be read as a tokenizer (${message})`, unsupported ? 'model-unsupported' : 'model-invalid');

@@ -24,7 +24,20 @@ export async function readTokenizerFiles(folder: string): Promise<TokenizerFiles
   if (typeof tokenizer.model !== 'object' || tokenizer.model === null) {
     throw new LensError(`${path.join(folder, 'tokenizer.json')} has no "model" section: it is not a Hugging Face tokenizer file`, 'model-invalid');
   }
+  checkAddedTokens(tokenizer.added_tokens, path.join(folder, 'tokenizer.json'));
   return { tokenizer, config, specialTokensMap, source: path.join(folder, 'tokenizer.json') };
+}
+
+/** The library reads added_tokens unchecked: an entry without content or id would fail inside it. */
+function checkAddedTokens(added: unknown, file: string): void {
+  if (added === undefined || added === null) return;
+  if (!Array.isArray(added)) throw new LensError(`${file}: "added_tokens" is not a list`, 'model-invalid');
+  added.forEach((token: unknown, i) => {
+    const t = token as { content?: unknown; id?: unknown } | null;
+    if (typeof t !== 'object' || t === null || typeof t.content !== 'string' || !Number.isSafeInteger(t.id) || (t.id as number) < 0) {
+      throw new LensError(`${file}: added token ${i} needs a "content" string and a non-negative integer "id"`, 'model-invalid');
+    }
+  });
 }
 
 async function readJson(folder: string, name: string, required: boolean): Promise<Record<string, unknown> | undefined> {
