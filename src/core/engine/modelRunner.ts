@@ -1,6 +1,5 @@
 // Runs one loaded model: a full inspect (tokens, predictions, optionally every attention map) and, for
 // masked LMs, the top-k at a position when that position alone is masked (batched, cached).
-import * as os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { GRAPH_TOP_K, HEAD, PREDICTED_POSITIONS } from '../onnx/graphPatch';
 import type { InspectResult, MaskedAtPosition, Prediction, Token, AttentionMaps } from '../types';
@@ -10,6 +9,7 @@ import { buildFeeds } from './feeds';
 import { fitToModel } from './inputWindow';
 import { loadModel, type LoadedModel, type ModelRequest } from './modelSession';
 import type { ProviderEnvironment } from './providers';
+import { checkRunFits, measureAvailableMemory, type AvailableMemory } from './runMemory';
 import { asFloat32 } from './tensors';
 import { rankFromHead, rankFromLogits, type RankedRow } from './topK';
 
@@ -26,32 +26,26 @@ export interface InspectOptions {
  */
 const MAX_BATCH_LOGITS = 48 * 1024 * 1024;
 
-/** Bytes a run may plan for before it is refused up front instead of exhausting memory mid-run. */
-export const RUN_MEMORY_BUDGET = Math.min(os.totalmem() / 4, 6 * 1024 ** 3);
-
-/**
- * Rough peak bytes of one inspect: logits (S × V, fp32), activations (~16 tensors of S × d per layer),
- * and with attention every map twice (onnxruntime's and the copy handed out), in the layout they are held in.
- */
-export function estimateRunBytes(
-  tokens: number,
-  config: { layers: number; heads: number; hiddenSize: number; vocabSize: number },
-  attention: Pick<AttentionMaps, 'layout' | 'rowBlock'> | undefined,
-): number {
-  const logits = tokens * config.vocabSize * 4;
-  const activations = 16 * tokens * config.hiddenSize * 4 * config.layers;
-  const maps = attention ? 2 * config.layers * layerLength({ ...attention, tokens }, config.heads) * 4 : 0;
-  return logits + activations + maps;
-}
+/** Sessions loaded and not yet released in this thread: the soak test checks that none is left behind. */
+let openSessions = 0;
+export const openSessionCount = () => openSessions;
 
 export class ModelRunner {
   /** Rankings asked for after the inspect, for the last text (hovers and views ask about one text at a time). */
   private cache: RankingCache = emptyCache('');
 
-  private constructor(readonly model: LoadedModel) {}
+  private released = false;
 
-  static async load(request: ModelRequest, env: ProviderEnvironment): Promise<ModelRunner> {
-    return new ModelRunner(await loadModel(request, env));
+  private constructor(
+    readonly model: LoadedModel,
+    private readonly availableMemory: () => AvailableMemory,
+  ) {
+    openSessions++;
+  }
+
+  /** `availableMemory` measures what a run may use (see runMemory.ts); tests inject a small one. */
+  static async load(request: ModelRequest, env: ProviderEnvironment, availableMemory = measureAvailableMemory): Promise<ModelRunner> {
+    return new ModelRunner(await loadModel(request, env), availableMemory);
   }
 
   get info() {
@@ -60,6 +54,9 @@ export class ModelRunner {
 
   async dispose(): Promise<void> {
     this.cache = emptyCache('');
+    if (this.released) return;
+    this.released = true;
+    openSessions--;
     await this.model.session.release();
   }
 
@@ -150,14 +147,7 @@ export class ModelRunner {
     const tokenizeMs = performance.now() - started;
     const ids = tokens.map((t) => t.id);
     const wantAttention = options.attention && this.model.info.attention.available;
-    const needed = estimateRunBytes(ids.length, this.model.config, wantAttention ? this.model.attentionLayout : undefined);
-    if (needed > RUN_MEMORY_BUDGET) {
-      const gb = (n: number) => (n / 1024 ** 3).toFixed(1);
-      throw new LensError(
-        `Inspecting ${ids.length} tokens${wantAttention ? ' with every attention map' : ''} would need about ${gb(needed)} GB of memory (limit ${gb(RUN_MEMORY_BUDGET)} GB); select less text or lower attentionLens.maxTokens.`,
-        'input-too-large',
-      );
-    }
+    checkRunFits(ids.length, this.model.config, wantAttention ? this.model.attentionLayout : undefined, this.availableMemory());
     const extra = wantAttention ? this.model.attentionOutputs : [];
     const masked = this.model.info.kind === 'masked';
     const maskPositions = masked ? tokens.filter((t) => t.id === this.model.tokenizer.maskTokenId).map((t) => t.index) : [];
@@ -223,6 +213,7 @@ export class ModelRunner {
     const cache = this.cacheFor(text, topK, maxTokens);
     if (!cache.unmasked) {
       const ids = this.window(text, maxTokens).tokens.map((t) => t.id);
+      checkRunFits(ids.length, this.model.config, undefined, this.availableMemory());
       const { row } = await this.run(ids, 1, ids.length, topK, []);
       cache.unmasked = ids.map((_, p) => this.toPredictions(row(0, p)));
     }
