@@ -122,6 +122,49 @@ require(${JSON.stringify(workerPath)});\n`,
   });
 });
 
+describe('reliability: a worker that runs out of memory', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let engine: InferenceEngine;
+  const stopped: string[] = [];
+  before(async () => {
+    tmp = tempDir('worker-oom');
+    // The real worker, plus a listener that allocates until the thread's heap limit ends it (as a runaway
+    // allocation would); the small limit makes that quick.
+    const exhaustingWorker = path.join(tmp.dir, 'exhaustingWorker.js');
+    fs.writeFileSync(
+      exhaustingWorker,
+      `const { parentPort } = require('node:worker_threads');
+parentPort.on('message', (m) => { if (m.op === 'inspect' && m.text === 'EXHAUST') { const hog = []; for (;;) hog.push(new Array(1e5).fill(m.id + 0.5)); } });
+require(${JSON.stringify(workerPath)});\n`,
+    );
+    engine = new InferenceEngine({ workerPath: exhaustingWorker, environment: env, resourceLimits: { maxOldGenerationSizeMb: 96 }, onWorkerStopped: (m) => stopped.push(m) });
+    await engine.load(request('tiny-bert'));
+  });
+  after(async () => {
+    await engine.dispose();
+    tmp.cleanup();
+  });
+
+  it('fails the run with "it ran out of memory" and what to do, tells the host, keeps the process up, and the next run reloads the model in a new worker', async () => {
+    const kept = (await engine.inspect('kept before the crash', OPTIONS)).attention!;
+    const message = 'The inference worker stopped (it ran out of memory); it restarts on the next run. Select less text or lower attentionLens.maxTokens.';
+    await rejectsWith(engine.inspect('EXHAUST', OPTIONS), 'worker-crashed', message);
+    assert.deepEqual(stopped, [message], 'the host was told once');
+    await rejectsWith(engine.attentionLayer(kept.run, 0), 'cancelled', 'the attention maps of that run are no longer kept; inspect again');
+    const next = await engine.inspect('after the crash', OPTIONS);
+    assert.deepEqual([next.text, next.model.id], ['after the crash', 'tiny-bert']);
+    const health = await engine.health();
+    assert.deepEqual([health.openSessions, health.keptRuns], [1, 1], 'the new worker holds one session and the new run\'s maps');
+  });
+
+  it('a worker stopped while no request runs is reported to the host too', async () => {
+    stopped.length = 0;
+    await engine.terminateWorker();
+    assert.deepEqual(stopped, ['The inference worker stopped (it was stopped); it restarts on the next run.']);
+    assert.equal((await engine.inspect('restarted', OPTIONS)).model.id, 'tiny-bert');
+  });
+});
+
 describe('reliability: the engine shut down mid-run (window closed, extension deactivated)', () => {
   it('the running and queued inspects reject "the inference engine was shut down", later ones too; the thread exits', async () => {
     const engine = new InferenceEngine({ workerPath, environment: env });

@@ -1,0 +1,54 @@
+// `npm run soak` (node dist/soak.js [--inspects N]): 1,000 inspects through one inference worker, both embedded
+// models in turn; prints the settled memory curve and exits non-zero when judgeSoak() finds a problem.
+import * as path from 'node:path';
+import { garbageCollector } from '../exposeGc';
+import { judgeSoak, runSoak, type SoakSample } from './soak';
+
+const USAGE = 'usage: node dist/soak.js [--inspects N]   (N a multiple of 50, at least 100; default 1000)';
+const WARMUP = 50;
+const SAMPLE_EVERY = 50;
+
+function parseInspects(argv: string[]): number {
+  if (argv.length === 0) return 1000;
+  const n = Number(argv[1]);
+  if (argv.length !== 2 || argv[0] !== '--inspects' || !Number.isInteger(n) || n < 2 * WARMUP || n % SAMPLE_EVERY !== 0) throw new Error(USAGE);
+  return n;
+}
+
+function row(sample: SoakSample, reference: SoakSample | undefined): string {
+  const mb = (bytes: number) => (bytes / 1024 ** 2).toFixed(1).padStart(7);
+  const change = reference ? `${((sample.rssBytes / reference.rssBytes - 1) * 100).toFixed(1).padStart(6)} %` : ' (reference)';
+  const bar = '#'.repeat(Math.round(sample.rssBytes / 1024 ** 2 / 10));
+  return `${String(sample.inspects).padStart(8)} ${(sample.elapsedMs / 1000).toFixed(0).padStart(6)} s ${mb(sample.rssBytes)} ${change} ${mb(sample.heapUsedBytes)} ${String(sample.openSessions).padStart(8)} ${String(sample.keptRuns).padStart(5)}  ${bar}`;
+}
+
+async function main(): Promise<number> {
+  const inspects = parseInspects(process.argv.slice(2));
+  console.log(`soak: ${inspects} inspects, both embedded models in turn; settled memory after the ${WARMUP}-inspect warm-up, then every ${SAMPLE_EVERY}`);
+  console.log('inspects   time  RSS (MB)   change  heap (MB) sessions  kept  RSS, # = 10 MB');
+  let reference: SoakSample | undefined;
+  const report = await runSoak({
+    inspects,
+    modelsDir: path.join(__dirname, '..', 'models'),
+    warmup: WARMUP,
+    sampleEvery: SAMPLE_EVERY,
+    collectGarbage: garbageCollector(),
+    onSample: (sample) => {
+      console.log(row(sample, reference));
+      reference ??= sample;
+    },
+  });
+  console.log(`${report.completed} inspects completed, ${report.cancelled} cancelled by a newer one`);
+  const failures = judgeSoak(report);
+  for (const failure of failures) console.log(`FAIL: ${failure}`);
+  if (failures.length === 0) console.log('ok: memory within the bound, one session open, at most one run\'s maps kept');
+  return failures.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(error.message);
+    process.exit(2);
+  },
+);
