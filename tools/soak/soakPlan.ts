@@ -13,13 +13,8 @@ export interface SoakStep {
   burst: boolean;
 }
 
-/**
- * Inspects per model before switching to the other (every switch releases one session and creates one). Memory
- * is compared only at the ends of whole pairs of blocks, when the causal model is loaded again: its session
- * holds about 400 MB more than the masked one's (onnxruntime's arena keeps the peak of its S × 50,257 logits).
- */
-export const BLOCK = 25;
-export const PAIR = 2 * BLOCK;
+/** Inspects per model before switching to the other (every switch releases one session and creates one). */
+export const BLOCK = 10;
 /** Every BURST_EVERY-th step is a burst. */
 const BURST_EVERY = 7;
 
