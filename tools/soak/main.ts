@@ -2,11 +2,11 @@
 // models in turn; prints the settled memory curve and exits non-zero when judgeSoak() finds a problem.
 import * as path from 'node:path';
 import { garbageCollector } from '../exposeGc';
-import { judgeSoak, runSoak, type SoakSample } from './soak';
+import { judgeSoak, LEVEL_WINDOW, runSoak, type SoakSample } from './soak';
 
 const USAGE = 'usage: node dist/soak.js [--inspects N]   (N ≥ 100; default 1000)';
 const WARMUP = 50;
-const SAMPLE_EVERY = 50;
+const SAMPLE_EVERY = 10;
 
 function parseInspects(argv: string[]): number {
   if (argv.length === 0) return 1000;
@@ -24,7 +24,7 @@ function row(sample: SoakSample, reference: SoakSample | undefined): string {
 
 async function main(): Promise<number> {
   const inspects = parseInspects(process.argv.slice(2));
-  console.log(`soak: ${inspects} inspects, both embedded models in turn; settled memory after the ${WARMUP}-inspect warm-up, then every ${SAMPLE_EVERY}`);
+  console.log(`soak: ${inspects} inspects, both embedded models in turn; settled memory after the ${WARMUP}-inspect warm-up, then every ${SAMPLE_EVERY}; a level is the lowest of ${LEVEL_WINDOW} samples`);
   console.log('inspects   time  RSS (MB)   change  heap (MB) sessions  kept  RSS, # = 10 MB');
   let reference: SoakSample | undefined;
   const report = await runSoak({
@@ -39,6 +39,8 @@ async function main(): Promise<number> {
     },
   });
   console.log(`${report.completed} inspects completed, ${report.cancelled} cancelled by a newer one`);
+  const mb = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+  console.log(`level after the warm-up ${mb(report.reference.rssBytes)} (at ${report.reference.inspects}), at the end ${mb(report.final.rssBytes)} (at ${report.final.inspects})`);
   const failures = judgeSoak(report);
   for (const failure of failures) console.log(`FAIL: ${failure}`);
   if (failures.length === 0) console.log('ok: memory within the bound, one session open, at most one run\'s maps kept');

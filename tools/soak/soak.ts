@@ -21,13 +21,15 @@ import { soakPlan, type SoakModel, type SoakStep } from './soakPlan';
  * on the lengths its session ran since it was created (its blocks fragment): sampled at the end of whatever
  * block ran, settled RSS swung by ±13 % around 760 MB without any leak (measured on 2 cores). So every sample
  * is taken in one state: a fresh session of the causal model (the larger) after one run at its longest input
- * with attention. Even so, whether glibc kept the pages of the sessions released before moved single samples
- * between ~600 and ~685 MB (±7 %); the lowest of SETTLE_REPEATS such samples is the level, as a leak raises the
- * floor while that noise only adds above it. A leak of one run's maps per inspect (up to 16 MB for the embedded
- * models) passes the bound within a few dozen inspects; a leaked session is counted directly (openSessions).
+ * with attention. Even so, whether glibc kept the pages of sessions released before moved single samples by up
+ * to ±7 % (600-700 MB) from one sample to the next. So a level is the floor of LEVEL_WINDOW consecutive samples
+ * (taken every 10 inspects): a leak raises the floor, while that noise only adds above it. A leak of one run's
+ * maps per inspect (up to 16 MB for the embedded models) passes the bound within a few dozen inspects; a leaked
+ * session is counted directly (openSessions).
  */
 export const RSS_TOLERANCE = 0.1;
-const SETTLE_REPEATS = 3;
+/** Samples whose lowest RSS is a level: right after the warm-up (the reference), and the last ones (the final). */
+export const LEVEL_WINDOW = 3;
 
 export interface SoakOptions {
   inspects: number;
@@ -52,7 +54,7 @@ export interface SoakSample extends WorkerHealth {
 
 export interface SoakReport {
   samples: SoakSample[];
-  /** The sample right after the warm-up, and the last one. */
+  /** The levels (see LEVEL_WINDOW): the lowest of the first samples after the warm-up, and of the last ones. */
   reference: SoakSample;
   final: SoakSample;
   /** Inspects that ran to a result, and queued ones a newer inspect cancelled. */
@@ -107,7 +109,9 @@ async function runStep(engine: InferenceEngine, step: SoakStep, setup: SoakModel
 }
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
-  if (options.inspects <= options.warmup) throw new Error(`a soak of ${options.inspects} inspects ends before its warm-up of ${options.warmup}`);
+  if (options.inspects < options.warmup + (2 * LEVEL_WINDOW - 1) * options.sampleEvery) {
+    throw new Error(`a soak of ${options.inspects} inspects is too short for a warm-up of ${options.warmup} and two levels of ${LEVEL_WINDOW} samples ${options.sampleEvery} apart`);
+  }
   const setups = await setUpModels(options.modelsDir);
   const plan = soakPlan(options.inspects, { masked: setups.masked, causal: setups.causal });
   const engine = new InferenceEngine({ workerPath: options.workerPath, environment: detectProviderEnvironment() });
@@ -115,24 +119,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const started = performance.now();
   let loaded: SoakModel | undefined;
   const sample = async (inspects: number) => {
-    // The same state at every sample, whatever the plan ran last, and its lowest RSS of a few (see RSS_TOLERANCE).
-    let health: WorkerHealth | undefined;
-    for (let i = 0; i < SETTLE_REPEATS; i++) {
-      await engine.load(setups.causal.request);
-      await engine.inspect(textOfLength(setups.causal.tokenizer, setups.causal.max), { attention: true, topK: TOP_K });
-      options.collectGarbage();
-      const now = await engine.health(true);
-      if (!health || now.rssBytes < health.rssBytes) health = now;
-    }
+    // The same state at every sample, whatever the plan ran last (see RSS_TOLERANCE).
+    await engine.load(setups.causal.request);
     loaded = 'causal';
-    const taken: SoakSample = { ...health!, inspects, elapsedMs: performance.now() - started };
+    await engine.inspect(textOfLength(setups.causal.tokenizer, setups.causal.max), { attention: true, topK: TOP_K });
+    options.collectGarbage();
+    const health = await engine.health(true);
+    const taken: SoakSample = { ...health, inspects, elapsedMs: performance.now() - started };
     samples.push(taken);
     options.onSample?.(taken);
     return taken;
   };
   let completed = 0;
   let cancelled = 0;
-  let reference: SoakSample | undefined;
   try {
     for (const [i, step] of plan.entries()) {
       if (loaded !== step.model) {
@@ -143,13 +142,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       completed += done;
       cancelled += dropped;
       const inspects = i + 1;
-      if (inspects === options.warmup) reference = await sample(inspects);
-      else if (inspects > options.warmup && ((inspects - options.warmup) % options.sampleEvery === 0 || inspects === plan.length)) await sample(inspects);
+      if (inspects >= options.warmup && ((inspects - options.warmup) % options.sampleEvery === 0 || inspects === plan.length)) await sample(inspects);
     }
   } finally {
     await engine.dispose();
   }
-  return { samples, reference: reference!, final: samples.at(-1)!, completed, cancelled };
+  const floor = (window: SoakSample[]) => window.reduce((low, s) => (s.rssBytes < low.rssBytes ? s : low));
+  return { samples, reference: floor(samples.slice(0, LEVEL_WINDOW)), final: floor(samples.slice(-LEVEL_WINDOW)), completed, cancelled };
 }
 
 /** What went wrong in a soak run (empty when nothing did): memory growth past the bound, sessions or maps left. */
