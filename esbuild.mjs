@@ -1,4 +1,4 @@
-// Builds the extension host bundle, the inference worker, the CLI and the benchmark (Node, CommonJS) and the
+// Builds the extension host bundle, the inference worker, the CLI, the benchmark and the soak (Node, CommonJS) and the
 // webview bundle (browser). `node esbuild.mjs --watch` rebuilds on change; `--production` minifies.
 import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
@@ -14,6 +14,7 @@ const nodeEntries = {
   inferenceWorker: 'src/core/worker/inferenceWorker.ts',
   cli: 'src/cli/main.ts',
   bench: 'tools/bench/main.ts',
+  soak: 'tools/soak/main.ts',
 };
 
 const builds = [

@@ -40,6 +40,11 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     workerPath: path.join(context.extensionPath, 'dist', 'inferenceWorker.js'),
     environment,
     log: (message) => log.warn(message),
+    // Whether or not a run was in flight, the panel and the status bar say so until the next run restarts it.
+    onWorkerStopped: (message) => {
+      controller.workerStopped(message);
+      statusBar.workerStopped(message);
+    },
   });
   const resolver = new ModelResolver(log);
   const models = new ModelManager(context, engine, resolver, log);
@@ -86,7 +91,10 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     registerInspectorSerializer(inspector),
     vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, sideView),
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new TokenHoverProvider(controller)),
-    models.onDidChange(() => statusBar.update()),
+    models.onDidChange(() => statusBar.workerRunning()),
+    controller.onDidChange((event) => {
+      if (event.kind === 'result') statusBar.workerRunning();
+    }),
     onDidChangeLensConfig((keys) => {
       log.info(`settings changed: ${[...keys].join(', ')}`);
       void models.settingsChanged(keys);

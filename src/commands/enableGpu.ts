@@ -9,7 +9,7 @@ import type { ProviderEnvironment } from '../core/engine/providers';
 import { LensError } from '../core/types';
 import type { InspectController } from '../session/inspectController';
 import type { ModelManager } from '../models/modelManager';
-import { formatBytes } from '../models/modelResolver';
+import { formatBytes } from '../core/byteSize';
 import { mayOfferCuda } from './cudaOfferPolicy';
 
 const DECLINED_KEY = 'attentionLens.cudaOfferDeclined';

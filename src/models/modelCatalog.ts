@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import { hubModelFolder, isHubModelCached } from '../core/hub/hubModel';
 import { findOnnxFile, readModelConfig } from '../core/model/modelFolder';
 import { classifyModelSpec, EMBEDDED_MODELS, type ModelLocations } from '../core/model/resolveModel';
-import { formatBytes } from './modelResolver';
+import { formatBytes } from '../core/byteSize';
 
 export interface ModelFacts {
   spec: string;

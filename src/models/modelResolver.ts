@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { isHubModelCached, type HubProgress } from '../core/hub/hubModel';
 import { classifyModelSpec, resolveModel, type ModelLocations, type ResolvedModel } from '../core/model/resolveModel';
 import { LensError } from '../core/types';
+import { formatBytes } from '../core/byteSize';
 import { isInsideAny } from '../trustPolicy';
 
 /** What a test (or anything besides the notification's Cancel button) can see and do with a download. */
@@ -12,13 +13,6 @@ export interface DownloadWatch {
   onProgress?: (spec: string, progress: HubProgress) => void;
   /** Aborts every download in flight, as the notification's Cancel button does. */
   cancelAll(): void;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  if (bytes < 1024 * 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-  return `${(bytes / (1024 * 1024 * 1024)).toFixed(2)} GB`;
 }
 
 function isInsideWorkspace(folder: string): boolean {

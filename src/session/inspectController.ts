@@ -194,6 +194,15 @@ export class InspectController implements vscode.Disposable {
     return run.note ?? '';
   }
 
+  /**
+   * The inference worker stopped (a crash, memory, a kill): the views say so. A run it took down also fails with
+   * this message (fail() adds the notification); the next run restarts the worker with the model.
+   */
+  workerStopped(message: string): void {
+    this.log.error(`worker-crashed: ${message}`);
+    this.setStatus('error', message);
+  }
+
   /** Shows an error as the user should read it: the message, never a stack (that goes to the log). */
   fail(error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);

@@ -1,5 +1,5 @@
 // Runs under stress in a real VS Code: fifty commands at once, the panel closed mid-run, the document edited
-// mid-run, a model switch mid-run, the worker killed, and malformed messages from a webview.
+// mid-run, a model switch mid-run, the worker killed (mid-run and idle), and malformed messages from a webview.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { FromWebviewType, ToWebviewType, type ReplyMessage, type StaleMessage } from '../../src/protocol';
@@ -105,6 +105,26 @@ describe('Attention Lens under stress', () => {
     if (status.state === 'error') assert.match(status.message, /^The inference worker stopped \(.*\); it restarts on the next run\.$/);
     const again = await inspectNow(api);
     assert.equal(again.text, 'The cat sat on the mat.');
+    assert.notEqual(api.status().state, 'error');
+  });
+
+  it('a worker that stops while idle is shown in the panel and the status bar until the next run restarts it with the model', async () => {
+    const editor = await openText('The cat sat on the mat.');
+    selectLine(editor, 0);
+    const before = await inspectNow(api);
+    await api.panelReady();
+    const firstNew = api.panelMessages().length;
+    await api.killWorker();
+    const message = 'The inference worker stopped (it was stopped); it restarts on the next run.';
+    assert.deepEqual(api.status(), { state: 'error', message });
+    const statuses = api.panelMessages().slice(firstNew).filter((m) => m.type === ToWebviewType.Status);
+    assert.deepEqual(statuses.at(-1), { type: ToWebviewType.Status, state: 'error', message }, 'the panel was told');
+    const stopped = api.statusBar();
+    assert.equal(stopped.text, '$(warning) tiny-bert · worker stopped');
+    assert.equal(stopped.tooltip.split('\n')[0], message);
+    const again = await inspectNow(api);
+    assert.deepEqual([again.text, again.model.id], ['The cat sat on the mat.', before.model.id], 'the next run reloaded the model');
+    assert.equal(api.statusBar().text, '$(telescope) tiny-bert · CPU');
     assert.notEqual(api.status().state, 'error');
   });
 

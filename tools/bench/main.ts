@@ -2,11 +2,10 @@
 // plain onnxruntime forward pass and transformers.js, and writes the table into BENCHMARKS.md.
 // Models: /usr/bin/python3 tools/bench/makeModels.py (once). Options: see USAGE in options.ts.
 import * as path from 'node:path';
-import * as v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
+import { garbageCollector } from '../exposeGc';
 import { median } from './benchMath';
 import { measureMatmulRate } from './floor';
 import { measureFreshMemory } from './freshMemory';
@@ -24,11 +23,6 @@ import { webviewBytes } from './webviewBytes';
 import { findModels, hostRun, PlainSession, textOfLength, type BenchModel } from './workload';
 
 const TOP_K = 10;
-
-function garbageCollector(): () => void {
-  v8.setFlagsFromString('--expose_gc');
-  return runInNewContext('gc') as () => void;
-}
 
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);

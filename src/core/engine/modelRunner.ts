@@ -1,7 +1,6 @@
 // Runs one loaded model: a full inspect (tokens, predictions, optionally every attention map), for masked LMs
 // the top-k at a position when that position alone is masked (batched, cached), and the whole vocabulary's
 // logits at one position, for the sampling controls.
-import * as os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { GRAPH_TOP_K, HEAD, PREDICTED_POSITIONS } from '../onnx/graphPatch';
 import type { InspectResult, MaskedAtPosition, Prediction, Token, AttentionMaps } from '../types';
@@ -11,6 +10,7 @@ import { buildFeeds } from './feeds';
 import { fitToModel } from './inputWindow';
 import { loadModel, type LoadedModel, type ModelRequest } from './modelSession';
 import type { ProviderEnvironment } from './providers';
+import { checkRunFits, measureAvailableMemory, type AvailableMemory } from './runMemory';
 import { asFloat32 } from './tensors';
 import { rankFromHead, rankFromLogits, type RankedRow } from './topK';
 
@@ -45,23 +45,9 @@ export interface LogitsRow {
   top: Prediction[];
 }
 
-/** Bytes a run may plan for before it is refused up front instead of exhausting memory mid-run. */
-export const RUN_MEMORY_BUDGET = Math.min(os.totalmem() / 4, 6 * 1024 ** 3);
-
-/**
- * Rough peak bytes of one inspect: logits (S × V, fp32), activations (~16 tensors of S × d per layer),
- * and with attention every map twice (onnxruntime's and the copy handed out), in the layout they are held in.
- */
-export function estimateRunBytes(
-  tokens: number,
-  config: { layers: number; heads: number; hiddenSize: number; vocabSize: number },
-  attention: Pick<AttentionMaps, 'layout' | 'rowBlock'> | undefined,
-): number {
-  const logits = tokens * config.vocabSize * 4;
-  const activations = 16 * tokens * config.hiddenSize * 4 * config.layers;
-  const maps = attention ? 2 * config.layers * layerLength({ ...attention, tokens }, config.heads) * 4 : 0;
-  return logits + activations + maps;
-}
+/** Sessions loaded and not yet released in this thread: the soak test checks that none is left behind. */
+let openSessions = 0;
+export const openSessionCount = () => openSessions;
 
 export class ModelRunner {
   /** Rankings asked for after the inspect, for the last text (hovers and views ask about one text at a time). */
@@ -69,10 +55,18 @@ export class ModelRunner {
   /** Logits rows asked for, for the last text: position → the vocabulary's logits there. */
   private logits: { key: string; rows: Map<number, Float32Array> } = { key: '', rows: new Map() };
 
-  private constructor(readonly model: LoadedModel) {}
+  private released = false;
 
-  static async load(request: ModelRequest, env: ProviderEnvironment): Promise<ModelRunner> {
-    return new ModelRunner(await loadModel(request, env));
+  private constructor(
+    readonly model: LoadedModel,
+    private readonly availableMemory: () => AvailableMemory,
+  ) {
+    openSessions++;
+  }
+
+  /** `availableMemory` measures what a run may use (see runMemory.ts); tests inject a small one. */
+  static async load(request: ModelRequest, env: ProviderEnvironment, availableMemory = measureAvailableMemory): Promise<ModelRunner> {
+    return new ModelRunner(await loadModel(request, env), availableMemory);
   }
 
   get info() {
@@ -82,6 +76,9 @@ export class ModelRunner {
   async dispose(): Promise<void> {
     this.cache = emptyCache('');
     this.logits = { key: '', rows: new Map() };
+    if (this.released) return;
+    this.released = true;
+    openSessions--;
     await this.model.session.release();
   }
 
@@ -173,14 +170,7 @@ export class ModelRunner {
     const tokenizeMs = performance.now() - started;
     const ids = tokens.map((t) => t.id);
     const wantAttention = options.attention && this.model.info.attention.available;
-    const needed = estimateRunBytes(ids.length, this.model.config, wantAttention ? this.model.attentionLayout : undefined);
-    if (needed > RUN_MEMORY_BUDGET) {
-      const gb = (n: number) => (n / 1024 ** 3).toFixed(1);
-      throw new LensError(
-        `Inspecting ${ids.length} tokens${wantAttention ? ' with every attention map' : ''} would need about ${gb(needed)} GB of memory (limit ${gb(RUN_MEMORY_BUDGET)} GB); select less text or lower attentionLens.maxTokens.`,
-        'input-too-large',
-      );
-    }
+    checkRunFits(ids.length, this.model.config, wantAttention ? this.model.attentionLayout : undefined, this.availableMemory());
     const extra = wantAttention ? this.model.attentionOutputs : [];
     const masked = this.model.info.kind === 'masked';
     const maskPositions = masked ? tokens.filter((t) => t.id === this.model.tokenizer.maskTokenId).map((t) => t.index) : [];
@@ -246,6 +236,7 @@ export class ModelRunner {
     const cache = this.cacheFor(text, topK, maxTokens);
     if (!cache.unmasked) {
       const ids = this.window(text, maxTokens).tokens.map((t) => t.id);
+      checkRunFits(ids.length, this.model.config, undefined, this.availableMemory());
       const { row } = await this.run(ids, 1, ids.length, topK, []);
       cache.unmasked = ids.map((_, p) => this.toPredictions(row(0, p)));
     }
@@ -271,6 +262,7 @@ export class ModelRunner {
       if (!Number.isInteger(position) || position < 0 || position >= ids.length) {
         throw new LensError(`position ${position} is outside the ${ids.length} tokens of this text`, 'empty-input');
       }
+      checkRunFits(ids.length, this.model.config, undefined, this.availableMemory());
       const { outputs } = await this.run(ids, 1, ids.length, 1, [logitsName], positionsInput ? [position] : undefined);
       const data = asFloat32(outputs[logitsName].data);
       const perRow = positionsInput ? 1 : ids.length;

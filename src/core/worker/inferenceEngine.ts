@@ -3,16 +3,19 @@
 // request (reloading the last model) with a clear error for the requests it took down. Attention maps stay
 // in the worker, the latest run's until the next run with attention starts: callers fetch the layers they show.
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { InspectOptions, LogitsRow } from '../engine/modelRunner';
 import type { OverviewData } from '../engine/overview';
 import type { ModelRequest } from '../engine/modelSession';
 import type { ProviderEnvironment } from '../engine/providers';
 import { LensError, type AttentionMaps, type MaskedAtPosition, type Prediction } from '../types';
-import { attentionNotKept, type LoadedReply, type WorkerExit, type WorkerInspectResult, type WorkerRequest, type WorkerResponse, type WorkerValue } from './workerMessages';
+import { attentionNotKept, type LoadedReply, type WorkerExit, type WorkerHealth, type WorkerInspectResult, type WorkerRequest, type WorkerResponse, type WorkerSetup, type WorkerValue } from './workerMessages';
 
 /** How long dispose() and terminateWorker() wait for a busy thread to reach a point where it can exit. */
 const STOP_GRACE_MS = 10_000;
+
+/** Said after a worker that ran out of memory: a smaller run is what avoids it next time. */
+const OUT_OF_MEMORY_ADVICE = ' Select less text or lower attentionLens.maxTokens.';
 
 type Op = WorkerRequest['op'];
 type Payload<K extends Op> = Omit<Extract<WorkerRequest, { op: K }>, 'id'>;
@@ -34,6 +37,12 @@ export interface EngineOptions {
   workerPath?: string;
   environment: ProviderEnvironment;
   log?: (message: string) => void;
+  /** Told why the worker stopped, whether or not a request was running (the status bar, the panel). */
+  onWorkerStopped?: (message: string) => void;
+  /** Memory runs may plan with instead of what is free (tests of the memory check). */
+  availableMemoryBytes?: number;
+  /** Limits of the worker's JavaScript heap (tests make it run out quickly). */
+  resourceLimits?: ResourceLimits;
 }
 
 export class InferenceEngine {
@@ -98,6 +107,11 @@ export class InferenceEngine {
   /** The whole vocabulary's logits at one position of the text as it is (see ModelRunner.logitsAt). */
   async logitsAt(text: string, position: number, maxTokens?: number): Promise<LogitsRow> {
     return (await this.enqueue('logits', { op: 'logits', text, position, maxTokens })) as LogitsRow;
+  }
+
+  /** What the worker holds now (see WorkerHealth); `settle` collects garbage first where gc is exposed. */
+  health(settle = false): Promise<WorkerHealth> {
+    return this.enqueue('health', { op: 'health', settle }) as Promise<WorkerHealth>;
   }
 
   /** Ends the worker (and with it the session); pending requests, the running one included, are rejected. */
@@ -190,11 +204,14 @@ export class InferenceEngine {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const file = this.options.workerPath ?? path.join(__dirname, 'inferenceWorker.js');
-    const worker = new Worker(file);
+    const setup: WorkerSetup = { availableMemoryBytes: this.options.availableMemoryBytes };
+    const worker = new Worker(file, { workerData: setup, resourceLimits: this.options.resourceLimits });
     this.exits.set(worker, new Promise((resolve) => worker.once('exit', () => resolve())));
     this.workerHasModel = false;
     worker.on('message', (response: WorkerResponse) => this.settle(response));
-    worker.on('error', (error) => this.workerDied(worker, `it failed: ${error.message}`));
+    worker.on('error', (error: Error & { code?: string }) =>
+      error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? this.workerDied(worker, 'it ran out of memory', OUT_OF_MEMORY_ADVICE) : this.workerDied(worker, `it failed: ${error.message}`),
+    );
     worker.on('exit', (code) => this.workerDied(worker, `it exited with code ${code}`));
     this.worker = worker;
     return worker;
@@ -215,7 +232,7 @@ export class InferenceEngine {
     this.pump();
   }
 
-  private workerDied(worker: Worker, how: string): void {
+  private workerDied(worker: Worker, how: string, advice = ''): void {
     if (this.worker !== worker) return;
     this.worker = undefined;
     this.workerHasModel = false;
@@ -224,7 +241,9 @@ export class InferenceEngine {
     this.running = undefined;
     if (this.disposed) return;
     this.options.log?.(`inference worker stopped: ${how}`);
-    current?.reject(new LensError(`The inference worker stopped (${how}); it restarts on the next run.`, 'worker-crashed'));
+    const message = `The inference worker stopped (${how}); it restarts on the next run.${advice}`;
+    this.options.onWorkerStopped?.(message);
+    current?.reject(new LensError(message, 'worker-crashed'));
     this.pump();
   }
 }

@@ -1,12 +1,17 @@
 // The inference worker thread: owns the onnxruntime session, so session creation and runs (hundreds of ms
 // on real models) never block the extension host's event loop. Requests are handled one at a time. The
 // attention maps of the latest run stay here; the caller fetches the layers it shows.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { squareLayer } from '../engine/attentionLayout';
-import { ModelRunner } from '../engine/modelRunner';
+import { ModelRunner, openSessionCount } from '../engine/modelRunner';
+import { measureAvailableMemory, type AvailableMemory } from '../engine/runMemory';
 import { downsampleAttention } from '../engine/overview';
 import { LensError, type AttentionMaps } from '../types';
-import { attentionNotKept, noSuchLayer, type WorkerExit, type WorkerInspectResult, type WorkerRequest, type WorkerResponse, type WorkerValue } from './workerMessages';
+import { attentionNotKept, noSuchLayer, type WorkerExit, type WorkerHealth, type WorkerInspectResult, type WorkerRequest, type WorkerResponse, type WorkerSetup, type WorkerValue } from './workerMessages';
+
+const setup = (workerData ?? {}) as WorkerSetup;
+const given = setup.availableMemoryBytes;
+const availableMemory = (): AvailableMemory => (given === undefined ? measureAvailableMemory() : { bytes: given, source: 'given to the engine' });
 
 let runner: ModelRunner | undefined;
 let queue = Promise.resolve();
@@ -25,7 +30,7 @@ async function handle(request: WorkerRequest): Promise<{ value: WorkerValue; tra
       const previous = runner;
       runner = undefined;
       await previous?.dispose();
-      runner = await ModelRunner.load(request.request, request.env);
+      runner = await ModelRunner.load(request.request, request.env, availableMemory);
       return { value: { info: runner.info, device: runner.model.device, loadMs: runner.model.loadMs }, transfer: [] };
     }
     case 'inspect': {
@@ -69,12 +74,28 @@ async function handle(request: WorkerRequest): Promise<{ value: WorkerValue; tra
       const row = await runner.logitsAt(request.text, request.position, request.maxTokens);
       return { value: row, transfer: [row.logits.buffer as ArrayBuffer] };
     }
+    case 'health':
+      return { value: health(request.settle), transfer: [] };
     case 'unload':
       await runner?.dispose();
       runner = undefined;
       kept = undefined;
       return { value: null, transfer: [] };
   }
+}
+
+function health(settle: boolean): WorkerHealth {
+  // `gc` exists only where the process exposed it (the soak does): a settled figure leaves out dead objects.
+  if (settle) (globalThis as { gc?: () => void }).gc?.();
+  const memory = process.memoryUsage();
+  return {
+    rssBytes: memory.rss,
+    heapUsedBytes: memory.heapUsed,
+    arrayBuffersBytes: memory.arrayBuffers,
+    openSessions: openSessionCount(),
+    keptRuns: kept ? 1 : 0,
+    keptBytes: kept ? kept.maps.perLayer.reduce((sum, layer) => sum + layer.byteLength, 0) : 0,
+  };
 }
 
 parentPort!.on('message', (request: WorkerRequest | WorkerExit) => {

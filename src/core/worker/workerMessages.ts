@@ -15,7 +15,28 @@ export type WorkerRequest =
   // The kept run's attention (see AttentionRef): the model view's overview, one layer, or every layer.
   | { id: number; op: 'overview'; run: number }
   | { id: number; op: 'layer'; run: number; layer: number }
-  | { id: number; op: 'maps'; run: number };
+  | { id: number; op: 'maps'; run: number }
+  // What the thread holds now (soak tests); with `settle`, after a garbage collection where one is exposed.
+  | { id: number; op: 'health'; settle: boolean };
+
+/** What the engine hands a worker at its start (workerData). */
+export interface WorkerSetup {
+  /** Memory a run may plan with, instead of measuring what is free (tests of the memory check). */
+  availableMemoryBytes?: number;
+}
+
+/** The worker thread's holdings: the process's memory as the thread sees it, and what it keeps alive. */
+export interface WorkerHealth {
+  /** Resident memory of the whole process (the thread shares it with its host). */
+  rssBytes: number;
+  heapUsedBytes: number;
+  arrayBuffersBytes: number;
+  /** onnxruntime sessions loaded and not released (0 or 1 when nothing leaks). */
+  openSessions: number;
+  /** Runs whose attention maps are kept (0 or 1), and their bytes. */
+  keptRuns: number;
+  keptBytes: number;
+}
 
 /**
  * Asks the worker thread to end itself. Handled on receipt, not queued: a message is only dispatched when no
@@ -59,7 +80,7 @@ export interface WorkerInspectResult extends Omit<InspectResult, 'attention'> {
   attention?: AttentionRef;
 }
 
-export type WorkerValue = LoadedReply | LogitsRow | WorkerInspectResult | MaskedAtPosition[] | Prediction[][] | OverviewData | Float32Array | AttentionMaps | null;
+export type WorkerValue = LoadedReply | LogitsRow | WorkerHealth | WorkerInspectResult | MaskedAtPosition[] | Prediction[][] | OverviewData | Float32Array | AttentionMaps | null;
 
 export type WorkerResponse =
   | { id: number; ok: true; value: WorkerValue }

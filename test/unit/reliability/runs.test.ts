@@ -2,10 +2,11 @@
 // requests, a model switch mid-run, a worker that dies or is killed mid-run, and an input too large for memory.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { RUN_MEMORY_BUDGET } from '../../../src/core/engine/modelRunner';
 import { detectProviderEnvironment } from '../../../src/core/engine/providerEnvironment';
+import { measureAvailableMemory } from '../../../src/core/engine/runMemory';
 import { LensError } from '../../../src/core/types';
 import { InferenceEngine } from '../../../src/core/worker/inferenceEngine';
 import { copyFixture, rejectsWith, request, tempDir, workerPath } from './support';
@@ -121,6 +122,49 @@ require(${JSON.stringify(workerPath)});\n`,
   });
 });
 
+describe('reliability: a worker that runs out of memory', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let engine: InferenceEngine;
+  const stopped: string[] = [];
+  before(async () => {
+    tmp = tempDir('worker-oom');
+    // The real worker, plus a listener that allocates until the thread's heap limit ends it (as a runaway
+    // allocation would); the small limit makes that quick.
+    const exhaustingWorker = path.join(tmp.dir, 'exhaustingWorker.js');
+    fs.writeFileSync(
+      exhaustingWorker,
+      `const { parentPort } = require('node:worker_threads');
+parentPort.on('message', (m) => { if (m.op === 'inspect' && m.text === 'EXHAUST') { const hog = []; for (;;) hog.push(new Array(1e5).fill(m.id + 0.5)); } });
+require(${JSON.stringify(workerPath)});\n`,
+    );
+    engine = new InferenceEngine({ workerPath: exhaustingWorker, environment: env, resourceLimits: { maxOldGenerationSizeMb: 96 }, onWorkerStopped: (m) => stopped.push(m) });
+    await engine.load(request('tiny-bert'));
+  });
+  after(async () => {
+    await engine.dispose();
+    tmp.cleanup();
+  });
+
+  it('fails the run with "it ran out of memory" and what to do, tells the host, keeps the process up, and the next run reloads the model in a new worker', async () => {
+    const kept = (await engine.inspect('kept before the crash', OPTIONS)).attention!;
+    const message = 'The inference worker stopped (it ran out of memory); it restarts on the next run. Select less text or lower attentionLens.maxTokens.';
+    await rejectsWith(engine.inspect('EXHAUST', OPTIONS), 'worker-crashed', message);
+    assert.deepEqual(stopped, [message], 'the host was told once');
+    await rejectsWith(engine.attentionLayer(kept.run, 0), 'cancelled', 'the attention maps of that run are no longer kept; inspect again');
+    const next = await engine.inspect('after the crash', OPTIONS);
+    assert.deepEqual([next.text, next.model.id], ['after the crash', 'tiny-bert']);
+    const health = await engine.health();
+    assert.deepEqual([health.openSessions, health.keptRuns], [1, 1], 'the new worker holds one session and the new run\'s maps');
+  });
+
+  it('a worker stopped while no request runs is reported to the host too', async () => {
+    stopped.length = 0;
+    await engine.terminateWorker();
+    assert.deepEqual(stopped, ['The inference worker stopped (it was stopped); it restarts on the next run.']);
+    assert.equal((await engine.inspect('restarted', OPTIONS)).model.id, 'tiny-bert');
+  });
+});
+
 describe('reliability: the engine shut down mid-run (window closed, extension deactivated)', () => {
   it('the running and queued inspects reject "the inference engine was shut down", later ones too; the thread exits', async () => {
     const engine = new InferenceEngine({ workerPath, environment: env });
@@ -139,26 +183,32 @@ describe('reliability: the engine shut down mid-run (window closed, extension de
 
 describe('reliability: an input too large for memory', () => {
   let tmp: ReturnType<typeof tempDir>;
-  let engine: InferenceEngine;
-  before(async () => {
+  let folder: string;
+  const engines: InferenceEngine[] = [];
+  /** An engine on tiny-gpt2 whose config claims 100,000 positions, told that `bytes` of memory are available. */
+  async function engineWith(bytes: number): Promise<InferenceEngine> {
+    const engine = new InferenceEngine({ workerPath, environment: env, availableMemoryBytes: bytes });
+    engines.push(engine);
+    await engine.load(request('gpt2-100k-positions', folder));
+    return engine;
+  }
+  before(() => {
     tmp = tempDir('oom');
-    // tiny-gpt2 whose config claims 100,000 positions: the model's own limit no longer cuts a long input.
-    const folder = copyFixture('tiny-gpt2', tmp.dir, 'gpt2-100k-positions');
+    // The model's own limit no longer cuts a long input.
+    folder = copyFixture('tiny-gpt2', tmp.dir, 'gpt2-100k-positions');
     const configFile = path.join(folder, 'config.json');
     const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
     fs.writeFileSync(configFile, JSON.stringify({ ...config, n_positions: 100_000, n_ctx: 100_000 }));
-    engine = new InferenceEngine({ workerPath, environment: env });
-    await engine.load(request('gpt2-100k-positions', folder));
   });
   after(async () => {
-    await engine.dispose();
+    await Promise.all(engines.map((e) => e.dispose()));
     tmp.cleanup();
   });
 
-  it('42,000 tokens with attention are refused up front with the estimate in GB, without allocating it; the worker stays usable', async () => {
+  it('42,000 tokens with 4 GB available are refused up front with what they need and what can be used, without allocating it; the worker stays usable', async () => {
+    const engine = await engineWith(4 * 1024 ** 3);
     const text = 'hello world\n'.repeat(14_000); // GPT-2: "hello", " world", "\n" per line
     const tokens = 42_000;
-    const gb = (bytes: number) => (bytes / 1024 ** 3).toFixed(1);
     // Independent of the core's estimate: logits (S × V), 16 activations of S × d per layer, every map twice,
     // each a causal model's lower triangle in blocks of 3,125 rows (100,000 positions / 32 blocks), each block as
     // wide as its last row: 13 whole blocks and 1,375 rows of all 42,000 keys per head.
@@ -167,22 +217,68 @@ describe('reliability: an input too large for memory', () => {
     let perHead = 1375 * tokens;
     for (let block = 1; block <= 13; block++) perHead += 3125 * block * 3125;
     const maps = 2 * 3 * 4 * perHead * 4;
-    const limit = gb(RUN_MEMORY_BUDGET);
+    const gb = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(2)} GB`;
+    const usable = '3.00 GB can be used (75 % of the 4.00 GB given to the engine)';
     const rssBefore = process.memoryUsage().rss;
     const started = performance.now();
     await rejectsWith(
       engine.inspect(text, OPTIONS),
       'input-too-large',
-      `Inspecting ${tokens} tokens with every attention map would need about ${gb(logits + activations + maps)} GB of memory (limit ${limit} GB); select less text or lower attentionLens.maxTokens.`,
+      new RegExp(
+        `^Inspecting ${tokens} tokens with every attention map would need about ${gb(logits + activations + maps).replace('.', '\\.')} of memory, but ${usable.replace(/[.()]/g, '\\$&')}; ` +
+          'at most \\d+ tokens fit with attention maps, \\d+ without: select less text, lower attentionLens\\.maxTokens, or inspect without attention\\.$',
+      ),
     );
     await rejectsWith(
       engine.inspect(text, { ...OPTIONS, attention: false }),
       'input-too-large',
-      `Inspecting ${tokens} tokens would need about ${gb(logits + activations)} GB of memory (limit ${limit} GB); select less text or lower attentionLens.maxTokens.`,
+      new RegExp(`^Inspecting ${tokens} tokens would need about ${gb(logits + activations).replace('.', '\\.')} of memory, but ${usable.replace(/[.()]/g, '\\$&')}; at most \\d+ tokens fit: select less text or lower attentionLens\\.maxTokens\\.$`),
     );
     assert.ok(performance.now() - started < 20_000, 'refused without running');
     assert.ok(process.memoryUsage().rss - rssBefore < 512 * 1024 ** 2, 'nothing near the estimate was allocated');
     const small = await engine.inspect('hello world', OPTIONS);
     assert.equal(small.tokens.length, 2);
+  });
+
+  it('with 12 MB available, the token counts the refusal names are exact: that many run, one more is refused, with and without attention', async () => {
+    const engine = await engineWith(12 * 1024 ** 2);
+    // 60 tokens: what fits must stay under the 64 positions the model really has.
+    const text = 'hello world\n'.repeat(20);
+    const refusal = await rejectsWith(engine.inspect(text, OPTIONS), 'input-too-large', /^Inspecting 60 tokens with every attention map would need about [\d.]+ MB of memory, but 9\.0 MB can be used \(75 % of the 12\.0 MB given to the engine\); at most (\d+) tokens fit with attention maps, (\d+) without/);
+    const [withMaps, withoutMaps] = /at most (\d+) tokens fit with attention maps, (\d+) without/.exec(refusal.message)!.slice(1).map(Number);
+    assert.ok(withMaps > 2 && withMaps < withoutMaps && withoutMaps < 60, `${withMaps} with attention, ${withoutMaps} without`);
+    const fits = await engine.inspect(text, { ...OPTIONS, maxTokens: withMaps });
+    assert.deepEqual([fits.tokens.length, fits.attention?.tokens], [withMaps, withMaps]);
+    await rejectsWith(engine.inspect(text, { ...OPTIONS, maxTokens: withMaps + 1 }), 'input-too-large', new RegExp(`^Inspecting ${withMaps + 1} tokens with every attention map `));
+    const plain = await engine.inspect(text, { ...OPTIONS, attention: false, maxTokens: withoutMaps });
+    assert.deepEqual([plain.tokens.length, plain.attention], [withoutMaps, undefined]);
+    await rejectsWith(
+      engine.inspect(text, { ...OPTIONS, attention: false, maxTokens: withoutMaps + 1 }),
+      'input-too-large',
+      new RegExp(`^Inspecting ${withoutMaps + 1} tokens would need .*; at most ${withoutMaps} tokens fit: select less text or lower attentionLens\\.maxTokens\\.$`),
+    );
+  });
+
+  it('with almost nothing available, even one token is refused with "close other programs to free memory", a masked LM\'s unmasked top-k too', async () => {
+    const bert = new InferenceEngine({ workerPath, environment: env, availableMemoryBytes: 100_000 });
+    engines.push(bert);
+    await bert.load(request('tiny-bert'));
+    await rejectsWith(bert.unmasked('hello', 5), 'input-too-large', /^Inspecting 3 tokens would need about .*; not even one token fits/);
+    const engine = await engineWith(100_000);
+    await rejectsWith(
+      engine.inspect('hello', OPTIONS),
+      'input-too-large',
+      /^Inspecting 1 tokens with every attention map would need about [\d.]+ KB of memory, but 73\.2 KB can be used \(75 % of the 97\.7 KB given to the engine\); not even one token fits: close other programs to free memory, then inspect again\.$/,
+    );
+  });
+});
+
+describe('reliability: the memory a run may use', () => {
+  it('is what the machine has free where no container limit leaves less (this machine has none)', () => {
+    const measured = measureAvailableMemory();
+    const hasLimit = ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes'].some((f) => fs.existsSync(f) && /^\d+$/.test(fs.readFileSync(f, 'utf8').trim()) && Number(fs.readFileSync(f, 'utf8')) < os.totalmem());
+    if (hasLimit) assert.ok(measured.bytes <= os.freemem() + 64 * 1024 ** 2);
+    else assert.equal(measured.source, 'free on this machine');
+    assert.ok(measured.bytes > 0 && measured.bytes <= os.totalmem(), String(measured.bytes));
   });
 });

@@ -1,0 +1,168 @@
+// Long use of one inference worker: the soak plan's inspects through the real InferenceEngine, as the extension
+// host makes them (the overview and a layer fetched after each run with attention), with the worker's settled
+// memory sampled along the way. judgeSoak() says whether memory stayed flat and nothing was left behind.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
+import type { ModelRequest } from '../../src/core/engine/modelSession';
+import { EMBEDDED_MODELS } from '../../src/core/model/resolveModel';
+import { loadTextTokenizer, type TextTokenizer } from '../../src/core/tokenize/textTokenizer';
+import { LensError } from '../../src/core/types';
+import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
+import type { WorkerHealth } from '../../src/core/worker/workerMessages';
+import { textOfLength } from '../bench/workload';
+import { soakPlan, type SoakModel, type SoakStep } from './soakPlan';
+
+/**
+ * Growth of settled resident memory allowed between the end of the warm-up and the end of the run. RSS is not
+ * exact: glibc keeps freed pages in its arenas, V8 sizes its heap by its own heuristics, onnxruntime's arena
+ * keeps its peak. All of these reach their high-water mark within the warm-up (it runs both models at their
+ * longest input with attention, and switches models). What onnxruntime's arena holds at a given moment depends
+ * on the lengths its session ran since it was created (its blocks fragment): sampled at the end of whatever
+ * block ran, settled RSS swung by ±13 % around 760 MB without any leak (measured on 2 cores). So every sample
+ * is taken in one state: a fresh session of the causal model (the larger) after one run at its longest input
+ * with attention. Even so, whether glibc kept the pages of sessions released before moved single samples by up
+ * to ±7 % (600-700 MB) from one sample to the next. So a level is the floor of LEVEL_WINDOW consecutive samples
+ * (taken every 10 inspects): a leak raises the floor, while that noise only adds above it. A leak of one run's
+ * maps per inspect (up to 16 MB for the embedded models) passes the bound within a few dozen inspects; a leaked
+ * session is counted directly (openSessions).
+ */
+export const RSS_TOLERANCE = 0.1;
+/** Samples whose lowest RSS is a level: right after the warm-up (the reference), and the last ones (the final). */
+export const LEVEL_WINDOW = 3;
+
+export interface SoakOptions {
+  inspects: number;
+  /** Folder holding the embedded models (the repository's models/). */
+  modelsDir: string;
+  /** The worker script; default: the engine's own (beside the bundle). */
+  workerPath?: string;
+  /** Inspects before the reference sample: allocators reach their high-water mark meanwhile. */
+  warmup: number;
+  /** Inspects between samples after the reference (and one at the end). */
+  sampleEvery: number;
+  /** Collects the soak's own thread's garbage before each sample (see tools/exposeGc.ts). */
+  collectGarbage: () => void;
+  onSample?: (sample: SoakSample) => void;
+}
+
+export interface SoakSample extends WorkerHealth {
+  /** Inspects done when the sample was taken. */
+  inspects: number;
+  elapsedMs: number;
+}
+
+export interface SoakReport {
+  samples: SoakSample[];
+  /** The levels (see LEVEL_WINDOW): the lowest of the first samples after the warm-up, and of the last ones. */
+  reference: SoakSample;
+  final: SoakSample;
+  /** Inspects that ran to a result, and queued ones a newer inspect cancelled. */
+  completed: number;
+  cancelled: number;
+}
+
+const TOP_K = 5;
+
+interface SoakModelSetup {
+  request: ModelRequest;
+  tokenizer: TextTokenizer;
+  min: number;
+  max: number;
+}
+
+async function setUpModels(modelsDir: string): Promise<Record<SoakModel, SoakModelSetup>> {
+  const setUp = async (alias: string): Promise<SoakModelSetup> => {
+    const folder = path.join(modelsDir, EMBEDDED_MODELS[alias].folder);
+    const tokenizer = await loadTextTokenizer(folder);
+    const frame = tokenizer.specialTokensBefore + tokenizer.specialTokensAfter;
+    const config = JSON.parse(readFileSync(path.join(folder, 'config.json'), 'utf8')) as Record<string, number>;
+    const max = config.max_position_embeddings ?? config.n_positions;
+    return { request: { id: alias, source: 'embedded', folder, device: 'cpu' }, tokenizer, min: frame + 1, max };
+  };
+  return { masked: await setUp('default-masked'), causal: await setUp('default-causal') };
+}
+
+/** One step: the inspect (with its burst), then what the views fetch. Returns [completed, cancelled]. */
+async function runStep(engine: InferenceEngine, step: SoakStep, setup: SoakModelSetup, index: number): Promise<[number, number]> {
+  const text = textOfLength(setup.tokenizer, step.tokens);
+  const options = { attention: step.attention, topK: TOP_K };
+  const calls = [engine.inspect(text, options)];
+  if (step.burst) calls.push(engine.inspect(`${text} and more`, options), engine.inspect(text, options));
+  const settled = await Promise.allSettled(calls);
+  const cancelled = settled.filter((s) => s.status === 'rejected' && s.reason instanceof LensError && s.reason.code === 'cancelled').length;
+  const failed = settled.find((s) => s.status === 'rejected' && !(s.reason instanceof LensError && s.reason.code === 'cancelled'));
+  if (failed) throw new Error(`inspect ${index} (${step.model}, ${step.tokens} tokens) failed: ${(failed as PromiseRejectedResult).reason}`);
+  const last = settled.at(-1)!;
+  if (last.status !== 'fulfilled') throw new Error(`inspect ${index}: the newest inspect of a burst was cancelled`);
+  const result = last.value;
+  if (result.tokens.length !== step.tokens) throw new Error(`inspect ${index}: ${result.tokens.length} tokens, meant ${step.tokens}`);
+  if (step.attention) {
+    const kept = result.attention!;
+    await engine.attentionOverview(kept.run);
+    const layer = await engine.attentionLayer(kept.run, kept.layers - 1);
+    if (layer.length !== kept.heads * kept.tokens * kept.tokens) throw new Error(`inspect ${index}: a layer of ${layer.length} weights`);
+  }
+  // The masked LM's top-k at every position, as the hover asks for it.
+  if (step.model === 'masked' && index % 10 === 1) await engine.unmasked(text, TOP_K);
+  return [settled.length - cancelled, cancelled];
+}
+
+export async function runSoak(options: SoakOptions): Promise<SoakReport> {
+  if (options.inspects < options.warmup + (2 * LEVEL_WINDOW - 1) * options.sampleEvery) {
+    throw new Error(`a soak of ${options.inspects} inspects is too short for a warm-up of ${options.warmup} and two levels of ${LEVEL_WINDOW} samples ${options.sampleEvery} apart`);
+  }
+  const setups = await setUpModels(options.modelsDir);
+  const plan = soakPlan(options.inspects, { masked: setups.masked, causal: setups.causal });
+  const engine = new InferenceEngine({ workerPath: options.workerPath, environment: detectProviderEnvironment() });
+  const samples: SoakSample[] = [];
+  const started = performance.now();
+  let loaded: SoakModel | undefined;
+  const sample = async (inspects: number) => {
+    // The same state at every sample, whatever the plan ran last (see RSS_TOLERANCE).
+    await engine.load(setups.causal.request);
+    loaded = 'causal';
+    await engine.inspect(textOfLength(setups.causal.tokenizer, setups.causal.max), { attention: true, topK: TOP_K });
+    options.collectGarbage();
+    const health = await engine.health(true);
+    const taken: SoakSample = { ...health, inspects, elapsedMs: performance.now() - started };
+    samples.push(taken);
+    options.onSample?.(taken);
+    return taken;
+  };
+  let completed = 0;
+  let cancelled = 0;
+  try {
+    for (const [i, step] of plan.entries()) {
+      if (loaded !== step.model) {
+        await engine.load(setups[step.model].request);
+        loaded = step.model;
+      }
+      const [done, dropped] = await runStep(engine, step, setups[step.model], i);
+      completed += done;
+      cancelled += dropped;
+      const inspects = i + 1;
+      if (inspects >= options.warmup && ((inspects - options.warmup) % options.sampleEvery === 0 || inspects === plan.length)) await sample(inspects);
+    }
+  } finally {
+    await engine.dispose();
+  }
+  const floor = (window: SoakSample[]) => window.reduce((low, s) => (s.rssBytes < low.rssBytes ? s : low));
+  return { samples, reference: floor(samples.slice(0, LEVEL_WINDOW)), final: floor(samples.slice(-LEVEL_WINDOW)), completed, cancelled };
+}
+
+/** What went wrong in a soak run (empty when nothing did): memory growth past the bound, sessions or maps left. */
+export function judgeSoak(report: Pick<SoakReport, 'reference' | 'final'>): string[] {
+  const { reference, final } = report;
+  const mb = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MB`;
+  const failures: string[] = [];
+  const growth = final.rssBytes / reference.rssBytes - 1;
+  if (growth > RSS_TOLERANCE) {
+    failures.push(
+      `resident memory grew from ${mb(reference.rssBytes)} after ${reference.inspects} inspects to ${mb(final.rssBytes)} after ${final.inspects} (+${(growth * 100).toFixed(1)} %, the bound is ${RSS_TOLERANCE * 100} %)`,
+    );
+  }
+  if (final.openSessions !== 1) failures.push(`${final.openSessions} inference sessions are open with one model loaded`);
+  if (final.keptRuns > 1) failures.push(`${final.keptRuns} runs' attention maps are kept; only the latest run's may be`);
+  return failures;
+}
