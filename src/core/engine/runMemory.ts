@@ -111,7 +111,7 @@ export function checkRunFits(
     advice = 'not even one token fits: close other programs to free memory, then inspect again.';
   } else if (attention && withoutMaps > withMaps) {
     const fitsWith = withMaps === 0 ? 'no token fits with attention maps' : `at most ${withMaps} tokens fit with attention maps`;
-    advice = `${fitsWith}, ${withoutMaps} without: select less text, lower attentionLens.maxTokens, or inspect without attention.`;
+    advice = `${fitsWith}, ${withoutMaps} without: select less text, lower attentionLens.maxTokens, or inspect without attention maps (as the command line does unless given --attention).`;
   } else {
     advice = `at most ${withMaps} tokens fit: select less text or lower attentionLens.maxTokens.`;
   }

@@ -226,7 +226,7 @@ describe('reliability: an input too large for memory', () => {
       'input-too-large',
       new RegExp(
         `^Inspecting ${tokens} tokens with every attention map would need about ${gb(logits + activations + maps).replace('.', '\\.')} of memory, but ${usable.replace(/[.()]/g, '\\$&')}; ` +
-          'at most \\d+ tokens fit with attention maps, \\d+ without: select less text, lower attentionLens\\.maxTokens, or inspect without attention\\.$',
+          'at most \\d+ tokens fit with attention maps, \\d+ without: select less text, lower attentionLens\\.maxTokens, or inspect without attention maps \\(as the command line does unless given --attention\\)\\.$',
       ),
     );
     await rejectsWith(
