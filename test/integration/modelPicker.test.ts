@@ -18,10 +18,22 @@ async function openPicker(api: LensTestApi): Promise<{ picker: Picker; outcome: 
   return { picker, outcome };
 }
 
-/** Types into the picker (its value, as the keyboard sets it) and waits for the row the text becomes. */
+/**
+ * Types into the picker (its value, as the keyboard sets it) and waits for the row the text becomes, until the
+ * workbench reports it active: the items travel to the workbench asynchronously, and an accept sent before they
+ * arrive acts on the rows it still shows (seen as a cancelled pick when the whole suite ran).
+ */
 async function typeInto(picker: Picker, text: string, label: string): Promise<vscode.QuickPickItem> {
-  picker.value = text;
-  return waitFor(`a "${label}" row`, () => picker.items[0]?.label === label && picker.items[0], 5000);
+  let shown = false;
+  const listener = picker.onDidChangeActive((items) => (shown ||= items[0]?.label === label));
+  try {
+    picker.value = text;
+    const row = await waitFor(`a "${label}" row`, () => picker.items[0]?.label === label && picker.items[0], 5000);
+    await waitFor(`the workbench to show the "${label}" row`, () => shown, 5000);
+    return row;
+  } finally {
+    listener.dispose();
+  }
 }
 
 const rows = (picker: Picker) => picker.items.filter((i) => i.kind !== vscode.QuickPickItemKind.Separator);
