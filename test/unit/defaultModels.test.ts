@@ -128,6 +128,23 @@ function compareWithCard(example: CardExample, top: Prediction[]): void {
   });
 }
 
+/** One test per reference example: the shipped file's logits (the extension's options) and the engine's top 5. */
+function referenceTests(engine: InferenceEngine, model: string, masked: boolean): void {
+  const reference = pytorchReference(model);
+  for (const [i, example] of reference.examples.entries()) {
+    it(`${JSON.stringify(example.text)}: logits within ${LOGIT_TOLERANCE} of PyTorch's, and the engine's top 5 are PyTorch's`, async () => {
+      assertLogitsClose(await extensionLogits(model, masked, example.ids, example.position), reference.rows[i], example.text);
+      const result = await engine.inspect(example.text, { attention: false, topK: 5 });
+      assert.deepEqual(result.tokens.map((t) => t.id), example.ids, 'the engine tokenizes as the reference did');
+      const p = result.predictions;
+      const top = p.kind === 'masked' ? p.masks[0]?.top : p.next.at(-1);
+      assert.equal(p.kind, masked ? 'masked' : 'causal');
+      assert.ok(top, 'a prediction at the reference position');
+      assertTopMatchesReference(top, reference.rows[i], example.text);
+    });
+  }
+}
+
 describe('embedded default models', () => {
   const engine = new InferenceEngine({ workerPath, environment: detectProviderEnvironment() });
   after(() => engine.dispose());
@@ -170,16 +187,7 @@ describe('embedded default models', () => {
       assert.ok(prose.includes('the') && prose.includes('of'), `prose: ${prose.join(' ')}`);
     });
 
-    const bertReference = pytorchReference('lens-bert-mini');
-    for (const [i, example] of bertReference.examples.entries()) {
-      it(`${JSON.stringify(example.text)}: logits within ${LOGIT_TOLERANCE} of PyTorch's, and the engine's top 5 are PyTorch's`, async () => {
-        assertLogitsClose(await extensionLogits('lens-bert-mini', true, example.ids, example.position), bertReference.rows[i], example.text);
-        const result = await engine.inspect(example.text, { attention: false, topK: 5 });
-        assert.deepEqual(result.tokens.map((t) => t.id), example.ids, 'the engine tokenizes as the reference did');
-        assert.ok(result.predictions.kind === 'masked');
-        assertTopMatchesReference(result.predictions.masks[0].top, bertReference.rows[i], example.text);
-      });
-    }
+    referenceTests(engine, 'lens-bert-mini', true);
 
     for (const example of cardExamples('lens-bert-mini')) {
       it(`the card's example ${JSON.stringify(example.input)} is what the shipped file predicts`, async () => {
@@ -219,16 +227,7 @@ describe('embedded default models', () => {
       assert.ok(modules.includes('␣sys'), `after "import os\\nimport": ${modules.join(' ')}`);
     });
 
-    const gptReference = pytorchReference('lens-gpt2-mini');
-    for (const [i, example] of gptReference.examples.entries()) {
-      it(`${JSON.stringify(example.text)}: logits within ${LOGIT_TOLERANCE} of PyTorch's, and the engine's top 5 are PyTorch's`, async () => {
-        assertLogitsClose(await extensionLogits('lens-gpt2-mini', false, example.ids, example.position), gptReference.rows[i], example.text);
-        const result = await engine.inspect(example.text, { attention: false, topK: 5 });
-        assert.deepEqual(result.tokens.map((t) => t.id), example.ids, 'the engine tokenizes as the reference did');
-        assert.ok(result.predictions.kind === 'causal');
-        assertTopMatchesReference(result.predictions.next.at(-1)!, gptReference.rows[i], example.text);
-      });
-    }
+    referenceTests(engine, 'lens-gpt2-mini', false);
 
     for (const example of cardExamples('lens-gpt2-mini')) {
       it(`the card's example ${JSON.stringify(example.input)} is what the shipped file predicts`, async () => {
