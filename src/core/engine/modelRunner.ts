@@ -7,7 +7,7 @@ import type { InspectResult, MaskedAtPosition, Prediction, Token, AttentionMaps 
 import { LensError } from '../types';
 import { checkCausalRows, layerLength } from './attentionLayout';
 import { buildFeeds } from './feeds';
-import { fitToModel } from './inputWindow';
+import { fitToModel, type InputWindow } from './inputWindow';
 import { loadModel, type LoadedModel, type ModelRequest } from './modelSession';
 import type { ProviderEnvironment } from './providers';
 import { checkRunFits, measureAvailableMemory, type AvailableMemory } from './runMemory';
@@ -55,6 +55,8 @@ export class ModelRunner {
   /** Logits rows asked for, for the last text: position → the vocabulary's logits there. */
   private logits: { key: string; rows: Map<number, Float32Array> } = { key: '', rows: new Map() };
 
+  private lastWindow: { text: string; maxTokens?: number; value: InputWindow } | undefined;
+
   private released = false;
 
   private constructor(
@@ -75,6 +77,7 @@ export class ModelRunner {
 
   async dispose(): Promise<void> {
     this.cache = emptyCache('');
+    this.lastWindow = undefined;
     this.logits = { key: '', rows: new Map() };
     if (this.released) return;
     this.released = true;
@@ -88,9 +91,17 @@ export class ModelRunner {
     return this.cache;
   }
 
-  private window(text: string, maxTokens?: number) {
+  /**
+   * The text fitted to the model, kept for the last text: the inspect, then the hover's, the views' and the
+   * sampler's requests about the same text would each tokenize up to COUNT_CHARS characters again to count it.
+   */
+  private window(text: string, maxTokens?: number): InputWindow {
+    const last = this.lastWindow;
+    if (last?.text === text && last.maxTokens === maxTokens) return last.value;
     const limit = Math.min(this.model.config.maxPositions, maxTokens ?? Infinity);
-    return fitToModel(this.model.tokenizer, text, limit);
+    const value = fitToModel(this.model.tokenizer, text, limit);
+    this.lastWindow = { text, maxTokens, value };
+    return value;
   }
 
   private toPredictions(row: RankedRow): Prediction[] {
