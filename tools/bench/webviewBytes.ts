@@ -1,4 +1,4 @@
-// Figure 6 (bytes): what one run sends to the webview under src/protocol.ts — the Result message (RunSummary as
+// Figure 6 (bytes): what one run sends to the webview under src/protocol/ — the Result message (RunSummary as
 // JSON), the Overview message (every head downsampled, a Float32Array) and, when the matrix view opens, one
 // full layer. The host's own shaping is not written yet, so `runSummaryOf` shapes a real InspectResult the way
 // the protocol's types demand (every field RunSummary has, nothing more); replace it with the host's function

@@ -1,0 +1,116 @@
+// The data a run carries from the host to the webviews: plain shapes, no behaviour. Imports nothing.
+
+/** What the webview needs of a token (a subset of the core's Token). */
+export interface TokenView {
+  index: number;
+  id: number;
+  piece: string;
+  display: string;
+  start: number;
+  end: number;
+  special: boolean;
+  continuation: boolean;
+  partialChar: boolean;
+}
+
+export interface PredictionView {
+  id: number;
+  token: string;
+  probability: number;
+}
+
+/** Everything about one run except the full attention tensors. */
+export interface RunSummary {
+  /** Increases with every run in this window; replies and layers carry it so stale data is dropped. */
+  runId: number;
+  text: string;
+  model: {
+    id: string;
+    /** Where it came from: 'embedded' is one of the tiny models this project trained (the panel says so). */
+    source: 'embedded' | 'local' | 'hub';
+    kind: 'masked' | 'causal';
+    architecture: string;
+    tokenizerKind: string;
+    layers: number;
+    heads: number;
+    maxPositions: number;
+    /** Ids in the model's output layer: the length of a logits row (RequestLogits). */
+    vocabSize: number;
+    maskToken?: string;
+  };
+  device: { provider: string; label: string; fallbackReason?: string };
+  tokens: TokenView[];
+  /** totalTokens is exact, or a lower bound when totalExact is false (counting stops in very long selections). */
+  truncation?: { totalTokens: number; totalExact: boolean; keptTokens: number; keptUntil: number; message: string };
+  predictions:
+    // The unmasked top-k at every position is asked for when shown (RequestUnmasked): a run ranks only the masks.
+    | { kind: 'masked'; masks: { position: number; top: PredictionView[] }[] }
+    | { kind: 'causal'; next: PredictionView[][]; actual: (number | null)[] };
+  /** Null when this model's graph exposes no attention; the string says why. */
+  attentionUnavailable: string | null;
+  timings: { loadMs?: number; tokenizeMs: number; runMs: number; totalMs: number };
+}
+
+/**
+ * Every head of every layer, downsampled to side × side by the largest weight of each block of the full
+ * map (for the model view's thumbnails). data is [layers, heads, side, side].
+ */
+export interface AttentionOverview {
+  runId: number;
+  side: number;
+  data: Float32Array;
+}
+
+/** One layer at full resolution: data is [heads, tokens, tokens], rows sum to 1. */
+export interface AttentionLayer {
+  runId: number;
+  layer: number;
+  heads: number;
+  tokens: number;
+  data: Float32Array;
+}
+
+export type ExportFormat = 'png' | 'svg' | 'html' | 'json';
+
+// ---------------------------------------------------------------- the shapes issue 17 moves to (being adopted)
+// A run carries what its model's family declares (src/core/families): what it predicts, what may be asked about
+// it, and zero or more named attention sets. Views draw what a run carries instead of branching on the model kind.
+
+/** What a model's family predicts. */
+export type PredictionTask = 'fill-mask' | 'next-token';
+
+/** The names of a run's token lists: 'input' today; an encoder–decoder run adds 'target'. */
+export type TokenListName = 'input' | 'target';
+
+/** One named set of attention maps: each query token of one list attends over the key tokens of another. */
+export interface AttentionSetView {
+  /** 'self' for encoder-only and decoder-only models; 'encoder', 'decoder', 'cross' for encoder–decoder models. */
+  name: string;
+  /** For headings, e.g. "Self-attention" or "Cross-attention (target → source)". */
+  label: string;
+  queries: TokenListName;
+  keys: TokenListName;
+  layers: number;
+  heads: number;
+  /** A query sees only keys up to its own position: the map is 0 above the diagonal. */
+  causal: boolean;
+}
+
+/** What the model predicted in a run, as its family declares it. */
+export interface RunPredictionsView {
+  task: PredictionTask;
+  /** The positions the run ranked, in order: each mask token (fill-mask), or every position (next-token: the token after it). */
+  ranked: { position: number; top: PredictionView[] }[];
+  /** next-token: the probability the model gave to the token actually at i, given those before it; null where none precede. */
+  actual?: (number | null)[];
+}
+
+/** What a webview may ask about a run besides its attention; the model's family decides. */
+export interface RunCapabilities {
+  /** The top-k at a position when it alone is masked (the maskedAt request). */
+  maskPosition: boolean;
+  /** The top-k at every position of the text as it is (the unmasked request). */
+  unmasked: boolean;
+  /** The whole vocabulary's logits at a position (the logits request). */
+  logits: boolean;
+}
