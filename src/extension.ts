@@ -169,7 +169,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     decorationRanges: () => [...decorations.lastRanges],
     loadedModel: () => {
       const m = models.current();
-      return m && { spec: m.spec, id: m.reply.info.id, kind: m.reply.info.kind, device: m.reply.device.label, generation: m.generation };
+      return m && { spec: m.spec, id: m.reply.info.id, family: m.reply.info.family, device: m.reply.device.label, generation: m.generation };
     },
     stats: () => ({
       ...controller.stats,

@@ -48,7 +48,7 @@ export class LensStatusBar implements vscode.Disposable {
       const { info, device } = loaded.reply;
       name = modelName(loaded.spec);
       state = device.label;
-      lines.push(`Attention Lens: ${info.id}`, `${info.architecture} (${info.kind} LM), ${info.layers} layers × ${info.heads} heads, from ${info.source}`);
+      lines.push(`Attention Lens: ${info.id}`, `${info.architecture} (${info.familyLabel}), ${info.layers} layers × ${info.heads} heads, from ${info.source}`);
       lines.push(`Device: ${device.label} (asked for: ${device.requested})`);
       if (device.fallbackReason) lines.push(`Not on the requested device: ${device.fallbackReason}`);
       if (!info.attention.available) lines.push(`Attention not available: ${info.attention.reason}`);

@@ -32,7 +32,7 @@ export interface LensTestApi {
   /** The token-boundary decoration ranges last drawn. */
   decorationRanges(): vscode.Range[];
   /** The loaded model, if any. */
-  loadedModel(): { spec: string; id: string; kind: string; device: string; generation: number } | undefined;
+  loadedModel(): { spec: string; id: string; family: string; device: string; generation: number } | undefined;
   stats(): { started: number; published: number; superseded: number; stale: number; droppedMessages: number; closedPanels: number };
   /** Download progress events seen (newest last); cancelDownloads() is the notification's Cancel. */
   downloadProgress(): HubProgress[];

@@ -8,7 +8,7 @@ import { nestedLayer, round6 } from '../core/engine/attentionLayout';
 import { detectProviderEnvironment } from '../core/engine/providerEnvironment';
 import { DEFAULT_HUB_URL } from '../core/hub/hubModel';
 import { resolveModel } from '../core/model/resolveModel';
-import type { AttentionMaps, InspectResult } from '../core/types';
+import type { AttentionMaps, InspectResult, PredictionTask, RunPredictions } from '../core/types';
 import { InferenceEngine } from '../core/worker/inferenceEngine';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 
@@ -31,27 +31,51 @@ async function readInput(options: CliOptions): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** The JSON document: plain arrays, attention rounded to 6 decimals as nested [layer][head][q][k]. */
-export function toJson(result: Omit<InspectResult, 'attention'>, attention: AttentionMaps | undefined): unknown {
+/**
+ * The JSON document's names for a task, as scripts have read them since the first version: `model.kind` and the
+ * list `predictions.masks` (fill-mask) or `predictions.next` (next-token).
+ */
+const SCRIPT_NAMES: Record<PredictionTask, { kind: string; list: string }> = {
+  'fill-mask': { kind: 'masked', list: 'masks' },
+  'next-token': { kind: 'causal', list: 'next' },
+};
+
+/** The ranked positions; where the run scores actual tokens, each with the probability of the token after it. */
+function rankedEntries({ ranked, actual }: RunPredictions) {
+  return ranked.map(({ position, top }) => ({
+    position,
+    ...(actual ? { actualProbability: actual[position + 1] ?? null } : {}),
+    top: top.map((p) => ({ ...p, probability: round6(p.probability) })),
+  }));
+}
+
+/**
+ * The JSON document: plain arrays, attention rounded to 6 decimals. `attentionSets` describes each set; a run
+ * with one set keeps its maps where scripts read them, in `attention[layer][head][q][k]`, and a run with several
+ * has each set's in its `perLayer`.
+ */
+export function toJson(result: Omit<InspectResult, 'attention'>, attention: AttentionMaps[] | undefined): unknown {
   const { model, device, tokens, truncation, predictions, timings } = result;
+  const names = SCRIPT_NAMES[predictions.task];
+  const nested = (set: AttentionMaps) => set.perLayer.map((_, l) => nestedLayer(set, l));
+  const single = attention?.length === 1;
+  const sets = attention?.map((set) => ({
+    name: set.set, queries: set.queries, keys: set.keys, layers: set.layers, heads: set.heads, causal: set.causal,
+    ...(single ? {} : { perLayer: nested(set) }),
+  }));
   return {
     model: {
-      id: model.id, source: model.source, kind: model.kind, architecture: model.architecture, modelType: model.modelType,
-      tokenizer: model.tokenizerKind, layers: model.layers, heads: model.heads, hiddenSize: model.hiddenSize,
+      id: model.id, source: model.source, kind: names.kind, family: model.family, task: model.task, architecture: model.architecture,
+      modelType: model.modelType, tokenizer: model.tokenizerKind, layers: model.layers, heads: model.heads, hiddenSize: model.hiddenSize,
       vocabSize: model.vocabSize, maxPositions: model.maxPositions, maskToken: model.maskToken, onnxFile: model.onnxFile,
       attention: model.attention,
     },
     device,
     tokens: tokens.map((t) => ({ index: t.index, id: t.id, piece: t.piece, text: t.display, start: t.start, end: t.end, special: t.special })),
     truncation: truncation ?? null,
-    predictions:
-      predictions.kind === 'masked'
-        ? { kind: 'masked', masks: predictions.masks.map((m) => ({ position: m.position, top: m.top.map((p) => ({ ...p, probability: round6(p.probability) })) })) }
-        : {
-            kind: 'causal',
-            next: predictions.next.map((row, i) => ({ position: i, actualProbability: predictions.actual[i + 1] ?? null, top: row.map((p) => ({ ...p, probability: round6(p.probability) })) })),
-          },
-    attention: attention ? attention.perLayer.map((_, l) => nestedLayer(attention, l)) : undefined,
+    predictions: { kind: names.kind, task: predictions.task, [names.list]: rankedEntries(predictions) },
+    attention: single ? nested(attention[0]) : undefined,
+    attentionSets: sets,
     timings,
   };
 }
@@ -76,8 +100,10 @@ async function main(): Promise<number> {
       { onnxVariant: options.onnx, onProgress: (p) => process.stderr.write(`\rdownloading ${p.file}: ${p.loaded}${p.total ? ` / ${p.total}` : ''} bytes`) },
     );
     await engine.load({ ...resolved, onnxFile: options.onnx ? `onnx/${options.onnx}.onnx` : resolved.onnxFile, device: options.device });
-    const result = await engine.inspect(text, { attention: options.attention, topK: options.topK, maxTokens: options.maxTokens });
-    const maps = result.attention ? await engine.attentionMaps(result.attention.run) : undefined;
+    const run = engine.nextRunId();
+    const inspectOptions = { attention: options.attention, topK: options.topK, maxTokens: options.maxTokens };
+    const result = await engine.request('inspect', { run, text, options: inspectOptions });
+    const maps = result.attention ? await engine.request('maps', { run }) : undefined;
     process.stdout.write(JSON.stringify(toJson(result, maps)) + '\n');
     return 0;
   } catch (error) {

@@ -1,8 +1,8 @@
 // The inference core's public result types. Plain data: no vscode, no onnxruntime, so the extension host,
 // the CLI, the benchmark and the webview protocol can all share them.
 
-/** Masked LMs (BERT family) predict [MASK]ed tokens; causal LMs (GPT-2 family) predict the next token. */
-export type ModelKind = 'masked' | 'causal';
+/** What a model predicts: masked LMs (BERT family) fill mask tokens; causal LMs (GPT-2 family) the next token. */
+export type PredictionTask = 'fill-mask' | 'next-token';
 
 /** The tokenizer algorithm named by the model's own tokenizer.json. */
 export type TokenizerKind = 'wordpiece' | 'byte-bpe' | 'bpe' | 'unigram';
@@ -19,7 +19,12 @@ export interface ModelInfo {
   id: string;
   source: ModelSource;
   folder: string;
-  kind: ModelKind;
+  /** The family that runs it (src/core/families), e.g. 'bert', and what the views call it, e.g. 'masked LM'. */
+  family: string;
+  familyLabel: string;
+  task: PredictionTask;
+  /** What may be asked about a run besides its attention (its family decides). */
+  capabilities: { maskPosition: boolean; unmasked: boolean; logits: boolean };
   /** e.g. "BertForMaskedLM", "GPT2LMHeadModel". */
   architecture: string;
   /** config.json's model_type, e.g. "bert", "gpt2". */
@@ -89,33 +94,34 @@ export interface Truncation {
   message: string;
 }
 
-export interface MaskedPredictions {
-  kind: 'masked';
-  /** For each occurrence of the mask token: the top-k fills. */
-  masks: { position: number; top: Prediction[] }[];
-}
-
-export interface CausalPredictions {
-  kind: 'causal';
-  /** At every position, the top-k for the token that follows it. */
-  next: Prediction[][];
-  /** Probability the model gave to the token actually at position i (given tokens < i); null where there is none. */
-  actual: (number | null)[];
+/** What a run predicted, as its model's family declares it. */
+export interface RunPredictions {
+  task: PredictionTask;
+  /** The positions ranked, in order: each mask token (fill-mask), or every position (next-token: the token after it). */
+  ranked: { position: number; top: Prediction[] }[];
+  /** next-token: the probability the model gave to the token actually at i, given those before it; null where none precede. */
+  actual?: (number | null)[];
 }
 
 /**
- * Attention probabilities, one Float32Array per layer. 'square': [heads, q, k] row-major, q = k = tokens.length.
- * 'lowerTriangle' (causal models, whose maps are 0 above the diagonal): per head, the rows in blocks of
- * `rowBlock`, block c holding rows c·b .. c·b+b-1 over keys 0 .. min(c·b+b, n)-1, so row q holds keys 0..q and
- * then zeros to the end of its block (rowBlock 1 is the exact triangle). Each row sums to 1. squareLayer() and
- * keptRow() (engine/attentionLayout.ts) read a layer whatever the layout.
+ * One named set of attention probabilities, one Float32Array per layer: each query token attends over the keys.
+ * 'full': [heads, queries, keys] row-major. 'lowerTriangle' (causal self-attention, whose maps are 0 above the
+ * diagonal; queries = keys = n): per head, the rows in blocks of `rowBlock`, block c holding rows c·b .. c·b+b-1
+ * over keys 0 .. min(c·b+b, n)-1, so row q holds keys 0..q and then zeros to the end of its block (rowBlock 1 is
+ * the exact triangle). Each row sums to 1. fullLayer() and keptRow() (engine/attentionLayout.ts) read a layer
+ * whatever the layout.
  */
 export interface AttentionMaps {
+  /** 'self' for encoder-only and decoder-only models (see the family's attention sets). */
+  set: string;
   layers: number;
   heads: number;
-  tokens: number;
-  layout: 'square' | 'lowerTriangle';
-  /** Rows per block of a lower triangle; 1 for square maps. */
+  queries: number;
+  keys: number;
+  /** A query sees only keys up to its own position. */
+  causal: boolean;
+  layout: 'full' | 'lowerTriangle';
+  /** Rows per block of a lower triangle; 1 for full maps. */
   rowBlock: number;
   perLayer: Float32Array[];
 }
@@ -134,9 +140,9 @@ export interface InspectResult {
   device: DeviceInfo;
   tokens: Token[];
   truncation?: Truncation;
-  predictions: MaskedPredictions | CausalPredictions;
-  /** Present when asked for and available (see ModelInfo.attention). */
-  attention?: AttentionMaps;
+  predictions: RunPredictions;
+  /** The attention sets, when asked for and available (see ModelInfo.attention). */
+  attention?: AttentionMaps[];
   timings: Timings;
 }
 

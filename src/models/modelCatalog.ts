@@ -23,7 +23,7 @@ async function describeFolder(folder: string): Promise<{ kind: string; size?: st
   let kind: string;
   try {
     const config = await readModelConfig(folder);
-    kind = `${config.kind} LM · ${config.architecture} · ${config.layers}×${config.heads}`;
+    kind = `${config.family.label} · ${config.architecture} · ${config.layers}×${config.heads}`;
   } catch (error) {
     return { kind: 'unsupported', problem: (error as Error).message };
   }

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelLocations } from '../core/model/resolveModel';
 import type { InferenceEngine } from '../core/worker/inferenceEngine';
-import type { LoadedReply } from '../core/worker/workerMessages';
+import type { LoadedReply } from '../core/worker/workerRequests';
 import type { DeviceRequest } from '../core/types';
 import { readConfig, type LensConfig } from '../config';
 import type { ModelResolver } from './modelResolver';
@@ -137,7 +137,7 @@ export class ModelManager implements vscode.Disposable {
       );
       const { info, device } = reply;
       this.log.info(
-        `loaded ${info.id}: ${info.architecture} (${info.kind}), ${info.layers} layers × ${info.heads} heads, ${info.tokenizerKind} tokenizer, ` +
+        `loaded ${info.id}: ${info.architecture} (${info.familyLabel}), ${info.layers} layers × ${info.heads} heads, ${info.tokenizerKind} tokenizer, ` +
           `${info.onnxFile} ${(info.onnxBytes / 1e6).toFixed(1)} MB on ${device.label} in ${reply.loadMs.toFixed(0)} ms` +
           (info.attention.available ? '' : `; attention not available: ${info.attention.reason}`),
       );

@@ -2,7 +2,7 @@
 // a view that becomes visible again is sent them anew.
 import * as vscode from 'vscode';
 import type { AttentionOverview, PredictionView, RunSummary } from '../protocol';
-import type { WorkerInspectResult } from '../core/worker/workerMessages';
+import type { WorkerInspectResult } from '../core/worker/workerRequests';
 import { tokenIndexAt } from './tokenLookup';
 import type { OffsetRange } from './trackedRange';
 

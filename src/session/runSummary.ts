@@ -3,7 +3,7 @@
 import type { AttentionOverview, RunSummary, TokenView } from '../protocol';
 import type { OverviewData } from '../core/engine/overview';
 import type { InspectResult, Token } from '../core/types';
-import { noSuchLayer, type WorkerInspectResult } from '../core/worker/workerMessages';
+import { noSuchLayer, type WorkerInspectResult } from '../core/worker/workerRequests';
 
 function tokenView(t: Token): TokenView {
   return {

@@ -13,7 +13,7 @@ import { resolveModel } from '../../src/core/model/resolveModel';
 import { visibleWhitespace } from '../../src/core/tokenize/display';
 import type { Prediction } from '../../src/core/types';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
-import type { WorkerInspectResult } from '../../src/core/worker/workerMessages';
+import type { WorkerInspectResult } from '../../src/core/worker/workerRequests';
 import { repoRoot } from '../support/paths';
 
 const workerPath = path.join(repoRoot, 'out', 'src', 'core', 'worker', 'inferenceWorker.js');

@@ -21,7 +21,7 @@ test('a sentence-embedding BertModel config is refused with a message naming wha
 
 test('DistilBERT keys (dim, n_layers, n_heads) read as a masked LM', () => {
   const config = parseModelConfig({ architectures: ['DistilBertForMaskedLM'], model_type: 'distilbert', dim: 768, n_layers: 6, n_heads: 12, vocab_size: 30522, max_position_embeddings: 512 }, 'config.json');
-  assert.equal(config.kind, 'masked');
+  assert.equal(config.family.name, 'bert');
   assert.equal(config.layers, 6);
   assert.equal(config.hiddenSize, 768);
 });

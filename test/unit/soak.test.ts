@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import type { WorkerHealth } from '../../src/core/worker/workerMessages';
+import type { WorkerHealth } from '../../src/core/worker/workerRequests';
 import { garbageCollector } from '../../tools/exposeGc';
 import { judgeSoak, runSoak, type SoakSample } from '../../tools/soak/soak';
 import { BLOCK, soakPlan } from '../../tools/soak/soakPlan';

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { mayOfferCuda, type CudaOfferFacts } from '../../src/commands/cudaOfferPolicy';
 import type { AttentionMaps, Token } from '../../src/core/types';
-import type { WorkerInspectResult } from '../../src/core/worker/workerMessages';
+import type { WorkerInspectResult } from '../../src/core/worker/workerRequests';
 import { exportFileName, modelSlug } from '../../src/export/fileName';
 import { htmlReport, jsonReport } from '../../src/export/reports';
 import type { RunRecord } from '../../src/session/runState';

@@ -7,7 +7,7 @@ import { buildFeeds, inputSpecs } from '../../src/core/engine/feeds';
 import { sessionOptions } from '../../src/core/engine/modelSession';
 import type { TextTokenizer } from '../../src/core/tokenize/textTokenizer';
 import type { InferenceEngine } from '../../src/core/worker/inferenceEngine';
-import type { WorkerInspectResult } from '../../src/core/worker/workerMessages';
+import type { WorkerInspectResult } from '../../src/core/worker/workerRequests';
 import type { ShapeForFlops } from './benchMath';
 import type { BenchDevice } from './options';
 

@@ -9,7 +9,7 @@ import { EMBEDDED_MODELS } from '../../src/core/model/resolveModel';
 import { loadTextTokenizer, type TextTokenizer } from '../../src/core/tokenize/textTokenizer';
 import { LensError } from '../../src/core/types';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
-import type { WorkerHealth } from '../../src/core/worker/workerMessages';
+import type { WorkerHealth } from '../../src/core/worker/workerRequests';
 import { textOfLength } from '../bench/workload';
 import { soakPlan, type SoakModel, type SoakStep } from './soakPlan';
 

@@ -1,10 +1,10 @@
-// The two layouts a run's attention maps are held in (see AttentionMaps): square, and a causal model's lower
-// triangle in blocks of rows, which holds about half the bytes. The views receive square layers (squareLayer);
+// The two layouts a run's attention maps are held in (see AttentionMaps): full rows, and causal self-attention's
+// lower triangle in blocks of rows, which holds about half the bytes. The views receive full layers (fullLayer);
 // the JSON exports read either layout (nestedLayer).
 import { LensError, type AttentionMaps } from '../types';
 
-/** Where a layer's maps lie: their layout, the run's length, and for a lower triangle its block of rows. */
-export type LayerGeometry = Pick<AttentionMaps, 'layout' | 'tokens' | 'rowBlock'>;
+/** Where a layer's maps lie: their layout, their queries × keys, and for a lower triangle its block of rows. */
+export type LayerGeometry = Pick<AttentionMaps, 'layout' | 'queries' | 'keys' | 'rowBlock'>;
 
 /** Elements of one head's lower triangle held in blocks of `b` rows (each block up to the key of its last row). */
 function triangleHeadLength(n: number, b: number): number {
@@ -14,13 +14,13 @@ function triangleHeadLength(n: number, b: number): number {
 
 /** Elements of one layer's maps. */
 export function layerLength(geometry: LayerGeometry, heads: number): number {
-  const { tokens: n, rowBlock } = geometry;
-  return heads * (geometry.layout === 'square' ? n * n : triangleHeadLength(n, rowBlock));
+  const { queries, keys, rowBlock } = geometry;
+  return heads * (geometry.layout === 'full' ? queries * keys : triangleHeadLength(queries, rowBlock));
 }
 
 /** Where row `query` of head `head` starts in a lower-triangle layer (its keys 0..query follow). */
 export function lowerTriangleRow(geometry: LayerGeometry, head: number, query: number): number {
-  const { tokens: n, rowBlock: b } = geometry;
+  const { queries: n, rowBlock: b } = geometry;
   const block = Math.floor(query / b);
   const width = Math.min((block + 1) * b, n);
   return head * triangleHeadLength(n, b) + (b * b * block * (block + 1)) / 2 + (query - block * b) * width;
@@ -28,23 +28,23 @@ export function lowerTriangleRow(geometry: LayerGeometry, head: number, query: n
 
 /** Where row `query` of head `head` is held, in either layout: its first element and how many keys it keeps. */
 export function keptRow(geometry: LayerGeometry, head: number, query: number): { from: number; keys: number } {
-  const n = geometry.tokens;
-  return geometry.layout === 'square' ? { from: (head * n + query) * n, keys: n } : { from: lowerTriangleRow(geometry, head, query), keys: query + 1 };
+  const { queries, keys } = geometry;
+  return geometry.layout === 'full' ? { from: (head * queries + query) * keys, keys } : { from: lowerTriangleRow(geometry, head, query), keys: query + 1 };
 }
 
-/** Layer `layer` as a new [heads, q, k] array: a copy of a square layer, a lower triangle filled out with zeros. */
-export function squareLayer(maps: AttentionMaps, layer: number): Float32Array {
+/** Layer `layer` as a new [heads, queries, keys] array: a copy of a full layer, a lower triangle filled out with zeros. */
+export function fullLayer(maps: AttentionMaps, layer: number): Float32Array {
   const source = maps.perLayer[layer];
-  if (maps.layout === 'square') return source.slice();
-  const { heads, tokens: n } = maps;
-  const square = new Float32Array(heads * n * n);
+  if (maps.layout === 'full') return source.slice();
+  const { heads, queries, keys: width } = maps;
+  const full = new Float32Array(heads * queries * width);
   for (let h = 0; h < heads; h++) {
-    for (let q = 0; q < n; q++) {
+    for (let q = 0; q < queries; q++) {
       const { from, keys } = keptRow(maps, h, q);
-      square.set(source.subarray(from, from + keys), (h * n + q) * n);
+      full.set(source.subarray(from, from + keys), (h * queries + q) * width);
     }
   }
-  return square;
+  return full;
 }
 
 /** The JSON exports' rounding of weights and probabilities: 6 decimals. */
@@ -56,11 +56,11 @@ export const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
  */
 export function nestedLayer(maps: AttentionMaps, layer: number): number[][][] {
   const source = maps.perLayer[layer];
-  const { heads, tokens: n } = maps;
+  const { heads, queries, keys: width } = maps;
   return Array.from({ length: heads }, (_, h) =>
-    Array.from({ length: n }, (_, q) => {
+    Array.from({ length: queries }, (_, q) => {
       const { from, keys } = keptRow(maps, h, q);
-      return [...Array.from(source.subarray(from, from + keys), round6), ...new Array<number>(n - keys).fill(0)];
+      return [...Array.from(source.subarray(from, from + keys), round6), ...new Array<number>(width - keys).fill(0)];
     }),
   );
 }
@@ -74,7 +74,7 @@ const ROW_SUM_TOLERANCE = 1e-4;
  * sum to 1 over keys 0..q, or the weight above the diagonal would be lost without a word.
  */
 export function checkCausalRows(maps: AttentionMaps): void {
-  const { heads, tokens: n } = maps;
+  const { heads, queries: n } = maps;
   maps.perLayer.forEach((layer, l) => {
     for (let h = 0; h < heads; h++) {
       for (let i = 0; i < Math.min(CHECKED_ROWS, n); i++) {

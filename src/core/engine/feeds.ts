@@ -1,7 +1,8 @@
-// Builds a session's inputs from token ids, by the names and types the graph declares. Exports differ:
-// BERT takes token_type_ids, GPT-2 exports may take position_ids, past_key_values.* (empty on a first
-// pass) and, for merged decoders, use_cache_branch.
+// Builds a session's inputs from token ids, by the names and types the graph declares and the inputs the model's
+// family feeds (see src/core/families). Exports differ: BERT takes token_type_ids, GPT-2 exports may take
+// position_ids, past_key_values.* (empty on a first pass) and, for merged decoders, use_cache_branch.
 import * as ort from 'onnxruntime-node';
+import type { ModelConfig } from '../model/modelConfig';
 import { LensError } from '../types';
 
 export interface InputSpec {
@@ -26,16 +27,35 @@ function integerTensor(type: string, values: ArrayLike<number>, dims: number[]):
   return new ort.Tensor('int64', data, dims);
 }
 
-const SUPPORTED = ['input_ids', 'attention_mask', 'token_type_ids', 'position_ids', 'past_key_values.*', 'use_cache_branch'];
+/** What feeding a model depends on: the inputs its family feeds, and the size of empty past tensors. */
+export interface FeedShape {
+  /** Input names, or prefixes ending in ".*" (the family's `inputs`). */
+  inputs: readonly string[];
+  heads: number;
+  headDim: number;
+}
+
+export function feedShape(config: ModelConfig): FeedShape {
+  return { inputs: config.family.inputs, heads: config.heads, headDim: config.hiddenSize / config.heads };
+}
+
+function feedsInput(shape: FeedShape, name: string): boolean {
+  return shape.inputs.some((input) => (input.endsWith('.*') ? name.startsWith(input.slice(0, -1)) : name === input));
+}
 
 /**
- * Feeds for a batch of equal-length rows of ids (row-major, batch × length). `heads` and `headDim` size
- * the empty past tensors when the graph does not fix them.
+ * Feeds for a batch of equal-length rows of ids (row-major, batch × length). The shape's `heads` and `headDim`
+ * size the empty past tensors when the graph does not fix them.
  */
-export function buildFeeds(specs: InputSpec[], ids: ArrayLike<number>, batch: number, length: number, heads: number, headDim: number): Record<string, ort.Tensor> {
+export function buildFeeds(specs: InputSpec[], ids: ArrayLike<number>, batch: number, length: number, shape: FeedShape): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   const dims = [batch, length];
+  const { heads, headDim } = shape;
   for (const spec of specs) {
+    if (!feedsInput(shape, spec.name)) {
+      const message = `the model needs an input named "${spec.name}", which Attention Lens cannot provide (it provides ${shape.inputs.join(', ')})`;
+      throw new LensError(message, 'model-unsupported');
+    }
     if (spec.name === 'input_ids') {
       feeds[spec.name] = integerTensor(spec.type, ids, dims);
     } else if (spec.name === 'attention_mask') {
@@ -46,15 +66,15 @@ export function buildFeeds(specs: InputSpec[], ids: ArrayLike<number>, batch: nu
       const positions = new Array<number>(batch * length);
       for (let i = 0; i < positions.length; i++) positions[i] = i % length;
       feeds[spec.name] = integerTensor(spec.type, positions, dims);
-    } else if (spec.name.startsWith('past_key_values.') || spec.name.startsWith('past.')) {
+    } else if (spec.name.startsWith('past')) {
       // [batch, heads, past_length = 0, head_dim]: a first pass with no cache.
-      const shape = spec.shape.length === 4 ? spec.shape : [0, 0, 0, 0];
-      const pastDims = [batch, typeof shape[1] === 'number' ? shape[1] : heads, 0, typeof shape[3] === 'number' ? shape[3] : headDim];
+      const declared = spec.shape.length === 4 ? spec.shape : [0, 0, 0, 0];
+      const pastDims = [batch, typeof declared[1] === 'number' ? declared[1] : heads, 0, typeof declared[3] === 'number' ? declared[3] : headDim];
       feeds[spec.name] = spec.type === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), pastDims) : new ort.Tensor('float32', new Float32Array(0), pastDims);
     } else if (spec.name === 'use_cache_branch') {
       feeds[spec.name] = new ort.Tensor('bool', new Uint8Array([0]), [1]);
     } else {
-      throw new LensError(`the model needs an input named "${spec.name}", which Attention Lens cannot provide (it provides ${SUPPORTED.join(', ')})`, 'model-unsupported');
+      throw new LensError(`the model needs an input named "${spec.name}", which Attention Lens cannot build`, 'model-unsupported');
     }
   }
   if (!feeds.input_ids) throw new LensError('the model has no input_ids input', 'model-unsupported');

@@ -1,12 +1,13 @@
-// Runs one loaded model: a full inspect (tokens, predictions, optionally every attention map), for masked LMs
-// the top-k at a position when that position alone is masked (batched, cached), and the whole vocabulary's
-// logits at one position, for the sampling controls.
+// Runs one loaded model: a full inspect (tokens, predictions, optionally every attention set), for fill-mask
+// models the top-k at a position when that position alone is masked (batched), and the whole vocabulary's
+// logits at one position, for the sampling controls. What the model predicts is its family's to say
+// (src/core/families); rankings are cached by whoever keeps the run (the host's run store), not here.
 import * as ort from 'onnxruntime-node';
 import { GRAPH_TOP_K, HEAD, PREDICTED_POSITIONS } from '../onnx/graphPatch';
-import type { InspectResult, MaskedAtPosition, Prediction, Token, AttentionMaps } from '../types';
+import type { AttentionMaps, InspectResult, MaskedAtPosition, Prediction, RunPredictions, Token } from '../types';
 import { LensError } from '../types';
 import { checkCausalRows, layerLength } from './attentionLayout';
-import { buildFeeds } from './feeds';
+import { buildFeeds, feedShape } from './feeds';
 import { fitToModel, type InputWindow } from './inputWindow';
 import { loadModel, type LoadedModel, type ModelRequest } from './modelSession';
 import type { ProviderEnvironment } from './providers';
@@ -49,9 +50,12 @@ export interface LogitsRow {
 let openSessions = 0;
 export const openSessionCount = () => openSessions;
 
+/** An inspect's result; `unmasked` when the run ranked every position of a fill-mask model anyway. */
+export interface RunnerInspectResult extends InspectResult {
+  unmasked?: Prediction[][];
+}
+
 export class ModelRunner {
-  /** Rankings asked for after the inspect, for the last text (hovers and views ask about one text at a time). */
-  private cache: RankingCache = emptyCache('');
   /** Logits rows asked for, for the last text: position → the vocabulary's logits there. */
   private logits: { key: string; rows: Map<number, Float32Array> } = { key: '', rows: new Map() };
 
@@ -76,19 +80,12 @@ export class ModelRunner {
   }
 
   async dispose(): Promise<void> {
-    this.cache = emptyCache('');
     this.lastWindow = undefined;
     this.logits = { key: '', rows: new Map() };
     if (this.released) return;
     this.released = true;
     openSessions--;
     await this.model.session.release();
-  }
-
-  private cacheFor(text: string, topK: number, maxTokens?: number): RankingCache {
-    const key = `${topK}/${maxTokens ?? ''}/${text}`;
-    if (this.cache.key !== key) this.cache = emptyCache(key);
-    return this.cache;
   }
 
   /**
@@ -116,13 +113,13 @@ export class ModelRunner {
   private async run(ids: number[], batch: number, length: number, topK: number, extra: string[], at?: number[]) {
     const { config, session, inputs, predictionHead, positionsInput, logitsName } = this.model;
     const positions = at ?? Array.from({ length }, (_, p) => p);
-    const feeds = buildFeeds(inputs, ids, batch, length, config.heads, config.hiddenSize / config.heads);
+    const feeds = buildFeeds(inputs, ids, batch, length, feedShape(config));
     // An empty list (no mask token) would crash the process: onnxruntime's CPU kernels then divide by zero
     // (SIGFPE, measured). Position 0 is ranked instead, and never read.
     const fed = positions.length > 0 ? positions : [0];
     if (positionsInput) feeds[PREDICTED_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from(fed, BigInt), [fed.length]);
     const fetches = predictionHead ? [HEAD.topValues, HEAD.topIndices, HEAD.logSumExp] : [logitsName];
-    if (predictionHead && config.kind === 'causal') fetches.push(HEAD.actualLogit);
+    if (predictionHead && config.family.scoresActualTokens) fetches.push(HEAD.actualLogit);
     const started = performance.now();
     let outputs: ort.InferenceSession.ReturnType;
     try {
@@ -152,57 +149,56 @@ export class ModelRunner {
     return { outputs, row, actualLogProb, runMs };
   }
 
-  private attentionMaps(outputs: ort.InferenceSession.ReturnType, length: number): AttentionMaps {
+  /** The run's attention sets (one today: the family's self-attention over the input). */
+  private attentionSets(outputs: ort.InferenceSession.ReturnType, length: number): AttentionMaps[] {
     const { attentionOutputs, attentionLayout, config } = this.model;
-    const geometry = { ...attentionLayout, tokens: length };
+    const [spec] = config.family.attentionSets;
+    const geometry = { ...attentionLayout, queries: length, keys: length };
+    const expected = geometry.layout === 'full' ? [1, config.heads, length, length] : [1, config.heads, layerLength(geometry, 1)];
     const perLayer = attentionOutputs.map((name, layer) => {
       const tensor = outputs[name];
-      const expected = geometry.layout === 'square' ? [1, config.heads, length, length] : [1, config.heads, layerLength(geometry, 1)];
       if (tensor.dims.length !== expected.length || tensor.dims.some((d, i) => d !== expected[i])) {
         throw new LensError(
-          `attention of layer ${layer} has shape [${tensor.dims.join(', ')}], expected [${expected.join(', ')}]: this graph's Softmax nodes are not per-head attention`,
+          `attention of layer ${layer} has shape [${tensor.dims.join(', ')}], expected [${expected.join(', ')}]: ` +
+            "this graph's Softmax nodes are not per-head attention",
           'model-unsupported',
         );
       }
       return asFloat32(tensor.data);
     });
-    const maps: AttentionMaps = { layers: perLayer.length, heads: config.heads, ...geometry, perLayer };
+    const maps: AttentionMaps = { set: spec.name, layers: perLayer.length, heads: config.heads, causal: spec.causal, ...geometry, perLayer };
     if (maps.layout === 'lowerTriangle') checkCausalRows(maps);
-    return maps;
+    return [maps];
   }
 
   /**
    * `beforeAttentionRun` is called once the input is accepted, just before a run that returns attention maps:
    * the worker lets the previous run's maps go there, so that two runs' maps are never held at once.
    */
-  async inspect(text: string, options: InspectOptions, beforeAttentionRun?: () => void): Promise<InspectResult> {
+  async inspect(text: string, options: InspectOptions, beforeAttentionRun?: () => void): Promise<RunnerInspectResult> {
     const started = performance.now();
     const { tokens, truncation } = this.window(text, options.maxTokens);
     const tokenizeMs = performance.now() - started;
     const ids = tokens.map((t) => t.id);
+    const { family } = this.model.config;
     const wantAttention = options.attention && this.model.info.attention.available;
     checkRunFits(ids.length, this.model.config, wantAttention ? this.model.attentionLayout : undefined, this.availableMemory());
     const extra = wantAttention ? this.model.attentionOutputs : [];
-    const masked = this.model.info.kind === 'masked';
-    const maskPositions = masked ? tokens.filter((t) => t.id === this.model.tokenizer.maskTokenId).map((t) => t.index) : [];
-    // A masked LM is projected onto the vocabulary only at its mask tokens where the graph allows (see graphPatch).
-    const at = masked && this.model.positionsInput ? maskPositions : undefined;
+    const ranked = family.rankedPositions(tokens, this.model.tokenizer.maskTokenId);
+    // Only the ranked positions are projected onto the vocabulary where the graph allows (see graphPatch).
+    const at = ranked !== 'every' && this.model.positionsInput ? ranked : undefined;
     if (wantAttention) beforeAttentionRun?.();
     const { outputs, row, actualLogProb, runMs } = await this.run(ids, 1, ids.length, options.topK, extra, at);
-    const attention = wantAttention ? this.attentionMaps(outputs, ids.length) : undefined;
+    const attention = wantAttention ? this.attentionSets(outputs, ids.length) : undefined;
     const rankAt = (position: number, i: number) => this.toPredictions(row(0, at ? i : position));
-    // Every position was ranked anyway: what unmasked() would compute is kept.
-    if (masked && !at) this.cacheFor(text, options.topK, options.maxTokens).unmasked = tokens.map((_, p) => rankAt(p, p));
-    const predictions: InspectResult['predictions'] = masked
-      ? { kind: 'masked', masks: maskPositions.map((position, i) => ({ position, top: rankAt(position, i) })) }
-      : {
-          kind: 'causal',
-          next: tokens.map((_, p) => rankAt(p, p)),
-          actual: tokens.map((_, p) => {
-            const logProb = actualLogProb(p);
-            return logProb === null ? null : Math.exp(logProb);
-          }),
-        };
+    const positions = ranked === 'every' ? tokens.map((t) => t.index) : ranked;
+    const predictions: RunPredictions = {
+      task: family.task,
+      ranked: positions.map((position, i) => ({ position, top: rankAt(position, i) })),
+      ...(family.scoresActualTokens ? { actual: tokens.map((_, p) => nullableExp(actualLogProb(p))) } : {}),
+    };
+    // Every position was ranked anyway: what unmasked() would compute comes along.
+    const unmasked = family.capabilities.unmasked && !at ? tokens.map((_, p) => rankAt(p, p)) : undefined;
     return {
       text,
       model: this.model.info,
@@ -211,47 +207,45 @@ export class ModelRunner {
       truncation,
       predictions,
       attention,
+      ...(unmasked ? { unmasked } : {}),
       timings: { loadMs: this.model.loadMs, tokenizeMs, runMs, totalMs: performance.now() - started },
     };
   }
 
-  private maskedModel() {
+  private maskTokenId(): number {
     const { tokenizer, info } = this.model;
-    if (info.kind !== 'masked' || tokenizer.maskTokenId === undefined) throw new LensError('masking a position needs a masked language model', 'model-unsupported');
-    return { maskTokenId: tokenizer.maskTokenId };
+    if (!info.capabilities.maskPosition || tokenizer.maskTokenId === undefined) {
+      throw new LensError('masking a position needs a masked language model', 'model-unsupported');
+    }
+    return tokenizer.maskTokenId;
   }
 
   /** Top-k at each position when it alone is replaced by the mask token. Special tokens are skipped. */
   async maskedAt(text: string, positions: number[], topK: number, maxTokens?: number): Promise<MaskedAtPosition[]> {
-    const { maskTokenId } = this.maskedModel();
+    const maskTokenId = this.maskTokenId();
     const { tokens } = this.window(text, maxTokens);
-    const cache = this.cacheFor(text, topK, maxTokens).maskedAt;
     const wanted = [...new Set(positions)].filter((p) => p >= 0 && p < tokens.length && !tokens[p].special);
-    const missing = wanted.filter((p) => !cache.has(p));
+    const ranked = new Map<number, Prediction[]>();
     const length = tokens.length;
     const perBatch = Math.max(1, Math.floor(MAX_BATCH_LOGITS / (length * this.model.config.vocabSize)));
-    for (let i = 0; i < missing.length; i += perBatch) {
-      const chunk = missing.slice(i, i + perBatch);
+    for (let i = 0; i < wanted.length; i += perBatch) {
+      const chunk = wanted.slice(i, i + perBatch);
       const ids: number[] = [];
       for (const p of chunk) ids.push(...tokens.map((t: Token, j) => (j === p ? maskTokenId : t.id)));
       // Row b has chunk[b] masked; every row is ranked at the chunk's positions and row b is read at chunk[b].
       const { row } = await this.run(ids, chunk.length, length, topK, [], chunk);
-      chunk.forEach((p, b) => cache.set(p, this.toPredictions(row(b, b))));
+      chunk.forEach((p, b) => ranked.set(p, this.toPredictions(row(b, b))));
     }
-    return wanted.map((p) => ({ position: p, top: cache.get(p)! }));
+    return wanted.map((p) => ({ position: p, top: ranked.get(p)! }));
   }
 
   /** Top-k at every position of the text as it is, nothing masked (what the model "sees" at each token). */
   async unmasked(text: string, topK: number, maxTokens?: number): Promise<Prediction[][]> {
-    this.maskedModel();
-    const cache = this.cacheFor(text, topK, maxTokens);
-    if (!cache.unmasked) {
-      const ids = this.window(text, maxTokens).tokens.map((t) => t.id);
-      checkRunFits(ids.length, this.model.config, undefined, this.availableMemory());
-      const { row } = await this.run(ids, 1, ids.length, topK, []);
-      cache.unmasked = ids.map((_, p) => this.toPredictions(row(0, p)));
-    }
-    return cache.unmasked;
+    if (!this.model.info.capabilities.unmasked) throw new LensError("unmasked predictions are a masked language model's", 'model-unsupported');
+    const ids = this.window(text, maxTokens).tokens.map((t) => t.id);
+    checkRunFits(ids.length, this.model.config, undefined, this.availableMemory());
+    const { row } = await this.run(ids, 1, ids.length, topK, []);
+    return ids.map((_, p) => this.toPredictions(row(0, p)));
   }
 
   /**
@@ -292,11 +286,6 @@ export class ModelRunner {
   }
 }
 
-interface RankingCache {
-  /** Text, top-k and token cap the rankings are for. */
-  key: string;
-  maskedAt: Map<number, Prediction[]>;
-  unmasked?: Prediction[][];
+function nullableExp(logProb: number | null): number | null {
+  return logProb === null ? null : Math.exp(logProb);
 }
-
-const emptyCache = (key: string): RankingCache => ({ key, maskedAt: new Map() });

@@ -32,7 +32,7 @@ export interface LoadedModel {
   inputs: InputSpec[];
   /** What to fetch for each layer's attention (Softmax outputs or their lower triangles), when available. */
   attentionOutputs: string[];
-  /** How the maps are held: square, or a lower triangle in blocks of rows (see AttentionMaps). */
+  /** How the maps are held: full rows, or a lower triangle in blocks of rows (see AttentionMaps). */
   attentionLayout: Pick<AttentionMaps, 'layout' | 'rowBlock'>;
   /** Whether the graph carries the top-k prediction head (else predictions come from full logits). */
   predictionHead: boolean;
@@ -81,7 +81,8 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
       'model-invalid',
     );
   }
-  if (config.kind === 'masked' && tokenizer.maskTokenId === undefined) {
+  const { family } = config;
+  if (family.needsMaskToken && tokenizer.maskTokenId === undefined) {
     throw new LensError('the masked language model\'s tokenizer defines no mask token', 'model-invalid');
   }
   const onnx = await findOnnxFile(request.folder, request.onnxFile);
@@ -90,7 +91,9 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
   const { skeleton, graph } = await readModelGraph(onnxPath, onnx.relative);
   await checkExternalData(onnxPath, graph.externalDataLocations);
   const attention = locateAttention(graph, config.layers);
-  const plan = planPatch(graph, attention.available ? attention.outputs : [], config.kind === 'causal', config.maxPositions);
+  // One graph with one attention set today (encoder-only or decoder-only families): its causality decides the patch.
+  const causal = family.attentionSets.some((set) => set.causal);
+  const plan = planPatch(graph, attention.available ? attention.outputs : [], causal, config.maxPositions);
   const patched = patchModel(skeleton, plan);
 
   const { candidates, skipped } = providerPlan(request.device, env);
@@ -113,7 +116,10 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
     id: request.id,
     source: request.source,
     folder: request.folder,
-    kind: config.kind,
+    family: family.name,
+    familyLabel: family.label,
+    task: family.task,
+    capabilities: { ...family.capabilities },
     architecture: config.architecture,
     modelType: config.modelType,
     tokenizerKind: tokenizer.kind,
@@ -122,7 +128,7 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
     heads: config.heads,
     hiddenSize: config.hiddenSize,
     maxPositions: config.maxPositions,
-    maskToken: config.kind === 'masked' ? tokenizer.maskToken : undefined,
+    maskToken: family.needsMaskToken ? tokenizer.maskToken : undefined,
     onnxFile: onnx.relative,
     onnxBytes: onnx.bytes,
     attention: attention.available ? { available: true } : { available: false, reason: attention.reason },
@@ -136,7 +142,7 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
     // The positions input is the runner's to feed, not one of the model's own.
     inputs: inputSpecs(created.value).filter((spec) => spec.name !== PREDICTED_POSITIONS),
     attentionOutputs: patched.attentionOutputs,
-    attentionLayout: { layout: plan.lowerTriangle ? 'lowerTriangle' : 'square', rowBlock: plan.rowBlock },
+    attentionLayout: { layout: plan.lowerTriangle ? 'lowerTriangle' : 'full', rowBlock: plan.rowBlock },
     predictionHead: patched.predictionHead,
     positionsInput: patched.positionsInput,
     logitsName: plan.logits ?? graph.outputs.find((o) => /logits/i.test(o)) ?? graph.outputs[0],

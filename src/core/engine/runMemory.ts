@@ -35,7 +35,7 @@ export interface AvailableMemory {
 export function estimateRunBytes(tokens: number, shape: RunShape, attention: Pick<AttentionMaps, 'layout' | 'rowBlock'> | undefined): number {
   const logits = tokens * shape.vocabSize * 4;
   const activations = 16 * tokens * shape.hiddenSize * 4 * shape.layers;
-  const maps = attention ? 2 * shape.layers * layerLength({ ...attention, tokens }, shape.heads) * 4 : 0;
+  const maps = attention ? 2 * shape.layers * layerLength({ ...attention, queries: tokens, keys: tokens }, shape.heads) * 4 : 0;
   return logits + activations + maps;
 }
 

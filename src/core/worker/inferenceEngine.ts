@@ -1,15 +1,24 @@
-// The inference engine as the extension host and the CLI see it: one worker thread, requests serialised,
-// a newer inspect cancels older ones that have not started, and a worker that dies is replaced on the next
-// request (reloading the last model) with a clear error for the requests it took down. Attention maps stay
-// in the worker, the latest run's until the next run with attention starts: callers fetch the layers they show.
+// The inference engine as the extension host and the CLI see it: one worker thread, requests serialised and
+// scheduled as the request table says (workerRequests.ts: a newer inspect cancels waiting runs, attention reads go
+// ahead of them), and a worker that dies is replaced on the next request (reloading the last model) with a clear
+// error for the requests it took down. Attention maps stay in the worker under their run's id (WorkerRuns):
+// callers fetch the layers they show.
 import * as path from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import type { InspectOptions, LogitsRow } from '../engine/modelRunner';
-import type { OverviewData } from '../engine/overview';
 import type { ModelRequest } from '../engine/modelSession';
 import type { ProviderEnvironment } from '../engine/providers';
-import { LensError, type AttentionMaps, type MaskedAtPosition, type Prediction } from '../types';
-import { attentionNotKept, type LoadedReply, type WorkerExit, type WorkerHealth, type WorkerInspectResult, type WorkerRequest, type WorkerResponse, type WorkerSetup, type WorkerValue } from './workerMessages';
+import { LensError } from '../types';
+import {
+  WORKER_REQUESTS,
+  type LoadedReply,
+  type PayloadOf,
+  type ReplyOf,
+  type WorkerExit,
+  type WorkerOp,
+  type WorkerRequest,
+  type WorkerResponse,
+  type WorkerSetup,
+} from './workerRequests';
 
 /** How long dispose() and terminateWorker() wait for a busy thread to reach a point where it can exit. */
 const STOP_GRACE_MS = 10_000;
@@ -17,18 +26,11 @@ const STOP_GRACE_MS = 10_000;
 /** Said after a worker that ran out of memory: a smaller run is what avoids it next time. */
 const OUT_OF_MEMORY_ADVICE = ' Select less text or lower attentionLens.maxTokens.';
 
-type Op = WorkerRequest['op'];
-type Payload<K extends Op> = Omit<Extract<WorkerRequest, { op: K }>, 'id'>;
-
-/** Requests about kept attention: quick, they need no model, and they go ahead of waiting runs. */
-const ATTENTION_OPS: ReadonlySet<Op> = new Set<Op>(['overview', 'layer', 'maps']);
-const isAttentionOp = (p: Pending) => ATTENTION_OPS.has(p.request.op);
-/** Requests that run the loaded model on a text. */
-const MODEL_RUN_OPS: ReadonlySet<Op> = new Set<Op>(['inspect', 'maskedAt', 'unmasked', 'logits']);
+const laneOf = (p: Pending) => WORKER_REQUESTS[p.request.op].lane;
 
 interface Pending {
   request: WorkerRequest;
-  resolve: (value: WorkerValue) => void;
+  resolve: (value: unknown) => void;
   reject: (error: Error) => void;
 }
 
@@ -54,64 +56,38 @@ export class InferenceEngine {
   private workerHasModel = false;
   private disposed = false;
   private readonly exits = new WeakMap<Worker, Promise<void>>();
-  /** The latest run whose attention the current worker returned (a replacement worker keeps none). */
-  private keptRun: number | undefined;
+  private lastRunId = 0;
 
   constructor(private readonly options: EngineOptions) {}
 
-  /** Loads a model (replacing the current one). */
-  async load(request: ModelRequest): Promise<LoadedReply> {
+  /** Loads a model (replacing the current one); a replacement worker reloads it before its first run. */
+  load(request: ModelRequest): Promise<LoadedReply> {
     this.lastLoad = request;
-    this.cancelWaiting((p) => !isAttentionOp(p));
-    const reply = (await this.enqueue('load', { op: 'load', request, env: this.options.environment })) as LoadedReply;
-    return reply;
+    return this.request('load', { request, env: this.options.environment });
   }
 
-  /** Inspects text with the loaded model. A later inspect rejects this one with 'cancelled' if it has not started. */
-  async inspect(text: string, options: InspectOptions): Promise<WorkerInspectResult> {
-    this.cancelWaiting((p) => MODEL_RUN_OPS.has(p.request.op));
-    const result = (await this.enqueue('inspect', { op: 'inspect', text, options })) as WorkerInspectResult;
-    if (result.attention) this.keptRun = result.attention.run;
-    return result;
+  /** A new run id, for callers that keep no ids of their own (the CLI, tools, tests); the host uses its own. */
+  nextRunId(): number {
+    return ++this.lastRunId;
   }
 
-  /** The kept run's attention downsampled for the model view (block maxima, every head at most overviewSide()²). */
-  attentionOverview(run: number): Promise<OverviewData> {
-    if (run !== this.keptRun) return Promise.reject(attentionNotKept());
-    return this.enqueue('overview', { op: 'overview', run }) as Promise<OverviewData>;
-  }
-
-  /** One layer of the kept run's attention, [heads, query, key]. */
-  attentionLayer(run: number, layer: number): Promise<Float32Array> {
-    if (run !== this.keptRun) return Promise.reject(attentionNotKept());
-    return this.enqueue('layer', { op: 'layer', run, layer }) as Promise<Float32Array>;
-  }
-
-  /** Every layer of the kept run's attention, in the layout it is kept in (exports, the CLI). */
-  attentionMaps(run: number): Promise<AttentionMaps> {
-    if (run !== this.keptRun) return Promise.reject(attentionNotKept());
-    return this.enqueue('maps', { op: 'maps', run }) as Promise<AttentionMaps>;
-  }
-
-  async maskedAt(text: string, positions: number[], topK: number, maxTokens?: number): Promise<MaskedAtPosition[]> {
-    this.cancelWaiting((p) => p.request.op === 'maskedAt');
-    return (await this.enqueue('maskedAt', { op: 'maskedAt', text, positions, topK, maxTokens })) as MaskedAtPosition[];
-  }
-
-  /** A masked LM's top-k at every position of the text as it is (see ModelRunner.unmasked). */
-  async unmasked(text: string, topK: number, maxTokens?: number): Promise<Prediction[][]> {
-    this.cancelWaiting((p) => p.request.op === 'unmasked');
-    return (await this.enqueue('unmasked', { op: 'unmasked', text, topK, maxTokens })) as Prediction[][];
-  }
-
-  /** The whole vocabulary's logits at one position of the text as it is (see ModelRunner.logitsAt). */
-  async logitsAt(text: string, position: number, maxTokens?: number): Promise<LogitsRow> {
-    return (await this.enqueue('logits', { op: 'logits', text, position, maxTokens })) as LogitsRow;
-  }
-
-  /** What the worker holds now (see WorkerHealth); `settle` collects garbage first where gc is exposed. */
-  health(settle = false): Promise<WorkerHealth> {
-    return this.enqueue('health', { op: 'health', settle }) as Promise<WorkerHealth>;
+  /**
+   * Sends one request of the table (workerRequests.ts) and resolves to its reply. Waiting requests it supersedes
+   * are rejected with 'cancelled'; a request about attention waits behind the running request only.
+   */
+  request<K extends WorkerOp>(op: K, payload: PayloadOf<K>): Promise<ReplyOf<K>> {
+    if (this.disposed) return Promise.reject(new LensError('the inference engine was shut down', 'cancelled'));
+    const supersedes = WORKER_REQUESTS[op].supersedes;
+    if (supersedes === 'runs') this.cancelWaiting((p) => laneOf(p) === 'run');
+    if (supersedes === 'same') this.cancelWaiting((p) => p.request.op === op);
+    return new Promise((resolve, reject) => {
+      const request = { id: this.nextId++, op, payload } as WorkerRequest;
+      const pending: Pending = { request, resolve: resolve as (value: unknown) => void, reject };
+      const at = laneOf(pending) === 'attention' ? this.waiting.findIndex((p) => laneOf(p) !== 'attention') : -1;
+      if (at < 0) this.waiting.push(pending);
+      else this.waiting.splice(at, 0, pending);
+      this.pump();
+    });
   }
 
   /** Ends the worker (and with it the session); pending requests, the running one included, are rejected. */
@@ -158,18 +134,6 @@ export class InferenceEngine {
     });
   }
 
-  private enqueue<K extends Op>(_op: K, payload: Payload<K>): Promise<WorkerValue> {
-    if (this.disposed) return Promise.reject(new LensError('the inference engine was shut down', 'cancelled'));
-    return new Promise((resolve, reject) => {
-      const pending: Pending = { request: { ...payload, id: this.nextId++ } as WorkerRequest, resolve, reject };
-      // Attention requests wait behind the running request only, not behind waiting runs.
-      const at = isAttentionOp(pending) ? this.waiting.findIndex((p) => !isAttentionOp(p)) : -1;
-      if (at < 0) this.waiting.push(pending);
-      else this.waiting.splice(at, 0, pending);
-      this.pump();
-    });
-  }
-
   private cancelWaiting(match: (p: Pending) => boolean): void {
     for (let i = this.waiting.length - 1; i >= 0; i--) {
       if (!match(this.waiting[i])) continue;
@@ -184,9 +148,9 @@ export class InferenceEngine {
     this.running = next;
     const worker = this.ensureWorker();
     // A replacement worker has no model: reload the last one first, transparently (attention requests need none).
-    if (!this.workerHasModel && MODEL_RUN_OPS.has(next.request.op) && this.lastLoad) {
+    if (!this.workerHasModel && laneOf(next) === 'run' && this.lastLoad) {
       const reload: Pending = {
-        request: { id: this.nextId++, op: 'load', request: this.lastLoad, env: this.options.environment },
+        request: { id: this.nextId++, op: 'load', payload: { request: this.lastLoad, env: this.options.environment } },
         resolve: () => {
           this.running = undefined;
           this.waiting.unshift(next);
@@ -236,7 +200,6 @@ export class InferenceEngine {
     if (this.worker !== worker) return;
     this.worker = undefined;
     this.workerHasModel = false;
-    this.keptRun = undefined;
     const current = this.running;
     this.running = undefined;
     if (this.disposed) return;

@@ -1,13 +1,25 @@
 // The inference worker thread: owns the onnxruntime session, so session creation and runs (hundreds of ms
-// on real models) never block the extension host's event loop. Requests are handled one at a time. The
-// attention maps of the latest run stay here; the caller fetches the layers it shows.
+// on real models) never block the extension host's event loop. Requests are handled one at a time, each by its
+// handler in HANDLERS (the request table is workerRequests.ts). Runs are kept by the host's run id (WorkerRuns):
+// later requests about a run name its id, and the caller fetches only the attention it shows.
 import { parentPort, workerData } from 'node:worker_threads';
-import { squareLayer } from '../engine/attentionLayout';
+import { fullLayer } from '../engine/attentionLayout';
 import { ModelRunner, openSessionCount } from '../engine/modelRunner';
-import { measureAvailableMemory, type AvailableMemory } from '../engine/runMemory';
 import { downsampleAttention } from '../engine/overview';
-import { LensError, type AttentionMaps } from '../types';
-import { attentionNotKept, noSuchLayer, type WorkerExit, type WorkerHealth, type WorkerInspectResult, type WorkerRequest, type WorkerResponse, type WorkerSetup, type WorkerValue } from './workerMessages';
+import { measureAvailableMemory, type AvailableMemory } from '../engine/runMemory';
+import { LensError } from '../types';
+import {
+  noSuchLayer,
+  type PayloadOf,
+  type ReplyOf,
+  type WorkerExit,
+  type WorkerHealth,
+  type WorkerOp,
+  type WorkerRequest,
+  type WorkerResponse,
+  type WorkerSetup,
+} from './workerRequests';
+import { WorkerRuns } from './workerRuns';
 
 const setup = (workerData ?? {}) as WorkerSetup;
 const given = setup.availableMemoryBytes;
@@ -15,74 +27,76 @@ const availableMemory = (): AvailableMemory => (given === undefined ? measureAva
 
 let runner: ModelRunner | undefined;
 let queue = Promise.resolve();
+const runs = new WorkerRuns();
 
-/** The attention maps of the latest run that returned them, by its request id (see AttentionRef). */
-let kept: { run: number; maps: AttentionMaps } | undefined;
-
-function keptMaps(run: number): AttentionMaps {
-  if (kept?.run !== run) throw attentionNotKept();
-  return kept.maps;
+function loaded(): ModelRunner {
+  if (!runner) throw new LensError('no model is loaded', 'model-not-found');
+  return runner;
 }
 
-async function handle(request: WorkerRequest): Promise<{ value: WorkerValue; transfer: ArrayBuffer[] }> {
-  switch (request.op) {
-    case 'load': {
-      const previous = runner;
-      runner = undefined;
-      await previous?.dispose();
-      runner = await ModelRunner.load(request.request, request.env, availableMemory);
-      return { value: { info: runner.info, device: runner.model.device, loadMs: runner.model.loadMs }, transfer: [] };
-    }
-    case 'inspect': {
-      if (!runner) throw new LensError('no model is loaded', 'model-not-found');
-      const { attention, ...result } = await runner.inspect(request.text, request.options, () => (kept = undefined));
-      if (!attention) return { value: result, transfer: [] };
-      kept = { run: request.id, maps: attention };
-      const value: WorkerInspectResult = {
-        ...result,
-        attention: { run: request.id, layers: attention.layers, heads: attention.heads, tokens: attention.tokens },
-      };
-      return { value, transfer: [] };
-    }
-    case 'overview': {
-      // Asked for after the result went out: the downsampling reads every map once (~70 ms at 512 tokens),
-      // and only the model view needs it.
-      const overview = downsampleAttention(keptMaps(request.run));
-      return { value: overview, transfer: [overview.data.buffer as ArrayBuffer] };
-    }
-    case 'layer': {
-      const maps = keptMaps(request.run);
-      if (request.layer >= maps.layers) throw new LensError(noSuchLayer(request.layer, maps.layers), 'model-unsupported');
-      // A new square array crosses over: the kept maps must stay whole for later requests.
-      const layer = squareLayer(maps, request.layer);
-      return { value: layer, transfer: [layer.buffer as ArrayBuffer] };
-    }
-    case 'maps': {
-      // Copies in the layout they are kept in: the exports read either (nestedLayer), and a lower triangle is about half.
-      const maps = keptMaps(request.run);
-      const perLayer = maps.perLayer.map((layer) => layer.slice());
-      return { value: { ...maps, perLayer }, transfer: perLayer.map((layer) => layer.buffer as ArrayBuffer) };
-    }
-    case 'maskedAt':
-      if (!runner) throw new LensError('no model is loaded', 'model-not-found');
-      return { value: await runner.maskedAt(request.text, request.positions, request.topK, request.maxTokens), transfer: [] };
-    case 'unmasked':
-      if (!runner) throw new LensError('no model is loaded', 'model-not-found');
-      return { value: await runner.unmasked(request.text, request.topK, request.maxTokens), transfer: [] };
-    case 'logits': {
-      if (!runner) throw new LensError('no model is loaded', 'model-not-found');
-      const row = await runner.logitsAt(request.text, request.position, request.maxTokens);
-      return { value: row, transfer: [row.logits.buffer as ArrayBuffer] };
-    }
-    case 'health':
-      return { value: health(request.settle), transfer: [] };
-    case 'unload':
-      await runner?.dispose();
-      runner = undefined;
-      kept = undefined;
-      return { value: null, transfer: [] };
-  }
+/** A reply, and the buffers made here that may be transferred rather than copied. */
+interface Handled<K extends WorkerOp> {
+  value: ReplyOf<K>;
+  transfer?: ArrayBuffer[];
 }
+
+const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>> } = {
+  async load({ request, env }) {
+    const previous = runner;
+    runner = undefined;
+    runs.clear();
+    await previous?.dispose();
+    runner = await ModelRunner.load(request, env, availableMemory);
+    return { value: { info: runner.info, device: runner.model.device, loadMs: runner.model.loadMs } };
+  },
+  async inspect({ run, text, options }) {
+    runs.add(run, text, options.maxTokens);
+    const { attention, ...result } = await loaded().inspect(text, options, () => runs.makeRoomForMaps());
+    if (attention) runs.keepMaps(run, attention);
+    const sets = attention?.map(({ perLayer: _maps, layout: _layout, rowBlock: _rowBlock, ...ref }) => ref);
+    return { value: { ...result, run, attention: sets } };
+  },
+  async maskedAt({ run, positions, topK }) {
+    const { text, maxTokens } = runs.get(run);
+    return { value: await loaded().maskedAt(text, positions, topK, maxTokens) };
+  },
+  async unmasked({ run, topK }) {
+    const { text, maxTokens } = runs.get(run);
+    return { value: await loaded().unmasked(text, topK, maxTokens) };
+  },
+  async logits({ run, position }) {
+    const { text, maxTokens } = runs.get(run);
+    const row = await loaded().logitsAt(text, position, maxTokens);
+    return { value: row, transfer: [row.logits.buffer as ArrayBuffer] };
+  },
+  async overview({ run, set }) {
+    // Asked for after the result went out: the downsampling reads every map once (~70 ms at 512 tokens), and
+    // only the model view needs it.
+    const overview = downsampleAttention(runs.set(run, set));
+    return { value: overview, transfer: [overview.data.buffer as ArrayBuffer] };
+  },
+  async layer({ run, set, layer }) {
+    const maps = runs.set(run, set);
+    if (layer >= maps.layers) throw new LensError(noSuchLayer(layer, maps.layers), 'model-unsupported');
+    // A new full array crosses over: the kept maps must stay whole for later requests.
+    const data = fullLayer(maps, layer);
+    return { value: data, transfer: [data.buffer as ArrayBuffer] };
+  },
+  async maps({ run }) {
+    // Copies in the layout they are kept in: the exports read either (nestedLayer), and a lower triangle is about half.
+    const sets = runs.setsOf(run).map((set) => ({ ...set, perLayer: set.perLayer.map((layer) => layer.slice()) }));
+    return { value: sets, transfer: sets.flatMap((set) => set.perLayer.map((layer) => layer.buffer as ArrayBuffer)) };
+  },
+  async health({ settle }) {
+    return { value: health(settle) };
+  },
+  async unload() {
+    await runner?.dispose();
+    runner = undefined;
+    runs.clear();
+    return { value: null };
+  },
+};
 
 function health(settle: boolean): WorkerHealth {
   // `gc` exists only where the process exposed it (the soak does): a settled figure leaves out dead objects.
@@ -93,9 +107,13 @@ function health(settle: boolean): WorkerHealth {
     heapUsedBytes: memory.heapUsed,
     arrayBuffersBytes: memory.arrayBuffers,
     openSessions: openSessionCount(),
-    keptRuns: kept ? 1 : 0,
-    keptBytes: kept ? kept.maps.perLayer.reduce((sum, layer) => sum + layer.byteLength, 0) : 0,
+    ...runs.holdings(),
   };
+}
+
+function handle(request: WorkerRequest): Promise<Handled<WorkerOp>> {
+  const handler = HANDLERS[request.op] as (payload: unknown) => Promise<Handled<WorkerOp>>;
+  return handler(request.payload);
 }
 
 parentPort!.on('message', (request: WorkerRequest | WorkerExit) => {
@@ -107,7 +125,7 @@ parentPort!.on('message', (request: WorkerRequest | WorkerExit) => {
     try {
       const handled = await handle(request);
       response = { id: request.id, ok: true, value: handled.value };
-      transfer = handled.transfer;
+      transfer = handled.transfer ?? [];
     } catch (error) {
       const e = error as Error;
       response = { id: request.id, ok: false, error: { message: e.message, code: error instanceof LensError ? error.code : undefined } };

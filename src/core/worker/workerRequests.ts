@@ -1,0 +1,127 @@
+// The one request table between the engine client (extension host, CLI) and the inference worker thread: each
+// request's payload, its reply, and how the engine schedules it. A new request is one entry here and one handler
+// in inferenceWorker.ts; InferenceEngine.request() does the rest. Payloads need no validator on this hop: both
+// ends are this code in one process, and what a webview sends was validated at the host (src/protocol).
+import type { InspectOptions, LogitsRow } from '../engine/modelRunner';
+import type { ModelRequest } from '../engine/modelSession';
+import type { OverviewData } from '../engine/overview';
+import type { ProviderEnvironment } from '../engine/providers';
+import {
+  LensError,
+  type AttentionMaps,
+  type DeviceInfo,
+  type InspectResult,
+  type LensErrorCode,
+  type MaskedAtPosition,
+  type ModelInfo,
+  type Prediction,
+} from '../types';
+
+/** A run's attention set as the worker keeps it: its geometry, without the maps. */
+export type AttentionSetRef = Omit<AttentionMaps, 'perLayer' | 'rowBlock' | 'layout'>;
+
+/** An inspect result as the worker sends it: the attention sets stay in the worker, under the run's id. */
+export interface WorkerInspectResult extends Omit<InspectResult, 'attention'> {
+  run: number;
+  attention?: AttentionSetRef[];
+  /** A fill-mask model's top-k at every position, when the run ranked them anyway (see ModelRunner.inspect). */
+  unmasked?: Prediction[][];
+}
+
+export interface LoadedReply {
+  info: ModelInfo;
+  device: DeviceInfo;
+  loadMs: number;
+}
+
+/** The worker thread's holdings: the process's memory as the thread sees it, and what it keeps alive. */
+export interface WorkerHealth {
+  /** Resident memory of the whole process (the thread shares it with its host). */
+  rssBytes: number;
+  heapUsedBytes: number;
+  arrayBuffersBytes: number;
+  /** onnxruntime sessions loaded and not released (0 or 1 when nothing leaks). */
+  openSessions: number;
+  /** Runs whose attention maps are kept (at most MAX_RUNS_WITH_MAPS), and their bytes. */
+  keptRuns: number;
+  keptBytes: number;
+}
+
+/**
+ * How the engine schedules a request. 'run': runs the loaded model on a run's text (a replacement worker reloads
+ * the model first). 'attention': reads kept maps; quick, it goes ahead of waiting runs. 'control': neither.
+ * `supersedes`: which waiting requests a new one cancels: every waiting 'run' request, or those of its own kind.
+ */
+interface Schedule {
+  lane: 'run' | 'attention' | 'control';
+  supersedes?: 'runs' | 'same';
+}
+
+/** The requests, by name: payload and reply. Every payload that names a run uses the host's run id. */
+export interface WorkerRequestTypes {
+  load: { payload: { request: ModelRequest; env: ProviderEnvironment }; reply: LoadedReply };
+  inspect: { payload: { run: number; text: string; options: InspectOptions }; reply: WorkerInspectResult };
+  maskedAt: { payload: { run: number; positions: number[]; topK: number }; reply: MaskedAtPosition[] };
+  unmasked: { payload: { run: number; topK: number }; reply: Prediction[][] };
+  logits: { payload: { run: number; position: number }; reply: LogitsRow };
+  // A run's kept attention: the model view's overview of a set, one layer of a set, or every set.
+  overview: { payload: { run: number; set: string }; reply: OverviewData };
+  layer: { payload: { run: number; set: string; layer: number }; reply: Float32Array };
+  maps: { payload: { run: number }; reply: AttentionMaps[] };
+  // What the thread holds now (soak tests); with `settle`, after a garbage collection where one is exposed.
+  health: { payload: { settle: boolean }; reply: WorkerHealth };
+  unload: { payload: Record<string, never>; reply: null };
+}
+
+export type WorkerOp = keyof WorkerRequestTypes;
+export type PayloadOf<K extends WorkerOp> = WorkerRequestTypes[K]['payload'];
+export type ReplyOf<K extends WorkerOp> = WorkerRequestTypes[K]['reply'];
+
+export const WORKER_REQUESTS: { readonly [K in WorkerOp]: Schedule } = {
+  load: { lane: 'control', supersedes: 'runs' },
+  inspect: { lane: 'run', supersedes: 'runs' },
+  maskedAt: { lane: 'run', supersedes: 'same' },
+  unmasked: { lane: 'run', supersedes: 'same' },
+  logits: { lane: 'run' },
+  overview: { lane: 'attention' },
+  layer: { lane: 'attention' },
+  maps: { lane: 'attention' },
+  health: { lane: 'control' },
+  unload: { lane: 'control' },
+};
+
+/** A request as it crosses to the worker. */
+export type WorkerRequest = { [K in WorkerOp]: { id: number; op: K; payload: PayloadOf<K> } }[WorkerOp];
+
+export type WorkerResponse =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: { message: string; code?: LensErrorCode } };
+
+/** What the engine hands a worker at its start (workerData). */
+export interface WorkerSetup {
+  /** Memory a run may plan with, instead of measuring what is free (tests of the memory check). */
+  availableMemoryBytes?: number;
+}
+
+/**
+ * Asks the worker thread to end itself. Handled on receipt, not queued: a message is only dispatched when no
+ * onnxruntime call is on the worker's stack, and only then can the thread end without aborting the process.
+ */
+export interface WorkerExit {
+  op: 'exit';
+}
+
+/** A run whose maps newer runs replaced, or that a replacement worker never had. */
+export function attentionNotKept(): LensError {
+  return new LensError('the attention maps of that run are no longer kept; inspect again', 'cancelled');
+}
+
+/** A run the worker no longer knows (MAX_RUNS newer ones came after it, or the worker was replaced). */
+export function runNotKept(): LensError {
+  return new LensError('that run is no longer kept; inspect again', 'cancelled');
+}
+
+/** What a request for a layer past the model's last one is told (the host checks before asking, too). */
+export function noSuchLayer(layer: number, layers: number): string {
+  return `layer ${layer} does not exist: the model has ${layers} layers`;
+}
