@@ -78,10 +78,9 @@ export class InspectCommands {
       return undefined;
     }
     const { info } = model.reply;
-    if (info.kind !== 'masked' || !info.maskToken) {
-      this.controller.fail(
-        new LensError(`Mask Token at Cursor needs a masked language model (BERT family); ${info.id} is a causal LM. Choose one with Select Model.`, 'model-unsupported'),
-      );
+    if (!info.capabilities.maskPosition || !info.maskToken) {
+      const message = `Mask Token at Cursor needs a masked language model (BERT family); ${info.id} is a ${info.familyLabel}. Choose one with Select Model.`;
+      this.controller.fail(new LensError(message, 'model-unsupported'));
       return undefined;
     }
     const line = document.lineAt(word.start.line);

@@ -48,7 +48,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
     try {
       const state = await d.models.select(spec);
       const { info, device } = state.reply;
-      vscode.window.setStatusBarMessage(`Attention Lens: ${info.id} (${info.kind} LM) on ${device.label}`, 5000);
+      vscode.window.setStatusBarMessage(`Attention Lens: ${info.id} (${info.familyLabel}) on ${device.label}`, 5000);
       void d.inspect.rerunCurrent();
       return { ok: true, detail: info.id };
     } catch (error) {

@@ -59,7 +59,7 @@ export async function describeModel(spec: string, where: ModelLocations): Promis
   }
   const facts = await describeFolder(kind.folder);
   // A missing embedded model still has a known kind.
-  if (kind.source === 'embedded' && facts.problem && EMBEDDED_MODELS[spec]) facts.kind = `${EMBEDDED_MODELS[spec].kind} LM`;
+  if (kind.source === 'embedded' && facts.problem && EMBEDDED_MODELS[spec]) facts.kind = EMBEDDED_MODELS[spec].family.label;
   const availability = facts.problem ?? (kind.source === 'embedded' ? 'embedded' : 'local folder');
   return { spec, source: kind.source, kind: facts.kind, size: facts.size, availability, ok: !facts.problem };
 }

@@ -3,13 +3,16 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { bert } from '../families/bert';
+import type { ModelFamily } from '../families/family';
+import { gpt2 } from '../families/gpt2';
 import { ensureHubModel, type HubProgress, type OnnxVariant } from '../hub/hubModel';
 import { LensError, type ModelSource } from '../types';
 
 /** Embedded models by alias; the folder names are the models' own names under models/. */
-export const EMBEDDED_MODELS: Record<string, { folder: string; kind: 'masked' | 'causal' }> = {
-  'default-masked': { folder: 'lens-bert-mini', kind: 'masked' },
-  'default-causal': { folder: 'lens-gpt2-mini', kind: 'causal' },
+export const EMBEDDED_MODELS: Record<string, { folder: string; family: ModelFamily }> = {
+  'default-masked': { folder: 'lens-bert-mini', family: bert },
+  'default-causal': { folder: 'lens-gpt2-mini', family: gpt2 },
 };
 
 export interface ModelLocations {
