@@ -65,7 +65,8 @@ function onnxCase(rng: Prng, ctx: CaseContext): BuiltCase {
       const { skeleton, graph } = await readModelGraph(onnxPath, ONNX_FILE);
       await checkExternalData(onnxPath, graph.externalDataLocations);
       const attention = locateAttention(graph, config.layers);
-      patchModel(skeleton, planPatch(graph, attention.available ? attention.outputs : [], config.family.attentionSets.some((set) => set.causal), config.maxPositions));
+      const causal = config.family.attentionSets.some((set) => set.causal);
+      patchModel(skeleton, planPatch(graph, attention.available ? attention.outputs : [], causal, config.maxPositions));
       return { outcome: 'loaded' };
     } catch (error) {
       return refused(error, 'load');

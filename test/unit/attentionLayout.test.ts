@@ -37,7 +37,10 @@ function causalMaps(layers: number, heads: number, n: number, seed: number, rowB
     triangle.push(Float32Array.from(t));
   }
   const shape = { set: 'self', layers, heads, queries: n, keys: n, causal: true };
-  return { square: { ...shape, layout: 'full', rowBlock: 1, perLayer: square }, triangle: { ...shape, layout: 'lowerTriangle', rowBlock, perLayer: triangle } };
+  return {
+    square: { ...shape, layout: 'full', rowBlock: 1, perLayer: square },
+    triangle: { ...shape, layout: 'lowerTriangle', rowBlock, perLayer: triangle },
+  };
 }
 
 test('a lower triangle holds n(n+1)/2 weights per head and reads back as the full map, zeros above the diagonal', () => {

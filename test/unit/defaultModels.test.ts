@@ -171,7 +171,10 @@ describe('embedded default models', () => {
     it('loads from models/ as a 4 × 4 BERT masked LM with bert-base-uncased\'s WordPiece and exposed attention', async () => {
       const reply = await load('default-masked');
       assert.deepEqual(
-        [reply.info.family, reply.info.task, reply.info.architecture, reply.info.tokenizerKind, reply.info.vocabSize, reply.info.layers, reply.info.heads, reply.info.maxPositions, reply.info.maskToken],
+        [
+          reply.info.family, reply.info.task, reply.info.architecture, reply.info.tokenizerKind, reply.info.vocabSize, reply.info.layers,
+          reply.info.heads, reply.info.maxPositions, reply.info.maskToken,
+        ],
         ['bert', 'fill-mask', 'BertForMaskedLM', 'wordpiece', 30522, 4, 4, 512, '[MASK]'],
       );
       assert.deepEqual(reply.info.attention, { available: true });
@@ -213,7 +216,10 @@ describe('embedded default models', () => {
     it('loads from models/ as a 4 × 4 GPT-2 causal LM with GPT-2\'s byte-level BPE and exposed attention', async () => {
       const reply = await load('default-causal');
       assert.deepEqual(
-        [reply.info.family, reply.info.task, reply.info.architecture, reply.info.tokenizerKind, reply.info.vocabSize, reply.info.layers, reply.info.heads, reply.info.maxPositions],
+        [
+          reply.info.family, reply.info.task, reply.info.architecture, reply.info.tokenizerKind, reply.info.vocabSize, reply.info.layers,
+          reply.info.heads, reply.info.maxPositions,
+        ],
         ['gpt2', 'next-token', 'GPT2LMHeadModel', 'byte-bpe', 50257, 4, 4, 512],
       );
       assert.deepEqual(reply.info.attention, { available: true });

@@ -59,14 +59,15 @@ describe('InferenceEngine (worker thread)', () => {
     layer1.fill(0);
     assert.deepEqual(await layerOf(fromWorker.run, 1), own.perLayer[1], 'a fetched layer is a copy');
     await assert.rejects(layerOf(fromWorker.run, ref.layers), /layer 2 does not exist: the model has 2 layers/);
-    await assert.rejects(engine.request('layer', { run: fromWorker.run, set: 'cross', layer: 0 }), /this run has no attention set named "cross"/);
+    const cross = engine.request('layer', { run: fromWorker.run, set: 'cross', layer: 0 });
+    await assert.rejects(cross, /this run has no attention set named "cross"/);
     const overview = await engine.request('overview', { run: fromWorker.run, set: 'self' });
     assert.deepEqual([overview.rows, overview.cols], [n, n], 'short inputs: the overview is the maps themselves');
     assert.deepEqual(overview.data.subarray(0, ref.heads * n * n), own.perLayer[0]);
     assert.equal(fromWorker.device.provider, 'cpu');
   });
 
-  it('keeps two runs\' maps while small: a third run with attention lets the oldest go; a refused input or a run without attention does not', async () => {
+  it('keeps two runs\' maps while small: a third run with maps lets the oldest go; a refused run or one without maps not', async () => {
     const a = await inspectText(engine, 'first run', options);
     await assert.rejects(inspectText(engine, '   ', options), /only whitespace/);
     assert.equal((await inspectText(engine, 'no maps', { ...options, attention: false })).attention, undefined);
@@ -84,12 +85,13 @@ describe('InferenceEngine (worker thread)', () => {
     assert.equal((await engine.request('health', { settle: false })).keptRuns, 2);
   });
 
-  it('a request about a run the worker no longer keeps (8 newer runs came) is refused "that run is no longer kept; inspect again"', async () => {
+  it('a request about a run the worker no longer keeps (8 newer runs came) is refused "that run is no longer kept…"', async () => {
     const old = await inspectText(engine, 'an old run', { ...options, attention: false });
     assert.equal((await engine.request('maskedAt', { run: old.run, positions: [1], topK: 5 }))[0].position, 1, 'kept while recent');
     for (let i = 0; i < 8; i++) await inspectText(engine, `newer run ${i}`, { ...options, attention: false });
     const notKept = 'that run is no longer kept; inspect again';
-    await assert.rejects(engine.request('maskedAt', { run: old.run, positions: [1], topK: 5 }), (e) => isCode('cancelled')(e) && (e as Error).message === notKept);
+    const masked = engine.request('maskedAt', { run: old.run, positions: [1], topK: 5 });
+    await assert.rejects(masked, (e) => isCode('cancelled')(e) && (e as Error).message === notKept);
     await assert.rejects(engine.request('unmasked', { run: old.run, topK: 5 }), new RegExp(notKept));
     await assert.rejects(engine.request('logits', { run: old.run, position: 1 }), new RegExp(notKept));
     await assert.rejects(engine.request('unmasked', { run: engine.nextRunId(), topK: 5 }), new RegExp(notKept), 'a run never seen');
@@ -114,7 +116,7 @@ describe('InferenceEngine (worker thread)', () => {
     assert.equal((await third).text, 'third text');
   });
 
-  it('reports a crashed worker as worker-crashed, then restarts it and reloads the model on the next run; the old worker\'s runs are gone', async () => {
+  it('reports a crashed worker as worker-crashed, then restarts it and reloads the model; the old worker\'s runs are gone', async () => {
     const before = await inspectText(engine, 'kept by the first worker', options);
     // Killed as soon as the run is posted: a timer could fire after a tiny model's run has already finished.
     const running = inspectText(engine, 'a run the worker dies under', options);
@@ -164,7 +166,8 @@ describe('ModelRunner details', () => {
     const plain = await ort.InferenceSession.create(path.join(fixtureModel('tiny-bert'), 'onnx', 'model.onnx'), sessionOptions('cpu'));
     const ids = result.tokens.map((t) => t.id);
     const { config } = runner.model;
-    const logits = (await plain.run(buildFeeds(inputSpecs(plain), ids, 1, ids.length, feedShape(config)), ['logits'])).logits.data as Float32Array;
+    const plainFeeds = buildFeeds(inputSpecs(plain), ids, 1, ids.length, feedShape(config));
+    const logits = (await plain.run(plainFeeds, ['logits'])).logits.data as Float32Array;
     await plain.release();
     const patchedFeeds = buildFeeds(runner.model.inputs, ids, 1, ids.length, feedShape(config));
     patchedFeeds[PREDICTED_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from([1n, 5n]), [2]);

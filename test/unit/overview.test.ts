@@ -23,7 +23,8 @@ function randomMaps(layers: number, heads: number, queries: number, seed: number
 /** The definition, cell by cell: the largest weight of queries [q0, q1) × keys [k0, k1). */
 function blockMax(maps: AttentionMaps, l: number, h: number, rows: number, cols: number, r: number, c: number): number {
   const { queries: n, keys: m } = maps;
-  const [q0, q1, k0, k1] = [Math.floor((r * n) / rows), Math.floor(((r + 1) * n) / rows), Math.floor((c * m) / cols), Math.floor(((c + 1) * m) / cols)];
+  const [q0, q1] = [Math.floor((r * n) / rows), Math.floor(((r + 1) * n) / rows)];
+  const [k0, k1] = [Math.floor((c * m) / cols), Math.floor(((c + 1) * m) / cols)];
   let max = 0;
   for (let q = q0; q < q1; q++) for (let k = k0; k < k1; k++) max = Math.max(max, maps.perLayer[l][(h * n + q) * m + k]);
   return max;
@@ -72,7 +73,7 @@ test('a diagonal and a column of attention to the first token keep their full we
     layer[n * n + q * n] += 0.5;
     layer[n * n + q * n + q] += 0.5;
   }
-  const maps: AttentionMaps = { set: 'self', layers: 1, heads: 2, queries: n, keys: n, causal: false, layout: 'full', rowBlock: 1, perLayer: [layer] };
+  const maps: AttentionMaps = { ...randomMaps(1, 2, 1, 1), queries: n, keys: n, perLayer: [layer] };
   const { rows: side, cols, data } = downsampleAttention(maps, 64);
   assert.equal(cols, side);
   for (let r = 0; r < side; r++) {

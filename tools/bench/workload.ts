@@ -50,11 +50,13 @@ export function benchModelAt(folder: string, key: 'bert' | 'gpt2', label: string
   if (key === 'bert') {
     const shape = { layers: c.num_hidden_layers, hidden: c.hidden_size, intermediate: c.intermediate_size, vocab: c.vocab_size, headTransform: true };
     const lengths = quick ? [128] : [32, 128, c.max_position_embeddings];
-    return { key, label, folder, onnxPath, family: bert, layers: shape.layers, heads: c.num_attention_heads, hidden: shape.hidden, maxPositions: c.max_position_embeddings, shape, lengths };
+    const [heads, maxPositions] = [c.num_attention_heads, c.max_position_embeddings];
+    return { key, label, folder, onnxPath, family: bert, layers: shape.layers, heads, hidden: shape.hidden, maxPositions, shape, lengths };
   }
   const shape = { layers: c.n_layer, hidden: c.n_embd, intermediate: c.n_inner ?? 4 * c.n_embd, vocab: c.vocab_size, headTransform: false };
   const lengths = quick ? [128] : [32, 128, 512, c.n_positions];
-  return { key, label, folder, onnxPath, family: gpt2, layers: shape.layers, heads: c.n_head, hidden: shape.hidden, maxPositions: c.n_positions, shape, lengths };
+  const [heads, maxPositions] = [c.n_head, c.n_positions];
+  return { key, label, folder, onnxPath, family: gpt2, layers: shape.layers, heads, hidden: shape.hidden, maxPositions, shape, lengths };
 }
 
 // Common words that are one token in both bert-base-uncased and GPT-2 (with and without a leading space).
@@ -90,7 +92,8 @@ export class PlainSession {
   }
 
   feeds(ids: number[]): Record<string, ort.Tensor> {
-    return buildFeeds(inputSpecs(this.session), ids, 1, ids.length, { inputs: this.model.family.inputs, heads: this.model.heads, headDim: this.model.hidden / this.model.heads });
+    const { family, heads, hidden } = this.model;
+    return buildFeeds(inputSpecs(this.session), ids, 1, ids.length, { inputs: family.inputs, heads, headDim: hidden / heads });
   }
 
   async forward(feeds: Record<string, ort.Tensor>): Promise<ort.Tensor> {

@@ -169,6 +169,8 @@ export function judgeSoak(report: Pick<SoakReport, 'reference' | 'final'>): stri
     );
   }
   if (final.openSessions !== 1) failures.push(`${final.openSessions} inference sessions are open with one model loaded`);
-  if (final.keptRuns > MAX_RUNS_WITH_MAPS) failures.push(`${final.keptRuns} runs' attention maps are kept; at most ${MAX_RUNS_WITH_MAPS} may be`);
+  if (final.keptRuns > MAX_RUNS_WITH_MAPS) {
+    failures.push(`${final.keptRuns} runs' attention maps are kept; at most ${MAX_RUNS_WITH_MAPS} may be`);
+  }
   return failures;
 }

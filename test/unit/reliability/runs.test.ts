@@ -105,7 +105,9 @@ describe('reliability: a worker that crashes by itself', () => {
     fs.writeFileSync(
       crashingWorker,
       `const { parentPort } = require('node:worker_threads');
-parentPort.on('message', (m) => { if (m.op === 'inspect' && m.payload.text === 'CRASH') setImmediate(() => { throw new Error('simulated fault'); }); });
+parentPort.on('message', (m) => {
+  if (m.op === 'inspect' && m.payload.text === 'CRASH') setImmediate(() => { throw new Error('simulated fault'); });
+});
 require(${JSON.stringify(workerPath)});\n`,
     );
     engine = new InferenceEngine({ workerPath: crashingWorker, environment: env });
@@ -117,7 +119,8 @@ require(${JSON.stringify(workerPath)});\n`,
   });
 
   it('is reported as "The inference worker stopped (it failed: simulated fault); it restarts on the next run.", then restarted with the model', async () => {
-    await rejectsWith(inspectText(engine, 'CRASH', OPTIONS), 'worker-crashed', 'The inference worker stopped (it failed: simulated fault); it restarts on the next run.');
+    const message = 'The inference worker stopped (it failed: simulated fault); it restarts on the next run.';
+    await rejectsWith(inspectText(engine, 'CRASH', OPTIONS), 'worker-crashed', message);
     const next = await inspectText(engine, 'after the crash', OPTIONS);
     assert.deepEqual([next.text, next.model.id], ['after the crash', 'tiny-bert']);
   });
@@ -135,7 +138,9 @@ describe('reliability: a worker that runs out of memory', () => {
     fs.writeFileSync(
       exhaustingWorker,
       `const { parentPort } = require('node:worker_threads');
-parentPort.on('message', (m) => { if (m.op === 'inspect' && m.payload.text === 'EXHAUST') { const hog = []; for (;;) hog.push(new Array(1e5).fill(m.id + 0.5)); } });
+parentPort.on('message', (m) => {
+  if (m.op === 'inspect' && m.payload.text === 'EXHAUST') { const hog = []; for (;;) hog.push(new Array(1e5).fill(m.id + 0.5)); }
+});
 require(${JSON.stringify(workerPath)});\n`,
     );
     engine = new InferenceEngine({ workerPath: exhaustingWorker, environment: env, resourceLimits: { maxOldGenerationSizeMb: 96 }, onWorkerStopped: (m) => stopped.push(m) });
@@ -151,7 +156,8 @@ require(${JSON.stringify(workerPath)});\n`,
     const message = 'The inference worker stopped (it ran out of memory); it restarts on the next run. Select less text or lower attentionLens.maxTokens.';
     await rejectsWith(inspectText(engine, 'EXHAUST', OPTIONS), 'worker-crashed', message);
     assert.deepEqual(stopped, [message], 'the host was told once');
-    await rejectsWith(engine.request('layer', { run: kept.run, set: 'self', layer: 0 }), 'cancelled', 'the attention maps of that run are no longer kept; inspect again');
+    const layer = engine.request('layer', { run: kept.run, set: 'self', layer: 0 });
+    await rejectsWith(layer, 'cancelled', 'the attention maps of that run are no longer kept; inspect again');
     const next = await inspectText(engine, 'after the crash', OPTIONS);
     assert.deepEqual([next.text, next.model.id], ['after the crash', 'tiny-bert']);
     const health = await engine.request('health', { settle: false });
@@ -172,7 +178,8 @@ describe('reliability: the engine shut down mid-run (window closed, extension de
     await engine.load(request('tiny-bert'));
     const text = Array.from({ length: 60 }, (_, i) => `w${i}`).join(' ');
     const run = engine.nextRunId();
-    const running = rejectsWith(engine.request('inspect', { run, text, options: OPTIONS }), 'cancelled', 'the inference engine was shut down');
+    const inspect = engine.request('inspect', { run, text, options: OPTIONS });
+    const running = rejectsWith(inspect, 'cancelled', 'the inference engine was shut down');
     const queued = rejectsWith(engine.request('maskedAt', { run, positions: [1], topK: 5 }), 'cancelled', 'superseded by a newer request');
     const stopping = performance.now();
     await engine.dispose();
@@ -246,13 +253,21 @@ describe('reliability: an input too large for memory', () => {
     const engine = await engineWith(12 * 1024 ** 2);
     // 60 tokens: what fits must stay under the 64 positions the model really has.
     const text = 'hello world\n'.repeat(20);
-    const refusal = await rejectsWith(inspectText(engine, text, OPTIONS), 'input-too-large', /^Inspecting 60 tokens with every attention map would need about [\d.]+ MB of memory, but 9\.0 MB can be used \(75 % of the 12\.0 MB given to the engine\); at most (\d+) tokens fit with attention maps, (\d+) without/);
+    const refusal = await rejectsWith(
+      inspectText(engine, text, OPTIONS),
+      'input-too-large',
+      new RegExp(
+        '^Inspecting 60 tokens with every attention map would need about [\\d.]+ MB of memory, but 9\\.0 MB can be used ' +
+          '\\(75 % of the 12\\.0 MB given to the engine\\); at most (\\d+) tokens fit with attention maps, (\\d+) without',
+      ),
+    );
     const [withMaps, withoutMaps] = /at most (\d+) tokens fit with attention maps, (\d+) without/.exec(refusal.message)!.slice(1).map(Number);
     assert.ok(withMaps > 2 && withMaps < withoutMaps && withoutMaps < 60, `${withMaps} with attention, ${withoutMaps} without`);
     const fits = await inspectText(engine, text, { ...OPTIONS, maxTokens: withMaps });
     const fitted = selfSet(fits.attention);
     assert.deepEqual([fits.tokens.length, fitted.queries, fitted.keys], [withMaps, withMaps, withMaps]);
-    await rejectsWith(inspectText(engine, text, { ...OPTIONS, maxTokens: withMaps + 1 }), 'input-too-large', new RegExp(`^Inspecting ${withMaps + 1} tokens with every attention map `));
+    const tooMany = inspectText(engine, text, { ...OPTIONS, maxTokens: withMaps + 1 });
+    await rejectsWith(tooMany, 'input-too-large', new RegExp(`^Inspecting ${withMaps + 1} tokens with every attention map `));
     const plain = await inspectText(engine, text, { ...OPTIONS, attention: false, maxTokens: withoutMaps });
     assert.deepEqual([plain.tokens.length, plain.attention], [withoutMaps, undefined]);
     await rejectsWith(
@@ -268,8 +283,10 @@ describe('reliability: an input too large for memory', () => {
     await bert.load(request('tiny-bert'));
     // The refused inspect still names the run's text, so the unmasked request is measured (and refused) too.
     const run = bert.nextRunId();
-    await rejectsWith(bert.request('inspect', { run, text: 'hello', options: { ...OPTIONS, attention: false } }), 'input-too-large', /^Inspecting 3 tokens would need about .*; not even one token fits/);
-    await rejectsWith(bert.request('unmasked', { run, topK: 5 }), 'input-too-large', /^Inspecting 3 tokens would need about .*; not even one token fits/);
+    const noToken = /^Inspecting 3 tokens would need about .*; not even one token fits/;
+    const plain = { ...OPTIONS, attention: false };
+    await rejectsWith(bert.request('inspect', { run, text: 'hello', options: plain }), 'input-too-large', noToken);
+    await rejectsWith(bert.request('unmasked', { run, topK: 5 }), 'input-too-large', noToken);
     const engine = await engineWith(100_000);
     await rejectsWith(
       inspectText(engine, 'hello', OPTIONS),
