@@ -15,6 +15,7 @@ import { checkExternalData } from '../../src/core/model/modelFolder';
 import { parseModelConfig } from '../../src/core/model/modelConfig';
 import { extractEntry, readZipEntries } from '../../src/core/gpu/zipReader';
 import type { InferenceEngine } from '../../src/core/worker/inferenceEngine';
+import { inspectText } from '../support/engine';
 import { mutateJson } from './jsonMutations';
 import { mutateOnnx } from './onnxMutations';
 import { Prng } from './prng';
@@ -64,7 +65,8 @@ function onnxCase(rng: Prng, ctx: CaseContext): BuiltCase {
       const { skeleton, graph } = await readModelGraph(onnxPath, ONNX_FILE);
       await checkExternalData(onnxPath, graph.externalDataLocations);
       const attention = locateAttention(graph, config.layers);
-      patchModel(skeleton, planPatch(graph, attention.available ? attention.outputs : [], config.kind === 'causal', config.maxPositions));
+      const causal = config.family.attentionSets.some((set) => set.causal);
+      patchModel(skeleton, planPatch(graph, attention.available ? attention.outputs : [], causal, config.maxPositions));
       return { outcome: 'loaded' };
     } catch (error) {
       return refused(error, 'load');
@@ -89,7 +91,8 @@ function modelCase(rng: Prng, ctx: CaseContext): BuiltCase {
       return refused(error, 'load');
     }
     try {
-      await engine.inspect(info.kind === 'masked' ? `The cat ${info.maskToken ?? ''} on the mat.` : 'The cat sat on the', { attention: true, topK: 5 });
+      const text = info.task === 'fill-mask' ? `The cat ${info.maskToken ?? ''} on the mat.` : 'The cat sat on the';
+      await inspectText(engine, text, { attention: true, topK: 5 });
       return { outcome: 'loaded' };
     } catch (error) {
       return refused(error, 'run');

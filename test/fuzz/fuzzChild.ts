@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
+import { inspectText } from '../support/engine';
 import { buildCase, structureSitesOf, type Target } from './fuzzCases';
 import { modelSeeds, seedFiles, writeModelFolder, zipSeeds } from './seedCorpus';
 import { memoryBound, type CaseReport } from './verdict';
@@ -31,7 +32,7 @@ async function warmEngine(): Promise<InferenceEngine> {
   const dir = path.join(root, 'warm-up');
   writeModelFolder(largest, dir);
   await engine.load({ id: 'warm-up', source: 'local', folder: dir, device: 'cpu' });
-  await engine.inspect('The cat sat on the', { attention: true, topK: 5 });
+  await inspectText(engine, 'The cat sat on the', { attention: true, topK: 5 });
   return engine;
 }
 

@@ -1,13 +1,13 @@
-// A causal model's maps held as lower triangles: read back square, downsampled, and checked for causality.
+// A causal model's maps held as lower triangles: read back full, downsampled, and checked for causality.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkCausalRows, layerLength, nestedLayer, squareLayer } from '../../src/core/engine/attentionLayout';
+import { checkCausalRows, fullLayer, layerLength, nestedLayer } from '../../src/core/engine/attentionLayout';
 import { downsampleAttention } from '../../src/core/engine/overview';
 import type { AttentionMaps } from '../../src/core/types';
 import { LensError } from '../../src/core/types';
 
 /**
- * Seeded causal maps (rows over keys 0..q sum to 1), square, and the same maps as a lower triangle in blocks of
+ * Seeded causal maps (rows over keys 0..q sum to 1), full, and the same maps as a lower triangle in blocks of
  * `rowBlock` rows, laid out here block by block (each block's rows over keys 0..end of the block, zeros past q),
  * independently of lowerTriangleRow.
  */
@@ -32,49 +32,52 @@ function causalMaps(layers: number, heads: number, n: number, seed: number, rowB
         for (let q = first; q < width; q++) for (let k = 0; k < width; k++) t.push(s[(h * n + q) * n + k]);
       }
     }
-    assert.equal(t.length, layerLength({ layout: 'lowerTriangle', tokens: n, rowBlock }, heads));
+    assert.equal(t.length, layerLength({ layout: 'lowerTriangle', queries: n, keys: n, rowBlock }, heads));
     square.push(s);
     triangle.push(Float32Array.from(t));
   }
-  const shape = { layers, heads, tokens: n };
-  return { square: { ...shape, layout: 'square', rowBlock: 1, perLayer: square }, triangle: { ...shape, layout: 'lowerTriangle', rowBlock, perLayer: triangle } };
+  const shape = { set: 'self', layers, heads, queries: n, keys: n, causal: true };
+  return {
+    square: { ...shape, layout: 'full', rowBlock: 1, perLayer: square },
+    triangle: { ...shape, layout: 'lowerTriangle', rowBlock, perLayer: triangle },
+  };
 }
 
-test('a lower triangle holds n(n+1)/2 weights per head and reads back as the square map, zeros above the diagonal', () => {
+test('a lower triangle holds n(n+1)/2 weights per head and reads back as the full map, zeros above the diagonal', () => {
   const { square, triangle } = causalMaps(2, 3, 17, 5);
   assert.equal(triangle.perLayer[0].length, (3 * 17 * 18) / 2);
-  for (let l = 0; l < 2; l++) assert.deepEqual(squareLayer(triangle, l), square.perLayer[l]);
-  const copy = squareLayer(square, 1);
+  for (let l = 0; l < 2; l++) assert.deepEqual(fullLayer(triangle, l), square.perLayer[l]);
+  const copy = fullLayer(square, 1);
   assert.deepEqual(copy, square.perLayer[1]);
-  assert.notEqual(copy.buffer, square.perLayer[1].buffer, 'a square layer is copied, never shared');
+  assert.notEqual(copy.buffer, square.perLayer[1].buffer, 'a full layer is copied, never shared');
 });
 
-test('a lower triangle in blocks of rows reads back as the square map, whole blocks or a partial last one', () => {
+test('a lower triangle in blocks of rows reads back as the full map, whole blocks or a partial last one', () => {
   for (const [n, rowBlock] of [[17, 4], [16, 4], [17, 5], [3, 16], [40, 1], [33, 32]]) {
     const { square, triangle } = causalMaps(2, 3, n, n + rowBlock, rowBlock);
-    for (let l = 0; l < 2; l++) assert.deepEqual(squareLayer(triangle, l), square.perLayer[l], `${n} tokens in blocks of ${rowBlock}`);
+    for (let l = 0; l < 2; l++) assert.deepEqual(fullLayer(triangle, l), square.perLayer[l], `${n} tokens in blocks of ${rowBlock}`);
     for (let l = 0; l < 2; l++) assert.deepEqual(nestedLayer(triangle, l), nestedLayer(square, l));
     assert.doesNotThrow(() => checkCausalRows(triangle));
   }
   // 17 tokens in blocks of 4: four blocks of 4 rows (4, 8, 12 and 16 keys wide) and one row of 17.
-  assert.equal(layerLength({ layout: 'lowerTriangle', tokens: 17, rowBlock: 4 }, 1), 4 * (4 + 8 + 12 + 16) + 17);
+  assert.equal(layerLength({ layout: 'lowerTriangle', queries: 17, keys: 17, rowBlock: 4 }, 1), 4 * (4 + 8 + 12 + 16) + 17);
   // 3 tokens in a block of 16: the whole square.
-  assert.equal(layerLength({ layout: 'lowerTriangle', tokens: 3, rowBlock: 16 }, 2), 2 * 9);
+  assert.equal(layerLength({ layout: 'lowerTriangle', queries: 3, keys: 3, rowBlock: 16 }, 2), 2 * 9);
 });
 
-test('the JSON nesting of a lower triangle is that of the square map: every key, zeros above the diagonal', () => {
+test('the JSON nesting of a lower triangle is that of the full map: every key, zeros above the diagonal', () => {
   const { square, triangle } = causalMaps(2, 3, 11, 4);
   for (let l = 0; l < 2; l++) assert.deepEqual(nestedLayer(triangle, l), nestedLayer(square, l));
   assert.equal(nestedLayer(triangle, 1)[2][3].length, 11);
   assert.equal(nestedLayer(triangle, 1)[2][3][4], 0);
 });
 
-test('the overview of lower triangles equals the overview of the same maps held square', () => {
+test('the overview of lower triangles equals the overview of the same maps held full', () => {
   for (const [n, rowBlock] of [[17, 1], [64, 1], [150, 1], [150, 32]]) {
     const { square, triangle } = causalMaps(2, 2, n, n, rowBlock);
     const a = downsampleAttention(square, 64);
     const b = downsampleAttention(triangle, 64);
-    assert.equal(b.side, a.side);
+    assert.deepEqual([b.rows, b.cols], [a.rows, a.cols]);
     let worst = 0;
     for (let i = 0; i < a.data.length; i++) worst = Math.max(worst, Math.abs(a.data[i] - b.data[i]));
     assert.ok(worst < 1e-6, `${n} tokens: cells differ by ${worst}`);

@@ -14,6 +14,7 @@ import { visibleWhitespace } from '../../src/core/tokenize/display';
 import type { Prediction } from '../../src/core/types';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
 import type { WorkerInspectResult } from '../../src/core/worker/workerRequests';
+import { inspectText } from '../support/engine';
 import { repoRoot } from '../support/paths';
 
 const workerPath = path.join(repoRoot, 'out', 'src', 'core', 'worker', 'inferenceWorker.js');
@@ -134,11 +135,13 @@ function referenceTests(engine: InferenceEngine, model: string, masked: boolean)
   for (const [i, example] of reference.examples.entries()) {
     it(`${JSON.stringify(example.text)}: logits within ${LOGIT_TOLERANCE} of PyTorch's, and the engine's top 5 are PyTorch's`, async () => {
       assertLogitsClose(await extensionLogits(model, masked, example.ids, example.position), reference.rows[i], example.text);
-      const result = await engine.inspect(example.text, { attention: false, topK: 5 });
+      const result = await inspectText(engine, example.text, { attention: false, topK: 5 });
       assert.deepEqual(result.tokens.map((t) => t.id), example.ids, 'the engine tokenizes as the reference did');
       const p = result.predictions;
-      const top = p.kind === 'masked' ? p.masks[0]?.top : p.next.at(-1);
-      assert.equal(p.kind, masked ? 'masked' : 'causal');
+      // A fill-mask run's first mask; a next-token run's last position (the token after the text).
+      const top = (masked ? p.ranked[0] : p.ranked.at(-1))?.top;
+      assert.equal(p.task, masked ? 'fill-mask' : 'next-token');
+      if (!masked) assert.equal(p.ranked.at(-1)?.position, result.tokens.length - 1);
       assert.ok(top, 'a prediction at the reference position');
       assertTopMatchesReference(top, reference.rows[i], example.text);
     });
@@ -159,17 +162,20 @@ describe('embedded default models', () => {
     before(() => load('default-masked'));
 
     const masked = async (text: string): Promise<Prediction[]> => {
-      const result: WorkerInspectResult = await engine.inspect(text, { attention: true, topK: 5 });
-      assert.ok(result.predictions.kind === 'masked');
-      assert.equal(result.predictions.masks.length, 1, `one [MASK] in ${JSON.stringify(text)}`);
-      return result.predictions.masks[0].top;
+      const result: WorkerInspectResult = await inspectText(engine, text, { attention: true, topK: 5 });
+      assert.equal(result.predictions.task, 'fill-mask');
+      assert.equal(result.predictions.ranked.length, 1, `one [MASK] in ${JSON.stringify(text)}`);
+      return result.predictions.ranked[0].top;
     };
 
     it('loads from models/ as a 4 × 4 BERT masked LM with bert-base-uncased\'s WordPiece and exposed attention', async () => {
       const reply = await load('default-masked');
       assert.deepEqual(
-        [reply.info.kind, reply.info.architecture, reply.info.tokenizerKind, reply.info.vocabSize, reply.info.layers, reply.info.heads, reply.info.maxPositions, reply.info.maskToken],
-        ['masked', 'BertForMaskedLM', 'wordpiece', 30522, 4, 4, 512, '[MASK]'],
+        [
+          reply.info.family, reply.info.task, reply.info.architecture, reply.info.tokenizerKind, reply.info.vocabSize, reply.info.layers,
+          reply.info.heads, reply.info.maxPositions, reply.info.maskToken,
+        ],
+        ['bert', 'fill-mask', 'BertForMaskedLM', 'wordpiece', 30522, 4, 4, 512, '[MASK]'],
       );
       assert.deepEqual(reply.info.attention, { available: true });
     });
@@ -200,16 +206,21 @@ describe('embedded default models', () => {
     before(() => load('default-causal'));
 
     const next = async (text: string): Promise<Prediction[]> => {
-      const result: WorkerInspectResult = await engine.inspect(text, { attention: true, topK: 5 });
-      assert.ok(result.predictions.kind === 'causal');
-      return result.predictions.next.at(-1)!;
+      const result: WorkerInspectResult = await inspectText(engine, text, { attention: true, topK: 5 });
+      assert.equal(result.predictions.task, 'next-token');
+      const last = result.predictions.ranked.at(-1)!;
+      assert.equal(last.position, result.tokens.length - 1, 'the last ranking is the token after the text');
+      return last.top;
     };
 
     it('loads from models/ as a 4 × 4 GPT-2 causal LM with GPT-2\'s byte-level BPE and exposed attention', async () => {
       const reply = await load('default-causal');
       assert.deepEqual(
-        [reply.info.kind, reply.info.architecture, reply.info.tokenizerKind, reply.info.vocabSize, reply.info.layers, reply.info.heads, reply.info.maxPositions],
-        ['causal', 'GPT2LMHeadModel', 'byte-bpe', 50257, 4, 4, 512],
+        [
+          reply.info.family, reply.info.task, reply.info.architecture, reply.info.tokenizerKind, reply.info.vocabSize, reply.info.layers,
+          reply.info.heads, reply.info.maxPositions,
+        ],
+        ['gpt2', 'next-token', 'GPT2LMHeadModel', 'byte-bpe', 50257, 4, 4, 512],
       );
       assert.deepEqual(reply.info.attention, { available: true });
     });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { buildFeeds, inputSpecs } from '../../src/core/engine/feeds';
+import { buildFeeds, feedShape, inputSpecs } from '../../src/core/engine/feeds';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { sessionOptions } from '../../src/core/engine/modelSession';
 import { locateAttention } from '../../src/core/onnx/attentionNodes';
@@ -12,8 +12,10 @@ import { patchModel, planPatch, PREDICTED_POSITIONS } from '../../src/core/onnx/
 import { scanModel } from '../../src/core/onnx/graphScan';
 import { readModelSkeleton } from '../../src/core/onnx/modelSkeleton';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
-import { LensError, type MaskedPredictions } from '../../src/core/types';
+import { LensError, type RunPredictions } from '../../src/core/types';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
+import type { WorkerInspectResult } from '../../src/core/worker/workerRequests';
+import { inspectText, selfSet } from '../support/engine';
 import { fixtureModel, repoRoot } from '../support/paths';
 
 const env = detectProviderEnvironment();
@@ -21,6 +23,12 @@ const workerPath = path.join(repoRoot, 'out', 'src', 'core', 'worker', 'inferenc
 const bert = { id: 'tiny-bert', source: 'local' as const, folder: fixtureModel('tiny-bert'), device: 'cpu' as const };
 const gpt2 = { id: 'tiny-gpt2', source: 'local' as const, folder: fixtureModel('tiny-gpt2'), device: 'cpu' as const };
 const isCode = (code: string) => (e: unknown) => e instanceof LensError && e.code === code;
+/** A fill-mask run's rankings: one per mask token. */
+function fillsOf(predictions: RunPredictions): RunPredictions['ranked'] {
+  assert.equal(predictions.task, 'fill-mask');
+  assert.equal(predictions.actual, undefined, 'a fill-mask run scores no actual tokens');
+  return predictions.ranked;
+}
 
 describe('InferenceEngine (worker thread)', () => {
   let engine: InferenceEngine;
@@ -29,75 +37,102 @@ describe('InferenceEngine (worker thread)', () => {
     await engine.load(bert);
   });
   after(() => engine.dispose());
+  const options = { attention: true, topK: 5 };
+  const layerOf = (run: number, layer = 0) => engine.request('layer', { run, set: 'self', layer });
 
   it('keeps the attention in the worker: the maps and each layer fetched equal an in-thread run', async () => {
     const text = 'The capital of France is [MASK].';
-    const fromWorker = await engine.inspect(text, { attention: true, topK: 5 });
+    const fromWorker = await inspectText(engine, text, options);
     const runner = await ModelRunner.load(bert, env);
-    const inThread = await runner.inspect(text, { attention: true, topK: 5 });
+    const inThread = await runner.inspect(text, options);
     await runner.dispose();
-    const ref = fromWorker.attention!;
-    assert.deepEqual([ref.layers, ref.heads, ref.tokens], [inThread.attention!.layers, inThread.attention!.heads, inThread.tokens.length]);
+    const ref = selfSet(fromWorker.attention);
+    const own = selfSet(inThread.attention);
+    const n = inThread.tokens.length;
+    assert.deepEqual([ref.layers, ref.heads, ref.queries, ref.keys, ref.causal], [own.layers, own.heads, n, n, false]);
     assert.equal('perLayer' in ref, false, 'no map crosses with the result');
-    const maps = await engine.attentionMaps(ref.run);
+    const maps = selfSet(await engine.request('maps', { run: fromWorker.run }));
     assert.ok(maps.perLayer[0] instanceof Float32Array);
-    assert.deepEqual(maps.perLayer, inThread.attention!.perLayer);
-    const layer1 = await engine.attentionLayer(ref.run, 1);
-    assert.deepEqual(layer1, inThread.attention!.perLayer[1]);
+    assert.deepEqual(maps.perLayer, own.perLayer);
+    const layer1 = await layerOf(fromWorker.run, 1);
+    assert.deepEqual(layer1, own.perLayer[1]);
     layer1.fill(0);
-    assert.deepEqual(await engine.attentionLayer(ref.run, 1), inThread.attention!.perLayer[1], 'a fetched layer is a copy');
-    await assert.rejects(engine.attentionLayer(ref.run, ref.layers), /layer 2 does not exist: the model has 2 layers/);
-    const overview = await engine.attentionOverview(ref.run);
-    assert.equal(overview.side, fromWorker.tokens.length, 'short inputs: the overview is the maps themselves');
-    assert.deepEqual(overview.data.subarray(0, ref.heads * ref.tokens * ref.tokens), inThread.attention!.perLayer[0]);
+    assert.deepEqual(await layerOf(fromWorker.run, 1), own.perLayer[1], 'a fetched layer is a copy');
+    await assert.rejects(layerOf(fromWorker.run, ref.layers), /layer 2 does not exist: the model has 2 layers/);
+    const cross = engine.request('layer', { run: fromWorker.run, set: 'cross', layer: 0 });
+    await assert.rejects(cross, /this run has no attention set named "cross"/);
+    const overview = await engine.request('overview', { run: fromWorker.run, set: 'self' });
+    assert.deepEqual([overview.rows, overview.cols], [n, n], 'short inputs: the overview is the maps themselves');
+    assert.deepEqual(overview.data.subarray(0, ref.heads * n * n), own.perLayer[0]);
     assert.equal(fromWorker.device.provider, 'cpu');
   });
 
-  it('keeps one run\'s maps: the next run with attention replaces them; a refused input or a run without attention does not', async () => {
-    const a = (await engine.inspect('first run', { attention: true, topK: 5 })).attention!;
-    await assert.rejects(engine.inspect('   ', { attention: true, topK: 5 }), /only whitespace/);
-    assert.equal((await engine.inspect('no maps', { attention: false, topK: 5 })).attention, undefined);
-    assert.equal((await engine.attentionLayer(a.run, 0)).length, a.heads * a.tokens * a.tokens, 'still kept');
-    const b = (await engine.inspect('second run', { attention: true, topK: 5 })).attention!;
-    await assert.rejects(engine.attentionLayer(a.run, 0), /the attention maps of that run are no longer kept; inspect again/);
-    assert.equal((await engine.attentionLayer(b.run, 0)).length, b.heads * b.tokens * b.tokens);
+  it('keeps two runs\' maps while small: a third run with maps lets the oldest go; a refused run or one without maps not', async () => {
+    const a = await inspectText(engine, 'first run', options);
+    await assert.rejects(inspectText(engine, '   ', options), /only whitespace/);
+    assert.equal((await inspectText(engine, 'no maps', { ...options, attention: false })).attention, undefined);
+    const b = await inspectText(engine, 'second run', options);
+    const sizeOf = (r: WorkerInspectResult) => selfSet(r.attention).heads * r.tokens.length ** 2;
+    assert.equal((await layerOf(a.run)).length, sizeOf(a), 'still kept beside the second run');
+    assert.equal((await layerOf(b.run)).length, sizeOf(b));
+    const health = await engine.request('health', { settle: false });
+    const bytes = (r: WorkerInspectResult) => selfSet(r.attention).layers * sizeOf(r) * 4;
+    assert.deepEqual([health.keptRuns, health.keptBytes], [2, bytes(a) + bytes(b)]);
+    const c = await inspectText(engine, 'third run', options);
+    await assert.rejects(layerOf(a.run), /the attention maps of that run are no longer kept; inspect again/);
+    assert.equal((await layerOf(b.run)).length, sizeOf(b));
+    assert.equal((await layerOf(c.run)).length, sizeOf(c));
+    assert.equal((await engine.request('health', { settle: false })).keptRuns, 2);
+  });
+
+  it('a request about a run the worker no longer keeps (8 newer runs came) is refused "that run is no longer kept…"', async () => {
+    const old = await inspectText(engine, 'an old run', { ...options, attention: false });
+    assert.equal((await engine.request('maskedAt', { run: old.run, positions: [1], topK: 5 }))[0].position, 1, 'kept while recent');
+    for (let i = 0; i < 8; i++) await inspectText(engine, `newer run ${i}`, { ...options, attention: false });
+    const notKept = 'that run is no longer kept; inspect again';
+    const masked = engine.request('maskedAt', { run: old.run, positions: [1], topK: 5 });
+    await assert.rejects(masked, (e) => isCode('cancelled')(e) && (e as Error).message === notKept);
+    await assert.rejects(engine.request('unmasked', { run: old.run, topK: 5 }), new RegExp(notKept));
+    await assert.rejects(engine.request('logits', { run: old.run, position: 1 }), new RegExp(notKept));
+    await assert.rejects(engine.request('unmasked', { run: engine.nextRunId(), topK: 5 }), new RegExp(notKept), 'a run never seen');
   });
 
   it('a layer request goes ahead of a waiting inspect, so it is answered before that run replaces the maps', async () => {
-    const shown = (await engine.inspect('the run on screen', { attention: true, topK: 5 })).attention!;
+    const shown = await inspectText(engine, 'the run on screen', options);
     const order: string[] = [];
-    const running = engine.maskedAt('the run on screen', [1, 2, 3], 5).then(() => order.push('maskedAt'));
-    const waiting = engine.inspect('the next run', { attention: true, topK: 5 }).then(() => order.push('inspect'));
-    const layer = engine.attentionLayer(shown.run, 0).then((data) => order.push(`layer of ${data.length}`));
+    const running = engine.request('maskedAt', { run: shown.run, positions: [1, 2, 3], topK: 5 }).then(() => order.push('maskedAt'));
+    const waiting = inspectText(engine, 'the next run', options).then(() => order.push('inspect'));
+    const layer = layerOf(shown.run).then((data) => order.push(`layer of ${data.length}`));
     await Promise.all([running, waiting, layer]);
-    assert.deepEqual(order, ['maskedAt', `layer of ${shown.heads * shown.tokens * shown.tokens}`, 'inspect']);
+    assert.deepEqual(order, ['maskedAt', `layer of ${selfSet(shown.attention).heads * shown.tokens.length ** 2}`, 'inspect']);
   });
 
   it('rejects a queued inspect with "cancelled" when a newer one arrives, and runs the newest', async () => {
-    const first = engine.inspect('first text', { attention: true, topK: 5 });
-    const second = assert.rejects(engine.inspect('second text', { attention: true, topK: 5 }), isCode('cancelled'));
-    const third = engine.inspect('third text', { attention: true, topK: 5 });
+    const first = inspectText(engine, 'first text', options);
+    const second = assert.rejects(inspectText(engine, 'second text', options), isCode('cancelled'));
+    const third = inspectText(engine, 'third text', options);
     await first; // already started: runs to the end
     await second;
     assert.equal((await third).text, 'third text');
   });
 
-  it('reports a crashed worker as worker-crashed, then restarts it and reloads the model on the next run; the old worker\'s maps are gone', async () => {
-    const before = (await engine.inspect('kept by the first worker', { attention: true, topK: 5 })).attention!;
+  it('reports a crashed worker as worker-crashed, then restarts it and reloads the model; the old worker\'s runs are gone', async () => {
+    const before = await inspectText(engine, 'kept by the first worker', options);
     // Killed as soon as the run is posted: a timer could fire after a tiny model's run has already finished.
-    const running = engine.inspect('a run the worker dies under', { attention: true, topK: 5 });
+    const running = inspectText(engine, 'a run the worker dies under', options);
     const killed = engine.terminateWorker();
     await assert.rejects(running, isCode('worker-crashed'));
     await killed;
-    const next = await engine.inspect('after the restart', { attention: false, topK: 5 });
+    const next = await inspectText(engine, 'after the restart', { ...options, attention: false });
     assert.equal(next.model.id, 'tiny-bert');
     assert.equal(next.attention, undefined);
-    await assert.rejects(engine.attentionLayer(before.run, 0), /no longer kept/);
+    await assert.rejects(layerOf(before.run), /no longer kept/);
+    await assert.rejects(engine.request('maskedAt', { run: before.run, positions: [1], topK: 5 }), /that run is no longer kept/);
   });
 
   it('refuses an empty selection with a message that says so', async () => {
-    await assert.rejects(engine.inspect('', { attention: true, topK: 5 }), /the selection is empty/);
-    await assert.rejects(engine.inspect(' \n\t ', { attention: true, topK: 5 }), /only whitespace/);
+    await assert.rejects(inspectText(engine, '', options), /the selection is empty/);
+    await assert.rejects(inspectText(engine, ' \n\t ', options), /only whitespace/);
   });
 });
 
@@ -107,17 +142,15 @@ describe('ModelRunner details', () => {
     const text = 'Paris is a city in France.';
     const tokens = (await runner.inspect(text, { attention: false, topK: 5 })).tokens;
     const single = await runner.maskedAt(text, [3], 5);
-    // A fresh runner: the batch of three (rows masked at 2, 3, 4, each ranked at all three) is not served from the cache.
-    const fresh = await ModelRunner.load(bert, env);
-    const batch = await fresh.maskedAt(text, [2, 3, 4], 5);
-    await fresh.dispose();
+    // One batch of three rows, masked at 2, 3 and 4, each ranked at all three.
+    const batch = await runner.maskedAt(text, [2, 3, 4], 5);
     assert.deepEqual(tokens.slice(2, 5).map((t) => t.piece), ['is', 'a', 'city']);
     for (const [i, words] of [['Paris', '[MASK]', 'a', 'city'], ['Paris', 'is', '[MASK]', 'city'], ['Paris', 'is', 'a', '[MASK]']].entries()) {
       const reference = await runner.inspect(`${words.join(' ')} in France.`, { attention: false, topK: 5 });
-      assert.ok(reference.predictions.kind === 'masked');
-      const ids = reference.predictions.masks[0].top.map((p) => p.id);
+      const [fill] = fillsOf(reference.predictions);
+      const ids = fill.top.map((p) => p.id);
       assert.deepEqual(batch[i].top.map((p) => p.id), ids, `masked at ${2 + i}`);
-      batch[i].top.forEach((p, j) => assert.ok(Math.abs(p.probability - (reference.predictions as MaskedPredictions).masks[0].top[j].probability) < 1e-5));
+      batch[i].top.forEach((p, j) => assert.ok(Math.abs(p.probability - fill.top[j].probability) < 1e-5));
       if (i === 1) assert.deepEqual(single[0].top.map((p) => p.id), ids);
     }
     await runner.dispose();
@@ -128,18 +161,19 @@ describe('ModelRunner details', () => {
     assert.equal(runner.model.positionsInput, true, 'the tiny BERT graph takes the positions input');
     const text = '[MASK] went to the [MASK] store.';
     const result = await runner.inspect(text, { attention: true, topK: 5 });
-    assert.ok(result.predictions.kind === 'masked');
-    assert.deepEqual(result.predictions.masks.map((m) => m.position), [1, 5]);
+    const fills = fillsOf(result.predictions);
+    assert.deepEqual(fills.map((m) => m.position), [1, 5]);
     const plain = await ort.InferenceSession.create(path.join(fixtureModel('tiny-bert'), 'onnx', 'model.onnx'), sessionOptions('cpu'));
     const ids = result.tokens.map((t) => t.id);
     const { config } = runner.model;
-    const logits = (await plain.run(buildFeeds(inputSpecs(plain), ids, 1, ids.length, config.heads, config.hiddenSize / config.heads), ['logits'])).logits.data as Float32Array;
+    const plainFeeds = buildFeeds(inputSpecs(plain), ids, 1, ids.length, feedShape(config));
+    const logits = (await plain.run(plainFeeds, ['logits'])).logits.data as Float32Array;
     await plain.release();
-    const patchedFeeds = buildFeeds(runner.model.inputs, ids, 1, ids.length, config.heads, config.hiddenSize / config.heads);
+    const patchedFeeds = buildFeeds(runner.model.inputs, ids, 1, ids.length, feedShape(config));
     patchedFeeds[PREDICTED_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from([1n, 5n]), [2]);
     const patched = await runner.model.session.run(patchedFeeds, ['logits']);
     assert.deepEqual(patched.logits.dims, [1, 2, config.vocabSize], 'the patched graph computes logits at the two positions only');
-    for (const mask of result.predictions.masks) {
+    for (const mask of fills) {
       const row = Array.from(logits.subarray(mask.position * config.vocabSize, (mask.position + 1) * config.vocabSize));
       const lse = Math.log(row.reduce((sum, x) => sum + Math.exp(x), 0));
       const expected = row.map((x, id) => ({ id, p: Math.exp(x - lse) })).sort((a, b) => b.p - a.p).slice(0, 5);
@@ -148,7 +182,7 @@ describe('ModelRunner details', () => {
     }
     // No mask token: onnxruntime is never handed an empty list of positions (its CPU kernels crash on one).
     const none = await runner.inspect('No mask in this one.', { attention: true, topK: 5 });
-    assert.deepEqual(none.predictions, { kind: 'masked', masks: [] });
+    assert.deepEqual(none.predictions, { task: 'fill-mask', ranked: [] });
     assert.equal((await runner.unmasked('No mask in this one.', 5)).length, none.tokens.length);
     await runner.dispose();
   });
@@ -157,6 +191,7 @@ describe('ModelRunner details', () => {
     const text = 'Paris is the [MASK] of France.';
     const cut = await ModelRunner.load(bert, env);
     const expected = await cut.inspect(text, { attention: false, topK: 5 });
+    assert.equal(expected.unmasked, undefined, 'a cut projection ranks the mask only: unmasked() is a run of its own');
     const expectedUnmasked = await cut.unmasked(text, 5);
     await cut.dispose();
     // The same runner on a session patched without the positions input, as loadModel makes for such a head.
@@ -174,8 +209,11 @@ describe('ModelRunner details', () => {
     session.run = ((feeds: ort.InferenceSession.FeedsType, fetches: string[]) => (runs++, run(feeds, fetches))) as typeof session.run;
     const full = await runner.inspect(text, { attention: false, topK: 5 });
     assert.deepEqual(full.predictions, expected.predictions);
-    const unmasked = await runner.unmasked(text, 5);
-    assert.equal(runs, 1, 'the inspect ranked every position already: no second run');
+    assert.equal(runs, 1);
+    // The inspect ranked every position already: its result carries them, for the caller's run store to keep.
+    const unmasked = full.unmasked;
+    assert.ok(unmasked);
+    assert.equal(unmasked.length, full.tokens.length);
     unmasked.forEach((top, p) => {
       assert.deepEqual(top.map((x) => x.id), expectedUnmasked[p].map((x) => x.id), `position ${p}`);
       top.forEach((x, j) => assert.ok(Math.abs(x.probability - expectedUnmasked[p][j].probability) < 1e-6));
@@ -190,14 +228,18 @@ describe('ModelRunner details', () => {
     (runner.model as { predictionHead: boolean }).predictionHead = false;
     const viaLogits = await runner.inspect(text, { attention: false, topK: 5 });
     await runner.dispose();
-    assert.ok(viaHead.predictions.kind === 'causal' && viaLogits.predictions.kind === 'causal');
-    assert.equal(viaHead.predictions.actual[0], null);
-    viaHead.predictions.actual.forEach((p, i) => {
-      const q = (viaLogits.predictions as { actual: (number | null)[] }).actual[i];
+    assert.deepEqual([viaHead.predictions.task, viaLogits.predictions.task], ['next-token', 'next-token']);
+    const [headActual, logitsActual] = [viaHead.predictions.actual, viaLogits.predictions.actual];
+    assert.ok(headActual && logitsActual && headActual.length === viaHead.tokens.length && logitsActual.length === headActual.length);
+    assert.equal(headActual[0], null);
+    headActual.forEach((p, i) => {
+      const q = logitsActual[i];
       if (p === null || q === null) return assert.equal(p, q);
       assert.ok(Math.abs(p - q) < 1e-5, `actual probability at ${i}: ${p} vs ${q}`);
     });
-    assert.deepEqual(viaHead.predictions.next.map((r) => r.map((x) => x.id)), viaLogits.predictions.next.map((r) => r.map((x) => x.id)));
+    const rankedIds = (p: RunPredictions) => p.ranked.map((r) => [r.position, ...r.top.map((x) => x.id)]);
+    assert.deepEqual(viaHead.predictions.ranked.map((r) => r.position), viaHead.tokens.map((t) => t.index), 'every position is ranked');
+    assert.deepEqual(rankedIds(viaHead.predictions), rankedIds(viaLogits.predictions));
   });
 
   it('truncates input past the model maximum, keeps [SEP] last and says where it cut', async () => {
@@ -210,7 +252,8 @@ describe('ModelRunner details', () => {
     assert.ok(result.truncation);
     assert.match(result.truncation.message, /the model takes 64\. Inspected up to line 1, column \d+ of the selection/);
     assert.equal(text.slice(0, result.truncation.keptUntil), text.slice(0, result.tokens.at(-2)!.end));
-    assert.equal(result.attention!.tokens, 64);
+    const maps = selfSet(result.attention);
+    assert.deepEqual([maps.queries, maps.keys], [64, 64]);
   });
 
   it('a graph without Softmax still predicts and says why attention is unavailable', async () => {
@@ -219,7 +262,7 @@ describe('ModelRunner details', () => {
     await runner.dispose();
     assert.equal(result.attention, undefined);
     assert.match((result.model.attention as { reason: string }).reason, /no Softmax/);
-    assert.ok(result.predictions.kind === 'masked' && result.predictions.masks[0].top.length === 3);
+    assert.equal(fillsOf(result.predictions)[0].top.length, 3);
   });
 });
 

@@ -4,13 +4,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { squareLayer } from '../../src/core/engine/attentionLayout';
+import { fullLayer } from '../../src/core/engine/attentionLayout';
 import * as ort from 'onnxruntime-node';
-import { buildFeeds, inputSpecs } from '../../src/core/engine/feeds';
+import { buildFeeds, feedShape, inputSpecs } from '../../src/core/engine/feeds';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { sessionOptions } from '../../src/core/engine/modelSession';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import type { InspectResult, Prediction } from '../../src/core/types';
+import { selfSet } from '../support/engine';
 import { fixtureModel } from '../support/paths';
 import { loadReference, type ReferenceCase } from '../support/reference';
 
@@ -57,26 +58,28 @@ function checkRows(rows: Prediction[][], positions: number[], ref: ReferenceCase
 function checkAgainstReference(result: InspectResult, everyPosition: Prediction[][], ref: ReferenceCase, maskTokenId?: number): void {
   assert.deepEqual(result.tokens.map((t) => t.id), ref.inputIds, 'token ids');
   const n = ref.inputIds.length;
-  assert.ok(result.attention, 'attention present');
-  assert.equal(result.attention.perLayer.length, ref.attentions.length, 'one map per layer');
-  result.attention.perLayer.forEach((_, l) => {
-    const diff = maxAbsDiff(squareLayer(result.attention!, l), ref.attentions[l]);
+  const maps = selfSet(result.attention);
+  assert.deepEqual([maps.queries, maps.keys], [n, n]);
+  assert.equal(maps.perLayer.length, ref.attentions.length, 'one map per layer');
+  maps.perLayer.forEach((_, l) => {
+    const diff = maxAbsDiff(fullLayer(maps, l), ref.attentions[l]);
     assert.ok(diff <= ATTENTION_TOLERANCE, `layer ${l} attention differs by ${diff}`);
   });
   assert.equal(everyPosition.length, n);
   checkRows(everyPosition, everyPosition.map((_, p) => p), ref);
-  if (result.predictions.kind === 'masked') {
+  if (result.predictions.task === 'fill-mask') {
     // The fills are projected at the mask tokens only (the graph's position input): the same numbers.
-    const { masks } = result.predictions;
+    const masks = result.predictions.ranked;
     assert.deepEqual(masks.map((m) => m.position), ref.inputIds.flatMap((id, p) => (id === maskTokenId ? [p] : [])), 'one fill per [MASK]');
     checkRows(masks.map((m) => m.top), masks.map((m) => m.position), ref);
   }
 }
 
 function checkRowsAndMask(result: InspectResult, causal: boolean): void {
-  const maps = result.attention!;
-  const { heads, tokens: n } = maps;
-  for (const layer of maps.perLayer.map((_, l) => squareLayer(maps, l))) {
+  const maps = selfSet(result.attention);
+  assert.equal(maps.causal, causal);
+  const { heads, queries: n } = maps;
+  for (const layer of maps.perLayer.map((_, l) => fullLayer(maps, l))) {
     for (let h = 0; h < heads; h++) {
       for (let q = 0; q < n; q++) {
         let sum = 0;
@@ -103,9 +106,11 @@ for (const name of ['tiny-bert', 'tiny-gpt2', 'tiny-gpt2-past']) {
     for (const ref of reference.cases) {
       it(`matches attention within ${ATTENTION_TOLERANCE} and top-k probabilities within ${PROBABILITY_TOLERANCE} on ${JSON.stringify(ref.text.slice(0, 30))}`, async () => {
         const result = await runner.inspect(ref.text, { attention: true, topK: 10 });
-        const everyPosition = result.predictions.kind === 'masked' ? await runner.unmasked(ref.text, 10) : result.predictions.next;
+        const { task, ranked } = result.predictions;
+        const everyPosition = task === 'fill-mask' ? await runner.unmasked(ref.text, 10) : ranked.map((r) => r.top);
+        if (task === 'next-token') assert.deepEqual(ranked.map((r) => r.position), result.tokens.map((t) => t.index));
         checkAgainstReference(result, everyPosition, ref, runner.model.tokenizer.maskTokenId);
-        checkRowsAndMask(result, runner.info.kind === 'causal');
+        checkRowsAndMask(result, runner.info.task === 'next-token');
       });
     }
 
@@ -117,10 +122,11 @@ for (const name of ['tiny-bert', 'tiny-gpt2', 'tiny-gpt2-past']) {
           for (const ref of reference.cases) {
             const result = await runner.inspect(ref.text, { attention: false, topK: 1 });
             const n = ref.inputIds.length;
-            const feeds = buildFeeds(inputSpecs(plain), ref.inputIds, 1, n, config.heads, config.hiddenSize / config.heads);
+            const feeds = buildFeeds(inputSpecs(plain), ref.inputIds, 1, n, feedShape(config));
             const logits = (await plain.run(feeds, ['logits'])).logits.data as Float32Array;
             const v = config.vocabSize;
-            const actual = result.predictions.kind === 'causal' ? result.predictions.actual : [];
+            const { actual } = result.predictions;
+            assert.ok(actual && actual.length === n, 'a next-token run scores every actual token');
             assert.equal(actual[0], null, 'nothing predicts the first token');
             for (let p = 1; p < n; p++) {
               const row = logits.subarray((p - 1) * v, p * v);
@@ -143,7 +149,7 @@ for (const name of ['tiny-bert', 'tiny-gpt2', 'tiny-gpt2-past']) {
         const v = config.vocabSize;
         for (const ref of reference.cases) {
           const n = ref.inputIds.length;
-          const feeds = buildFeeds(inputSpecs(plain), ref.inputIds, 1, n, config.heads, config.hiddenSize / config.heads);
+          const feeds = buildFeeds(inputSpecs(plain), ref.inputIds, 1, n, feedShape(config));
           const plainLogits = (await plain.run(feeds, ['logits'])).logits.data as Float32Array;
           for (let p = 0; p < n; p++) {
             const { logits: row, top } = await runner.logitsAt(ref.text, p);

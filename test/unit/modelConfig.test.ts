@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { gpt2 } from '../../src/core/families/gpt2';
 import { parseModelConfig } from '../../src/core/model/modelConfig';
 import { LensError } from '../../src/core/types';
 import { sharedReferenceDir } from '../support/paths';
@@ -10,7 +11,8 @@ test('GPT-2 config.json from the Hub reads as a 12-layer causal LM with 1024 pos
   const file = path.join(sharedReferenceDir, 'gpt2', 'config.json');
   if (!existsSync(file)) return t.skip('../shared/reference is not beside this checkout');
   const config = parseModelConfig(JSON.parse(readFileSync(file, 'utf8')), 'config.json');
-  assert.deepEqual(config, { architecture: 'GPT2LMHeadModel', modelType: 'gpt2', kind: 'causal', vocabSize: 50257, layers: 12, heads: 12, hiddenSize: 768, maxPositions: 1024 });
+  const facts = { vocabSize: 50257, layers: 12, heads: 12, hiddenSize: 768, maxPositions: 1024 };
+  assert.deepEqual(config, { architecture: 'GPT2LMHeadModel', modelType: 'gpt2', family: gpt2, ...facts });
 });
 
 test('a sentence-embedding BertModel config is refused with a message naming what is supported', (t) => {

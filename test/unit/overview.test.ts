@@ -4,53 +4,63 @@ import { test } from 'node:test';
 import { downsampleAttention, overviewSide } from '../../src/core/engine/overview';
 import type { AttentionMaps } from '../../src/core/types';
 
-/** Seeded maps whose rows sum to 1, like a Softmax's. */
-function randomMaps(layers: number, heads: number, tokens: number, seed: number): AttentionMaps {
+/** Seeded full maps of `queries` × `keys` whose rows sum to 1, like a Softmax's. */
+function randomMaps(layers: number, heads: number, queries: number, seed: number, keys = queries): AttentionMaps {
   let state = seed;
   const next = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   const perLayer = Array.from({ length: layers }, () => {
-    const layer = new Float32Array(heads * tokens * tokens);
-    for (let row = 0; row < heads * tokens; row++) {
+    const layer = new Float32Array(heads * queries * keys);
+    for (let row = 0; row < heads * queries; row++) {
       let sum = 0;
-      for (let k = 0; k < tokens; k++) sum += layer[row * tokens + k] = next();
-      for (let k = 0; k < tokens; k++) layer[row * tokens + k] /= sum;
+      for (let k = 0; k < keys; k++) sum += layer[row * keys + k] = next();
+      for (let k = 0; k < keys; k++) layer[row * keys + k] /= sum;
     }
     return layer;
   });
-  return { layers, heads, tokens, layout: 'square', rowBlock: 1, perLayer };
+  return { set: 'self', layers, heads, queries, keys, causal: false, layout: 'full', rowBlock: 1, perLayer };
 }
 
-/** The definition, cell by cell: the largest weight of queries [r0, r1) × keys [c0, c1). */
-function blockMax(maps: AttentionMaps, l: number, h: number, side: number, r: number, c: number): number {
-  const n = maps.tokens;
-  const [r0, r1, c0, c1] = [Math.floor((r * n) / side), Math.floor(((r + 1) * n) / side), Math.floor((c * n) / side), Math.floor(((c + 1) * n) / side)];
+/** The definition, cell by cell: the largest weight of queries [q0, q1) × keys [k0, k1). */
+function blockMax(maps: AttentionMaps, l: number, h: number, rows: number, cols: number, r: number, c: number): number {
+  const { queries: n, keys: m } = maps;
+  const [q0, q1] = [Math.floor((r * n) / rows), Math.floor(((r + 1) * n) / rows)];
+  const [k0, k1] = [Math.floor((c * m) / cols), Math.floor(((c + 1) * m) / cols)];
   let max = 0;
-  for (let q = r0; q < r1; q++) for (let k = c0; k < c1; k++) max = Math.max(max, maps.perLayer[l][h * n * n + q * n + k]);
+  for (let q = q0; q < q1; q++) for (let k = k0; k < k1; k++) max = Math.max(max, maps.perLayer[l][(h * n + q) * m + k]);
   return max;
 }
 
-test('each overview cell is the largest weight of its block of queries × keys, for sides that do not divide the tokens', () => {
-  const maps = randomMaps(2, 3, 150, 7);
-  const { side, data } = downsampleAttention(maps, 64);
-  assert.equal(side, 64);
-  assert.equal(data.length, 2 * 3 * 64 * 64);
-  for (let l = 0; l < 2; l++) {
-    for (let h = 0; h < 3; h++) {
-      for (let r = 0; r < side; r++) {
-        for (let c = 0; c < side; c++) {
-          const got: number = data[((l * 3 + h) * side + r) * side + c];
-          const want = blockMax(maps, l, h, side, r, c);
+/** Every cell of an overview against blockMax. */
+function checkCells(maps: AttentionMaps, side: number, expected: [rows: number, cols: number]): void {
+  const { rows, cols, data } = downsampleAttention(maps, side);
+  assert.deepEqual([rows, cols], expected);
+  assert.equal(data.length, maps.layers * maps.heads * rows * cols);
+  for (let l = 0; l < maps.layers; l++) {
+    for (let h = 0; h < maps.heads; h++) {
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) {
+          const got: number = data[((l * maps.heads + h) * rows + r) * cols + c];
+          const want = blockMax(maps, l, h, rows, cols, r, c);
           assert.equal(got, want, `layer ${l} head ${h} cell ${r},${c}: ${got} vs ${want}`);
         }
       }
     }
   }
+}
+
+test('each overview cell is the largest weight of its block of queries × keys, for sides that do not divide the tokens', () => {
+  checkCells(randomMaps(2, 3, 150, 7), 64, [64, 64]);
+});
+
+test('maps of more queries than keys (or fewer) are cut along each axis on its own: 150 × 40 and 30 × 100 at side 64', () => {
+  checkCells(randomMaps(2, 2, 150, 11, 40), 64, [64, 40]);
+  checkCells(randomMaps(1, 3, 30, 12, 100), 64, [30, 64]);
 });
 
 test('maps no larger than the side come through unchanged', () => {
   const small = randomMaps(1, 2, 20, 3);
-  const { side, data } = downsampleAttention(small, 64);
-  assert.equal(side, 20);
+  const { rows, cols, data } = downsampleAttention(small, 64);
+  assert.deepEqual([rows, cols], [20, 20]);
   assert.deepEqual(Array.from(data), Array.from(small.perLayer[0]));
 });
 
@@ -63,8 +73,9 @@ test('a diagonal and a column of attention to the first token keep their full we
     layer[n * n + q * n] += 0.5;
     layer[n * n + q * n + q] += 0.5;
   }
-  const maps: AttentionMaps = { layers: 1, heads: 2, tokens: n, layout: 'square', rowBlock: 1, perLayer: [layer] };
-  const { side, data } = downsampleAttention(maps, 64);
+  const maps: AttentionMaps = { ...randomMaps(1, 2, 1, 1), queries: n, keys: n, perLayer: [layer] };
+  const { rows: side, cols, data } = downsampleAttention(maps, 64);
+  assert.equal(cols, side);
   for (let r = 0; r < side; r++) {
     assert.equal(data[r * side + r], 1, `head 0, diagonal cell ${r}`);
     assert.equal(data[side * side + r * side], r === 0 ? 1 : 0.5, `head 1, first-token column, row ${r}`);
@@ -73,11 +84,13 @@ test('a diagonal and a column of attention to the first token keep their full we
 });
 
 test('the overview side gives fewer heads finer thumbnails within the floats BERT-base sends, never more than the tokens', () => {
-  assert.equal(overviewSide(12, 12, 512), 64);
-  assert.equal(overviewSide(4, 4, 512), 192);
-  assert.equal(overviewSide(1, 1, 1024), 256);
-  assert.equal(overviewSide(24, 16, 512), 64, 'never coarser than 64');
-  assert.equal(overviewSide(4, 4, 40), 40);
+  assert.equal(overviewSide(12, 12), 64);
+  assert.equal(overviewSide(4, 4), 192);
+  assert.equal(overviewSide(1, 1), 256);
+  assert.equal(overviewSide(24, 16), 64, 'never coarser than 64');
+  const short = downsampleAttention(randomMaps(4, 4, 40, 2));
+  assert.deepEqual([short.rows, short.cols], [40, 40], 'the overview is capped by the map\'s queries and keys');
   const maps = randomMaps(4, 4, 300, 5);
-  assert.equal(downsampleAttention(maps).side, 192, 'the default side is the model\'s');
+  const overview = downsampleAttention(maps);
+  assert.deepEqual([overview.rows, overview.cols], [192, 192], 'the default side is the model\'s');
 });

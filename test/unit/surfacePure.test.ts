@@ -59,7 +59,7 @@ test('token lookup: inside a span, at a word end, on a literal mask token, and i
 function attentionMaps(): AttentionMaps {
   const n = TOKENS.length;
   const layer = new Float32Array(2 * n * n).fill(1 / n);
-  return { layers: 1, heads: 2, tokens: n, layout: 'square', rowBlock: 1, perLayer: [layer] };
+  return { set: 'self', layers: 1, heads: 2, queries: n, keys: n, causal: false, layout: 'full', rowBlock: 1, perLayer: [layer] };
 }
 
 /** A result as the worker sends it: its maps stay in the worker under run 11. */
@@ -68,17 +68,19 @@ function inspectResult(): WorkerInspectResult {
   return {
     text: TEXT,
     model: {
-      id: 'owner/tiny', source: 'hub', folder: '/cache/x', kind: 'masked', architecture: 'BertForMaskedLM', modelType: 'bert',
+      id: 'owner/tiny', source: 'hub', folder: '/cache/x', family: 'bert', familyLabel: 'masked LM', task: 'fill-mask',
+      capabilities: { maskPosition: true, unmasked: true, logits: true }, architecture: 'BertForMaskedLM', modelType: 'bert',
       tokenizerKind: 'wordpiece', vocabSize: 30522, layers: 1, heads: 2, hiddenSize: 8, maxPositions: 64, maskToken: '[MASK]',
       onnxFile: 'onnx/model.onnx', onnxBytes: 1000, attention: { available: true },
     },
     device: { requested: 'auto', provider: 'cpu', label: 'CPU' },
     tokens: TOKENS,
+    run: 11,
     predictions: {
-      kind: 'masked',
-      masks: [{ position: 3, top: [{ id: 7, token: '<dog>', probability: 0.5 }] }],
+      task: 'fill-mask',
+      ranked: [{ position: 3, top: [{ id: 7, token: '<dog>', probability: 0.5 }] }],
     },
-    attention: { run: 11, layers: 1, heads: 2, tokens: n },
+    attention: [{ set: 'self', layers: 1, heads: 2, queries: n, keys: n, causal: false }],
     timings: { tokenizeMs: 1, runMs: 2, totalMs: 3 },
   };
 }

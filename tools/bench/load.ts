@@ -60,7 +60,8 @@ export async function measureLoad(model: BenchModel, device: BenchDevice, repeat
         const scan = await timed(() => scanModel(read.value));
         const patch = await timed(() => {
           const attention = locateAttention(scan.value, model.layers);
-          const plan = planPatch(scan.value, attention.available ? attention.outputs : [], model.kind === 'causal', model.maxPositions);
+          const causal = model.family.attentionSets.some((set) => set.causal);
+          const plan = planPatch(scan.value, attention.available ? attention.outputs : [], causal, model.maxPositions);
           return patchModel(read.value, plan);
         });
         const create = await timed(() => ort.InferenceSession.create(patch.value.bytes, sessionOptions(device, path.dirname(model.onnxPath))));

@@ -87,7 +87,7 @@ export async function measureSpeed(ctx: SpeedContext, text: string, ids: number[
       const result = await ctx.runner.inspect(text, options);
       if (result.tokens.length !== ids.length) throw new Error(`inspect ran ${result.tokens.length} tokens, expected ${ids.length}`);
       runs.push(result.timings.runMs);
-      attentionBytes = (result.attention?.perLayer ?? []).reduce((sum, layer) => sum + layer.byteLength, 0);
+      attentionBytes = (result.attention ?? []).reduce((sum, set) => sum + set.perLayer.reduce((n, layer) => n + layer.byteLength, 0), 0);
     },
     noAttention: async () => {
       await ctx.runner.inspect(text, { ...options, attention: false });
@@ -125,7 +125,7 @@ export async function measureSpeed(ctx: SpeedContext, text: string, ids: number[
  */
 async function compareFills(ctx: SpeedContext, fills: NonNullable<TransformersRun['fills']>, text: string): Promise<number> {
   const result = await ctx.runner.inspect(text, { attention: false, topK: ctx.topK });
-  const ours = result.predictions.kind === 'masked' ? (result.predictions.masks[0]?.top ?? []) : [];
+  const ours = result.predictions.task === 'fill-mask' ? (result.predictions.ranked[0]?.top ?? []) : [];
   const theirs = await fills(text);
   const ids = (list: { id: number }[]) => list.map((p) => p.id).join(' ');
   if (ours.length === 0 || ids(ours) !== ids(theirs)) throw new Error(`inspect's fills (${ids(ours)}) are not fill-mask's (${ids(theirs)})`);
@@ -153,7 +153,7 @@ export async function measureWorkerSpeed(
       if (!result.attention || result.tokens.length !== ids.length) throw new Error('the worker returned no attention');
       // The model view's overview, which the host asks for once the result is shown: timed on its own, after.
       const asked = performance.now();
-      await ctx.engine.attentionOverview(result.attention.run);
+      for (const set of result.attention) await ctx.engine.request('overview', { run: result.run, set: set.set });
       overview.push(performance.now() - asked);
     },
   };

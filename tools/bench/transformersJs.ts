@@ -33,7 +33,7 @@ export async function loadTransformersJs(model: BenchModel, device: BenchDevice,
   // The core's thread setting (no spin-waiting, see sessionOptions): with transformers.js's default, its idle
   // threads spun after each of its runs and slowed whichever contender ran next in the same process.
   const settings = { dtype: 'fp32', device, session_options: { extra: sessionOptions(device).extra } } as const;
-  if (model.kind === 'masked') {
+  if (model.family.task === 'fill-mask') {
     const fill = (await tjs.pipeline('fill-mask', name, settings)) as unknown as FillMask;
     return {
       what: `fill-mask pipeline (top ${topK})`,

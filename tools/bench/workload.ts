@@ -5,6 +5,9 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { buildFeeds, inputSpecs } from '../../src/core/engine/feeds';
 import { sessionOptions } from '../../src/core/engine/modelSession';
+import { bert } from '../../src/core/families/bert';
+import type { ModelFamily } from '../../src/core/families/family';
+import { gpt2 } from '../../src/core/families/gpt2';
 import type { TextTokenizer } from '../../src/core/tokenize/textTokenizer';
 import type { InferenceEngine } from '../../src/core/worker/inferenceEngine';
 import type { WorkerInspectResult } from '../../src/core/worker/workerRequests';
@@ -16,7 +19,8 @@ export interface BenchModel {
   label: string;
   folder: string;
   onnxPath: string;
-  kind: 'masked' | 'causal';
+  /** The core's family of the model (what it predicts, what it is fed). */
+  family: ModelFamily;
   layers: number;
   heads: number;
   hidden: number;
@@ -46,11 +50,13 @@ export function benchModelAt(folder: string, key: 'bert' | 'gpt2', label: string
   if (key === 'bert') {
     const shape = { layers: c.num_hidden_layers, hidden: c.hidden_size, intermediate: c.intermediate_size, vocab: c.vocab_size, headTransform: true };
     const lengths = quick ? [128] : [32, 128, c.max_position_embeddings];
-    return { key, label, folder, onnxPath, kind: 'masked', layers: shape.layers, heads: c.num_attention_heads, hidden: shape.hidden, maxPositions: c.max_position_embeddings, shape, lengths };
+    const [heads, maxPositions] = [c.num_attention_heads, c.max_position_embeddings];
+    return { key, label, folder, onnxPath, family: bert, layers: shape.layers, heads, hidden: shape.hidden, maxPositions, shape, lengths };
   }
   const shape = { layers: c.n_layer, hidden: c.n_embd, intermediate: c.n_inner ?? 4 * c.n_embd, vocab: c.vocab_size, headTransform: false };
   const lengths = quick ? [128] : [32, 128, 512, c.n_positions];
-  return { key, label, folder, onnxPath, kind: 'causal', layers: shape.layers, heads: c.n_head, hidden: shape.hidden, maxPositions: c.n_positions, shape, lengths };
+  const [heads, maxPositions] = [c.n_head, c.n_positions];
+  return { key, label, folder, onnxPath, family: gpt2, layers: shape.layers, heads, hidden: shape.hidden, maxPositions, shape, lengths };
 }
 
 // Common words that are one token in both bert-base-uncased and GPT-2 (with and without a leading space).
@@ -86,7 +92,8 @@ export class PlainSession {
   }
 
   feeds(ids: number[]): Record<string, ort.Tensor> {
-    return buildFeeds(inputSpecs(this.session), ids, 1, ids.length, this.model.heads, this.model.hidden / this.model.heads);
+    const { family, heads, hidden } = this.model;
+    return buildFeeds(inputSpecs(this.session), ids, 1, ids.length, { inputs: family.inputs, heads, headDim: hidden / heads });
   }
 
   async forward(feeds: Record<string, ort.Tensor>): Promise<ort.Tensor> {
@@ -104,7 +111,7 @@ export class PlainSession {
  * first paint asks for (the maps themselves stay in the worker).
  */
 export async function hostRun(engine: InferenceEngine, text: string, topK: number): Promise<WorkerInspectResult> {
-  const result = await engine.inspect(text, { attention: true, topK });
-  if (result.attention) await engine.attentionLayer(result.attention.run, 0);
+  const result = await engine.request('inspect', { run: engine.nextRunId(), text, options: { attention: true, topK } });
+  for (const set of result.attention ?? []) await engine.request('layer', { run: result.run, set: set.set, layer: 0 });
   return result;
 }

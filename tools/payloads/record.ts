@@ -3,11 +3,12 @@
 //   npx tsc -p tsconfig.json && node out/tools/payloads/record.js
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { squareLayer } from '../../src/core/engine/attentionLayout';
+import { fullLayer } from '../../src/core/engine/attentionLayout';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { downsampleAttention } from '../../src/core/engine/overview';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
-import { toRunSummary } from '../../src/session/runSummary';
+import { toOverview, toRunSummary } from '../../src/session/runSummary';
+import { selfSet } from '../../test/support/engine';
 import { fixtureModel, fixturesDir } from '../../test/support/paths';
 import { savePayload } from '../../test/webview/payload';
 
@@ -23,15 +24,15 @@ async function main(): Promise<void> {
     const runner = await ModelRunner.load({ id: r.model, source: 'local', folder: fixtureModel(r.model), device: 'cpu' }, detectProviderEnvironment());
     const result = await runner.inspect(r.text, { attention: true, topK: 10 });
     await runner.dispose();
-    const overview = downsampleAttention(result.attention!);
+    const maps = selfSet(result.attention);
     const runId = i + 1;
     savePayload(out, {
       name: r.name,
       summary: toRunSummary(runId, result),
-      overview: { runId, side: overview.side, data: overview.data },
-      layer: (l) => squareLayer(result.attention!, l),
+      overview: toOverview(runId, downsampleAttention(maps)),
+      layer: (l) => fullLayer(maps, l),
     });
-    console.log(`${r.name}: ${result.tokens.length} tokens, ${result.attention!.layers} layers × ${result.attention!.heads} heads`);
+    console.log(`${r.name}: ${result.tokens.length} tokens, ${maps.layers} layers × ${maps.heads} heads`);
   }
 }
 

@@ -10,6 +10,7 @@ import { loadTextTokenizer, type TextTokenizer } from '../../src/core/tokenize/t
 import { LensError } from '../../src/core/types';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
 import type { WorkerHealth } from '../../src/core/worker/workerRequests';
+import { MAX_RUNS_WITH_MAPS } from '../../src/core/worker/workerRuns';
 import { textOfLength } from '../bench/workload';
 import { soakPlan, type SoakModel, type SoakStep } from './soakPlan';
 
@@ -87,8 +88,9 @@ async function setUpModels(modelsDir: string): Promise<Record<SoakModel, SoakMod
 async function runStep(engine: InferenceEngine, step: SoakStep, setup: SoakModelSetup, index: number): Promise<[number, number]> {
   const text = textOfLength(setup.tokenizer, step.tokens);
   const options = { attention: step.attention, topK: TOP_K };
-  const calls = [engine.inspect(text, options)];
-  if (step.burst) calls.push(engine.inspect(`${text} and more`, options), engine.inspect(text, options));
+  const inspect = (what: string) => engine.request('inspect', { run: engine.nextRunId(), text: what, options });
+  const calls = [inspect(text)];
+  if (step.burst) calls.push(inspect(`${text} and more`), inspect(text));
   const settled = await Promise.allSettled(calls);
   const cancelled = settled.filter((s) => s.status === 'rejected' && s.reason instanceof LensError && s.reason.code === 'cancelled').length;
   const failed = settled.find((s) => s.status === 'rejected' && !(s.reason instanceof LensError && s.reason.code === 'cancelled'));
@@ -98,13 +100,16 @@ async function runStep(engine: InferenceEngine, step: SoakStep, setup: SoakModel
   const result = last.value;
   if (result.tokens.length !== step.tokens) throw new Error(`inspect ${index}: ${result.tokens.length} tokens, meant ${step.tokens}`);
   if (step.attention) {
-    const kept = result.attention!;
-    await engine.attentionOverview(kept.run);
-    const layer = await engine.attentionLayer(kept.run, kept.layers - 1);
-    if (layer.length !== kept.heads * kept.tokens * kept.tokens) throw new Error(`inspect ${index}: a layer of ${layer.length} weights`);
+    for (const kept of result.attention ?? []) {
+      const { run } = result;
+      await engine.request('overview', { run, set: kept.set });
+      const layer = await engine.request('layer', { run, set: kept.set, layer: kept.layers - 1 });
+      if (layer.length !== kept.heads * kept.queries * kept.keys) throw new Error(`inspect ${index}: a layer of ${layer.length} weights`);
+    }
+    if (!result.attention?.length) throw new Error(`inspect ${index}: no attention set came back`);
   }
   // The masked LM's top-k at every position, as the hover asks for it.
-  if (step.model === 'masked' && index % 10 === 1) await engine.unmasked(text, TOP_K);
+  if (step.model === 'masked' && index % 10 === 1) await engine.request('unmasked', { run: result.run, topK: TOP_K });
   return [settled.length - cancelled, cancelled];
 }
 
@@ -122,9 +127,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     // The same state at every sample, whatever the plan ran last (see RSS_TOLERANCE).
     await engine.load(setups.causal.request);
     loaded = 'causal';
-    await engine.inspect(textOfLength(setups.causal.tokenizer, setups.causal.max), { attention: true, topK: TOP_K });
+    const text = textOfLength(setups.causal.tokenizer, setups.causal.max);
+    await engine.request('inspect', { run: engine.nextRunId(), text, options: { attention: true, topK: TOP_K } });
     options.collectGarbage();
-    const health = await engine.health(true);
+    const health = await engine.request('health', { settle: true });
     const taken: SoakSample = { ...health, inspects, elapsedMs: performance.now() - started };
     samples.push(taken);
     options.onSample?.(taken);
@@ -163,6 +169,8 @@ export function judgeSoak(report: Pick<SoakReport, 'reference' | 'final'>): stri
     );
   }
   if (final.openSessions !== 1) failures.push(`${final.openSessions} inference sessions are open with one model loaded`);
-  if (final.keptRuns > 1) failures.push(`${final.keptRuns} runs' attention maps are kept; only the latest run's may be`);
+  if (final.keptRuns > MAX_RUNS_WITH_MAPS) {
+    failures.push(`${final.keptRuns} runs' attention maps are kept; at most ${MAX_RUNS_WITH_MAPS} may be`);
+  }
   return failures;
 }

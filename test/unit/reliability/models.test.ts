@@ -155,8 +155,8 @@ describe('reliability: models', () => {
       assert.equal(sessionCreate.mock.callCount(), 1, 'a good model reaches onnxruntime once (the spy sees it)');
       const result = await runner.inspect('Hello [MASK] world', { attention: true, topK: 3 });
       assert.equal(result.attention, undefined);
-      assert.ok(result.predictions.kind === 'masked');
-      assert.deepEqual(result.predictions.masks.map((x) => [x.position, x.top.length]), [[2, 3]]);
+      assert.equal(result.predictions.task, 'fill-mask');
+      assert.deepEqual(result.predictions.ranked.map((x) => [x.position, x.top.length]), [[2, 3]]);
     } finally {
       await runner.dispose();
     }

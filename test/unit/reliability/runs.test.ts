@@ -1,15 +1,14 @@
 // Reliability catalogue, runs: the engine as the extension host drives it (a worker thread). Bursts of
-// requests, a model switch mid-run, a worker that dies or is killed mid-run, and an input too large for memory.
+// requests, a model switch mid-run, a worker that dies or is killed mid-run (inputs too large for memory: memory.test.ts).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { detectProviderEnvironment } from '../../../src/core/engine/providerEnvironment';
-import { measureAvailableMemory } from '../../../src/core/engine/runMemory';
 import { LensError } from '../../../src/core/types';
 import { InferenceEngine } from '../../../src/core/worker/inferenceEngine';
-import { copyFixture, rejectsWith, request, tempDir, workerPath } from './support';
+import { inspectText } from '../../support/engine';
+import { rejectsWith, request, tempDir, workerPath } from './support';
 
 const env = detectProviderEnvironment();
 const OPTIONS = { attention: true, topK: 5 };
@@ -17,7 +16,7 @@ const line = (i: number) => `Sentence ${i} says the cat sat on the mat near the 
 
 /** Fires `count` inspects without awaiting any, and sorts out how each one ended. */
 async function burst(engine: InferenceEngine, count: number, offset: number) {
-  const calls = Array.from({ length: count }, (_, i) => engine.inspect(line(offset + i), OPTIONS));
+  const calls = Array.from({ length: count }, (_, i) => inspectText(engine, line(offset + i), OPTIONS));
   const settled = await Promise.allSettled(calls);
   const resolved = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [{ i, text: s.value.text }] : []));
   const rejected = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
@@ -49,30 +48,30 @@ describe('reliability: runs', () => {
     }
     const growth = process.memoryUsage().rss - rssAfterFirst;
     assert.ok(growth < 64 * 1024 ** 2, `rss grew by ${(growth / 1024 ** 2).toFixed(1)} MB over 150 more requests`);
-    const after = await engine.inspect('The worker is still alive.', OPTIONS);
+    const after = await inspectText(engine, 'The worker is still alive.', OPTIONS);
     assert.equal(after.text, 'The worker is still alive.');
     assert.deepEqual(log, [], 'the worker never stopped');
   });
 
   it('a model switch while an inspect is queued: the queued one is cancelled, the next inspect runs on the new model', async () => {
-    const running = engine.inspect('The running request uses the old model.', OPTIONS);
-    const queued = engine.inspect('The queued request must not run.', OPTIONS);
+    const running = inspectText(engine, 'The running request uses the old model.', OPTIONS);
+    const queued = inspectText(engine, 'The queued request must not run.', OPTIONS);
     const loaded = engine.load(request('tiny-gpt2'));
     await rejectsWith(queued, 'cancelled', 'superseded by a newer request');
     assert.equal((await running).model.id, 'tiny-bert', 'a run that had started finishes on the model it started with, and says so');
-    assert.equal((await loaded).info.kind, 'causal');
-    const next = await engine.inspect('The next request uses the new model.', OPTIONS);
-    assert.deepEqual([next.model.id, next.model.kind, next.predictions.kind], ['tiny-gpt2', 'causal', 'causal']);
+    assert.deepEqual([(await loaded).info.family, (await loaded).info.task], ['gpt2', 'next-token']);
+    const next = await inspectText(engine, 'The next request uses the new model.', OPTIONS);
+    assert.deepEqual([next.model.id, next.model.task, next.predictions.task], ['tiny-gpt2', 'next-token', 'next-token']);
     await engine.load(request('tiny-bert'));
   });
 
   it('the worker killed mid-run: that run fails with "The inference worker stopped (it was stopped); it restarts on the next run.", the next one works', async () => {
     const text = Array.from({ length: 12 }, (_, i) => `word${i}`).join(' ');
-    const running = engine.inspect(text, OPTIONS);
+    const running = inspectText(engine, text, OPTIONS);
     const killed = engine.terminateWorker();
     await rejectsWith(running, 'worker-crashed', 'The inference worker stopped (it was stopped); it restarts on the next run.');
     await killed;
-    const next = await engine.inspect(text, OPTIONS);
+    const next = await inspectText(engine, text, OPTIONS);
     assert.deepEqual([next.text, next.model.id], [text, 'tiny-bert'], 'the new worker reloaded the model');
     assert.equal(log.at(-1), 'inference worker stopped: it was stopped');
   });
@@ -81,7 +80,7 @@ describe('reliability: runs', () => {
     const text = Array.from({ length: 60 }, (_, i) => `w${i}`).join(' ');
     let crashed = 0;
     for (let i = 0; i < 4; i++) {
-      const running = engine.inspect(text, OPTIONS);
+      const running = inspectText(engine, text, OPTIONS);
       await new Promise((resolve) => setTimeout(resolve, i * 10));
       const killed = engine.terminateWorker();
       const outcome = await running.then(() => 'completed', (e: LensError) => e.code);
@@ -90,7 +89,7 @@ describe('reliability: runs', () => {
       await killed;
     }
     assert.ok(crashed >= 1, 'at least one kill landed mid-run');
-    assert.equal((await engine.inspect('still here', OPTIONS)).text, 'still here');
+    assert.equal((await inspectText(engine, 'still here', OPTIONS)).text, 'still here');
   });
 });
 
@@ -104,7 +103,9 @@ describe('reliability: a worker that crashes by itself', () => {
     fs.writeFileSync(
       crashingWorker,
       `const { parentPort } = require('node:worker_threads');
-parentPort.on('message', (m) => { if (m.op === 'inspect' && m.text === 'CRASH') setImmediate(() => { throw new Error('simulated fault'); }); });
+parentPort.on('message', (m) => {
+  if (m.op === 'inspect' && m.payload.text === 'CRASH') setImmediate(() => { throw new Error('simulated fault'); });
+});
 require(${JSON.stringify(workerPath)});\n`,
     );
     engine = new InferenceEngine({ workerPath: crashingWorker, environment: env });
@@ -116,8 +117,9 @@ require(${JSON.stringify(workerPath)});\n`,
   });
 
   it('is reported as "The inference worker stopped (it failed: simulated fault); it restarts on the next run.", then restarted with the model', async () => {
-    await rejectsWith(engine.inspect('CRASH', OPTIONS), 'worker-crashed', 'The inference worker stopped (it failed: simulated fault); it restarts on the next run.');
-    const next = await engine.inspect('after the crash', OPTIONS);
+    const message = 'The inference worker stopped (it failed: simulated fault); it restarts on the next run.';
+    await rejectsWith(inspectText(engine, 'CRASH', OPTIONS), 'worker-crashed', message);
+    const next = await inspectText(engine, 'after the crash', OPTIONS);
     assert.deepEqual([next.text, next.model.id], ['after the crash', 'tiny-bert']);
   });
 });
@@ -134,7 +136,9 @@ describe('reliability: a worker that runs out of memory', () => {
     fs.writeFileSync(
       exhaustingWorker,
       `const { parentPort } = require('node:worker_threads');
-parentPort.on('message', (m) => { if (m.op === 'inspect' && m.text === 'EXHAUST') { const hog = []; for (;;) hog.push(new Array(1e5).fill(m.id + 0.5)); } });
+parentPort.on('message', (m) => {
+  if (m.op === 'inspect' && m.payload.text === 'EXHAUST') { const hog = []; for (;;) hog.push(new Array(1e5).fill(m.id + 0.5)); }
+});
 require(${JSON.stringify(workerPath)});\n`,
     );
     engine = new InferenceEngine({ workerPath: exhaustingWorker, environment: env, resourceLimits: { maxOldGenerationSizeMb: 96 }, onWorkerStopped: (m) => stopped.push(m) });
@@ -146,14 +150,15 @@ require(${JSON.stringify(workerPath)});\n`,
   });
 
   it('fails the run with "it ran out of memory" and what to do, tells the host, keeps the process up, and the next run reloads the model in a new worker', async () => {
-    const kept = (await engine.inspect('kept before the crash', OPTIONS)).attention!;
+    const kept = await inspectText(engine, 'kept before the crash', OPTIONS);
     const message = 'The inference worker stopped (it ran out of memory); it restarts on the next run. Select less text or lower attentionLens.maxTokens.';
-    await rejectsWith(engine.inspect('EXHAUST', OPTIONS), 'worker-crashed', message);
+    await rejectsWith(inspectText(engine, 'EXHAUST', OPTIONS), 'worker-crashed', message);
     assert.deepEqual(stopped, [message], 'the host was told once');
-    await rejectsWith(engine.attentionLayer(kept.run, 0), 'cancelled', 'the attention maps of that run are no longer kept; inspect again');
-    const next = await engine.inspect('after the crash', OPTIONS);
+    const layer = engine.request('layer', { run: kept.run, set: 'self', layer: 0 });
+    await rejectsWith(layer, 'cancelled', 'the attention maps of that run are no longer kept; inspect again');
+    const next = await inspectText(engine, 'after the crash', OPTIONS);
     assert.deepEqual([next.text, next.model.id], ['after the crash', 'tiny-bert']);
-    const health = await engine.health();
+    const health = await engine.request('health', { settle: false });
     assert.deepEqual([health.openSessions, health.keptRuns], [1, 1], 'the new worker holds one session and the new run\'s maps');
   });
 
@@ -161,7 +166,7 @@ require(${JSON.stringify(workerPath)});\n`,
     stopped.length = 0;
     await engine.terminateWorker();
     assert.deepEqual(stopped, ['The inference worker stopped (it was stopped); it restarts on the next run.']);
-    assert.equal((await engine.inspect('restarted', OPTIONS)).model.id, 'tiny-bert');
+    assert.equal((await inspectText(engine, 'restarted', OPTIONS)).model.id, 'tiny-bert');
   });
 });
 
@@ -170,115 +175,15 @@ describe('reliability: the engine shut down mid-run (window closed, extension de
     const engine = new InferenceEngine({ workerPath, environment: env });
     await engine.load(request('tiny-bert'));
     const text = Array.from({ length: 60 }, (_, i) => `w${i}`).join(' ');
-    const running = rejectsWith(engine.inspect(text, OPTIONS), 'cancelled', 'the inference engine was shut down');
-    const queued = rejectsWith(engine.maskedAt(text, [1], 5), 'cancelled', 'superseded by a newer request');
+    const run = engine.nextRunId();
+    const inspect = engine.request('inspect', { run, text, options: OPTIONS });
+    const running = rejectsWith(inspect, 'cancelled', 'the inference engine was shut down');
+    const queued = rejectsWith(engine.request('maskedAt', { run, positions: [1], topK: 5 }), 'cancelled', 'superseded by a newer request');
     const stopping = performance.now();
     await engine.dispose();
     assert.ok(performance.now() - stopping < 9_000, 'dispose() resolved on the thread\'s exit, not after the 10 s grace period');
     await running;
     await queued;
-    await rejectsWith(engine.inspect('after', OPTIONS), 'cancelled', 'the inference engine was shut down');
-  });
-});
-
-describe('reliability: an input too large for memory', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let folder: string;
-  const engines: InferenceEngine[] = [];
-  /** An engine on tiny-gpt2 whose config claims 100,000 positions, told that `bytes` of memory are available. */
-  async function engineWith(bytes: number): Promise<InferenceEngine> {
-    const engine = new InferenceEngine({ workerPath, environment: env, availableMemoryBytes: bytes });
-    engines.push(engine);
-    await engine.load(request('gpt2-100k-positions', folder));
-    return engine;
-  }
-  before(() => {
-    tmp = tempDir('oom');
-    // The model's own limit no longer cuts a long input.
-    folder = copyFixture('tiny-gpt2', tmp.dir, 'gpt2-100k-positions');
-    const configFile = path.join(folder, 'config.json');
-    const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
-    fs.writeFileSync(configFile, JSON.stringify({ ...config, n_positions: 100_000, n_ctx: 100_000 }));
-  });
-  after(async () => {
-    await Promise.all(engines.map((e) => e.dispose()));
-    tmp.cleanup();
-  });
-
-  it('42,000 tokens with 4 GB available are refused up front with what they need and what can be used, without allocating it; the worker stays usable', async () => {
-    const engine = await engineWith(4 * 1024 ** 3);
-    const text = 'hello world\n'.repeat(14_000); // GPT-2: "hello", " world", "\n" per line
-    const tokens = 42_000;
-    // Independent of the core's estimate: logits (S × V), 16 activations of S × d per layer, every map twice,
-    // each a causal model's lower triangle in blocks of 3,125 rows (100,000 positions / 32 blocks), each block as
-    // wide as its last row: 13 whole blocks and 1,375 rows of all 42,000 keys per head.
-    const logits = tokens * 50257 * 4;
-    const activations = 16 * tokens * 32 * 4 * 3;
-    let perHead = 1375 * tokens;
-    for (let block = 1; block <= 13; block++) perHead += 3125 * block * 3125;
-    const maps = 2 * 3 * 4 * perHead * 4;
-    const gb = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(2)} GB`;
-    const usable = '3.00 GB can be used (75 % of the 4.00 GB given to the engine)';
-    const rssBefore = process.memoryUsage().rss;
-    const started = performance.now();
-    await rejectsWith(
-      engine.inspect(text, OPTIONS),
-      'input-too-large',
-      new RegExp(
-        `^Inspecting ${tokens} tokens with every attention map would need about ${gb(logits + activations + maps).replace('.', '\\.')} of memory, but ${usable.replace(/[.()]/g, '\\$&')}; ` +
-          'at most \\d+ tokens fit with attention maps, \\d+ without: select less text, lower attentionLens\\.maxTokens, or inspect without attention maps \\(as the command line does unless given --attention\\)\\.$',
-      ),
-    );
-    await rejectsWith(
-      engine.inspect(text, { ...OPTIONS, attention: false }),
-      'input-too-large',
-      new RegExp(`^Inspecting ${tokens} tokens would need about ${gb(logits + activations).replace('.', '\\.')} of memory, but ${usable.replace(/[.()]/g, '\\$&')}; at most \\d+ tokens fit: select less text or lower attentionLens\\.maxTokens\\.$`),
-    );
-    assert.ok(performance.now() - started < 20_000, 'refused without running');
-    assert.ok(process.memoryUsage().rss - rssBefore < 512 * 1024 ** 2, 'nothing near the estimate was allocated');
-    const small = await engine.inspect('hello world', OPTIONS);
-    assert.equal(small.tokens.length, 2);
-  });
-
-  it('with 12 MB available, the token counts the refusal names are exact: that many run, one more is refused, with and without attention', async () => {
-    const engine = await engineWith(12 * 1024 ** 2);
-    // 60 tokens: what fits must stay under the 64 positions the model really has.
-    const text = 'hello world\n'.repeat(20);
-    const refusal = await rejectsWith(engine.inspect(text, OPTIONS), 'input-too-large', /^Inspecting 60 tokens with every attention map would need about [\d.]+ MB of memory, but 9\.0 MB can be used \(75 % of the 12\.0 MB given to the engine\); at most (\d+) tokens fit with attention maps, (\d+) without/);
-    const [withMaps, withoutMaps] = /at most (\d+) tokens fit with attention maps, (\d+) without/.exec(refusal.message)!.slice(1).map(Number);
-    assert.ok(withMaps > 2 && withMaps < withoutMaps && withoutMaps < 60, `${withMaps} with attention, ${withoutMaps} without`);
-    const fits = await engine.inspect(text, { ...OPTIONS, maxTokens: withMaps });
-    assert.deepEqual([fits.tokens.length, fits.attention?.tokens], [withMaps, withMaps]);
-    await rejectsWith(engine.inspect(text, { ...OPTIONS, maxTokens: withMaps + 1 }), 'input-too-large', new RegExp(`^Inspecting ${withMaps + 1} tokens with every attention map `));
-    const plain = await engine.inspect(text, { ...OPTIONS, attention: false, maxTokens: withoutMaps });
-    assert.deepEqual([plain.tokens.length, plain.attention], [withoutMaps, undefined]);
-    await rejectsWith(
-      engine.inspect(text, { ...OPTIONS, attention: false, maxTokens: withoutMaps + 1 }),
-      'input-too-large',
-      new RegExp(`^Inspecting ${withoutMaps + 1} tokens would need .*; at most ${withoutMaps} tokens fit: select less text or lower attentionLens\\.maxTokens\\.$`),
-    );
-  });
-
-  it('with almost nothing available, even one token is refused with "close other programs to free memory", a masked LM\'s unmasked top-k too', async () => {
-    const bert = new InferenceEngine({ workerPath, environment: env, availableMemoryBytes: 100_000 });
-    engines.push(bert);
-    await bert.load(request('tiny-bert'));
-    await rejectsWith(bert.unmasked('hello', 5), 'input-too-large', /^Inspecting 3 tokens would need about .*; not even one token fits/);
-    const engine = await engineWith(100_000);
-    await rejectsWith(
-      engine.inspect('hello', OPTIONS),
-      'input-too-large',
-      /^Inspecting 1 tokens with every attention map would need about [\d.]+ KB of memory, but 73\.2 KB can be used \(75 % of the 97\.7 KB given to the engine\); not even one token fits: close other programs to free memory, then inspect again\.$/,
-    );
-  });
-});
-
-describe('reliability: the memory a run may use', () => {
-  it('is what the machine has free where no container limit leaves less (this machine has none)', () => {
-    const measured = measureAvailableMemory();
-    const hasLimit = ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes'].some((f) => fs.existsSync(f) && /^\d+$/.test(fs.readFileSync(f, 'utf8').trim()) && Number(fs.readFileSync(f, 'utf8')) < os.totalmem());
-    if (hasLimit) assert.ok(measured.bytes <= os.freemem() + 64 * 1024 ** 2);
-    else assert.equal(measured.source, 'free on this machine');
-    assert.ok(measured.bytes > 0 && measured.bytes <= os.totalmem(), String(measured.bytes));
+    await rejectsWith(inspectText(engine, 'after', OPTIONS), 'cancelled', 'the inference engine was shut down');
   });
 });

@@ -33,8 +33,17 @@ async function inspectChecked(runner: ModelRunner, text: string): Promise<Inspec
   checkSpans(text, result.tokens, deleted, result.truncation?.keptUntil ?? text.length);
   checkAttentionRows(result);
   const p = result.predictions;
-  checkPredictions(p.kind === 'masked' ? await runner.unmasked(text, TOP_K) : p.next, result.tokens.length, TOP_K);
-  if (p.kind === 'masked') checkPredictions(p.masks.map((m) => m.top), result.tokens.filter((t) => t.piece === runner.info.maskToken).length, TOP_K);
+  const ranked = p.ranked.map((r) => r.top);
+  if (p.task === 'fill-mask') {
+    const masks = result.tokens.filter((t) => t.piece === runner.info.maskToken);
+    assert.deepEqual(p.ranked.map((r) => r.position), masks.map((t) => t.index), 'one ranking per mask token');
+    checkPredictions(ranked, masks.length, TOP_K);
+    checkPredictions(await runner.unmasked(text, TOP_K), result.tokens.length, TOP_K);
+  } else {
+    assert.deepEqual(p.ranked.map((r) => r.position), result.tokens.map((t) => t.index), 'one ranking per position');
+    checkPredictions(ranked, result.tokens.length, TOP_K);
+    assert.equal(p.actual?.length, result.tokens.length);
+  }
   return result;
 }
 
@@ -66,7 +75,7 @@ describe('reliability: selections', () => {
     assert.deepEqual(pieces(bert), ['[CLS]@0-0', 'a@0-1', '[SEP]@1-1']);
     const gpt2 = await inspectChecked(m.gpt2, 'a');
     assert.deepEqual(pieces(gpt2), ['a@0-1']);
-    assert.deepEqual(gpt2.predictions.kind === 'causal' && gpt2.predictions.actual, [null]);
+    assert.deepEqual([gpt2.predictions.task, gpt2.predictions.actual], ['next-token', [null]]);
   });
 
   it('100,000 characters: truncated to 64 tokens, the whole count exact: "The selection needs 16,669 tokens; …(character 371 of 100,000)."', async () => {
@@ -208,10 +217,10 @@ describe('reliability: selections', () => {
     const bert = await inspectChecked(m.bert, text);
     const maskToken = bert.tokens[6];
     assert.deepEqual([maskToken.piece, maskToken.start, maskToken.end, maskToken.special], ['[MASK]', 25, 31, true]);
-    assert.ok(bert.predictions.kind === 'masked');
-    assert.deepEqual(bert.predictions.masks.map((x) => [x.position, x.top.length]), [[6, TOP_K]]);
+    assert.equal(bert.predictions.task, 'fill-mask');
+    assert.deepEqual(bert.predictions.ranked.map((x) => [x.position, x.top.length]), [[6, TOP_K]]);
     const gpt2 = await inspectChecked(m.gpt2, text);
-    assert.ok(gpt2.predictions.kind === 'causal');
+    assert.equal(gpt2.predictions.task, 'next-token');
     assert.ok(gpt2.tokens.every((t) => !t.special), 'no special token in the causal LM\'s input');
     assert.equal(gpt2.tokens.map((t) => t.piece).join('').replaceAll('Ġ', ' '), text);
   });

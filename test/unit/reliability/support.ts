@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { squareLayer } from '../../../src/core/engine/attentionLayout';
+import { fullLayer } from '../../../src/core/engine/attentionLayout';
 import type { ModelRequest } from '../../../src/core/engine/modelSession';
 import { LensError, type InspectResult, type LensErrorCode, type Prediction, type Token } from '../../../src/core/types';
 import { fixtureModel } from '../../support/paths';
@@ -82,19 +82,22 @@ export const keepsAll = (): boolean => false;
 
 /** Every attention row sums to 1 (within float32 rounding), in every layer and head; causal maps are 0 above the diagonal. */
 export function checkAttentionRows(result: InspectResult): void {
-  const maps = result.attention;
-  assert.ok(maps, 'attention maps present');
+  assert.ok(result.attention, 'attention maps present');
+  assert.deepEqual(result.attention.map((s) => s.set), ['self'], 'one set: self-attention');
+  const [maps] = result.attention;
   const n = result.tokens.length;
-  assert.equal(maps.tokens, n);
+  // Causal exactly when the model predicts the next token: the maps' own flag is checked, not trusted.
+  const causal = result.model.task === 'next-token';
+  assert.deepEqual([maps.queries, maps.keys, maps.causal], [n, n, causal]);
   assert.equal(maps.perLayer.length, result.model.layers);
   for (let layer = 0; layer < maps.layers; layer++) {
-    const data = squareLayer(maps, layer);
+    const data = fullLayer(maps, layer);
     for (let row = 0; row < maps.heads * n; row++) {
       let sum = 0;
       for (let k = 0; k < n; k++) {
         const p = data[row * n + k];
         assert.ok(Number.isFinite(p) && p >= 0, `layer ${layer} row ${row} column ${k}: ${p}`);
-        if (result.model.kind === 'causal' && k > row % n) assert.equal(p, 0, `causal map above the diagonal at layer ${layer} row ${row} column ${k}`);
+        if (causal && k > row % n) assert.equal(p, 0, `causal map above the diagonal at layer ${layer} row ${row} column ${k}`);
         sum += p;
       }
       assert.ok(Math.abs(sum - 1) < 1e-4, `layer ${layer} row ${row} sums to ${sum}`);
