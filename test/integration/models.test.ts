@@ -44,7 +44,7 @@ describe('Attention Lens: Select Model', () => {
   it('loads a local model folder and the status bar shows it', async () => {
     await useModel(fixtureModel('tiny-gpt2'));
     const loaded = api.loadedModel();
-    assert.equal(loaded?.kind, 'causal');
+    assert.equal(loaded?.family, 'gpt2');
     assert.equal(loaded?.id, fixtureModel('tiny-gpt2'));
     assert.equal(api.statusBar().text, '$(telescope) tiny-gpt2 · CPU');
   });
@@ -78,7 +78,7 @@ describe('Attention Lens: Select Model', () => {
     assert.equal(resumed?.ok, true, JSON.stringify(resumed));
     const loaded = api.loadedModel();
     assert.equal(loaded?.id, HUB_ID);
-    assert.equal(loaded?.kind, 'masked');
+    assert.equal(loaded?.family, 'bert');
     const seen = api.downloadProgress().slice(progressBefore).filter((p) => p.file === 'onnx/model.onnx');
     assert.ok(seen.length >= 2, 'progress was reported while downloading');
     assert.equal(seen[seen.length - 1].fileLoaded, onnxSize, 'progress reaches the full size in bytes');
