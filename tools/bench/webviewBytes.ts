@@ -6,6 +6,7 @@
 import { downsampleAttention } from '../../src/core/engine/overview';
 import type { InspectResult, Prediction } from '../../src/core/types';
 import { ToWebviewType, type PredictionView, type RunSummary } from '../../src/protocol';
+import { attentionSets } from '../../src/session/runSummary';
 
 function predictionViews(list: Prediction[]): PredictionView[] {
   return list.map((p) => ({ id: p.id, token: p.token, probability: p.probability }));
@@ -26,6 +27,7 @@ export function runSummaryOf(result: InspectResult, runId: number): RunSummary {
         ? { kind: 'masked', masks: p.masks.map((k) => ({ position: k.position, top: predictionViews(k.top) })) }
         : { kind: 'causal', next: p.next.map(predictionViews), actual: p.actual },
     attentionUnavailable: m.attention.available ? null : m.attention.reason,
+    attentionSets: attentionSets(result),
     timings: result.timings,
   };
 }

@@ -7,7 +7,7 @@ import { squareLayer } from '../../src/core/engine/attentionLayout';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { downsampleAttention } from '../../src/core/engine/overview';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
-import { toRunSummary } from '../../src/session/runSummary';
+import { toOverview, toRunSummary } from '../../src/session/runSummary';
 import { fixtureModel, fixturesDir } from '../../test/support/paths';
 import { savePayload } from '../../test/webview/payload';
 
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     savePayload(out, {
       name: r.name,
       summary: toRunSummary(runId, result),
-      overview: { runId, side: overview.side, data: overview.data },
+      overviews: [toOverview(runId, 'self', overview)],
       layer: (l) => squareLayer(result.attention!, l),
     });
     console.log(`${r.name}: ${result.tokens.length} tokens, ${result.attention!.layers} layers × ${result.attention!.heads} heads`);
