@@ -1,5 +1,5 @@
 // Application state shared by every view: the UI state (persisted), the run data, and one redraw per frame.
-import { FromWebviewType } from '../src/protocol';
+import { FromWebviewType, type AttentionLayer, type AttentionSetView } from '../src/protocol';
 import type { Host } from './host';
 import { RunData } from './runData';
 import { clampToRun, restoreState, type UiState } from './state';
@@ -63,9 +63,30 @@ export class App {
     const focus = this.data.inspectorFocus;
     const s = this.data.summary;
     if (!focus) return;
-    this.state = s ? clampToRun({ ...this.state, ...focus }, s.model.layers, s.model.heads, s.tokens.length) : { ...this.state, ...focus };
+    this.state = s ? clampToRun({ ...this.state, ...focus }, s) : { ...this.state, ...focus };
     this.host.setState(this.state);
     this.invalidate();
+  }
+
+  /** The attention set the views show: the selected one, or the run's first; undefined without attention. */
+  attentionSet(): AttentionSetView | undefined {
+    const sets = this.data.summary?.attentionSets ?? [];
+    return sets.find((a) => a.name === this.state.set) ?? sets[0];
+  }
+
+  /** Shows another attention set: its layer and heads are kept where it has them, the matrix is fitted anew. */
+  selectSet(name: string): void {
+    const s = this.data.summary;
+    if (!s || !s.attentionSets.some((a) => a.name === name)) return;
+    this.state = clampToRun({ ...this.state, set: name, zoom: 0, panX: 0, panY: 0 }, s);
+    this.host.setState(this.state);
+    this.invalidate();
+  }
+
+  /** The shown set's layer as RunData has it (fetched on first use). */
+  shownLayer(): AttentionLayer | undefined {
+    const set = this.attentionSet();
+    return set ? this.data.layer(set.name, this.state.layer) : undefined;
   }
 
   /** Called when a result arrives: indices from the previous run may be out of range, and its token is not this one's. */
@@ -73,7 +94,7 @@ export class App {
     const s = this.data.summary;
     if (!s) return;
     const selection = this.state.selectionRun === s.runId ? {} : { selected: null, selectionRun: s.runId };
-    this.state = clampToRun({ ...this.state, ...selection }, s.model.layers, s.model.heads, s.tokens.length);
+    this.state = clampToRun({ ...this.state, ...selection }, s);
     this.host.setState(this.state);
     this.invalidate();
   }

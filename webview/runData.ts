@@ -1,5 +1,5 @@
-// The current run as the webview knows it: summary, overview, and a small cache of full layers fetched on
-// demand. Everything from an older run (by runId) is dropped on arrival.
+// The current run as the webview knows it: summary, an overview per attention set, and a small cache of full layers
+// (by set and layer) fetched on demand. Everything from an older run (by runId) is dropped on arrival.
 import {
   FromWebviewType,
   type AttentionLayer,
@@ -8,6 +8,8 @@ import {
   type ReplyMessage,
   type ReplyPayload,
   type RunSummary,
+  attentionSet,
+  tokenList,
 } from '../src/protocol';
 import type { Host } from './host';
 import { rankDistribution, type Distribution } from './render/sampling';
@@ -18,14 +20,15 @@ const MAX_CACHED_LAYERS = 3;
 const MAX_CACHED_DISTRIBUTIONS = 16;
 
 type Pending =
-  | { kind: 'layer'; runId: number; layer: number }
+  | { kind: 'layer'; runId: number; set: string; layer: number }
   | { kind: 'maskedAt'; runId: number; position: number }
   | { kind: 'unmasked'; runId: number }
   | { kind: 'logits'; runId: number; position: number };
 
 export class RunData {
   summary: RunSummary | null = null;
-  overview: AttentionOverview | null = null;
+  /** The model view's overviews, by set name. */
+  readonly overviews = new Map<string, AttentionOverview>();
   stale: string | null = null;
   /** The token last clicked while the run was stale (not revealed in the editor; the stale notice says why). */
   unrevealed: number | null = null;
@@ -38,11 +41,12 @@ export class RunData {
   private unmasked: PredictionView[][] | 'asked' | { failed: string } | undefined;
   /** The whole distribution at a position (logits from the host), by position: asked for when first shown. */
   private readonly distributions = new Map<number, Distribution | 'asked' | { failed: string }>();
-  private readonly layers = new Map<number, AttentionLayer>();
+  /** Full layers by layerKey(set, layer), in LRU order. */
+  private readonly layers = new Map<string, AttentionLayer>();
   private readonly pending = new Map<number, Pending>();
-  private readonly requestedLayers = new Set<number>();
+  private readonly requestedLayers = new Set<string>();
   /** Layers the host could not send, with its reason: not asked again for this run. */
-  private readonly failedLayers = new Map<number, string>();
+  private readonly failedLayers = new Map<string, string>();
 
   constructor(
     private readonly host: Host,
@@ -55,7 +59,7 @@ export class RunData {
 
   setResult(summary: RunSummary): void {
     this.summary = summary;
-    this.overview = null;
+    this.overviews.clear();
     this.stale = null;
     this.unrevealed = null;
     this.layers.clear();
@@ -68,34 +72,36 @@ export class RunData {
   }
 
   setOverview(overview: AttentionOverview): boolean {
-    if (overview.runId !== this.runId) return false;
-    this.overview = overview;
+    if (overview.runId !== this.runId || !this.summary || !attentionSet(this.summary, overview.set)) return false;
+    this.overviews.set(overview.set, overview);
     return true;
   }
 
   /** The layer if it is here; otherwise asks the host once and returns undefined (onChange fires on arrival). */
-  layer(index: number): AttentionLayer | undefined {
+  layer(set: string, index: number): AttentionLayer | undefined {
     const s = this.summary;
-    if (!s || s.attentionUnavailable !== null || index < 0 || index >= s.model.layers) return undefined;
-    const cached = this.layers.get(index);
+    const view = s && s.attentionUnavailable === null ? attentionSet(s, set) : undefined;
+    if (!s || !view || index < 0 || index >= view.layers) return undefined;
+    const key = layerKey(set, index);
+    const cached = this.layers.get(key);
     if (cached) {
       // Refresh its place in the LRU order.
-      this.layers.delete(index);
-      this.layers.set(index, cached);
+      this.layers.delete(key);
+      this.layers.set(key, cached);
       return cached;
     }
-    if (!this.requestedLayers.has(index)) {
-      this.requestedLayers.add(index);
+    if (!this.requestedLayers.has(key)) {
+      this.requestedLayers.add(key);
       const requestId = this.host.requestId();
-      this.pending.set(requestId, { kind: 'layer', runId: s.runId, layer: index });
-      this.host.post({ type: FromWebviewType.RequestLayer, requestId, runId: s.runId, layer: index });
+      this.pending.set(requestId, { kind: 'layer', runId: s.runId, set, layer: index });
+      this.host.post({ type: FromWebviewType.RequestLayer, requestId, runId: s.runId, set, layer: index });
     }
     return undefined;
   }
 
   /** What to show while a layer is not here: loading, or why it failed. */
-  layerStatus(index: number): string {
-    const failed = this.failedLayers.get(index);
+  layerStatus(set: string, index: number): string {
+    const failed = this.failedLayers.get(layerKey(set, index));
     return failed !== undefined ? `Layer ${index} could not be loaded: ${failed}` : `Loading layer ${index}…`;
   }
 
@@ -179,7 +185,7 @@ export class RunData {
     this.pending.delete(message.inReplyTo);
     if (request.runId !== this.runId) return false;
     if (message.error !== undefined || !message.result) {
-      if (request.kind === 'layer') this.failedLayers.set(request.layer, message.error ?? 'empty reply');
+      if (request.kind === 'layer') this.failedLayers.set(layerKey(request.set, request.layer), message.error ?? 'empty reply');
       if (request.kind === 'unmasked') this.unmasked = { failed: message.error ?? 'empty reply' };
       if (request.kind === 'logits') this.distributions.set(request.position, { failed: message.error ?? 'empty reply' });
       this.status = { state: 'error', message: message.error ?? 'The host sent an empty reply.' };
@@ -188,11 +194,10 @@ export class RunData {
     const result = message.result;
     if (result.kind === 'layer') {
       const layer = result.layer;
-      const expected = layer.heads * layer.tokens * layer.tokens;
-      if (layer.runId !== this.runId || layer.data.length !== expected) return false;
-      this.layers.set(layer.layer, layer);
+      if (request.kind !== 'layer' || !this.wellFormedLayer(layer, request)) return false;
+      this.layers.set(layerKey(layer.set, layer.layer), layer);
       while (this.layers.size > MAX_CACHED_LAYERS) {
-        const oldest = this.layers.keys().next().value as number;
+        const oldest = this.layers.keys().next().value as string;
         this.layers.delete(oldest);
         this.requestedLayers.delete(oldest);
       }
@@ -212,7 +217,19 @@ export class RunData {
     return false;
   }
 
+  /** A layer as asked for: this run, that set and layer, [heads, queries, keys] of the set's lists. */
+  private wellFormedLayer(layer: AttentionLayer, request: { set: string; layer: number }): boolean {
+    const set = this.summary ? attentionSet(this.summary, request.set) : undefined;
+    if (!set || layer.runId !== this.runId || layer.set !== request.set || layer.layer !== request.layer) return false;
+    const [queries, keys] = [tokenList(this.summary!, set.queries).length, tokenList(this.summary!, set.keys).length];
+    return layer.queries === queries && layer.keys === keys && layer.data.length === layer.heads * queries * keys;
+  }
+
   notify(): void {
     this.onChange();
   }
+}
+
+function layerKey(set: string, layer: number): string {
+  return `${set}:${layer}`;
 }

@@ -1,4 +1,6 @@
-// UI state that survives hide/show (vscode.setState): which tab, layer, heads, token, zoom, sampling controls.
+// UI state that survives hide/show (vscode.setState): which tab, attention set, layer, heads, token, zoom, sampling
+// controls.
+import { SET_NAME, tokenList, type RunSummary } from '../src/protocol';
 import { MIN_TEMPERATURE, TOP_K_ALL, type SamplingControls } from './render/sampling';
 
 export const TABS = ['tokens', 'head', 'model', 'matrix', 'predictions'] as const;
@@ -6,6 +8,8 @@ export type TabId = (typeof TABS)[number];
 
 export interface UiState extends SamplingControls {
   tab: TabId;
+  /** The attention set the head view, model view, matrix and side view show ('' = the run's first). */
+  set: string;
   layer: number;
   /** Heads overlaid in the head view. */
   heads: number[];
@@ -24,6 +28,7 @@ export interface UiState extends SamplingControls {
 
 export const DEFAULT_STATE: UiState = {
   tab: 'tokens',
+  set: '',
   layer: 0,
   heads: [0],
   head: 'mean',
@@ -48,6 +53,7 @@ export function restoreState(raw: unknown): UiState {
   const d = DEFAULT_STATE;
   return {
     tab: TABS.includes(s.tab as TabId) ? (s.tab as TabId) : d.tab,
+    set: typeof s.set === 'string' && SET_NAME.test(s.set) ? s.set : d.set,
     layer: Math.floor(num(s.layer, d.layer, 0, 1e4)),
     heads: Array.isArray(s.heads) && s.heads.every((h) => Number.isInteger(h) && h >= 0) ? (s.heads as number[]) : d.heads,
     head: s.head === 'mean' ? 'mean' : Number.isInteger(s.head) && (s.head as number) >= 0 ? (s.head as number) : d.head,
@@ -63,16 +69,25 @@ export function restoreState(raw: unknown): UiState {
   };
 }
 
-/** Keeps indices valid for a new run (another model may have fewer layers, heads or tokens). */
-export function clampToRun(state: UiState, layers: number, heads: number, tokens: number): UiState {
+/**
+ * Keeps indices valid for a run (another model may have fewer layers, heads or tokens, other attention sets): the
+ * set is kept when the run has it, else the run's first; the layer, heads and pan are within that set's.
+ */
+export function clampToRun(state: UiState, s: RunSummary): UiState {
+  const set = s.attentionSets.find((a) => a.name === state.set) ?? s.attentionSets[0];
+  const { layers, heads } = set ?? s.model;
+  const tokens = s.tokens.length;
   const keptHeads = state.heads.filter((h) => h < heads);
+  const rows = set ? tokenList(s, set.queries).length : tokens;
+  const cols = set ? tokenList(s, set.keys).length : tokens;
   return {
     ...state,
+    set: set?.name ?? state.set,
     layer: Math.min(state.layer, Math.max(0, layers - 1)),
     heads: keptHeads.length ? keptHeads : [0],
     head: state.head === 'mean' || state.head < heads ? state.head : 'mean',
     selected: state.selected !== null && state.selected < tokens ? state.selected : null,
-    panX: Math.min(state.panX, Math.max(0, tokens - 1)),
-    panY: Math.min(state.panY, Math.max(0, tokens - 1)),
+    panX: Math.min(state.panX, Math.max(0, cols - 1)),
+    panY: Math.min(state.panY, Math.max(0, rows - 1)),
   };
 }

@@ -3,29 +3,51 @@
 import { nestedLayer } from '../core/engine/attentionLayout';
 import type { AttentionMaps } from '../core/types';
 import type { PredictionView, RunSummary } from '../protocol';
-import type { RunRecord } from '../session/runState';
+import type { RunRecord, SetMaps } from '../session/runState';
+
+const LAYOUT = 'perLayer[layer][head][query][key]';
+
+function perLayer(maps: AttentionMaps): number[][][][] {
+  return maps.perLayer.map((_, l) => nestedLayer(maps, l));
+}
+
+/** One set as the JSON export writes it: the set's facts, then its maps (omitted where `attention` holds them). */
+function setEntry({ set, maps }: SetMaps, withMaps: boolean): Record<string, unknown> {
+  const { name, label, queries, keys, layers, heads, causal } = set;
+  const entry = { name, label, queries, keys, layers, heads, causal, layout: LAYOUT };
+  return withMaps ? { ...entry, perLayer: perLayer(maps) } : { ...entry, perLayerIn: 'attention.perLayer' };
+}
 
 /**
- * The run as JSON; `maps` are its attention, fetched from the worker that keeps them, and `unmasked` a masked
- * LM's top-k at every position (ModelRunner.unmasked).
+ * The run as JSON; `sets` are its attention sets with their maps, fetched from the worker that keeps them, and
+ * `unmasked` a masked LM's top-k at every position (ModelRunner.unmasked).
  */
-export function jsonReport(run: RunRecord, maps: AttentionMaps | undefined, unmasked: PredictionView[][] | undefined): string {
+export function jsonReport(run: RunRecord, sets: SetMaps[], unmasked: PredictionView[][] | undefined): string {
   const s = run.summary;
+  // A run of one set keeps /2's `attention` object, so scripts reading it do not break; its maps are written
+  // there only, as writing them twice would double a file that is already the size of every map.
+  const single = sets.length === 1 ? sets[0].maps : undefined;
   const report = {
     // 2: a masked LM's unmasked top-k moved from predictions.atPosition to unmaskedAtPosition.
-    format: 'attention-lens-run/2',
+    // 3: attention as named sets: attentionSets [{name, label, queries, keys (token lists), layers, heads, causal,
+    //    perLayer[layer][head][query][key]}]; `attention` is kept for runs of one set (that set's perLayer is
+    //    there, its entry says perLayerIn) and for runs without attention ({unavailable}); `target` is a second
+    //    token list (encoder–decoder runs), absent otherwise.
+    format: 'attention-lens-run/3',
     text: s.text,
     stale: run.stale ?? null,
     model: { ...s.model, source: run.result.model.source, onnxFile: run.result.model.onnxFile },
     device: s.device,
     tokens: s.tokens,
+    target: s.target,
     truncation: s.truncation ?? null,
     predictions: s.predictions,
     maskedAtPosition: Object.fromEntries(run.maskedAt),
     unmaskedAtPosition: unmasked ?? null,
-    attention: maps
-      ? { layers: maps.layers, heads: maps.heads, tokens: maps.tokens, layout: 'perLayer[layer][head][query][key]', perLayer: maps.perLayer.map((_, l) => nestedLayer(maps, l)) }
-      : { unavailable: s.attentionUnavailable ?? 'not computed' },
+    attentionSets: sets.map((entry) => setEntry(entry, !single)),
+    attention: single
+      ? { layers: single.layers, heads: single.heads, tokens: single.tokens, layout: LAYOUT, perLayer: perLayer(single) }
+      : sets.length === 0 ? { unavailable: s.attentionUnavailable ?? 'not computed' } : undefined,
     timings: s.timings,
   };
   return JSON.stringify(report, null, 1);

@@ -88,14 +88,14 @@ export class WebviewChannel implements vscode.Disposable {
 
   private onRunEvent(event: RunEvent): void {
     if (event.kind === 'result') this.postRun(event.run);
-    else if (event.kind === 'overview') this.post({ type: ToWebviewType.Overview, overview: event.run.overview! });
+    else if (event.kind === 'overview') this.post({ type: ToWebviewType.Overview, overview: event.overview });
     else if (event.kind === 'stale') this.post({ type: ToWebviewType.Stale, runId: event.run.runId, message: event.run.stale ?? '' });
     else this.post({ type: ToWebviewType.Status, state: event.state, message: event.message });
   }
 
   private postRun(run: RunRecord): void {
     this.post({ type: ToWebviewType.Result, summary: run.summary });
-    if (run.overview) this.post({ type: ToWebviewType.Overview, overview: run.overview });
+    for (const overview of run.overviews) this.post({ type: ToWebviewType.Overview, overview });
   }
 
   /** The editor cursor is on this token of the current run. */
@@ -164,7 +164,10 @@ export class WebviewChannel implements vscode.Disposable {
         this.replay();
         return;
       case FromWebviewType.RequestLayer:
-        return this.reply(message.requestId, message.runId, async (run) => ({ kind: 'layer', layer: await this.controller.attentionLayer(run, message.layer) }));
+        return this.reply(message.requestId, message.runId, async (run) => ({
+          kind: 'layer',
+          layer: await this.controller.attentionLayer(run, message.set, message.layer),
+        }));
       case FromWebviewType.RequestMaskedAt:
         return this.reply(message.requestId, message.runId, async (run) => ({
           kind: 'maskedAt',

@@ -8,7 +8,7 @@ import type { AttentionLayer, AttentionOverview, ExportFormat, PredictionView, R
 export enum ToWebviewType {
   /** A run finished: tokens, predictions and facts (attention follows separately). */
   Result = 'result',
-  /** Downsampled attention of every head, sent right after Result when attention is available. */
+  /** Downsampled attention of every head of one set, one message per set, sent after Result when attention is available. */
   Overview = 'overview',
   /** A reply to a request the webview made. */
   Reply = 'reply',
@@ -88,7 +88,7 @@ export type ToWebviewMessage =
 export enum FromWebviewType {
   /** The webview has loaded and listens: the host (re)sends its current state. */
   Ready = 'ready',
-  /** Ask for one layer at full resolution (reply: kind 'layer'). */
+  /** Ask for one layer of one attention set at full resolution (reply: kind 'layer'). */
   RequestLayer = 'requestLayer',
   /** Ask for the top-k at a position when it alone is masked (masked LMs; reply: kind 'maskedAt'). */
   RequestMaskedAt = 'requestMaskedAt',
@@ -121,6 +121,8 @@ export interface RequestLayerMessage {
   type: FromWebviewType.RequestLayer;
   requestId: number;
   runId: number;
+  /** An attention set of the run (the host checks it is one of the run's). */
+  set: string;
   layer: number;
 }
 export interface RequestMaskedAtMessage {

@@ -39,7 +39,10 @@ export interface RunSummary {
     maskToken?: string;
   };
   device: { provider: string; label: string; fallbackReason?: string };
+  /** The input list ('input'): the text the run read. */
   tokens: TokenView[];
+  /** The second token list ('target') an encoder–decoder run carries; absent for encoder-only and decoder-only models. */
+  target?: { tokens: TokenView[] };
   /** totalTokens is exact, or a lower bound when totalExact is false (counting stops in very long selections). */
   truncation?: { totalTokens: number; totalExact: boolean; keptTokens: number; keptUntil: number; message: string };
   predictions:
@@ -48,25 +51,33 @@ export interface RunSummary {
     | { kind: 'causal'; next: PredictionView[][]; actual: (number | null)[] };
   /** Null when this model's graph exposes no attention; the string says why. */
   attentionUnavailable: string | null;
+  /** The run's attention, one entry per named set; empty when attention is unavailable. */
+  attentionSets: AttentionSetView[];
   timings: { loadMs?: number; tokenizeMs: number; runMs: number; totalMs: number };
 }
 
 /**
- * Every head of every layer, downsampled to side × side by the largest weight of each block of the full
- * map (for the model view's thumbnails). data is [layers, heads, side, side].
+ * Every head of every layer of one attention set, downsampled to rows × cols by the largest weight of each block
+ * of the full map (for the model view's thumbnails). data is [layers, heads, rows, cols].
  */
 export interface AttentionOverview {
   runId: number;
-  side: number;
+  /** The attention set's name (AttentionSetView.name). */
+  set: string;
+  rows: number;
+  cols: number;
   data: Float32Array;
 }
 
-/** One layer at full resolution: data is [heads, tokens, tokens], rows sum to 1. */
+/** One layer of one attention set at full resolution: data is [heads, queries, keys], rows sum to 1. */
 export interface AttentionLayer {
   runId: number;
+  set: string;
   layer: number;
   heads: number;
-  tokens: number;
+  /** The lengths of the set's query and key token lists. */
+  queries: number;
+  keys: number;
   data: Float32Array;
 }
 

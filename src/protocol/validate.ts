@@ -6,6 +6,8 @@ import { FromWebviewType, type FromWebviewMessage } from './messages';
 const MAX_EXPORT_BYTES = 64 * 1024 * 1024;
 /** An export's name part: it becomes part of a file name, so no separators, dots first, or odd characters. */
 export const EXPORT_NAME = /^[A-Za-z0-9][A-Za-z0-9_+-]{0,79}$/;
+/** An attention set's name as a request may carry it; whether the run has that set is the host's to check. */
+export const SET_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -26,8 +28,10 @@ export function parseFromWebview(raw: unknown): { ok: true; message: FromWebview
     case FromWebviewType.Ready:
       return { ok: true, message: { type: FromWebviewType.Ready } };
     case FromWebviewType.RequestLayer:
-      if (!isCount(m.requestId) || !isCount(m.runId) || !isCount(m.layer)) return { ok: false, reason: 'bad requestLayer fields' };
-      return { ok: true, message: { type: m.type, requestId: m.requestId, runId: m.runId, layer: m.layer } };
+      if (!isCount(m.requestId) || !isCount(m.runId) || !isCount(m.layer) || typeof m.set !== 'string' || !SET_NAME.test(m.set)) {
+        return { ok: false, reason: 'bad requestLayer fields' };
+      }
+      return { ok: true, message: { type: m.type, requestId: m.requestId, runId: m.runId, set: m.set, layer: m.layer } };
     case FromWebviewType.RequestMaskedAt:
       if (!isCount(m.requestId) || !isCount(m.runId) || !isCount(m.position)) return { ok: false, reason: 'bad requestMaskedAt fields' };
       return { ok: true, message: { type: m.type, requestId: m.requestId, runId: m.runId, position: m.position } };

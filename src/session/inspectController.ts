@@ -7,11 +7,10 @@ import type { InferenceEngine } from '../core/worker/inferenceEngine';
 import type { LogitsRow } from '../core/engine/modelRunner';
 import { readConfig } from '../config';
 import type { ModelManager } from '../models/modelManager';
-import type { AttentionLayer, PredictionView } from '../protocol';
-import type { AttentionMaps } from '../core/types';
+import { attentionSet, tokenList, type AttentionLayer, type PredictionView } from '../protocol';
 import { columnShowing } from '../editor/tokenReveal';
 import { layerUnavailable, toOverview, toRunSummary } from './runSummary';
-import { sameDocument, type RunEvent, type RunRecord, type RunTarget } from './runState';
+import { sameDocument, type RunEvent, type RunRecord, type RunTarget, type SetMaps } from './runState';
 import { trackRange } from './trackedRange';
 
 export const STALE_MESSAGE = 'The text changed after this run: what is shown is the text as it was.';
@@ -124,6 +123,7 @@ export class InspectController implements vscode.Disposable {
         result,
         summary: toRunSummary(runId, result),
         target,
+        overviews: [],
         maskedAt: new Map(),
         note: request.note,
       };
@@ -153,31 +153,41 @@ export class InspectController implements vscode.Disposable {
     }
   }
 
-  /** The model view's overview follows the result: it is downsampled in the worker after the result is out. */
+  /** The model view's overviews follow the result: each set's is downsampled in the worker after the result is out. */
   private fetchOverview(run: RunRecord): void {
     const kept = run.result.attention;
     if (!kept) return;
-    this.engine.attentionOverview(kept.run).then(
-      (overview) => {
-        if (this.current !== run) return;
-        run.overview = toOverview(run.runId, overview);
-        this.events.fire({ kind: 'overview', run });
-      },
-      (error: unknown) => this.log.debug(`run ${run.runId}: no overview (${(error as Error).message})`),
-    );
+    for (const set of run.summary.attentionSets) {
+      // The engine keeps one set today ('self'); the set's name reaches it once the core keeps several.
+      this.engine.attentionOverview(kept.run).then(
+        (data) => {
+          if (this.current !== run) return;
+          const overview = toOverview(run.runId, set.name, data);
+          run.overviews.push(overview);
+          this.events.fire({ kind: 'overview', run, overview });
+        },
+        (error: unknown) => this.log.debug(`run ${run.runId}: no overview of ${set.name} (${(error as Error).message})`),
+      );
+    }
   }
 
-  /** One layer of the run's attention, fetched from the worker that keeps it. */
-  async attentionLayer(run: RunRecord, layer: number): Promise<AttentionLayer> {
-    const unavailable = layerUnavailable(run.result, layer);
+  /** One layer of one of the run's attention sets, fetched from the worker that keeps it. */
+  async attentionLayer(run: RunRecord, set: string, layer: number): Promise<AttentionLayer> {
+    const unavailable = layerUnavailable(run.summary, run.result, set, layer);
     if (unavailable !== undefined) throw new Error(unavailable);
-    const { run: kept, heads, tokens } = run.result.attention!;
-    return { runId: run.runId, layer, heads, tokens, data: await this.engine.attentionLayer(kept, layer) };
+    const view = attentionSet(run.summary, set)!;
+    const { run: kept, heads } = run.result.attention!;
+    const [queries, keys] = [tokenList(run.summary, view.queries).length, tokenList(run.summary, view.keys).length];
+    // The engine's layer is the 'self' set's today; the set's name reaches it once the core keeps several.
+    return { runId: run.runId, set, layer, heads, queries, keys, data: await this.engine.attentionLayer(kept, layer) };
   }
 
-  /** Every layer of the run's attention (the JSON export), or undefined when the run has none. */
-  async attentionMaps(run: RunRecord): Promise<AttentionMaps | undefined> {
-    return run.result.attention ? this.engine.attentionMaps(run.result.attention.run) : undefined;
+  /** Every layer of each of the run's attention sets (the JSON export); none when the run kept no attention. */
+  async attentionMaps(run: RunRecord): Promise<SetMaps[]> {
+    const kept = run.result.attention;
+    if (!kept) return [];
+    // The engine keeps one set today ('self'); the set's name reaches it once the core keeps several.
+    return Promise.all(run.summary.attentionSets.map(async (set) => ({ set, maps: await this.engine.attentionMaps(kept.run) })));
   }
 
   private superseded(runId: number): undefined {

@@ -1,7 +1,8 @@
 // What the host keeps of a run, and where it sits in the editor. Results live here, not in the webviews:
 // a view that becomes visible again is sent them anew.
 import * as vscode from 'vscode';
-import type { AttentionOverview, PredictionView, RunSummary } from '../protocol';
+import type { AttentionOverview, AttentionSetView, PredictionView, RunSummary } from '../protocol';
+import type { AttentionMaps } from '../core/types';
 import type { WorkerInspectResult } from '../core/worker/workerRequests';
 import { tokenIndexAt } from './tokenLookup';
 import type { OffsetRange } from './trackedRange';
@@ -23,8 +24,8 @@ export interface RunRecord {
   runId: number;
   result: WorkerInspectResult;
   summary: RunSummary;
-  /** Arrives after the result (the worker downsamples the maps once the result is out). */
-  overview?: AttentionOverview;
+  /** One per attention set, each arriving after the result (the worker downsamples the maps once the result is out). */
+  overviews: AttentionOverview[];
   /** Absent when the text is not the document's (e.g. Mask Token at Cursor runs on an edited copy). */
   target?: RunTarget;
   /** Set once the document changed under the result: the message says so. */
@@ -38,9 +39,15 @@ export interface RunRecord {
   note?: string;
 }
 
+/** One attention set of a run with every layer of its maps (the JSON export). */
+export interface SetMaps {
+  set: AttentionSetView;
+  maps: AttentionMaps;
+}
+
 export type RunEvent =
   | { kind: 'result'; run: RunRecord }
-  | { kind: 'overview'; run: RunRecord }
+  | { kind: 'overview'; run: RunRecord; overview: AttentionOverview }
   | { kind: 'stale'; run: RunRecord }
   | { kind: 'status'; state: 'running' | 'idle' | 'error'; message: string };
 

@@ -38,7 +38,7 @@ describe('Attention Lens commands', () => {
     const overview = await waitFor('the overview of this run', () =>
       api.panelMessages().find((m): m is OverviewMessage => m.type === ToWebviewType.Overview && m.overview.runId === summary.runId),
     );
-    assert.equal(overview.overview.side, summary.tokens.length);
+    assert.deepEqual([overview.overview.set, overview.overview.rows, overview.overview.cols], ['self', summary.tokens.length, summary.tokens.length]);
     assert.equal(overview.overview.data.length, summary.model.layers * summary.model.heads * summary.tokens.length ** 2);
   });
 

@@ -138,16 +138,18 @@ describe('Attention Lens under stress', () => {
     await api.sendFromWebview('panel', { type: 'readFile', path: '/etc/passwd' });
     await api.sendFromWebview('panel', 'ready');
     await api.sendFromWebview('panel', { type: 'export', format: '../../x' });
-    assert.equal(api.stats().droppedMessages, dropped + 4);
+    await api.sendFromWebview('panel', { type: 'requestLayer', requestId: 1, runId: summary.runId, set: '../self', layer: 0 });
+    assert.equal(api.stats().droppedMessages, dropped + 5);
 
-    await api.sendFromWebview('panel', { type: FromWebviewType.RequestLayer, requestId: 901, runId: summary.runId, layer: 1 });
-    await api.sendFromWebview('panel', { type: FromWebviewType.RequestLayer, requestId: 902, runId: summary.runId - 1, layer: 0 });
-    await api.sendFromWebview('panel', { type: FromWebviewType.RequestLayer, requestId: 903, runId: summary.runId, layer: 9 });
+    await api.sendFromWebview('panel', { type: FromWebviewType.RequestLayer, requestId: 901, runId: summary.runId, set: 'self', layer: 1 });
+    await api.sendFromWebview('panel', { type: FromWebviewType.RequestLayer, requestId: 902, runId: summary.runId - 1, set: 'self', layer: 0 });
+    await api.sendFromWebview('panel', { type: FromWebviewType.RequestLayer, requestId: 903, runId: summary.runId, set: 'self', layer: 9 });
     await api.sendFromWebview('panel', { type: FromWebviewType.RequestMaskedAt, requestId: 904, runId: summary.runId, position: 2 });
     await api.sendFromWebview('panel', { type: FromWebviewType.RequestUnmasked, requestId: 905, runId: summary.runId });
     await api.sendFromWebview('panel', { type: FromWebviewType.RequestUnmasked, requestId: 906, runId: summary.runId - 1 });
     await api.sendFromWebview('panel', { type: FromWebviewType.RequestLogits, requestId: 907, runId: summary.runId, position: 2 });
     await api.sendFromWebview('panel', { type: FromWebviewType.RequestLogits, requestId: 908, runId: summary.runId, position: summary.tokens.length });
+    await api.sendFromWebview('panel', { type: FromWebviewType.RequestLayer, requestId: 909, runId: summary.runId, set: 'cross', layer: 0 });
     const replies = new Map(
       api.panelMessages().filter((m): m is ReplyMessage => m.type === ToWebviewType.Reply).map((m) => [m.inReplyTo, m]),
     );
@@ -180,5 +182,6 @@ describe('Attention Lens under stress', () => {
       assert.ok(Math.abs(Math.exp(row.logits[p.id] - max) / z - p.probability) < 1e-5, `p(${p.id}) from the row`);
     });
     assert.equal(replies.get(908)?.error, `position ${summary.tokens.length} is outside the run's ${summary.tokens.length} tokens`);
+    assert.equal(replies.get(909)?.error, 'this run has no attention set "cross" (it has self)', 'the host checks the set against the run\'s');
   });
 });

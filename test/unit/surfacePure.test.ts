@@ -10,6 +10,7 @@ import type { WorkerInspectResult } from '../../src/core/worker/workerRequests';
 import { exportFileName, modelSlug } from '../../src/export/fileName';
 import { htmlReport, jsonReport } from '../../src/export/reports';
 import type { RunRecord } from '../../src/session/runState';
+import { attentionSet, tokenList } from '../../src/protocol';
 import { layerUnavailable, toRunSummary } from '../../src/session/runSummary';
 import { tokenIndexAt } from '../../src/session/tokenLookup';
 import { isInsideAny, restrictedValue } from '../../src/trustPolicy';
@@ -90,7 +91,7 @@ const UNMASKED = TOKENS.map((_, p) => [{ id: 20 + p, token: `<at ${p}>`, probabi
 
 function runRecord(): RunRecord {
   const result = inspectResult();
-  return { runId: 7, result, summary: toRunSummary(7, result), maskedAt: new Map([[2, [{ id: 9, token: 'x', probability: 0.1 }]]]) };
+  return { runId: 7, result, summary: toRunSummary(7, result), overviews: [], maskedAt: new Map([[2, [{ id: 9, token: 'x', probability: 0.1 }]]]) };
 }
 
 test('run summary: carries the run id, no tensors, and says whether attention is available', () => {
@@ -99,24 +100,44 @@ test('run summary: carries the run id, no tensors, and says whether attention is
   assert.equal(summary.model.source, 'hub', 'the panel tells the embedded toy models apart by their source');
   assert.equal(summary.attentionUnavailable, null);
   assert.equal('attention' in summary, false);
+  assert.equal(summary.target, undefined, 'one token list');
   const noAttention = inspectResult();
   noAttention.model.attention = { available: false, reason: 'fused attention' };
   assert.equal(toRunSummary(4, noAttention).attentionUnavailable, 'fused attention');
+  assert.deepEqual(toRunSummary(4, noAttention).attentionSets, [], 'no attention, no sets');
 });
 
-test('layer requests: a kept layer is available; a missing layer or a run without attention says why', () => {
+test('run summary: one self-attention set over the input, its layers and heads the kept maps\', causal for a causal LM', () => {
+  const masked = inspectResult();
+  masked.attention = { run: 11, layers: 3, heads: 2, tokens: 5 };
+  const self = { name: 'self', label: 'Self-attention', queries: 'input', keys: 'input', layers: 3, heads: 2, causal: false };
+  assert.deepEqual(toRunSummary(3, masked).attentionSets, [self]);
+  const causal = inspectResult();
+  causal.model.kind = 'causal';
+  assert.deepEqual(toRunSummary(3, causal).attentionSets, [{ ...self, layers: 1, causal: true }]);
+  const summary = toRunSummary(3, masked);
+  assert.equal(tokenList(summary, 'input'), summary.tokens);
+  assert.deepEqual(tokenList(summary, 'target'), [], 'no second list');
+  assert.equal(attentionSet(summary, 'self')?.label, 'Self-attention');
+  assert.equal(attentionSet(summary, 'cross'), undefined);
+});
+
+test('layer requests: a kept layer of a set is available; another set, a missing layer or a run without attention says why', () => {
   const result = inspectResult();
-  assert.equal(layerUnavailable(result, 0), undefined);
-  assert.equal(layerUnavailable(result, 1), 'layer 1 does not exist: the model has 1 layers');
+  const summary = toRunSummary(7, result);
+  assert.equal(layerUnavailable(summary, result, 'self', 0), undefined);
+  assert.equal(layerUnavailable(summary, result, 'self', 1), 'layer 1 does not exist: the model has 1 layers');
+  assert.equal(layerUnavailable(summary, result, 'cross', 0), 'this run has no attention set "cross" (it has self)');
   delete result.attention;
-  assert.equal(layerUnavailable(result, 0), 'this run kept no attention');
+  assert.equal(layerUnavailable(summary, result, 'self', 0), 'this run kept no attention');
   result.model.attention = { available: false, reason: 'the graph fuses attention into com.microsoft.Attention' };
-  assert.equal(layerUnavailable(result, 0), 'the graph fuses attention into com.microsoft.Attention');
+  assert.equal(layerUnavailable(toRunSummary(7, result), result, 'self', 0), 'the graph fuses attention into com.microsoft.Attention');
 });
 
 test('JSON export: tokens, predictions and attention as [layer][head][query][key]', () => {
-  const report = JSON.parse(jsonReport(runRecord(), attentionMaps(), UNMASKED));
-  assert.equal(report.format, 'attention-lens-run/2');
+  const run = runRecord();
+  const report = JSON.parse(jsonReport(run, [{ set: run.summary.attentionSets[0], maps: attentionMaps() }], UNMASKED));
+  assert.equal(report.format, 'attention-lens-run/3');
   assert.deepEqual(report.unmaskedAtPosition, UNMASKED);
   assert.deepEqual(report.maskedAtPosition, { 2: [{ id: 9, token: 'x', probability: 0.1 }] });
   assert.equal(report.text, TEXT);
@@ -127,6 +148,35 @@ test('JSON export: tokens, predictions and attention as [layer][head][query][key
   assert.equal(report.attention.perLayer[0][1][4][0], 0.2);
   assert.deepEqual(report.maskedAtPosition['2'], [{ id: 9, token: 'x', probability: 0.1 }]);
   assert.equal(report.stale, null);
+  // One set: its facts in attentionSets, its maps once, in the /2 `attention` object scripts read.
+  assert.deepEqual(report.attentionSets, [
+    {
+      name: 'self', label: 'Self-attention', queries: 'input', keys: 'input', layers: 1, heads: 2, causal: false,
+      layout: 'perLayer[layer][head][query][key]', perLayerIn: 'attention.perLayer',
+    },
+  ]);
+});
+
+test('JSON export: several sets each carry their own maps, and no `attention` object; a run without attention says why', () => {
+  const run = runRecord();
+  run.summary.target = { tokens: TOKENS.slice(0, 2) };
+  const self = run.summary.attentionSets[0];
+  // Square sets only until the core's maps carry queries × keys (the lead's part): a second set over the input.
+  const decoder = { ...self, name: 'decoder', label: 'Decoder self-attention', heads: 1, causal: true };
+  const triangle = new Float32Array(25);
+  for (let q = 0; q < 5; q++) for (let k = 0; k <= q; k++) triangle[q * 5 + k] = 1 / (q + 1);
+  const decoderMaps: AttentionMaps = { layers: 1, heads: 1, tokens: 5, layout: 'square', rowBlock: 1, perLayer: [triangle] };
+  const report = JSON.parse(jsonReport(run, [{ set: self, maps: attentionMaps() }, { set: decoder, maps: decoderMaps }], UNMASKED));
+  assert.equal(report.attention, undefined);
+  assert.deepEqual(report.target.tokens.map((t: Token) => t.piece), ['[CLS]', 'the']);
+  assert.deepEqual(report.attentionSets.map((e: { name: string; causal: boolean }) => [e.name, e.causal]), [['self', false], ['decoder', true]]);
+  assert.equal(report.attentionSets[0].perLayer[0][1][4][0], 0.2);
+  assert.equal(report.attentionSets[1].perLayer[0].length, 1, 'the decoder set: 1 head');
+  assert.deepEqual(report.attentionSets[1].perLayer[0][0][1], [0.5, 0.5, 0, 0, 0]);
+  const none = runRecord();
+  none.summary.attentionUnavailable = 'fused attention';
+  assert.deepEqual(JSON.parse(jsonReport(none, [], undefined)).attention, { unavailable: 'fused attention' });
+  assert.deepEqual(JSON.parse(jsonReport(none, [], undefined)).attentionSets, []);
 });
 
 test('HTML export: self-contained, escapes model output, embeds the picture only as a data: image', () => {

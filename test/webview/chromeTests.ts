@@ -12,7 +12,7 @@ import type { TestCase, TestContext } from './run';
 const embeddedMasked = (runId = 1) => makePayload({ name: 'embedded', kind: 'masked', tokens: 30, layers: 2, heads: 4, side: 30, runId, source: 'embedded' });
 
 /** Asks the page for an export as the host does, and returns what it sent back. */
-async function exportView(lens: LensPage, format: 'png' | 'svg'): Promise<{ name?: string; error?: string; png?: Buffer; svg?: string }> {
+export async function exportView(lens: LensPage, format: 'png' | 'svg'): Promise<{ name?: string; error?: string; png?: Buffer; svg?: string }> {
   const requestId = 900 + Math.floor(Math.random() * 1e6);
   await lens.post({ type: 'renderExport', requestId, format } as never);
   const done = `window.__lens.posted.some((m) => m.type === 'exportRendered' && m.requestId === ${requestId})`;

@@ -6,7 +6,7 @@ import { join, normalize } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { ToWebviewMessage } from '../../src/protocol';
 import { buildWebviewHtml, createNonce } from '../../src/panels/webviewHtml';
-import type { Payload } from './payload';
+import { layerReply, type Payload } from './payload';
 import { PAGE_STUB } from './pageStub';
 import { repoRoot } from './paths';
 
@@ -80,7 +80,7 @@ export class LensPage {
 
   /** The stub host's answer to RequestLayer and RequestLogits, from the current payload. */
   private answer(json: string): { meta: string; data: string } | null {
-    const m = JSON.parse(json) as { type: string; requestId: number; runId: number; layer: number; position: number };
+    const m = JSON.parse(json) as { type: string; requestId: number; runId: number; set: string; layer: number; position: number };
     const p = this.payload;
     if (!p) return null;
     const base64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
@@ -90,17 +90,17 @@ export class LensPage {
       const { logits, top } = p.logitsAt(m.position);
       return { meta: JSON.stringify({ type: 'reply', inReplyTo: m.requestId, result: { kind: 'logits', runId: p.summary.runId, position: m.position, top } }), data: base64(logits) };
     }
-    if (m.layer >= p.summary.model.layers) return error(`no layer ${m.layer}`);
-    const data = p.layer(m.layer);
-    const layer = { runId: p.summary.runId, layer: m.layer, heads: p.summary.model.heads, tokens: p.summary.tokens.length };
-    return { meta: JSON.stringify({ type: 'reply', inReplyTo: m.requestId, result: { kind: 'layer', layer } }), data: base64(data) };
+    const reply = layerReply(p, m.set, m.layer);
+    if ('error' in reply) return error(reply.error);
+    return { meta: JSON.stringify({ type: 'reply', inReplyTo: m.requestId, result: { kind: 'layer', layer: reply.meta } }), data: base64(reply.data) };
   }
 
-  /** Answers a RequestLayer by hand (with autoReply off), with a layer of the given payload. */
-  async replyLayer(requestId: number, p: Payload, layer: number): Promise<void> {
-    const data = p.layer(layer);
+  /** Answers a RequestLayer by hand (with autoReply off), with a layer of the given payload's set. */
+  async replyLayer(requestId: number, p: Payload, layer: number, set = 'self'): Promise<void> {
+    const reply = layerReply(p, set, layer);
+    if ('error' in reply) throw new Error(reply.error);
+    const { meta, data } = reply;
     const b64 = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
-    const meta = { runId: p.summary.runId, layer, heads: p.summary.model.heads, tokens: p.summary.tokens.length };
     await this.page.evaluate(
       ({ requestId, meta, b64 }) => {
         const lens = (globalThis as unknown as { __lens: { deliver(x: unknown): void; fromB64(s: string): Float32Array } }).__lens;
@@ -127,19 +127,18 @@ export class LensPage {
     await this.page.evaluate((m) => (globalThis as unknown as { __lens: { deliver(x: unknown): void } }).__lens.deliver(m), message as unknown as Record<string, unknown>);
   }
 
-  /** Sends Result and Overview as the host does after a run. */
+  /** Sends Result and an Overview per set as the host does after a run. */
   async sendRun(p: Payload): Promise<void> {
     this.payload = p;
     await this.post({ type: 'result', summary: p.summary } as ToWebviewMessage);
-    if (p.overview) {
-      const ov = p.overview;
-      const b64 = Buffer.from(ov.data.buffer, ov.data.byteOffset, ov.data.byteLength).toString('base64');
+    for (const { data, ...meta } of p.overviews) {
+      const b64 = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
       await this.page.evaluate(
-        ({ runId, side, b64 }) => {
+        ({ meta, b64 }) => {
           const lens = (globalThis as unknown as { __lens: { deliver(x: unknown): void; fromB64(s: string): Float32Array } }).__lens;
-          lens.deliver({ type: 'overview', overview: { runId, side, data: lens.fromB64(b64) } });
+          lens.deliver({ type: 'overview', overview: { ...meta, data: lens.fromB64(b64) } });
         },
-        { runId: ov.runId, side: ov.side, b64 },
+        { meta, b64 },
       );
     }
   }

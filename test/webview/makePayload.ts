@@ -211,6 +211,7 @@ export function makePayload(o: PayloadOptions): Payload {
     truncation: tk.text.length > keptUntil + 1 ? { totalTokens: n + 100, totalExact: true, keptTokens: n, keptUntil, message: `Only the first ${n} tokens were run (the text continues after character ${keptUntil}).` } : undefined,
     predictions,
     attentionUnavailable: null,
+    attentionSets: [{ name: 'self', label: 'Self-attention', queries: 'input', keys: 'input', layers: o.layers, heads: o.heads, causal: o.kind === 'causal' }],
     timings: { loadMs: 230, tokenizeMs: 3, runMs: 120, totalMs: 360 },
   };
   const cache = new Map<number, Float32Array>();
@@ -223,12 +224,13 @@ export function makePayload(o: PayloadOptions): Payload {
     return d;
   };
   const side = Math.min(o.side ?? overviewSide(o.layers, o.heads, n), n);
-  const overview = { runId: summary.runId, side, data: downsample(o.layers, o.heads, n, side, layer) };
+  const shape = { layers: o.layers, heads: o.heads, queries: n, keys: n };
+  const overview = { runId: summary.runId, set: 'self', rows: side, cols: side, data: downsample(shape, side, side, layer) };
   const logitsAt = (p: number) => {
     const logits = rowAt(p);
     return { logits, top: topOf(softmax(logits), 100, tk.vocab) };
   };
-  return { name: o.name, summary, overview, layer, logitsAt };
+  return { name: o.name, summary, overviews: [overview], layer, logitsAt };
 }
 
 function main(argv: string[]): void {

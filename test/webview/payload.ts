@@ -1,16 +1,18 @@
 // Result payloads as the host would send them, on disk: `<name>.summary.json` (a RunSummary; it may also
 // carry `overviewSide`), `<name>.overview.f32` ([layers, heads, side, side] float32 little-endian; side is
 // derived from the length when the JSON does not say) and `<name>.layer<N>.f32` ([heads, tokens, tokens]).
+// On disk a payload has one attention set, 'self' (what the recorded models have); generated ones may have more.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AttentionOverview, PredictionView, RunSummary } from '../../src/protocol';
+import { attentionSet, tokenList, type AttentionOverview, type PredictionView, type RunSummary } from '../../src/protocol';
 
 export interface Payload {
   name: string;
   summary: RunSummary;
-  overview: AttentionOverview | null;
-  /** Full layer n: [heads, tokens, tokens]. Loaded or generated on demand, as the host would. */
-  layer(n: number): Float32Array;
+  /** One per attention set, as the host sends them after the result; none without attention. */
+  overviews: AttentionOverview[];
+  /** Full layer n of a set ('self' when not named): [heads, queries, keys]. Loaded or generated on demand, as the host would. */
+  layer(n: number, set?: string): Float32Array;
   /** The logits over the whole vocabulary at a position, and its best ids labelled (generated payloads only). */
   logitsAt?(position: number): { logits: Float32Array; top: PredictionView[] };
 }
@@ -42,16 +44,17 @@ export function loadPayload(dir: string, name: string): Payload {
   const { overviewSide: side, ...summary } = json;
   const m = summary.model;
   const ovFile = join(dir, `${name}.overview.f32`);
-  let overview: AttentionOverview | null = null;
+  const overviews: AttentionOverview[] = [];
   if (existsSync(ovFile)) {
     const data = readF32(ovFile);
-    overview = { runId: summary.runId, side: side ?? overviewSide(data.length, m.layers, m.heads), data };
+    const rows = side ?? overviewSide(data.length, m.layers, m.heads);
+    overviews.push({ runId: summary.runId, set: 'self', rows, cols: rows, data });
   }
   const n = summary.tokens.length;
   return {
     name,
     summary,
-    overview,
+    overviews,
     layer(l) {
       const data = readF32(join(dir, `${name}.layer${l}.f32`));
       if (data.length !== m.heads * n * n) throw new Error(`${name} layer ${l}: ${data.length} floats, expected ${m.heads}×${n}×${n}`);
@@ -62,24 +65,42 @@ export function loadPayload(dir: string, name: string): Payload {
 
 export function savePayload(dir: string, p: Payload): void {
   const f32 = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-  writeFileSync(join(dir, `${p.name}.summary.json`), JSON.stringify({ ...p.summary, overviewSide: p.overview?.side }, null, 1));
-  if (p.overview) writeFileSync(join(dir, `${p.name}.overview.f32`), f32(p.overview.data));
+  const [overview] = p.overviews;
+  if (p.overviews.length > 1 || (overview && overview.rows !== overview.cols)) throw new Error(`${p.name}: only one square set is saved`);
+  writeFileSync(join(dir, `${p.name}.summary.json`), JSON.stringify({ ...p.summary, overviewSide: overview?.rows }, null, 1));
+  if (overview) writeFileSync(join(dir, `${p.name}.overview.f32`), f32(overview.data));
   for (let l = 0; l < p.summary.model.layers; l++) writeFileSync(join(dir, `${p.name}.layer${l}.f32`), f32(p.layer(l)));
 }
 
-/** Every head of every layer as side × side block maxima, as the host does for the model view. */
-export function downsample(layers: number, heads: number, tokens: number, side: number, layer: (l: number) => Float32Array): Float32Array {
-  const out = new Float32Array(layers * heads * side * side);
-  const block = new Int32Array(tokens);
-  for (let i = 0; i < tokens; i++) block[i] = Math.min(side - 1, Math.floor((i * side) / tokens));
+/** [heads, queries, keys] of a payload's set, as the stub host replies to RequestLayer. */
+export function layerReply(p: Payload, set: string, layer: number): { meta: Record<string, unknown>; data: Float32Array } | { error: string } {
+  const s = p.summary;
+  const view = attentionSet(s, set);
+  if (!view) return { error: `no attention set ${set}` };
+  if (layer >= view.layers) return { error: `no layer ${layer}` };
+  const [queries, keys] = [tokenList(s, view.queries).length, tokenList(s, view.keys).length];
+  return { meta: { runId: s.runId, set, layer, heads: view.heads, queries, keys }, data: p.layer(layer, set) };
+}
+
+/** Every head of every layer as rows × cols block maxima of queries × keys, as the host does for the model view. */
+export function downsample(
+  shape: { layers: number; heads: number; queries: number; keys: number },
+  rows: number,
+  cols: number,
+  layer: (l: number) => Float32Array,
+): Float32Array {
+  const { layers, heads, queries, keys } = shape;
+  const out = new Float32Array(layers * heads * rows * cols);
+  const blocks = (n: number, side: number): Int32Array => Int32Array.from({ length: n }, (_, i) => Math.min(side - 1, Math.floor((i * side) / n)));
+  const [rowOf, colOf] = [blocks(queries, rows), blocks(keys, cols)];
   for (let l = 0; l < layers; l++) {
     const data = layer(l);
     for (let h = 0; h < heads; h++) {
-      const src = h * tokens * tokens;
-      const dst = (l * heads + h) * side * side;
-      for (let q = 0; q < tokens; q++) {
-        const row = dst + block[q] * side;
-        for (let k = 0; k < tokens; k++) out[row + block[k]] = Math.max(out[row + block[k]], data[src + q * tokens + k]);
+      const src = h * queries * keys;
+      const dst = (l * heads + h) * rows * cols;
+      for (let q = 0; q < queries; q++) {
+        const row = dst + rowOf[q] * cols;
+        for (let k = 0; k < keys; k++) out[row + colOf[k]] = Math.max(out[row + colOf[k]], data[src + q * keys + k]);
       }
     }
   }

@@ -290,8 +290,8 @@ export const predictionTests: TestCase[] = [
     run: async (ctx) => {
       const base = smallCausal();
       const reason = 'This ONNX graph uses a fused Attention operator: there is no Softmax output to read.';
-      const summary = { ...base.summary, runId: 5, attentionUnavailable: reason };
-      const lens = await openRun(ctx, { ...base, summary, overview: null });
+      const summary = { ...base.summary, runId: 5, attentionUnavailable: reason, attentionSets: [] };
+      const lens = await openRun(ctx, { ...base, summary, overviews: [] });
       for (const tab of ['head', 'model', 'matrix']) {
         await lens.tab(tab);
         assert.equal(await lens.page.locator(`.${tab}-view .hover-info`).textContent(), reason);

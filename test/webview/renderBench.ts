@@ -33,7 +33,7 @@ export async function measureRender(page: Page, origin: string, runs = 7): Promi
   await lens.tab('model');
   const model: number[] = [];
   const modelWall: number[] = [];
-  const ov = p.overview!;
+  const ov = p.overviews[0];
   const b64 = Buffer.from(ov.data.buffer, ov.data.byteOffset, ov.data.byteLength).toString('base64');
   await lens.page.evaluate(`window.__benchOverview = window.__lens.fromB64(${JSON.stringify(b64)})`);
   for (let i = 0; i < runs; i++) {
@@ -43,7 +43,7 @@ export async function measureRender(page: Page, origin: string, runs = 7): Promi
       const canvas = document.querySelector('.model-view canvas');
       canvas.removeAttribute('data-draw-ms');
       const t0 = performance.now();
-      window.__lens.deliver({ type: 'overview', overview: { runId: ${ov.runId}, side: ${ov.side}, data: window.__benchOverview.slice() } });
+      window.__lens.deliver({ type: 'overview', overview: { runId: ${ov.runId}, set: '${ov.set}', rows: ${ov.rows}, cols: ${ov.cols}, data: window.__benchOverview.slice() } });
       const poll = () => (canvas.hasAttribute('data-draw-ms') ? setTimeout(() => resolve(performance.now() - t0), 0) : requestAnimationFrame(poll));
       requestAnimationFrame(poll);
     })`)) as number;

@@ -11,6 +11,7 @@ import { measureRender } from './renderBench';
 import { chromeTests } from './chromeTests';
 import { interactionTests } from './interactionTests';
 import { renderTests } from './renderTests';
+import { setsTests } from './setsTests';
 import { staleRunTests } from './staleRunTests';
 import { viewTests } from './viewTests';
 
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   let passed = 0;
   let failed = 0;
   try {
-    for (const t of [...renderTests, ...interactionTests, ...viewTests, ...staleRunTests, ...chromeTests]) {
+    for (const t of [...renderTests, ...interactionTests, ...viewTests, ...staleRunTests, ...chromeTests, ...setsTests]) {
       if (filter && !t.name.includes(filter)) continue;
       const t0 = Date.now();
       try {

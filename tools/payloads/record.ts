@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     savePayload(out, {
       name: r.name,
       summary: toRunSummary(runId, result),
-      overview: toOverview(runId, downsampleAttention(maps)),
+      overviews: [toOverview(runId, 'self', downsampleAttention(maps))],
       layer: (l) => fullLayer(maps, l),
     });
     console.log(`${r.name}: ${result.tokens.length} tokens, ${maps.layers} layers × ${maps.heads} heads`);

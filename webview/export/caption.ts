@@ -24,6 +24,14 @@ function headName(head: number | 'mean'): { text: string; slug: string } {
   return head === 'mean' ? { text: 'mean of heads', slug: 'mean' } : { text: `head ${head}`, slug: `H${head}` };
 }
 
+/** The shown attention set, named only when the run has several (a one-set run's captions are as they were). */
+function setPart(s: RunSummary, state: UiState): { text: string; slug: string; layers: number; heads: number } {
+  const set = s.attentionSets.find((a) => a.name === state.set) ?? s.attentionSets[0];
+  const { layers, heads } = set ?? s.model;
+  const named = s.attentionSets.length > 1 && set !== undefined;
+  return { text: named ? ` · ${set.label}` : '', slug: named ? `_${set.name}` : '', layers, heads };
+}
+
 function tokenPart(s: RunSummary, selected: number | null): { text: string; slug: string } {
   return selected === null || !s.tokens[selected] ? { text: '', slug: '' } : { text: ` · token #${selected} ${JSON.stringify(tokenLabel(s.tokens[selected]))}`, slug: `_T${selected}` };
 }
@@ -31,28 +39,30 @@ function tokenPart(s: RunSummary, selected: number | null): { text: string; slug
 /** The caption of `view` as it shows now. The matrix and the model view draw their own colour bars, so their figures add none. */
 export function captionFor(view: ExportedView, s: RunSummary, state: UiState): Caption {
   const model = s.model.id;
-  const m = s.model;
+  const set = setPart(s, state);
   switch (view) {
     case 'tokens':
       return { title: `${model} · Tokens · ${s.tokens.length} tokens`, name: 'tokens', scale: null };
     case 'head': {
-      const heads = state.heads.filter((h) => h < m.heads);
-      const all = heads.length === m.heads;
+      const heads = state.heads.filter((h) => h < set.heads);
+      const all = heads.length === set.heads;
+      const shown = all ? 'all heads' : `head${heads.length > 1 ? 's' : ''} ${heads.join(', ')}`;
       return {
-        title: `${model} · Head view · layer ${state.layer} · ${all ? 'all heads' : `head${heads.length > 1 ? 's' : ''} ${heads.join(', ')}`}`,
-        name: `head-view_L${state.layer}${all ? '' : `_H${heads.join('+')}`}`,
+        title: `${model} · Head view${set.text} · layer ${state.layer} · ${shown}`,
+        name: `head-view${set.slug}_L${state.layer}${all ? '' : `_H${heads.join('+')}`}`,
         scale: { kind: 'heads', label: 'line opacity grows with the attention weight (√ scale)', heads },
       };
     }
     case 'model':
       return {
-        title: `${model} · Model view · ${m.layers} layers × ${m.heads} heads · ${s.tokens.length} tokens`,
-        name: 'model-view',
+        title: `${model} · Model view${set.text} · ${set.layers} layers × ${set.heads} heads · ${s.tokens.length} tokens`,
+        name: `model-view${set.slug}`,
         scale: null,
       };
     case 'matrix': {
       const head = headName(state.head);
-      return { title: `${model} · Attention matrix · layer ${state.layer} · ${head.text}`, name: `matrix_L${state.layer}_${head.slug}`, scale: null };
+      const title = `${model} · Attention matrix${set.text} · layer ${state.layer} · ${head.text}`;
+      return { title, name: `matrix${set.slug}_L${state.layer}_${head.slug}`, scale: null };
     }
     case 'predictions': {
       const token = tokenPart(s, state.selected);
@@ -61,7 +71,8 @@ export function captionFor(view: ExportedView, s: RunSummary, state: UiState): C
     case 'sidebar': {
       const head = headName(state.head);
       const token = tokenPart(s, state.selected);
-      return { title: `${model} · Side view · layer ${state.layer} · ${head.text}${token.text}`, name: `side-view_L${state.layer}_${head.slug}${token.slug}`, scale: null };
+      const title = `${model} · Side view${set.text} · layer ${state.layer} · ${head.text}${token.text}`;
+      return { title, name: `side-view${set.slug}_L${state.layer}_${head.slug}${token.slug}`, scale: null };
     }
   }
 }

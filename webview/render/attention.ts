@@ -3,9 +3,9 @@ import type { AttentionLayer } from '../../src/protocol';
 
 const meanCache = new WeakMap<AttentionLayer, Float32Array>();
 
-/** [tokens × tokens] row-major for one head, or the mean over heads (computed once per layer). */
+/** [queries × keys] row-major for one head, or the mean over heads (computed once per layer). */
 export function headMap(layer: AttentionLayer, head: number | 'mean'): Float32Array {
-  const n = layer.tokens * layer.tokens;
+  const n = layer.queries * layer.keys;
   if (head !== 'mean') return layer.data.subarray(head * n, (head + 1) * n);
   const cached = meanCache.get(layer);
   if (cached) return cached;
@@ -25,7 +25,7 @@ export interface Ranked {
   weight: number;
 }
 
-/** The k largest entries of a strided vector (a row: stride 1; a column: stride tokens). */
+/** The k largest entries of a strided vector (a row: stride 1; a column: stride keys). */
 export function topEntries(map: Float32Array, start: number, stride: number, count: number, k: number): Ranked[] {
   const out: Ranked[] = [];
   for (let i = 0; i < count; i++) {
@@ -40,14 +40,14 @@ export function topEntries(map: Float32Array, start: number, stride: number, cou
   return out;
 }
 
-/** What query token q attends to most. */
-export function attendsTo(map: Float32Array, tokens: number, q: number, k: number): Ranked[] {
-  return topEntries(map, q * tokens, 1, tokens, k);
+/** What query token q attends to most, in a map of rows of `keys` weights. */
+export function attendsTo(map: Float32Array, keys: number, q: number, k: number): Ranked[] {
+  return topEntries(map, q * keys, 1, keys, k);
 }
 
-/** Which queries attend most to key token j. */
-export function attendedBy(map: Float32Array, tokens: number, j: number, k: number): Ranked[] {
-  return topEntries(map, j, tokens, tokens, k);
+/** Which of the `queries` attend most to key token j. */
+export function attendedBy(map: Float32Array, queries: number, keys: number, j: number, k: number): Ranked[] {
+  return topEntries(map, j, keys, queries, k);
 }
 
 export function maxOf(values: Float32Array): number {
@@ -61,9 +61,9 @@ export function maxOf(values: Float32Array): number {
  * model can only attend to itself (weight 1) and the next few queries have only a few keys, so their weights
  * would wash out everything else. Cells above the ceiling are drawn at full colour; tooltips show exact values.
  */
-export function scaleCeiling(map: Float32Array, tokens: number, causal: boolean): number {
-  const skip = causal ? Math.min(4, tokens - 1) : 0;
+export function scaleCeiling(map: Float32Array, rows: number, keys: number, causal: boolean): number {
+  const skip = causal ? Math.min(4, rows - 1) : 0;
   let max = 0;
-  for (let i = skip * tokens; i < map.length; i++) if (map[i] > max) max = map[i];
+  for (let i = skip * keys; i < map.length; i++) if (map[i] > max) max = map[i];
   return max > 0 ? max : maxOf(map) || 1;
 }

@@ -1,4 +1,4 @@
-// Selectors shared by the views: layer, single head (or mean), and the head overlay toggles.
+// Selectors shared by the views: attention set, layer, single head (or mean), and the head overlay toggles.
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
@@ -40,6 +40,25 @@ export class Select {
   }
 }
 
+/** The shown set's layers and heads; the model's while the run has no set (attention unavailable). */
+function shape(app: App): { layers: number; heads: number } {
+  return app.attentionSet() ?? app.data.summary?.model ?? { layers: 0, heads: 0 };
+}
+
+/** Picks the attention set; shown only for a run of several (one set needs no choice). */
+export function setSelect(app: App): Select {
+  const sel = new Select('Attention', (v) => app.selectSet(v));
+  sel.element.classList.add('set-select');
+  sel.element.hidden = true;
+  return sel;
+}
+
+export function updateSetSelect(sel: Select, app: App): void {
+  const sets = app.data.summary?.attentionSets ?? [];
+  sel.element.hidden = sets.length < 2;
+  if (sets.length > 1) sel.set(sets.map((s) => ({ value: s.name, label: s.label })), app.attentionSet()?.name ?? '');
+}
+
 export function layerSelect(app: App): Select {
   const sel = new Select('Layer', (v) => app.update({ layer: Number(v) }));
   sel.element.classList.add('layer-select');
@@ -47,7 +66,7 @@ export function layerSelect(app: App): Select {
 }
 
 export function updateLayerSelect(sel: Select, app: App): void {
-  const layers = app.data.summary?.model.layers ?? 0;
+  const { layers } = shape(app);
   sel.set(Array.from({ length: layers }, (_, i) => ({ value: String(i), label: `Layer ${i}` })), String(app.state.layer));
 }
 
@@ -59,7 +78,7 @@ export function headSelect(app: App): Select {
 }
 
 export function updateHeadSelect(sel: Select, app: App): void {
-  const heads = app.data.summary?.model.heads ?? 0;
+  const { heads } = shape(app);
   const options = [{ value: 'mean', label: 'Mean of heads' }].concat(Array.from({ length: heads }, (_, i) => ({ value: String(i), label: `Head ${i}` })));
   sel.set(options, String(app.state.head));
 }
@@ -77,7 +96,7 @@ export class HeadToggles {
   }
 
   render(): void {
-    const heads = this.app.data.summary?.model.heads ?? 0;
+    const { heads } = shape(this.app);
     if (this.boxes.length !== heads) {
       this.boxes = [];
       this.swatches = [];

@@ -1,13 +1,15 @@
-// Head view: queries on the left, keys on the right, a line per (query, key) weighted by attention, one set of
+// Head view: queries on the left, keys on the right (the set's two token lists, the same list for self-attention),
+// a line per (query, key) weighted by attention, one set of
 // lines per head in its own colour (as bertviz draws them), each head in its own lane of the row so that heads
 // attending alike lie side by side instead of blending into one mixed colour. Long inputs scroll: a spacer gives the native scrollbar and a sticky canvas draws only the rows
 // in sight, so a 1024-token input costs the same per frame as a 40-token one.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
+import { tokenList, type TokenView } from '../../src/protocol';
 import type { App, View } from '../app';
 import { attendedBy, attendsTo, headMap } from '../render/attention';
 import { fitCanvas, fitText, frameScheduler, heightToBottom, newPath } from '../render/canvas';
 import { theme } from '../render/theme';
-import { HeadToggles, layerSelect, updateLayerSelect } from './controls';
+import { HeadToggles, layerSelect, setSelect, updateLayerSelect, updateSetSelect } from './controls';
 import { describeRanked } from './describe';
 
 const ROW = 18;
@@ -16,10 +18,19 @@ const LANES_SPAN = ROW - 4;
 const MIN_WEIGHT = 0.01;
 const ALPHA_LEVELS = 12;
 
-type Hover = { side: 'query' | 'key'; index: number } | null;
+type Side = 'query' | 'key';
+type Hover = { side: Side; index: number } | null;
+
+/** The shown set's query and key token lists, and which of them is the input (whose tokens select and reveal). */
+interface Columns {
+  query: TokenView[];
+  key: TokenView[];
+  input: Record<Side, boolean>;
+}
 
 export class HeadView implements View {
   readonly element = document.createElement('div');
+  private readonly setSel;
   private readonly layerSel;
   private readonly toggles;
   private readonly info = document.createElement('div');
@@ -30,6 +41,7 @@ export class HeadView implements View {
   private readonly scheduleDraw = frameScheduler(() => this.draw());
 
   constructor(private readonly app: App) {
+    this.setSel = setSelect(app);
     this.layerSel = layerSelect(app);
     this.toggles = new HeadToggles(app);
     this.element.className = 'view head-view';
@@ -38,8 +50,11 @@ export class HeadView implements View {
     const all = document.createElement('vscode-button');
     all.textContent = 'All heads';
     all.setAttribute('secondary', '');
-    all.addEventListener('click', () => this.app.update({ heads: Array.from({ length: this.app.data.summary?.model.heads ?? 0 }, (_, h) => h) }));
-    bar.append(this.layerSel.element, this.toggles.element, all);
+    all.addEventListener('click', () => {
+      const heads = this.app.attentionSet()?.heads ?? this.app.data.summary?.model.heads ?? 0;
+      this.app.update({ heads: Array.from({ length: heads }, (_, h) => h) });
+    });
+    bar.append(this.setSel.element, this.layerSel.element, this.toggles.element, all);
     this.info.className = 'hover-info';
     this.info.setAttribute('aria-live', 'polite');
     this.scroller.className = 'head-scroller';
@@ -58,13 +73,28 @@ export class HeadView implements View {
     this.canvas.addEventListener('mouseleave', () => this.setHover(null));
     this.canvas.addEventListener('click', (e) => {
       const hit = this.hit(e);
-      if (hit) this.app.select(hit.index, true);
+      // Only the input's tokens have a span in the editor; a target token is shown, not selected.
+      if (hit && this.columns().input[hit.side]) this.app.select(hit.index, true);
     });
     this.canvas.addEventListener('keydown', (e) => this.onKey(e));
     new ResizeObserver(() => this.scheduleDraw()).observe(this.scroller);
   }
 
-  private keySide: 'query' | 'key' = 'query';
+  private keySide: Side = 'query';
+
+  private columns(): Columns {
+    const s = this.app.data.summary;
+    const set = this.app.attentionSet();
+    if (!s || !set) return { query: s?.tokens ?? [], key: s?.tokens ?? [], input: { query: true, key: true } };
+    const input = { query: set.queries === 'input', key: set.keys === 'input' };
+    return { query: tokenList(s, set.queries), key: tokenList(s, set.keys), input };
+  }
+
+  /** Rows of the view: the longer of the two lists. */
+  private rows(): number {
+    const c = this.columns();
+    return Math.max(c.query.length, c.key.length);
+  }
 
   private onKey(e: KeyboardEvent): void {
     const n = this.app.data.summary?.tokens.length ?? 0;
@@ -91,7 +121,7 @@ export class HeadView implements View {
     const width = Math.max(200, this.scroller.clientWidth);
     const height = Math.max(ROW, this.scroller.clientHeight);
     const colW = Math.min(180, Math.max(70, width * 0.28));
-    const n = this.app.data.summary?.tokens.length ?? 0;
+    const n = this.rows();
     const top = this.scroller.scrollTop;
     const first = Math.max(0, Math.floor(top / ROW));
     const last = Math.min(n, Math.ceil((top + height) / ROW) + 1);
@@ -99,16 +129,14 @@ export class HeadView implements View {
   }
 
   private hit(e: MouseEvent): Hover {
-    const n = this.app.data.summary?.tokens.length ?? 0;
+    const c = this.columns();
     const r = this.canvas.getBoundingClientRect();
     const x = e.clientX - r.left;
     const y = e.clientY - r.top;
     const g = this.geometry();
     const index = Math.floor((y + g.top) / ROW);
-    if (index < 0 || index >= n) return null;
-    if (x <= g.colW) return { side: 'query', index };
-    if (x >= g.width - g.colW) return { side: 'key', index };
-    return null;
+    const side: Side | null = x <= g.colW ? 'query' : x >= g.width - g.colW ? 'key' : null;
+    return side && index >= 0 && index < c[side].length ? { side, index } : null;
   }
 
   private onMove(e: MouseEvent): void {
@@ -122,10 +150,11 @@ export class HeadView implements View {
   }
 
   render(): void {
+    updateSetSelect(this.setSel, this.app);
     updateLayerSelect(this.layerSel, this.app);
     this.toggles.render();
     this.scroller.style.height = `${heightToBottom(this.scroller, 240)}px`;
-    const n = this.app.data.summary?.tokens.length ?? 0;
+    const n = this.rows();
     this.spacer.style.height = `${Math.max(0, n * ROW - Math.max(ROW, this.scroller.clientHeight))}px`;
     // render() already runs inside the app's animation frame: draw now, not a frame later.
     this.draw();
@@ -141,33 +170,34 @@ export class HeadView implements View {
     ctx.fillStyle = th.background;
     ctx.fillRect(0, 0, g.width, g.height);
     if (!s) return;
-    const layer = this.app.data.layer(this.app.state.layer);
+    const layer = this.app.shownLayer();
     const offset = -g.top;
     const sel = this.app.state.selected;
-    const focus = this.hover ?? (sel !== null ? { side: 'query' as const, index: sel } : null);
-    // Token columns.
+    const cols = this.columns();
+    const focus = this.hover ?? this.selectedFocus(cols);
+    // Token columns: the query list on the left, the key list on the right.
     ctx.font = `${th.fontSize - 1}px ${th.fontFamily}`;
     ctx.textBaseline = 'middle';
     for (let i = g.first; i < g.last; i++) {
       const y = i * ROW + offset;
-      const t = s.tokens[i];
-      const label = fitText(ctx, t.display || t.piece, g.colW - 10);
       for (const side of ['query', 'key'] as const) {
+        const t = cols[side][i];
+        if (!t) continue;
         const isFocus = focus?.side === side && focus.index === i;
-        if (i === sel || isFocus) {
+        if ((i === sel && cols.input[side]) || isFocus) {
           ctx.fillStyle = th.selection;
           ctx.fillRect(side === 'query' ? 0 : g.width - g.colW, y, g.colW, ROW);
         }
         ctx.fillStyle = t.special ? th.muted : th.foreground;
         ctx.textAlign = side === 'query' ? 'right' : 'left';
-        ctx.fillText(label, side === 'query' ? g.colW - 6 : g.width - g.colW + 6, y + ROW / 2);
+        ctx.fillText(fitText(ctx, t.display || t.piece, g.colW - 10), side === 'query' ? g.colW - 6 : g.width - g.colW + 6, y + ROW / 2);
       }
     }
     if (!layer) {
-      this.info.textContent = s.attentionUnavailable ?? this.app.data.layerStatus(this.app.state.layer);
+      this.info.textContent = s.attentionUnavailable ?? this.app.data.layerStatus(this.app.state.set, this.app.state.layer);
       return;
     }
-    const n = layer.tokens;
+    const { queries, keys } = layer;
     const x0 = g.colW + 2;
     const x1 = g.width - g.colW - 2;
     const shown = this.app.state.heads.filter((h) => h < layer.heads);
@@ -178,16 +208,16 @@ export class HeadView implements View {
       const y = ROW / 2 + offset + (i - (shown.length - 1) / 2) * lane;
       const paths = Array.from({ length: ALPHA_LEVELS }, () => newPath(ctx));
       const add = (q: number, k: number): void => {
-        const w = map[q * n + k];
+        const w = map[q * keys + k];
         if (w < MIN_WEIGHT) return;
         const level = Math.min(ALPHA_LEVELS - 1, Math.floor(Math.sqrt(w) * ALPHA_LEVELS));
         const p = paths[level];
         p.moveTo(x0, q * ROW + y);
         p.lineTo(x1, k * ROW + y);
       };
-      if (focus?.side === 'query') for (let k = 0; k < n; k++) add(focus.index, k);
-      else if (focus?.side === 'key') for (let q = 0; q < n; q++) add(q, focus.index);
-      else for (let q = g.first; q < g.last; q++) for (let k = 0; k < n; k++) add(q, k);
+      if (focus?.side === 'query') for (let k = 0; k < keys; k++) add(focus.index, k);
+      else if (focus?.side === 'key') for (let q = 0; q < queries; q++) add(q, focus.index);
+      else for (let q = g.first; q < Math.min(g.last, queries); q++) for (let k = 0; k < keys; k++) add(q, k);
       ctx.strokeStyle = th.headColor(h);
       for (let l = 0; l < ALPHA_LEVELS; l++) {
         ctx.globalAlpha = (l + 1) / ALPHA_LEVELS;
@@ -195,28 +225,44 @@ export class HeadView implements View {
       }
     });
     ctx.globalAlpha = 1;
-    this.describe(focus);
+    this.describe(focus, cols);
     this.canvas.dataset.drawMs = (performance.now() - t0).toFixed(2);
   }
 
-  private describe(focus: Hover): void {
+  /** The selected token as the focus, on the side that shows the input (the query side when both do). */
+  private selectedFocus(cols: Columns): Hover {
+    const sel = this.app.state.selected;
+    if (sel === null) return null;
+    return cols.input.query ? { side: 'query', index: sel } : cols.input.key ? { side: 'key', index: sel } : null;
+  }
+
+  private describe(focus: Hover, cols: Columns): void {
     const s = this.app.data.summary;
-    const layer = this.app.data.layer(this.app.state.layer);
-    if (!s || !layer || !focus) {
+    const layer = this.app.shownLayer();
+    const token = focus ? cols[focus.side][focus.index] : undefined;
+    if (!s || !layer || !focus || !token) {
       this.info.textContent = 'Hover a token: left = what it attends to, right = what attends to it.';
       return;
     }
     const heads = this.app.state.heads.filter((h) => h < layer.heads);
-    const who = JSON.stringify(s.tokens[focus.index].display || s.tokens[focus.index].piece);
+    const who = JSON.stringify(token.display || token.piece);
     const verb = focus.side === 'query' ? 'attends to' : 'is attended by';
+    // A query's ranking names keys, a key's names queries.
+    const named = focus.side === 'query' ? cols.key : cols.query;
     const rank = (head: number, k: number): ReturnType<typeof attendsTo> => {
       const map = headMap(layer, head);
-      return focus.side === 'query' ? attendsTo(map, layer.tokens, focus.index, k) : attendedBy(map, layer.tokens, focus.index, k);
+      if (focus.side === 'query') return attendsTo(map, layer.keys, focus.index, k);
+      return attendedBy(map, layer.queries, layer.keys, focus.index, k);
     };
     if (heads.length === 0) this.info.textContent = 'No head is shown: tick one above.';
-    else if (heads.length === 1) this.info.textContent = `${who} ${verb} (layer ${layer.layer}, head ${heads[0]}): ${describeRanked(rank(heads[0], 5), s.tokens)}`;
+    else if (heads.length === 1) {
+      this.info.textContent = `${who} ${verb} (layer ${layer.layer}, head ${heads[0]}): ${describeRanked(rank(heads[0], 5), named)}`;
+    }
     // Several heads: each head's own strongest link, as each is drawn in its own colour (no mean of heads).
-    else this.info.textContent = `${who} ${verb} (layer ${layer.layer}), strongest per head: ${heads.map((h) => `H${h} ${describeRanked(rank(h, 1), s.tokens)}`).join(' · ')}`;
+    else {
+      const strongest = heads.map((h) => `H${h} ${describeRanked(rank(h, 1), named)}`).join(' · ');
+      this.info.textContent = `${who} ${verb} (layer ${layer.layer}), strongest per head: ${strongest}`;
+    }
   }
 
   exportCanvas(): HTMLCanvasElement {

@@ -1,6 +1,6 @@
 // Axis titles and labels of the attention matrix. Every token is labelled when a cell is tall enough;
 // otherwise every step-th token is, with its index, so labels stay tokens for whatever range is in view.
-import type { TokenView } from '../../src/protocol';
+import type { TokenListName, TokenView } from '../../src/protocol';
 import { fitText } from '../render/canvas';
 import type { Theme } from '../render/theme';
 import { tokenLabel } from './describe';
@@ -19,8 +19,12 @@ const STEPPED_SPACING = 16;
 const TITLE_BAND = 18;
 
 export interface AxisArgs {
-  tokens: TokenView[];
-  n: number;
+  /** The query tokens (rows) and key tokens (columns). */
+  rowTokens: TokenView[];
+  colTokens: TokenView[];
+  /** Named in the axis titles when set (runs of two token lists). */
+  rowList?: TokenListName;
+  colList?: TokenListName;
   cell: number;
   panX: number;
   panY: number;
@@ -38,42 +42,42 @@ export function drawAxisLabels(ctx: CanvasRenderingContext2D, a: AxisArgs): void
   ctx.textBaseline = 'middle';
   const rowY = (q: number): number => TOP + (q - a.panY + 0.5) * a.cell;
   const colX = (k: number): number => LEFT + (k - a.panX + 0.5) * a.cell;
-  const rowLabel = (q: number, strong: boolean, text = tokenLabel(a.tokens[q])): void => {
-    ctx.fillStyle = strong ? th.foreground : a.tokens[q]?.special ? th.muted : th.foreground;
+  const rowLabel = (q: number, strong: boolean, text = tokenLabel(a.rowTokens[q])): void => {
+    ctx.fillStyle = strong ? th.foreground : a.rowTokens[q]?.special ? th.muted : th.foreground;
     ctx.textAlign = 'right';
     ctx.fillText(fitText(ctx, text, LEFT - TITLE_BAND - 10), LEFT - 6, rowY(q));
   };
-  const colLabel = (k: number, text = tokenLabel(a.tokens[k])): void => {
+  const colLabel = (k: number, text = tokenLabel(a.colTokens[k])): void => {
     ctx.save();
     ctx.translate(colX(k), TOP - 6);
     ctx.rotate(-Math.PI / 3);
     ctx.textAlign = 'left';
-    ctx.fillStyle = a.tokens[k]?.special ? th.muted : th.foreground;
+    ctx.fillStyle = a.colTokens[k]?.special ? th.muted : th.foreground;
     ctx.fillText(fitText(ctx, text, TOP - TITLE_BAND - 14), 0, 0);
     ctx.restore();
   };
   const firstQ = Math.floor(a.panY);
   const firstK = Math.floor(a.panX);
-  const lastQ = Math.min(a.n, Math.ceil(a.panY + a.rows));
-  const lastK = Math.min(a.n, Math.ceil(a.panX + a.cols));
+  const lastQ = Math.min(a.rowTokens.length, Math.ceil(a.panY + a.rows));
+  const lastK = Math.min(a.colTokens.length, Math.ceil(a.panX + a.cols));
   const every = a.cell >= LABEL_MIN_CELL;
   const step = every ? 1 : niceStep(STEPPED_SPACING / a.cell);
   // Stepped labels carry their index ("120 ␣the") and a tick, so the reader keeps both token and bearings.
-  const stepped = (i: number): string => `${i} ${tokenLabel(a.tokens[i])}`;
+  const stepped = (tokens: TokenView[], i: number): string => `${i} ${tokenLabel(tokens[i])}`;
   ctx.save();
   ctx.beginPath();
   // A little above and left of the plot too: the first row's and column's labels sit on its edge.
   ctx.rect(TITLE_BAND, TOP - 8, LEFT - TITLE_BAND, a.rows * a.cell + 16);
   ctx.clip();
   if (!every) ctx.font = `${th.fontSize - 2}px ${th.fontFamily}`;
-  for (let q = Math.ceil(firstQ / step) * step; q < lastQ; q += step) rowLabel(q, false, every ? undefined : stepped(q));
+  for (let q = Math.ceil(firstQ / step) * step; q < lastQ; q += step) rowLabel(q, false, every ? undefined : stepped(a.rowTokens, q));
   ctx.restore();
   ctx.save();
   ctx.beginPath();
   ctx.rect(LEFT - 6, TITLE_BAND, a.cols * a.cell + LABEL_OVERHANG - 2, TOP - TITLE_BAND);
   ctx.clip();
   if (!every) ctx.font = `${th.fontSize - 2}px ${th.fontFamily}`;
-  for (let k = Math.ceil(firstK / step) * step; k < lastK; k += step) colLabel(k, every ? undefined : stepped(k));
+  for (let k = Math.ceil(firstK / step) * step; k < lastK; k += step) colLabel(k, every ? undefined : stepped(a.colTokens, k));
   ctx.restore();
   if (!every) {
     ctx.strokeStyle = th.muted;
@@ -83,7 +87,7 @@ export function drawAxisLabels(ctx: CanvasRenderingContext2D, a: AxisArgs): void
     for (let k = Math.ceil(firstK / step) * step; k < lastK; k += step) (ctx.moveTo(colX(k), TOP - 4), ctx.lineTo(colX(k), TOP));
     ctx.stroke();
   }
-  drawAxisTitles(ctx, th, a.cols * a.cell, a.rows * a.cell);
+  drawAxisTitles(ctx, th, a.cols * a.cell, a.rows * a.cell, a.rowList, a.colList);
   if (a.selected !== null && a.selected >= firstQ && a.selected < lastQ) {
     ctx.strokeStyle = th.foreground;
     ctx.lineWidth = 1;
@@ -109,17 +113,26 @@ export function drawAxisLabels(ctx: CanvasRenderingContext2D, a: AxisArgs): void
   }
 }
 
+/** The list an axis reads from, in its title ("Keys: input tokens (attended to) →"). */
+function listPart(list: TokenListName | undefined): string {
+  return list ? `: ${list} tokens` : '';
+}
+
 /** "Keys (attended to) →" over the column labels and "Queries (attending) →" down the left edge. */
-function drawAxisTitles(ctx: CanvasRenderingContext2D, th: Theme, plotW: number, plotH: number): void {
+function drawAxisTitles(
+  ctx: CanvasRenderingContext2D,
+  th: Theme, plotW: number, plotH: number,
+  rowList?: TokenListName, colList?: TokenListName,
+): void {
   ctx.fillStyle = th.muted;
   ctx.font = `${th.fontSize - 2}px ${th.fontFamily}`;
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'left';
-  ctx.fillText(fitText(ctx, 'Keys (attended to) →', plotW + LABEL_OVERHANG), LEFT, TITLE_BAND / 2);
+  ctx.fillText(fitText(ctx, `Keys${listPart(colList)} (attended to) →`, plotW + LABEL_OVERHANG), LEFT, TITLE_BAND / 2);
   ctx.save();
   ctx.translate(TITLE_BAND / 2, TOP);
   ctx.rotate(Math.PI / 2);
-  ctx.fillText(fitText(ctx, 'Queries (attending) →', plotH), 0, 0);
+  ctx.fillText(fitText(ctx, `Queries${listPart(rowList)} (attending) →`, plotH), 0, 0);
   ctx.restore();
 }
 

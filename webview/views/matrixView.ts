@@ -1,21 +1,22 @@
-// Attention matrix: query (rows) × key (columns) for one layer and head or the mean. The map is rasterised
-// once into a tokens × tokens image; zoom and pan only redraw that image scaled, so both stay instant at 1024
-// tokens. Token labels are drawn when a cell is tall enough to read them, otherwise on hover with a crosshair.
+// Attention matrix: query (rows) × key (columns) for one layer and head or the mean, of the shown attention set
+// (non-square when its two token lists differ). The map is rasterised once into a keys × queries image; zoom and
+// pan only redraw it scaled, instant at 1024 tokens. Token labels show when a cell is tall enough, else on hover.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import type { AttentionLayer } from '../../src/protocol';
+import { tokenList, type AttentionLayer, type TokenListName, type TokenView } from '../../src/protocol';
 import type { App, View } from '../app';
 import { headMap, scaleCeiling } from '../render/attention';
-import { lutIndex } from '../render/colormap';
+import { heatmapCanvas } from '../render/heatmap';
 import { colorBarWidth, drawColorBar } from '../render/colorBar';
 import { fitCanvas, frameScheduler, heightToBottom } from '../render/canvas';
 import { theme } from '../render/theme';
-import { headSelect, layerSelect, updateHeadSelect, updateLayerSelect } from './controls';
+import { headSelect, layerSelect, setSelect, updateHeadSelect, updateLayerSelect, updateSetSelect } from './controls';
 import { drawAxisLabels, LABEL_OVERHANG, LEFT, RIGHT, TOP } from './matrixAxes';
 import { tokenLabel } from './describe';
 
 export class MatrixView implements View {
   readonly element = document.createElement('div');
   readonly canvas = document.createElement('canvas');
+  private readonly setSel;
   private readonly layerSel;
   private readonly headSel;
   private readonly tooltip = document.createElement('div');
@@ -30,6 +31,7 @@ export class MatrixView implements View {
   private readonly scheduleDraw = frameScheduler(() => this.draw());
 
   constructor(private readonly app: App) {
+    this.setSel = setSelect(app);
     this.layerSel = layerSelect(app);
     this.headSel = headSelect(app);
     this.element.className = 'view matrix-view';
@@ -45,6 +47,7 @@ export class MatrixView implements View {
       return b;
     };
     bar.append(
+      this.setSel.element,
       this.layerSel.element,
       this.headSel.element,
       button('−', 'Zoom out (-)', () => this.zoomBy(1 / 1.5)),
@@ -76,7 +79,7 @@ export class MatrixView implements View {
       const cell = this.cellAt(e);
       if (cell && !this.moved(e)) {
         this.cursor = cell;
-        this.app.select(cell.q, true);
+        this.selectCell(cell);
       }
     });
     this.canvas.addEventListener('wheel', (e) => this.onWheel(e), { passive: false });
@@ -85,14 +88,32 @@ export class MatrixView implements View {
     window.addEventListener('resize', () => this.scheduleDraw());
   }
 
-  private tokens(): number {
-    return this.app.data.summary?.tokens.length ?? 0;
+  /** The shown set's query (row) and key (column) lists; the input for both while the run has no set. */
+  private lists(): { rows: TokenView[]; cols: TokenView[]; rowList: TokenListName; colList: TokenListName } {
+    const s = this.app.data.summary;
+    const set = this.app.attentionSet();
+    const rowList = set?.queries ?? 'input';
+    const colList = set?.keys ?? 'input';
+    return { rows: s ? tokenList(s, rowList) : [], cols: s ? tokenList(s, colList) : [], rowList, colList };
+  }
+
+  /** Rows (queries) and columns (keys) of the matrix. */
+  private size(): { rows: number; cols: number } {
+    const l = this.lists();
+    return { rows: l.rows.length, cols: l.cols.length };
+  }
+
+  /** Selects the cell's input token: its query, or its key when the queries are another list. */
+  private selectCell(cell: { q: number; k: number }): void {
+    const l = this.lists();
+    if (l.rowList === 'input') this.app.select(cell.q, true);
+    else if (l.colList === 'input') this.app.select(cell.k, true);
   }
 
   /** CSS px per cell: the fit size when zoom is 0. */
   private cellSize(): number {
-    const n = Math.max(1, this.tokens());
-    const fit = Math.max(0.25, Math.min(this.plotW(), this.plotH()) / n);
+    const { rows, cols } = this.size();
+    const fit = Math.max(0.25, Math.min(this.plotW() / Math.max(1, cols), this.plotH() / Math.max(1, rows)));
     return this.app.state.zoom > 0 ? Math.max(fit, this.app.state.zoom) : fit;
   }
 
@@ -109,8 +130,8 @@ export class MatrixView implements View {
     const c = this.cellSize();
     const k = Math.floor((e.clientX - r.left - LEFT) / c + this.app.state.panX);
     const q = Math.floor((e.clientY - r.top - TOP) / c + this.app.state.panY);
-    const n = this.tokens();
-    return q >= 0 && k >= 0 && q < n && k < n && e.clientX - r.left >= LEFT && e.clientY - r.top >= TOP ? { q, k } : null;
+    const { rows, cols } = this.size();
+    return q >= 0 && k >= 0 && q < rows && k < cols && e.clientX - r.left >= LEFT && e.clientY - r.top >= TOP ? { q, k } : null;
   }
 
   private moved(e: MouseEvent): boolean {
@@ -141,31 +162,32 @@ export class MatrixView implements View {
     const old = this.cellSize();
     const next = Math.min(64, Math.max(0.25, old * factor));
     const { panX, panY } = this.app.state;
-    const fitting = next * this.tokens() <= Math.min(this.plotW(), this.plotH()) + 0.5;
+    const { rows, cols } = this.size();
+    const fitting = next * cols <= this.plotW() + 0.5 && next * rows <= this.plotH() + 0.5;
     this.app.update({ zoom: fitting ? 0 : next });
     this.pan(fitting ? 0 : panX + px / old - px / next, fitting ? 0 : panY + py / old - py / next);
   }
 
   private pan(x: number, y: number): void {
     const c = this.cellSize();
-    const n = this.tokens();
-    const clamp = (v: number, span: number): number => Math.max(0, Math.min(Math.max(0, n - span / c), v));
-    this.app.update({ panX: clamp(x, this.plotW()), panY: clamp(y, this.plotH()) });
+    const { rows, cols } = this.size();
+    const clamp = (v: number, n: number, span: number): number => Math.max(0, Math.min(Math.max(0, n - span / c), v));
+    this.app.update({ panX: clamp(x, cols, this.plotW()), panY: clamp(y, rows, this.plotH()) });
   }
 
   private onKey(e: KeyboardEvent): void {
-    const n = this.tokens();
-    if (!n) return;
-    const c = { ...this.cursor };
+    const { rows, cols } = this.size();
+    if (!rows || !cols) return;
+    const c = { q: Math.min(this.cursor.q, rows - 1), k: Math.min(this.cursor.k, cols - 1) };
     switch (e.key) {
-      case 'ArrowRight': c.k = Math.min(n - 1, c.k + 1); break;
+      case 'ArrowRight': c.k = Math.min(cols - 1, c.k + 1); break;
       case 'ArrowLeft': c.k = Math.max(0, c.k - 1); break;
-      case 'ArrowDown': c.q = Math.min(n - 1, c.q + 1); break;
+      case 'ArrowDown': c.q = Math.min(rows - 1, c.q + 1); break;
       case 'ArrowUp': c.q = Math.max(0, c.q - 1); break;
       case '+': case '=': this.zoomBy(1.5); break;
       case '-': this.zoomBy(1 / 1.5); break;
       case '0': this.app.update({ zoom: 0, panX: 0, panY: 0 }); break;
-      case 'Enter': this.app.select(c.q, true); break;
+      case 'Enter': this.selectCell(c); break;
       default: return;
     }
     e.preventDefault();
@@ -193,6 +215,7 @@ export class MatrixView implements View {
   }
 
   render(): void {
+    updateSetSelect(this.setSel, this.app);
     updateLayerSelect(this.layerSel, this.app);
     updateHeadSelect(this.headSel, this.app);
     // render() already runs inside the app's animation frame: draw now, not a frame later.
@@ -202,18 +225,10 @@ export class MatrixView implements View {
   private ensureBase(layer: AttentionLayer, head: number | 'mean', lut: Uint32Array): HTMLCanvasElement {
     const b = this.baseFor;
     if (this.base && b && b.layer === layer && b.head === head && b.lut === lut) return this.base;
-    const n = layer.tokens;
     const map = headMap(layer, head);
-    this.max = scaleCeiling(map, n, this.app.data.summary?.model.kind === 'causal');
-    const inv = 1 / this.max;
-    const image = new ImageData(n, n);
-    const px = new Uint32Array(image.data.buffer);
-    for (let i = 0; i < map.length; i++) px[i] = lut[lutIndex(map[i], inv)];
-    const canvas = document.createElement('canvas');
-    canvas.width = n;
-    canvas.height = n;
-    canvas.getContext('2d')?.putImageData(image, 0, 0);
-    this.base = canvas;
+    // A causal set's first rows have few keys: scaleCeiling leaves them out of the colour scale's top.
+    this.max = scaleCeiling(map, layer.queries, layer.keys, this.app.attentionSet()?.causal ?? false);
+    const canvas = (this.base = heatmapCanvas(map, layer.queries, layer.keys, this.max, lut));
     this.baseFor = { layer, head, lut };
     return canvas;
   }
@@ -228,25 +243,32 @@ export class MatrixView implements View {
     ctx.fillStyle = th.background;
     ctx.fillRect(0, 0, w, h);
     const s = this.app.data.summary;
-    const layer = this.app.data.layer(this.app.state.layer);
+    const layer = this.app.shownLayer();
     if (!s || !layer) {
       this.tooltip.hidden = true;
-      this.info.textContent = s?.attentionUnavailable ?? (s ? this.app.data.layerStatus(this.app.state.layer) : 'No result yet.');
+      const loading = s ? this.app.data.layerStatus(this.app.state.set, this.app.state.layer) : 'No result yet.';
+      this.info.textContent = s?.attentionUnavailable ?? loading;
       return;
     }
     const head = this.app.state.head;
     const base = this.ensureBase(layer, head, th.lut.packed);
-    const n = layer.tokens;
+    const { queries, keys } = layer;
+    const lists = this.lists();
     const c = this.cellSize();
     const { panX, panY } = this.app.state;
-    const cols = Math.min(n - panX, this.plotW() / c);
-    const rows = Math.min(n - panY, this.plotH() / c);
+    const cols = Math.min(keys - panX, this.plotW() / c);
+    const rows = Math.min(queries - panY, this.plotH() / c);
     // Where tests and tools find the plot: left, top, px per token, first key and query in view.
     this.canvas.dataset.plot = `${LEFT},${TOP},${c},${panX},${panY}`;
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(base, panX, panY, cols, rows, LEFT, TOP, cols * c, rows * c);
     const focus = this.hover;
-    drawAxisLabels(ctx, { tokens: s.tokens, n, cell: c, panX, panY, cols, rows, focus, selected: this.app.state.selected, theme: th });
+    // Each axis is titled with its list when the run has two (self-attention keeps its plain titles).
+    const titled = s.target !== undefined;
+    const [rowList, colList] = titled ? [lists.rowList, lists.colList] : [undefined, undefined];
+    const selected = lists.rowList === 'input' ? this.app.state.selected : null;
+    const axes = { rowTokens: lists.rows, colTokens: lists.cols, rowList, colList };
+    drawAxisLabels(ctx, { ...axes, cell: c, panX, panY, cols, rows, focus, selected, theme: th });
     if (document.activeElement === this.canvas) {
       ctx.strokeStyle = th.focus;
       ctx.lineWidth = 2;
@@ -258,13 +280,15 @@ export class MatrixView implements View {
     if (barX + colorBarWidth(ctx, th, bar) <= w) drawColorBar(ctx, th, bar, barX, TOP, Math.min(rows * c, 200));
     const scope = head === 'mean' ? 'mean of heads' : `head ${head}`;
     if (focus) {
-      const text = `${tokenLabel(s.tokens[focus.q])} → ${tokenLabel(s.tokens[focus.k])}: ${headMap(layer, head)[focus.q * n + focus.k].toFixed(4)}`;
+      const weight = headMap(layer, head)[focus.q * keys + focus.k].toFixed(4);
+      const text = `${tokenLabel(lists.rows[focus.q])} → ${tokenLabel(lists.cols[focus.k])}: ${weight}`;
       this.tooltip.textContent = text;
       this.tooltip.hidden = false;
       this.info.textContent = `Layer ${layer.layer}, ${scope} · query #${focus.q} → key #${focus.k} · ${text}`;
     } else {
       this.tooltip.hidden = true;
-      this.info.textContent = `Layer ${layer.layer}, ${scope} · ${n}×${n} · zoom ${c.toFixed(2)} px/token · wheel or +/− to zoom, drag to pan, hover for values.`;
+      const zoom = `zoom ${c.toFixed(2)} px/token · wheel or +/− to zoom, drag to pan, hover for values.`;
+      this.info.textContent = `Layer ${layer.layer}, ${scope} · ${queries}×${keys} · ${zoom}`;
     }
     this.canvas.dataset.drawMs = (performance.now() - t0).toFixed(2);
   }

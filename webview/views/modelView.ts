@@ -1,11 +1,14 @@
-// Model view: every layer × head as a heatmap, all drawn into one ImageData from the downsampled overview
+// Model view: every layer × head of the shown attention set as a heatmap, all drawn into one ImageData from its
+// downsampled overview
 // (never a DOM node per weight), as large as the panel allows. Click or Enter opens that layer/head at full
 // resolution in the matrix view.
+import { tokenList, type AttentionOverview } from '../../src/protocol';
 import type { App, View } from '../app';
 import { lutIndex } from '../render/colormap';
 import { colorBarWidth, drawColorBar, type ColorBar } from '../render/colorBar';
 import { fitCanvas, frameScheduler, heightToBottom } from '../render/canvas';
 import { theme } from '../render/theme';
+import { setSelect, updateSetSelect } from './controls';
 
 const LEFT = 40;
 const TOP = 22;
@@ -17,6 +20,8 @@ const SCALE: ColorBar = { top: 'its max', bottom: '0', note: '√ scale' };
 export class ModelView implements View {
   readonly element = document.createElement('div');
   readonly canvas = document.createElement('canvas');
+  private readonly setSel;
+  private readonly bar = document.createElement('div');
   private readonly info = document.createElement('div');
   private readonly caption = document.createElement('div');
   private readonly scroller = document.createElement('div');
@@ -28,6 +33,11 @@ export class ModelView implements View {
 
   constructor(private readonly app: App) {
     this.element.className = 'view model-view';
+    this.setSel = setSelect(app);
+    // The view's only control: the bar shows only for a run of several sets.
+    this.bar.className = 'toolbar';
+    this.bar.hidden = true;
+    this.bar.append(this.setSel.element);
     this.info.className = 'hover-info';
     this.info.setAttribute('aria-live', 'polite');
     this.canvas.tabIndex = 0;
@@ -39,7 +49,7 @@ export class ModelView implements View {
     this.caption.className = 'caption';
     this.scroller.className = 'model-scroller';
     this.scroller.append(this.canvas);
-    this.element.append(this.info, this.caption, this.scroller);
+    this.element.append(this.bar, this.info, this.caption, this.scroller);
     this.canvas.addEventListener('mousemove', (e) => {
       const cell = this.hit(e);
       if (cell?.layer !== this.hover?.layer || cell?.head !== this.hover?.head) {
@@ -62,7 +72,7 @@ export class ModelView implements View {
 
   /** Square thumbnails as large as both the panel's width and its height allow (the colour bar beside them). */
   private dims(): { layers: number; heads: number; cell: number; width: number; height: number; barX: number } {
-    const m = this.app.data.summary?.model;
+    const m = this.app.attentionSet() ?? this.app.data.summary?.model;
     const layers = m?.layers ?? 0;
     const heads = m?.heads ?? 0;
     const bar = colorBarWidth(this.canvas.getContext('2d')!, theme(), SCALE) + 12;
@@ -101,6 +111,8 @@ export class ModelView implements View {
   }
 
   render(): void {
+    updateSetSelect(this.setSel, this.app);
+    this.bar.hidden = this.setSel.element.hidden;
     // render() already runs inside the app's animation frame: draw now, not a frame later.
     this.draw();
   }
@@ -108,7 +120,8 @@ export class ModelView implements View {
   /** Builds the thumbnails' pixels (only when the overview, size or theme changed) and draws the overlay. */
   draw(): void {
     const s = this.app.data.summary;
-    const ov = this.app.data.overview;
+    const set = this.app.attentionSet();
+    const ov = set ? this.app.data.overviews.get(set.name) : undefined;
     this.scroller.style.maxHeight = `${heightToBottom(this.scroller, 160)}px`;
     const d = this.dims();
     const th = theme();
@@ -117,16 +130,16 @@ export class ModelView implements View {
     ctx.fillRect(0, 0, d.width, d.height);
     // Where tests and tools find the grid: left, top, cell pitch.
     this.canvas.dataset.grid = `${LEFT},${TOP},${d.cell + GAP}`;
-    if (!s || !ov) {
+    if (!s || !set || !ov) {
       this.info.textContent = s?.attentionUnavailable ?? (s ? 'Waiting for the attention overview…' : 'No result yet.');
       this.caption.textContent = '';
       return;
     }
     const dpr = window.devicePixelRatio || 1;
-    const key = `${ov.runId}:${ov.side}:${d.cell}:${dpr}:${th.kind}:${th.background}`;
+    const key = `${ov.runId}:${ov.set}:${ov.rows}:${ov.cols}:${d.cell}:${dpr}:${th.kind}:${th.background}`;
     if (key !== this.baseKey || !this.base || this.baseData !== ov.data) {
       const t0 = performance.now();
-      this.base = this.buildBase(ov.data, ov.side, d, dpr, th.lut.packed);
+      this.base = this.buildBase(ov, d, dpr, th.lut.packed);
       this.baseKey = key;
       this.baseData = ov.data;
       this.canvas.dataset.drawMs = (performance.now() - t0).toFixed(2);
@@ -149,39 +162,31 @@ export class ModelView implements View {
     if (document.activeElement === this.canvas) mark(this.cursor, th.focus, 2);
     if (this.hover) mark(this.hover, th.focus, 2);
     const h = this.hover ?? this.cursor;
-    const strongest = mapMax(ov.data, ov.side, h.layer * d.heads + h.head);
+    const strongest = mapMax(ov.data, ov.rows * ov.cols, h.layer * d.heads + h.head);
     this.info.textContent = `Layer ${h.layer}, head ${h.head}: strongest weight ${strongest.toFixed(3)}. Click or press Enter to open it at full resolution in the matrix view.`;
-    const n = s.tokens.length;
-    const block = Number.isInteger(n / ov.side) ? `${n / ov.side} × ${n / ov.side}` : `about ${(n / ov.side).toFixed(1)} × ${(n / ov.side).toFixed(1)}`;
-    this.caption.textContent =
-      ov.side === n
-        ? `Each map shows all ${n} × ${n} weights, scaled to its own maximum (square-root colour scale).`
-        : `Each map shows the largest weight in each block of ${block} of the ${n} tokens (${ov.side} × ${ov.side} blocks), so diagonals and attention to single tokens stay visible; scaled to its own maximum (square-root colour scale).`;
+    this.caption.textContent = overviewCaption(tokenList(s, set.queries).length, tokenList(s, set.keys).length, ov);
   }
 
   private baseData: Float32Array | null = null;
 
-  private buildBase(data: Float32Array, side: number, d: ReturnType<ModelView['dims']>, dpr: number, lut: Uint32Array): HTMLCanvasElement {
+  private buildBase(ov: AttentionOverview, d: ReturnType<ModelView['dims']>, dpr: number, lut: Uint32Array): HTMLCanvasElement {
+    const { data, rows, cols } = ov;
     const cellPx = Math.max(1, Math.round(d.cell * dpr));
     const gapPx = Math.max(1, Math.round(GAP * dpr));
     const w = d.heads * (cellPx + gapPx);
     const h = d.layers * (cellPx + gapPx);
     const image = new ImageData(w, h);
     const px = new Uint32Array(image.data.buffer);
-    // The source cells [from[i], to[i]) under pixel i of a thumbnail, once for all thumbnails: one cell when
-    // the thumbnail is larger than the overview, several when smaller (then their maximum, so no peak is
+    // The source rows and columns [from, to) under pixel i of a thumbnail, once for all thumbnails: one cell
+    // when the thumbnail is larger than the overview, several when smaller (then their maximum, so no peak is
     // skipped).
-    const from = new Int32Array(cellPx);
-    const to = new Int32Array(cellPx);
-    for (let i = 0; i < cellPx; i++) {
-      from[i] = Math.min(side - 1, Math.floor((i * side) / cellPx));
-      to[i] = Math.max(from[i] + 1, Math.min(side, Math.floor(((i + 1) * side) / cellPx)));
-    }
-    const plane = side * side;
+    const ys = sourceSpans(rows, cellPx);
+    const xs = sourceSpans(cols, cellPx);
+    const plane = rows * cols;
     for (let l = 0; l < d.layers; l++) {
       for (let hd = 0; hd < d.heads; hd++) {
         const base = (l * d.heads + hd) * plane;
-        const max = mapMax(data, side, l * d.heads + hd);
+        const max = mapMax(data, plane, l * d.heads + hd);
         const inv = max > 0 ? 1 / max : 0;
         const x0 = hd * (cellPx + gapPx);
         const y0 = l * (cellPx + gapPx);
@@ -189,7 +194,9 @@ export class ModelView implements View {
           let o = (y0 + y) * w + x0;
           for (let x = 0; x < cellPx; x++) {
             let v = 0;
-            for (let r = from[y]; r < to[y]; r++) for (let c = base + r * side + from[x], end = base + r * side + to[x]; c < end; c++) if (data[c] > v) v = data[c];
+            for (let r = ys.from[y]; r < ys.to[y]; r++) {
+              for (let c = base + r * cols + xs.from[x], end = base + r * cols + xs.to[x]; c < end; c++) if (data[c] > v) v = data[c];
+            }
             px[o++] = lut[lutIndex(v, inv)];
           }
         }
@@ -208,9 +215,35 @@ export class ModelView implements View {
   }
 }
 
-/** One map's largest weight: the largest of its block maxima. */
-function mapMax(data: Float32Array, side: number, map: number): number {
+/** One map's largest weight: the largest of its block maxima (`plane` cells a map). */
+function mapMax(data: Float32Array, plane: number, map: number): number {
   let max = 0;
-  for (let i = map * side * side, end = i + side * side; i < end; i++) if (data[i] > max) max = data[i];
+  for (let i = map * plane, end = i + plane; i < end; i++) if (data[i] > max) max = data[i];
   return max;
+}
+
+/** For each of `px` pixels, the source cells [from, to) of `cells` under it. */
+function sourceSpans(cells: number, px: number): { from: Int32Array; to: Int32Array } {
+  const from = new Int32Array(px);
+  const to = new Int32Array(px);
+  for (let i = 0; i < px; i++) {
+    from[i] = Math.min(cells - 1, Math.floor((i * cells) / px));
+    to[i] = Math.max(from[i] + 1, Math.min(cells, Math.floor(((i + 1) * cells) / px)));
+  }
+  return { from, to };
+}
+
+/** What a thumbnail shows: all queries × keys weights, or the largest of each block of them. */
+function overviewCaption(queries: number, keys: number, ov: AttentionOverview): string {
+  const scaled = 'scaled to its own maximum (square-root colour scale)';
+  if (ov.rows === queries && ov.cols === keys) return `Each map shows all ${queries} × ${keys} weights, ${scaled}.`;
+  const ratio = (n: number, side: number): string => (Number.isInteger(n / side) ? `${n / side}` : (n / side).toFixed(1));
+  const exact = Number.isInteger(queries / ov.rows) && Number.isInteger(keys / ov.cols);
+  const block = `${exact ? '' : 'about '}${ratio(queries, ov.rows)} × ${ratio(keys, ov.cols)}`;
+  // A square set names its tokens once, as it always did; two lists name both.
+  const of = queries === keys ? `the ${queries} tokens` : `the ${queries} queries × ${keys} keys`;
+  return (
+    `Each map shows the largest weight in each block of ${block} of ${of} (${ov.rows} × ${ov.cols} blocks), ` +
+    `so diagonals and attention to single tokens stay visible; ${scaled}.`
+  );
 }

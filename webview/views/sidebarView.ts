@@ -1,10 +1,11 @@
 // The side view: compact. The token under the editor cursor (FocusToken) or picked here, a layer and head
 // selector (which can follow the inspector's), the tokens it attends to most, and its predictions.
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import { tokenList } from '../../src/protocol';
 import type { App, View } from '../app';
 import { attendsTo, headMap } from '../render/attention';
 import { BarList, barsToCanvas, type Bar } from './barList';
-import { headSelect, layerSelect, updateHeadSelect, updateLayerSelect } from './controls';
+import { headSelect, layerSelect, setSelect, updateHeadSelect, updateLayerSelect, updateSetSelect } from './controls';
 import { tokenLabel } from './describe';
 import { predictionGroups } from './predictionsView';
 import { tokenTitle } from './tokensView';
@@ -14,6 +15,7 @@ const TOP_KEYS = 10;
 export class SidebarView implements View {
   readonly element = document.createElement('div');
   private readonly token = document.createElement('div');
+  private readonly setSel;
   private readonly layerSel;
   private readonly headSel;
   private readonly attendsTitle = document.createElement('div');
@@ -24,6 +26,7 @@ export class SidebarView implements View {
 
   constructor(private readonly app: App) {
     this.element.className = 'view sidebar-view';
+    this.setSel = setSelect(app);
     this.layerSel = layerSelect(app);
     this.headSel = headSelect(app);
     this.attends = new BarList('Tokens the selected token attends to', (i) => this.app.select(i, true));
@@ -34,7 +37,7 @@ export class SidebarView implements View {
     this.follow.textContent = 'Follow the inspector’s layer and head';
     this.follow.className = 'follow-inspector';
     this.follow.addEventListener('change', () => this.setFollow(this.follow.checked));
-    selectors.append(this.layerSel.element, this.headSel.element, this.follow);
+    selectors.append(this.setSel.element, this.layerSel.element, this.headSel.element, this.follow);
     this.attendsTitle.className = 'section-title';
     this.predictions.className = 'prediction-groups';
     this.element.append(this.token, selectors, this.attendsTitle, this.attends.element, this.predictions);
@@ -48,14 +51,20 @@ export class SidebarView implements View {
   private attendsBars(): Bar[] {
     const s = this.app.data.summary;
     const sel = this.app.state.selected;
-    const layer = this.app.data.layer(this.app.state.layer);
-    if (!s || sel === null || !layer) return [];
-    const ranked = attendsTo(headMap(layer, this.app.state.head), layer.tokens, sel, TOP_KEYS);
-    return ranked.map((r) => ({ label: `#${r.index} ${tokenLabel(s.tokens[r.index])}`, value: r.weight, index: r.index }));
+    const set = this.app.attentionSet();
+    // The selected token is an input token: it has a row only in a set whose queries are the input.
+    const layer = set?.queries === 'input' ? this.app.shownLayer() : undefined;
+    if (!s || !set || sel === null || !layer) return [];
+    const keys = tokenList(s, set.keys);
+    const ranked = attendsTo(headMap(layer, this.app.state.head), layer.keys, sel, TOP_KEYS);
+    // Only a key of the input can be revealed in the editor.
+    const index = (i: number): number | undefined => (set.keys === 'input' ? i : undefined);
+    return ranked.map((r) => ({ label: `#${r.index} ${tokenLabel(keys[r.index])}`, value: r.weight, index: index(r.index) }));
   }
 
   render(): void {
     if (this.follow.checked !== this.app.state.followInspector) this.follow.checked = this.app.state.followInspector;
+    updateSetSelect(this.setSel, this.app);
     updateLayerSelect(this.layerSel, this.app);
     updateHeadSelect(this.headSel, this.app);
     const s = this.app.data.summary;
@@ -67,7 +76,11 @@ export class SidebarView implements View {
     const bars = this.attendsBars();
     this.attendsTitle.textContent = s?.attentionUnavailable
       ? `Attention is not available: ${s.attentionUnavailable}`
-      : sel === null ? '' : bars.length ? `Attends to (layer ${this.app.state.layer}, ${head})` : this.app.data.layerStatus(this.app.state.layer);
+      : sel === null
+        ? ''
+        : bars.length
+          ? `Attends to (layer ${this.app.state.layer}, ${head})`
+          : this.app.data.layerStatus(this.app.state.set, this.app.state.layer);
     this.attends.set(bars);
     const groups = predictionGroups(this.app, sel, false);
     const key = JSON.stringify(groups);

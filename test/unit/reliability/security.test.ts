@@ -59,8 +59,8 @@ describe('reliability: messages from a webview', () => {
   });
 
   it('wrong field types are dropped with the message kind named ("bad requestLayer fields", "bad export format" …)', () => {
-    assert.equal(rejected({ type: FromWebviewType.RequestLayer, requestId: '1', runId: 1, layer: 0 }), 'bad requestLayer fields');
-    assert.equal(rejected({ type: FromWebviewType.RequestLayer, requestId: 1, runId: 1 }), 'bad requestLayer fields');
+    assert.equal(rejected({ type: FromWebviewType.RequestLayer, requestId: '1', runId: 1, set: 'self', layer: 0 }), 'bad requestLayer fields');
+    assert.equal(rejected({ type: FromWebviewType.RequestLayer, requestId: 1, runId: 1, set: 'self' }), 'bad requestLayer fields');
     assert.equal(rejected({ type: FromWebviewType.RequestMaskedAt, requestId: 1, runId: 1, position: [3] }), 'bad requestMaskedAt fields');
     assert.equal(rejected({ type: FromWebviewType.RevealToken, runId: 1, index: '0' }), 'bad revealToken fields');
     assert.equal(rejected({ type: FromWebviewType.Export, format: '../../evil.sh' }), 'bad export format');
@@ -72,19 +72,24 @@ describe('reliability: messages from a webview', () => {
 
   it('negative, fractional, NaN, infinite and unsafe-integer ids and indices are dropped', () => {
     for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, Number.MAX_VALUE, -0.5]) {
-      assert.equal(rejected({ type: FromWebviewType.RequestLayer, requestId: bad, runId: 1, layer: 0 }), 'bad requestLayer fields', String(bad));
-      assert.equal(rejected({ type: FromWebviewType.RequestLayer, requestId: 1, runId: 1, layer: bad }), 'bad requestLayer fields', String(bad));
+      assert.equal(rejected({ type: FromWebviewType.RequestLayer, requestId: bad, runId: 1, set: 'self', layer: 0 }), 'bad requestLayer fields', String(bad));
+      assert.equal(rejected({ type: FromWebviewType.RequestLayer, requestId: 1, runId: 1, set: 'self', layer: bad }), 'bad requestLayer fields', String(bad));
       assert.equal(rejected({ type: FromWebviewType.RevealToken, runId: bad, index: 0 }), 'bad revealToken fields', String(bad));
       assert.equal(rejected({ type: FromWebviewType.RequestMaskedAt, requestId: 1, runId: 1, position: bad }), 'bad requestMaskedAt fields', String(bad));
       assert.equal(rejected({ type: FromWebviewType.RequestLogits, requestId: 1, runId: 1, position: bad }), 'bad requestLogits fields', String(bad));
     }
     assert.deepEqual(accepted({ type: FromWebviewType.RequestLogits, requestId: 3, runId: 1, position: 7, extra: 'dropped' }), { type: FromWebviewType.RequestLogits, requestId: 3, runId: 1, position: 7 });
-    assert.deepEqual(accepted({ type: FromWebviewType.RequestLayer, requestId: 2 ** 53 - 1, runId: 0, layer: 0 }), {
+    assert.deepEqual(accepted({ type: FromWebviewType.RequestLayer, requestId: 2 ** 53 - 1, runId: 0, set: 'self', layer: 0 }), {
       type: FromWebviewType.RequestLayer,
       requestId: 2 ** 53 - 1,
       runId: 0,
+      set: 'self',
       layer: 0,
     });
+    // A set is a short name; whether the run has it is the host's to check.
+    for (const bad of [undefined, 1, '', 'Self', '../x', 'a'.repeat(33), 'cross attention']) {
+      assert.equal(rejected({ type: FromWebviewType.RequestLayer, requestId: 1, runId: 1, set: bad, layer: 0 }), 'bad requestLayer fields', String(bad));
+    }
   });
 
   it('export data over 64 MB is dropped as "bad exportRendered data"; exactly 64 MB is accepted', () => {
@@ -97,10 +102,10 @@ describe('reliability: messages from a webview', () => {
 
   it('prototype-pollution keys (__proto__, constructor) neither pollute Object.prototype nor reach the parsed message', () => {
     const hostile = JSON.parse(
-      '{"type":"requestLayer","requestId":1,"runId":2,"layer":0,"__proto__":{"polluted":true,"type":"export"},"constructor":{"prototype":{"polluted":true}}}',
+      '{"type":"requestLayer","requestId":1,"runId":2,"set":"self","layer":0,"__proto__":{"polluted":true,"type":"export"},"constructor":{"prototype":{"polluted":true}}}',
     );
     const message = accepted(hostile);
-    assert.deepEqual(Object.keys(message as object), ['type', 'requestId', 'runId', 'layer']);
+    assert.deepEqual(Object.keys(message as object), ['type', 'requestId', 'runId', 'set', 'layer']);
     assert.equal(Object.getPrototypeOf(message), Object.prototype);
     assert.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype was polluted');
     // A type that exists only under __proto__ is not the message's type.
