@@ -1,13 +1,15 @@
 // The current run as the webview knows it: summary, overview, and a small cache of full layers fetched on
-// demand. Everything from an older run (by runId) is dropped on arrival.
-import {
-  FromWebviewType,
-  type AttentionLayer,
-  type AttentionOverview,
-  type PredictionView,
-  type ReplyMessage,
-  type ReplyPayload,
-  type RunSummary,
+// demand (host.request). Everything from an older run (by runId) is dropped on arrival, and every result is
+// checked against the run before it is kept.
+import type {
+  AttentionLayer,
+  AttentionOverview,
+  DerivedPredictions,
+  Params,
+  PredictionView,
+  RequestMethod,
+  Result,
+  RunSummary,
 } from '../src/protocol';
 import type { Host } from './host';
 import { rankDistribution, type Distribution } from './render/sampling';
@@ -17,11 +19,8 @@ const MAX_CACHED_LAYERS = 3;
 // A GPT-2 logits row and its ranking are 400 KB.
 const MAX_CACHED_DISTRIBUTIONS = 16;
 
-type Pending =
-  | { kind: 'layer'; runId: number; layer: number }
-  | { kind: 'maskedAt'; runId: number; position: number }
-  | { kind: 'unmasked'; runId: number }
-  | { kind: 'logits'; runId: number; position: number };
+/** The one attention set of today's runs (the layer request names its set). */
+const SET = 'self';
 
 export class RunData {
   summary: RunSummary | null = null;
@@ -39,7 +38,6 @@ export class RunData {
   /** The whole distribution at a position (logits from the host), by position: asked for when first shown. */
   private readonly distributions = new Map<number, Distribution | 'asked' | { failed: string }>();
   private readonly layers = new Map<number, AttentionLayer>();
-  private readonly pending = new Map<number, Pending>();
   private readonly requestedLayers = new Set<number>();
   /** Layers the host could not send, with its reason: not asked again for this run. */
   private readonly failedLayers = new Map<number, string>();
@@ -64,7 +62,36 @@ export class RunData {
     this.maskedAt.clear();
     this.distributions.clear();
     this.unmasked = undefined;
-    this.pending.clear();
+  }
+
+  /** What has been asked about this run and has come (for predictionsAt). */
+  get derived(): DerivedPredictions {
+    return { maskedAt: this.maskedAt, unmasked: Array.isArray(this.unmasked) ? this.unmasked : undefined };
+  }
+
+  /**
+   * Asks the host about this run; `accept` gets the result only while this run is still shown, and says whether
+   * the views changed. A failure is kept by `failed` and shown in the status line.
+   */
+  private ask<M extends RequestMethod>(
+    method: M,
+    params: Omit<Params<M>, 'runId'>,
+    accept: (result: Result<M>) => boolean,
+    failed: (reason: string) => void = () => undefined,
+  ): void {
+    const runId = this.runId;
+    const current = () => runId === this.runId;
+    this.host.request(method, { ...params, runId } as Params<M>).then(
+      (result) => {
+        if (current() && accept(result)) this.onChange();
+      },
+      (error: Error) => {
+        if (!current()) return;
+        failed(error.message);
+        this.status = { state: 'error', message: error.message };
+        this.onChange();
+      },
+    );
   }
 
   setOverview(overview: AttentionOverview): boolean {
@@ -86,11 +113,22 @@ export class RunData {
     }
     if (!this.requestedLayers.has(index)) {
       this.requestedLayers.add(index);
-      const requestId = this.host.requestId();
-      this.pending.set(requestId, { kind: 'layer', runId: s.runId, layer: index });
-      this.host.post({ type: FromWebviewType.RequestLayer, requestId, runId: s.runId, layer: index });
+      this.ask('layer', { set: SET, layer: index }, (layer) => this.acceptLayer(index, layer), (reason) => this.failedLayers.set(index, reason));
     }
     return undefined;
+  }
+
+  /** A layer as the host must send it: this run's, [heads, tokens, tokens]. */
+  private acceptLayer(index: number, layer: AttentionLayer): boolean {
+    const expected = layer.heads * layer.tokens * layer.tokens;
+    if (layer.runId !== this.runId || layer.layer !== index || layer.data.length !== expected) return false;
+    this.layers.set(layer.layer, layer);
+    while (this.layers.size > MAX_CACHED_LAYERS) {
+      const oldest = this.layers.keys().next().value as number;
+      this.layers.delete(oldest);
+      this.requestedLayers.delete(oldest);
+    }
+    return true;
   }
 
   /** What to show while a layer is not here: loading, or why it failed. */
@@ -101,10 +139,11 @@ export class RunData {
 
   requestMaskedAt(position: number): void {
     const s = this.summary;
-    if (!s || s.model.kind !== 'masked' || this.maskedAt.has(position)) return;
-    const requestId = this.host.requestId();
-    this.pending.set(requestId, { kind: 'maskedAt', runId: s.runId, position });
-    this.host.post({ type: FromWebviewType.RequestMaskedAt, requestId, runId: s.runId, position });
+    if (!s?.capabilities.maskPosition || this.maskedAt.has(position)) return;
+    this.ask('maskedAt', { position }, (top) => {
+      this.maskedAt.set(position, top);
+      return true;
+    });
   }
 
   /**
@@ -113,12 +152,15 @@ export class RunData {
    */
   unmaskedAt(position: number): PredictionView[] | { waiting: string } {
     const s = this.summary;
-    if (!s || s.model.kind !== 'masked') return { waiting: 'Only a masked language model predicts at its own tokens.' };
+    if (!s?.capabilities.unmasked) return { waiting: 'Only a masked language model predicts at its own tokens.' };
     if (this.unmasked === undefined) {
       this.unmasked = 'asked';
-      const requestId = this.host.requestId();
-      this.pending.set(requestId, { kind: 'unmasked', runId: s.runId });
-      this.host.post({ type: FromWebviewType.RequestUnmasked, requestId, runId: s.runId });
+      const accept = (top: PredictionView[][]): boolean => {
+        if (top.length !== this.summary?.tokens.length) return false;
+        this.unmasked = top;
+        return true;
+      };
+      this.ask('unmasked', {}, accept, (reason) => (this.unmasked = { failed: reason }));
     }
     if (this.unmasked === 'asked') return { waiting: 'Computing the unmasked predictions…' };
     if ('failed' in this.unmasked) return { waiting: `The unmasked predictions could not be computed: ${this.unmasked.failed}` };
@@ -135,9 +177,8 @@ export class RunData {
     const known = this.distributions.get(position);
     if (known === undefined) {
       this.distributions.set(position, 'asked');
-      const requestId = this.host.requestId();
-      this.pending.set(requestId, { kind: 'logits', runId: s.runId, position });
-      this.host.post({ type: FromWebviewType.RequestLogits, requestId, runId: s.runId, position });
+      const failed = (reason: string) => this.distributions.set(position, { failed: reason });
+      this.ask('logits', { position }, (row) => this.acceptLogits(position, row), failed);
       return { waiting: 'Computing the full distribution…' };
     }
     if (known === 'asked') return { waiting: 'Computing the full distribution…' };
@@ -149,10 +190,10 @@ export class RunData {
   }
 
   /** A logits reply as the host must send it: one finite-or-−∞ logit per vocabulary id, and labels. */
-  private acceptLogits(request: { position: number }, result: Extract<ReplyPayload, { kind: 'logits' }>): boolean {
+  private acceptLogits(position: number, row: Result<'logits'>): boolean {
     const s = this.summary;
-    if (!s || result.runId !== this.runId || result.position !== request.position) return false;
-    const { logits, top } = result;
+    if (!s) return false;
+    const { logits, top } = row;
     const wellFormed =
       logits instanceof Float32Array &&
       logits.length === s.model.vocabSize &&
@@ -161,55 +202,15 @@ export class RunData {
       Array.isArray(top) &&
       top.every((t) => Number.isInteger(t?.id) && t.id >= 0 && t.id < logits.length && typeof t.token === 'string');
     if (!wellFormed) {
-      this.distributions.set(request.position, { failed: 'the host sent a malformed logits row' });
+      this.distributions.set(position, { failed: 'the host sent a malformed logits row' });
       return true;
     }
-    this.distributions.set(request.position, rankDistribution(logits, new Map(top.map((t) => [t.id, t.token]))));
+    this.distributions.set(position, rankDistribution(logits, new Map(top.map((t) => [t.id, t.token]))));
     for (const [position, entry] of this.distributions) {
       if (this.distributions.size <= MAX_CACHED_DISTRIBUTIONS) break;
       if (typeof entry === 'object' && 'logits' in entry) this.distributions.delete(position);
     }
     return true;
-  }
-
-  /** Returns true when the reply changed what is shown. */
-  handleReply(message: ReplyMessage): boolean {
-    const request = this.pending.get(message.inReplyTo);
-    if (!request) return false;
-    this.pending.delete(message.inReplyTo);
-    if (request.runId !== this.runId) return false;
-    if (message.error !== undefined || !message.result) {
-      if (request.kind === 'layer') this.failedLayers.set(request.layer, message.error ?? 'empty reply');
-      if (request.kind === 'unmasked') this.unmasked = { failed: message.error ?? 'empty reply' };
-      if (request.kind === 'logits') this.distributions.set(request.position, { failed: message.error ?? 'empty reply' });
-      this.status = { state: 'error', message: message.error ?? 'The host sent an empty reply.' };
-      return true;
-    }
-    const result = message.result;
-    if (result.kind === 'layer') {
-      const layer = result.layer;
-      const expected = layer.heads * layer.tokens * layer.tokens;
-      if (layer.runId !== this.runId || layer.data.length !== expected) return false;
-      this.layers.set(layer.layer, layer);
-      while (this.layers.size > MAX_CACHED_LAYERS) {
-        const oldest = this.layers.keys().next().value as number;
-        this.layers.delete(oldest);
-        this.requestedLayers.delete(oldest);
-      }
-      return true;
-    }
-    if (result.kind === 'maskedAt') {
-      if (result.runId !== this.runId) return false;
-      this.maskedAt.set(result.position, result.top);
-      return true;
-    }
-    if (result.kind === 'logits') return request.kind === 'logits' && this.acceptLogits(request, result);
-    if (result.kind === 'unmasked') {
-      if (result.runId !== this.runId || result.atPosition.length !== this.summary?.tokens.length) return false;
-      this.unmasked = result.atPosition;
-      return true;
-    }
-    return false;
   }
 
   notify(): void {

@@ -3,3 +3,5 @@
 export * from './shapes';
 export * from './messages';
 export * from './validate';
+export * from './requests';
+export * from './predictions';

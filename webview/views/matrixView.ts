@@ -204,7 +204,8 @@ export class MatrixView implements View {
     if (this.base && b && b.layer === layer && b.head === head && b.lut === lut) return this.base;
     const n = layer.tokens;
     const map = headMap(layer, head);
-    this.max = scaleCeiling(map, n, this.app.data.summary?.model.kind === 'causal');
+    // Next-token runs have causal self-attention (the attention sets' own `causal` flag replaces this).
+    this.max = scaleCeiling(map, n, this.app.data.summary?.predictions.task === 'next-token');
     const inv = 1 / this.max;
     const image = new ImageData(n, n);
     const px = new Uint32Array(image.data.buffer);
