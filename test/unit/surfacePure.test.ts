@@ -86,9 +86,12 @@ function inspectResult(): WorkerInspectResult {
 /** A masked LM's unmasked top-k at every position, as ModelRunner.unmasked returns it. */
 const UNMASKED = TOKENS.map((_, p) => [{ id: 20 + p, token: `<at ${p}>`, probability: 0.25 }]);
 
+const MASKED_AT = new Map([[2, [{ id: 9, token: 'x', probability: 0.1 }]]]);
+
 function runRecord(): RunRecord {
   const result = inspectResult();
-  return { runId: 7, result, summary: toRunSummary(7, result), maskedAt: new Map([[2, [{ id: 9, token: 'x', probability: 0.1 }]]]) };
+  const source = { modelFolder: result.model.folder, onnxFile: result.model.onnxFile, attention: { key: 11, layers: 1, heads: 2, tokens: TOKENS.length } };
+  return { runId: 7, summary: toRunSummary(7, result), source };
 }
 
 test('run summary: carries the run id, no tensors, and says whether attention is available', () => {
@@ -102,19 +105,41 @@ test('run summary: carries the run id, no tensors, and says whether attention is
   assert.equal(toRunSummary(4, noAttention).attentionUnavailable, 'fused attention');
 });
 
-test('layer requests: a kept layer is available; a missing layer or a run without attention says why', () => {
+test('run summary: the family, its task and capabilities, and the run\'s rankings by position', () => {
+  const masked = toRunSummary(3, inspectResult());
+  assert.deepEqual([masked.model.family, masked.model.familyLabel, masked.model.task], ['bert', 'masked LM', 'fill-mask']);
+  assert.equal('kind' in masked.model, false, 'the kind stays in the core');
+  assert.deepEqual(masked.predictions, { task: 'fill-mask', ranked: [{ position: 3, top: [{ id: 7, token: '<dog>', probability: 0.5 }] }] });
+  assert.deepEqual(masked.capabilities, { maskPosition: true, unmasked: true, logits: true });
   const result = inspectResult();
-  assert.equal(layerUnavailable(result, 0), undefined);
-  assert.equal(layerUnavailable(result, 1), 'layer 1 does not exist: the model has 1 layers');
-  delete result.attention;
-  assert.equal(layerUnavailable(result, 0), 'this run kept no attention');
-  result.model.attention = { available: false, reason: 'the graph fuses attention into com.microsoft.Attention' };
-  assert.equal(layerUnavailable(result, 0), 'the graph fuses attention into com.microsoft.Attention');
+  const next = TOKENS.map((_, p) => [{ id: 30 + p, token: `<next ${p}>`, probability: 0.5 }]);
+  const actual = [null, 0.1, 0.2, 0.3, 0.4];
+  result.model = { ...result.model, kind: 'causal', modelType: 'gpt2', architecture: 'GPT2LMHeadModel', maskToken: undefined };
+  result.predictions = { kind: 'causal', next, actual };
+  const causal = toRunSummary(4, result);
+  assert.deepEqual([causal.model.family, causal.model.familyLabel, causal.model.task], ['gpt2', 'causal LM', 'next-token']);
+  assert.deepEqual(causal.predictions.ranked.map((r) => r.position), [0, 1, 2, 3, 4]);
+  assert.deepEqual(causal.predictions.ranked[2].top, next[2]);
+  assert.deepEqual(causal.predictions.actual, actual);
+  assert.deepEqual(causal.capabilities, { maskPosition: false, unmasked: false, logits: true });
+});
+
+test('layer requests: a kept layer is available; a missing layer or a run without attention says why', () => {
+  const { summary, source } = runRecord();
+  assert.equal(layerUnavailable(summary, source.attention, 0), undefined);
+  assert.equal(layerUnavailable(summary, source.attention, 1), 'layer 1 does not exist: the model has 1 layers');
+  assert.equal(layerUnavailable(summary, undefined, 0), 'this run kept no attention');
+  const unavailable = { ...summary, attentionUnavailable: 'the graph fuses attention into com.microsoft.Attention' };
+  assert.equal(layerUnavailable(unavailable, undefined, 0), 'the graph fuses attention into com.microsoft.Attention');
 });
 
 test('JSON export: tokens, predictions and attention as [layer][head][query][key]', () => {
-  const report = JSON.parse(jsonReport(runRecord(), attentionMaps(), UNMASKED));
-  assert.equal(report.format, 'attention-lens-run/2');
+  const report = JSON.parse(jsonReport(runRecord(), attentionMaps(), MASKED_AT, UNMASKED));
+  assert.equal(report.format, 'attention-lens-run/3');
+  assert.deepEqual(report.model.task, 'fill-mask');
+  assert.equal(report.model.onnxFile, 'onnx/model.onnx');
+  assert.deepEqual(report.predictions.ranked.map((r: { position: number }) => r.position), [3]);
+  assert.deepEqual(report.capabilities, { maskPosition: true, unmasked: true, logits: true });
   assert.deepEqual(report.unmaskedAtPosition, UNMASKED);
   assert.deepEqual(report.maskedAtPosition, { 2: [{ id: 9, token: 'x', probability: 0.1 }] });
   assert.equal(report.text, TEXT);

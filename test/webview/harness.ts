@@ -78,25 +78,26 @@ export class LensPage {
     return lens;
   }
 
-  /** The stub host's answer to RequestLayer and RequestLogits, from the current payload. */
+  /** The stub host's answer to the layer and logits requests, from the current payload. */
   private answer(json: string): { meta: string; data: string } | null {
-    const m = JSON.parse(json) as { type: string; requestId: number; runId: number; layer: number; position: number };
+    const { requestId, method, params } = JSON.parse(json) as { requestId: number; method: string; params: { layer: number; position: number } };
+    const m = { requestId, ...params };
     const p = this.payload;
     if (!p) return null;
     const base64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
     const error = (message: string) => ({ meta: JSON.stringify({ type: 'reply', inReplyTo: m.requestId, error: message }), data: '' });
-    if (m.type === 'requestLogits') {
+    if (method === 'logits') {
       if (!p.logitsAt) return error('this recorded payload has no logits');
       const { logits, top } = p.logitsAt(m.position);
-      return { meta: JSON.stringify({ type: 'reply', inReplyTo: m.requestId, result: { kind: 'logits', runId: p.summary.runId, position: m.position, top } }), data: base64(logits) };
+      return { meta: JSON.stringify({ type: 'reply', inReplyTo: m.requestId, result: { top } }), data: base64(logits) };
     }
     if (m.layer >= p.summary.model.layers) return error(`no layer ${m.layer}`);
     const data = p.layer(m.layer);
     const layer = { runId: p.summary.runId, layer: m.layer, heads: p.summary.model.heads, tokens: p.summary.tokens.length };
-    return { meta: JSON.stringify({ type: 'reply', inReplyTo: m.requestId, result: { kind: 'layer', layer } }), data: base64(data) };
+    return { meta: JSON.stringify({ type: 'reply', inReplyTo: m.requestId, result: layer }), data: base64(data) };
   }
 
-  /** Answers a RequestLayer by hand (with autoReply off), with a layer of the given payload. */
+  /** Answers a layer request by hand (with autoReply off), with a layer of the given payload. */
   async replyLayer(requestId: number, p: Payload, layer: number): Promise<void> {
     const data = p.layer(layer);
     const b64 = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
@@ -104,7 +105,7 @@ export class LensPage {
     await this.page.evaluate(
       ({ requestId, meta, b64 }) => {
         const lens = (globalThis as unknown as { __lens: { deliver(x: unknown): void; fromB64(s: string): Float32Array } }).__lens;
-        lens.deliver({ type: 'reply', inReplyTo: requestId, result: { kind: 'layer', layer: { ...meta, data: lens.fromB64(b64) } } });
+        lens.deliver({ type: 'reply', inReplyTo: requestId, result: { ...meta, data: lens.fromB64(b64) } });
       },
       { requestId, meta, b64 },
     );
@@ -153,6 +154,12 @@ export class LensPage {
         return m;
       }),
     ) as Promise<PostedSummary[]>;
+  }
+
+  /** The requests of one method the webview made, in order: each its id and params. */
+  async requests(method: string): Promise<PostedSummary[]> {
+    const asked = (await this.posted()).filter((m) => m.type === 'request' && m.method === method);
+    return asked.map((m) => ({ type: m.method as string, requestId: m.requestId, ...(m.params as Record<string, unknown>) }));
   }
 
   async lastState(): Promise<Record<string, unknown> | undefined> {
