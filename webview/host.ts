@@ -56,7 +56,10 @@ export class Host {
     this.api.setState(state);
   }
 
-  /** Only messages with a known type reach the app (replies settle their request); anything else is ignored (and logged to the devtools). */
+  /**
+   * Only messages with a known type reach the app (replies settle their request); anything else is ignored (and
+   * logged to the devtools).
+   */
   listen(handler: (message: ToWebviewMessage) => void): void {
     window.addEventListener('message', (event: MessageEvent<unknown>) => {
       const data = event.data;

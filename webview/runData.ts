@@ -113,7 +113,8 @@ export class RunData {
     }
     if (!this.requestedLayers.has(index)) {
       this.requestedLayers.add(index);
-      this.ask('layer', { set: SET, layer: index }, (layer) => this.acceptLayer(index, layer), (reason) => this.failedLayers.set(index, reason));
+      const failed = (reason: string) => this.failedLayers.set(index, reason);
+      this.ask('layer', { set: SET, layer: index }, (layer) => this.acceptLayer(index, layer), failed);
     }
     return undefined;
   }

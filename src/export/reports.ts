@@ -54,7 +54,9 @@ function predictionRows(s: RunSummary, unmasked: PredictionView[][] | undefined)
   return s.tokens
     .map((t) => {
       const at = predictionsAt(s, t.index, { unmasked })!;
-      const cells = at.next ? `<td>${percent(at.probabilityHere)}</td><td>${topList(at.next.top)}</td>` : `<td>${topList(at.unmasked?.top)}</td>`;
+      const cells = at.next
+        ? `<td>${percent(at.probabilityHere)}</td><td>${topList(at.next.top)}</td>`
+        : `<td>${topList(at.unmasked?.top)}</td>`;
       return `<tr><td>${t.index}</td><td><code>${esc(t.display)}</code></td><td>${t.id}</td><td>${t.special ? 'special' : `${t.start}–${t.end}`}</td>${cells}</tr>`;
     })
     .join('\n');

@@ -77,10 +77,12 @@ export class TokenHoverProvider implements vscode.HoverProvider {
     }
     if (!at.maskedHere) return '';
     const masked = at.maskedHere.top ?? (await withTimeout(this.controller.queries.maskedAt(run, at.position), MASKED_TIMEOUT_MS, cancel));
-    if (masked) return predictionTable(`Top ${masked.length} if this token is masked (${escapeMarkdown(run.summary.model.maskToken ?? 'mask')}):`, masked);
+    const mask = escapeMarkdown(run.summary.model.maskToken ?? 'mask');
+    if (masked) return predictionTable(`Top ${masked.length} if this token is masked (${mask}):`, masked);
     // Without it, the unmasked ranking if a view already asked for it and it came.
     const unmasked = at.unmasked?.top;
-    if (unmasked) return predictionTable(`Top ${unmasked.length} at this position, unmasked (the masked prediction is still being computed; hover again):`, unmasked);
+    const still = 'the masked prediction is still being computed; hover again';
+    if (unmasked) return predictionTable(`Top ${unmasked.length} at this position, unmasked (${still}):`, unmasked);
     return 'The masked prediction is still being computed; hover again.\n';
   }
 }

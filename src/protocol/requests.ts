@@ -30,6 +30,11 @@ export type ParamsValidator<M extends RequestMethod> = (raw: Record<string, unkn
 /** An attention set's name: short, and only characters a name needs (the host checks it against the run's sets). */
 export const SET_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
+/** Params that name a position of a run. */
+function atPosition(p: Record<string, unknown>): { runId: number; position: number } | undefined {
+  return isCount(p.runId) && isCount(p.position) ? { runId: p.runId, position: p.position } : undefined;
+}
+
 /** The request table: one validator per method. */
 export const REQUESTS: { readonly [M in RequestMethod]: ParamsValidator<M> } = {
   layer: (p) => {
@@ -37,9 +42,9 @@ export const REQUESTS: { readonly [M in RequestMethod]: ParamsValidator<M> } = {
     if (typeof p.set !== 'string' || !SET_NAME.test(p.set)) return { rejected: 'bad layer set' };
     return { runId: p.runId, set: p.set, layer: p.layer };
   },
-  maskedAt: (p) => (isCount(p.runId) && isCount(p.position) ? { runId: p.runId, position: p.position } : { rejected: 'bad maskedAt params' }),
+  maskedAt: (p) => atPosition(p) ?? { rejected: 'bad maskedAt params' },
   unmasked: (p) => (isCount(p.runId) ? { runId: p.runId } : { rejected: 'bad unmasked params' }),
-  logits: (p) => (isCount(p.runId) && isCount(p.position) ? { runId: p.runId, position: p.position } : { rejected: 'bad logits params' }),
+  logits: (p) => atPosition(p) ?? { rejected: 'bad logits params' },
 };
 
 /** Whether a method names an entry of the table (its own: never 'toString' or '__proto__'). */

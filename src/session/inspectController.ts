@@ -165,6 +165,8 @@ export class InspectController implements vscode.Disposable {
   /** Runs on a result's text are for the current run, with the model that made it. */
   private checkCanRun(run: RunRecord): void {
     if (this.current !== run) throw new LensError('that run is no longer the current one', 'cancelled');
-    if (this.models.current()?.reply.info.folder !== run.source.modelFolder) throw new LensError('the model changed since this run; inspect again', 'cancelled');
+    if (this.models.current()?.reply.info.folder !== run.source.modelFolder) {
+      throw new LensError('the model changed since this run; inspect again', 'cancelled');
+    }
   }
 }

@@ -30,7 +30,8 @@ export class RunQueries {
   /** The top-k at a token when it alone is masked; rejects where the model cannot mask a position. */
   maskedAt(run: RunRecord, position: number): Promise<PredictionView[]> {
     return this.store.maskedAt(run.runId, position, async () => {
-      if (!run.summary.capabilities.maskPosition) throw new LensError('masking a position needs a masked language model', 'model-unsupported');
+      const can = run.summary.capabilities.maskPosition;
+      if (!can) throw new LensError('masking a position needs a masked language model', 'model-unsupported');
       this.checkCanRun(run);
       const top = await this.engine.maskedAt(run.summary, position, readConfig());
       if (!top) throw new LensError(`position ${position} cannot be masked (a special token or out of range)`, 'empty-input');

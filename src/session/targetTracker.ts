@@ -29,7 +29,8 @@ export class TargetTracker implements vscode.Disposable {
   track(document: vscode.TextDocument, range: vscode.Range): RunTarget {
     const start = document.offsetAt(range.start);
     const column = columnShowing(document.uri) ?? vscode.window.activeTextEditor?.viewColumn ?? vscode.ViewColumn.One;
-    const target = { uri: document.uri, version: document.version, baseOffset: start, range, column, now: { start, end: document.offsetAt(range.end) } };
+    const now = { start, end: document.offsetAt(range.end) };
+    const target = { uri: document.uri, version: document.version, baseOffset: start, range, column, now };
     this.tracked.add(target);
     return target;
   }

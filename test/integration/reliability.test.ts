@@ -134,7 +134,8 @@ describe('Attention Lens under stress', () => {
     const summary = await inspectNow(api);
     await api.panelReady();
     const dropped = api.stats().droppedMessages;
-    await api.sendFromWebview('panel', { type: 'request', requestId: -1, method: 'layer', params: { runId: summary.runId, set: 'self', layer: 0 } });
+    const badId = { type: 'request', requestId: -1, method: 'layer', params: { runId: summary.runId, set: 'self', layer: 0 } };
+    await api.sendFromWebview('panel', badId);
     await api.sendFromWebview('panel', { type: 'readFile', path: '/etc/passwd' });
     await api.sendFromWebview('panel', 'ready');
     await api.sendFromWebview('panel', { type: 'export', format: '../../x' });

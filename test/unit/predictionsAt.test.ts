@@ -38,7 +38,11 @@ const MASKED = summary({
 // a b c
 const CAUSAL = summary({
   tokens: [token(0, 'a'), token(1, 'b'), token(2, 'c')],
-  predictions: { task: 'next-token', ranked: [0, 1, 2].map((position) => ({ position, top: top(`after ${position}`) })), actual: [null, 0.25, 0.125] },
+  predictions: {
+    task: 'next-token',
+    ranked: [0, 1, 2].map((position) => ({ position, top: top(`after ${position}`) })),
+    actual: [null, 0.25, 0.125],
+  },
 });
 
 describe('predictionsAt, fill-mask', () => {

@@ -21,7 +21,9 @@ describe('request table', () => {
   it('names every method the webview asks (layer, maskedAt, unmasked, logits), and only those', () => {
     assert.deepEqual(Object.keys(REQUESTS).sort(), ['layer', 'logits', 'maskedAt', 'unmasked']);
     for (const method of Object.keys(GOOD)) assert.equal(isRequestMethod(method), true, method);
-    for (const method of ['toString', '__proto__', 'constructor', 'requestLayer', '', 1]) assert.equal(isRequestMethod(method), false, String(method));
+    for (const method of ['toString', '__proto__', 'constructor', 'requestLayer', '', 1]) {
+      assert.equal(isRequestMethod(method), false, String(method));
+    }
   });
 
   for (const method of Object.keys(GOOD) as RequestMethod[]) {
@@ -48,6 +50,8 @@ describe('request table', () => {
   }
 
   it('attention set names: short lower-case names such as self, encoder, decoder, cross', () => {
-    for (const set of ['self', 'encoder', 'decoder', 'cross', 'x'.repeat(32)]) assert.deepEqual(validate('layer', { runId: 1, set, layer: 0 }), { runId: 1, set, layer: 0 });
+    for (const set of ['self', 'encoder', 'decoder', 'cross', 'x'.repeat(32)]) {
+      assert.deepEqual(validate('layer', { runId: 1, set, layer: 0 }), { runId: 1, set, layer: 0 });
+    }
   });
 });

@@ -90,7 +90,8 @@ const MASKED_AT = new Map([[2, [{ id: 9, token: 'x', probability: 0.1 }]]]);
 
 function runRecord(): RunRecord {
   const result = inspectResult();
-  const source = { modelFolder: result.model.folder, onnxFile: result.model.onnxFile, attention: { key: 11, layers: 1, heads: 2, tokens: TOKENS.length } };
+  const attention = { key: 11, layers: 1, heads: 2, tokens: TOKENS.length };
+  const source = { modelFolder: result.model.folder, onnxFile: result.model.onnxFile, attention };
   return { runId: 7, summary: toRunSummary(7, result), source };
 }
 
@@ -109,7 +110,8 @@ test('run summary: the family, its task and capabilities, and the run\'s ranking
   const masked = toRunSummary(3, inspectResult());
   assert.deepEqual([masked.model.family, masked.model.familyLabel, masked.model.task], ['bert', 'masked LM', 'fill-mask']);
   assert.equal('kind' in masked.model, false, 'the kind stays in the core');
-  assert.deepEqual(masked.predictions, { task: 'fill-mask', ranked: [{ position: 3, top: [{ id: 7, token: '<dog>', probability: 0.5 }] }] });
+  const fills = [{ id: 7, token: '<dog>', probability: 0.5 }];
+  assert.deepEqual(masked.predictions, { task: 'fill-mask', ranked: [{ position: 3, top: fills }] });
   assert.deepEqual(masked.capabilities, { maskPosition: true, unmasked: true, logits: true });
   const result = inspectResult();
   const next = TOKENS.map((_, p) => [{ id: 30 + p, token: `<next ${p}>`, probability: 0.5 }]);

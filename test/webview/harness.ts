@@ -80,7 +80,8 @@ export class LensPage {
 
   /** The stub host's answer to the layer and logits requests, from the current payload. */
   private answer(json: string): { meta: string; data: string } | null {
-    const { requestId, method, params } = JSON.parse(json) as { requestId: number; method: string; params: { layer: number; position: number } };
+    type Asked = { requestId: number; method: string; params: { layer: number; position: number } };
+    const { requestId, method, params } = JSON.parse(json) as Asked;
     const m = { requestId, ...params };
     const p = this.payload;
     if (!p) return null;

@@ -208,7 +208,8 @@ export const predictionTests: TestCase[] = [
       await lens.page.locator('.predictions-view > vscode-button').click();
       const req = (await lens.requests('maskedAt'))[0];
       assert.ok(req && req.position === 4 && req.runId === 1, JSON.stringify(req));
-      await lens.post({ type: 'reply', inReplyTo: req.requestId as number, result: [{ id: 1, token: 'alpha', probability: 0.6 }, { id: 2, token: 'beta', probability: 0.3 }] } as never);
+      const top = [{ id: 1, token: 'alpha', probability: 0.6 }, { id: 2, token: 'beta', probability: 0.3 }];
+      await lens.post({ type: 'reply', inReplyTo: req.requestId as number, result: top } as never);
       await lens.until(`[...document.querySelectorAll('.predictions-view .section-title')].some((t) => t.textContent.includes('when it alone is masked'))`);
       assert.ok((await lens.page.locator('.predictions-view .bar-label').allTextContents()).includes('alpha'));
       await finish(lens);

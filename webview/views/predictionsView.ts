@@ -107,7 +107,7 @@ export function predictionGroups(app: App, position: number | null, sampling = t
     const heading = `Next token after #${at.position} ${JSON.stringify(tokenLabel(at.token))}`;
     const after = at.next.actual;
     const actual = after && { id: after.token.id, probability: after.probability };
-    const group = sampling ? sampledGroup(app, at.position, heading, at.next.top, actual) : modelGroup(app, at.position, heading, at.next.top, actual);
+    const group = (sampling ? sampledGroup : modelGroup)(app, at.position, heading, at.next.top, actual);
     if (!after) group.note = `${group.note ? `${group.note} ` : ''}This is the last token: there is no actual next token.`;
     groups.push(group);
   }
