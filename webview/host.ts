@@ -1,5 +1,15 @@
-// The one bridge to the extension host: acquireVsCodeApi() is called once, here.
-import { ToWebviewType, type FromWebviewMessage, type ToWebviewMessage } from '../src/protocol';
+// The one bridge to the extension host: acquireVsCodeApi() is called once, here. Requests of the table in
+// src/protocol/requests.ts go through request(): the ids, the replies waited for and their errors are kept here.
+import {
+  FromWebviewType,
+  ToWebviewType,
+  type FromWebviewMessage,
+  type Params,
+  type ReplyMessage,
+  type RequestMethod,
+  type Result,
+  type ToWebviewMessage,
+} from '../src/protocol';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -14,13 +24,28 @@ const KNOWN_TYPES = new Set<string>(Object.values(ToWebviewType));
 export class Host {
   private readonly api: VsCodeApi = acquireVsCodeApi();
   private nextRequestId = 1;
+  /** Replies waited for, by request id. */
+  private readonly pending = new Map<number, { resolve(result: unknown): void; reject(error: Error): void }>();
 
   post(message: FromWebviewMessage): void {
     this.api.postMessage(message);
   }
 
-  requestId(): number {
-    return this.nextRequestId++;
+  /** Asks the host; settles with its reply: the result, or an Error with the host's message. */
+  request<M extends RequestMethod>(method: M, params: Params<M>): Promise<Result<M>> {
+    const requestId = this.nextRequestId++;
+    return new Promise<Result<M>>((resolve, reject) => {
+      this.pending.set(requestId, { resolve: resolve as (result: unknown) => void, reject });
+      this.post({ type: FromWebviewType.Request, requestId, method, params } as FromWebviewMessage);
+    });
+  }
+
+  private settle(reply: ReplyMessage): void {
+    const waiting = this.pending.get(reply.inReplyTo);
+    if (!waiting) return;
+    this.pending.delete(reply.inReplyTo);
+    if (reply.error !== undefined || reply.result === undefined) waiting.reject(new Error(reply.error ?? 'empty reply'));
+    else waiting.resolve(reply.result);
   }
 
   getState(): unknown {
@@ -31,12 +56,17 @@ export class Host {
     this.api.setState(state);
   }
 
-  /** Only messages with a known type reach the app; anything else is ignored (and logged to the devtools). */
+  /**
+   * Only messages with a known type reach the app (replies settle their request); anything else is ignored (and
+   * logged to the devtools).
+   */
   listen(handler: (message: ToWebviewMessage) => void): void {
     window.addEventListener('message', (event: MessageEvent<unknown>) => {
       const data = event.data;
       if (typeof data === 'object' && data !== null && KNOWN_TYPES.has(String((data as { type?: unknown }).type))) {
-        handler(data as ToWebviewMessage);
+        const message = data as ToWebviewMessage;
+        if (message.type === ToWebviewType.Reply) this.settle(message);
+        else handler(message);
       } else {
         console.warn('Attention Lens: ignored an unknown message', data);
       }

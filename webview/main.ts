@@ -45,9 +45,6 @@ function handle(message: ToWebviewMessage): void {
     case ToWebviewType.Overview:
       if (data.setOverview(message.overview)) app.invalidate();
       break;
-    case ToWebviewType.Reply:
-      if (data.handleReply(message)) app.invalidate();
-      break;
     case ToWebviewType.Status:
       data.status = { state: message.state, message: message.message };
       app.invalidate();

@@ -1,15 +1,17 @@
 // The current run as the webview knows it: summary, an overview per attention set, and a small cache of full layers
-// (by set and layer) fetched on demand. Everything from an older run (by runId) is dropped on arrival.
+// (by set and layer) fetched on demand (host.request). Everything from an older run (by runId) is dropped on
+// arrival, and every result is checked against the run before it is kept.
 import {
-  FromWebviewType,
-  type AttentionLayer,
-  type AttentionOverview,
-  type PredictionView,
-  type ReplyMessage,
-  type ReplyPayload,
-  type RunSummary,
   attentionSet,
   tokenList,
+  type AttentionLayer,
+  type AttentionOverview,
+  type DerivedPredictions,
+  type Params,
+  type PredictionView,
+  type RequestMethod,
+  type Result,
+  type RunSummary,
 } from '../src/protocol';
 import type { Host } from './host';
 import { rankDistribution, type Distribution } from './render/sampling';
@@ -19,11 +21,6 @@ const MAX_CACHED_LAYERS = 3;
 // A GPT-2 logits row and its ranking are 400 KB.
 const MAX_CACHED_DISTRIBUTIONS = 16;
 
-type Pending =
-  | { kind: 'layer'; runId: number; set: string; layer: number }
-  | { kind: 'maskedAt'; runId: number; position: number }
-  | { kind: 'unmasked'; runId: number }
-  | { kind: 'logits'; runId: number; position: number };
 
 export class RunData {
   summary: RunSummary | null = null;
@@ -43,7 +40,6 @@ export class RunData {
   private readonly distributions = new Map<number, Distribution | 'asked' | { failed: string }>();
   /** Full layers by layerKey(set, layer), in LRU order. */
   private readonly layers = new Map<string, AttentionLayer>();
-  private readonly pending = new Map<number, Pending>();
   private readonly requestedLayers = new Set<string>();
   /** Layers the host could not send, with its reason: not asked again for this run. */
   private readonly failedLayers = new Map<string, string>();
@@ -68,7 +64,36 @@ export class RunData {
     this.maskedAt.clear();
     this.distributions.clear();
     this.unmasked = undefined;
-    this.pending.clear();
+  }
+
+  /** What has been asked about this run and has come (for predictionsAt). */
+  get derived(): DerivedPredictions {
+    return { maskedAt: this.maskedAt, unmasked: Array.isArray(this.unmasked) ? this.unmasked : undefined };
+  }
+
+  /**
+   * Asks the host about this run; `accept` gets the result only while this run is still shown, and says whether
+   * the views changed. A failure is kept by `failed` and shown in the status line.
+   */
+  private ask<M extends RequestMethod>(
+    method: M,
+    params: Omit<Params<M>, 'runId'>,
+    accept: (result: Result<M>) => boolean,
+    failed: (reason: string) => void = () => undefined,
+  ): void {
+    const runId = this.runId;
+    const current = () => runId === this.runId;
+    this.host.request(method, { ...params, runId } as Params<M>).then(
+      (result) => {
+        if (current() && accept(result)) this.onChange();
+      },
+      (error: Error) => {
+        if (!current()) return;
+        failed(error.message);
+        this.status = { state: 'error', message: error.message };
+        this.onChange();
+      },
+    );
   }
 
   setOverview(overview: AttentionOverview): boolean {
@@ -92,11 +117,25 @@ export class RunData {
     }
     if (!this.requestedLayers.has(key)) {
       this.requestedLayers.add(key);
-      const requestId = this.host.requestId();
-      this.pending.set(requestId, { kind: 'layer', runId: s.runId, set, layer: index });
-      this.host.post({ type: FromWebviewType.RequestLayer, requestId, runId: s.runId, set, layer: index });
+      const failed = (reason: string) => this.failedLayers.set(key, reason);
+      this.ask('layer', { set, layer: index }, (layer) => this.acceptLayer(set, index, layer), failed);
     }
     return undefined;
+  }
+
+  /** A layer as the host must send it: this run's, that set and layer, [heads, queries, keys] of the set's lists. */
+  private acceptLayer(set: string, index: number, layer: AttentionLayer): boolean {
+    const view = this.summary ? attentionSet(this.summary, set) : undefined;
+    if (!view || layer.runId !== this.runId || layer.set !== set || layer.layer !== index) return false;
+    const [queries, keys] = [tokenList(this.summary!, view.queries).length, tokenList(this.summary!, view.keys).length];
+    if (layer.queries !== queries || layer.keys !== keys || layer.data.length !== layer.heads * queries * keys) return false;
+    this.layers.set(layerKey(set, index), layer);
+    while (this.layers.size > MAX_CACHED_LAYERS) {
+      const oldest = this.layers.keys().next().value as string;
+      this.layers.delete(oldest);
+      this.requestedLayers.delete(oldest);
+    }
+    return true;
   }
 
   /** What to show while a layer is not here: loading, or why it failed. */
@@ -107,10 +146,11 @@ export class RunData {
 
   requestMaskedAt(position: number): void {
     const s = this.summary;
-    if (!s || s.model.kind !== 'masked' || this.maskedAt.has(position)) return;
-    const requestId = this.host.requestId();
-    this.pending.set(requestId, { kind: 'maskedAt', runId: s.runId, position });
-    this.host.post({ type: FromWebviewType.RequestMaskedAt, requestId, runId: s.runId, position });
+    if (!s?.capabilities.maskPosition || this.maskedAt.has(position)) return;
+    this.ask('maskedAt', { position }, (top) => {
+      this.maskedAt.set(position, top);
+      return true;
+    });
   }
 
   /**
@@ -119,12 +159,15 @@ export class RunData {
    */
   unmaskedAt(position: number): PredictionView[] | { waiting: string } {
     const s = this.summary;
-    if (!s || s.model.kind !== 'masked') return { waiting: 'Only a masked language model predicts at its own tokens.' };
+    if (!s?.capabilities.unmasked) return { waiting: 'Only a masked language model predicts at its own tokens.' };
     if (this.unmasked === undefined) {
       this.unmasked = 'asked';
-      const requestId = this.host.requestId();
-      this.pending.set(requestId, { kind: 'unmasked', runId: s.runId });
-      this.host.post({ type: FromWebviewType.RequestUnmasked, requestId, runId: s.runId });
+      const accept = (top: PredictionView[][]): boolean => {
+        if (top.length !== this.summary?.tokens.length) return false;
+        this.unmasked = top;
+        return true;
+      };
+      this.ask('unmasked', {}, accept, (reason) => (this.unmasked = { failed: reason }));
     }
     if (this.unmasked === 'asked') return { waiting: 'Computing the unmasked predictions…' };
     if ('failed' in this.unmasked) return { waiting: `The unmasked predictions could not be computed: ${this.unmasked.failed}` };
@@ -141,9 +184,8 @@ export class RunData {
     const known = this.distributions.get(position);
     if (known === undefined) {
       this.distributions.set(position, 'asked');
-      const requestId = this.host.requestId();
-      this.pending.set(requestId, { kind: 'logits', runId: s.runId, position });
-      this.host.post({ type: FromWebviewType.RequestLogits, requestId, runId: s.runId, position });
+      const failed = (reason: string) => this.distributions.set(position, { failed: reason });
+      this.ask('logits', { position }, (row) => this.acceptLogits(position, row), failed);
       return { waiting: 'Computing the full distribution…' };
     }
     if (known === 'asked') return { waiting: 'Computing the full distribution…' };
@@ -155,10 +197,10 @@ export class RunData {
   }
 
   /** A logits reply as the host must send it: one finite-or-−∞ logit per vocabulary id, and labels. */
-  private acceptLogits(request: { position: number }, result: Extract<ReplyPayload, { kind: 'logits' }>): boolean {
+  private acceptLogits(position: number, row: Result<'logits'>): boolean {
     const s = this.summary;
-    if (!s || result.runId !== this.runId || result.position !== request.position) return false;
-    const { logits, top } = result;
+    if (!s) return false;
+    const { logits, top } = row;
     const wellFormed =
       logits instanceof Float32Array &&
       logits.length === s.model.vocabSize &&
@@ -167,62 +209,15 @@ export class RunData {
       Array.isArray(top) &&
       top.every((t) => Number.isInteger(t?.id) && t.id >= 0 && t.id < logits.length && typeof t.token === 'string');
     if (!wellFormed) {
-      this.distributions.set(request.position, { failed: 'the host sent a malformed logits row' });
+      this.distributions.set(position, { failed: 'the host sent a malformed logits row' });
       return true;
     }
-    this.distributions.set(request.position, rankDistribution(logits, new Map(top.map((t) => [t.id, t.token]))));
+    this.distributions.set(position, rankDistribution(logits, new Map(top.map((t) => [t.id, t.token]))));
     for (const [position, entry] of this.distributions) {
       if (this.distributions.size <= MAX_CACHED_DISTRIBUTIONS) break;
       if (typeof entry === 'object' && 'logits' in entry) this.distributions.delete(position);
     }
     return true;
-  }
-
-  /** Returns true when the reply changed what is shown. */
-  handleReply(message: ReplyMessage): boolean {
-    const request = this.pending.get(message.inReplyTo);
-    if (!request) return false;
-    this.pending.delete(message.inReplyTo);
-    if (request.runId !== this.runId) return false;
-    if (message.error !== undefined || !message.result) {
-      if (request.kind === 'layer') this.failedLayers.set(layerKey(request.set, request.layer), message.error ?? 'empty reply');
-      if (request.kind === 'unmasked') this.unmasked = { failed: message.error ?? 'empty reply' };
-      if (request.kind === 'logits') this.distributions.set(request.position, { failed: message.error ?? 'empty reply' });
-      this.status = { state: 'error', message: message.error ?? 'The host sent an empty reply.' };
-      return true;
-    }
-    const result = message.result;
-    if (result.kind === 'layer') {
-      const layer = result.layer;
-      if (request.kind !== 'layer' || !this.wellFormedLayer(layer, request)) return false;
-      this.layers.set(layerKey(layer.set, layer.layer), layer);
-      while (this.layers.size > MAX_CACHED_LAYERS) {
-        const oldest = this.layers.keys().next().value as string;
-        this.layers.delete(oldest);
-        this.requestedLayers.delete(oldest);
-      }
-      return true;
-    }
-    if (result.kind === 'maskedAt') {
-      if (result.runId !== this.runId) return false;
-      this.maskedAt.set(result.position, result.top);
-      return true;
-    }
-    if (result.kind === 'logits') return request.kind === 'logits' && this.acceptLogits(request, result);
-    if (result.kind === 'unmasked') {
-      if (result.runId !== this.runId || result.atPosition.length !== this.summary?.tokens.length) return false;
-      this.unmasked = result.atPosition;
-      return true;
-    }
-    return false;
-  }
-
-  /** A layer as asked for: this run, that set and layer, [heads, queries, keys] of the set's lists. */
-  private wellFormedLayer(layer: AttentionLayer, request: { set: string; layer: number }): boolean {
-    const set = this.summary ? attentionSet(this.summary, request.set) : undefined;
-    if (!set || layer.runId !== this.runId || layer.set !== request.set || layer.layer !== request.layer) return false;
-    const [queries, keys] = [tokenList(this.summary!, set.queries).length, tokenList(this.summary!, set.keys).length];
-    return layer.queries === queries && layer.keys === keys && layer.data.length === layer.heads * queries * keys;
   }
 
   notify(): void {

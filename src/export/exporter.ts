@@ -52,7 +52,8 @@ export class Exporter {
     if (format === 'png' || format === 'svg') {
       ({ bytes, name: shows } = await this.renderInView(format));
     } else if (format === 'json') {
-      bytes = Buffer.from(jsonReport(run, await this.controller.attentionMaps(run), await this.unmasked(run)), 'utf8');
+      const maps = await this.controller.queries.maps(run);
+      bytes = Buffer.from(jsonReport(run, maps, this.controller.runs.predictions(run.runId).maskedAt, await this.unmasked(run)), 'utf8');
     } else {
       // The picture is optional in the report: without a showing view the tables still say everything.
       const picture = await this.renderInView('svg').then(
@@ -71,9 +72,9 @@ export class Exporter {
     return uri;
   }
 
-  /** A masked LM's top-k at every position, nothing masked (the reports' per-token column); none for causal LMs. */
+  /** The top-k at every position, nothing masked (the reports' per-token column), where the run's model gives it. */
   private unmasked(run: RunRecord): Promise<PredictionView[][] | undefined> {
-    return run.summary.model.kind === 'masked' ? this.controller.unmasked(run) : Promise.resolve(undefined);
+    return run.summary.capabilities.unmasked ? this.controller.queries.unmasked(run) : Promise.resolve(undefined);
   }
 
   /** The view's figure and the name of what it shows. */

@@ -2,7 +2,7 @@
 // report (no script, no remote URL; the view's picture is embedded as a data: image, where SVG cannot run).
 import { nestedLayer } from '../core/engine/attentionLayout';
 import type { AttentionMaps } from '../core/types';
-import type { PredictionView, RunSummary } from '../protocol';
+import { predictionsAt, type PredictionView, type RunSummary } from '../protocol';
 import type { RunRecord, SetMaps } from '../session/runState';
 
 const LAYOUT = 'perLayer[layer][head][query][key]';
@@ -19,34 +19,43 @@ function setEntry({ set, maps }: SetMaps, withMaps: boolean): Record<string, unk
 }
 
 /**
- * The run as JSON; `sets` are its attention sets with their maps, fetched from the worker that keeps them, and
- * `unmasked` a masked LM's top-k at every position (ModelRunner.unmasked).
+ * The run as JSON; `sets` are its attention sets with their maps, fetched from the worker that keeps them,
+ * `maskedAt` the rankings with one position masked asked for so far, and `unmasked` the top-k at every position
+ * (ModelRunner.unmasked).
  */
-export function jsonReport(run: RunRecord, sets: SetMaps[], unmasked: PredictionView[][] | undefined): string {
+export function jsonReport(
+  run: RunRecord,
+  sets: SetMaps[],
+  maskedAt: ReadonlyMap<number, PredictionView[]> | undefined,
+  unmasked: PredictionView[][] | undefined,
+): string {
   const s = run.summary;
   // A run of one set keeps /2's `attention` object, so scripts reading it do not break; its maps are written
   // there only, as writing them twice would double a file that is already the size of every map.
   const single = sets.length === 1 ? sets[0].maps : undefined;
   const report = {
     // 2: a masked LM's unmasked top-k moved from predictions.atPosition to unmaskedAtPosition.
-    // 3: attention as named sets: attentionSets [{name, label, queries, keys (token lists), layers, heads, causal,
+    // 3: model.kind became model.family, familyLabel and task; predictions became {task, ranked, actual?} (ranked:
+    //    each mask's fills, or the next-token top-k at every position); capabilities says what may be asked.
+    //    Attention as named sets: attentionSets [{name, label, queries, keys (token lists), layers, heads, causal,
     //    perLayer[layer][head][query][key]}]; `attention` is kept for runs of one set (that set's perLayer is
     //    there, its entry says perLayerIn) and for runs without attention ({unavailable}); `target` is a second
     //    token list (encoder–decoder runs), absent otherwise.
     format: 'attention-lens-run/3',
     text: s.text,
     stale: run.stale ?? null,
-    model: { ...s.model, source: run.result.model.source, onnxFile: run.result.model.onnxFile },
+    model: { ...s.model, onnxFile: run.source.onnxFile },
     device: s.device,
     tokens: s.tokens,
     target: s.target,
     truncation: s.truncation ?? null,
     predictions: s.predictions,
-    maskedAtPosition: Object.fromEntries(run.maskedAt),
+    capabilities: s.capabilities,
+    maskedAtPosition: Object.fromEntries(maskedAt ?? []),
     unmaskedAtPosition: unmasked ?? null,
     attentionSets: sets.map((entry) => setEntry(entry, !single)),
     attention: single
-      ? { layers: single.layers, heads: single.heads, tokens: single.tokens, layout: LAYOUT, perLayer: perLayer(single) }
+      ? { layers: single.layers, heads: single.heads, tokens: single.queries, layout: LAYOUT, perLayer: perLayer(single) }
       : sets.length === 0 ? { unavailable: s.attentionUnavailable ?? 'not computed' } : undefined,
     timings: s.timings,
   };
@@ -61,25 +70,31 @@ function topList(top: PredictionView[] | undefined): string {
   return (top ?? []).map((p) => `${esc(p.token)} <small>${(100 * p.probability).toFixed(1)}%</small>`).join(', ');
 }
 
+const percent = (p: number | null | undefined) => (p == null ? '—' : `${(100 * p).toFixed(2)}%`);
+
+/** One row per token: what predictionsAt says there, in the columns the run's task has (see columnHeads). */
 function predictionRows(s: RunSummary, unmasked: PredictionView[][] | undefined): string {
   return s.tokens
     .map((t) => {
-      const p = s.predictions;
-      const cells =
-        p.kind === 'masked'
-          ? `<td>${topList(unmasked?.[t.index])}</td>`
-          : `<td>${p.actual[t.index] === null ? '—' : `${(100 * p.actual[t.index]!).toFixed(2)}%`}</td><td>${topList(p.next[t.index])}</td>`;
+      const at = predictionsAt(s, t.index, { unmasked })!;
+      const cells = at.next
+        ? `<td>${percent(at.probabilityHere)}</td><td>${topList(at.next.top)}</td>`
+        : `<td>${topList(at.unmasked?.top)}</td>`;
       return `<tr><td>${t.index}</td><td><code>${esc(t.display)}</code></td><td>${t.id}</td><td>${t.special ? 'special' : `${t.start}–${t.end}`}</td>${cells}</tr>`;
     })
     .join('\n');
 }
 
+function columnHeads(s: RunSummary): string {
+  return s.predictions.task === 'next-token' ? '<th>p(token here)</th><th>top-k next</th>' : '<th>top-k at this position, unmasked</th>';
+}
+
 export function htmlReport(run: RunRecord, unmasked: PredictionView[][] | undefined, picture?: { mime: string; base64: string }): string {
   const s = run.summary;
   const p = s.predictions;
-  const head = p.kind === 'masked' ? '<th>top-k at this position, unmasked</th>' : '<th>p(token here)</th><th>top-k next</th>';
-  const masks = p.kind === 'masked' && p.masks.length > 0
-    ? `<h2>Masked positions</h2><ul>${p.masks.map((m) => `<li>token ${m.position}: ${topList(m.top)}</li>`).join('')}</ul>`
+  const head = columnHeads(s);
+  const masks = p.task === 'fill-mask' && p.ranked.length > 0
+    ? `<h2>Masked positions</h2><ul>${p.ranked.map((m) => `<li>token ${m.position}: ${topList(m.top)}</li>`).join('')}</ul>`
     : '';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -92,7 +107,7 @@ pre{white-space:pre-wrap;background:#f4f4f4;padding:1em}img{max-width:100%;borde
 .stale{color:#a00;font-weight:bold}
 </style></head><body>
 <h1>Attention Lens</h1>
-<p>${esc(s.model.id)} — ${esc(s.model.architecture)} (${s.model.kind} LM, ${s.model.layers} layers × ${s.model.heads} heads, ${esc(s.model.tokenizerKind)}) on ${esc(s.device.label)}${s.device.fallbackReason ? ` (${esc(s.device.fallbackReason)})` : ''}; ${s.tokens.length} tokens in ${s.timings.totalMs.toFixed(0)} ms.</p>
+<p>${esc(s.model.id)} — ${esc(s.model.architecture)} (${esc(s.model.familyLabel)}, ${s.model.layers} layers × ${s.model.heads} heads, ${esc(s.model.tokenizerKind)}) on ${esc(s.device.label)}${s.device.fallbackReason ? ` (${esc(s.device.fallbackReason)})` : ''}; ${s.tokens.length} tokens in ${s.timings.totalMs.toFixed(0)} ms.</p>
 ${run.stale ? `<p class="stale">${esc(run.stale)}</p>` : ''}
 ${s.truncation ? `<p>${esc(s.truncation.message)}</p>` : ''}
 <h2>Text</h2><pre>${esc(s.text)}</pre>

@@ -1,9 +1,9 @@
-// Hover over an inspected token: the token, its id and span, and predictions. It reads the current run; for
-// a masked LM it asks the engine (worker thread) for that one position masked, waiting only briefly: the
-// hover is async and VS Code keeps the editor responsive meanwhile, and on a timeout it shows what is known.
+// Hover over an inspected token: the token, its id and span, and predictions (predictionsAt). It reads the current
+// run; where the run may be asked for that one position masked, it asks the engine (worker thread), waiting only
+// briefly: the hover is async and VS Code keeps the editor responsive meanwhile, and on a timeout it shows what is known.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { PredictionView } from '../protocol';
+import { predictionsAt, type PredictionsAt, type PredictionView } from '../protocol';
 import type { InspectController } from '../session/inspectController';
 import { sameDocument, tokenAtOffset, type RunRecord } from '../session/runState';
 
@@ -58,30 +58,31 @@ export class TokenHoverProvider implements vscode.HoverProvider {
     const span = `${from.line + 1}:${from.character + 1}–${to.line + 1}:${to.character + 1}`;
     let text = `**Attention Lens** · token ${index} **${escapeMarkdown(t.display)}** · id ${t.id} · span ${span}\n\n`;
     if (t.piece !== t.display) text += `vocabulary piece: ${escapeMarkdown(t.piece)}\n\n`;
-    const maskFill = s.predictions.kind === 'masked' ? s.predictions.masks.find((m) => m.position === index) : undefined;
-    if (maskFill) {
-      text += predictionTable(`Top ${maskFill.top.length} fills for this mask token:`, maskFill.top);
-    } else if (s.predictions.kind === 'masked') {
-      const masked = await withTimeout(this.controller.maskedAt(run, index), MASKED_TIMEOUT_MS, cancel);
-      // Without it, the unmasked ranking if a view already asked for it and it came.
-      const unmasked = !masked && Array.isArray(run.unmasked) ? run.unmasked[index] : undefined;
-      if (masked) {
-        text += predictionTable(`Top ${masked.length} if this token is masked (${escapeMarkdown(s.model.maskToken ?? 'mask')}):`, masked);
-      } else if (unmasked) {
-        text += predictionTable(`Top ${unmasked.length} at this position, unmasked (the masked prediction is still being computed; hover again):`, unmasked);
-      } else {
-        text += 'The masked prediction is still being computed; hover again.\n';
-      }
-    } else {
-      const k = s.predictions.next[index]?.length;
-      const actual = s.predictions.actual[index];
-      text += actual === null ? 'First token: the model gave it no probability (nothing precedes it).\n\n' : `Probability the model gave to this token here: **${(100 * actual).toFixed(2)}%**\n\n`;
-      text += predictionTable(`Top ${k ?? 0} next tokens after it:`, s.predictions.next[index] ?? []);
-    }
+    const at = predictionsAt(s, index, this.controller.runs.predictions(run.runId));
+    if (at) text += await this.predictions(run, at, cancel);
     text += `\n*${escapeMarkdown(path.isAbsolute(s.model.id) ? path.basename(s.model.id) : s.model.id)} on ${escapeMarkdown(s.device.label)}*`;
     const markdown = new vscode.MarkdownString(text);
     markdown.isTrusted = false;
     markdown.supportHtml = false;
     return markdown;
+  }
+
+  private async predictions(run: RunRecord, at: PredictionsAt, cancel: vscode.CancellationToken): Promise<string> {
+    if (at.fills) return predictionTable(`Top ${at.fills.length} fills for this mask token:`, at.fills);
+    if (at.next) {
+      const here = at.probabilityHere;
+      const first = 'First token: the model gave it no probability (nothing precedes it).\n\n';
+      const said = here == null ? first : `Probability the model gave to this token here: **${(100 * here).toFixed(2)}%**\n\n`;
+      return said + predictionTable(`Top ${at.next.top.length} next tokens after it:`, at.next.top);
+    }
+    if (!at.maskedHere) return '';
+    const masked = at.maskedHere.top ?? (await withTimeout(this.controller.queries.maskedAt(run, at.position), MASKED_TIMEOUT_MS, cancel));
+    const mask = escapeMarkdown(run.summary.model.maskToken ?? 'mask');
+    if (masked) return predictionTable(`Top ${masked.length} if this token is masked (${mask}):`, masked);
+    // Without it, the unmasked ranking if a view already asked for it and it came.
+    const unmasked = at.unmasked?.top;
+    const still = 'the masked prediction is still being computed; hover again';
+    if (unmasked) return predictionTable(`Top ${unmasked.length} at this position, unmasked (${still}):`, unmasked);
+    return 'The masked prediction is still being computed; hover again.\n';
   }
 }

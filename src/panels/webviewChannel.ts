@@ -9,11 +9,15 @@ import {
   type ExportFormat,
   type ExportRenderedMessage,
   type FromWebviewMessage,
-  type ReplyPayload,
+  type Params,
+  type RequestMessage,
+  type RequestMethod,
+  type Result,
   type ToWebviewMessage,
 } from '../protocol';
 import type { InspectController } from '../session/inspectController';
 import type { RunEvent, RunRecord } from '../session/runState';
+import { requestHandlers, type RequestHandlers } from './requestHandlers';
 
 export interface ChannelHooks {
   revealToken(run: RunRecord, index: number): void;
@@ -42,6 +46,7 @@ export class WebviewChannel implements vscode.Disposable {
   readonly sent: ToWebviewMessage[] = [];
   /** Messages rejected by validation. */
   dropped = 0;
+  private readonly handlers: RequestHandlers;
 
   constructor(
     readonly name: string,
@@ -50,6 +55,7 @@ export class WebviewChannel implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly hooks: ChannelHooks,
   ) {
+    this.handlers = requestHandlers(controller.queries);
     this.subscriptions.push(
       webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
       controller.onDidChange((event) => this.onRunEvent(event)),
@@ -95,7 +101,7 @@ export class WebviewChannel implements vscode.Disposable {
 
   private postRun(run: RunRecord): void {
     this.post({ type: ToWebviewType.Result, summary: run.summary });
-    for (const overview of run.overviews) this.post({ type: ToWebviewType.Overview, overview });
+    for (const overview of this.controller.runs.overviews(run.runId)) this.post({ type: ToWebviewType.Overview, overview });
   }
 
   /** The editor cursor is on this token of the current run. */
@@ -163,27 +169,8 @@ export class WebviewChannel implements vscode.Disposable {
         this.readyWaiters.splice(0).forEach((resolve) => resolve());
         this.replay();
         return;
-      case FromWebviewType.RequestLayer:
-        return this.reply(message.requestId, message.runId, async (run) => ({
-          kind: 'layer',
-          layer: await this.controller.attentionLayer(run, message.set, message.layer),
-        }));
-      case FromWebviewType.RequestMaskedAt:
-        return this.reply(message.requestId, message.runId, async (run) => ({
-          kind: 'maskedAt',
-          runId: run.runId,
-          position: message.position,
-          top: await this.controller.maskedAt(run, message.position),
-        }));
-      case FromWebviewType.RequestUnmasked:
-        return this.reply(message.requestId, message.runId, async (run) => ({ kind: 'unmasked', runId: run.runId, atPosition: await this.controller.unmasked(run) }));
-      case FromWebviewType.RequestLogits:
-        return this.reply(message.requestId, message.runId, async (run) => ({
-          kind: 'logits',
-          runId: run.runId,
-          position: message.position,
-          ...(await this.controller.logitsAt(run, message.position)),
-        }));
+      case FromWebviewType.Request:
+        return this.answer(message);
       case FromWebviewType.RevealToken: {
         const run = this.controller.current;
         if (run && run.runId === message.runId && !run.stale) this.hooks.revealToken(run, message.index);
@@ -210,15 +197,16 @@ export class WebviewChannel implements vscode.Disposable {
     }
   }
 
-  /** Answers a request for the current run with a Reply carrying the result or the error's message. */
-  private async reply(requestId: number, runId: number, answer: (run: RunRecord) => ReplyPayload | Promise<ReplyPayload>): Promise<void> {
+  /** Answers a request about the current run with a Reply carrying the result or the error's message. */
+  private async answer<M extends RequestMethod>(message: RequestMessage<M>): Promise<void> {
     const run = this.controller.current;
     try {
-      if (!run || run.runId !== runId) throw new Error('that run is no longer the one shown');
-      const result = await answer(run);
-      this.post({ type: ToWebviewType.Reply, inReplyTo: requestId, result });
+      if (!run || run.runId !== message.params.runId) throw new Error('that run is no longer the one shown');
+      const handle = this.handlers[message.method] as (run: RunRecord, params: Params<M>) => Promise<Result<M>>;
+      const result = await handle(run, message.params);
+      this.post({ type: ToWebviewType.Reply, inReplyTo: message.requestId, result });
     } catch (error) {
-      this.post({ type: ToWebviewType.Reply, inReplyTo: requestId, error: (error as Error).message });
+      this.post({ type: ToWebviewType.Reply, inReplyTo: message.requestId, error: (error as Error).message });
     }
   }
 }

@@ -4,3 +4,5 @@ export * from './shapes';
 export * from './runSets';
 export * from './messages';
 export * from './validate';
+export * from './requests';
+export * from './predictions';

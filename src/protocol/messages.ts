@@ -1,7 +1,8 @@
 // The messages between the extension host and the webviews (inspector panel and side view).
 // Tensors travel as typed arrays (structured clone), never as nested JSON arrays; full attention is
 // fetched one layer at a time when a view needs it.
-import type { AttentionLayer, AttentionOverview, ExportFormat, PredictionView, RunSummary } from './shapes';
+import type { Params, RequestMethod, Result } from './requests';
+import type { AttentionOverview, ExportFormat, RunSummary } from './shapes';
 
 // ---------------------------------------------------------------- host → webview
 
@@ -10,7 +11,7 @@ export enum ToWebviewType {
   Result = 'result',
   /** Downsampled attention of every head of one set, one message per set, sent after Result when attention is available. */
   Overview = 'overview',
-  /** A reply to a request the webview made. */
+  /** A reply to a request the webview made (RequestMessage). */
   Reply = 'reply',
   /** Busy / idle / error state for the status line. */
   Status = 'status',
@@ -32,20 +33,13 @@ export interface OverviewMessage {
   type: ToWebviewType.Overview;
   overview: AttentionOverview;
 }
-export interface ReplyMessage {
+/** The answer to one RequestMessage: exactly one of result / error is set. */
+export interface ReplyMessage<M extends RequestMethod = RequestMethod> {
   type: ToWebviewType.Reply;
   inReplyTo: number;
-  /** Exactly one of result / error is set. */
-  result?: ReplyPayload;
+  result?: Result<M>;
   error?: string;
 }
-export type ReplyPayload =
-  | { kind: 'layer'; layer: AttentionLayer }
-  | { kind: 'maskedAt'; runId: number; position: number; top: PredictionView[] }
-  | { kind: 'unmasked'; runId: number; atPosition: PredictionView[][] }
-  // top: the best ids (up to 100) with their text, which the webview cannot name without the tokenizer.
-  | { kind: 'logits'; runId: number; position: number; logits: Float32Array; top: PredictionView[] }
-  | { kind: 'done' };
 export interface StatusMessage {
   type: ToWebviewType.Status;
   state: 'running' | 'idle' | 'error';
@@ -88,18 +82,8 @@ export type ToWebviewMessage =
 export enum FromWebviewType {
   /** The webview has loaded and listens: the host (re)sends its current state. */
   Ready = 'ready',
-  /** Ask for one layer of one attention set at full resolution (reply: kind 'layer'). */
-  RequestLayer = 'requestLayer',
-  /** Ask for the top-k at a position when it alone is masked (masked LMs; reply: kind 'maskedAt'). */
-  RequestMaskedAt = 'requestMaskedAt',
-  /** Ask for a masked LM's top-k at every position of the text as it is (reply: kind 'unmasked'). */
-  RequestUnmasked = 'requestUnmasked',
-  /**
-   * Ask for the logits over the whole vocabulary at a position of the text as it is (reply: kind 'logits',
-   * vocabSize floats): a causal LM's for the next token, a masked LM's at that token. The sampling controls apply
-   * temperature, top-k and top-p to it.
-   */
-  RequestLogits = 'requestLogits',
+  /** A request of the request table (requests.ts), answered by a Reply with the same id. */
+  Request = 'request',
   /** The user picked a token: reveal and select its span in the editor. */
   RevealToken = 'revealToken',
   /** Inspect the run's text again as the document reads now (the one-click re-run of a stale run). */
@@ -117,31 +101,15 @@ export enum FromWebviewType {
 export interface ReadyMessage {
   type: FromWebviewType.Ready;
 }
-export interface RequestLayerMessage {
-  type: FromWebviewType.RequestLayer;
+/** One request of the table in requests.ts; the host answers with a ReplyMessage whose inReplyTo is requestId. */
+export interface RequestMessage<M extends RequestMethod = RequestMethod> {
+  type: FromWebviewType.Request;
   requestId: number;
-  runId: number;
-  /** An attention set of the run (the host checks it is one of the run's). */
-  set: string;
-  layer: number;
+  method: M;
+  params: Params<M>;
 }
-export interface RequestMaskedAtMessage {
-  type: FromWebviewType.RequestMaskedAt;
-  requestId: number;
-  runId: number;
-  position: number;
-}
-export interface RequestUnmaskedMessage {
-  type: FromWebviewType.RequestUnmasked;
-  requestId: number;
-  runId: number;
-}
-export interface RequestLogitsMessage {
-  type: FromWebviewType.RequestLogits;
-  requestId: number;
-  runId: number;
-  position: number;
-}
+/** Any one request, its method and params matched. */
+export type AnyRequestMessage = { [M in RequestMethod]: RequestMessage<M> }[RequestMethod];
 export interface RevealTokenMessage {
   type: FromWebviewType.RevealToken;
   runId: number;
@@ -176,10 +144,7 @@ export interface ViewFocusMessage {
 
 export type FromWebviewMessage =
   | ReadyMessage
-  | RequestLayerMessage
-  | RequestMaskedAtMessage
-  | RequestUnmaskedMessage
-  | RequestLogitsMessage
+  | AnyRequestMessage
   | RevealTokenMessage
   | RerunMessage
   | ExportMessage

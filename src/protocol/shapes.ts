@@ -28,13 +28,17 @@ export interface RunSummary {
     id: string;
     /** Where it came from: 'embedded' is one of the tiny models this project trained (the panel says so). */
     source: 'embedded' | 'local' | 'hub';
-    kind: 'masked' | 'causal';
+    /** The model's family, e.g. 'bert', 'gpt2' (src/core/families). */
+    family: string;
+    /** What the family is, in words, e.g. 'masked LM', 'causal LM'. */
+    familyLabel: string;
+    task: PredictionTask;
     architecture: string;
     tokenizerKind: string;
     layers: number;
     heads: number;
     maxPositions: number;
-    /** Ids in the model's output layer: the length of a logits row (RequestLogits). */
+    /** Ids in the model's output layer: the length of a logits row (the logits request). */
     vocabSize: number;
     maskToken?: string;
   };
@@ -45,10 +49,8 @@ export interface RunSummary {
   target?: { tokens: TokenView[] };
   /** totalTokens is exact, or a lower bound when totalExact is false (counting stops in very long selections). */
   truncation?: { totalTokens: number; totalExact: boolean; keptTokens: number; keptUntil: number; message: string };
-  predictions:
-    // The unmasked top-k at every position is asked for when shown (RequestUnmasked): a run ranks only the masks.
-    | { kind: 'masked'; masks: { position: number; top: PredictionView[] }[] }
-    | { kind: 'causal'; next: PredictionView[][]; actual: (number | null)[] };
+  predictions: RunPredictionsView;
+  capabilities: RunCapabilities;
   /** Null when this model's graph exposes no attention; the string says why. */
   attentionUnavailable: string | null;
   /** The run's attention, one entry per named set; empty when attention is unavailable. */

@@ -1,20 +1,23 @@
 // Validation of what a webview sends: webview content is untrusted, nothing in it is used before it passes here.
-import { FromWebviewType, type FromWebviewMessage } from './messages';
+import { isCount, isObject } from './checks';
+import { FromWebviewType, type AnyRequestMessage, type FromWebviewMessage } from './messages';
+import { isRequestMethod, REQUESTS, type ParamsValidator, type RequestMethod } from './requests';
 
 // ---------------------------------------------------------------- validation of what a webview sends
 
 const MAX_EXPORT_BYTES = 64 * 1024 * 1024;
 /** An export's name part: it becomes part of a file name, so no separators, dots first, or odd characters. */
 export const EXPORT_NAME = /^[A-Za-z0-9][A-Za-z0-9_+-]{0,79}$/;
-/** An attention set's name as a request may carry it; whether the run has that set is the host's to check. */
-export const SET_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+/** A request through the table: a known method, and params its validator accepts (only their known fields kept). */
+function parseRequest(m: Record<string, unknown>): { ok: true; message: AnyRequestMessage } | { ok: false; reason: string } {
+  if (!isCount(m.requestId)) return { ok: false, reason: 'bad request id' };
+  if (!isRequestMethod(m.method)) return { ok: false, reason: `unknown request method ${JSON.stringify(String(m.method)).slice(0, 40)}` };
+  if (!isObject(m.params)) return { ok: false, reason: `bad ${m.method} params` };
+  const validate = REQUESTS[m.method] as ParamsValidator<RequestMethod>;
+  const params = validate(m.params);
+  if ('rejected' in params) return { ok: false, reason: params.rejected };
+  return { ok: true, message: { type: FromWebviewType.Request, requestId: m.requestId, method: m.method, params } as AnyRequestMessage };
 }
 
 /**
@@ -27,20 +30,8 @@ export function parseFromWebview(raw: unknown): { ok: true; message: FromWebview
   switch (m.type) {
     case FromWebviewType.Ready:
       return { ok: true, message: { type: FromWebviewType.Ready } };
-    case FromWebviewType.RequestLayer:
-      if (!isCount(m.requestId) || !isCount(m.runId) || !isCount(m.layer) || typeof m.set !== 'string' || !SET_NAME.test(m.set)) {
-        return { ok: false, reason: 'bad requestLayer fields' };
-      }
-      return { ok: true, message: { type: m.type, requestId: m.requestId, runId: m.runId, set: m.set, layer: m.layer } };
-    case FromWebviewType.RequestMaskedAt:
-      if (!isCount(m.requestId) || !isCount(m.runId) || !isCount(m.position)) return { ok: false, reason: 'bad requestMaskedAt fields' };
-      return { ok: true, message: { type: m.type, requestId: m.requestId, runId: m.runId, position: m.position } };
-    case FromWebviewType.RequestUnmasked:
-      if (!isCount(m.requestId) || !isCount(m.runId)) return { ok: false, reason: 'bad requestUnmasked fields' };
-      return { ok: true, message: { type: m.type, requestId: m.requestId, runId: m.runId } };
-    case FromWebviewType.RequestLogits:
-      if (!isCount(m.requestId) || !isCount(m.runId) || !isCount(m.position)) return { ok: false, reason: 'bad requestLogits fields' };
-      return { ok: true, message: { type: m.type, requestId: m.requestId, runId: m.runId, position: m.position } };
+    case FromWebviewType.Request:
+      return parseRequest(m);
     case FromWebviewType.RevealToken:
       if (!isCount(m.runId) || !isCount(m.index)) return { ok: false, reason: 'bad revealToken fields' };
       return { ok: true, message: { type: m.type, runId: m.runId, index: m.index } };

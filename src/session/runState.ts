@@ -1,9 +1,9 @@
 // What the host keeps of a run, and where it sits in the editor. Results live here, not in the webviews:
 // a view that becomes visible again is sent them anew.
 import * as vscode from 'vscode';
-import type { AttentionOverview, AttentionSetView, PredictionView, RunSummary } from '../protocol';
 import type { AttentionMaps } from '../core/types';
-import type { WorkerInspectResult } from '../core/worker/workerRequests';
+import type { AttentionOverview, AttentionSetView, RunSummary } from '../protocol';
+import type { RunSource } from './runEngine';
 import { tokenIndexAt } from './tokenLookup';
 import type { OffsetRange } from './trackedRange';
 
@@ -20,21 +20,15 @@ export interface RunTarget {
   now: OffsetRange;
 }
 
+/** One run, by its host run id (the webviews' runId is the same). What is derived from it later lives in the RunStore. */
 export interface RunRecord {
   runId: number;
-  result: WorkerInspectResult;
   summary: RunSummary;
-  /** One per attention set, each arriving after the result (the worker downsamples the maps once the result is out). */
-  overviews: AttentionOverview[];
+  source: RunSource;
   /** Absent when the text is not the document's (e.g. Mask Token at Cursor runs on an edited copy). */
   target?: RunTarget;
   /** Set once the document changed under the result: the message says so. */
   stale?: string;
-  /** Masked-at-position predictions computed so far (hover, webview requests), by token index. */
-  maskedAt: Map<number, PredictionView[]>;
-  /** A masked LM's top-k at every position, nothing masked, once something asked for it (views, exports): the
-   * request while it runs, then its answer. */
-  unmasked?: Promise<PredictionView[][]> | PredictionView[][];
   /** A line for the status bar of the views, e.g. that the current line was inspected for want of a selection. */
   note?: string;
 }

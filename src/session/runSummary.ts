@@ -1,9 +1,9 @@
-// Converts the core's result into the protocol's RunSummary (everything but the attention tensors), and says
-// why a layer a webview asks for cannot be had.
-import { attentionSet, type AttentionOverview, type AttentionSetView, type RunSummary, type TokenView } from '../protocol';
+// Converts the core's result into the protocol's RunSummary (everything but the attention tensors): the model's
+// facts as its family declares them, its predictions, what may be asked of it, and its attention sets.
 import type { OverviewData } from '../core/engine/overview';
 import type { InspectResult, Token } from '../core/types';
-import { noSuchLayer, type WorkerInspectResult } from '../core/worker/workerRequests';
+import type { AttentionSetRef } from '../core/worker/workerRequests';
+import type { AttentionOverview, AttentionSetView, RunSummary, TokenView } from '../protocol';
 
 function tokenView(t: Token): TokenView {
   return {
@@ -19,22 +19,23 @@ function tokenView(t: Token): TokenView {
   };
 }
 
-/** An inspect result with its maps (in this thread) or where they are kept (the worker's AttentionRef). */
-type CoreResult = Omit<InspectResult, 'attention'> & { attention?: { layers: number; heads: number } };
+/** An inspect result with its maps (in this thread) or where they are kept (the worker's set references). */
+type CoreResult = Omit<InspectResult, 'attention'> & { attention?: readonly AttentionSetRef[] };
 
-/** The name of the one attention set an encoder-only or decoder-only model has. */
-export const SELF_SET = 'self';
+/** Headings of the sets the families declare. */
+const SET_LABELS: Record<string, string> = { self: 'Self-attention' };
 
-/**
- * The run's attention sets: one self-attention set over the input today, causal when the model is (the core cuts a
- * causal model's maps to their lower triangle), its layers and heads the kept maps' (the model's when none were kept).
- */
+/** The run's attention sets as the core kept them: today one self-attention set over the input. */
 export function attentionSets(result: CoreResult): AttentionSetView[] {
-  const { model } = result;
-  if (!model.attention.available) return [];
-  const maps = result.attention ?? model;
-  const causal = model.kind === 'causal';
-  return [{ name: SELF_SET, label: 'Self-attention', queries: 'input', keys: 'input', layers: maps.layers, heads: maps.heads, causal }];
+  return (result.attention ?? []).map((set) => ({
+    name: set.set,
+    label: SET_LABELS[set.set] ?? set.set,
+    queries: 'input',
+    keys: 'input',
+    layers: set.layers,
+    heads: set.heads,
+    causal: set.causal,
+  }));
 }
 
 export function toRunSummary(runId: number, result: CoreResult): RunSummary {
@@ -45,7 +46,9 @@ export function toRunSummary(runId: number, result: CoreResult): RunSummary {
     model: {
       id: model.id,
       source: model.source,
-      kind: model.kind,
+      family: model.family,
+      familyLabel: model.familyLabel,
+      task: model.task,
       architecture: model.architecture,
       tokenizerKind: model.tokenizerKind,
       layers: model.layers,
@@ -58,22 +61,14 @@ export function toRunSummary(runId: number, result: CoreResult): RunSummary {
     tokens: result.tokens.map(tokenView),
     truncation: result.truncation ? { ...result.truncation } : undefined,
     predictions: result.predictions,
+    capabilities: { ...model.capabilities },
     attentionUnavailable: model.attention.available ? null : model.attention.reason,
     attentionSets: attentionSets(result),
     timings: { ...result.timings },
   };
 }
 
-/** The core's overview of one set (square today: side × side blocks), tagged with the set. */
+/** The core's overview of one set (rows × cols blocks), tagged with the set. */
 export function toOverview(runId: number, set: string, overview: OverviewData): AttentionOverview {
-  return { runId, set, rows: overview.side, cols: overview.side, data: overview.data };
-}
-
-/** Why this run has no such set or layer to send, or undefined when the worker keeps it. */
-export function layerUnavailable(summary: RunSummary, result: WorkerInspectResult, set: string, layer: number): string | undefined {
-  if (!result.attention) return result.model.attention.available ? 'this run kept no attention' : result.model.attention.reason;
-  const found = attentionSet(summary, set);
-  if (!found) return `this run has no attention set "${set}" (it has ${summary.attentionSets.map((s) => s.name).join(', ')})`;
-  if (layer >= found.layers) return noSuchLayer(layer, found.layers);
-  return undefined;
+  return { runId, set, rows: overview.rows, cols: overview.cols, data: overview.data };
 }

@@ -134,7 +134,7 @@ describe('Attention Lens commands', () => {
     });
     await api.whenIdle();
     assert.equal(rerun.summary.text, first.text);
-    assert.ok(rerun.summary.predictions.kind === 'masked');
+    assert.equal(rerun.summary.predictions.task, 'fill-mask');
     assert.equal((await unmaskedOf(api, rerun.runId))[1].length, 3);
     await setSetting('topK', 7);
     const seven = await inspectNow(api);
@@ -256,7 +256,7 @@ describe('Attention Lens commands', () => {
     assert.equal(run.note, '"mat" masked on line 2');
     assert.equal(run.uri, undefined, 'the masked copy is not mapped onto the document');
     assert.equal(editor.document.version, version, 'the document was not edited');
-    assert.ok(run.summary.predictions.kind === 'masked' && run.summary.predictions.masks.length === 1);
-    if (run.summary.predictions.kind === 'masked') assert.equal(run.summary.predictions.masks[0].top.length, 7);
+    assert.ok(run.summary.predictions.task === 'fill-mask' && run.summary.predictions.ranked.length === 1);
+    assert.equal(run.summary.predictions.ranked[0].top.length, 7);
   });
 });

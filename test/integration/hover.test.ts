@@ -37,11 +37,11 @@ describe('Attention Lens hover', () => {
     const editor = await openText('The cat sat on the mat.');
     selectLine(editor, 0);
     const summary = await inspectNow(api);
-    assert.equal(summary.model.kind, 'causal');
+    assert.equal(summary.model.task, 'next-token');
     const sat = summary.tokens.find((t) => t.piece === 'Ġsat')!;
     assert.ok(sat, summary.tokens.map((t) => t.piece).join(' '));
     const text = await hoverText(editor.document.uri, new vscode.Position(0, sat.end - 1));
-    const actual = summary.predictions.kind === 'causal' ? summary.predictions.actual[sat.index] : null;
+    const actual = summary.predictions.actual?.[sat.index] ?? null;
     assert.ok(actual !== null);
     assert.ok(text.includes(`Probability the model gave to this token here: **${(100 * actual).toFixed(2)}%**`), text);
     assert.match(text, /Top 5 next tokens after it:/);

@@ -53,7 +53,7 @@ describe('Inspect Selection in a real VS Code', () => {
     const summary = await inspect(api);
 
     assert.equal(summary.text, text);
-    assert.equal(summary.model.kind, 'masked');
+    assert.equal(summary.model.task, 'fill-mask');
     assert.deepEqual(
       summary.tokens.map((t) => t.piece),
       ['[CLS]', 'the', 'cat', 'sat', 'on', 'the', 'mat', 'because', 'it', 'was', 'tired', '.', '[SEP]'],
@@ -71,12 +71,11 @@ describe('Inspect Selection in a real VS Code', () => {
     const summary = await inspect(api);
 
     assert.equal(summary.text, text);
-    assert.equal(summary.predictions.kind, 'masked');
-    if (summary.predictions.kind !== 'masked') return;
+    assert.equal(summary.predictions.task, 'fill-mask');
     const maskIndex = summary.tokens.findIndex((t) => t.piece === '[MASK]');
     assert.ok(maskIndex > 0, 'the [MASK] in the text is one token');
-    assert.deepEqual(summary.predictions.masks.map((m) => m.position), [maskIndex]);
-    const top = summary.predictions.masks[0].top;
+    assert.deepEqual(summary.predictions.ranked.map((m) => m.position), [maskIndex]);
+    const top = summary.predictions.ranked[0].top;
     assert.ok(top.length >= 1, 'at least one prediction');
     for (let i = 1; i < top.length; i++) assert.ok(top[i - 1].probability >= top[i].probability, 'best first');
     const total = top.reduce((sum, p) => sum + p.probability, 0);

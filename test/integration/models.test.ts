@@ -90,7 +90,7 @@ describe('Attention Lens: Select Model', () => {
     selectLine(editor, 2);
     const summary = await inspectNow(api);
     assert.equal(summary.model.id, HUB_ID);
-    assert.ok(summary.predictions.kind === 'masked' && summary.predictions.masks.length === 1);
+    assert.ok(summary.predictions.task === 'fill-mask' && summary.predictions.ranked.length === 1);
   });
 
   it('a cached Hub model loads again without a single request', async () => {

@@ -2,7 +2,7 @@
 // mid-run, a model switch mid-run, the worker killed (mid-run and idle), and malformed messages from a webview.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { FromWebviewType, ToWebviewType, type ReplyMessage, type StaleMessage } from '../../src/protocol';
+import { FromWebviewType, ToWebviewType, type Params, type ReplyMessage, type RequestMethod, type StaleMessage } from '../../src/protocol';
 import type { LensTestApi } from '../../src/testApi';
 import { fixtureModel, inspectNow, lensApi, openText, results, selectLine, selectModel, useModel, waitFor } from './surfaceHelpers';
 
@@ -85,10 +85,10 @@ describe('Attention Lens under stress', () => {
     const switched = await selectModel(fixtureModel('tiny-gpt2'));
     assert.equal(switched?.ok, true);
     await running;
-    await waitFor('a causal result', () => api.lastResult()?.summary.model.kind === 'causal');
+    await waitFor('a causal result', () => api.lastResult()?.summary.model.task === 'next-token');
     await api.whenIdle();
     const last = api.lastResult()!;
-    assert.equal(last.summary.model.kind, 'causal');
+    assert.equal(last.summary.model.task, 'next-token');
     assert.equal(last.summary.text, 'The cat sat on the mat.');
     await useModel(fixtureModel('tiny-bert'));
   });
@@ -134,50 +134,55 @@ describe('Attention Lens under stress', () => {
     const summary = await inspectNow(api);
     await api.panelReady();
     const dropped = api.stats().droppedMessages;
-    await api.sendFromWebview('panel', { type: 'requestLayer', requestId: -1, runId: summary.runId, layer: 0 });
+    const badId = { type: 'request', requestId: -1, method: 'layer', params: { runId: summary.runId, set: 'self', layer: 0 } };
+    await api.sendFromWebview('panel', badId);
     await api.sendFromWebview('panel', { type: 'readFile', path: '/etc/passwd' });
     await api.sendFromWebview('panel', 'ready');
     await api.sendFromWebview('panel', { type: 'export', format: '../../x' });
-    await api.sendFromWebview('panel', { type: 'requestLayer', requestId: 1, runId: summary.runId, set: '../self', layer: 0 });
+    await api.sendFromWebview('panel', { type: 'request', requestId: 1, method: 'layer', params: { runId: summary.runId, set: '../self', layer: 0 } });
     assert.equal(api.stats().droppedMessages, dropped + 5);
 
-    await api.sendFromWebview('panel', { type: FromWebviewType.RequestLayer, requestId: 901, runId: summary.runId, set: 'self', layer: 1 });
-    await api.sendFromWebview('panel', { type: FromWebviewType.RequestLayer, requestId: 902, runId: summary.runId - 1, set: 'self', layer: 0 });
-    await api.sendFromWebview('panel', { type: FromWebviewType.RequestLayer, requestId: 903, runId: summary.runId, set: 'self', layer: 9 });
-    await api.sendFromWebview('panel', { type: FromWebviewType.RequestMaskedAt, requestId: 904, runId: summary.runId, position: 2 });
-    await api.sendFromWebview('panel', { type: FromWebviewType.RequestUnmasked, requestId: 905, runId: summary.runId });
-    await api.sendFromWebview('panel', { type: FromWebviewType.RequestUnmasked, requestId: 906, runId: summary.runId - 1 });
-    await api.sendFromWebview('panel', { type: FromWebviewType.RequestLogits, requestId: 907, runId: summary.runId, position: 2 });
-    await api.sendFromWebview('panel', { type: FromWebviewType.RequestLogits, requestId: 908, runId: summary.runId, position: summary.tokens.length });
-    await api.sendFromWebview('panel', { type: FromWebviewType.RequestLayer, requestId: 909, runId: summary.runId, set: 'cross', layer: 0 });
+    const ask = <M extends RequestMethod>(requestId: number, method: M, params: Params<M>) =>
+      api.sendFromWebview('panel', { type: FromWebviewType.Request, requestId, method, params });
+    const runId = summary.runId;
+    await ask(901, 'layer', { runId, set: 'self', layer: 1 });
+    await ask(902, 'layer', { runId: runId - 1, set: 'self', layer: 0 });
+    await ask(903, 'layer', { runId, set: 'self', layer: 9 });
+    await ask(904, 'maskedAt', { runId, position: 2 });
+    await ask(905, 'unmasked', { runId });
+    await ask(906, 'unmasked', { runId: runId - 1 });
+    await ask(907, 'logits', { runId, position: 2 });
+    await ask(908, 'logits', { runId, position: summary.tokens.length });
+    await ask(909, 'layer', { runId, set: 'cross', layer: 0 });
     const replies = new Map(
       api.panelMessages().filter((m): m is ReplyMessage => m.type === ToWebviewType.Reply).map((m) => [m.inReplyTo, m]),
     );
-    const layer = replies.get(901)?.result;
-    assert.ok(layer?.kind === 'layer', JSON.stringify(replies.get(901)));
+    const reply = <M extends RequestMethod>(requestId: number, _method: M) => replies.get(requestId) as ReplyMessage<M> | undefined;
+    const layer = reply(901, 'layer')?.result;
+    assert.ok(layer?.runId === runId && layer.layer === 1, JSON.stringify(replies.get(901)));
     const n = summary.tokens.length;
-    assert.ok(layer.layer.data instanceof Float32Array);
-    assert.equal(layer.layer.data.length, 4 * n * n);
-    const rowSum = layer.layer.data.subarray(0, n).reduce((a, b) => a + b, 0);
+    assert.ok(layer.data instanceof Float32Array);
+    assert.equal(layer.data.length, 4 * n * n);
+    const rowSum = layer.data.subarray(0, n).reduce((a, b) => a + b, 0);
     assert.ok(Math.abs(rowSum - 1) < 1e-5, `rows sum to 1 (${rowSum})`);
     assert.equal(replies.get(902)?.error, 'that run is no longer the one shown');
     assert.equal(replies.get(903)?.error, 'layer 9 does not exist: the model has 2 layers');
-    const masked = replies.get(904)?.result;
-    assert.ok(masked?.kind === 'maskedAt' && masked.top.length === 5 && masked.position === 2, JSON.stringify(replies.get(904)));
-    const unmasked = replies.get(905)?.result;
-    assert.ok(unmasked?.kind === 'unmasked' && unmasked.atPosition.length === n, JSON.stringify(replies.get(905)));
-    assert.ok(unmasked.atPosition.every((top) => top.length === 5 && top.every((p, i) => p.probability > 0 && (i === 0 || p.probability <= top[i - 1].probability))));
+    const masked = reply(904, 'maskedAt')?.result;
+    assert.ok(masked?.length === 5, JSON.stringify(replies.get(904)));
+    const unmasked = reply(905, 'unmasked')?.result;
+    assert.ok(unmasked?.length === n, JSON.stringify(replies.get(905)));
+    assert.ok(unmasked.every((top) => top.length === 5 && top.every((p, i) => p.probability > 0 && (i === 0 || p.probability <= top[i - 1].probability))));
     assert.equal(replies.get(906)?.error, 'that run is no longer the one shown');
     // The whole vocabulary's logits at a position, as a Float32Array, with its best ids labelled: the same
     // distribution whose top-5 the unmasked ranking gave.
-    const row = replies.get(907)?.result;
-    assert.ok(row?.kind === 'logits' && row.position === 2 && row.runId === summary.runId, JSON.stringify(replies.get(907))?.slice(0, 200));
+    const row = reply(907, 'logits')?.result;
+    assert.ok(row, JSON.stringify(replies.get(907))?.slice(0, 200));
     assert.ok(row.logits instanceof Float32Array);
     assert.equal(row.logits.length, summary.model.vocabSize);
     assert.equal(row.top.length, 100);
     const max = row.logits.reduce((m, x) => Math.max(m, x), -Infinity);
     const z = row.logits.reduce((sum, x) => sum + Math.exp(x - max), 0);
-    unmasked.atPosition[2].forEach((p, i) => {
+    unmasked[2].forEach((p, i) => {
       assert.equal(row.top[i].id, p.id, `best id ${i}`);
       assert.ok(Math.abs(Math.exp(row.logits[p.id] - max) / z - p.probability) < 1e-5, `p(${p.id}) from the row`);
     });

@@ -97,10 +97,10 @@ let unmaskedRequestId = 70_000;
 export async function unmaskedOf(api: LensTestApi, runId: number): Promise<PredictionView[][]> {
   await api.panelReady();
   const requestId = unmaskedRequestId++;
-  await api.sendFromWebview('panel', { type: FromWebviewType.RequestUnmasked, requestId, runId });
-  const reply = api.panelMessages().find((m): m is ReplyMessage => m.type === ToWebviewType.Reply && m.inReplyTo === requestId);
-  assert.ok(reply?.result?.kind === 'unmasked', `an unmasked reply: ${JSON.stringify(reply)}`);
-  return reply.result.atPosition;
+  await api.sendFromWebview('panel', { type: FromWebviewType.Request, requestId, method: 'unmasked', params: { runId } });
+  const reply = api.panelMessages().find((m): m is ReplyMessage<'unmasked'> => m.type === ToWebviewType.Reply && m.inReplyTo === requestId);
+  assert.ok(Array.isArray(reply?.result), `an unmasked reply: ${JSON.stringify(reply)}`);
+  return reply.result;
 }
 
 export function results(messages: ToWebviewMessage[]): RunSummary[] {

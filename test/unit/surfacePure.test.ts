@@ -11,7 +11,9 @@ import { exportFileName, modelSlug } from '../../src/export/fileName';
 import { htmlReport, jsonReport } from '../../src/export/reports';
 import type { RunRecord } from '../../src/session/runState';
 import { attentionSet, tokenList } from '../../src/protocol';
-import { layerUnavailable, toRunSummary } from '../../src/session/runSummary';
+import type { InferenceEngine } from '../../src/core/worker/inferenceEngine';
+import { RunEngine } from '../../src/session/runEngine';
+import { toRunSummary } from '../../src/session/runSummary';
 import { tokenIndexAt } from '../../src/session/tokenLookup';
 import { isInsideAny, restrictedValue } from '../../src/trustPolicy';
 
@@ -89,55 +91,67 @@ function inspectResult(): WorkerInspectResult {
 /** A masked LM's unmasked top-k at every position, as ModelRunner.unmasked returns it. */
 const UNMASKED = TOKENS.map((_, p) => [{ id: 20 + p, token: `<at ${p}>`, probability: 0.25 }]);
 
+const MASKED_AT = new Map([[2, [{ id: 9, token: 'x', probability: 0.1 }]]]);
+
 function runRecord(): RunRecord {
   const result = inspectResult();
-  return { runId: 7, result, summary: toRunSummary(7, result), overviews: [], maskedAt: new Map([[2, [{ id: 9, token: 'x', probability: 0.1 }]]]) };
+  const source = { modelFolder: result.model.folder, onnxFile: result.model.onnxFile, keptAttention: true };
+  return { runId: 7, summary: toRunSummary(7, result), source };
 }
 
 test('run summary: carries the run id, no tensors, and says whether attention is available', () => {
-  const summary = toRunSummary(3, inspectResult());
-  assert.equal(summary.runId, 3);
-  assert.equal(summary.model.source, 'hub', 'the panel tells the embedded toy models apart by their source');
+  const summary = toRunSummary(7, inspectResult());
+  assert.equal(summary.runId, 7);
   assert.equal(summary.attentionUnavailable, null);
-  assert.equal('attention' in summary, false);
-  assert.equal(summary.target, undefined, 'one token list');
+  assert.equal(JSON.stringify(summary).includes('perLayer'), false);
   const noAttention = inspectResult();
   noAttention.model.attention = { available: false, reason: 'fused attention' };
+  delete noAttention.attention;
   assert.equal(toRunSummary(4, noAttention).attentionUnavailable, 'fused attention');
   assert.deepEqual(toRunSummary(4, noAttention).attentionSets, [], 'no attention, no sets');
 });
 
-test('run summary: one self-attention set over the input, its layers and heads the kept maps\', causal for a causal LM', () => {
-  const masked = inspectResult();
-  masked.attention = { run: 11, layers: 3, heads: 2, tokens: 5 };
-  const self = { name: 'self', label: 'Self-attention', queries: 'input', keys: 'input', layers: 3, heads: 2, causal: false };
-  assert.deepEqual(toRunSummary(3, masked).attentionSets, [self]);
+test("run summary: the family, its task and capabilities, the run's rankings, and its sets as the core kept them", () => {
+  const masked = toRunSummary(3, inspectResult());
+  assert.deepEqual([masked.model.family, masked.model.familyLabel, masked.model.task], ['bert', 'masked LM', 'fill-mask']);
+  assert.equal('kind' in masked.model, false, 'no kind past the core');
+  assert.deepEqual(masked.predictions, { task: 'fill-mask', ranked: [{ position: 3, top: [{ id: 7, token: '<dog>', probability: 0.5 }] }] });
+  assert.deepEqual(masked.capabilities, { maskPosition: true, unmasked: true, logits: true });
+  const self = { name: 'self', label: 'Self-attention', queries: 'input', keys: 'input', layers: 1, heads: 2, causal: false };
+  assert.deepEqual(masked.attentionSets, [self]);
   const causal = inspectResult();
-  causal.model.kind = 'causal';
-  assert.deepEqual(toRunSummary(3, causal).attentionSets, [{ ...self, layers: 1, causal: true }]);
-  const summary = toRunSummary(3, masked);
-  assert.equal(tokenList(summary, 'input'), summary.tokens);
-  assert.deepEqual(tokenList(summary, 'target'), [], 'no second list');
-  assert.equal(attentionSet(summary, 'self')?.label, 'Self-attention');
-  assert.equal(attentionSet(summary, 'cross'), undefined);
+  causal.attention = [{ set: 'self', layers: 3, heads: 2, queries: 5, keys: 5, causal: true }];
+  assert.deepEqual(toRunSummary(3, causal).attentionSets, [{ ...self, layers: 3, causal: true }]);
+  assert.equal(tokenList(masked, 'input'), masked.tokens);
+  assert.deepEqual(tokenList(masked, 'target'), [], 'no second list');
+  assert.equal(attentionSet(masked, 'self')?.label, 'Self-attention');
+  assert.equal(attentionSet(masked, 'cross'), undefined);
 });
 
-test('layer requests: a kept layer of a set is available; another set, a missing layer or a run without attention says why', () => {
-  const result = inspectResult();
-  const summary = toRunSummary(7, result);
-  assert.equal(layerUnavailable(summary, result, 'self', 0), undefined);
-  assert.equal(layerUnavailable(summary, result, 'self', 1), 'layer 1 does not exist: the model has 1 layers');
-  assert.equal(layerUnavailable(summary, result, 'cross', 0), 'this run has no attention set "cross" (it has self)');
-  delete result.attention;
-  assert.equal(layerUnavailable(summary, result, 'self', 0), 'this run kept no attention');
-  result.model.attention = { available: false, reason: 'the graph fuses attention into com.microsoft.Attention' };
-  assert.equal(layerUnavailable(toRunSummary(7, result), result, 'self', 0), 'the graph fuses attention into com.microsoft.Attention');
+test('layer requests: a kept layer of a set is fetched by run id and set; another set, a missing layer or a run without attention says why', async () => {
+  const asked: unknown[] = [];
+  const engine = { request: async (op: string, payload: unknown) => (asked.push([op, payload]), new Float32Array(2 * 5 * 5)) };
+  const runs = new RunEngine(engine as unknown as InferenceEngine);
+  const { summary, source } = runRecord();
+  const layer = await runs.layer(summary, source, 'self', 0);
+  assert.deepEqual([layer.runId, layer.set, layer.layer, layer.heads, layer.queries, layer.keys], [7, 'self', 0, 2, 5, 5]);
+  assert.deepEqual(asked, [['layer', { run: 7, set: 'self', layer: 0 }]]);
+  await assert.rejects(runs.layer(summary, source, 'self', 1), /layer 1 does not exist: the model has 1 layers/);
+  await assert.rejects(runs.layer(summary, source, 'cross', 0), /this run has no attention set "cross" \(it has self\)/);
+  await assert.rejects(runs.layer(summary, { ...source, keptAttention: false }, 'self', 0), /this run kept no attention/);
+  const fused = { ...summary, attentionUnavailable: 'the graph fuses attention into com.microsoft.Attention' };
+  await assert.rejects(runs.layer(fused, { ...source, keptAttention: false }, 'self', 0), /fuses attention/);
+  assert.equal(asked.length, 1, 'nothing asked of the engine that it cannot answer');
 });
 
 test('JSON export: tokens, predictions and attention as [layer][head][query][key]', () => {
   const run = runRecord();
-  const report = JSON.parse(jsonReport(run, [{ set: run.summary.attentionSets[0], maps: attentionMaps() }], UNMASKED));
+  const report = JSON.parse(jsonReport(run, [{ set: run.summary.attentionSets[0], maps: attentionMaps() }], MASKED_AT, UNMASKED));
   assert.equal(report.format, 'attention-lens-run/3');
+  assert.deepEqual(report.model.task, 'fill-mask');
+  assert.equal(report.model.onnxFile, 'onnx/model.onnx');
+  assert.deepEqual(report.predictions.ranked.map((r: { position: number }) => r.position), [3]);
+  assert.deepEqual(report.capabilities, { maskPosition: true, unmasked: true, logits: true });
   assert.deepEqual(report.unmaskedAtPosition, UNMASKED);
   assert.deepEqual(report.maskedAtPosition, { 2: [{ id: 9, token: 'x', probability: 0.1 }] });
   assert.equal(report.text, TEXT);
@@ -161,12 +175,11 @@ test('JSON export: several sets each carry their own maps, and no `attention` ob
   const run = runRecord();
   run.summary.target = { tokens: TOKENS.slice(0, 2) };
   const self = run.summary.attentionSets[0];
-  // Square sets only until the core's maps carry queries × keys (the lead's part): a second set over the input.
   const decoder = { ...self, name: 'decoder', label: 'Decoder self-attention', heads: 1, causal: true };
   const triangle = new Float32Array(25);
   for (let q = 0; q < 5; q++) for (let k = 0; k <= q; k++) triangle[q * 5 + k] = 1 / (q + 1);
-  const decoderMaps: AttentionMaps = { layers: 1, heads: 1, tokens: 5, layout: 'square', rowBlock: 1, perLayer: [triangle] };
-  const report = JSON.parse(jsonReport(run, [{ set: self, maps: attentionMaps() }, { set: decoder, maps: decoderMaps }], UNMASKED));
+  const decoderMaps: AttentionMaps = { set: 'decoder', layers: 1, heads: 1, queries: 5, keys: 5, causal: true, layout: 'full', rowBlock: 1, perLayer: [triangle] };
+  const report = JSON.parse(jsonReport(run, [{ set: self, maps: attentionMaps() }, { set: decoder, maps: decoderMaps }], MASKED_AT, UNMASKED));
   assert.equal(report.attention, undefined);
   assert.deepEqual(report.target.tokens.map((t: Token) => t.piece), ['[CLS]', 'the']);
   assert.deepEqual(report.attentionSets.map((e: { name: string; causal: boolean }) => [e.name, e.causal]), [['self', false], ['decoder', true]]);
@@ -175,8 +188,8 @@ test('JSON export: several sets each carry their own maps, and no `attention` ob
   assert.deepEqual(report.attentionSets[1].perLayer[0][0][1], [0.5, 0.5, 0, 0, 0]);
   const none = runRecord();
   none.summary.attentionUnavailable = 'fused attention';
-  assert.deepEqual(JSON.parse(jsonReport(none, [], undefined)).attention, { unavailable: 'fused attention' });
-  assert.deepEqual(JSON.parse(jsonReport(none, [], undefined)).attentionSets, []);
+  assert.deepEqual(JSON.parse(jsonReport(none, [], undefined, undefined)).attention, { unavailable: 'fused attention' });
+  assert.deepEqual(JSON.parse(jsonReport(none, [], undefined, undefined)).attentionSets, []);
 });
 
 test('HTML export: self-contained, escapes model output, embeds the picture only as a data: image', () => {

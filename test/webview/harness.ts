@@ -78,24 +78,26 @@ export class LensPage {
     return lens;
   }
 
-  /** The stub host's answer to RequestLayer and RequestLogits, from the current payload. */
+  /** The stub host's answer to the layer and logits requests, from the current payload. */
   private answer(json: string): { meta: string; data: string } | null {
-    const m = JSON.parse(json) as { type: string; requestId: number; runId: number; set: string; layer: number; position: number };
+    type Asked = { requestId: number; method: string; params: { set: string; layer: number; position: number } };
+    const { requestId, method, params } = JSON.parse(json) as Asked;
+    const m = { requestId, ...params };
     const p = this.payload;
     if (!p) return null;
     const base64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
     const error = (message: string) => ({ meta: JSON.stringify({ type: 'reply', inReplyTo: m.requestId, error: message }), data: '' });
-    if (m.type === 'requestLogits') {
+    if (method === 'logits') {
       if (!p.logitsAt) return error('this recorded payload has no logits');
       const { logits, top } = p.logitsAt(m.position);
-      return { meta: JSON.stringify({ type: 'reply', inReplyTo: m.requestId, result: { kind: 'logits', runId: p.summary.runId, position: m.position, top } }), data: base64(logits) };
+      return { meta: JSON.stringify({ type: 'reply', inReplyTo: m.requestId, result: { top } }), data: base64(logits) };
     }
     const reply = layerReply(p, m.set, m.layer);
     if ('error' in reply) return error(reply.error);
-    return { meta: JSON.stringify({ type: 'reply', inReplyTo: m.requestId, result: { kind: 'layer', layer: reply.meta } }), data: base64(reply.data) };
+    return { meta: JSON.stringify({ type: 'reply', inReplyTo: m.requestId, result: reply.meta }), data: base64(reply.data) };
   }
 
-  /** Answers a RequestLayer by hand (with autoReply off), with a layer of the given payload's set. */
+  /** Answers a layer request by hand (with autoReply off), with a layer of the given payload's set. */
   async replyLayer(requestId: number, p: Payload, layer: number, set = 'self'): Promise<void> {
     const reply = layerReply(p, set, layer);
     if ('error' in reply) throw new Error(reply.error);
@@ -104,7 +106,7 @@ export class LensPage {
     await this.page.evaluate(
       ({ requestId, meta, b64 }) => {
         const lens = (globalThis as unknown as { __lens: { deliver(x: unknown): void; fromB64(s: string): Float32Array } }).__lens;
-        lens.deliver({ type: 'reply', inReplyTo: requestId, result: { kind: 'layer', layer: { ...meta, data: lens.fromB64(b64) } } });
+        lens.deliver({ type: 'reply', inReplyTo: requestId, result: { ...meta, data: lens.fromB64(b64) } });
       },
       { requestId, meta, b64 },
     );
@@ -152,6 +154,12 @@ export class LensPage {
         return m;
       }),
     ) as Promise<PostedSummary[]>;
+  }
+
+  /** The requests of one method the webview made, in order: each its id and params. */
+  async requests(method: string): Promise<PostedSummary[]> {
+    const asked = (await this.posted()).filter((m) => m.type === 'request' && m.method === method);
+    return asked.map((m) => ({ type: m.method as string, requestId: m.requestId, ...(m.params as Record<string, unknown>) }));
   }
 
   async lastState(): Promise<Record<string, unknown> | undefined> {

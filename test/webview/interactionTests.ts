@@ -121,7 +121,7 @@ export const interactionTests: TestCase[] = [
       await lens.tab('matrix');
       await chooseOption(lens, '.matrix-view .layer-select vscode-single-select', 2);
       await lens.until(`document.querySelector('.matrix-view .hover-info').textContent.startsWith('Layer 2,')`);
-      const requests = (await lens.posted()).filter((m) => m.type === 'requestLayer');
+      const requests = await lens.requests('layer');
       assert.deepEqual(requests.map((m) => [m.runId, m.layer]), [[1, 0], [1, 2]]);
       assert.ok(requests.every((m, i) => m.requestId === i + 1), 'request ids count up');
       await chooseOption(lens, '.matrix-view .head-select vscode-single-select', 2);
@@ -146,7 +146,7 @@ export const interactionTests: TestCase[] = [
       assert.equal(state?.layer, 2);
       assert.equal(state?.head, 3);
       await lens.until(`document.querySelector('.matrix-view .hover-info').textContent.startsWith('Layer 2, head 3 ')`);
-      assert.ok((await lens.posted()).some((m) => m.type === 'requestLayer' && m.layer === 2));
+      assert.ok((await lens.requests('layer')).some((m) => m.layer === 2));
       await finish(lens);
     },
   },

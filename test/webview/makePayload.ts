@@ -186,18 +186,21 @@ export function makePayload(o: PayloadOptions): Payload {
       next.push(topOf(probabilities, 10, tk.vocab));
       if (i + 1 < n) actual.push(probabilities[tokens[i + 1].id]);
     }
-    predictions = { kind: 'causal', next, actual };
+    predictions = { task: 'next-token', ranked: next.map((top, position) => ({ position, top })), actual };
   } else {
     const masks = tokens.filter((t) => t.piece === '[MASK]').map((t) => ({ position: t.index, top: topOf(softmax(rowAt(t.index)), 10, tk.vocab) }));
-    predictions = { kind: 'masked', masks };
+    predictions = { task: 'fill-mask', ranked: masks };
   }
+  const masked = o.kind === 'masked';
   const summary: RunSummary = {
     runId: o.runId ?? 1,
     text: tk.text.slice(0, Math.max(keptUntil, 1)),
     model: {
       id: o.kind === 'causal' ? 'synthetic/gpt2-shaped' : 'synthetic/bert-shaped',
       source: o.source ?? 'local',
-      kind: o.kind,
+      family: masked ? 'bert' : 'gpt2',
+      familyLabel: masked ? 'masked LM' : 'causal LM',
+      task: predictions.task,
       architecture: o.kind === 'causal' ? 'GPT2LMHeadModel' : 'BertForMaskedLM',
       tokenizerKind: tk.tokenizerKind,
       layers: o.layers,
@@ -210,6 +213,7 @@ export function makePayload(o: PayloadOptions): Payload {
     tokens,
     truncation: tk.text.length > keptUntil + 1 ? { totalTokens: n + 100, totalExact: true, keptTokens: n, keptUntil, message: `Only the first ${n} tokens were run (the text continues after character ${keptUntil}).` } : undefined,
     predictions,
+    capabilities: { maskPosition: masked, unmasked: masked, logits: true },
     attentionUnavailable: null,
     attentionSets: [{ name: 'self', label: 'Self-attention', queries: 'input', keys: 'input', layers: o.layers, heads: o.heads, causal: o.kind === 'causal' }],
     timings: { loadMs: 230, tokenizeMs: 3, runMs: 120, totalMs: 360 },
@@ -223,7 +227,7 @@ export function makePayload(o: PayloadOptions): Payload {
     }
     return d;
   };
-  const side = Math.min(o.side ?? overviewSide(o.layers, o.heads, n), n);
+  const side = Math.min(o.side ?? overviewSide(o.layers, o.heads), n);
   const shape = { layers: o.layers, heads: o.heads, queries: n, keys: n };
   const overview = { runId: summary.runId, set: 'self', rows: side, cols: side, data: downsample(shape, side, side, layer) };
   const logitsAt = (p: number) => {

@@ -1,6 +1,6 @@
 // The script Playwright injects before the webview bundle: a stand-in for VS Code's acquireVsCodeApi that
 // records what the webview posts, keeps setState in sessionStorage (so a reload restores it, as VS Code does
-// on hide/show), applies a theme, answers RequestLayer and RequestLogits through the Node-side `__lensHost` binding, and records
+// on hide/show), applies a theme, answers the layer and logits requests through the Node-side `__lensHost` binding, and records
 // CSP violations. It is browser code kept as a string because the Node tsconfig has no DOM types.
 export const PAGE_STUB = String.raw`
 (() => {
@@ -57,12 +57,12 @@ export const PAGE_STUB = String.raw`
     return {
       postMessage(m) {
         lens.posted.push(m);
-        if (m && (m.type === 'requestLayer' || m.type === 'requestLogits') && lens.autoReply && window.__lensHost) {
+        if (m && m.type === 'request' && (m.method === 'layer' || m.method === 'logits') && lens.autoReply && window.__lensHost) {
           window.__lensHost(JSON.stringify(m)).then((r) => {
             if (!r) return;
             const reply = JSON.parse(r.meta);
-            if (reply.result && reply.result.kind === 'layer') reply.result.layer.data = fromB64(r.data);
-            if (reply.result && reply.result.kind === 'logits') reply.result.logits = fromB64(r.data);
+            if (reply.result && m.method === 'layer') reply.result.data = fromB64(r.data);
+            if (reply.result && m.method === 'logits') reply.result.logits = fromB64(r.data);
             lens.deliver(reply);
           });
         }

@@ -31,9 +31,8 @@ export const predictionTests: TestCase[] = [
       await lens.page.locator('.chip[data-index="5"]').click();
       await lens.tab('predictions');
       const pred = p.summary.predictions;
-      assert.equal(pred.kind, 'causal');
-      if (pred.kind !== 'causal') return;
-      const asked = (await lens.posted()).filter((m) => m.type === 'requestLogits');
+      assert.equal(pred.task, 'next-token');
+      const asked = await lens.requests('logits');
       assert.deepEqual(asked.map((m) => [m.runId, m.position]), [[1, 5]], 'the logits at the selected token, asked for once');
       await lens.until(`document.querySelector('.predictions-view .bar-value')?.textContent.includes('(model ')`);
       const { logits } = p.logitsAt!(5);
@@ -47,7 +46,7 @@ export const predictionTests: TestCase[] = [
       let got = await rows(lens);
       assert.equal(got.length, 100, 'the 100 best are listed');
       assert.ok(got.every((r) => !r.muted), 'nothing is cut');
-      pred.next[5].forEach((t, i) => {
+      pred.ranked[5].top.forEach((t, i) => {
         assert.equal(got[i].label, t.token, `row ${i}`);
         assert.equal(got[i].value, `${printed(t.probability)} (model ${printed(t.probability)})`, `row ${i}: the model's probability, unchanged`);
       });
@@ -82,13 +81,13 @@ export const predictionTests: TestCase[] = [
       const actualId = p.summary.tokens[6].id;
       const rank = full.ids.indexOf(actualId);
       const note = (await lens.page.locator('.actual-next').textContent()) ?? '';
-      assert.ok(note.includes(`${JSON.stringify(p.summary.tokens[6].display)}: p = ${printed(pred.actual[6]!)}, rank ${(rank + 1).toLocaleString('en-US')} of ${vocab.toLocaleString('en-US')}`), note);
+      assert.ok(note.includes(`${JSON.stringify(p.summary.tokens[6].display)}: p = ${printed(pred.actual![6]!)}, rank ${(rank + 1).toLocaleString('en-US')} of ${vocab.toLocaleString('en-US')}`), note);
       // Keyboard: the sliders step with the arrow keys.
       await lens.page.locator('input[data-control="temperature"]').focus();
       await lens.page.keyboard.press('ArrowRight');
       await lens.settle();
       assert.equal((await lens.lastState())?.temperature, 1.55);
-      assert.equal((await lens.posted()).filter((m) => m.type === 'requestLogits').length, 1, 'the row is asked for once, whatever the controls do');
+      assert.equal((await lens.requests('logits')).length, 1, 'the row is asked for once, whatever the controls do');
       await finish(lens);
     },
   },
@@ -100,19 +99,18 @@ export const predictionTests: TestCase[] = [
       await lens.setAutoReply(false);
       await lens.page.locator('.chip[data-index="3"]').click();
       await lens.tab('predictions');
-      const [first] = (await lens.posted()).filter((m) => m.type === 'requestLogits');
+      const [first] = await lens.requests('logits');
       assert.equal(first.position, 3);
       assert.match((await lens.page.locator('.actual-next').textContent()) ?? '', /Computing the full distribution… Meanwhile: the model's top-10, without sampling/);
-      await lens.post({ type: 'reply', inReplyTo: first.requestId, result: { kind: 'logits', runId: 1, position: 3, logits: [1, 2, 3], top: [] } } as never);
+      await lens.post({ type: 'reply', inReplyTo: first.requestId, result: { logits: [1, 2, 3], top: [] } } as never);
       await lens.until(`document.querySelector('.actual-next').textContent.includes('the host sent a malformed logits row')`);
       const bars = await rows(lens);
       const pred = p.summary.predictions;
-      if (pred.kind !== 'causal') return;
-      assert.deepEqual(bars.map((r) => r.label), pred.next[3].map((t) => t.token), 'the run\'s own top-k stays');
+      assert.deepEqual(bars.map((r) => r.label), pred.ranked[3].top.map((t) => t.token), 'the run\'s own top-k stays');
       await lens.page.locator('.surprisal canvas[role="slider"]').focus();
       await lens.page.keyboard.press('ArrowRight');
       await lens.settle();
-      const second = (await lens.posted()).filter((m) => m.type === 'requestLogits')[1];
+      const second = (await lens.requests('logits'))[1];
       assert.equal(second.position, 4);
       await lens.post({ type: 'reply', inReplyTo: second.requestId, error: 'the model changed since this run; inspect again' } as never);
       await lens.until(`document.querySelector('.actual-next').textContent.includes('could not be computed: the model changed since this run')`);
@@ -130,7 +128,7 @@ export const predictionTests: TestCase[] = [
       await lens.page.mouse.click(box.x + (box.width / n) * 12.5, box.y + 10);
       await lens.settle();
       assert.deepEqual((await lens.posted()).filter((m) => m.type === 'revealToken').map((m) => m.index), [12]);
-      const bits = -Math.log2(p.summary.predictions.kind === 'causal' ? p.summary.predictions.actual[12]! : 1);
+      const bits = -Math.log2(p.summary.predictions.actual![12]!);
       assert.match((await lens.page.locator('.surprisal .hover-info').textContent()) ?? '', new RegExp(`^#12 .*: ${bits.toFixed(2)} bits`));
       assert.match((await lens.page.locator('.predictions-view .section-title').first().textContent()) ?? '', /after #12 /);
       await finish(lens);
@@ -141,7 +139,8 @@ export const predictionTests: TestCase[] = [
     run: async (ctx) => {
       const p = smallCausal();
       const pred = p.summary.predictions;
-      if (pred.kind !== 'causal') throw new Error('a causal payload');
+      if (!pred.actual) throw new Error('a next-token payload');
+      const actual = pred.actual;
       const lens = await openRun(ctx, p);
       await lens.tab('predictions');
       const strip = lens.page.locator('.surprisal canvas[role="slider"]');
@@ -161,17 +160,17 @@ export const predictionTests: TestCase[] = [
       assert.ok(labelInk > 200, `labels are drawn under the cells (${labelInk} px)`);
       await lens.page.mouse.move(box.x + cell * 7.5, box.y + 10);
       await lens.settle();
-      const bits = -Math.log2(pred.actual[7]!);
+      const bits = -Math.log2(actual[7]!);
       const tip = lens.page.locator('.surprisal .tooltip');
       assert.equal(await tip.isVisible(), true, 'a tooltip on hover');
-      assert.equal(await tip.textContent(), `#7 ${JSON.stringify(p.summary.tokens[7].display)}: ${bits.toFixed(2)} bits (p = ${printed(pred.actual[7]!)}, about a 1 in ${Math.round(2 ** bits).toLocaleString('en-US')} chance)`);
+      assert.equal(await tip.textContent(), `#7 ${JSON.stringify(p.summary.tokens[7].display)}: ${bits.toFixed(2)} bits (p = ${printed(actual[7]!)}, about a 1 in ${Math.round(2 ** bits).toLocaleString('en-US')} chance)`);
       const tipBox = (await tip.boundingBox())!;
       assert.ok(tipBox.x <= box.x + cell * 8 && tipBox.x + tipBox.width >= box.x + cell * 7, 'the tooltip sits over the hovered cell');
       await lens.page.screenshot({ path: join(ctx.shots, 'surprisal-strip-hover-dark.png'), clip: { x: 0, y: Math.max(0, box.y - 80), width: 1100, height: 200 } });
       await lens.page.mouse.move(box.x + box.width / 2, box.y + box.height + 200);
       await lens.settle();
       assert.equal(await tip.isVisible(), false, 'and goes when the mouse leaves');
-      const max = Math.ceil(Math.max(...pred.actual.map((a) => (a === null ? 0 : -Math.log2(a)))));
+      const max = Math.ceil(Math.max(...actual.map((a) => (a === null ? 0 : -Math.log2(a)))));
       assert.equal(await lens.page.locator('.surprisal-scale').getAttribute('aria-label'), `Colour scale: 0 bits (expected) to ${max} bits or more (surprising)`);
       const scaleInk = await lens.ink('.surprisal-scale');
       assert.ok(scaleInk.inked > scaleInk.width * scaleInk.height * 0.2, 'the scale is drawn');
@@ -184,33 +183,33 @@ export const predictionTests: TestCase[] = [
     run: async (ctx) => {
       const p = smallMasked();
       const pred = p.summary.predictions;
-      assert.equal(pred.kind, 'masked');
-      if (pred.kind !== 'masked') return;
-      assert.ok(pred.masks.length >= 1, 'the payload has a mask');
+      assert.equal(pred.task, 'fill-mask');
+      assert.ok(pred.ranked.length >= 1, 'the payload has a mask');
       const lens = await openRun(ctx, p);
       await lens.page.locator('.chip[data-index="3"]').click();
       await lens.tab('predictions');
       const titles = await lens.page.locator('.predictions-view .section-title').allTextContents();
-      assert.equal(titles.filter((t) => t.startsWith('[MASK] at #')).length, pred.masks.length);
+      assert.equal(titles.filter((t) => t.startsWith('[MASK] at #')).length, pred.ranked.length);
       assert.ok(titles.some((t) => t.startsWith('What the model sees at #3 ')));
       assert.match((await lens.page.locator('.predictions-view .note').allTextContents()).join(' '), /Computing the unmasked predictions/);
-      const asked = (await lens.posted()).filter((m) => m.type === 'requestUnmasked');
+      const asked = await lens.requests('unmasked');
       assert.equal(asked.length, 1, 'asked once, whatever the number of views and renders');
       assert.equal(asked[0].runId, 1);
       const atPosition = p.summary.tokens.map((t) => [{ id: 5, token: `seen-${t.index}`, probability: 0.7 }]);
-      await lens.post({ type: 'reply', inReplyTo: asked[0].requestId as number, result: { kind: 'unmasked', runId: 1, atPosition } } as never);
+      await lens.post({ type: 'reply', inReplyTo: asked[0].requestId as number, result: atPosition } as never);
       await lens.until(`[...document.querySelectorAll('.predictions-view .bar-label')].some((l) => l.textContent === 'seen-3')`);
       await lens.tab('tokens');
       await lens.page.locator('.chip[data-index="4"]').click();
       await lens.tab('predictions');
       await lens.until(`[...document.querySelectorAll('.predictions-view .bar-label')].some((l) => l.textContent === 'seen-4')`);
-      assert.equal((await lens.posted()).filter((m) => m.type === 'requestUnmasked').length, 1, 'another token is served from what came');
+      assert.equal((await lens.requests('unmasked')).length, 1, 'another token is served from what came');
       assert.equal(await lens.page.locator('.sampling').isVisible(), true, 'sampling controls for the mask');
-      assert.deepEqual((await lens.posted()).filter((m) => m.type === 'requestLogits').map((m) => m.position), [pred.masks[0].position], 'the logits at the first mask, the selected token being none');
+      assert.deepEqual((await lens.requests('logits')).map((m) => m.position), [pred.ranked[0].position], 'the logits at the first mask, the selected token being none');
       await lens.page.locator('.predictions-view > vscode-button').click();
-      const req = (await lens.posted()).find((m) => m.type === 'requestMaskedAt');
+      const req = (await lens.requests('maskedAt'))[0];
       assert.ok(req && req.position === 4 && req.runId === 1, JSON.stringify(req));
-      await lens.post({ type: 'reply', inReplyTo: req.requestId as number, result: { kind: 'maskedAt', runId: 1, position: 4, top: [{ id: 1, token: 'alpha', probability: 0.6 }, { id: 2, token: 'beta', probability: 0.3 }] } } as never);
+      const top = [{ id: 1, token: 'alpha', probability: 0.6 }, { id: 2, token: 'beta', probability: 0.3 }];
+      await lens.post({ type: 'reply', inReplyTo: req.requestId as number, result: top } as never);
       await lens.until(`[...document.querySelectorAll('.predictions-view .section-title')].some((t) => t.textContent.includes('when it alone is masked'))`);
       assert.ok((await lens.page.locator('.predictions-view .bar-label').allTextContents()).includes('alpha'));
       await finish(lens);
@@ -271,11 +270,11 @@ export const predictionTests: TestCase[] = [
       const lens = await openRun(ctx, smallCausal());
       await lens.setAutoReply(false);
       await lens.tab('matrix');
-      const first = (await lens.posted()).find((m) => m.type === 'requestLayer')!;
+      const first = (await lens.requests('layer'))[0]!;
       assert.equal(first.runId, 1);
       await lens.sendRun(smallCausal(2));
       await lens.settle();
-      const second = (await lens.posted()).filter((m) => m.type === 'requestLayer').pop()!;
+      const second = (await lens.requests('layer')).pop()!;
       assert.equal(second.runId, 2);
       await lens.replyLayer(first.requestId as number, smallCausal(1), 0);
       await lens.settle();
@@ -299,7 +298,7 @@ export const predictionTests: TestCase[] = [
       await lens.tab('predictions');
       assert.ok((await lens.page.locator('.predictions-view .bar-row').count()) >= 5, 'predictions still shown');
       assert.match((await lens.page.locator('.summary .status').textContent()) ?? '', /Attention is not available for this model: This ONNX graph/);
-      assert.equal((await lens.posted()).filter((m) => m.type === 'requestLayer').length, 0);
+      assert.equal((await lens.requests('layer')).length, 0);
       await finish(lens);
     },
   },
@@ -309,13 +308,13 @@ export const predictionTests: TestCase[] = [
       const lens = await openRun(ctx, smallCausal());
       await lens.setAutoReply(false);
       await lens.tab('matrix');
-      const request = (await lens.posted()).find((m) => m.type === 'requestLayer')!;
+      const request = (await lens.requests('layer'))[0]!;
       await lens.post({ type: 'reply', inReplyTo: request.requestId as number, error: 'The inference worker stopped.' } as never);
       await lens.until(`document.querySelector('.matrix-view .hover-info').textContent === 'Layer 0 could not be loaded: The inference worker stopped.'`);
       assert.equal(await lens.page.locator('.summary .status').getAttribute('data-state'), 'error');
       await lens.tab('head');
       await lens.tab('matrix');
-      assert.equal((await lens.posted()).filter((m) => m.type === 'requestLayer').length, 1);
+      assert.equal((await lens.requests('layer')).length, 1);
       await finish(lens);
     },
   },
@@ -337,7 +336,7 @@ export const predictionTests: TestCase[] = [
       await lens.sendRun(p);
       await lens.until(`document.querySelector('.matrix-view .hover-info').textContent.startsWith('Layer 3, head 1 ')`);
       assert.equal(await lens.page.locator('vscode-tab-header[data-tab="matrix"]').getAttribute('aria-selected'), 'true');
-      const requests = (await lens.posted()).filter((m) => m.type === 'requestLayer').map((m) => m.layer);
+      const requests = (await lens.requests('layer')).map((m) => m.layer);
       assert.deepEqual(requests, [3], 'after the reload only the shown layer is requested');
       await lens.tab('tokens');
       assert.equal(await lens.page.locator('.chip[data-index="4"]').getAttribute('aria-selected'), 'true');

@@ -1,9 +1,9 @@
-// Predictions. Masked LMs: each mask's top-k, and the top-k at the selected token (optionally with that
-// token masked, asked of the host). Causal LMs: the next-token distribution at the selected token; the actual next
-// token; the surprisal strip. Temperature, top-k and top-p apply to the whole distribution at one position (a
-// causal LM's next token, a masked LM's selected or first mask), from the logits the host sends when it is shown.
+// Predictions, from what predictionsAt says at the selected token. Fill-mask runs: each mask's top-k, and the top-k
+// at the selected token (optionally with that token masked, asked of the host). Next-token runs: the next-token
+// distribution at the selected token; the actual next token; the surprisal strip. Temperature, top-k and top-p
+// apply to the whole distribution at one position (samplingPosition), from the logits the host sends when shown.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import type { PredictionView } from '../../src/protocol';
+import { predictionsAt, samplingPosition as rankedSamplingPosition, type PredictionView } from '../../src/protocol';
 import type { App, View } from '../app';
 import { formatProbability, sample, TOP_K_ALL } from '../render/sampling';
 import { BarList, barsToCanvas, type Bar } from './barList';
@@ -24,13 +24,10 @@ const MAX_ROWS = 100;
 const plain = (top: PredictionView[]): Bar[] => top.map((t) => ({ label: t.token, value: t.probability }));
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** The position whose whole distribution the sampling controls apply to, or null (a masked LM without a mask). */
+/** The position whose whole distribution the sampling controls apply to, or null (a run that ranked nothing). */
 export function samplingPosition(app: App, position: number | null): number | null {
   const s = app.data.summary;
-  if (!s) return null;
-  const p = s.predictions;
-  if (p.kind === 'causal') return position ?? s.tokens.length - 1;
-  return (p.masks.find((m) => m.position === position) ?? p.masks[0])?.position ?? null;
+  return s ? rankedSamplingPosition(s, position) : null;
 }
 
 interface Actual {
@@ -96,31 +93,31 @@ function sampledGroup(app: App, at: number, heading: string, top: PredictionView
 export function predictionGroups(app: App, position: number | null, sampling = true): BarGroup[] {
   const s = app.data.summary;
   if (!s) return [];
-  const p = s.predictions;
   const groups: BarGroup[] = [];
   const sampled = sampling ? samplingPosition(app, position) : null;
-  if (p.kind === 'masked') {
-    for (const m of p.masks) {
-      const heading = `${s.model.maskToken ?? 'Mask'} at #${m.position}`;
-      groups.push(m.position === sampled ? sampledGroup(app, m.position, heading, m.top) : { title: heading, bars: plain(m.top) });
-    }
-    if (position !== null) {
-      const label = JSON.stringify(tokenLabel(s.tokens[position]));
-      const unmasked = app.data.unmaskedAt(position);
-      const title = `What the model sees at #${position} ${label} (unmasked)`;
-      groups.push(Array.isArray(unmasked) ? { title, bars: plain(unmasked) } : { title, bars: [], note: unmasked.waiting });
-      const masked = app.data.maskedAt.get(position);
-      if (masked) groups.push({ title: `#${position} ${label} when it alone is masked`, bars: plain(masked) });
-    }
-    return groups;
+  // The run's own rankings of positions other than the selected one (each mask's fills) come first.
+  for (const r of s.predictions.task === 'fill-mask' ? s.predictions.ranked : []) {
+    const heading = `${s.model.maskToken ?? 'Mask'} at #${r.position}`;
+    groups.push(r.position === sampled ? sampledGroup(app, r.position, heading, r.top) : { title: heading, bars: plain(r.top) });
   }
-  const at = position ?? s.tokens.length - 1;
-  const next = s.tokens[at + 1];
-  const heading = `Next token after #${at} ${JSON.stringify(tokenLabel(s.tokens[at]))}`;
-  const actual = next && { id: next.id, probability: p.actual[at + 1] ?? null };
-  const group = sampling ? sampledGroup(app, at, heading, p.next[at] ?? [], actual) : modelGroup(app, at, heading, p.next[at] ?? [], actual);
-  if (!next) group.note = `${group.note ? `${group.note} ` : ''}This is the last token: there is no actual next token.`;
-  groups.push(group);
+  // With nothing selected, a next-token run shows what comes after the text.
+  const at = predictionsAt(s, position ?? (s.predictions.task === 'next-token' ? s.tokens.length - 1 : -1), app.data.derived);
+  if (!at) return groups;
+  if (at.next) {
+    const heading = `Next token after #${at.position} ${JSON.stringify(tokenLabel(at.token))}`;
+    const after = at.next.actual;
+    const actual = after && { id: after.token.id, probability: after.probability };
+    const group = (sampling ? sampledGroup : modelGroup)(app, at.position, heading, at.next.top, actual);
+    if (!after) group.note = `${group.note ? `${group.note} ` : ''}This is the last token: there is no actual next token.`;
+    groups.push(group);
+  }
+  const label = JSON.stringify(tokenLabel(at.token));
+  if (at.unmasked) {
+    const unmasked = app.data.unmaskedAt(at.position);
+    const title = `What the model sees at #${at.position} ${label} (unmasked)`;
+    groups.push(Array.isArray(unmasked) ? { title, bars: plain(unmasked) } : { title, bars: [], note: unmasked.waiting });
+  }
+  if (at.maskedHere?.top) groups.push({ title: `#${at.position} ${label} when it alone is masked`, bars: plain(at.maskedHere.top) });
   return groups;
 }
 
@@ -148,13 +145,14 @@ export class PredictionsView implements View {
 
   render(): void {
     const s = this.app.data.summary;
-    const causal = s?.predictions.kind === 'causal';
+    // The strip shows what a run carries: a probability for each actual token.
+    const surprisal = s?.predictions.actual !== undefined;
     const sampled = samplingPosition(this.app, this.app.state.selected) !== null;
     this.sampling.element.hidden = !sampled;
-    this.strip.element.hidden = !causal;
-    this.maskButton.hidden = causal || !s || this.app.state.selected === null;
+    this.strip.element.hidden = !surprisal;
+    this.maskButton.hidden = !s?.capabilities.maskPosition || this.app.state.selected === null;
     if (sampled) this.sampling.render();
-    if (causal) this.strip.render();
+    if (surprisal) this.strip.render();
     const groups = predictionGroups(this.app, this.app.state.selected);
     const key = JSON.stringify(groups);
     if (key === this.key) return;
@@ -178,7 +176,7 @@ export class PredictionsView implements View {
         return section;
       }),
     );
-    if (s?.predictions.kind === 'masked' && this.app.state.selected === null) {
+    if (s?.predictions.task === 'fill-mask' && this.app.state.selected === null) {
       const hint = document.createElement('div');
       hint.className = 'note';
       hint.textContent = 'Select a token (Tokens tab, or click in any view) to see what the model predicts at that position.';

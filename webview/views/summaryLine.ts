@@ -15,7 +15,7 @@ export function summaryParts(s: RunSummary, compact = false): string[] {
   if (compact) return [m.id, device, tokens];
   const t = s.timings;
   const timing = [t.loadMs !== undefined ? `load ${Math.round(t.loadMs)} ms` : '', `tokenize ${Math.round(t.tokenizeMs)} ms`, `run ${Math.round(t.runMs)} ms`, `total ${Math.round(t.totalMs)} ms`].filter(Boolean).join(', ');
-  return [m.id, `${m.kind === 'masked' ? 'masked LM' : 'causal LM'} (${m.architecture}, ${m.layers}×${m.heads})`, `${m.tokenizerKind} tokenizer`, device, tokens, timing];
+  return [m.id, `${m.familyLabel} (${m.architecture}, ${m.layers}×${m.heads})`, `${m.tokenizerKind} tokenizer`, device, tokens, timing];
 }
 
 export function summaryText(s: RunSummary): string {

@@ -1,6 +1,7 @@
 // Surprisal strip: one cell per token coloured by −log2 p(actual token), over the whole input, token labels
 // under the cells where they fit and in a tooltip on hover, and a colour scale in bits; click or arrow keys
 // pick a token.
+import { predictionsAt } from '../../src/protocol';
 import type { App } from '../app';
 import { fitCanvas, frameScheduler } from '../render/canvas';
 import { formatProbability, surprisalBits } from '../render/sampling';
@@ -71,8 +72,10 @@ export class SurprisalStrip {
   }
 
   private bits(): (number | null)[] {
-    const p = this.app.data.summary?.predictions;
-    return p?.kind === 'causal' ? p.actual.map(surprisalBits) : [];
+    const s = this.app.data.summary;
+    // Only a run that gave each actual token a probability (next-token) has a surprisal.
+    if (!s || s.predictions.actual === undefined) return [];
+    return s.tokens.map((t) => surprisalBits(predictionsAt(s, t.index)?.probabilityHere ?? null));
   }
 
   private indexAt(e: MouseEvent): number | null {

@@ -19,6 +19,11 @@ function preview(raw: unknown): string {
   return `{${Object.keys(raw).join(', ')}} of type ${String((raw as { type?: unknown }).type).slice(0, 40)}`;
 }
 
+/** A request message as the webview sends it. */
+function request(method: string, params: Record<string, unknown>, requestId: unknown = 1): Record<string, unknown> {
+  return { type: FromWebviewType.Request, requestId, method, params };
+}
+
 function rejected(raw: unknown): string {
   const parsed = parseFromWebview(raw);
   if (parsed.ok) assert.fail(`accepted ${preview(raw)}`);
@@ -58,10 +63,14 @@ describe('reliability: messages from a webview', () => {
     assert.equal(rejected({ type: { toString: () => 'ready' } }), 'unknown message type "ready"');
   });
 
-  it('wrong field types are dropped with the message kind named ("bad requestLayer fields", "bad export format" …)', () => {
-    assert.equal(rejected({ type: FromWebviewType.RequestLayer, requestId: '1', runId: 1, set: 'self', layer: 0 }), 'bad requestLayer fields');
-    assert.equal(rejected({ type: FromWebviewType.RequestLayer, requestId: 1, runId: 1, set: 'self' }), 'bad requestLayer fields');
-    assert.equal(rejected({ type: FromWebviewType.RequestMaskedAt, requestId: 1, runId: 1, position: [3] }), 'bad requestMaskedAt fields');
+  it('wrong field types are dropped with the message kind named ("bad layer params", "bad export format" …)', () => {
+    assert.equal(rejected(request('layer', { runId: 1, set: 'self', layer: 0 }, '1')), 'bad request id');
+    assert.equal(rejected(request('layer', { runId: 1, set: 'self' })), 'bad layer params');
+    assert.equal(rejected(request('layer', { runId: 1, set: '../self', layer: 0 })), 'bad layer set');
+    assert.equal(rejected(request('maskedAt', { runId: 1, position: [3] })), 'bad maskedAt params');
+    const unmasked = { type: FromWebviewType.Request, requestId: 1, method: 'unmasked' };
+    assert.equal(rejected(unmasked), 'bad unmasked params', 'params must be an object');
+    assert.equal(rejected({ ...unmasked, params: [1] }), 'bad unmasked params');
     assert.equal(rejected({ type: FromWebviewType.RevealToken, runId: 1, index: '0' }), 'bad revealToken fields');
     assert.equal(rejected({ type: FromWebviewType.Export, format: '../../evil.sh' }), 'bad export format');
     assert.equal(rejected({ type: FromWebviewType.Export, format: 'exe' }), 'bad export format');
@@ -72,24 +81,34 @@ describe('reliability: messages from a webview', () => {
 
   it('negative, fractional, NaN, infinite and unsafe-integer ids and indices are dropped', () => {
     for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, Number.MAX_VALUE, -0.5]) {
-      assert.equal(rejected({ type: FromWebviewType.RequestLayer, requestId: bad, runId: 1, set: 'self', layer: 0 }), 'bad requestLayer fields', String(bad));
-      assert.equal(rejected({ type: FromWebviewType.RequestLayer, requestId: 1, runId: 1, set: 'self', layer: bad }), 'bad requestLayer fields', String(bad));
+      assert.equal(rejected(request('layer', { runId: 1, set: 'self', layer: 0 }, bad)), 'bad request id', String(bad));
+      assert.equal(rejected(request('layer', { runId: 1, set: 'self', layer: bad })), 'bad layer params', String(bad));
       assert.equal(rejected({ type: FromWebviewType.RevealToken, runId: bad, index: 0 }), 'bad revealToken fields', String(bad));
-      assert.equal(rejected({ type: FromWebviewType.RequestMaskedAt, requestId: 1, runId: 1, position: bad }), 'bad requestMaskedAt fields', String(bad));
-      assert.equal(rejected({ type: FromWebviewType.RequestLogits, requestId: 1, runId: 1, position: bad }), 'bad requestLogits fields', String(bad));
+      assert.equal(rejected(request('maskedAt', { runId: 1, position: bad })), 'bad maskedAt params', String(bad));
+      assert.equal(rejected(request('logits', { runId: 1, position: bad })), 'bad logits params', String(bad));
+      assert.equal(rejected(request('unmasked', { runId: bad })), 'bad unmasked params', String(bad));
     }
-    assert.deepEqual(accepted({ type: FromWebviewType.RequestLogits, requestId: 3, runId: 1, position: 7, extra: 'dropped' }), { type: FromWebviewType.RequestLogits, requestId: 3, runId: 1, position: 7 });
-    assert.deepEqual(accepted({ type: FromWebviewType.RequestLayer, requestId: 2 ** 53 - 1, runId: 0, set: 'self', layer: 0 }), {
-      type: FromWebviewType.RequestLayer,
+    const extra = { ...request('logits', { runId: 1, position: 7, extra: 'dropped' }, 3), extra: 'dropped' };
+    assert.deepEqual(accepted(extra), request('logits', { runId: 1, position: 7 }, 3));
+    assert.deepEqual(accepted(request('layer', { runId: 0, set: 'self', layer: 0 }, 2 ** 53 - 1)), {
+      type: FromWebviewType.Request,
       requestId: 2 ** 53 - 1,
-      runId: 0,
-      set: 'self',
-      layer: 0,
+      method: 'layer',
+      params: { runId: 0, set: 'self', layer: 0 },
     });
     // A set is a short name; whether the run has it is the host's to check.
     for (const bad of [undefined, 1, '', 'Self', '../x', 'a'.repeat(33), 'cross attention']) {
-      assert.equal(rejected({ type: FromWebviewType.RequestLayer, requestId: 1, runId: 1, set: bad, layer: 0 }), 'bad requestLayer fields', String(bad));
+      assert.equal(rejected(request('layer', { runId: 1, set: bad, layer: 0 })), 'bad layer set', String(bad));
     }
+  });
+
+  it('a request names a method of the table itself: inherited names (toString, __proto__) and unknown ones are dropped', () => {
+    for (const method of ['readFile', 'toString', '__proto__', 'constructor', 'hasOwnProperty', 7, undefined]) {
+      const reason = rejected({ type: FromWebviewType.Request, requestId: 1, method, params: { runId: 1 } });
+      assert.match(reason, /^unknown request method /, String(method));
+    }
+    const long = rejected({ type: FromWebviewType.Request, requestId: 1, method: 'x'.repeat(10_000), params: {} });
+    assert.equal(long, `unknown request method "${'x'.repeat(39)}`);
   });
 
   it('export data over 64 MB is dropped as "bad exportRendered data"; exactly 64 MB is accepted', () => {
@@ -102,11 +121,14 @@ describe('reliability: messages from a webview', () => {
 
   it('prototype-pollution keys (__proto__, constructor) neither pollute Object.prototype nor reach the parsed message', () => {
     const hostile = JSON.parse(
-      '{"type":"requestLayer","requestId":1,"runId":2,"set":"self","layer":0,"__proto__":{"polluted":true,"type":"export"},"constructor":{"prototype":{"polluted":true}}}',
+      '{"type":"request","requestId":1,"method":"layer","params":{"runId":2,"set":"self","layer":0,"__proto__":{"polluted":true}},' +
+        '"__proto__":{"polluted":true,"type":"export"},"constructor":{"prototype":{"polluted":true}}}',
     );
-    const message = accepted(hostile);
-    assert.deepEqual(Object.keys(message as object), ['type', 'requestId', 'runId', 'set', 'layer']);
+    const message = accepted(hostile) as { params: object };
+    assert.deepEqual(Object.keys(message), ['type', 'requestId', 'method', 'params']);
+    assert.deepEqual(Object.keys(message.params), ['runId', 'set', 'layer']);
     assert.equal(Object.getPrototypeOf(message), Object.prototype);
+    assert.equal(Object.getPrototypeOf(message.params), Object.prototype);
     assert.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype was polluted');
     // A type that exists only under __proto__ is not the message's type.
     assert.equal(rejected(JSON.parse('{"__proto__":{"type":"ready"}}')), 'unknown message type "undefined"');

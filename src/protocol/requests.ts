@@ -1,0 +1,53 @@
+// The requests a webview makes of the host, as one table: each entry names its params, its result and the
+// validator of its params (webview content is untrusted). A request travels as one generic message pair:
+// RequestMessage { requestId, method, params } and ReplyMessage { inReplyTo, result | error }. Adding a request is
+// one entry here and one handler on the host (WebviewChannel's REQUEST_HANDLERS).
+import { isCount } from './checks';
+import type { AttentionLayer, PredictionView } from './shapes';
+
+/** The params, result and validator of every request, by method name. */
+export interface RequestTypes {
+  /** One layer of one attention set at full resolution. */
+  layer: { params: { runId: number; set: string; layer: number }; result: AttentionLayer };
+  /** The top-k at a position when it alone is masked (a run whose capabilities have maskPosition). */
+  maskedAt: { params: { runId: number; position: number }; result: PredictionView[] };
+  /** The top-k at every position of the text as it is (a run whose capabilities have unmasked), one list per token. */
+  unmasked: { params: { runId: number }; result: PredictionView[][] };
+  /**
+   * The logits over the whole vocabulary at a position of the text as it is (vocabSize floats), for the sampling
+   * controls; top: the best ids (up to 100) with their text, which the webview cannot name without the tokenizer.
+   */
+  logits: { params: { runId: number; position: number }; result: { logits: Float32Array; top: PredictionView[] } };
+}
+
+export type RequestMethod = keyof RequestTypes;
+export type Params<M extends RequestMethod> = RequestTypes[M]['params'];
+export type Result<M extends RequestMethod> = RequestTypes[M]['result'];
+
+/** Checks a request's params: the typed params (only the known fields), or the reason they were rejected. */
+export type ParamsValidator<M extends RequestMethod> = (raw: Record<string, unknown>) => Params<M> | { rejected: string };
+
+/** An attention set's name: short, and only characters a name needs (the host checks it against the run's sets). */
+export const SET_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** Params that name a position of a run. */
+function atPosition(p: Record<string, unknown>): { runId: number; position: number } | undefined {
+  return isCount(p.runId) && isCount(p.position) ? { runId: p.runId, position: p.position } : undefined;
+}
+
+/** The request table: one validator per method. */
+export const REQUESTS: { readonly [M in RequestMethod]: ParamsValidator<M> } = {
+  layer: (p) => {
+    if (!isCount(p.runId) || !isCount(p.layer)) return { rejected: 'bad layer params' };
+    if (typeof p.set !== 'string' || !SET_NAME.test(p.set)) return { rejected: 'bad layer set' };
+    return { runId: p.runId, set: p.set, layer: p.layer };
+  },
+  maskedAt: (p) => atPosition(p) ?? { rejected: 'bad maskedAt params' },
+  unmasked: (p) => (isCount(p.runId) ? { runId: p.runId } : { rejected: 'bad unmasked params' }),
+  logits: (p) => atPosition(p) ?? { rejected: 'bad logits params' },
+};
+
+/** Whether a method names an entry of the table (its own: never 'toString' or '__proto__'). */
+export function isRequestMethod(method: unknown): method is RequestMethod {
+  return typeof method === 'string' && Object.prototype.hasOwnProperty.call(REQUESTS, method);
+}

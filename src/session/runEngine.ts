@@ -1,0 +1,85 @@
+// The session's one door to the inference engine. The worker's transport types (WorkerInspectResult and its set
+// references) are converted here, so nothing past this module sees them: a run is its host run id, its summary and
+// the few facts the engine needs to answer about it (RunSource). The worker keeps the run under the same id.
+import type { LogitsRow } from '../core/engine/modelRunner';
+import type { InferenceEngine } from '../core/worker/inferenceEngine';
+import { noSuchLayer } from '../core/worker/workerRequests';
+import { attentionSet, tokenList, type AttentionLayer, type AttentionOverview, type PredictionView, type RunSummary } from '../protocol';
+import type { SetMaps } from './runState';
+import { toOverview, toRunSummary } from './runSummary';
+
+/** What the engine needs to know of a run besides its summary. */
+export interface RunSource {
+  /** The folder of the model that made it: later questions about the run need that model still loaded. */
+  modelFolder: string;
+  /** The ONNX file that ran, relative to the folder (the JSON export says it). */
+  onnxFile: string;
+  /** Whether the worker kept the run's attention sets. */
+  keptAttention: boolean;
+}
+
+export interface EngineRun {
+  summary: RunSummary;
+  source: RunSource;
+  /** A fill-mask model's top-k at every position, when the run ranked them anyway (the run store takes it). */
+  unmasked?: PredictionView[][];
+}
+
+/** The settings a run is made with. */
+export interface RunSettings {
+  topK: number;
+  maxTokens: number;
+}
+
+export class RunEngine {
+  constructor(private readonly engine: InferenceEngine) {}
+
+  async inspect(runId: number, text: string, settings: RunSettings): Promise<EngineRun> {
+    const options = { attention: true, topK: settings.topK, maxTokens: settings.maxTokens };
+    const { unmasked, ...result } = await this.engine.request('inspect', { run: runId, text, options });
+    const { model } = result;
+    const source = { modelFolder: model.folder, onnxFile: model.onnxFile, keptAttention: result.attention !== undefined };
+    return { summary: toRunSummary(runId, result), source, unmasked };
+  }
+
+  /** The model view's overview of one of a run's attention sets. */
+  async overview(summary: RunSummary, set: string): Promise<AttentionOverview> {
+    return toOverview(summary.runId, set, await this.engine.request('overview', { run: summary.runId, set }));
+  }
+
+  /** One layer of one set of a run's attention. */
+  async layer(summary: RunSummary, source: RunSource, set: string, layer: number): Promise<AttentionLayer> {
+    if (!source.keptAttention) throw new Error(summary.attentionUnavailable ?? 'this run kept no attention');
+    const view = attentionSet(summary, set);
+    if (!view) throw new Error(`this run has no attention set "${set}" (it has ${summary.attentionSets.map((s) => s.name).join(', ')})`);
+    if (layer >= view.layers) throw new Error(noSuchLayer(layer, view.layers));
+    const [queries, keys] = [tokenList(summary, view.queries).length, tokenList(summary, view.keys).length];
+    const data = await this.engine.request('layer', { run: summary.runId, set, layer });
+    return { runId: summary.runId, set, layer, heads: view.heads, queries, keys, data };
+  }
+
+  /** Every layer of each of a run's attention sets (the JSON export); none when the run kept no attention. */
+  async maps(summary: RunSummary, source: RunSource): Promise<SetMaps[]> {
+    if (!source.keptAttention) return [];
+    const sets = await this.engine.request('maps', { run: summary.runId });
+    return sets.flatMap((maps) => {
+      const set = attentionSet(summary, maps.set);
+      return set ? [{ set, maps }] : [];
+    });
+  }
+
+  /** The top-k at a position when it alone is masked; undefined when it cannot be masked (a special token). */
+  async maskedAt(summary: RunSummary, position: number, settings: RunSettings): Promise<PredictionView[] | undefined> {
+    const [answer] = await this.engine.request('maskedAt', { run: summary.runId, positions: [position], topK: settings.topK });
+    return answer?.top;
+  }
+
+  unmasked(summary: RunSummary, settings: RunSettings): Promise<PredictionView[][]> {
+    return this.engine.request('unmasked', { run: summary.runId, topK: settings.topK });
+  }
+
+  /** The whole vocabulary's logits at a position, on the window the run ran on (the worker keeps its text and cap). */
+  logitsAt(summary: RunSummary, position: number): Promise<LogitsRow> {
+    return this.engine.request('logits', { run: summary.runId, position });
+  }
+}

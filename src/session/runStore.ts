@@ -1,0 +1,80 @@
+// The runs the host keeps, by run id, and what is derived from each once: the masked-at-position rankings, the
+// unmasked top-k and the attention overview of each set. Everything that shows a derived value (hover, views, exports) reads
+// it here; the computing is the caller's (RunQueries), done at most once per run and value.
+import type { AttentionOverview, DerivedPredictions, PredictionView } from '../protocol';
+import type { RunRecord } from './runState';
+
+/** Runs kept: the current one and a few before it (a run is dropped with what was derived from it). */
+const MAX_RUNS = 4;
+
+interface StoredRun {
+  record: RunRecord;
+  maskedAt: Map<number, PredictionView[]>;
+  /** The request while it runs, then its answer. */
+  unmasked?: Promise<PredictionView[][]> | PredictionView[][];
+  /** By attention set, in the order they arrived. */
+  overviews: Map<string, AttentionOverview>;
+}
+
+export class RunStore {
+  private readonly runs = new Map<number, StoredRun>();
+
+  /** Keeps a run; `unmasked` when its inspect ranked every position anyway. */
+  add(record: RunRecord, unmasked?: PredictionView[][]): void {
+    this.runs.set(record.runId, { record, maskedAt: new Map(), overviews: new Map(), unmasked });
+    for (const runId of this.runs.keys()) {
+      if (this.runs.size <= MAX_RUNS) break;
+      this.runs.delete(runId);
+    }
+  }
+
+  get(runId: number): RunRecord | undefined {
+    return this.runs.get(runId)?.record;
+  }
+
+  /** The overviews of a run's attention sets that have arrived. */
+  overviews(runId: number): AttentionOverview[] {
+    return [...(this.runs.get(runId)?.overviews.values() ?? [])];
+  }
+
+  setOverview(overview: AttentionOverview): boolean {
+    const stored = this.runs.get(overview.runId);
+    stored?.overviews.set(overview.set, overview);
+    return stored !== undefined;
+  }
+
+  /** What has been derived of a run's predictions so far (for predictionsAt). */
+  predictions(runId: number): DerivedPredictions {
+    const stored = this.runs.get(runId);
+    if (!stored) return {};
+    return { maskedAt: stored.maskedAt, unmasked: Array.isArray(stored.unmasked) ? stored.unmasked : undefined };
+  }
+
+  /** The masked-at ranking at a position: kept, or computed once (nothing is kept when compute fails). */
+  async maskedAt(runId: number, position: number, compute: () => Promise<PredictionView[]>): Promise<PredictionView[]> {
+    const stored = this.runs.get(runId);
+    const known = stored?.maskedAt.get(position);
+    if (known) return known;
+    const top = await compute();
+    stored?.maskedAt.set(position, top);
+    return top;
+  }
+
+  /** The unmasked top-k: kept, in flight, or asked now; a failure is not kept, so the next ask tries again. */
+  unmasked(runId: number, compute: () => Promise<PredictionView[][]>): Promise<PredictionView[][]> {
+    const stored = this.runs.get(runId);
+    if (!stored) return compute();
+    if (stored.unmasked) return Promise.resolve(stored.unmasked);
+    const asked = compute();
+    stored.unmasked = asked;
+    asked.then(
+      (top) => {
+        if (stored.unmasked === asked) stored.unmasked = top;
+      },
+      () => {
+        if (stored.unmasked === asked) stored.unmasked = undefined;
+      },
+    );
+    return asked;
+  }
+}

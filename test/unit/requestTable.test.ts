@@ -1,0 +1,57 @@
+// The webview → host request table: every method's params validator accepts good params (keeping only the known
+// fields) and rejects each bad field; parseFromWebview sends `request` messages through it.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FromWebviewType, parseFromWebview, REQUESTS, isRequestMethod, type RequestMethod } from '../../src/protocol';
+
+const GOOD: { [M in RequestMethod]: Record<string, unknown> } = {
+  layer: { runId: 3, set: 'self', layer: 2 },
+  maskedAt: { runId: 3, position: 4 },
+  unmasked: { runId: 3 },
+  logits: { runId: 3, position: 0 },
+};
+
+const BAD_COUNTS: unknown[] = [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, '3', null, undefined, [3], {}];
+
+function validate(method: RequestMethod, params: Record<string, unknown>): unknown {
+  return (REQUESTS[method] as (p: Record<string, unknown>) => unknown)(params);
+}
+
+describe('request table', () => {
+  it('names every method the webview asks (layer, maskedAt, unmasked, logits), and only those', () => {
+    assert.deepEqual(Object.keys(REQUESTS).sort(), ['layer', 'logits', 'maskedAt', 'unmasked']);
+    for (const method of Object.keys(GOOD)) assert.equal(isRequestMethod(method), true, method);
+    for (const method of ['toString', '__proto__', 'constructor', 'requestLayer', '', 1]) {
+      assert.equal(isRequestMethod(method), false, String(method));
+    }
+  });
+
+  for (const method of Object.keys(GOOD) as RequestMethod[]) {
+    it(`${method}: good params are accepted with only their known fields`, () => {
+      assert.deepEqual(validate(method, { ...GOOD[method], extra: '/etc/passwd' }), GOOD[method]);
+      const parsed = parseFromWebview({ type: FromWebviewType.Request, requestId: 9, method, params: GOOD[method] });
+      assert.deepEqual(parsed, { ok: true, message: { type: FromWebviewType.Request, requestId: 9, method, params: GOOD[method] } });
+    });
+
+    for (const field of Object.keys(GOOD[method])) {
+      it(`${method}: a bad or missing ${field} is rejected`, () => {
+        const bads = field === 'set' ? ['', 'Self', '../x', 'a b', 'x'.repeat(33), 7, null, undefined] : BAD_COUNTS;
+        for (const bad of bads) {
+          const params = { ...GOOD[method], [field]: bad };
+          const reason = field === 'set' ? 'bad layer set' : `bad ${method} params`;
+          assert.deepEqual(validate(method, params), { rejected: reason }, `${field} = ${String(bad)}`);
+          assert.deepEqual(parseFromWebview({ type: FromWebviewType.Request, requestId: 1, method, params }), { ok: false, reason });
+        }
+        const missing: Record<string, unknown> = { ...GOOD[method] };
+        delete missing[field];
+        assert.ok('rejected' in (validate(method, missing) as object), `without ${field}`);
+      });
+    }
+  }
+
+  it('attention set names: short lower-case names such as self, encoder, decoder, cross', () => {
+    for (const set of ['self', 'encoder', 'decoder', 'cross', 'x'.repeat(32)]) {
+      assert.deepEqual(validate('layer', { runId: 1, set, layer: 0 }), { runId: 1, set, layer: 0 });
+    }
+  });
+});
