@@ -145,11 +145,14 @@ def train_step(run: Run, train: Tensor, gen: torch.Generator) -> tuple[Tensor, i
     return loss, batch * seq
 
 
-def optimizer(model: nn.Module, a: argparse.Namespace) -> torch.optim.Optimizer:
-    """AdamW with weight decay on matrices only (not embeddings, biases, LayerNorms)."""
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2 and "embeddings" not in n and "wte" not in n
-             and "wpe" not in n]
-    no_decay = [p for n, p in model.named_parameters() if not any(p is q for q in decay)]
+def optimizer(model: nn.Module, a: argparse.Namespace, order: list[str] | None = None) -> torch.optim.Optimizer:
+    """AdamW with weight decay on matrices only (not embeddings, biases, LayerNorms). AdamW's saved state is by
+    position, so a resumed run lists the parameters in its checkpoint's order (`order`: state dict keys), which
+    for checkpoints of the earlier definitions is not the order of these modules."""
+    named = dict(model.named_parameters())
+    params = [(n, named[n]) for n in order if n in named] if order else list(named.items())
+    decay = [p for n, p in params if p.dim() >= 2 and "embeddings" not in n and "wte" not in n and "wpe" not in n]
+    no_decay = [p for n, p in params if not any(p is q for q in decay)]
     return torch.optim.AdamW([{"params": decay, "weight_decay": a.weight_decay},
                               {"params": no_decay, "weight_decay": 0.0}], lr=a.lr, betas=(0.9, 0.98), eps=1e-6)
 
@@ -165,10 +168,10 @@ def start(a: argparse.Namespace, train: Tensor, test: Tensor) -> Run:
     meta = {"args": vars(a), "params": sum(p.numel() for p in model.parameters()), "train_tokens": len(train),
             "test_tokens": len(test), "hardware": hardware, "torch": torch.__version__}
     autocast = lambda: torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bool(a.bf16))  # noqa: E731
-    run = Run(a, model, optimizer(model, a), cfg, meta, dev, autocast)
     ckpt_path = f"{a.out}/ckpt.pt"
-    if a.resume and os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path, map_location=dev)
+    ck = torch.load(ckpt_path, map_location=dev) if a.resume and os.path.exists(ckpt_path) else None
+    run = Run(a, model, optimizer(model, a, list(ck["model"]) if ck else None), cfg, meta, dev, autocast)
+    if ck:
         load_weights(model, ck["model"])  # checkpoints of earlier definitions lack the tied aliases
         run.opt.load_state_dict(ck["opt"])
         run.step, run.elapsed = ck["step"], ck["elapsed"]
