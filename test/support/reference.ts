@@ -1,4 +1,4 @@
-// Reads the PyTorch reference outputs committed beside each tiny test model (see tools/testModels).
+// Reads the PyTorch reference outputs committed beside each tiny test model (see tools/testModels/make.sh and tools/lens_models).
 import { readFileSync } from 'node:fs';
 
 export interface ReferenceCase {

@@ -22,7 +22,7 @@ const where = { embeddedDir: path.join(repoRoot, 'models'), cacheDir: path.join(
 /** The cards print probabilities to 0.1 %; the shipped int8 file must give the same to that rounding. */
 const CARD_TOLERANCE = 0.0006;
 /**
- * Logits against PyTorch's (test/fixtures/defaultModels, tools/defaultModels/reference.py). Both sides compute the
+ * Logits against PyTorch's (test/fixtures/defaultModels, tools/lens_models/reference.py). Both sides compute the
  * same fp32 function; only the order of float32 additions differs (MLAS's AVX2 or AVX-512 kernels, the thread
  * split, PyTorch's BLAS), a few ulps per dot product. Measured: at most 7.6e-6 on logits up to 14.4, so 1e-4
  * leaves a 10x margin on any CPU, yet is 250x below the 2.5e-2 that onnxruntime's activation-quantizing int8

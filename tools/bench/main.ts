@@ -1,6 +1,6 @@
 // `npm run bench` (node dist/bench.js): measures the inference core on real-size random-weight models against a
 // plain onnxruntime forward pass and transformers.js, and writes the table into BENCHMARKS.md.
-// Models: /usr/bin/python3 tools/bench/makeModels.py (once). Options: see USAGE in options.ts.
+// Models: PYTHONPATH=tools /usr/bin/python3 -m lens_models.make_bench_models (once). Options: see USAGE in options.ts.
 import * as path from 'node:path';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';

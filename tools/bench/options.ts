@@ -7,7 +7,7 @@ export type BenchDevice = 'cpu' | 'cuda';
 export interface BenchOptions {
   quick: boolean;
   device: BenchDevice;
-  /** Folder holding bert-base-shaped/ and gpt2-shaped/ (made by tools/bench/makeModels.py). */
+  /** Folder holding bert-base-shaped/ and gpt2-shaped/ (made by `python3 -m lens_models.make_bench_models`). */
   models: string;
   /** Only these models (default both). */
   only?: 'bert' | 'gpt2';
@@ -21,7 +21,8 @@ export const USAGE = `usage: node dist/bench.js [--quick] [--device cpu|cuda] [-
   --quick     fewer repeats, 128 tokens only (a smoke run; its figures are not written as the record)
   --device    execution provider for every session (default cpu)
   --models    folder with bert-base-shaped/ and gpt2-shaped/ (default $ATTENTION_LENS_BENCH_MODELS or
-              ~/.cache/attention-lens-bench; make them with /usr/bin/python3 tools/bench/makeModels.py)`;
+              ~/.cache/attention-lens-bench; make them with
+              PYTHONPATH=tools /usr/bin/python3 -m lens_models.make_bench_models)`;
 
 export function defaultModelsDir(): string {
   return process.env.ATTENTION_LENS_BENCH_MODELS ?? path.join(os.homedir(), '.cache', 'attention-lens-bench');

@@ -37,7 +37,8 @@ export function findModels(root: string, only: 'bert' | 'gpt2' | undefined, quic
   return keys.map((key) => {
     const folder = path.join(root, FOLDERS[key]);
     if (!existsSync(path.join(folder, 'onnx', 'model.onnx'))) {
-      throw new Error(`no ${FOLDERS[key]} model in ${root}: make it once with /usr/bin/python3 tools/bench/makeModels.py --out ${root}`);
+      const make = `PYTHONPATH=tools /usr/bin/python3 -m lens_models.make_bench_models --out ${root}`;
+      throw new Error(`no ${FOLDERS[key]} model in ${root}: make it once with ${make}`);
     }
     return benchModelAt(folder, key, key === 'bert' ? 'BERT-base shape' : 'GPT-2 shape', quick);
   });

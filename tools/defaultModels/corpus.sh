@@ -8,7 +8,7 @@
 #   apt  nodejs-doc                   Node.js 18 API documentation, HTML (MIT)
 #   apt  wordnet-base                 WordNet 3.0 glosses and examples (WordNet 3.0 licence, BSD-style)
 #   local /usr/lib/python3.11         Python standard-library sources (PSF-2.0; Debian libpython3.11-stdlib/-minimal)
-# Then builds .cache/corpus/{train,test}.jsonl (held-out split by document) with buildCorpus.py.
+# Then builds .cache/corpus/{train,test}.jsonl (held-out split by document) with lens_models.build_corpus.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cache="$root/.cache"
@@ -20,4 +20,4 @@ if ! dpkg -s python3.11-doc nodejs-doc wordnet-base >/dev/null 2>&1; then
   apt-get -o DPkg::Lock::Timeout=600 update
   apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends python3.11-doc nodejs-doc wordnet-base
 fi
-/usr/bin/python3 "$root/tools/defaultModels/buildCorpus.py" --npm "$cache/corpus-npm/node_modules" --out "$cache/corpus"
+PYTHONPATH="$root/tools" /usr/bin/python3 -m lens_models.build_corpus --npm "$cache/corpus-npm/node_modules" --out "$cache/corpus"

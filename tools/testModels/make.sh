@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds the tiny test models in test/fixtures/models/ (Hub ONNX layout + PyTorch reference outputs) and
-# checks them with onnxruntime-node. Needs Debian's python3-torch and python3-onnx (installed here if missing).
+# checks them with onnxruntime-node. Needs Debian's python3-torch and python3-onnx (installed here if missing), and
+# the compiled out/ tree (tsc) for verify.mjs's protobuf writer. The Python is the lens_models package (tools/).
 #   bash tools/testModels/make.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,8 +17,8 @@ if ! "$PY" -c 'import torch, onnx' 2>/dev/null; then
 fi
 
 mkdir -p .cache/test-models
-node tools/testModels/tokenize.mjs .cache/test-models/tokenized.json
-OMP_NUM_THREADS=2 nice -n 10 "$PY" tools/testModels/make_test_models.py .cache/test-models/tokenized.json \
+node tools/lens_models/tokenize.mjs texts tools/testModels/texts.json .cache/test-models/tokenized.json
+OMP_NUM_THREADS=2 PYTHONPATH=tools nice -n 10 "$PY" -m lens_models.make_test_models .cache/test-models/tokenized.json \
   test/fixtures/models
 node tools/testModels/verify.mjs --write
 du -sh test/fixtures/models/*

@@ -3,29 +3,32 @@
 // reference.json beside it: logits (top-10 and logsumexp), attention (Softmax outputs exposed by appending
 // graph outputs to the model bytes), a padded batch, and for the past_key_values export an empty cache and a
 // split run fed with the returned presents. Prints the max abs differences; exits 1 if a tolerance is exceeded.
-//   node tools/testModels/verify.mjs [--write]   (--write records the measurements in each reference.json)
+// Reads the protobuf writer from the compiled out/ tree: run tsc (or `npm test`) first.
+//   node tools/testModels/verify.mjs [--write] [--models DIR]   (--write records the measurements in each
+//   reference.json; --models checks the models of DIR instead, e.g. a fresh make_test_models output)
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const modelsDir = path.join(repoRoot, 'test/fixtures/models');
+const modelsFlag = process.argv.indexOf('--models');
+const modelsDir = modelsFlag > 0 ? path.resolve(process.argv[modelsFlag + 1]) : path.join(repoRoot, 'test/fixtures/models');
 const write = process.argv.includes('--write');
 // Tolerances the golden tests can use; verify fails if ORT is further than this from PyTorch.
 const TOLERANCE = { logits: 1e-4, logsumexp: 1e-4, attention: 1e-5, rowSum: 1e-5 };
 
-// ---- protobuf: append a GraphProto holding only `output` entries; protobuf merges it into the graph ----
-function varint(n) {
-  const bytes = [];
-  while (n > 0x7f) { bytes.push((n & 0x7f) | 0x80); n >>>= 7; }
-  bytes.push(n);
-  return Buffer.from(bytes);
-}
-const field = (tag, payload) => Buffer.concat([Buffer.from([tag]), varint(payload.length), payload]);
+// The project's protobuf writer (src/core/onnx/protobuf.ts, compiled to out/ by tsc): a GraphProto holding only
+// `output` entries, appended to the model bytes; protobuf merges it into the graph.
+const { MessageWriter } = createRequire(import.meta.url)('../../out/src/core/onnx/protobuf.js');
+const MODEL_GRAPH = 7;
+const GRAPH_OUTPUT = 12;
+const VALUE_INFO_NAME = 1;
 function withExtraOutputs(modelBytes, names) {
-  const outputs = names.map((name) => field(0x62 /* GraphProto.output=12 */, field(0x0a /* name=1 */, Buffer.from(name))));
-  return Buffer.concat([modelBytes, field(0x3a /* ModelProto.graph=7 */, Buffer.concat(outputs))]);
+  const graph = new MessageWriter();
+  for (const name of names) graph.message(GRAPH_OUTPUT, new MessageWriter().string(VALUE_INFO_NAME, name));
+  return Buffer.concat([modelBytes, new MessageWriter().message(MODEL_GRAPH, graph).finish()]);
 }
 
 // ---- helpers ----
@@ -172,7 +175,7 @@ async function verifyModel(name) {
   return { reference, measured, shapes, problems };
 }
 
-/** Same layout as make_test_models.py writes: pretty header, one line per case. */
+/** Same layout as lens_models/hub_folder.py's write_json: pretty header, one line per case. */
 function formatReference(doc) {
   const { cases, ...head } = doc;
   const text = JSON.stringify(head, null, 2);
