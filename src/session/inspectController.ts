@@ -56,7 +56,7 @@ export class InspectController implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.subscriptions.forEach((d) => d.dispose());
+    for (const d of this.subscriptions) d.dispose();
     this.events.dispose();
   }
 

@@ -61,7 +61,7 @@ async function handle(request: WorkerRequest): Promise<{ value: WorkerValue; tra
       // Copies in the layout they are kept in: the exports read either (nestedLayer), and a lower triangle is about half.
       const maps = keptMaps(request.run);
       const perLayer = maps.perLayer.map((layer) => layer.slice());
-      return { value: { ...maps, perLayer }, transfer: perLayer.map((layer) => layer.buffer as ArrayBuffer) };
+      return { value: { ...maps, perLayer }, transfer: perLayer.map((layer) => layer.buffer) };
     }
     case 'maskedAt':
       if (!runner) throw new LensError('no model is loaded', 'model-not-found');
