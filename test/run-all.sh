@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: every tier in order, stopping at the first failing section. Ends with ONE line summing the
 # tiers: "N passed, N failed". Exit status 0 only when nothing failed.
-#   setup (tools outside the tree) → build → compile/type-check → unit + golden → webview components →
-#   integration in a real VS Code (in-extension-host suite, then the user flow through the packaged VSIX)
+#   lint (npm run lint) → setup (tools outside the tree) → build → compile/type-check → unit + golden →
+#   webview components → integration in a real VS Code (in-extension-host suite, then the user flow through the packaged VSIX)
 # Env: CI=true (no colour, nothing interactive), ATTENTION_LENS_TOOLS (tools folder, see test/harness/setup.sh),
 #      ATTENTION_LENS_KEEP_GOING=1 (run the later test tiers after a failing one; the exit status still fails).
 set -uo pipefail
@@ -39,6 +39,22 @@ section() {
     finish
   fi
   echo "== $title: ok ($(( $(date +%s) - t0 )) s)"
+}
+
+# check TITLE COMMAND…: a step with no test counts whose failure, like a failing tier's, stops the run unless
+#   ATTENTION_LENS_KEEP_GOING is set (lint: the later tiers still mean something when it fails).
+check() {
+  local title=$1; shift
+  local t0; t0=$(date +%s)
+  echo
+  echo "== $title"
+  if "$@"; then
+    echo "== $title: ok ($(( $(date +%s) - t0 )) s)"
+  else
+    echo "== $title: FAILED ($(( $(date +%s) - t0 )) s)"
+    failed=$((failed + 1))
+    if [ -z "${ATTENTION_LENS_KEEP_GOING:-}" ]; then finish; fi
+  fi
 }
 
 # tier TITLE PARSER COMMAND…: runs a test tier, shows its output and adds its counts.
@@ -86,6 +102,8 @@ compile() {
   done < <(find out -name '*.js' -type f)
 }
 
+# First and fast: formatting, line lengths and ESLint's rules need only node_modules.
+check "lint: Prettier, lines of at most 140 characters, ESLint (npm run lint)" npm run --silent lint
 section "set-up: Chromium, Node 24, VS Code server (test/harness/setup.sh)" bash test/harness/setup.sh
 section "build: esbuild bundles (node esbuild.mjs)" node esbuild.mjs
 section "compile + type-check: tsc (host, core, tests) and tsc --noEmit (webview)" compile

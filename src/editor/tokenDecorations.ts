@@ -61,7 +61,7 @@ export class TokenDecorations implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.subscriptions.forEach((d) => d.dispose());
+    for (const d of this.subscriptions) d.dispose();
     this.even.dispose();
     this.odd.dispose();
   }

@@ -47,7 +47,7 @@ export async function describeModel(spec: string, where: ModelLocations): Promis
     return { spec, source: 'local', kind: 'unknown', availability: (error as Error).message, ok: false };
   }
   if (kind.source === 'hub') {
-    let cached = false;
+    let cached: boolean;
     try {
       cached = await isHubModelCached({ modelId: kind.id, cacheDir: where.cacheDir });
     } catch (error) {

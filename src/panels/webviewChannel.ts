@@ -65,7 +65,7 @@ export class WebviewChannel implements vscode.Disposable {
   dispose(): void {
     this.disposed = true;
     this.ready = false;
-    this.subscriptions.forEach((d) => d.dispose());
+    for (const d of this.subscriptions) d.dispose();
     for (const resolve of this.renders.values()) resolve({ type: FromWebviewType.ExportRendered, requestId: 0, format: 'png', data: '', error: 'the view was closed' });
     this.renders.clear();
   }

@@ -57,7 +57,7 @@ async function checkFocusRings(lens: LensPage, view: string, shots: string): Pro
   for (let i = 0; i < 40; i++) {
     await lens.page.keyboard.press('Tab');
     await lens.settle();
-    const box = (await lens.page.evaluate(probe)) as { id: string; x: number; y: number; width: number; height: number } | null;
+    const box = await lens.page.evaluate<{ id: string; x: number; y: number; width: number; height: number } | null>(probe);
     if (!box) break;
     if (seen.has(box.id)) continue;
     seen.add(box.id);
@@ -90,7 +90,7 @@ export const chromeTests: TestCase[] = [
       await lens.post({ type: 'status', state: 'idle', message: 'No selection: inspected line 4' } as never);
       await lens.until(`document.querySelectorAll('.chip').length > 0`);
       await lens.settle();
-      const facts = (await lens.page.evaluate(`(() => { const f = document.querySelector('.summary .facts'); return { text: f.textContent, sw: f.scrollWidth, cw: f.clientWidth, h: f.getBoundingClientRect().height }; })()`)) as { text: string; sw: number; cw: number; h: number };
+      const facts = await lens.page.evaluate<{ text: string; sw: number; cw: number; h: number }>(`(() => { const f = document.querySelector('.summary .facts'); return { text: f.textContent, sw: f.scrollWidth, cw: f.clientWidth, h: f.getBoundingClientRect().height }; })()`);
       for (const part of [p.summary.model.id, 'causal LM (GPT2LMHeadModel, 4×4)', 'CPU (fell back: CUDA is not installed)', '40 tokens (cut)', 'total 360 ms']) assert.ok(facts.text.includes(part), `the facts say ${part}: ${facts.text}`);
       assert.ok(facts.sw <= facts.cw, `nothing overflows the facts line (${facts.sw} > ${facts.cw})`);
       assert.ok(facts.h > 30, `the facts wrap onto more lines in a narrow panel (${facts.h} px high)`);
@@ -110,7 +110,7 @@ export const chromeTests: TestCase[] = [
       assert.equal(await notice.isVisible(), true);
       const text = (await notice.textContent()) ?? '';
       assert.match(text, /^synthetic\/bert-shaped is a tiny model trained by this project .*its guesses are weak/);
-      const mentions = (await lens.page.evaluate(`document.body.innerText.split('tiny model trained by this project').length - 1`)) as number;
+      const mentions = await lens.page.evaluate<number>(`document.body.innerText.split('tiny model trained by this project').length - 1`);
       assert.equal(mentions, 1, 'said once');
       await lens.page.screenshot({ path: join(ctx.shots, 'toy-model-notice-dark.png') });
       await notice.locator('vscode-button').click();
@@ -134,7 +134,7 @@ export const chromeTests: TestCase[] = [
       await side.post({ type: 'focusToken', runId: 1, index: 5 } as never);
       await side.settle();
       for (const sel of ['.layer-select', '.head-select']) {
-        const face = (await side.page.evaluate(`(() => { const t = document.querySelector('.sidebar-view ${sel} vscode-single-select').shadowRoot.querySelector('.select-face .text'); return { sw: t.scrollWidth, cw: t.clientWidth, text: t.textContent.trim() }; })()`)) as { sw: number; cw: number; text: string };
+        const face = await side.page.evaluate<{ sw: number; cw: number; text: string }>(`(() => { const t = document.querySelector('.sidebar-view ${sel} vscode-single-select').shadowRoot.querySelector('.select-face .text'); return { sw: t.scrollWidth, cw: t.clientWidth, text: t.textContent.trim() }; })()`);
         assert.ok(face.sw <= face.cw, `${sel}: "${face.text}" is not cut off (${face.sw} > ${face.cw})`);
       }
       assert.equal(await side.page.locator('.follow-inspector').evaluate((e) => (e as unknown as { checked: boolean }).checked), true, 'follows by default');
@@ -195,7 +195,7 @@ export const chromeTests: TestCase[] = [
     run: async (ctx) => {
       const lens = await openRun(ctx, smallCausal());
       await lens.tab('model');
-      const canvas = (await lens.page.evaluate(`(() => { const c = document.querySelector('.model-view canvas'); return [parseFloat(c.style.width), parseFloat(c.style.height)]; })()`)) as [number, number];
+      const canvas = await lens.page.evaluate<[number, number]>(`(() => { const c = document.querySelector('.model-view canvas'); return [parseFloat(c.style.width), parseFloat(c.style.height)]; })()`);
       const png = await exportView(lens, 'png');
       assert.equal(png.error, undefined);
       assert.equal(png.name, 'model-view');

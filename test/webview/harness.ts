@@ -189,7 +189,7 @@ export class LensPage {
   /** Waits two animation frames so scheduled draws have run. */
   async settle(): Promise<void> {
     await this.page.evaluate(() => {
-      const raf = (globalThis as unknown as { requestAnimationFrame(f: () => void): number }).requestAnimationFrame;
+      const raf = (globalThis as unknown as { requestAnimationFrame: (f: () => void) => number }).requestAnimationFrame;
       return new Promise<void>((r) => raf(() => raf(() => r())));
     });
   }

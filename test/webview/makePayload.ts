@@ -57,7 +57,12 @@ function byteDecoder(): Map<string, number> {
   for (let b = 174; b <= 255; b++) bs.push(b);
   const cs = [...bs];
   let n = 0;
-  for (let b = 0; b < 256; b++) if (!bs.includes(b)) (bs.push(b), cs.push(256 + n++));
+  for (let b = 0; b < 256; b++) {
+    if (!bs.includes(b)) {
+      bs.push(b);
+      cs.push(256 + n++);
+    }
+  }
   return new Map(bs.map((b, i) => [String.fromCharCode(cs[i]), b]));
 }
 

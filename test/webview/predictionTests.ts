@@ -13,7 +13,7 @@ async function setRange(lens: LensPage, control: string, value: number): Promise
 }
 
 async function rows(lens: LensPage): Promise<{ label: string; value: string; muted: boolean }[]> {
-  return lens.page.evaluate(`[...document.querySelectorAll('.predictions-view .prediction-group .bar-row')].map((r) => ({ label: r.querySelector('.bar-label').textContent, value: r.querySelector('.bar-value').textContent, muted: r.classList.contains('muted') }))`) as Promise<{ label: string; value: string; muted: boolean }[]>;
+  return lens.page.evaluate<{ label: string; value: string; muted: boolean }[]>(`[...document.querySelectorAll('.predictions-view .prediction-group .bar-row')].map((r) => ({ label: r.querySelector('.bar-label').textContent, value: r.querySelector('.bar-value').textContent, muted: r.classList.contains('muted') }))`);
 }
 
 async function title(lens: LensPage): Promise<string> {

@@ -39,14 +39,14 @@ export async function measureRender(page: Page, origin: string, runs = 7): Promi
   for (let i = 0; i < runs; i++) {
     // A fresh overview array (same run) makes the view rebuild all 144 thumbnails; the wall time runs from
     // the message's arrival to the end of the frame that shows it.
-    const wall = (await lens.page.evaluate(`new Promise((resolve) => {
+    const wall = await lens.page.evaluate<number>(`new Promise((resolve) => {
       const canvas = document.querySelector('.model-view canvas');
       canvas.removeAttribute('data-draw-ms');
       const t0 = performance.now();
       window.__lens.deliver({ type: 'overview', overview: { runId: ${ov.runId}, set: '${ov.set}', rows: ${ov.rows}, cols: ${ov.cols}, data: window.__benchOverview.slice() } });
       const poll = () => (canvas.hasAttribute('data-draw-ms') ? setTimeout(() => resolve(performance.now() - t0), 0) : requestAnimationFrame(poll));
       requestAnimationFrame(poll);
-    })`)) as number;
+    })`);
     modelWall.push(wall);
     model.push(Number(await lens.page.locator('.model-view canvas').getAttribute('data-draw-ms')));
   }

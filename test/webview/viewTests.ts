@@ -83,7 +83,7 @@ async function matrixFrame(lens: LensPage): Promise<Drawn[]> {
   await lens.page.evaluate('window.__drawn.length = 0');
   await lens.page.mouse.move(1, 1);
   await lens.settle();
-  return (await lens.page.evaluate('window.__drawn')) as Drawn[];
+  return await lens.page.evaluate<Drawn[]>('window.__drawn');
 }
 
 const overlap = (a: Box, b: Box): boolean => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;

@@ -11,7 +11,7 @@ export interface TransformersRun {
   what: string;
   run(text: string): Promise<void>;
   /** Masked model: fill-mask's top-k for the text's one mask token, to check it computes what inspect does. */
-  fills?(text: string): Promise<{ id: number; probability: number }[]>;
+  fills?: (text: string) => Promise<{ id: number; probability: number }[]>;
   dispose(): Promise<void>;
 }
 

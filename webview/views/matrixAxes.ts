@@ -83,8 +83,14 @@ export function drawAxisLabels(ctx: CanvasRenderingContext2D, a: AxisArgs): void
     ctx.strokeStyle = th.muted;
     ctx.lineWidth = 1;
     ctx.beginPath();
-    for (let q = Math.ceil(firstQ / step) * step; q < lastQ; q += step) (ctx.moveTo(LEFT - 4, rowY(q)), ctx.lineTo(LEFT, rowY(q)));
-    for (let k = Math.ceil(firstK / step) * step; k < lastK; k += step) (ctx.moveTo(colX(k), TOP - 4), ctx.lineTo(colX(k), TOP));
+    for (let q = Math.ceil(firstQ / step) * step; q < lastQ; q += step) {
+      ctx.moveTo(LEFT - 4, rowY(q));
+      ctx.lineTo(LEFT, rowY(q));
+    }
+    for (let k = Math.ceil(firstK / step) * step; k < lastK; k += step) {
+      ctx.moveTo(colX(k), TOP - 4);
+      ctx.lineTo(colX(k), TOP);
+    }
     ctx.stroke();
   }
   drawAxisTitles(ctx, th, a.cols * a.cell, a.rows * a.cell, a.rowList, a.colList);

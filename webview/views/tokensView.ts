@@ -38,7 +38,7 @@ export class TokensView implements View {
     // With nothing selected, the focused chip is where the arrows start.
     const focused = (e.target as HTMLElement).closest<HTMLElement>('.chip');
     const cur = this.app.state.selected ?? (focused ? Number(focused.dataset.index) : -1);
-    let next = cur;
+    let next: number;
     if (e.key === 'ArrowRight' || e.key === 'ArrowDown') next = Math.min(n - 1, cur + 1);
     else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') next = Math.max(0, cur - 1);
     else if (e.key === 'Home') next = 0;

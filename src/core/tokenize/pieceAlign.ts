@@ -51,7 +51,7 @@ export function alignPieces(pieces: string[], ps: PieceSpace, st: AlignSettings)
   const place = (surfaces: string[], owners: number[]): boolean => {
     for (const s of surfaces) {
       if (s.length === 0) continue;
-      let at = -1;
+      let at: number;
       if (pending.length === 0) at = ps.text.startsWith(s, cur) ? cur : -1;
       else at = ps.text.indexOf(s, cur + 1);
       if (at < 0) continue;
