@@ -83,7 +83,7 @@ export class RunData {
   ): void {
     const runId = this.runId;
     const current = () => runId === this.runId;
-    this.host.request(method, { ...params, runId } as Params<M>).then(
+    this.host.request(method, { ...params, runId }).then(
       (result) => {
         if (current() && accept(result)) this.onChange();
       },

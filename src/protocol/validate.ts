@@ -50,7 +50,7 @@ export function parseFromWebview(raw: unknown): { ok: true; message: FromWebview
       if (m.name !== undefined && (typeof m.name !== 'string' || !EXPORT_NAME.test(m.name))) return { ok: false, reason: 'bad exportRendered name' };
       return {
         ok: true,
-        message: { type: m.type, requestId: m.requestId, format: m.format, data: data as Uint8Array | string, name: m.name as string | undefined, error: m.error as string | undefined },
+        message: { type: m.type, requestId: m.requestId, format: m.format, data: data as Uint8Array | string, name: m.name, error: m.error },
       };
     }
     case FromWebviewType.SelectModel:

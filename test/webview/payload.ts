@@ -14,7 +14,7 @@ export interface Payload {
   /** Full layer n of a set ('self' when not named): [heads, queries, keys]. Loaded or generated on demand, as the host would. */
   layer(n: number, set?: string): Float32Array;
   /** The logits over the whole vocabulary at a position, and its best ids labelled (generated payloads only). */
-  logitsAt?(position: number): { logits: Float32Array; top: PredictionView[] };
+  logitsAt?: (position: number) => { logits: Float32Array; top: PredictionView[] };
 }
 
 function readF32(file: string): Float32Array {

@@ -270,7 +270,7 @@ export const predictionTests: TestCase[] = [
       const lens = await openRun(ctx, smallCausal());
       await lens.setAutoReply(false);
       await lens.tab('matrix');
-      const first = (await lens.requests('layer'))[0]!;
+      const first = (await lens.requests('layer'))[0];
       assert.equal(first.runId, 1);
       await lens.sendRun(smallCausal(2));
       await lens.settle();
@@ -308,7 +308,7 @@ export const predictionTests: TestCase[] = [
       const lens = await openRun(ctx, smallCausal());
       await lens.setAutoReply(false);
       await lens.tab('matrix');
-      const request = (await lens.requests('layer'))[0]!;
+      const request = (await lens.requests('layer'))[0];
       await lens.post({ type: 'reply', inReplyTo: request.requestId as number, error: 'The inference worker stopped.' } as never);
       await lens.until(`document.querySelector('.matrix-view .hover-info').textContent === 'Layer 0 could not be loaded: The inference worker stopped.'`);
       assert.equal(await lens.page.locator('.summary .status').getAttribute('data-state'), 'error');

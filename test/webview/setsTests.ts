@@ -165,7 +165,7 @@ export const setsTests: TestCase[] = [
       await lens.settle();
       await loaded(lens, 'matrix');
       const [mLeft, mTop, cell] = ((await lens.page.locator('.matrix-view canvas').getAttribute('data-plot')) ?? '').split(',').map(Number);
-      const colours = (await lens.page.locator('.matrix-view canvas').evaluate(
+      const colours = await lens.page.locator('.matrix-view canvas').evaluate(
         (el, g) => {
           const c = el as unknown as { width: number; clientWidth: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
           const dpr = c.width / c.clientWidth;
@@ -180,7 +180,7 @@ export const setsTests: TestCase[] = [
           return out;
         },
         { left: mLeft, top: mTop, cell },
-      )) as string[][];
+      );
       const zero = colours[0][8];
       for (let q = 0; q < 9; q++) for (let k = q + 1; k < 9; k++) assert.equal(colours[q][k], zero, `cell ${q},${k} above the diagonal`);
       assert.notEqual(colours[0][0], zero, 'the first query attends to itself alone');

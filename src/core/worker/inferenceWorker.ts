@@ -85,7 +85,7 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
   async maps({ run }) {
     // Copies in the layout they are kept in: the exports read either (nestedLayer), and a lower triangle is about half.
     const sets = runs.setsOf(run).map((set) => ({ ...set, perLayer: set.perLayer.map((layer) => layer.slice()) }));
-    return { value: sets, transfer: sets.flatMap((set) => set.perLayer.map((layer) => layer.buffer as ArrayBuffer)) };
+    return { value: sets, transfer: sets.flatMap((set) => set.perLayer.map((layer) => layer.buffer)) };
   },
   async health({ settle }) {
     return { value: health(settle) };
