@@ -8,7 +8,9 @@ import { nestedLayer, round6 } from '../core/engine/attentionLayout';
 import { detectProviderEnvironment } from '../core/engine/providerEnvironment';
 import { DEFAULT_HUB_URL } from '../core/hub/hubModel';
 import { resolveModel } from '../core/model/resolveModel';
-import type { AttentionMaps, InspectResult, PredictionTask, RunPredictions } from '../core/types';
+import type { AttentionMaps, InspectResult, PredictionTask } from '../core/types';
+import { predictionsAt, type RunSummary } from '../protocol';
+import { toRunSummary } from '../session/runSummary';
 import { InferenceEngine } from '../core/worker/inferenceEngine';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 
@@ -40,13 +42,17 @@ const SCRIPT_NAMES: Record<PredictionTask, { kind: string; list: string }> = {
   'next-token': { kind: 'causal', list: 'next' },
 };
 
-/** The ranked positions; where the run scores actual tokens, each with the probability of the token after it. */
-function rankedEntries({ ranked, actual }: RunPredictions) {
-  return ranked.map(({ position, top }) => ({
-    position,
-    ...(actual ? { actualProbability: actual[position + 1] ?? null } : {}),
-    top: top.map((p) => ({ ...p, probability: round6(p.probability) })),
-  }));
+/** The ranked positions, read through predictionsAt; a next-token run's with the probability of the token after each. */
+function rankedEntries(summary: RunSummary) {
+  return summary.predictions.ranked.map(({ position }) => {
+    const at = predictionsAt(summary, position)!;
+    const top = at.fills ?? at.next?.top ?? [];
+    return {
+      position,
+      ...(at.next ? { actualProbability: at.next.actual?.probability ?? null } : {}),
+      top: top.map((p) => ({ ...p, probability: round6(p.probability) })),
+    };
+  });
 }
 
 /**
@@ -73,7 +79,7 @@ export function toJson(result: Omit<InspectResult, 'attention'>, attention: Atte
     device,
     tokens: tokens.map((t) => ({ index: t.index, id: t.id, piece: t.piece, text: t.display, start: t.start, end: t.end, special: t.special })),
     truncation: truncation ?? null,
-    predictions: { kind: names.kind, task: predictions.task, [names.list]: rankedEntries(predictions) },
+    predictions: { kind: names.kind, task: predictions.task, [names.list]: rankedEntries(toRunSummary(0, result)) },
     attention: single ? nested(attention[0]) : undefined,
     attentionSets: sets,
     timings,

@@ -2,7 +2,7 @@
 // report (no script, no remote URL; the view's picture is embedded as a data: image, where SVG cannot run).
 import { nestedLayer } from '../core/engine/attentionLayout';
 import type { AttentionMaps } from '../core/types';
-import { predictionsAt, type PredictionView, type RunSummary } from '../protocol';
+import { maskFills, predictionsAt, ranksEveryPosition, type PredictionView, type RunSummary } from '../protocol';
 import type { RunRecord, SetMaps } from '../session/runState';
 
 const LAYOUT = 'perLayer[layer][head][query][key]';
@@ -86,16 +86,14 @@ function predictionRows(s: RunSummary, unmasked: PredictionView[][] | undefined)
 }
 
 function columnHeads(s: RunSummary): string {
-  return s.predictions.task === 'next-token' ? '<th>p(token here)</th><th>top-k next</th>' : '<th>top-k at this position, unmasked</th>';
+  return ranksEveryPosition(s) ? '<th>p(token here)</th><th>top-k next</th>' : '<th>top-k at this position, unmasked</th>';
 }
 
 export function htmlReport(run: RunRecord, unmasked: PredictionView[][] | undefined, picture?: { mime: string; base64: string }): string {
   const s = run.summary;
-  const p = s.predictions;
   const head = columnHeads(s);
-  const masks = p.task === 'fill-mask' && p.ranked.length > 0
-    ? `<h2>Masked positions</h2><ul>${p.ranked.map((m) => `<li>token ${m.position}: ${topList(m.top)}</li>`).join('')}</ul>`
-    : '';
+  const fills = maskFills(s);
+  const masks = fills.length > 0 ? `<h2>Masked positions</h2><ul>${fills.map((m) => `<li>token ${m.position}: ${topList(m.top)}</li>`).join('')}</ul>` : '';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">

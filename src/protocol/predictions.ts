@@ -61,11 +61,26 @@ export function predictionsAt(summary: RunSummary, position: number, derived: De
   return at;
 }
 
+/** Whether the run ranked every position (a next-token run: what comes after each token). */
+export function ranksEveryPosition(summary: RunSummary): boolean {
+  return summary.predictions.task === 'next-token';
+}
+
+/** The fills a fill-mask run ranked at its mask tokens; none for a run of another task. */
+export function maskFills(summary: RunSummary): { position: number; top: PredictionView[] }[] {
+  return summary.predictions.task === 'fill-mask' ? summary.predictions.ranked : [];
+}
+
+/** The position to show when none is selected: the last token of a next-token run (what comes after the text). */
+export function defaultPosition(summary: RunSummary): number | null {
+  return ranksEveryPosition(summary) && summary.tokens.length > 0 ? summary.tokens.length - 1 : null;
+}
+
 /** The position whose whole distribution the sampling controls apply to: the selected ranked position, else the
  * last one of a next-token run (what comes after the text) or the first of a fill-mask run; null when none is ranked. */
 export function samplingPosition(summary: RunSummary, position: number | null): number | null {
   const ranked = summary.predictions.ranked;
   if (!summary.capabilities.logits || ranked.length === 0) return null;
   if (position !== null && rankedAt(summary, position)) return position;
-  return (summary.predictions.task === 'next-token' ? ranked[ranked.length - 1] : ranked[0]).position;
+  return (ranksEveryPosition(summary) ? ranked[ranked.length - 1] : ranked[0]).position;
 }

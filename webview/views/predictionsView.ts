@@ -3,7 +3,7 @@
 // distribution at the selected token; the actual next token; the surprisal strip. Temperature, top-k and top-p
 // apply to the whole distribution at one position (samplingPosition), from the logits the host sends when shown.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { predictionsAt, samplingPosition as rankedSamplingPosition, type PredictionView } from '../../src/protocol';
+import { defaultPosition, maskFills, predictionsAt, samplingPosition as rankedSamplingPosition, type PredictionView } from '../../src/protocol';
 import type { App, View } from '../app';
 import { formatProbability, sample, TOP_K_ALL } from '../render/sampling';
 import { BarList, barsToCanvas, type Bar } from './barList';
@@ -96,12 +96,12 @@ export function predictionGroups(app: App, position: number | null, sampling = t
   const groups: BarGroup[] = [];
   const sampled = sampling ? samplingPosition(app, position) : null;
   // The run's own rankings of positions other than the selected one (each mask's fills) come first.
-  for (const r of s.predictions.task === 'fill-mask' ? s.predictions.ranked : []) {
+  for (const r of maskFills(s)) {
     const heading = `${s.model.maskToken ?? 'Mask'} at #${r.position}`;
     groups.push(r.position === sampled ? sampledGroup(app, r.position, heading, r.top) : { title: heading, bars: plain(r.top) });
   }
   // With nothing selected, a next-token run shows what comes after the text.
-  const at = predictionsAt(s, position ?? (s.predictions.task === 'next-token' ? s.tokens.length - 1 : -1), app.data.derived);
+  const at = predictionsAt(s, position ?? defaultPosition(s) ?? -1, app.data.derived);
   if (!at) return groups;
   if (at.next) {
     const heading = `Next token after #${at.position} ${JSON.stringify(tokenLabel(at.token))}`;
@@ -176,7 +176,7 @@ export class PredictionsView implements View {
         return section;
       }),
     );
-    if (s?.predictions.task === 'fill-mask' && this.app.state.selected === null) {
+    if (s && defaultPosition(s) === null && this.app.state.selected === null) {
       const hint = document.createElement('div');
       hint.className = 'note';
       hint.textContent = 'Select a token (Tokens tab, or click in any view) to see what the model predicts at that position.';
