@@ -89,7 +89,7 @@ export const setsTests: TestCase[] = [
       assert.deepEqual(labels.map((t) => t.trim()), p.summary.attentionSets.map((s) => s.label));
       await chooseOption(lens, '.head-view .set-select vscode-single-select', 2);
       assert.equal((await lens.lastState())?.set, 'cross');
-      assert.ok((await lens.posted()).some((m) => m.type === 'requestLayer' && m.set === 'cross' && m.layer === 0), 'asks for the cross set');
+      assert.ok((await lens.requests('layer')).some((m) => m.set === 'cross' && m.layer === 0), 'asks for the cross set');
       await loaded(lens, 'head');
       const canvas = lens.page.locator('.head-canvas');
       const box = (await canvas.boundingBox())!;
