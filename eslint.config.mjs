@@ -8,6 +8,15 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/** The rules about values typed `any`, off where such values are read on purpose (see each use). */
+const UNSAFE_OFF = {
+  '@typescript-eslint/no-unsafe-argument': 'off',
+  '@typescript-eslint/no-unsafe-assignment': 'off',
+  '@typescript-eslint/no-unsafe-call': 'off',
+  '@typescript-eslint/no-unsafe-member-access': 'off',
+  '@typescript-eslint/no-unsafe-return': 'off',
+};
+
 export default tseslint.config(
   { ignores: ['dist/', 'out/', 'models/', 'test/fixtures/', '.cache/', '.bench/', 'test-results/'] },
   js.configs.recommended,
@@ -58,26 +67,13 @@ export default tseslint.config(
     // hides the error). Until the typings resolve, what the tokenizer hands back is checked by the narrow interfaces in
     // src/core/tokenize/hfTokenizers.ts and by the tests, not by these rules.
     files: ['src/core/tokenize/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-unsafe-argument': 'off',
-      '@typescript-eslint/no-unsafe-assignment': 'off',
-      '@typescript-eslint/no-unsafe-call': 'off',
-      '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-unsafe-return': 'off',
-    },
+    rules: UNSAFE_OFF,
   },
   {
     // Tests and tools read untyped values on purpose — JSON files, page.evaluate() results, messages captured from a
     // webview, the tokenizer library above — and their assertions are the check. Promise rules stay on here too.
     files: ['test/**/*.ts', 'tools/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-unsafe-argument': 'off',
-      '@typescript-eslint/no-unsafe-assignment': 'off',
-      '@typescript-eslint/no-unsafe-call': 'off',
-      '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-unsafe-return': 'off',
-      '@typescript-eslint/restrict-template-expressions': 'off',
-    },
+    rules: { ...UNSAFE_OFF, '@typescript-eslint/restrict-template-expressions': 'off' },
   },
   {
     // Build scripts and tools in plain JavaScript (ES modules run by Node).

@@ -1,8 +1,9 @@
 // The inference core's public result types. Plain data: no vscode, no onnxruntime, so the extension host,
-// the CLI, the benchmark and the webview protocol can all share them.
+// the CLI and the benchmark can share them. The shapes a run carries on to the webviews unchanged (predictions,
+// capabilities) are defined once, in the protocol, which imports nothing.
+import type { PredictionTask, PredictionView, RunCapabilities, RunPredictionsView } from '../protocol/shapes';
 
-/** What a model predicts: masked LMs (BERT family) fill mask tokens; causal LMs (GPT-2 family) the next token. */
-export type PredictionTask = 'fill-mask' | 'next-token';
+export type { PredictionTask };
 
 /** The tokenizer algorithm named by the model's own tokenizer.json. */
 export type TokenizerKind = 'wordpiece' | 'byte-bpe' | 'bpe' | 'unigram';
@@ -24,7 +25,7 @@ export interface ModelInfo {
   familyLabel: string;
   task: PredictionTask;
   /** What may be asked about a run besides its attention (its family decides). */
-  capabilities: { maskPosition: boolean; unmasked: boolean; logits: boolean };
+  capabilities: RunCapabilities;
   /** e.g. "BertForMaskedLM", "GPT2LMHeadModel". */
   architecture: string;
   /** config.json's model_type, e.g. "bert", "gpt2". */
@@ -74,12 +75,8 @@ export interface Token {
   partialChar: boolean;
 }
 
-export interface Prediction {
-  id: number;
-  /** Readable text of the predicted token. */
-  token: string;
-  probability: number;
-}
+/** One ranked token: its id, its readable text and the model's probability. */
+export type Prediction = PredictionView;
 
 /** How the input was cut to fit the model. */
 export interface Truncation {
@@ -94,14 +91,8 @@ export interface Truncation {
   message: string;
 }
 
-/** What a run predicted, as its model's family declares it. */
-export interface RunPredictions {
-  task: PredictionTask;
-  /** The positions ranked, in order: each mask token (fill-mask), or every position (next-token: the token after it). */
-  ranked: { position: number; top: Prediction[] }[];
-  /** next-token: the probability the model gave to the token actually at i, given those before it; null where none precede. */
-  actual?: (number | null)[];
-}
+/** What a run predicted, as its model's family declares it (the protocol's shape: the host passes it on as it is). */
+export type RunPredictions = RunPredictionsView;
 
 /**
  * One named set of attention probabilities, one Float32Array per layer: each query token attends over the keys.

@@ -13,8 +13,10 @@ export interface TokenView {
   partialChar: boolean;
 }
 
+/** One ranked token: its id, its readable text and the model's probability. */
 export interface PredictionView {
   id: number;
+  /** Readable text of the predicted token. */
   token: string;
   probability: number;
 }

@@ -5,6 +5,7 @@ import { argmaxRow, weightAt } from './expect';
 import { smallCausal } from './fixtures';
 import type { Payload } from './payload';
 import { predictionTests } from './predictionTests';
+import { runStateTests } from './runStateTests';
 import type { TestCase, TestContext } from './run';
 
 export async function openRun(ctx: TestContext, p: Payload, view: 'inspector' | 'sidebar' = 'inspector'): Promise<LensPage> {
@@ -219,4 +220,5 @@ export const interactionTests: TestCase[] = [
     },
   },
   ...predictionTests,
+  ...runStateTests,
 ];
