@@ -35,7 +35,9 @@ function providerEnvironment(log: vscode.LogOutputChannel): ProviderEnvironment 
 export function activate(context: vscode.ExtensionContext): LensTestApi | undefined {
   const log = vscode.window.createOutputChannel('Attention Lens', { log: true });
   const environment = providerEnvironment(log);
-  log.info(`activated: ${process.platform}-${process.arch}, Node ${process.versions.node}, CUDA provider ${environment.cudaInstalled ? 'installed' : 'not installed'}`);
+  log.info(
+    `activated: ${process.platform}-${process.arch}, Node ${process.versions.node}, CUDA provider ${environment.cudaInstalled ? 'installed' : 'not installed'}`,
+  );
   const engine = new InferenceEngine({
     workerPath: path.join(context.extensionPath, 'dist', 'inferenceWorker.js'),
     environment,
@@ -54,7 +56,9 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
   let inspect: InspectCommands | undefined;
   const hooks: ChannelHooks = {
     revealToken: (run, index) => {
-      revealToken(run, index, inspector.column).then(undefined, (error: unknown) => log.warn(`revealing token ${index}: ${(error as Error).message}`));
+      revealToken(run, index, inspector.column).then(undefined, (error: unknown) =>
+        log.warn(`revealing token ${index}: ${(error as Error).message}`),
+      );
     },
     rerun: (run) => void inspect?.rerunEdited(run),
     export: (format) => {
@@ -169,7 +173,9 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     decorationRanges: () => [...decorations.lastRanges],
     loadedModel: () => {
       const m = models.current();
-      return m && { spec: m.spec, id: m.reply.info.id, family: m.reply.info.family, device: m.reply.device.label, generation: m.generation };
+      return (
+        m && { spec: m.spec, id: m.reply.info.id, family: m.reply.info.family, device: m.reply.device.label, generation: m.generation }
+      );
     },
     stats: () => ({
       ...controller.stats,
@@ -182,7 +188,10 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     modelPicker: () => modelPicker,
     restorePanel: async () => {
       inspector.close();
-      const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, 'Attention Lens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
+      const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, 'Attention Lens', {
+        viewColumn: vscode.ViewColumn.Beside,
+        preserveFocus: true,
+      });
       inspector.restore(panel);
     },
     killWorker: () => engine.terminateWorker(),

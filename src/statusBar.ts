@@ -48,18 +48,25 @@ export class LensStatusBar implements vscode.Disposable {
       const { info, device } = loaded.reply;
       name = modelName(loaded.spec);
       state = device.label;
-      lines.push(`Attention Lens: ${info.id}`, `${info.architecture} (${info.familyLabel}), ${info.layers} layers × ${info.heads} heads, from ${info.source}`);
+      lines.push(
+        `Attention Lens: ${info.id}`,
+        `${info.architecture} (${info.familyLabel}), ${info.layers} layers × ${info.heads} heads, from ${info.source}`,
+      );
       lines.push(`Device: ${device.label} (asked for: ${device.requested})`);
       if (device.fallbackReason) lines.push(`Not on the requested device: ${device.fallbackReason}`);
       if (!info.attention.available) lines.push(`Attention not available: ${info.attention.reason}`);
     } else {
       name = modelName(active.spec);
       state = 'not loaded';
-      lines.push(`Attention Lens: ${modelName(active.spec)} (${active.origin === 'selected' ? 'selected' : `the ${config.activeModel} model setting`}), loads on the first inspection`);
+      lines.push(
+        `Attention Lens: ${modelName(active.spec)} (${active.origin === 'selected' ? 'selected' : `the ${config.activeModel} model setting`}), loads on the first inspection`,
+      );
       if (this.models.lastError) lines.push(`Last error: ${this.models.lastError}`);
     }
     if (config.ignoredForTrust.length > 0) {
-      lines.push(`Restricted mode: ignoring the workspace's values of ${config.ignoredForTrust.join(', ')} (this workspace is not trusted).`);
+      lines.push(
+        `Restricted mode: ignoring the workspace's values of ${config.ignoredForTrust.join(', ')} (this workspace is not trusted).`,
+      );
     }
     if (this.stopped) lines.unshift(this.stopped);
     this.item.text = this.stopped ? `$(warning) ${name} · worker stopped` : `$(telescope) ${name} · ${state}`;

@@ -32,7 +32,9 @@ const [platform, arch] = target.split('-');
 // onnxruntime-node's prebuilt binaries are glibc/macOS/Windows builds: alpine (musl) and web cannot load them.
 const binaries = `node_modules/onnxruntime-node/bin/napi-v6/${platform}/${arch}`;
 if (!existsSync(join(root, binaries))) {
-  fail(`onnxruntime-node 1.30 ships no binary for ${target} (looked in ${binaries}); targets with one: linux-x64, linux-arm64, darwin-arm64, win32-x64, win32-arm64`);
+  fail(
+    `onnxruntime-node 1.30 ships no binary for ${target} (looked in ${binaries}); targets with one: linux-x64, linux-arm64, darwin-arm64, win32-x64, win32-arm64`,
+  );
 }
 
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -47,15 +49,24 @@ const ignore = readFileSync(join(root, '.vscodeignore'), 'utf8');
 if (!ignore.split('\n').some((line) => line.trim() === ALL_BINARIES)) fail(`.vscodeignore lost its line ${ALL_BINARIES}`);
 const temp = mkdtempSync(join(tmpdir(), 'attention-lens-package-'));
 const ignoreFile = join(temp, 'vscodeignore');
-writeFileSync(ignoreFile, ignore.split('\n').map((line) => (line.trim() === ALL_BINARIES ? `!${binaries}/*` : line)).join('\n'));
+writeFileSync(
+  ignoreFile,
+  ignore
+    .split('\n')
+    .map((line) => (line.trim() === ALL_BINARIES ? `!${binaries}/*` : line))
+    .join('\n'),
+);
 
 try {
   run(process.execPath, [
     join(root, 'node_modules', '@vscode', 'vsce', 'vsce'),
     'package',
-    '--target', target,
-    '--ignoreFile', ignoreFile,
-    '--out', out,
+    '--target',
+    target,
+    '--ignoreFile',
+    ignoreFile,
+    '--out',
+    out,
     '--allow-missing-repository',
     '--no-rewrite-relative-links',
   ]);

@@ -21,7 +21,6 @@ const MAX_CACHED_LAYERS = 3;
 // A GPT-2 logits row and its ranking are 400 KB.
 const MAX_CACHED_DISTRIBUTIONS = 16;
 
-
 export class RunData {
   summary: RunSummary | null = null;
   /** The model view's overviews, by set name. */

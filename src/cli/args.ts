@@ -44,14 +44,31 @@ export function parseArgs(argv: string[]): CliOptions {
       return v;
     };
     switch (flag) {
-      case '--model': options.model = value(); sawModel = true; break;
-      case '--text': options.text = value(); break;
-      case '--file': options.file = value(); break;
-      case '--attention': options.attention = true; break;
-      case '--top-k': options.topK = Math.min(50, positiveInt(flag, value())); break;
-      case '--max-tokens': options.maxTokens = positiveInt(flag, value()); break;
-      case '--hub': options.hub = value(); break;
-      case '--cache': options.cache = value(); break;
+      case '--model':
+        options.model = value();
+        sawModel = true;
+        break;
+      case '--text':
+        options.text = value();
+        break;
+      case '--file':
+        options.file = value();
+        break;
+      case '--attention':
+        options.attention = true;
+        break;
+      case '--top-k':
+        options.topK = Math.min(50, positiveInt(flag, value()));
+        break;
+      case '--max-tokens':
+        options.maxTokens = positiveInt(flag, value());
+        break;
+      case '--hub':
+        options.hub = value();
+        break;
+      case '--cache':
+        options.cache = value();
+        break;
       case '--device': {
         const d = value();
         if (!DEVICES.includes(d)) throw new UsageError(`--device must be one of ${DEVICES.join(', ')}`);

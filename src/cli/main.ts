@@ -66,18 +66,43 @@ export function toJson(result: Omit<InspectResult, 'attention'>, attention: Atte
   const nested = (set: AttentionMaps) => set.perLayer.map((_, l) => nestedLayer(set, l));
   const single = attention?.length === 1;
   const sets = attention?.map((set) => ({
-    name: set.set, queries: set.queries, keys: set.keys, layers: set.layers, heads: set.heads, causal: set.causal,
+    name: set.set,
+    queries: set.queries,
+    keys: set.keys,
+    layers: set.layers,
+    heads: set.heads,
+    causal: set.causal,
     ...(single ? {} : { perLayer: nested(set) }),
   }));
   return {
     model: {
-      id: model.id, source: model.source, kind: names.kind, family: model.family, task: model.task, architecture: model.architecture,
-      modelType: model.modelType, tokenizer: model.tokenizerKind, layers: model.layers, heads: model.heads, hiddenSize: model.hiddenSize,
-      vocabSize: model.vocabSize, maxPositions: model.maxPositions, maskToken: model.maskToken, onnxFile: model.onnxFile,
+      id: model.id,
+      source: model.source,
+      kind: names.kind,
+      family: model.family,
+      task: model.task,
+      architecture: model.architecture,
+      modelType: model.modelType,
+      tokenizer: model.tokenizerKind,
+      layers: model.layers,
+      heads: model.heads,
+      hiddenSize: model.hiddenSize,
+      vocabSize: model.vocabSize,
+      maxPositions: model.maxPositions,
+      maskToken: model.maskToken,
+      onnxFile: model.onnxFile,
       attention: model.attention,
     },
     device,
-    tokens: tokens.map((t) => ({ index: t.index, id: t.id, piece: t.piece, text: t.display, start: t.start, end: t.end, special: t.special })),
+    tokens: tokens.map((t) => ({
+      index: t.index,
+      id: t.id,
+      piece: t.piece,
+      text: t.display,
+      start: t.start,
+      end: t.end,
+      special: t.special,
+    })),
     truncation: truncation ?? null,
     predictions: { kind: names.kind, task: predictions.task, [names.list]: rankedEntries(toRunSummary(0, result)) },
     attention: single ? nested(attention[0]) : undefined,
@@ -103,7 +128,10 @@ async function main(): Promise<number> {
     const resolved = await resolveModel(
       options.model,
       { embeddedDir: embeddedDir(), cacheDir: options.cache ?? defaultCacheDir(), hubUrl: options.hub ?? DEFAULT_HUB_URL },
-      { onnxVariant: options.onnx, onProgress: (p) => process.stderr.write(`\rdownloading ${p.file}: ${p.loaded}${p.total ? ` / ${p.total}` : ''} bytes`) },
+      {
+        onnxVariant: options.onnx,
+        onProgress: (p) => process.stderr.write(`\rdownloading ${p.file}: ${p.loaded}${p.total ? ` / ${p.total}` : ''} bytes`),
+      },
     );
     await engine.load({ ...resolved, onnxFile: options.onnx ? `onnx/${options.onnx}.onnx` : resolved.onnxFile, device: options.device });
     const run = engine.nextRunId();

@@ -26,17 +26,23 @@ export interface GpuDeps {
 export async function enableGpu(d: GpuDeps): Promise<boolean> {
   if (process.platform === 'win32' || process.platform === 'darwin') {
     const provider = process.platform === 'win32' ? 'DirectML' : 'CoreML';
-    void vscode.window.showInformationMessage(`Attention Lens: on this platform the GPU runs through ${provider}, which ships with the extension. Set "attentionLens.device" to "auto" or "${process.platform === 'win32' ? 'dml' : 'coreml'}".`);
+    void vscode.window.showInformationMessage(
+      `Attention Lens: on this platform the GPU runs through ${provider}, which ships with the extension. Set "attentionLens.device" to "auto" or "${process.platform === 'win32' ? 'dml' : 'coreml'}".`,
+    );
     return false;
   }
   if (process.arch !== 'x64') {
-    void vscode.window.showInformationMessage(`Attention Lens: onnxruntime publishes CUDA providers for Linux x64 only; this is Linux ${process.arch}.`);
+    void vscode.window.showInformationMessage(
+      `Attention Lens: onnxruntime publishes CUDA providers for Linux x64 only; this is Linux ${process.arch}.`,
+    );
     return false;
   }
   const status = await cudaProviderStatus();
   if (status.installed && !status.versionMismatch) {
     d.environment.cudaInstalled = true;
-    void vscode.window.showInformationMessage(`Attention Lens: the CUDA provider is already installed in ${status.targetDir} ("Remove GPU (CUDA) Provider" undoes it).`);
+    void vscode.window.showInformationMessage(
+      `Attention Lens: the CUDA provider is already installed in ${status.targetDir} ("Remove GPU (CUDA) Provider" undoes it).`,
+    );
     return true;
   }
   const gpu = await detectNvidiaGpu();
@@ -57,14 +63,21 @@ export async function enableGpu(d: GpuDeps): Promise<boolean> {
         token.onCancellationRequested(() => controller.abort());
         return installCudaProvider({
           signal: controller.signal,
-          onProgress: (p) => progress.report({ message: `${p.phase}${p.loaded ? `: ${formatBytes(p.loaded)}${p.total ? ` of ${formatBytes(p.total)}` : ''}` : ''}` }),
+          onProgress: (p) =>
+            progress.report({
+              message: `${p.phase}${p.loaded ? `: ${formatBytes(p.loaded)}${p.total ? ` of ${formatBytes(p.total)}` : ''}` : ''}`,
+            }),
         });
       },
     );
-    d.log.info(`CUDA provider ${manifest.version} installed: ${manifest.files.map((f) => f.name).join(', ')} (verified by ${manifest.verifiedBy.join(', ') || 'nothing'})`);
+    d.log.info(
+      `CUDA provider ${manifest.version} installed: ${manifest.files.map((f) => f.name).join(', ')} (verified by ${manifest.verifiedBy.join(', ') || 'nothing'})`,
+    );
     d.environment.cudaInstalled = true;
     d.models.invalidate();
-    void vscode.window.showInformationMessage('Attention Lens: CUDA provider installed. The next inspection loads the model on CUDA if it starts (the status bar shows the device that runs).');
+    void vscode.window.showInformationMessage(
+      'Attention Lens: CUDA provider installed. The next inspection loads the model on CUDA if it starts (the status bar shows the device that runs).',
+    );
     return true;
   } catch (error) {
     if (error instanceof LensError && error.code === 'cancelled') return false;
@@ -78,7 +91,7 @@ export async function removeGpu(d: GpuDeps): Promise<boolean> {
   const status = await cudaProviderStatus();
   if (!status.managed) {
     const detail = status.installed
-      ? 'the CUDA provider there was not installed by Attention Lens (npm\'s postinstall, or by hand), so it is left alone'
+      ? "the CUDA provider there was not installed by Attention Lens (npm's postinstall, or by hand), so it is left alone"
       : 'no CUDA provider is installed';
     void vscode.window.showInformationMessage(`Attention Lens: nothing to remove in ${status.targetDir}: ${detail}.`);
     return false;

@@ -39,7 +39,9 @@ export class InspectCommands {
       const line = document.lineAt(selection.active.line);
       if (line.isEmptyOrWhitespace) {
         this.inspector.show();
-        this.controller.fail(new LensError(`Nothing to inspect: no text is selected and line ${line.lineNumber + 1} is empty.`, 'empty-input'));
+        this.controller.fail(
+          new LensError(`Nothing to inspect: no text is selected and line ${line.lineNumber + 1} is empty.`, 'empty-input'),
+        );
         return undefined;
       }
       range = line.range;
@@ -52,7 +54,13 @@ export class InspectCommands {
   private run(document: vscode.TextDocument, range: vscode.Range, note?: string): Promise<RunRecord | undefined> {
     this.inspector.show();
     const text = document.getText(range);
-    const saved: SavedTarget = { uri: document.uri.toString(), start: document.offsetAt(range.start), end: document.offsetAt(range.end), text, note };
+    const saved: SavedTarget = {
+      uri: document.uri.toString(),
+      start: document.offsetAt(range.start),
+      end: document.offsetAt(range.end),
+      text,
+      note,
+    };
     void this.context.workspaceState.update(LAST_TARGET_KEY, saved);
     return this.controller.inspect({ text, document, range, note });
   }
@@ -89,7 +97,10 @@ export class InspectCommands {
     const original = document.getText(word);
     this.inspector.show();
     // The edited copy is not the document's text: the run has no editor target (no hover, no decorations).
-    return this.controller.inspect({ text: `${before}${info.maskToken}${after}`, note: `"${original}" masked on line ${line.lineNumber + 1}` });
+    return this.controller.inspect({
+      text: `${before}${info.maskToken}${after}`,
+      note: `"${original}" masked on line ${line.lineNumber + 1}`,
+    });
   }
 
   /** Runs the current run's range again (after a model or setting change), if it still matches the document. */
@@ -109,7 +120,9 @@ export class InspectCommands {
     try {
       document = await vscode.workspace.openTextDocument(target.uri);
     } catch (error) {
-      this.controller.fail(new LensError(`Cannot re-run: ${target.uri.fsPath} cannot be opened (${(error as Error).message}).`, 'empty-input'));
+      this.controller.fail(
+        new LensError(`Cannot re-run: ${target.uri.fsPath} cannot be opened (${(error as Error).message}).`, 'empty-input'),
+      );
       return undefined;
     }
     const { start, end } = target.now;

@@ -63,7 +63,8 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
     const format = FORMATS.includes(args?.format as ExportFormat) ? (args!.format as ExportFormat) : await d.exporter.pickFormat();
     if (!format) return { ok: false, cancelled: true };
     try {
-      const target = args?.uri instanceof vscode.Uri ? { file: args.uri } : args?.folder instanceof vscode.Uri ? { folder: args.folder } : undefined;
+      const target =
+        args?.uri instanceof vscode.Uri ? { file: args.uri } : args?.folder instanceof vscode.Uri ? { folder: args.folder } : undefined;
       const uri = await d.exporter.export(format, target);
       if (!uri) return { ok: false, cancelled: true };
       return { ok: true, detail: uri.toString() };

@@ -45,8 +45,14 @@ export class TokenDecorations implements vscode.Disposable {
     this.lastRanges = [];
     for (const editor of vscode.window.visibleTextEditors) {
       const ranges = on && run && !run.stale && sameDocument(run, editor.document) ? this.rangesFor(run, editor.document) : [];
-      editor.setDecorations(this.even, ranges.filter((_, i) => i % 2 === 0));
-      editor.setDecorations(this.odd, ranges.filter((_, i) => i % 2 === 1));
+      editor.setDecorations(
+        this.even,
+        ranges.filter((_, i) => i % 2 === 0),
+      );
+      editor.setDecorations(
+        this.odd,
+        ranges.filter((_, i) => i % 2 === 1),
+      );
       if (ranges.length > 0) this.lastRanges = ranges;
     }
   }

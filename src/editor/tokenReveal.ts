@@ -7,7 +7,8 @@ import { tokenRange, type RunRecord, type RunTarget } from '../session/runState'
 
 /** The column that shows the document now, if any. */
 export function columnShowing(uri: vscode.Uri): vscode.ViewColumn | undefined {
-  return vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString() && e.viewColumn !== undefined)?.viewColumn;
+  return vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString() && e.viewColumn !== undefined)
+    ?.viewColumn;
 }
 
 function revealColumn(target: RunTarget, inspectorColumn: vscode.ViewColumn | undefined): vscode.ViewColumn {
@@ -19,7 +20,11 @@ function revealColumn(target: RunTarget, inspectorColumn: vscode.ViewColumn | un
 export async function revealToken(run: RunRecord, index: number, inspectorColumn: vscode.ViewColumn | undefined): Promise<void> {
   const target = run.target;
   if (!target || run.stale) return;
-  const editor = await vscode.window.showTextDocument(target.uri, { viewColumn: revealColumn(target, inspectorColumn), preserveFocus: true, preview: false });
+  const editor = await vscode.window.showTextDocument(target.uri, {
+    viewColumn: revealColumn(target, inspectorColumn),
+    preserveFocus: true,
+    preview: false,
+  });
   const range = tokenRange(run, editor.document, index);
   if (!range || editor.document.version !== target.version) return;
   editor.selection = new vscode.Selection(range.start, range.end);

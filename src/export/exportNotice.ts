@@ -11,9 +11,12 @@ export interface ExportNotice {
 }
 
 export async function exportNotice(uri: vscode.Uri, format: ExportFormat): Promise<ExportNotice> {
-  const reveal = vscode.workspace.getWorkspaceFolder(uri) !== undefined
-    ? 'revealInExplorer'
-    : (await vscode.commands.getCommands(true)).includes('revealFileInOS') ? 'revealFileInOS' : undefined;
+  const reveal =
+    vscode.workspace.getWorkspaceFolder(uri) !== undefined
+      ? 'revealInExplorer'
+      : (await vscode.commands.getCommands(true)).includes('revealFileInOS')
+        ? 'revealFileInOS'
+        : undefined;
   const actions: ExportNotice['actions'] = [{ label: 'Open', run: () => vscode.commands.executeCommand('vscode.open', uri) }];
   if (reveal) actions.push({ label: 'Reveal', run: () => vscode.commands.executeCommand(reveal, uri) });
   return { message: `Attention Lens: exported ${format.toUpperCase()} to ${path.basename(uri.fsPath)}`, actions };
@@ -22,6 +25,9 @@ export async function exportNotice(uri: vscode.Uri, format: ExportFormat): Promi
 /** Shows the notice without waiting for it: the export is done whether or not the user answers. */
 export function showExportNotice(notice: ExportNotice, log: vscode.LogOutputChannel): void {
   void vscode.window.showInformationMessage(notice.message, ...notice.actions.map((a) => a.label)).then((label) =>
-    notice.actions.find((a) => a.label === label)?.run().then(undefined, (error: unknown) => log.warn(`${label} failed: ${(error as Error).message}`)),
+    notice.actions
+      .find((a) => a.label === label)
+      ?.run()
+      .then(undefined, (error: unknown) => log.warn(`${label} failed: ${(error as Error).message}`)),
   );
 }

@@ -63,7 +63,8 @@ export class Exporter {
       bytes = Buffer.from(htmlReport(run, await this.unmasked(run), picture), 'utf8');
     }
     const name = exportFileName(run.summary.model.id, format, shows);
-    const uri = target && 'file' in target ? target.file : target ? vscode.Uri.joinPath(target.folder, name) : await this.askWhere(format, name);
+    const uri =
+      target && 'file' in target ? target.file : target ? vscode.Uri.joinPath(target.folder, name) : await this.askWhere(format, name);
     if (!uri) return undefined;
     await vscode.workspace.fs.writeFile(uri, bytes);
     this.log.info(`exported run ${run.runId} as ${format.toUpperCase()} (${bytes.byteLength} bytes) to ${uri.fsPath}`);

@@ -8,8 +8,16 @@ const REPORT_NAMES: Partial<Record<ExportFormat, string>> = { html: 'report', js
 /** A model id as a file-name part: a folder's last segment, a Hub id's "/" as "-", nothing a path could read. */
 export function modelSlug(modelId: string): string {
   const looksLikePath = /^([A-Za-z]:)?[\\/]|^~[\\/]|^\.{1,2}[\\/]/.test(modelId);
-  const base = looksLikePath ? (modelId.split(/[\\/]+/).filter(Boolean).pop() ?? '') : modelId;
-  const slug = base.replace(/[^A-Za-z0-9_+.-]+/g, '-').replace(/^[.-]+|[.-]+$/g, '').slice(0, 60);
+  const base = looksLikePath
+    ? (modelId
+        .split(/[\\/]+/)
+        .filter(Boolean)
+        .pop() ?? '')
+    : modelId;
+  const slug = base
+    .replace(/[^A-Za-z0-9_+.-]+/g, '-')
+    .replace(/^[.-]+|[.-]+$/g, '')
+    .slice(0, 60);
   return slug || 'model';
 }
 

@@ -56,7 +56,9 @@ export function jsonReport(
     attentionSets: sets.map((entry) => setEntry(entry, !single)),
     attention: single
       ? { layers: single.layers, heads: single.heads, tokens: single.queries, layout: LAYOUT, perLayer: perLayer(single) }
-      : sets.length === 0 ? { unavailable: s.attentionUnavailable ?? 'not computed' } : undefined,
+      : sets.length === 0
+        ? { unavailable: s.attentionUnavailable ?? 'not computed' }
+        : undefined,
     timings: s.timings,
   };
   return JSON.stringify(report, null, 1);
@@ -93,7 +95,10 @@ export function htmlReport(run: RunRecord, unmasked: PredictionView[][] | undefi
   const s = run.summary;
   const head = columnHeads(s);
   const fills = maskFills(s);
-  const masks = fills.length > 0 ? `<h2>Masked positions</h2><ul>${fills.map((m) => `<li>token ${m.position}: ${topList(m.top)}</li>`).join('')}</ul>` : '';
+  const masks =
+    fills.length > 0
+      ? `<h2>Masked positions</h2><ul>${fills.map((m) => `<li>token ${m.position}: ${topList(m.top)}</li>`).join('')}</ul>`
+      : '';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">

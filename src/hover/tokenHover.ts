@@ -25,20 +25,26 @@ function withTimeout<T>(promise: Promise<T>, ms: number, token: vscode.Cancellat
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(undefined), ms);
     const cancel = token.onCancellationRequested(() => resolve(undefined));
-    promise.then(
-      (value) => resolve(value),
-      () => resolve(undefined),
-    ).finally(() => {
-      clearTimeout(timer);
-      cancel.dispose();
-    });
+    promise
+      .then(
+        (value) => resolve(value),
+        () => resolve(undefined),
+      )
+      .finally(() => {
+        clearTimeout(timer);
+        cancel.dispose();
+      });
   });
 }
 
 export class TokenHoverProvider implements vscode.HoverProvider {
   constructor(private readonly controller: InspectController) {}
 
-  async provideHover(document: vscode.TextDocument, position: vscode.Position, token: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+  async provideHover(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.Hover | undefined> {
     const run = this.controller.current;
     if (!run || !sameDocument(run, document) || run.stale || run.target?.version !== document.version) return undefined;
     const index = tokenAtOffset(run, document.offsetAt(position));
@@ -49,7 +55,12 @@ export class TokenHoverProvider implements vscode.HoverProvider {
     return new vscode.Hover(markdown, new vscode.Range(document.positionAt(base + t.start), document.positionAt(base + t.end)));
   }
 
-  private async describe(run: RunRecord, index: number, document: vscode.TextDocument, cancel: vscode.CancellationToken): Promise<vscode.MarkdownString> {
+  private async describe(
+    run: RunRecord,
+    index: number,
+    document: vscode.TextDocument,
+    cancel: vscode.CancellationToken,
+  ): Promise<vscode.MarkdownString> {
     const s = run.summary;
     const t = s.tokens[index];
     const base = run.target!.baseOffset;

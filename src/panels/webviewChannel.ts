@@ -66,7 +66,8 @@ export class WebviewChannel implements vscode.Disposable {
     this.disposed = true;
     this.ready = false;
     for (const d of this.subscriptions) d.dispose();
-    for (const resolve of this.renders.values()) resolve({ type: FromWebviewType.ExportRendered, requestId: 0, format: 'png', data: '', error: 'the view was closed' });
+    for (const resolve of this.renders.values())
+      resolve({ type: FromWebviewType.ExportRendered, requestId: 0, format: 'png', data: '', error: 'the view was closed' });
     this.renders.clear();
   }
 

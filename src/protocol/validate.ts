@@ -39,7 +39,8 @@ export function parseFromWebview(raw: unknown): { ok: true; message: FromWebview
       if (!isCount(m.runId)) return { ok: false, reason: 'bad rerun fields' };
       return { ok: true, message: { type: m.type, runId: m.runId } };
     case FromWebviewType.Export:
-      if (m.format !== 'png' && m.format !== 'svg' && m.format !== 'html' && m.format !== 'json') return { ok: false, reason: 'bad export format' };
+      if (m.format !== 'png' && m.format !== 'svg' && m.format !== 'html' && m.format !== 'json')
+        return { ok: false, reason: 'bad export format' };
       return { ok: true, message: { type: m.type, format: m.format } };
     case FromWebviewType.ExportRendered: {
       if (!isCount(m.requestId) || (m.format !== 'png' && m.format !== 'svg')) return { ok: false, reason: 'bad exportRendered fields' };
@@ -47,10 +48,18 @@ export function parseFromWebview(raw: unknown): { ok: true; message: FromWebview
       const size = typeof data === 'string' ? data.length : data instanceof Uint8Array ? data.byteLength : -1;
       if (size < 0 || size > MAX_EXPORT_BYTES) return { ok: false, reason: 'bad exportRendered data' };
       if (m.error !== undefined && typeof m.error !== 'string') return { ok: false, reason: 'bad exportRendered error' };
-      if (m.name !== undefined && (typeof m.name !== 'string' || !EXPORT_NAME.test(m.name))) return { ok: false, reason: 'bad exportRendered name' };
+      if (m.name !== undefined && (typeof m.name !== 'string' || !EXPORT_NAME.test(m.name)))
+        return { ok: false, reason: 'bad exportRendered name' };
       return {
         ok: true,
-        message: { type: m.type, requestId: m.requestId, format: m.format, data: data as Uint8Array | string, name: m.name, error: m.error },
+        message: {
+          type: m.type,
+          requestId: m.requestId,
+          format: m.format,
+          data: data as Uint8Array | string,
+          name: m.name,
+          error: m.error,
+        },
       };
     }
     case FromWebviewType.SelectModel:

@@ -44,7 +44,8 @@ export interface CaseContext {
 const ONNX_FILE = path.join('onnx', 'model.onnx');
 const sitesBySeed = new Map<string, FieldSite[]>();
 /** Where the structure of a seed's ONNX file lies (found once per seed). */
-export const structureSitesOf = (seed: ModelSeed) => sitesBySeed.get(seed.name) ?? sitesBySeed.set(seed.name, structureSites(seed.onnx)).get(seed.name)!;
+export const structureSitesOf = (seed: ModelSeed) =>
+  sitesBySeed.get(seed.name) ?? sitesBySeed.set(seed.name, structureSites(seed.onnx)).get(seed.name)!;
 
 function refused(error: unknown, stage: 'load' | 'run'): Outcome {
   const e = error as Error & { code?: unknown };

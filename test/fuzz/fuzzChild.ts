@@ -42,7 +42,10 @@ async function runCase(request: CaseRequest): Promise<CaseReport> {
   const dir = path.join(root, `case-${request.index}`);
   fs.mkdirSync(dir, { recursive: true });
   try {
-    const built = buildCase(request.target, request.seed, request.index, { dir, engine: request.target === 'model' ? await warmEngine() : undefined });
+    const built = buildCase(request.target, request.seed, request.index, {
+      dir,
+      engine: request.target === 'model' ? await warmEngine() : undefined,
+    });
     const rssBefore = process.memoryUsage().rss;
     const peakBefore = peakRss();
     const started = performance.now();

@@ -47,7 +47,10 @@ class CaseProcess {
   constructor(private readonly target: Target) {}
 
   private async start(): Promise<ChildProcess> {
-    const child = fork(childScript, [], { env: { ...process.env, LENS_FUZZ_DIR: this.dir, LENS_FUZZ_TARGET: this.target }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = fork(childScript, [], {
+      env: { ...process.env, LENS_FUZZ_DIR: this.dir, LENS_FUZZ_TARGET: this.target },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
     this.stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-4000)));
     await new Promise<void>((resolve, reject) => {
@@ -71,7 +74,8 @@ class CaseProcess {
         resolve(value);
       };
       const onMessage = (report: CaseReport) => done(report);
-      const onExit = (code: number | null, signal: string | null) => done({ crashed: `exit code ${code}, signal ${signal}; stderr ends: ${this.stderr.trim().split('\n').slice(-6).join(' | ')}` });
+      const onExit = (code: number | null, signal: string | null) =>
+        done({ crashed: `exit code ${code}, signal ${signal}; stderr ends: ${this.stderr.trim().split('\n').slice(-6).join(' | ')}` });
       // The child measures the run's CPU time itself (see verdict.ts); this ends one that never returns.
       const timer = setTimeout(() => done({ hung: true }), HANG_LIMIT_MS);
       child.on('message', onMessage);
@@ -81,7 +85,15 @@ class CaseProcess {
     if ('outcome' in ended) return ended;
     this.child = undefined;
     child.kill('SIGKILL');
-    const base = { ...request, what: '(see the replay)', bytes: 0, ms: performance.now() - started, cpuMs: 0, peakGrowth: 0, memoryBound: 0 };
+    const base = {
+      ...request,
+      what: '(see the replay)',
+      bytes: 0,
+      ms: performance.now() - started,
+      cpuMs: 0,
+      peakGrowth: 0,
+      memoryBound: 0,
+    };
     return 'crashed' in ended ? { ...base, outcome: 'crashed', message: ended.crashed } : { ...base, outcome: 'hung' };
   }
 
@@ -98,7 +110,17 @@ class CaseProcess {
 }
 
 export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
-  const summary: FuzzSummary = { target: options.target, seed: options.seed, tried: 0, loaded: 0, refused: 0, failures: [], slowestCpuMs: 0, worstPeakGrowth: 0, worstMemoryShare: 0 };
+  const summary: FuzzSummary = {
+    target: options.target,
+    seed: options.seed,
+    tried: 0,
+    loaded: 0,
+    refused: 0,
+    failures: [],
+    slowestCpuMs: 0,
+    worstPeakGrowth: 0,
+    worstMemoryShare: 0,
+  };
   const processes = new CaseProcess(options.target);
   try {
     const first = options.first ?? 0;
@@ -121,7 +143,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzSummary> {
 }
 
 /** The command that runs one case again, alone. */
-export const replayCommand = (r: Pick<CaseReport, 'target' | 'seed' | 'index'>) => `npm run fuzz -- --target ${r.target} --seed ${r.seed} --case ${r.index}`;
+export const replayCommand = (r: Pick<CaseReport, 'target' | 'seed' | 'index'>) =>
+  `npm run fuzz -- --target ${r.target} --seed ${r.seed} --case ${r.index}`;
 
 /** A failure as printed: the case, how to replay it, what went wrong, the message. */
 export function describeFailure(f: { report: CaseReport; defects: string[] }): string {

@@ -48,7 +48,10 @@ function paths(root: Json): (string | number)[][] {
 }
 
 function serialize(root: Json): Uint8Array {
-  const text = JSON.stringify(root).replace(/"\\u0000fuzz-deep-(\d+)\\u0000"/, (_, depth: string) => '['.repeat(Number(depth)) + ']'.repeat(Number(depth)));
+  const text = JSON.stringify(root).replace(
+    /"\\u0000fuzz-deep-(\d+)\\u0000"/,
+    (_, depth: string) => '['.repeat(Number(depth)) + ']'.repeat(Number(depth)),
+  );
   return new TextEncoder().encode(text);
 }
 

@@ -34,7 +34,10 @@ async function main(): Promise<number> {
       first: one ?? 0,
       onCase: (report, found) => {
         if (found.length > 0) console.log(describeFailure({ report, defects: found }));
-        else if (verbose) console.log(`ok ${t} case ${report.index} (${report.outcome}, ${Math.round(report.ms)} ms, ${Math.round(report.cpuMs)} ms CPU, peak +${mb(report.peakGrowth)} MB): ${report.what}${report.message ? `\n  message: ${report.message}` : ''}`);
+        else if (verbose)
+          console.log(
+            `ok ${t} case ${report.index} (${report.outcome}, ${Math.round(report.ms)} ms, ${Math.round(report.cpuMs)} ms CPU, peak +${mb(report.peakGrowth)} MB): ${report.what}${report.message ? `\n  message: ${report.message}` : ''}`,
+          );
       },
     });
     console.log(describeSummary(summary));

@@ -25,7 +25,10 @@ function appendGraph(model: Uint8Array, graph: MessageWriter, what: string): Mut
 
 /** `graph` with an Identity node reading `tensor` and its copy a graph output, so onnxruntime must load it. */
 function consumed(graph: MessageWriter, tensor: string): MessageWriter {
-  const node = new MessageWriter().string(NODE_FIELDS.input, tensor).string(NODE_FIELDS.output, `${tensor}_out`).string(NODE_FIELDS.opType, 'Identity');
+  const node = new MessageWriter()
+    .string(NODE_FIELDS.input, tensor)
+    .string(NODE_FIELDS.output, `${tensor}_out`)
+    .string(NODE_FIELDS.opType, 'Identity');
   return graph.message(GRAPH_FIELDS.node, node).message(GRAPH_FIELDS.output, new MessageWriter().string(1, `${tensor}_out`));
 }
 
@@ -33,19 +36,37 @@ function consumed(graph: MessageWriter, tensor: string): MessageWriter {
 const lyingLength: OnnxMutation = (rng, model, sites) => {
   const site = rng.pick(lengthSites(sites));
   const length = site.end - site.start;
-  const value = rng.pick([BigInt(length + 1), BigInt(Math.max(0, length - 1)), 0n, 2n ** 31n, 2n ** 32n + BigInt(length), 2n ** 53n + 1n, 2n ** 63n, 2n ** 64n - 1n]);
+  const value = rng.pick([
+    BigInt(length + 1),
+    BigInt(Math.max(0, length - 1)),
+    0n,
+    2n ** 31n,
+    2n ** 32n + BigInt(length),
+    2n ** 53n + 1n,
+    2n ** 63n,
+    2n ** 64n - 1n,
+  ]);
   const width = site.start - site.valueStart;
-  return { bytes: splice(model, site.valueStart, site.start, varint(value, width)), what: `length of a ${site.parent} field ${site.field} at ${site.keyStart} set to ${value} (was ${length})` };
+  return {
+    bytes: splice(model, site.valueStart, site.start, varint(value, width)),
+    what: `length of a ${site.parent} field ${site.field} at ${site.keyStart} set to ${value} (was ${length})`,
+  };
 };
 
 /** A varint of 11 or more bytes, one that never ends, or 2^64 - 1, in place of a key, a length or a value. */
 const varintOverflow: OnnxMutation = (rng, model, sites) => {
   const site = rng.pick(sites.filter((s) => s.wire === WireType.Varint || s.wire === WireType.LengthDelimited));
-  const [from, to] = rng.chance(0.5) ? [site.keyStart, site.valueStart] : [site.valueStart, site.wire === WireType.Varint ? site.end : site.start];
+  const [from, to] = rng.chance(0.5)
+    ? [site.keyStart, site.valueStart]
+    : [site.valueStart, site.wire === WireType.Varint ? site.end : site.start];
   const kind = rng.int(3);
-  const insert = kind === 0 ? new Uint8Array(rng.between(11, 40)).fill(0xff) : kind === 1 ? new Uint8Array(10).fill(0x80) : varint(2n ** 64n - 1n);
+  const insert =
+    kind === 0 ? new Uint8Array(rng.between(11, 40)).fill(0xff) : kind === 1 ? new Uint8Array(10).fill(0x80) : varint(2n ** 64n - 1n);
   const what = ['an over-long varint', 'a varint without end', 'the varint 2^64 - 1'][kind];
-  return { bytes: splice(model, from, to, insert), what: `${what} at ${from} (${from === site.keyStart ? 'key' : 'value'} of a ${site.parent} field ${site.field})` };
+  return {
+    bytes: splice(model, from, to, insert),
+    what: `${what} at ${from} (${from === site.keyStart ? 'key' : 'value'} of a ${site.parent} field ${site.field})`,
+  };
 };
 
 /** A key whose wire type is another one (including the group types 3 and 4, and the undefined 6 and 7). */
@@ -53,7 +74,10 @@ const wrongWireType: OnnxMutation = (rng, model, sites) => {
   const site = rng.pick(sites);
   const wire = rng.pick([0, 1, 2, 3, 4, 5, 6, 7].filter((w) => w !== site.wire));
   const key = varint(BigInt(site.field * 8 + wire), site.valueStart - site.keyStart);
-  return { bytes: splice(model, site.keyStart, site.valueStart, key), what: `wire type of a ${site.parent} field ${site.field} at ${site.keyStart} set to ${wire}` };
+  return {
+    bytes: splice(model, site.keyStart, site.valueStart, key),
+    what: `wire type of a ${site.parent} field ${site.field} at ${site.keyStart} set to ${wire}`,
+  };
 };
 
 const structureFlip: OnnxMutation = (rng, model, sites) => {
@@ -68,7 +92,11 @@ const hugeDeclaredSize: OnnxMutation = (rng, model) => {
   for (const d of dims) tensor.encoded(Uint8Array.from([TENSOR_FIELDS.dims << 3, ...varint(d)]));
   tensor.varint(TENSOR_FIELDS.dataType, FLOAT).string(TENSOR_FIELDS.name, 'fuzz_huge').bytes(TENSOR_FIELDS.rawData, new Uint8Array(16));
   const graph = new MessageWriter().message(GRAPH_FIELDS.initializer, tensor);
-  return appendGraph(model, rng.chance(0.7) ? consumed(graph, 'fuzz_huge') : graph, `an initializer of dims [${dims.join(', ')}] holding 16 bytes`);
+  return appendGraph(
+    model,
+    rng.chance(0.7) ? consumed(graph, 'fuzz_huge') : graph,
+    `an initializer of dims [${dims.join(', ')}] holding 16 bytes`,
+  );
 };
 
 /** `count` copies of one encoded field, written by repeating its bytes (fast even for millions). */
@@ -97,7 +125,13 @@ const hugeCount: OnnxMutation = (rng, model) => {
 export function nestedSubgraphs(depth: number): Uint8Array {
   const enc = new TextEncoder();
   const key = (field: number, wire: number) => varint(BigInt(field * 8 + wire));
-  const attrName = [...key(ATTRIBUTE.name, 2), ...varint(11n), ...enc.encode('then_branch'), ...key(ATTRIBUTE.type, 0), ATTRIBUTE_TYPE_GRAPH];
+  const attrName = [
+    ...key(ATTRIBUTE.name, 2),
+    ...varint(11n),
+    ...enc.encode('then_branch'),
+    ...key(ATTRIBUTE.type, 0),
+    ATTRIBUTE_TYPE_GRAPH,
+  ];
   const opType = [...key(NODE_FIELDS.opType, 2), 2, ...enc.encode('If')];
   const prefixes: number[][] = [];
   let inner = 0;
@@ -130,21 +164,45 @@ const hostileExternalData: OnnxMutation = (rng, model) => {
   const entries = rng.pick<[string, string][]>([
     [['location', '../../etc/passwd']],
     [['location', '/etc/passwd']],
-    [['location', 'model.onnx'], ['offset', '999999999999'], ['length', '16']],
-    [['location', 'model.onnx'], ['offset', '0'], ['length', '99999999999999999999']],
-    [['location', 'model.onnx'], ['offset', '-16'], ['length', '16']],
-    [['location', 'model.onnx'], ['offset', 'zero'], ['length', 'sixteen']],
+    [
+      ['location', 'model.onnx'],
+      ['offset', '999999999999'],
+      ['length', '16'],
+    ],
+    [
+      ['location', 'model.onnx'],
+      ['offset', '0'],
+      ['length', '99999999999999999999'],
+    ],
+    [
+      ['location', 'model.onnx'],
+      ['offset', '-16'],
+      ['length', '16'],
+    ],
+    [
+      ['location', 'model.onnx'],
+      ['offset', 'zero'],
+      ['length', 'sixteen'],
+    ],
     [['location', 'missing.onnx_data']],
     [['location', '']],
     [['location', '.']],
     [['location', 'model.onnx\u0000.txt']],
     [['location', 'C:\\Windows\\system.ini']],
   ]);
-  const tensor = new MessageWriter().varint(TENSOR_FIELDS.dims, 4).varint(TENSOR_FIELDS.dataType, FLOAT).string(TENSOR_FIELDS.name, 'fuzz_external');
-  for (const [k, v] of entries) tensor.message(TENSOR_FIELDS.externalData, new MessageWriter().string(STRING_ENTRY_FIELDS.key, k).string(STRING_ENTRY_FIELDS.value, v));
+  const tensor = new MessageWriter()
+    .varint(TENSOR_FIELDS.dims, 4)
+    .varint(TENSOR_FIELDS.dataType, FLOAT)
+    .string(TENSOR_FIELDS.name, 'fuzz_external');
+  for (const [k, v] of entries)
+    tensor.message(TENSOR_FIELDS.externalData, new MessageWriter().string(STRING_ENTRY_FIELDS.key, k).string(STRING_ENTRY_FIELDS.value, v));
   tensor.varint(TENSOR_FIELDS.dataLocation, 1);
   const graph = new MessageWriter().message(GRAPH_FIELDS.initializer, tensor);
-  return appendGraph(model, rng.chance(0.7) ? consumed(graph, 'fuzz_external') : graph, `an external initializer at ${JSON.stringify(Object.fromEntries(entries))}`);
+  return appendGraph(
+    model,
+    rng.chance(0.7) ? consumed(graph, 'fuzz_external') : graph,
+    `an external initializer at ${JSON.stringify(Object.fromEntries(entries))}`,
+  );
 };
 
 /** A node's operator renamed to random letters: a parsable graph that onnxruntime must refuse. */

@@ -22,7 +22,10 @@ export interface ModelSeed {
  * post-processor and decoder, loaded in a few ms instead of one second (BPE merges kept where all three parts are).
  */
 export function cutTokenizer(text: string): string {
-  const tokenizer = JSON.parse(text) as { model: { vocab: Record<string, number>; merges?: (string | [string, string])[] }; added_tokens: { id: number; content: string }[] };
+  const tokenizer = JSON.parse(text) as {
+    model: { vocab: Record<string, number>; merges?: (string | [string, string])[] };
+    added_tokens: { id: number; content: string }[];
+  };
   const added = new Set(tokenizer.added_tokens.map((t) => t.content));
   const vocab = Object.fromEntries(Object.entries(tokenizer.model.vocab).filter(([piece, id]) => id < KEPT_IDS || added.has(piece)));
   tokenizer.model.vocab = vocab;
@@ -36,7 +39,12 @@ export function cutTokenizer(text: string): string {
 }
 
 function modelSeed(name: string, folder: string): ModelSeed {
-  return { name, folder, onnx: fs.readFileSync(path.join(folder, 'onnx', 'model.onnx')), config: fs.readFileSync(path.join(folder, 'config.json'), 'utf8') };
+  return {
+    name,
+    folder,
+    onnx: fs.readFileSync(path.join(folder, 'onnx', 'model.onnx')),
+    config: fs.readFileSync(path.join(folder, 'config.json'), 'utf8'),
+  };
 }
 
 const folderFiles = new Map<string, Record<string, string>>();

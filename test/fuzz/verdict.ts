@@ -41,7 +41,8 @@ export const MEMORY_CONSTANT = 192 * 1024 ** 2;
 export const memoryBound = (bytes: number) => MEMORY_FACTOR * bytes + MEMORY_CONSTANT;
 
 /** Signs of an error nobody meant the user to read. */
-const RAW_ERROR = /\b(?:TypeError|RangeError|ReferenceError|SyntaxError|AggregateError)\b|Cannot (?:read|set) propert|is not a function|is not iterable|is not defined|Maximum call stack|Invalid array length|allocation failed|out of memory|\bat \S+ \(?\S+:\d+:\d+\)?/;
+const RAW_ERROR =
+  /\b(?:TypeError|RangeError|ReferenceError|SyntaxError|AggregateError)\b|Cannot (?:read|set) propert|is not a function|is not iterable|is not defined|Maximum call stack|Invalid array length|allocation failed|out of memory|\bat \S+ \(?\S+:\d+:\d+\)?/;
 /** The files a model folder's messages can name. */
 const MODEL_FILES = /config\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|\.onnx\b|model folder/;
 
@@ -53,7 +54,9 @@ export function defects(report: CaseReport): string[] {
   if (report.outcome === 'hung') found.push(`still running after ${HANG_LIMIT_MS} ms`);
   if (report.cpuMs > CASE_TIME_LIMIT_MS) found.push(`took ${Math.round(report.cpuMs)} ms of CPU time (limit ${CASE_TIME_LIMIT_MS})`);
   if (report.peakGrowth > report.memoryBound) {
-    found.push(`peak RSS rose ${mb(report.peakGrowth)} MB, over the bound of ${mb(report.memoryBound)} MB (${MEMORY_FACTOR} × ${mb(report.bytes)} MB + ${mb(MEMORY_CONSTANT)} MB)`);
+    found.push(
+      `peak RSS rose ${mb(report.peakGrowth)} MB, over the bound of ${mb(report.memoryBound)} MB (${MEMORY_FACTOR} × ${mb(report.bytes)} MB + ${mb(MEMORY_CONSTANT)} MB)`,
+    );
   }
   if (report.outcome === 'refused') {
     const message = report.message ?? '';
@@ -62,7 +65,8 @@ export function defects(report: CaseReport): string[] {
     if (message.trim() === '') found.push('refused with an empty message');
     if (message.includes('\n')) found.push('the message has more than one line');
     if (RAW_ERROR.test(message)) found.push('the message is a raw JavaScript error');
-    if (report.target !== 'zip' && report.stage === 'load' && !MODEL_FILES.test(message)) found.push('the message does not say which file is wrong');
+    if (report.target !== 'zip' && report.stage === 'load' && !MODEL_FILES.test(message))
+      found.push('the message does not say which file is wrong');
   }
   return found;
 }

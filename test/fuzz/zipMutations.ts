@@ -14,7 +14,8 @@ function layout(zip: Buffer): ZipLayout {
   const eocd = zip.length - 22;
   const central: number[] = [];
   const local: number[] = [];
-  for (let p = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])); p >= 0; p = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), p + 4)) central.push(p);
+  for (let p = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])); p >= 0; p = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), p + 4))
+    central.push(p);
   for (const c of central) {
     const offset = zip.readUInt32LE(c + 42);
     // makeZip's zip64 extra field: id, length, size, compressed size, offset.
@@ -56,7 +57,12 @@ function lyingField(rng: Prng, zip: Buffer): Mutated {
   ];
   // A zip64 seed keeps its real sizes and offsets in each entry's extra field, and its counts in the zip64 record.
   const extra = central[i] + 46 + zip.readUInt16LE(central[i] + 28);
-  if (zip.readUInt16LE(central[i] + 30) >= 28) fields.push([extra + 4, 8, `entry ${i} zip64 size`], [extra + 12, 8, `entry ${i} zip64 compressed size`], [extra + 20, 8, `entry ${i} zip64 offset`]);
+  if (zip.readUInt16LE(central[i] + 30) >= 28)
+    fields.push(
+      [extra + 4, 8, `entry ${i} zip64 size`],
+      [extra + 12, 8, `entry ${i} zip64 compressed size`],
+      [extra + 20, 8, `entry ${i} zip64 offset`],
+    );
   const [at, width, label] = rng.pick(fields);
   return lie(rng, zip, at, width, label);
 }

@@ -20,7 +20,9 @@ async function main(): Promise<number> {
       extensionTestsPath: path.join(repoRoot, 'out', 'test', 'integration', 'index.js'),
       launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'],
       extensionTestsEnv: { TEST_RESULT_FILE: resultFile, ATTENTION_LENS_TEST: '1' },
-      ...(process.env.VSCODE_EXECUTABLE ? { vscodeExecutablePath: process.env.VSCODE_EXECUTABLE } : { version: process.env.VSCODE_VERSION || 'stable' }),
+      ...(process.env.VSCODE_EXECUTABLE
+        ? { vscodeExecutablePath: process.env.VSCODE_EXECUTABLE }
+        : { version: process.env.VSCODE_VERSION || 'stable' }),
     });
     return 0;
   } catch (error) {

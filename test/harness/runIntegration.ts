@@ -42,7 +42,8 @@ function payloadUrl(server: RunningServer, folder: string, env: Record<string, s
 }
 
 // Console errors of an offline VS Code web client that say nothing about the extension.
-const knownNoise = /open-vsx\.org|status of 404|ERR_NAME_NOT_RESOLVED|Service Worker|serviceWorker|authentication provider|Long running operations during shutdown|Unable to read file .*(settings|tasks|mcp)\.json|vsda|web worker extension host/;
+const knownNoise =
+  /open-vsx\.org|status of 404|ERR_NAME_NOT_RESOLVED|Service Worker|serviceWorker|authentication provider|Long running operations during shutdown|Unable to read file .*(settings|tasks|mcp)\.json|vsda|web worker extension host/;
 
 /** Reads "N passed, N failed" from the suite's result file. */
 export function parseCounts(text: string): { passed: number; failed: number } | undefined {
@@ -111,7 +112,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof Error ? error.stack ?? error.message : error);
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
     console.log('0 passed, 1 failed');
     process.exit(1);
   },

@@ -27,7 +27,10 @@ function argValue(name: string): string | undefined {
 
 function buildVsix(dir: string): string {
   const out = path.join(dir, 'attention-lens.vsix');
-  const result = spawnSync(process.execPath, [path.join(repoRoot, 'tools', 'package.mjs'), '--out', out], { cwd: repoRoot, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [path.join(repoRoot, 'tools', 'package.mjs'), '--out', out], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`npm run package failed:\n${result.stdout}${result.stderr}`);
   const summary = /^VSIX: .*$/m.exec(result.stdout);
   console.log(summary ? summary[0] : `VSIX: ${out}`);
@@ -72,7 +75,13 @@ async function webviewFrameWith(page: Page, selector: string): Promise<Frame> {
   const deadline = Date.now() + STEP_TIMEOUT_MS;
   while (Date.now() < deadline) {
     for (const frame of page.frames()) {
-      if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
+      if (
+        (await frame
+          .locator(selector)
+          .count()
+          .catch(() => 0)) > 0
+      )
+        return frame;
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -185,7 +194,8 @@ async function main(): Promise<number> {
             await screenshot(page, 'inspector-token-click.png');
             const copies = await page.locator('.tabs-container .tab', { hasText: 'sample.txt' }).count();
             if (copies !== 1) throw new Error(`sample.txt has ${copies} tabs after the click; one expected`);
-            if (!(await frame.locator('.token-list .chip', { hasText: 'france' }).isVisible())) throw new Error('the inspector is no longer visible');
+            if (!(await frame.locator('.token-list .chip', { hasText: 'france' }).isVisible()))
+              throw new Error('the inspector is no longer visible');
           },
         });
         await check({
@@ -195,11 +205,18 @@ async function main(): Promise<number> {
             await frame.locator('vscode-tab-header[data-tab="predictions"]').click();
             const values = await until(
               'the top-k probabilities',
-              async () => (await frame.locator('.predictions-view .bar-value').allTextContents().catch(() => [])).map((t) => Number.parseFloat(t)),
+              async () =>
+                (
+                  await frame
+                    .locator('.predictions-view .bar-value')
+                    .allTextContents()
+                    .catch(() => [])
+                ).map((t) => Number.parseFloat(t)),
               (v) => v.length >= 5,
             );
             await screenshot(page, 'inspector-predictions.png');
-            if (!values.every((p, i) => p > 0 && p <= 1 && (i === 0 || p <= values[i - 1]))) throw new Error(`probabilities out of order or range: ${values.join(', ')}`);
+            if (!values.every((p, i) => p > 0 && p <= 1 && (i === 0 || p <= values[i - 1])))
+              throw new Error(`probabilities out of order or range: ${values.join(', ')}`);
           },
         });
         await check({
@@ -207,7 +224,11 @@ async function main(): Promise<number> {
           run: async () => {
             const frame = inspectorFrame(page);
             await frame.locator('vscode-tab-header[data-tab="model"]').click();
-            await until('the model view canvas', () => frame.locator('.view canvas[data-draw-ms]').count(), (n) => n > 0);
+            await until(
+              'the model view canvas',
+              () => frame.locator('.view canvas[data-draw-ms]').count(),
+              (n) => n > 0,
+            );
             await screenshot(page, 'inspector-model.png');
           },
         });
@@ -220,12 +241,19 @@ async function main(): Promise<number> {
             const focused = async () => (await frame.locator('.focus-token').textContent()) ?? '';
             // A webview that is still loading can take the focus back once: click again if the keys went there.
             for (let attempt = 0; attempt < 3 && !(await focused()).includes('paris'); attempt++) {
-              await page.locator('.editor-instance .view-line', { hasText: 'Paris is the' }).first().click({ position: { x: 4, y: 4 } });
+              await page
+                .locator('.editor-instance .view-line', { hasText: 'Paris is the' })
+                .first()
+                .click({ position: { x: 4, y: 4 } });
               for (let i = 0; i < 2; i++) await page.keyboard.press('ArrowRight');
               await new Promise((resolve) => setTimeout(resolve, 2000));
             }
             await until('the focused token', focused, (t) => t.includes('paris'));
-            await until('the attended tokens', () => frame.locator('.sidebar-view .bar-list .bar-row').count(), (n) => n > 0);
+            await until(
+              'the attended tokens',
+              () => frame.locator('.sidebar-view .bar-list .bar-row').count(),
+              (n) => n > 0,
+            );
             await screenshot(page, 'side-view.png');
           },
         });
@@ -234,9 +262,15 @@ async function main(): Promise<number> {
           run: async () => {
             await page.keyboard.press('Escape');
             await runCommand(page, 'Attention Lens: Select Model');
-            await page.locator('.quick-input-list .monaco-list-row', { hasText: 'lens-bert-mini' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+            await page
+              .locator('.quick-input-list .monaco-list-row', { hasText: 'lens-bert-mini' })
+              .first()
+              .waitFor({ timeout: STEP_TIMEOUT_MS });
             await page.keyboard.type('Xenova/gpt2');
-            await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Use Hub model Xenova/gpt2' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+            await page
+              .locator('.quick-input-list .monaco-list-row', { hasText: 'Use Hub model Xenova/gpt2' })
+              .first()
+              .waitFor({ timeout: STEP_TIMEOUT_MS });
             await screenshot(page, 'model-picker-typed.png');
             await page.keyboard.press('Escape');
           },
@@ -259,7 +293,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof Error ? error.stack ?? error.message : error);
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
     console.log('0 passed, 1 failed');
     process.exit(1);
   },

@@ -175,8 +175,10 @@ export async function startServer(options: ServerOptions, tools: ToolPaths = too
   const port = options.port ?? (await freePort());
   const args = [
     tools.serverMain,
-    '--host', '127.0.0.1',
-    '--port', String(port),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
     '--without-connection-token',
     '--accept-server-license-terms',
     '--disable-telemetry',

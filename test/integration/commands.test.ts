@@ -5,9 +5,31 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ToWebviewType, type FocusTokenMessage, type InspectorFocusMessage, type OverviewMessage, type StatusMessage } from '../../src/protocol';
+import {
+  ToWebviewType,
+  type FocusTokenMessage,
+  type InspectorFocusMessage,
+  type OverviewMessage,
+  type StatusMessage,
+} from '../../src/protocol';
 import type { LensTestApi } from '../../src/testApi';
-import { extension, fixtureModel, inspectNow, lensApi, openSample, openText, results, selectLine, selectWord, setSetting, sleep, unmaskedOf, useModel, waitFor, type Outcome } from './surfaceHelpers';
+import {
+  extension,
+  fixtureModel,
+  inspectNow,
+  lensApi,
+  openSample,
+  openText,
+  results,
+  selectLine,
+  selectWord,
+  setSetting,
+  sleep,
+  unmaskedOf,
+  useModel,
+  waitFor,
+  type Outcome,
+} from './surfaceHelpers';
 
 describe('Attention Lens commands', () => {
   let api: LensTestApi;
@@ -27,7 +49,10 @@ describe('Attention Lens commands', () => {
     const range = selectWord(editor, 1, 'cat sat on the mat');
     const summary = await inspectNow(api);
     assert.equal(summary.text, 'cat sat on the mat');
-    assert.deepEqual(summary.tokens.filter((t) => !t.special).map((t) => t.piece), ['cat', 'sat', 'on', 'the', 'mat']);
+    assert.deepEqual(
+      summary.tokens.filter((t) => !t.special).map((t) => t.piece),
+      ['cat', 'sat', 'on', 'the', 'mat'],
+    );
     assert.equal(api.lastResult()?.uri, editor.document.uri.toString());
     assert.equal(api.lastResult()?.note, undefined, 'no note when there is a selection');
     await api.panelReady();
@@ -38,7 +63,10 @@ describe('Attention Lens commands', () => {
     const overview = await waitFor('the overview of this run', () =>
       api.panelMessages().find((m): m is OverviewMessage => m.type === ToWebviewType.Overview && m.overview.runId === summary.runId),
     );
-    assert.deepEqual([overview.overview.set, overview.overview.rows, overview.overview.cols], ['self', summary.tokens.length, summary.tokens.length]);
+    assert.deepEqual(
+      [overview.overview.set, overview.overview.rows, overview.overview.cols],
+      ['self', summary.tokens.length, summary.tokens.length],
+    );
     assert.equal(overview.overview.data.length, summary.model.layers * summary.model.heads * summary.tokens.length ** 2);
   });
 
@@ -50,7 +78,11 @@ describe('Attention Lens commands', () => {
     assert.equal(api.lastResult()?.note, 'No selection: inspected line 4');
     await api.panelReady();
     const statuses = api.panelMessages().filter((m): m is StatusMessage => m.type === ToWebviewType.Status);
-    assert.equal(statuses[statuses.length - 1].message, 'No selection: inspected line 4', 'the status says only what the facts line does not');
+    assert.equal(
+      statuses[statuses.length - 1].message,
+      'No selection: inspected line 4',
+      'the status says only what the facts line does not',
+    );
   });
 
   it('Inspect Selection on an empty line says there is nothing to inspect', async () => {
@@ -71,7 +103,16 @@ describe('Attention Lens commands', () => {
     assert.equal(key?.key, 'ctrl+alt+shift+i');
     assert.equal(key?.mac, 'cmd+alt+shift+i');
     const titles = Object.fromEntries(contributes.commands.map((c: { command: string; title: string }) => [c.command, c.title]));
-    for (const id of ['inspectSelection', 'selectModel', 'maskTokenAtCursor', 'export', 'showLog', 'toggleTokenBoundaries', 'enableGpu', 'removeGpu']) {
+    for (const id of [
+      'inspectSelection',
+      'selectModel',
+      'maskTokenAtCursor',
+      'export',
+      'showLog',
+      'toggleTokenBoundaries',
+      'enableGpu',
+      'removeGpu',
+    ]) {
       assert.ok(titles[`attentionLens.${id}`], `attentionLens.${id} is contributed`);
     }
   });
@@ -86,7 +127,11 @@ describe('Attention Lens commands', () => {
     for (const view of ['panel', 'sideView'] as const) {
       const setup = api.webviewSetup(view);
       assert.ok(setup, `the ${view} is open`);
-      assert.deepEqual(setup.options.localResourceRoots?.map((u) => u.toString()), expected, `${view}: localResourceRoots`);
+      assert.deepEqual(
+        setup.options.localResourceRoots?.map((u) => u.toString()),
+        expected,
+        `${view}: localResourceRoots`,
+      );
       assert.equal(setup.options.enableScripts, true);
       const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(setup.html)?.[1] ?? '';
       assert.match(csp, /^default-src 'none';/, `${view}: CSP starts from nothing`);
@@ -110,7 +155,8 @@ describe('Attention Lens commands', () => {
     const restricted = ['attentionLens.maskedModel', 'attentionLens.causalModel', 'attentionLens.hubEndpoint', 'attentionLens.cacheFolder'];
     assert.deepEqual(capabilities.untrustedWorkspaces.restrictedConfigurations, restricted);
     const properties = contributes.configuration.properties;
-    for (const key of Object.keys(properties)) assert.ok(properties[key].description || properties[key].markdownDescription, `${key} has a description`);
+    for (const key of Object.keys(properties))
+      assert.ok(properties[key].description || properties[key].markdownDescription, `${key} has a description`);
     assert.deepEqual(properties['attentionLens.device'].enum, ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu']);
   });
 
@@ -154,10 +200,15 @@ describe('Attention Lens commands', () => {
       api.sideViewMessages().find((m): m is FocusTokenMessage => m.type === ToWebviewType.FocusToken && m.index === mat.index),
     );
     assert.equal(focus.runId, summary.runId);
-    assert.ok(results(api.sideViewMessages()).some((r) => r.runId === summary.runId), 'the side view got the run');
+    assert.ok(
+      results(api.sideViewMessages()).some((r) => r.runId === summary.runId),
+      'the side view got the run',
+    );
     const tired = summary.tokens.find((t) => t.piece === 'tired')!;
     editor.selection = new vscode.Selection(1, tired.start, 1, tired.start);
-    await waitFor('a FocusToken for "tired"', () => api.sideViewMessages().some((m) => m.type === ToWebviewType.FocusToken && m.index === tired.index));
+    await waitFor('a FocusToken for "tired"', () =>
+      api.sideViewMessages().some((m) => m.type === ToWebviewType.FocusToken && m.index === tired.index),
+    );
   });
 
   it('the side view is told the inspector’s layer and head, and only the inspector’s', async () => {
@@ -174,7 +225,10 @@ describe('Attention Lens commands', () => {
     // Layer 7 is one the real panel (a 2-layer model) never reports itself.
     await api.sendFromWebview('sideView', { type: 'viewFocus', layer: 7, head: 'mean' });
     await sleep(200);
-    assert.ok(!api.sideViewMessages().some((m) => m.type === ToWebviewType.InspectorFocus && m.layer === 7), 'the side view does not follow itself');
+    assert.ok(
+      !api.sideViewMessages().some((m) => m.type === ToWebviewType.InspectorFocus && m.layer === 7),
+      'the side view does not follow itself',
+    );
   });
 
   it('a run of an embedded model says it is one, and the notice’s button opens the model picker', async () => {
@@ -217,10 +271,15 @@ describe('Attention Lens commands', () => {
     assert.match(name, /^tiny-bert_(tokens|head-view_L\d+(_H[\d+]+)?|model-view|matrix_L\d+_(H\d+|mean)|predictions(_T\d+)?)\.png$/);
     const notice = api.lastExportNotice();
     assert.equal(notice?.message, `Attention Lens: exported PNG to ${name}`);
-    assert.deepEqual(notice.actions.map((a) => a.label), ['Open', 'Reveal']);
+    assert.deepEqual(
+      notice.actions.map((a) => a.label),
+      ['Open', 'Reveal'],
+    );
     await notice.actions[0].run();
     await waitFor('the PNG open in a tab', () =>
-      vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => (t.input as { uri?: vscode.Uri } | undefined)?.uri?.toString() === pngUri.toString()),
+      vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .some((t) => (t.input as { uri?: vscode.Uri } | undefined)?.uri?.toString() === pngUri.toString()),
     );
     await notice.actions[1].run();
   });

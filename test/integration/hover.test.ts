@@ -29,7 +29,11 @@ describe('Attention Lens hover', () => {
     // The masked prediction differs from the unmasked run's at the same position: it really masked the token.
     const unmasked = (await unmaskedOf(api, summary.runId))[cat.index];
     const hoverTop = rows.map((r) => r.split('|')[2].trim());
-    assert.notDeepEqual(hoverTop, unmasked.map((p) => p.token), 'masked-at-position predictions come from a masked run');
+    assert.notDeepEqual(
+      hoverTop,
+      unmasked.map((p) => p.token),
+      'masked-at-position predictions come from a masked run',
+    );
   });
 
   it('on a causal LM shows the next tokens and the probability of the token actually there', async () => {

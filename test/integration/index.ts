@@ -44,7 +44,12 @@ export function run(): Promise<void> {
     });
     runner.on('fail', (test, error: Error) => {
       failed++;
-      log(`✖ ${test.fullTitle()}\n    ${String(error?.stack ?? error).split('\n').slice(0, 8).join('\n    ')}`);
+      log(
+        `✖ ${test.fullTitle()}\n    ${String(error?.stack ?? error)
+          .split('\n')
+          .slice(0, 8)
+          .join('\n    ')}`,
+      );
     });
   });
 }

@@ -74,7 +74,10 @@ describe('Inspect Selection in a real VS Code', () => {
     assert.equal(summary.predictions.task, 'fill-mask');
     const maskIndex = summary.tokens.findIndex((t) => t.piece === '[MASK]');
     assert.ok(maskIndex > 0, 'the [MASK] in the text is one token');
-    assert.deepEqual(summary.predictions.ranked.map((m) => m.position), [maskIndex]);
+    assert.deepEqual(
+      summary.predictions.ranked.map((m) => m.position),
+      [maskIndex],
+    );
     const top = summary.predictions.ranked[0].top;
     assert.ok(top.length >= 1, 'at least one prediction');
     for (let i = 1; i < top.length; i++) assert.ok(top[i - 1].probability >= top[i].probability, 'best first');

@@ -8,7 +8,9 @@ import type { LensTestApi } from '../../src/testApi';
 import { fixtureModel, inspectNow, lensApi, openSample, openText, results, selectLine, sleep, useModel, waitFor } from './surfaceHelpers';
 
 function inspectorGroup(): vscode.TabGroup | undefined {
-  return vscode.window.tabGroups.all.find((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('attentionLens.inspector')));
+  return vscode.window.tabGroups.all.find((g) =>
+    g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('attentionLens.inspector')),
+  );
 }
 
 function textTabsOf(group: vscode.TabGroup | undefined, uri: vscode.Uri): vscode.Tab[] {
@@ -19,7 +21,11 @@ function textTabsOf(group: vscode.TabGroup | undefined, uri: vscode.Uri): vscode
 async function focusInspector(): Promise<void> {
   const group = inspectorGroup();
   assert.ok(group, 'the inspector has a tab group');
-  const focus = ['workbench.action.focusFirstEditorGroup', 'workbench.action.focusSecondEditorGroup', 'workbench.action.focusThirdEditorGroup'][group.viewColumn - 1];
+  const focus = [
+    'workbench.action.focusFirstEditorGroup',
+    'workbench.action.focusSecondEditorGroup',
+    'workbench.action.focusThirdEditorGroup',
+  ][group.viewColumn - 1];
   await vscode.commands.executeCommand(focus);
   await waitFor('the inspector group to be active', () => vscode.window.tabGroups.activeTabGroup.viewColumn === group.viewColumn);
 }
@@ -46,10 +52,12 @@ describe('Attention Lens: the inspector in use', () => {
 
     await api.sendFromWebview('panel', { type: FromWebviewType.RevealToken, runId: summary.runId, index: cat });
     const shown = await waitFor('the token selected in the editor', () =>
-      vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString() && editor.document.getText(e.selection) === 'cat'),
+      vscode.window.visibleTextEditors.find(
+        (e) => e.document.uri.toString() === uri.toString() && editor.document.getText(e.selection) === 'cat',
+      ),
     );
     assert.equal(shown.viewColumn, editor.viewColumn, 'revealed in the group that already showed the document');
-    assert.deepEqual(textTabsOf(inspectorGroup(), uri), [], 'no copy of the document opened in the inspector\'s group');
+    assert.deepEqual(textTabsOf(inspectorGroup(), uri), [], "no copy of the document opened in the inspector's group");
     assert.equal(api.isPanelVisible(), true, 'the inspector is still visible');
     await sleep(1000);
     assert.equal(results(api.panelMessages()).length, resultsBefore, 'the panel did not reload (a reload replays the result)');
@@ -60,7 +68,9 @@ describe('Attention Lens: the inspector in use', () => {
     await focusInspector();
     await api.sendFromWebview('panel', { type: FromWebviewType.RevealToken, runId: summary.runId, index: cat + 1 });
     const reopened = await waitFor('the document shown again with the token selected', () =>
-      vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString() && e.document.getText(e.selection) === 'sat'),
+      vscode.window.visibleTextEditors.find(
+        (e) => e.document.uri.toString() === uri.toString() && e.document.getText(e.selection) === 'sat',
+      ),
     );
     assert.equal(reopened.viewColumn, editor.viewColumn);
     assert.deepEqual(textTabsOf(inspectorGroup(), uri), []);

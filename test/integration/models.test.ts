@@ -66,7 +66,10 @@ describe('Attention Lens: Select Model', () => {
     const progressBefore = api.downloadProgress().length;
     const pending = selectModel(HUB_ID);
     await waitFor('download progress on the ONNX file', () =>
-      api.downloadProgress().slice(progressBefore).some((p) => p.file === 'onnx/model.onnx' && p.fileLoaded > 0),
+      api
+        .downloadProgress()
+        .slice(progressBefore)
+        .some((p) => p.file === 'onnx/model.onnx' && p.fileLoaded > 0),
     );
     api.cancelDownloads();
     const outcome = await pending;
@@ -79,7 +82,10 @@ describe('Attention Lens: Select Model', () => {
     const loaded = api.loadedModel();
     assert.equal(loaded?.id, HUB_ID);
     assert.equal(loaded?.family, 'bert');
-    const seen = api.downloadProgress().slice(progressBefore).filter((p) => p.file === 'onnx/model.onnx');
+    const seen = api
+      .downloadProgress()
+      .slice(progressBefore)
+      .filter((p) => p.file === 'onnx/model.onnx');
     assert.ok(seen.length >= 2, 'progress was reported while downloading');
     assert.equal(seen[seen.length - 1].fileLoaded, onnxSize, 'progress reaches the full size in bytes');
     const ranged = hub.requests.filter((r) => r.path.endsWith('onnx/model.onnx') && r.range);

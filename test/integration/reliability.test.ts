@@ -16,7 +16,7 @@ describe('Attention Lens under stress', () => {
     await useModel(fixtureModel('tiny-bert'));
   });
 
-  it('50 inspect commands fired at once show only the last one\'s result, and nothing is left running', async () => {
+  it("50 inspect commands fired at once show only the last one's result, and nothing is left running", async () => {
     const editor = await openText(LINES);
     selectLine(editor, 0);
     await inspectNow(api);
@@ -32,11 +32,14 @@ describe('Attention Lens under stress', () => {
     await api.whenIdle();
     const after = api.stats();
     assert.equal(after.started - before.started, 50);
-    assert.equal(api.lastResult()?.summary.text, editor.document.lineAt(49).text, 'the last command\'s text is shown');
+    assert.equal(api.lastResult()?.summary.text, editor.document.lineAt(49).text, "the last command's text is shown");
     assert.equal(after.published - before.published, 1, 'only one result was published');
     assert.equal(after.superseded - before.superseded, 49, 'the other 49 ended silently');
     const shown = results(api.panelMessages().slice(firstNew));
-    assert.deepEqual(shown.map((s) => s.text), [editor.document.lineAt(49).text]);
+    assert.deepEqual(
+      shown.map((s) => s.text),
+      [editor.document.lineAt(49).text],
+    );
     assert.notEqual(api.status().state, 'error');
   });
 
@@ -51,7 +54,7 @@ describe('Attention Lens under stress', () => {
     await running;
     await api.whenIdle();
     assert.equal(api.isPanelOpen(), false);
-    assert.equal(api.stats().closedPanels, closedBefore + 1, 'the panel\'s channel was disposed');
+    assert.equal(api.stats().closedPanels, closedBefore + 1, "the panel's channel was disposed");
     assert.deepEqual(api.panelMessages(), [], 'no channel is left posting');
     assert.notEqual(api.status().state, 'error');
     assert.equal(api.lastResult()?.summary.text, editor.document.getText(), 'the run still finished for the hover');
@@ -72,11 +75,18 @@ describe('Attention Lens under stress', () => {
     await api.panelReady();
     const stale = api.panelMessages().filter((m): m is StaleMessage => m.type === ToWebviewType.Stale);
     assert.equal(stale[stale.length - 1]?.runId, run.runId, 'the panel was told');
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, new vscode.Position(0, 15));
-    assert.ok(!hovers.some((h) => h.contents.some((c) => (typeof c === 'string' ? c : c.value).includes('Attention Lens'))), 'no hover from a stale run');
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      editor.document.uri,
+      new vscode.Position(0, 15),
+    );
+    assert.ok(
+      !hovers.some((h) => h.contents.some((c) => (typeof c === 'string' ? c : c.value).includes('Attention Lens'))),
+      'no hover from a stale run',
+    );
   });
 
-  it('a model switch mid-run drops the old model\'s result and re-runs on the new one', async () => {
+  it("a model switch mid-run drops the old model's result and re-runs on the new one", async () => {
     const editor = await openText('The cat sat on the mat.');
     selectLine(editor, 0);
     await inspectNow(api);
@@ -117,7 +127,10 @@ describe('Attention Lens under stress', () => {
     await api.killWorker();
     const message = 'The inference worker stopped (it was stopped); it restarts on the next run.';
     assert.deepEqual(api.status(), { state: 'error', message });
-    const statuses = api.panelMessages().slice(firstNew).filter((m) => m.type === ToWebviewType.Status);
+    const statuses = api
+      .panelMessages()
+      .slice(firstNew)
+      .filter((m) => m.type === ToWebviewType.Status);
     assert.deepEqual(statuses.at(-1), { type: ToWebviewType.Status, state: 'error', message }, 'the panel was told');
     const stopped = api.statusBar();
     assert.equal(stopped.text, '$(warning) tiny-bert · worker stopped');
@@ -139,7 +152,12 @@ describe('Attention Lens under stress', () => {
     await api.sendFromWebview('panel', { type: 'readFile', path: '/etc/passwd' });
     await api.sendFromWebview('panel', 'ready');
     await api.sendFromWebview('panel', { type: 'export', format: '../../x' });
-    await api.sendFromWebview('panel', { type: 'request', requestId: 1, method: 'layer', params: { runId: summary.runId, set: '../self', layer: 0 } });
+    await api.sendFromWebview('panel', {
+      type: 'request',
+      requestId: 1,
+      method: 'layer',
+      params: { runId: summary.runId, set: '../self', layer: 0 },
+    });
     assert.equal(api.stats().droppedMessages, dropped + 5);
 
     const ask = <M extends RequestMethod>(requestId: number, method: M, params: Params<M>) =>
@@ -155,7 +173,10 @@ describe('Attention Lens under stress', () => {
     await ask(908, 'logits', { runId, position: summary.tokens.length });
     await ask(909, 'layer', { runId, set: 'cross', layer: 0 });
     const replies = new Map(
-      api.panelMessages().filter((m): m is ReplyMessage => m.type === ToWebviewType.Reply).map((m) => [m.inReplyTo, m]),
+      api
+        .panelMessages()
+        .filter((m): m is ReplyMessage => m.type === ToWebviewType.Reply)
+        .map((m) => [m.inReplyTo, m]),
     );
     const reply = <M extends RequestMethod>(requestId: number, _method: M) => replies.get(requestId) as ReplyMessage<M> | undefined;
     const layer = reply(901, 'layer')?.result;
@@ -171,7 +192,11 @@ describe('Attention Lens under stress', () => {
     assert.ok(masked?.length === 5, JSON.stringify(replies.get(904)));
     const unmasked = reply(905, 'unmasked')?.result;
     assert.ok(unmasked?.length === n, JSON.stringify(replies.get(905)));
-    assert.ok(unmasked.every((top) => top.length === 5 && top.every((p, i) => p.probability > 0 && (i === 0 || p.probability <= top[i - 1].probability))));
+    assert.ok(
+      unmasked.every(
+        (top) => top.length === 5 && top.every((p, i) => p.probability > 0 && (i === 0 || p.probability <= top[i - 1].probability)),
+      ),
+    );
     assert.equal(replies.get(906)?.error, 'that run is no longer the one shown');
     // The whole vocabulary's logits at a position, as a Float32Array, with its best ids labelled: the same
     // distribution whose top-5 the unmasked ranking gave.
@@ -187,6 +212,10 @@ describe('Attention Lens under stress', () => {
       assert.ok(Math.abs(Math.exp(row.logits[p.id] - max) / z - p.probability) < 1e-5, `p(${p.id}) from the row`);
     });
     assert.equal(replies.get(908)?.error, `position ${summary.tokens.length} is outside the run's ${summary.tokens.length} tokens`);
-    assert.equal(replies.get(909)?.error, 'this run has no attention set "cross" (it has self)', 'the host checks the set against the run\'s');
+    assert.equal(
+      replies.get(909)?.error,
+      'this run has no attention set "cross" (it has self)',
+      "the host checks the set against the run's",
+    );
   });
 });

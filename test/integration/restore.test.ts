@@ -43,7 +43,10 @@ describe('Attention Lens panel restore and export', () => {
     assert.equal(json?.ok, true, JSON.stringify(json));
     const report = JSON.parse(fs.readFileSync(jsonUri.fsPath, 'utf8'));
     assert.equal(report.text, summary.text);
-    assert.deepEqual(report.tokens.map((t: { piece: string }) => t.piece), summary.tokens.map((t) => t.piece));
+    assert.deepEqual(
+      report.tokens.map((t: { piece: string }) => t.piece),
+      summary.tokens.map((t) => t.piece),
+    );
     assert.equal(report.attention.perLayer.length, 2);
     const n = summary.tokens.length;
     assert.equal(report.attention.perLayer[0].length, 4);
@@ -55,9 +58,13 @@ describe('Attention Lens panel restore and export', () => {
     const html = await vscode.commands.executeCommand<{ ok: boolean }>('attentionLens.export', { format: 'html', uri: htmlUri });
     assert.equal(html?.ok, true, JSON.stringify(html));
     const page = fs.readFileSync(htmlUri.fsPath, 'utf8');
-    assert.match(page, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">/);
+    assert.match(
+      page,
+      /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">/,
+    );
     assert.doesNotMatch(page, /<script|https?:\/\//i, 'no script and no remote URL');
-    for (const t of summary.tokens) assert.ok(page.includes(`<code>${t.display.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}</code>`), `token ${t.display}`);
+    for (const t of summary.tokens)
+      assert.ok(page.includes(`<code>${t.display.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)}</code>`), `token ${t.display}`);
   });
 
   it('exports PNG and SVG rendered by the panel', async () => {
@@ -66,12 +73,18 @@ describe('Attention Lens panel restore and export', () => {
     await inspectNow(api);
     await api.panelReady();
     const pngUri = vscode.Uri.file(path.join(outDir, 'view.png'));
-    const png = await vscode.commands.executeCommand<{ ok: boolean; error?: string }>('attentionLens.export', { format: 'png', uri: pngUri });
+    const png = await vscode.commands.executeCommand<{ ok: boolean; error?: string }>('attentionLens.export', {
+      format: 'png',
+      uri: pngUri,
+    });
     assert.equal(png?.ok, true, JSON.stringify(png));
     const bytes = fs.readFileSync(pngUri.fsPath);
     assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG signature');
     const svgUri = vscode.Uri.file(path.join(outDir, 'view.svg'));
-    const svg = await vscode.commands.executeCommand<{ ok: boolean; error?: string }>('attentionLens.export', { format: 'svg', uri: svgUri });
+    const svg = await vscode.commands.executeCommand<{ ok: boolean; error?: string }>('attentionLens.export', {
+      format: 'svg',
+      uri: svgUri,
+    });
     assert.equal(svg?.ok, true, JSON.stringify(svg));
     assert.match(fs.readFileSync(svgUri.fsPath, 'utf8'), /<svg[\s>]/);
   });

@@ -3,7 +3,15 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { FromWebviewType, ToWebviewType, type PredictionView, type ReplyMessage, type ResultMessage, type RunSummary, type ToWebviewMessage } from '../../src/protocol';
+import {
+  FromWebviewType,
+  ToWebviewType,
+  type PredictionView,
+  type ReplyMessage,
+  type ResultMessage,
+  type RunSummary,
+  type ToWebviewMessage,
+} from '../../src/protocol';
 import type { LensTestApi } from '../../src/testApi';
 
 export const EXTENSION_ID = 'attention-lens.attention-lens';
@@ -45,7 +53,11 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

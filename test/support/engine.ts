@@ -14,6 +14,10 @@ export function inspectText(engine: InferenceEngine, text: string, options: Insp
 /** The run's only attention set, which must be the self-attention set. */
 export function selfSet<T extends AttentionMaps | AttentionSetRef>(sets: T[] | undefined): T {
   assert.ok(sets, 'the run carries attention');
-  assert.deepEqual(sets.map((s) => s.set), ['self'], 'one set: self-attention');
+  assert.deepEqual(
+    sets.map((s) => s.set),
+    ['self'],
+    'one set: self-attention',
+  );
   return sets[0];
 }

@@ -170,13 +170,24 @@ export class FakeHub {
       return void res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":"Repository not found"}');
     }
     const siblings = Object.entries(model).map(([rfilename, b]) =>
-      isLfs(rfilename) ? { rfilename, size: b.length, lfs: { size: b.length, sha256: sha256(b), pointerSize: 134 } } : { rfilename, size: b.length },
+      isLfs(rfilename)
+        ? { rfilename, size: b.length, lfs: { size: b.length, sha256: sha256(b), pointerSize: 134 } }
+        : { rfilename, size: b.length },
     );
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ id, sha: this.commit, siblings }));
   }
 
-  private sendBody(req: http.IncomingMessage, res: http.ServerResponse, path: string, full: Buffer, headers: http.OutgoingHttpHeaders): void {
-    const fault = this.takeFault(path, (f) => f.status === undefined && f.redirect === undefined && f.linkedSize === undefined && f.linkedEtag === undefined);
+  private sendBody(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    path: string,
+    full: Buffer,
+    headers: http.OutgoingHttpHeaders,
+  ): void {
+    const fault = this.takeFault(
+      path,
+      (f) => f.status === undefined && f.redirect === undefined && f.linkedSize === undefined && f.linkedEtag === undefined,
+    );
     const file = fault?.body ?? full;
     let start = 0;
     const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
@@ -186,7 +197,11 @@ export class FakeHub {
     }
     const body = file.subarray(start);
     const announced = body.length + (fault?.extraContentLength ?? 0);
-    const out: http.OutgoingHttpHeaders = { ...headers, 'Content-Length': String(announced), 'Accept-Ranges': fault?.noRange ? 'none' : 'bytes' };
+    const out: http.OutgoingHttpHeaders = {
+      ...headers,
+      'Content-Length': String(announced),
+      'Accept-Ranges': fault?.noRange ? 'none' : 'bytes',
+    };
     if (start > 0) out['Content-Range'] = `bytes ${start}-${file.length - 1}/${file.length}`;
     res.writeHead(start > 0 ? 206 : 200, out);
     if (req.method === 'HEAD') return void res.end();

@@ -11,9 +11,15 @@ import { LensError } from '../../src/core/types';
  * `rowBlock` rows, laid out here block by block (each block's rows over keys 0..end of the block, zeros past q),
  * independently of lowerTriangleRow.
  */
-function causalMaps(layers: number, heads: number, n: number, seed: number, rowBlock = 1): { square: AttentionMaps; triangle: AttentionMaps } {
+function causalMaps(
+  layers: number,
+  heads: number,
+  n: number,
+  seed: number,
+  rowBlock = 1,
+): { square: AttentionMaps; triangle: AttentionMaps } {
   let state = seed;
-  const next = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) + 1e-3;
+  const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 + 1e-3;
   const square: Float32Array[] = [];
   const triangle: Float32Array[] = [];
   for (let l = 0; l < layers; l++) {
@@ -53,7 +59,14 @@ test('a lower triangle holds n(n+1)/2 weights per head and reads back as the ful
 });
 
 test('a lower triangle in blocks of rows reads back as the full map, whole blocks or a partial last one', () => {
-  for (const [n, rowBlock] of [[17, 4], [16, 4], [17, 5], [3, 16], [40, 1], [33, 32]]) {
+  for (const [n, rowBlock] of [
+    [17, 4],
+    [16, 4],
+    [17, 5],
+    [3, 16],
+    [40, 1],
+    [33, 32],
+  ]) {
     const { square, triangle } = causalMaps(2, 3, n, n + rowBlock, rowBlock);
     for (let l = 0; l < 2; l++) assert.deepEqual(fullLayer(triangle, l), square.perLayer[l], `${n} tokens in blocks of ${rowBlock}`);
     for (let l = 0; l < 2; l++) assert.deepEqual(nestedLayer(triangle, l), nestedLayer(square, l));
@@ -73,7 +86,12 @@ test('the JSON nesting of a lower triangle is that of the full map: every key, z
 });
 
 test('the overview of lower triangles equals the overview of the same maps held full', () => {
-  for (const [n, rowBlock] of [[17, 1], [64, 1], [150, 1], [150, 32]]) {
+  for (const [n, rowBlock] of [
+    [17, 1],
+    [64, 1],
+    [150, 1],
+    [150, 32],
+  ]) {
     const { square, triangle } = causalMaps(2, 2, n, n, rowBlock);
     const a = downsampleAttention(square, 64);
     const b = downsampleAttention(triangle, 64);
@@ -93,6 +111,9 @@ test('maps whose rows put weight above the diagonal are refused as not causal, n
   for (let k = 0; k < 30; k++) triangle.perLayer[1][row + k] *= 0.6;
   assert.throws(
     () => checkCausalRows(triangle),
-    (error: unknown) => error instanceof LensError && error.code === 'model-unsupported' && /layer 1, head 1: token 29 puts 40\.00 % of its attention on later tokens/.test(error.message),
+    (error: unknown) =>
+      error instanceof LensError &&
+      error.code === 'model-unsupported' &&
+      /layer 1, head 1: token 29 puts 40\.00 % of its attention on later tokens/.test(error.message),
   );
 });

@@ -4,7 +4,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { forwardFlops, formatBytes, formatMs, formatRatio, matmulFlops, median, pairedRatio, replaceBetweenMarkers, verdict } from '../../tools/bench/benchMath';
+import {
+  forwardFlops,
+  formatBytes,
+  formatMs,
+  formatRatio,
+  matmulFlops,
+  median,
+  pairedRatio,
+  replaceBetweenMarkers,
+  verdict,
+} from '../../tools/bench/benchMath';
 import { chainWeights, matmulChainModel } from '../../tools/bench/floor';
 import { parseOptions } from '../../tools/bench/options';
 
@@ -23,7 +33,15 @@ test('paired ratio is the median of per-repeat ratios, not a ratio of medians', 
 });
 
 /** Every matrix product of one forward pass, as [M, K, N], written out per operation. */
-function productsOf(layers: number, S: number, d: number, f: number, V: number, heads: number, transform: boolean): [number, number, number][] {
+function productsOf(
+  layers: number,
+  S: number,
+  d: number,
+  f: number,
+  V: number,
+  heads: number,
+  transform: boolean,
+): [number, number, number][] {
   const list: [number, number, number][] = [];
   const dh = d / heads;
   for (let l = 0; l < layers; l++) {
@@ -44,7 +62,10 @@ test('forward FLOPs match the sum of every matrix product (tiny config counted b
   // vocabulary projection 2·2·3 = 12 MACs. FLOPs = 2 × MACs = 184.
   assert.equal(forwardFlops({ layers: 1, hidden: 2, intermediate: 4, vocab: 3, headTransform: false }, 2).total, 184);
   assert.equal(forwardFlops({ layers: 1, hidden: 2, intermediate: 4, vocab: 3, headTransform: true }, 2).total, 200);
-  for (const [S, transform, V] of [[128, true, 30522], [1024, false, 50257]] as const) {
+  for (const [S, transform, V] of [
+    [128, true, 30522],
+    [1024, false, 50257],
+  ] as const) {
     const expected = productsOf(12, S, 768, 3072, V, 12, transform).reduce((sum, [m, k, n]) => sum + matmulFlops(m, k, n), 0);
     assert.equal(forwardFlops({ layers: 12, hidden: 768, intermediate: 3072, vocab: V, headTransform: transform }, S).total, expected);
   }
@@ -95,7 +116,8 @@ test('the MatMul floor model computes X·W·W·W', async () => {
   let expected = Array.from(x);
   for (let c = 0; c < chain; c++) {
     const next = new Array<number>(n * n).fill(0);
-    for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) next[i * n + j] += expected[i * n + k] * w[k * n + j];
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) next[i * n + j] += expected[i * n + k] * w[k * n + j];
     expected = next;
   }
   assert.equal(out.length, n * n);

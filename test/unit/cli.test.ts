@@ -9,12 +9,30 @@ const cli = path.join(repoRoot, 'out', 'src', 'cli', 'main.js');
 const run = (args: string[], input?: string) => spawnSync(process.execPath, [cli, ...args], { input, encoding: 'utf8', timeout: 60_000 });
 
 test('inspect --attention prints tokens with spans, predictions and every map rounded to 6 decimals', () => {
-  const out = run(['inspect', '--model', fixtureModel('tiny-bert'), '--text', 'Paris is the [MASK] of France.', '--attention', '--top-k', '3', '--device', 'cpu']);
+  const out = run([
+    'inspect',
+    '--model',
+    fixtureModel('tiny-bert'),
+    '--text',
+    'Paris is the [MASK] of France.',
+    '--attention',
+    '--top-k',
+    '3',
+    '--device',
+    'cpu',
+  ]);
   assert.equal(out.status, 0, out.stderr);
   const doc = JSON.parse(out.stdout);
   assert.equal(doc.model.kind, 'masked');
   assert.equal(doc.device.provider, 'cpu');
-  assert.deepEqual(doc.tokens.slice(0, 3).map((t: { piece: string; start: number; end: number }) => [t.piece, t.start, t.end]), [['[CLS]', 0, 0], ['paris', 0, 5], ['is', 6, 8]]);
+  assert.deepEqual(
+    doc.tokens.slice(0, 3).map((t: { piece: string; start: number; end: number }) => [t.piece, t.start, t.end]),
+    [
+      ['[CLS]', 0, 0],
+      ['paris', 0, 5],
+      ['is', 6, 8],
+    ],
+  );
   assert.equal(doc.predictions.masks.length, 1);
   assert.equal(doc.predictions.masks[0].top.length, 3);
   assert.equal(doc.attention.length, doc.model.layers);

@@ -45,22 +45,34 @@ const NUPKG_PATH = `/v3-flatcontainer/${ID}/${VERSION}/${ID}.${VERSION}.nupkg`;
 /** Serves a NuGet v3 feed (service index, versions, package, registration leaf, catalog entry with hash). */
 function serveFeed(hub: FakeHub, nupkg: Buffer, opts: { hash?: boolean } = {}): string {
   const json = 'application/json';
-  hub.setRoute('/v3/index.json', JSON.stringify({
-    version: '3.0.0',
-    resources: [
-      { '@id': `${hub.url}/v3-flatcontainer/`, '@type': 'PackageBaseAddress/3.0.0' },
-      { '@id': `${hub.url}/v3/registration/`, '@type': 'RegistrationsBaseUrl' },
-    ],
-  }), json);
+  hub.setRoute(
+    '/v3/index.json',
+    JSON.stringify({
+      version: '3.0.0',
+      resources: [
+        { '@id': `${hub.url}/v3-flatcontainer/`, '@type': 'PackageBaseAddress/3.0.0' },
+        { '@id': `${hub.url}/v3/registration/`, '@type': 'RegistrationsBaseUrl' },
+      ],
+    }),
+    json,
+  );
   hub.setRoute(`/v3-flatcontainer/${ID}/index.json`, JSON.stringify({ versions: ['1.29.0', VERSION] }), json);
   hub.setRoute(NUPKG_PATH, nupkg);
-  hub.setRoute(`/v3/registration/${ID}/${VERSION}.json`, JSON.stringify({ catalogEntry: `${hub.url}/v3/catalog/${ID}.${VERSION}.json` }), json);
+  hub.setRoute(
+    `/v3/registration/${ID}/${VERSION}.json`,
+    JSON.stringify({ catalogEntry: `${hub.url}/v3/catalog/${ID}.${VERSION}.json` }),
+    json,
+  );
   if (opts.hash !== false) {
-    hub.setRoute(`/v3/catalog/${ID}.${VERSION}.json`, JSON.stringify({
-      packageHash: createHash('sha512').update(nupkg).digest('base64'),
-      packageHashAlgorithm: 'SHA512',
-      packageSize: nupkg.length,
-    }), json);
+    hub.setRoute(
+      `/v3/catalog/${ID}.${VERSION}.json`,
+      JSON.stringify({
+        packageHash: createHash('sha512').update(nupkg).digest('base64'),
+        packageHashAlgorithm: 'SHA512',
+        packageSize: nupkg.length,
+      }),
+      json,
+    );
   }
   return `${hub.url}/v3/index.json`;
 }
@@ -78,7 +90,12 @@ async function withFeed(nupkg: Buffer, body: (env: Env) => Promise<void>, feed: 
   const targetDir = path.join(root, 'bin', 'napi-v6', 'linux', 'x64');
   fs.mkdirSync(targetDir, { recursive: true });
   fs.writeFileSync(path.join(targetDir, 'libonnxruntime.so.1'), 'stand-in runtime');
-  const opts: CudaInstallOptions = { feedUrl: serveFeed(hub, nupkg, feed), ortVersion: VERSION, targetDir, downloadDir: path.join(root, 'dl') };
+  const opts: CudaInstallOptions = {
+    feedUrl: serveFeed(hub, nupkg, feed),
+    ortVersion: VERSION,
+    targetDir,
+    downloadDir: path.join(root, 'dl'),
+  };
   try {
     await body({ hub, root, targetDir, opts });
   } finally {
@@ -102,7 +119,16 @@ test('install fetches the matching package, checks its SHA-512, and installs exa
   await withFeed(makeZip(standardEntries()), async ({ targetDir, opts, root }) => {
     const phases = new Set<string>();
     const manifest = await installCudaProvider({ ...opts, onProgress: (p) => phases.add(p.phase) });
-    assert.deepEqual(listFiles(targetDir), [CUDA_MANIFEST, 'libonnxruntime.so.1', 'libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so', 'libonnxruntime_providers_tensorrt.so'].sort());
+    assert.deepEqual(
+      listFiles(targetDir),
+      [
+        CUDA_MANIFEST,
+        'libonnxruntime.so.1',
+        'libonnxruntime_providers_cuda.so',
+        'libonnxruntime_providers_shared.so',
+        'libonnxruntime_providers_tensorrt.so',
+      ].sort(),
+    );
     assert.deepEqual(fs.readFileSync(path.join(targetDir, 'libonnxruntime_providers_cuda.so')), LIBS.cuda);
     assert.deepEqual(fs.readFileSync(path.join(targetDir, 'libonnxruntime_providers_shared.so')), LIBS.shared);
     assert.deepEqual(fs.readFileSync(path.join(targetDir, 'libonnxruntime_providers_tensorrt.so')), LIBS.tensorrt);
@@ -126,7 +152,11 @@ test('status says not installed, then installed with its version, and undo remov
     assert.equal(after.versionMismatch, false);
     assert.equal((await cudaProviderStatus({ targetDir, ortVersion: '1.31.0' })).versionMismatch, true);
     const removed = await uninstallCudaProvider({ targetDir });
-    assert.deepEqual(removed.sort(), ['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so', 'libonnxruntime_providers_tensorrt.so']);
+    assert.deepEqual(removed.sort(), [
+      'libonnxruntime_providers_cuda.so',
+      'libonnxruntime_providers_shared.so',
+      'libonnxruntime_providers_tensorrt.so',
+    ]);
     assert.deepEqual(listFiles(targetDir), onlyRuntime, 'undo touched other files or left some behind');
     assert.equal((await cudaProviderStatus({ targetDir, ortVersion: VERSION })).installed, false);
     assert.deepEqual(await uninstallCudaProvider({ targetDir }), [], 'a second undo found something to remove');
@@ -134,11 +164,15 @@ test('status says not installed, then installed with its version, and undo remov
 });
 
 test('a package that is not a zip is rejected as corrupt, deleted, and nothing is installed', async () => {
-  await withFeed(pseudoRandomBytes(50_000, 'junk'), async ({ targetDir, opts, root }) => {
-    await rejectsWith(installCudaProvider(opts), 'download-failed', /CUDA package is corrupt/);
-    assert.deepEqual(listFiles(targetDir), onlyRuntime);
-    assert.deepEqual(listFiles(path.join(root, 'dl')), []);
-  }, { hash: false });
+  await withFeed(
+    pseudoRandomBytes(50_000, 'junk'),
+    async ({ targetDir, opts, root }) => {
+      await rejectsWith(installCudaProvider(opts), 'download-failed', /CUDA package is corrupt/);
+      assert.deepEqual(listFiles(targetDir), onlyRuntime);
+      assert.deepEqual(listFiles(path.join(root, 'dl')), []);
+    },
+    { hash: false },
+  );
 });
 
 test('a library failing its CRC check is rejected and no library at all is installed', async () => {
@@ -155,12 +189,15 @@ test('a truncated package download fails, installs nothing, and the next attempt
     await rejectsWith(installCudaProvider(opts), 'download-failed', /dropped|cut short/);
     assert.deepEqual(listFiles(targetDir), onlyRuntime);
     await installCudaProvider(opts);
-    assert.ok(hub.requests.some((r) => r.path === NUPKG_PATH && r.range !== undefined && r.status === 206), 'the retry did not resume');
+    assert.ok(
+      hub.requests.some((r) => r.path === NUPKG_PATH && r.range !== undefined && r.status === 206),
+      'the retry did not resume',
+    );
     assert.equal((await cudaProviderStatus({ targetDir, ortVersion: VERSION })).installed, true);
   });
 });
 
-test('a package whose bytes differ from the feed\'s SHA-512 is rejected as corrupt and nothing is installed', async () => {
+test("a package whose bytes differ from the feed's SHA-512 is rejected as corrupt and nothing is installed", async () => {
   const nupkg = makeZip(standardEntries());
   await withFeed(nupkg, async ({ hub, targetDir, opts }) => {
     const tampered = Buffer.from(nupkg);
@@ -211,7 +248,11 @@ test('a package without the CUDA library is rejected and names what is missing',
 
 test('a feed without the needed onnxruntime version says so', async () => {
   await withFeed(makeZip(standardEntries()), async ({ opts }) => {
-    await rejectsWith(installCudaProvider({ ...opts, ortVersion: '9.9.9' }), 'download-failed', /has no Microsoft\.ML\.OnnxRuntime\.Gpu\.Linux 9\.9\.9/);
+    await rejectsWith(
+      installCudaProvider({ ...opts, ortVersion: '9.9.9' }),
+      'download-failed',
+      /has no Microsoft\.ML\.OnnxRuntime\.Gpu\.Linux 9\.9\.9/,
+    );
   });
 });
 
@@ -236,7 +277,10 @@ test('GPU detection reads the driver version from /proc, and reports "no GPU" wi
   const dir = tempDir('nv');
   try {
     const proc = path.join(dir, 'version');
-    fs.writeFileSync(proc, 'NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar  5 22:23:39 UTC 2024\nGCC version:  gcc version 12.2.0\n');
+    fs.writeFileSync(
+      proc,
+      'NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar  5 22:23:39 UTC 2024\nGCC version:  gcc version 12.2.0\n',
+    );
     const yes = await detectNvidiaGpu({ procFile: proc, nvidiaSmi: path.join(dir, 'no-nvidia-smi') });
     assert.equal(yes.present, true);
     assert.equal(yes.driverVersion, '550.54.15');

@@ -18,7 +18,11 @@ import { inspectText } from '../support/engine';
 import { repoRoot } from '../support/paths';
 
 const workerPath = path.join(repoRoot, 'out', 'src', 'core', 'worker', 'inferenceWorker.js');
-const where = { embeddedDir: path.join(repoRoot, 'models'), cacheDir: path.join(os.tmpdir(), 'attention-lens-no-cache'), hubUrl: 'http://127.0.0.1:9' };
+const where = {
+  embeddedDir: path.join(repoRoot, 'models'),
+  cacheDir: path.join(os.tmpdir(), 'attention-lens-no-cache'),
+  hubUrl: 'http://127.0.0.1:9',
+};
 /** The cards print probabilities to 0.1 %; the shipped int8 file must give the same to that rounding. */
 const CARD_TOLERANCE = 0.0006;
 /**
@@ -87,10 +91,16 @@ function assertLogitsClose(got: Float32Array, want: Float32Array, what: string):
 function assertTopMatchesReference(top: Prediction[], reference: Float32Array, what: string): void {
   const probabilities = softmax(reference);
   const order = [...probabilities.keys()].sort((a, b) => probabilities[b] - probabilities[a]).slice(0, top.length);
-  assert.deepEqual(top.map((p) => p.id), order, `${what}: the top ${top.length} ids are PyTorch's`);
+  assert.deepEqual(
+    top.map((p) => p.id),
+    order,
+    `${what}: the top ${top.length} ids are PyTorch's`,
+  );
   top.forEach((p, i) => {
-    assert.ok(Math.abs(p.probability - probabilities[order[i]]) <= PROBABILITY_TOLERANCE,
-      `${what}: ${p.token} ${p.probability} vs PyTorch's ${probabilities[order[i]]}`);
+    assert.ok(
+      Math.abs(p.probability - probabilities[order[i]]) <= PROBABILITY_TOLERANCE,
+      `${what}: ${p.token} ${p.probability} vs PyTorch's ${probabilities[order[i]]}`,
+    );
   });
 }
 
@@ -124,8 +134,15 @@ function compareWithCard(example: CardExample, top: Prediction[]): void {
   assert.equal(example.top.length, 5, `the card lists 5 predictions for ${JSON.stringify(example.input)}`);
   example.top.forEach((want, i) => {
     const got = top[i];
-    assert.equal(got.token, visibleWhitespace(want.token), `${JSON.stringify(example.input)}: prediction ${i + 1} (the model gives ${shown(top)})`);
-    assert.ok(Math.abs(got.probability - want.probability) <= CARD_TOLERANCE, `${JSON.stringify(example.input)}: ${got.token} ${got.probability} vs the card's ${want.probability}`);
+    assert.equal(
+      got.token,
+      visibleWhitespace(want.token),
+      `${JSON.stringify(example.input)}: prediction ${i + 1} (the model gives ${shown(top)})`,
+    );
+    assert.ok(
+      Math.abs(got.probability - want.probability) <= CARD_TOLERANCE,
+      `${JSON.stringify(example.input)}: ${got.token} ${got.probability} vs the card's ${want.probability}`,
+    );
   });
 }
 
@@ -136,7 +153,11 @@ function referenceTests(engine: InferenceEngine, model: string, masked: boolean)
     it(`${JSON.stringify(example.text)}: logits within ${LOGIT_TOLERANCE} of PyTorch's, and the engine's top 5 are PyTorch's`, async () => {
       assertLogitsClose(await extensionLogits(model, masked, example.ids, example.position), reference.rows[i], example.text);
       const result = await inspectText(engine, example.text, { attention: false, topK: 5 });
-      assert.deepEqual(result.tokens.map((t) => t.id), example.ids, 'the engine tokenizes as the reference did');
+      assert.deepEqual(
+        result.tokens.map((t) => t.id),
+        example.ids,
+        'the engine tokenizes as the reference did',
+      );
       const p = result.predictions;
       // A fill-mask run's first mask; a next-token run's last position (the token after the text).
       const top = (masked ? p.ranked[0] : p.ranked.at(-1))?.top;
@@ -168,12 +189,19 @@ describe('embedded default models', () => {
       return result.predictions.ranked[0].top;
     };
 
-    it('loads from models/ as a 4 × 4 BERT masked LM with bert-base-uncased\'s WordPiece and exposed attention', async () => {
+    it("loads from models/ as a 4 × 4 BERT masked LM with bert-base-uncased's WordPiece and exposed attention", async () => {
       const reply = await load('default-masked');
       assert.deepEqual(
         [
-          reply.info.family, reply.info.task, reply.info.architecture, reply.info.tokenizerKind, reply.info.vocabSize, reply.info.layers,
-          reply.info.heads, reply.info.maxPositions, reply.info.maskToken,
+          reply.info.family,
+          reply.info.task,
+          reply.info.architecture,
+          reply.info.tokenizerKind,
+          reply.info.vocabSize,
+          reply.info.layers,
+          reply.info.heads,
+          reply.info.maxPositions,
+          reply.info.maskToken,
         ],
         ['bert', 'fill-mask', 'BertForMaskedLM', 'wordpiece', 30522, 4, 4, 512, '[MASK]'],
       );
@@ -213,12 +241,18 @@ describe('embedded default models', () => {
       return last.top;
     };
 
-    it('loads from models/ as a 4 × 4 GPT-2 causal LM with GPT-2\'s byte-level BPE and exposed attention', async () => {
+    it("loads from models/ as a 4 × 4 GPT-2 causal LM with GPT-2's byte-level BPE and exposed attention", async () => {
       const reply = await load('default-causal');
       assert.deepEqual(
         [
-          reply.info.family, reply.info.task, reply.info.architecture, reply.info.tokenizerKind, reply.info.vocabSize, reply.info.layers,
-          reply.info.heads, reply.info.maxPositions,
+          reply.info.family,
+          reply.info.task,
+          reply.info.architecture,
+          reply.info.tokenizerKind,
+          reply.info.vocabSize,
+          reply.info.layers,
+          reply.info.heads,
+          reply.info.maxPositions,
         ],
         ['gpt2', 'next-token', 'GPT2LMHeadModel', 'byte-bpe', 50257, 4, 4, 512],
       );

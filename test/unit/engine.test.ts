@@ -67,7 +67,7 @@ describe('InferenceEngine (worker thread)', () => {
     assert.equal(fromWorker.device.provider, 'cpu');
   });
 
-  it('keeps two runs\' maps while small: a third run with maps lets the oldest go; a refused run or one without maps not', async () => {
+  it("keeps two runs' maps while small: a third run with maps lets the oldest go; a refused run or one without maps not", async () => {
     const a = await inspectText(engine, 'first run', options);
     await assert.rejects(inspectText(engine, '   ', options), /only whitespace/);
     assert.equal((await inspectText(engine, 'no maps', { ...options, attention: false })).attention, undefined);
@@ -116,7 +116,7 @@ describe('InferenceEngine (worker thread)', () => {
     assert.equal((await third).text, 'third text');
   });
 
-  it('reports a crashed worker as worker-crashed, then restarts it and reloads the model; the old worker\'s runs are gone', async () => {
+  it("reports a crashed worker as worker-crashed, then restarts it and reloads the model; the old worker's runs are gone", async () => {
     const before = await inspectText(engine, 'kept by the first worker', options);
     // Killed as soon as the run is posted: a timer could fire after a tiny model's run has already finished.
     const running = inspectText(engine, 'a run the worker dies under', options);
@@ -144,14 +144,29 @@ describe('ModelRunner details', () => {
     const single = await runner.maskedAt(text, [3], 5);
     // One batch of three rows, masked at 2, 3 and 4, each ranked at all three.
     const batch = await runner.maskedAt(text, [2, 3, 4], 5);
-    assert.deepEqual(tokens.slice(2, 5).map((t) => t.piece), ['is', 'a', 'city']);
-    for (const [i, words] of [['Paris', '[MASK]', 'a', 'city'], ['Paris', 'is', '[MASK]', 'city'], ['Paris', 'is', 'a', '[MASK]']].entries()) {
+    assert.deepEqual(
+      tokens.slice(2, 5).map((t) => t.piece),
+      ['is', 'a', 'city'],
+    );
+    for (const [i, words] of [
+      ['Paris', '[MASK]', 'a', 'city'],
+      ['Paris', 'is', '[MASK]', 'city'],
+      ['Paris', 'is', 'a', '[MASK]'],
+    ].entries()) {
       const reference = await runner.inspect(`${words.join(' ')} in France.`, { attention: false, topK: 5 });
       const [fill] = fillsOf(reference.predictions);
       const ids = fill.top.map((p) => p.id);
-      assert.deepEqual(batch[i].top.map((p) => p.id), ids, `masked at ${2 + i}`);
+      assert.deepEqual(
+        batch[i].top.map((p) => p.id),
+        ids,
+        `masked at ${2 + i}`,
+      );
       batch[i].top.forEach((p, j) => assert.ok(Math.abs(p.probability - fill.top[j].probability) < 1e-5));
-      if (i === 1) assert.deepEqual(single[0].top.map((p) => p.id), ids);
+      if (i === 1)
+        assert.deepEqual(
+          single[0].top.map((p) => p.id),
+          ids,
+        );
     }
     await runner.dispose();
   });
@@ -162,7 +177,10 @@ describe('ModelRunner details', () => {
     const text = '[MASK] went to the [MASK] store.';
     const result = await runner.inspect(text, { attention: true, topK: 5 });
     const fills = fillsOf(result.predictions);
-    assert.deepEqual(fills.map((m) => m.position), [1, 5]);
+    assert.deepEqual(
+      fills.map((m) => m.position),
+      [1, 5],
+    );
     const plain = await ort.InferenceSession.create(path.join(fixtureModel('tiny-bert'), 'onnx', 'model.onnx'), sessionOptions('cpu'));
     const ids = result.tokens.map((t) => t.id);
     const { config } = runner.model;
@@ -176,8 +194,15 @@ describe('ModelRunner details', () => {
     for (const mask of fills) {
       const row = Array.from(logits.subarray(mask.position * config.vocabSize, (mask.position + 1) * config.vocabSize));
       const lse = Math.log(row.reduce((sum, x) => sum + Math.exp(x), 0));
-      const expected = row.map((x, id) => ({ id, p: Math.exp(x - lse) })).sort((a, b) => b.p - a.p).slice(0, 5);
-      assert.deepEqual(mask.top.map((p) => p.id), expected.map((e) => e.id), `fills at ${mask.position}`);
+      const expected = row
+        .map((x, id) => ({ id, p: Math.exp(x - lse) }))
+        .sort((a, b) => b.p - a.p)
+        .slice(0, 5);
+      assert.deepEqual(
+        mask.top.map((p) => p.id),
+        expected.map((e) => e.id),
+        `fills at ${mask.position}`,
+      );
       mask.top.forEach((p, j) => assert.ok(Math.abs(p.probability - expected[j].p) < 1e-5, `${p.probability} vs ${expected[j].p}`));
     }
     // No mask token: onnxruntime is never handed an empty list of positions (its CPU kernels crash on one).
@@ -200,7 +225,10 @@ describe('ModelRunner details', () => {
     const skeleton = await readModelSkeleton(onnxPath);
     const graph = scanModel(skeleton);
     const attention = locateAttention(graph, runner.info.layers);
-    const plan = { ...planPatch(graph, attention.available ? attention.outputs : [], false, runner.info.maxPositions), projection: undefined };
+    const plan = {
+      ...planPatch(graph, attention.available ? attention.outputs : [], false, runner.info.maxPositions),
+      projection: undefined,
+    };
     const session = await ort.InferenceSession.create(patchModel(skeleton, plan).bytes, sessionOptions('cpu', path.dirname(onnxPath)));
     await runner.model.session.release();
     Object.assign(runner.model, { session, positionsInput: false });
@@ -215,7 +243,11 @@ describe('ModelRunner details', () => {
     assert.ok(unmasked);
     assert.equal(unmasked.length, full.tokens.length);
     unmasked.forEach((top, p) => {
-      assert.deepEqual(top.map((x) => x.id), expectedUnmasked[p].map((x) => x.id), `position ${p}`);
+      assert.deepEqual(
+        top.map((x) => x.id),
+        expectedUnmasked[p].map((x) => x.id),
+        `position ${p}`,
+      );
       top.forEach((x, j) => assert.ok(Math.abs(x.probability - expectedUnmasked[p][j].probability) < 1e-6));
     });
     await runner.dispose();
@@ -238,7 +270,11 @@ describe('ModelRunner details', () => {
       assert.ok(Math.abs(p - q) < 1e-5, `actual probability at ${i}: ${p} vs ${q}`);
     });
     const rankedIds = (p: RunPredictions) => p.ranked.map((r) => [r.position, ...r.top.map((x) => x.id)]);
-    assert.deepEqual(viaHead.predictions.ranked.map((r) => r.position), viaHead.tokens.map((t) => t.index), 'every position is ranked');
+    assert.deepEqual(
+      viaHead.predictions.ranked.map((r) => r.position),
+      viaHead.tokens.map((t) => t.index),
+      'every position is ranked',
+    );
     assert.deepEqual(rankedIds(viaHead.predictions), rankedIds(viaLogits.predictions));
   });
 
@@ -268,16 +304,25 @@ describe('ModelRunner details', () => {
 
 describe('device fallback on a machine without a GPU', () => {
   it('asking for CUDA without its libraries runs on the CPU and says how to enable CUDA', async () => {
-    const runner = await ModelRunner.load({ ...bert, device: 'cuda' }, { platform: 'linux', cudaInstalled: false, tensorrtInstalled: false });
+    const runner = await ModelRunner.load(
+      { ...bert, device: 'cuda' },
+      { platform: 'linux', cudaInstalled: false, tensorrtInstalled: false },
+    );
     await runner.dispose();
     assert.equal(runner.model.device.provider, 'cpu');
     assert.equal(runner.model.device.label, 'CPU');
-    assert.match(runner.model.device.fallbackReason ?? '', /CUDA provider libraries are not installed \(run "Attention Lens: Enable GPU \(CUDA\)"\)/);
+    assert.match(
+      runner.model.device.fallbackReason ?? '',
+      /CUDA provider libraries are not installed \(run "Attention Lens: Enable GPU \(CUDA\)"\)/,
+    );
   });
 
-  it('when onnxruntime cannot start CUDA the run still happens on the CPU, with onnxruntime\'s reason', async (t) => {
+  it("when onnxruntime cannot start CUDA the run still happens on the CPU, with onnxruntime's reason", async (t) => {
     if (detectProviderEnvironment().cudaInstalled) return t.skip('CUDA libraries are installed here');
-    const runner = await ModelRunner.load({ ...bert, device: 'auto' }, { platform: 'linux', cudaInstalled: true, tensorrtInstalled: false });
+    const runner = await ModelRunner.load(
+      { ...bert, device: 'auto' },
+      { platform: 'linux', cudaInstalled: true, tensorrtInstalled: false },
+    );
     const result = await runner.inspect('still runs', { attention: false, topK: 1 });
     await runner.dispose();
     assert.equal(result.device.provider, 'cpu');

@@ -21,7 +21,7 @@ parentPort.on('message', (m) => {
 const OPTIONS = { attention: true, topK: 5 };
 const superseded = (e: unknown) => e instanceof LensError && e.code === 'cancelled' && e.message === 'superseded by a newer request';
 
-describe('the worker request table\'s scheduling', () => {
+describe("the worker request table's scheduling", () => {
   let tmp: ReturnType<typeof tempDir>;
   let engine: InferenceEngine;
   /** Labels of the requests in the order their replies arrived. */
@@ -40,7 +40,7 @@ describe('the worker request table\'s scheduling', () => {
     tmp.cleanup();
   });
 
-  it('carries each request\'s payload to the worker as the table names it', async () => {
+  it("carries each request's payload to the worker as the table names it", async () => {
     order = [];
     const payload = { run: 7, text: 'some text', options: OPTIONS };
     assert.deepEqual(await engine.request('inspect', payload), { op: 'inspect', payload });
@@ -92,7 +92,10 @@ describe('the worker request table\'s scheduling', () => {
     ];
     const results = await Promise.allSettled([running, ...waiting, ...attention]);
     // The next inspect cancelled the waiting maskedAt when it came, before the attention requests.
-    assert.deepEqual(results.map((r) => r.status === 'fulfilled'), [true, false, true, true, true, true, true]);
+    assert.deepEqual(
+      results.map((r) => r.status === 'fulfilled'),
+      [true, false, true, true, true, true, true],
+    );
     assert.deepEqual(order, ['running inspect', 'layer', 'overview', 'maps', 'health', 'next inspect']);
   });
 });

@@ -34,11 +34,17 @@ describe('familyOf', () => {
   it('every model_type belongs to one family, and each family declares one causal or bidirectional self-attention set', () => {
     const types = FAMILIES.flatMap((f) => [...f.modelTypes]);
     assert.equal(new Set(types).size, types.length);
-    assert.deepEqual(FAMILIES.map((f) => f.attentionSets.map((s) => `${s.name}:${s.causal}`)), [['self:false'], ['self:true']]);
-    assert.deepEqual(FAMILIES.map((f) => [f.name, f.task, f.scoresActualTokens, f.needsMaskToken]), [
-      ['bert', 'fill-mask', false, true],
-      ['gpt2', 'next-token', true, false],
-    ]);
+    assert.deepEqual(
+      FAMILIES.map((f) => f.attentionSets.map((s) => `${s.name}:${s.causal}`)),
+      [['self:false'], ['self:true']],
+    );
+    assert.deepEqual(
+      FAMILIES.map((f) => [f.name, f.task, f.scoresActualTokens, f.needsMaskToken]),
+      [
+        ['bert', 'fill-mask', false, true],
+        ['gpt2', 'next-token', true, false],
+      ],
+    );
   });
 
   it('a config no family takes is refused naming what it describes and what both families run', () => {
@@ -48,7 +54,7 @@ describe('familyOf', () => {
     assert.throws(() => parseModelConfig({}, 'config.json'), refusedAs(`config.json describes an unnamed architecture: ${TAKES}`));
   });
 
-  it('reads a config without architectures by its model_type, with that family\'s keys', () => {
+  it("reads a config without architectures by its model_type, with that family's keys", () => {
     const raw = { model_type: 'gpt2', n_layer: 2, n_head: 4, n_embd: 32, vocab_size: 100, n_positions: 64 };
     const config = parseModelConfig(raw, 'config.json');
     assert.deepEqual([config.family, config.architecture, config.layers, config.heads, config.maxPositions], [gpt2, 'gpt2', 2, 4, 64]);
@@ -95,7 +101,7 @@ describe('feeds declared by the family', () => {
     }
   });
 
-  it('feeds a decoder\'s cache inputs empty (a first pass) where its family declares them (GPT-2)', () => {
+  it("feeds a decoder's cache inputs empty (a first pass) where its family declares them (GPT-2)", () => {
     const past = [
       spec('past_key_values.0.key', 'float32', ['batch', 4, 'past', 8]),
       spec('past.1', 'float16', ['batch', 'heads', 'past', 'dim']),
@@ -112,7 +118,7 @@ describe('feeds declared by the family', () => {
     assert.throws(
       () => buildFeeds([spec('input_ids'), spec('past_key_values.0.key', 'float32')], [1], 1, 1, shapeOf(bert)),
       refusedAs(`the model needs an input named "past_key_values.0.key", which Attention Lens cannot provide (it provides ${provides})`),
-      'a cache input is a decoder\'s: the BERT family does not feed one',
+      "a cache input is a decoder's: the BERT family does not feed one",
     );
     assert.throws(
       () => buildFeeds([spec('input_ids'), spec('pixel_values', 'float32')], [1], 1, 1, shapeOf(gpt2)),

@@ -46,7 +46,11 @@ function checkRows(rows: Prediction[][], positions: number[], ref: ReferenceCase
   rows.forEach((row, i) => {
     const p = positions[i];
     const expectedIds = ref.topIds[p].slice(0, row.length);
-    assert.deepEqual(row.map((x) => x.id), expectedIds, `top ids at position ${p}`);
+    assert.deepEqual(
+      row.map((x) => x.id),
+      expectedIds,
+      `top ids at position ${p}`,
+    );
     row.forEach((x, j) => {
       const expected = Math.exp(ref.topLogits[p][j] - ref.logSumExp[p]);
       assert.ok(Math.abs(x.probability - expected) <= PROBABILITY_TOLERANCE, `p(${x.id}) at ${p}: ${x.probability} vs ${expected}`);
@@ -56,7 +60,11 @@ function checkRows(rows: Prediction[][], positions: number[], ref: ReferenceCase
 
 /** `everyPosition`: the ranking at each position (a masked LM's unmasked(), a causal LM's next-token rows). */
 function checkAgainstReference(result: InspectResult, everyPosition: Prediction[][], ref: ReferenceCase, maskTokenId?: number): void {
-  assert.deepEqual(result.tokens.map((t) => t.id), ref.inputIds, 'token ids');
+  assert.deepEqual(
+    result.tokens.map((t) => t.id),
+    ref.inputIds,
+    'token ids',
+  );
   const n = ref.inputIds.length;
   const maps = selfSet(result.attention);
   assert.deepEqual([maps.queries, maps.keys], [n, n]);
@@ -66,12 +74,24 @@ function checkAgainstReference(result: InspectResult, everyPosition: Prediction[
     assert.ok(diff <= ATTENTION_TOLERANCE, `layer ${l} attention differs by ${diff}`);
   });
   assert.equal(everyPosition.length, n);
-  checkRows(everyPosition, everyPosition.map((_, p) => p), ref);
+  checkRows(
+    everyPosition,
+    everyPosition.map((_, p) => p),
+    ref,
+  );
   if (result.predictions.task === 'fill-mask') {
     // The fills are projected at the mask tokens only (the graph's position input): the same numbers.
     const masks = result.predictions.ranked;
-    assert.deepEqual(masks.map((m) => m.position), ref.inputIds.flatMap((id, p) => (id === maskTokenId ? [p] : [])), 'one fill per [MASK]');
-    checkRows(masks.map((m) => m.top), masks.map((m) => m.position), ref);
+    assert.deepEqual(
+      masks.map((m) => m.position),
+      ref.inputIds.flatMap((id, p) => (id === maskTokenId ? [p] : [])),
+      'one fill per [MASK]',
+    );
+    checkRows(
+      masks.map((m) => m.top),
+      masks.map((m) => m.position),
+      ref,
+    );
   }
 }
 
@@ -99,7 +119,10 @@ for (const name of ['tiny-bert', 'tiny-gpt2', 'tiny-gpt2-past']) {
     let runner: ModelRunner;
     const reference = loadReference(path.join(fixtureModel(name), 'reference.json'));
     before(async () => {
-      runner = await ModelRunner.load({ id: name, source: 'local', folder: fixtureModel(name), device: 'cpu' }, detectProviderEnvironment());
+      runner = await ModelRunner.load(
+        { id: name, source: 'local', folder: fixtureModel(name), device: 'cpu' },
+        detectProviderEnvironment(),
+      );
     });
     after(() => runner.dispose());
 
@@ -108,7 +131,11 @@ for (const name of ['tiny-bert', 'tiny-gpt2', 'tiny-gpt2-past']) {
         const result = await runner.inspect(ref.text, { attention: true, topK: 10 });
         const { task, ranked } = result.predictions;
         const everyPosition = task === 'fill-mask' ? await runner.unmasked(ref.text, 10) : ranked.map((r) => r.top);
-        if (task === 'next-token') assert.deepEqual(ranked.map((r) => r.position), result.tokens.map((t) => t.index));
+        if (task === 'next-token')
+          assert.deepEqual(
+            ranked.map((r) => r.position),
+            result.tokens.map((t) => t.index),
+          );
         checkAgainstReference(result, everyPosition, ref, runner.model.tokenizer.maskTokenId);
         checkRowsAndMask(result, runner.info.task === 'next-token');
       });
@@ -153,14 +180,24 @@ for (const name of ['tiny-bert', 'tiny-gpt2', 'tiny-gpt2-past']) {
           const plainLogits = (await plain.run(feeds, ['logits'])).logits.data as Float32Array;
           for (let p = 0; p < n; p++) {
             const { logits: row, top } = await runner.logitsAt(ref.text, p);
-            assert.deepEqual(top.slice(0, 10).map((x) => x.id), ref.topIds[p], `the labelled best ids at ${p}`);
+            assert.deepEqual(
+              top.slice(0, 10).map((x) => x.id),
+              ref.topIds[p],
+              `the labelled best ids at ${p}`,
+            );
             assert.equal(row.length, v, 'one logit per vocabulary id');
             const probabilities = softmax(row);
             // Normalised over the whole vocabulary, as PyTorch's log-sum-exp says, so every probability is exact.
-            assert.ok(Math.abs(logSumExp(row) - ref.logSumExp[p]) <= PROBABILITY_TOLERANCE, `log-sum-exp at ${p}: ${logSumExp(row)} vs ${ref.logSumExp[p]}`);
+            assert.ok(
+              Math.abs(logSumExp(row) - ref.logSumExp[p]) <= PROBABILITY_TOLERANCE,
+              `log-sum-exp at ${p}: ${logSumExp(row)} vs ${ref.logSumExp[p]}`,
+            );
             ref.topIds[p].forEach((id, j) => {
               const expected = Math.exp(ref.topLogits[p][j] - ref.logSumExp[p]);
-              assert.ok(Math.abs(probabilities[id] - expected) <= PROBABILITY_TOLERANCE, `p(${id}) at ${p}: ${probabilities[id]} vs ${expected}`);
+              assert.ok(
+                Math.abs(probabilities[id] - expected) <= PROBABILITY_TOLERANCE,
+                `p(${id}) at ${p}: ${probabilities[id]} vs ${expected}`,
+              );
             });
             const reference = softmax(plainLogits.subarray(p * v, (p + 1) * v));
             const diff = maxAbsDiff(probabilities, reference);

@@ -15,11 +15,21 @@ import { makeModelFiles, tempDir } from '../support/hubFixtures';
 
 const ID = 'tester/tiny-bert';
 
-async function setup(opts: { api?: boolean; files?: Record<string, Buffer> } = {}): Promise<{ hub: FakeHub; cacheDir: string; files: Record<string, Buffer>; done: () => Promise<void> }> {
+async function setup(
+  opts: { api?: boolean; files?: Record<string, Buffer> } = {},
+): Promise<{ hub: FakeHub; cacheDir: string; files: Record<string, Buffer>; done: () => Promise<void> }> {
   const files = opts.files ?? makeModelFiles('cache');
   const hub = await FakeHub.start({ models: { [ID]: files }, api: opts.api });
   const cacheDir = tempDir('cache');
-  return { hub, cacheDir, files, done: async () => { await hub.close(); fs.rmSync(cacheDir, { recursive: true, force: true }); } };
+  return {
+    hub,
+    cacheDir,
+    files,
+    done: async () => {
+      await hub.close();
+      fs.rmSync(cacheDir, { recursive: true, force: true });
+    },
+  };
 }
 
 function code(err: unknown): string {
@@ -143,7 +153,7 @@ test('a lock left by a process that died is broken and the download goes ahead',
   }
 });
 
-test('a cancelled wait for another window\'s download rejects as cancelled', async () => {
+test("a cancelled wait for another window's download rejects as cancelled", async () => {
   const { hub, cacheDir, done } = await setup();
   try {
     const folder = hubModelFolder({ modelId: ID, cacheDir });
@@ -151,23 +161,51 @@ test('a cancelled wait for another window\'s download rejects as cancelled', asy
     fs.writeFileSync(`${folder}.lock`, JSON.stringify({ pid: process.pid, host: os.hostname(), time: Date.now(), token: 'live' }));
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 200);
-    await assert.rejects(ensureHubModel({ modelId: ID, hubUrl: hub.url, cacheDir, signal: ac.signal, lockPollMs: 20 }), (e) => code(e) === 'cancelled');
+    await assert.rejects(
+      ensureHubModel({ modelId: ID, hubUrl: hub.url, cacheDir, signal: ac.signal, lockPollMs: 20 }),
+      (e) => code(e) === 'cancelled',
+    );
     assert.equal(hub.count(), 0);
   } finally {
     await done();
   }
 });
 
-const BAD_IDS = ['../etc', 'a/../b', 'owner/..', '/etc/passwd', 'C:\\models\\x', 'owner\\name', 'owner/name/extra', 'justname', '', ' / ', '.hidden/x', 'owner/-x', 'owner/x.', 'own--er/x', 'owner/na me', 'owner/x\u0000'];
+const BAD_IDS = [
+  '../etc',
+  'a/../b',
+  'owner/..',
+  '/etc/passwd',
+  'C:\\models\\x',
+  'owner\\name',
+  'owner/name/extra',
+  'justname',
+  '',
+  ' / ',
+  '.hidden/x',
+  'owner/-x',
+  'owner/x.',
+  'own--er/x',
+  'owner/na me',
+  'owner/x\u0000',
+];
 
 test('invalid model ids (.., absolute paths, backslashes, extra segments) are refused before any request', async () => {
   const { hub, cacheDir, done } = await setup();
   try {
     for (const id of BAD_IDS) {
-      await assert.rejects(ensureHubModel({ modelId: id, hubUrl: hub.url, cacheDir }), (e) => code(e) === 'model-invalid', `accepted ${JSON.stringify(id)}`);
+      await assert.rejects(
+        ensureHubModel({ modelId: id, hubUrl: hub.url, cacheDir }),
+        (e) => code(e) === 'model-invalid',
+        `accepted ${JSON.stringify(id)}`,
+      );
     }
     for (const revision of ['../main', 'a/../../b', '..', '/abs', 'x\\y', 'a//b', '.git']) {
-      await assert.rejects(ensureHubModel({ modelId: ID, revision, hubUrl: hub.url, cacheDir }), (e) => code(e) === 'model-invalid', `accepted revision ${revision}`);
+      await assert.rejects(
+        ensureHubModel({ modelId: ID, revision, hubUrl: hub.url, cacheDir }),
+        (e) => code(e) === 'model-invalid',
+        `accepted revision ${revision}`,
+      );
     }
     assert.equal(hub.count(), 0, 'a request was sent for an invalid id');
     assert.deepEqual(fs.readdirSync(cacheDir), []);
@@ -177,7 +215,11 @@ test('invalid model ids (.., absolute paths, backslashes, extra segments) are re
 });
 
 test('valid ids and revisions are accepted, and a branch with "/" gets one safe folder name', () => {
-  assert.deepEqual(parseModelId('Xenova/bert-base-uncased'), { owner: 'Xenova', name: 'bert-base-uncased', id: 'Xenova/bert-base-uncased' });
+  assert.deepEqual(parseModelId('Xenova/bert-base-uncased'), {
+    owner: 'Xenova',
+    name: 'bert-base-uncased',
+    id: 'Xenova/bert-base-uncased',
+  });
   assert.equal(parseModelId('onnx-community/gpt2.v1_small').name, 'gpt2.v1_small');
   assert.equal(validateRevision('refs/pr/1'), 'refs/pr/1');
   assert.equal(validateRevision('0123456789abcdef0123456789abcdef01234567').length, 40);
@@ -188,8 +230,18 @@ test('valid ids and revisions are accepted, and a branch with "/" gets one safe 
 test('plain HTTP to a non-loopback host, other schemes and credentials in URLs are refused before any request', async () => {
   const cacheDir = tempDir('policy');
   try {
-    for (const hubUrl of ['http://example.com', 'http://10.0.0.1:8080', 'ftp://127.0.0.1/', 'file:///etc', 'https://user:pw@huggingface.co']) {
-      await assert.rejects(ensureHubModel({ modelId: ID, hubUrl, cacheDir }), (e) => code(e) === 'download-failed' && /Refusing|only HTTPS/.test((e as Error).message), hubUrl);
+    for (const hubUrl of [
+      'http://example.com',
+      'http://10.0.0.1:8080',
+      'ftp://127.0.0.1/',
+      'file:///etc',
+      'https://user:pw@huggingface.co',
+    ]) {
+      await assert.rejects(
+        ensureHubModel({ modelId: ID, hubUrl, cacheDir }),
+        (e) => code(e) === 'download-failed' && /Refusing|only HTTPS/.test((e as Error).message),
+        hubUrl,
+      );
     }
     assert.deepEqual(fs.readdirSync(cacheDir), []);
   } finally {
@@ -201,7 +253,10 @@ test('a redirect from the Hub to plain HTTP on another host is refused, and noth
   const { hub, cacheDir, done } = await setup();
   try {
     hub.setFault('/config.json', { redirect: 'http://example.invalid/config.json' });
-    await assert.rejects(ensureHubModel({ modelId: ID, hubUrl: hub.url, cacheDir }), (e) => code(e) === 'download-failed' && /plain HTTP/.test((e as Error).message));
+    await assert.rejects(
+      ensureHubModel({ modelId: ID, hubUrl: hub.url, cacheDir }),
+      (e) => code(e) === 'download-failed' && /plain HTTP/.test((e as Error).message),
+    );
     assert.equal(await isHubModelCached({ modelId: ID, cacheDir }), false);
   } finally {
     await done();
@@ -231,7 +286,9 @@ test('only loopback hosts may be reached over plain HTTP; look-alike host names 
 });
 
 test('Hub URLs keep a mirror\'s path prefix and encode a revision with "/" as one segment', () => {
-  assert.equal(joinUrl('https://mirror.example/hf/', 'o', 'n', 'resolve', 'refs/pr/1', 'onnx', 'model.onnx').toString(),
-    'https://mirror.example/hf/o/n/resolve/refs%2Fpr%2F1/onnx/model.onnx');
+  assert.equal(
+    joinUrl('https://mirror.example/hf/', 'o', 'n', 'resolve', 'refs/pr/1', 'onnx', 'model.onnx').toString(),
+    'https://mirror.example/hf/o/n/resolve/refs%2Fpr%2F1/onnx/model.onnx',
+  );
   assert.equal(joinUrl('https://huggingface.co', 'api', 'models', 'o', 'n').toString(), 'https://huggingface.co/api/models/o/n');
 });

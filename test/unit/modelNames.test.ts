@@ -34,7 +34,11 @@ test('typed model: a Hub id becomes "Use Hub model …", a path "Use folder …"
     detail: 'a local model folder (config.json, tokenizer.json and an ONNX model)',
   });
   const relative = typedModel('./test/fixtures/models/tiny-gpt2', where);
-  assert.equal(relative?.kind === 'folder' && relative.spec, fixtureModel('tiny-gpt2'), 'a relative path is taken from the workspace folder');
+  assert.equal(
+    relative?.kind === 'folder' && relative.spec,
+    fixtureModel('tiny-gpt2'),
+    'a relative path is taken from the workspace folder',
+  );
   const home = typedModel('~/no-such-model-here', where);
   assert.equal(home?.kind === 'folder' && home.spec, path.join(os.homedir(), 'no-such-model-here'));
   assert.equal(home?.detail, 'no such folder');

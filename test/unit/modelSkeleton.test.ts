@@ -73,7 +73,10 @@ test('the skeleton has the graph of the file and references every large weight a
 
 test('a session from the skeleton computes exactly what a session from the file computes', async () => {
   const fromFile = await ort.InferenceSession.create(TINY_BERT, sessionOptions('cpu'));
-  const fromSkeleton = await ort.InferenceSession.create(await readModelSkeleton(TINY_BERT), sessionOptions('cpu', path.dirname(TINY_BERT)));
+  const fromSkeleton = await ort.InferenceSession.create(
+    await readModelSkeleton(TINY_BERT),
+    sessionOptions('cpu', path.dirname(TINY_BERT)),
+  );
   const n = 9;
   const feeds = Object.fromEntries(
     fromFile.inputNames.map((name) => {
@@ -105,8 +108,15 @@ test('weights already stored outside the file and small inline ones are kept as 
     .string(TENSOR_FIELDS.name, 'w')
     .message(13, new MessageWriter().string(1, 'location').string(2, 'model.onnx_data'))
     .varint(14, 1);
-  const small = new MessageWriter().varint(TENSOR_FIELDS.dims, 2).varint(TENSOR_FIELDS.dataType, 1).string(TENSOR_FIELDS.name, 'b').bytes(TENSOR_FIELDS.rawData, new Uint8Array(8).fill(7));
-  const graph = new MessageWriter().message(GRAPH_FIELDS.initializer, external).message(GRAPH_FIELDS.initializer, small).message(GRAPH_FIELDS.output, new MessageWriter().string(1, 'y'));
+  const small = new MessageWriter()
+    .varint(TENSOR_FIELDS.dims, 2)
+    .varint(TENSOR_FIELDS.dataType, 1)
+    .string(TENSOR_FIELDS.name, 'b')
+    .bytes(TENSOR_FIELDS.rawData, new Uint8Array(8).fill(7));
+  const graph = new MessageWriter()
+    .message(GRAPH_FIELDS.initializer, external)
+    .message(GRAPH_FIELDS.initializer, small)
+    .message(GRAPH_FIELDS.output, new MessageWriter().string(1, 'y'));
   const model = new MessageWriter().varint(1, 8).message(MODEL_FIELDS.graph, graph).finish();
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'skeleton-'));
   try {

@@ -6,10 +6,24 @@ import { HEAD, lowerTriangleOutput, patchModel, planPatch, PREDICTED_POSITIONS }
 import { renameNodeInput } from '../../src/core/onnx/graphRewire';
 import { MessageWriter, ProtobufError, fields } from '../../src/core/onnx/protobuf';
 
-const node = (name: string, opType: string, inputs: string[], outputs: string[], domain = ''): GraphNode => ({ name, opType, domain, inputs, outputs });
+const node = (name: string, opType: string, inputs: string[], outputs: string[], domain = ''): GraphNode => ({
+  name,
+  opType,
+  domain,
+  inputs,
+  outputs,
+});
 
 function summary(nodes: GraphNode[], extra: Partial<GraphSummary> = {}): GraphSummary {
-  return { opsets: new Map([['', 14]]), nodes, inputs: ['input_ids'], outputs: ['logits'], externalDataLocations: [], subgraphOpTypes: new Set(), ...extra };
+  return {
+    opsets: new Map([['', 14]]),
+    nodes,
+    inputs: ['input_ids'],
+    outputs: ['logits'],
+    externalDataLocations: [],
+    subgraphOpTypes: new Set(),
+    ...extra,
+  };
 }
 
 function attentionLayer(i: number): GraphNode[] {
@@ -25,7 +39,12 @@ test('attention Softmax outputs are found per layer and ordered by the layer num
 });
 
 test('a Softmax reaching the value MatMul through Cast and Dropout still counts as attention', () => {
-  const graph = summary([node('s', 'Softmax', ['a'], ['p']), node('c', 'Cast', ['p'], ['p16']), node('d', 'Dropout', ['p16'], ['pd']), node('m', 'MatMul', ['pd', 'v'], ['o'])]);
+  const graph = summary([
+    node('s', 'Softmax', ['a'], ['p']),
+    node('c', 'Cast', ['p'], ['p16']),
+    node('d', 'Dropout', ['p16'], ['pd']),
+    node('m', 'MatMul', ['pd', 'v'], ['o']),
+  ]);
   assert.deepEqual(locateAttention(graph, 1), { available: true, outputs: ['p'] });
 });
 
@@ -36,7 +55,10 @@ test('a fused com.microsoft.Attention export is reported as having no readable a
 });
 
 test('a merged decoder whose Softmax sits in If branches says so', () => {
-  const result = locateAttention(summary([node('if', 'If', ['use_cache_branch'], ['logits'])], { subgraphOpTypes: new Set(['Softmax', 'MatMul']) }), 2);
+  const result = locateAttention(
+    summary([node('if', 'If', ['use_cache_branch'], ['logits'])], { subgraphOpTypes: new Set(['Softmax', 'MatMul']) }),
+    2,
+  );
   assert.match((result as { reason: string }).reason, /merged decoder/);
 });
 
@@ -49,7 +71,10 @@ function tinyModel(): Uint8Array {
   const graph = new MessageWriter()
     .message(1, new MessageWriter().string(1, 'x').string(2, 'p').string(3, '/h.0/attn/Softmax').string(4, 'Softmax'))
     .message(1, new MessageWriter().string(1, 'p').string(1, 'v').string(2, 'logits').string(3, '/h.0/attn/MatMul').string(4, 'MatMul'))
-    .message(5, new MessageWriter().string(8, 'w').varint(14, 1).message(13, new MessageWriter().string(1, 'location').string(2, 'model.onnx_data')))
+    .message(
+      5,
+      new MessageWriter().string(8, 'w').varint(14, 1).message(13, new MessageWriter().string(1, 'location').string(2, 'model.onnx_data')),
+    )
     .message(11, new MessageWriter().string(1, 'input_ids'))
     .message(12, new MessageWriter().string(1, 'logits'));
   return new MessageWriter().varint(1, 8).message(7, graph).message(8, new MessageWriter().string(1, '').varint(2, 14)).finish();
@@ -58,7 +83,10 @@ function tinyModel(): Uint8Array {
 test('the scanner reads opsets, nodes, inputs, outputs and external-data locations', () => {
   const s = scanModel(tinyModel());
   assert.equal(s.opsets.get(''), 14);
-  assert.deepEqual(s.nodes.map((n) => n.opType), ['Softmax', 'MatMul']);
+  assert.deepEqual(
+    s.nodes.map((n) => n.opType),
+    ['Softmax', 'MatMul'],
+  );
   assert.deepEqual(s.nodes[1].inputs, ['p', 'v']);
   assert.deepEqual(s.inputs, ['input_ids']);
   assert.deepEqual(s.outputs, ['logits']);
@@ -97,10 +125,14 @@ test('the lower-triangle cuts are written last layer first, so onnxruntime runs 
   const merged = scanModel(patchModel(original, planPatch(scanModel(original), ['p0', 'p1', 'p2'], true, 64)).bytes);
   const cuts = merged.nodes.filter((n) => n.opType === 'Concat').map((n) => n.outputs[0]);
   assert.deepEqual(cuts, [lowerTriangleOutput(2), lowerTriangleOutput(1), lowerTriangleOutput(0)]);
-  assert.deepEqual(merged.outputs.slice(-3), [lowerTriangleOutput(0), lowerTriangleOutput(1), lowerTriangleOutput(2)], 'outputs stay in layer order');
+  assert.deepEqual(
+    merged.outputs.slice(-3),
+    [lowerTriangleOutput(0), lowerTriangleOutput(1), lowerTriangleOutput(2)],
+    'outputs stay in layer order',
+  );
 });
 
-test('a masked model\'s vocabulary projection reads its hidden states at the positions fed, through a Gather', () => {
+test("a masked model's vocabulary projection reads its hidden states at the positions fed, through a Gather", () => {
   const original = tinyModel();
   const plan = planPatch(scanModel(original), ['p'], false, 64);
   assert.deepEqual(plan.projection, { output: 'logits', hidden: 'p' });
@@ -120,8 +152,16 @@ test('no positions input where the logits do not come from a MatMul of the hidde
   const s = summary([node('s', 'Softmax', ['x'], ['h']), node('g', 'Gemm', ['h', 'w', 'b'], ['logits'])]);
   assert.equal(planPatch(s, [], false, 64).projection, undefined, 'a Gemm head keeps full logits');
   const weightFirst = summary([node('t', 'Transpose', ['w'], ['wt']), node('m', 'MatMul', ['wt', 'h'], ['logits'])]);
-  assert.equal(planPatch(weightFirst, [], false, 64).projection, undefined, 'a weight as the first operand is not taken for the hidden states');
-  const bias = summary([node('s', 'Softmax', ['x'], ['h']), node('m', 'MatMul', ['h', 'w'], ['z']), node('a', 'Add', ['b', 'z'], ['logits'])]);
+  assert.equal(
+    planPatch(weightFirst, [], false, 64).projection,
+    undefined,
+    'a weight as the first operand is not taken for the hidden states',
+  );
+  const bias = summary([
+    node('s', 'Softmax', ['x'], ['h']),
+    node('m', 'MatMul', ['h', 'w'], ['z']),
+    node('a', 'Add', ['b', 'z'], ['logits']),
+  ]);
   assert.deepEqual(planPatch(bias, [], false, 64).projection, { output: 'z', hidden: 'h' }, 'through the bias Add');
   assert.equal(planPatch(bias, [], true, 64).projection, undefined, 'a causal LM predicts at every position');
 });
@@ -129,7 +169,10 @@ test('no positions input where the logits do not come from a MatMul of the hidde
 test('renaming a node input changes only that node, and refuses a node that is not there', () => {
   const original = tinyModel();
   const renamed = scanModel(renameNodeInput(original, 'logits', 'v', 'v2'));
-  assert.deepEqual(renamed.nodes.map((n) => n.inputs), [['x'], ['p', 'v2']]);
+  assert.deepEqual(
+    renamed.nodes.map((n) => n.inputs),
+    [['x'], ['p', 'v2']],
+  );
   assert.deepEqual(renamed.outputs, ['logits']);
   assert.throws(() => renameNodeInput(original, 'nothing', 'v', 'v2'), ProtobufError);
 });

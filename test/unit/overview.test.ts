@@ -7,7 +7,7 @@ import type { AttentionMaps } from '../../src/core/types';
 /** Seeded full maps of `queries` × `keys` whose rows sum to 1, like a Softmax's. */
 function randomMaps(layers: number, heads: number, queries: number, seed: number, keys = queries): AttentionMaps {
   let state = seed;
-  const next = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const perLayer = Array.from({ length: layers }, () => {
     const layer = new Float32Array(heads * queries * keys);
     for (let row = 0; row < heads * queries; row++) {
@@ -89,8 +89,8 @@ test('the overview side gives fewer heads finer thumbnails within the floats BER
   assert.equal(overviewSide(1, 1), 256);
   assert.equal(overviewSide(24, 16), 64, 'never coarser than 64');
   const short = downsampleAttention(randomMaps(4, 4, 40, 2));
-  assert.deepEqual([short.rows, short.cols], [40, 40], 'the overview is capped by the map\'s queries and keys');
+  assert.deepEqual([short.rows, short.cols], [40, 40], "the overview is capped by the map's queries and keys");
   const maps = randomMaps(4, 4, 300, 5);
   const overview = downsampleAttention(maps);
-  assert.deepEqual([overview.rows, overview.cols], [192, 192], 'the default side is the model\'s');
+  assert.deepEqual([overview.rows, overview.cols], [192, 192], "the default side is the model's");
 });

@@ -14,13 +14,26 @@ const workerPath = path.join(repoRoot, 'out', 'src', 'core', 'worker', 'inferenc
 const LENGTHS = { masked: { min: 3, max: 512 }, causal: { min: 1, max: 512 } };
 
 function sample(inspects: number, rssMb: number, held: Partial<WorkerHealth> = {}): SoakSample {
-  return { inspects, elapsedMs: 0, rssBytes: rssMb * 1024 ** 2, heapUsedBytes: 0, arrayBuffersBytes: 0, openSessions: 1, keptRuns: 1, keptBytes: 0, ...held };
+  return {
+    inspects,
+    elapsedMs: 0,
+    rssBytes: rssMb * 1024 ** 2,
+    heapUsedBytes: 0,
+    arrayBuffersBytes: 0,
+    openSessions: 1,
+    keptRuns: 1,
+    keptBytes: 0,
+    ...held,
+  };
 }
 
 describe('soak', () => {
   it('the plan alternates both models in blocks, opens each block at the longest input with attention then the shortest, and covers short to long, bursts and runs without attention', () => {
     const plan = soakPlan(1000, LENGTHS);
-    assert.deepEqual([plan[0].model, plan[BLOCK - 1].model, plan[BLOCK].model, plan[2 * BLOCK].model], ['masked', 'masked', 'causal', 'masked']);
+    assert.deepEqual(
+      [plan[0].model, plan[BLOCK - 1].model, plan[BLOCK].model, plan[2 * BLOCK].model],
+      ['masked', 'masked', 'causal', 'masked'],
+    );
     for (let i = 0; i < plan.length; i += BLOCK) assert.deepEqual([plan[i].tokens, plan[i].attention], [512, true], `block at ${i}`);
     for (const model of ['masked', 'causal'] as const) {
       const tokens = plan.filter((s) => s.model === model).map((s) => s.tokens);
@@ -40,16 +53,33 @@ describe('soak', () => {
     assert.deepEqual(judgeSoak({ reference: sample(50, 700), final: sample(1000, 771, { openSessions: 2, keptRuns: 3 }) }), [
       'resident memory grew from 700.0 MB after 50 inspects to 771.0 MB after 1000 (+10.1 %, the bound is 10 %)',
       '2 inference sessions are open with one model loaded',
-      '3 runs\' attention maps are kept; at most 2 may be',
+      "3 runs' attention maps are kept; at most 2 may be",
     ]);
   });
 
-  it('100 inspects through one worker, both embedded models, 1 to 512 tokens, some cancelled: settled memory at the end within 10 % of its level after the first 50, one session, one run\'s maps', async () => {
-    const report = await runSoak({ inspects: 100, modelsDir: path.join(repoRoot, 'models'), workerPath, warmup: 50, sampleEvery: 10, collectGarbage: garbageCollector() });
+  it("100 inspects through one worker, both embedded models, 1 to 512 tokens, some cancelled: settled memory at the end within 10 % of its level after the first 50, one session, one run's maps", async () => {
+    const report = await runSoak({
+      inspects: 100,
+      modelsDir: path.join(repoRoot, 'models'),
+      workerPath,
+      warmup: 50,
+      sampleEvery: 10,
+      collectGarbage: garbageCollector(),
+    });
     const bursts = soakPlan(100, LENGTHS).filter((s) => s.burst).length;
-    assert.deepEqual([report.completed, report.cancelled], [100 + bursts, bursts], 'each burst\'s queued middle inspect was cancelled, every other one completed');
-    assert.deepEqual(report.samples.map((s) => s.inspects), [50, 60, 70, 80, 90, 100]);
-    assert.ok(report.reference.inspects <= 70 && report.final.inspects >= 80, 'the levels are the floors of the first and the last three samples');
+    assert.deepEqual(
+      [report.completed, report.cancelled],
+      [100 + bursts, bursts],
+      "each burst's queued middle inspect was cancelled, every other one completed",
+    );
+    assert.deepEqual(
+      report.samples.map((s) => s.inspects),
+      [50, 60, 70, 80, 90, 100],
+    );
+    assert.ok(
+      report.reference.inspects <= 70 && report.final.inspects >= 80,
+      'the levels are the floors of the first and the last three samples',
+    );
     assert.deepEqual(judgeSoak(report), []);
     assert.deepEqual([report.final.openSessions, report.final.keptRuns], [1, 1]);
   });

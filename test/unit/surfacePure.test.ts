@@ -18,13 +18,19 @@ import { tokenIndexAt } from '../../src/session/tokenLookup';
 import { isInsideAny, restrictedValue } from '../../src/trustPolicy';
 
 test('trust: a trusted workspace uses folder > workspace > user > default', () => {
-  assert.deepEqual(restrictedValue({ defaultValue: 'd', globalValue: 'g', workspaceValue: 'w', workspaceFolderValue: 'f' }, true), { value: 'f', ignored: false });
+  assert.deepEqual(restrictedValue({ defaultValue: 'd', globalValue: 'g', workspaceValue: 'w', workspaceFolderValue: 'f' }, true), {
+    value: 'f',
+    ignored: false,
+  });
   assert.deepEqual(restrictedValue({ defaultValue: 'd', globalValue: 'g', workspaceValue: 'w' }, true), { value: 'w', ignored: false });
   assert.deepEqual(restrictedValue({ defaultValue: 'd' }, true), { value: 'd', ignored: false });
 });
 
 test('trust: an untrusted workspace ignores workspace and folder values and says so', () => {
-  assert.deepEqual(restrictedValue({ defaultValue: 'd', globalValue: 'g', workspaceValue: '/evil/model' }, false), { value: 'g', ignored: true });
+  assert.deepEqual(restrictedValue({ defaultValue: 'd', globalValue: 'g', workspaceValue: '/evil/model' }, false), {
+    value: 'g',
+    ignored: true,
+  });
   assert.deepEqual(restrictedValue({ defaultValue: 'd', workspaceFolderValue: 'http://evil' }, false), { value: 'd', ignored: true });
   assert.deepEqual(restrictedValue({ defaultValue: 'd', globalValue: 'g' }, false), { value: 'g', ignored: false });
   assert.deepEqual(restrictedValue(undefined, false), { value: undefined, ignored: false });
@@ -37,7 +43,11 @@ test('trust: a folder is inside a workspace root only below it, not beside it or
   assert.equal(isInsideAny(path.join(root, '..', 'project-other'), [root]), false);
   assert.equal(isInsideAny(path.join(root, 'models', '..', '..', 'elsewhere'), [root]), false);
   assert.equal(isInsideAny(path.resolve('/ws/project2/m'), [root]), false);
-  assert.equal(isInsideAny(path.resolve('/home/me/..models'), [path.resolve('/home/me')]), true, 'a name starting with two dots is still inside');
+  assert.equal(
+    isInsideAny(path.resolve('/home/me/..models'), [path.resolve('/home/me')]),
+    true,
+    'a name starting with two dots is still inside',
+  );
   assert.equal(isInsideAny('/anything', []), false);
 });
 
@@ -47,7 +57,13 @@ function token(index: number, piece: string, start: number, end: number, special
 
 // "the cat [MASK]" as BERT tokens: [CLS] the cat [MASK] [SEP]
 const TEXT = 'the cat [MASK]';
-const TOKENS = [token(0, '[CLS]', 0, 0, true), token(1, 'the', 0, 3), token(2, 'cat', 4, 7), token(3, '[MASK]', 8, 14, true), token(4, '[SEP]', 14, 14, true)];
+const TOKENS = [
+  token(0, '[CLS]', 0, 0, true),
+  token(1, 'the', 0, 3),
+  token(2, 'cat', 4, 7),
+  token(3, '[MASK]', 8, 14, true),
+  token(4, '[SEP]', 14, 14, true),
+];
 
 test('token lookup: inside a span, at a word end, on a literal mask token, and in a gap', () => {
   assert.equal(tokenIndexAt(TOKENS, 0), 1);
@@ -71,10 +87,25 @@ function inspectResult(): WorkerInspectResult {
   return {
     text: TEXT,
     model: {
-      id: 'owner/tiny', source: 'hub', folder: '/cache/x', family: 'bert', familyLabel: 'masked LM', task: 'fill-mask',
-      capabilities: { maskPosition: true, unmasked: true, logits: true }, architecture: 'BertForMaskedLM', modelType: 'bert',
-      tokenizerKind: 'wordpiece', vocabSize: 30522, layers: 1, heads: 2, hiddenSize: 8, maxPositions: 64, maskToken: '[MASK]',
-      onnxFile: 'onnx/model.onnx', onnxBytes: 1000, attention: { available: true },
+      id: 'owner/tiny',
+      source: 'hub',
+      folder: '/cache/x',
+      family: 'bert',
+      familyLabel: 'masked LM',
+      task: 'fill-mask',
+      capabilities: { maskPosition: true, unmasked: true, logits: true },
+      architecture: 'BertForMaskedLM',
+      modelType: 'bert',
+      tokenizerKind: 'wordpiece',
+      vocabSize: 30522,
+      layers: 1,
+      heads: 2,
+      hiddenSize: 8,
+      maxPositions: 64,
+      maskToken: '[MASK]',
+      onnxFile: 'onnx/model.onnx',
+      onnxBytes: 1000,
+      attention: { available: true },
     },
     device: { requested: 'auto', provider: 'cpu', label: 'CPU' },
     tokens: TOKENS,
@@ -115,7 +146,10 @@ test("run summary: the family, its task and capabilities, the run's rankings, an
   const masked = toRunSummary(3, inspectResult());
   assert.deepEqual([masked.model.family, masked.model.familyLabel, masked.model.task], ['bert', 'masked LM', 'fill-mask']);
   assert.equal('kind' in masked.model, false, 'no kind past the core');
-  assert.deepEqual(masked.predictions, { task: 'fill-mask', ranked: [{ position: 3, top: [{ id: 7, token: '<dog>', probability: 0.5 }] }] });
+  assert.deepEqual(masked.predictions, {
+    task: 'fill-mask',
+    ranked: [{ position: 3, top: [{ id: 7, token: '<dog>', probability: 0.5 }] }],
+  });
   assert.deepEqual(masked.capabilities, { maskPosition: true, unmasked: true, logits: true });
   const self = { name: 'self', label: 'Self-attention', queries: 'input', keys: 'input', layers: 1, heads: 2, causal: false };
   assert.deepEqual(masked.attentionSets, [self]);
@@ -150,7 +184,10 @@ test('JSON export: tokens, predictions and attention as [layer][head][query][key
   assert.equal(report.format, 'attention-lens-run/3');
   assert.deepEqual(report.model.task, 'fill-mask');
   assert.equal(report.model.onnxFile, 'onnx/model.onnx');
-  assert.deepEqual(report.predictions.ranked.map((r: { position: number }) => r.position), [3]);
+  assert.deepEqual(
+    report.predictions.ranked.map((r: { position: number }) => r.position),
+    [3],
+  );
   assert.deepEqual(report.capabilities, { maskPosition: true, unmasked: true, logits: true });
   assert.deepEqual(report.unmaskedAtPosition, UNMASKED);
   assert.deepEqual(report.maskedAtPosition, { 2: [{ id: 9, token: 'x', probability: 0.1 }] });
@@ -165,8 +202,15 @@ test('JSON export: tokens, predictions and attention as [layer][head][query][key
   // One set: its facts in attentionSets, its maps once, in the /2 `attention` object scripts read.
   assert.deepEqual(report.attentionSets, [
     {
-      name: 'self', label: 'Self-attention', queries: 'input', keys: 'input', layers: 1, heads: 2, causal: false,
-      layout: 'perLayer[layer][head][query][key]', perLayerIn: 'attention.perLayer',
+      name: 'self',
+      label: 'Self-attention',
+      queries: 'input',
+      keys: 'input',
+      layers: 1,
+      heads: 2,
+      causal: false,
+      layout: 'perLayer[layer][head][query][key]',
+      perLayerIn: 'attention.perLayer',
     },
   ]);
 });
@@ -178,11 +222,40 @@ test('JSON export: several sets each carry their own maps, and no `attention` ob
   const decoder = { ...self, name: 'decoder', label: 'Decoder self-attention', heads: 1, causal: true };
   const triangle = new Float32Array(25);
   for (let q = 0; q < 5; q++) for (let k = 0; k <= q; k++) triangle[q * 5 + k] = 1 / (q + 1);
-  const decoderMaps: AttentionMaps = { set: 'decoder', layers: 1, heads: 1, queries: 5, keys: 5, causal: true, layout: 'full', rowBlock: 1, perLayer: [triangle] };
-  const report = JSON.parse(jsonReport(run, [{ set: self, maps: attentionMaps() }, { set: decoder, maps: decoderMaps }], MASKED_AT, UNMASKED));
+  const decoderMaps: AttentionMaps = {
+    set: 'decoder',
+    layers: 1,
+    heads: 1,
+    queries: 5,
+    keys: 5,
+    causal: true,
+    layout: 'full',
+    rowBlock: 1,
+    perLayer: [triangle],
+  };
+  const report = JSON.parse(
+    jsonReport(
+      run,
+      [
+        { set: self, maps: attentionMaps() },
+        { set: decoder, maps: decoderMaps },
+      ],
+      MASKED_AT,
+      UNMASKED,
+    ),
+  );
   assert.equal(report.attention, undefined);
-  assert.deepEqual(report.target.tokens.map((t: Token) => t.piece), ['[CLS]', 'the']);
-  assert.deepEqual(report.attentionSets.map((e: { name: string; causal: boolean }) => [e.name, e.causal]), [['self', false], ['decoder', true]]);
+  assert.deepEqual(
+    report.target.tokens.map((t: Token) => t.piece),
+    ['[CLS]', 'the'],
+  );
+  assert.deepEqual(
+    report.attentionSets.map((e: { name: string; causal: boolean }) => [e.name, e.causal]),
+    [
+      ['self', false],
+      ['decoder', true],
+    ],
+  );
   assert.equal(report.attentionSets[0].perLayer[0][1][4][0], 0.2);
   assert.equal(report.attentionSets[1].perLayer[0].length, 1, 'the decoder set: 1 head');
   assert.deepEqual(report.attentionSets[1].perLayer[0][0][1], [0.5, 0.5, 0, 0, 0]);
@@ -195,7 +268,10 @@ test('JSON export: several sets each carry their own maps, and no `attention` ob
 test('HTML export: self-contained, escapes model output, embeds the picture only as a data: image', () => {
   const run = runRecord();
   run.stale = 'The document changed <after> this run';
-  const page = htmlReport(run, UNMASKED, { mime: 'image/svg+xml', base64: Buffer.from('<svg><script>alert(1)</script></svg>').toString('base64') });
+  const page = htmlReport(run, UNMASKED, {
+    mime: 'image/svg+xml',
+    base64: Buffer.from('<svg><script>alert(1)</script></svg>').toString('base64'),
+  });
   assert.match(page, /content="default-src 'none'; img-src data:; style-src 'unsafe-inline'"/);
   assert.doesNotMatch(page, /<script/i);
   assert.doesNotMatch(page, /<dog>/, 'a predicted token is escaped');
@@ -203,7 +279,7 @@ test('HTML export: self-contained, escapes model output, embeds the picture only
   assert.match(page, /The document changed &#60;after&#62; this run/);
   assert.match(page, /<img alt="the inspector's view" src="data:image\/svg\+xml;base64,/);
   assert.match(page, /token 3: &#60;dog&#62; <small>50\.0%<\/small>/);
-  assert.match(page, /<td>&#60;at 4&#62; <small>25\.0%<\/small><\/td><\/tr>/, 'each token\'s row has its unmasked top-k');
+  assert.match(page, /<td>&#60;at 4&#62; <small>25\.0%<\/small><\/td><\/tr>/, "each token's row has its unmasked top-k");
 });
 
 test('export file names: the model, then what the picture shows; a Hub id or a folder becomes one safe part', () => {
@@ -219,7 +295,15 @@ test('export file names: the model, then what the picture shows; a Hub id or a f
 });
 
 test('CUDA offer: once per window on Linux x64 when auto or cuda ended on the CPU without the provider; never after "Don\'t Ask Again"', () => {
-  const facts: CudaOfferFacts = { platform: 'linux', arch: 'x64', requested: 'auto', provider: 'cpu', cudaInstalled: false, declined: false, offeredThisWindow: false };
+  const facts: CudaOfferFacts = {
+    platform: 'linux',
+    arch: 'x64',
+    requested: 'auto',
+    provider: 'cpu',
+    cudaInstalled: false,
+    declined: false,
+    offeredThisWindow: false,
+  };
   assert.equal(mayOfferCuda(facts), true);
   assert.equal(mayOfferCuda({ ...facts, requested: 'cuda' }), true);
   assert.equal(mayOfferCuda({ ...facts, requested: 'cpu' }), false, 'the user asked for the CPU');

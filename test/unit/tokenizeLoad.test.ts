@@ -12,7 +12,10 @@ import { CORPUS, checkSpans, fixtureJson, fixturePair, fixtures } from './tokeni
 test('fixture folders load with the facts of their own files', async () => {
   const bert = await loadTextTokenizer(path.join(fixtures, 'bert-base-uncased'));
   assert.deepEqual([bert.kind, bert.vocabSize, bert.maskToken, bert.maskTokenId], ['wordpiece', 30522, '[MASK]', 103]);
-  assert.deepEqual([...bert.specialIds].sort((a, b) => a - b), [0, 100, 101, 102, 103]);
+  assert.deepEqual(
+    [...bert.specialIds].sort((a, b) => a - b),
+    [0, 100, 101, 102, 103],
+  );
   const gpt2 = await loadTextTokenizer(path.join(fixtures, 'gpt2'));
   assert.deepEqual([gpt2.kind, gpt2.vocabSize, gpt2.maskToken, gpt2.maskTokenId], ['byte-bpe', 50257, undefined, undefined]);
   assert.deepEqual([gpt2.specialTokensBefore, gpt2.specialTokensAfter], [0, 0]);
@@ -49,9 +52,21 @@ test('missing or broken files give a LensError that names the file', async () =>
   await rejectsWith(gone, 'model-not-found', /model folder not found/);
   await rejectsWith(folderWith({ 'tokenizer_config.json': config }), 'model-not-found', /tokenizer\.json is missing/);
   await rejectsWith(folderWith({ 'tokenizer.json': tokenizer }), 'model-not-found', /tokenizer_config\.json is missing/);
-  await rejectsWith(folderWith({ 'tokenizer.json': '{"model": ', 'tokenizer_config.json': config }), 'model-invalid', /tokenizer\.json is not valid JSON/);
-  await rejectsWith(folderWith({ 'tokenizer.json': tokenizer, 'tokenizer_config.json': '[1, 2]' }), 'model-invalid', /tokenizer_config\.json does not hold a JSON object/);
-  await rejectsWith(folderWith({ 'tokenizer.json': { version: '1.0' }, 'tokenizer_config.json': config }), 'model-invalid', /no "model" section/);
+  await rejectsWith(
+    folderWith({ 'tokenizer.json': '{"model": ', 'tokenizer_config.json': config }),
+    'model-invalid',
+    /tokenizer\.json is not valid JSON/,
+  );
+  await rejectsWith(
+    folderWith({ 'tokenizer.json': tokenizer, 'tokenizer_config.json': '[1, 2]' }),
+    'model-invalid',
+    /tokenizer_config\.json does not hold a JSON object/,
+  );
+  await rejectsWith(
+    folderWith({ 'tokenizer.json': { version: '1.0' }, 'tokenizer_config.json': config }),
+    'model-invalid',
+    /no "model" section/,
+  );
   const dirAsFile = folderWith({ 'tokenizer_config.json': config });
   mkdirSync(path.join(dirAsFile, 'tokenizer.json'));
   await rejectsWith(dirAsFile, 'model-invalid', /tokenizer\.json cannot be read/);
@@ -59,10 +74,21 @@ test('missing or broken files give a LensError that names the file', async () =>
 
 test('a tokenizer model or component the inspector cannot align is reported as unsupported', async () => {
   const config = fixtureJson('bert-base-uncased', 'tokenizer_config.json');
-  const wordLevel = { ...fixtureJson('bert-base-uncased', 'tokenizer.json'), model: { type: 'WordLevel', vocab: { a: 0, '[UNK]': 1 }, unk_token: '[UNK]' } };
-  await rejectsWith(folderWith({ 'tokenizer.json': wordLevel, 'tokenizer_config.json': config }), 'model-unsupported', /not WordPiece, BPE or Unigram/);
+  const wordLevel = {
+    ...fixtureJson('bert-base-uncased', 'tokenizer.json'),
+    model: { type: 'WordLevel', vocab: { a: 0, '[UNK]': 1 }, unk_token: '[UNK]' },
+  };
+  await rejectsWith(
+    folderWith({ 'tokenizer.json': wordLevel, 'tokenizer_config.json': config }),
+    'model-unsupported',
+    /not WordPiece, BPE or Unigram/,
+  );
   const oddNormalizer = { ...fixtureJson('bert-base-uncased', 'tokenizer.json'), normalizer: { type: 'SomethingNew' } };
-  await rejectsWith(folderWith({ 'tokenizer.json': oddNormalizer, 'tokenizer_config.json': config }), 'model-unsupported', /tokenizer\.json.*SomethingNew/);
+  await rejectsWith(
+    folderWith({ 'tokenizer.json': oddNormalizer, 'tokenizer_config.json': config }),
+    'model-unsupported',
+    /tokenizer\.json.*SomethingNew/,
+  );
 });
 
 test('the mask token comes from tokenizer_config.json, else special_tokens_map.json', async () => {
@@ -93,7 +119,9 @@ test('100,000 characters tokenize and align completely (time printed, not assert
     const tokens = pair.ours.encode(text);
     const wallMs = performance.now() - started;
     const used = process.cpuUsage(cpu);
-    console.log(`${model}: 100,000 chars → ${tokens.length} tokens in ${wallMs.toFixed(0)} ms wall, ${((used.user + used.system) / 1000).toFixed(0)} ms CPU`);
+    console.log(
+      `${model}: 100,000 chars → ${tokens.length} tokens in ${wallMs.toFixed(0)} ms wall, ${((used.user + used.system) / 1000).toFixed(0)} ms CPU`,
+    );
     const last = tokens.filter((t) => !t.special || t.end > t.start).at(-1);
     assert.ok(last && last.end >= text.length - 1, `${model}: the tokens reach the end of the text`);
     // The same invariants as on short texts (ids, order, text, coverage), on the whole long input.

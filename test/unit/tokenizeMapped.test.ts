@@ -52,8 +52,22 @@ test('matchPieces: extra tokens are left for the caller, replaced ones share the
   const aligned = [piece('a', 0, 1), piece('<unk>', 2, 3), piece('<unk>', 3, 5), piece('b', 6, 7)];
   const out = matchPieces(['<s>', 'a', '<unk>', 'b', '</s>'], aligned);
   assert.equal(out[0], undefined);
-  assert.deepEqual(out.slice(1, 4).map((p) => p && [p.piece, p.start, p.end]), [['a', 0, 1], ['<unk>', 2, 3], ['b', 6, 7]]);
+  assert.deepEqual(
+    out.slice(1, 4).map((p) => p && [p.piece, p.start, p.end]),
+    [
+      ['a', 0, 1],
+      ['<unk>', 2, 3],
+      ['b', 6, 7],
+    ],
+  );
   assert.equal(out[4], undefined);
   const fused = matchPieces(['a', 'X', 'b'], aligned);
-  assert.deepEqual(fused.map((p) => p && [p.piece, p.start, p.end]), [['a', 0, 1], ['X', 2, 5], ['b', 6, 7]]);
+  assert.deepEqual(
+    fused.map((p) => p && [p.piece, p.start, p.end]),
+    [
+      ['a', 0, 1],
+      ['X', 2, 5],
+      ['b', 6, 7],
+    ],
+  );
 });

@@ -36,7 +36,10 @@ test('WordPiece, cased (no lowercasing, no accent stripping)', () => {
 });
 
 test('WordPiece, lowercased with strip_accents false; and cased with strip_accents true', () => {
-  for (const pair of [bertVariant('lower-keep-accents', { strip_accents: false }), bertVariant('cased-strip', { lowercase: false, strip_accents: true })]) {
+  for (const pair of [
+    bertVariant('lower-keep-accents', { strip_accents: false }),
+    bertVariant('cased-strip', { lowercase: false, strip_accents: true }),
+  ]) {
     for (const text of texts()) checkSpans(pair, text, { deletes: deletedBy(pair) });
   }
 });
@@ -77,11 +80,35 @@ function byteFallbackPair(): Pair {
       { id: 1, content: '<s>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
       { id: 2, content: '</s>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
     ],
-    normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '▁' }, { type: 'Replace', pattern: { String: ' ' }, content: '▁' }] },
+    normalizer: {
+      type: 'Sequence',
+      normalizers: [
+        { type: 'Prepend', prepend: '▁' },
+        { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
+      ],
+    },
     pre_tokenizer: null,
-    post_processor: { type: 'TemplateProcessing', single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }], pair: [], special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } } },
-    decoder: { type: 'Sequence', decoders: [{ type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }] },
-    model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, vocab, merges },
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+      pair: [],
+      special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } },
+    },
+    decoder: {
+      type: 'Sequence',
+      decoders: [{ type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }],
+    },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: '<unk>',
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: true,
+      byte_fallback: true,
+      vocab,
+      merges,
+    },
   };
   return makePair('byte-fallback-bpe', json, { bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>' });
 }
@@ -94,7 +121,12 @@ test('SentencePiece-style BPE with byte fallback (Prepend/Replace normalizer)', 
 
 /** A small Unigram model with a Metaspace pre-tokenizer and an NFKC normalizer (ALBERT/T5-like). */
 function unigramPair(): Pair {
-  const pieces: [string, number][] = [['<unk>', 0], ['<pad>', 0], ['[MASK]', 0], ['▁', -2]];
+  const pieces: [string, number][] = [
+    ['<unk>', 0],
+    ['<pad>', 0],
+    ['[MASK]', 0],
+    ['▁', -2],
+  ];
   for (const c of 'abcdefghijklmnopqrstuvwxyz.,!?0123456789') pieces.push([c, -5]);
   for (const w of ['▁the', '▁quick', '▁fox', 'ing', '▁a', 'er', '▁is', 'fi', '▁fine']) pieces.push([w, -3]);
   const json = {
@@ -121,13 +153,35 @@ test('Unigram + Metaspace (best-effort alignment keeps the invariants)', () => {
 /** Deterministic pseudo-random strings from characters aligners trip over, and arbitrary UTF-16 units. */
 function randomTexts(count: number, seed: number): string[] {
   let state = seed;
-  const next = (): number => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
-  const alphabet = [...'aZé ñ\t\r\n.,!#[]<|>##', 'e\u0301', '\u0000', '\u200d', '\ufeff', '👋', '🏽', '中', '한', 'İ', 'Σ', 'ﬁ', '[MASK]', '<|endoftext|>', '<mask>', '\ud800', '\udc00', '𠀀', 'ש', 'ـ'];
+  const next = (): number => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const alphabet = [
+    ...'aZé ñ\t\r\n.,!#[]<|>##',
+    'e\u0301',
+    '\u0000',
+    '\u200d',
+    '\ufeff',
+    '👋',
+    '🏽',
+    '中',
+    '한',
+    'İ',
+    'Σ',
+    'ﬁ',
+    '[MASK]',
+    '<|endoftext|>',
+    '<mask>',
+    '\ud800',
+    '\udc00',
+    '𠀀',
+    'ש',
+    'ـ',
+  ];
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
     let s = '';
     const length = Math.floor(next() * 40);
-    for (let k = 0; k < length; k++) s += next() < 0.8 ? alphabet[Math.floor(next() * alphabet.length)] : String.fromCharCode(Math.floor(next() * 0x10000));
+    for (let k = 0; k < length; k++)
+      s += next() < 0.8 ? alphabet[Math.floor(next() * alphabet.length)] : String.fromCharCode(Math.floor(next() * 0x10000));
     out.push(s);
   }
   return out;

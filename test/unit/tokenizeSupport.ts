@@ -47,16 +47,46 @@ export function makePair(name: string, tokenizer: Json, config: Json, specialTok
 }
 
 export function fixturePair(model: 'bert-base-uncased' | 'gpt2'): Pair {
-  return makePair(model, fixtureJson(model, 'tokenizer.json'), fixtureJson(model, 'tokenizer_config.json'), fixtureJson(model, 'special_tokens_map.json'));
+  return makePair(
+    model,
+    fixtureJson(model, 'tokenizer.json'),
+    fixtureJson(model, 'tokenizer_config.json'),
+    fixtureJson(model, 'special_tokens_map.json'),
+  );
 }
 
 /** RoBERTa's layout on GPT-2's vocabulary: <s> … </s> from a RobertaProcessing post-processor, and <mask> with lstrip. */
 export function robertaLikePair(): Pair {
   const json = fixtureJson('gpt2', 'tokenizer.json');
-  const added = (content: string, id: number, lstrip = false): Json => ({ id, content, single_word: false, lstrip, rstrip: false, normalized: false, special: true });
-  json.added_tokens = [added('<|endoftext|>', 50256), added('<s>', 50257), added('</s>', 50258), added('<pad>', 50259), added('<mask>', 50260, true)];
-  json.post_processor = { type: 'RobertaProcessing', sep: ['</s>', 50258], cls: ['<s>', 50257], trim_offsets: true, add_prefix_space: false };
-  const config = { bos_token: '<s>', eos_token: '</s>', mask_token: { __type: 'AddedToken', content: '<mask>', lstrip: true }, model_max_length: 512 };
+  const added = (content: string, id: number, lstrip = false): Json => ({
+    id,
+    content,
+    single_word: false,
+    lstrip,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  });
+  json.added_tokens = [
+    added('<|endoftext|>', 50256),
+    added('<s>', 50257),
+    added('</s>', 50258),
+    added('<pad>', 50259),
+    added('<mask>', 50260, true),
+  ];
+  json.post_processor = {
+    type: 'RobertaProcessing',
+    sep: ['</s>', 50258],
+    cls: ['<s>', 50257],
+    trim_offsets: true,
+    add_prefix_space: false,
+  };
+  const config = {
+    bos_token: '<s>',
+    eos_token: '</s>',
+    mask_token: { __type: 'AddedToken', content: '<mask>', lstrip: true },
+    model_max_length: 512,
+  };
   return makePair('roberta-like', json, config);
 }
 
@@ -106,23 +136,32 @@ export interface InvariantOptions {
 export function checkSpans(pair: Pair, text: string, opts: InvariantOptions = {}): Token[] {
   const tokens = pair.ours.encode(text);
   const where = `${pair.name} on ${JSON.stringify(text.length > 80 ? text.slice(0, 80) + '…' : text)}`;
-  assert.deepEqual(tokens.map((t) => t.id), pair.lib.encode(text).ids, `ids differ from @huggingface/tokenizers: ${where}`);
+  assert.deepEqual(
+    tokens.map((t) => t.id),
+    pair.lib.encode(text).ids,
+    `ids differ from @huggingface/tokenizers: ${where}`,
+  );
   const before = pair.ours.specialTokensBefore;
   const after = pair.ours.specialTokensAfter;
   tokens.forEach((t, i) => {
     assert.equal(t.index, i);
     assert.ok(0 <= t.start && t.start <= t.end && t.end <= text.length, `span out of range at ${i}: ${where}`);
     if (i < before) assert.deepEqual([t.start, t.end, t.special], [0, 0, true], `leading special token at ${i}: ${where}`);
-    if (i >= tokens.length - after) assert.deepEqual([t.start, t.end, t.special], [text.length, text.length, true], `trailing special at ${i}: ${where}`);
+    if (i >= tokens.length - after)
+      assert.deepEqual([t.start, t.end, t.special], [text.length, text.length, true], `trailing special at ${i}: ${where}`);
   });
   const body = tokens.slice(before, tokens.length - after);
   for (let i = 1; i < body.length; i++) {
     const [p, t] = [body[i - 1], body[i]];
     assert.ok(p.start <= t.start, `spans out of order at ${t.index}: ${where}`);
-    if (t.start < p.end) assert.ok(p.partialChar && t.partialChar, `overlap of whole-character tokens at ${t.index} (${p.start}-${p.end}, ${t.start}-${t.end}): ${where}`);
+    if (t.start < p.end)
+      assert.ok(
+        p.partialChar && t.partialChar,
+        `overlap of whole-character tokens at ${t.index} (${p.start}-${p.end}, ${t.start}-${t.end}): ${where}`,
+      );
   }
   // Runs of overlapping (partial) tokens, checked as one: their text must be the slice's text.
-  for (let i = 0; i < body.length; ) {
+  for (let i = 0; i < body.length;) {
     let j = i + 1;
     let end = body[i].end;
     while (j < body.length && body[j].start < end) end = Math.max(end, body[j++].end);
@@ -143,7 +182,7 @@ export function checkSpans(pair: Pair, text: string, opts: InvariantOptions = {}
   // Coverage: every non-space character lies in some token unless the normalizer deletes it.
   const covered = new Uint8Array(text.length);
   for (const t of body) covered.fill(1, t.start, t.end);
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const ch = String.fromCodePoint(text.codePointAt(i)!);
     const isCovered = covered[i] === 1;
     if (opts.coversAll) assert.ok(isCovered, `unit ${i} (${JSON.stringify(ch)}) not covered: ${where}`);

@@ -62,7 +62,7 @@ const CORPUS: readonly string[] = [
   'Numbers 1234567890 3.14159 1,000,000 $5.99 50% #hashtag @user email@example.com https://example.org/a?b=c',
   'Zero\u200bwidth\u200cjoiners\u200d and\u00a0nbsp\ufeffBOM, control\u0001char',
   '<|endoftext|> special text <|endoftext|>',
-  "Quotes “curly” ‘single’ «guillemets» … ellipsis – en — em",
+  'Quotes “curly” ‘single’ «guillemets» … ellipsis – en — em',
   '',
 ];
 
@@ -75,7 +75,10 @@ test('bert-base-uncased tokenizer: vocabulary and special tokens', () => {
   // Known bert-base-uncased ids: "hello" 7592, "world" 2088; "##ing" is a continuation piece.
   assert.deepEqual(bert.encode('Hello World').ids, [101, 7592, 2088, 102]);
   assert.equal(bert.token_to_id('##ing'), 2075);
-  assert.deepEqual(bert.encode('Paris is [MASK].').ids.filter((id: number) => id === 103), [103]);
+  assert.deepEqual(
+    bert.encode('Paris is [MASK].').ids.filter((id: number) => id === 103),
+    [103],
+  );
   const vocabTxt = readFileSync(path.join(fixtures, 'bert-base-uncased', 'vocab.txt'), 'utf8').split('\n');
   assert.equal(vocabTxt.length, 30522 + 1); // trailing newline
   for (let id = 0; id < 30522; id++) assert.equal(bert.id_to_token(id), vocabTxt[id], `vocab.txt line ${id}`);
@@ -99,7 +102,10 @@ const referenceDirs = {
   gpt2: path.join(referenceRoot, 'gpt2'),
 };
 
-for (const [name, ours] of [['bert', bert], ['gpt2', gpt2]] as const) {
+for (const [name, ours] of [
+  ['bert', bert],
+  ['gpt2', gpt2],
+] as const) {
   test(`${name} tokenizer gives the same ids as the Hub's own tokenizer.json`, (t) => {
     const refDir = referenceDirs[name];
     if (!existsSync(path.join(refDir, 'tokenizer.json'))) {

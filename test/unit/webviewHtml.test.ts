@@ -27,7 +27,10 @@ test('the CSP is exactly default-src none, local images/styles/fonts, scripts by
     cspOf(html(nonce)),
     `default-src 'none'; img-src ${CSP_SOURCE} data: blob:; style-src ${CSP_SOURCE}; font-src ${CSP_SOURCE}; script-src 'nonce-${nonce}';`,
   );
-  assert.equal(contentSecurityPolicy('vscode-webview://x', 'n'), "default-src 'none'; img-src vscode-webview://x data: blob:; style-src vscode-webview://x; font-src vscode-webview://x; script-src 'nonce-n';");
+  assert.equal(
+    contentSecurityPolicy('vscode-webview://x', 'n'),
+    "default-src 'none'; img-src vscode-webview://x data: blob:; style-src vscode-webview://x; font-src vscode-webview://x; script-src 'nonce-n';",
+  );
 });
 
 test('the CSP allows no inline code, no eval and no remote origin other than the webview resource root', () => {
@@ -76,7 +79,14 @@ test('a weak or malformed nonce is refused', () => {
 test('the body names the view, and attribute values are escaped', () => {
   assert.match(html(undefined, 'sidebar'), /<body data-view="sidebar">/);
   assert.match(html(undefined, 'inspector'), /<body data-view="inspector">/);
-  const page = buildWebviewHtml({ cspSource: CSP_SOURCE, nonce: createNonce(), scriptUri: 'x"><script>alert(1)</script>', styleUri: 's', view: 'inspector', title: '<t>' });
+  const page = buildWebviewHtml({
+    cspSource: CSP_SOURCE,
+    nonce: createNonce(),
+    scriptUri: 'x"><script>alert(1)</script>',
+    styleUri: 's',
+    view: 'inspector',
+    title: '<t>',
+  });
   assert.doesNotMatch(page, /<script>alert/);
   assert.match(page, /<title>&#60;t&#62;<\/title>/);
 });

@@ -24,7 +24,7 @@ const notKept = (message: string) => (e: unknown) => e instanceof LensError && e
 const MAPS_GONE = 'the attention maps of that run are no longer kept; inspect again';
 
 describe('WorkerRuns', () => {
-  it('keeps two runs\' maps while they are small: a third lets the oldest go, its text stays', () => {
+  it("keeps two runs' maps while they are small: a third lets the oldest go, its text stays", () => {
     assert.equal(MAX_RUNS_WITH_MAPS, 2);
     const runs = new WorkerRuns();
     inspect(runs, 1, 1 * MB);
@@ -38,7 +38,7 @@ describe('WorkerRuns', () => {
     assert.equal(runs.setsOf(2).length, 1);
   });
 
-  it('keeps only the latest run\'s maps when the older run\'s exceed the bound (a long run is never held twice)', () => {
+  it("keeps only the latest run's maps when the older run's exceed the bound (a long run is never held twice)", () => {
     const runs = new WorkerRuns();
     inspect(runs, 1, 129 * MB);
     assert.deepEqual(runs.holdings(), { keptRuns: 1, keptBytes: 129 * MB });

@@ -9,20 +9,31 @@ import { makePayload } from './makePayload';
 import { smallCausal } from './fixtures';
 import type { TestCase, TestContext } from './run';
 
-const embeddedMasked = (runId = 1) => makePayload({ name: 'embedded', kind: 'masked', tokens: 30, layers: 2, heads: 4, side: 30, runId, source: 'embedded' });
+const embeddedMasked = (runId = 1) =>
+  makePayload({ name: 'embedded', kind: 'masked', tokens: 30, layers: 2, heads: 4, side: 30, runId, source: 'embedded' });
 
 /** Asks the page for an export as the host does, and returns what it sent back. */
-export async function exportView(lens: LensPage, format: 'png' | 'svg'): Promise<{ name?: string; error?: string; png?: Buffer; svg?: string }> {
+export async function exportView(
+  lens: LensPage,
+  format: 'png' | 'svg',
+): Promise<{ name?: string; error?: string; png?: Buffer; svg?: string }> {
   const requestId = 900 + Math.floor(Math.random() * 1e6);
   await lens.post({ type: 'renderExport', requestId, format } as never);
   const done = `window.__lens.posted.some((m) => m.type === 'exportRendered' && m.requestId === ${requestId})`;
   await lens.until(done, 30_000);
   const m = (await lens.page.evaluate((id) => {
-    const found = (globalThis as unknown as { __lens: { posted: Record<string, unknown>[] } }).__lens.posted.find((x) => x.type === 'exportRendered' && x.requestId === id)!;
+    const found = (globalThis as unknown as { __lens: { posted: Record<string, unknown>[] } }).__lens.posted.find(
+      (x) => x.type === 'exportRendered' && x.requestId === id,
+    )!;
     const data = found.data;
     return { name: found.name, error: found.error, data: typeof data === 'string' ? data : Array.from(data as Uint8Array) };
   }, requestId)) as { name?: string; error?: string; data: string | number[] };
-  return { name: m.name, error: m.error, png: typeof m.data === 'string' ? undefined : Buffer.from(m.data), svg: typeof m.data === 'string' ? m.data : undefined };
+  return {
+    name: m.name,
+    error: m.error,
+    png: typeof m.data === 'string' ? undefined : Buffer.from(m.data),
+    svg: typeof m.data === 'string' ? m.data : undefined,
+  };
 }
 
 /** A PNG's pixel size from its IHDR chunk. */
@@ -64,7 +75,12 @@ async function checkFocusRings(lens: LensPage, view: string, shots: string): Pro
     const vp = lens.page.viewportSize()!;
     const x = Math.max(0, Math.floor(box.x) - 4);
     const y = Math.max(0, Math.floor(box.y) - 4);
-    const clip = { x, y, width: Math.min(vp.width - x, Math.ceil(box.width) + 8), height: Math.min(vp.height - y, Math.ceil(box.height) + 8) };
+    const clip = {
+      x,
+      y,
+      width: Math.min(vp.width - x, Math.ceil(box.width) + 8),
+      height: Math.min(vp.height - y, Math.ceil(box.height) + 8),
+    };
     if (clip.width <= 0 || clip.height <= 0) continue;
     const focused = await lens.page.screenshot({ clip });
     await lens.page.evaluate('window.__probed = document.activeElement; document.activeElement.blur()');
@@ -90,8 +106,17 @@ export const chromeTests: TestCase[] = [
       await lens.post({ type: 'status', state: 'idle', message: 'No selection: inspected line 4' } as never);
       await lens.until(`document.querySelectorAll('.chip').length > 0`);
       await lens.settle();
-      const facts = await lens.page.evaluate<{ text: string; sw: number; cw: number; h: number }>(`(() => { const f = document.querySelector('.summary .facts'); return { text: f.textContent, sw: f.scrollWidth, cw: f.clientWidth, h: f.getBoundingClientRect().height }; })()`);
-      for (const part of [p.summary.model.id, 'causal LM (GPT2LMHeadModel, 4×4)', 'CPU (fell back: CUDA is not installed)', '40 tokens (cut)', 'total 360 ms']) assert.ok(facts.text.includes(part), `the facts say ${part}: ${facts.text}`);
+      const facts = await lens.page.evaluate<{ text: string; sw: number; cw: number; h: number }>(
+        `(() => { const f = document.querySelector('.summary .facts'); return { text: f.textContent, sw: f.scrollWidth, cw: f.clientWidth, h: f.getBoundingClientRect().height }; })()`,
+      );
+      for (const part of [
+        p.summary.model.id,
+        'causal LM (GPT2LMHeadModel, 4×4)',
+        'CPU (fell back: CUDA is not installed)',
+        '40 tokens (cut)',
+        'total 360 ms',
+      ])
+        assert.ok(facts.text.includes(part), `the facts say ${part}: ${facts.text}`);
       assert.ok(facts.sw <= facts.cw, `nothing overflows the facts line (${facts.sw} > ${facts.cw})`);
       assert.ok(facts.h > 30, `the facts wrap onto more lines in a narrow panel (${facts.h} px high)`);
       assert.equal(await lens.page.locator('.summary .status').textContent(), 'No selection: inspected line 4');
@@ -114,7 +139,10 @@ export const chromeTests: TestCase[] = [
       assert.equal(mentions, 1, 'said once');
       await lens.page.screenshot({ path: join(ctx.shots, 'toy-model-notice-dark.png') });
       await notice.locator('vscode-button').click();
-      assert.deepEqual((await lens.posted()).filter((m) => m.type === 'selectModel'), [{ type: 'selectModel' }]);
+      assert.deepEqual(
+        (await lens.posted()).filter((m) => m.type === 'selectModel'),
+        [{ type: 'selectModel' }],
+      );
       await lens.sendRun(smallCausal(2));
       await lens.settle();
       assert.equal(await notice.isVisible(), false, 'a model from a folder or the Hub gets no notice');
@@ -134,10 +162,16 @@ export const chromeTests: TestCase[] = [
       await side.post({ type: 'focusToken', runId: 1, index: 5 } as never);
       await side.settle();
       for (const sel of ['.layer-select', '.head-select']) {
-        const face = await side.page.evaluate<{ sw: number; cw: number; text: string }>(`(() => { const t = document.querySelector('.sidebar-view ${sel} vscode-single-select').shadowRoot.querySelector('.select-face .text'); return { sw: t.scrollWidth, cw: t.clientWidth, text: t.textContent.trim() }; })()`);
+        const face = await side.page.evaluate<{ sw: number; cw: number; text: string }>(
+          `(() => { const t = document.querySelector('.sidebar-view ${sel} vscode-single-select').shadowRoot.querySelector('.select-face .text'); return { sw: t.scrollWidth, cw: t.clientWidth, text: t.textContent.trim() }; })()`,
+        );
         assert.ok(face.sw <= face.cw, `${sel}: "${face.text}" is not cut off (${face.sw} > ${face.cw})`);
       }
-      assert.equal(await side.page.locator('.follow-inspector').evaluate((e) => (e as unknown as { checked: boolean }).checked), true, 'follows by default');
+      assert.equal(
+        await side.page.locator('.follow-inspector').evaluate((e) => (e as unknown as { checked: boolean }).checked),
+        true,
+        'follows by default',
+      );
       await side.post({ type: 'inspectorFocus', layer: 2, head: 3 } as never);
       await side.settle();
       assert.deepEqual([(await side.lastState())?.layer, (await side.lastState())?.head], [2, 3]);
@@ -149,7 +183,11 @@ export const chromeTests: TestCase[] = [
       assert.deepEqual([(await side.lastState())?.layer, (await side.lastState())?.head], [2, 3], 'unticked: it keeps its own');
       await side.page.locator('.follow-inspector').click();
       await side.settle();
-      assert.deepEqual([(await side.lastState())?.layer, (await side.lastState())?.head], [1, 'mean'], 'ticked again: it takes the inspector’s');
+      assert.deepEqual(
+        [(await side.lastState())?.layer, (await side.lastState())?.head],
+        [1, 'mean'],
+        'ticked again: it takes the inspector’s',
+      );
       await finish(side);
       // The inspector says when its layer or head changes.
       const lens = await openRun(ctx, smallCausal());
@@ -183,7 +221,8 @@ export const chromeTests: TestCase[] = [
       let total = 0;
       for (const view of ['tokens', 'head', 'model', 'matrix', 'predictions']) {
         await lens.tab(view);
-        if (view === 'head' || view === 'matrix') await lens.until(`!document.querySelector('.${view}-view .hover-info').textContent.startsWith('Loading')`);
+        if (view === 'head' || view === 'matrix')
+          await lens.until(`!document.querySelector('.${view}-view .hover-info').textContent.startsWith('Loading')`);
         total += await checkFocusRings(lens, view, ctx.shots);
       }
       assert.ok(total >= 15, `the walk reached the views' controls (${total} elements)`);
@@ -195,7 +234,9 @@ export const chromeTests: TestCase[] = [
     run: async (ctx) => {
       const lens = await openRun(ctx, smallCausal());
       await lens.tab('model');
-      const canvas = await lens.page.evaluate<[number, number]>(`(() => { const c = document.querySelector('.model-view canvas'); return [parseFloat(c.style.width), parseFloat(c.style.height)]; })()`);
+      const canvas = await lens.page.evaluate<[number, number]>(
+        `(() => { const c = document.querySelector('.model-view canvas'); return [parseFloat(c.style.width), parseFloat(c.style.height)]; })()`,
+      );
       const png = await exportView(lens, 'png');
       assert.equal(png.error, undefined);
       assert.equal(png.name, 'model-view');
@@ -205,7 +246,9 @@ export const chromeTests: TestCase[] = [
       assert.ok(size.height >= 2 * (canvas[1] + 20), `room for the title above the view (${size.height} px for a ${canvas[1]} px view)`);
       // Look at it: the figure as a page would show it.
       const shot = await ctx.browser.newPage({ viewport: { width: size.width / 2, height: size.height / 2 }, deviceScaleFactor: 2 });
-      await shot.setContent(`<body style="margin:0"><img style="width:100%" src="data:image/png;base64,${png.png!.toString('base64')}"></body>`);
+      await shot.setContent(
+        `<body style="margin:0"><img style="width:100%" src="data:image/png;base64,${png.png!.toString('base64')}"></body>`,
+      );
       await shot.screenshot({ path: join(ctx.shots, 'export-model-view.png') });
       await shot.close();
       await finish(lens);
@@ -221,7 +264,10 @@ export const chromeTests: TestCase[] = [
       await lens.until(`!document.querySelector('.matrix-view .hover-info').textContent.startsWith('Loading')`);
       const svg = (await exportView(lens, 'svg')).svg!;
       assert.doesNotMatch(svg, /<image|data:image/, 'no raster inside');
-      assert.ok(svg.includes(`>${escaped('synthetic/gpt2-shaped · Attention matrix · layer 0 · mean of heads')}</text>`), 'the title is text');
+      assert.ok(
+        svg.includes(`>${escaped('synthetic/gpt2-shaped · Attention matrix · layer 0 · mean of heads')}</text>`),
+        'the title is text',
+      );
       assert.equal(rasterArea(svg), n * n, 'the heatmap’s cells are covered by rects exactly once');
       await lens.tab('head');
       await lens.page.locator('vscode-checkbox[data-head="2"]').click();

@@ -5,7 +5,12 @@
  * float64 over every id, sorted, the k best, then the fewest best whose re-normalised mass reaches p. Returns, best
  * first, the model's probabilities (T = 1) and the sampled ones (0 past `kept`).
  */
-export function expectedSampling(logits: Float32Array, temperature: number, topK: number | 'all', topP: number): { kept: number; ids: number[]; model: number[]; sampled: number[] } {
+export function expectedSampling(
+  logits: Float32Array,
+  temperature: number,
+  topK: number | 'all',
+  topP: number,
+): { kept: number; ids: number[]; model: number[]; sampled: number[] } {
   const softmax = (t: number) => {
     const max = logits.reduce((m, x) => Math.max(m, x), -Infinity);
     const w = Array.from(logits, (x) => Math.exp((x - max) / t));

@@ -10,7 +10,13 @@ import { layerReply, type Payload } from './payload';
 import { PAGE_STUB } from './pageStub';
 import { repoRoot } from './paths';
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.ttf': 'font/ttf', '.woff2': 'font/woff2' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.map': 'application/json',
+  '.ttf': 'font/ttf',
+  '.woff2': 'font/woff2',
+};
 
 export async function startServer(): Promise<{ server: Server; origin: string }> {
   const dist = join(repoRoot(), 'dist/webview');
@@ -21,7 +27,16 @@ export async function startServer(): Promise<{ server: Server; origin: string }>
     const view = url.pathname === '/sidebar' ? 'sidebar' : url.pathname === '/inspector' ? 'inspector' : null;
     if (view) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(buildWebviewHtml({ cspSource: origin, nonce: createNonce(), scriptUri: `${origin}/dist/webview/main.js`, styleUri: `${origin}/dist/webview/main.css`, view, title: 'Attention Lens' }));
+      res.end(
+        buildWebviewHtml({
+          cspSource: origin,
+          nonce: createNonce(),
+          scriptUri: `${origin}/dist/webview/main.js`,
+          styleUri: `${origin}/dist/webview/main.css`,
+          view,
+          title: 'Attention Lens',
+        }),
+      );
       return;
     }
     if (url.pathname === '/favicon.ico') {
@@ -48,7 +63,16 @@ export async function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -64,12 +88,19 @@ export class LensPage {
 
   private constructor(readonly page: Page) {}
 
-  static async open(browser: Browser, origin: string, view: 'inspector' | 'sidebar', theme = 'dark', size = { width: 1100, height: 800 }): Promise<LensPage> {
+  static async open(
+    browser: Browser,
+    origin: string,
+    view: 'inspector' | 'sidebar',
+    theme = 'dark',
+    size = { width: 1100, height: 800 },
+  ): Promise<LensPage> {
     const page = await browser.newPage({ viewport: size });
     const lens = new LensPage(page);
     page.on('pageerror', (e) => lens.errors.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {
-      if (m.type() === 'error' || /Content Security Policy|Refused to/i.test(m.text())) lens.errors.push(`console.${m.type()}: ${m.text()}`);
+      if (m.type() === 'error' || /Content Security Policy|Refused to/i.test(m.text()))
+        lens.errors.push(`console.${m.type()}: ${m.text()}`);
     });
     await page.addInitScript(PAGE_STUB);
     await page.exposeFunction('__lensHost', (json: string) => lens.answer(json));
@@ -121,12 +152,17 @@ export class LensPage {
     const violations = await this.violations();
     const acquired = await this.page.evaluate('window.__lens.acquired');
     if (this.errors.length || violations.length || acquired !== 1) {
-      throw new Error(`page not clean: errors ${JSON.stringify(this.errors)}, CSP violations ${JSON.stringify(violations)}, acquireVsCodeApi calls ${acquired}`);
+      throw new Error(
+        `page not clean: errors ${JSON.stringify(this.errors)}, CSP violations ${JSON.stringify(violations)}, acquireVsCodeApi calls ${acquired}`,
+      );
     }
   }
 
   async post(message: ToWebviewMessage): Promise<void> {
-    await this.page.evaluate((m) => (globalThis as unknown as { __lens: { deliver(x: unknown): void } }).__lens.deliver(m), message as unknown as Record<string, unknown>);
+    await this.page.evaluate(
+      (m) => (globalThis as unknown as { __lens: { deliver(x: unknown): void } }).__lens.deliver(m),
+      message as unknown as Record<string, unknown>,
+    );
   }
 
   /** Sends Result and an Overview per set as the host does after a run. */
@@ -196,17 +232,24 @@ export class LensPage {
 
   /** Counts pixels of a canvas that differ from its top-left pixel (the background), and a cheap hash. */
   async ink(selector: string): Promise<{ width: number; height: number; inked: number; hash: number }> {
-    return this.page.locator(selector).first().evaluate((el) => {
-      const c = el as unknown as { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
-      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      let inked = 0;
-      let hash = 0;
-      for (let i = 0; i < d.length; i += 4) {
-        if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) inked++;
-        hash = (hash * 31 + d[i] + d[i + 1] * 7 + d[i + 2] * 13) | 0;
-      }
-      return { width: c.width, height: c.height, inked, hash };
-    });
+    return this.page
+      .locator(selector)
+      .first()
+      .evaluate((el) => {
+        const c = el as unknown as {
+          width: number;
+          height: number;
+          getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+        };
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let inked = 0;
+        let hash = 0;
+        for (let i = 0; i < d.length; i += 4) {
+          if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) inked++;
+          hash = (hash * 31 + d[i] + d[i + 1] * 7 + d[i + 2] * 13) | 0;
+        }
+        return { width: c.width, height: c.height, inked, hash };
+      });
   }
 
   async tab(name: string): Promise<void> {

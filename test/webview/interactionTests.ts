@@ -11,7 +11,11 @@ import type { TestCase, TestContext } from './run';
 export async function openRun(ctx: TestContext, p: Payload, view: 'inspector' | 'sidebar' = 'inspector'): Promise<LensPage> {
   const lens = await LensPage.open(ctx.browser, ctx.origin, view, 'dark');
   await lens.sendRun(p);
-  await lens.until(view === 'inspector' ? `document.querySelectorAll('.chip').length === ${p.summary.tokens.length}` : `!!document.querySelector('.sidebar-view')`);
+  await lens.until(
+    view === 'inspector'
+      ? `document.querySelectorAll('.chip').length === ${p.summary.tokens.length}`
+      : `!!document.querySelector('.sidebar-view')`,
+  );
   return lens;
 }
 
@@ -69,7 +73,10 @@ export const interactionTests: TestCase[] = [
       for (const key of ['ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowLeft', 'Enter']) await lens.page.keyboard.press(key);
       await lens.settle();
       assert.equal((await lens.lastState())?.selected, 2);
-      assert.deepEqual((await lens.posted()).filter((m) => m.type === 'revealToken').map((m) => m.index), [2]);
+      assert.deepEqual(
+        (await lens.posted()).filter((m) => m.type === 'revealToken').map((m) => m.index),
+        [2],
+      );
       assert.equal(await lens.page.evaluate('document.activeElement.dataset.index'), '2');
       await finish(lens);
     },
@@ -123,8 +130,17 @@ export const interactionTests: TestCase[] = [
       await chooseOption(lens, '.matrix-view .layer-select vscode-single-select', 2);
       await lens.until(`document.querySelector('.matrix-view .hover-info').textContent.startsWith('Layer 2,')`);
       const requests = await lens.requests('layer');
-      assert.deepEqual(requests.map((m) => [m.runId, m.layer]), [[1, 0], [1, 2]]);
-      assert.ok(requests.every((m, i) => m.requestId === i + 1), 'request ids count up');
+      assert.deepEqual(
+        requests.map((m) => [m.runId, m.layer]),
+        [
+          [1, 0],
+          [1, 2],
+        ],
+      );
+      assert.ok(
+        requests.every((m, i) => m.requestId === i + 1),
+        'request ids count up',
+      );
       await chooseOption(lens, '.matrix-view .head-select vscode-single-select', 2);
       await lens.until(`document.querySelector('.matrix-view .hover-info').textContent.startsWith('Layer 2, head 1 ')`);
       await lens.tab('head');

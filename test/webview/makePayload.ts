@@ -84,11 +84,25 @@ function tokenize(kind: 'masked' | 'causal', want: number): Tokenized {
     const words = text.split(/(?<= )/).slice(0, want);
     let at = 0;
     const tokens = words.map((w, index) => {
-      const t: TokenView = { index, id: index + 1000, piece: w, display: w.trim(), start: at, end: at + w.trimEnd().length, special: false, continuation: false, partialChar: false };
+      const t: TokenView = {
+        index,
+        id: index + 1000,
+        piece: w,
+        display: w.trim(),
+        start: at,
+        end: at + w.trimEnd().length,
+        special: false,
+        continuation: false,
+        partialChar: false,
+      };
       at += w.length;
       return t;
     });
-    const vocab = { size: 1000 + words.length, likely: words.map((_, i) => i + 1000), label: (id: number) => words[id - 1000]?.trim() ?? `id ${id}` };
+    const vocab = {
+      size: 1000 + words.length,
+      likely: words.map((_, i) => i + 1000),
+      label: (id: number) => words[id - 1000]?.trim() ?? `id ${id}`,
+    };
     return { text: text.slice(0, at), tokens, vocab, tokenizerKind: 'whitespace' };
   }
   const json = JSON.parse(readFileSync(join(folder, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } };
@@ -140,7 +154,13 @@ function tokenize(kind: 'masked' | 'causal', want: number): Tokenized {
     likely: [...pieces].filter(([, p]) => !/^\[|^</.test(p)).map(([id]) => id),
     label: (id) => pieces.get(id)?.replace(/^Ġ/, '␣') ?? `id ${id}`,
   };
-  return { text, tokens, vocab, tokenizerKind: kind === 'causal' ? 'byte-bpe' : 'wordpiece', maskToken: kind === 'masked' ? '[MASK]' : undefined };
+  return {
+    text,
+    tokens,
+    vocab,
+    tokenizerKind: kind === 'causal' ? 'byte-bpe' : 'wordpiece',
+    maskToken: kind === 'masked' ? '[MASK]' : undefined,
+  };
 }
 
 /** One layer [heads, T, T]: each head a different pattern, softmax rows (causal rows stop at the diagonal). */
@@ -193,7 +213,9 @@ export function makePayload(o: PayloadOptions): Payload {
     }
     predictions = { task: 'next-token', ranked: next.map((top, position) => ({ position, top })), actual };
   } else {
-    const masks = tokens.filter((t) => t.piece === '[MASK]').map((t) => ({ position: t.index, top: topOf(softmax(rowAt(t.index)), 10, tk.vocab) }));
+    const masks = tokens
+      .filter((t) => t.piece === '[MASK]')
+      .map((t) => ({ position: t.index, top: topOf(softmax(rowAt(t.index)), 10, tk.vocab) }));
     predictions = { task: 'fill-mask', ranked: masks };
   }
   const masked = o.kind === 'masked';
@@ -216,11 +238,30 @@ export function makePayload(o: PayloadOptions): Payload {
     },
     device: { provider: 'cpu', label: 'CPU', fallbackReason: o.kind === 'causal' ? 'CUDA is not installed' : undefined },
     tokens,
-    truncation: tk.text.length > keptUntil + 1 ? { totalTokens: n + 100, totalExact: true, keptTokens: n, keptUntil, message: `Only the first ${n} tokens were run (the text continues after character ${keptUntil}).` } : undefined,
+    truncation:
+      tk.text.length > keptUntil + 1
+        ? {
+            totalTokens: n + 100,
+            totalExact: true,
+            keptTokens: n,
+            keptUntil,
+            message: `Only the first ${n} tokens were run (the text continues after character ${keptUntil}).`,
+          }
+        : undefined,
     predictions,
     capabilities: { maskPosition: masked, unmasked: masked, logits: true },
     attentionUnavailable: null,
-    attentionSets: [{ name: 'self', label: 'Self-attention', queries: 'input', keys: 'input', layers: o.layers, heads: o.heads, causal: o.kind === 'causal' }],
+    attentionSets: [
+      {
+        name: 'self',
+        label: 'Self-attention',
+        queries: 'input',
+        keys: 'input',
+        layers: o.layers,
+        heads: o.heads,
+        causal: o.kind === 'causal',
+      },
+    ],
     timings: { loadMs: 230, tokenizeMs: 3, runMs: 120, totalMs: 360 },
   };
   const cache = new Map<number, Float32Array>();

@@ -73,7 +73,11 @@ export function savePayload(dir: string, p: Payload): void {
 }
 
 /** [heads, queries, keys] of a payload's set, as the stub host replies to RequestLayer. */
-export function layerReply(p: Payload, set: string, layer: number): { meta: Record<string, unknown>; data: Float32Array } | { error: string } {
+export function layerReply(
+  p: Payload,
+  set: string,
+  layer: number,
+): { meta: Record<string, unknown>; data: Float32Array } | { error: string } {
   const s = p.summary;
   const view = attentionSet(s, set);
   if (!view) return { error: `no attention set ${set}` };
@@ -91,7 +95,8 @@ export function downsample(
 ): Float32Array {
   const { layers, heads, queries, keys } = shape;
   const out = new Float32Array(layers * heads * rows * cols);
-  const blocks = (n: number, side: number): Int32Array => Int32Array.from({ length: n }, (_, i) => Math.min(side - 1, Math.floor((i * side) / n)));
+  const blocks = (n: number, side: number): Int32Array =>
+    Int32Array.from({ length: n }, (_, i) => Math.min(side - 1, Math.floor((i * side) / n)));
   const [rowOf, colOf] = [blocks(queries, rows), blocks(keys, cols)];
   for (let l = 0; l < layers; l++) {
     const data = layer(l);

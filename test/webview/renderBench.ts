@@ -81,7 +81,13 @@ export async function measureRender(page: Page, origin: string, runs = 7): Promi
     mHover.push(Number(await mCanvas.getAttribute('data-draw-ms')));
   }
   await lens.page.close();
-  return { modelViewMs: median(model), modelViewWallMs: median(modelWall), hoverUpdateMs: median(hover), hoverAllHeadsMs: median(hoverAll), matrixHoverMs: median(mHover) };
+  return {
+    modelViewMs: median(model),
+    modelViewWallMs: median(modelWall),
+    hoverUpdateMs: median(hover),
+    hoverAllHeadsMs: median(hoverAll),
+    matrixHoverMs: median(mHover),
+  };
 }
 
 /** Starts its own server and browser: what the benchmark script calls. */

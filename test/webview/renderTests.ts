@@ -18,13 +18,26 @@ export async function checkEveryView(ctx: TestContext, p: Payload, theme: string
   assert.match((await page.locator('.summary .facts').textContent()) ?? '', new RegExp(`${p.summary.tokens.length} (of \\d+ )?tokens`));
   for (const view of VIEWS) {
     await lens.tab(view);
-    if (view === 'head' || view === 'matrix') await lens.until(`!document.querySelector('.${view}-view .hover-info').textContent.startsWith('Loading')`);
-    if (view === 'predictions') await lens.until(`![...document.querySelectorAll('.predictions-view .note')].some((n) => n.textContent.includes('Computing the full distribution'))`);
+    if (view === 'head' || view === 'matrix')
+      await lens.until(`!document.querySelector('.${view}-view .hover-info').textContent.startsWith('Loading')`);
+    if (view === 'predictions')
+      await lens.until(
+        `![...document.querySelectorAll('.predictions-view .note')].some((n) => n.textContent.includes('Computing the full distribution'))`,
+      );
     await lens.settle();
-    const canvasSel = { tokens: null, head: '.head-canvas', model: '.model-view canvas', matrix: '.matrix-view canvas', predictions: p.summary.predictions.task === 'next-token' ? '.surprisal canvas' : null }[view];
+    const canvasSel = {
+      tokens: null,
+      head: '.head-canvas',
+      model: '.model-view canvas',
+      matrix: '.matrix-view canvas',
+      predictions: p.summary.predictions.task === 'next-token' ? '.surprisal canvas' : null,
+    }[view];
     if (canvasSel) {
       const ink = await lens.ink(canvasSel);
-      assert.ok(ink.inked > ink.width * ink.height * 0.01, `${view}: the canvas has content (${ink.inked} of ${ink.width * ink.height} px)`);
+      assert.ok(
+        ink.inked > ink.width * ink.height * 0.01,
+        `${view}: the canvas has content (${ink.inked} of ${ink.width * ink.height} px)`,
+      );
     }
     if (view === 'predictions') assert.ok((await page.locator('.predictions-view .bar-row').count()) >= 5, 'prediction bars are shown');
     if (shotPrefix) await page.screenshot({ path: join(ctx.shots, `${shotPrefix}-${view}-${theme}.png`) });
@@ -68,7 +81,10 @@ export const renderTests: TestCase[] = [
         assert.ok((await lens.page.locator('.sidebar-view .prediction-groups .bar-row').count()) >= 5);
         // No sampling controls there: the model's own top-k as the run gave it, and no logits asked for.
         const next = p.summary.predictions.ranked[5].top;
-        assert.deepEqual(await lens.page.locator('.sidebar-view .prediction-groups .bar-value').allTextContents(), next.map((t) => t.probability.toFixed(4)));
+        assert.deepEqual(
+          await lens.page.locator('.sidebar-view .prediction-groups .bar-value').allTextContents(),
+          next.map((t) => t.probability.toFixed(4)),
+        );
         assert.equal((await lens.requests('logits')).length, 0);
         await lens.page.screenshot({ path: join(ctx.shots, `sidebar-${theme}.png`) });
         assert.deepEqual(lens.errors, []);

@@ -44,7 +44,9 @@ async function main(): Promise<void> {
         console.log(`  ✓ ${t.name} (${Date.now() - t0} ms)`);
       } catch (err) {
         failed++;
-        console.log(`  ✗ ${t.name}\n      ${err instanceof Error ? (err.stack ?? err.message).split('\n').slice(0, 6).join('\n      ') : String(err)}`);
+        console.log(
+          `  ✗ ${t.name}\n      ${err instanceof Error ? (err.stack ?? err.message).split('\n').slice(0, 6).join('\n      ') : String(err)}`,
+        );
       }
     }
     if (argv.includes('--bench')) console.log('render benchmark:', JSON.stringify(await measureRender(await browser.newPage(), origin)));

@@ -14,7 +14,8 @@ export const runStateTests: TestCase[] = [
       let requestId = 100;
       for (const tab of ['tokens', 'head', 'model', 'matrix', 'predictions']) {
         await lens.tab(tab);
-        if (tab === 'head' || tab === 'matrix') await lens.until(`!document.querySelector('.${tab}-view .hover-info').textContent.startsWith('Loading')`);
+        if (tab === 'head' || tab === 'matrix')
+          await lens.until(`!document.querySelector('.${tab}-view .hover-info').textContent.startsWith('Loading')`);
         for (const format of ['png', 'svg'] as const) {
           const id = ++requestId;
           await lens.post({ type: 'renderExport', requestId: id, format } as never);
@@ -45,7 +46,10 @@ export const runStateTests: TestCase[] = [
       await lens.post({ type: 'stale', runId: 1, message: 'The document changed: this result no longer matches the editor.' } as never);
       await lens.settle();
       assert.equal(await lens.page.locator('.notice.stale').isVisible(), true);
-      assert.equal(await lens.page.locator('.notice.stale .stale-line span').textContent(), 'The document changed: this result no longer matches the editor.');
+      assert.equal(
+        await lens.page.locator('.notice.stale .stale-line span').textContent(),
+        'The document changed: this result no longer matches the editor.',
+      );
       await lens.post({ type: 'status', state: 'error', message: 'The model failed to load.' } as never);
       await lens.settle();
       assert.equal(await lens.page.locator('.summary .status').textContent(), 'The model failed to load.');
@@ -57,7 +61,7 @@ export const runStateTests: TestCase[] = [
     },
   },
   {
-    name: 'layer replies for an older run are dropped; the current run\'s reply is drawn',
+    name: "layer replies for an older run are dropped; the current run's reply is drawn",
     run: async (ctx) => {
       const lens = await openRun(ctx, smallCausal());
       await lens.setAutoReply(false);
@@ -89,20 +93,25 @@ export const runStateTests: TestCase[] = [
       }
       await lens.tab('predictions');
       assert.ok((await lens.page.locator('.predictions-view .bar-row').count()) >= 5, 'predictions still shown');
-      assert.match((await lens.page.locator('.summary .status').textContent()) ?? '', /Attention is not available for this model: This ONNX graph/);
+      assert.match(
+        (await lens.page.locator('.summary .status').textContent()) ?? '',
+        /Attention is not available for this model: This ONNX graph/,
+      );
       assert.equal((await lens.requests('layer')).length, 0);
       await finish(lens);
     },
   },
   {
-    name: 'a layer request that fails shows the host\'s reason and is not asked again in a loop',
+    name: "a layer request that fails shows the host's reason and is not asked again in a loop",
     run: async (ctx) => {
       const lens = await openRun(ctx, smallCausal());
       await lens.setAutoReply(false);
       await lens.tab('matrix');
       const request = (await lens.requests('layer'))[0];
       await lens.post({ type: 'reply', inReplyTo: request.requestId as number, error: 'The inference worker stopped.' } as never);
-      await lens.until(`document.querySelector('.matrix-view .hover-info').textContent === 'Layer 0 could not be loaded: The inference worker stopped.'`);
+      await lens.until(
+        `document.querySelector('.matrix-view .hover-info').textContent === 'Layer 0 could not be loaded: The inference worker stopped.'`,
+      );
       assert.equal(await lens.page.locator('.summary .status').getAttribute('data-state'), 'error');
       await lens.tab('head');
       await lens.tab('matrix');
@@ -144,7 +153,10 @@ export const runStateTests: TestCase[] = [
       await lens.post({ type: 'focusToken', runId: 1, index: 9 } as never);
       await lens.post({ type: 'focusToken', runId: 0, index: 3 } as never);
       await lens.until(`document.querySelector('.sidebar-view .bar-list').children.length === 10`);
-      assert.ok(((await lens.page.locator('.focus-token').textContent()) ?? '').startsWith(JSON.stringify(p.summary.tokens[9].display)), 'a FocusToken of an older run is ignored');
+      assert.ok(
+        ((await lens.page.locator('.focus-token').textContent()) ?? '').startsWith(JSON.stringify(p.summary.tokens[9].display)),
+        'a FocusToken of an older run is ignored',
+      );
       assert.equal((await lens.posted()).filter((m) => m.type === 'revealToken').length, 0, 'following the cursor does not reveal');
       const meanRows = await lens.page.locator('.sidebar-view .bar-list').first().locator('.bar-row').allTextContents();
       await chooseOption(lens, '.sidebar-view .head-select vscode-single-select', 1);

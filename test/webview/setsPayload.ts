@@ -28,8 +28,14 @@ export function setsPayload(runId = 1): Payload {
   const target = makePayload({ name: 'sets-target', kind: 'causal', tokens: 9, layers: 3, heads: HEADS, runId, seed: 5 });
   const inputTokens = input.summary.tokens;
   const targetTokens = target.summary.tokens;
-  const set = (name: string, label: string, queries: TokenListName, keys: TokenListName, layers: number, causal: boolean): AttentionSetView =>
-    ({ name, label, queries, keys, layers, heads: HEADS, causal });
+  const set = (
+    name: string,
+    label: string,
+    queries: TokenListName,
+    keys: TokenListName,
+    layers: number,
+    causal: boolean,
+  ): AttentionSetView => ({ name, label, queries, keys, layers, heads: HEADS, causal });
   const sets = [
     set('encoder', 'Encoder self-attention', 'input', 'input', 2, false),
     set('decoder', 'Decoder self-attention', 'target', 'target', 3, true),
@@ -38,7 +44,8 @@ export function setsPayload(runId = 1): Payload {
   const lengths: Record<TokenListName, number> = { input: inputTokens.length, target: targetTokens.length };
   const layer = (l: number, name = 'encoder'): Float32Array => {
     if (name === 'encoder') return input.layer(l);
-    if (name === 'decoder') return generateLayer({ name, kind: 'causal', tokens: targetTokens.length, layers: 3, heads: HEADS, seed: 5 }, targetTokens, l);
+    if (name === 'decoder')
+      return generateLayer({ name, kind: 'causal', tokens: targetTokens.length, layers: 3, heads: HEADS, seed: 5 }, targetTokens, l);
     if (name === 'cross') return crossLayer(targetTokens.length, inputTokens.length, l);
     throw new Error(`no attention set ${name}`);
   };

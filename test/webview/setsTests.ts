@@ -38,7 +38,10 @@ async function info(lens: LensPage, view: string): Promise<string> {
 
 /** The head view's text for the top 5 of a row or a column, as describeRanked writes it (ties keep index order). */
 function ranked(weights: number[], names: TokenView[]): string {
-  const order = weights.map((w, i) => ({ w, i })).sort((a, b) => b.w - a.w || a.i - b.i).slice(0, 5);
+  const order = weights
+    .map((w, i) => ({ w, i }))
+    .sort((a, b) => b.w - a.w || a.i - b.i)
+    .slice(0, 5);
   return order.map((r) => `${JSON.stringify(names[r.i].display)} ${r.w.toFixed(3)}`).join(', ');
 }
 
@@ -54,7 +57,7 @@ async function hoverCell(lens: LensPage, q: number, k: number): Promise<string |
 
 export const setsTests: TestCase[] = [
   {
-    name: 'attention sets: the stub sends every set\'s layers as rows that sum to 1, a causal set 0 above the diagonal',
+    name: "attention sets: the stub sends every set's layers as rows that sum to 1, a causal set 0 above the diagonal",
     run: async () => {
       for (const set of p.summary.attentionSets) {
         for (let l = 0; l < set.layers; l++) {
@@ -65,7 +68,11 @@ export const setsTests: TestCase[] = [
           for (let r = 0; r < heads * queries; r++) {
             const row = reply.data.subarray(r * keys, (r + 1) * keys);
             assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5, `${set.name} L${l} row ${r}`);
-            if (set.causal) assert.ok(row.subarray((r % queries) + 1).every((w) => w === 0), `${set.name} L${l} row ${r} above the diagonal`);
+            if (set.causal)
+              assert.ok(
+                row.subarray((r % queries) + 1).every((w) => w === 0),
+                `${set.name} L${l} row ${r} above the diagonal`,
+              );
           }
         }
       }
@@ -73,7 +80,7 @@ export const setsTests: TestCase[] = [
     },
   },
   {
-    name: 'attention sets: one set shows no selector; several do, and the head view draws the set\'s two lists (screenshot)',
+    name: "attention sets: one set shows no selector; several do, and the head view draws the set's two lists (screenshot)",
     run: async (ctx) => {
       const one = await openRun(ctx, smallCausal());
       for (const tab of ['head', 'model', 'matrix']) {
@@ -86,10 +93,16 @@ export const setsTests: TestCase[] = [
       await lens.tab('head');
       assert.equal(await lens.page.locator('.head-view .set-select').isVisible(), true);
       const labels = await lens.page.locator('.head-view .set-select vscode-option').allTextContents();
-      assert.deepEqual(labels.map((t) => t.trim()), p.summary.attentionSets.map((s) => s.label));
+      assert.deepEqual(
+        labels.map((t) => t.trim()),
+        p.summary.attentionSets.map((s) => s.label),
+      );
       await chooseOption(lens, '.head-view .set-select vscode-single-select', 2);
       assert.equal((await lens.lastState())?.set, 'cross');
-      assert.ok((await lens.requests('layer')).some((m) => m.set === 'cross' && m.layer === 0), 'asks for the cross set');
+      assert.ok(
+        (await lens.requests('layer')).some((m) => m.set === 'cross' && m.layer === 0),
+        'asks for the cross set',
+      );
       await loaded(lens, 'head');
       const canvas = lens.page.locator('.head-canvas');
       const box = (await canvas.boundingBox())!;
@@ -104,7 +117,10 @@ export const setsTests: TestCase[] = [
       await lens.page.mouse.move(box.x + box.width - 20, box.y + 12 * ROW + ROW / 2);
       await lens.settle();
       const column12 = target.map((_, q) => cross[q * input.length + 12]);
-      assert.equal(await info(lens, 'head'), `${JSON.stringify(input[12].display)} is attended by (layer 0, head 0): ${ranked(column12, target)}`);
+      assert.equal(
+        await info(lens, 'head'),
+        `${JSON.stringify(input[12].display)} is attended by (layer 0, head 0): ${ranked(column12, target)}`,
+      );
       await lens.page.mouse.move(box.x + 20, box.y + 12 * ROW + ROW / 2);
       await lens.settle();
       assert.match(await info(lens, 'head'), /^Hover a token/, 'no query in row 12');
@@ -158,7 +174,11 @@ export const setsTests: TestCase[] = [
       await lens.page.mouse.move(box.x + left + pitch * 1.5, box.y + top + pitch * 2.5);
       await lens.settle();
       const map = p.layer(2, 'decoder').subarray(81, 162);
-      assert.match(await info(lens, 'model'), new RegExp(`^Layer 2, head 1: strongest weight ${Math.max(...map).toFixed(3)}\\.`), 'the third layer is the decoder\'s');
+      assert.match(
+        await info(lens, 'model'),
+        new RegExp(`^Layer 2, head 1: strongest weight ${Math.max(...map).toFixed(3)}\\.`),
+        "the third layer is the decoder's",
+      );
       await lens.page.screenshot({ path: join(ctx.shots, 'sets-model-decoder-dark.png') });
       // The matrix of the decoder's head 0: every cell above the diagonal has the colour of 0, the diagonal does not.
       await lens.page.mouse.click(box.x + left + pitch * 0.5, box.y + top + pitch * 0.5);
@@ -167,13 +187,19 @@ export const setsTests: TestCase[] = [
       const [mLeft, mTop, cell] = ((await lens.page.locator('.matrix-view canvas').getAttribute('data-plot')) ?? '').split(',').map(Number);
       const colours = await lens.page.locator('.matrix-view canvas').evaluate(
         (el, g) => {
-          const c = el as unknown as { width: number; clientWidth: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+          const c = el as unknown as {
+            width: number;
+            clientWidth: number;
+            getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+          };
           const dpr = c.width / c.clientWidth;
           const out: string[][] = [];
           for (let q = 0; q < 9; q++) {
             out.push([]);
             for (let k = 0; k < 9; k++) {
-              const d = c.getContext('2d').getImageData(Math.round((g.left + (k + 0.5) * g.cell) * dpr), Math.round((g.top + (q + 0.5) * g.cell) * dpr), 1, 1).data;
+              const d = c
+                .getContext('2d')
+                .getImageData(Math.round((g.left + (k + 0.5) * g.cell) * dpr), Math.round((g.top + (q + 0.5) * g.cell) * dpr), 1, 1).data;
               out[q].push(`${d[0]},${d[1]},${d[2]}`);
             }
           }

@@ -26,7 +26,7 @@ export const staleRunTests: TestCase[] = [
       await lens.sendRun(smallMasked(2));
       await lens.until(`document.querySelectorAll('.chip').length === ${smallMasked(2).summary.tokens.length}`);
       await lens.settle();
-      assert.equal((await lens.lastState())?.selected, null, 'run 2 does not inherit run 1\'s token #7');
+      assert.equal((await lens.lastState())?.selected, null, "run 2 does not inherit run 1's token #7");
       assert.equal(await lens.page.locator('.chip.selected').count(), 0);
       await lens.tab('predictions');
       assert.doesNotMatch((await lens.page.locator('.predictions-view').textContent()) ?? '', /#7\b/);
@@ -45,14 +45,24 @@ export const staleRunTests: TestCase[] = [
       assert.equal((await lens.page.locator('.notice.stale .stale-line').textContent())?.trim(), `${STALE}Re-run`);
       await lens.page.locator('.chip[data-index="5"]').click();
       await lens.settle();
-      assert.deepEqual((await lens.posted()).filter((m) => m.type === 'revealToken'), [], 'nothing asks the editor to select characters that moved');
+      assert.deepEqual(
+        (await lens.posted()).filter((m) => m.type === 'revealToken'),
+        [],
+        'nothing asks the editor to select characters that moved',
+      );
       assert.equal((await lens.lastState())?.selected, 5, 'the views still follow the clicked token');
       const why = (await lens.page.locator('.notice.stale .unrevealed').textContent()) ?? '';
-      assert.equal(why, `Token #5 “${p.summary.tokens[5].display}” is not selected in the editor: the text there has changed since this run. Re-run to inspect it as it is now.`);
+      assert.equal(
+        why,
+        `Token #5 “${p.summary.tokens[5].display}” is not selected in the editor: the text there has changed since this run. Re-run to inspect it as it is now.`,
+      );
       await lens.page.screenshot({ path: join(ctx.shots, 'stale-run-dark.png') });
       await lens.page.locator('.notice.stale .rerun').click();
       await lens.settle();
-      assert.deepEqual((await lens.posted()).filter((m) => m.type === 'rerun'), [{ type: 'rerun', runId: 3 }]);
+      assert.deepEqual(
+        (await lens.posted()).filter((m) => m.type === 'rerun'),
+        [{ type: 'rerun', runId: 3 }],
+      );
       // The re-run's result replaces the notice.
       await lens.sendRun(smallCausal(4));
       await lens.settle();

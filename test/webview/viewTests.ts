@@ -93,11 +93,18 @@ function colourBar(drawn: Drawn[]): { bar: Box; labels: Drawn[] } {
   const outline = drawn.find((d) => d.kind === 'strokeRect' && Math.abs(d.box.x1 - d.box.x0 - 11) < 0.5);
   assert.ok(outline, 'a colour bar is drawn');
   const bar = outline.box;
-  const labels = drawn.filter((d) => d.kind === 'text' && d.box.x0 >= bar.x0 - 1 && d.box.x0 <= bar.x1 + 8 && d.box.y0 >= bar.y0 - 2 && d.box.y0 <= bar.y1 + 20);
+  const labels = drawn.filter(
+    (d) => d.kind === 'text' && d.box.x0 >= bar.x0 - 1 && d.box.x0 <= bar.x1 + 8 && d.box.y0 >= bar.y0 - 2 && d.box.y0 <= bar.y1 + 20,
+  );
   return { bar, labels };
 }
 
-type Canvas2d = { width: number; height: number; getBoundingClientRect(): { width: number }; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+type Canvas2d = {
+  width: number;
+  height: number;
+  getBoundingClientRect(): { width: number };
+  getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+};
 
 /** Pixels of a canvas region that are the background blended with exactly one of the given colours. */
 async function pureColourCounts(lens: LensPage, selector: string, colours: string[], region: Box): Promise<number[]> {
@@ -134,26 +141,35 @@ export const viewTests: TestCase[] = [
     run: async (ctx) => {
       const p = smallCausal();
       const cells: number[] = [];
-      for (const size of [{ width: 1100, height: 800 }, { width: 1500, height: 1000 }]) {
+      for (const size of [
+        { width: 1100, height: 800 },
+        { width: 1500, height: 1000 },
+      ]) {
         const lens = await open(ctx, p, 'dark', size);
         await showView(lens, 'model');
         const canvas = (await lens.page.locator('.model-view canvas').boundingBox())!;
         const scroller = (await lens.page.locator('.model-scroller').boundingBox())!;
         const fillsWidth = canvas.x + canvas.width >= scroller.x + scroller.width - 40;
         const fillsHeight = canvas.y + canvas.height >= size.height - 40;
-        assert.ok(fillsWidth || fillsHeight, `the grid (${canvas.width}×${canvas.height} at ${canvas.x},${canvas.y}) uses the ${size.width}×${size.height} panel`);
+        assert.ok(
+          fillsWidth || fillsHeight,
+          `the grid (${canvas.width}×${canvas.height} at ${canvas.x},${canvas.y}) uses the ${size.width}×${size.height} panel`,
+        );
         assert.ok(canvas.y + canvas.height <= size.height, 'and stays inside it');
         const [, , pitch] = ((await lens.page.locator('.model-view canvas').getAttribute('data-grid')) ?? '').split(',').map(Number);
         cells.push(pitch);
         // The colour bar's labels are drawn right of the last thumbnail: some ink there.
-        const ink = await lens.page.locator('.model-view canvas').evaluate((el, from) => {
-          const c = el as unknown as Canvas2d;
-          const scale = c.width / c.getBoundingClientRect().width;
-          const d = c.getContext('2d').getImageData(Math.round(from * scale), 0, c.width - Math.round(from * scale), c.height).data;
-          let n = 0;
-          for (let i = 0; i < d.length; i += 4) if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) n++;
-          return n;
-        }, 40 + 4 * pitch + 4);
+        const ink = await lens.page.locator('.model-view canvas').evaluate(
+          (el, from) => {
+            const c = el as unknown as Canvas2d;
+            const scale = c.width / c.getBoundingClientRect().width;
+            const d = c.getContext('2d').getImageData(Math.round(from * scale), 0, c.width - Math.round(from * scale), c.height).data;
+            let n = 0;
+            for (let i = 0; i < d.length; i += 4) if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2]) n++;
+            return n;
+          },
+          40 + 4 * pitch + 4,
+        );
         assert.ok(ink > 200, `a colour bar right of the thumbnails (${ink} px)`);
         // Any thumbnail, here the last, opens its map at full resolution: every token × every token.
         const n = p.summary.tokens.length;
@@ -171,7 +187,9 @@ export const viewTests: TestCase[] = [
       const p = smallCausal();
       const lens = await open(ctx, p, 'dark', { width: 560, height: 800 });
       const whole = async (selector: string): Promise<void> => {
-        const [scroll, client, text] = (await lens.page.locator(selector).evaluate((el) => [el.scrollWidth, el.clientWidth, el.textContent])) as [number, number, string];
+        const [scroll, client, text] = (await lens.page
+          .locator(selector)
+          .evaluate((el) => [el.scrollWidth, el.clientWidth, el.textContent])) as [number, number, string];
         assert.ok(text.length > 40, `${selector} says something (${text})`);
         assert.ok(scroll <= client + 1, `${selector} is not cut off (${scroll} > ${client} px): ${text}`);
       };
@@ -194,7 +212,14 @@ export const viewTests: TestCase[] = [
       // Heads 0 and 1 identical: drawn on the same lines, one colour would cover or blend into the other.
       const base = smallCausal();
       const n = base.summary.tokens.length;
-      const p: Payload = { ...base, layer: (l) => base.layer(l).slice().copyWithin(n * n, 0, n * n) };
+      const p: Payload = {
+        ...base,
+        layer: (l) =>
+          base
+            .layer(l)
+            .slice()
+            .copyWithin(n * n, 0, n * n),
+      };
       const lens = await open(ctx, p);
       await showView(lens, 'head');
       await lens.page.locator('vscode-checkbox[data-head="1"]').click();
@@ -202,7 +227,12 @@ export const viewTests: TestCase[] = [
       assert.deepEqual((await lens.lastState())?.heads, [0, 1]);
       const box = (await lens.page.locator('.head-canvas').boundingBox())!;
       const colW = Math.min(180, Math.max(70, box.width * 0.28));
-      const counts = await pureColourCounts(lens, '.head-canvas', ['#3794ff', '#d18616'], { x0: colW + 20, y0: 0, x1: box.width - colW - 20, y1: box.height });
+      const counts = await pureColourCounts(lens, '.head-canvas', ['#3794ff', '#d18616'], {
+        x0: colW + 20,
+        y0: 0,
+        x1: box.width - colW - 20,
+        y1: box.height,
+      });
       assert.ok(counts[0] > 400 && counts[1] > 400, `pixels in head 0's and head 1's own colour: ${counts.join(', ')}`);
       // The caption names each shown head's own strongest key, not a mean over heads.
       await lens.page.mouse.move(box.x + 40, box.y + 18 * 12 + 9);
@@ -211,7 +241,10 @@ export const viewTests: TestCase[] = [
       const weight = p.layer(0)[12 * n + top].toFixed(3);
       const caption = (await lens.page.locator('.head-view .hover-info').textContent()) ?? '';
       const one = `${JSON.stringify(p.summary.tokens[top].display)} ${weight}`;
-      assert.equal(caption, `${JSON.stringify(p.summary.tokens[12].display)} attends to (layer 0), strongest per head: H0 ${one} · H1 ${one}`);
+      assert.equal(
+        caption,
+        `${JSON.stringify(p.summary.tokens[12].display)} attends to (layer 0), strongest per head: H0 ${one} · H1 ${one}`,
+      );
       await finish(lens);
     },
   },
@@ -225,20 +258,38 @@ export const viewTests: TestCase[] = [
       const check = async (zoomed: boolean): Promise<void> => {
         const drawn = await matrixFrame(lens);
         const texts = drawn.filter((d) => d.kind === 'text');
-        assert.ok(texts.some((d) => d.text === 'Keys (attended to) →'), 'the key axis is titled');
-        assert.ok(texts.some((d) => d.text === 'Queries (attending) →'), 'the query axis is titled');
+        assert.ok(
+          texts.some((d) => d.text === 'Keys (attended to) →'),
+          'the key axis is titled',
+        );
+        assert.ok(
+          texts.some((d) => d.text === 'Queries (attending) →'),
+          'the query axis is titled',
+        );
         const { bar, labels } = colourBar(drawn);
-        assert.ok(labels.some((d) => d.text === '0') && labels.some((d) => d.text.startsWith('≥')), `the bar has its scale: ${labels.map((d) => d.text).join(', ')}`);
+        assert.ok(
+          labels.some((d) => d.text === '0') && labels.some((d) => d.text.startsWith('≥')),
+          `the bar has its scale: ${labels.map((d) => d.text).join(', ')}`,
+        );
         const [left, top] = ((await lens.page.locator('.matrix-view canvas').getAttribute('data-plot')) ?? '').split(',').map(Number);
-        const axisLabels = texts.filter((d) => !labels.includes(d) && !d.text.includes('→') && (d.box.x1 <= left + 1 || d.box.y1 <= top + 1));
+        const axisLabels = texts.filter(
+          (d) => !labels.includes(d) && !d.text.includes('→') && (d.box.x1 <= left + 1 || d.box.y1 <= top + 1),
+        );
         assert.ok(axisLabels.length >= 20, `${zoomed ? 'zoomed' : 'fit'}: labels along both axes (${axisLabels.length})`);
         for (const d of axisLabels) {
           assert.ok(!/^\d+$/.test(d.text), `a label is a token, not a bare index: "${d.text}"`);
-          for (const cover of [bar, ...labels.map((l) => l.box)]) assert.ok(!overlap(d.box, cover), `"${d.text}" ${JSON.stringify(d.box)} is clear of the colour bar ${JSON.stringify(cover)}`);
+          for (const cover of [bar, ...labels.map((l) => l.box)])
+            assert.ok(!overlap(d.box, cover), `"${d.text}" ${JSON.stringify(d.box)} is clear of the colour bar ${JSON.stringify(cover)}`);
         }
         const tokens = new Set(p.summary.tokens.map((t) => t.display));
         const named = axisLabels.filter((d) => tokens.has(d.text.replace(/^\d+ /, '').replace(/…$/, '')) || d.text.endsWith('…'));
-        assert.ok(named.length >= axisLabels.length * 0.9, `labels name tokens: ${axisLabels.slice(0, 6).map((d) => d.text).join(' | ')}`);
+        assert.ok(
+          named.length >= axisLabels.length * 0.9,
+          `labels name tokens: ${axisLabels
+            .slice(0, 6)
+            .map((d) => d.text)
+            .join(' | ')}`,
+        );
       };
       await check(false);
       // Zoomed so that cells are large enough for every token and the column labels run the plot's width.
@@ -252,7 +303,11 @@ export const viewTests: TestCase[] = [
   ...(['light', 'dark', 'hc'] as const).map((theme) => ({
     name: `head, model and matrix views at 20, 100 and 512 tokens (${theme} theme, screenshots)`,
     run: async (ctx: TestContext) => {
-      for (const [kind, tokens, layers, heads] of [['masked', 20, 4, 4], ['causal', 100, 12, 12], ['masked', 512, 4, 4]] as const) {
+      for (const [kind, tokens, layers, heads] of [
+        ['masked', 20, 4, 4],
+        ['causal', 100, 12, 12],
+        ['masked', 512, 4, 4],
+      ] as const) {
         const p = sized(kind, tokens, layers, heads);
         const lens = await open(ctx, p, theme);
         for (const view of ['head', 'model', 'matrix'] as const) {

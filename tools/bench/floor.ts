@@ -44,7 +44,15 @@ export function matmulChainModel(n: number, chain: number): Uint8Array {
   let previous = 'X';
   for (let i = 0; i < chain; i++) {
     const out = i === chain - 1 ? 'Y' : `h${i}`;
-    graph.message(GRAPH.node, new MessageWriter().string(NODE.input, previous).string(NODE.input, 'W').string(NODE.output, out).string(NODE.name, `mm${i}`).string(NODE.opType, 'MatMul'));
+    graph.message(
+      GRAPH.node,
+      new MessageWriter()
+        .string(NODE.input, previous)
+        .string(NODE.input, 'W')
+        .string(NODE.output, out)
+        .string(NODE.name, `mm${i}`)
+        .string(NODE.opType, 'MatMul'),
+    );
     previous = out;
   }
   graph.message(GRAPH.input, valueInfo('X', [n, n]));

@@ -64,7 +64,9 @@ export async function measureLoad(model: BenchModel, device: BenchDevice, repeat
           const plan = planPatch(scan.value, attention.available ? attention.outputs : [], causal, model.maxPositions);
           return patchModel(read.value, plan);
         });
-        const create = await timed(() => ort.InferenceSession.create(patch.value.bytes, sessionOptions(device, path.dirname(model.onnxPath))));
+        const create = await timed(() =>
+          ort.InferenceSession.create(patch.value.bytes, sessionOptions(device, path.dirname(model.onnxPath))),
+        );
         await create.value.release();
         steps.read.push(read.ms);
         steps.scan.push(scan.ms);

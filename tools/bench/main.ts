@@ -73,7 +73,13 @@ async function benchModel(model: BenchModel, options: BenchOptions, results: Ben
         inThread.push(await longestStall(() => runner.inspect(text, { attention: true, topK: TOP_K })));
         idle.push(await idleStall(speedRow.inspectMs));
       }
-      const row: StallRow = { model: model.label, tokens, workerInspectMs: median(worker), inThreadInspectMs: median(inThread), idleMs: median(idle) };
+      const row: StallRow = {
+        model: model.label,
+        tokens,
+        workerInspectMs: median(worker),
+        inThreadInspectMs: median(inThread),
+        idleMs: median(idle),
+      };
       if (tokens === 128) {
         gc();
         row.workerLoadMs = await longestStall(() => engine.load(request));
@@ -90,7 +96,12 @@ async function benchModel(model: BenchModel, options: BenchOptions, results: Ben
     const text = textOfLength(tokenizer, row.tokens);
     const { warmup, repeats } = rounds(row.tokens, options.quick);
     log(`${model.label}: speed through the worker at ${row.tokens} tokens (${warmup} + ${repeats} rounds)`);
-    await measureWorkerSpeed({ engine, plain, tjs, topK: TOP_K, warmup, repeats, collectGarbage: gc }, row, text, tokenizer.encode(text).map((t) => t.id));
+    await measureWorkerSpeed(
+      { engine, plain, tjs, topK: TOP_K, warmup, repeats, collectGarbage: gc },
+      row,
+      text,
+      tokenizer.encode(text).map((t) => t.id),
+    );
   }
   await tjs?.dispose();
   await plain.release();
@@ -113,7 +124,15 @@ async function benchModel(model: BenchModel, options: BenchOptions, results: Ben
       for (const config of configs) peaks.set(config, Math.min(peaks.get(config) ?? Infinity, await child(config)));
     }
     const [plainBytes, inspectBytes, workerBytes] = configs.map((config) => peaks.get(config)!);
-    const row: MemoryRow = { model: model.label, tokens, plainBytes, inspectBytes, workerBytes, inspectRatio: inspectBytes / plainBytes, workerRatio: workerBytes / plainBytes };
+    const row: MemoryRow = {
+      model: model.label,
+      tokens,
+      plainBytes,
+      inspectBytes,
+      workerBytes,
+      inspectRatio: inspectBytes / plainBytes,
+      workerRatio: workerBytes / plainBytes,
+    };
     results.memory.push(row);
   }
 }

@@ -70,7 +70,11 @@ export function measureInChild(spec: MemorySpec): Promise<number> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [process.argv[1], CHILD_FLAG, JSON.stringify(spec)], { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
       if (error) {
-        reject(new Error(`memory child ${spec.config}/${spec.model}/${spec.tokens} failed: ${stderr.trim().split('\n').slice(-3).join(' | ') || error.message}`));
+        reject(
+          new Error(
+            `memory child ${spec.config}/${spec.model}/${spec.tokens} failed: ${stderr.trim().split('\n').slice(-3).join(' | ') || error.message}`,
+          ),
+        );
         return;
       }
       const match = /maxRSS=(\d+)/.exec(stdout);

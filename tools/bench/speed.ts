@@ -128,13 +128,22 @@ async function compareFills(ctx: SpeedContext, fills: NonNullable<TransformersRu
   const ours = result.predictions.task === 'fill-mask' ? (result.predictions.ranked[0]?.top ?? []) : [];
   const theirs = await fills(text);
   const ids = (list: { id: number }[]) => list.map((p) => p.id).join(' ');
-  if (ours.length === 0 || ids(ours) !== ids(theirs)) throw new Error(`inspect's fills (${ids(ours)}) are not fill-mask's (${ids(theirs)})`);
+  if (ours.length === 0 || ids(ours) !== ids(theirs))
+    throw new Error(`inspect's fills (${ids(ours)}) are not fill-mask's (${ids(theirs)})`);
   return Math.max(...ours.map((p, i) => Math.abs(p.probability - theirs[i].probability)));
 }
 
 /** The second pass: the host's run through the worker against the plain forward and transformers.js, into `row`. */
 export async function measureWorkerSpeed(
-  ctx: { engine: InferenceEngine; plain: PlainSession; tjs?: TransformersRun; topK: number; warmup: number; repeats: number; collectGarbage: () => void },
+  ctx: {
+    engine: InferenceEngine;
+    plain: PlainSession;
+    tjs?: TransformersRun;
+    topK: number;
+    warmup: number;
+    repeats: number;
+    collectGarbage: () => void;
+  },
   row: SpeedRow,
   text: string,
   ids: number[],

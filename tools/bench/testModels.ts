@@ -41,7 +41,13 @@ export async function measureTestModels(repoRoot: string, device: BenchDevice, r
       ['plain', 'inspect'],
       { warmup: 2, repeats },
     );
-    rows.push({ model: name, tokens: model.maxPositions, plainMs: median(times.plain), inspectMs: median(times.inspect), ratio: pairedRatio(times.inspect, times.plain) });
+    rows.push({
+      model: name,
+      tokens: model.maxPositions,
+      plainMs: median(times.plain),
+      inspectMs: median(times.inspect),
+      ratio: pairedRatio(times.inspect, times.plain),
+    });
     await runner.dispose();
     await plain.release();
   }

@@ -25,5 +25,13 @@ export function webviewBytes(label: string, result: InspectResult): BytesRow {
   // A layer crosses in the full layout, whatever layout the worker keeps.
   const layer = sets.reduce((sum, { heads, queries, keys }) => sum + heads * queries * keys * 4, 0);
   const all = sets.reduce((sum, set) => sum + set.perLayer.reduce((n, l) => n + l.byteLength, 0), 0);
-  return { model: label, tokens: result.tokens.length, summaryJsonBytes: summary, overviewBytes: overview, layerBytes: layer, totalBytes: summary + overview + layer, allMapsBytes: all };
+  return {
+    model: label,
+    tokens: result.tokens.length,
+    summaryJsonBytes: summary,
+    overviewBytes: overview,
+    layerBytes: layer,
+    totalBytes: summary + overview + layer,
+    allMapsBytes: all,
+  };
 }

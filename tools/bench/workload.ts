@@ -49,7 +49,13 @@ export function benchModelAt(folder: string, key: 'bert' | 'gpt2', label: string
   const onnxPath = path.join(folder, 'onnx', 'model.onnx');
   const c = JSON.parse(readFileSync(path.join(folder, 'config.json'), 'utf8')) as Record<string, number>;
   if (key === 'bert') {
-    const shape = { layers: c.num_hidden_layers, hidden: c.hidden_size, intermediate: c.intermediate_size, vocab: c.vocab_size, headTransform: true };
+    const shape = {
+      layers: c.num_hidden_layers,
+      hidden: c.hidden_size,
+      intermediate: c.intermediate_size,
+      vocab: c.vocab_size,
+      headTransform: true,
+    };
     const lengths = quick ? [128] : [32, 128, c.max_position_embeddings];
     const [heads, maxPositions] = [c.num_attention_heads, c.max_position_embeddings];
     return { key, label, folder, onnxPath, family: bert, layers: shape.layers, heads, hidden: shape.hidden, maxPositions, shape, lengths };
@@ -61,7 +67,27 @@ export function benchModelAt(folder: string, key: 'bert' | 'gpt2', label: string
 }
 
 // Common words that are one token in both bert-base-uncased and GPT-2 (with and without a leading space).
-const WORDS = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'and', 'the', 'dog', 'ran', 'to', 'the', 'house', 'of', 'a', 'man', 'in', 'the', 'park'];
+const WORDS = [
+  'the',
+  'cat',
+  'sat',
+  'on',
+  'a',
+  'mat',
+  'and',
+  'the',
+  'dog',
+  'ran',
+  'to',
+  'the',
+  'house',
+  'of',
+  'a',
+  'man',
+  'in',
+  'the',
+  'park',
+];
 
 /**
  * A sentence of exactly `tokens` tokens under `tokenizer` (special tokens included); masked models get one mask
@@ -74,7 +100,8 @@ export function textOfLength(tokenizer: TextTokenizer, tokens: number): string {
   if (tokenizer.maskToken) words[words.length >> 1] = tokenizer.maskToken;
   const text = words.join(' ');
   const count = tokenizer.encode(text).length;
-  if (count !== tokens) throw new Error(`the benchmark text meant to be ${tokens} tokens is ${count}: fix WORDS in tools/bench/workload.ts`);
+  if (count !== tokens)
+    throw new Error(`the benchmark text meant to be ${tokens} tokens is ${count}: fix WORDS in tools/bench/workload.ts`);
   return text;
 }
 

@@ -130,11 +130,13 @@ const costs = {
   loadMs: { extension: extension.loadMs, plainDefaults: plainDefaults.loadMs },
   runMs: { extension: runMs.extension / reference.examples.length, plainDefaults: runMs.plainDefaults / reference.examples.length },
 };
-console.log(`${folder}: logits at ${reference.examples.length} positions vs PyTorch (max |logit| ${maxAbs.toFixed(1)}): max |diff| ` +
-  `${maxDiff.exact.toExponential(2)} without graph optimizations, ${maxDiff.extension.toExponential(2)} with the extension's ` +
-  `options (tolerance ${tolerance}), ${maxDiff.plainDefaults.toExponential(2)} with onnxruntime's defaults; load ` +
-  `${costs.loadMs.extension.toFixed(0)} ms vs ${costs.loadMs.plainDefaults.toFixed(0)} ms, run ` +
-  `${costs.runMs.extension.toFixed(1)} ms vs ${costs.runMs.plainDefaults.toFixed(1)} ms (extension's options vs defaults)`);
+console.log(
+  `${folder}: logits at ${reference.examples.length} positions vs PyTorch (max |logit| ${maxAbs.toFixed(1)}): max |diff| ` +
+    `${maxDiff.exact.toExponential(2)} without graph optimizations, ${maxDiff.extension.toExponential(2)} with the extension's ` +
+    `options (tolerance ${tolerance}), ${maxDiff.plainDefaults.toExponential(2)} with onnxruntime's defaults; load ` +
+    `${costs.loadMs.extension.toFixed(0)} ms vs ${costs.loadMs.plainDefaults.toFixed(0)} ms, run ` +
+    `${costs.runMs.extension.toFixed(1)} ms vs ${costs.runMs.plainDefaults.toFixed(1)} ms (extension's options vs defaults)`,
+);
 
 // 2. predictions, as the extension computes them
 const predictions = [];
@@ -149,15 +151,29 @@ for (const { text, ids, position } of exampleInputs()) {
     for (let s = 0; s < 8; s++) cont.push(topK(await run(cont), (cont.length - 1) * vocab, vocab, 1)[0].id);
     const greedy = tok.decode(cont.slice(ids.length), { skip_special_tokens: false });
     predictions.push({ text, top5: top, greedy });
-    console.log(`  ${JSON.stringify(text)}\n    -> ${top.map((t) => `${JSON.stringify(t.token)} ${(t.p * 100).toFixed(1)}%`).join(' | ')}` +
-      `\n    greedy: ${JSON.stringify(greedy)}`);
+    console.log(
+      `  ${JSON.stringify(text)}\n    -> ${top.map((t) => `${JSON.stringify(t.token)} ${(t.p * 100).toFixed(1)}%`).join(' | ')}` +
+        `\n    greedy: ${JSON.stringify(greedy)}`,
+    );
   }
 }
 mkdirSync(args.work, { recursive: true });
-writeFileSync(`${args.work}/predictions.json`, JSON.stringify({
-  maxDiffExact: maxDiff.exact, maxDiffExtension: maxDiff.extension, maxDiffPlainDefaults: maxDiff.plainDefaults, tolerance,
-  maxAbs, costs, predictions,
-}, null, 1));
+writeFileSync(
+  `${args.work}/predictions.json`,
+  JSON.stringify(
+    {
+      maxDiffExact: maxDiff.exact,
+      maxDiffExtension: maxDiff.extension,
+      maxDiffPlainDefaults: maxDiff.plainDefaults,
+      tolerance,
+      maxAbs,
+      costs,
+      predictions,
+    },
+    null,
+    1,
+  ),
+);
 if (!(maxDiff.exact <= tolerance) || !(maxDiff.extension <= tolerance)) {
   console.error(`FAIL: max |diff| ${maxDiff.exact} / ${maxDiff.extension} over ${tolerance}`);
   process.exit(1);

@@ -91,9 +91,7 @@ async function tokenizeSplit({ tok, name, corpus, sepId, sources }, split) {
 }
 
 async function tokenizeCorpus(argv) {
-  const args = Object.fromEntries(
-    argv.reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
-  );
+  const args = Object.fromEntries(argv.reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
   const tok = loadTokenizer(args.tokenizer);
   const separator = SEPARATORS[args.name];
   const sepId = tok.token_to_id(separator);

@@ -21,7 +21,10 @@ async function main(): Promise<void> {
   const out = path.join(fixturesDir, 'payloads');
   mkdirSync(out, { recursive: true });
   for (const [i, r] of RECORDINGS.entries()) {
-    const runner = await ModelRunner.load({ id: r.model, source: 'local', folder: fixtureModel(r.model), device: 'cpu' }, detectProviderEnvironment());
+    const runner = await ModelRunner.load(
+      { id: r.model, source: 'local', folder: fixtureModel(r.model), device: 'cpu' },
+      detectProviderEnvironment(),
+    );
     const result = await runner.inspect(r.text, { attention: true, topK: 10 });
     await runner.dispose();
     const maps = selfSet(result.attention);

@@ -25,7 +25,9 @@ function row(sample: SoakSample, reference: SoakSample | undefined): string {
 
 async function main(): Promise<number> {
   const inspects = parseInspects(process.argv.slice(2));
-  console.log(`soak: ${inspects} inspects, both embedded models in turn; settled memory after the ${WARMUP}-inspect warm-up, then every ${SAMPLE_EVERY}; a level is the lowest of ${LEVEL_WINDOW} samples`);
+  console.log(
+    `soak: ${inspects} inspects, both embedded models in turn; settled memory after the ${WARMUP}-inspect warm-up, then every ${SAMPLE_EVERY}; a level is the lowest of ${LEVEL_WINDOW} samples`,
+  );
   console.log('inspects   time  RSS (MB)   change  heap (MB) sessions  kept  RSS, # = 10 MB');
   let reference: SoakSample | undefined;
   const report = await runSoak({
@@ -41,7 +43,9 @@ async function main(): Promise<number> {
   });
   console.log(`${report.completed} inspects completed, ${report.cancelled} cancelled by a newer one`);
   const mb = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MB`;
-  console.log(`level after the warm-up ${mb(report.reference.rssBytes)} (at ${report.reference.inspects}), at the end ${mb(report.final.rssBytes)} (at ${report.final.inspects})`);
+  console.log(
+    `level after the warm-up ${mb(report.reference.rssBytes)} (at ${report.reference.inspects}), at the end ${mb(report.final.rssBytes)} (at ${report.final.inspects})`,
+  );
   const failures = judgeSoak(report);
   for (const failure of failures) console.log(`FAIL: ${failure}`);
   if (failures.length === 0) console.log(`ok: memory within the bound, one session open, at most ${MAX_RUNS_WITH_MAPS} runs' maps kept`);

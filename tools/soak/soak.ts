@@ -94,7 +94,8 @@ async function runStep(engine: InferenceEngine, step: SoakStep, setup: SoakModel
   const settled = await Promise.allSettled(calls);
   const cancelled = settled.filter((s) => s.status === 'rejected' && s.reason instanceof LensError && s.reason.code === 'cancelled').length;
   const failed = settled.find((s) => s.status === 'rejected' && !(s.reason instanceof LensError && s.reason.code === 'cancelled'));
-  if (failed) throw new Error(`inspect ${index} (${step.model}, ${step.tokens} tokens) failed: ${(failed as PromiseRejectedResult).reason}`);
+  if (failed)
+    throw new Error(`inspect ${index} (${step.model}, ${step.tokens} tokens) failed: ${(failed as PromiseRejectedResult).reason}`);
   const last = settled.at(-1)!;
   if (last.status !== 'fulfilled') throw new Error(`inspect ${index}: the newest inspect of a burst was cancelled`);
   const result = last.value;
@@ -115,7 +116,9 @@ async function runStep(engine: InferenceEngine, step: SoakStep, setup: SoakModel
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   if (options.inspects < options.warmup + (2 * LEVEL_WINDOW - 1) * options.sampleEvery) {
-    throw new Error(`a soak of ${options.inspects} inspects is too short for a warm-up of ${options.warmup} and two levels of ${LEVEL_WINDOW} samples ${options.sampleEvery} apart`);
+    throw new Error(
+      `a soak of ${options.inspects} inspects is too short for a warm-up of ${options.warmup} and two levels of ${LEVEL_WINDOW} samples ${options.sampleEvery} apart`,
+    );
   }
   const setups = await setUpModels(options.modelsDir);
   const plan = soakPlan(options.inspects, { masked: setups.masked, causal: setups.causal });
@@ -148,7 +151,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       completed += done;
       cancelled += dropped;
       const inspects = i + 1;
-      if (inspects >= options.warmup && ((inspects - options.warmup) % options.sampleEvery === 0 || inspects === plan.length)) await sample(inspects);
+      if (inspects >= options.warmup && ((inspects - options.warmup) % options.sampleEvery === 0 || inspects === plan.length))
+        await sample(inspects);
     }
   } finally {
     await engine.dispose();

@@ -35,8 +35,13 @@ function withExtraOutputs(modelBytes, names) {
 const int64 = (rows) => new ort.Tensor('int64', BigInt64Array.from(rows.flat().map(BigInt)), [rows.length, rows[0].length]);
 const range = (from, to) => Array.from({ length: to - from }, (_, i) => from + i);
 class MaxDiff {
-  constructor() { this.value = 0; }
-  add(a, b) { const d = Math.abs(a - b); if (!(d <= this.value)) this.value = Number.isNaN(d) ? Infinity : d; }
+  constructor() {
+    this.value = 0;
+  }
+  add(a, b) {
+    const d = Math.abs(a - b);
+    if (!(d <= this.value)) this.value = Number.isNaN(d) ? Infinity : d;
+  }
 }
 
 function checkLogits(logits, vocab, batchIndex, seqLen, refCase, refOffset, diffs, problems, label) {
@@ -50,7 +55,9 @@ function checkLogits(logits, vocab, batchIndex, seqLen, refCase, refOffset, diff
     for (const v of row) sum += Math.exp(v - max);
     diffs.logsumexp.add(max + Math.log(sum), refCase.logsumexp[pos]);
     refCase.top_ids[pos].forEach((id, r) => diffs.logits.add(row[id], refCase.top_logits[pos][r]));
-    const order = Array.from(row.keys()).sort((a, b) => row[b] - row[a]).slice(0, refCase.top_ids[pos].length);
+    const order = Array.from(row.keys())
+      .sort((a, b) => row[b] - row[a])
+      .slice(0, refCase.top_ids[pos].length);
     order.forEach((id, r) => {
       const want = refCase.top_ids[pos][r];
       // A swap is only acceptable between near-equal logits.
@@ -84,7 +91,8 @@ async function verifyModel(name) {
   const softmaxOutputs = reference.onnx.softmax_nodes.map((n) => n.output);
   const bytes = readFileSync(path.join(dir, 'onnx/model.onnx'));
   const session = await ort.InferenceSession.create(withExtraOutputs(bytes, softmaxOutputs), {
-    intraOpNumThreads: 2, graphOptimizationLevel: 'all',
+    intraOpNumThreads: 2,
+    graphOptimizationLevel: 'all',
   });
   const isGpt2 = config.model_type === 'gpt2';
   const vocab = config.vocab_size;
@@ -103,8 +111,8 @@ async function verifyModel(name) {
     if (withPast) {
       for (let i = 0; i < layers; i++) {
         for (const kind of ['key', 'value']) {
-          feeds[`past_key_values.${i}.${kind}`] = past?.[`present.${i}.${kind}`]
-            ?? new ort.Tensor('float32', new Float32Array(0), [idRows.length, heads, 0, headDim]);
+          feeds[`past_key_values.${i}.${kind}`] =
+            past?.[`present.${i}.${kind}`] ?? new ort.Tensor('float32', new Float32Array(0), [idRows.length, heads, 0, headDim]);
         }
       }
     }
@@ -127,8 +135,7 @@ async function verifyModel(name) {
   const len = Math.max(a.input_ids.length, b.input_ids.length);
   const pad = (ids) => [...ids, ...Array(len - ids.length).fill(isGpt2 ? config.eos_token_id : config.pad_token_id)];
   const mask = (ids) => range(0, len).map((i) => (i < ids.length ? 1 : 0));
-  const batch = await run([pad(a.input_ids), pad(b.input_ids)], [mask(a.input_ids), mask(b.input_ids)],
-    [range(0, len), range(0, len)]);
+  const batch = await run([pad(a.input_ids), pad(b.input_ids)], [mask(a.input_ids), mask(b.input_ids)], [range(0, len), range(0, len)]);
   [a, b].forEach((refCase, i) => {
     const n = refCase.input_ids.length;
     // Only real query rows are compared: checkLogits stops at the reference length.
@@ -168,10 +175,12 @@ async function verifyModel(name) {
   }
   if (softmaxOutputs.length !== 0 && softmaxOutputs.length !== layers) problems.push(`${name}: Softmax count ≠ layers`);
   const shapes = [...new Set(attentionShapes)];
-  console.log(`${name}: max |Δ| logits ${measured.logits.toExponential(2)}, logsumexp ${measured.logsumexp.toExponential(2)}, ` +
-    `attention ${measured.attention.toExponential(2)}, |row sum - 1| ${measured.rowSum.toExponential(2)}` +
-    (shapes.length ? `; attention shapes ${shapes.join(', ')}` : '; no Softmax in the graph') +
-    (withPast ? '; empty-cache and split-cache runs included' : ''));
+  console.log(
+    `${name}: max |Δ| logits ${measured.logits.toExponential(2)}, logsumexp ${measured.logsumexp.toExponential(2)}, ` +
+      `attention ${measured.attention.toExponential(2)}, |row sum - 1| ${measured.rowSum.toExponential(2)}` +
+      (shapes.length ? `; attention shapes ${shapes.join(', ')}` : '; no Softmax in the graph') +
+      (withPast ? '; empty-cache and split-cache runs included' : ''),
+  );
   return { reference, measured, shapes, problems };
 }
 
@@ -182,7 +191,9 @@ function formatReference(doc) {
   return `${text.slice(0, -2)},\n  "cases": [\n${cases.map((c) => '    ' + JSON.stringify(c)).join(',\n')}\n  ]\n}\n`;
 }
 
-const names = readdirSync(modelsDir).filter((n) => existsSync(path.join(modelsDir, n, 'reference.json'))).sort();
+const names = readdirSync(modelsDir)
+  .filter((n) => existsSync(path.join(modelsDir, n, 'reference.json')))
+  .sort();
 let failed = false;
 for (const name of names) {
   const { reference, measured, shapes, problems } = await verifyModel(name);

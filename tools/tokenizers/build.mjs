@@ -72,16 +72,14 @@ function buildBert(outDir) {
     if (!(t in vocab)) throw new Error(`missing ${t}`);
     return vocab[t];
   };
-  const special = (t) => ({ id: idOf(t), content: t, single_word: false, lstrip: false, rstrip: false,
-    normalized: false, special: true });
+  const special = (t) => ({ id: idOf(t), content: t, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
   const tokenizer = {
     version: '1.0',
     truncation: null,
     padding: null,
     added_tokens: BERT_SPECIALS.map(special).sort((a, b) => a.id - b.id),
     // strip_accents null = follow `lowercase`, as bert-base-uncased's own file has it.
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null,
-      lowercase: true },
+    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
@@ -103,8 +101,7 @@ function buildBert(outDir) {
       },
     },
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100,
-      vocab },
+    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
   };
   const dir = path.join(outDir, 'bert-base-uncased');
   mkdirSync(dir, { recursive: true });
@@ -125,7 +122,11 @@ function buildBert(outDir) {
     unk_token: '[UNK]',
   });
   writeJson(dir, 'special_tokens_map.json', {
-    cls_token: '[CLS]', mask_token: '[MASK]', pad_token: '[PAD]', sep_token: '[SEP]', unk_token: '[UNK]',
+    cls_token: '[CLS]',
+    mask_token: '[MASK]',
+    pad_token: '[PAD]',
+    sep_token: '[SEP]',
+    unk_token: '[UNK]',
   });
   writeFileSync(path.join(dir, 'vocab.txt'), vocabList.join('\n') + '\n');
   console.log(`bert-base-uncased: ${vocabList.length} ids → ${path.relative(repoRoot, dir)}`);
@@ -144,20 +145,32 @@ function buildGpt2(outDir) {
   if (merges.length !== 50000) throw new Error(`gpt2 has ${merges.length} merges, expected 50000`);
   const eos = '<|endoftext|>';
   if (vocab[eos] !== 50256) throw new Error('<|endoftext|> is not id 50256');
-  const byteLevel = (addPrefixSpace, trimOffsets) => ({ type: 'ByteLevel', add_prefix_space: addPrefixSpace,
-    trim_offsets: trimOffsets, use_regex: true });
+  const byteLevel = (addPrefixSpace, trimOffsets) => ({
+    type: 'ByteLevel',
+    add_prefix_space: addPrefixSpace,
+    trim_offsets: trimOffsets,
+    use_regex: true,
+  });
   const tokenizer = {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: [{ id: 50256, content: eos, single_word: false, lstrip: false, rstrip: false, normalized: false,
-      special: true }],
+    added_tokens: [{ id: 50256, content: eos, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
     normalizer: null,
     pre_tokenizer: byteLevel(false, true),
     post_processor: byteLevel(true, false),
     decoder: byteLevel(true, true),
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '',
-      fuse_unk: false, byte_fallback: false, vocab, merges },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab,
+      merges,
+    },
   };
   const dir = path.join(outDir, 'gpt2');
   mkdirSync(dir, { recursive: true });

@@ -33,7 +33,9 @@ function setPart(s: RunSummary, state: UiState): { text: string; slug: string; l
 }
 
 function tokenPart(s: RunSummary, selected: number | null): { text: string; slug: string } {
-  return selected === null || !s.tokens[selected] ? { text: '', slug: '' } : { text: ` · token #${selected} ${JSON.stringify(tokenLabel(s.tokens[selected]))}`, slug: `_T${selected}` };
+  return selected === null || !s.tokens[selected]
+    ? { text: '', slug: '' }
+    : { text: ` · token #${selected} ${JSON.stringify(tokenLabel(s.tokens[selected]))}`, slug: `_T${selected}` };
 }
 
 /** The caption of `view` as it shows now. The matrix and the model view draw their own colour bars, so their figures add none. */

@@ -29,7 +29,14 @@ function num(v: number): string {
 }
 
 function multiply(m: Matrix, n: Matrix): Matrix {
-  return [m[0] * n[0] + m[2] * n[1], m[1] * n[0] + m[3] * n[1], m[0] * n[2] + m[2] * n[3], m[1] * n[2] + m[3] * n[3], m[0] * n[4] + m[2] * n[5] + m[4], m[1] * n[4] + m[3] * n[5] + m[5]];
+  return [
+    m[0] * n[0] + m[2] * n[1],
+    m[1] * n[0] + m[3] * n[1],
+    m[0] * n[2] + m[2] * n[3],
+    m[1] * n[2] + m[3] * n[3],
+    m[0] * n[4] + m[2] * n[5] + m[4],
+    m[1] * n[4] + m[3] * n[5] + m[5],
+  ];
 }
 
 /** A path the surface can read back (a canvas Path2D cannot be read); see newPath in canvas.ts. */
@@ -47,7 +54,17 @@ export class SvgPath {
 }
 
 export class SvgSurface {
-  private state: DrawState = { fillStyle: '#000', strokeStyle: '#000', lineWidth: 1, globalAlpha: 1, font: '10px sans-serif', textAlign: 'start', textBaseline: 'alphabetic', transform: IDENTITY, clip: null };
+  private state: DrawState = {
+    fillStyle: '#000',
+    strokeStyle: '#000',
+    lineWidth: 1,
+    globalAlpha: 1,
+    font: '10px sans-serif',
+    textAlign: 'start',
+    textBaseline: 'alphabetic',
+    transform: IDENTITY,
+    clip: null,
+  };
   private readonly saved: DrawState[] = [];
   private readonly elements: string[] = [];
   private readonly defs: string[] = [];
@@ -67,20 +84,48 @@ export class SvgSurface {
     return this as unknown as CanvasRenderingContext2D;
   }
 
-  get fillStyle(): string { return this.state.fillStyle; }
-  set fillStyle(v: string) { this.state.fillStyle = String(v); }
-  get strokeStyle(): string { return this.state.strokeStyle; }
-  set strokeStyle(v: string) { this.state.strokeStyle = String(v); }
-  get lineWidth(): number { return this.state.lineWidth; }
-  set lineWidth(v: number) { this.state.lineWidth = v; }
-  get globalAlpha(): number { return this.state.globalAlpha; }
-  set globalAlpha(v: number) { this.state.globalAlpha = v; }
-  get font(): string { return this.state.font; }
-  set font(v: string) { this.state.font = v; }
-  get textAlign(): CanvasTextAlign { return this.state.textAlign; }
-  set textAlign(v: CanvasTextAlign) { this.state.textAlign = v; }
-  get textBaseline(): CanvasTextBaseline { return this.state.textBaseline; }
-  set textBaseline(v: CanvasTextBaseline) { this.state.textBaseline = v; }
+  get fillStyle(): string {
+    return this.state.fillStyle;
+  }
+  set fillStyle(v: string) {
+    this.state.fillStyle = String(v);
+  }
+  get strokeStyle(): string {
+    return this.state.strokeStyle;
+  }
+  set strokeStyle(v: string) {
+    this.state.strokeStyle = String(v);
+  }
+  get lineWidth(): number {
+    return this.state.lineWidth;
+  }
+  set lineWidth(v: number) {
+    this.state.lineWidth = v;
+  }
+  get globalAlpha(): number {
+    return this.state.globalAlpha;
+  }
+  set globalAlpha(v: number) {
+    this.state.globalAlpha = v;
+  }
+  get font(): string {
+    return this.state.font;
+  }
+  set font(v: string) {
+    this.state.font = v;
+  }
+  get textAlign(): CanvasTextAlign {
+    return this.state.textAlign;
+  }
+  set textAlign(v: CanvasTextAlign) {
+    this.state.textAlign = v;
+  }
+  get textBaseline(): CanvasTextBaseline {
+    return this.state.textBaseline;
+  }
+  set textBaseline(v: CanvasTextBaseline) {
+    this.state.textBaseline = v;
+  }
 
   save(): void {
     this.saved.push({ ...this.state });
@@ -116,13 +161,16 @@ export class SvgSurface {
 
   stroke(path?: SvgPath): void {
     const d = (path ?? this.path).parts.join('');
-    if (d) this.element(`<path d="${d}" fill="none" stroke="${escapeXml(this.state.strokeStyle)}" stroke-width="${num(this.state.lineWidth)}"`);
+    if (d)
+      this.element(`<path d="${d}" fill="none" stroke="${escapeXml(this.state.strokeStyle)}" stroke-width="${num(this.state.lineWidth)}"`);
   }
   /** Intersects the clip with the current path (nested clip paths, as the canvas does). */
   clip(): void {
     const id = `${this.prefix}c${++this.clips}`;
     const outer = this.state.clip ? ` clip-path="url(#${this.state.clip})"` : '';
-    this.defs.push(`<clipPath id="${id}"${outer}><path d="${this.path.parts.join('')}"${this.transformAttr(this.state.transform)}/></clipPath>`);
+    this.defs.push(
+      `<clipPath id="${id}"${outer}><path d="${this.path.parts.join('')}"${this.transformAttr(this.state.transform)}/></clipPath>`,
+    );
     this.state.clip = id;
   }
 
@@ -131,13 +179,22 @@ export class SvgSurface {
     this.element(`<rect x="${num(x)}" y="${num(y)}" width="${num(w)}" height="${num(h)}" fill="${escapeXml(this.state.fillStyle)}"`);
   }
   strokeRect(x: number, y: number, w: number, h: number): void {
-    this.element(`<rect x="${num(x)}" y="${num(y)}" width="${num(w)}" height="${num(h)}" fill="none" stroke="${escapeXml(this.state.strokeStyle)}" stroke-width="${num(this.state.lineWidth)}"`);
+    this.element(
+      `<rect x="${num(x)}" y="${num(y)}" width="${num(w)}" height="${num(h)}" fill="none" stroke="${escapeXml(this.state.strokeStyle)}" stroke-width="${num(this.state.lineWidth)}"`,
+    );
   }
 
   fillText(text: string, x: number, y: number): void {
     const s = this.state;
     const anchor = s.textAlign === 'center' ? 'middle' : s.textAlign === 'right' || s.textAlign === 'end' ? 'end' : 'start';
-    const baseline = { middle: 'central', top: 'hanging', hanging: 'hanging', bottom: 'text-after-edge', ideographic: 'text-after-edge', alphabetic: '' }[s.textBaseline];
+    const baseline = {
+      middle: 'central',
+      top: 'hanging',
+      hanging: 'hanging',
+      bottom: 'text-after-edge',
+      ideographic: 'text-after-edge',
+      alphabetic: '',
+    }[s.textBaseline];
     this.element(
       `<text x="${num(x)}" y="${num(y)}" fill="${escapeXml(s.fillStyle)}" style="font:${escapeXml(s.font)};white-space:pre"` +
         `${anchor !== 'start' ? ` text-anchor="${anchor}"` : ''}${baseline ? ` dominant-baseline="${baseline}"` : ''}`,
@@ -148,7 +205,11 @@ export class SvgSurface {
   /** Draws a canvas's pixels as rects (the 3-, 5- and 9-argument forms of drawImage). */
   drawImage(image: HTMLCanvasElement, ...args: number[]): void {
     const [sx, sy, sw, sh, dx, dy, dw, dh] =
-      args.length === 8 ? args : args.length === 4 ? [0, 0, image.width, image.height, ...args] : [0, 0, image.width, image.height, args[0], args[1], image.width, image.height];
+      args.length === 8
+        ? args
+        : args.length === 4
+          ? [0, 0, image.width, image.height, ...args]
+          : [0, 0, image.width, image.height, args[0], args[1], image.width, image.height];
     const x0 = Math.max(0, Math.floor(sx));
     const y0 = Math.max(0, Math.floor(sy));
     const x1 = Math.min(image.width, Math.ceil(sx + sw));
@@ -244,7 +305,9 @@ export function rasterPaths(image: ImageData): string {
   for (const [c, list] of byColour) {
     const o = first.get(c)!;
     const alpha = data[o + 3] / 255;
-    out.push(`<path fill="rgb(${data[o]},${data[o + 1]},${data[o + 2]})"${alpha < 1 ? ` fill-opacity="${num(alpha)}"` : ''} d="${list.join('')}"/>`);
+    out.push(
+      `<path fill="rgb(${data[o]},${data[o + 1]},${data[o + 2]})"${alpha < 1 ? ` fill-opacity="${num(alpha)}"` : ''} d="${list.join('')}"/>`,
+    );
   }
   return out.join('');
 }

@@ -17,7 +17,14 @@ export interface Theme {
 }
 
 // Fallbacks matter only outside VS Code (tests set the variables themselves).
-const CHART_VARS = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-red', '--vscode-charts-purple', '--vscode-charts-yellow'];
+const CHART_VARS = [
+  '--vscode-charts-blue',
+  '--vscode-charts-orange',
+  '--vscode-charts-green',
+  '--vscode-charts-red',
+  '--vscode-charts-purple',
+  '--vscode-charts-yellow',
+];
 const CHART_FALLBACK = ['#3794ff', '#d18616', '#89d185', '#f14c4c', '#b180d7', '#cca700'];
 // Beyond the six chart colours: Paul Tol's "muted" qualitative scheme, chosen to stay distinct for
 // colour-blind readers.
@@ -30,9 +37,12 @@ function cssVar(style: CSSStyleDeclaration, name: string, fallback: string): str
 
 export function readTheme(): Theme {
   const body = document.body;
-  const kind = body.classList.contains('vscode-high-contrast') || body.classList.contains('vscode-high-contrast-light')
-    ? 'high-contrast'
-    : body.classList.contains('vscode-light') ? 'light' : 'dark';
+  const kind =
+    body.classList.contains('vscode-high-contrast') || body.classList.contains('vscode-high-contrast-light')
+      ? 'high-contrast'
+      : body.classList.contains('vscode-light')
+        ? 'light'
+        : 'dark';
   const s = getComputedStyle(body);
   const light = kind === 'light' || body.classList.contains('vscode-high-contrast-light');
   const palette = CHART_VARS.map((v, i) => cssVar(s, v, CHART_FALLBACK[i])).concat(EXTRA);

@@ -56,7 +56,11 @@ export function setSelect(app: App): Select {
 export function updateSetSelect(sel: Select, app: App): void {
   const sets = app.data.summary?.attentionSets ?? [];
   sel.element.hidden = sets.length < 2;
-  if (sets.length > 1) sel.set(sets.map((s) => ({ value: s.name, label: s.label })), app.attentionSet()?.name ?? '');
+  if (sets.length > 1)
+    sel.set(
+      sets.map((s) => ({ value: s.name, label: s.label })),
+      app.attentionSet()?.name ?? '',
+    );
 }
 
 export function layerSelect(app: App): Select {
@@ -67,7 +71,10 @@ export function layerSelect(app: App): Select {
 
 export function updateLayerSelect(sel: Select, app: App): void {
   const { layers } = shape(app);
-  sel.set(Array.from({ length: layers }, (_, i) => ({ value: String(i), label: `Layer ${i}` })), String(app.state.layer));
+  sel.set(
+    Array.from({ length: layers }, (_, i) => ({ value: String(i), label: `Layer ${i}` })),
+    String(app.state.layer),
+  );
 }
 
 /** One head or the mean over all heads (matrix view, side view). */
@@ -79,7 +86,9 @@ export function headSelect(app: App): Select {
 
 export function updateHeadSelect(sel: Select, app: App): void {
   const { heads } = shape(app);
-  const options = [{ value: 'mean', label: 'Mean of heads' }].concat(Array.from({ length: heads }, (_, i) => ({ value: String(i), label: `Head ${i}` })));
+  const options = [{ value: 'mean', label: 'Mean of heads' }].concat(
+    Array.from({ length: heads }, (_, i) => ({ value: String(i), label: `Head ${i}` })),
+  );
   sel.set(options, String(app.state.head));
 }
 

@@ -65,7 +65,10 @@ export class HeadView implements View {
     // (aria-live) announces what the keys select.
     this.canvas.setAttribute('role', 'application');
     this.canvas.setAttribute('aria-roledescription', 'head view');
-    this.canvas.setAttribute('aria-label', 'Head view: lines from each query token (left) to the key tokens it attends to (right). Up and down move the selected token, Enter reveals it, Left and Right switch between the query and key side.');
+    this.canvas.setAttribute(
+      'aria-label',
+      'Head view: lines from each query token (left) to the key tokens it attends to (right). Up and down move the selected token, Enter reveals it, Left and Right switch between the query and key side.',
+    );
     this.scroller.append(this.canvas, this.spacer);
     this.element.append(bar, this.info, this.scroller);
     this.scroller.addEventListener('scroll', () => this.scheduleDraw(), { passive: true });
@@ -114,7 +117,8 @@ export class HeadView implements View {
   private scrollToRow(i: number): void {
     const top = i * ROW;
     if (top < this.scroller.scrollTop) this.scroller.scrollTop = top;
-    else if (top + ROW > this.scroller.scrollTop + this.scroller.clientHeight) this.scroller.scrollTop = top + ROW - this.scroller.clientHeight;
+    else if (top + ROW > this.scroller.scrollTop + this.scroller.clientHeight)
+      this.scroller.scrollTop = top + ROW - this.scroller.clientHeight;
   }
 
   private geometry(): { width: number; height: number; colW: number; first: number; last: number; top: number } {

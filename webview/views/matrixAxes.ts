@@ -127,8 +127,11 @@ function listPart(list: TokenListName | undefined): string {
 /** "Keys (attended to) →" over the column labels and "Queries (attending) →" down the left edge. */
 function drawAxisTitles(
   ctx: CanvasRenderingContext2D,
-  th: Theme, plotW: number, plotH: number,
-  rowList?: TokenListName, colList?: TokenListName,
+  th: Theme,
+  plotW: number,
+  plotH: number,
+  rowList?: TokenListName,
+  colList?: TokenListName,
 ): void {
   ctx.fillStyle = th.muted;
   ctx.font = `${th.fontSize - 2}px ${th.fontFamily}`;

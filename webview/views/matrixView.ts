@@ -64,7 +64,10 @@ export class MatrixView implements View {
     // (aria-live) announces what the keys select.
     this.canvas.setAttribute('role', 'application');
     this.canvas.setAttribute('aria-roledescription', 'attention matrix');
-    this.canvas.setAttribute('aria-label', 'Attention matrix: rows are query tokens, columns are key tokens. Arrow keys move the cell, + and - zoom, 0 fits, Enter selects the query token.');
+    this.canvas.setAttribute(
+      'aria-label',
+      'Attention matrix: rows are query tokens, columns are key tokens. Arrow keys move the cell, + and - zoom, 0 fits, Enter selects the query token.',
+    );
     this.area.append(this.canvas, this.tooltip);
     this.element.append(bar, this.info, this.area);
     this.canvas.addEventListener('mousemove', (e) => this.onMove(e));
@@ -73,7 +76,10 @@ export class MatrixView implements View {
       this.drag = null;
       this.scheduleDraw();
     });
-    this.canvas.addEventListener('mousedown', (e) => (this.drag = { x: e.clientX, y: e.clientY, panX: this.app.state.panX, panY: this.app.state.panY }));
+    this.canvas.addEventListener(
+      'mousedown',
+      (e) => (this.drag = { x: e.clientX, y: e.clientY, panX: this.app.state.panX, panY: this.app.state.panY }),
+    );
     window.addEventListener('mouseup', () => (this.drag = null));
     this.canvas.addEventListener('click', (e) => {
       const cell = this.cellAt(e);
@@ -180,15 +186,33 @@ export class MatrixView implements View {
     if (!rows || !cols) return;
     const c = { q: Math.min(this.cursor.q, rows - 1), k: Math.min(this.cursor.k, cols - 1) };
     switch (e.key) {
-      case 'ArrowRight': c.k = Math.min(cols - 1, c.k + 1); break;
-      case 'ArrowLeft': c.k = Math.max(0, c.k - 1); break;
-      case 'ArrowDown': c.q = Math.min(rows - 1, c.q + 1); break;
-      case 'ArrowUp': c.q = Math.max(0, c.q - 1); break;
-      case '+': case '=': this.zoomBy(1.5); break;
-      case '-': this.zoomBy(1 / 1.5); break;
-      case '0': this.app.update({ zoom: 0, panX: 0, panY: 0 }); break;
-      case 'Enter': this.selectCell(c); break;
-      default: return;
+      case 'ArrowRight':
+        c.k = Math.min(cols - 1, c.k + 1);
+        break;
+      case 'ArrowLeft':
+        c.k = Math.max(0, c.k - 1);
+        break;
+      case 'ArrowDown':
+        c.q = Math.min(rows - 1, c.q + 1);
+        break;
+      case 'ArrowUp':
+        c.q = Math.max(0, c.q - 1);
+        break;
+      case '+':
+      case '=':
+        this.zoomBy(1.5);
+        break;
+      case '-':
+        this.zoomBy(1 / 1.5);
+        break;
+      case '0':
+        this.app.update({ zoom: 0, panX: 0, panY: 0 });
+        break;
+      case 'Enter':
+        this.selectCell(c);
+        break;
+      default:
+        return;
     }
     e.preventDefault();
     this.cursor = c;

@@ -45,7 +45,10 @@ export class ModelView implements View {
     // (aria-live) announces what the keys select.
     this.canvas.setAttribute('role', 'application');
     this.canvas.setAttribute('aria-roledescription', 'model view');
-    this.canvas.setAttribute('aria-label', 'Model view: a heatmap per layer (rows) and head (columns). Arrow keys move between heads and layers, Enter opens one in the matrix view.');
+    this.canvas.setAttribute(
+      'aria-label',
+      'Model view: a heatmap per layer (rows) and head (columns). Arrow keys move between heads and layers, Enter opens one in the matrix view.',
+    );
     this.caption.className = 'caption';
     this.scroller.className = 'model-scroller';
     this.scroller.append(this.canvas);

@@ -3,7 +3,13 @@
 // distribution at the selected token; the actual next token; the surprisal strip. Temperature, top-k and top-p
 // apply to the whole distribution at one position (samplingPosition), from the logits the host sends when shown.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { defaultPosition, maskFills, predictionsAt, samplingPosition as rankedSamplingPosition, type PredictionView } from '../../src/protocol';
+import {
+  defaultPosition,
+  maskFills,
+  predictionsAt,
+  samplingPosition as rankedSamplingPosition,
+  type PredictionView,
+} from '../../src/protocol';
 import type { App, View } from '../app';
 import { formatProbability, sample, TOP_K_ALL } from '../render/sampling';
 import { BarList, barsToCanvas, type Bar } from './barList';
@@ -41,7 +47,10 @@ const actualText = (app: App, at: number) => `Actual next token ${JSON.stringify
 /** The run's top-k as it came, without sampling; `why` says why, when it is in place of a sampled group. */
 function modelGroup(app: App, at: number, heading: string, top: PredictionView[], actual?: Actual, why?: string): BarGroup {
   const notes = why ? [why] : [];
-  if (actual?.probability != null) notes.push(`${actualText(app, at)}: p = ${formatProbability(actual.probability)}${top.some((t) => t.id === actual.id) ? '' : ' (not in this top-k)'}.`);
+  if (actual?.probability != null)
+    notes.push(
+      `${actualText(app, at)}: p = ${formatProbability(actual.probability)}${top.some((t) => t.id === actual.id) ? '' : ' (not in this top-k)'}.`,
+    );
   const bars = top.map((t) => ({ label: t.token, value: t.probability, highlight: t.id === actual?.id }));
   return { title: heading, bars, note: notes.length ? notes.join(' ') : undefined };
 }
@@ -52,7 +61,8 @@ function modelGroup(app: App, at: number, heading: string, top: PredictionView[]
  */
 function sampledGroup(app: App, at: number, heading: string, top: PredictionView[], actual?: Actual): BarGroup {
   const d = app.data.distributionAt(at);
-  if ('waiting' in d) return modelGroup(app, at, heading, top, actual, `${d.waiting} Meanwhile: the model's top-${top.length}, without sampling.`);
+  if ('waiting' in d)
+    return modelGroup(app, at, heading, top, actual, `${d.waiting} Meanwhile: the model's top-${top.length}, without sampling.`);
   const actualId = actual?.id;
   const st = app.state;
   const r = sample(d, st);
@@ -182,7 +192,8 @@ export class PredictionsView implements View {
       hint.textContent = 'Select a token (Tokens tab, or click in any view) to see what the model predicts at that position.';
       this.groupsEl.append(hint);
     }
-    if (!groups.length && !this.groupsEl.childElementCount) this.groupsEl.textContent = s ? 'No predictions in this result.' : 'No result yet.';
+    if (!groups.length && !this.groupsEl.childElementCount)
+      this.groupsEl.textContent = s ? 'No predictions in this result.' : 'No result yet.';
   }
 
   exportCanvas(): HTMLCanvasElement {

@@ -27,8 +27,15 @@ export class SamplingPanel {
     this.element.setAttribute('aria-label', 'Sampling controls');
     const same = (v: number) => v;
     this.add('Temperature', 'temperature', MIN_TEMPERATURE, 3, 0.05, (v) => v.toFixed(2), same, same);
-    this.add('Top-k', 'topK', 1, TOP_K_SLIDER_ALL, 1, (v) => (v === TOP_K_ALL ? 'all' : String(v)), (v) => (v === TOP_K_ALL ? TOP_K_SLIDER_ALL : v), (v) =>
-      v >= TOP_K_SLIDER_ALL ? TOP_K_ALL : v,
+    this.add(
+      'Top-k',
+      'topK',
+      1,
+      TOP_K_SLIDER_ALL,
+      1,
+      (v) => (v === TOP_K_ALL ? 'all' : String(v)),
+      (v) => (v === TOP_K_ALL ? TOP_K_SLIDER_ALL : v),
+      (v) => (v >= TOP_K_SLIDER_ALL ? TOP_K_ALL : v),
     );
     this.add('Top-p', 'topP', 0.05, 1, 0.01, (v) => v.toFixed(2), same, same);
     this.note.className = 'note';
@@ -73,6 +80,6 @@ export class SamplingPanel {
     }
     this.note.textContent =
       `Applied to the model's whole distribution over its ${vocab.toLocaleString('en-US')}-token vocabulary at this position: ` +
-      'bars show the probabilities after sampling, faint bars the model\'s own. At temperature 1, top-k all and top-p 1 they are the same.';
+      "bars show the probabilities after sampling, faint bars the model's own. At temperature 1, top-k all and top-p 1 they are the same.";
   }
 }

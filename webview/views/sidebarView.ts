@@ -108,7 +108,10 @@ export class SidebarView implements View {
   }
 
   private groups(): { title: string; bars: Bar[] }[] {
-    return [{ title: this.attendsTitle.textContent ?? '', bars: this.attendsBars() }, ...predictionGroups(this.app, this.app.state.selected, false)];
+    return [
+      { title: this.attendsTitle.textContent ?? '', bars: this.attendsBars() },
+      ...predictionGroups(this.app, this.app.state.selected, false),
+    ];
   }
 
   exportCanvas(): HTMLCanvasElement {

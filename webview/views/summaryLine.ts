@@ -14,7 +14,14 @@ export function summaryParts(s: RunSummary, compact = false): string[] {
   const tokens = s.truncation ? `${s.tokens.length} tokens (cut)` : `${s.tokens.length} tokens`;
   if (compact) return [m.id, device, tokens];
   const t = s.timings;
-  const timing = [t.loadMs !== undefined ? `load ${Math.round(t.loadMs)} ms` : '', `tokenize ${Math.round(t.tokenizeMs)} ms`, `run ${Math.round(t.runMs)} ms`, `total ${Math.round(t.totalMs)} ms`].filter(Boolean).join(', ');
+  const timing = [
+    t.loadMs !== undefined ? `load ${Math.round(t.loadMs)} ms` : '',
+    `tokenize ${Math.round(t.tokenizeMs)} ms`,
+    `run ${Math.round(t.runMs)} ms`,
+    `total ${Math.round(t.totalMs)} ms`,
+  ]
+    .filter(Boolean)
+    .join(', ');
   return [m.id, `${m.familyLabel} (${m.architecture}, ${m.layers}×${m.heads})`, `${m.tokenizerKind} tokenizer`, device, tokens, timing];
 }
 
@@ -72,7 +79,8 @@ export class SummaryLine {
     this.status.textContent = st?.message ?? '';
     this.status.dataset.state = st?.state ?? 'idle';
     const unavailable = s?.attentionUnavailable;
-    if (unavailable) this.status.textContent = `${st?.message ? `${st.message} · ` : ''}Attention is not available for this model: ${unavailable}`;
+    if (unavailable)
+      this.status.textContent = `${st?.message ? `${st.message} · ` : ''}Attention is not available for this model: ${unavailable}`;
     if (unavailable) this.status.hidden = false;
   }
 

@@ -183,7 +183,10 @@ export class SurprisalStrip {
     this.tooltip.hidden = at === null;
     if (at === null) return;
     this.tooltip.textContent = this.describe(at, bits[at] ?? null);
-    const left = Math.min(Math.max(0, at * cellWidth + cellWidth / 2 - this.tooltip.offsetWidth / 2), this.element.clientWidth - this.tooltip.offsetWidth);
+    const left = Math.min(
+      Math.max(0, at * cellWidth + cellWidth / 2 - this.tooltip.offsetWidth / 2),
+      this.element.clientWidth - this.tooltip.offsetWidth,
+    );
     this.tooltip.style.left = `${Math.max(0, left)}px`;
     // Above the strip: below it, it would cover the hovered cell's own label.
     this.tooltip.style.top = `${this.canvas.offsetTop - this.tooltip.offsetHeight - 2}px`;

@@ -119,7 +119,11 @@ export class TokensView implements View {
     return canvas;
   }
 
-  private layout(): { boxes: { x: number; y: number; w: number; text: string; special: boolean; selected: boolean }[]; width: number; height: number } {
+  private layout(): {
+    boxes: { x: number; y: number; w: number; text: string; special: boolean; selected: boolean }[];
+    width: number;
+    height: number;
+  } {
     const s = this.app.data.summary;
     const width = Math.max(320, this.element.clientWidth || 800);
     const measure = document.createElement('canvas').getContext('2d');

@@ -29,7 +29,9 @@ export function lowerTriangleRow(geometry: LayerGeometry, head: number, query: n
 /** Where row `query` of head `head` is held, in either layout: its first element and how many keys it keeps. */
 export function keptRow(geometry: LayerGeometry, head: number, query: number): { from: number; keys: number } {
   const { queries, keys } = geometry;
-  return geometry.layout === 'full' ? { from: (head * queries + query) * keys, keys } : { from: lowerTriangleRow(geometry, head, query), keys: query + 1 };
+  return geometry.layout === 'full'
+    ? { from: (head * queries + query) * keys, keys }
+    : { from: lowerTriangleRow(geometry, head, query), keys: query + 1 };
 }
 
 /** Layer `layer` as a new [heads, queries, keys] array: a copy of a full layer, a lower triangle filled out with zeros. */

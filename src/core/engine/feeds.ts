@@ -47,7 +47,13 @@ function feedsInput(shape: FeedShape, name: string): boolean {
  * Feeds for a batch of equal-length rows of ids (row-major, batch × length). The shape's `heads` and `headDim`
  * size the empty past tensors when the graph does not fix them.
  */
-export function buildFeeds(specs: InputSpec[], ids: ArrayLike<number>, batch: number, length: number, shape: FeedShape): Record<string, ort.Tensor> {
+export function buildFeeds(
+  specs: InputSpec[],
+  ids: ArrayLike<number>,
+  batch: number,
+  length: number,
+  shape: FeedShape,
+): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   const dims = [batch, length];
   const { heads, headDim } = shape;
@@ -69,8 +75,16 @@ export function buildFeeds(specs: InputSpec[], ids: ArrayLike<number>, batch: nu
     } else if (spec.name.startsWith('past')) {
       // [batch, heads, past_length = 0, head_dim]: a first pass with no cache.
       const declared = spec.shape.length === 4 ? spec.shape : [0, 0, 0, 0];
-      const pastDims = [batch, typeof declared[1] === 'number' ? declared[1] : heads, 0, typeof declared[3] === 'number' ? declared[3] : headDim];
-      feeds[spec.name] = spec.type === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), pastDims) : new ort.Tensor('float32', new Float32Array(0), pastDims);
+      const pastDims = [
+        batch,
+        typeof declared[1] === 'number' ? declared[1] : heads,
+        0,
+        typeof declared[3] === 'number' ? declared[3] : headDim,
+      ];
+      feeds[spec.name] =
+        spec.type === 'float16'
+          ? new ort.Tensor('float16', new Uint16Array(0), pastDims)
+          : new ort.Tensor('float32', new Float32Array(0), pastDims);
     } else if (spec.name === 'use_cache_branch') {
       feeds[spec.name] = new ort.Tensor('bool', new Uint8Array([0]), [1]);
     } else {

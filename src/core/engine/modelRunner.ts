@@ -136,7 +136,14 @@ export class ModelRunner {
     let actualLogProb: (p: number) => number | null;
     if (predictionHead) {
       const lse = asFloat32(outputs[HEAD.logSumExp].data);
-      ranked = rankFromHead(asFloat32(outputs[HEAD.topValues].data), outputs[HEAD.topIndices].data as BigInt64Array, lse, batch * perRow, GRAPH_TOP_K, topK);
+      ranked = rankFromHead(
+        asFloat32(outputs[HEAD.topValues].data),
+        outputs[HEAD.topIndices].data as BigInt64Array,
+        lse,
+        batch * perRow,
+        GRAPH_TOP_K,
+        topK,
+      );
       const actual = outputs[HEAD.actualLogit] ? asFloat32(outputs[HEAD.actualLogit].data) : undefined;
       actualLogProb = (p) => (actual && p >= 1 ? actual[p - 1] - lse[p - 1] : null);
     } else {
@@ -166,7 +173,14 @@ export class ModelRunner {
       }
       return asFloat32(tensor.data);
     });
-    const maps: AttentionMaps = { set: spec.name, layers: perLayer.length, heads: config.heads, causal: spec.causal, ...geometry, perLayer };
+    const maps: AttentionMaps = {
+      set: spec.name,
+      layers: perLayer.length,
+      heads: config.heads,
+      causal: spec.causal,
+      ...geometry,
+      perLayer,
+    };
     if (maps.layout === 'lowerTriangle') checkCausalRows(maps);
     return [maps];
   }
@@ -241,7 +255,8 @@ export class ModelRunner {
 
   /** Top-k at every position of the text as it is, nothing masked (what the model "sees" at each token). */
   async unmasked(text: string, topK: number, maxTokens?: number): Promise<Prediction[][]> {
-    if (!this.model.info.capabilities.unmasked) throw new LensError("unmasked predictions are a masked language model's", 'model-unsupported');
+    if (!this.model.info.capabilities.unmasked)
+      throw new LensError("unmasked predictions are a masked language model's", 'model-unsupported');
     const ids = this.window(text, maxTokens).tokens.map((t) => t.id);
     checkRunFits(ids.length, this.model.config, undefined, this.availableMemory());
     const { row } = await this.run(ids, 1, ids.length, topK, []);
@@ -271,7 +286,8 @@ export class ModelRunner {
       const { outputs } = await this.run(ids, 1, ids.length, 1, [logitsName], positionsInput ? [position] : undefined);
       const data = asFloat32(outputs[logitsName].data);
       const perRow = positionsInput ? 1 : ids.length;
-      if (data.length !== perRow * vocab) throw new LensError(`the logits have ${data.length} values, expected ${perRow} × ${vocab}`, 'model-unsupported');
+      if (data.length !== perRow * vocab)
+        throw new LensError(`the logits have ${data.length} values, expected ${perRow} × ${vocab}`, 'model-unsupported');
       if (!positionsInput && data.byteLength <= KEEP_LOGITS_BYTES) {
         for (let p = 0; p < perRow; p++) rows.set(p, data.subarray(p * vocab, (p + 1) * vocab));
       } else {

@@ -83,7 +83,7 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
   }
   const { family } = config;
   if (family.needsMaskToken && tokenizer.maskTokenId === undefined) {
-    throw new LensError('the masked language model\'s tokenizer defines no mask token', 'model-invalid');
+    throw new LensError("the masked language model's tokenizer defines no mask token", 'model-invalid');
   }
   const onnx = await findOnnxFile(request.folder, request.onnxFile);
   const onnxPath = path.join(request.folder, onnx.relative);

@@ -52,7 +52,8 @@ export function downsampleAttention(maps: AttentionMaps, maxSide = overviewSide(
           const { from: qBase, keys } = keptRow(maps, h, q);
           for (let c = 0; c < cols && colBounds[c] < keys; c++) {
             let max = data[rowBase + c];
-            for (let k = qBase + colBounds[c], end = qBase + Math.min(colBounds[c + 1], keys); k < end; k++) if (layer[k] > max) max = layer[k];
+            for (let k = qBase + colBounds[c], end = qBase + Math.min(colBounds[c + 1], keys); k < end; k++)
+              if (layer[k] > max) max = layer[k];
             data[rowBase + c] = max;
           }
         }

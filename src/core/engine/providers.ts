@@ -9,7 +9,14 @@ export interface ProviderCandidate {
   label: string;
 }
 
-const LABELS: Record<string, string> = { cpu: 'CPU', cuda: 'CUDA', tensorrt: 'TensorRT', dml: 'DirectML', coreml: 'CoreML', webgpu: 'WebGPU' };
+const LABELS: Record<string, string> = {
+  cpu: 'CPU',
+  cuda: 'CUDA',
+  tensorrt: 'TensorRT',
+  dml: 'DirectML',
+  coreml: 'CoreML',
+  webgpu: 'WebGPU',
+};
 
 export function providerLabel(name: string): string {
   return LABELS[name] ?? name;
@@ -42,7 +49,9 @@ export function providerPlan(request: DeviceRequest, env: ProviderEnvironment): 
   for (const name of wanted) {
     const platform = PLATFORM_OF[name];
     if (platform && platform !== env.platform) {
-      skipped.push(`${providerLabel(name)} is available on ${platform === 'win32' ? 'Windows' : platform === 'darwin' ? 'macOS' : 'Linux'} only`);
+      skipped.push(
+        `${providerLabel(name)} is available on ${platform === 'win32' ? 'Windows' : platform === 'darwin' ? 'macOS' : 'Linux'} only`,
+      );
     } else if (name === 'cuda' && !env.cudaInstalled) {
       if (request === 'cuda') skipped.push('the CUDA provider libraries are not installed (run "Attention Lens: Enable GPU (CUDA)")');
     } else if (name === 'tensorrt' && !env.tensorrtInstalled) {

@@ -32,7 +32,11 @@ export interface AvailableMemory {
  * Rough peak bytes of one inspect: logits (S × V, fp32), activations (~16 tensors of S × d per layer),
  * and with attention every map twice (onnxruntime's and the copy handed out), in the layout they are held in.
  */
-export function estimateRunBytes(tokens: number, shape: RunShape, attention: Pick<AttentionMaps, 'layout' | 'rowBlock'> | undefined): number {
+export function estimateRunBytes(
+  tokens: number,
+  shape: RunShape,
+  attention: Pick<AttentionMaps, 'layout' | 'rowBlock'> | undefined,
+): number {
   const logits = tokens * shape.vocabSize * 4;
   const activations = 16 * tokens * shape.hiddenSize * 4 * shape.layers;
   const maps = attention ? 2 * shape.layers * layerLength({ ...attention, queries: tokens, keys: tokens }, shape.heads) * 4 : 0;
@@ -73,7 +77,7 @@ export function measureAvailableMemory(): AvailableMemory {
   const free = os.freemem();
   const headroom = cgroupHeadroom();
   return headroom !== undefined && headroom < free
-    ? { bytes: headroom, source: 'left under the container\'s memory limit' }
+    ? { bytes: headroom, source: "left under the container's memory limit" }
     : { bytes: free, source: 'free on this machine' };
 }
 

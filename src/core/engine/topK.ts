@@ -7,7 +7,14 @@ export interface RankedRow {
 }
 
 /** Probabilities of the head's candidates: exp(logit − log Σ exp). */
-export function rankFromHead(values: Float32Array, indices: ArrayLike<number | bigint>, logSumExp: Float32Array, positions: number, graphK: number, k: number): RankedRow[] {
+export function rankFromHead(
+  values: Float32Array,
+  indices: ArrayLike<number | bigint>,
+  logSumExp: Float32Array,
+  positions: number,
+  graphK: number,
+  k: number,
+): RankedRow[] {
   const rows: RankedRow[] = [];
   const take = Math.min(k, graphK);
   for (let p = 0; p < positions; p++) {
@@ -32,7 +39,12 @@ export function logSumExpOf(logits: Float32Array, offset: number, length: number
 }
 
 /** Top-k of each of `positions` rows of `vocab` logits (the fallback when the graph has no head). */
-export function rankFromLogits(logits: Float32Array, positions: number, vocab: number, k: number): { rows: RankedRow[]; logSumExp: Float64Array } {
+export function rankFromLogits(
+  logits: Float32Array,
+  positions: number,
+  vocab: number,
+  k: number,
+): { rows: RankedRow[]; logSumExp: Float64Array } {
   const rows: RankedRow[] = [];
   const lse = new Float64Array(positions);
   for (let p = 0; p < positions; p++) {

@@ -29,7 +29,11 @@ export const CUDA_PROVIDER_FILES: readonly { name: string; entry: string; requir
   { name: 'libonnxruntime_providers_shared.so', entry: 'runtimes/linux-x64/native/libonnxruntime_providers_shared.so', required: true },
   { name: 'libonnxruntime_providers_cuda.so', entry: 'runtimes/linux-x64/native/libonnxruntime_providers_cuda.so', required: true },
   // TensorRT's provider only loads where TensorRT is installed; onnxruntime-node's script installs it too.
-  { name: 'libonnxruntime_providers_tensorrt.so', entry: 'runtimes/linux-x64/native/libonnxruntime_providers_tensorrt.so', required: false },
+  {
+    name: 'libonnxruntime_providers_tensorrt.so',
+    entry: 'runtimes/linux-x64/native/libonnxruntime_providers_tensorrt.so',
+    required: false,
+  },
 ];
 const ALLOWED = new Set(CUDA_PROVIDER_FILES.map((f) => f.name));
 
@@ -124,7 +128,11 @@ export async function installCudaProvider(opts: CudaInstallOptions = {}): Promis
 
   const downloadDir = path.resolve(opts.downloadDir ?? path.join(os.tmpdir(), 'attention-lens-cuda'));
   const nupkg = resolveInside(downloadDir, `${ref.id}.${ref.version}.nupkg`);
-  const verifiedBy = [ref.sha512 ? 'sha512 from the feed' : '', opts.expectedSha256 ? 'sha256 given' : '', ref.size !== undefined ? 'size from the feed' : ''].filter(Boolean);
+  const verifiedBy = [
+    ref.sha512 ? 'sha512 from the feed' : '',
+    opts.expectedSha256 ? 'sha256 given' : '',
+    ref.size !== undefined ? 'size from the feed' : '',
+  ].filter(Boolean);
   const dl = await downloadFile({
     url: ref.url,
     dest: nupkg,
@@ -191,7 +199,9 @@ export async function installCudaProvider(opts: CudaInstallOptions = {}): Promis
   } catch (err) {
     if (err instanceof LensError && err.code === 'download-failed') await fsp.rm(nupkg, { force: true });
     if (opts.signal?.aborted) throw new LensError('CUDA installation cancelled.', 'cancelled');
-    throw err instanceof LensError ? err : new LensError(`Installing the CUDA provider failed: ${(err as Error).message}`, 'download-failed');
+    throw err instanceof LensError
+      ? err
+      : new LensError(`Installing the CUDA provider failed: ${(err as Error).message}`, 'download-failed');
   } finally {
     for (const t of temps) await fsp.rm(t, { force: true });
   }

@@ -45,9 +45,19 @@ function resource(index: Record<string, unknown>, types: string[]): string | und
   return undefined;
 }
 
-async function packageHash(index: Record<string, unknown>, id: string, version: string, opts: Opts): Promise<{ size?: number; sha512?: string }> {
+async function packageHash(
+  index: Record<string, unknown>,
+  id: string,
+  version: string,
+  opts: Opts,
+): Promise<{ size?: number; sha512?: string }> {
   // Plain first: the 3.6.0 registrations are gzip-compressed (handled, but not needed).
-  const reg = resource(index, ['RegistrationsBaseUrl', 'RegistrationsBaseUrl/3.0.0-rc', 'RegistrationsBaseUrl/3.4.0', 'RegistrationsBaseUrl/3.6.0']);
+  const reg = resource(index, [
+    'RegistrationsBaseUrl',
+    'RegistrationsBaseUrl/3.0.0-rc',
+    'RegistrationsBaseUrl/3.4.0',
+    'RegistrationsBaseUrl/3.6.0',
+  ]);
   if (!reg) return {};
   const leaf = rec(await fetchJson(checkDownloadUrl(`${reg}${id}/${version}.json`), { ...opts, file: `${id} ${version} registration` }));
   const catalogUrl = leaf?.catalogEntry;
@@ -62,7 +72,12 @@ async function packageHash(index: Record<string, unknown>, id: string, version: 
 }
 
 /** Resolves the .nupkg URL of `id` `version` on the feed whose service index is at feedUrl. */
-export async function resolveNugetPackage(feedUrl: string, packageId: string, packageVersion: string, opts: Opts = {}): Promise<NugetPackageRef> {
+export async function resolveNugetPackage(
+  feedUrl: string,
+  packageId: string,
+  packageVersion: string,
+  opts: Opts = {},
+): Promise<NugetPackageRef> {
   const id = packageId.toLowerCase();
   const version = packageVersion.toLowerCase();
   if (!/^[a-z0-9._-]+$/.test(id) || !/^[0-9a-z.+-]+$/.test(version)) {

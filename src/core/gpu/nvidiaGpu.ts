@@ -34,8 +34,15 @@ export async function detectNvidiaGpu(opts: { procFile?: string; nvidiaSmi?: str
   } catch {
     /* no kernel driver loaded */
   }
-  const smi = await run(opts.nvidiaSmi ?? 'nvidia-smi', ['--query-gpu=name,driver_version', '--format=csv,noheader'], opts.timeoutMs ?? 3000);
-  const rows = (smi ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  const smi = await run(
+    opts.nvidiaSmi ?? 'nvidia-smi',
+    ['--query-gpu=name,driver_version', '--format=csv,noheader'],
+    opts.timeoutMs ?? 3000,
+  );
+  const rows = (smi ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const gpus = rows.map((r) => r.split(',')[0].trim());
   driverVersion ??= rows[0]?.split(',')[1]?.trim();
   if (gpus.length > 0) return { present: true, driverVersion, gpus, detail: `nvidia-smi lists ${gpus.join(', ')}` };

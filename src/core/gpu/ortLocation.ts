@@ -25,7 +25,8 @@ export function ortLocation(packageDir?: string, platform: string = process.plat
     binary?: { napi_versions?: unknown };
   };
   if (typeof pkg.version !== 'string') throw new Error(`no version in ${dir}/package.json`);
-  const napi = Array.isArray(pkg.binary?.napi_versions) && typeof pkg.binary?.napi_versions[0] === 'number' ? pkg.binary.napi_versions[0] : 6;
+  const napi =
+    Array.isArray(pkg.binary?.napi_versions) && typeof pkg.binary?.napi_versions[0] === 'number' ? pkg.binary.napi_versions[0] : 6;
   return { version: pkg.version, packageDir: dir, bindingDir: path.join(dir, 'bin', `napi-v${napi}`, platform, arch) };
 }
 

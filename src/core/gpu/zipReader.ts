@@ -107,7 +107,7 @@ export async function readZipEntries(file: string): Promise<ZipEntry[]> {
 
 /** Zip64 stores the real values, in this order, only for the fields that hold 0xFFFFFFFF. */
 function applyZip64Extra(entry: ZipEntry, extra: Buffer): void {
-  for (let q = 0; q + 4 <= extra.length; ) {
+  for (let q = 0; q + 4 <= extra.length;) {
     const id = extra.readUInt16LE(q);
     const len = extra.readUInt16LE(q + 2);
     if (q + 4 + len > extra.length) throw new ZipError('corrupt extra field: it runs past its entry');
@@ -184,9 +184,10 @@ export async function extractEntry(zipFile: string, entry: ZipEntry, dest: strin
       done(null, chunk);
     },
   });
-  const source = entry.compressedSize === 0
-    ? Readable.from([])
-    : fs.createReadStream(zipFile, { start: dataStart, end: dataStart + entry.compressedSize - 1 });
+  const source =
+    entry.compressedSize === 0
+      ? Readable.from([])
+      : fs.createReadStream(zipFile, { start: dataStart, end: dataStart + entry.compressedSize - 1 });
   try {
     if (entry.method === 8 && entry.compressedSize > 0) {
       await pipeline(source, zlib.createInflateRaw(), check, fs.createWriteStream(dest), { signal });

@@ -67,10 +67,13 @@ async function tryCreate(lockPath: string, staleMs: number): Promise<HeldLock | 
     await fh.close();
   }
   // Touch the lock while we hold it so that a long download is never mistaken for an abandoned one.
-  const heartbeat = setInterval(() => {
-    const now = new Date();
-    fsp.utimes(lockPath, now, now).catch(() => undefined);
-  }, Math.max(50, Math.floor(staleMs / 4)));
+  const heartbeat = setInterval(
+    () => {
+      const now = new Date();
+      fsp.utimes(lockPath, now, now).catch(() => undefined);
+    },
+    Math.max(50, Math.floor(staleMs / 4)),
+  );
   heartbeat.unref();
   return {
     async release() {

@@ -74,22 +74,34 @@ export function toDownloadError(err: unknown, ctx: ErrorContext, signal?: AbortS
       return new LensError(`Could not connect to ${host}: the server is down or not reachable (connection refused).`, 'download-failed');
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new LensError(`Could not find the host ${ctx.url.hostname}: check the Hub address setting and the network connection.`, 'download-failed');
+      return new LensError(
+        `Could not find the host ${ctx.url.hostname}: check the Hub address setting and the network connection.`,
+        'download-failed',
+      );
     case 'ECONNRESET':
     case 'EPIPE':
     case 'ERR_STREAM_PREMATURE_CLOSE':
     case 'ABORTED':
-      return new LensError(`The connection to ${host} was dropped while downloading ${file}. Try again: the download resumes where it stopped.`, 'download-failed');
+      return new LensError(
+        `The connection to ${host} was dropped while downloading ${file}. Try again: the download resumes where it stopped.`,
+        'download-failed',
+      );
     case 'ESTALLED':
     case 'ETIMEDOUT':
       return new LensError(`The download of ${file} from ${host} stalled (${(err as Error).message}). Try again later.`, 'download-failed');
     case 'ENOSPC':
     case 'EDQUOT':
-      return new LensError(`The disk is full: no space left to save ${file}${ctx.dir ? ` in ${ctx.dir}` : ''}. Free some space and try again.`, 'download-failed');
+      return new LensError(
+        `The disk is full: no space left to save ${file}${ctx.dir ? ` in ${ctx.dir}` : ''}. Free some space and try again.`,
+        'download-failed',
+      );
     case 'EACCES':
     case 'EPERM':
     case 'EROFS':
-      return new LensError(`Cannot write ${file}${ctx.dir ? ` to ${ctx.dir}` : ''}: permission denied or read-only file system.`, 'download-failed');
+      return new LensError(
+        `Cannot write ${file}${ctx.dir ? ` to ${ctx.dir}` : ''}: permission denied or read-only file system.`,
+        'download-failed',
+      );
     default:
       break;
   }
@@ -98,7 +110,10 @@ export function toDownloadError(err: unknown, ctx: ErrorContext, signal?: AbortS
   }
   const message = err instanceof Error ? err.message : String(err);
   if (/aborted|socket hang up|premature/i.test(message)) {
-    return new LensError(`The connection to ${host} was dropped while downloading ${file}. Try again: the download resumes where it stopped.`, 'download-failed');
+    return new LensError(
+      `The connection to ${host} was dropped while downloading ${file}. Try again: the download resumes where it stopped.`,
+      'download-failed',
+    );
   }
   return new LensError(`Downloading ${file} from ${host} failed: ${message}`, 'download-failed');
 }

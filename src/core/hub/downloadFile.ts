@@ -166,7 +166,10 @@ export async function downloadFile(opts: DownloadFileOptions): Promise<DownloadR
     for await (const chunk of r.res as AsyncIterable<Buffer>) {
       if (opts.signal?.aborted) throw cancelledError();
       if (total !== undefined && loaded + chunk.length > total) {
-        throw new LensError(`${label} from ${r.url.host} is larger than the ${total} bytes announced. Nothing was kept.`, 'download-failed');
+        throw new LensError(
+          `${label} from ${r.url.host} is larger than the ${total} bytes announced. Nothing was kept.`,
+          'download-failed',
+        );
       }
       pending.push(chunk);
       pendingBytes += chunk.length;
@@ -182,7 +185,10 @@ export async function downloadFile(opts: DownloadFileOptions): Promise<DownloadR
     const code = (err as { code?: unknown }).code;
     const diskFull = code === 'ENOSPC' || code === 'EDQUOT';
     if (diskFull) out.destroy();
-    else await flush().then(() => endStream(out)).catch(() => out.destroy());
+    else
+      await flush()
+        .then(() => endStream(out))
+        .catch(() => out.destroy());
     const lensErr = toDownloadError(err, ctx, opts.signal);
     // Keep a partial file for resuming after a drop or a cancel; drop it when it is wrong or the disk is full.
     if ((err instanceof LensError && err.code !== 'cancelled') || diskFull) await fsp.rm(part, { force: true });

@@ -97,10 +97,7 @@ export async function httpRequest(raw: string | URL, opts: HttpOptions = {}): Pr
 }
 
 /** GETs a small JSON document. Returns undefined on 404 (callers decide what absence means). */
-export async function fetchJson(
-  raw: string | URL,
-  opts: HttpOptions & { maxBytes?: number } = {},
-): Promise<unknown | undefined> {
+export async function fetchJson(raw: string | URL, opts: HttpOptions & { maxBytes?: number } = {}): Promise<unknown | undefined> {
   const r = await httpRequest(raw, { ...opts, headers: { Accept: 'application/json', 'Accept-Encoding': 'gzip', ...opts.headers } });
   const ctx = { url: r.url, file: opts.file };
   if (r.status === 404) {
@@ -121,7 +118,10 @@ export async function fetchJson(
       total += chunk.length;
       if (total > maxBytes) {
         r.res.destroy();
-        throw new LensError(`The answer from ${r.url.host} for ${opts.file ?? r.url.pathname} is larger than ${maxBytes} bytes.`, 'download-failed');
+        throw new LensError(
+          `The answer from ${r.url.host} for ${opts.file ?? r.url.pathname} is larger than ${maxBytes} bytes.`,
+          'download-failed',
+        );
       }
       chunks.push(chunk);
     }

@@ -190,8 +190,24 @@ async function download(r: Resolved, opts: EnsureHubModelOptions, hubUrl: string
       throw err;
     }
   }
-  emit({ file: last?.file ?? files[files.length - 1].path, fileLoaded: last?.fileTotal ?? 0, fileTotal: last?.fileTotal, loaded: loadedBefore, total: total ?? loadedBefore }, true);
-  const marker: Marker = { modelId: r.model.id, revision: r.revision, commit: info?.commit, variant: r.variant, files: done, completedAt: new Date().toISOString() };
+  emit(
+    {
+      file: last?.file ?? files[files.length - 1].path,
+      fileLoaded: last?.fileTotal ?? 0,
+      fileTotal: last?.fileTotal,
+      loaded: loadedBefore,
+      total: total ?? loadedBefore,
+    },
+    true,
+  );
+  const marker: Marker = {
+    modelId: r.model.id,
+    revision: r.revision,
+    commit: info?.commit,
+    variant: r.variant,
+    files: done,
+    completedAt: new Date().toISOString(),
+  };
   const tmp = `${r.marker}.tmp-${process.pid}`;
   await fsp.writeFile(tmp, JSON.stringify(marker, null, 2));
   await fsp.rename(tmp, r.marker);

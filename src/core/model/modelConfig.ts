@@ -35,7 +35,10 @@ export function parseModelConfig(raw: unknown, file: string): ModelConfig {
   const family = familyOf(architectures, modelType);
   if (!family) {
     const takes = new Intl.ListFormat('en', { type: 'conjunction' }).format(FAMILIES.map((f) => f.runsWhat));
-    throw new LensError(`${file} describes ${architecture || 'an unnamed architecture'}: Attention Lens runs ${takes}`, 'model-unsupported');
+    throw new LensError(
+      `${file} describes ${architecture || 'an unnamed architecture'}: Attention Lens runs ${takes}`,
+      'model-unsupported',
+    );
   }
 
   const keys = family.configKeys;
@@ -44,7 +47,13 @@ export function parseModelConfig(raw: unknown, file: string): ModelConfig {
   const hiddenSize = firstNumber(config, keys.hiddenSize);
   const vocabSize = firstNumber(config, ['vocab_size']);
   const declaredPositions = firstNumber(config, keys.maxPositions);
-  const missing = Object.entries({ 'number of layers': layers, 'number of attention heads': heads, 'hidden size': hiddenSize, vocab_size: vocabSize, 'maximum positions': declaredPositions })
+  const missing = Object.entries({
+    'number of layers': layers,
+    'number of attention heads': heads,
+    'hidden size': hiddenSize,
+    vocab_size: vocabSize,
+    'maximum positions': declaredPositions,
+  })
     .filter(([, v]) => v === undefined)
     .map(([k]) => k);
   if (missing.length > 0) throw new LensError(`${file} does not say the model's ${missing.join(', ')}`, 'model-invalid');

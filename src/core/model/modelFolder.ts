@@ -28,7 +28,8 @@ async function readJson(folder: string, name: string): Promise<unknown> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new LensError(`the model folder has no ${name} (${folder})`, 'model-invalid');
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new LensError(`the model folder has no ${name} (${folder})`, 'model-invalid');
     throw new LensError(`cannot read ${name}: ${(error as Error).message}`, 'model-invalid');
   }
   try {
@@ -65,9 +66,13 @@ export async function checkExternalData(onnxPath: string, locations: string[]): 
   for (const location of locations) {
     const target = path.join(dir, location);
     if (path.isAbsolute(location) || !isInside(dir, target)) {
-      throw new LensError(`the ONNX graph points its weights at "${location}", outside the model folder; refusing to load it`, 'model-invalid');
+      throw new LensError(
+        `the ONNX graph points its weights at "${location}", outside the model folder; refusing to load it`,
+        'model-invalid',
+      );
     }
     const stat = await fs.stat(target).catch(() => undefined);
-    if (!stat?.isFile()) throw new LensError(`the model's external weights file ${location} is missing next to ${path.basename(onnxPath)}`, 'model-invalid');
+    if (!stat?.isFile())
+      throw new LensError(`the model's external weights file ${location} is missing next to ${path.basename(onnxPath)}`, 'model-invalid');
   }
 }

@@ -39,7 +39,8 @@ export function classifyModelSpec(spec: string, embeddedDir: string): ModelSpecK
   if (trimmed === '') throw new LensError('no model named', 'model-not-found');
   const alias = EMBEDDED_MODELS[trimmed];
   if (alias) return { source: 'embedded', folder: path.join(embeddedDir, alias.folder) };
-  if (Object.values(EMBEDDED_MODELS).some((m) => m.folder === trimmed)) return { source: 'embedded', folder: path.join(embeddedDir, trimmed) };
+  if (Object.values(EMBEDDED_MODELS).some((m) => m.folder === trimmed))
+    return { source: 'embedded', folder: path.join(embeddedDir, trimmed) };
   const expanded = trimmed.startsWith('~/') ? path.join(os.homedir(), trimmed.slice(2)) : trimmed;
   if (path.isAbsolute(expanded) || /^\.\.?[/\\]/.test(expanded)) return { source: 'local', folder: path.resolve(expanded) };
   if (HUB_ID.test(trimmed)) return { source: 'hub', id: trimmed };
@@ -74,7 +75,9 @@ export async function resolveModel(spec: string, where: ModelLocations, options:
   const stat = await fs.stat(kind.folder).catch(() => undefined);
   if (!stat?.isDirectory()) {
     throw new LensError(
-      kind.source === 'embedded' ? `the embedded model is missing from ${kind.folder}; reinstall the extension` : `model folder not found: ${kind.folder}`,
+      kind.source === 'embedded'
+        ? `the embedded model is missing from ${kind.folder}; reinstall the extension`
+        : `model folder not found: ${kind.folder}`,
       'model-not-found',
     );
   }

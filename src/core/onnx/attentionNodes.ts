@@ -4,12 +4,18 @@
 import type { GraphNode, GraphSummary } from './graphScan';
 
 export type AttentionLocation =
-  | { available: true; /** Softmax output names, one per layer, in layer order. */ outputs: string[] }
-  | { available: false; reason: string };
+  { available: true; /** Softmax output names, one per layer, in layer order. */ outputs: string[] } | { available: false; reason: string };
 
 const PASS_THROUGH = new Set(['Cast', 'Dropout', 'Identity']);
 const MATMUL = new Set(['MatMul', 'FusedMatMul', 'Einsum']);
-const FUSED_ATTENTION = new Set(['Attention', 'MultiHeadAttention', 'GroupQueryAttention', 'PackedAttention', 'PackedMultiHeadAttention', 'DecoderMaskedMultiHeadAttention']);
+const FUSED_ATTENTION = new Set([
+  'Attention',
+  'MultiHeadAttention',
+  'GroupQueryAttention',
+  'PackedAttention',
+  'PackedMultiHeadAttention',
+  'DecoderMaskedMultiHeadAttention',
+]);
 const LAYER_NUMBER = /(?:^|[/._])(?:layer|layers|h|block|blocks|transformer_blocks)[._/](\d+)(?:[/._]|$)/;
 
 function feedsMatMul(output: string, consumers: Map<string, GraphNode[]>, depth = 0): boolean {
@@ -29,7 +35,10 @@ function layerNumber(node: GraphNode): number | undefined {
 function inLayerOrder(nodes: GraphNode[]): GraphNode[] {
   const numbers = nodes.map(layerNumber);
   if (numbers.some((n) => n === undefined) || new Set(numbers).size !== nodes.length) return nodes;
-  return nodes.map((node, i) => ({ node, n: numbers[i]! })).sort((a, b) => a.n - b.n).map((x) => x.node);
+  return nodes
+    .map((node, i) => ({ node, n: numbers[i]! }))
+    .sort((a, b) => a.n - b.n)
+    .map((x) => x.node);
 }
 
 export function locateAttention(graph: GraphSummary, layers: number): AttentionLocation {
@@ -55,10 +64,12 @@ export function locateAttention(graph: GraphSummary, layers: number): AttentionL
   if (attention.length === 0 && graph.subgraphOpTypes.has('Softmax')) {
     return {
       available: false,
-      reason: 'the attention Softmax runs inside If branches (a merged decoder), whose tensors cannot be exposed; a decoder_model.onnx or model.onnx without the merge shows attention',
+      reason:
+        'the attention Softmax runs inside If branches (a merged decoder), whose tensors cannot be exposed; a decoder_model.onnx or model.onnx without the merge shows attention',
     };
   }
-  if (attention.length === 0) return { available: false, reason: 'the graph has no Softmax feeding a MatMul, so attention probabilities cannot be read from it' };
+  if (attention.length === 0)
+    return { available: false, reason: 'the graph has no Softmax feeding a MatMul, so attention probabilities cannot be read from it' };
   return {
     available: false,
     reason: `found ${attention.length} attention Softmax nodes for ${layers} layers, so they cannot be mapped to layers reliably`,

@@ -83,7 +83,10 @@ function node(opType: string, inputs: string[], outputs: string[], name: string,
   for (const o of outputs) w.string(NODE_FIELDS.output, o);
   w.string(NODE_FIELDS.name, name).string(NODE_FIELDS.opType, opType);
   for (const [attr, value] of Object.entries(attributes)) {
-    const a = new MessageWriter().string(ATTRIBUTE_FIELDS.name, attr).varint(ATTRIBUTE_FIELDS.i, value).varint(ATTRIBUTE_FIELDS.type, ATTRIBUTE_TYPE_INT);
+    const a = new MessageWriter()
+      .string(ATTRIBUTE_FIELDS.name, attr)
+      .varint(ATTRIBUTE_FIELDS.i, value)
+      .varint(ATTRIBUTE_FIELDS.type, ATTRIBUTE_TYPE_INT);
     w.message(NODE_FIELDS.attribute, a);
   }
   return w;
@@ -113,7 +116,16 @@ export function planPatch(graph: GraphSummary, attentionOutputs: string[], causa
   const lowerTriangle = causal && opset >= 13 && attentionOutputs.length > 0;
   const rowBlock = lowerTriangle ? triangleRowBlock(maxPositions) : 1;
   const projection = headPossible && !causal ? findProjection(graph.nodes, logits) : undefined;
-  return { attentionOutputs, logits: headPossible ? logits : undefined, inputIds, causal, lowerTriangle, rowBlock, maxPositions, projection };
+  return {
+    attentionOutputs,
+    logits: headPossible ? logits : undefined,
+    inputIds,
+    causal,
+    lowerTriangle,
+    rowBlock,
+    maxPositions,
+    projection,
+  };
 }
 
 /**
@@ -163,9 +175,14 @@ class PatchGraph {
   /** A graph input: an int64 tensor of one dimension, of any length. */
   int64VectorInput(name: string): void {
     const dim = new MessageWriter().string(DIMENSION_FIELDS.dimParam, `${name}_length`);
-    const tensorType = new MessageWriter().varint(TENSOR_TYPE_FIELDS.elemType, INT64).message(TENSOR_TYPE_FIELDS.shape, new MessageWriter().message(SHAPE_FIELDS.dim, dim));
+    const tensorType = new MessageWriter()
+      .varint(TENSOR_TYPE_FIELDS.elemType, INT64)
+      .message(TENSOR_TYPE_FIELDS.shape, new MessageWriter().message(SHAPE_FIELDS.dim, dim));
     const type = new MessageWriter().message(TYPE_FIELDS.tensorType, tensorType);
-    this.message.message(GRAPH_FIELDS.input, new MessageWriter().string(VALUE_INFO_FIELDS.name, name).message(VALUE_INFO_FIELDS.type, type));
+    this.message.message(
+      GRAPH_FIELDS.input,
+      new MessageWriter().string(VALUE_INFO_FIELDS.name, name).message(VALUE_INFO_FIELDS.type, type),
+    );
   }
 }
 
@@ -177,7 +194,9 @@ export function patchModel(original: Uint8Array, plan: PatchPlan): PatchResult {
   const graph = new PatchGraph();
   const model = plan.projection ? addPositionSelect(graph, original, plan.projection) : original;
   if (plan.logits) addPredictionHead(graph, plan.logits, plan.causal ? plan.inputIds : undefined);
-  const attentionOutputs = plan.lowerTriangle ? addLowerTriangles(graph, plan.attentionOutputs, plan.rowBlock, plan.maxPositions) : plan.attentionOutputs;
+  const attentionOutputs = plan.lowerTriangle
+    ? addLowerTriangles(graph, plan.attentionOutputs, plan.rowBlock, plan.maxPositions)
+    : plan.attentionOutputs;
   for (const name of attentionOutputs) graph.output(name);
   const extra = new MessageWriter().message(MODEL_FIELDS.graph, graph.message).finish();
   const bytes = new Uint8Array(model.length + extra.length);
@@ -217,7 +236,17 @@ function addLowerTriangles(graph: PatchGraph, maps: string[], rowBlock: number, 
     for (let c = 0; c < blocks; c++) {
       const end = BigInt((c + 1) * rowBlock);
       const block = `${P}attention_block_${layer}_${c}`;
-      graph.node('Slice', [maps[layer], graph.constant(`block_start_${c}`, [BigInt(c * rowBlock), 0n]), graph.constant(`block_end_${c}`, [end, end]), rowAndKeyAxes], [block], `AttentionBlock${layer}_${c}`);
+      graph.node(
+        'Slice',
+        [
+          maps[layer],
+          graph.constant(`block_start_${c}`, [BigInt(c * rowBlock), 0n]),
+          graph.constant(`block_end_${c}`, [end, end]),
+          rowAndKeyAxes,
+        ],
+        [block],
+        `AttentionBlock${layer}_${c}`,
+      );
       graph.node('Reshape', [block, flatShape], [`${block}_flat`], `AttentionBlockFlat${layer}_${c}`);
       parts.push(`${block}_flat`);
     }

@@ -50,7 +50,8 @@ interface Collected {
 export const MAX_GRAPH_ENTRIES = 500_000;
 
 function countEntry(into: Collected): void {
-  if (++into.entries > MAX_GRAPH_ENTRIES) throw new Error(`it has more than ${MAX_GRAPH_ENTRIES} nodes, inputs and outputs, far more than any real export`);
+  if (++into.entries > MAX_GRAPH_ENTRIES)
+    throw new Error(`it has more than ${MAX_GRAPH_ENTRIES} nodes, inputs and outputs, far more than any real export`);
 }
 
 /**
@@ -81,7 +82,8 @@ function readAttribute(buf: Uint8Array, attribute: Field, into: Collected, depth
     if (f.field === ATTRIBUTE.t || f.field === ATTRIBUTE.tensors) addExternalLocation(buf, f, into.external);
     else if (f.field === ATTRIBUTE.sparseTensor || f.field === ATTRIBUTE.sparseTensors) addSparseLocations(buf, f, into.external);
     else if (f.field === ATTRIBUTE.g || f.field === ATTRIBUTE.graphs) {
-      if (depth >= MAX_SUBGRAPH_DEPTH) throw new Error(`its subgraphs nest deeper than ${MAX_SUBGRAPH_DEPTH} levels, which no real export does`);
+      if (depth >= MAX_SUBGRAPH_DEPTH)
+        throw new Error(`its subgraphs nest deeper than ${MAX_SUBGRAPH_DEPTH} levels, which no real export does`);
       for (const g of fields(buf, f.start, f.end)) {
         if (g.field === GRAPH.node) into.subgraphOps.add(readNode(buf, g, into, depth + 1).opType);
         else if (g.field === GRAPH.initializer) addExternalLocation(buf, g, into.external);

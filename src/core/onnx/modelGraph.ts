@@ -16,7 +16,10 @@ export async function readModelGraph(onnxPath: string, relative: string): Promis
     const skeleton = await readModelSkeleton(onnxPath);
     return { skeleton, graph: scanModel(skeleton) };
   } catch (error) {
-    const detail = error instanceof ProtobufError ? `it is not a valid ONNX file (${error.message}); the file may be truncated or corrupt` : (error as Error).message;
+    const detail =
+      error instanceof ProtobufError
+        ? `it is not a valid ONNX file (${error.message}); the file may be truncated or corrupt`
+        : (error as Error).message;
     throw new LensError(`cannot read ${relative}: ${detail}`, 'model-invalid');
   }
 }

@@ -29,7 +29,7 @@ class FileWindow {
     if (pos < this.start || end > this.start + this.bytes.length) {
       const size = Math.min(Math.max(end - pos, WINDOW_BYTES), this.size - pos);
       const bytes = new Uint8Array(size);
-      for (let got = 0; got < size; ) {
+      for (let got = 0; got < size;) {
         const { bytesRead } = await this.handle.read(bytes, got, size - got, pos + got);
         if (bytesRead === 0) throw new ProtobufError('the file changed while it was read');
         got += bytesRead;
@@ -43,7 +43,7 @@ class FileWindow {
 
 /** The fields of the message at [start, end) of the file, read as they are reached; payloads are not read. */
 async function* fileFields(file: FileWindow, start: number, end: number): AsyncGenerator<Field> {
-  for (let pos = start; pos < end; ) {
+  for (let pos = start; pos < end;) {
     // A key and a length are at most 10 bytes each.
     const head = await file.read(pos, Math.min(20, end - pos));
     const f = readFieldHeader(head, 0, end - pos);

@@ -64,13 +64,16 @@ export function readFieldHeader(buf: Uint8Array, pos: number, end: number): Fiel
     default:
       throw new ProtobufError(`unsupported wire type ${wire}`);
   }
-  if (f.end > end) throw new ProtobufError(wire === WireType.LengthDelimited ? 'length-delimited field runs past its message' : 'message ends inside a field');
+  if (f.end > end)
+    throw new ProtobufError(
+      wire === WireType.LengthDelimited ? 'length-delimited field runs past its message' : 'message ends inside a field',
+    );
   return f;
 }
 
 /** Iterates the fields of the message occupying buf[start, end). Throws ProtobufError on malformed bytes. */
 export function* fields(buf: Uint8Array, start = 0, end = buf.length): Generator<Field> {
-  for (let pos = start; pos < end; ) {
+  for (let pos = start; pos < end;) {
     const f = readFieldHeader(buf, pos, end);
     yield f;
     pos = f.end;

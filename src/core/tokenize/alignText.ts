@@ -78,7 +78,8 @@ function normalizeSection(p: Pipeline, text: string, from: number, to: number): 
 
 function alignSubsection(p: Pipeline, mapped: MappedText, sectionIndex: number): AlignedPiece[] {
   const { tokenizer } = p;
-  const preTokens = tokenizer.pre_tokenizer !== null ? tokenizer.pre_tokenizer(mapped.text, { section_index: sectionIndex }) : [mapped.text];
+  const preTokens =
+    tokenizer.pre_tokenizer !== null ? tokenizer.pre_tokenizer(mapped.text, { section_index: sectionIndex }) : [mapped.text];
   const space = p.recipe.steps.reduce((acc, step) => step(acc), mapped);
   const located = locatePreTokens(space, preTokens, p.recipe.insertedPrefixes);
   const pieces: string[] = tokenizer.model !== null ? tokenizer.model(preTokens) : preTokens;
@@ -103,7 +104,8 @@ export function matchPieces(wanted: string[], aligned: AlignedPiece[]): (Aligned
     let best: [number, number] | undefined;
     for (let d = 1; d <= 2 * WINDOW && !best; d++) {
       for (let a = 0; a <= d; a++) {
-        const di = a, dj = d - a;
+        const di = a,
+          dj = d - a;
         if (i + di < aligned.length && j + dj < wanted.length && aligned[i + di].piece === wanted[j + dj]) {
           best = [di, dj];
           break;

@@ -48,7 +48,7 @@ export function toByteSpace(mt: MappedText): MappedText {
   const end = new Int32Array(s.length * 3);
   const bytes: number[] = [];
   let k = 0;
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const c = s.charCodeAt(i);
     if (c < 0x80) {
       codes[k] = BYTE_CODES[c];
@@ -106,7 +106,7 @@ export function readableBytes(bytes: readonly number[], visible: (s: string) => 
     if (hex.length > 0) out += `<${hex.join(' ')}>`;
     hex = [];
   };
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const d = decodeAt(bytes, i);
     if (d) {
       flush();

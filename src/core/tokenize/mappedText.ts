@@ -101,7 +101,12 @@ export function positionAt(mt: MappedText, i: number): number {
 }
 
 export function slice(mt: MappedText, from: number, to: number): MappedText {
-  return { text: mt.text.slice(from, to), start: mt.start.subarray(from, to), end: mt.end.subarray(from, to), origin: positionAt(mt, from) };
+  return {
+    text: mt.text.slice(from, to),
+    start: mt.start.subarray(from, to),
+    end: mt.end.subarray(from, to),
+    origin: positionAt(mt, from),
+  };
 }
 
 /**
@@ -114,7 +119,7 @@ export function mapCodePoints(mt: MappedText, f: (ch: string, cp: number) => str
   const results: string[] = [];
   let first = -1;
   let sameLength = true;
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const cp = s.codePointAt(i)!;
     const n = cp > 0xffff ? 2 : 1;
     const ch = n === 1 ? s[i] : s.slice(i, i + 2);
@@ -169,7 +174,8 @@ export function replaceAll(mt: MappedText, re: RegExp, content: string): MappedT
   const out = new Builder(mt.origin, mt.text.length + 16);
   let last = 0;
   for (const m of mt.text.matchAll(re)) {
-    const a = m.index, b = a + m[0].length;
+    const a = m.index,
+      b = a + m[0].length;
     out.copy(mt, last, a);
     if (b > a) out.pushAll(content, mt.start[a], mt.end[b - 1]);
     else out.pushAll(content, positionAt(mt, a), positionAt(mt, a));

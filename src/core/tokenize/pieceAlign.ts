@@ -103,7 +103,8 @@ export function alignPieces(pieces: string[], ps: PieceSpace, st: AlignSettings)
   settle(n);
 
   return pieces.map((piece, k) => {
-    const a = from[k], b = to[k];
+    const a = from[k],
+      b = to[k];
     const wordStart = ps.wordStart[a] === 1 || st.wordMarkers.some((m) => piece.startsWith(m));
     if (b <= a) {
       const at = a < n ? ps.start[a] : ps.endPosition;

@@ -64,7 +64,10 @@ class AlignedTokenizer implements TextTokenizer {
     this.hf = construct(files);
     const family = modelFamily(files.tokenizer.model as Record<string, unknown>);
     if (family === 'other') {
-      throw new LensError(`${files.source}: the tokenizer model is not WordPiece, BPE or Unigram, which the inspector supports`, 'model-unsupported');
+      throw new LensError(
+        `${files.source}: the tokenizer model is not WordPiece, BPE or Unigram, which the inspector supports`,
+        'model-unsupported',
+      );
     }
     const internals = internalsOf(this.hf);
     const recipe = spaceRecipe(files.tokenizer.pre_tokenizer ?? null, this.hf.pre_tokenizer);
@@ -97,7 +100,11 @@ class AlignedTokenizer implements TextTokenizer {
     }
     this.specialIds = special;
     [this.specialTokensBefore, this.specialTokensAfter] = this.frame();
-    const mask = findMaskToken(files, this.hf, internals.added_tokens.map((t) => t.content));
+    const mask = findMaskToken(
+      files,
+      this.hf,
+      internals.added_tokens.map((t) => t.content),
+    );
     if (mask) [this.maskToken, this.maskTokenId] = mask;
   }
 
@@ -106,7 +113,8 @@ class AlignedTokenizer implements TextTokenizer {
     const pieces = aligned.map((a) => a.piece);
     const processed = this.postProcess(pieces);
     const before = this.specialTokensBefore;
-    const framed = processed.length === before + pieces.length + this.specialTokensAfter && pieces.every((p, i) => processed[before + i] === p);
+    const framed =
+      processed.length === before + pieces.length + this.specialTokensAfter && pieces.every((p, i) => processed[before + i] === p);
     const placed: (AlignedPiece | undefined)[] = framed
       ? processed.map((_, i) => (i >= before && i < before + pieces.length ? aligned[i - before] : undefined))
       : matchPieces(processed, aligned);
@@ -117,11 +125,25 @@ class AlignedTokenizer implements TextTokenizer {
       if (!a) {
         // Added by the post-processor: an empty span where it stands (0 before the text, text.length after it).
         const at = framed ? (index < before ? 0 : text.length) : lastEnd;
-        return { index, id, piece: this.pieceOf(id, piece), display: piece, start: at, end: at, special: true, continuation: false, partialChar: false };
+        return {
+          index,
+          id,
+          piece: this.pieceOf(id, piece),
+          display: piece,
+          start: at,
+          end: at,
+          special: true,
+          continuation: false,
+          partialChar: false,
+        };
       }
       lastEnd = a.end;
       const vocabPiece = this.pieceOf(id, piece);
-      const display = a.added ? (a.added.special ? vocabPiece : visibleWhitespace(vocabPiece)) : this.cachedDisplay(id, vocabPiece, a.continuation);
+      const display = a.added
+        ? a.added.special
+          ? vocabPiece
+          : visibleWhitespace(vocabPiece)
+        : this.cachedDisplay(id, vocabPiece, a.continuation);
       return {
         index,
         id,
@@ -193,7 +215,10 @@ function construct(files: TokenizerFiles): HfTokenizer {
     // A TypeError or RangeError is the library failing on a section of the wrong shape; its own words would
     // only name its internals.
     if (e instanceof TypeError || e instanceof RangeError) {
-      throw new LensError(`${files.source}: cannot be read as a tokenizer: a section (model, normalizer, pre_tokenizer, post_processor or decoder) has the wrong shape`, 'model-invalid');
+      throw new LensError(
+        `${files.source}: cannot be read as a tokenizer: a section (model, normalizer, pre_tokenizer, post_processor or decoder) has the wrong shape`,
+        'model-invalid',
+      );
     }
     const message = e instanceof Error ? e.message : String(e);
     const unsupported = /unknown|unsupported/i.test(message);
@@ -216,7 +241,8 @@ function asStrings(v: unknown): string[] {
 /** A token in tokenizer_config.json / special_tokens_map.json: a string or an AddedToken object with `content`. */
 function tokenContent(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
-  if (v !== null && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
+  if (v !== null && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string')
+    return (v as { content: string }).content;
   return undefined;
 }
 

@@ -22,7 +22,10 @@ export async function readTokenizerFiles(folder: string): Promise<TokenizerFiles
   const specialTokensMap = await readJson(folder, 'special_tokens_map.json', false);
   if (!tokenizer || !config) throw new Error('unreachable: required files are read or rejected');
   if (typeof tokenizer.model !== 'object' || tokenizer.model === null) {
-    throw new LensError(`${path.join(folder, 'tokenizer.json')} has no "model" section: it is not a Hugging Face tokenizer file`, 'model-invalid');
+    throw new LensError(
+      `${path.join(folder, 'tokenizer.json')} has no "model" section: it is not a Hugging Face tokenizer file`,
+      'model-invalid',
+    );
   }
   checkAddedTokens(tokenizer.added_tokens, path.join(folder, 'tokenizer.json'));
   return { tokenizer, config, specialTokensMap, source: path.join(folder, 'tokenizer.json') };

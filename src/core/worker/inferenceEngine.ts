@@ -174,7 +174,9 @@ export class InferenceEngine {
     this.workerHasModel = false;
     worker.on('message', (response: WorkerResponse) => this.settle(response));
     worker.on('error', (error: Error & { code?: string }) =>
-      error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? this.workerDied(worker, 'it ran out of memory', OUT_OF_MEMORY_ADVICE) : this.workerDied(worker, `it failed: ${error.message}`),
+      error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+        ? this.workerDied(worker, 'it ran out of memory', OUT_OF_MEMORY_ADVICE)
+        : this.workerDied(worker, `it failed: ${error.message}`),
     );
     worker.on('exit', (code) => this.workerDied(worker, `it exited with code ${code}`));
     this.worker = worker;

@@ -23,7 +23,8 @@ import { WorkerRuns } from './workerRuns';
 
 const setup = (workerData ?? {}) as WorkerSetup;
 const given = setup.availableMemoryBytes;
-const availableMemory = (): AvailableMemory => (given === undefined ? measureAvailableMemory() : { bytes: given, source: 'given to the engine' });
+const availableMemory = (): AvailableMemory =>
+  given === undefined ? measureAvailableMemory() : { bytes: given, source: 'given to the engine' };
 
 let runner: ModelRunner | undefined;
 let queue = Promise.resolve();

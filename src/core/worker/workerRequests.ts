@@ -94,8 +94,7 @@ export const WORKER_REQUESTS: { readonly [K in WorkerOp]: Schedule } = {
 export type WorkerRequest = { [K in WorkerOp]: { id: number; op: K; payload: PayloadOf<K> } }[WorkerOp];
 
 export type WorkerResponse =
-  | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: { message: string; code?: LensErrorCode } };
+  { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { message: string; code?: LensErrorCode } };
 
 /** What the engine hands a worker at its start (workerData). */
 export interface WorkerSetup {

@@ -31,9 +31,16 @@ describe('reliability: hostile files (found by the fuzz tier)', () => {
 
   it(`an ONNX graph whose If subgraphs nest 5,000 deep is refused as nesting deeper than ${MAX_SUBGRAPH_DEPTH} levels, not with a stack overflow (onnx fuzz seed 20261202 case 5)`, async () => {
     const file = path.join(tmp.dir, 'deep.onnx');
-    const model = new MessageWriter().varint(1, 8).message(7, new MessageWriter().encoded(nestedSubgraphs(5_000))).finish();
+    const model = new MessageWriter()
+      .varint(1, 8)
+      .message(7, new MessageWriter().encoded(nestedSubgraphs(5_000)))
+      .finish();
     fs.writeFileSync(file, model);
-    await rejectsWith(readModelGraph(file, 'onnx/model.onnx'), 'model-invalid', `cannot read onnx/model.onnx: its subgraphs nest deeper than ${MAX_SUBGRAPH_DEPTH} levels, which no real export does`);
+    await rejectsWith(
+      readModelGraph(file, 'onnx/model.onnx'),
+      'model-invalid',
+      `cannot read onnx/model.onnx: its subgraphs nest deeper than ${MAX_SUBGRAPH_DEPTH} levels, which no real export does`,
+    );
   });
 
   it('the skeleton of a graph of 300,000 empty nodes (a 4 MB file) takes under 2 × the file + 48 MB (a view per node took 155 MB)', async () => {
@@ -49,9 +56,15 @@ describe('reliability: hostile files (found by the fuzz tier)', () => {
     const script = `const { readModelSkeleton } = require(${JSON.stringify(skeletonModule)});
       const before = process.memoryUsage().rss;
       readModelSkeleton(${JSON.stringify(file)}).then((s) => console.log(JSON.stringify({ length: s.length, growth: process.resourceUsage().maxRSS * 1024 - before })));`;
-    const { length, growth } = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as { length: number; growth: number };
+    const { length, growth } = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as {
+      length: number;
+      growth: number;
+    };
     assert.equal(length, size, 'a model without weights is its own skeleton');
-    assert.ok(growth < 2 * size + 48 * 1024 ** 2, `peak RSS rose ${(growth / 1024 ** 2).toFixed(0)} MB reading a ${(size / 1024 ** 2).toFixed(0)} MB file`);
+    assert.ok(
+      growth < 2 * size + 48 * 1024 ** 2,
+      `peak RSS rose ${(growth / 1024 ** 2).toFixed(0)} MB reading a ${(size / 1024 ** 2).toFixed(0)} MB file`,
+    );
   });
 
   it(`a node with 600,000 inputs (a 2 MB file) is refused as having more than ${MAX_GRAPH_ENTRIES} nodes, inputs and outputs`, async () => {
@@ -61,14 +74,21 @@ describe('reliability: hostile files (found by the fuzz tier)', () => {
     for (let i = 0; i < 600_000; i++) inputs.set(input, i * input.length);
     const node = new MessageWriter().string(4, 'Concat').encoded(inputs);
     fs.writeFileSync(file, new MessageWriter().varint(1, 8).message(7, new MessageWriter().message(1, node)).finish());
-    await rejectsWith(readModelGraph(file, 'onnx/model.onnx'), 'model-invalid', `cannot read onnx/model.onnx: it has more than ${MAX_GRAPH_ENTRIES} nodes, inputs and outputs, far more than any real export`);
+    await rejectsWith(
+      readModelGraph(file, 'onnx/model.onnx'),
+      'model-invalid',
+      `cannot read onnx/model.onnx: it has more than ${MAX_GRAPH_ENTRIES} nodes, inputs and outputs, far more than any real export`,
+    );
   });
 
   it(`subgraphs nested ${MAX_SUBGRAPH_DEPTH} deep are still read`, async () => {
     const file = path.join(tmp.dir, 'nested.onnx');
     fs.writeFileSync(file, new MessageWriter().message(7, new MessageWriter().encoded(nestedSubgraphs(MAX_SUBGRAPH_DEPTH))).finish());
     const { graph } = await readModelGraph(file, 'onnx/model.onnx');
-    assert.deepEqual(graph.nodes.map((n) => n.opType), ['If']);
+    assert.deepEqual(
+      graph.nodes.map((n) => n.opType),
+      ['If'],
+    );
     assert.deepEqual([...graph.subgraphOpTypes], ['If']);
   });
 
@@ -87,7 +107,10 @@ describe('reliability: hostile files (found by the fuzz tier)', () => {
     fs.writeFileSync(file, makeZip([{ name: 'lib.so', data: Buffer.alloc(1000, 2) }]));
     const [entry] = await readZipEntries(file);
     const dest = path.join(tmp.dir, 'stored.out');
-    await zipRejects(extractEntry(file, { ...entry, size: 2 ** 40 }, dest), /^lib\.so is stored uncompressed but records 1099511627776 bytes in 1000$/);
+    await zipRejects(
+      extractEntry(file, { ...entry, size: 2 ** 40 }, dest),
+      /^lib\.so is stored uncompressed but records 1099511627776 bytes in 1000$/,
+    );
     assert.equal(fs.existsSync(dest), false, 'nothing was written');
   });
 
@@ -96,21 +119,28 @@ describe('reliability: hostile files (found by the fuzz tier)', () => {
     fs.writeFileSync(file, makeZip([{ name: 'lib.so', data: Buffer.alloc(100_000, 0), deflate: true }]));
     const [entry] = await readZipEntries(file);
     const dest = path.join(tmp.dir, 'bomb.out');
-    await zipRejects(extractEntry(file, { ...entry, size: entry.compressedSize * 1032 + 1 }, dest), /^lib\.so records \d+ bytes, more than deflate can make of its \d+$/);
+    await zipRejects(
+      extractEntry(file, { ...entry, size: entry.compressedSize * 1032 + 1 }, dest),
+      /^lib\.so records \d+ bytes, more than deflate can make of its \d+$/,
+    );
     assert.equal(fs.existsSync(dest), false, 'nothing was written');
     assert.match(await extractEntry(file, entry, dest), /^[0-9a-f]{64}$/, 'the honest entry extracts');
   });
 
-  it('tokenizer.json with an added token that lacks its content names the file and the token, not the library\'s TypeError (model seed 7 case 47)', async () => {
+  it("tokenizer.json with an added token that lacks its content names the file and the token, not the library's TypeError (model seed 7 case 47)", async () => {
     const folder = copyFixture('tiny-bert', tmp.dir, 'no-content');
     const file = path.join(folder, 'tokenizer.json');
     const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { added_tokens: Record<string, unknown>[] };
     delete json.added_tokens[0].content;
     fs.writeFileSync(file, JSON.stringify(json));
-    await rejectsWith(loadTextTokenizer(folder), 'model-invalid', `${file}: added token 0 needs a "content" string and a non-negative integer "id"`);
+    await rejectsWith(
+      loadTextTokenizer(folder),
+      'model-invalid',
+      `${file}: added token 0 needs a "content" string and a non-negative integer "id"`,
+    );
   });
 
-  it('a tokenizer section of the wrong shape, on which the library fails with a TypeError, is named as such without the library\'s words', async () => {
+  it("a tokenizer section of the wrong shape, on which the library fails with a TypeError, is named as such without the library's words", async () => {
     const folder = copyFixture('tiny-gpt2', tmp.dir, 'bad-section');
     const file = path.join(folder, 'tokenizer.json');
     const json = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;

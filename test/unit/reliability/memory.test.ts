@@ -65,7 +65,9 @@ describe('reliability: an input too large for memory', () => {
     await rejectsWith(
       inspectText(engine, text, { ...OPTIONS, attention: false }),
       'input-too-large',
-      new RegExp(`^Inspecting ${tokens} tokens would need about ${gb(logits + activations).replace('.', '\\.')} of memory, but ${usable.replace(/[.()]/g, '\\$&')}; at most \\d+ tokens fit: select less text or lower attentionLens\\.maxTokens\\.$`),
+      new RegExp(
+        `^Inspecting ${tokens} tokens would need about ${gb(logits + activations).replace('.', '\\.')} of memory, but ${usable.replace(/[.()]/g, '\\$&')}; at most \\d+ tokens fit: select less text or lower attentionLens\\.maxTokens\\.$`,
+      ),
     );
     assert.ok(performance.now() - started < 20_000, 'refused without running');
     assert.ok(process.memoryUsage().rss - rssBefore < 512 * 1024 ** 2, 'nothing near the estimate was allocated');
@@ -77,10 +79,14 @@ describe('reliability: an input too large for memory', () => {
     const engine = await engineWith(12 * 1024 ** 2);
     // 60 tokens: what fits must stay under the 64 positions the model really has.
     const text = 'hello world\n'.repeat(20);
-    const refused = '^Inspecting 60 tokens with every attention map would need about [\\d.]+ MB of memory, but 9\\.0 MB can be used ' +
+    const refused =
+      '^Inspecting 60 tokens with every attention map would need about [\\d.]+ MB of memory, but 9\\.0 MB can be used ' +
       '\\(75 % of the 12\\.0 MB given to the engine\\); at most (\\d+) tokens fit with attention maps, (\\d+) without';
     const refusal = await rejectsWith(inspectText(engine, text, OPTIONS), 'input-too-large', new RegExp(refused));
-    const [withMaps, withoutMaps] = /at most (\d+) tokens fit with attention maps, (\d+) without/.exec(refusal.message)!.slice(1).map(Number);
+    const [withMaps, withoutMaps] = /at most (\d+) tokens fit with attention maps, (\d+) without/
+      .exec(refusal.message)!
+      .slice(1)
+      .map(Number);
     assert.ok(withMaps > 2 && withMaps < withoutMaps && withoutMaps < 60, `${withMaps} with attention, ${withoutMaps} without`);
     const fits = await inspectText(engine, text, { ...OPTIONS, maxTokens: withMaps });
     const fitted = selfSet(fits.attention);
@@ -92,7 +98,9 @@ describe('reliability: an input too large for memory', () => {
     await rejectsWith(
       inspectText(engine, text, { ...OPTIONS, attention: false, maxTokens: withoutMaps + 1 }),
       'input-too-large',
-      new RegExp(`^Inspecting ${withoutMaps + 1} tokens would need .*; at most ${withoutMaps} tokens fit: select less text or lower attentionLens\\.maxTokens\\.$`),
+      new RegExp(
+        `^Inspecting ${withoutMaps + 1} tokens would need .*; at most ${withoutMaps} tokens fit: select less text or lower attentionLens\\.maxTokens\\.$`,
+      ),
     );
   });
 
@@ -118,7 +126,9 @@ describe('reliability: an input too large for memory', () => {
 describe('reliability: the memory a run may use', () => {
   it('is what the machine has free where no container limit leaves less (this machine has none)', () => {
     const measured = measureAvailableMemory();
-    const hasLimit = ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes'].some((f) => fs.existsSync(f) && /^\d+$/.test(fs.readFileSync(f, 'utf8').trim()) && Number(fs.readFileSync(f, 'utf8')) < os.totalmem());
+    const hasLimit = ['/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes'].some(
+      (f) => fs.existsSync(f) && /^\d+$/.test(fs.readFileSync(f, 'utf8').trim()) && Number(fs.readFileSync(f, 'utf8')) < os.totalmem(),
+    );
     if (hasLimit) assert.ok(measured.bytes <= os.freemem() + 64 * 1024 ** 2);
     else assert.equal(measured.source, 'free on this machine');
     assert.ok(measured.bytes > 0 && measured.bytes <= os.totalmem(), String(measured.bytes));

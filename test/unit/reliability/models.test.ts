@@ -38,7 +38,8 @@ function appendToGraph(file: string, graph: MessageWriter): void {
   fs.appendFileSync(file, bytes);
 }
 
-const initializerAt = (location: string) => new MessageWriter().message(GRAPH_FIELDS.initializer, externalTensor('lens_external', location));
+const initializerAt = (location: string) =>
+  new MessageWriter().message(GRAPH_FIELDS.initializer, externalTensor('lens_external', location));
 /** A Constant node whose value tensor is external (attribute "value", type TENSOR = 4, field t = 5). */
 const constantAt = (location: string) =>
   new MessageWriter().message(
@@ -46,13 +47,22 @@ const constantAt = (location: string) =>
     new MessageWriter()
       .string(NODE_FIELDS.output, 'lens_constant')
       .string(NODE_FIELDS.opType, 'Constant')
-      .message(NODE_FIELDS.attribute, new MessageWriter().string(1, 'value').varint(20, 4).message(5, externalTensor('lens_constant_value', location))),
+      .message(
+        NODE_FIELDS.attribute,
+        new MessageWriter().string(1, 'value').varint(20, 4).message(5, externalTensor('lens_constant_value', location)),
+      ),
   );
 /** An If node whose branches hold an external initializer (attribute type GRAPH = 5, field g = 6). */
 const subgraphAt = (location: string) => {
   const branch = (name: string) =>
     new MessageWriter()
-      .message(GRAPH_FIELDS.node, new MessageWriter().string(NODE_FIELDS.input, `${name}_w`).string(NODE_FIELDS.output, `${name}_y`).string(NODE_FIELDS.opType, 'Identity'))
+      .message(
+        GRAPH_FIELDS.node,
+        new MessageWriter()
+          .string(NODE_FIELDS.input, `${name}_w`)
+          .string(NODE_FIELDS.output, `${name}_y`)
+          .string(NODE_FIELDS.opType, 'Identity'),
+      )
       .string(2, name)
       .message(GRAPH_FIELDS.initializer, externalTensor(`${name}_w`, location))
       .message(GRAPH_FIELDS.output, new MessageWriter().string(1, `${name}_y`));
@@ -97,7 +107,10 @@ describe('reliability: models', () => {
     const folder = copyFixture('tiny-bert', tmp.dir);
     const configFile = path.join(folder, 'config.json');
     const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
-    for (const [architectures, modelType] of [[['BertForSequenceClassification'], 'bert'], [['T5ForConditionalGeneration'], 't5']] as const) {
+    for (const [architectures, modelType] of [
+      [['BertForSequenceClassification'], 'bert'],
+      [['T5ForConditionalGeneration'], 't5'],
+    ] as const) {
       fs.writeFileSync(configFile, JSON.stringify({ ...config, architectures, model_type: modelType }));
       await rejectsWith(
         load(folder),
@@ -124,14 +137,22 @@ describe('reliability: models', () => {
     const folder = copyFixture('tiny-gpt2', tmp.dir);
     const file = path.join(folder, ONNX);
     fs.truncateSync(file, fs.statSync(file).size - 3);
-    await rejectsWith(load(folder), 'model-invalid', /^cannot read onnx\/model\.onnx: it is not a valid ONNX file \(.+\); the file may be truncated or corrupt$/);
+    await rejectsWith(
+      load(folder),
+      'model-invalid',
+      /^cannot read onnx\/model\.onnx: it is not a valid ONNX file \(.+\); the file may be truncated or corrupt$/,
+    );
     assert.equal(sessionCreate.mock.callCount(), 0);
   });
 
   it('random bytes named model.onnx are refused as not a valid ONNX file', async () => {
     const folder = copyFixture('tiny-bert', tmp.dir);
     fs.writeFileSync(path.join(folder, ONNX), pseudoRandomBytes(64 * 1024, 'reliability-random-onnx'));
-    await rejectsWith(load(folder), 'model-invalid', /^cannot read onnx\/model\.onnx: it is not a valid ONNX file \(.+\); the file may be truncated or corrupt$/);
+    await rejectsWith(
+      load(folder),
+      'model-invalid',
+      /^cannot read onnx\/model\.onnx: it is not a valid ONNX file \(.+\); the file may be truncated or corrupt$/,
+    );
     assert.equal(sessionCreate.mock.callCount(), 0);
   });
 
@@ -139,7 +160,11 @@ describe('reliability: models', () => {
     const folder = copyFixture('tiny-bert', tmp.dir);
     const file = path.join(folder, ONNX);
     fs.writeFileSync(file, '<!DOCTYPE html><html><body><h1>404 Not Found</h1></body></html>\n');
-    await rejectsWith(load(folder), 'model-invalid', 'cannot read onnx/model.onnx: it is not a valid ONNX file (unsupported wire type 4); the file may be truncated or corrupt');
+    await rejectsWith(
+      load(folder),
+      'model-invalid',
+      'cannot read onnx/model.onnx: it is not a valid ONNX file (unsupported wire type 4); the file may be truncated or corrupt',
+    );
     fs.writeFileSync(file, '');
     await rejectsWith(load(folder), 'model-invalid', 'cannot read onnx/model.onnx: the file holds no ONNX graph');
     assert.equal(sessionCreate.mock.callCount(), 0);
@@ -156,7 +181,10 @@ describe('reliability: models', () => {
       const result = await runner.inspect('Hello [MASK] world', { attention: true, topK: 3 });
       assert.equal(result.attention, undefined);
       assert.equal(result.predictions.task, 'fill-mask');
-      assert.deepEqual(result.predictions.ranked.map((x) => [x.position, x.top.length]), [[2, 3]]);
+      assert.deepEqual(
+        result.predictions.ranked.map((x) => [x.position, x.top.length]),
+        [[2, 3]],
+      );
     } finally {
       await runner.dispose();
     }
@@ -165,7 +193,7 @@ describe('reliability: models', () => {
   it('external data that is missing is refused with "the model\'s external weights file … is missing next to model.onnx"', async () => {
     const folder = copyFixture('tiny-bert', tmp.dir);
     appendToGraph(path.join(folder, ONNX), initializerAt('model.onnx_data'));
-    await rejectsWith(load(folder), 'model-invalid', 'the model\'s external weights file model.onnx_data is missing next to model.onnx');
+    await rejectsWith(load(folder), 'model-invalid', "the model's external weights file model.onnx_data is missing next to model.onnx");
     assert.equal(sessionCreate.mock.callCount(), 0);
   });
 
@@ -173,17 +201,28 @@ describe('reliability: models', () => {
     it(`external data at "${location}" (outside onnx/) is refused before onnxruntime gets the model, naming the location`, async () => {
       const folder = copyFixture('tiny-bert', tmp.dir);
       appendToGraph(path.join(folder, ONNX), initializerAt(location));
-      await rejectsWith(load(folder), 'model-invalid', `the ONNX graph points its weights at "${location}", outside the model folder; refusing to load it`);
+      await rejectsWith(
+        load(folder),
+        'model-invalid',
+        `the ONNX graph points its weights at "${location}", outside the model folder; refusing to load it`,
+      );
       assert.equal(sessionCreate.mock.callCount(), 0, 'onnxruntime was handed the model');
     });
   }
 
-  it('external data escaping from a Constant node\'s value or an If branch\'s initializer is refused the same way', async () => {
-    for (const [what, graph] of [['Constant', constantAt('../../etc/passwd')], ['If branch', subgraphAt('../../etc/shadow')]] as const) {
+  it("external data escaping from a Constant node's value or an If branch's initializer is refused the same way", async () => {
+    for (const [what, graph] of [
+      ['Constant', constantAt('../../etc/passwd')],
+      ['If branch', subgraphAt('../../etc/shadow')],
+    ] as const) {
       const folder = copyFixture('tiny-bert', tmp.dir, `escape-${what.replace(' ', '-')}`);
       appendToGraph(path.join(folder, ONNX), graph);
       const location = what === 'Constant' ? '../../etc/passwd' : '../../etc/shadow';
-      await rejectsWith(load(folder), 'model-invalid', `the ONNX graph points its weights at "${location}", outside the model folder; refusing to load it`);
+      await rejectsWith(
+        load(folder),
+        'model-invalid',
+        `the ONNX graph points its weights at "${location}", outside the model folder; refusing to load it`,
+      );
     }
     assert.equal(sessionCreate.mock.callCount(), 0, 'onnxruntime was handed a model');
   });
@@ -202,7 +241,7 @@ describe('reliability: models', () => {
     await rejectsWith(
       load(folder),
       'model-invalid',
-      'the tokenizer has 50257 tokens but the model\'s embedding has only 30522: tokenizer.json does not belong to this model',
+      "the tokenizer has 50257 tokens but the model's embedding has only 30522: tokenizer.json does not belong to this model",
     );
     assert.equal(sessionCreate.mock.callCount(), 0);
   });
@@ -222,7 +261,11 @@ describe('reliability: model names', () => {
   const where = () => ({ embeddedDir: path.join(tmp.dir, 'embedded'), cacheDir: path.join(tmp.dir, 'cache'), hubUrl: hub.url });
 
   it('a Hub id with ".." is refused: "owner/.." as not a valid model id, "a/b/../c" as no kind of model name; no request, no cache folder', async () => {
-    await rejectsWith(resolveModel('owner/..', where()), 'model-invalid', '"owner/.." is not a valid Hugging Face model id (owner/name): ".." is not allowed.');
+    await rejectsWith(
+      resolveModel('owner/..', where()),
+      'model-invalid',
+      '"owner/.." is not a valid Hugging Face model id (owner/name): ".." is not allowed.',
+    );
     await rejectsWith(
       resolveModel('a/b/../c', where()),
       'model-not-found',

@@ -36,10 +36,17 @@ describe('reliability: runs', () => {
     const first = await burst(engine, 50, 0);
     assert.equal(first.settled[49].status, 'fulfilled', 'the last request resolves');
     assert.equal(first.resolved.at(-1)!.text, line(49));
-    assert.deepEqual(first.resolved.map((r) => r.i), [0, 49], 'only the one already running and the last one ran');
+    assert.deepEqual(
+      first.resolved.map((r) => r.i),
+      [0, 49],
+      'only the one already running and the last one ran',
+    );
     assert.equal(first.rejected.length, 48);
     for (const error of first.rejected) {
-      assert.ok(error instanceof LensError && error.code === 'cancelled' && error.message === 'superseded by a newer request', String(error));
+      assert.ok(
+        error instanceof LensError && error.code === 'cancelled' && error.message === 'superseded by a newer request',
+        String(error),
+      );
     }
     const rssAfterFirst = process.memoryUsage().rss;
     for (let round = 1; round <= 3; round++) {
@@ -83,7 +90,10 @@ describe('reliability: runs', () => {
       const running = inspectText(engine, text, OPTIONS);
       await new Promise((resolve) => setTimeout(resolve, i * 10));
       const killed = engine.terminateWorker();
-      const outcome = await running.then(() => 'completed', (e: LensError) => e.code);
+      const outcome = await running.then(
+        () => 'completed',
+        (e: LensError) => e.code,
+      );
       assert.ok(outcome === 'completed' || outcome === 'worker-crashed', outcome);
       if (outcome === 'worker-crashed') crashed++;
       await killed;
@@ -141,7 +151,12 @@ parentPort.on('message', (m) => {
 });
 require(${JSON.stringify(workerPath)});\n`,
     );
-    engine = new InferenceEngine({ workerPath: exhaustingWorker, environment: env, resourceLimits: { maxOldGenerationSizeMb: 96 }, onWorkerStopped: (m) => stopped.push(m) });
+    engine = new InferenceEngine({
+      workerPath: exhaustingWorker,
+      environment: env,
+      resourceLimits: { maxOldGenerationSizeMb: 96 },
+      onWorkerStopped: (m) => stopped.push(m),
+    });
     await engine.load(request('tiny-bert'));
   });
   after(async () => {
@@ -151,7 +166,8 @@ require(${JSON.stringify(workerPath)});\n`,
 
   it('fails the run with "it ran out of memory" and what to do, tells the host, keeps the process up, and the next run reloads the model in a new worker', async () => {
     const kept = await inspectText(engine, 'kept before the crash', OPTIONS);
-    const message = 'The inference worker stopped (it ran out of memory); it restarts on the next run. Select less text or lower attentionLens.maxTokens.';
+    const message =
+      'The inference worker stopped (it ran out of memory); it restarts on the next run. Select less text or lower attentionLens.maxTokens.';
     await rejectsWith(inspectText(engine, 'EXHAUST', OPTIONS), 'worker-crashed', message);
     assert.deepEqual(stopped, [message], 'the host was told once');
     const layer = engine.request('layer', { run: kept.run, set: 'self', layer: 0 });
@@ -159,7 +175,7 @@ require(${JSON.stringify(workerPath)});\n`,
     const next = await inspectText(engine, 'after the crash', OPTIONS);
     assert.deepEqual([next.text, next.model.id], ['after the crash', 'tiny-bert']);
     const health = await engine.request('health', { settle: false });
-    assert.deepEqual([health.openSessions, health.keptRuns], [1, 1], 'the new worker holds one session and the new run\'s maps');
+    assert.deepEqual([health.openSessions, health.keptRuns], [1, 1], "the new worker holds one session and the new run's maps");
   });
 
   it('a worker stopped while no request runs is reported to the host too', async () => {
@@ -181,7 +197,7 @@ describe('reliability: the engine shut down mid-run (window closed, extension de
     const queued = rejectsWith(engine.request('maskedAt', { run, positions: [1], topK: 5 }), 'cancelled', 'superseded by a newer request');
     const stopping = performance.now();
     await engine.dispose();
-    assert.ok(performance.now() - stopping < 9_000, 'dispose() resolved on the thread\'s exit, not after the 10 s grace period');
+    assert.ok(performance.now() - stopping < 9_000, "dispose() resolved on the thread's exit, not after the 10 s grace period");
     await running;
     await queued;
     await rejectsWith(inspectText(engine, 'after', OPTIONS), 'cancelled', 'the inference engine was shut down');

@@ -40,13 +40,18 @@ describe('reliability: messages from a webview', () => {
   it('an export names what it shows only with file-name-safe characters; a view focus is a layer and a head', () => {
     const rendered = { type: FromWebviewType.ExportRendered, requestId: 1, format: 'svg', data: '<svg/>' };
     assert.deepEqual(accepted({ ...rendered, name: 'head-view_L3_H0+2' }), { ...rendered, name: 'head-view_L3_H0+2', error: undefined });
-    for (const name of ['../x', 'a/b', '.hidden', '', 'a b', 'x'.repeat(81), 7]) assert.equal(rejected({ ...rendered, name }), 'bad exportRendered name', String(name));
+    for (const name of ['../x', 'a/b', '.hidden', '', 'a b', 'x'.repeat(81), 7])
+      assert.equal(rejected({ ...rendered, name }), 'bad exportRendered name', String(name));
     assert.deepEqual(accepted({ type: FromWebviewType.ViewFocus, layer: 2, head: 'mean' }), { type: 'viewFocus', layer: 2, head: 'mean' });
     assert.deepEqual(accepted({ type: FromWebviewType.ViewFocus, layer: 0, head: 3 }), { type: 'viewFocus', layer: 0, head: 3 });
     for (const bad of [{ layer: -1, head: 0 }, { layer: 1, head: 'all' }, { layer: 1.5, head: 0 }, { layer: 1 }]) {
       assert.equal(rejected({ type: FromWebviewType.ViewFocus, ...bad }), 'bad viewFocus fields');
     }
-    assert.deepEqual(accepted({ type: FromWebviewType.SelectModel, spec: '/etc' }), { type: 'selectModel' }, 'nothing but the request itself is kept');
+    assert.deepEqual(
+      accepted({ type: FromWebviewType.SelectModel, spec: '/etc' }),
+      { type: 'selectModel' },
+      'nothing but the request itself is kept',
+    );
   });
 
   it('non-objects (null, undefined, a string, a number, an array, a boolean) are dropped as "not an object"', () => {
@@ -76,7 +81,10 @@ describe('reliability: messages from a webview', () => {
     assert.equal(rejected({ type: FromWebviewType.Export, format: 'exe' }), 'bad export format');
     assert.equal(rejected({ type: FromWebviewType.ExportRendered, requestId: 1, format: 'html', data: '' }), 'bad exportRendered fields');
     assert.equal(rejected({ type: FromWebviewType.ExportRendered, requestId: 1, format: 'svg', data: 12 }), 'bad exportRendered data');
-    assert.equal(rejected({ type: FromWebviewType.ExportRendered, requestId: 1, format: 'svg', data: '<svg/>', error: 5 }), 'bad exportRendered error');
+    assert.equal(
+      rejected({ type: FromWebviewType.ExportRendered, requestId: 1, format: 'svg', data: '<svg/>', error: 5 }),
+      'bad exportRendered error',
+    );
   });
 
   it('negative, fractional, NaN, infinite and unsafe-integer ids and indices are dropped', () => {

@@ -36,11 +36,19 @@ async function inspectChecked(runner: ModelRunner, text: string): Promise<Inspec
   const ranked = p.ranked.map((r) => r.top);
   if (p.task === 'fill-mask') {
     const masks = result.tokens.filter((t) => t.piece === runner.info.maskToken);
-    assert.deepEqual(p.ranked.map((r) => r.position), masks.map((t) => t.index), 'one ranking per mask token');
+    assert.deepEqual(
+      p.ranked.map((r) => r.position),
+      masks.map((t) => t.index),
+      'one ranking per mask token',
+    );
     checkPredictions(ranked, masks.length, TOP_K);
     checkPredictions(await runner.unmasked(text, TOP_K), result.tokens.length, TOP_K);
   } else {
-    assert.deepEqual(p.ranked.map((r) => r.position), result.tokens.map((t) => t.index), 'one ranking per position');
+    assert.deepEqual(
+      p.ranked.map((r) => r.position),
+      result.tokens.map((t) => t.index),
+      'one ranking per position',
+    );
     checkPredictions(ranked, result.tokens.length, TOP_K);
     assert.equal(p.actual?.length, result.tokens.length);
   }
@@ -63,10 +71,18 @@ describe('reliability: selections', () => {
   for (const name of ['bert', 'gpt2'] as const) {
     const label = name === 'bert' ? 'tiny-bert' : 'tiny-gpt2';
     it(`${label}: an empty selection is refused with "Nothing to inspect: the selection is empty."`, async () => {
-      await rejectsWith(m[name].inspect('', { attention: true, topK: TOP_K }), 'empty-input', 'Nothing to inspect: the selection is empty.');
+      await rejectsWith(
+        m[name].inspect('', { attention: true, topK: TOP_K }),
+        'empty-input',
+        'Nothing to inspect: the selection is empty.',
+      );
     });
     it(`${label}: whitespace only (spaces, tabs, CRLF, NBSP) is refused with "…the selection holds only whitespace."`, async () => {
-      await rejectsWith(m[name].inspect(' \t\r\n\u00a0\u2003 ', { attention: true, topK: TOP_K }), 'empty-input', 'Nothing to inspect: the selection holds only whitespace.');
+      await rejectsWith(
+        m[name].inspect(' \t\r\n\u00a0\u2003 ', { attention: true, topK: TOP_K }),
+        'empty-input',
+        'Nothing to inspect: the selection holds only whitespace.',
+      );
     });
   }
 
@@ -89,7 +105,8 @@ describe('reliability: selections', () => {
       totalExact: true,
       keptTokens: 64,
       keptUntil: 371,
-      message: 'The selection needs 16,669 tokens; the model takes 64. Inspected up to line 31, column 12 of the selection (character 371 of 100,000).',
+      message:
+        'The selection needs 16,669 tokens; the model takes 64. Inspected up to line 31, column 12 of the selection (character 371 of 100,000).',
     });
     assert.equal(bert.tokens.at(-1)!.piece, '[SEP]');
     const gpt2 = await inspectChecked(m.gpt2, text);
@@ -111,10 +128,15 @@ describe('reliability: selections', () => {
       assert.ok(t, `${runner.info.id} truncates`);
       assert.equal(t.totalExact, false);
       const whole = runner.model.tokenizer.encode(text).length;
-      assert.ok(t.totalTokens <= whole && t.totalTokens > whole / 3, `${runner.info.id}: at least ${t.totalTokens}, the whole text has ${whole}`);
+      assert.ok(
+        t.totalTokens <= whole && t.totalTokens > whole / 3,
+        `${runner.info.id}: at least ${t.totalTokens}, the whole text has ${whole}`,
+      );
       assert.match(
         t.message,
-        new RegExp(`^The selection needs at least ${t.totalTokens.toLocaleString('en-US')} tokens \\(counted in its first ${COUNT_CHARS.toLocaleString('en-US')} characters\\); the model takes 64\\.`),
+        new RegExp(
+          `^The selection needs at least ${t.totalTokens.toLocaleString('en-US')} tokens \\(counted in its first ${COUNT_CHARS.toLocaleString('en-US')} characters\\); the model takes 64\\.`,
+        ),
       );
     }
   });
@@ -151,7 +173,10 @@ describe('reliability: selections', () => {
     const bert = await inspectChecked(m.bert, text);
     assert.deepEqual(pieces(bert), ['[CLS]@0-0', 'abc@0-5', '[@8-9', '31@9-11', '##m@11-12', '##red@12-15', '[SEP]@16-16']);
     const gpt2 = await inspectChecked(m.gpt2, text);
-    assert.deepEqual(gpt2.tokens.slice(0, 2).map((t) => `${t.piece}@${t.start}-${t.end}`), ['a@0-1', 'Ā@1-2']);
+    assert.deepEqual(
+      gpt2.tokens.slice(0, 2).map((t) => `${t.piece}@${t.start}-${t.end}`),
+      ['a@0-1', 'Ā@1-2'],
+    );
     assert.equal(gpt2.tokens.length, 13);
   });
 
@@ -162,28 +187,50 @@ describe('reliability: selections', () => {
     assert.deepEqual(pieces(gpt2), ['Ā@0-1', 'ā@1-2']);
   });
 
-  it('emoji with ZWJ sequences and skin tones: tiny-bert gives one [UNK] per sequence, tiny-gpt2 byte pieces share their character\'s span', async () => {
+  it("emoji with ZWJ sequences and skin tones: tiny-bert gives one [UNK] per sequence, tiny-gpt2 byte pieces share their character's span", async () => {
     const text = 'family 👨‍👩‍👧‍👦 thumbs 👍🏽 flag 🏳️‍🌈 ok';
     const bert = await inspectChecked(m.bert, text);
-    assert.deepEqual(pieces(bert), ['[CLS]@0-0', 'family@0-6', '[UNK]@7-18', 'thumbs@19-25', '[UNK]@26-30', 'flag@31-35', '[UNK]@36-42', 'ok@43-45', '[SEP]@45-45']);
+    assert.deepEqual(pieces(bert), [
+      '[CLS]@0-0',
+      'family@0-6',
+      '[UNK]@7-18',
+      'thumbs@19-25',
+      '[UNK]@26-30',
+      'flag@31-35',
+      '[UNK]@36-42',
+      'ok@43-45',
+      '[SEP]@45-45',
+    ]);
     const gpt2 = await inspectChecked(m.gpt2, text);
     const inFamily = gpt2.tokens.filter((t) => t.end > 7 && t.start < 18);
-    assert.ok(inFamily.every((t) => t.partialChar), 'every piece of the ZWJ family emoji is a partial character');
+    assert.ok(
+      inFamily.every((t) => t.partialChar),
+      'every piece of the ZWJ family emoji is a partial character',
+    );
     assert.equal(gpt2.tokens.at(-1)!.piece, 'Ġok');
   });
 
-  it('combining marks: tiny-bert strips the accents into the word (cafe@0-5), tiny-gpt2 marks the mark\'s bytes as partial', async () => {
+  it("combining marks: tiny-bert strips the accents into the word (cafe@0-5), tiny-gpt2 marks the mark's bytes as partial", async () => {
     const text = 'cafe\u0301 n\u0303 Z\u0351\u0352\u0353algo';
     const bert = await inspectChecked(m.bert, text);
     assert.deepEqual(pieces(bert), ['[CLS]@0-0', 'cafe@0-5', 'n@6-8', 'za@9-14', '##l@14-15', '##go@15-17', '[SEP]@17-17']);
     const gpt2 = await inspectChecked(m.gpt2, text);
-    assert.deepEqual(gpt2.tokens.filter((t) => t.start === 4).map((t) => [t.piece, t.partialChar]), [['Ì', true], ['ģ', true]]);
+    assert.deepEqual(
+      gpt2.tokens.filter((t) => t.start === 4).map((t) => [t.piece, t.partialChar]),
+      [
+        ['Ì', true],
+        ['ģ', true],
+      ],
+    );
   });
 
   it('CJK: tiny-bert gives one token per ideograph, tiny-gpt2 covers every character', async () => {
     const text = '東京は日本の首都です。中文测试';
     const bert = await inspectChecked(m.bert, text);
-    assert.deepEqual(bert.tokens.slice(1, 4).map((t) => `${t.piece}@${t.start}-${t.end}`), ['東@0-1', '京@1-2', 'は@2-3']);
+    assert.deepEqual(
+      bert.tokens.slice(1, 4).map((t) => `${t.piece}@${t.start}-${t.end}`),
+      ['東@0-1', '京@1-2', 'は@2-3'],
+    );
     assert.equal(bert.tokens.length, 17);
     await inspectChecked(m.gpt2, text);
   });
@@ -191,7 +238,10 @@ describe('reliability: selections', () => {
   it('RTL mixed with LTR and digits: spans follow logical order (ש@6-7 before world@11-16)', async () => {
     const text = 'Hello שלום world مرحبا 123 עולם!';
     const bert = await inspectChecked(m.bert, text);
-    assert.deepEqual(bert.tokens.slice(1, 7).map((t) => `${t.piece}@${t.start}-${t.end}`), ['hello@0-5', 'ש@6-7', '##ל@7-8', '##ו@8-9', '##ם@9-10', 'world@11-16']);
+    assert.deepEqual(
+      bert.tokens.slice(1, 7).map((t) => `${t.piece}@${t.start}-${t.end}`),
+      ['hello@0-5', 'ש@6-7', '##ל@7-8', '##ו@8-9', '##ם@9-10', 'world@11-16'],
+    );
     const gpt2 = await inspectChecked(m.gpt2, text);
     assert.equal(gpt2.tokens.find((t) => t.piece === 'Ġworld')?.start, 10);
   });
@@ -201,15 +251,24 @@ describe('reliability: selections', () => {
     const bert = await inspectChecked(m.bert, text);
     assert.deepEqual(pieces(bert), ['[CLS]@0-0', 'line@0-4', 'one@5-8', 'line@10-14', 'two@15-18', 'three@22-27', '[SEP]@27-27']);
     const gpt2 = await inspectChecked(m.gpt2, text);
-    assert.deepEqual(gpt2.tokens.slice(2, 4).map((t) => `${t.piece}@${t.start}-${t.end}`), ['č@8-9', 'Ċ@9-10']);
+    assert.deepEqual(
+      gpt2.tokens.slice(2, 4).map((t) => `${t.piece}@${t.start}-${t.end}`),
+      ['č@8-9', 'Ċ@9-10'],
+    );
   });
 
   it('tabs and indentation: tiny-bert skips them, tiny-gpt2 gives each tab a token (ĉ@0-1)', async () => {
     const text = '\tcol1\tcol2\t\tcol3\n\t\tindented';
     const bert = await inspectChecked(m.bert, text);
-    assert.deepEqual(bert.tokens.slice(1, 3).map((t) => `${t.piece}@${t.start}-${t.end}`), ['col@1-4', '##1@4-5']);
+    assert.deepEqual(
+      bert.tokens.slice(1, 3).map((t) => `${t.piece}@${t.start}-${t.end}`),
+      ['col@1-4', '##1@4-5'],
+    );
     const gpt2 = await inspectChecked(m.gpt2, text);
-    assert.deepEqual(gpt2.tokens.slice(0, 2).map((t) => `${t.piece}@${t.start}-${t.end}`), ['ĉ@0-1', 'col@1-4']);
+    assert.deepEqual(
+      gpt2.tokens.slice(0, 2).map((t) => `${t.piece}@${t.start}-${t.end}`),
+      ['ĉ@0-1', 'col@1-4'],
+    );
   });
 
   it('the literal mask token: tiny-bert predicts the [MASK] (position 6, span 25-31), tiny-gpt2 reads "[MASK]" as plain text', async () => {
@@ -218,10 +277,22 @@ describe('reliability: selections', () => {
     const maskToken = bert.tokens[6];
     assert.deepEqual([maskToken.piece, maskToken.start, maskToken.end, maskToken.special], ['[MASK]', 25, 31, true]);
     assert.equal(bert.predictions.task, 'fill-mask');
-    assert.deepEqual(bert.predictions.ranked.map((x) => [x.position, x.top.length]), [[6, TOP_K]]);
+    assert.deepEqual(
+      bert.predictions.ranked.map((x) => [x.position, x.top.length]),
+      [[6, TOP_K]],
+    );
     const gpt2 = await inspectChecked(m.gpt2, text);
     assert.equal(gpt2.predictions.task, 'next-token');
-    assert.ok(gpt2.tokens.every((t) => !t.special), 'no special token in the causal LM\'s input');
-    assert.equal(gpt2.tokens.map((t) => t.piece).join('').replaceAll('Ġ', ' '), text);
+    assert.ok(
+      gpt2.tokens.every((t) => !t.special),
+      "no special token in the causal LM's input",
+    );
+    assert.equal(
+      gpt2.tokens
+        .map((t) => t.piece)
+        .join('')
+        .replaceAll('Ġ', ' '),
+      text,
+    );
   });
 });

@@ -58,13 +58,14 @@ export function checkSpans(text: string, tokens: Token[], deleted: (char: string
     assert.equal(t.index, i, 'token indices run 0, 1, 2 …');
     assert.ok(t.start >= 0 && t.start <= t.end && t.end <= text.length, `token ${i} span [${t.start}, ${t.end}) inside the text`);
     const sharesCharacter = previous !== undefined && t.partialChar && previous.partialChar && t.start < previous.end;
-    if (!sharesCharacter) assert.ok(t.start >= lastEnd, `token ${i} (${t.piece}) at ${t.start} starts before the previous one ends (${lastEnd})`);
+    if (!sharesCharacter)
+      assert.ok(t.start >= lastEnd, `token ${i} (${t.piece}) at ${t.start} starts before the previous one ends (${lastEnd})`);
     lastEnd = Math.max(lastEnd, t.end);
     previous = t;
   });
   const covered = new Uint8Array(text.length);
   for (const t of tokens) if (!t.special || t.end > t.start) covered.fill(1, t.start, t.end);
-  for (let i = 0; i < until; ) {
+  for (let i = 0; i < until;) {
     // By code point: a lone surrogate is one (category Cs), a paired one is half of its character.
     const char = String.fromCodePoint(text.codePointAt(i)!);
     const isCovered = covered[i] === 1 || (char.length === 2 && covered[i + 1] === 1);
@@ -83,7 +84,11 @@ export const keepsAll = (): boolean => false;
 /** Every attention row sums to 1 (within float32 rounding), in every layer and head; causal maps are 0 above the diagonal. */
 export function checkAttentionRows(result: InspectResult): void {
   assert.ok(result.attention, 'attention maps present');
-  assert.deepEqual(result.attention.map((s) => s.set), ['self'], 'one set: self-attention');
+  assert.deepEqual(
+    result.attention.map((s) => s.set),
+    ['self'],
+    'one set: self-attention',
+  );
   const [maps] = result.attention;
   const n = result.tokens.length;
   // Causal exactly when the model predicts the next token: the maps' own flag is checked, not trusted.
