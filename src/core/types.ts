@@ -1,9 +1,12 @@
 // The inference core's public result types. Plain data: no vscode, no onnxruntime, so the extension host,
 // the CLI and the benchmark can share them. The shapes a run carries on to the webviews unchanged (predictions,
 // capabilities) are defined once, in the protocol, which imports nothing.
-import type { PredictionTask, PredictionView, RunCapabilities, RunPredictionsView } from '../protocol/shapes';
+import type { AttentionSetView, PredictionTask, PredictionView, RunCapabilities, RunPredictionsView } from '../protocol/shapes';
 
 export type { PredictionTask };
+
+/** One named set of attention a family's runs carry, as it declares it (layers and heads come with the maps). */
+export type AttentionSetSpec = Omit<AttentionSetView, 'layers' | 'heads'>;
 
 /** The tokenizer algorithm named by the model's own tokenizer.json. */
 export type TokenizerKind = 'wordpiece' | 'byte-bpe' | 'bpe' | 'unigram';
@@ -26,6 +29,8 @@ export interface ModelInfo {
   task: PredictionTask;
   /** What may be asked about a run besides its attention (its family decides). */
   capabilities: RunCapabilities;
+  /** The attention sets its runs carry, by name (the family's declaration). */
+  attentionSets: AttentionSetSpec[];
   /** e.g. "BertForMaskedLM", "GPT2LMHeadModel". */
   architecture: string;
   /** config.json's model_type, e.g. "bert", "gpt2". */

@@ -22,20 +22,12 @@ function tokenView(t: Token): TokenView {
 /** An inspect result with its maps (in this thread) or where they are kept (the worker's set references). */
 type CoreResult = Omit<InspectResult, 'attention'> & { attention?: readonly AttentionSetRef[] };
 
-/** Headings of the sets the families declare. */
-const SET_LABELS: Record<string, string> = { self: 'Self-attention' };
-
-/** The run's attention sets as the core kept them: today one self-attention set over the input. */
+/** The run's attention sets as the core kept them, each with its family's declaration (label, token lists). */
 export function attentionSets(result: CoreResult): AttentionSetView[] {
-  return (result.attention ?? []).map((set) => ({
-    name: set.set,
-    label: SET_LABELS[set.set] ?? set.set,
-    queries: 'input',
-    keys: 'input',
-    layers: set.layers,
-    heads: set.heads,
-    causal: set.causal,
-  }));
+  return (result.attention ?? []).flatMap(({ set, layers, heads, causal }) => {
+    const spec = result.model.attentionSets.find((s) => s.name === set);
+    return spec ? [{ ...spec, layers, heads, causal }] : [];
+  });
 }
 
 export function toRunSummary(runId: number, result: CoreResult): RunSummary {

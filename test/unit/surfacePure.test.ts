@@ -94,6 +94,7 @@ function inspectResult(): WorkerInspectResult {
       familyLabel: 'masked LM',
       task: 'fill-mask',
       capabilities: { maskPosition: true, unmasked: true, logits: true },
+      attentionSets: [{ name: 'self', label: 'Self-attention', queries: 'input', keys: 'input', causal: false }],
       architecture: 'BertForMaskedLM',
       modelType: 'bert',
       tokenizerKind: 'wordpiece',

@@ -120,6 +120,7 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
     familyLabel: family.label,
     task: family.task,
     capabilities: { ...family.capabilities },
+    attentionSets: family.attentionSets.map((set) => ({ ...set })),
     architecture: config.architecture,
     modelType: config.modelType,
     tokenizerKind: tokenizer.kind,

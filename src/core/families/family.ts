@@ -2,19 +2,7 @@
 // inputs it is fed, the special tokens it needs and the attention sets its runs carry. The engine, the worker and
 // the host ask the family; nothing outside src/core/families branches on which family a model is.
 // transformers.js's per-model-type config table is the model for this.
-import type { PredictionTask, Token } from '../types';
-
-/** One named set of attention a family's runs carry (see AttentionMaps). */
-export interface AttentionSetSpec {
-  /** 'self' for encoder-only and decoder-only models. */
-  name: string;
-  label: string;
-  /** The token lists queries and keys come from: 'input' is the inspected text. */
-  queries: 'input';
-  keys: 'input';
-  /** Keys after the query are masked: the maps are kept as their lower triangle. */
-  causal: boolean;
-}
+import type { AttentionSetSpec, PredictionTask, Token } from '../types';
 
 /** What may be asked about a run besides its attention. */
 export interface FamilyCapabilities {

@@ -4,7 +4,7 @@ import { bert } from './bert';
 import type { ModelFamily } from './family';
 import { gpt2 } from './gpt2';
 
-export type { AttentionSetSpec, FamilyCapabilities, ModelFamily } from './family';
+export type { FamilyCapabilities, ModelFamily } from './family';
 
 export const FAMILIES: readonly ModelFamily[] = [bert, gpt2];
 
