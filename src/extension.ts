@@ -36,7 +36,8 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
   const log = vscode.window.createOutputChannel('Attention Lens', { log: true });
   const environment = providerEnvironment(log);
   log.info(
-    `activated: ${process.platform}-${process.arch}, Node ${process.versions.node}, CUDA provider ${environment.cudaInstalled ? 'installed' : 'not installed'}`,
+    `activated: ${process.platform}-${process.arch}, Node ${process.versions.node}, CUDA ` +
+      `provider ${environment.cudaInstalled ? 'installed' : 'not installed'}`,
   );
   const engine = new InferenceEngine({
     workerPath: path.join(context.extensionPath, 'dist', 'inferenceWorker.js'),
@@ -136,7 +137,8 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
   if (ignored.length > 0) {
     log.warn(`restricted mode: ignoring workspace values of ${ignored.join(', ')}`);
     void vscode.window.showWarningMessage(
-      `Attention Lens: this workspace is not trusted, so its settings ${ignored.join(', ')} are ignored (your own settings and the embedded models still work).`,
+      `Attention Lens: this workspace is not trusted, so its settings ${ignored.join(', ')} are ignored (your own settings and the ` +
+        `embedded models still work).`,
     );
   }
 

@@ -59,7 +59,8 @@ export class LensStatusBar implements vscode.Disposable {
       name = modelName(active.spec);
       state = 'not loaded';
       lines.push(
-        `Attention Lens: ${modelName(active.spec)} (${active.origin === 'selected' ? 'selected' : `the ${config.activeModel} model setting`}), loads on the first inspection`,
+        `Attention Lens: ${modelName(active.spec)} ` +
+          `(${active.origin === 'selected' ? 'selected' : `the ${config.activeModel} model setting`}), loads on the first inspection`,
       );
       if (this.models.lastError) lines.push(`Last error: ${this.models.lastError}`);
     }

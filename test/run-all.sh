@@ -93,7 +93,8 @@ tier() {
 }
 
 compile() {
-  node node_modules/typescript/bin/tsc -p tsconfig.json && node node_modules/typescript/bin/tsc -p webview/tsconfig.json --noEmit || return 1
+  node node_modules/typescript/bin/tsc -p tsconfig.json &&
+    node node_modules/typescript/bin/tsc -p webview/tsconfig.json --noEmit || return 1
   # A deleted or renamed test must never run from a stale .js file left in out/.
   local js src
   while IFS= read -r js; do

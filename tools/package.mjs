@@ -33,7 +33,8 @@ const [platform, arch] = target.split('-');
 const binaries = `node_modules/onnxruntime-node/bin/napi-v6/${platform}/${arch}`;
 if (!existsSync(join(root, binaries))) {
   fail(
-    `onnxruntime-node 1.30 ships no binary for ${target} (looked in ${binaries}); targets with one: linux-x64, linux-arm64, darwin-arm64, win32-x64, win32-arm64`,
+    `onnxruntime-node 1.30 ships no binary for ${target} (looked in ${binaries}); targets with one: linux-x64, linux-arm64, ` +
+      `darwin-arm64, win32-x64, win32-arm64`,
   );
 }
 

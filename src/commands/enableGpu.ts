@@ -27,7 +27,8 @@ export async function enableGpu(d: GpuDeps): Promise<boolean> {
   if (process.platform === 'win32' || process.platform === 'darwin') {
     const provider = process.platform === 'win32' ? 'DirectML' : 'CoreML';
     void vscode.window.showInformationMessage(
-      `Attention Lens: on this platform the GPU runs through ${provider}, which ships with the extension. Set "attentionLens.device" to "auto" or "${process.platform === 'win32' ? 'dml' : 'coreml'}".`,
+      `Attention Lens: on this platform the GPU runs through ${provider}, which ships with the extension. Set "attentionLens.device" to ` +
+        `"auto" or "${process.platform === 'win32' ? 'dml' : 'coreml'}".`,
     );
     return false;
   }
@@ -71,12 +72,14 @@ export async function enableGpu(d: GpuDeps): Promise<boolean> {
       },
     );
     d.log.info(
-      `CUDA provider ${manifest.version} installed: ${manifest.files.map((f) => f.name).join(', ')} (verified by ${manifest.verifiedBy.join(', ') || 'nothing'})`,
+      `CUDA provider ${manifest.version} installed: ${manifest.files.map((f) => f.name).join(', ')} (verified ` +
+        `by ${manifest.verifiedBy.join(', ') || 'nothing'})`,
     );
     d.environment.cudaInstalled = true;
     d.models.invalidate();
     void vscode.window.showInformationMessage(
-      'Attention Lens: CUDA provider installed. The next inspection loads the model on CUDA if it starts (the status bar shows the device that runs).',
+      'Attention Lens: CUDA provider installed. The next inspection loads the model on CUDA if it starts ' +
+        '(the status bar shows the device that runs).',
     );
     return true;
   } catch (error) {
@@ -108,7 +111,8 @@ export async function removeGpu(d: GpuDeps): Promise<boolean> {
     d.environment.cudaInstalled = false;
     d.models.invalidate();
     void vscode.window.showInformationMessage(
-      'Attention Lens: CUDA provider removed. The next inspection loads the model on the CPU (a CUDA library already loaded stays in memory until the window reloads).',
+      'Attention Lens: CUDA provider removed. The next inspection loads the model on the CPU (a CUDA library already loaded stays in ' +
+        'memory until the window reloads).',
     );
     return true;
   } catch (error) {
@@ -139,7 +143,8 @@ export function offerCudaWhenUseful(d: GpuDeps & { context: vscode.ExtensionCont
     if (!gpu.present) return;
     const which = gpu.gpus?.length ? gpu.gpus.join(', ') : 'an NVIDIA GPU';
     const choice = await vscode.window.showInformationMessage(
-      `Attention Lens runs ${loaded.reply.info.id} on the CPU, but this machine has ${which}. Download onnxruntime's CUDA provider to run on it?`,
+      `Attention Lens runs ${loaded.reply.info.id} on the CPU, ` +
+        `but this machine has ${which}. Download onnxruntime's CUDA provider to run on it?`,
       ENABLE,
       NEVER,
     );

@@ -87,7 +87,9 @@ export class InspectCommands {
     }
     const { info } = model.reply;
     if (!info.capabilities.maskPosition || !info.maskToken) {
-      const message = `Mask Token at Cursor needs a masked language model (BERT family); ${info.id} is a ${info.familyLabel}. Choose one with Select Model.`;
+      const message =
+        `Mask Token at Cursor needs a masked language model (BERT family); ${info.id} is a ${info.familyLabel}. Choose ` +
+        `one with Select Model.`;
       this.controller.fail(new LensError(message, 'model-unsupported'));
       return undefined;
     }

@@ -82,7 +82,10 @@ function predictionRows(s: RunSummary, unmasked: PredictionView[][] | undefined)
       const cells = at.next
         ? `<td>${percent(at.probabilityHere)}</td><td>${topList(at.next.top)}</td>`
         : `<td>${topList(at.unmasked?.top)}</td>`;
-      return `<tr><td>${t.index}</td><td><code>${esc(t.display)}</code></td><td>${t.id}</td><td>${t.special ? 'special' : `${t.start}–${t.end}`}</td>${cells}</tr>`;
+      return (
+        `<tr><td>${t.index}</td><td><code>${esc(t.display)}</code></td><td>${t.id}</td>` +
+        `<td>${t.special ? 'special' : `${t.start}–${t.end}`}</td>${cells}</tr>`
+      );
     })
     .join('\n');
 }
@@ -99,7 +102,8 @@ export function htmlReport(run: RunRecord, unmasked: PredictionView[][] | undefi
     fills.length > 0
       ? `<h2>Masked positions</h2><ul>${fills.map((m) => `<li>token ${m.position}: ${topList(m.top)}</li>`).join('')}</ul>`
       : '';
-  return `<!DOCTYPE html>
+  return (
+    `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 <title>Attention Lens report</title>
@@ -110,7 +114,9 @@ pre{white-space:pre-wrap;background:#f4f4f4;padding:1em}img{max-width:100%;borde
 .stale{color:#a00;font-weight:bold}
 </style></head><body>
 <h1>Attention Lens</h1>
-<p>${esc(s.model.id)} — ${esc(s.model.architecture)} (${esc(s.model.familyLabel)}, ${s.model.layers} layers × ${s.model.heads} heads, ${esc(s.model.tokenizerKind)}) on ${esc(s.device.label)}${s.device.fallbackReason ? ` (${esc(s.device.fallbackReason)})` : ''}; ${s.tokens.length} tokens in ${s.timings.totalMs.toFixed(0)} ms.</p>
+<p>${esc(s.model.id)} — ${esc(s.model.architecture)} (${esc(s.model.familyLabel)}, ${s.model.layers} layers × ${s.model.heads} heads, ` +
+    `${esc(s.model.tokenizerKind)}) on ${esc(s.device.label)}${s.device.fallbackReason ? ` (${esc(s.device.fallbackReason)})` : ''}; ` +
+    `${s.tokens.length} tokens in ${s.timings.totalMs.toFixed(0)} ms.</p>
 ${run.stale ? `<p class="stale">${esc(run.stale)}</p>` : ''}
 ${s.truncation ? `<p>${esc(s.truncation.message)}</p>` : ''}
 <h2>Text</h2><pre>${esc(s.text)}</pre>
@@ -122,5 +128,6 @@ ${predictionRows(s, unmasked)}
 </tbody></table>
 ${s.attentionUnavailable ? `<p>Attention not available: ${esc(s.attentionUnavailable)}</p>` : ''}
 </body></html>
-`;
+`
+  );
 }

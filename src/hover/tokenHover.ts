@@ -71,7 +71,9 @@ export class TokenHoverProvider implements vscode.HoverProvider {
     if (t.piece !== t.display) text += `vocabulary piece: ${escapeMarkdown(t.piece)}\n\n`;
     const at = predictionsAt(s, index, this.controller.runs.predictions(run.runId));
     if (at) text += await this.predictions(run, at, cancel);
-    text += `\n*${escapeMarkdown(path.isAbsolute(s.model.id) ? path.basename(s.model.id) : s.model.id)} on ${escapeMarkdown(s.device.label)}*`;
+    text +=
+      `\n*${escapeMarkdown(path.isAbsolute(s.model.id) ? path.basename(s.model.id) : s.model.id)} ` +
+      `on ${escapeMarkdown(s.device.label)}*`;
     const markdown = new vscode.MarkdownString(text);
     markdown.isTrusted = false;
     markdown.supportHtml = false;

@@ -133,15 +133,24 @@ export class ModelManager implements vscode.Disposable {
       this.log.info(`loading model ${resolved.id} (${resolved.source}) from ${resolved.folder}, device ${config.device}`);
       const reply = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: `Attention Lens: loading ${resolved.id}` },
-        () => this.engine.load({ id: resolved.id, source: resolved.source, folder: resolved.folder, onnxFile: resolved.onnxFile, device: config.device }),
+        () =>
+          this.engine.load({
+            id: resolved.id,
+            source: resolved.source,
+            folder: resolved.folder,
+            onnxFile: resolved.onnxFile,
+            device: config.device,
+          }),
       );
       const { info, device } = reply;
       this.log.info(
-        `loaded ${info.id}: ${info.architecture} (${info.familyLabel}), ${info.layers} layers × ${info.heads} heads, ${info.tokenizerKind} tokenizer, ` +
+        `loaded ${info.id}: ${info.architecture} (${info.familyLabel}), ${info.layers} layers × ${info.heads} heads, ` +
+          `${info.tokenizerKind} tokenizer, ` +
           `${info.onnxFile} ${(info.onnxBytes / 1e6).toFixed(1)} MB on ${device.label} in ${reply.loadMs.toFixed(0)} ms` +
           (info.attention.available ? '' : `; attention not available: ${info.attention.reason}`),
       );
-      if (device.fallbackReason) this.log.warn(`device: asked for ${device.requested}, running on ${device.label}: ${device.fallbackReason}`);
+      if (device.fallbackReason)
+        this.log.warn(`device: asked for ${device.requested}, running on ${device.label}: ${device.fallbackReason}`);
       this.loaded = { spec, device: config.device, reply, generation: ++this.generation };
       this.lastError = undefined;
       this.changed.fire();

@@ -21,13 +21,17 @@ export function modelName(spec: string): string {
 }
 
 /** What typed text offers: a Hub model or a folder to use, or a hint when it names neither. */
-export type TypedModel = { kind: 'hub' | 'folder'; spec: string; label: string; detail: string } | { kind: 'hint'; label: string; detail: string };
+export type TypedModel =
+  { kind: 'hub' | 'folder'; spec: string; label: string; detail: string } | { kind: 'hint'; label: string; detail: string };
 
 /**
  * What `typed` names, or undefined when there is nothing to offer beyond the listed entries (empty text, an
  * embedded model's name). A relative folder is taken from the workspace folder.
  */
-export function typedModel(typed: string, where: { embeddedDir: string; hubUrl: string; workspaceFolder?: string }): TypedModel | undefined {
+export function typedModel(
+  typed: string,
+  where: { embeddedDir: string; hubUrl: string; workspaceFolder?: string },
+): TypedModel | undefined {
   const value = typed.trim();
   if (!value) return undefined;
   let kind;
@@ -45,7 +49,11 @@ export function typedModel(typed: string, where: { embeddedDir: string; hubUrl: 
     return { kind: 'hub', spec: kind.id, label: `Use Hub model ${kind.id}`, detail: `downloads from ${where.hubUrl} into the cache, once` };
   }
   const home = value.startsWith('~/') ? path.join(os.homedir(), value.slice(2)) : value;
-  const folder = path.isAbsolute(home) ? path.normalize(home) : where.workspaceFolder ? path.resolve(where.workspaceFolder, home) : kind.folder;
+  const folder = path.isAbsolute(home)
+    ? path.normalize(home)
+    : where.workspaceFolder
+      ? path.resolve(where.workspaceFolder, home)
+      : kind.folder;
   const exists = fs.existsSync(folder) && fs.statSync(folder).isDirectory();
   return {
     kind: 'folder',

@@ -34,11 +34,22 @@ function typedItem(value: string, where: Parameters<typeof typedModel>[1], liste
   // Text that finds a listed model needs no hint.
   if (typed.kind === 'hint' && listed.some((item) => item.spec && item.label.toLowerCase().includes(value.trim().toLowerCase()))) return [];
   const icon = { hub: '$(cloud-download)', folder: '$(folder)', hint: '$(info)' }[typed.kind];
-  return [{ label: `${icon} ${typed.label}`, detail: typed.detail, alwaysShow: true, action: typed.kind, spec: typed.kind === 'hint' ? undefined : typed.spec }];
+  return [
+    {
+      label: `${icon} ${typed.label}`,
+      detail: typed.detail,
+      alwaysShow: true,
+      action: typed.kind,
+      spec: typed.kind === 'hint' ? undefined : typed.spec,
+    },
+  ];
 }
 
 /** Asks which model to use; returns the spec, or undefined when the user backs out. */
-export async function pickModel(models: ModelManager, onShow?: (picker: vscode.QuickPick<vscode.QuickPickItem>) => void): Promise<string | undefined> {
+export async function pickModel(
+  models: ModelManager,
+  onShow?: (picker: vscode.QuickPick<vscode.QuickPickItem>) => void,
+): Promise<string | undefined> {
   const config = readConfig();
   const where = models.locations(config);
   const active = models.active(config).spec;
@@ -67,9 +78,17 @@ export async function pickModel(models: ModelManager, onShow?: (picker: vscode.Q
   listed.push(
     { label: 'other', kind: vscode.QuickPickItemKind.Separator },
     { label: '$(cloud-download) Enter a Hub model id…', detail: `downloads from ${config.hubEndpoint} into the cache`, action: 'hub' },
-    { label: '$(folder-opened) Open a local model folder…', detail: 'a folder with config.json, tokenizer.json and an ONNX model', action: 'folder' },
+    {
+      label: '$(folder-opened) Open a local model folder…',
+      detail: 'a folder with config.json, tokenizer.json and an ONNX model',
+      action: 'folder',
+    },
   );
-  const typedWhere = { embeddedDir: where.embeddedDir, hubUrl: where.hubUrl, workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath };
+  const typedWhere = {
+    embeddedDir: where.embeddedDir,
+    hubUrl: where.hubUrl,
+    workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+  };
   const show = (): void => {
     picker.items = [...typedItem(picker.value, typedWhere, listed), ...listed];
   };
@@ -96,6 +115,11 @@ export async function pickModel(models: ModelManager, onShow?: (picker: vscode.Q
       validateInput: (value) => (HUB_ID.test(value.trim()) ? undefined : 'Write owner/name'),
     });
   }
-  const folders = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Use this model' });
+  const folders = await vscode.window.showOpenDialog({
+    canSelectFolders: true,
+    canSelectFiles: false,
+    canSelectMany: false,
+    openLabel: 'Use this model',
+  });
   return folders?.[0]?.fsPath;
 }

@@ -33,7 +33,8 @@ export class ModelResolver implements DownloadWatch {
     const kind = classifyModelSpec(spec, where.embeddedDir);
     if (kind.source === 'local' && !vscode.workspace.isTrusted && isInsideWorkspace(kind.folder)) {
       throw new LensError(
-        `Not loading the model in ${kind.folder}: it lies inside this untrusted workspace. Trust the workspace (Manage Workspace Trust) to load models from it.`,
+        `Not loading the model in ${kind.folder}: it lies inside this untrusted workspace. ` +
+          'Trust the workspace (Manage Workspace Trust) to load models from it.',
         'untrusted',
       );
     }

@@ -158,5 +158,9 @@ export function describeFailure(f: { report: CaseReport; defects: string[] }): s
 }
 
 export function describeSummary(s: FuzzSummary): string {
-  return `${s.target}: ${s.tried} cases (seed ${s.seed}), ${s.tried - s.failures.length} survived (${s.loaded} loaded, ${s.refused} refused with a clear message), ${s.failures.length} failed; at most ${Math.round(s.slowestCpuMs)} ms of CPU time a case, peak RSS at most ${mb(s.worstPeakGrowth)} MB above a case's start and ${(100 * s.worstMemoryShare).toFixed(0)} % of its bound`;
+  return (
+    `${s.target}: ${s.tried} cases (seed ${s.seed}), ${s.tried - s.failures.length} survived (${s.loaded} loaded, ${s.refused} ` +
+    `refused with a clear message), ${s.failures.length} failed; at most ${Math.round(s.slowestCpuMs)} ms of CPU time a case, peak RSS ` +
+    `at most ${mb(s.worstPeakGrowth)} MB above a case's start and ${(100 * s.worstMemoryShare).toFixed(0)} % of its bound`
+  );
 }

@@ -36,7 +36,8 @@ async function main(): Promise<number> {
         if (found.length > 0) console.log(describeFailure({ report, defects: found }));
         else if (verbose)
           console.log(
-            `ok ${t} case ${report.index} (${report.outcome}, ${Math.round(report.ms)} ms, ${Math.round(report.cpuMs)} ms CPU, peak +${mb(report.peakGrowth)} MB): ${report.what}${report.message ? `\n  message: ${report.message}` : ''}`,
+            `ok ${t} case ${report.index} (${report.outcome}, ${Math.round(report.ms)} ms, ${Math.round(report.cpuMs)} ms CPU, peak ` +
+              `+${mb(report.peakGrowth)} MB): ${report.what}${report.message ? `\n  message: ${report.message}` : ''}`,
           );
       },
     });

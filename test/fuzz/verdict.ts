@@ -41,8 +41,11 @@ export const MEMORY_CONSTANT = 192 * 1024 ** 2;
 export const memoryBound = (bytes: number) => MEMORY_FACTOR * bytes + MEMORY_CONSTANT;
 
 /** Signs of an error nobody meant the user to read. */
-const RAW_ERROR =
-  /\b(?:TypeError|RangeError|ReferenceError|SyntaxError|AggregateError)\b|Cannot (?:read|set) propert|is not a function|is not iterable|is not defined|Maximum call stack|Invalid array length|allocation failed|out of memory|\bat \S+ \(?\S+:\d+:\d+\)?/;
+const RAW_ERROR = new RegExp(
+  String.raw`\b(?:TypeError|RangeError|ReferenceError|SyntaxError|AggregateError)\b|Cannot (?:read|set) propert|` +
+    String.raw`is not a function|is not iterable|is not defined|Maximum call stack|Invalid array length|` +
+    String.raw`allocation failed|out of memory|\bat \S+ \(?\S+:\d+:\d+\)?`,
+);
 /** The files a model folder's messages can name. */
 const MODEL_FILES = /config\.json|tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|\.onnx\b|model folder/;
 
@@ -55,7 +58,8 @@ export function defects(report: CaseReport): string[] {
   if (report.cpuMs > CASE_TIME_LIMIT_MS) found.push(`took ${Math.round(report.cpuMs)} ms of CPU time (limit ${CASE_TIME_LIMIT_MS})`);
   if (report.peakGrowth > report.memoryBound) {
     found.push(
-      `peak RSS rose ${mb(report.peakGrowth)} MB, over the bound of ${mb(report.memoryBound)} MB (${MEMORY_FACTOR} × ${mb(report.bytes)} MB + ${mb(MEMORY_CONSTANT)} MB)`,
+      `peak RSS rose ${mb(report.peakGrowth)} MB, over the bound of ${mb(report.memoryBound)} MB (${MEMORY_FACTOR} ` +
+        `× ${mb(report.bytes)} MB + ${mb(MEMORY_CONSTANT)} MB)`,
     );
   }
   if (report.outcome === 'refused') {

@@ -42,8 +42,10 @@ function payloadUrl(server: RunningServer, folder: string, env: Record<string, s
 }
 
 // Console errors of an offline VS Code web client that say nothing about the extension.
-const knownNoise =
-  /open-vsx\.org|status of 404|ERR_NAME_NOT_RESOLVED|Service Worker|serviceWorker|authentication provider|Long running operations during shutdown|Unable to read file .*(settings|tasks|mcp)\.json|vsda|web worker extension host/;
+const knownNoise = new RegExp(
+  String.raw`open-vsx\.org|status of 404|ERR_NAME_NOT_RESOLVED|Service Worker|serviceWorker|authentication provider|` +
+    String.raw`Long running operations during shutdown|Unable to read file .*(settings|tasks|mcp)\.json|vsda|web worker extension host`,
+);
 
 /** Reads "N passed, N failed" from the suite's result file. */
 export function parseCounts(text: string): { passed: number; failed: number } | undefined {

@@ -171,87 +171,93 @@ describe('ModelRunner details', () => {
     await runner.dispose();
   });
 
-  it('projects only the mask tokens onto the vocabulary: the fills are those of the unpatched graph, and a text without a mask runs', async () => {
-    const runner = await ModelRunner.load(bert, env);
-    assert.equal(runner.model.positionsInput, true, 'the tiny BERT graph takes the positions input');
-    const text = '[MASK] went to the [MASK] store.';
-    const result = await runner.inspect(text, { attention: true, topK: 5 });
-    const fills = fillsOf(result.predictions);
-    assert.deepEqual(
-      fills.map((m) => m.position),
-      [1, 5],
-    );
-    const plain = await ort.InferenceSession.create(path.join(fixtureModel('tiny-bert'), 'onnx', 'model.onnx'), sessionOptions('cpu'));
-    const ids = result.tokens.map((t) => t.id);
-    const { config } = runner.model;
-    const plainFeeds = buildFeeds(inputSpecs(plain), ids, 1, ids.length, feedShape(config));
-    const logits = (await plain.run(plainFeeds, ['logits'])).logits.data as Float32Array;
-    await plain.release();
-    const patchedFeeds = buildFeeds(runner.model.inputs, ids, 1, ids.length, feedShape(config));
-    patchedFeeds[PREDICTED_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from([1n, 5n]), [2]);
-    const patched = await runner.model.session.run(patchedFeeds, ['logits']);
-    assert.deepEqual(patched.logits.dims, [1, 2, config.vocabSize], 'the patched graph computes logits at the two positions only');
-    for (const mask of fills) {
-      const row = Array.from(logits.subarray(mask.position * config.vocabSize, (mask.position + 1) * config.vocabSize));
-      const lse = Math.log(row.reduce((sum, x) => sum + Math.exp(x), 0));
-      const expected = row
-        .map((x, id) => ({ id, p: Math.exp(x - lse) }))
-        .sort((a, b) => b.p - a.p)
-        .slice(0, 5);
+  it(
+    'projects only the mask tokens onto the vocabulary: ' + 'the fills are those of the unpatched graph, and a text without a mask runs',
+    async () => {
+      const runner = await ModelRunner.load(bert, env);
+      assert.equal(runner.model.positionsInput, true, 'the tiny BERT graph takes the positions input');
+      const text = '[MASK] went to the [MASK] store.';
+      const result = await runner.inspect(text, { attention: true, topK: 5 });
+      const fills = fillsOf(result.predictions);
       assert.deepEqual(
-        mask.top.map((p) => p.id),
-        expected.map((e) => e.id),
-        `fills at ${mask.position}`,
+        fills.map((m) => m.position),
+        [1, 5],
       );
-      mask.top.forEach((p, j) => assert.ok(Math.abs(p.probability - expected[j].p) < 1e-5, `${p.probability} vs ${expected[j].p}`));
-    }
-    // No mask token: onnxruntime is never handed an empty list of positions (its CPU kernels crash on one).
-    const none = await runner.inspect('No mask in this one.', { attention: true, topK: 5 });
-    assert.deepEqual(none.predictions, { task: 'fill-mask', ranked: [] });
-    assert.equal((await runner.unmasked('No mask in this one.', 5)).length, none.tokens.length);
-    await runner.dispose();
-  });
+      const plain = await ort.InferenceSession.create(path.join(fixtureModel('tiny-bert'), 'onnx', 'model.onnx'), sessionOptions('cpu'));
+      const ids = result.tokens.map((t) => t.id);
+      const { config } = runner.model;
+      const plainFeeds = buildFeeds(inputSpecs(plain), ids, 1, ids.length, feedShape(config));
+      const logits = (await plain.run(plainFeeds, ['logits'])).logits.data as Float32Array;
+      await plain.release();
+      const patchedFeeds = buildFeeds(runner.model.inputs, ids, 1, ids.length, feedShape(config));
+      patchedFeeds[PREDICTED_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from([1n, 5n]), [2]);
+      const patched = await runner.model.session.run(patchedFeeds, ['logits']);
+      assert.deepEqual(patched.logits.dims, [1, 2, config.vocabSize], 'the patched graph computes logits at the two positions only');
+      for (const mask of fills) {
+        const row = Array.from(logits.subarray(mask.position * config.vocabSize, (mask.position + 1) * config.vocabSize));
+        const lse = Math.log(row.reduce((sum, x) => sum + Math.exp(x), 0));
+        const expected = row
+          .map((x, id) => ({ id, p: Math.exp(x - lse) }))
+          .sort((a, b) => b.p - a.p)
+          .slice(0, 5);
+        assert.deepEqual(
+          mask.top.map((p) => p.id),
+          expected.map((e) => e.id),
+          `fills at ${mask.position}`,
+        );
+        mask.top.forEach((p, j) => assert.ok(Math.abs(p.probability - expected[j].p) < 1e-5, `${p.probability} vs ${expected[j].p}`));
+      }
+      // No mask token: onnxruntime is never handed an empty list of positions (its CPU kernels crash on one).
+      const none = await runner.inspect('No mask in this one.', { attention: true, topK: 5 });
+      assert.deepEqual(none.predictions, { task: 'fill-mask', ranked: [] });
+      assert.equal((await runner.unmasked('No mask in this one.', 5)).length, none.tokens.length);
+      await runner.dispose();
+    },
+  );
 
-  it('a masked LM whose projection cannot be cut (e.g. a quantized head) ranks every position, and keeps the unmasked top-k it got', async () => {
-    const text = 'Paris is the [MASK] of France.';
-    const cut = await ModelRunner.load(bert, env);
-    const expected = await cut.inspect(text, { attention: false, topK: 5 });
-    assert.equal(expected.unmasked, undefined, 'a cut projection ranks the mask only: unmasked() is a run of its own');
-    const expectedUnmasked = await cut.unmasked(text, 5);
-    await cut.dispose();
-    // The same runner on a session patched without the positions input, as loadModel makes for such a head.
-    const runner = await ModelRunner.load(bert, env);
-    const onnxPath = path.join(fixtureModel('tiny-bert'), 'onnx', 'model.onnx');
-    const skeleton = await readModelSkeleton(onnxPath);
-    const graph = scanModel(skeleton);
-    const attention = locateAttention(graph, runner.info.layers);
-    const plan = {
-      ...planPatch(graph, attention.available ? attention.outputs : [], false, runner.info.maxPositions),
-      projection: undefined,
-    };
-    const session = await ort.InferenceSession.create(patchModel(skeleton, plan).bytes, sessionOptions('cpu', path.dirname(onnxPath)));
-    await runner.model.session.release();
-    Object.assign(runner.model, { session, positionsInput: false });
-    let runs = 0;
-    const run = session.run.bind(session);
-    session.run = ((feeds: ort.InferenceSession.FeedsType, fetches: string[]) => (runs++, run(feeds, fetches))) as typeof session.run;
-    const full = await runner.inspect(text, { attention: false, topK: 5 });
-    assert.deepEqual(full.predictions, expected.predictions);
-    assert.equal(runs, 1);
-    // The inspect ranked every position already: its result carries them, for the caller's run store to keep.
-    const unmasked = full.unmasked;
-    assert.ok(unmasked);
-    assert.equal(unmasked.length, full.tokens.length);
-    unmasked.forEach((top, p) => {
-      assert.deepEqual(
-        top.map((x) => x.id),
-        expectedUnmasked[p].map((x) => x.id),
-        `position ${p}`,
-      );
-      top.forEach((x, j) => assert.ok(Math.abs(x.probability - expectedUnmasked[p][j].probability) < 1e-6));
-    });
-    await runner.dispose();
-  });
+  it(
+    'a masked LM whose projection cannot be cut ' + '(e.g. a quantized head) ranks every position, and keeps the unmasked top-k it got',
+    async () => {
+      const text = 'Paris is the [MASK] of France.';
+      const cut = await ModelRunner.load(bert, env);
+      const expected = await cut.inspect(text, { attention: false, topK: 5 });
+      assert.equal(expected.unmasked, undefined, 'a cut projection ranks the mask only: unmasked() is a run of its own');
+      const expectedUnmasked = await cut.unmasked(text, 5);
+      await cut.dispose();
+      // The same runner on a session patched without the positions input, as loadModel makes for such a head.
+      const runner = await ModelRunner.load(bert, env);
+      const onnxPath = path.join(fixtureModel('tiny-bert'), 'onnx', 'model.onnx');
+      const skeleton = await readModelSkeleton(onnxPath);
+      const graph = scanModel(skeleton);
+      const attention = locateAttention(graph, runner.info.layers);
+      const plan = {
+        ...planPatch(graph, attention.available ? attention.outputs : [], false, runner.info.maxPositions),
+        projection: undefined,
+      };
+      const session = await ort.InferenceSession.create(patchModel(skeleton, plan).bytes, sessionOptions('cpu', path.dirname(onnxPath)));
+      await runner.model.session.release();
+      Object.assign(runner.model, { session, positionsInput: false });
+      let runs = 0;
+      const run = session.run.bind(session);
+      session.run = ((feeds: ort.InferenceSession.FeedsType, fetches: string[]) => (runs++, run(feeds, fetches))) as typeof session.run;
+      const full = await runner.inspect(text, { attention: false, topK: 5 });
+      assert.deepEqual(full.predictions, expected.predictions);
+      assert.equal(runs, 1);
+      // The inspect ranked every position already: its result carries them, for the caller's run store to keep.
+      const unmasked = full.unmasked;
+      assert.ok(unmasked);
+      assert.equal(unmasked.length, full.tokens.length);
+      unmasked.forEach((top, p) => {
+        assert.deepEqual(
+          top.map((x) => x.id),
+          expectedUnmasked[p].map((x) => x.id),
+          `position ${p}`,
+        );
+        top.forEach((x, j) => assert.ok(Math.abs(x.probability - expectedUnmasked[p][j].probability) < 1e-6));
+      });
+      await runner.dispose();
+    },
+  );
 
   it('the graph head and the full-logits fallback agree on top-k and on the actual next token probability', async () => {
     const runner = await ModelRunner.load(gpt2, env);

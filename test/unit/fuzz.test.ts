@@ -11,12 +11,16 @@ const BOUNDED: Record<Target, number> = { onnx: 30, model: 10, zip: 120 };
 
 describe('fuzz tier (bounded run, seed ' + DEFAULT_SEED + ')', () => {
   for (const [target, cases] of Object.entries(BOUNDED) as [Target, number][]) {
-    it(`${target}: ${cases} mutated files each load or are refused with one clear message, within 10 s of CPU and 2 × their size + 192 MB`, async () => {
-      const summary = await runFuzz({ target, seed: DEFAULT_SEED, cases });
-      console.log(describeSummary(summary));
-      assert.equal(summary.tried, cases);
-      assert.deepEqual(summary.failures.map(describeFailure), []);
-      assert.ok(summary.loaded > 0 && summary.refused > 0, 'the mutations reach both outcomes');
-    });
+    it(
+      `${target}: ${cases} mutated files each load or are refused with one clear message, ` +
+        `within 10 s of CPU and 2 × their size + 192 MB`,
+      async () => {
+        const summary = await runFuzz({ target, seed: DEFAULT_SEED, cases });
+        console.log(describeSummary(summary));
+        assert.equal(summary.tried, cases);
+        assert.deepEqual(summary.failures.map(describeFailure), []);
+        assert.ok(summary.loaded > 0 && summary.refused > 0, 'the mutations reach both outcomes');
+      },
+    );
   }
 });

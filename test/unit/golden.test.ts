@@ -127,88 +127,100 @@ for (const name of ['tiny-bert', 'tiny-gpt2', 'tiny-gpt2-past']) {
     after(() => runner.dispose());
 
     for (const ref of reference.cases) {
-      it(`matches attention within ${ATTENTION_TOLERANCE} and top-k probabilities within ${PROBABILITY_TOLERANCE} on ${JSON.stringify(ref.text.slice(0, 30))}`, async () => {
-        const result = await runner.inspect(ref.text, { attention: true, topK: 10 });
-        const { task, ranked } = result.predictions;
-        const everyPosition = task === 'fill-mask' ? await runner.unmasked(ref.text, 10) : ranked.map((r) => r.top);
-        if (task === 'next-token')
-          assert.deepEqual(
-            ranked.map((r) => r.position),
-            result.tokens.map((t) => t.index),
-          );
-        checkAgainstReference(result, everyPosition, ref, runner.model.tokenizer.maskTokenId);
-        checkRowsAndMask(result, runner.info.task === 'next-token');
-      });
+      it(
+        `matches attention within ${ATTENTION_TOLERANCE} and top-k probabilities within ${PROBABILITY_TOLERANCE} ` +
+          `on ${JSON.stringify(ref.text.slice(0, 30))}`,
+        async () => {
+          const result = await runner.inspect(ref.text, { attention: true, topK: 10 });
+          const { task, ranked } = result.predictions;
+          const everyPosition = task === 'fill-mask' ? await runner.unmasked(ref.text, 10) : ranked.map((r) => r.top);
+          if (task === 'next-token')
+            assert.deepEqual(
+              ranked.map((r) => r.position),
+              result.tokens.map((t) => t.index),
+            );
+          checkAgainstReference(result, everyPosition, ref, runner.model.tokenizer.maskTokenId);
+          checkRowsAndMask(result, runner.info.task === 'next-token');
+        },
+      );
     }
 
     if (name.startsWith('tiny-gpt2')) {
-      it(`gives the token that follows each position its probability under the unpatched graph's logits, within ${PROBABILITY_TOLERANCE}`, async () => {
+      it(
+        `gives the token that follows each position its probability under the unpatched graph's logits, ` +
+          `within ${PROBABILITY_TOLERANCE}`,
+        async () => {
+          const plain = await ort.InferenceSession.create(path.join(fixtureModel(name), 'onnx', 'model.onnx'), sessionOptions('cpu'));
+          try {
+            const { config } = runner.model;
+            for (const ref of reference.cases) {
+              const result = await runner.inspect(ref.text, { attention: false, topK: 1 });
+              const n = ref.inputIds.length;
+              const feeds = buildFeeds(inputSpecs(plain), ref.inputIds, 1, n, feedShape(config));
+              const logits = (await plain.run(feeds, ['logits'])).logits.data as Float32Array;
+              const v = config.vocabSize;
+              const { actual } = result.predictions;
+              assert.ok(actual && actual.length === n, 'a next-token run scores every actual token');
+              assert.equal(actual[0], null, 'nothing predicts the first token');
+              for (let p = 1; p < n; p++) {
+                const row = logits.subarray((p - 1) * v, p * v);
+                const max = row.reduce((a, b) => Math.max(a, b), -Infinity);
+                const lse = max + Math.log(row.reduce((sum, x) => sum + Math.exp(x - max), 0));
+                const expected = Math.exp(row[ref.inputIds[p]] - lse);
+                assert.ok(Math.abs((actual[p] as number) - expected) <= PROBABILITY_TOLERANCE, `token ${p}: ${actual[p]} vs ${expected}`);
+              }
+            }
+          } finally {
+            await plain.release();
+          }
+        },
+      );
+    }
+
+    it(
+      `gives the whole vocabulary's distribution at every position: the reference's log-sum-exp and top-10, and the unpatched graph's ` +
+        `softmax, within ${PROBABILITY_TOLERANCE}`,
+      async () => {
         const plain = await ort.InferenceSession.create(path.join(fixtureModel(name), 'onnx', 'model.onnx'), sessionOptions('cpu'));
         try {
           const { config } = runner.model;
+          const v = config.vocabSize;
           for (const ref of reference.cases) {
-            const result = await runner.inspect(ref.text, { attention: false, topK: 1 });
             const n = ref.inputIds.length;
             const feeds = buildFeeds(inputSpecs(plain), ref.inputIds, 1, n, feedShape(config));
-            const logits = (await plain.run(feeds, ['logits'])).logits.data as Float32Array;
-            const v = config.vocabSize;
-            const { actual } = result.predictions;
-            assert.ok(actual && actual.length === n, 'a next-token run scores every actual token');
-            assert.equal(actual[0], null, 'nothing predicts the first token');
-            for (let p = 1; p < n; p++) {
-              const row = logits.subarray((p - 1) * v, p * v);
-              const max = row.reduce((a, b) => Math.max(a, b), -Infinity);
-              const lse = max + Math.log(row.reduce((sum, x) => sum + Math.exp(x - max), 0));
-              const expected = Math.exp(row[ref.inputIds[p]] - lse);
-              assert.ok(Math.abs((actual[p] as number) - expected) <= PROBABILITY_TOLERANCE, `token ${p}: ${actual[p]} vs ${expected}`);
+            const plainLogits = (await plain.run(feeds, ['logits'])).logits.data as Float32Array;
+            for (let p = 0; p < n; p++) {
+              const { logits: row, top } = await runner.logitsAt(ref.text, p);
+              assert.deepEqual(
+                top.slice(0, 10).map((x) => x.id),
+                ref.topIds[p],
+                `the labelled best ids at ${p}`,
+              );
+              assert.equal(row.length, v, 'one logit per vocabulary id');
+              const probabilities = softmax(row);
+              // Normalised over the whole vocabulary, as PyTorch's log-sum-exp says, so every probability is exact.
+              assert.ok(
+                Math.abs(logSumExp(row) - ref.logSumExp[p]) <= PROBABILITY_TOLERANCE,
+                `log-sum-exp at ${p}: ${logSumExp(row)} vs ${ref.logSumExp[p]}`,
+              );
+              ref.topIds[p].forEach((id, j) => {
+                const expected = Math.exp(ref.topLogits[p][j] - ref.logSumExp[p]);
+                assert.ok(
+                  Math.abs(probabilities[id] - expected) <= PROBABILITY_TOLERANCE,
+                  `p(${id}) at ${p}: ${probabilities[id]} vs ${expected}`,
+                );
+              });
+              const reference = softmax(plainLogits.subarray(p * v, (p + 1) * v));
+              const diff = maxAbsDiff(probabilities, reference);
+              assert.ok(diff <= PROBABILITY_TOLERANCE, `position ${p}: the distribution differs from the unpatched graph's by ${diff}`);
             }
           }
+          await assert.rejects(runner.logitsAt(reference.cases[0].text, reference.cases[0].inputIds.length), /outside the \d+ tokens/);
         } finally {
           await plain.release();
         }
-      });
-    }
-
-    it(`gives the whole vocabulary's distribution at every position: the reference's log-sum-exp and top-10, and the unpatched graph's softmax, within ${PROBABILITY_TOLERANCE}`, async () => {
-      const plain = await ort.InferenceSession.create(path.join(fixtureModel(name), 'onnx', 'model.onnx'), sessionOptions('cpu'));
-      try {
-        const { config } = runner.model;
-        const v = config.vocabSize;
-        for (const ref of reference.cases) {
-          const n = ref.inputIds.length;
-          const feeds = buildFeeds(inputSpecs(plain), ref.inputIds, 1, n, feedShape(config));
-          const plainLogits = (await plain.run(feeds, ['logits'])).logits.data as Float32Array;
-          for (let p = 0; p < n; p++) {
-            const { logits: row, top } = await runner.logitsAt(ref.text, p);
-            assert.deepEqual(
-              top.slice(0, 10).map((x) => x.id),
-              ref.topIds[p],
-              `the labelled best ids at ${p}`,
-            );
-            assert.equal(row.length, v, 'one logit per vocabulary id');
-            const probabilities = softmax(row);
-            // Normalised over the whole vocabulary, as PyTorch's log-sum-exp says, so every probability is exact.
-            assert.ok(
-              Math.abs(logSumExp(row) - ref.logSumExp[p]) <= PROBABILITY_TOLERANCE,
-              `log-sum-exp at ${p}: ${logSumExp(row)} vs ${ref.logSumExp[p]}`,
-            );
-            ref.topIds[p].forEach((id, j) => {
-              const expected = Math.exp(ref.topLogits[p][j] - ref.logSumExp[p]);
-              assert.ok(
-                Math.abs(probabilities[id] - expected) <= PROBABILITY_TOLERANCE,
-                `p(${id}) at ${p}: ${probabilities[id]} vs ${expected}`,
-              );
-            });
-            const reference = softmax(plainLogits.subarray(p * v, (p + 1) * v));
-            const diff = maxAbsDiff(probabilities, reference);
-            assert.ok(diff <= PROBABILITY_TOLERANCE, `position ${p}: the distribution differs from the unpatched graph's by ${diff}`);
-          }
-        }
-        await assert.rejects(runner.logitsAt(reference.cases[0].text, reference.cases[0].inputIds.length), /outside the \d+ tokens/);
-      } finally {
-        await plain.release();
-      }
-    });
+      },
+    );
 
     it('reads the architecture, layers and heads from the model files', () => {
       const config = JSON.parse(readFileSync(path.join(fixtureModel(name), 'config.json'), 'utf8'));

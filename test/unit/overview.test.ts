@@ -64,24 +64,27 @@ test('maps no larger than the side come through unchanged', () => {
   assert.deepEqual(Array.from(data), Array.from(small.perLayer[0]));
 });
 
-test('a diagonal and a column of attention to the first token keep their full weight at 512 tokens (a block mean would dim them 8×)', () => {
-  const n = 512;
-  const layer = new Float32Array(2 * n * n);
-  // Head 0 attends to itself, head 1 half to the first token and half to itself.
-  for (let q = 0; q < n; q++) {
-    layer[q * n + q] = 1;
-    layer[n * n + q * n] += 0.5;
-    layer[n * n + q * n + q] += 0.5;
-  }
-  const maps: AttentionMaps = { ...randomMaps(1, 2, 1, 1), queries: n, keys: n, perLayer: [layer] };
-  const { rows: side, cols, data } = downsampleAttention(maps, 64);
-  assert.equal(cols, side);
-  for (let r = 0; r < side; r++) {
-    assert.equal(data[r * side + r], 1, `head 0, diagonal cell ${r}`);
-    assert.equal(data[side * side + r * side], r === 0 ? 1 : 0.5, `head 1, first-token column, row ${r}`);
-    if (r > 0) assert.equal(data[r * side], 0, `head 0 puts nothing on the first token (row ${r})`);
-  }
-});
+test(
+  'a diagonal and a column of attention to the first token keep their full weight at 512 tokens ' + '(a block mean would dim them 8×)',
+  () => {
+    const n = 512;
+    const layer = new Float32Array(2 * n * n);
+    // Head 0 attends to itself, head 1 half to the first token and half to itself.
+    for (let q = 0; q < n; q++) {
+      layer[q * n + q] = 1;
+      layer[n * n + q * n] += 0.5;
+      layer[n * n + q * n + q] += 0.5;
+    }
+    const maps: AttentionMaps = { ...randomMaps(1, 2, 1, 1), queries: n, keys: n, perLayer: [layer] };
+    const { rows: side, cols, data } = downsampleAttention(maps, 64);
+    assert.equal(cols, side);
+    for (let r = 0; r < side; r++) {
+      assert.equal(data[r * side + r], 1, `head 0, diagonal cell ${r}`);
+      assert.equal(data[side * side + r * side], r === 0 ? 1 : 0.5, `head 1, first-token column, row ${r}`);
+      if (r > 0) assert.equal(data[r * side], 0, `head 0 puts nothing on the first token (row ${r})`);
+    }
+  },
+);
 
 test('the overview side gives fewer heads finer thumbnails within the floats BERT-base sends, never more than the tokens', () => {
   assert.equal(overviewSide(12, 12), 64);

@@ -28,22 +28,26 @@ function sample(inspects: number, rssMb: number, held: Partial<WorkerHealth> = {
 }
 
 describe('soak', () => {
-  it('the plan alternates both models in blocks, opens each block at the longest input with attention then the shortest, and covers short to long, bursts and runs without attention', () => {
-    const plan = soakPlan(1000, LENGTHS);
-    assert.deepEqual(
-      [plan[0].model, plan[BLOCK - 1].model, plan[BLOCK].model, plan[2 * BLOCK].model],
-      ['masked', 'masked', 'causal', 'masked'],
-    );
-    for (let i = 0; i < plan.length; i += BLOCK) assert.deepEqual([plan[i].tokens, plan[i].attention], [512, true], `block at ${i}`);
-    for (const model of ['masked', 'causal'] as const) {
-      const tokens = plan.filter((s) => s.model === model).map((s) => s.tokens);
-      assert.deepEqual([Math.min(...tokens), Math.max(...tokens)], [LENGTHS[model].min, 512], model);
-      assert.ok(tokens.every((n) => n >= LENGTHS[model].min && n <= 512));
-    }
-    assert.equal(plan.filter((s) => s.burst).length, 142);
-    assert.ok(plan.filter((s) => !s.attention).length > 250);
-    assert.deepEqual(soakPlan(1000, LENGTHS), plan, 'the same plan every time');
-  });
+  it(
+    'the plan alternates both models in blocks, opens each block at the longest input with attention then the shortest, and covers ' +
+      'short to long, bursts and runs without attention',
+    () => {
+      const plan = soakPlan(1000, LENGTHS);
+      assert.deepEqual(
+        [plan[0].model, plan[BLOCK - 1].model, plan[BLOCK].model, plan[2 * BLOCK].model],
+        ['masked', 'masked', 'causal', 'masked'],
+      );
+      for (let i = 0; i < plan.length; i += BLOCK) assert.deepEqual([plan[i].tokens, plan[i].attention], [512, true], `block at ${i}`);
+      for (const model of ['masked', 'causal'] as const) {
+        const tokens = plan.filter((s) => s.model === model).map((s) => s.tokens);
+        assert.deepEqual([Math.min(...tokens), Math.max(...tokens)], [LENGTHS[model].min, 512], model);
+        assert.ok(tokens.every((n) => n >= LENGTHS[model].min && n <= 512));
+      }
+      assert.equal(plan.filter((s) => s.burst).length, 142);
+      assert.ok(plan.filter((s) => !s.attention).length > 250);
+      assert.deepEqual(soakPlan(1000, LENGTHS), plan, 'the same plan every time');
+    },
+  );
 
   it('judges growth past 10 % of the reference, a second open session and a third kept run as failures, and nothing else', () => {
     assert.deepEqual(judgeSoak({ reference: sample(50, 700), final: sample(1000, 769) }), []);
@@ -57,30 +61,34 @@ describe('soak', () => {
     ]);
   });
 
-  it("100 inspects through one worker, both embedded models, 1 to 512 tokens, some cancelled: settled memory at the end within 10 % of its level after the first 50, one session, one run's maps", async () => {
-    const report = await runSoak({
-      inspects: 100,
-      modelsDir: path.join(repoRoot, 'models'),
-      workerPath,
-      warmup: 50,
-      sampleEvery: 10,
-      collectGarbage: garbageCollector(),
-    });
-    const bursts = soakPlan(100, LENGTHS).filter((s) => s.burst).length;
-    assert.deepEqual(
-      [report.completed, report.cancelled],
-      [100 + bursts, bursts],
-      "each burst's queued middle inspect was cancelled, every other one completed",
-    );
-    assert.deepEqual(
-      report.samples.map((s) => s.inspects),
-      [50, 60, 70, 80, 90, 100],
-    );
-    assert.ok(
-      report.reference.inspects <= 70 && report.final.inspects >= 80,
-      'the levels are the floors of the first and the last three samples',
-    );
-    assert.deepEqual(judgeSoak(report), []);
-    assert.deepEqual([report.final.openSessions, report.final.keptRuns], [1, 1]);
-  });
+  it(
+    '100 inspects through one worker, both embedded models, 1 to 512 tokens, some cancelled: settled memory at the end within 10 % of ' +
+      "its level after the first 50, one session, one run's maps",
+    async () => {
+      const report = await runSoak({
+        inspects: 100,
+        modelsDir: path.join(repoRoot, 'models'),
+        workerPath,
+        warmup: 50,
+        sampleEvery: 10,
+        collectGarbage: garbageCollector(),
+      });
+      const bursts = soakPlan(100, LENGTHS).filter((s) => s.burst).length;
+      assert.deepEqual(
+        [report.completed, report.cancelled],
+        [100 + bursts, bursts],
+        "each burst's queued middle inspect was cancelled, every other one completed",
+      );
+      assert.deepEqual(
+        report.samples.map((s) => s.inspects),
+        [50, 60, 70, 80, 90, 100],
+      );
+      assert.ok(
+        report.reference.inspects <= 70 && report.final.inspects >= 80,
+        'the levels are the floors of the first and the last three samples',
+      );
+      assert.deepEqual(judgeSoak(report), []);
+      assert.deepEqual([report.final.openSessions, report.final.keptRuns], [1, 1]);
+    },
+  );
 });

@@ -163,21 +163,25 @@ test("run summary: the family, its task and capabilities, the run's rankings, an
   assert.equal(attentionSet(masked, 'cross'), undefined);
 });
 
-test('layer requests: a kept layer of a set is fetched by run id and set; another set, a missing layer or a run without attention says why', async () => {
-  const asked: unknown[] = [];
-  const engine = { request: async (op: string, payload: unknown) => (asked.push([op, payload]), new Float32Array(2 * 5 * 5)) };
-  const runs = new RunEngine(engine as unknown as InferenceEngine);
-  const { summary, source } = runRecord();
-  const layer = await runs.layer(summary, source, 'self', 0);
-  assert.deepEqual([layer.runId, layer.set, layer.layer, layer.heads, layer.queries, layer.keys], [7, 'self', 0, 2, 5, 5]);
-  assert.deepEqual(asked, [['layer', { run: 7, set: 'self', layer: 0 }]]);
-  await assert.rejects(runs.layer(summary, source, 'self', 1), /layer 1 does not exist: the model has 1 layers/);
-  await assert.rejects(runs.layer(summary, source, 'cross', 0), /this run has no attention set "cross" \(it has self\)/);
-  await assert.rejects(runs.layer(summary, { ...source, keptAttention: false }, 'self', 0), /this run kept no attention/);
-  const fused = { ...summary, attentionUnavailable: 'the graph fuses attention into com.microsoft.Attention' };
-  await assert.rejects(runs.layer(fused, { ...source, keptAttention: false }, 'self', 0), /fuses attention/);
-  assert.equal(asked.length, 1, 'nothing asked of the engine that it cannot answer');
-});
+test(
+  'layer requests: a kept layer of a set is fetched by run id and set; ' +
+    'another set, a missing layer or a run without attention says why',
+  async () => {
+    const asked: unknown[] = [];
+    const engine = { request: async (op: string, payload: unknown) => (asked.push([op, payload]), new Float32Array(2 * 5 * 5)) };
+    const runs = new RunEngine(engine as unknown as InferenceEngine);
+    const { summary, source } = runRecord();
+    const layer = await runs.layer(summary, source, 'self', 0);
+    assert.deepEqual([layer.runId, layer.set, layer.layer, layer.heads, layer.queries, layer.keys], [7, 'self', 0, 2, 5, 5]);
+    assert.deepEqual(asked, [['layer', { run: 7, set: 'self', layer: 0 }]]);
+    await assert.rejects(runs.layer(summary, source, 'self', 1), /layer 1 does not exist: the model has 1 layers/);
+    await assert.rejects(runs.layer(summary, source, 'cross', 0), /this run has no attention set "cross" \(it has self\)/);
+    await assert.rejects(runs.layer(summary, { ...source, keptAttention: false }, 'self', 0), /this run kept no attention/);
+    const fused = { ...summary, attentionUnavailable: 'the graph fuses attention into com.microsoft.Attention' };
+    await assert.rejects(runs.layer(fused, { ...source, keptAttention: false }, 'self', 0), /fuses attention/);
+    assert.equal(asked.length, 1, 'nothing asked of the engine that it cannot answer');
+  },
+);
 
 test('JSON export: tokens, predictions and attention as [layer][head][query][key]', () => {
   const run = runRecord();
@@ -295,23 +299,26 @@ test('export file names: the model, then what the picture shows; a Hub id or a f
   assert.equal(modelSlug('../..'), 'model');
 });
 
-test('CUDA offer: once per window on Linux x64 when auto or cuda ended on the CPU without the provider; never after "Don\'t Ask Again"', () => {
-  const facts: CudaOfferFacts = {
-    platform: 'linux',
-    arch: 'x64',
-    requested: 'auto',
-    provider: 'cpu',
-    cudaInstalled: false,
-    declined: false,
-    offeredThisWindow: false,
-  };
-  assert.equal(mayOfferCuda(facts), true);
-  assert.equal(mayOfferCuda({ ...facts, requested: 'cuda' }), true);
-  assert.equal(mayOfferCuda({ ...facts, requested: 'cpu' }), false, 'the user asked for the CPU');
-  assert.equal(mayOfferCuda({ ...facts, provider: 'cuda' }), false, 'already on the GPU');
-  assert.equal(mayOfferCuda({ ...facts, cudaInstalled: true }), false, 'installed, but CUDA failed to start: the log says why');
-  assert.equal(mayOfferCuda({ ...facts, declined: true }), false);
-  assert.equal(mayOfferCuda({ ...facts, offeredThisWindow: true }), false);
-  assert.equal(mayOfferCuda({ ...facts, platform: 'win32' }), false, 'DirectML ships with the extension');
-  assert.equal(mayOfferCuda({ ...facts, arch: 'arm64' }), false, 'no CUDA provider is published for Linux arm64');
-});
+test(
+  'CUDA offer: once per window on Linux x64 when auto or cuda ended on the CPU without the provider; ' + 'never after "Don\'t Ask Again"',
+  () => {
+    const facts: CudaOfferFacts = {
+      platform: 'linux',
+      arch: 'x64',
+      requested: 'auto',
+      provider: 'cpu',
+      cudaInstalled: false,
+      declined: false,
+      offeredThisWindow: false,
+    };
+    assert.equal(mayOfferCuda(facts), true);
+    assert.equal(mayOfferCuda({ ...facts, requested: 'cuda' }), true);
+    assert.equal(mayOfferCuda({ ...facts, requested: 'cpu' }), false, 'the user asked for the CPU');
+    assert.equal(mayOfferCuda({ ...facts, provider: 'cuda' }), false, 'already on the GPU');
+    assert.equal(mayOfferCuda({ ...facts, cudaInstalled: true }), false, 'installed, but CUDA failed to start: the log says why');
+    assert.equal(mayOfferCuda({ ...facts, declined: true }), false);
+    assert.equal(mayOfferCuda({ ...facts, offeredThisWindow: true }), false);
+    assert.equal(mayOfferCuda({ ...facts, platform: 'win32' }), false, 'DirectML ships with the extension');
+    assert.equal(mayOfferCuda({ ...facts, arch: 'arm64' }), false, 'no CUDA provider is published for Linux arm64');
+  },
+);

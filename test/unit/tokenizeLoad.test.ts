@@ -120,7 +120,8 @@ test('100,000 characters tokenize and align completely (time printed, not assert
     const wallMs = performance.now() - started;
     const used = process.cpuUsage(cpu);
     console.log(
-      `${model}: 100,000 chars → ${tokens.length} tokens in ${wallMs.toFixed(0)} ms wall, ${((used.user + used.system) / 1000).toFixed(0)} ms CPU`,
+      `${model}: 100,000 chars → ${tokens.length} tokens in ${wallMs.toFixed(0)} ms ` +
+        `wall, ${((used.user + used.system) / 1000).toFixed(0)} ms CPU`,
     );
     const last = tokens.filter((t) => !t.special || t.end > t.start).at(-1);
     assert.ok(last && last.end >= text.length - 1, `${model}: the tokens reach the end of the text`);

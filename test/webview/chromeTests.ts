@@ -62,7 +62,8 @@ async function checkFocusRings(lens: LensPage, view: string, shots: string): Pro
     if (!e || e === document.body) return null;
     const r = e.getBoundingClientRect();
     const d = e.dataset || {};
-    return { id: e.tagName + '.' + e.className + '#' + (d.index ?? d.tab ?? d.head ?? '') + '@' + Math.round(r.top) + ':' + Math.round(r.left), x: r.left, y: r.top, width: r.width, height: r.height };
+    return { id: e.tagName + '.' + e.className + '#' + (d.index ?? d.tab ?? d.head ?? '') + '@' + Math.round(r.top) + ':' +
+      Math.round(r.left), x: r.left, y: r.top, width: r.width, height: r.height };
   })()`;
   await lens.page.evaluate('document.activeElement && document.activeElement.blur()');
   for (let i = 0; i < 40; i++) {
@@ -107,7 +108,8 @@ export const chromeTests: TestCase[] = [
       await lens.until(`document.querySelectorAll('.chip').length > 0`);
       await lens.settle();
       const facts = await lens.page.evaluate<{ text: string; sw: number; cw: number; h: number }>(
-        `(() => { const f = document.querySelector('.summary .facts'); return { text: f.textContent, sw: f.scrollWidth, cw: f.clientWidth, h: f.getBoundingClientRect().height }; })()`,
+        `(() => { const f = document.querySelector('.summary .facts'); return { text: f.textContent, sw: f.scrollWidth, cw: ` +
+          `f.clientWidth, h: f.getBoundingClientRect().height }; })()`,
       );
       for (const part of [
         p.summary.model.id,
@@ -163,7 +165,9 @@ export const chromeTests: TestCase[] = [
       await side.settle();
       for (const sel of ['.layer-select', '.head-select']) {
         const face = await side.page.evaluate<{ sw: number; cw: number; text: string }>(
-          `(() => { const t = document.querySelector('.sidebar-view ${sel} vscode-single-select').shadowRoot.querySelector('.select-face .text'); return { sw: t.scrollWidth, cw: t.clientWidth, text: t.textContent.trim() }; })()`,
+          `(() => { const t = document.querySelector('.sidebar-view ${sel} ` +
+            `vscode-single-select').shadowRoot.querySelector('.select-face .text'); return { sw: t.scrollWidth, cw: t.clientWidth, ` +
+            `text: t.textContent.trim() }; })()`,
         );
         assert.ok(face.sw <= face.cw, `${sel}: "${face.text}" is not cut off (${face.sw} > ${face.cw})`);
       }
@@ -235,7 +239,8 @@ export const chromeTests: TestCase[] = [
       const lens = await openRun(ctx, smallCausal());
       await lens.tab('model');
       const canvas = await lens.page.evaluate<[number, number]>(
-        `(() => { const c = document.querySelector('.model-view canvas'); return [parseFloat(c.style.width), parseFloat(c.style.height)]; })()`,
+        `(() => { const c = document.querySelector('.model-view canvas'); return [parseFloat(c.style.width), ` +
+          `parseFloat(c.style.height)]; })()`,
       );
       const png = await exportView(lens, 'png');
       assert.equal(png.error, undefined);

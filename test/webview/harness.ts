@@ -153,7 +153,8 @@ export class LensPage {
     const acquired = await this.page.evaluate('window.__lens.acquired');
     if (this.errors.length || violations.length || acquired !== 1) {
       throw new Error(
-        `page not clean: errors ${JSON.stringify(this.errors)}, CSP violations ${JSON.stringify(violations)}, acquireVsCodeApi calls ${acquired}`,
+        `page not clean: errors ${JSON.stringify(this.errors)}, ` +
+          `CSP violations ${JSON.stringify(violations)}, acquireVsCodeApi calls ${acquired}`,
       );
     }
   }

@@ -9,14 +9,17 @@ import type { TestCase } from './run';
 
 async function setRange(lens: LensPage, control: string, value: number): Promise<void> {
   await lens.page.evaluate(
-    `(() => { const i = document.querySelector('input[data-control="${control}"]'); i.value = '${value}'; i.dispatchEvent(new Event('input', { bubbles: true })); })()`,
+    `(() => { const i = document.querySelector('input[data-control="${control}"]'); i.value = '${value}'; i.dispatchEvent(new ` +
+      `Event('input', { bubbles: true })); })()`,
   );
   await lens.settle();
 }
 
 async function rows(lens: LensPage): Promise<{ label: string; value: string; muted: boolean }[]> {
   return lens.page.evaluate<{ label: string; value: string; muted: boolean }[]>(
-    `[...document.querySelectorAll('.predictions-view .prediction-group .bar-row')].map((r) => ({ label: r.querySelector('.bar-label').textContent, value: r.querySelector('.bar-value').textContent, muted: r.classList.contains('muted') }))`,
+    `[...document.querySelectorAll('.predictions-view .prediction-group .bar-row')].map((r) => ({ label: ` +
+      `r.querySelector('.bar-label').textContent, value: r.querySelector('.bar-value').textContent, muted: ` +
+      `r.classList.contains('muted') }))`,
   );
 }
 
@@ -26,7 +29,9 @@ async function title(lens: LensPage): Promise<string> {
 
 export const predictionTests: TestCase[] = [
   {
-    name: "predictions: temperature, top-k and top-p apply to the whole vocabulary; at T=1, top-k all, top-p 1 the bars are the model's own probabilities",
+    name:
+      "predictions: temperature, top-k and top-p apply to the whole vocabulary; at T=1, top-k all, top-p 1 the bars are the model's " +
+      'own probabilities',
     run: async (ctx) => {
       const p = smallCausal();
       const lens = await openRun(ctx, p);
@@ -122,7 +127,8 @@ export const predictionTests: TestCase[] = [
       const note = (await lens.page.locator('.actual-next').textContent()) ?? '';
       assert.ok(
         note.includes(
-          `${JSON.stringify(p.summary.tokens[6].display)}: p = ${printed(pred.actual![6]!)}, rank ${(rank + 1).toLocaleString('en-US')} of ${vocab.toLocaleString('en-US')}`,
+          `${JSON.stringify(p.summary.tokens[6].display)}: p = ${printed(pred.actual![6]!)}, rank ${(rank + 1).toLocaleString('en-US')} ` +
+            `of ${vocab.toLocaleString('en-US')}`,
         ),
         note,
       );
@@ -225,7 +231,8 @@ export const predictionTests: TestCase[] = [
       assert.equal(await tip.isVisible(), true, 'a tooltip on hover');
       assert.equal(
         await tip.textContent(),
-        `#7 ${JSON.stringify(p.summary.tokens[7].display)}: ${bits.toFixed(2)} bits (p = ${printed(actual[7]!)}, about a 1 in ${Math.round(2 ** bits).toLocaleString('en-US')} chance)`,
+        `#7 ${JSON.stringify(p.summary.tokens[7].display)}: ${bits.toFixed(2)} bits (p = ${printed(actual[7]!)}, about a 1 ` +
+          `in ${Math.round(2 ** bits).toLocaleString('en-US')} chance)`,
       );
       const tipBox = (await tip.boundingBox())!;
       assert.ok(tipBox.x <= box.x + cell * 8 && tipBox.x + tipBox.width >= box.x + cell * 7, 'the tooltip sits over the hovered cell');
@@ -251,7 +258,9 @@ export const predictionTests: TestCase[] = [
     },
   },
   {
-    name: 'masked: each mask has its top-k; the unmasked top-k is asked for once when shown; "predict this token masked" asks the host and shows the reply',
+    name:
+      'masked: each mask has its top-k; the unmasked top-k is asked for once when shown; ' +
+      '"predict this token masked" asks the host and shows the reply',
     run: async (ctx) => {
       const p = smallMasked();
       const pred = p.summary.predictions;

@@ -43,8 +43,10 @@ export async function measureRender(page: Page, origin: string, runs = 7): Promi
       const canvas = document.querySelector('.model-view canvas');
       canvas.removeAttribute('data-draw-ms');
       const t0 = performance.now();
-      window.__lens.deliver({ type: 'overview', overview: { runId: ${ov.runId}, set: '${ov.set}', rows: ${ov.rows}, cols: ${ov.cols}, data: window.__benchOverview.slice() } });
-      const poll = () => (canvas.hasAttribute('data-draw-ms') ? setTimeout(() => resolve(performance.now() - t0), 0) : requestAnimationFrame(poll));
+      window.__lens.deliver({ type: 'overview',
+        overview: { runId: ${ov.runId}, set: '${ov.set}', rows: ${ov.rows}, cols: ${ov.cols}, data: window.__benchOverview.slice() } });
+      const poll = () => (canvas.hasAttribute('data-draw-ms') ? setTimeout(() => resolve(performance.now() - t0), 0)
+        : requestAnimationFrame(poll));
       requestAnimationFrame(poll);
     })`);
     modelWall.push(wall);

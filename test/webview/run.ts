@@ -45,7 +45,8 @@ async function main(): Promise<void> {
       } catch (err) {
         failed++;
         console.log(
-          `  ✗ ${t.name}\n      ${err instanceof Error ? (err.stack ?? err.message).split('\n').slice(0, 6).join('\n      ') : String(err)}`,
+          `  ✗ ${t.name}\n` +
+            `      ${err instanceof Error ? (err.stack ?? err.message).split('\n').slice(0, 6).join('\n      ') : String(err)}`,
         );
       }
     }

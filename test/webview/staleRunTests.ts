@@ -54,7 +54,8 @@ export const staleRunTests: TestCase[] = [
       const why = (await lens.page.locator('.notice.stale .unrevealed').textContent()) ?? '';
       assert.equal(
         why,
-        `Token #5 “${p.summary.tokens[5].display}” is not selected in the editor: the text there has changed since this run. Re-run to inspect it as it is now.`,
+        `Token #5 “${p.summary.tokens[5].display}” is not selected in the editor: the text there has changed since this run. Re-run to ` +
+          `inspect it as it is now.`,
       );
       await lens.page.screenshot({ path: join(ctx.shots, 'stale-run-dark.png') });
       await lens.page.locator('.notice.stale .rerun').click();
@@ -75,7 +76,9 @@ export const staleRunTests: TestCase[] = [
     run: async (ctx) => {
       const base = smallCausal(6);
       const n = base.summary.tokens.length;
-      const message = `The selection needs at least 61,440 tokens (counted in its first 250,000 characters); the model takes ${n}. Inspected up to line 1, column 200 of the selection (character 199 of 1,000,000).`;
+      const message =
+        `The selection needs at least 61,440 tokens (counted in its first 250,000 characters); the model takes ${n}. ` +
+        `Inspected up to line 1, column 200 of the selection (character 199 of 1,000,000).`;
       const summary = { ...base.summary, truncation: { totalTokens: 61_440, totalExact: false, keptTokens: n, keptUntil: 199, message } };
       const lens = await LensPage.open(ctx.browser, ctx.origin, 'inspector', 'light');
       await lens.sendRun({ ...base, summary });

@@ -54,8 +54,10 @@ async function recordMatrixDrawing(lens: LensPage): Promise<void> {
     const proto = CanvasRenderingContext2D.prototype;
     const box = (ctx, x, y, w, h) => {
       const m = ctx.getTransform();
-      const pts = [[x, y], [x + w, y], [x, y + h], [x + w, y + h]].map(([a, b]) => [(m.a * a + m.c * b + m.e) / devicePixelRatio, (m.b * a + m.d * b + m.f) / devicePixelRatio]);
-      return { x0: Math.min(...pts.map((p) => p[0])), y0: Math.min(...pts.map((p) => p[1])), x1: Math.max(...pts.map((p) => p[0])), y1: Math.max(...pts.map((p) => p[1])) };
+      const pts = [[x, y], [x + w, y], [x, y + h], [x + w, y + h]].map(([a, b]) => [(m.a * a + m.c * b + m.e) / devicePixelRatio,
+        (m.b * a + m.d * b + m.f) / devicePixelRatio]);
+      return { x0: Math.min(...pts.map((p) => p[0])), y0: Math.min(...pts.map((p) => p[1])),
+        x1: Math.max(...pts.map((p) => p[0])), y1: Math.max(...pts.map((p) => p[1])) };
     };
     const inMatrix = (ctx) => !!ctx.canvas.closest && !!ctx.canvas.closest('.matrix-view');
     const fillText = proto.fillText;
@@ -63,7 +65,8 @@ async function recordMatrixDrawing(lens: LensPage): Promise<void> {
       if (inMatrix(this) && text) {
         const m = this.measureText(text);
         const [x, y] = rest;
-        window.__drawn.push({ kind: 'text', text, box: box(this, x - m.actualBoundingBoxLeft, y - m.actualBoundingBoxAscent, m.actualBoundingBoxLeft + m.actualBoundingBoxRight, m.actualBoundingBoxAscent + m.actualBoundingBoxDescent) });
+        window.__drawn.push({ kind: 'text', text, box: box(this, x - m.actualBoundingBoxLeft, y - m.actualBoundingBoxAscent,
+          m.actualBoundingBoxLeft + m.actualBoundingBoxRight, m.actualBoundingBoxAscent + m.actualBoundingBoxDescent) });
       }
       return fillText.call(this, text, ...rest);
     };

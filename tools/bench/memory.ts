@@ -72,7 +72,8 @@ export function measureInChild(spec: MemorySpec): Promise<number> {
       if (error) {
         reject(
           new Error(
-            `memory child ${spec.config}/${spec.model}/${spec.tokens} failed: ${stderr.trim().split('\n').slice(-3).join(' | ') || error.message}`,
+            `memory child ${spec.config}/${spec.model}/${spec.tokens} ` +
+              `failed: ${stderr.trim().split('\n').slice(-3).join(' | ') || error.message}`,
           ),
         );
         return;

@@ -15,7 +15,9 @@ export function measureRenderInChild(repoRoot: string): Promise<RenderFigures | 
   }
   if (!existsSync(path.join(repoRoot, 'dist', 'webview', 'main.js')))
     return Promise.resolve('dist/webview/main.js is missing: run `npm run build` first');
-  const script = `require(${JSON.stringify(compiled)}).benchRender().then((r) => { console.log('RENDER=' + JSON.stringify(r)); process.exit(0); }, (e) => { console.error(e && e.message); process.exit(1); });`;
+  const script =
+    `require(${JSON.stringify(compiled)}).benchRender().then((r) => { console.log('RENDER=' + JSON.stringify(r)); ` +
+    `process.exit(0); }, (e) => { console.error(e && e.message); process.exit(1); });`;
   return new Promise((resolve) => {
     execFile(process.execPath, ['-e', script], { cwd: repoRoot, timeout: 300_000, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
       const match = /^RENDER=(.*)$/m.exec(stdout);

@@ -123,7 +123,9 @@ function targetLines(r: BenchResults): string[] {
     const limit = s.tokens <= 128 ? TARGETS.ratio128 : TARGETS.ratio512;
     if (s.tokens === 128 || s.tokens === 512) {
       lines.push(
-        `- ${verdict(s.inspectOverPlain, limit)} ${s.model}, ${s.tokens} tokens: inspect ÷ forward ${formatRatio(s.inspectOverPlain)} in-process, ${s.workerOverPlain === undefined ? 'not measured' : formatRatio(s.workerOverPlain)} through the worker ${s.workerOverPlain === undefined ? '–' : verdict(s.workerOverPlain, limit)} (target ≤ ${limit.toFixed(2)})`,
+        `- ${verdict(s.inspectOverPlain, limit)} ${s.model}, ${s.tokens} tokens: inspect ÷ forward ${formatRatio(s.inspectOverPlain)} ` +
+          `in-process, ${s.workerOverPlain === undefined ? 'not measured' : formatRatio(s.workerOverPlain)} through the ` +
+          `worker ${s.workerOverPlain === undefined ? '–' : verdict(s.workerOverPlain, limit)} (target ≤ ${limit.toFixed(2)})`,
       );
     }
     if (s.inspectOverTjs !== undefined && s.model.startsWith('BERT')) {
@@ -134,33 +136,41 @@ function targetLines(r: BenchResults): string[] {
       const agree =
         s.fillsMaxDifference === undefined
           ? ''
-          : `; the same top-k fills as fill-mask's, in order, ${s.fillsMaxDifference === 0 ? 'with equal probabilities' : `probabilities within ${s.fillsMaxDifference.toExponential(0)}`}`;
+          : `; the same top-k fills as fill-mask's, in order, ` +
+            `${s.fillsMaxDifference === 0 ? 'with equal probabilities' : `probabilities within ${s.fillsMaxDifference.toExponential(0)}`}`;
       lines.push(
-        `- ${verdict(s.inspectOverTjs, TARGETS.overTjs)} ${s.model}, ${s.tokens} tokens: inspect ÷ transformers.js fill-mask ${formatRatio(s.inspectOverTjs)} in-process, ${worker} (target ≤ 1.00)${agree}`,
+        `- ${verdict(s.inspectOverTjs, TARGETS.overTjs)} ${s.model}, ${s.tokens} tokens: inspect ÷ transformers.js ` +
+          `fill-mask ${formatRatio(s.inspectOverTjs)} in-process, ${worker} (target ≤ 1.00)${agree}`,
       );
     }
   }
   for (const s of r.stall) {
     lines.push(
-      `- ${verdict(s.workerInspectMs, TARGETS.stallMs)} ${s.model}, ${s.tokens} tokens: longest event-loop stall awaiting the worker ${formatMs(s.workerInspectMs)} (in-thread: ${formatMs(s.inThreadInspectMs)}; an idle await on this machine: ${formatMs(s.idleMs)}) (target ≤ 50 ms)`,
+      `- ${verdict(s.workerInspectMs, TARGETS.stallMs)} ${s.model}, ${s.tokens} tokens: longest event-loop stall awaiting the ` +
+        `worker ${formatMs(s.workerInspectMs)} (in-thread: ${formatMs(s.inThreadInspectMs)}; an idle await on this ` +
+        `machine: ${formatMs(s.idleMs)}) (target ≤ 50 ms)`,
     );
   }
   for (const m of r.memory) {
     lines.push(
-      `- ${verdict(m.workerRatio, TARGETS.memory)} ${m.model}, ${m.tokens} tokens: peak RSS ÷ plain session ${formatRatio(m.workerRatio)} with the worker, ${formatRatio(m.inspectRatio)} in-process (target ≤ 1.50)`,
+      `- ${verdict(m.workerRatio, TARGETS.memory)} ${m.model}, ${m.tokens} tokens: peak RSS ÷ plain ` +
+        `session ${formatRatio(m.workerRatio)} with the worker, ${formatRatio(m.inspectRatio)} in-process (target ≤ 1.50)`,
     );
   }
   if (typeof r.render === 'string') lines.push(`- – webview render: not measured (${r.render})`);
   else {
     lines.push(
-      `- ${verdict(r.render.modelViewMs, TARGETS.modelViewMs)} model view at 512 tokens: ${formatMs(r.render.modelViewMs)} drawing, ${formatMs(r.render.modelViewWallMs)} message to painted frame ${verdict(r.render.modelViewWallMs, TARGETS.modelViewMs)} (target ≤ 250 ms)`,
+      `- ${verdict(r.render.modelViewMs, TARGETS.modelViewMs)} model view at 512 tokens: ${formatMs(r.render.modelViewMs)} ` +
+        `drawing, ${formatMs(r.render.modelViewWallMs)} message to painted ` +
+        `frame ${verdict(r.render.modelViewWallMs, TARGETS.modelViewMs)} (target ≤ 250 ms)`,
     );
     const allHeads =
       r.render.hoverAllHeadsMs === undefined
         ? ''
         : `, all heads overlaid ${formatMs(r.render.hoverAllHeadsMs)} ${verdict(r.render.hoverAllHeadsMs, TARGETS.hoverMs)}`;
     lines.push(
-      `- ${verdict(r.render.hoverUpdateMs, TARGETS.hoverMs)} hover update: head view ${formatMs(r.render.hoverUpdateMs)}${allHeads}, matrix view ${formatMs(r.render.matrixHoverMs)} ${verdict(r.render.matrixHoverMs, TARGETS.hoverMs)} (target ≤ 16 ms)`,
+      `- ${verdict(r.render.hoverUpdateMs, TARGETS.hoverMs)} hover update: head view ${formatMs(r.render.hoverUpdateMs)}${allHeads}, ` +
+        `matrix view ${formatMs(r.render.matrixHoverMs)} ${verdict(r.render.matrixHoverMs, TARGETS.hoverMs)} (target ≤ 16 ms)`,
     );
   }
   return lines;
@@ -170,12 +180,15 @@ export function renderMarkdown(r: BenchResults): string {
   const m = r.machine;
   const out: string[] = [];
   out.push(
-    `Run ${m.date.slice(0, 16).replace('T', ' ')} UTC${r.quick ? ' (quick run: fewer repeats, 128 tokens only)' : ''} on ${r.device === 'cuda' ? 'CUDA' : 'CPU'} (sessions ran on: ${[...new Set(r.ranOn)].join(', ')}).`,
+    `Run ${m.date.slice(0, 16).replace('T', ' ')} UTC${r.quick ? ' (quick run: fewer repeats, 128 tokens only)' : ''} ` +
+      `on ${r.device === 'cuda' ? 'CUDA' : 'CPU'} (sessions ran on: ${[...new Set(r.ranOn)].join(', ')}).`,
   );
   out.push('');
   out.push(
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(0)} GiB RAM, ${m.platform}; Node ${m.node}, onnxruntime-node ${m.ort}, @huggingface/transformers ${m.transformers}. ` +
-      `1-minute load average ${m.loadAverages.map((l) => l.toFixed(1)).join(' → ')} (the machine is shared; ratios are of interleaved runs, absolute times move with the load).`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(0)} GiB RAM, ${m.platform}; Node ${m.node}, onnxruntime-node ${m.ort}, ` +
+      `@huggingface/transformers ${m.transformers}. ` +
+      `1-minute load average ${m.loadAverages.map((l) => l.toFixed(1)).join(' → ')} (the machine is shared; ratios are of interleaved ` +
+      `runs, absolute times move with the load).`,
   );
   out.push('');
   out.push('### Targets');
@@ -201,7 +214,9 @@ export function renderMarkdown(r: BenchResults): string {
     const f = r.freshMemory;
     out.push('');
     out.push(
-      `Copying ${f.buffers} buffers of ${formatBytes(f.bytesEach)} (one 512-token BERT-base run's maps) into new buffers, as onnxruntime-node does with every output: ${formatMs(f.freshMs)} and ${f.faults.toLocaleString('en-US')} page faults; into buffers already written once: ${formatMs(f.reusedMs)}.`,
+      `Copying ${f.buffers} buffers of ${formatBytes(f.bytesEach)} (one 512-token BERT-base run's maps) into new buffers, as ` +
+        `onnxruntime-node does with every output: ${formatMs(f.freshMs)} and ${f.faults.toLocaleString('en-US')} page faults; into ` +
+        `buffers already written once: ${formatMs(f.reusedMs)}.`,
     );
   }
   out.push('');
@@ -316,7 +331,8 @@ export function renderMarkdown(r: BenchResults): string {
   }
   out.push('');
   out.push(
-    `### 7. The floor: matrix-product operations ÷ this machine's MatMul rate (${(r.floor.rate / 1e9).toFixed(0)} GFLOP/s: ${r.floor.chain} × ${r.floor.n}³ fp32 MatMul in ${formatMs(r.floor.ms)})`,
+    `### 7. The floor: matrix-product operations ÷ this machine's MatMul rate (${(r.floor.rate / 1e9).toFixed(0)} ` +
+      `GFLOP/s: ${r.floor.chain} × ${r.floor.n}³ fp32 MatMul in ${formatMs(r.floor.ms)})`,
   );
   out.push(floorTable(r));
   if (r.notes.length > 0) {

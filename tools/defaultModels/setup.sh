@@ -4,4 +4,5 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends python3-torch python3-onnx libopenblas0-pthread python3-regex python3-numpy
+apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends \
+  python3-torch python3-onnx libopenblas0-pthread python3-regex python3-numpy

@@ -20,13 +20,17 @@ function row(sample: SoakSample, reference: SoakSample | undefined): string {
   const mb = (bytes: number) => (bytes / 1024 ** 2).toFixed(1).padStart(7);
   const change = reference ? `${((sample.rssBytes / reference.rssBytes - 1) * 100).toFixed(1).padStart(6)} %` : ' (reference)';
   const bar = '#'.repeat(Math.round(sample.rssBytes / 1024 ** 2 / 10));
-  return `${String(sample.inspects).padStart(8)} ${(sample.elapsedMs / 1000).toFixed(0).padStart(6)} s ${mb(sample.rssBytes)} ${change} ${mb(sample.heapUsedBytes)} ${String(sample.openSessions).padStart(8)} ${String(sample.keptRuns).padStart(5)}  ${bar}`;
+  return (
+    `${String(sample.inspects).padStart(8)} ${(sample.elapsedMs / 1000).toFixed(0).padStart(6)} s ${mb(sample.rssBytes)} ${change} ` +
+    `${mb(sample.heapUsedBytes)} ${String(sample.openSessions).padStart(8)} ${String(sample.keptRuns).padStart(5)}  ${bar}`
+  );
 }
 
 async function main(): Promise<number> {
   const inspects = parseInspects(process.argv.slice(2));
   console.log(
-    `soak: ${inspects} inspects, both embedded models in turn; settled memory after the ${WARMUP}-inspect warm-up, then every ${SAMPLE_EVERY}; a level is the lowest of ${LEVEL_WINDOW} samples`,
+    `soak: ${inspects} inspects, both embedded models in turn; settled memory after the ${WARMUP}-inspect warm-up, then ` +
+      `every ${SAMPLE_EVERY}; a level is the lowest of ${LEVEL_WINDOW} samples`,
   );
   console.log('inspects   time  RSS (MB)   change  heap (MB) sessions  kept  RSS, # = 10 MB');
   let reference: SoakSample | undefined;
@@ -44,7 +48,8 @@ async function main(): Promise<number> {
   console.log(`${report.completed} inspects completed, ${report.cancelled} cancelled by a newer one`);
   const mb = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MB`;
   console.log(
-    `level after the warm-up ${mb(report.reference.rssBytes)} (at ${report.reference.inspects}), at the end ${mb(report.final.rssBytes)} (at ${report.final.inspects})`,
+    `level after the warm-up ${mb(report.reference.rssBytes)} (at ${report.reference.inspects}), at the ` +
+      `end ${mb(report.final.rssBytes)} (at ${report.final.inspects})`,
   );
   const failures = judgeSoak(report);
   for (const failure of failures) console.log(`FAIL: ${failure}`);

@@ -117,7 +117,8 @@ async function runStep(engine: InferenceEngine, step: SoakStep, setup: SoakModel
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   if (options.inspects < options.warmup + (2 * LEVEL_WINDOW - 1) * options.sampleEvery) {
     throw new Error(
-      `a soak of ${options.inspects} inspects is too short for a warm-up of ${options.warmup} and two levels of ${LEVEL_WINDOW} samples ${options.sampleEvery} apart`,
+      `a soak of ${options.inspects} inspects is too short for a warm-up of ${options.warmup} and two levels of ${LEVEL_WINDOW} ` +
+        `samples ${options.sampleEvery} apart`,
     );
   }
   const setups = await setUpModels(options.modelsDir);
@@ -169,7 +170,8 @@ export function judgeSoak(report: Pick<SoakReport, 'reference' | 'final'>): stri
   const growth = final.rssBytes / reference.rssBytes - 1;
   if (growth > RSS_TOLERANCE) {
     failures.push(
-      `resident memory grew from ${mb(reference.rssBytes)} after ${reference.inspects} inspects to ${mb(final.rssBytes)} after ${final.inspects} (+${(growth * 100).toFixed(1)} %, the bound is ${RSS_TOLERANCE * 100} %)`,
+      `resident memory grew from ${mb(reference.rssBytes)} after ${reference.inspects} inspects to ${mb(final.rssBytes)} ` +
+        `after ${final.inspects} (+${(growth * 100).toFixed(1)} %, the bound is ${RSS_TOLERANCE * 100} %)`,
     );
   }
   if (final.openSessions !== 1) failures.push(`${final.openSessions} inference sessions are open with one model loaded`);

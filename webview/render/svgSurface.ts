@@ -180,7 +180,8 @@ export class SvgSurface {
   }
   strokeRect(x: number, y: number, w: number, h: number): void {
     this.element(
-      `<rect x="${num(x)}" y="${num(y)}" width="${num(w)}" height="${num(h)}" fill="none" stroke="${escapeXml(this.state.strokeStyle)}" stroke-width="${num(this.state.lineWidth)}"`,
+      `<rect x="${num(x)}" y="${num(y)}" width="${num(w)}" height="${num(h)}" fill="none" stroke="${escapeXml(this.state.strokeStyle)}" ` +
+        `stroke-width="${num(this.state.lineWidth)}"`,
     );
   }
 
@@ -306,7 +307,8 @@ export function rasterPaths(image: ImageData): string {
     const o = first.get(c)!;
     const alpha = data[o + 3] / 255;
     out.push(
-      `<path fill="rgb(${data[o]},${data[o + 1]},${data[o + 2]})"${alpha < 1 ? ` fill-opacity="${num(alpha)}"` : ''} d="${list.join('')}"/>`,
+      `<path fill="rgb(${data[o]},${data[o + 1]},${data[o + 2]})"${alpha < 1 ? ` fill-opacity="${num(alpha)}"` : ''} ` +
+        `d="${list.join('')}"/>`,
     );
   }
   return out.join('');

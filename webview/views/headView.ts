@@ -1,8 +1,8 @@
 // Head view: queries on the left, keys on the right (the set's two token lists, the same list for self-attention),
-// a line per (query, key) weighted by attention, one set of
-// lines per head in its own colour (as bertviz draws them), each head in its own lane of the row so that heads
-// attending alike lie side by side instead of blending into one mixed colour. Long inputs scroll: a spacer gives the native scrollbar and a sticky canvas draws only the rows
-// in sight, so a 1024-token input costs the same per frame as a 40-token one.
+// a line per (query, key) weighted by attention, one set of lines per head in its own colour (as bertviz draws them),
+// each head in its own lane of the row so that heads attending alike lie side by side instead of blending into one
+// mixed colour. Long inputs scroll: a spacer gives the native scrollbar and a sticky canvas draws only the rows in
+// sight, so a 1024-token input costs the same per frame as a 40-token one.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import { tokenList, type TokenView } from '../../src/protocol';
 import type { App, View } from '../app';
@@ -67,7 +67,8 @@ export class HeadView implements View {
     this.canvas.setAttribute('aria-roledescription', 'head view');
     this.canvas.setAttribute(
       'aria-label',
-      'Head view: lines from each query token (left) to the key tokens it attends to (right). Up and down move the selected token, Enter reveals it, Left and Right switch between the query and key side.',
+      'Head view: lines from each query token (left) to the key tokens it attends to (right). Up and down move the selected token, ' +
+        'Enter reveals it, Left and Right switch between the query and key side.',
     );
     this.scroller.append(this.canvas, this.spacer);
     this.element.append(bar, this.info, this.scroller);

@@ -66,7 +66,8 @@ export class MatrixView implements View {
     this.canvas.setAttribute('aria-roledescription', 'attention matrix');
     this.canvas.setAttribute(
       'aria-label',
-      'Attention matrix: rows are query tokens, columns are key tokens. Arrow keys move the cell, + and - zoom, 0 fits, Enter selects the query token.',
+      'Attention matrix: rows are query tokens, columns are key tokens. Arrow keys move the cell, ' +
+        '+ and - zoom, 0 fits, Enter selects the query token.',
     );
     this.area.append(this.canvas, this.tooltip);
     this.element.append(bar, this.info, this.area);

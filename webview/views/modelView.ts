@@ -47,7 +47,8 @@ export class ModelView implements View {
     this.canvas.setAttribute('aria-roledescription', 'model view');
     this.canvas.setAttribute(
       'aria-label',
-      'Model view: a heatmap per layer (rows) and head (columns). Arrow keys move between heads and layers, Enter opens one in the matrix view.',
+      'Model view: a heatmap per layer (rows) and head ' +
+        '(columns). Arrow keys move between heads and layers, Enter opens one in the matrix view.',
     );
     this.caption.className = 'caption';
     this.scroller.className = 'model-scroller';
@@ -166,7 +167,9 @@ export class ModelView implements View {
     if (this.hover) mark(this.hover, th.focus, 2);
     const h = this.hover ?? this.cursor;
     const strongest = mapMax(ov.data, ov.rows * ov.cols, h.layer * d.heads + h.head);
-    this.info.textContent = `Layer ${h.layer}, head ${h.head}: strongest weight ${strongest.toFixed(3)}. Click or press Enter to open it at full resolution in the matrix view.`;
+    this.info.textContent =
+      `Layer ${h.layer}, head ${h.head}: strongest weight ${strongest.toFixed(3)}. Click or press Enter to open ` +
+      `it at full resolution in the matrix view.`;
     this.caption.textContent = overviewCaption(tokenList(s, set.queries).length, tokenList(s, set.keys).length, ov);
   }
 

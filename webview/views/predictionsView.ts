@@ -49,7 +49,8 @@ function modelGroup(app: App, at: number, heading: string, top: PredictionView[]
   const notes = why ? [why] : [];
   if (actual?.probability != null)
     notes.push(
-      `${actualText(app, at)}: p = ${formatProbability(actual.probability)}${top.some((t) => t.id === actual.id) ? '' : ' (not in this top-k)'}.`,
+      `${actualText(app, at)}: p = ${formatProbability(actual.probability)}` +
+        `${top.some((t) => t.id === actual.id) ? '' : ' (not in this top-k)'}.`,
     );
   const bars = top.map((t) => ({ label: t.token, value: t.probability, highlight: t.id === actual?.id }));
   return { title: heading, bars, note: notes.length ? notes.join(' ') : undefined };
@@ -90,7 +91,9 @@ function sampledGroup(app: App, at: number, heading: string, top: PredictionView
     notes.push(`${actualText(app, at)}: p = ${formatProbability(r.model[rank])}, rank ${count(rank + 1)} of ${count(vocab)}; ${after}.`);
   }
   return {
-    title: `${heading} · T=${st.temperature.toFixed(2)}, top-k=${topK}, top-p=${st.topP.toFixed(2)} → ${count(r.kept)} of ${count(vocab)} kept`,
+    title:
+      `${heading} · T=${st.temperature.toFixed(2)}, top-k=${topK}, top-p=${st.topP.toFixed(2)} → ${count(r.kept)} ` +
+      `of ${count(vocab)} kept`,
     bars,
     note: notes.join(' '),
   };

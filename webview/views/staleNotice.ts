@@ -36,7 +36,8 @@ export class StaleNotice {
     const token = index === null ? undefined : d.summary?.tokens[index];
     this.unrevealed.hidden = !token;
     this.unrevealed.textContent = token
-      ? `Token #${token.index} “${token.display || token.piece}” is not selected in the editor: the text there has changed since this run. Re-run to inspect it as it is now.`
+      ? `Token #${token.index} “${token.display || token.piece}” is not selected in the editor: the text there has changed since this ` +
+        `run. Re-run to inspect it as it is now.`
       : '';
   }
 }

@@ -31,7 +31,10 @@ export function summaryText(s: RunSummary): string {
 
 /** Said once, in the inspector, while one of the project's own tiny models is active. */
 export function toyModelText(modelId: string): string {
-  return `${modelId} is a tiny model trained by this project to show how the tool works: its guesses are weak. For real predictions, use a model from the Hugging Face Hub.`;
+  return (
+    `${modelId} is a tiny model trained by this project to show how the tool works: its guesses are weak. For real predictions, ` +
+    `use a model from the Hugging Face Hub.`
+  );
 }
 
 export class SummaryLine {

@@ -17,7 +17,10 @@ const SCALE_WIDTH = 160;
 function chance(bits: number): string {
   const p = 2 ** -bits;
   const odds = 1 / p;
-  return `p = ${formatProbability(p)}${odds >= 1.5 ? `, about a 1 in ${odds < 1e6 ? Math.round(odds).toLocaleString('en-US') : odds.toExponential(1)} chance` : ''}`;
+  return (
+    `p = ${formatProbability(p)}` +
+    `${odds >= 1.5 ? `, about a 1 in ${odds < 1e6 ? Math.round(odds).toLocaleString('en-US') : odds.toExponential(1)} chance` : ''}`
+  );
 }
 
 export class SurprisalStrip {
@@ -37,7 +40,8 @@ export class SurprisalStrip {
     const explain = document.createElement('div');
     explain.className = 'note';
     explain.textContent =
-      'Surprisal is −log₂ p of the token that actually came, in bits: 1 bit is a 1 in 2 chance, 10 bits about 1 in 1,000. Brighter cells surprised the model more; the first token has no prediction (grey).';
+      'Surprisal is −log₂ p of the token that actually came, in bits: 1 bit is a 1 in 2 chance, 10 bits about 1 in 1,000. Brighter ' +
+      'cells surprised the model more; the first token has no prediction (grey).';
     this.canvas.tabIndex = 0;
     this.canvas.setAttribute('role', 'slider');
     this.canvas.setAttribute('aria-label', 'Surprisal strip: Left and Right pick a token');

@@ -86,7 +86,8 @@ export function checkCausalRows(maps: AttentionMaps): void {
         for (let k = from; k < from + keys; k++) sum += layer[k];
         if (Math.abs(sum - 1) > ROW_SUM_TOLERANCE) {
           throw new LensError(
-            `layer ${l}, head ${h}: token ${q} puts ${((1 - sum) * 100).toFixed(2)} % of its attention on later tokens, so this causal model's attention is not causal; Attention Lens keeps a causal model's maps up to the diagonal only`,
+            `layer ${l}, head ${h}: token ${q} puts ${((1 - sum) * 100).toFixed(2)} % of its attention on later tokens, so this causal ` +
+              `model's attention is not causal; Attention Lens keeps a causal model's maps up to the diagonal only`,
             'model-unsupported',
           );
         }

@@ -59,7 +59,8 @@ export function buildFeeds(
   const { heads, headDim } = shape;
   for (const spec of specs) {
     if (!feedsInput(shape, spec.name)) {
-      const message = `the model needs an input named "${spec.name}", which Attention Lens cannot provide (it provides ${shape.inputs.join(', ')})`;
+      const message =
+        `the model needs an input named "${spec.name}", which Attention Lens cannot provide ` + `(it provides ${shape.inputs.join(', ')})`;
       throw new LensError(message, 'model-unsupported');
     }
     if (spec.name === 'input_ids') {

@@ -70,7 +70,9 @@ export function fitToModel(tokenizer: TextTokenizer, text: string, maxTokens: nu
       totalExact,
       keptTokens: windowed.length,
       keptUntil,
-      message: `The selection needs ${needs}; the model takes ${maxTokens}. Inspected up to ${lineAndColumn(text, keptUntil)} (character ${keptUntil.toLocaleString('en-US')} of ${text.length.toLocaleString('en-US')}).`,
+      message:
+        `The selection needs ${needs}; the model takes ${maxTokens}. Inspected up to ${lineAndColumn(text, keptUntil)} ` +
+        `(character ${keptUntil.toLocaleString('en-US')} of ${text.length.toLocaleString('en-US')}).`,
     },
   };
 }

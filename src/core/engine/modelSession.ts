@@ -77,7 +77,8 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
   // to this model" is the fix the user needs, not "defines no mask token".
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new LensError(
-      `the tokenizer has ${tokenizer.vocabSize} tokens but the model's embedding has only ${config.vocabSize}: tokenizer.json does not belong to this model`,
+      `the tokenizer has ${tokenizer.vocabSize} tokens but the model's embedding has only ${config.vocabSize}: tokenizer.json does not ` +
+        `belong to this model`,
       'model-invalid',
     );
   }

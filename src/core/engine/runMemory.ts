@@ -109,13 +109,16 @@ export function checkRunFits(
   const withMaps = mostTokensFitting(tokens, usable, (n) => estimateRunBytes(n, shape, attention));
   const withoutMaps = attention ? mostTokensFitting(tokens, usable, (n) => estimateRunBytes(n, shape, undefined)) : withMaps;
   const what = `Inspecting ${tokens} tokens${attention ? ' with every attention map' : ''}`;
-  const have = `${formatBytes(usable)} can be used (${RUN_MEMORY_SHARE * 100} % of the ${formatBytes(available.bytes)} ${available.source})`;
+  const have =
+    `${formatBytes(usable)} can be used ` + `(${RUN_MEMORY_SHARE * 100} % of the ${formatBytes(available.bytes)} ${available.source})`;
   let advice: string;
   if (withMaps === 0 && withoutMaps === 0) {
     advice = 'not even one token fits: close other programs to free memory, then inspect again.';
   } else if (attention && withoutMaps > withMaps) {
     const fitsWith = withMaps === 0 ? 'no token fits with attention maps' : `at most ${withMaps} tokens fit with attention maps`;
-    advice = `${fitsWith}, ${withoutMaps} without: select less text, lower attentionLens.maxTokens, or inspect without attention maps (as the command line does unless given --attention).`;
+    advice =
+      `${fitsWith}, ${withoutMaps} without: select less text, lower attentionLens.maxTokens, or inspect without attention maps ` +
+      `(as the command line does unless given --attention).`;
   } else {
     advice = `at most ${withMaps} tokens fit: select less text or lower attentionLens.maxTokens.`;
   }

@@ -45,7 +45,8 @@ export function classifyModelSpec(spec: string, embeddedDir: string): ModelSpecK
   if (path.isAbsolute(expanded) || /^\.\.?[/\\]/.test(expanded)) return { source: 'local', folder: path.resolve(expanded) };
   if (HUB_ID.test(trimmed)) return { source: 'hub', id: trimmed };
   throw new LensError(
-    `"${trimmed.slice(0, 80)}" is neither an embedded model (${Object.keys(EMBEDDED_MODELS).join(', ')}), a folder path (absolute or starting with ./), nor a Hub id (owner/name)`,
+    `"${trimmed.slice(0, 80)}" is neither an embedded model (${Object.keys(EMBEDDED_MODELS).join(', ')}), a folder path (absolute or ` +
+      `starting with ./), nor a Hub id (owner/name)`,
     'model-not-found',
   );
 }

@@ -58,14 +58,18 @@ export function locateAttention(graph: GraphSummary, layers: number): AttentionL
   if (fused) {
     return {
       available: false,
-      reason: `this export fuses attention into the ${fused.domain ? fused.domain + '.' : ''}${fused.opType} operator, which exposes no attention probabilities; an export without attention fusion (e.g. optimum-cli export onnx with --no-post-process, or the unoptimized model.onnx) shows them`,
+      reason:
+        `this export fuses attention into the ${fused.domain ? fused.domain + '.' : ''}${fused.opType} operator, which exposes no ` +
+        `attention probabilities; an export without attention fusion (e.g. optimum-cli export onnx with --no-post-process, or the ` +
+        `unoptimized model.onnx) shows them`,
     };
   }
   if (attention.length === 0 && graph.subgraphOpTypes.has('Softmax')) {
     return {
       available: false,
       reason:
-        'the attention Softmax runs inside If branches (a merged decoder), whose tensors cannot be exposed; a decoder_model.onnx or model.onnx without the merge shows attention',
+        'the attention Softmax runs inside If branches (a merged decoder), whose tensors cannot be exposed; a decoder_model.onnx or ' +
+        'model.onnx without the merge shows attention',
     };
   }
   if (attention.length === 0)

@@ -216,7 +216,8 @@ function construct(files: TokenizerFiles): HfTokenizer {
     // only name its internals.
     if (e instanceof TypeError || e instanceof RangeError) {
       throw new LensError(
-        `${files.source}: cannot be read as a tokenizer: a section (model, normalizer, pre_tokenizer, post_processor or decoder) has the wrong shape`,
+        `${files.source}: cannot be read as a tokenizer: a section (model, ` +
+          `normalizer, pre_tokenizer, post_processor or decoder) has the wrong shape`,
         'model-invalid',
       );
     }

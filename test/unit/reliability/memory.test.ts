@@ -38,89 +38,109 @@ describe('reliability: an input too large for memory', () => {
     tmp.cleanup();
   });
 
-  it('42,000 tokens with 4 GB available are refused up front with what they need and what can be used, without allocating it; the worker stays usable', async () => {
-    const engine = await engineWith(4 * 1024 ** 3);
-    const text = 'hello world\n'.repeat(14_000); // GPT-2: "hello", " world", "\n" per line
-    const tokens = 42_000;
-    // Independent of the core's estimate: logits (S × V), 16 activations of S × d per layer, every map twice,
-    // each a causal model's lower triangle in blocks of 3,125 rows (100,000 positions / 32 blocks), each block as
-    // wide as its last row: 13 whole blocks and 1,375 rows of all 42,000 keys per head.
-    const logits = tokens * 50257 * 4;
-    const activations = 16 * tokens * 32 * 4 * 3;
-    let perHead = 1375 * tokens;
-    for (let block = 1; block <= 13; block++) perHead += 3125 * block * 3125;
-    const maps = 2 * 3 * 4 * perHead * 4;
-    const gb = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(2)} GB`;
-    const usable = '3.00 GB can be used (75 % of the 4.00 GB given to the engine)';
-    const rssBefore = process.memoryUsage().rss;
-    const started = performance.now();
-    await rejectsWith(
-      inspectText(engine, text, OPTIONS),
-      'input-too-large',
-      new RegExp(
-        `^Inspecting ${tokens} tokens with every attention map would need about ${gb(logits + activations + maps).replace('.', '\\.')} of memory, but ${usable.replace(/[.()]/g, '\\$&')}; ` +
-          'at most \\d+ tokens fit with attention maps, \\d+ without: select less text, lower attentionLens\\.maxTokens, or inspect without attention maps \\(as the command line does unless given --attention\\)\\.$',
-      ),
-    );
-    await rejectsWith(
-      inspectText(engine, text, { ...OPTIONS, attention: false }),
-      'input-too-large',
-      new RegExp(
-        `^Inspecting ${tokens} tokens would need about ${gb(logits + activations).replace('.', '\\.')} of memory, but ${usable.replace(/[.()]/g, '\\$&')}; at most \\d+ tokens fit: select less text or lower attentionLens\\.maxTokens\\.$`,
-      ),
-    );
-    assert.ok(performance.now() - started < 20_000, 'refused without running');
-    assert.ok(process.memoryUsage().rss - rssBefore < 512 * 1024 ** 2, 'nothing near the estimate was allocated');
-    const small = await inspectText(engine, 'hello world', OPTIONS);
-    assert.equal(small.tokens.length, 2);
-  });
+  it(
+    '42,000 tokens with 4 GB available are refused up front with what they need and what can be used, ' +
+      'without allocating it; the worker stays usable',
+    async () => {
+      const engine = await engineWith(4 * 1024 ** 3);
+      const text = 'hello world\n'.repeat(14_000); // GPT-2: "hello", " world", "\n" per line
+      const tokens = 42_000;
+      // Independent of the core's estimate: logits (S × V), 16 activations of S × d per layer, every map twice,
+      // each a causal model's lower triangle in blocks of 3,125 rows (100,000 positions / 32 blocks), each block as
+      // wide as its last row: 13 whole blocks and 1,375 rows of all 42,000 keys per head.
+      const logits = tokens * 50257 * 4;
+      const activations = 16 * tokens * 32 * 4 * 3;
+      let perHead = 1375 * tokens;
+      for (let block = 1; block <= 13; block++) perHead += 3125 * block * 3125;
+      const maps = 2 * 3 * 4 * perHead * 4;
+      const gb = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(2)} GB`;
+      const usable = '3.00 GB can be used (75 % of the 4.00 GB given to the engine)';
+      const rssBefore = process.memoryUsage().rss;
+      const started = performance.now();
+      await rejectsWith(
+        inspectText(engine, text, OPTIONS),
+        'input-too-large',
+        new RegExp(
+          `^Inspecting ${tokens} tokens with every attention map would need about ${gb(logits + activations + maps).replace('.', '\\.')} ` +
+            `of memory, but ${usable.replace(/[.()]/g, '\\$&')}; ` +
+            'at most \\d+ tokens fit with attention maps, \\d+ without: select less text, lower attentionLens\\.maxTokens, or inspect ' +
+            'without attention maps \\(as the command line does unless given --attention\\)\\.$',
+        ),
+      );
+      await rejectsWith(
+        inspectText(engine, text, { ...OPTIONS, attention: false }),
+        'input-too-large',
+        new RegExp(
+          `^Inspecting ${tokens} tokens would need about ${gb(logits + activations).replace('.', '\\.')} of memory, ` +
+            `but ${usable.replace(/[.()]/g, '\\$&')}; at most \\d+ tokens fit: select less text or lower attentionLens\\.maxTokens\\.$`,
+        ),
+      );
+      assert.ok(performance.now() - started < 20_000, 'refused without running');
+      assert.ok(process.memoryUsage().rss - rssBefore < 512 * 1024 ** 2, 'nothing near the estimate was allocated');
+      const small = await inspectText(engine, 'hello world', OPTIONS);
+      assert.equal(small.tokens.length, 2);
+    },
+  );
 
-  it('with 12 MB available, the token counts the refusal names are exact: that many run, one more is refused, with and without attention', async () => {
-    const engine = await engineWith(12 * 1024 ** 2);
-    // 60 tokens: what fits must stay under the 64 positions the model really has.
-    const text = 'hello world\n'.repeat(20);
-    const refused =
-      '^Inspecting 60 tokens with every attention map would need about [\\d.]+ MB of memory, but 9\\.0 MB can be used ' +
-      '\\(75 % of the 12\\.0 MB given to the engine\\); at most (\\d+) tokens fit with attention maps, (\\d+) without';
-    const refusal = await rejectsWith(inspectText(engine, text, OPTIONS), 'input-too-large', new RegExp(refused));
-    const [withMaps, withoutMaps] = /at most (\d+) tokens fit with attention maps, (\d+) without/
-      .exec(refusal.message)!
-      .slice(1)
-      .map(Number);
-    assert.ok(withMaps > 2 && withMaps < withoutMaps && withoutMaps < 60, `${withMaps} with attention, ${withoutMaps} without`);
-    const fits = await inspectText(engine, text, { ...OPTIONS, maxTokens: withMaps });
-    const fitted = selfSet(fits.attention);
-    assert.deepEqual([fits.tokens.length, fitted.queries, fitted.keys], [withMaps, withMaps, withMaps]);
-    const tooMany = inspectText(engine, text, { ...OPTIONS, maxTokens: withMaps + 1 });
-    await rejectsWith(tooMany, 'input-too-large', new RegExp(`^Inspecting ${withMaps + 1} tokens with every attention map `));
-    const plain = await inspectText(engine, text, { ...OPTIONS, attention: false, maxTokens: withoutMaps });
-    assert.deepEqual([plain.tokens.length, plain.attention], [withoutMaps, undefined]);
-    await rejectsWith(
-      inspectText(engine, text, { ...OPTIONS, attention: false, maxTokens: withoutMaps + 1 }),
-      'input-too-large',
-      new RegExp(
-        `^Inspecting ${withoutMaps + 1} tokens would need .*; at most ${withoutMaps} tokens fit: select less text or lower attentionLens\\.maxTokens\\.$`,
-      ),
-    );
-  });
+  it(
+    'with 12 MB available, the token counts the refusal names are exact: ' +
+      'that many run, one more is refused, with and without attention',
+    async () => {
+      const engine = await engineWith(12 * 1024 ** 2);
+      // 60 tokens: what fits must stay under the 64 positions the model really has.
+      const text = 'hello world\n'.repeat(20);
+      const refused =
+        '^Inspecting 60 tokens with every attention map would need about [\\d.]+ MB of memory, but 9\\.0 MB can be used ' +
+        '\\(75 % of the 12\\.0 MB given to the engine\\); at most (\\d+) tokens fit with attention maps, (\\d+) without';
+      const refusal = await rejectsWith(inspectText(engine, text, OPTIONS), 'input-too-large', new RegExp(refused));
+      const [withMaps, withoutMaps] = /at most (\d+) tokens fit with attention maps, (\d+) without/
+        .exec(refusal.message)!
+        .slice(1)
+        .map(Number);
+      assert.ok(withMaps > 2 && withMaps < withoutMaps && withoutMaps < 60, `${withMaps} with attention, ${withoutMaps} without`);
+      const fits = await inspectText(engine, text, { ...OPTIONS, maxTokens: withMaps });
+      const fitted = selfSet(fits.attention);
+      assert.deepEqual([fits.tokens.length, fitted.queries, fitted.keys], [withMaps, withMaps, withMaps]);
+      const tooMany = inspectText(engine, text, { ...OPTIONS, maxTokens: withMaps + 1 });
+      await rejectsWith(tooMany, 'input-too-large', new RegExp(`^Inspecting ${withMaps + 1} tokens with every attention map `));
+      const plain = await inspectText(engine, text, { ...OPTIONS, attention: false, maxTokens: withoutMaps });
+      assert.deepEqual([plain.tokens.length, plain.attention], [withoutMaps, undefined]);
+      await rejectsWith(
+        inspectText(engine, text, { ...OPTIONS, attention: false, maxTokens: withoutMaps + 1 }),
+        'input-too-large',
+        new RegExp(
+          `^Inspecting ${withoutMaps + 1} tokens would need .*; at most ${withoutMaps} tokens fit: select less text or lower ` +
+            `attentionLens\\.maxTokens\\.$`,
+        ),
+      );
+    },
+  );
 
-  it('with almost nothing available, even one token is refused with "close other programs to free memory", a masked LM\'s unmasked top-k too', async () => {
-    const bert = new InferenceEngine({ workerPath, environment: env, availableMemoryBytes: 100_000 });
-    engines.push(bert);
-    await bert.load(request('tiny-bert'));
-    // The refused inspect still names the run's text, so the unmasked request is measured (and refused) too.
-    const run = bert.nextRunId();
-    const noToken = /^Inspecting 3 tokens would need about .*; not even one token fits/;
-    const plain = { ...OPTIONS, attention: false };
-    await rejectsWith(bert.request('inspect', { run, text: 'hello', options: plain }), 'input-too-large', noToken);
-    await rejectsWith(bert.request('unmasked', { run, topK: 5 }), 'input-too-large', noToken);
-    const engine = await engineWith(100_000);
-    await rejectsWith(
-      inspectText(engine, 'hello', OPTIONS),
-      'input-too-large',
-      /^Inspecting 1 tokens with every attention map would need about [\d.]+ KB of memory, but 73\.2 KB can be used \(75 % of the 97\.7 KB given to the engine\); not even one token fits: close other programs to free memory, then inspect again\.$/,
-    );
-  });
+  it(
+    'with almost nothing available, even one token is refused with ' +
+      '"close other programs to free memory", a masked LM\'s unmasked top-k too',
+    async () => {
+      const bert = new InferenceEngine({ workerPath, environment: env, availableMemoryBytes: 100_000 });
+      engines.push(bert);
+      await bert.load(request('tiny-bert'));
+      // The refused inspect still names the run's text, so the unmasked request is measured (and refused) too.
+      const run = bert.nextRunId();
+      const noToken = /^Inspecting 3 tokens would need about .*; not even one token fits/;
+      const plain = { ...OPTIONS, attention: false };
+      await rejectsWith(bert.request('inspect', { run, text: 'hello', options: plain }), 'input-too-large', noToken);
+      await rejectsWith(bert.request('unmasked', { run, topK: 5 }), 'input-too-large', noToken);
+      const engine = await engineWith(100_000);
+      await rejectsWith(
+        inspectText(engine, 'hello', OPTIONS),
+        'input-too-large',
+        new RegExp(
+          String.raw`^Inspecting 1 tokens with every attention map would need about [\d.]+ KB of memory, but 73\.2 KB can be used ` +
+            String.raw`\(75 % of the 97\.7 KB given to the engine\); not even one token fits: close other programs to free memory, ` +
+            String.raw`then inspect again\.$`,
+        ),
+      );
+    },
+  );
 });
 
 describe('reliability: the memory a run may use', () => {

@@ -103,23 +103,27 @@ describe('reliability: models', () => {
     assert.equal(sessionCreate.mock.callCount(), 0);
   });
 
-  it('config.json of an unsupported architecture (BertForSequenceClassification, T5) is refused, naming it and what is supported', async () => {
-    const folder = copyFixture('tiny-bert', tmp.dir);
-    const configFile = path.join(folder, 'config.json');
-    const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
-    for (const [architectures, modelType] of [
-      [['BertForSequenceClassification'], 'bert'],
-      [['T5ForConditionalGeneration'], 't5'],
-    ] as const) {
-      fs.writeFileSync(configFile, JSON.stringify({ ...config, architectures, model_type: modelType }));
-      await rejectsWith(
-        load(folder),
-        'model-unsupported',
-        `config.json describes ${architectures[0]}: Attention Lens runs masked language models (…ForMaskedLM) and causal language models (…LMHeadModel / …ForCausalLM)`,
-      );
-    }
-    assert.equal(sessionCreate.mock.callCount(), 0);
-  });
+  it(
+    'config.json of an unsupported architecture (BertForSequenceClassification, T5) ' + 'is refused, naming it and what is supported',
+    async () => {
+      const folder = copyFixture('tiny-bert', tmp.dir);
+      const configFile = path.join(folder, 'config.json');
+      const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+      for (const [architectures, modelType] of [
+        [['BertForSequenceClassification'], 'bert'],
+        [['T5ForConditionalGeneration'], 't5'],
+      ] as const) {
+        fs.writeFileSync(configFile, JSON.stringify({ ...config, architectures, model_type: modelType }));
+        await rejectsWith(
+          load(folder),
+          'model-unsupported',
+          `config.json describes ${architectures[0]}: Attention Lens runs masked language models (…ForMaskedLM) and causal language ` +
+            `models (…LMHeadModel / …ForCausalLM)`,
+        );
+      }
+      assert.equal(sessionCreate.mock.callCount(), 0);
+    },
+  );
 
   it('a truncated ONNX file (cut in half) is refused as "not a valid ONNX file … may be truncated or corrupt"', async () => {
     const folder = copyFixture('tiny-bert', tmp.dir);
@@ -128,7 +132,8 @@ describe('reliability: models', () => {
     await rejectsWith(
       load(folder),
       'model-invalid',
-      'cannot read onnx/model.onnx: it is not a valid ONNX file (length-delimited field runs past its message); the file may be truncated or corrupt',
+      'cannot read onnx/model.onnx: it is not a valid ONNX file (length-delimited field runs past its message); the file may be ' +
+        'truncated or corrupt',
     );
     assert.equal(sessionCreate.mock.callCount(), 0);
   });
@@ -233,18 +238,22 @@ describe('reliability: models', () => {
     assert.equal(sessionCreate.mock.callCount(), 0);
   });
 
-  it('a tokenizer whose vocabulary does not fit the embedding (tiny-bert + GPT-2 tokenizer) is refused: "…does not belong to this model"', async () => {
-    const folder = copyFixture('tiny-bert', tmp.dir);
-    for (const file of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
-      fs.copyFileSync(path.join(copyFixture('tiny-gpt2', tmp.dir, 'gpt2-source'), file), path.join(folder, file));
-    }
-    await rejectsWith(
-      load(folder),
-      'model-invalid',
-      "the tokenizer has 50257 tokens but the model's embedding has only 30522: tokenizer.json does not belong to this model",
-    );
-    assert.equal(sessionCreate.mock.callCount(), 0);
-  });
+  it(
+    'a tokenizer whose vocabulary does not fit the embedding ' +
+      '(tiny-bert + GPT-2 tokenizer) is refused: "…does not belong to this model"',
+    async () => {
+      const folder = copyFixture('tiny-bert', tmp.dir);
+      for (const file of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
+        fs.copyFileSync(path.join(copyFixture('tiny-gpt2', tmp.dir, 'gpt2-source'), file), path.join(folder, file));
+      }
+      await rejectsWith(
+        load(folder),
+        'model-invalid',
+        "the tokenizer has 50257 tokens but the model's embedding has only 30522: tokenizer.json does not belong to this model",
+      );
+      assert.equal(sessionCreate.mock.callCount(), 0);
+    },
+  );
 });
 
 describe('reliability: model names', () => {
@@ -260,20 +269,25 @@ describe('reliability: model names', () => {
   });
   const where = () => ({ embeddedDir: path.join(tmp.dir, 'embedded'), cacheDir: path.join(tmp.dir, 'cache'), hubUrl: hub.url });
 
-  it('a Hub id with ".." is refused: "owner/.." as not a valid model id, "a/b/../c" as no kind of model name; no request, no cache folder', async () => {
-    await rejectsWith(
-      resolveModel('owner/..', where()),
-      'model-invalid',
-      '"owner/.." is not a valid Hugging Face model id (owner/name): ".." is not allowed.',
-    );
-    await rejectsWith(
-      resolveModel('a/b/../c', where()),
-      'model-not-found',
-      '"a/b/../c" is neither an embedded model (default-masked, default-causal), a folder path (absolute or starting with ./), nor a Hub id (owner/name)',
-    );
-    assert.equal(hub.count(), 0);
-    assert.equal(fs.existsSync(where().cacheDir), false);
-  });
+  it(
+    'a Hub id with ".." is refused: "owner/.." as not a valid model id, ' +
+      '"a/b/../c" as no kind of model name; no request, no cache folder',
+    async () => {
+      await rejectsWith(
+        resolveModel('owner/..', where()),
+        'model-invalid',
+        '"owner/.." is not a valid Hugging Face model id (owner/name): ".." is not allowed.',
+      );
+      await rejectsWith(
+        resolveModel('a/b/../c', where()),
+        'model-not-found',
+        '"a/b/../c" is neither an embedded model (default-masked, default-causal), ' +
+          'a folder path (absolute or starting with ./), nor a Hub id (owner/name)',
+      );
+      assert.equal(hub.count(), 0);
+      assert.equal(fs.existsSync(where().cacheDir), false);
+    },
+  );
 
   it('an absolute path is a local folder, never a Hub id: a missing one is "model folder not found: <path>"', async () => {
     const missing = path.join(tmp.dir, 'nowhere');

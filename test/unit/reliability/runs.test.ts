@@ -32,33 +32,37 @@ describe('reliability: runs', () => {
   });
   after(() => engine.dispose());
 
-  it('50 inspects fired at once: the last resolves with its own text, the rest are cancelled as superseded or had started; memory stays flat', async () => {
-    const first = await burst(engine, 50, 0);
-    assert.equal(first.settled[49].status, 'fulfilled', 'the last request resolves');
-    assert.equal(first.resolved.at(-1)!.text, line(49));
-    assert.deepEqual(
-      first.resolved.map((r) => r.i),
-      [0, 49],
-      'only the one already running and the last one ran',
-    );
-    assert.equal(first.rejected.length, 48);
-    for (const error of first.rejected) {
-      assert.ok(
-        error instanceof LensError && error.code === 'cancelled' && error.message === 'superseded by a newer request',
-        String(error),
+  it(
+    '50 inspects fired at once: the last resolves with its own text, ' +
+      'the rest are cancelled as superseded or had started; memory stays flat',
+    async () => {
+      const first = await burst(engine, 50, 0);
+      assert.equal(first.settled[49].status, 'fulfilled', 'the last request resolves');
+      assert.equal(first.resolved.at(-1)!.text, line(49));
+      assert.deepEqual(
+        first.resolved.map((r) => r.i),
+        [0, 49],
+        'only the one already running and the last one ran',
       );
-    }
-    const rssAfterFirst = process.memoryUsage().rss;
-    for (let round = 1; round <= 3; round++) {
-      const again = await burst(engine, 50, round * 50);
-      assert.equal(again.resolved.at(-1)!.text, line(round * 50 + 49));
-    }
-    const growth = process.memoryUsage().rss - rssAfterFirst;
-    assert.ok(growth < 64 * 1024 ** 2, `rss grew by ${(growth / 1024 ** 2).toFixed(1)} MB over 150 more requests`);
-    const after = await inspectText(engine, 'The worker is still alive.', OPTIONS);
-    assert.equal(after.text, 'The worker is still alive.');
-    assert.deepEqual(log, [], 'the worker never stopped');
-  });
+      assert.equal(first.rejected.length, 48);
+      for (const error of first.rejected) {
+        assert.ok(
+          error instanceof LensError && error.code === 'cancelled' && error.message === 'superseded by a newer request',
+          String(error),
+        );
+      }
+      const rssAfterFirst = process.memoryUsage().rss;
+      for (let round = 1; round <= 3; round++) {
+        const again = await burst(engine, 50, round * 50);
+        assert.equal(again.resolved.at(-1)!.text, line(round * 50 + 49));
+      }
+      const growth = process.memoryUsage().rss - rssAfterFirst;
+      assert.ok(growth < 64 * 1024 ** 2, `rss grew by ${(growth / 1024 ** 2).toFixed(1)} MB over 150 more requests`);
+      const after = await inspectText(engine, 'The worker is still alive.', OPTIONS);
+      assert.equal(after.text, 'The worker is still alive.');
+      assert.deepEqual(log, [], 'the worker never stopped');
+    },
+  );
 
   it('a model switch while an inspect is queued: the queued one is cancelled, the next inspect runs on the new model', async () => {
     const running = inspectText(engine, 'The running request uses the old model.', OPTIONS);
@@ -72,16 +76,20 @@ describe('reliability: runs', () => {
     await engine.load(request('tiny-bert'));
   });
 
-  it('the worker killed mid-run: that run fails with "The inference worker stopped (it was stopped); it restarts on the next run.", the next one works', async () => {
-    const text = Array.from({ length: 12 }, (_, i) => `word${i}`).join(' ');
-    const running = inspectText(engine, text, OPTIONS);
-    const killed = engine.terminateWorker();
-    await rejectsWith(running, 'worker-crashed', 'The inference worker stopped (it was stopped); it restarts on the next run.');
-    await killed;
-    const next = await inspectText(engine, text, OPTIONS);
-    assert.deepEqual([next.text, next.model.id], [text, 'tiny-bert'], 'the new worker reloaded the model');
-    assert.equal(log.at(-1), 'inference worker stopped: it was stopped');
-  });
+  it(
+    'the worker killed mid-run: that run fails with "The inference worker stopped ' +
+      '(it was stopped); it restarts on the next run.", the next one works',
+    async () => {
+      const text = Array.from({ length: 12 }, (_, i) => `word${i}`).join(' ');
+      const running = inspectText(engine, text, OPTIONS);
+      const killed = engine.terminateWorker();
+      await rejectsWith(running, 'worker-crashed', 'The inference worker stopped (it was stopped); it restarts on the next run.');
+      await killed;
+      const next = await inspectText(engine, text, OPTIONS);
+      assert.deepEqual([next.text, next.model.id], [text, 'tiny-bert'], 'the new worker reloaded the model');
+      assert.equal(log.at(-1), 'inference worker stopped: it was stopped');
+    },
+  );
 
   it('killing the worker again and again at random points of a run never takes the process down', async () => {
     const text = Array.from({ length: 60 }, (_, i) => `w${i}`).join(' ');
@@ -126,12 +134,16 @@ require(${JSON.stringify(workerPath)});\n`,
     tmp.cleanup();
   });
 
-  it('is reported as "The inference worker stopped (it failed: simulated fault); it restarts on the next run.", then restarted with the model', async () => {
-    const message = 'The inference worker stopped (it failed: simulated fault); it restarts on the next run.';
-    await rejectsWith(inspectText(engine, 'CRASH', OPTIONS), 'worker-crashed', message);
-    const next = await inspectText(engine, 'after the crash', OPTIONS);
-    assert.deepEqual([next.text, next.model.id], ['after the crash', 'tiny-bert']);
-  });
+  it(
+    'is reported as "The inference worker stopped (it failed: simulated fault); ' +
+      'it restarts on the next run.", then restarted with the model',
+    async () => {
+      const message = 'The inference worker stopped (it failed: simulated fault); it restarts on the next run.';
+      await rejectsWith(inspectText(engine, 'CRASH', OPTIONS), 'worker-crashed', message);
+      const next = await inspectText(engine, 'after the crash', OPTIONS);
+      assert.deepEqual([next.text, next.model.id], ['after the crash', 'tiny-bert']);
+    },
+  );
 });
 
 describe('reliability: a worker that runs out of memory', () => {
@@ -164,19 +176,24 @@ require(${JSON.stringify(workerPath)});\n`,
     tmp.cleanup();
   });
 
-  it('fails the run with "it ran out of memory" and what to do, tells the host, keeps the process up, and the next run reloads the model in a new worker', async () => {
-    const kept = await inspectText(engine, 'kept before the crash', OPTIONS);
-    const message =
-      'The inference worker stopped (it ran out of memory); it restarts on the next run. Select less text or lower attentionLens.maxTokens.';
-    await rejectsWith(inspectText(engine, 'EXHAUST', OPTIONS), 'worker-crashed', message);
-    assert.deepEqual(stopped, [message], 'the host was told once');
-    const layer = engine.request('layer', { run: kept.run, set: 'self', layer: 0 });
-    await rejectsWith(layer, 'cancelled', 'the attention maps of that run are no longer kept; inspect again');
-    const next = await inspectText(engine, 'after the crash', OPTIONS);
-    assert.deepEqual([next.text, next.model.id], ['after the crash', 'tiny-bert']);
-    const health = await engine.request('health', { settle: false });
-    assert.deepEqual([health.openSessions, health.keptRuns], [1, 1], "the new worker holds one session and the new run's maps");
-  });
+  it(
+    'fails the run with "it ran out of memory" and what to do, tells the host, keeps the process up, and the next run reloads the ' +
+      'model in a new worker',
+    async () => {
+      const kept = await inspectText(engine, 'kept before the crash', OPTIONS);
+      const message =
+        'The inference worker stopped (it ran out of memory); it restarts on the next run. Select less text or lower ' +
+        'attentionLens.maxTokens.';
+      await rejectsWith(inspectText(engine, 'EXHAUST', OPTIONS), 'worker-crashed', message);
+      assert.deepEqual(stopped, [message], 'the host was told once');
+      const layer = engine.request('layer', { run: kept.run, set: 'self', layer: 0 });
+      await rejectsWith(layer, 'cancelled', 'the attention maps of that run are no longer kept; inspect again');
+      const next = await inspectText(engine, 'after the crash', OPTIONS);
+      assert.deepEqual([next.text, next.model.id], ['after the crash', 'tiny-bert']);
+      const health = await engine.request('health', { settle: false });
+      assert.deepEqual([health.openSessions, health.keptRuns], [1, 1], "the new worker holds one session and the new run's maps");
+    },
+  );
 
   it('a worker stopped while no request runs is reported to the host too', async () => {
     stopped.length = 0;

@@ -157,24 +157,28 @@ describe('reliability: messages from a webview', () => {
 });
 
 describe('reliability: names a Hub server announces', () => {
-  it('hostile file names in the Hub API listing (../, absolute, backslashes) are never used as paths: only the fixed files land in the cache', async () => {
-    const files = makeModelFiles('hostile-names');
-    const hostile = ['../../escape.onnx', 'onnx/../../../escape.json', '/etc/escape', 'onnx\\..\\..\\escape.onnx', '../onnx/model.onnx'];
-    for (const name of hostile) files[name] = Buffer.from('not to be written');
-    const hub = await FakeHub.start({ models: { 'tester/hostile': files } });
-    const tmp = tempDir('hostile');
-    const cacheDir = path.join(tmp.dir, 'cache');
-    try {
-      const folder = await ensureHubModel({ modelId: 'tester/hostile', hubUrl: hub.url, cacheDir });
-      assert.deepEqual(
-        listFiles(folder).filter((f) => !f.startsWith('.complete')),
-        ['config.json', 'onnx/model.onnx', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json'],
-      );
-      assert.deepEqual(fs.readdirSync(tmp.dir), ['cache'], 'nothing was written beside the cache');
-      assert.ok(!hub.requests.some((r) => r.path.includes('escape')), 'a hostile name was requested');
-    } finally {
-      await hub.close();
-      tmp.cleanup();
-    }
-  });
+  it(
+    'hostile file names in the Hub API listing (../, absolute, ' +
+      'backslashes) are never used as paths: only the fixed files land in the cache',
+    async () => {
+      const files = makeModelFiles('hostile-names');
+      const hostile = ['../../escape.onnx', 'onnx/../../../escape.json', '/etc/escape', 'onnx\\..\\..\\escape.onnx', '../onnx/model.onnx'];
+      for (const name of hostile) files[name] = Buffer.from('not to be written');
+      const hub = await FakeHub.start({ models: { 'tester/hostile': files } });
+      const tmp = tempDir('hostile');
+      const cacheDir = path.join(tmp.dir, 'cache');
+      try {
+        const folder = await ensureHubModel({ modelId: 'tester/hostile', hubUrl: hub.url, cacheDir });
+        assert.deepEqual(
+          listFiles(folder).filter((f) => !f.startsWith('.complete')),
+          ['config.json', 'onnx/model.onnx', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json'],
+        );
+        assert.deepEqual(fs.readdirSync(tmp.dir), ['cache'], 'nothing was written beside the cache');
+        assert.ok(!hub.requests.some((r) => r.path.includes('escape')), 'a hostile name was requested');
+      } finally {
+        await hub.close();
+        tmp.cleanup();
+      }
+    },
+  );
 });

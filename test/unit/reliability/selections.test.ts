@@ -94,52 +94,63 @@ describe('reliability: selections', () => {
     assert.deepEqual([gpt2.predictions.task, gpt2.predictions.actual], ['next-token', [null]]);
   });
 
-  it('100,000 characters: truncated to 64 tokens, the whole count exact: "The selection needs 16,669 tokens; …(character 371 of 100,000)."', async () => {
-    const text = 'hello world\n'.repeat(8334).slice(0, 100_000);
-    const bert = await inspectChecked(m.bert, text);
-    assert.equal(bert.tokens.length, 64);
-    // Counted on the whole text: what the tokenizer gives for all of it.
-    assert.equal(m.bert.model.tokenizer.encode(text).length, 16_669);
-    assert.deepEqual(bert.truncation, {
-      totalTokens: 16_669,
-      totalExact: true,
-      keptTokens: 64,
-      keptUntil: 371,
-      message:
-        'The selection needs 16,669 tokens; the model takes 64. Inspected up to line 31, column 12 of the selection (character 371 of 100,000).',
-    });
-    assert.equal(bert.tokens.at(-1)!.piece, '[SEP]');
-    const gpt2 = await inspectChecked(m.gpt2, text);
-    assert.equal(gpt2.tokens.length, 64);
-    assert.equal(gpt2.truncation?.keptUntil, 257);
-    assert.equal(gpt2.truncation?.totalTokens, m.gpt2.model.tokenizer.encode(text).length);
-    assert.equal(gpt2.truncation?.totalExact, true);
-    assert.equal(
-      gpt2.truncation?.message,
-      `The selection needs ${gpt2.truncation?.totalTokens.toLocaleString('en-US')} tokens; the model takes 64. Inspected up to line 22, column 6 of the selection (character 257 of 100,000).`,
-    );
-  });
+  it(
+    '100,000 characters: truncated to 64 tokens, the whole count exact: ' +
+      '"The selection needs 16,669 tokens; …(character 371 of 100,000)."',
+    async () => {
+      const text = 'hello world\n'.repeat(8334).slice(0, 100_000);
+      const bert = await inspectChecked(m.bert, text);
+      assert.equal(bert.tokens.length, 64);
+      // Counted on the whole text: what the tokenizer gives for all of it.
+      assert.equal(m.bert.model.tokenizer.encode(text).length, 16_669);
+      assert.deepEqual(bert.truncation, {
+        totalTokens: 16_669,
+        totalExact: true,
+        keptTokens: 64,
+        keptUntil: 371,
+        message:
+          'The selection needs 16,669 tokens; the model takes 64. Inspected up to line 31, ' +
+          'column 12 of the selection (character 371 of 100,000).',
+      });
+      assert.equal(bert.tokens.at(-1)!.piece, '[SEP]');
+      const gpt2 = await inspectChecked(m.gpt2, text);
+      assert.equal(gpt2.tokens.length, 64);
+      assert.equal(gpt2.truncation?.keptUntil, 257);
+      assert.equal(gpt2.truncation?.totalTokens, m.gpt2.model.tokenizer.encode(text).length);
+      assert.equal(gpt2.truncation?.totalExact, true);
+      assert.equal(
+        gpt2.truncation?.message,
+        `The selection needs ${gpt2.truncation?.totalTokens.toLocaleString('en-US')} tokens; the model takes 64. Inspected up to line ` +
+          `22, ` +
+          `column 6 of the selection (character 257 of 100,000).`,
+      );
+    },
+  );
 
-  it(`past ${COUNT_CHARS.toLocaleString('en-US')} characters the count is a lower bound said as "at least", never above the true count`, async () => {
-    // Words cut at the counted prefix's end must not inflate the bound: one long word straddles it.
-    const text = 'hello world unbelievably\n'.repeat(20_000);
-    for (const runner of [m.bert, m.gpt2]) {
-      const t = (await runner.inspect(text, { attention: false, topK: TOP_K })).truncation;
-      assert.ok(t, `${runner.info.id} truncates`);
-      assert.equal(t.totalExact, false);
-      const whole = runner.model.tokenizer.encode(text).length;
-      assert.ok(
-        t.totalTokens <= whole && t.totalTokens > whole / 3,
-        `${runner.info.id}: at least ${t.totalTokens}, the whole text has ${whole}`,
-      );
-      assert.match(
-        t.message,
-        new RegExp(
-          `^The selection needs at least ${t.totalTokens.toLocaleString('en-US')} tokens \\(counted in its first ${COUNT_CHARS.toLocaleString('en-US')} characters\\); the model takes 64\\.`,
-        ),
-      );
-    }
-  });
+  it(
+    `past ${COUNT_CHARS.toLocaleString('en-US')} characters the count is a lower bound said as ` + `"at least", never above the true count`,
+    async () => {
+      // Words cut at the counted prefix's end must not inflate the bound: one long word straddles it.
+      const text = 'hello world unbelievably\n'.repeat(20_000);
+      for (const runner of [m.bert, m.gpt2]) {
+        const t = (await runner.inspect(text, { attention: false, topK: TOP_K })).truncation;
+        assert.ok(t, `${runner.info.id} truncates`);
+        assert.equal(t.totalExact, false);
+        const whole = runner.model.tokenizer.encode(text).length;
+        assert.ok(
+          t.totalTokens <= whole && t.totalTokens > whole / 3,
+          `${runner.info.id}: at least ${t.totalTokens}, the whole text has ${whole}`,
+        );
+        assert.match(
+          t.message,
+          new RegExp(
+            `^The selection needs at least ${t.totalTokens.toLocaleString('en-US')} tokens \\(counted in its ` +
+              `first ${COUNT_CHARS.toLocaleString('en-US')} characters\\); the model takes 64\\.`,
+          ),
+        );
+      }
+    },
+  );
 
   it('a 50 KB minified script on one line: truncated at line 1 with the column, both models', async () => {
     const text = minifiedScript(50_000);
@@ -155,7 +166,8 @@ describe('reliability: selections', () => {
       assert.equal(t.totalTokens, runner.model.tokenizer.encode(text).length);
       assert.equal(
         t.message,
-        `The selection needs ${t.totalTokens.toLocaleString('en-US')} tokens; the model takes 64. Inspected up to line 1, column ${t.keptUntil + 1} of the selection (character ${t.keptUntil} of 50,000).`,
+        `The selection needs ${t.totalTokens.toLocaleString('en-US')} tokens; the model takes 64. Inspected up to line 1, ` +
+          `column ${t.keptUntil + 1} of the selection (character ${t.keptUntil} of 50,000).`,
       );
     }
   });
@@ -187,28 +199,32 @@ describe('reliability: selections', () => {
     assert.deepEqual(pieces(gpt2), ['Ā@0-1', 'ā@1-2']);
   });
 
-  it("emoji with ZWJ sequences and skin tones: tiny-bert gives one [UNK] per sequence, tiny-gpt2 byte pieces share their character's span", async () => {
-    const text = 'family 👨‍👩‍👧‍👦 thumbs 👍🏽 flag 🏳️‍🌈 ok';
-    const bert = await inspectChecked(m.bert, text);
-    assert.deepEqual(pieces(bert), [
-      '[CLS]@0-0',
-      'family@0-6',
-      '[UNK]@7-18',
-      'thumbs@19-25',
-      '[UNK]@26-30',
-      'flag@31-35',
-      '[UNK]@36-42',
-      'ok@43-45',
-      '[SEP]@45-45',
-    ]);
-    const gpt2 = await inspectChecked(m.gpt2, text);
-    const inFamily = gpt2.tokens.filter((t) => t.end > 7 && t.start < 18);
-    assert.ok(
-      inFamily.every((t) => t.partialChar),
-      'every piece of the ZWJ family emoji is a partial character',
-    );
-    assert.equal(gpt2.tokens.at(-1)!.piece, 'Ġok');
-  });
+  it(
+    'emoji with ZWJ sequences and skin tones: tiny-bert gives one [UNK] per sequence, ' +
+      "tiny-gpt2 byte pieces share their character's span",
+    async () => {
+      const text = 'family 👨‍👩‍👧‍👦 thumbs 👍🏽 flag 🏳️‍🌈 ok';
+      const bert = await inspectChecked(m.bert, text);
+      assert.deepEqual(pieces(bert), [
+        '[CLS]@0-0',
+        'family@0-6',
+        '[UNK]@7-18',
+        'thumbs@19-25',
+        '[UNK]@26-30',
+        'flag@31-35',
+        '[UNK]@36-42',
+        'ok@43-45',
+        '[SEP]@45-45',
+      ]);
+      const gpt2 = await inspectChecked(m.gpt2, text);
+      const inFamily = gpt2.tokens.filter((t) => t.end > 7 && t.start < 18);
+      assert.ok(
+        inFamily.every((t) => t.partialChar),
+        'every piece of the ZWJ family emoji is a partial character',
+      );
+      assert.equal(gpt2.tokens.at(-1)!.piece, 'Ġok');
+    },
+  );
 
   it("combining marks: tiny-bert strips the accents into the word (cafe@0-5), tiny-gpt2 marks the mark's bytes as partial", async () => {
     const text = 'cafe\u0301 n\u0303 Z\u0351\u0352\u0353algo';
