@@ -16,7 +16,10 @@ export interface DownloadWatch {
 }
 
 function isInsideWorkspace(folder: string): boolean {
-  return isInsideAny(folder, (vscode.workspace.workspaceFolders ?? []).map((wf) => wf.uri.fsPath));
+  return isInsideAny(
+    folder,
+    (vscode.workspace.workspaceFolders ?? []).map((wf) => wf.uri.fsPath),
+  );
 }
 
 export class ModelResolver implements DownloadWatch {
@@ -71,16 +74,18 @@ export class ModelResolver implements DownloadWatch {
           }
         },
       ),
-    ).then(
-      (resolved) => {
-        this.log.info(`downloaded ${id} in ${Date.now() - started} ms`);
-        return resolved;
-      },
-      (error: unknown) => {
-        if (error instanceof LensError && error.code === 'cancelled') this.log.info(`download of ${id} cancelled`);
-        else this.log.error(`download of ${id} failed: ${(error as Error).message}`);
-        throw error;
-      },
-    ).finally(() => this.inFlight.delete(controller));
+    )
+      .then(
+        (resolved) => {
+          this.log.info(`downloaded ${id} in ${Date.now() - started} ms`);
+          return resolved;
+        },
+        (error: unknown) => {
+          if (error instanceof LensError && error.code === 'cancelled') this.log.info(`download of ${id} cancelled`);
+          else this.log.error(`download of ${id} failed: ${(error as Error).message}`);
+          throw error;
+        },
+      )
+      .finally(() => this.inFlight.delete(controller));
   }
 }
