@@ -1,7 +1,7 @@
 // The inference core's public result types. Plain data: no vscode, no onnxruntime, so the extension host,
 // the CLI and the benchmark can share them. The shapes a run carries on to the webviews unchanged (predictions,
 // capabilities) are defined once, in the protocol, which imports nothing.
-import type { AttentionSetView, PredictionTask, PredictionView, RunCapabilities, RunPredictionsView } from '../protocol/shapes';
+import type { AttentionSetView, PredictionTask, PredictionView, RunCapabilities, RunPredictionsView, TokenView } from '../protocol/shapes';
 
 export type { PredictionTask };
 
@@ -62,23 +62,8 @@ export interface DeviceInfo {
   fallbackReason?: string;
 }
 
-export interface Token {
-  /** Position in the model input (special tokens included). */
-  index: number;
-  id: number;
-  /** The vocabulary piece as the tokenizer has it, e.g. "##ing", "Ġthe", "[CLS]". */
-  piece: string;
-  /** Readable form: "##ing" → "ing" (continuation), "Ġthe" → "␣the", bytes decoded where whole. */
-  display: string;
-  /** UTF-16 span [start, end) in the inspected text; start === end for special tokens. */
-  start: number;
-  end: number;
-  special: boolean;
-  /** True when this word-piece continues the previous token's word (WordPiece "##", BPE without leading space). */
-  continuation: boolean;
-  /** True when a byte-level token covers only part of a character (e.g. half of an emoji's UTF-8 bytes). */
-  partialChar: boolean;
-}
+/** One token of a run: its id, vocabulary piece, readable form and span (the protocol's shape, passed on as it is). */
+export type Token = TokenView;
 
 /** One ranked token: its id, its readable text and the model's probability. */
 export type Prediction = PredictionView;

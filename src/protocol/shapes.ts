@@ -1,15 +1,21 @@
 // The data a run carries from the host to the webviews: plain shapes, no behaviour. Imports nothing.
 
-/** What the webview needs of a token (a subset of the core's Token). */
+/** One token of a run, as the core made it. */
 export interface TokenView {
+  /** Position in the model input (special tokens included). */
   index: number;
   id: number;
+  /** The vocabulary piece as the tokenizer has it, e.g. "##ing", "Ġthe", "[CLS]". */
   piece: string;
+  /** Readable form: "##ing" → "ing" (continuation), "Ġthe" → "␣the", bytes decoded where whole. */
   display: string;
+  /** UTF-16 span [start, end) in the inspected text; start === end for special tokens. */
   start: number;
   end: number;
   special: boolean;
+  /** True when this word-piece continues the previous token's word (WordPiece "##", BPE without leading space). */
   continuation: boolean;
+  /** True when a byte-level token covers only part of a character (e.g. half of an emoji's UTF-8 bytes). */
   partialChar: boolean;
 }
 
