@@ -35,7 +35,7 @@ export class Host {
   request<M extends RequestMethod>(method: M, params: Params<M>): Promise<Result<M>> {
     const requestId = this.nextRequestId++;
     return new Promise<Result<M>>((resolve, reject) => {
-      this.pending.set(requestId, { resolve: resolve, reject });
+      this.pending.set(requestId, { resolve, reject });
       this.post({ type: FromWebviewType.Request, requestId, method, params } as FromWebviewMessage);
     });
   }

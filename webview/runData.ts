@@ -3,7 +3,7 @@
 // arrival, and every result is checked against the run before it is kept.
 import {
   attentionSet,
-  tokenList,
+  setShape,
   type AttentionLayer,
   type AttentionOverview,
   type DerivedPredictions,
@@ -126,7 +126,7 @@ export class RunData {
   private acceptLayer(set: string, index: number, layer: AttentionLayer): boolean {
     const view = this.summary ? attentionSet(this.summary, set) : undefined;
     if (!view || layer.runId !== this.runId || layer.set !== set || layer.layer !== index) return false;
-    const [queries, keys] = [tokenList(this.summary!, view.queries).length, tokenList(this.summary!, view.keys).length];
+    const { queries, keys } = setShape(this.summary!, view);
     if (layer.queries !== queries || layer.keys !== keys || layer.data.length !== layer.heads * queries * keys) return false;
     this.layers.set(layerKey(set, index), layer);
     while (this.layers.size > MAX_CACHED_LAYERS) {

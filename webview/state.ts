@@ -1,6 +1,6 @@
 // UI state that survives hide/show (vscode.setState): which tab, attention set, layer, heads, token, zoom, sampling
 // controls.
-import { SET_NAME, tokenList, type RunSummary } from '../src/protocol';
+import { SET_NAME, setShape, type RunSummary } from '../src/protocol';
 import { MIN_TEMPERATURE, TOP_K_ALL, type SamplingControls } from './render/sampling';
 
 export const TABS = ['tokens', 'head', 'model', 'matrix', 'predictions'] as const;
@@ -78,8 +78,7 @@ export function clampToRun(state: UiState, s: RunSummary): UiState {
   const { layers, heads } = set ?? s.model;
   const tokens = s.tokens.length;
   const keptHeads = state.heads.filter((h) => h < heads);
-  const rows = set ? tokenList(s, set.queries).length : tokens;
-  const cols = set ? tokenList(s, set.keys).length : tokens;
+  const { queries: rows, keys: cols } = set ? setShape(s, set) : { queries: tokens, keys: tokens };
   return {
     ...state,
     set: set?.name ?? state.set,

@@ -1,7 +1,7 @@
 // The requests a webview makes of the host, as one table: each entry names its params, its result and the
 // validator of its params (webview content is untrusted). A request travels as one generic message pair:
 // RequestMessage { requestId, method, params } and ReplyMessage { inReplyTo, result | error }. Adding a request is
-// one entry here and one handler on the host (WebviewChannel's REQUEST_HANDLERS).
+// one entry here and one handler on the host (src/panels/requestHandlers.ts).
 import { isCount } from './checks';
 import type { AttentionLayer, PredictionView } from './shapes';
 

@@ -7,6 +7,11 @@ export function tokenList(summary: RunSummary, name: TokenListName): TokenView[]
   return name === 'target' ? (summary.target?.tokens ?? []) : summary.tokens;
 }
 
+/** A set's map size: one row per query token, one column per key token. */
+export function setShape(summary: RunSummary, set: AttentionSetView): { queries: number; keys: number } {
+  return { queries: tokenList(summary, set.queries).length, keys: tokenList(summary, set.keys).length };
+}
+
 /** The run's attention set of that name, if it has one. */
 export function attentionSet(summary: RunSummary, name: string): AttentionSetView | undefined {
   return summary.attentionSets.find((s) => s.name === name);

@@ -4,7 +4,7 @@
 import type { LogitsRow } from '../core/engine/modelRunner';
 import type { InferenceEngine } from '../core/worker/inferenceEngine';
 import { noSuchLayer } from '../core/worker/workerRequests';
-import { attentionSet, tokenList, type AttentionLayer, type AttentionOverview, type PredictionView, type RunSummary } from '../protocol';
+import { attentionSet, setShape, type AttentionLayer, type AttentionOverview, type PredictionView, type RunSummary } from '../protocol';
 import type { SetMaps } from './runState';
 import { toOverview, toRunSummary } from './runSummary';
 
@@ -53,7 +53,7 @@ export class RunEngine {
     const view = attentionSet(summary, set);
     if (!view) throw new Error(`this run has no attention set "${set}" (it has ${summary.attentionSets.map((s) => s.name).join(', ')})`);
     if (layer >= view.layers) throw new Error(noSuchLayer(layer, view.layers));
-    const [queries, keys] = [tokenList(summary, view.queries).length, tokenList(summary, view.keys).length];
+    const { queries, keys } = setShape(summary, view);
     const data = await this.engine.request('layer', { run: summary.runId, set, layer });
     return { runId: summary.runId, set, layer, heads: view.heads, queries, keys, data };
   }

@@ -6,7 +6,8 @@ import { repoRoot } from './vscodeServer';
 
 export const resultsDir = path.join(repoRoot, 'test-results', 'integration');
 
-const chromiumArgs = [
+/** Flags of every headless Chromium the tests start: no sandbox, GPU, network chatter or first-run UI. */
+export const chromiumArgs = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',

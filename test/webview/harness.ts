@@ -1,5 +1,6 @@
 // Serves the built webview (dist/webview) and a page made by the real buildWebviewHtml on 127.0.0.1, and
 // drives it in headless Chromium with the VS Code API replaced by PAGE_STUB.
+import { chromiumArgs } from '../harness/browser';
 import { createServer, type Server } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, normalize } from 'node:path';
@@ -63,16 +64,7 @@ export async function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: chromiumArgs,
   });
 }
 

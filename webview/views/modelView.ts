@@ -2,7 +2,7 @@
 // downsampled overview
 // (never a DOM node per weight), as large as the panel allows. Click or Enter opens that layer/head at full
 // resolution in the matrix view.
-import { tokenList, type AttentionOverview } from '../../src/protocol';
+import { setShape, type AttentionOverview } from '../../src/protocol';
 import type { App, View } from '../app';
 import { lutIndex } from '../render/colormap';
 import { colorBarWidth, drawColorBar, type ColorBar } from '../render/colorBar';
@@ -170,7 +170,8 @@ export class ModelView implements View {
     this.info.textContent =
       `Layer ${h.layer}, head ${h.head}: strongest weight ${strongest.toFixed(3)}. Click or press Enter to open ` +
       `it at full resolution in the matrix view.`;
-    this.caption.textContent = overviewCaption(tokenList(s, set.queries).length, tokenList(s, set.keys).length, ov);
+    const { queries, keys } = setShape(s, set);
+    this.caption.textContent = overviewCaption(queries, keys, ov);
   }
 
   private baseData: Float32Array | null = null;
