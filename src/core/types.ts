@@ -85,12 +85,9 @@ export interface Truncation {
 export type RunPredictions = RunPredictionsView;
 
 /**
- * One named set of attention probabilities, one Float32Array per layer: each query token attends over the keys.
- * 'full': [heads, queries, keys] row-major. 'lowerTriangle' (causal self-attention, whose maps are 0 above the
- * diagonal; queries = keys = n): per head, the rows in blocks of `rowBlock`, block c holding rows c·b .. c·b+b-1
- * over keys 0 .. min(c·b+b, n)-1, so row q holds keys 0..q and then zeros to the end of its block (rowBlock 1 is
- * the exact triangle). Each row sums to 1. fullLayer() and keptRow() (engine/attentionLayout.ts) read a layer
- * whatever the layout.
+ * One named set of attention probabilities, one Float32Array per layer, [heads, queries, keys] row-major: each query
+ * token attends over the keys, and each row sums to 1. A run holds them only while a view or an export reads them
+ * (see AttentionSource).
  */
 export interface AttentionMaps {
   /** 'self' for encoder-only and decoder-only models (see the family's attention sets). */
@@ -101,10 +98,21 @@ export interface AttentionMaps {
   keys: number;
   /** A query sees only keys up to its own position. */
   causal: boolean;
-  layout: 'full' | 'lowerTriangle';
-  /** Rows per block of a lower triangle; 1 for full maps. */
-  rowBlock: number;
   perLayer: Float32Array[];
+}
+
+/** A set's shape without its maps: what a run's summary and requests name. */
+export type AttentionSetShape = Omit<AttentionMaps, 'perLayer'>;
+
+/**
+ * One attention set of a run whose layers are computed when asked for (see onnx/attentionRecompute.ts): the run
+ * keeps only what they are computed from.
+ */
+export interface AttentionSource extends AttentionSetShape {
+  /** Bytes the run holds to compute the maps. */
+  keptBytes: number;
+  /** Layer `layer` as a new [heads, queries, keys] array. */
+  layer(layer: number): Promise<Float32Array>;
 }
 
 export interface Timings {
@@ -123,7 +131,7 @@ export interface InspectResult {
   truncation?: Truncation;
   predictions: RunPredictions;
   /** The attention sets, when asked for and available (see ModelInfo.attention). */
-  attention?: AttentionMaps[];
+  attention?: AttentionSource[];
   timings: Timings;
 }
 

@@ -2,7 +2,7 @@
 // and a run's one self-attention set (BERT and GPT-2 carry exactly one).
 import assert from 'node:assert/strict';
 import type { InspectOptions } from '../../src/core/engine/modelRunner';
-import type { AttentionMaps } from '../../src/core/types';
+import type { AttentionMaps, AttentionSource } from '../../src/core/types';
 import type { InferenceEngine } from '../../src/core/worker/inferenceEngine';
 import type { AttentionSetRef, WorkerInspectResult } from '../../src/core/worker/workerRequests';
 
@@ -12,7 +12,7 @@ export function inspectText(engine: InferenceEngine, text: string, options: Insp
 }
 
 /** The run's only attention set, which must be the self-attention set. */
-export function selfSet<T extends AttentionMaps | AttentionSetRef>(sets: T[] | undefined): T {
+export function selfSet<T extends AttentionMaps | AttentionSetRef | AttentionSource>(sets: T[] | undefined): T {
   assert.ok(sets, 'the run carries attention');
   assert.deepEqual(
     sets.map((s) => s.set),
@@ -20,4 +20,10 @@ export function selfSet<T extends AttentionMaps | AttentionSetRef>(sets: T[] | u
     'one set: self-attention',
   );
   return sets[0];
+}
+
+/** Maps already computed as a run's source of them (its layers are copies, as a computed layer is new). */
+export function heldSource(maps: AttentionMaps): AttentionSource {
+  const { perLayer, ...shape } = maps;
+  return { ...shape, keptBytes: perLayer.reduce((n, l) => n + l.byteLength, 0), layer: async (l) => perLayer[l].slice() };
 }

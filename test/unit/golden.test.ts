@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fullLayer } from '../../src/core/engine/attentionLayout';
 import * as ort from 'onnxruntime-node';
 import { buildFeeds, feedShape, inputSpecs } from '../../src/core/engine/feeds';
+import { allLayers } from '../../src/core/engine/layerMaps';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { sessionOptions } from '../../src/core/engine/modelSession';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
@@ -59,18 +59,23 @@ function checkRows(rows: Prediction[][], positions: number[], ref: ReferenceCase
 }
 
 /** `everyPosition`: the ranking at each position (a masked LM's unmasked(), a causal LM's next-token rows). */
-function checkAgainstReference(result: InspectResult, everyPosition: Prediction[][], ref: ReferenceCase, maskTokenId?: number): void {
+async function checkAgainstReference(
+  result: InspectResult,
+  everyPosition: Prediction[][],
+  ref: ReferenceCase,
+  maskTokenId?: number,
+): Promise<void> {
   assert.deepEqual(
     result.tokens.map((t) => t.id),
     ref.inputIds,
     'token ids',
   );
   const n = ref.inputIds.length;
-  const maps = selfSet(result.attention);
+  const maps = await allLayers(selfSet(result.attention));
   assert.deepEqual([maps.queries, maps.keys], [n, n]);
   assert.equal(maps.perLayer.length, ref.attentions.length, 'one map per layer');
-  maps.perLayer.forEach((_, l) => {
-    const diff = maxAbsDiff(fullLayer(maps, l), ref.attentions[l]);
+  maps.perLayer.forEach((layer, l) => {
+    const diff = maxAbsDiff(layer, ref.attentions[l]);
     assert.ok(diff <= ATTENTION_TOLERANCE, `layer ${l} attention differs by ${diff}`);
   });
   assert.equal(everyPosition.length, n);
@@ -95,11 +100,11 @@ function checkAgainstReference(result: InspectResult, everyPosition: Prediction[
   }
 }
 
-function checkRowsAndMask(result: InspectResult, causal: boolean): void {
-  const maps = selfSet(result.attention);
+async function checkRowsAndMask(result: InspectResult, causal: boolean): Promise<void> {
+  const maps = await allLayers(selfSet(result.attention));
   assert.equal(maps.causal, causal);
   const { heads, queries: n } = maps;
-  for (const layer of maps.perLayer.map((_, l) => fullLayer(maps, l))) {
+  for (const layer of maps.perLayer) {
     for (let h = 0; h < heads; h++) {
       for (let q = 0; q < n; q++) {
         let sum = 0;
@@ -139,8 +144,8 @@ for (const name of ['tiny-bert', 'tiny-gpt2', 'tiny-gpt2-past']) {
               ranked.map((r) => r.position),
               result.tokens.map((t) => t.index),
             );
-          checkAgainstReference(result, everyPosition, ref, runner.model.tokenizer.maskTokenId);
-          checkRowsAndMask(result, runner.info.task === 'next-token');
+          await checkAgainstReference(result, everyPosition, ref, runner.model.tokenizer.maskTokenId);
+          await checkRowsAndMask(result, runner.info.task === 'next-token');
         },
       );
     }

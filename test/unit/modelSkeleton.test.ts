@@ -47,7 +47,9 @@ test('the skeleton has the graph of the file and references every large weight a
   assert.ok(skeleton.length < file.length / 20, `skeleton ${skeleton.length} B of a ${file.length} B model`);
 
   const [fromFile, fromSkeleton] = [scanModel(file), scanModel(skeleton)];
-  assert.deepEqual(fromSkeleton.nodes, fromFile.nodes);
+  // The same nodes; where each lies in the bytes differs, since the weights before them are gone.
+  const structure = (nodes: typeof fromFile.nodes) => nodes.map(({ field: _field, ...node }) => node);
+  assert.deepEqual(structure(fromSkeleton.nodes), structure(fromFile.nodes));
   assert.deepEqual([fromSkeleton.inputs, fromSkeleton.outputs, fromSkeleton.opsets], [fromFile.inputs, fromFile.outputs, fromFile.opsets]);
   assert.deepEqual(fromSkeleton.externalDataLocations, ['model.onnx']);
 

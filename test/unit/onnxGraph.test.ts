@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { locateAttention } from '../../src/core/onnx/attentionNodes';
 import { scanModel, type GraphNode, type GraphSummary } from '../../src/core/onnx/graphScan';
-import { HEAD, lowerTriangleOutput, patchModel, planPatch, PREDICTED_POSITIONS } from '../../src/core/onnx/graphPatch';
+import { HEAD, patchModel, planPatch, PREDICTED_POSITIONS } from '../../src/core/onnx/graphPatch';
 import { renameNodeInput } from '../../src/core/onnx/graphRewire';
 import { MessageWriter, ProtobufError, fields } from '../../src/core/onnx/protobuf';
 
@@ -22,6 +22,9 @@ function summary(nodes: GraphNode[], extra: Partial<GraphSummary> = {}): GraphSu
     outputs: ['logits'],
     externalDataLocations: [],
     subgraphOpTypes: new Set(),
+    initializerFields: new Map(),
+    inputFields: new Map(),
+    modelFields: [],
     ...extra,
   };
 }
@@ -35,7 +38,12 @@ function attentionLayer(i: number): GraphNode[] {
 
 test('attention Softmax outputs are found per layer and ordered by the layer number in their names', () => {
   const graph = summary([...attentionLayer(1), ...attentionLayer(0), node('/pooler/Softmax', 'Softmax', ['x'], ['unused'])]);
-  assert.deepEqual(locateAttention(graph, 2), { available: true, outputs: ['probs0', 'probs1'] });
+  const found = locateAttention(graph, 2);
+  assert.ok(found.available);
+  assert.deepEqual(
+    found.sites.map((site) => site.kind === 'softmax' && site.probabilities),
+    ['probs0', 'probs1'],
+  );
 });
 
 test('a Softmax reaching the value MatMul through Cast and Dropout still counts as attention', () => {
@@ -45,7 +53,8 @@ test('a Softmax reaching the value MatMul through Cast and Dropout still counts 
     node('d', 'Dropout', ['p16'], ['pd']),
     node('m', 'MatMul', ['pd', 'v'], ['o']),
   ]);
-  assert.deepEqual(locateAttention(graph, 1), { available: true, outputs: ['p'] });
+  const found = locateAttention(graph, 1);
+  assert.ok(found.available && found.sites[0].kind === 'softmax' && found.sites[0].probabilities === 'p');
 });
 
 test('a fused com.microsoft.Attention export is reported as having no readable attention, naming the operator', () => {
@@ -107,34 +116,20 @@ test('random bytes are not taken for a model', () => {
 test('the patch appends a second graph whose outputs and head nodes merge into the first', () => {
   const original = tinyModel();
   const s = scanModel(original);
-  const plan = planPatch(s, ['p'], true, 64);
+  const plan = planPatch(s, ['x', 'logits', 'x'], true);
+  assert.deepEqual(plan.extraOutputs, ['x'], 'each kept tensor once, and not one that is already a graph output');
   const patched = patchModel(original, plan);
   assert.equal(patched.predictionHead, true);
   assert.deepEqual(patched.bytes.subarray(0, original.length), original);
   const merged = scanModel(patched.bytes);
-  assert.deepEqual(patched.attentionOutputs, [lowerTriangleOutput(0)], 'a causal model fetches its lower triangles');
-  assert.deepEqual(merged.outputs, ['logits', HEAD.topValues, HEAD.topIndices, HEAD.logSumExp, HEAD.actualLogit, lowerTriangleOutput(0)]);
+  assert.deepEqual(merged.outputs, ['logits', HEAD.topValues, HEAD.topIndices, HEAD.logSumExp, HEAD.actualLogit, 'x']);
   assert.ok(merged.nodes.some((n) => n.opType === 'TopK' && n.inputs[0] === 'logits'));
   assert.ok(merged.nodes.some((n) => n.opType === 'GatherElements'));
-  assert.ok(merged.nodes.some((n) => n.opType === 'Concat' && n.outputs[0] === lowerTriangleOutput(0)));
-  assert.equal(merged.nodes.filter((n) => n.opType === 'Slice' && n.inputs[0] === 'p').length, 4, '64 positions in 4 blocks of 16 rows');
-});
-
-test('the lower-triangle cuts are written last layer first, so onnxruntime runs each right after its Softmax', () => {
-  const original = tinyModel();
-  const merged = scanModel(patchModel(original, planPatch(scanModel(original), ['p0', 'p1', 'p2'], true, 64)).bytes);
-  const cuts = merged.nodes.filter((n) => n.opType === 'Concat').map((n) => n.outputs[0]);
-  assert.deepEqual(cuts, [lowerTriangleOutput(2), lowerTriangleOutput(1), lowerTriangleOutput(0)]);
-  assert.deepEqual(
-    merged.outputs.slice(-3),
-    [lowerTriangleOutput(0), lowerTriangleOutput(1), lowerTriangleOutput(2)],
-    'outputs stay in layer order',
-  );
 });
 
 test("a masked model's vocabulary projection reads its hidden states at the positions fed, through a Gather", () => {
   const original = tinyModel();
-  const plan = planPatch(scanModel(original), ['p'], false, 64);
+  const plan = planPatch(scanModel(original), ['p'], false);
   assert.deepEqual(plan.projection, { output: 'logits', hidden: 'p' });
   const patched = patchModel(original, plan);
   assert.equal(patched.positionsInput, true);
@@ -150,20 +145,16 @@ test("a masked model's vocabulary projection reads its hidden states at the posi
 
 test('no positions input where the logits do not come from a MatMul of the hidden states, nor for a causal model', () => {
   const s = summary([node('s', 'Softmax', ['x'], ['h']), node('g', 'Gemm', ['h', 'w', 'b'], ['logits'])]);
-  assert.equal(planPatch(s, [], false, 64).projection, undefined, 'a Gemm head keeps full logits');
+  assert.equal(planPatch(s, [], false).projection, undefined, 'a Gemm head keeps full logits');
   const weightFirst = summary([node('t', 'Transpose', ['w'], ['wt']), node('m', 'MatMul', ['wt', 'h'], ['logits'])]);
-  assert.equal(
-    planPatch(weightFirst, [], false, 64).projection,
-    undefined,
-    'a weight as the first operand is not taken for the hidden states',
-  );
+  assert.equal(planPatch(weightFirst, [], false).projection, undefined, 'a weight as the first operand is not taken for the hidden states');
   const bias = summary([
     node('s', 'Softmax', ['x'], ['h']),
     node('m', 'MatMul', ['h', 'w'], ['z']),
     node('a', 'Add', ['b', 'z'], ['logits']),
   ]);
-  assert.deepEqual(planPatch(bias, [], false, 64).projection, { output: 'z', hidden: 'h' }, 'through the bias Add');
-  assert.equal(planPatch(bias, [], true, 64).projection, undefined, 'a causal LM predicts at every position');
+  assert.deepEqual(planPatch(bias, [], false).projection, { output: 'z', hidden: 'h' }, 'through the bias Add');
+  assert.equal(planPatch(bias, [], true).projection, undefined, 'a causal LM predicts at every position');
 });
 
 test('renaming a node input changes only that node, and refuses a node that is not there', () => {
@@ -177,19 +168,10 @@ test('renaming a node input changes only that node, and refuses a node that is n
   assert.throws(() => renameNodeInput(original, 'nothing', 'v', 'v2'), ProtobufError);
 });
 
-test('a masked model fetches its Softmax outputs as they are', () => {
-  const original = tinyModel();
-  const plan = planPatch(scanModel(original), ['p'], false, 64);
-  assert.equal(plan.lowerTriangle, false);
-  const patched = patchModel(original, plan);
-  assert.deepEqual(patched.attentionOutputs, ['p']);
-  assert.ok(!scanModel(patched.bytes).nodes.some((n) => n.opType === 'Concat'));
-});
-
 test('below opset 13 no prediction head is planned (predictions then come from full logits)', () => {
   const s = scanModel(tinyModel());
   s.opsets.set('', 12);
-  assert.equal(planPatch(s, [], false, 64).logits, undefined);
+  assert.equal(planPatch(s, [], false).logits, undefined);
 });
 
 test('the protobuf reader and writer agree on varints past 2^32', () => {

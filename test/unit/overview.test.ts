@@ -17,7 +17,7 @@ function randomMaps(layers: number, heads: number, queries: number, seed: number
     }
     return layer;
   });
-  return { set: 'self', layers, heads, queries, keys, causal: false, layout: 'full', rowBlock: 1, perLayer };
+  return { set: 'self', layers, heads, queries, keys, causal: false, perLayer };
 }
 
 /** The definition, cell by cell: the largest weight of queries [q0, q1) × keys [k0, k1). */

@@ -78,7 +78,7 @@ test('token lookup: inside a span, at a word end, on a literal mask token, and i
 function attentionMaps(): AttentionMaps {
   const n = TOKENS.length;
   const layer = new Float32Array(2 * n * n).fill(1 / n);
-  return { set: 'self', layers: 1, heads: 2, queries: n, keys: n, causal: false, layout: 'full', rowBlock: 1, perLayer: [layer] };
+  return { set: 'self', layers: 1, heads: 2, queries: n, keys: n, causal: false, perLayer: [layer] };
 }
 
 /** A result as the worker sends it: its maps stay in the worker under run 11. */
@@ -234,8 +234,6 @@ test('JSON export: several sets each carry their own maps, and no `attention` ob
     queries: 5,
     keys: 5,
     causal: true,
-    layout: 'full',
-    rowBlock: 1,
     perLayer: [triangle],
   };
   const report = JSON.parse(

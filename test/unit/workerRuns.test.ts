@@ -2,15 +2,16 @@
 // most MAX_RUNS_WITH_MAPS runs within a byte bound, as health() reports them (keptRuns, keptBytes).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LensError, type AttentionMaps } from '../../src/core/types';
+import { LensError, type AttentionSource } from '../../src/core/types';
 import { MAX_RUNS_WITH_MAPS, WorkerRuns } from '../../src/core/worker/workerRuns';
+import { heldSource } from '../support/engine';
 
 const MB = 1024 ** 2;
-/** One self-attention set whose one layer holds `bytes` (the runs measure maps by their buffers). */
-function setOf(bytes: number): AttentionMaps[] {
+/** One self-attention set that keeps `bytes` (the runs measure what a set keeps by its keptBytes). */
+function setOf(bytes: number): AttentionSource[] {
   const n = Math.floor(Math.sqrt(bytes / 4));
   const perLayer = [new Float32Array(bytes / 4)];
-  return [{ set: 'self', layers: 1, heads: 1, queries: n, keys: n, causal: false, layout: 'full', rowBlock: 1, perLayer }];
+  return [heldSource({ set: 'self', layers: 1, heads: 1, queries: n, keys: n, causal: false, perLayer })];
 }
 
 /** A run with attention as the worker's inspect handler makes it: text kept, room made, maps kept. */
@@ -30,7 +31,7 @@ describe('WorkerRuns', () => {
     inspect(runs, 1, 1 * MB);
     inspect(runs, 2, 2 * MB);
     assert.deepEqual(runs.holdings(), { keptRuns: 2, keptBytes: 3 * MB });
-    assert.equal(runs.set(1, 'self').perLayer[0].byteLength, 1 * MB);
+    assert.equal(runs.set(1, 'self').keptBytes, 1 * MB);
     inspect(runs, 3, 4 * MB);
     assert.deepEqual(runs.holdings(), { keptRuns: 2, keptBytes: 6 * MB });
     assert.throws(() => runs.setsOf(1), notKept(MAPS_GONE));

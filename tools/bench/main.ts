@@ -58,7 +58,7 @@ async function benchModel(model: BenchModel, options: BenchOptions, results: Ben
     log(`${model.label}: speed at ${tokens} tokens (${warmup} + ${repeats} rounds)`);
     results.speed.push(await measureSpeed({ model, runner, plain, tjs, topK: TOP_K, warmup, repeats }, text, ids));
     if (tokens >= 512 || options.quick) {
-      results.bytes.push(webviewBytes(model.label, await runner.inspect(text, { attention: true, topK: TOP_K })));
+      results.bytes.push(await webviewBytes(model.label, await runner.inspect(text, { attention: true, topK: TOP_K })));
     }
     if (tokens === 128 || tokens === model.maxPositions) {
       log(`${model.label}: event-loop stalls at ${tokens} tokens`);

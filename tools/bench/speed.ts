@@ -87,7 +87,7 @@ export async function measureSpeed(ctx: SpeedContext, text: string, ids: number[
       const result = await ctx.runner.inspect(text, options);
       if (result.tokens.length !== ids.length) throw new Error(`inspect ran ${result.tokens.length} tokens, expected ${ids.length}`);
       runs.push(result.timings.runMs);
-      attentionBytes = (result.attention ?? []).reduce((sum, set) => sum + set.perLayer.reduce((n, layer) => n + layer.byteLength, 0), 0);
+      attentionBytes = (result.attention ?? []).reduce((sum, set) => sum + set.keptBytes, 0);
     },
     noAttention: async () => {
       await ctx.runner.inspect(text, { ...options, attention: false });

@@ -1,7 +1,7 @@
 // Figure 6 (bytes): what one run sends to the webview under src/protocol/ — the Result message (the host's
 // RunSummary as JSON), the Overview message of each attention set (every head downsampled, a Float32Array) and,
 // when the matrix view opens, one full layer of each set.
-import { downsampleAttention } from '../../src/core/engine/overview';
+import { overviewOf } from '../../src/core/engine/overview';
 import type { InspectResult } from '../../src/core/types';
 import { ToWebviewType } from '../../src/protocol';
 import { toRunSummary } from '../../src/session/runSummary';
@@ -17,14 +17,14 @@ export interface BytesRow {
   allMapsBytes: number;
 }
 
-export function webviewBytes(label: string, result: InspectResult): BytesRow {
+export async function webviewBytes(label: string, result: InspectResult): Promise<BytesRow> {
   const sets = result.attention ?? [];
   if (sets.length === 0) throw new Error('webview bytes need a run with attention');
   const summary = Buffer.byteLength(JSON.stringify({ type: ToWebviewType.Result, summary: toRunSummary(1, result) }), 'utf8');
-  const overview = sets.reduce((sum, set) => sum + downsampleAttention(set).data.byteLength, 0);
-  // A layer crosses in the full layout, whatever layout the worker keeps.
+  let overview = 0;
+  for (const set of sets) overview += (await overviewOf(set)).data.byteLength;
   const layer = sets.reduce((sum, { heads, queries, keys }) => sum + heads * queries * keys * 4, 0);
-  const all = sets.reduce((sum, set) => sum + set.perLayer.reduce((n, l) => n + l.byteLength, 0), 0);
+  const all = sets.reduce((sum, set) => sum + set.layers * set.heads * set.queries * set.keys * 4, 0);
   return {
     model: label,
     tokens: result.tokens.length,

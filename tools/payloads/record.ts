@@ -3,7 +3,7 @@
 //   npx tsc -p tsconfig.json && node out/tools/payloads/record.js
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import { fullLayer } from '../../src/core/engine/attentionLayout';
+import { allLayers } from '../../src/core/engine/layerMaps';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { downsampleAttention } from '../../src/core/engine/overview';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
@@ -26,14 +26,14 @@ async function main(): Promise<void> {
       detectProviderEnvironment(),
     );
     const result = await runner.inspect(r.text, { attention: true, topK: 10 });
+    const maps = await allLayers(selfSet(result.attention));
     await runner.dispose();
-    const maps = selfSet(result.attention);
     const runId = i + 1;
     savePayload(out, {
       name: r.name,
       summary: toRunSummary(runId, result),
       overviews: [toOverview(runId, 'self', downsampleAttention(maps))],
-      layer: (l) => fullLayer(maps, l),
+      layer: (l) => maps.perLayer[l],
     });
     console.log(`${r.name}: ${result.tokens.length} tokens, ${maps.layers} layers × ${maps.heads} heads`);
   }

@@ -4,10 +4,10 @@
 // (src/core/families); rankings are cached by whoever keeps the run (the host's run store), not here.
 import * as ort from 'onnxruntime-node';
 import { GRAPH_TOP_K, HEAD, PREDICTED_POSITIONS } from '../onnx/graphPatch';
-import type { AttentionMaps, InspectResult, MaskedAtPosition, Prediction, RunPredictions, Token } from '../types';
+import type { AttentionSource, InspectResult, MaskedAtPosition, Prediction, RunPredictions, Token } from '../types';
 import { LensError } from '../types';
-import { checkCausalRows, layerLength } from './attentionLayout';
 import { buildFeeds, feedShape } from './feeds';
+import { recomputedSource, type KeptTensors } from './layerMaps';
 import { fitToModel, type InputWindow } from './inputWindow';
 import { loadModel, type LoadedModel, type ModelRequest } from './modelSession';
 import type { ProviderEnvironment } from './providers';
@@ -85,6 +85,7 @@ export class ModelRunner {
     if (this.released) return;
     this.released = true;
     openSessions--;
+    await this.model.layerMaps?.dispose();
     await this.model.session.release();
   }
 
@@ -153,36 +154,21 @@ export class ModelRunner {
       actualLogProb = (p) => (p >= 1 ? logits[(p - 1) * config.vocabSize + ids[p]] - full.logSumExp[p - 1] : null);
     }
     const row = (b: number, i: number) => ranked[b * perRow + rowIndex(i)];
-    return { outputs, row, actualLogProb, runMs };
+    return { feeds, outputs, row, actualLogProb, runMs };
   }
 
-  /** The run's attention sets (one today: the family's self-attention over the input). */
-  private attentionSets(outputs: ort.InferenceSession.ReturnType, length: number): AttentionMaps[] {
-    const { attentionOutputs, attentionLayout, config } = this.model;
+  /**
+   * The run's attention sets (one today: the family's self-attention over the input), computed on request from
+   * the tensors the run kept for them (see LayerMaps).
+   */
+  private attentionSets(feeds: Record<string, ort.Tensor>, outputs: ort.InferenceSession.ReturnType, length: number): AttentionSource[] {
+    const { layerMaps, config } = this.model;
     const [spec] = config.family.attentionSets;
-    const geometry = { ...attentionLayout, queries: length, keys: length };
-    const expected = geometry.layout === 'full' ? [1, config.heads, length, length] : [1, config.heads, layerLength(geometry, 1)];
-    const perLayer = attentionOutputs.map((name, layer) => {
-      const tensor = outputs[name];
-      if (tensor.dims.length !== expected.length || tensor.dims.some((d, i) => d !== expected[i])) {
-        throw new LensError(
-          `attention of layer ${layer} has shape [${tensor.dims.join(', ')}], expected [${expected.join(', ')}]: ` +
-            "this graph's Softmax nodes are not per-head attention",
-          'model-unsupported',
-        );
-      }
-      return asFloat32(tensor.data);
-    });
-    const maps: AttentionMaps = {
-      set: spec.name,
-      layers: perLayer.length,
-      heads: config.heads,
-      causal: spec.causal,
-      ...geometry,
-      perLayer,
-    };
-    if (maps.layout === 'lowerTriangle') checkCausalRows(maps);
-    return [maps];
+    const kept: KeptTensors = {};
+    for (const name of layerMaps!.keptOutputs) kept[name] = outputs[name];
+    for (const name of layerMaps!.fedInputs) kept[name] = feeds[name];
+    const shape = { set: spec.name, layers: config.layers, heads: config.heads, causal: spec.causal, queries: length, keys: length };
+    return [recomputedSource(shape, layerMaps!, kept)];
   }
 
   /**
@@ -195,15 +181,15 @@ export class ModelRunner {
     const tokenizeMs = performance.now() - started;
     const ids = tokens.map((t) => t.id);
     const { family } = this.model.config;
-    const wantAttention = options.attention && this.model.info.attention.available;
-    checkRunFits(ids.length, this.model.config, wantAttention ? this.model.attentionLayout : undefined, this.availableMemory());
-    const extra = wantAttention ? this.model.attentionOutputs : [];
+    const wantAttention = options.attention && this.model.layerMaps !== undefined;
+    checkRunFits(ids.length, this.model.config, wantAttention, this.availableMemory());
+    const extra = wantAttention ? this.model.layerMaps!.keptOutputs : [];
     const ranked = family.rankedPositions(tokens, this.model.tokenizer.maskTokenId);
     // Only the ranked positions are projected onto the vocabulary where the graph allows (see graphPatch).
     const at = ranked !== 'every' && this.model.positionsInput ? ranked : undefined;
     if (wantAttention) beforeAttentionRun?.();
-    const { outputs, row, actualLogProb, runMs } = await this.run(ids, 1, ids.length, options.topK, extra, at);
-    const attention = wantAttention ? this.attentionSets(outputs, ids.length) : undefined;
+    const { feeds, outputs, row, actualLogProb, runMs } = await this.run(ids, 1, ids.length, options.topK, extra, at);
+    const attention = wantAttention ? this.attentionSets(feeds, outputs, ids.length) : undefined;
     const rankAt = (position: number, i: number) => this.toPredictions(row(0, at ? i : position));
     const positions = ranked === 'every' ? tokens.map((t) => t.index) : ranked;
     const predictions: RunPredictions = {
@@ -258,7 +244,7 @@ export class ModelRunner {
     if (!this.model.info.capabilities.unmasked)
       throw new LensError("unmasked predictions are a masked language model's", 'model-unsupported');
     const ids = this.window(text, maxTokens).tokens.map((t) => t.id);
-    checkRunFits(ids.length, this.model.config, undefined, this.availableMemory());
+    checkRunFits(ids.length, this.model.config, false, this.availableMemory());
     const { row } = await this.run(ids, 1, ids.length, topK, []);
     return ids.map((_, p) => this.toPredictions(row(0, p)));
   }
@@ -282,7 +268,7 @@ export class ModelRunner {
       if (!Number.isInteger(position) || position < 0 || position >= ids.length) {
         throw new LensError(`position ${position} is outside the ${ids.length} tokens of this text`, 'empty-input');
       }
-      checkRunFits(ids.length, this.model.config, undefined, this.availableMemory());
+      checkRunFits(ids.length, this.model.config, false, this.availableMemory());
       const { outputs } = await this.run(ids, 1, ids.length, 1, [logitsName], positionsInput ? [position] : undefined);
       const data = asFloat32(outputs[logitsName].data);
       const perRow = positionsInput ? 1 : ids.length;

@@ -5,11 +5,13 @@ import * as ort from 'onnxruntime-node';
 import { checkExternalData, findOnnxFile, readModelConfig } from '../model/modelFolder';
 import type { ModelConfig } from '../model/modelConfig';
 import { locateAttention } from '../onnx/attentionNodes';
+import { indexGraph, layerRecipe } from '../onnx/attentionRecompute';
 import { patchModel, planPatch, PREDICTED_POSITIONS } from '../onnx/graphPatch';
 import { readModelGraph } from '../onnx/modelGraph';
 import { loadTextTokenizer, type TextTokenizer } from '../tokenize/textTokenizer';
-import { LensError, type AttentionMaps, type DeviceInfo, type DeviceRequest, type ModelInfo, type ModelSource } from '../types';
+import { LensError, type DeviceInfo, type DeviceRequest, type ModelInfo, type ModelSource } from '../types';
 import { inputSpecs, type InputSpec } from './feeds';
+import { LayerMaps } from './layerMaps';
 import { createWithFallback, providerPlan, type ProviderEnvironment } from './providers';
 
 export interface ModelRequest {
@@ -30,10 +32,8 @@ export interface LoadedModel {
   tokenizer: TextTokenizer;
   session: ort.InferenceSession;
   inputs: InputSpec[];
-  /** What to fetch for each layer's attention (Softmax outputs or their lower triangles), when available. */
-  attentionOutputs: string[];
-  /** How the maps are held: full rows, or a lower triangle in blocks of rows (see AttentionMaps). */
-  attentionLayout: Pick<AttentionMaps, 'layout' | 'rowBlock'>;
+  /** How a run's attention maps are computed on request, when the graph's attention was found. */
+  layerMaps?: LayerMaps;
   /** Whether the graph carries the top-k prediction head (else predictions come from full logits). */
   predictionHead: boolean;
   /** Whether runs name the positions to predict at (PREDICTED_POSITIONS); else every position is predicted. */
@@ -92,9 +92,10 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
   const { skeleton, graph } = await readModelGraph(onnxPath, onnx.relative);
   await checkExternalData(onnxPath, graph.externalDataLocations);
   const attention = locateAttention(graph, config.layers);
-  // One graph with one attention set today (encoder-only or decoder-only families): its causality decides the patch.
-  const causal = family.attentionSets.some((set) => set.causal);
-  const plan = planPatch(graph, attention.available ? attention.outputs : [], causal, config.maxPositions);
+  const index = indexGraph(graph);
+  const recipes = attention.available ? attention.sites.map((site) => layerRecipe(index, site)) : [];
+  // One graph with one attention set today (encoder-only or decoder-only families): a next-token model scores the actual tokens.
+  const plan = planPatch(graph, [...new Set(recipes.flatMap((r) => r.kept))], family.scoresActualTokens);
   const patched = patchModel(skeleton, plan);
 
   const { candidates, skipped } = providerPlan(request.device, env);
@@ -143,8 +144,11 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
     session: created.value,
     // The positions input is the runner's to feed, not one of the model's own.
     inputs: inputSpecs(created.value).filter((spec) => spec.name !== PREDICTED_POSITIONS),
-    attentionOutputs: patched.attentionOutputs,
-    attentionLayout: { layout: plan.lowerTriangle ? 'lowerTriangle' : 'full', rowBlock: plan.rowBlock },
+    layerMaps: attention.available
+      ? new LayerMaps(skeleton, graph, recipes, (bytes) =>
+          ort.InferenceSession.create(bytes, sessionOptions(created.provider.name, path.dirname(onnxPath))),
+        )
+      : undefined,
     predictionHead: patched.predictionHead,
     positionsInput: patched.positionsInput,
     logitsName: plan.logits ?? graph.outputs.find((o) => /logits/i.test(o)) ?? graph.outputs[0],

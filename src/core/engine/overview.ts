@@ -1,8 +1,7 @@
 // Downsampling every head's map to side × side by block maxima, for the model view's thumbnails: the
 // webview draws 144 heads without receiving 144 full maps. Maxima, not means: a diagonal or a column of
 // attention to [CLS] covers one token in each block of n/side, and a mean would dim it by that factor.
-import type { AttentionMaps } from '../types';
-import { keptRow } from './attentionLayout';
+import type { AttentionMaps, AttentionSetShape, AttentionSource } from '../types';
 
 export interface OverviewData {
   rows: number;
@@ -32,33 +31,47 @@ function cellBounds(n: number, cells: number): Int32Array {
   return bounds;
 }
 
-export function downsampleAttention(maps: AttentionMaps, maxSide = overviewSide(maps.layers, maps.heads)): OverviewData {
-  const { layers, heads } = maps;
-  const rows = Math.min(maps.queries, maxSide);
-  const cols = Math.min(maps.keys, maxSide);
-  const data = new Float32Array(layers * heads * rows * cols);
-  const rowBounds = cellBounds(maps.queries, rows);
-  const colBounds = cellBounds(maps.keys, cols);
-  for (let l = 0; l < layers; l++) {
-    const layer = maps.perLayer[l];
-    for (let h = 0; h < heads; h++) {
-      const dst = (l * heads + h) * rows * cols;
-      // Each cell's keys are a contiguous run of the row: reducing runs into a local is ~3× faster than
-      // scattering every weight into the output (this loop reads every map once per run).
-      for (let r = 0; r < rows; r++) {
-        const rowBase = dst + r * cols;
-        for (let q = rowBounds[r]; q < rowBounds[r + 1]; q++) {
-          // A lower triangle holds keys 0..q of the row; the rest are zeros, below any weight already there.
-          const { from: qBase, keys } = keptRow(maps, h, q);
-          for (let c = 0; c < cols && colBounds[c] < keys; c++) {
-            let max = data[rowBase + c];
-            for (let k = qBase + colBounds[c], end = qBase + Math.min(colBounds[c + 1], keys); k < end; k++)
-              if (layer[k] > max) max = layer[k];
-            data[rowBase + c] = max;
-          }
+/** The overview's size for a set: at most `maxSide` cells a side, never more cells than queries or keys. */
+export function overviewShape(set: AttentionSetShape, maxSide = overviewSide(set.layers, set.heads)): { rows: number; cols: number } {
+  return { rows: Math.min(set.queries, maxSide), cols: Math.min(set.keys, maxSide) };
+}
+
+/** Downsamples one layer ([heads, queries, keys]) into its place in `overview`. */
+export function downsampleLayer(set: AttentionSetShape, layer: number, source: Float32Array, overview: OverviewData): void {
+  const { heads, queries, keys } = set;
+  const { rows, cols, data } = overview;
+  const rowBounds = cellBounds(queries, rows);
+  const colBounds = cellBounds(keys, cols);
+  for (let h = 0; h < heads; h++) {
+    const dst = (layer * heads + h) * rows * cols;
+    // Each cell's keys are a contiguous run of the row: reducing runs into a local is ~3× faster than
+    // scattering every weight into the output (this loop reads every map once per overview).
+    for (let r = 0; r < rows; r++) {
+      const rowBase = dst + r * cols;
+      for (let q = rowBounds[r]; q < rowBounds[r + 1]; q++) {
+        const qBase = (h * queries + q) * keys;
+        for (let c = 0; c < cols; c++) {
+          let max = data[rowBase + c];
+          for (let k = qBase + colBounds[c], end = qBase + colBounds[c + 1]; k < end; k++) if (source[k] > max) max = source[k];
+          data[rowBase + c] = max;
         }
       }
     }
   }
-  return { rows, cols, data };
+}
+
+/** The overview of a set whose layers are computed one at a time: only one layer's maps are held at once. */
+export async function overviewOf(source: AttentionSource, maxSide?: number): Promise<OverviewData> {
+  const { rows, cols } = overviewShape(source, maxSide);
+  const overview = { rows, cols, data: new Float32Array(source.layers * source.heads * rows * cols) };
+  for (let l = 0; l < source.layers; l++) downsampleLayer(source, l, await source.layer(l), overview);
+  return overview;
+}
+
+/** The overview of maps already computed (recorded payloads, tests). */
+export function downsampleAttention(maps: AttentionMaps, maxSide?: number): OverviewData {
+  const { rows, cols } = overviewShape(maps, maxSide);
+  const overview = { rows, cols, data: new Float32Array(maps.layers * maps.heads * rows * cols) };
+  maps.perLayer.forEach((layer, l) => downsampleLayer(maps, l, layer, overview));
+  return overview;
 }

@@ -4,8 +4,7 @@
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { formatBytes } from '../byteSize';
-import { LensError, type AttentionMaps } from '../types';
-import { layerLength } from './attentionLayout';
+import { LensError } from '../types';
 
 /** The shape facts a run's memory depends on (ModelConfig has them). */
 export interface RunShape {
@@ -29,17 +28,15 @@ export interface AvailableMemory {
 }
 
 /**
- * Rough peak bytes of one inspect: logits (S × V, fp32), activations (~16 tensors of S × d per layer),
- * and with attention every map twice (onnxruntime's and the copy handed out), in the layout they are held in.
+ * Rough peak bytes of one inspect: logits (S × V, fp32), activations (~16 tensors of S × d per layer), and with
+ * attention what the run keeps to compute its maps (queries and keys, S × d twice per layer, and a mask of
+ * S × S per layer at most) and one layer's maps computed from them twice (onnxruntime's and the copy sent on).
  */
-export function estimateRunBytes(
-  tokens: number,
-  shape: RunShape,
-  attention: Pick<AttentionMaps, 'layout' | 'rowBlock'> | undefined,
-): number {
+export function estimateRunBytes(tokens: number, shape: RunShape, attention: boolean): number {
   const logits = tokens * shape.vocabSize * 4;
   const activations = 16 * tokens * shape.hiddenSize * 4 * shape.layers;
-  const maps = attention ? 2 * shape.layers * layerLength({ ...attention, queries: tokens, keys: tokens }, shape.heads) * 4 : 0;
+  const kept = shape.layers * (2 * tokens * shape.hiddenSize + tokens * tokens) * 4;
+  const maps = attention ? kept + 2 * shape.heads * tokens * tokens * 4 : 0;
   return logits + activations + maps;
 }
 
@@ -97,17 +94,12 @@ function mostTokensFitting(upTo: number, usable: number, bytesFor: (tokens: numb
  * Refuses (input-too-large) a run of `tokens` that would need more than RUN_MEMORY_SHARE of `available`. The
  * message says how much it needs, how much there is, and how many tokens would fit, with and without attention.
  */
-export function checkRunFits(
-  tokens: number,
-  shape: RunShape,
-  attention: Pick<AttentionMaps, 'layout' | 'rowBlock'> | undefined,
-  available: AvailableMemory,
-): void {
+export function checkRunFits(tokens: number, shape: RunShape, attention: boolean, available: AvailableMemory): void {
   const usable = Math.floor(available.bytes * RUN_MEMORY_SHARE);
   const needed = estimateRunBytes(tokens, shape, attention);
   if (needed <= usable) return;
   const withMaps = mostTokensFitting(tokens, usable, (n) => estimateRunBytes(n, shape, attention));
-  const withoutMaps = attention ? mostTokensFitting(tokens, usable, (n) => estimateRunBytes(n, shape, undefined)) : withMaps;
+  const withoutMaps = attention ? mostTokensFitting(tokens, usable, (n) => estimateRunBytes(n, shape, false)) : withMaps;
   const what = `Inspecting ${tokens} tokens${attention ? ' with every attention map' : ''}`;
   const have =
     `${formatBytes(usable)} can be used ` + `(${RUN_MEMORY_SHARE * 100} % of the ${formatBytes(available.bytes)} ${available.source})`;

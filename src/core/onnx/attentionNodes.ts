@@ -1,12 +1,21 @@
-// Finds the attention probabilities in a standard export: the Softmax of each layer whose output is
-// multiplied with the values (MatMul, possibly through Cast/Dropout/Identity). Fused attention operators
-// have no such tensor; the reason says what the user can do instead.
+// Finds each layer's attention in an export: in a standard one the Softmax whose output is multiplied with the
+// values (MatMul, possibly through Cast/Dropout/Identity, transformers ≥ 4.53's Where(IsNaN(p), 0, p), DeBERTa's
+// Reshape or the Slice that drops attention sinks); in onnxruntime-genai's fused exports the GroupQueryAttention
+// node, which computes the probabilities itself when asked (qk_output). Other fused operators expose none; the
+// reason says what the user can do instead.
 import type { GraphNode, GraphSummary } from './graphScan';
 
-export type AttentionLocation =
-  { available: true; /** Softmax output names, one per layer, in layer order. */ outputs: string[] } | { available: false; reason: string };
+/** Where one layer's attention probabilities are computed. */
+export type AttentionSite =
+  /** `probabilities`: the Softmax output, or the Slice of it without the sink column (gpt-oss). */
+  | { kind: 'softmax'; node: GraphNode; probabilities: string }
+  /** com.microsoft.GroupQueryAttention: its optional fourth output holds them with qk_output = 2. */
+  | { kind: 'groupQueryAttention'; node: GraphNode };
 
-const PASS_THROUGH = new Set(['Cast', 'Dropout', 'Identity']);
+export type AttentionLocation =
+  { available: true; /** One per layer, in layer order. */ sites: AttentionSite[] } | { available: false; reason: string };
+
+const PASS_THROUGH = new Set(['Cast', 'Dropout', 'Identity', 'Where', 'IsNaN', 'Reshape', 'Slice']);
 const MATMUL = new Set(['MatMul', 'FusedMatMul', 'Einsum']);
 const FUSED_ATTENTION = new Set([
   'Attention',
@@ -41,18 +50,43 @@ function inLayerOrder(nodes: GraphNode[]): GraphNode[] {
     .map((x) => x.node);
 }
 
-export function locateAttention(graph: GraphSummary, layers: number): AttentionLocation {
+/** Each tensor's consumers among the top-level nodes. */
+export function consumersOf(nodes: GraphNode[]): Map<string, GraphNode[]> {
   const consumers = new Map<string, GraphNode[]>();
-  for (const node of graph.nodes) {
+  for (const node of nodes) {
     for (const input of node.inputs) {
       const list = consumers.get(input);
       if (list) list.push(node);
       else consumers.set(input, [node]);
     }
   }
-  const softmaxes = graph.nodes.filter((n) => n.opType === 'Softmax' && (n.domain === '' || n.domain === 'ai.onnx'));
+  return consumers;
+}
+
+/** The Softmax output, or the Slice that cuts the sink column off it before the MatMul with the values. */
+function probabilitiesOf(softmax: GraphNode, consumers: Map<string, GraphNode[]>): string {
+  const slice = (consumers.get(softmax.outputs[0]) ?? []).find((n) => n.opType === 'Slice');
+  return slice?.outputs[0] ?? softmax.outputs[0];
+}
+
+const isDefaultDomain = (n: GraphNode) => n.domain === '' || n.domain === 'ai.onnx';
+
+export function locateAttention(graph: GraphSummary, layers: number): AttentionLocation {
+  const consumers = consumersOf(graph.nodes);
+  const softmaxes = graph.nodes.filter((n) => n.opType === 'Softmax' && isDefaultDomain(n));
   const attention = softmaxes.filter((n) => n.outputs.length > 0 && feedsMatMul(n.outputs[0], consumers));
-  if (attention.length === layers) return { available: true, outputs: inLayerOrder(attention).map((n) => n.outputs[0]) };
+  if (attention.length === layers) {
+    const sites = inLayerOrder(attention).map((node) => ({
+      kind: 'softmax' as const,
+      node,
+      probabilities: probabilitiesOf(node, consumers),
+    }));
+    return { available: true, sites };
+  }
+  const grouped = graph.nodes.filter((n) => n.opType === 'GroupQueryAttention' && n.domain === 'com.microsoft');
+  if (attention.length === 0 && grouped.length === layers) {
+    return { available: true, sites: inLayerOrder(grouped).map((node) => ({ kind: 'groupQueryAttention' as const, node })) };
+  }
 
   const fused = graph.nodes.find((n) => FUSED_ATTENTION.has(n.opType));
   if (fused) {

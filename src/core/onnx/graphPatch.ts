@@ -1,8 +1,7 @@
 // Patches a model at load time, without re-export: protobuf merges a repeated message field, so appending
 // one more ModelProto.graph holding extra nodes, initializers and outputs adds them to the graph.
-// - attention: the per-layer Softmax outputs become graph outputs; a causal model's are cut to their lower
-//   triangle first, in blocks of rows (see addLowerTriangles): what lies above the diagonal is zero, and about
-//   half the bytes of every map need not be allocated, copied out of onnxruntime and held;
+// - attention: what each layer's maps are computed from later (the tensors attentionRecompute.ts keeps) become
+//   graph outputs;
 // - a prediction head: TopK and log Σ exp over the logits (and, for causal LMs, the logit of the token
 //   that actually follows), so a run fetches k values per position instead of the whole vocabulary;
 // - for masked LMs, the vocabulary projection at chosen positions only (a graph input, see addPositionSelect):
@@ -35,18 +34,13 @@ const SHAPE_FIELDS = { dim: 1 } as const;
 const DIMENSION_FIELDS = { dimParam: 2 } as const;
 
 export interface PatchPlan {
-  attentionOutputs: string[];
+  /** Tensors fetched besides the predictions (the kept tensors of the attention recipes). */
+  extraOutputs: string[];
   /** The logits output, when the prediction head can be added (opset ≥ 13 and a 'logits' output). */
   logits?: string;
   /** Input ids tensor name, for the causal 'actual next token' gather. */
   inputIds?: string;
   causal: boolean;
-  /** Whether the attention outputs are cut to their lower triangle (causal models, opset ≥ 13). */
-  lowerTriangle: boolean;
-  /** Rows per block of the cut (see addLowerTriangles); 1 when there is no cut. */
-  rowBlock: number;
-  /** The model's longest input: the cut's blocks cover this many rows. */
-  maxPositions: number;
   /** The vocabulary projection, when its input can be cut to chosen positions (masked LMs with a head). */
   projection?: VocabularyProjection;
 }
@@ -60,8 +54,6 @@ export interface VocabularyProjection {
 export interface PatchResult {
   bytes: Uint8Array;
   predictionHead: boolean;
-  /** What to fetch for each layer's attention: the Softmax outputs, or their lower triangles. */
-  attentionOutputs: string[];
   /** Whether the graph takes PREDICTED_POSITIONS (its logits are then [batch, P, vocab]). */
   positionsInput: boolean;
 }
@@ -96,36 +88,16 @@ function output(name: string): MessageWriter {
   return new MessageWriter().string(1, name);
 }
 
-/** Blocks of rows the lower-triangle cut uses at most per layer: each is two nodes. */
-const TRIANGLE_BLOCKS = 32;
-
-/**
- * Rows per block of the cut for a model of `maxPositions` positions: 32 blocks cover the longest input (GPT-2:
- * blocks of 32 rows, 3 % more than the exact triangle at 1024 tokens), at least 16 rows each.
- */
-export function triangleRowBlock(maxPositions: number): number {
-  return Math.max(16, Math.ceil(maxPositions / TRIANGLE_BLOCKS));
-}
-
 /** Decides which parts of the patch this graph supports. */
-export function planPatch(graph: GraphSummary, attentionOutputs: string[], causal: boolean, maxPositions: number): PatchPlan {
+export function planPatch(graph: GraphSummary, extraOutputs: string[], causal: boolean): PatchPlan {
   const opset = graph.opsets.get('') ?? 0;
   const logits = graph.outputs.find((o) => o === 'logits') ?? graph.outputs.find((o) => /logits/i.test(o));
   const inputIds = graph.inputs.find((i) => i === 'input_ids');
   const headPossible = opset >= 13 && logits !== undefined && (!causal || inputIds !== undefined);
-  const lowerTriangle = causal && opset >= 13 && attentionOutputs.length > 0;
-  const rowBlock = lowerTriangle ? triangleRowBlock(maxPositions) : 1;
   const projection = headPossible && !causal ? findProjection(graph.nodes, logits) : undefined;
-  return {
-    attentionOutputs,
-    logits: headPossible ? logits : undefined,
-    inputIds,
-    causal,
-    lowerTriangle,
-    rowBlock,
-    maxPositions,
-    projection,
-  };
+  // A tensor that already is a graph output is fetched as it is; naming it twice would be an error.
+  const extra = [...new Set(extraOutputs)].filter((name) => !graph.outputs.includes(name));
+  return { extraOutputs: extra, logits: headPossible ? logits : undefined, inputIds, causal, projection };
 }
 
 /**
@@ -145,9 +117,6 @@ function findProjection(nodes: GraphNode[], logits: string): VocabularyProjectio
 }
 
 const P = 'attention_lens/';
-
-/** Name of layer `layer`'s lower-triangle attention output. */
-export const lowerTriangleOutput = (layer: number) => `${P}attention_lower_${layer}`;
 
 /** The graph the patch appends: nodes, outputs, and each int64 constant written once, where it is first used. */
 class PatchGraph {
@@ -194,15 +163,12 @@ export function patchModel(original: Uint8Array, plan: PatchPlan): PatchResult {
   const graph = new PatchGraph();
   const model = plan.projection ? addPositionSelect(graph, original, plan.projection) : original;
   if (plan.logits) addPredictionHead(graph, plan.logits, plan.causal ? plan.inputIds : undefined);
-  const attentionOutputs = plan.lowerTriangle
-    ? addLowerTriangles(graph, plan.attentionOutputs, plan.rowBlock, plan.maxPositions)
-    : plan.attentionOutputs;
-  for (const name of attentionOutputs) graph.output(name);
+  for (const name of plan.extraOutputs) graph.output(name);
   const extra = new MessageWriter().message(MODEL_FIELDS.graph, graph.message).finish();
   const bytes = new Uint8Array(model.length + extra.length);
   bytes.set(model, 0);
   bytes.set(extra, model.length);
-  return { bytes, predictionHead: plan.logits !== undefined, attentionOutputs, positionsInput: plan.projection !== undefined };
+  return { bytes, predictionHead: plan.logits !== undefined, positionsInput: plan.projection !== undefined };
 }
 
 /**
@@ -214,45 +180,6 @@ function addPositionSelect(graph: PatchGraph, model: Uint8Array, projection: Voc
   graph.int64VectorInput(PREDICTED_POSITIONS);
   graph.node('Gather', [projection.hidden, PREDICTED_POSITIONS], [selected], 'HiddenAtPositions', { axis: 1 });
   return renameNodeInput(model, projection.output, projection.hidden, selected);
-}
-
-/**
- * Cuts each [batch, heads, n, n] map to its lower triangle in blocks of `rowBlock` rows: block c (rows cb..cb+b-1)
- * keeps keys 0..cb+b-1, so each row holds its keys 0..q and then zeros up to the end of its block. One Slice per
- * block copies whole rows; a Concat of the flattened blocks is the layer's output, [batch, heads, Σ rows × keys]
- * (the layout of AttentionMaps with `rowBlock`). onnxruntime's Compress, which kept exactly keys 0..q, copies
- * element by element: 438 ms for GPT-2's 12 layers at 1024 tokens, against 90 ms for Slice and Concat.
- * The blocks cover `maxPositions` rows; those past the input's length are empty slices. Returns the new names.
- */
-function addLowerTriangles(graph: PatchGraph, maps: string[], rowBlock: number, maxPositions: number): string[] {
-  const flatShape = graph.constant('flat_map_shape', [0n, 0n, -1n]);
-  const rowAndKeyAxes = graph.constant('row_key_axes', [2n, 3n]);
-  const blocks = Math.ceil(maxPositions / rowBlock);
-  // Written last layer first: onnxruntime orders nodes by a depth-first walk from the last leaf written, so
-  // layer 0's cut then runs right after layer 0's Softmax, and so on. Written in layer order, every cut ran after
-  // the whole model and all 12 Softmax outputs stayed alive until then (1 GB more at 1024 tokens, measured).
-  for (let layer = maps.length - 1; layer >= 0; layer--) {
-    const parts: string[] = [];
-    for (let c = 0; c < blocks; c++) {
-      const end = BigInt((c + 1) * rowBlock);
-      const block = `${P}attention_block_${layer}_${c}`;
-      graph.node(
-        'Slice',
-        [
-          maps[layer],
-          graph.constant(`block_start_${c}`, [BigInt(c * rowBlock), 0n]),
-          graph.constant(`block_end_${c}`, [end, end]),
-          rowAndKeyAxes,
-        ],
-        [block],
-        `AttentionBlock${layer}_${c}`,
-      );
-      graph.node('Reshape', [block, flatShape], [`${block}_flat`], `AttentionBlockFlat${layer}_${c}`);
-      parts.push(`${block}_flat`);
-    }
-    graph.node('Concat', parts, [lowerTriangleOutput(layer)], `AttentionLower${layer}`, { axis: 2 });
-  }
-  return maps.map((_, layer) => lowerTriangleOutput(layer));
 }
 
 /**

@@ -18,6 +18,8 @@ export interface GraphNode {
   domain: string;
   inputs: string[];
   outputs: string[];
+  /** Where a top-level node lies in the scanned bytes, to copy it as it is (attentionRecompute.ts). */
+  field?: Field;
 }
 
 export interface GraphSummary {
@@ -31,6 +33,11 @@ export interface GraphSummary {
   externalDataLocations: string[];
   /** Op types that occur only inside subgraphs (If/Loop branches), e.g. a merged decoder's Softmax. */
   subgraphOpTypes: Set<string>;
+  /** Where each top-level initializer and graph input lies in the scanned bytes, by name, to copy it as it is. */
+  initializerFields: Map<string, Field>;
+  inputFields: Map<string, Field>;
+  /** The ModelProto's fields besides its graph (IR version, opset imports …), to copy into a derived model. */
+  modelFields: Field[];
 }
 
 /** What a walk over nested graphs collects besides the top-level nodes. */
@@ -109,6 +116,11 @@ function readValueInfoName(buf: Uint8Array, msg: Field): string {
   return '';
 }
 
+function readTensorName(buf: Uint8Array, tensor: Field): string {
+  for (const f of fields(buf, tensor.start, tensor.end)) if (f.field === TENSOR.name) return readString(buf, f);
+  return '';
+}
+
 function readExternalLocation(buf: Uint8Array, tensor: Field): string | undefined {
   for (const f of fields(buf, tensor.start, tensor.end)) {
     if (f.field !== TENSOR.externalData) continue;
@@ -132,10 +144,14 @@ export function scanModel(buf: Uint8Array): GraphSummary {
     outputs: [],
     externalDataLocations: [],
     subgraphOpTypes: new Set(),
+    initializerFields: new Map(),
+    inputFields: new Map(),
+    modelFields: [],
   };
   let sawGraph = false;
   const collected: Collected = { subgraphOps: summary.subgraphOpTypes, external: new Set(), entries: 0 };
   for (const f of fields(buf)) {
+    if (f.field !== MODEL.graph) summary.modelFields.push(f);
     if (f.field === MODEL.opsetImport) {
       let domain = '';
       let version = 0;
@@ -156,12 +172,16 @@ export function scanModel(buf: Uint8Array): GraphSummary {
 
 function scanGraph(buf: Uint8Array, graph: Field, summary: GraphSummary, collected: Collected): void {
   for (const f of fields(buf, graph.start, graph.end)) {
-    if (f.field === GRAPH.node) summary.nodes.push(readNode(buf, f, collected, 0));
+    if (f.field === GRAPH.node) summary.nodes.push({ ...readNode(buf, f, collected, 0), field: f });
     else if (f.field === GRAPH.input || f.field === GRAPH.output) {
       countEntry(collected);
-      (f.field === GRAPH.input ? summary.inputs : summary.outputs).push(readValueInfoName(buf, f));
-    } else if (f.field === GRAPH.initializer) addExternalLocation(buf, f, collected.external);
-    else if (f.field === GRAPH.sparseInitializer) addSparseLocations(buf, f, collected.external);
+      const name = readValueInfoName(buf, f);
+      (f.field === GRAPH.input ? summary.inputs : summary.outputs).push(name);
+      if (f.field === GRAPH.input) summary.inputFields.set(name, f);
+    } else if (f.field === GRAPH.initializer) {
+      addExternalLocation(buf, f, collected.external);
+      summary.initializerFields.set(readTensorName(buf, f), f);
+    } else if (f.field === GRAPH.sparseInitializer) addSparseLocations(buf, f, collected.external);
   }
 }
 

@@ -3,9 +3,9 @@
 // handler in HANDLERS (the request table is workerRequests.ts). Runs are kept by the host's run id (WorkerRuns):
 // later requests about a run name its id, and the caller fetches only the attention it shows.
 import { parentPort, workerData } from 'node:worker_threads';
-import { fullLayer } from '../engine/attentionLayout';
+import { allLayers } from '../engine/layerMaps';
 import { ModelRunner, openSessionCount } from '../engine/modelRunner';
-import { downsampleAttention } from '../engine/overview';
+import { overviewOf } from '../engine/overview';
 import { measureAvailableMemory, type AvailableMemory } from '../engine/runMemory';
 import { LensError } from '../types';
 import {
@@ -54,7 +54,7 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     runs.add(run, text, options.maxTokens);
     const { attention, ...result } = await loaded().inspect(text, options, () => runs.makeRoomForMaps());
     if (attention) runs.keepMaps(run, attention);
-    const sets = attention?.map(({ perLayer: _maps, layout: _layout, rowBlock: _rowBlock, ...ref }) => ref);
+    const sets = attention?.map(({ set, layers, heads, queries, keys, causal }) => ({ set, layers, heads, queries, keys, causal }));
     return { value: { ...result, run, attention: sets } };
   },
   async maskedAt({ run, positions, topK }) {
@@ -71,22 +71,22 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     return { value: row, transfer: [row.logits.buffer as ArrayBuffer] };
   },
   async overview({ run, set }) {
-    // Asked for after the result went out: the downsampling reads every map once (~70 ms at 512 tokens), and
-    // only the model view needs it.
-    const overview = downsampleAttention(runs.set(run, set));
+    // Asked for after the result went out: it computes every layer's maps once, and only the model view needs it.
+    const overview = await overviewOf(runs.set(run, set));
     return { value: overview, transfer: [overview.data.buffer as ArrayBuffer] };
   },
   async layer({ run, set, layer }) {
     const maps = runs.set(run, set);
     if (layer >= maps.layers) throw new LensError(noSuchLayer(layer, maps.layers), 'model-unsupported');
-    // A new full array crosses over: the kept maps must stay whole for later requests.
-    const data = fullLayer(maps, layer);
+    // Computed for this request, so it crosses over without a copy.
+    const data = await maps.layer(layer);
     return { value: data, transfer: [data.buffer as ArrayBuffer] };
   },
   async maps({ run }) {
-    // Copies in the layout they are kept in: the exports read either (nestedLayer), and a lower triangle is about half.
-    const sets = runs.setsOf(run).map((set) => ({ ...set, perLayer: set.perLayer.map((layer) => layer.slice()) }));
-    return { value: sets, transfer: sets.flatMap((set) => set.perLayer.map((layer) => layer.buffer)) };
+    // Every layer computed for the export: the kept tensors stay for later requests.
+    const sets = [];
+    for (const set of runs.setsOf(run)) sets.push(await allLayers(set));
+    return { value: sets, transfer: sets.flatMap((set) => set.perLayer.map((layer) => layer.buffer as ArrayBuffer)) };
   },
   async health({ settle }) {
     return { value: health(settle) };

@@ -9,6 +9,7 @@ import type { ProviderEnvironment } from '../engine/providers';
 import {
   LensError,
   type AttentionMaps,
+  type AttentionSetShape,
   type DeviceInfo,
   type InspectResult,
   type LensErrorCode,
@@ -18,7 +19,7 @@ import {
 } from '../types';
 
 /** A run's attention set as the worker keeps it: its geometry, without the maps. */
-export type AttentionSetRef = Omit<AttentionMaps, 'perLayer' | 'rowBlock' | 'layout'>;
+export type AttentionSetRef = AttentionSetShape;
 
 /** An inspect result as the worker sends it: the attention sets stay in the worker, under the run's id. */
 export interface WorkerInspectResult extends Omit<InspectResult, 'attention'> {

@@ -1,8 +1,8 @@
 // The runs the worker knows, by the host's run id: each run's text (what later requests about it run on) and,
-// within a bound, its attention sets. Only what a view asks for crosses to the caller's thread: at 1024 tokens
-// all of GPT-2's maps were 604 MB (311 MB as lower triangles), and receiving them stalled the extension host's
-// event loop while its garbage collector caught up.
-import { LensError, type AttentionMaps } from '../types';
+// within a bound, its attention sets (what their maps are computed from, see AttentionSource). Only what a view
+// asks for crosses to the caller's thread: at 1024 tokens all of GPT-2's maps are 604 MB, and receiving them
+// stalled the extension host's event loop while its garbage collector caught up.
+import { LensError, type AttentionSource } from '../types';
 import { attentionNotKept, runNotKept } from './workerRequests';
 
 /** Runs whose text is kept, newest last: enough for a side-by-side comparison and a few stale views. */
@@ -10,19 +10,18 @@ const MAX_RUNS = 8;
 /** Runs whose attention maps are kept, newest last: two runs can be shown side by side. */
 export const MAX_RUNS_WITH_MAPS = 2;
 /**
- * Bytes of attention the older kept runs may hold: a second run's maps are kept only while they fit, so a long
- * run never holds twice its maps (BERT-base at 512 tokens is 151 MB a run).
+ * Bytes of attention the older kept runs may hold: a second run's tensors are kept only while they fit, so a long
+ * run never holds twice what its maps need (a Qwen2.5-0.5B-shaped model keeps about 350 MB at 2,048 tokens).
  */
 const OLDER_MAPS_BYTES = 128 * 1024 * 1024;
 
 export interface WorkerRun {
   text: string;
   maxTokens?: number;
-  sets?: AttentionMaps[];
+  sets?: AttentionSource[];
 }
 
-const bytesOf = (sets: AttentionMaps[] | undefined) =>
-  (sets ?? []).reduce((sum, set) => sum + set.perLayer.reduce((n, layer) => n + layer.byteLength, 0), 0);
+const bytesOf = (sets: AttentionSource[] | undefined) => (sets ?? []).reduce((sum, set) => sum + set.keptBytes, 0);
 
 export class WorkerRuns {
   private readonly runs = new Map<number, WorkerRun>();
@@ -56,19 +55,19 @@ export class WorkerRuns {
     });
   }
 
-  keepMaps(id: number, sets: AttentionMaps[]): void {
+  keepMaps(id: number, sets: AttentionSource[]): void {
     this.get(id).sets = sets;
   }
 
   /** A kept run's attention sets. */
-  setsOf(id: number): AttentionMaps[] {
+  setsOf(id: number): AttentionSource[] {
     const sets = this.runs.get(id)?.sets;
     if (!sets) throw attentionNotKept();
     return sets;
   }
 
   /** One kept set of a run. */
-  set(id: number, name: string): AttentionMaps {
+  set(id: number, name: string): AttentionSource {
     const set = this.setsOf(id).find((s) => s.set === name);
     if (!set) throw new LensError(`this run has no attention set named ${JSON.stringify(name)}`, 'model-unsupported');
     return set;

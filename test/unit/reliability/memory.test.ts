@@ -45,14 +45,11 @@ describe('reliability: an input too large for memory', () => {
       const engine = await engineWith(4 * 1024 ** 3);
       const text = 'hello world\n'.repeat(14_000); // GPT-2: "hello", " world", "\n" per line
       const tokens = 42_000;
-      // Independent of the core's estimate: logits (S × V), 16 activations of S × d per layer, every map twice,
-      // each a causal model's lower triangle in blocks of 3,125 rows (100,000 positions / 32 blocks), each block as
-      // wide as its last row: 13 whole blocks and 1,375 rows of all 42,000 keys per head.
+      // Independent of the core's estimate: logits (S × V), 16 activations of S × d per layer, and with attention
+      // what the run keeps per layer (queries and keys, S × d each, and an S × S mask) and one layer of 4 heads' maps, twice.
       const logits = tokens * 50257 * 4;
       const activations = 16 * tokens * 32 * 4 * 3;
-      let perHead = 1375 * tokens;
-      for (let block = 1; block <= 13; block++) perHead += 3125 * block * 3125;
-      const maps = 2 * 3 * 4 * perHead * 4;
+      const maps = 3 * (2 * tokens * 32 + tokens * tokens) * 4 + 2 * 4 * tokens * tokens * 4;
       const gb = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(2)} GB`;
       const usable = '3.00 GB can be used (75 % of the 4.00 GB given to the engine)';
       const rssBefore = process.memoryUsage().rss;

@@ -31,7 +31,7 @@ async function inspectChecked(runner: ModelRunner, text: string): Promise<Inspec
   assert.equal(result.text, text, 'the result names the text it ran on');
   const deleted = runner.info.tokenizerKind === 'wordpiece' ? bertDeletes : keepsAll;
   checkSpans(text, result.tokens, deleted, result.truncation?.keptUntil ?? text.length);
-  checkAttentionRows(result);
+  await checkAttentionRows(result);
   const p = result.predictions;
   const ranked = p.ranked.map((r) => r.top);
   if (p.task === 'fill-mask') {

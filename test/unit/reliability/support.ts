@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fullLayer } from '../../../src/core/engine/attentionLayout';
+import { allLayers } from '../../../src/core/engine/layerMaps';
 import type { ModelRequest } from '../../../src/core/engine/modelSession';
 import { LensError, type InspectResult, type LensErrorCode, type Prediction, type Token } from '../../../src/core/types';
 import { fixtureModel } from '../../support/paths';
@@ -82,21 +82,21 @@ export const bertDeletes = (char: string): boolean => /^[\p{Cc}\p{Cf}\p{Cn}\p{Co
 export const keepsAll = (): boolean => false;
 
 /** Every attention row sums to 1 (within float32 rounding), in every layer and head; causal maps are 0 above the diagonal. */
-export function checkAttentionRows(result: InspectResult): void {
+export async function checkAttentionRows(result: InspectResult): Promise<void> {
   assert.ok(result.attention, 'attention maps present');
   assert.deepEqual(
     result.attention.map((s) => s.set),
     ['self'],
     'one set: self-attention',
   );
-  const [maps] = result.attention;
+  const maps = await allLayers(result.attention[0]);
   const n = result.tokens.length;
   // Causal exactly when the model predicts the next token: the maps' own flag is checked, not trusted.
   const causal = result.model.task === 'next-token';
   assert.deepEqual([maps.queries, maps.keys, maps.causal], [n, n, causal]);
   assert.equal(maps.perLayer.length, result.model.layers);
   for (let layer = 0; layer < maps.layers; layer++) {
-    const data = fullLayer(maps, layer);
+    const data = maps.perLayer[layer];
     for (let row = 0; row < maps.heads * n; row++) {
       let sum = 0;
       for (let k = 0; k < n; k++) {
