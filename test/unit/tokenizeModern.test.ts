@@ -7,15 +7,64 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Token } from '../../src/core/types';
 import { loadTextTokenizer } from '../../src/core/tokenize/textTokenizer';
-import { checkSpans, fixturePair, fixtures, randomTexts, spanTexts, type InvariantOptions, type Pair } from './tokenizeSupport';
+import {
+  checkSpans,
+  fixtureJson,
+  fixturePair,
+  fixtures,
+  makePair,
+  randomTexts,
+  spanTexts,
+  type InvariantOptions,
+  type Pair,
+} from './tokenizeSupport';
 
 const llama3 = fixturePair('tiny-llama3-bpe');
 const spBpe = fixturePair('tiny-sp-bpe');
 
+/** Qwen 2.5's layout on the same vocabulary: NFC, digits one by one, no BOS, no ignore_merges. */
+function qwenLikePair(): Pair {
+  const json = fixtureJson('tiny-llama3-bpe', 'tokenizer.json');
+  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false };
+  const pattern =
+    String.raw`(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}|` +
+    String.raw` ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`;
+  json.normalizer = { type: 'NFC' };
+  json.pre_tokenizer = {
+    type: 'Sequence',
+    pretokenizers: [{ type: 'Split', pattern: { Regex: pattern }, behavior: 'Isolated', invert: false }, byteLevel],
+  };
+  json.post_processor = byteLevel;
+  (json.model as Record<string, unknown>).ignore_merges = false;
+  return makePair('qwen-like', json, { eos_token: '<|endoftext|>' });
+}
+
+/** Mistral v0.3's and non-legacy Llama's layout: no normalizer, a Metaspace pre-tokenizer that prepends "▁" once. */
+function metaspaceFirstPair(): Pair {
+  const json = fixtureJson('tiny-sp-bpe', 'tokenizer.json');
+  json.normalizer = null;
+  json.pre_tokenizer = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: false };
+  return makePair('metaspace-first-sp-bpe', json, fixtureJson('tiny-sp-bpe', 'tokenizer_config.json'));
+}
+
+/** Gemma's layout: Replace " " → "▁" with nothing prepended, and no Strip in the decoder. */
+function gemmaLikePair(): Pair {
+  const json = fixtureJson('tiny-sp-bpe', 'tokenizer.json');
+  json.normalizer = { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' };
+  (json.decoder as { decoders: unknown[] }).decoders.pop();
+  return makePair('gemma-like-sp-bpe', json, fixtureJson('tiny-sp-bpe', 'tokenizer_config.json'));
+}
+
 // Byte-level BPE covers every unit; SentencePiece's "▁" pieces cover the spaces, and a lone surrogate is U+FFFD's bytes.
+const BYTES = { coversAll: true };
+const SENTENCEPIECE = { coversAll: true, surface: (x: string) => x.replace(/\p{Cs}/gu, '\uFFFD') };
+// Qwen's NFC composes "e" + U+0301 into one character, whose bytes its pieces then hold.
 const OPTIONS: [Pair, InvariantOptions][] = [
-  [llama3, { coversAll: true }],
-  [spBpe, { coversAll: true, surface: (x) => x.replace(/\p{Cs}/gu, '\uFFFD') }],
+  [llama3, BYTES],
+  [spBpe, SENTENCEPIECE],
+  [qwenLikePair(), { ...BYTES, surface: (x) => x.normalize('NFC') }],
+  [metaspaceFirstPair(), SENTENCEPIECE],
+  [gemmaLikePair(), SENTENCEPIECE],
 ];
 
 /** piece, start, end, partialChar — compact rows to compare. */
@@ -32,6 +81,12 @@ test('kinds, vocabulary sizes and BOS of the fixture folders', async () => {
     [...s.specialIds].sort((a, b) => a - b),
     [0, 1, 2],
   );
+  const kinds = OPTIONS.slice(2).map(([pair]) => [pair.ours.kind, pair.ours.specialTokensBefore]);
+  assert.deepEqual(kinds, [
+    ['byte-bpe', 0],
+    ['sentencepiece-bpe', 1],
+    ['sentencepiece-bpe', 1],
+  ]);
 });
 
 for (const [pair, options] of OPTIONS) {

@@ -3,7 +3,16 @@
 // excepted), each span's text is the token's text after the tokenizer's normalization, and every non-space
 // character is covered unless the normalizer deletes it.
 import { test } from 'node:test';
-import { checkSpans, fixtureJson, fixturePair, makePair, robertaLikePair, randomTexts, spanTexts as texts, type Pair } from './tokenizeSupport';
+import {
+  checkSpans,
+  fixtureJson,
+  fixturePair,
+  makePair,
+  robertaLikePair,
+  randomTexts,
+  spanTexts as texts,
+  type Pair,
+} from './tokenizeSupport';
 
 const bert = fixturePair('bert-base-uncased');
 const gpt2 = fixturePair('gpt2');

@@ -104,7 +104,8 @@ function expectedAndActual(pair: Pair, run: Token[], slice: string, opts: Invari
     const bytes = run.flatMap((t) => pieceBytes(t.piece) ?? [...textEncoder.encode(t.piece)]);
     // add_prefix_space puts a space before the text that the text does not have.
     if (opts.insertedPrefix && bytes[0] === 0x20 && !slice.startsWith(' ')) bytes.shift();
-    return [Buffer.from(bytes).toString('hex'), Buffer.from(textEncoder.encode(slice)).toString('hex')];
+    const surface = (opts.surface ?? ((x: string) => x))(slice);
+    return [Buffer.from(bytes).toString('hex'), Buffer.from(textEncoder.encode(surface)).toString('hex')];
   }
   if (kind === 'wordpiece') {
     const normalized = pair.lib.normalizer ? pair.lib.normalizer(slice) : slice;
@@ -133,7 +134,7 @@ export interface InvariantOptions {
   coversAll?: boolean;
   /** The pre-tokenizer may insert a leading space (ByteLevel add_prefix_space). */
   insertedPrefix?: boolean;
-  /** SentencePiece-style tokenizers: the text a slice becomes (their normalizers are not context-free). */
+  /** The text a slice becomes (SentencePiece-style normalizers are not context-free; NFC before byte-level BPE). */
   surface?: (slice: string) => string;
 }
 

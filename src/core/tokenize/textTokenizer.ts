@@ -75,7 +75,8 @@ class AlignedTokenizer implements TextTokenizer {
     const settings = pieceSettings(this.hf, family);
     const byteLevel = recipe.byteLevel || mentionsByteLevel(files.tokenizer.decoder);
     const spaceMarker = normalizerSpaceMarker(files.tokenizer.normalizer);
-    const wordMarkers = spaceMarker && !recipe.wordMarkers.includes(spaceMarker) ? [...recipe.wordMarkers, spaceMarker] : recipe.wordMarkers;
+    const wordMarkers =
+      spaceMarker && !recipe.wordMarkers.includes(spaceMarker) ? [...recipe.wordMarkers, spaceMarker] : recipe.wordMarkers;
     this.kind = family === 'bpe' ? bpeKind(byteLevel, settings.byteFallback, wordMarkers) : family;
     this.pipeline = {
       tokenizer: this.hf,
