@@ -177,5 +177,6 @@ test('tiny-sp-bpe: byte-fallback pieces of one character share its span and are 
   );
   // A one-byte character written as a byte piece (a newline the vocabulary lacks) is a whole character.
   const newline = spBpe.ours.encode('a\nb').find((t) => t.piece === '<0x0A>');
-  assert.deepEqual(newline && [newline.start, newline.end, newline.partialChar], [1, 2, false]);
+  assert.deepEqual(newline && [newline.start, newline.end, newline.partialChar, newline.display], [1, 2, false, '↵']);
+  assert.deepEqual([spBpe.ours.displayOf(13), spBpe.ours.displayOf(0xc3 + 3)], ['↵', '<C3>']);
 });
