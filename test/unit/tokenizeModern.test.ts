@@ -115,6 +115,18 @@ test('ids equal @huggingface/transformers’ AutoTokenizer on the corpus', async
   }
 });
 
+test('tiny-sp-bpe: ids equal SentencePiece’s own (its tokenizer.model) on the texts modern.py recorded', () => {
+  const reference = fixtureJson('tiny-sp-bpe', 'sentencepiece_reference.json') as unknown as { text: string; ids: number[] }[];
+  assert.ok(reference.length >= 8);
+  for (const { text, ids } of reference) {
+    assert.deepEqual(
+      spBpe.ours.encode(text).map((t) => t.id),
+      ids,
+      JSON.stringify(text),
+    );
+  }
+});
+
 test('tiny-llama3-bpe: <|begin_of_text|> first with an empty span, then gpt2-like pieces', () => {
   const tokens = llama3.ours.encode('Hi  there 12345');
   assert.deepEqual(rows(tokens), [

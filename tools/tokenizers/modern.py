@@ -8,7 +8,8 @@
   gpt2's vocabulary and merges (test/fixtures/tokenizers/gpt2, built by build.mjs).
 - tiny-sp-bpe: a SentencePiece BPE with byte fallback trained here (python3-sentencepiece) on this repository's
   Markdown and TypeScript at a pinned commit, so a rebuild gives the same files, converted to tokenizer.json as
-  transformers' LlamaConverter writes Llama 2's (legacy layout: Prepend("▁") + Replace(" ", "▁") normalizer).
+  transformers' LlamaConverter writes Llama 2's (legacy layout: Prepend("▁") + Replace(" ", "▁") normalizer); the
+  folder also holds tokenizer.model and sentencepiece_reference.json (SentencePiece's own ids of a few texts, BOS first).
 """
 import argparse
 import json
@@ -144,11 +145,26 @@ def generate_merges(vocab: dict[str, int], scores: dict[str, float]) -> list[tup
     return [(m[0], m[1]) for m in merges]
 
 
+# Texts whose SentencePiece ids are written next to the tokenizer, for a test that the conversion matches it.
+REFERENCE_TEXTS = [
+    'Hello world', '  leading spaces and  double', 'naïve café 😀 emoji 𝔘 ZWJ 👩\u200d👩\u200d👧',
+    'const x = 12345;\n\tif (a) {}\r\n', '日本語のテキスト、한국어', 'e\u0301 combining, Straße ﬁne ΟΔΟΣ',
+    'tabs\t\tand\nnewlines\n\n end ', 'README.md: `npm test` runs every tier.',
+]
+
+
 def build_sp_bpe(out: Path) -> None:
+    folder = out / 'tiny-sp-bpe'
     with tempfile.TemporaryDirectory() as tmp:
         model_file = train_sentencepiece(Path(tmp))
-        proto = sentencepiece_model_pb2.ModelProto()
-        proto.ParseFromString(model_file.read_bytes())
+        model_bytes = model_file.read_bytes()
+    proto = sentencepiece_model_pb2.ModelProto()
+    proto.ParseFromString(model_bytes)
+    folder.mkdir(parents=True, exist_ok=True)
+    # Llama 2 / Mistral repositories ship the SentencePiece model beside tokenizer.json.
+    (folder / 'tokenizer.model').write_bytes(model_bytes)
+    sp = spm.SentencePieceProcessor(model_proto=model_bytes)
+    write_json(folder, 'sentencepiece_reference.json', [{'text': t, 'ids': [1, *sp.encode(t)]} for t in REFERENCE_TEXTS])
     # LlamaConverter.vocab: the three specials with score 0, then the model's pieces in id order.
     vocab_scores = [('<unk>', 0.0), ('<s>', 0.0), ('</s>', 0.0)] + [(p.piece, p.score) for p in proto.pieces[3:]]
     vocab = {piece: i for i, (piece, _) in enumerate(vocab_scores)}
@@ -177,7 +193,6 @@ def build_sp_bpe(out: Path) -> None:
             'vocab': vocab, 'merges': [f'{a} {b}' for a, b in merges],
         },
     }
-    folder = out / 'tiny-sp-bpe'
     write_json(folder, 'tokenizer.json', tokenizer)
     write_json(folder, 'tokenizer_config.json', {
         'add_bos_token': True,
