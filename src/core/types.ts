@@ -8,8 +8,8 @@ export type { PredictionTask };
 /** One named set of attention a family's runs carry, as it declares it (layers and heads come with the maps). */
 export type AttentionSetSpec = Omit<AttentionSetView, 'layers' | 'heads'>;
 
-/** The tokenizer algorithm named by the model's own tokenizer.json. */
-export type TokenizerKind = 'wordpiece' | 'byte-bpe' | 'bpe' | 'unigram';
+/** The tokenizer algorithm named by the model's own tokenizer.json ('sentencepiece-bpe': "▁" pieces and "<0xNN>" byte fallback). */
+export type TokenizerKind = 'wordpiece' | 'byte-bpe' | 'sentencepiece-bpe' | 'bpe' | 'unigram';
 
 /** Where a model came from. */
 export type ModelSource = 'embedded' | 'local' | 'hub';

@@ -3,7 +3,16 @@
 // excepted), each span's text is the token's text after the tokenizer's normalization, and every non-space
 // character is covered unless the normalizer deletes it.
 import { test } from 'node:test';
-import { CORPUS, checkSpans, fixtureJson, fixturePair, makePair, robertaLikePair, type Pair } from './tokenizeSupport';
+import {
+  checkSpans,
+  fixtureJson,
+  fixturePair,
+  makePair,
+  robertaLikePair,
+  randomTexts,
+  spanTexts as texts,
+  type Pair,
+} from './tokenizeSupport';
 
 const bert = fixturePair('bert-base-uncased');
 const gpt2 = fixturePair('gpt2');
@@ -16,14 +25,6 @@ function bertVariant(name: string, normalizer: Record<string, unknown>): Pair {
   const json = fixtureJson('bert-base-uncased', 'tokenizer.json');
   json.normalizer = { ...(json.normalizer as object), ...normalizer };
   return makePair(name, json, fixtureJson('bert-base-uncased', 'tokenizer_config.json'));
-}
-
-/** Every text of the corpus, and each text cut at every 11th unit (cuts surrogate pairs and CRLFs too). */
-function texts(): string[] {
-  const out = [...CORPUS];
-  for (const t of CORPUS) for (let cut = 1; cut < t.length; cut += 11) out.push(t.slice(0, cut), t.slice(cut));
-  out.push(CORPUS.join(' '), CORPUS.join('\n'));
-  return out;
 }
 
 test('WordPiece (bert-base-uncased): span invariants on the corpus', () => {
@@ -149,43 +150,6 @@ test('Unigram + Metaspace (best-effort alignment keeps the invariants)', () => {
   const surface = (x: string): string => x.normalize('NFKC').toLowerCase();
   for (const text of texts()) checkSpans(pair, text, { deletes: (ch) => surface(ch).trim() === '', surface });
 });
-
-/** Deterministic pseudo-random strings from characters aligners trip over, and arbitrary UTF-16 units. */
-function randomTexts(count: number, seed: number): string[] {
-  let state = seed;
-  const next = (): number => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
-  const alphabet = [
-    ...'aZé ñ\t\r\n.,!#[]<|>##',
-    'e\u0301',
-    '\u0000',
-    '\u200d',
-    '\ufeff',
-    '👋',
-    '🏽',
-    '中',
-    '한',
-    'İ',
-    'Σ',
-    'ﬁ',
-    '[MASK]',
-    '<|endoftext|>',
-    '<mask>',
-    '\ud800',
-    '\udc00',
-    '𠀀',
-    'ש',
-    'ـ',
-  ];
-  const out: string[] = [];
-  for (let i = 0; i < count; i++) {
-    let s = '';
-    const length = Math.floor(next() * 40);
-    for (let k = 0; k < length; k++)
-      s += next() < 0.8 ? alphabet[Math.floor(next() * alphabet.length)] : String.fromCharCode(Math.floor(next() * 0x10000));
-    out.push(s);
-  }
-  return out;
-}
 
 test('random strings: no throw, and the invariants hold for every tokenizer family', () => {
   const texts = randomTexts(150, 7);

@@ -3,7 +3,8 @@
 //    DEL as their Unicode control pictures ("␀" …), invisible format characters by code ("<U+200B>");
 //  - byte-level pieces are decoded from bytes ("Ġthe" → "␣the"); bytes that are only part of a character are
 //    shown in hex ("ðŁ" → "<F0 9F>");
-//  - SentencePiece's "▁" is a space ("▁the" → "␣the"), its byte pieces "<0xE2>" show as "<E2>";
+//  - SentencePiece's "▁" is a space ("▁the" → "␣the"), its byte pieces "<0xE2>" show as "<E2>", an ASCII one as
+//    its character ("<0x0A>" → "↵");
 //  - WordPiece's "##" is dropped in Token.display (Token.continuation says it); displayOf(id), which has no flag
 //    to carry it, writes CONTINUATION_MARK instead ("##ing" → "·ing").
 import { pieceBytes, readableBytes } from './byteLevel';
@@ -47,7 +48,11 @@ export function displayPiece(piece: string, rules: DisplayRules, continuation: b
     return visibleWhitespace(piece.slice(rules.continuingPrefix.length));
   }
   const byte = BYTE_PIECE.exec(piece);
-  if (byte) return `<${byte[1].toUpperCase()}>`;
+  if (byte) {
+    // An ASCII byte is a whole character (a newline the vocabulary lacks); the others are parts of one.
+    const value = parseInt(byte[1], 16);
+    return value < 0x80 ? visibleWhitespace(String.fromCharCode(value)) : `<${byte[1].toUpperCase()}>`;
+  }
   let text = piece;
   for (const suffix of rules.suffixes) {
     if (text.endsWith(suffix) && text.length > suffix.length) text = text.slice(0, -suffix.length);

@@ -114,3 +114,17 @@ export function normalizeMapped(mt: MappedText, normalizer: NormalizerInstance |
       return mt;
   }
 }
+
+/**
+ * The marker a SentencePiece-style normalizer writes for ' ' (Llama 2 / Mistral / Gemma: Replace " " → "▁"), read
+ * from tokenizer.json's normalizer config; such tokenizers have no pre-tokenizer to say where words begin.
+ */
+export function normalizerSpaceMarker(config: unknown): string | undefined {
+  if (config === null || typeof config !== 'object') return undefined;
+  const c = config as { type?: unknown; normalizers?: unknown; pattern?: { String?: unknown }; content?: unknown };
+  if (c.type === 'Sequence' && Array.isArray(c.normalizers)) {
+    return c.normalizers.map(normalizerSpaceMarker).find((m) => m !== undefined);
+  }
+  const replacesSpace = c.type === 'Replace' && c.pattern?.String === ' ';
+  return replacesSpace && typeof c.content === 'string' && c.content.trim().length > 0 ? c.content : undefined;
+}

@@ -21,6 +21,7 @@ import { alignText, matchPieces, type AlignedPiece, type Pipeline } from './alig
 import { AddedTokenSplitter } from './addedTokens';
 import { CONTINUATION_MARK, displayPiece, visibleWhitespace, type DisplayRules } from './display';
 import { HfTokenizerClass, internalsOf, modelFamily, pieceSettings, type HfTokenizer } from './hfTokenizers';
+import { normalizerSpaceMarker } from './normalizeMapped';
 import { spaceRecipe } from './preTokenSpace';
 import { readTokenizerFiles, type TokenizerFiles } from './tokenizerFiles';
 
@@ -73,10 +74,13 @@ class AlignedTokenizer implements TextTokenizer {
     const recipe = spaceRecipe(files.tokenizer.pre_tokenizer ?? null, this.hf.pre_tokenizer);
     const settings = pieceSettings(this.hf, family);
     const byteLevel = recipe.byteLevel || mentionsByteLevel(files.tokenizer.decoder);
-    this.kind = family === 'bpe' ? (byteLevel ? 'byte-bpe' : 'bpe') : family;
+    const spaceMarker = normalizerSpaceMarker(files.tokenizer.normalizer);
+    const wordMarkers =
+      spaceMarker && !recipe.wordMarkers.includes(spaceMarker) ? [...recipe.wordMarkers, spaceMarker] : recipe.wordMarkers;
+    this.kind = family === 'bpe' ? bpeKind(byteLevel, settings.byteFallback, wordMarkers) : family;
     this.pipeline = {
       tokenizer: this.hf,
-      settings: { ...settings, family, wordMarkers: recipe.wordMarkers },
+      settings: { ...settings, family, wordMarkers },
       recipe,
       rawSplitter: new AddedTokenSplitter(internals.added_tokens.filter((t) => !t.normalized || !this.hf.normalizer).map((t) => t.content)),
       normalizedSplitter: new AddedTokenSplitter(
@@ -89,7 +93,7 @@ class AlignedTokenizer implements TextTokenizer {
     this.display = {
       byteLevel,
       continuingPrefix: settings.continuingPrefix,
-      spaceMarkers: recipe.byteLevel ? [] : recipe.wordMarkers,
+      spaceMarkers: recipe.byteLevel ? [] : wordMarkers,
       suffixes: [settings.endOfWordSuffix, settings.continuingSuffix].filter((s): s is string => !!s),
     };
     this.vocabSize = this.hf.model?.vocab.length ?? 0;
@@ -225,6 +229,13 @@ function construct(files: TokenizerFiles): HfTokenizer {
     const unsupported = /unknown|unsupported/i.test(message);
     throw new LensError(`${files.source}: cannot be read as a tokenizer (${message})`, unsupported ? 'model-unsupported' : 'model-invalid');
   }
+}
+
+/** Byte-level BPE (GPT-2, Llama 3, Qwen), SentencePiece BPE ("▁" for spaces, "<0xNN>" byte fallback: Llama 2,
+ * Mistral, Gemma), or another BPE (suffix-marked, e.g. "</w>"). */
+function bpeKind(byteLevel: boolean, byteFallback: boolean, wordMarkers: string[]): TokenizerKind {
+  if (byteLevel) return 'byte-bpe';
+  return byteFallback || wordMarkers.includes('\u2581') ? 'sentencepiece-bpe' : 'bpe';
 }
 
 function mentionsByteLevel(config: unknown): boolean {
