@@ -43,7 +43,8 @@ describe('familyOf picks the most specific family', () => {
     for (const architecture of ['GPT2LMHeadModel', 'GPTNeoForCausalLM', 'GPTJForCausalLM', 'BloomForCausalLM', 'CodeGenForCausalLM']) {
       assert.equal(familyOf([architecture], '')?.name, 'gpt2', architecture);
     }
-    for (const modelType of ['gpt2', 'gpt_neo', 'gptj', 'gpt_bigcode', 'codegen', 'bloom']) assert.equal(familyOf([], modelType)?.name, 'gpt2');
+    for (const modelType of ['gpt2', 'gpt_neo', 'gptj', 'gpt_bigcode', 'codegen', 'bloom'])
+      assert.equal(familyOf([], modelType)?.name, 'gpt2');
     for (const architecture of ['BertForMaskedLM', 'DistilBertForMaskedLM', 'RobertaForMaskedLM', 'BertForPreTraining']) {
       assert.equal(familyOf([architecture], '')?.name, 'bert', architecture);
     }
@@ -51,9 +52,17 @@ describe('familyOf picks the most specific family', () => {
     assert.equal(familyOf(['BertModel', 'LlamaForCausalLM'], 'llama')?.name, 'llama', 'a named architecture beats a pattern');
   });
 
-  it("a vision-language Gemma 3 (its decoder takes image embeddings) is taken by no family", () => {
+  it('a vision-language Gemma 3 (its decoder takes image embeddings) is taken by no family', () => {
     assert.equal(familyOf(['Gemma3ForConditionalGeneration'], 'gemma3'), undefined);
   });
+});
+
+/** The attention shape keys of a grouped-query config. */
+const gqa = (hidden: number, heads: number, kvHeads: number, headDim: number) => ({
+  hidden_size: hidden,
+  num_attention_heads: heads,
+  num_key_value_heads: kvHeads,
+  head_dim: headDim,
 });
 
 /** A decoder config with Llama's keys; `extra` adds or overrides. */
@@ -79,10 +88,7 @@ describe('config.json of modern decoders', () => {
 
   it("head_dim from the config wins: Qwen3-0.6B's 128, not 1024 / 16", () => {
     const config = decoder('Qwen3ForCausalLM', 'qwen3', {
-      hidden_size: 1024,
-      num_attention_heads: 16,
-      num_key_value_heads: 8,
-      head_dim: 128,
+      ...gqa(1024, 16, 8, 128),
       num_hidden_layers: 28,
       sliding_window: null,
       use_sliding_window: false,
@@ -99,7 +105,10 @@ describe('config.json of modern decoders', () => {
   });
 
   it('sliding windows: Mistral and Phi-3 in every layer, none when the window is null', () => {
-    assert.deepEqual(decoder('MistralForCausalLM', 'mistral', { sliding_window: 4096 }).slidingWindow, { size: 4096, layers: [0, 1, 2, 3] });
+    assert.deepEqual(decoder('MistralForCausalLM', 'mistral', { sliding_window: 4096 }).slidingWindow, {
+      size: 4096,
+      layers: [0, 1, 2, 3],
+    });
     assert.deepEqual(decoder('Phi3ForCausalLM', 'phi3', { sliding_window: 2047 }).slidingWindow, { size: 2047, layers: [0, 1, 2, 3] });
     assert.equal(decoder('MistralForCausalLM', 'mistral', { sliding_window: null }).slidingWindow, undefined);
     assert.equal(decoder('LlamaForCausalLM', 'llama', { sliding_window: 4096 }).slidingWindow, undefined, 'Llama has no sliding layers');
@@ -113,10 +122,7 @@ describe('config.json of modern decoders', () => {
 
   it('Gemma 2: even layers slide, scores soft-capped, queries scaled by query_pre_attn_scalar', () => {
     const config = decoder('Gemma2ForCausalLM', 'gemma2', {
-      hidden_size: 2304,
-      num_attention_heads: 8,
-      num_key_value_heads: 4,
-      head_dim: 256,
+      ...gqa(2304, 8, 4, 256),
       sliding_window: 4096,
       attn_logit_softcapping: 50.0,
       final_logit_softcapping: 30.0,
@@ -142,10 +148,7 @@ describe('config.json of modern decoders', () => {
   it('Gemma 3 nested under text_config reads its facts there (model_type gemma3)', () => {
     const text = {
       model_type: 'gemma3_text',
-      hidden_size: 2560,
-      num_attention_heads: 8,
-      num_key_value_heads: 4,
-      head_dim: 256,
+      ...gqa(2560, 8, 4, 256),
       num_hidden_layers: 6,
       sliding_window: 1024,
       vocab_size: 262208,

@@ -13,7 +13,10 @@ const spec = (name: string, type = 'int64', shape: (number | string)[] = ['batch
   shape,
 });
 const pasts = (layers: number, type: string, shape: (number | string)[]) =>
-  Array.from({ length: layers }, (_, i) => [spec(`past_key_values.${i}.key`, type, shape), spec(`past_key_values.${i}.value`, type, shape)]).flat();
+  Array.from({ length: layers }, (_, i) => [
+    spec(`past_key_values.${i}.key`, type, shape),
+    spec(`past_key_values.${i}.value`, type, shape),
+  ]).flat();
 
 /** A Qwen3-0.6B-shaped config: 16 query heads, 8 key/value heads, head_dim 128 (not 1024 / 16). */
 const qwen3 = parseModelConfig(
@@ -66,7 +69,10 @@ describe('feeds of modern decoders', () => {
     const half = pasts(1, 'float16', ['batch_size', 8, 'past_sequence_length', 128]);
     const feeds = buildFeeds([spec('input_ids'), ...half], [1], 1, 1, feedShape(qwen3));
     const key = feeds['past_key_values.0.key'];
-    assert.deepEqual([key.type, key.dims, key.data instanceof Uint16Array, (key.data as Uint16Array).length], ['float16', [1, 8, 0, 128], true, 0]);
+    assert.deepEqual(
+      [key.type, key.dims, key.data instanceof Uint16Array, (key.data as Uint16Array).length],
+      ['float16', [1, 8, 0, 128], true, 0],
+    );
     assert.throws(
       () => buildFeeds([spec('input_ids'), ...pasts(1, 'bfloat16', ['b', 8, 'p', 128])], [1], 1, 1, feedShape(qwen3)),
       (e: unknown) =>
@@ -87,7 +93,13 @@ describe('feeds of modern decoders', () => {
   it('positions run from the first position: 0 for Qwen3, 1 for Gemma 3 (as transformers.js feeds it), per row', () => {
     assert.deepEqual(ints(buildFeeds(text, [1, 2, 3, 4, 5, 6], 2, 3, feedShape(qwen3)).position_ids), [0, 1, 2, 0, 1, 2]);
     const gemma = buildFeeds(text, [1, 2, 3, 4, 5, 6], 2, 3, feedShape(gemma3));
-    assert.deepEqual([ints(gemma.position_ids), gemma.position_ids.dims], [[1, 2, 3, 1, 2, 3], [2, 3]]);
+    assert.deepEqual(
+      [ints(gemma.position_ids), gemma.position_ids.dims],
+      [
+        [1, 2, 3, 1, 2, 3],
+        [2, 3],
+      ],
+    );
     const int32 = buildFeeds([spec('input_ids'), spec('position_ids', 'int32')], [1, 2], 1, 2, feedShape(gemma3)).position_ids;
     assert.deepEqual([int32.type, Array.from(int32.data as Int32Array)], ['int32', [1, 2]]);
   });

@@ -93,7 +93,8 @@ describe('a loaded model says what its family is', () => {
 describe('feeds declared by the family', () => {
   const spec = (name: string, type = 'int64', shape: (number | string)[] = ['batch', 'sequence']): InputSpec => ({ name, type, shape });
   const shapeOf = (family: typeof bert): FeedShape => ({ inputs: family.inputs, heads: 4, headDim: 8 });
-  const decoderInputs = 'input_ids, attention_mask, token_type_ids, position_ids, past_key_values.*, past.*, use_cache_branch, ' +
+  const decoderInputs =
+    'input_ids, attention_mask, token_type_ids, position_ids, past_key_values.*, past.*, use_cache_branch, ' +
     'num_logits_to_keep, logits_to_keep';
   const text = [spec('input_ids'), spec('attention_mask'), spec('token_type_ids'), spec('position_ids')];
 
@@ -129,9 +130,7 @@ describe('feeds declared by the family', () => {
     );
     assert.throws(
       () => buildFeeds([spec('input_ids'), spec('pixel_values', 'float32')], [1], 1, 1, shapeOf(gpt2)),
-      refusedAs(
-        `the model needs an input named "pixel_values", which Attention Lens cannot provide (it provides ${decoderInputs})`,
-      ),
+      refusedAs(`the model needs an input named "pixel_values", which Attention Lens cannot provide (it provides ${decoderInputs})`),
     );
   });
 

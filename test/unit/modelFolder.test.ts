@@ -28,7 +28,7 @@ describe('ONNX variants of a model folder', () => {
   const { dir, cleanup } = tempDir('variants');
   after(cleanup);
 
-  it("every transformers.js decoder-only file name is a candidate, fp32 first and the merged decoder last", () => {
+  it('every transformers.js decoder-only file name is a candidate, fp32 first and the merged decoder last', () => {
     for (const suffix of SUFFIXES) assert.ok(ONNX_CANDIDATES.includes(`onnx/model${suffix}.onnx`), `onnx/model${suffix}.onnx`);
     assert.equal(ONNX_CANDIDATES[0], 'onnx/model.onnx');
     assert.equal(ONNX_CANDIDATES.at(-1), 'onnx/decoder_model_merged.onnx');
@@ -37,7 +37,7 @@ describe('ONNX variants of a model folder', () => {
   it('picks the most exact variant present: fp32, fp16, 8-bit, then 4-bit', async () => {
     const all = SUFFIXES.map((s) => `onnx/model${s}.onnx`);
     const order = [];
-    for (let left = [...all]; left.length > 0; ) {
+    for (let left = [...all]; left.length > 0;) {
       const { relative } = await findOnnxFile(folderWith(dir, left));
       order.push(relative.replace(/^onnx\/model|\.onnx$/g, ''));
       left = left.filter((name) => name !== relative);
@@ -65,7 +65,8 @@ describe('external weights in several files', () => {
     const both = ['model.onnx_data', 'model.onnx_data_1'];
     await assert.rejects(
       checkExternalData(graphAt, both),
-      (e: unknown) => e instanceof LensError && e.message === "the model's external weights file model.onnx_data_1 is missing next to model.onnx",
+      (e: unknown) =>
+        e instanceof LensError && e.message === "the model's external weights file model.onnx_data_1 is missing next to model.onnx",
     );
     fs.writeFileSync(path.join(onnxDir, 'model.onnx_data_1'), '');
     await checkExternalData(graphAt, both);
@@ -99,7 +100,10 @@ describe('a model whose weights lie in two external files runs as the one-file m
     assert.deepEqual([...graph.externalDataLocations].sort(), [first, second]);
     const text = 'The quick brown fox jumps over the lazy dog';
     const options = { attention: false, topK: 5 };
-    const [split, whole] = await Promise.all([ModelRunner.load(request('split', folder), env), ModelRunner.load(request('tiny-gpt2'), env)]);
+    const [split, whole] = await Promise.all([
+      ModelRunner.load(request('split', folder), env),
+      ModelRunner.load(request('tiny-gpt2'), env),
+    ]);
     try {
       const [a, b] = [await split.inspect(text, options), await whole.inspect(text, options)];
       assert.deepEqual(a.predictions, b.predictions);
@@ -114,4 +118,3 @@ describe('a model whose weights lie in two external files runs as the one-file m
     );
   });
 });
-

@@ -47,10 +47,18 @@ export function feedShape(config: ModelConfig): FeedShape {
 /** An empty past (a first pass, no cache): [batch, kv heads, 0, head dim], the graph's own dims where it fixes them. */
 function emptyPast(spec: InputSpec, batch: number, shape: FeedShape): ort.Tensor {
   const declared = spec.shape.length === 4 ? spec.shape : [0, 0, 0, 0];
-  const dims = [batch, typeof declared[1] === 'number' ? declared[1] : shape.heads, 0, typeof declared[3] === 'number' ? declared[3] : shape.headDim];
+  const dims = [
+    batch,
+    typeof declared[1] === 'number' ? declared[1] : shape.heads,
+    0,
+    typeof declared[3] === 'number' ? declared[3] : shape.headDim,
+  ];
   if (spec.type === 'float16') return new ort.Tensor('float16', new Uint16Array(0), dims);
   if (spec.type === 'float32') return new ort.Tensor('float32', new Float32Array(0), dims);
-  throw new LensError(`the model's cache input "${spec.name}" is ${spec.type}; Attention Lens feeds float32 or float16`, 'model-unsupported');
+  throw new LensError(
+    `the model's cache input "${spec.name}" is ${spec.type}; Attention Lens feeds float32 or float16`,
+    'model-unsupported',
+  );
 }
 
 function feedsInput(shape: FeedShape, name: string): boolean {

@@ -31,3 +31,16 @@ export const HF_DECODER_KEYS = {
 
 /** The pattern of a causal LM's task head, for architectures no family names. */
 export const CAUSAL_HEAD = /(LMHeadModel|ForCausalLM)$/;
+
+/** A causal LM family of one architecture and model_type, taken by name only, whose config names facts as Llama's does. */
+export function namedDecoder(name: string, label: string, architecture: string, modelType: string): ModelFamily {
+  return {
+    name,
+    label,
+    modelTypes: new Set([modelType]),
+    architectures: new Set([architecture]),
+    takesArchitecture: () => false,
+    ...CAUSAL_LM,
+    configKeys: HF_DECODER_KEYS,
+  };
+}

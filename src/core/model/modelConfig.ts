@@ -71,7 +71,10 @@ export function parseModelConfig(raw: unknown, file: string): ModelConfig {
   const typeFacts = [modelType, String(facts.model_type)].map((t) => (Object.hasOwn(table, t) ? table[t] : undefined)).find(Boolean) ?? {};
   const attention = attentionFacts(facts, keys, shape, typeFacts);
   if (shape.heads % attention.kvHeads !== 0) {
-    throw new LensError(`${file} gives ${shape.heads} attention heads, not a multiple of its ${attention.kvHeads} key/value heads`, 'model-invalid');
+    throw new LensError(
+      `${file} gives ${shape.heads} attention heads, not a multiple of its ${attention.kvHeads} key/value heads`,
+      'model-invalid',
+    );
   }
   const firstPosition = typeFacts.firstPosition ?? family.firstPosition ?? 0;
   return { architecture, modelType, family, vocabSize: vocabSize!, ...shape, maxPositions, firstPosition, ...attention };
