@@ -102,7 +102,8 @@ class Attention(nn.Module):
         scores = torch.matmul(q, repeat_kv(k, n_rep).transpose(2, 3)) * self.scaling
         if self.softcap is not None:
             scores = torch.tanh(scores / self.softcap) * self.softcap
-        probs = nn.functional.softmax(scores + mask, dim=-1, dtype=torch.float32)
+        # transformers passes dtype=float32, a no-op here that would export as a Cast between Softmax and Where
+        probs = nn.functional.softmax(scores + mask, dim=-1)
         probs = torch.where(torch.isnan(probs), torch.tensor(0.0), probs)  # rows with every key masked
         out = torch.matmul(probs, repeat_kv(v, n_rep)).transpose(1, 2).contiguous()
         return self.o_proj(out.reshape(*h.shape[:-1], -1)), (k, v), probs
@@ -199,7 +200,8 @@ class DecoderModel(nn.Module):
 class DecoderForCausalLM(nn.Module):
     """forward(input_ids, attention_mask, position_ids=None, *past) with past k0, v0, k1, v1, … [b, kv_heads, past,
     head_dim]. Returns logits, or (logits, *presents) when with_past, with the attentions appended when
-    return_attentions (like gpt2.GPT2LMHeadModel)."""
+    return_attentions (like gpt2.GPT2LMHeadModel). With position_ids_input False the signature has no position_ids
+    (forward(input_ids, attention_mask, *past)), as Gemma 2's exports; positions then count from the past length."""
 
     def __init__(self, c: Config, with_past: bool = False) -> None:
         super().__init__()
@@ -210,9 +212,10 @@ class DecoderForCausalLM(nn.Module):
         self.final_softcap = c.get("final_logit_softcapping")
         self.with_past = with_past
         self.return_attentions = False
+        self.position_ids_input = True
 
-    def forward(self, input_ids: Tensor, attention_mask: Tensor, position_ids: Tensor | None = None,
-                *past: Tensor) -> Tensor | tuple[Any, ...]:
+    def forward(self, input_ids: Tensor, attention_mask: Tensor, *rest: Tensor | None) -> Tensor | tuple[Any, ...]:
+        position_ids, past = (rest[0] if rest else None, rest[1:]) if self.position_ids_input else (None, rest)
         h, presents, attentions = self.model(input_ids, attention_mask, position_ids, past)
         logits = self.lm_head(h)
         if self.final_softcap is not None:

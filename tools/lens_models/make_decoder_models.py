@@ -12,11 +12,12 @@ two export styles, with PyTorch reference outputs. Run through tools/testModels/
 import argparse
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import onnx
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from .decoder_configs import decoder_config
 from .gqa_graph import MS, gqa_model
@@ -24,7 +25,7 @@ from .hub_folder import TOKENIZERS, write_json
 from .llama import DecoderForCausalLM, randomize
 from .make_test_models import fresh_folder, past_io
 from .onnx_graph import export_onnx
-from .test_references import describe, reference_cases, reference_doc, summarize
+from .test_references import MADE_BY, describe, reference_cases, reference_doc, summarize
 
 SEED = 20261202
 
@@ -49,6 +50,15 @@ FIXTURES = [
 ]
 
 
+def decoder_reference(name: str, info: dict, cases: list[dict]) -> dict:
+    """reference_doc, saying which tool made it and what a decoder's inputs were."""
+    doc = reference_doc(name, SEED, info, cases)
+    doc["made_by"] = doc["made_by"].replace(MADE_BY, "tools/lens_models/make_decoder_models.py")
+    doc["format"] = doc["format"].split(" Inputs:")[0] + (" Inputs: batch 1, attention_mask all ones, position_ids (where "
+                                                          "the graph has them) as onnx.position_ids says, empty pasts.")
+    return doc
+
+
 def tokenizer_facts(folder: str) -> tuple[int, dict[str, int]]:
     """The vocabulary size (largest id + 1, added tokens included) and the bos/eos/pad ids of a tokenizer folder."""
     with open(os.path.join(folder, "tokenizer.json"), encoding="utf-8") as f:
@@ -65,19 +75,8 @@ def tokenizer_facts(folder: str) -> tuple[int, dict[str, int]]:
     return max(ids.values()) + 1, special
 
 
-class OptimumStyle(nn.Module):
-    """The model with the inputs an optimum export declares: position_ids only when the fixture has them."""
-
-    def __init__(self, model: DecoderForCausalLM, position_ids: bool) -> None:
-        super().__init__()
-        self.model, self.position_ids = model, position_ids
-
-    def forward(self, input_ids: Tensor, attention_mask: Tensor, *rest: Tensor) -> tuple[Tensor, ...]:
-        positions, past = (rest[0], rest[1:]) if self.position_ids else (None, rest)
-        return self.model(input_ids, attention_mask, positions, *past)
-
-
-def positions_of(fixture: DecoderFixture):
+def positions_of(fixture: DecoderFixture) -> Callable[[Tensor], Tensor | None]:
+    """The position_ids a fixture's graph takes for ids [batch, n], or None where it has no such input."""
     start = fixture.position_ids
     return lambda t: None if start is None else torch.arange(start, start + t.shape[1])[None, :].expand(t.shape[0], -1)
 
@@ -96,9 +95,9 @@ def export_optimum(fixture: DecoderFixture, model: DecoderForCausalLM, folder: s
     if not with_positions:
         del axes["position_ids"]
     path = os.path.join(folder, "onnx", "model.onnx")
-    model.with_past = True
-    graph, _ = export_onnx(OptimumStyle(model, with_positions), args, path, names, ["logits", *present_names], axes)
-    model.with_past = False
+    model.with_past, model.position_ids_input = True, with_positions
+    graph, _ = export_onnx(model, args, path, names, ["logits", *present_names], axes)
+    model.with_past, model.position_ids_input = False, True
     if fixture.external_data:
         onnx.save_model(graph, path, save_as_external_data=True, all_tensors_to_one_file=True,
                         location="model.onnx_data", size_threshold=1024)
@@ -138,7 +137,7 @@ def make_fixture(fixture: DecoderFixture, texts: list[dict], out_dir: str, probe
     positions = {"position_ids": "absent: the graph counts positions from the past length"} \
         if fixture.position_ids is None else {"position_ids": f"{fixture.position_ids}..{fixture.position_ids}+n-1"}
     write_json(os.path.join(folder, "reference.json"),
-               reference_doc(fixture.name, SEED, {**describe(graph), **positions}, cases))
+               decoder_reference(fixture.name, {**describe(graph), **positions}, cases))
     if not fixture.gqa:
         return
     folder = fresh_folder(out_dir, fixture.name + "-gqa", config, fixture.tokenizer)
@@ -150,12 +149,12 @@ def make_fixture(fixture: DecoderFixture, texts: list[dict], out_dir: str, probe
                                 for n in nodes],
             "note": f"the weights and cases of {fixture.name}; attention is output 3 of each GroupQueryAttention once "
                     "its qk_output attribute is 2 (not set in the file)"}
-    write_json(os.path.join(folder, "reference.json"), reference_doc(fixture.name + "-gqa", SEED, info, cases))
+    write_json(os.path.join(folder, "reference.json"), decoder_reference(fixture.name + "-gqa", info, cases))
     if probes:
         write_probe(fused, os.path.join(probes, fixture.name + "-gqa.onnx"))
 
 
-def check_cache_in_pytorch(model: DecoderForCausalLM, t: Tensor, positions) -> None:
+def check_cache_in_pytorch(model: DecoderForCausalLM, t: Tensor, positions: Callable[[Tensor], Tensor | None]) -> None:
     """A run split in two, the second half fed the first's presents, gives the full run's logits."""
     c, n = model.model.config, t.shape[1]
     k = n // 2
