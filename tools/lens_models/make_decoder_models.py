@@ -134,8 +134,9 @@ def make_fixture(fixture: DecoderFixture, texts: list[dict], out_dir: str, probe
     check_cache_in_pytorch(model, torch.tensor([texts[0]["input_ids"]]), positions_of(fixture))
     folder = fresh_folder(out_dir, fixture.name, config, fixture.tokenizer)
     graph = export_optimum(fixture, model, folder)
-    positions = {"position_ids": "absent: the graph counts positions from the past length"} \
-        if fixture.position_ids is None else {"position_ids": f"{fixture.position_ids}..{fixture.position_ids}+n-1"}
+    start = fixture.position_ids
+    positions = {"position_ids": "absent: the graph counts positions from the past length" if start is None
+                 else f"{start}..n{start - 1:+d}" if start != 1 else "1..n"}
     write_json(os.path.join(folder, "reference.json"),
                decoder_reference(fixture.name, {**describe(graph), **positions}, cases))
     if not fixture.gqa:
