@@ -119,7 +119,11 @@ async function checkRowsAndMask(result: InspectResult, causal: boolean): Promise
   }
 }
 
-for (const name of ['tiny-bert', 'tiny-gpt2', 'tiny-gpt2-past']) {
+/** BERT, GPT-2, and the modern decoders in optimum's layout and in onnxruntime-genai's fused one (-gqa). */
+const GOLDEN_MODELS = ['tiny-bert', 'tiny-gpt2', 'tiny-gpt2-past', 'tiny-llama', 'tiny-qwen3', 'tiny-gemma2', 'tiny-gemma3'];
+const FUSED_MODELS = ['tiny-llama-gqa', 'tiny-qwen3-gqa', 'tiny-gemma2-gqa'];
+
+for (const name of [...GOLDEN_MODELS, ...FUSED_MODELS]) {
   describe(`${name} against the PyTorch reference`, () => {
     let runner: ModelRunner;
     const reference = loadReference(path.join(fixtureModel(name), 'reference.json'));
