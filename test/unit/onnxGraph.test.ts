@@ -1,33 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { locateAttention } from '../../src/core/onnx/attentionNodes';
-import { scanModel, type GraphNode, type GraphSummary } from '../../src/core/onnx/graphScan';
+import { scanModel } from '../../src/core/onnx/graphScan';
+import { node, summary } from '../support/graphs';
+import type { GraphNode } from '../../src/core/onnx/graphScan';
 import { HEAD, patchModel, planPatch, PREDICTED_POSITIONS } from '../../src/core/onnx/graphPatch';
 import { renameNodeInput } from '../../src/core/onnx/graphRewire';
 import { MessageWriter, ProtobufError, fields } from '../../src/core/onnx/protobuf';
-
-const node = (name: string, opType: string, inputs: string[], outputs: string[], domain = ''): GraphNode => ({
-  name,
-  opType,
-  domain,
-  inputs,
-  outputs,
-});
-
-function summary(nodes: GraphNode[], extra: Partial<GraphSummary> = {}): GraphSummary {
-  return {
-    opsets: new Map([['', 14]]),
-    nodes,
-    inputs: ['input_ids'],
-    outputs: ['logits'],
-    externalDataLocations: [],
-    subgraphOpTypes: new Set(),
-    initializerFields: new Map(),
-    inputFields: new Map(),
-    modelFields: [],
-    ...extra,
-  };
-}
 
 function attentionLayer(i: number): GraphNode[] {
   return [
@@ -69,6 +48,45 @@ test('a merged decoder whose Softmax sits in If branches says so', () => {
     2,
   );
   assert.match((result as { reason: string }).reason, /merged decoder/);
+});
+
+test("an If that holds no attention (LongRoPE's choice of cos/sin caches) does not hide the layers' Softmax", () => {
+  const longRope = node('if', 'If', ['long'], ['cos_cache']);
+  const graph = summary([longRope, ...attentionLayer(0), ...attentionLayer(1)], { subgraphOpTypes: new Set(['Constant']) });
+  const found = locateAttention(graph, 2);
+  assert.ok(found.available);
+  assert.equal(found.sites.length, 2);
+});
+
+test("transformers ≥ 4.53's Where(IsNaN(p), 0, p) and a sink's Slice between the Softmax and the MatMul are looked through", () => {
+  const where = summary([
+    node('s', 'Softmax', ['a'], ['p']),
+    node('n', 'IsNaN', ['p'], ['nan']),
+    node('w', 'Where', ['nan', 'zero', 'p'], ['pw']),
+    node('m', 'MatMul', ['pw', 'v'], ['o']),
+  ]);
+  const a = locateAttention(where, 1);
+  assert.ok(a.available && a.sites[0].kind === 'softmax' && a.sites[0].probabilities === 'p', 'the map is the Softmax output');
+  const sink = summary([
+    node('s', 'Softmax', ['a'], ['p']),
+    node('c', 'Slice', ['p', 's0', 'e0', 'ax'], ['ps']),
+    node('m', 'MatMul', ['ps', 'v'], ['o']),
+  ]);
+  const b = locateAttention(sink, 1);
+  assert.ok(b.available && b.sites[0].kind === 'softmax' && b.sites[0].probabilities === 'ps', 'the map is the Softmax without the sink');
+});
+
+test('GroupQueryAttention nodes, one per layer, are the sites of a fused export; a count that does not match is refused', () => {
+  const gqa = (i: number) =>
+    node(`/model/layers.${i}/attn/GroupQueryAttention`, 'GroupQueryAttention', ['qkv'], [`o${i}`], 'com.microsoft');
+  const found = locateAttention(summary([gqa(1), gqa(0)]), 2);
+  assert.ok(found.available);
+  assert.deepEqual(
+    found.sites.map((s) => s.kind === 'groupQueryAttention' && s.node.outputs[0]),
+    ['o0', 'o1'],
+  );
+  const short = locateAttention(summary([gqa(0)]), 2);
+  assert.match((short as { reason: string }).reason, /GroupQueryAttention/);
 });
 
 test('a count of attention Softmaxes that does not match the layers is refused rather than mislabelled', () => {
