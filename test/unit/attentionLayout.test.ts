@@ -1,7 +1,7 @@
 // Reading computed maps for the exports (nestedLayer) and the check that a computed layer is attention (checkRowSums).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkRowSums, nestedLayer } from '../../src/core/engine/attentionLayout';
+import { checkRowSums, nestedLayer, ROW_SUM_TOLERANCE } from '../../src/core/engine/attentionLayout';
 import type { AttentionMaps } from '../../src/core/types';
 import { LensError } from '../../src/core/types';
 
@@ -33,14 +33,23 @@ test('a nested layer is [head][query][key] of every key, rounded to 6 decimals',
 
 test('computed layers whose rows sum to 1 pass; a row that does not is refused, naming layer, head and token', () => {
   const maps = causalMaps(2, 2, 30, 9);
-  assert.doesNotThrow(() => checkRowSums(maps.perLayer[1], 2, 30, 30, 1));
+  const shape = { heads: 2, queries: 30, keys: 30 };
+  assert.doesNotThrow(() => checkRowSums(maps.perLayer[1], shape, 1));
   // Row 29 of head 1 keeps 60 % of its weight (a Softmax over something other than the keys).
   for (let k = 0; k < 30; k++) maps.perLayer[1][(1 * 30 + 29) * 30 + k] *= 0.6;
   assert.throws(
-    () => checkRowSums(maps.perLayer[1], 2, 30, 30, 1),
+    () => checkRowSums(maps.perLayer[1], shape, 1),
     (error: unknown) =>
       error instanceof LensError &&
       error.code === 'model-unsupported' &&
       /layer 1, head 1: the weights of token 29 sum to 0\.6/.test(error.message),
   );
+});
+
+test('float16 maps may sum to 1 within 1e-3, float32 ones within 1e-4', () => {
+  const maps = causalMaps(1, 1, 4, 3);
+  const shape = { heads: 1, queries: 4, keys: 4 };
+  maps.perLayer[0][3 * 4] += 5e-4;
+  assert.throws(() => checkRowSums(maps.perLayer[0], shape, 0));
+  assert.doesNotThrow(() => checkRowSums(maps.perLayer[0], shape, 0, ROW_SUM_TOLERANCE.float16));
 });

@@ -16,19 +16,29 @@ export function nestedLayer(maps: AttentionMaps, layer: number): number[][][] {
 
 /** Rows per head checked: a sample spread over the queries (a full check would read the whole layer again). */
 const CHECKED_ROWS = 8;
-const ROW_SUM_TOLERANCE = 1e-4;
+/**
+ * How far a row's sum may be from 1: float32 probabilities sum to 1 within 1e-4 at any length; float16 ones are each
+ * rounded to 2^-11 relative, so their sum is within 2^-11 of 1 (1e-3 leaves room for the Softmax's own rounding).
+ */
+export const ROW_SUM_TOLERANCE = { float32: 1e-4, float16: 1e-3 } as const;
 
 /**
  * Throws unless a sample of rows of every head sums to 1: a layer computed from the wrong tensors (a graph whose
  * Softmax is not over the keys) is refused with a reason rather than shown.
  */
-export function checkRowSums(data: Float32Array, heads: number, queries: number, keys: number, layer: number): void {
+export function checkRowSums(
+  data: Float32Array,
+  shape: { heads: number; queries: number; keys: number },
+  layer: number,
+  tolerance: number = ROW_SUM_TOLERANCE.float32,
+): void {
+  const { heads, queries, keys } = shape;
   for (let h = 0; h < heads; h++) {
     for (let i = 0; i < Math.min(CHECKED_ROWS, queries); i++) {
       const q = Math.floor((i * (queries - 1)) / Math.max(1, CHECKED_ROWS - 1));
       let sum = 0;
       for (let k = (h * queries + q) * keys, end = k + keys; k < end; k++) sum += data[k];
-      if (!(Math.abs(sum - 1) <= ROW_SUM_TOLERANCE)) {
+      if (!(Math.abs(sum - 1) <= tolerance)) {
         throw new LensError(
           `layer ${layer}, head ${h}: the weights of token ${q} sum to ${sum.toPrecision(6)}, not 1, so this graph's Softmax is not ` +
             'attention over the keys',

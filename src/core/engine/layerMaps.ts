@@ -5,7 +5,7 @@ import type * as ort from 'onnxruntime-node';
 import { recomputeModel, type KeptType, type LayerRecipe } from '../onnx/attentionRecompute';
 import type { GraphSummary } from '../onnx/graphScan';
 import { LensError, type AttentionMaps, type AttentionSetShape, type AttentionSource } from '../types';
-import { checkRowSums } from './attentionLayout';
+import { checkRowSums, ROW_SUM_TOLERANCE } from './attentionLayout';
 import { asFloat32 } from './tensors';
 
 /** What a run keeps to compute its maps: the kept tensors and the graph inputs the recipes read, by name. */
@@ -89,7 +89,8 @@ export function recomputedSource(shape: AttentionSetShape, maps: LayerMaps, kept
       }
       // onnxruntime's own buffer is handed out: nothing else holds this output.
       const data = asFloat32(tensor.data);
-      if (maps.recipes[layer].rowsSumToOne) checkRowSums(data, shape.heads, shape.queries, shape.keys, layer);
+      const tolerance = tensor.type === 'float16' ? ROW_SUM_TOLERANCE.float16 : ROW_SUM_TOLERANCE.float32;
+      if (maps.recipes[layer].rowsSumToOne) checkRowSums(data, shape, layer, tolerance);
       return data;
     },
   };
