@@ -1,7 +1,7 @@
 // Reading computed maps for the exports (nestedLayer) and the check that a computed layer is attention (checkRowSums).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkRowSums, nestedLayer, ROW_SUM_TOLERANCE } from '../../src/core/engine/attentionLayout';
+import { checkExportFits, checkRowSums, MAX_EXPORTED_WEIGHTS, nestedLayer, ROW_SUM_TOLERANCE } from '../../src/core/engine/attentionLayout';
 import type { AttentionMaps } from '../../src/core/types';
 import { LensError } from '../../src/core/types';
 
@@ -52,4 +52,17 @@ test('float16 maps may sum to 1 within 1e-3, float32 ones within 1e-4', () => {
   maps.perLayer[0][0] += 5e-4;
   assert.throws(() => checkRowSums(maps.perLayer[0], shape, 0));
   assert.doesNotThrow(() => checkRowSums(maps.perLayer[0], shape, 0, ROW_SUM_TOLERANCE.float16));
+});
+
+test('a JSON export of more weights than it holds is refused up front, saying how many and what to do instead', () => {
+  const set = (queries: number) => ({ set: 'self', layers: 24, heads: 14, queries, keys: queries, causal: true });
+  assert.doesNotThrow(() => checkExportFits([set(300)]), '30 million weights');
+  assert.ok(24 * 14 * 2048 ** 2 > MAX_EXPORTED_WEIGHTS);
+  assert.throws(
+    () => checkExportFits([set(2048)]),
+    (e: unknown) =>
+      e instanceof LensError &&
+      e.code === 'input-too-large' &&
+      /1409 million attention weights.*export the view as PNG or SVG/.test(e.message),
+  );
 });

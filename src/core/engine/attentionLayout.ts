@@ -1,6 +1,6 @@
 // Reading a set's maps ([heads, queries, keys] per layer, row-major) for the JSON exports, and the check that a
 // computed layer is attention: every row a distribution over the keys.
-import { LensError, type AttentionMaps } from '../types';
+import { LensError, type AttentionMaps, type AttentionSetShape } from '../types';
 
 /** The JSON exports' rounding of weights and probabilities: 6 decimals. */
 export const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
@@ -46,5 +46,22 @@ export function checkRowSums(
         );
       }
     }
+  }
+}
+
+/**
+ * Weights the JSON export may write: at about 9 characters each in JSON, 50 million make a 450 MB file, near the
+ * longest string V8 builds. Longer runs are refused before any layer is computed (GPT-2 at 1024 tokens has 151 million).
+ */
+export const MAX_EXPORTED_WEIGHTS = 50_000_000;
+
+export function checkExportFits(sets: readonly AttentionSetShape[], most = MAX_EXPORTED_WEIGHTS): void {
+  const weights = sets.reduce((sum, s) => sum + s.layers * s.heads * s.queries * s.keys, 0);
+  if (weights > most) {
+    throw new LensError(
+      `this run has ${(weights / 1e6).toFixed(0)} million attention weights, more than the ${most / 1e6} million ` +
+        'a JSON export holds: inspect fewer tokens, or export the view as PNG or SVG',
+      'input-too-large',
+    );
   }
 }

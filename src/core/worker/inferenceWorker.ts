@@ -3,6 +3,7 @@
 // handler in HANDLERS (the request table is workerRequests.ts). Runs are kept by the host's run id (WorkerRuns):
 // later requests about a run name its id, and the caller fetches only the attention it shows.
 import { parentPort, workerData } from 'node:worker_threads';
+import { checkExportFits } from '../engine/attentionLayout';
 import { allLayers } from '../engine/layerMaps';
 import { ModelRunner, openSessionCount } from '../engine/modelRunner';
 import { overviewOf } from '../engine/overview';
@@ -84,8 +85,10 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
   },
   async maps({ run }) {
     // Every layer computed for the export: the kept tensors stay for later requests.
+    const kept = runs.setsOf(run);
+    checkExportFits(kept);
     const sets = [];
-    for (const set of runs.setsOf(run)) sets.push(await allLayers(set));
+    for (const set of kept) sets.push(await allLayers(set));
     return { value: sets, transfer: sets.flatMap((set) => set.perLayer.map((layer) => layer.buffer as ArrayBuffer)) };
   },
   async health({ settle }) {
