@@ -69,30 +69,65 @@ export function decoderTargetLines(r: DecoderResults): string[] {
 export function renderDecoderMarkdown(r: DecoderResults): string {
   const m = r.machine;
   const out: string[] = [];
-  out.push(`Run ${m.date.slice(0, 16).replace('T', ' ')} UTC on ${r.device === 'cuda' ? 'CUDA' : 'CPU'}: ${m.cpu}, ${m.cores} cores, ` +
-    `${m.memoryGiB.toFixed(0)} GiB RAM; onnxruntime-node ${m.ort}; 1-minute load average ${m.loadAverages.map((l) => l.toFixed(1)).join(' → ')}.`);
+  out.push(
+    `Run ${m.date.slice(0, 16).replace('T', ' ')} UTC on ${r.device === 'cuda' ? 'CUDA' : 'CPU'}: ${m.cpu}, ${m.cores} cores, ` +
+      `${m.memoryGiB.toFixed(0)} GiB RAM; onnxruntime-node ${m.ort}; 1-minute load average ${m.loadAverages.map((l) => l.toFixed(1)).join(' → ')}.`,
+  );
   if (r.missing) return [...out, '', `Not measured: ${r.missing}.`].join('\n');
   const s = r.shape;
   if (s) {
     out.push('');
-    out.push(`Model \`${r.model}\`: ${s.layers} layers × ${s.heads} heads (${s.kvHeads} key/value heads, head_dim ${s.headDim}), ` +
-      `d = ${s.hidden}, intermediate ${s.intermediate}, vocabulary ${s.vocab.toLocaleString('en-US')}, random weights.`);
+    out.push(
+      `Model \`${r.model}\`: ${s.layers} layers × ${s.heads} heads (${s.kvHeads} key/value heads, head_dim ${s.headDim}), ` +
+        `d = ${s.hidden}, intermediate ${s.intermediate}, vocabulary ${s.vocab.toLocaleString('en-US')}, random weights.`,
+    );
   }
   out.push('', '#### Targets', ...decoderTargetLines(r), '');
   out.push('#### The files: onnxruntime-node against numpy at 16 tokens (reference.json)');
-  out.push(table(['variant', 'file', 'size with external data', 'largest logit difference', 'top token agrees', 'load and run'],
-    r.rows.map((row) => [row.variant, row.file, formatBytes(row.fileBytes),
-      row.check ? row.check.maxDifference.toExponential(1) : 'no reference',
-      row.check ? `${row.check.argmaxAgree} / ${row.check.tokens}` : '–', row.check ? formatMs(row.check.ms) : '–'])));
+  out.push(
+    table(
+      ['variant', 'file', 'size with external data', 'largest logit difference', 'top token agrees', 'load and run'],
+      r.rows.map((row) => [
+        row.variant,
+        row.file,
+        formatBytes(row.fileBytes),
+        row.check ? row.check.maxDifference.toExponential(1) : 'no reference',
+        row.check ? `${row.check.argmaxAgree} / ${row.check.tokens}` : '–',
+        row.check ? formatMs(row.check.ms) : '–',
+      ]),
+    ),
+  );
   out.push('', '#### Speed through the worker (medians; the ratio is the median of paired ratios)');
-  out.push(table(['variant', 'tokens', 'plain forward', 'inspect (worker)', '÷ forward'],
-    r.rows.flatMap((row) => row.speed.map((sp) => [row.variant, String(sp.tokens), formatMs(sp.plainMs),
-      sp.inspectMs === undefined ? notMeasured(row) : formatMs(sp.inspectMs), orNot(sp.ratio, formatRatio)]))));
+  out.push(
+    table(
+      ['variant', 'tokens', 'plain forward', 'inspect (worker)', '÷ forward'],
+      r.rows.flatMap((row) =>
+        row.speed.map((sp) => [
+          row.variant,
+          String(sp.tokens),
+          formatMs(sp.plainMs),
+          sp.inspectMs === undefined ? notMeasured(row) : formatMs(sp.inspectMs),
+          orNot(sp.ratio, formatRatio),
+        ]),
+      ),
+    ),
+  );
   out.push('', '#### After a run: the first view, the overview, one more layer; peak memory (one child process each)');
-  out.push(table(['variant', 'tokens', 'layer 0 (first view)', 'overview (model view)', 'one more layer', 'plain session', 'worker', '÷ plain'],
-    r.rows.map((row) => [row.variant, String(row.viewTokens ?? row.memory?.tokens ?? '–'), orNot(row.firstViewMs, formatMs),
-      orNot(row.overviewMs, formatMs), orNot(row.layerMs, formatMs), orNot(row.memory?.plainBytes, formatBytes),
-      orNot(row.memory?.workerBytes, formatBytes), orNot(row.memory?.ratio, formatRatio)])));
+  out.push(
+    table(
+      ['variant', 'tokens', 'layer 0 (first view)', 'overview (model view)', 'one more layer', 'plain session', 'worker', '÷ plain'],
+      r.rows.map((row) => [
+        row.variant,
+        String(row.viewTokens ?? row.memory?.tokens ?? '–'),
+        orNot(row.firstViewMs, formatMs),
+        orNot(row.overviewMs, formatMs),
+        orNot(row.layerMs, formatMs),
+        orNot(row.memory?.plainBytes, formatBytes),
+        orNot(row.memory?.workerBytes, formatBytes),
+        orNot(row.memory?.ratio, formatRatio),
+      ]),
+    ),
+  );
   return out.join('\n');
 }
 

@@ -16,8 +16,7 @@ export type MemoryConfig = 'plain' | 'inspect' | 'worker';
 
 /** One configuration of one model: a bench model by key, or a decoder's folder and ONNX file (decoderScenario.ts). */
 export type MemorySpec = { config: MemoryConfig; tokens: number; device: BenchDevice; runs: number } & (
-  | { modelsRoot: string; model: 'bert' | 'gpt2' }
-  | { decoder: { folder: string; file: string } }
+  { modelsRoot: string; model: 'bert' | 'gpt2' } | { decoder: { folder: string; file: string } }
 );
 
 export const CHILD_FLAG = '--child-memory';

@@ -20,7 +20,13 @@ const MAKE = 'cd tools && PYTHONPATH=. /usr/bin/python3 -m lens_models.make_benc
 
 export async function benchQwen(options: BenchOptions, repoRoot: string, log: (message: string) => void): Promise<DecoderResults> {
   const folder = path.join(options.models, QWEN_FOLDER);
-  const results: DecoderResults = { machine: describeMachine(), device: options.device, model: QWEN_FOLDER, rows: [], modelView: 'not run' };
+  const results: DecoderResults = {
+    machine: describeMachine(),
+    device: options.device,
+    model: QWEN_FOLDER,
+    rows: [],
+    modelView: 'not run',
+  };
   if (!existsSync(path.join(folder, 'config.json'))) {
     results.missing = `no ${QWEN_FOLDER} model in ${options.models}: make it once with \`${MAKE}\` (about 3 GB with both files)`;
     return results;

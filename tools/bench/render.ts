@@ -31,7 +31,8 @@ function renderBenchInChild(repoRoot: string, call: string): Promise<Record<stri
   return new Promise((resolve) => {
     execFile(process.execPath, ['-e', script], { cwd: repoRoot, timeout: 300_000, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
       const match = /^RENDER=(.*)$/m.exec(stdout);
-      if (error || !match) resolve(`renderBench failed: ${(stderr.trim().split('\n').pop() ?? '') || (error?.message ?? 'no result printed')}`);
+      if (error || !match)
+        resolve(`renderBench failed: ${(stderr.trim().split('\n').pop() ?? '') || (error?.message ?? 'no result printed')}`);
       else resolve(JSON.parse(match[1]) as Record<string, unknown>);
     });
   });

@@ -130,8 +130,9 @@ def _layer(g: GraphBuilder, c: dict[str, Any], i: int, h: str, mask: str, cos: s
     scores = g.op("MatMul", [q, g.op("Transpose", [keys], f"/{p}/self_attn/TransposeKey", perm=[0, 1, 3, 2])], f"/{p}/self_attn/MatMulQK")
     scaled = g.op("Mul", [scores, g.const(f"/{p}/self_attn/scale", np.array(hd ** -0.5, np.float32))], f"/{p}/self_attn/Scale")
     probs = g.op("Softmax", [g.op("Add", [scaled, mask], f"/{p}/self_attn/AddMask")], f"/{p}/self_attn/Softmax", axis=-1)
-    probs = g.op("Where", [g.op("IsNaN", [probs], f"/{p}/self_attn/IsNaN"), g.const(f"/{p}/self_attn/zero", np.array(0, np.float32)), probs],
-                 f"/{p}/self_attn/Where")
+    # A row with every key masked is NaN after the Softmax: the export's Where(IsNaN) turns it into zeros.
+    zero = g.const(f"/{p}/self_attn/zero", np.array(0, np.float32))
+    probs = g.op("Where", [g.op("IsNaN", [probs], f"/{p}/self_attn/IsNaN"), zero, probs], f"/{p}/self_attn/Where")
     context = g.op("Transpose", [g.op("MatMul", [probs, values], f"/{p}/self_attn/MatMulV")], f"/{p}/self_attn/TransposeOut",
                    perm=[0, 2, 1, 3])
     context = g.op("Reshape", [context, g.ints(f"/{p}/self_attn/merge", 0, 0, heads * hd)], f"/{p}/self_attn/Merge")
