@@ -60,7 +60,8 @@ export function decoderTargetLines(r: DecoderResults): string[] {
     const mv = r.modelView;
     lines.push(
       `- ${verdict(mv.modelViewWallMs, t.modelViewMs)} model view of ${mv.layers} × ${mv.heads} heads at ${mv.tokens} tokens: ` +
-        `${formatMs(mv.modelViewMs)} drawing, ${formatMs(mv.modelViewWallMs)} overview message to painted frame (target ≤ ${t.modelViewMs} ms)`,
+        `${formatMs(mv.modelViewMs)} drawing, ${formatMs(mv.modelViewWallMs)} overview message to painted frame ` +
+        `(target ≤ ${t.modelViewMs} ms)`,
     );
   }
   return lines;
@@ -69,9 +70,10 @@ export function decoderTargetLines(r: DecoderResults): string[] {
 export function renderDecoderMarkdown(r: DecoderResults): string {
   const m = r.machine;
   const out: string[] = [];
+  const load = m.loadAverages.map((l) => l.toFixed(1)).join(' → ');
   out.push(
     `Run ${m.date.slice(0, 16).replace('T', ' ')} UTC on ${r.device === 'cuda' ? 'CUDA' : 'CPU'}: ${m.cpu}, ${m.cores} cores, ` +
-      `${m.memoryGiB.toFixed(0)} GiB RAM; onnxruntime-node ${m.ort}; 1-minute load average ${m.loadAverages.map((l) => l.toFixed(1)).join(' → ')}.`,
+      `${m.memoryGiB.toFixed(0)} GiB RAM; onnxruntime-node ${m.ort}; 1-minute load average ${load}.`,
   );
   if (r.missing) return [...out, '', `Not measured: ${r.missing}.`].join('\n');
   const s = r.shape;
