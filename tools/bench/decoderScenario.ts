@@ -78,7 +78,9 @@ export async function measureDecoder(variant: DecoderVariant, options: DecoderOp
   const engine = new InferenceEngine({ environment: detectProviderEnvironment(), workerPath: options.workerPath, log: options.log });
   const request = { id: variant.label, source: 'local' as const, folder: variant.folder, onnxFile: variant.file, device: options.device };
   try {
-    await engine.load(request);
+    const { info } = await engine.load(request);
+    // A run without attention would time a different thing: that too is "not measured", with the core's reason.
+    if (!info.attention.available) row.notMeasured = `the core runs the model without attention: ${info.attention.reason}`;
   } catch (error) {
     row.notMeasured = `the core refused the model: ${oneLine(error)}`;
   }
@@ -98,6 +100,7 @@ export async function measureDecoder(variant: DecoderVariant, options: DecoderOp
       const inspect = async () => {
         last = await engine.request('inspect', { run: engine.nextRunId(), text, options: { attention: true, topK: TOP_K } });
         if (last.tokens.length !== tokens) throw new Error(`inspect ran ${last.tokens.length} tokens, expected ${tokens}`);
+        if (!last.attention?.length) throw new Error('the run returned no attention');
       };
       try {
         const times = await interleave({ plain: forward, inspect }, ['plain', 'inspect'], options);
@@ -139,7 +142,6 @@ export async function measureDecoder(variant: DecoderVariant, options: DecoderOp
  */
 async function measureViews(engine: InferenceEngine, result: WorkerInspectResult, layers: number, row: DecoderRow): Promise<void> {
   const sets = result.attention ?? [];
-  if (sets.length === 0) throw new Error('the run returned no attention');
   row.viewTokens = result.tokens.length;
   row.firstViewMs = await timed(async () => {
     for (const set of sets) await engine.request('layer', { run: result.run, set: set.set, layer: 0 });
