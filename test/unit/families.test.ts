@@ -20,7 +20,7 @@ describe('familyOf', () => {
     assert.equal(familyOf(['BertForMaskedLM'], 'bert'), bert);
     assert.equal(familyOf(['RobertaForMaskedLM'], 'gpt2'), bert);
     assert.equal(familyOf(['GPT2LMHeadModel'], 'bert'), gpt2);
-    assert.equal(familyOf(['LlamaForCausalLM'], 'llama'), gpt2, 'a …ForCausalLM head is a next-token model');
+    assert.equal(familyOf(['FalconForCausalLM'], 'falcon'), gpt2, 'a …ForCausalLM head no family names is a next-token model');
     assert.equal(familyOf(['BertModel', 'BertForMaskedLM'], 'bert'), bert, 'any of the architectures named');
   });
 
@@ -31,18 +31,23 @@ describe('familyOf', () => {
     assert.equal(familyOf(['BertModel'], 'bert'), undefined, 'a named architecture without a task head is not taken by its model_type');
   });
 
-  it('every model_type belongs to one family, and each family declares one causal or bidirectional self-attention set', () => {
+  it('every model_type and named architecture belongs to one family; each declares one causal or bidirectional self-attention set', () => {
     const types = FAMILIES.flatMap((f) => [...f.modelTypes]);
     assert.equal(new Set(types).size, types.length);
+    const named = FAMILIES.flatMap((f) => [...f.architectures]);
+    assert.equal(new Set(named).size, named.length);
     assert.deepEqual(
       FAMILIES.map((f) => f.attentionSets.map((s) => `${s.name}:${s.causal}`)),
-      [['self:false'], ['self:true']],
+      [['self:false'], ['self:true'], ['self:true'], ['self:true'], ['self:true']],
     );
     assert.deepEqual(
       FAMILIES.map((f) => [f.name, f.task, f.scoresActualTokens, f.needsMaskToken]),
       [
         ['bert', 'fill-mask', false, true],
         ['gpt2', 'next-token', true, false],
+        ['llama', 'next-token', true, false],
+        ['gpt_neox', 'next-token', true, false],
+        ['opt', 'next-token', true, false],
       ],
     );
   });
@@ -88,6 +93,9 @@ describe('a loaded model says what its family is', () => {
 describe('feeds declared by the family', () => {
   const spec = (name: string, type = 'int64', shape: (number | string)[] = ['batch', 'sequence']): InputSpec => ({ name, type, shape });
   const shapeOf = (family: typeof bert): FeedShape => ({ inputs: family.inputs, heads: 4, headDim: 8 });
+  const decoderInputs =
+    'input_ids, attention_mask, token_type_ids, position_ids, past_key_values.*, past.*, use_cache_branch, ' +
+    'num_logits_to_keep, logits_to_keep';
   const text = [spec('input_ids'), spec('attention_mask'), spec('token_type_ids'), spec('position_ids')];
 
   it('feeds the text inputs to both families: ids, a mask of ones, segment 0 and positions 0…n-1 per row', () => {
@@ -122,10 +130,7 @@ describe('feeds declared by the family', () => {
     );
     assert.throws(
       () => buildFeeds([spec('input_ids'), spec('pixel_values', 'float32')], [1], 1, 1, shapeOf(gpt2)),
-      refusedAs(
-        'the model needs an input named "pixel_values", which Attention Lens cannot provide ' +
-          `(it provides ${provides}, past_key_values.*, past.*, use_cache_branch)`,
-      ),
+      refusedAs(`the model needs an input named "pixel_values", which Attention Lens cannot provide (it provides ${decoderInputs})`),
     );
   });
 

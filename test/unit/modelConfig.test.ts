@@ -11,7 +11,16 @@ test('GPT-2 config.json from the Hub reads as a 12-layer causal LM with 1024 pos
   const file = path.join(sharedReferenceDir, 'gpt2', 'config.json');
   if (!existsSync(file)) return t.skip('../shared/reference is not beside this checkout');
   const config = parseModelConfig(JSON.parse(readFileSync(file, 'utf8')), 'config.json');
-  const facts = { vocabSize: 50257, layers: 12, heads: 12, hiddenSize: 768, maxPositions: 1024 };
+  const facts = {
+    vocabSize: 50257,
+    layers: 12,
+    heads: 12,
+    hiddenSize: 768,
+    maxPositions: 1024,
+    firstPosition: 0,
+    kvHeads: 12,
+    headDim: 64,
+  };
   assert.deepEqual(config, { architecture: 'GPT2LMHeadModel', modelType: 'gpt2', family: gpt2, ...facts });
 });
 

@@ -20,6 +20,10 @@ mkdir -p .cache/test-models
 node tools/lens_models/tokenize.mjs texts tools/testModels/texts.json .cache/test-models/tokenized.json
 OMP_NUM_THREADS=2 PYTHONPATH=tools nice -n 10 "$PY" -m lens_models.make_test_models .cache/test-models/tokenized.json \
   test/fixtures/models
-node tools/testModels/verify.mjs --write
+# The modern decoders (Llama, Qwen3, Gemma 2/3), optimum and GroupQueryAttention styles; the probes are throwaway
+# copies of the fused graphs with qk_output=2, which verify.mjs reads their attention from.
+OMP_NUM_THREADS=2 PYTHONPATH=tools nice -n 10 "$PY" -m lens_models.make_decoder_models .cache/test-models/tokenized.json \
+  test/fixtures/models --probes .cache/test-models/probes
+node tools/testModels/verify.mjs --write --probes .cache/test-models/probes
 du -sh test/fixtures/models/*
 du -sh test/fixtures/models

@@ -7,29 +7,18 @@
 //   node tools/testModels/verify.mjs [--write] [--models DIR]   (--write records the measurements in each
 //   reference.json; --models checks the models of DIR instead, e.g. a fresh make_test_models output)
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
+import { firstPosition, modelShape, openSession } from './modelSession.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const modelsFlag = process.argv.indexOf('--models');
-const modelsDir = modelsFlag > 0 ? path.resolve(process.argv[modelsFlag + 1]) : path.join(repoRoot, 'test/fixtures/models');
+const flag = (name, fallback) => (process.argv.indexOf(name) > 0 ? path.resolve(process.argv[process.argv.indexOf(name) + 1]) : fallback);
+const modelsDir = flag('--models', path.join(repoRoot, 'test/fixtures/models'));
+const probesDir = flag('--probes', path.join(repoRoot, '.cache/test-models/probes'));
 const write = process.argv.includes('--write');
 // Tolerances the golden tests can use; verify fails if ORT is further than this from PyTorch.
 const TOLERANCE = { logits: 1e-4, logsumexp: 1e-4, attention: 1e-5, rowSum: 1e-5 };
-
-// The project's protobuf writer (src/core/onnx/protobuf.ts, compiled to out/ by tsc): a GraphProto holding only
-// `output` entries, appended to the model bytes; protobuf merges it into the graph.
-const { MessageWriter } = createRequire(import.meta.url)('../../out/src/core/onnx/protobuf.js');
-const MODEL_GRAPH = 7;
-const GRAPH_OUTPUT = 12;
-const VALUE_INFO_NAME = 1;
-function withExtraOutputs(modelBytes, names) {
-  const graph = new MessageWriter();
-  for (const name of names) graph.message(GRAPH_OUTPUT, new MessageWriter().string(VALUE_INFO_NAME, name));
-  return Buffer.concat([modelBytes, new MessageWriter().message(MODEL_GRAPH, graph).finish()]);
-}
 
 // ---- helpers ----
 const int64 = (rows) => new ort.Tensor('int64', BigInt64Array.from(rows.flat().map(BigInt)), [rows.length, rows[0].length]);
@@ -66,7 +55,9 @@ function checkLogits(logits, vocab, batchIndex, seqLen, refCase, refOffset, diff
   }
 }
 
-function checkAttention(tensor, batchIndex, refLayer, qOffset, diffs, problems, label, causal) {
+// unwrittenPadding: GroupQueryAttention's output_qk leaves the key columns past a batch row's own length unwritten
+// (whatever the buffer held), so those are skipped rather than required to be 0.
+function checkAttention(tensor, batchIndex, refLayer, qOffset, diffs, problems, label, causal, unwrittenPadding = false) {
   const [, heads, qLen, kLen] = tensor.dims;
   for (let h = 0; h < heads; h++) {
     for (let q = 0; q < qLen; q++) {
@@ -74,6 +65,7 @@ function checkAttention(tensor, batchIndex, refLayer, qOffset, diffs, problems, 
       let sum = 0;
       for (let k = 0; k < kLen; k++) {
         const v = tensor.data[((batchIndex * heads + h) * qLen + q) * kLen + k];
+        if (unwrittenPadding && k >= refRow.length) continue;
         sum += v;
         if (k < refRow.length) diffs.attention.add(v, refRow[k]);
         else if (v !== 0) problems.push(`${label}: padded key column ${k} is ${v}, not 0`);
@@ -88,17 +80,12 @@ async function verifyModel(name) {
   const dir = path.join(modelsDir, name);
   const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
   const reference = JSON.parse(readFileSync(path.join(dir, 'reference.json'), 'utf8'));
-  const softmaxOutputs = reference.onnx.softmax_nodes.map((n) => n.output);
-  const bytes = readFileSync(path.join(dir, 'onnx/model.onnx'));
-  const session = await ort.InferenceSession.create(withExtraOutputs(bytes, softmaxOutputs), {
-    intraOpNumThreads: 2,
-    graphOptimizationLevel: 'all',
-  });
-  const isGpt2 = config.model_type === 'gpt2';
+  const { session, attentionOutputs: softmaxOutputs } = await openSession(dir, name, reference, probesDir);
+  const causal = config.model_type !== 'bert';
   const vocab = config.vocab_size;
-  const heads = isGpt2 ? config.n_head : config.num_attention_heads;
-  const headDim = (isGpt2 ? config.n_embd : config.hidden_size) / heads;
-  const layers = isGpt2 ? config.n_layer : config.num_hidden_layers;
+  const { heads, kvHeads, headDim, layers, padId } = modelShape(config);
+  const position0 = firstPosition(reference);
+  const fused = Boolean(reference.onnx.attention_nodes);
   const withPast = session.inputNames.some((n) => n.startsWith('past_key_values.'));
   const diffs = { logits: new MaxDiff(), logsumexp: new MaxDiff(), attention: new MaxDiff(), rowSum: new MaxDiff() };
   const problems = [];
@@ -107,12 +94,12 @@ async function verifyModel(name) {
   const run = async (idRows, maskRows, positionRows, past) => {
     const feeds = { input_ids: int64(idRows), attention_mask: int64(maskRows) };
     if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = int64(idRows.map((r) => r.map(() => 0)));
-    if (session.inputNames.includes('position_ids')) feeds.position_ids = int64(positionRows);
+    if (session.inputNames.includes('position_ids')) feeds.position_ids = int64(positionRows.map((r) => r.map((p) => p + position0)));
     if (withPast) {
       for (let i = 0; i < layers; i++) {
         for (const kind of ['key', 'value']) {
           feeds[`past_key_values.${i}.${kind}`] =
-            past?.[`present.${i}.${kind}`] ?? new ort.Tensor('float32', new Float32Array(0), [idRows.length, heads, 0, headDim]);
+            past?.[`present.${i}.${kind}`] ?? new ort.Tensor('float32', new Float32Array(0), [idRows.length, kvHeads, 0, headDim]);
         }
       }
     }
@@ -126,14 +113,14 @@ async function verifyModel(name) {
     checkLogits(out.logits.data, vocab, 0, ids.length, refCase, 0, diffs, problems, `${name} "${refCase.text}"`);
     softmaxOutputs.forEach((o, layer) => {
       attentionShapes.push(out[o].dims.join('x'));
-      checkAttention(out[o], 0, refCase.attentions[layer], 0, diffs, problems, `${name} layer ${layer}`, isGpt2);
+      checkAttention(out[o], 0, refCase.attentions[layer], 0, diffs, problems, `${name} layer ${layer}`, causal);
     });
   }
 
   // 2. A batch of two texts, the shorter right-padded: same numbers on real tokens, zero on padded keys.
   const [a, b] = [reference.cases[0], reference.cases[1]];
   const len = Math.max(a.input_ids.length, b.input_ids.length);
-  const pad = (ids) => [...ids, ...Array(len - ids.length).fill(isGpt2 ? config.eos_token_id : config.pad_token_id)];
+  const pad = (ids) => [...ids, ...Array(len - ids.length).fill(padId)];
   const mask = (ids) => range(0, len).map((i) => (i < ids.length ? 1 : 0));
   const batch = await run([pad(a.input_ids), pad(b.input_ids)], [mask(a.input_ids), mask(b.input_ids)], [range(0, len), range(0, len)]);
   [a, b].forEach((refCase, i) => {
@@ -149,7 +136,7 @@ async function verifyModel(name) {
           rows.data.set(t.data.subarray(src, src + len), (h * n + q) * len);
         }
       }
-      checkAttention(rows, 0, refCase.attentions[layer], 0, diffs, problems, `${name} batch[${i}] layer ${layer}`, isGpt2);
+      checkAttention(rows, 0, refCase.attentions[layer], 0, diffs, problems, `${name} batch[${i}] layer ${layer}`, causal, fused);
     });
   });
 
@@ -173,7 +160,7 @@ async function verifyModel(name) {
   for (const [key, value] of Object.entries(measured)) {
     if (!(value <= TOLERANCE[key])) problems.push(`${name}: max |Δ${key}| ${value} > ${TOLERANCE[key]}`);
   }
-  if (softmaxOutputs.length !== 0 && softmaxOutputs.length !== layers) problems.push(`${name}: Softmax count ≠ layers`);
+  if (softmaxOutputs.length !== 0 && softmaxOutputs.length !== layers) problems.push(`${name}: attention output count ≠ layers`);
   const shapes = [...new Set(attentionShapes)];
   console.log(
     `${name}: max |Δ| logits ${measured.logits.toExponential(2)}, logsumexp ${measured.logsumexp.toExponential(2)}, ` +

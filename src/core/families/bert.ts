@@ -26,6 +26,7 @@ export const bert: ModelFamily = {
     'mobilebert',
     'squeezebert',
   ]),
+  architectures: new Set(),
   takesArchitecture: (architecture) => MASKED_HEAD.test(architecture),
   task: 'fill-mask',
   rankedPositions: (tokens, maskTokenId) => tokens.filter((t) => t.id === maskTokenId).map((t) => t.index),

@@ -14,16 +14,58 @@ export interface FamilyCapabilities {
   logits: boolean;
 }
 
+/**
+ * Which layers use the config's `sliding_window`, for configs that list no `layer_types` (a config that does
+ * list them is read as it says: 'sliding_attention' layers slide).
+ */
+export type SlidingLayers =
+  /** Every layer (Mistral, Phi-3). */
+  | { every: true }
+  /** Layer i slides unless i + 1 is a multiple of the period (Gemma 2: 2; Gemma 3: `sliding_window_pattern`, 6). */
+  | { period: number; periodKey?: string }
+  /** Only when `enabledKey` is true, and from layer `fromKey` on (Qwen2 / Qwen3: use_sliding_window, max_window_layers). */
+  | { enabledKey: string; fromKey: string };
+
+/** What one config.json model_type does differently from the rest of its family. */
+export interface ModelTypeFacts {
+  /** The first position id (transformers.js feeds Gemma 3 and PaliGemma positions from 1). */
+  firstPosition?: number;
+  slidingLayers?: SlidingLayers;
+}
+
+/** Config.json keys per fact, first present wins (families name them differently). */
+export interface ConfigKeys {
+  layers: string[];
+  heads: string[];
+  hiddenSize: string[];
+  maxPositions: string[];
+  /** Key/value heads of grouped-query attention; the query heads when absent. */
+  kvHeads?: string[];
+  /** Width of one head; hidden size ÷ heads when absent (Qwen3-0.6B says 128, not 1024 / 16). */
+  headDim?: string[];
+  /** Tokens a query sees in a sliding-window layer (which layers: `ModelTypeFacts.slidingLayers`). */
+  slidingWindow?: string[];
+  /** Attention scores are soft-capped: cap · tanh(score / cap) (Gemma 2). */
+  attnSoftcap?: string[];
+  /** Queries are scaled by 1 / √(this) instead of 1 / √head_dim (Gemma 2 and 3). */
+  queryPreAttnScalar?: string[];
+}
+
 export interface ModelFamily {
   /** Short name, e.g. 'bert', 'gpt2'. */
   name: string;
   /** What the views call such a model, e.g. 'masked LM'. */
   label: string;
-  /** What the family takes, for the message that refuses other models, e.g. 'masked language models (…ForMaskedLM)'. */
-  runsWhat: string;
+  /**
+   * What the family takes, for the message that refuses other models, e.g. 'masked language models (…ForMaskedLM)';
+   * absent where another family's words cover it (every …ForCausalLM is a causal language model).
+   */
+  runsWhat?: string;
   /** config.json model_type values of this family (used when a config names no architecture). */
   modelTypes: ReadonlySet<string>;
-  /** Whether an architecture name (config.json's `architectures`) is this family's task head. */
+  /** Architectures (config.json's `architectures`) this family takes by name: a name beats any pattern. */
+  architectures: ReadonlySet<string>;
+  /** Whether an architecture not named by any family is this family's task head (a pattern, e.g. …ForCausalLM). */
   takesArchitecture(architecture: string): boolean;
   task: PredictionTask;
   /** The positions a run ranks: the mask tokens of a fill-mask model; 'every' position of a next-token model. */
@@ -36,11 +78,14 @@ export interface ModelFamily {
   inputs: readonly string[];
   attentionSets: readonly AttentionSetSpec[];
   capabilities: FamilyCapabilities;
-  /**
-   * Config.json keys per fact, first present wins (families name them differently). maxPositions is then
-   * adjusted by `usablePositions` where the family reserves some.
-   */
-  configKeys: { layers: string[]; heads: string[]; hiddenSize: string[]; maxPositions: string[] };
+  /** Where config.json names each fact; maxPositions is then adjusted by `usablePositions` where the family reserves some. */
+  configKeys: ConfigKeys;
+  /** Objects inside config.json whose keys are read before the top level (Gemma 3's `text_config`). */
+  nestedConfigs?: readonly string[];
+  /** The first position id fed (0 unless a model type says otherwise). */
+  firstPosition?: number;
+  /** Per config.json model_type differences within the family. */
+  modelTypeFacts?: Readonly<Record<string, ModelTypeFacts>>;
   /** Positions actually usable for tokens, from the declared maximum and the raw config. */
   usablePositions?(declared: number, config: Record<string, unknown>): number;
 }

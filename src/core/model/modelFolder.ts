@@ -5,14 +5,23 @@ import * as path from 'node:path';
 import { LensError } from '../types';
 import { parseModelConfig, type ModelConfig } from './modelConfig';
 
-/** ONNX files tried in order when the user names none. Unmerged graphs first: their attention can be exposed. */
+/**
+ * ONNX files tried in order when the user names none (transformers.js's decoder-only and encoder names). Unmerged
+ * graphs first, since their attention can be exposed, and among a graph's variants the most exact first: fp32 (the
+ * maps are the model's own), fp16, 8-bit weights, then 4-bit ones.
+ */
 export const ONNX_CANDIDATES = [
   'onnx/model.onnx',
   'onnx/decoder_model.onnx',
   'model.onnx',
   'onnx/model_fp16.onnx',
+  'onnx/model_int8.onnx',
+  'onnx/model_uint8.onnx',
   'onnx/model_quantized.onnx',
   'onnx/decoder_model_quantized.onnx',
+  'onnx/model_q4.onnx',
+  'onnx/model_q4f16.onnx',
+  'onnx/model_bnb4.onnx',
   'onnx/decoder_model_merged.onnx',
 ];
 
@@ -60,7 +69,10 @@ export async function findOnnxFile(folder: string, requested?: string): Promise<
   );
 }
 
-/** Checks that every external-data file named by the graph lies inside the ONNX file's folder and exists. */
+/**
+ * Checks that every external-data file named by the graph (model.onnx_data, model.onnx_data_1, … for large models)
+ * lies inside the ONNX file's folder and exists.
+ */
 export async function checkExternalData(onnxPath: string, locations: string[]): Promise<void> {
   const dir = path.dirname(onnxPath);
   for (const location of locations) {
