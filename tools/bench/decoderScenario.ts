@@ -113,6 +113,7 @@ export async function measureDecoder(variant: DecoderVariant, options: DecoderOp
         if (tokens === Math.max(...options.lengths) && last) await measureViews(engine, last, shape.layers, row);
       } catch (error) {
         row.notMeasured = `failed at ${tokens} tokens: ${oneLine(error)}`;
+        row.speed.push({ tokens, plainMs: NaN }); // the length's target line then says why
       }
     }
   } finally {
