@@ -16,7 +16,7 @@ import onnx
 from .external_data import ExternalData
 from .hub_folder import TOKENIZERS, write_hub_folder, write_json
 from .q4 import dequantize_rows, quantize_rows
-from .qwen_graph import build_qwen2
+from .qwen_graph import Weight, build_qwen2
 from .qwen_reference import forward
 
 FOLDER = "qwen2.5-0.5b-shaped"
@@ -36,7 +36,7 @@ VARIANTS = {"model": False, "model_q4": True}  # ONNX file name -> q4
 CHECK_IDS = [50256, 464, 3797, 3332, 319, 257, 2603, 290, 262, 3290, 4966, 284, 262, 2156, 286, 257]  # 16 tokens
 
 
-def random_weights(seed: int):
+def random_weights(seed: int) -> Weight:
     """weight(name, shape, kind): the same array for the same name every call (its own seeded generator), so the
     fp32 and q4 files and the references hold one model; normal(0, 0.02) as transformers initialises, norms
     near 1 (not exactly 1, so a norm wired wrongly shows in the check)."""
