@@ -73,8 +73,10 @@ describe('the decoder scenario', () => {
     for (const s of row.speed) assert.ok(s.plainMs > 0 && s.inspectMs === undefined && s.ratio === undefined);
     assert.equal(row.firstViewMs, undefined);
     const markdown = renderDecoderMarkdown(results([row]));
-    assert.match(markdown, /- – q4, 16 tokens: not measured: the core refused the model: /);
-    assert.match(markdown, /- – q4, 32 tokens: the first view \(layer 0 fetched after the run\): not measured: /);
+    assert.match(markdown, /^- – q4: not measured: the core refused the model: .*MadeUpForTokenClassification/m);
+    assert.match(markdown, /^- – q4, 16 tokens: inspect ÷ plain forward not measured \(target ≤ 1\.15\)$/m);
+    assert.match(markdown, /^- – q4, 32 tokens: the first view \(layer 0 fetched after the run\): not measured \(target ≤ 150 ms\)$/m);
+    assert.equal(markdown.split('the core refused').length, 2, 'the reason is said once');
   });
 
   it('empty pasts are sized by num_key_value_heads', () => {

@@ -28,7 +28,7 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-const notMeasured = (row: DecoderRow) => `not measured: ${row.notMeasured ?? 'no figure'}`;
+const NOT_MEASURED = 'not measured';
 const orNot = (value: number | undefined, format: (v: number) => string) => (value === undefined ? '–' : format(value));
 
 export function decoderTargetLines(r: DecoderResults): string[] {
@@ -36,14 +36,20 @@ export function decoderTargetLines(r: DecoderResults): string[] {
   const lines: string[] = [];
   for (const row of r.rows) {
     const v = row.variant;
+    // The reason once per variant; each figure it cost then just says "not measured".
+    if (row.notMeasured) lines.push(`- – ${v}: ${NOT_MEASURED}: ${row.notMeasured}`);
     for (const s of row.speed) {
-      const figure = s.ratio === undefined ? notMeasured(row) : `inspect ÷ plain forward ${formatRatio(s.ratio)}`;
-      lines.push(`- ${verdict(s.ratio, t.ratio)} ${v}, ${s.tokens} tokens: ${figure} (target ≤ ${t.ratio.toFixed(2)})`);
+      const figure = s.ratio === undefined ? NOT_MEASURED : formatRatio(s.ratio);
+      lines.push(
+        `- ${verdict(s.ratio, t.ratio)} ${v}, ${s.tokens} tokens: inspect ÷ plain forward ${figure} (target ≤ ${t.ratio.toFixed(2)})`,
+      );
     }
     const m = row.memory;
     if (m) {
-      const figure = m.ratio === undefined ? notMeasured(row) : `peak RSS ÷ plain session ${formatRatio(m.ratio)} through the worker`;
-      lines.push(`- ${verdict(m.ratio, t.memory)} ${v}, ${m.tokens} tokens: ${figure} (target ≤ ${t.memory.toFixed(2)})`);
+      const figure = m.ratio === undefined ? NOT_MEASURED : `${formatRatio(m.ratio)} through the worker`;
+      lines.push(
+        `- ${verdict(m.ratio, t.memory)} ${v}, ${m.tokens} tokens: peak RSS ÷ plain session ${figure} (target ≤ ${t.memory.toFixed(2)})`,
+      );
     }
     const at = row.viewTokens ?? Math.max(0, ...row.speed.map((s) => s.tokens));
     const views: [string, number | undefined][] = [
@@ -51,7 +57,7 @@ export function decoderTargetLines(r: DecoderResults): string[] {
       ['one more layer', row.layerMs],
     ];
     for (const [what, ms] of views) {
-      const figure = ms === undefined ? notMeasured(row) : formatMs(ms);
+      const figure = ms === undefined ? NOT_MEASURED : formatMs(ms);
       lines.push(`- ${verdict(ms, t.viewMs)} ${v}, ${at} tokens: ${what}: ${figure} (target ≤ ${t.viewMs} ms)`);
     }
   }
@@ -108,7 +114,7 @@ export function renderDecoderMarkdown(r: DecoderResults): string {
           row.variant,
           String(sp.tokens),
           formatMs(sp.plainMs),
-          sp.inspectMs === undefined ? notMeasured(row) : formatMs(sp.inspectMs),
+          sp.inspectMs === undefined ? NOT_MEASURED : formatMs(sp.inspectMs),
           orNot(sp.ratio, formatRatio),
         ]),
       ),
