@@ -1,5 +1,6 @@
 // `npm run bench` (node dist/bench.js): measures the inference core on real-size random-weight models against a
-// plain onnxruntime forward pass and transformers.js, and writes the table into BENCHMARKS.md.
+// plain onnxruntime forward pass and transformers.js, and writes the table into BENCHMARKS.md; then the
+// Qwen2.5-0.5B-shaped decoder (qwenBench.ts) into its own section.
 // Models: PYTHONPATH=tools /usr/bin/python3 -m lens_models.make_bench_models (once). Options: see USAGE in options.ts.
 import * as path from 'node:path';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
@@ -14,6 +15,8 @@ import { describeMachine, noteLoad } from './machine';
 import { CHILD_FLAG, measureInChild, memoryChild, type MemoryConfig, type MemoryRow } from './memory';
 import { parseOptions, type BenchOptions } from './options';
 import { measureRenderInChild } from './render';
+import { renderDecoderMarkdown, writeDecoderSection } from './decoderReport';
+import { benchQwen } from './qwenBench';
 import { renderMarkdown, writeBenchmarks, type BenchResults } from './report';
 import { measureSpeed, measureWorkerSpeed } from './speed';
 import { measureTestModels } from './testModels';
@@ -146,7 +149,18 @@ async function main(): Promise<void> {
   const repoRoot = path.resolve(__dirname, '..');
   const options = parseOptions(process.argv.slice(2), repoRoot);
   const gc = garbageCollector();
-  const models = findModels(options.models, options.only, options.quick);
+  if (options.only !== 'qwen') await benchEncoders(options, repoRoot, gc);
+  if (options.only === undefined || options.only === 'qwen') {
+    const markdown = renderDecoderMarkdown(await benchQwen(options, repoRoot, log));
+    process.stdout.write(`${markdown}\n`);
+    if (options.write && !options.quick) log(`written to ${writeDecoderSection(repoRoot, options.device, markdown)}`);
+  }
+}
+
+/** The BERT- and GPT-2-shaped models, the floor, the test models and the webview: the table between bench:start/end. */
+async function benchEncoders(options: BenchOptions, repoRoot: string, gc: () => void): Promise<void> {
+  const only = options.only === 'qwen' ? undefined : options.only;
+  const models = findModels(options.models, only, options.quick);
   const results: BenchResults = {
     machine: describeMachine(),
     device: options.device,

@@ -3,28 +3,27 @@
 // its peak RSS after loading the model and running it a few times at the given length.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { loadTextTokenizer } from '../../src/core/tokenize/textTokenizer';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
+import { PlainDecoder, readDecoderShape } from './decoderModel';
 import type { BenchDevice } from './options';
 import { findModels, hostRun, PlainSession, textOfLength } from './workload';
 
 export type MemoryConfig = 'plain' | 'inspect' | 'worker';
 
-export interface MemorySpec {
-  config: MemoryConfig;
-  modelsRoot: string;
-  model: 'bert' | 'gpt2';
-  tokens: number;
-  device: BenchDevice;
-  runs: number;
-}
+/** One configuration of one model: a bench model by key, or a decoder's folder and ONNX file (decoderScenario.ts). */
+export type MemorySpec = { config: MemoryConfig; tokens: number; device: BenchDevice; runs: number } & (
+  { modelsRoot: string; model: 'bert' | 'gpt2' } | { decoder: { folder: string; file: string } }
+);
 
 export const CHILD_FLAG = '--child-memory';
 
 /** Runs inside the child: loads, runs `runs` times keeping the last result (as a host holds the shown run). */
 export async function memoryChild(spec: MemorySpec): Promise<number> {
+  if ('decoder' in spec) return decoderMemoryChild(spec, spec.decoder);
   const [model] = findModels(spec.modelsRoot, spec.model, false);
   const tokenizer = await loadTextTokenizer(model.folder);
   const text = textOfLength(tokenizer, spec.tokens);
@@ -45,6 +44,25 @@ export async function memoryChild(spec: MemorySpec): Promise<number> {
       for (let i = 0; i < spec.runs; i++) kept = await hostRun(engine, text, options.topK);
       await engine.dispose();
     }
+  }
+  if (kept === undefined) throw new Error('nothing ran');
+  return peakRss();
+}
+
+/** The same for a decoder variant: its plain session fetching the logits, or the worker's run and first layer. */
+async function decoderMemoryChild(spec: MemorySpec, decoder: { folder: string; file: string }): Promise<number> {
+  const tokenizer = await loadTextTokenizer(decoder.folder);
+  const text = textOfLength(tokenizer, spec.tokens);
+  let kept: unknown;
+  if (spec.config === 'plain') {
+    const plain = await PlainDecoder.create(path.join(decoder.folder, decoder.file), readDecoderShape(decoder.folder), spec.device);
+    const feeds = plain.feeds(tokenizer.encode(text).map((t) => t.id));
+    for (let i = 0; i < spec.runs; i++) kept = await plain.forward(feeds);
+  } else {
+    const engine = new InferenceEngine({ environment: detectProviderEnvironment() });
+    await engine.load({ id: decoder.file, source: 'local', folder: decoder.folder, onnxFile: decoder.file, device: spec.device });
+    for (let i = 0; i < spec.runs; i++) kept = await hostRun(engine, text, 10);
+    await engine.dispose();
   }
   if (kept === undefined) throw new Error('nothing ran');
   return peakRss();
@@ -72,7 +90,7 @@ export function measureInChild(spec: MemorySpec): Promise<number> {
       if (error) {
         reject(
           new Error(
-            `memory child ${spec.config}/${spec.model}/${spec.tokens} ` +
+            `memory child ${spec.config}/${'decoder' in spec ? spec.decoder.file : spec.model}/${spec.tokens} ` +
               `failed: ${stderr.trim().split('\n').slice(-3).join(' | ') || error.message}`,
           ),
         );

@@ -1,6 +1,8 @@
 """Makes, once, the benchmark's random-weight models of real size in the Hub's ONNX layout:
   bert-base-shaped/  BertForMaskedLM, 12 layers, 12 heads, d=768, intermediate 3072, vocab 30,522, 512 positions
   gpt2-shaped/       GPT2LMHeadModel, 12 layers, 12 heads, d=768, vocab 50,257, 1024 positions
+  qwen2.5-0.5b-shaped/  Qwen2ForCausalLM, 24 layers, 14 heads sharing 2 key/value heads, d=896, vocab 151,936,
+                     fp32 and q4 files with external data (qwen_bench.py; --tiny makes the same layout at test size)
 Each folder: config.json, tokenizer files (copied from test/fixtures/tokenizers), onnx/model.onnx (opset 14,
 plain Softmax attention, tied embeddings stored once). The models live outside the repository (hundreds of MB):
 default ~/.cache/attention-lens-bench, or --out / $ATTENTION_LENS_BENCH_MODELS. A finished folder is never remade.
@@ -8,7 +10,7 @@ default ~/.cache/attention-lens-bench, or --out / $ATTENTION_LENS_BENCH_MODELS. 
 The definitions and the export are the test models' (bert.py, gpt2.py, onnx_graph.py), so the benchmark runs the
 graph shapes the tests check; only the size differs.
 
-    cd tools && python3 -m lens_models.make_bench_models [--out DIR] [--only bert|gpt2]
+    cd tools && python3 -m lens_models.make_bench_models [--out DIR] [--only bert|gpt2|qwen] [--tiny]
 """
 import argparse
 import os
@@ -21,6 +23,7 @@ import torch
 from .families import FAMILIES, Family, init_weights
 from .hub_folder import TOKENIZERS, write_hub_folder
 from .onnx_graph import export_onnx, softmax_nodes
+from .qwen_bench import make_qwen
 
 BERT_CONFIG = {
     "architectures": ["BertForMaskedLM"], "model_type": "bert", "vocab_size": 30522, "hidden_size": 768,
@@ -75,13 +78,16 @@ def main() -> None:
     default = os.environ.get("ATTENTION_LENS_BENCH_MODELS",
                              os.path.join(os.path.expanduser("~"), ".cache", "attention-lens-bench"))
     parser.add_argument("--out", default=default)
-    parser.add_argument("--only", choices=list(SHAPED))
+    parser.add_argument("--only", choices=[*SHAPED, "qwen"])
+    parser.add_argument("--tiny", action="store_true", help="the Qwen layout at test size (qwen2.5-0.5b-shaped-tiny)")
     args = parser.parse_args()
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     os.makedirs(args.out, exist_ok=True)
     for key in SHAPED:
         if args.only in (None, key):
             make(key, args.out)
+    if args.only in (None, "qwen"):
+        make_qwen(args.out, tiny=args.tiny)
 
 
 if __name__ == "__main__":
