@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { fixtureModel, repoRoot } from '../support/paths';
+import { loadReference } from '../support/reference';
 
 const cli = path.join(repoRoot, 'out', 'src', 'cli', 'main.js');
 const run = (args: string[], input?: string) => spawnSync(process.execPath, [cli, ...args], { input, encoding: 'utf8', timeout: 60_000 });
@@ -65,4 +66,24 @@ test('a bad flag prints the usage and exits 2', () => {
   assert.equal(out.status, 2);
   assert.match(out.stderr, /--top-k needs a positive whole number/);
   assert.match(out.stderr, /usage: attention-lens inspect/);
+});
+
+test("inspect --attention on the modern decoders, optimum's layout and the fused one, prints PyTorch's maps within 1e-5", () => {
+  for (const name of ['tiny-llama', 'tiny-gemma2-gqa']) {
+    const reference = loadReference(path.join(fixtureModel(name), 'reference.json'));
+    const [ref] = reference.cases;
+    const out = run(['inspect', '--model', fixtureModel(name), '--text', ref.text, '--attention', '--device', 'cpu']);
+    assert.equal(out.status, 0, out.stderr);
+    const doc = JSON.parse(out.stdout);
+    assert.deepEqual([doc.model.family, doc.model.kind], ['llama', 'causal'], name);
+    assert.deepEqual(
+      doc.tokens.map((t: { id: number }) => t.id),
+      ref.inputIds,
+    );
+    const printed = (doc.attention as number[][][][]).flat(3);
+    const expected = ref.attentions.flatMap((layer) => Array.from(layer));
+    assert.equal(printed.length, expected.length, `${name}: every layer, head, query and key`);
+    const worst = printed.reduce((max, x, i) => Math.max(max, Math.abs(x - expected[i])), 0);
+    assert.ok(worst <= 1e-5, `${name}: maps differ from PyTorch's by ${worst}`);
+  }
 });
