@@ -102,6 +102,8 @@ function inspectResult(): WorkerInspectResult {
       layers: 1,
       heads: 2,
       hiddenSize: 8,
+      kvHeads: 2,
+      headDim: 4,
       maxPositions: 64,
       maskToken: '[MASK]',
       onnxFile: 'onnx/model.onnx',

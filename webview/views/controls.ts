@@ -4,6 +4,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-single-select/vscode-single-select.js';
 import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
+import { headSuffix, kvHeadOf, layerSuffix, queryHeadsOf } from '../../src/protocol';
 import type { App } from '../app';
 import { theme } from '../render/theme';
 
@@ -72,7 +73,7 @@ export function layerSelect(app: App): Select {
 export function updateLayerSelect(sel: Select, app: App): void {
   const { layers } = shape(app);
   sel.set(
-    Array.from({ length: layers }, (_, i) => ({ value: String(i), label: `Layer ${i}` })),
+    Array.from({ length: layers }, (_, i) => ({ value: String(i), label: `Layer ${i}${layerSuffix(app.data.summary?.model, i)}` })),
     String(app.state.layer),
   );
 }
@@ -87,7 +88,7 @@ export function headSelect(app: App): Select {
 export function updateHeadSelect(sel: Select, app: App): void {
   const { heads } = shape(app);
   const options = [{ value: 'mean', label: 'Mean of heads' }].concat(
-    Array.from({ length: heads }, (_, i) => ({ value: String(i), label: `Head ${i}` })),
+    Array.from({ length: heads }, (_, i) => ({ value: String(i), label: `Head ${i}${headSuffix(app.data.summary?.model, i)}` })),
   );
   sel.set(options, String(app.state.head));
 }
@@ -97,6 +98,7 @@ export class HeadToggles {
   readonly element = document.createElement('div');
   private boxes: VscodeCheckbox[] = [];
   private swatches: HTMLElement[] = [];
+  private key = '';
 
   constructor(private readonly app: App) {
     this.element.className = 'head-toggles';
@@ -106,7 +108,11 @@ export class HeadToggles {
 
   render(): void {
     const { heads } = shape(this.app);
-    if (this.boxes.length !== heads) {
+    const model = this.app.data.summary?.model;
+    // A grouped-query model's toggles say which key/value head each shares (and rebuild when that changes).
+    const key = Array.from({ length: heads }, (_, h) => headSuffix(model, h)).join('|');
+    if (this.boxes.length !== heads || key !== this.key) {
+      this.key = key;
       this.boxes = [];
       this.swatches = [];
       const items = Array.from({ length: heads }, (_, h) => {
@@ -119,14 +125,21 @@ export class HeadToggles {
         const text = document.createElement('span');
         text.textContent = `H${h}`;
         box.append(swatch, text);
-        box.setAttribute('aria-label', `Head ${h}`);
+        box.setAttribute('aria-label', `Head ${h}${headSuffix(model, h)}`);
+        if (headSuffix(model, h)) box.title = `Head ${h}${headSuffix(model, h)}`;
         box.dataset.head = String(h);
         box.addEventListener('change', () => this.toggle(h, box.checked));
         this.boxes.push(box);
         this.swatches.push(swatch);
         wrap.append(box);
-        return wrap;
-      });
+        // Each key/value head's group of query heads starts with its name.
+        const kv = model ? kvHeadOf(model, h) : undefined;
+        if (kv === undefined || !model || queryHeadsOf(model, kv)[0] !== h) return [wrap];
+        const group = document.createElement('span');
+        group.className = 'kv-group';
+        group.textContent = `KV ${kv}:`;
+        return [group, wrap];
+      }).flat();
       this.element.replaceChildren(...items);
     }
     const th = theme();
