@@ -4,7 +4,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-single-select/vscode-single-select.js';
 import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
-import { headSuffix, kvHeadOf, layerSuffix, queryHeadsOf } from '../../src/protocol';
+import { headSuffix, layerSuffix, queriesPerKvHead, queryHeadsOf, type AttentionModelFacts } from '../../src/protocol';
 import type { App } from '../app';
 import { theme } from '../render/theme';
 
@@ -72,6 +72,7 @@ export function layerSelect(app: App): Select {
 
 export function updateLayerSelect(sel: Select, app: App): void {
   const { layers } = shape(app);
+  sel.element.classList.toggle('windowed', app.data.summary?.model.slidingWindow !== undefined);
   sel.set(
     Array.from({ length: layers }, (_, i) => ({ value: String(i), label: `Layer ${i}${layerSuffix(app.data.summary?.model, i)}` })),
     String(app.state.layer),
@@ -93,6 +94,24 @@ export function updateHeadSelect(sel: Select, app: App): void {
   sel.set(options, String(app.state.head));
 }
 
+/** A grouped-query model's head toggles in one group per key/value head, named "KV 0:"; others as they are. */
+function kvGroups(toggles: HTMLElement[], model: AttentionModelFacts | undefined): HTMLElement[] {
+  const groups = model && queriesPerKvHead(model) > 1 && model.heads === toggles.length ? (model.kvHeads ?? 0) : 0;
+  if (groups === 0) return toggles;
+  return Array.from({ length: groups }, (_, kv) => {
+    const [first, last] = queryHeadsOf(model!, kv);
+    const group = document.createElement('span');
+    group.className = 'kv-group';
+    group.setAttribute('role', 'group');
+    group.setAttribute('aria-label', `Heads ${first}–${last}: they share key/value head ${kv}`);
+    const name = document.createElement('span');
+    name.className = 'kv-name';
+    name.textContent = `KV ${kv}:`;
+    group.append(name, ...toggles.slice(first, last + 1));
+    return group;
+  });
+}
+
 /** A checkbox per head, each with its head colour, for overlaying several heads in the head view. */
 export class HeadToggles {
   readonly element = document.createElement('div');
@@ -109,7 +128,7 @@ export class HeadToggles {
   render(): void {
     const { heads } = shape(this.app);
     const model = this.app.data.summary?.model;
-    // A grouped-query model's toggles say which key/value head each shares (and rebuild when that changes).
+    // A grouped-query model's toggles are grouped by the key/value head they share (rebuilt when that changes).
     const key = Array.from({ length: heads }, (_, h) => headSuffix(model, h)).join('|');
     if (this.boxes.length !== heads || key !== this.key) {
       this.key = key;
@@ -125,22 +144,15 @@ export class HeadToggles {
         const text = document.createElement('span');
         text.textContent = `H${h}`;
         box.append(swatch, text);
-        box.setAttribute('aria-label', `Head ${h}${headSuffix(model, h)}`);
-        if (headSuffix(model, h)) box.title = `Head ${h}${headSuffix(model, h)}`;
+        box.setAttribute('aria-label', `Head ${h}`);
         box.dataset.head = String(h);
         box.addEventListener('change', () => this.toggle(h, box.checked));
         this.boxes.push(box);
         this.swatches.push(swatch);
         wrap.append(box);
-        // Each key/value head's group of query heads starts with its name.
-        const kv = model ? kvHeadOf(model, h) : undefined;
-        if (kv === undefined || !model || queryHeadsOf(model, kv)[0] !== h) return [wrap];
-        const group = document.createElement('span');
-        group.className = 'kv-group';
-        group.textContent = `KV ${kv}:`;
-        return [group, wrap];
-      }).flat();
-      this.element.replaceChildren(...items);
+        return wrap;
+      });
+      this.element.replaceChildren(...kvGroups(items, model));
     }
     const th = theme();
     const on = new Set(this.app.state.heads);
