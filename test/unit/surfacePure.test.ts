@@ -142,7 +142,11 @@ test('run summary: carries the run id, no tensors, and says whether attention is
   const gemma = inspectResult();
   Object.assign(gemma.model, { kvHeads: 1, slidingWindow: { size: 4, layers: [0] }, attnSoftcap: 50 });
   const windowed = toRunSummary(5, gemma).model;
-  assert.deepEqual([windowed.kvHeads, windowed.slidingWindow, windowed.attnSoftcap], [1, { size: 4, layers: [0] }, 50], 'passed on to the views');
+  assert.deepEqual(
+    [windowed.kvHeads, windowed.slidingWindow, windowed.attnSoftcap],
+    [1, { size: 4, layers: [0] }, 50],
+    'passed on to the views',
+  );
   const noAttention = inspectResult();
   noAttention.model.attention = { available: false, reason: 'fused attention' };
   delete noAttention.attention;

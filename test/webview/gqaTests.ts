@@ -126,7 +126,9 @@ export const gqaTests: TestCase[] = [
       await lens.tab('matrix');
       assert.deepEqual(await options(lens, '.matrix-view .layer-select'), ['Layer 0 · sliding window 4', 'Layer 1']);
       await chooseOption(lens, '.matrix-view .head-select vscode-single-select', 3);
-      await lens.until(`document.querySelector('.matrix-view .hover-info').textContent.startsWith('Layer 0 · sliding window 4, head 2 · KV 1 · 20×20')`);
+      await lens.until(
+        `document.querySelector('.matrix-view .hover-info').textContent.startsWith('Layer 0 · sliding window 4, head 2 · KV 1 · 20×20')`,
+      );
       for (const sel of ['.layer-select', '.head-select']) await assertSelectWhole(lens, `.matrix-view ${sel}`);
       await lens.page.screenshot({ path: join(ctx.shots, 'gqa-matrix-window-beside-editor.png') });
       await chooseOption(lens, '.matrix-view .layer-select vscode-single-select', 1);
@@ -153,11 +155,17 @@ export const gqaTests: TestCase[] = [
       );
       for (const sel of ['.layer-select', '.head-select']) await assertSelectWhole(side, `.sidebar-view ${sel}`);
       // A sliding-window layer attends within its window: token 6 sees keys 3…6 only (the rest of the top 10 weigh 0).
-      const bars = await side.page.locator('.sidebar-view .bar-list').first().locator('.bar-row').evaluateAll((rows) =>
-        rows.map((r) => r.getAttribute('aria-label') ?? ''),
-      );
+      const bars = await side.page
+        .locator('.sidebar-view .bar-list')
+        .first()
+        .locator('.bar-row')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
       const weighed = bars.filter((b) => Number(b.split(': ').pop()) > 0).map((b) => Number(/^#(\d+)/.exec(b)?.[1]));
-      assert.deepEqual(weighed.sort((a, b) => a - b), [3, 4, 5, 6], bars.join(' | '));
+      assert.deepEqual(
+        weighed.sort((a, b) => a - b),
+        [3, 4, 5, 6],
+        bars.join(' | '),
+      );
       await side.page.screenshot({ path: join(ctx.shots, 'gqa-sidebar-window-dark.png') });
       await finish(side);
     },
