@@ -12,8 +12,8 @@ import { chooseOption, finish } from './interactionTests';
 import type { Payload } from './payload';
 import type { TestCase, TestContext } from './run';
 
-/** The inspector beside an editor: about half a 1400 px window. */
-const BESIDE_EDITOR = { width: 680, height: 820 };
+/** The inspector beside an editor, as the integration tier's 1400 × 860 workbench lays it out (with the side bar open). */
+const BESIDE_EDITOR = { width: 520, height: 780 };
 
 const qwenShaped = gqaPayload({ name: 'gqa-14-2', layers: 4, heads: 14, kvHeads: 2, tokens: 24 });
 const smallGqa = gqaPayload({ name: 'gqa-4-2', layers: 2, heads: 4, kvHeads: 2, tokens: 20 });
