@@ -40,6 +40,14 @@ export interface ModelInfo {
   layers: number;
   heads: number;
   hiddenSize: number;
+  /** Key/value heads: fewer than `heads` when query heads share them (grouped-query attention). */
+  kvHeads: number;
+  /** Width of one head (config.json's head_dim, else hiddenSize ÷ heads). */
+  headDim: number;
+  /** The window of the layers (0-based) that use sliding-window attention; absent when none does. */
+  slidingWindow?: { size: number; layers: number[] };
+  /** Attention scores are soft-capped, cap · tanh(score / cap), before the Softmax. */
+  attnSoftcap?: number;
   /** Longest input the position embeddings allow, special tokens included. */
   maxPositions: number;
   /** The model's own mask token (masked LMs only), e.g. "[MASK]" or "<mask>". */

@@ -6,3 +6,4 @@ export * from './messages';
 export * from './validate';
 export * from './requests';
 export * from './predictions';
+export * from './headSharing';

@@ -45,6 +45,17 @@ export interface RunSummary {
     tokenizerKind: string;
     layers: number;
     heads: number;
+    /**
+     * Key/value heads, when fewer than `heads`: query heads share them (grouped-query attention; see headSharing.ts).
+     * Absent or equal to `heads`: each query head has its own.
+     */
+    kvHeads?: number;
+    /** Width of one head. */
+    headDim?: number;
+    /** The window of sliding-window layers (0-based; a query sees itself and size − 1 keys before it); absent when none slides. */
+    slidingWindow?: { size: number; layers: number[] };
+    /** Attention scores are soft-capped at this, cap · tanh(score / cap), before the Softmax. */
+    attnSoftcap?: number;
     maxPositions: number;
     /** Ids in the model's output layer: the length of a logits row (the logits request). */
     vocabSize: number;

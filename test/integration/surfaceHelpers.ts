@@ -28,7 +28,9 @@ export async function lensApi(): Promise<LensTestApi> {
   return api;
 }
 
-export function fixtureModel(name: 'tiny-bert' | 'tiny-gpt2' | 'tiny-bert-nosoftmax' | 'tiny-gpt2-past'): string {
+type FixtureModel = 'tiny-bert' | 'tiny-gpt2' | 'tiny-bert-nosoftmax' | 'tiny-gpt2-past' | 'tiny-llama-gqa' | 'tiny-gemma2-gqa';
+
+export function fixtureModel(name: FixtureModel): string {
   return path.join(extension().extensionPath, 'test', 'fixtures', 'models', name);
 }
 

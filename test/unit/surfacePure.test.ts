@@ -102,6 +102,8 @@ function inspectResult(): WorkerInspectResult {
       layers: 1,
       heads: 2,
       hiddenSize: 8,
+      kvHeads: 2,
+      headDim: 4,
       maxPositions: 64,
       maskToken: '[MASK]',
       onnxFile: 'onnx/model.onnx',
@@ -136,6 +138,15 @@ test('run summary: carries the run id, no tensors, and says whether attention is
   assert.equal(summary.runId, 7);
   assert.equal(summary.attentionUnavailable, null);
   assert.equal(JSON.stringify(summary).includes('perLayer'), false);
+  assert.deepEqual([summary.model.kvHeads, summary.model.headDim, summary.model.slidingWindow], [2, 4, undefined]);
+  const gemma = inspectResult();
+  Object.assign(gemma.model, { kvHeads: 1, slidingWindow: { size: 4, layers: [0] }, attnSoftcap: 50 });
+  const windowed = toRunSummary(5, gemma).model;
+  assert.deepEqual(
+    [windowed.kvHeads, windowed.slidingWindow, windowed.attnSoftcap],
+    [1, { size: 4, layers: [0] }, 50],
+    'passed on to the views',
+  );
   const noAttention = inspectResult();
   noAttention.model.attention = { available: false, reason: 'fused attention' };
   delete noAttention.attention;

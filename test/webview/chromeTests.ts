@@ -36,6 +36,15 @@ export async function exportView(
   };
 }
 
+/** The selector's shown value is not cut off (its text fits its face). */
+export async function assertSelectWhole(lens: LensPage, selector: string): Promise<void> {
+  const face = await lens.page.evaluate<{ sw: number; cw: number; text: string }>(
+    `(() => { const t = document.querySelector('${selector} vscode-single-select').shadowRoot.querySelector('.select-face .text'); ` +
+      `return { sw: t.scrollWidth, cw: t.clientWidth, text: t.textContent.trim() }; })()`,
+  );
+  assert.ok(face.sw <= face.cw, `${selector}: "${face.text}" is not cut off (${face.sw} > ${face.cw})`);
+}
+
 /** A PNG's pixel size from its IHDR chunk. */
 function pngSize(png: Buffer): { width: number; height: number } {
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG signature');
@@ -163,14 +172,7 @@ export const chromeTests: TestCase[] = [
       await side.sendRun(smallCausal());
       await side.post({ type: 'focusToken', runId: 1, index: 5 } as never);
       await side.settle();
-      for (const sel of ['.layer-select', '.head-select']) {
-        const face = await side.page.evaluate<{ sw: number; cw: number; text: string }>(
-          `(() => { const t = document.querySelector('.sidebar-view ${sel} ` +
-            `vscode-single-select').shadowRoot.querySelector('.select-face .text'); return { sw: t.scrollWidth, cw: t.clientWidth, ` +
-            `text: t.textContent.trim() }; })()`,
-        );
-        assert.ok(face.sw <= face.cw, `${sel}: "${face.text}" is not cut off (${face.sw} > ${face.cw})`);
-      }
+      for (const sel of ['.layer-select', '.head-select']) await assertSelectWhole(side, `.sidebar-view ${sel}`);
       assert.equal(
         await side.page.locator('.follow-inspector').evaluate((e) => (e as unknown as { checked: boolean }).checked),
         true,

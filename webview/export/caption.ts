@@ -1,6 +1,6 @@
 // What an exported picture says about itself: a title (model, view, layer/head), the part of its file name that
 // names what is inside, and the colour scale its view needs to be read on paper.
-import type { RunSummary } from '../../src/protocol';
+import { headName, layerSuffix, type RunSummary } from '../../src/protocol';
 import type { UiState } from '../state';
 import { tokenLabel } from '../views/describe';
 
@@ -20,8 +20,13 @@ export interface Caption {
 
 export type ExportedView = 'tokens' | 'head' | 'model' | 'matrix' | 'predictions' | 'sidebar';
 
-function headName(head: number | 'mean'): { text: string; slug: string } {
-  return head === 'mean' ? { text: 'mean of heads', slug: 'mean' } : { text: `head ${head}`, slug: `H${head}` };
+function headPart(s: RunSummary, head: number | 'mean'): { text: string; slug: string } {
+  return { text: headName(s.model, head), slug: head === 'mean' ? 'mean' : `H${head}` };
+}
+
+/** "layer 3", or "layer 3 · sliding window 4" for a sliding-window layer. */
+function layerText(s: RunSummary, layer: number): string {
+  return `layer ${layer}${layerSuffix(s.model, layer)}`;
 }
 
 /** The shown attention set, named only when the run has several (a one-set run's captions are as they were). */
@@ -50,7 +55,7 @@ export function captionFor(view: ExportedView, s: RunSummary, state: UiState): C
       const all = heads.length === set.heads;
       const shown = all ? 'all heads' : `head${heads.length > 1 ? 's' : ''} ${heads.join(', ')}`;
       return {
-        title: `${model} · Head view${set.text} · layer ${state.layer} · ${shown}`,
+        title: `${model} · Head view${set.text} · ${layerText(s, state.layer)} · ${shown}`,
         name: `head-view${set.slug}_L${state.layer}${all ? '' : `_H${heads.join('+')}`}`,
         scale: { kind: 'heads', label: 'line opacity grows with the attention weight (√ scale)', heads },
       };
@@ -62,8 +67,8 @@ export function captionFor(view: ExportedView, s: RunSummary, state: UiState): C
         scale: null,
       };
     case 'matrix': {
-      const head = headName(state.head);
-      const title = `${model} · Attention matrix${set.text} · layer ${state.layer} · ${head.text}`;
+      const head = headPart(s, state.head);
+      const title = `${model} · Attention matrix${set.text} · ${layerText(s, state.layer)} · ${head.text}`;
       return { title, name: `matrix${set.slug}_L${state.layer}_${head.slug}`, scale: null };
     }
     case 'predictions': {
@@ -71,9 +76,9 @@ export function captionFor(view: ExportedView, s: RunSummary, state: UiState): C
       return { title: `${model} · Predictions${token.text}`, name: `predictions${token.slug}`, scale: null };
     }
     case 'sidebar': {
-      const head = headName(state.head);
+      const head = headPart(s, state.head);
       const token = tokenPart(s, state.selected);
-      const title = `${model} · Side view${set.text} · layer ${state.layer} · ${head.text}${token.text}`;
+      const title = `${model} · Side view${set.text} · ${layerText(s, state.layer)} · ${head.text}${token.text}`;
       return { title, name: `side-view${set.slug}_L${state.layer}_${head.slug}${token.slug}`, scale: null };
     }
   }

@@ -4,6 +4,7 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { VscodeSingleSelect } from '@vscode-elements/elements/dist/vscode-single-select/vscode-single-select.js';
 import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
+import { headSuffix, layerSuffix, queriesPerKvHead, queryHeadsOf, type AttentionModelFacts } from '../../src/protocol';
 import type { App } from '../app';
 import { theme } from '../render/theme';
 
@@ -71,8 +72,9 @@ export function layerSelect(app: App): Select {
 
 export function updateLayerSelect(sel: Select, app: App): void {
   const { layers } = shape(app);
+  sel.element.classList.toggle('windowed', app.data.summary?.model.slidingWindow !== undefined);
   sel.set(
-    Array.from({ length: layers }, (_, i) => ({ value: String(i), label: `Layer ${i}` })),
+    Array.from({ length: layers }, (_, i) => ({ value: String(i), label: `Layer ${i}${layerSuffix(app.data.summary?.model, i)}` })),
     String(app.state.layer),
   );
 }
@@ -87,9 +89,27 @@ export function headSelect(app: App): Select {
 export function updateHeadSelect(sel: Select, app: App): void {
   const { heads } = shape(app);
   const options = [{ value: 'mean', label: 'Mean of heads' }].concat(
-    Array.from({ length: heads }, (_, i) => ({ value: String(i), label: `Head ${i}` })),
+    Array.from({ length: heads }, (_, i) => ({ value: String(i), label: `Head ${i}${headSuffix(app.data.summary?.model, i)}` })),
   );
   sel.set(options, String(app.state.head));
+}
+
+/** A grouped-query model's head toggles in one group per key/value head, named "KV 0:"; others as they are. */
+function kvGroups(toggles: HTMLElement[], model: AttentionModelFacts | undefined): HTMLElement[] {
+  const groups = model && queriesPerKvHead(model) > 1 && model.heads === toggles.length ? (model.kvHeads ?? 0) : 0;
+  if (groups === 0) return toggles;
+  return Array.from({ length: groups }, (_, kv) => {
+    const [first, last] = queryHeadsOf(model!, kv);
+    const group = document.createElement('span');
+    group.className = 'kv-group';
+    group.setAttribute('role', 'group');
+    group.setAttribute('aria-label', `Heads ${first}–${last}: they share key/value head ${kv}`);
+    const name = document.createElement('span');
+    name.className = 'kv-name';
+    name.textContent = `KV ${kv}:`;
+    group.append(name, ...toggles.slice(first, last + 1));
+    return group;
+  });
 }
 
 /** A checkbox per head, each with its head colour, for overlaying several heads in the head view. */
@@ -97,6 +117,7 @@ export class HeadToggles {
   readonly element = document.createElement('div');
   private boxes: VscodeCheckbox[] = [];
   private swatches: HTMLElement[] = [];
+  private key = '';
 
   constructor(private readonly app: App) {
     this.element.className = 'head-toggles';
@@ -106,7 +127,11 @@ export class HeadToggles {
 
   render(): void {
     const { heads } = shape(this.app);
-    if (this.boxes.length !== heads) {
+    const model = this.app.data.summary?.model;
+    // A grouped-query model's toggles are grouped by the key/value head they share (rebuilt when that changes).
+    const key = Array.from({ length: heads }, (_, h) => headSuffix(model, h)).join('|');
+    if (this.boxes.length !== heads || key !== this.key) {
+      this.key = key;
       this.boxes = [];
       this.swatches = [];
       const items = Array.from({ length: heads }, (_, h) => {
@@ -127,7 +152,7 @@ export class HeadToggles {
         wrap.append(box);
         return wrap;
       });
-      this.element.replaceChildren(...items);
+      this.element.replaceChildren(...kvGroups(items, model));
     }
     const th = theme();
     const on = new Set(this.app.state.heads);

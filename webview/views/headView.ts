@@ -4,7 +4,7 @@
 // mixed colour. Long inputs scroll: a spacer gives the native scrollbar and a sticky canvas draws only the rows in
 // sight, so a 1024-token input costs the same per frame as a 40-token one.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { tokenList, type TokenView } from '../../src/protocol';
+import { headName, layerSuffix, tokenList, type TokenView } from '../../src/protocol';
 import type { App, View } from '../app';
 import { attendedBy, attendsTo, headMap } from '../render/attention';
 import { fitCanvas, fitText, frameScheduler, heightToBottom, newPath } from '../render/canvas';
@@ -261,12 +261,13 @@ export class HeadView implements View {
     };
     if (heads.length === 0) this.info.textContent = 'No head is shown: tick one above.';
     else if (heads.length === 1) {
-      this.info.textContent = `${who} ${verb} (layer ${layer.layer}, head ${heads[0]}): ${describeRanked(rank(heads[0], 5), named)}`;
+      const where = `layer ${layer.layer}${layerSuffix(s.model, layer.layer)}, ${headName(s.model, heads[0])}`;
+      this.info.textContent = `${who} ${verb} (${where}): ${describeRanked(rank(heads[0], 5), named)}`;
     }
     // Several heads: each head's own strongest link, as each is drawn in its own colour (no mean of heads).
     else {
       const strongest = heads.map((h) => `H${h} ${describeRanked(rank(h, 1), named)}`).join(' · ');
-      this.info.textContent = `${who} ${verb} (layer ${layer.layer}), strongest per head: ${strongest}`;
+      this.info.textContent = `${who} ${verb} (layer ${layer.layer}${layerSuffix(s.model, layer.layer)}), strongest per head: ${strongest}`;
     }
   }
 

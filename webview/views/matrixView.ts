@@ -2,7 +2,7 @@
 // (non-square when its two token lists differ). The map is rasterised once into a keys × queries image; zoom and
 // pan only redraw it scaled, instant at 1024 tokens. Token labels show when a cell is tall enough, else on hover.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { tokenList, type AttentionLayer, type TokenListName, type TokenView } from '../../src/protocol';
+import { headName, layerSuffix, tokenList, type AttentionLayer, type TokenListName, type TokenView } from '../../src/protocol';
 import type { App, View } from '../app';
 import { headMap, scaleCeiling } from '../render/attention';
 import { heatmapCanvas } from '../render/heatmap';
@@ -303,17 +303,17 @@ export class MatrixView implements View {
     const bar = { top: `≥${this.max.toFixed(3)}`, bottom: '0', note: '√ scale' };
     const barX = LEFT + cols * c + LABEL_OVERHANG;
     if (barX + colorBarWidth(ctx, th, bar) <= w) drawColorBar(ctx, th, bar, barX, TOP, Math.min(rows * c, 200));
-    const scope = head === 'mean' ? 'mean of heads' : `head ${head}`;
+    const where = `Layer ${layer.layer}${layerSuffix(s.model, layer.layer)}, ${headName(s.model, head)}`;
     if (focus) {
       const weight = headMap(layer, head)[focus.q * keys + focus.k].toFixed(4);
       const text = `${tokenLabel(lists.rows[focus.q])} → ${tokenLabel(lists.cols[focus.k])}: ${weight}`;
       this.tooltip.textContent = text;
       this.tooltip.hidden = false;
-      this.info.textContent = `Layer ${layer.layer}, ${scope} · query #${focus.q} → key #${focus.k} · ${text}`;
+      this.info.textContent = `${where} · query #${focus.q} → key #${focus.k} · ${text}`;
     } else {
       this.tooltip.hidden = true;
       const zoom = `zoom ${c.toFixed(2)} px/token · wheel or +/− to zoom, drag to pan, hover for values.`;
-      this.info.textContent = `Layer ${layer.layer}, ${scope} · ${queries}×${keys} · ${zoom}`;
+      this.info.textContent = `${where} · ${queries}×${keys} · ${zoom}`;
     }
     this.canvas.dataset.drawMs = (performance.now() - t0).toFixed(2);
   }

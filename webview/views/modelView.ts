@@ -2,17 +2,15 @@
 // downsampled overview
 // (never a DOM node per weight), as large as the panel allows. Click or Enter opens that layer/head at full
 // resolution in the matrix view.
-import { setShape, type AttentionOverview } from '../../src/protocol';
+import { headName, layerSuffix, queriesPerKvHead, setShape, type AttentionOverview } from '../../src/protocol';
 import type { App, View } from '../app';
 import { lutIndex } from '../render/colormap';
 import { colorBarWidth, drawColorBar, type ColorBar } from '../render/colorBar';
 import { fitCanvas, frameScheduler, heightToBottom } from '../render/canvas';
 import { theme } from '../render/theme';
 import { setSelect, updateSetSelect } from './controls';
+import { drawLabels, GAP, KV_ROW, labelsCaption, LEFT, LEFT_WINDOWED, TOP, type GridDims } from './modelLabels';
 
-const LEFT = 40;
-const TOP = 22;
-const GAP = 4;
 /** Below this, thumbnails stop shrinking and the grid scrolls. */
 const MIN_CELL = 24;
 const SCALE: ColorBar = { top: 'its max', bottom: '0', note: '√ scale' };
@@ -75,24 +73,27 @@ export class ModelView implements View {
   }
 
   /** Square thumbnails as large as both the panel's width and its height allow (the colour bar beside them). */
-  private dims(): { layers: number; heads: number; cell: number; width: number; height: number; barX: number } {
+  private dims(): GridDims & { width: number; height: number; barX: number } {
     const m = this.app.attentionSet() ?? this.app.data.summary?.model;
     const layers = m?.layers ?? 0;
     const heads = m?.heads ?? 0;
+    const model = this.app.data.summary?.model;
+    const left = model?.slidingWindow ? LEFT_WINDOWED : LEFT;
+    const top = model && queriesPerKvHead(model) > 1 ? TOP + KV_ROW : TOP;
     const bar = colorBarWidth(this.canvas.getContext('2d')!, theme(), SCALE) + 12;
-    const availW = Math.max(200, this.scroller.clientWidth - 4) - LEFT - bar;
-    const availH = heightToBottom(this.scroller, 160) - TOP - 4;
+    const availW = Math.max(200, this.scroller.clientWidth - 4) - left - bar;
+    const availH = heightToBottom(this.scroller, 160) - top - 4;
     const fit = heads && layers ? Math.floor(Math.min(availW / heads, availH / layers)) - GAP : MIN_CELL;
     const cell = Math.max(MIN_CELL, fit);
-    const gridW = LEFT + heads * (cell + GAP);
-    return { layers, heads, cell, width: gridW + bar, height: TOP + layers * (cell + GAP), barX: gridW + 8 };
+    const gridW = left + heads * (cell + GAP);
+    return { layers, heads, cell, width: gridW + bar, height: top + layers * (cell + GAP), barX: gridW + 8, left, top };
   }
 
   private hit(e: MouseEvent): { layer: number; head: number } | null {
     const r = this.canvas.getBoundingClientRect();
     const d = this.dims();
-    const head = Math.floor((e.clientX - r.left - LEFT) / (d.cell + GAP));
-    const layer = Math.floor((e.clientY - r.top - TOP) / (d.cell + GAP));
+    const head = Math.floor((e.clientX - r.left - d.left) / (d.cell + GAP));
+    const layer = Math.floor((e.clientY - r.top - d.top) / (d.cell + GAP));
     return head >= 0 && head < d.heads && layer >= 0 && layer < d.layers ? { layer, head } : null;
   }
 
@@ -133,7 +134,7 @@ export class ModelView implements View {
     ctx.fillStyle = th.background;
     ctx.fillRect(0, 0, d.width, d.height);
     // Where tests and tools find the grid: left, top, cell pitch.
-    this.canvas.dataset.grid = `${LEFT},${TOP},${d.cell + GAP}`;
+    this.canvas.dataset.grid = `${d.left},${d.top},${d.cell + GAP}`;
     if (!s || !set || !ov) {
       this.info.textContent = s?.attentionUnavailable ?? (s ? 'Waiting for the attention overview…' : 'No result yet.');
       this.caption.textContent = '';
@@ -148,19 +149,13 @@ export class ModelView implements View {
       this.baseData = ov.data;
       this.canvas.dataset.drawMs = (performance.now() - t0).toFixed(2);
     }
-    ctx.drawImage(this.base, LEFT, TOP, d.heads * (d.cell + GAP), d.layers * (d.cell + GAP));
-    drawColorBar(ctx, th, SCALE, d.barX, TOP, Math.min(d.height - TOP - th.fontSize - 8, 240));
-    ctx.font = `${th.fontSize - 2}px ${th.fontFamily}`;
-    ctx.fillStyle = th.foreground;
-    ctx.textBaseline = 'middle';
-    ctx.textAlign = 'right';
-    for (let l = 0; l < d.layers; l++) ctx.fillText(`L${l}`, LEFT - 6, TOP + l * (d.cell + GAP) + d.cell / 2);
-    ctx.textAlign = 'center';
-    for (let h = 0; h < d.heads; h++) ctx.fillText(`H${h}`, LEFT + h * (d.cell + GAP) + d.cell / 2, TOP / 2);
+    ctx.drawImage(this.base, d.left, d.top, d.heads * (d.cell + GAP), d.layers * (d.cell + GAP));
+    drawColorBar(ctx, th, SCALE, d.barX, d.top, Math.min(d.height - d.top - th.fontSize - 8, 240));
+    drawLabels(ctx, s.model, d);
     const mark = (c: { layer: number; head: number }, color: string, width: number): void => {
       ctx.strokeStyle = color;
       ctx.lineWidth = width;
-      ctx.strokeRect(LEFT + c.head * (d.cell + GAP) - 1.5, TOP + c.layer * (d.cell + GAP) - 1.5, d.cell + 3, d.cell + 3);
+      ctx.strokeRect(d.left + c.head * (d.cell + GAP) - 1.5, d.top + c.layer * (d.cell + GAP) - 1.5, d.cell + 3, d.cell + 3);
     };
     if (this.app.state.head !== 'mean') mark({ layer: this.app.state.layer, head: this.app.state.head }, th.foreground, 1);
     if (document.activeElement === this.canvas) mark(this.cursor, th.focus, 2);
@@ -168,10 +163,11 @@ export class ModelView implements View {
     const h = this.hover ?? this.cursor;
     const strongest = mapMax(ov.data, ov.rows * ov.cols, h.layer * d.heads + h.head);
     this.info.textContent =
-      `Layer ${h.layer}, head ${h.head}: strongest weight ${strongest.toFixed(3)}. Click or press Enter to open ` +
+      `Layer ${h.layer}${layerSuffix(s.model, h.layer)}, ${headName(s.model, h.head)}: strongest weight ${strongest.toFixed(3)}. ` +
+      `Click or press Enter to open ` +
       `it at full resolution in the matrix view.`;
     const { queries, keys } = setShape(s, set);
-    this.caption.textContent = overviewCaption(queries, keys, ov);
+    this.caption.textContent = overviewCaption(queries, keys, ov) + labelsCaption(s.model);
   }
 
   private baseData: Float32Array | null = null;

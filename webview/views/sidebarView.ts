@@ -1,7 +1,7 @@
 // The side view: compact. The token under the editor cursor (FocusToken) or picked here, a layer and head
 // selector (which can follow the inspector's), the tokens it attends to most, and its predictions.
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import { tokenList } from '../../src/protocol';
+import { headName, layerSuffix, tokenList } from '../../src/protocol';
 import type { App, View } from '../app';
 import { attendsTo, headMap } from '../render/attention';
 import { BarList, barsToCanvas, type Bar } from './barList';
@@ -72,14 +72,14 @@ export class SidebarView implements View {
     if (!s) this.token.textContent = 'No result yet: inspect a selection.';
     else if (sel === null) this.token.textContent = 'Move the cursor onto an inspected token, or pick one in the inspector.';
     else this.token.textContent = `${JSON.stringify(tokenLabel(s.tokens[sel]))} — ${tokenTitle(s.tokens[sel])}`;
-    const head = this.app.state.head === 'mean' ? 'mean of heads' : `head ${this.app.state.head}`;
+    const { layer, head } = this.app.state;
     const bars = this.attendsBars();
     this.attendsTitle.textContent = s?.attentionUnavailable
       ? `Attention is not available: ${s.attentionUnavailable}`
       : sel === null
         ? ''
         : bars.length
-          ? `Attends to (layer ${this.app.state.layer}, ${head})`
+          ? `Attends to (layer ${layer}${layerSuffix(s?.model, layer)}, ${headName(s?.model, head)})`
           : this.app.data.layerStatus(this.app.state.set, this.app.state.layer);
     this.attends.set(bars);
     const groups = predictionGroups(this.app, sel, false);

@@ -2,7 +2,7 @@
 // the stale banner, the truncation notice, the toy-model notice and the run status. The host's status after
 // a run carries only what the facts line does not say (e.g. "No selection: inspected line 4").
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { FromWebviewType, type RunSummary } from '../../src/protocol';
+import { attentionFactParts, FromWebviewType, type RunSummary } from '../../src/protocol';
 import type { App } from '../app';
 import { StaleNotice } from './staleNotice';
 
@@ -22,7 +22,9 @@ export function summaryParts(s: RunSummary, compact = false): string[] {
   ]
     .filter(Boolean)
     .join(', ');
-  return [m.id, `${m.familyLabel} (${m.architecture}, ${m.layers}×${m.heads})`, `${m.tokenizerKind} tokenizer`, device, tokens, timing];
+  // A grouped-query model says how its heads share key/value heads; windows and soft-cap where the model has them.
+  const family = `${m.familyLabel} (${m.architecture}, ${m.layers}×${m.heads})`;
+  return [m.id, family, ...attentionFactParts(m), `${m.tokenizerKind} tokenizer`, device, tokens, timing];
 }
 
 export function summaryText(s: RunSummary): string {
