@@ -64,7 +64,10 @@ export async function describeModel(spec: string, where: ModelLocations): Promis
       return { spec, source: 'hub', kind: 'unknown', availability: (error as Error).message, ok: false };
     }
     if (!cached) return { spec, source: 'hub', kind: 'kind known after download', availability: 'not downloaded', ok: true };
-    const facts = await describeFolder(hubModelFolder({ modelId: kind.id, cacheDir: where.cacheDir }), variantFile(kind.variant ?? 'model'));
+    const facts = await describeFolder(
+      hubModelFolder({ modelId: kind.id, cacheDir: where.cacheDir }),
+      variantFile(kind.variant ?? 'model'),
+    );
     return { spec, source: 'hub', kind: facts.kind, size: facts.size, availability: facts.problem ?? 'cached', ok: !facts.problem };
   }
   const facts = await describeFolder(kind.folder);

@@ -115,7 +115,8 @@ export async function pickModel(
   if (chosen.action === 'hub') {
     const id = await vscode.window.showInputBox({
       title: 'Attention Lens: Hub model id',
-      prompt: 'owner/name of a model with an ONNX export (onnx/model.onnx, or owner/name:model_q4 for onnx/model_q4.onnx), e.g. Xenova/gpt2',
+      prompt:
+        'owner/name of a model with an ONNX export (onnx/model.onnx, or owner/name:model_q4 for onnx/model_q4.onnx), e.g. Xenova/gpt2',
       validateInput: (value) => (HUB_ID.test(value.trim()) ? undefined : 'Write owner/name or owner/name:variant'),
     });
     return withVariant(id);

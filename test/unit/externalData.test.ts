@@ -23,9 +23,19 @@ test('a count that is not a whole number from 0 to 100 is refused with what conf
 });
 
 test('names follow transformers.js: x.onnx_data, x.onnx_data_1, …; nothing else is taken for one', () => {
-  assert.deepEqual(externalDataNames('onnx/model_q4.onnx', 3), ['onnx/model_q4.onnx_data', 'onnx/model_q4.onnx_data_1', 'onnx/model_q4.onnx_data_2']);
+  assert.deepEqual(externalDataNames('onnx/model_q4.onnx', 3), [
+    'onnx/model_q4.onnx_data',
+    'onnx/model_q4.onnx_data_1',
+    'onnx/model_q4.onnx_data_2',
+  ]);
   assert.ok(isExternalDataName('onnx/model.onnx', 'onnx/model.onnx_data_12'));
-  for (const other of ['onnx/model.onnx_data_0', 'onnx/model.onnx_data_x', 'onnx/model.onnx_data/../x', 'onnx/model_q4.onnx_data', 'onnx/model.onnx']) {
+  for (const other of [
+    'onnx/model.onnx_data_0',
+    'onnx/model.onnx_data_x',
+    'onnx/model.onnx_data/../x',
+    'onnx/model_q4.onnx_data',
+    'onnx/model.onnx',
+  ]) {
     assert.ok(!isExternalDataName('onnx/model.onnx', other), other);
   }
 });

@@ -24,7 +24,11 @@ import { rejectsWith, request } from './reliability/support';
 const ID = 'tester/tiny-gpt2-split';
 const DATA = ['model.onnx_data', 'model.onnx_data_1'];
 
-async function withHub(files: Record<string, Buffer>, api: boolean, body: (hub: FakeHub, cacheDir: string) => Promise<void>): Promise<void> {
+async function withHub(
+  files: Record<string, Buffer>,
+  api: boolean,
+  body: (hub: FakeHub, cacheDir: string) => Promise<void>,
+): Promise<void> {
   const hub = await FakeHub.start({ models: { [ID]: files }, api });
   const cacheDir = tempDir('variants');
   try {
@@ -39,7 +43,8 @@ async function withHub(files: Record<string, Buffer>, api: boolean, body: (hub: 
 async function splitGpt2(count?: unknown): Promise<Record<string, Buffer>> {
   const dir = fixtureModel('tiny-gpt2');
   const files: Record<string, Buffer> = {};
-  for (const name of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) files[name] = fs.readFileSync(path.join(dir, name));
+  for (const name of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'])
+    files[name] = fs.readFileSync(path.join(dir, name));
   const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
   if (count !== undefined) config['transformers.js_config'] = { use_external_data_format: count };
   files['config.json'] = Buffer.from(JSON.stringify(config));
@@ -73,9 +78,14 @@ describe('ONNX variants from the Hub', () => {
     await withHub(files, true, async (hub, cacheDir) => {
       for (const bad of ['../../../etc/passwd', 'model.onnx', 'onnx/model', 'model_q4/../model', '..', 'MODEL', 'model_q4 ', '']) {
         const spec = `${ID}:${bad}`;
-        await rejectsWith(ensureHubModel({ modelId: ID, hubUrl: hub.url, cacheDir, onnxVariant: bad }), 'model-invalid', /^Unknown ONNX variant/);
+        await rejectsWith(
+          ensureHubModel({ modelId: ID, hubUrl: hub.url, cacheDir, onnxVariant: bad }),
+          'model-invalid',
+          /^Unknown ONNX variant/,
+        );
         // A name with "/" is no Hub id at all; either way it is refused.
-        if (!/\s/.test(spec)) assert.throws(() => classifyModelSpec(spec, '/nowhere'), bad.includes('/') ? LensError : /^LensError: Unknown ONNX variant/);
+        if (!/\s/.test(spec))
+          assert.throws(() => classifyModelSpec(spec, '/nowhere'), bad.includes('/') ? LensError : /^LensError: Unknown ONNX variant/);
         assert.throws(() => parseArgs(['inspect', '--model', ID, '--onnx', bad]), UsageError);
       }
       assert.equal(hub.count(), 0);
@@ -142,12 +152,20 @@ describe('weights in two external files', () => {
     const second = files['onnx/model.onnx_data_1'];
     delete files['onnx/model.onnx_data_1'];
     await withHub(files, false, async (hub, cacheDir) => {
-      await rejectsWith(ensureHubModel({ modelId: ID, hubUrl: hub.url, cacheDir }), 'download-failed', /has no "onnx\/model\.onnx_data_1" \(HTTP 404\)/);
+      await rejectsWith(
+        ensureHubModel({ modelId: ID, hubUrl: hub.url, cacheDir }),
+        'download-failed',
+        /has no "onnx\/model\.onnx_data_1" \(HTTP 404\)/,
+      );
       assert.equal(await isHubModelCached({ modelId: ID, cacheDir }), false);
       files['onnx/model.onnx_data_1'] = second; // the Hub has it now
       const sentBefore = hub.bytesSent.get('/cdn-lfs/tester/tiny-gpt2-split/onnx/model.onnx_data');
       const folder = await ensureHubModel({ modelId: ID, hubUrl: hub.url, cacheDir });
-      assert.equal(hub.bytesSent.get('/cdn-lfs/tester/tiny-gpt2-split/onnx/model.onnx_data'), sentBefore, 'the first file was fetched again');
+      assert.equal(
+        hub.bytesSent.get('/cdn-lfs/tester/tiny-gpt2-split/onnx/model.onnx_data'),
+        sentBefore,
+        'the first file was fetched again',
+      );
       await predictsAsTheFixture(folder);
     });
   });
@@ -156,7 +174,11 @@ describe('weights in two external files', () => {
     const files = makeModelFiles('hostile');
     files['onnx/model.onnx'] = fakeOnnx(3000, 'hostile', ['../../../escape.bin']);
     await withHub(files, true, async (hub, cacheDir) => {
-      await rejectsWith(ensureHubModel({ modelId: ID, hubUrl: hub.url, cacheDir }), 'model-invalid', /outside the model folder; refusing to load it/);
+      await rejectsWith(
+        ensureHubModel({ modelId: ID, hubUrl: hub.url, cacheDir }),
+        'model-invalid',
+        /outside the model folder; refusing to load it/,
+      );
       assert.equal(hub.count('escape'), 0);
       assert.ok(!listFiles(cacheDir).some((f) => f.includes('.complete') || f.includes('escape')));
     });

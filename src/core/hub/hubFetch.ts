@@ -126,7 +126,13 @@ export class HubFetch {
   finish(lastFile: string): void {
     const last = this.last;
     this.emit(
-      { file: last?.file ?? lastFile, fileLoaded: last?.fileTotal ?? 0, fileTotal: last?.fileTotal, loaded: this.loaded, total: this.total ?? this.loaded },
+      {
+        file: last?.file ?? lastFile,
+        fileLoaded: last?.fileTotal ?? 0,
+        fileTotal: last?.fileTotal,
+        loaded: this.loaded,
+        total: this.total ?? this.loaded,
+      },
       true,
     );
   }

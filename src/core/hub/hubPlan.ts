@@ -44,11 +44,7 @@ export function planGraphFiles(label: string, graph: string, config: unknown, in
   const listed = info ? [...info.files.keys()].filter((n) => isExternalDataName(graph, n) && !counted.includes(n)) : [];
   // Without the API and without a count, external data is found by asking for it: a 404 means the model has none.
   const probed = !info && counted.length === 0 ? [planned(`${graph}_data`, true, info)] : [];
-  return [
-    planned(graph, false, info),
-    ...[...counted, ...listed].sort(byChunk).map((p) => planned(p, false, info)),
-    ...probed,
-  ];
+  return [planned(graph, false, info), ...[...counted, ...listed].sort(byChunk).map((p) => planned(p, false, info)), ...probed];
 }
 
 /** model.onnx_data before model.onnx_data_1 before model.onnx_data_10. */
@@ -71,7 +67,10 @@ export function planNamedFiles(
   info: HubRevisionInfo | undefined,
 ): PlannedFile[] {
   const dir = graph.slice(0, graph.lastIndexOf('/') + 1);
-  const wanted = locations.filter(isPlainFileName).map((loc) => `${dir}${loc}`).filter((p) => !present(p));
+  const wanted = locations
+    .filter(isPlainFileName)
+    .map((loc) => `${dir}${loc}`)
+    .filter((p) => !present(p));
   requireListed(label, info, wanted, `, which ${graph} names for its weights`);
   return wanted.map((p) => planned(p, false, info));
 }

@@ -32,9 +32,7 @@ export interface ResolvedModel {
 }
 
 export type ModelSpecKind =
-  | { source: 'embedded'; folder: string }
-  | { source: 'local'; folder: string }
-  | { source: 'hub'; id: string; variant?: OnnxVariant };
+  { source: 'embedded'; folder: string } | { source: 'local'; folder: string } | { source: 'hub'; id: string; variant?: OnnxVariant };
 
 /** owner/name, optionally with an ONNX variant: owner/name:model_q4 (see hubSpec.ts). */
 const HUB_ID = /^[^/\\\s]+\/[^/\\\s]+$/;
@@ -68,7 +66,10 @@ export async function resolveModel(spec: string, where: ModelLocations, options:
   const kind = classifyModelSpec(spec, where.embeddedDir);
   if (kind.source === 'hub') {
     if (kind.variant && options.onnxVariant && kind.variant !== options.onnxVariant) {
-      throw new LensError(`"${spec.trim()}" names the ONNX variant ${kind.variant}, but ${options.onnxVariant} was asked for`, 'model-invalid');
+      throw new LensError(
+        `"${spec.trim()}" names the ONNX variant ${kind.variant}, but ${options.onnxVariant} was asked for`,
+        'model-invalid',
+      );
     }
     const variant = kind.variant ?? options.onnxVariant ?? 'model';
     const folder = await ensureHubModel({
