@@ -10,6 +10,7 @@ import { parseArgs, UsageError } from '../../src/cli/args';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { ensureHubModel, isHubModelCached, type HubProgress } from '../../src/core/hub/hubModel';
+import { listHubVariants } from '../../src/core/hub/hubVariants';
 import { ONNX_VARIANTS } from '../../src/core/hub/onnxVariants';
 import { classifyModelSpec } from '../../src/core/model/resolveModel';
 import { LensError } from '../../src/core/types';
@@ -72,6 +73,22 @@ describe('ONNX variants from the Hub', () => {
       }
       assert.equal(hub.count('tokenizer.json'), 1, 'the text files are shared by the variants');
     });
+  });
+
+  it('lists the variants the Hub has, each with the bytes of its graph and of the data files listed beside it', async () => {
+    const some = makeModelFiles('listed', { externalDataBytes: 5000 });
+    some['onnx/model_q4.onnx'] = fakeOnnx(2000, 'q4', ['model_q4.onnx_data', 'model_q4.onnx_data_1']);
+    some['onnx/model_q4.onnx_data'] = Buffer.alloc(700);
+    some['onnx/model_q4.onnx_data_1'] = Buffer.alloc(300);
+    some['onnx/decoder_model_merged.onnx'] = fakeOnnx(1000, 'merged');
+    await withHub(some, true, async (hub) => {
+      const bytes = (...names: string[]) => names.reduce((a, n) => a + some[`onnx/${n}`].length, 0);
+      assert.deepEqual(await listHubVariants(hub.url, ID), [
+        { variant: 'model', files: 2, bytes: bytes('model.onnx', 'model.onnx_data') },
+        { variant: 'model_q4', files: 3, bytes: bytes('model_q4.onnx', 'model_q4.onnx_data', 'model_q4.onnx_data_1') },
+      ]);
+    });
+    await withHub(some, false, async (hub) => assert.deepEqual(await listHubVariants(hub.url, ID), [], 'no API: nothing to list'));
   });
 
   it('refuses a variant that is not one of the names before any request, wherever it is given', async () => {
