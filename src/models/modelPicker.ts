@@ -110,7 +110,7 @@ export async function pickModel(
   picker.dispose();
   if (!chosen) return undefined;
   // A Hub model typed or entered: which of its ONNX files, when it offers several.
-  const withVariant = (spec: string | undefined) => spec && pickHubVariant(spec, where.hubUrl, (line) => models.log.warn(line));
+  const withVariant = (spec: string | undefined) => spec && pickHubVariant(spec, where.hubUrl, (line) => models.log.warn(line), onShow);
   if (chosen.spec) return chosen.action === 'hub' ? withVariant(chosen.spec) : chosen.spec;
   if (chosen.action === 'hub') {
     const id = await vscode.window.showInputBox({

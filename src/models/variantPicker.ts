@@ -29,7 +29,12 @@ function item(v: HubVariant): VariantItem {
 }
 
 /** The spec to use: `spec` with the variant the user picks; undefined when they back out. */
-export async function pickHubVariant(spec: string, hubUrl: string, log: (line: string) => void): Promise<string | undefined> {
+export async function pickHubVariant(
+  spec: string,
+  hubUrl: string,
+  log: (line: string) => void,
+  onShow?: (picker: vscode.QuickPick<vscode.QuickPickItem>) => void,
+): Promise<string | undefined> {
   const parsed = parseHubSpec(spec.trim());
   if (parsed.variant) return spec.trim();
   const picker = vscode.window.createQuickPick<VariantItem>();
@@ -46,6 +51,7 @@ export async function pickHubVariant(spec: string, hubUrl: string, log: (line: s
     });
   });
   picker.show();
+  onShow?.(picker as unknown as vscode.QuickPick<vscode.QuickPickItem>);
   const variants = await listHubVariants(hubUrl, parsed.id, { signal: controller.signal }).catch((error: unknown) => {
     if (!controller.signal.aborted) log(`could not list the ONNX files of ${parsed.id}: ${(error as Error).message}`);
     return undefined;
