@@ -137,9 +137,12 @@ describe('Attention Lens: the model picker, ONNX variants of a Hub model', () =>
       variants.items.map((i) => i.label),
       ['onnx/model.onnx', 'onnx/model_q4.onnx'],
     );
+    // Accept only once the workbench reports the row active, as typeInto does: an earlier accept takes the first row.
     const q4 = variants.items[1];
-    await waitFor('the workbench to show the list', () => variants.activeItems.length > 0, 5000);
+    let shown = false;
+    const listener = variants.onDidChangeActive((items) => (shown ||= items[0]?.label === q4.label));
     variants.activeItems = [q4];
+    await waitFor('the workbench to make onnx/model_q4.onnx active', () => shown, 5000).finally(() => listener.dispose());
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
     assert.equal((await outcome)?.ok, true, JSON.stringify(await outcome));
     assert.equal(api.loadedModel()?.spec, `${HUB_ID}:model_q4`);
