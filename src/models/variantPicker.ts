@@ -51,7 +51,7 @@ export async function pickHubVariant(
     });
   });
   picker.show();
-  onShow?.(picker as unknown as vscode.QuickPick<vscode.QuickPickItem>);
+  onShow?.(picker);
   const variants = await listHubVariants(hubUrl, parsed.id, { signal: controller.signal }).catch((error: unknown) => {
     if (!controller.signal.aborted) log(`could not list the ONNX files of ${parsed.id}: ${(error as Error).message}`);
     return undefined;
