@@ -3,12 +3,11 @@
 // inspector's summary say the same.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { FakeHub } from '../support/fakeHub';
 import type { LensTestApi } from '../../src/testApi';
-import { fixtureModel, inspectNow, lensApi, openSample, selectLine, setSetting, type Outcome, useModel, waitFor } from './surfaceHelpers';
+import { useFakeHub } from './fakeHubSetting';
+import { fixtureModel, inspectNow, lensApi, openSample, selectLine, type Outcome, useModel, waitFor } from './surfaceHelpers';
 
 type Picker = vscode.QuickPick<vscode.QuickPickItem>;
 
@@ -99,11 +98,7 @@ describe('Attention Lens: the model picker', () => {
 describe('Attention Lens: the model picker, ONNX variants of a Hub model', () => {
   const HUB_ID = 'lens-test/tiny-gpt2-variants';
   let api: LensTestApi;
-  let hub: FakeHub;
-  let cacheDir: string;
-
-  before(async () => {
-    api = await lensApi();
+  const suite = useFakeHub(() => {
     const dir = fixtureModel('tiny-gpt2');
     const files: Record<string, Buffer> = {};
     for (const name of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
@@ -111,17 +106,11 @@ describe('Attention Lens: the model picker, ONNX variants of a Hub model', () =>
     }
     // The same graph under two variant names: which one loads shows in the loaded model's file.
     files['onnx/model.onnx'] = files['onnx/model_q4.onnx'] = fs.readFileSync(path.join(dir, 'onnx', 'model.onnx'));
-    hub = await FakeHub.start({ models: { [HUB_ID]: files }, maxLifetimeMs: 300_000 });
-    cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-it-variants-'));
-    await setSetting('hubEndpoint', hub.url);
-    await setSetting('cacheFolder', cacheDir);
+    return { [HUB_ID]: files };
   });
 
-  after(async () => {
-    await setSetting('hubEndpoint', undefined);
-    await setSetting('cacheFolder', undefined);
-    await hub.close();
-    fs.rmSync(cacheDir, { recursive: true, force: true });
+  before(async () => {
+    api = await lensApi();
   });
 
   it('a Hub model with several ONNX files asks which, and downloads and loads only the one chosen', async () => {
@@ -146,7 +135,7 @@ describe('Attention Lens: the model picker, ONNX variants of a Hub model', () =>
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
     assert.equal((await outcome)?.ok, true, JSON.stringify(await outcome));
     assert.equal(api.loadedModel()?.spec, `${HUB_ID}:model_q4`);
-    assert.equal(hub.count('/onnx/model.onnx'), 0, 'the other variant was not downloaded');
-    assert.ok(fs.existsSync(path.join(cacheDir, 'models--lens-test--tiny-gpt2-variants', 'main', '.complete.model_q4.json')));
+    assert.equal(suite.hub.count('/onnx/model.onnx'), 0, 'the other variant was not downloaded');
+    assert.ok(fs.existsSync(path.join(suite.cacheDir, 'models--lens-test--tiny-gpt2-variants', 'main', '.complete.model_q4.json')));
   });
 });
