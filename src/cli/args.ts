@@ -1,4 +1,5 @@
 // Command-line arguments of `attention-lens inspect`, parsed without a dependency: the grammar is small.
+import { isOnnxVariant, ONNX_VARIANTS, type OnnxVariant } from '../core/hub/onnxVariants';
 import type { DeviceRequest } from '../core/types';
 
 export interface CliOptions {
@@ -11,19 +12,19 @@ export interface CliOptions {
   hub?: string;
   cache?: string;
   maxTokens?: number;
-  onnx?: 'model' | 'model_quantized' | 'model_fp16';
+  /** onnx/<onnx>.onnx: the graph to load (and, for a Hub model, to download). */
+  onnx?: OnnxVariant;
 }
 
 export const USAGE = `usage: attention-lens inspect --model <folder | owner/name | default-masked | default-causal>
                        [--text "…" | --file <path>]   (default: read stdin)
                        [--attention] [--top-k N] [--max-tokens N]
                        [--device auto|cpu|cuda|dml|coreml|webgpu]
-                       [--hub <url>] [--cache <dir>] [--onnx model|model_quantized|model_fp16]`;
+                       [--hub <url>] [--cache <dir>] [--onnx ${ONNX_VARIANTS.join('|')}]`;
 
 export class UsageError extends Error {}
 
 const DEVICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'];
-const VARIANTS = ['model', 'model_quantized', 'model_fp16'];
 
 function positiveInt(flag: string, value: string): number {
   const n = Number(value);
@@ -77,8 +78,9 @@ export function parseArgs(argv: string[]): CliOptions {
       }
       case '--onnx': {
         const v = value();
-        if (!VARIANTS.includes(v)) throw new UsageError(`--onnx must be one of ${VARIANTS.join(', ')}`);
-        options.onnx = v as CliOptions['onnx'];
+        // Only these names: the value becomes a path in the model folder and a URL on the Hub.
+        if (!isOnnxVariant(v)) throw new UsageError(`--onnx must be one of ${ONNX_VARIANTS.join(', ')}`);
+        options.onnx = v;
         break;
       }
       default:

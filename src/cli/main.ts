@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { nestedLayer, round6 } from '../core/engine/attentionLayout';
 import { detectProviderEnvironment } from '../core/engine/providerEnvironment';
 import { DEFAULT_HUB_URL } from '../core/hub/hubModel';
+import { variantFile } from '../core/hub/onnxVariants';
 import { resolveModel } from '../core/model/resolveModel';
 import type { AttentionMaps, InspectResult, PredictionTask } from '../core/types';
 import { predictionsAt, type RunSummary } from '../protocol';
@@ -133,7 +134,7 @@ async function main(): Promise<number> {
         onProgress: (p) => process.stderr.write(`\rdownloading ${p.file}: ${p.loaded}${p.total ? ` / ${p.total}` : ''} bytes`),
       },
     );
-    await engine.load({ ...resolved, onnxFile: options.onnx ? `onnx/${options.onnx}.onnx` : resolved.onnxFile, device: options.device });
+    await engine.load({ ...resolved, onnxFile: options.onnx ? variantFile(options.onnx) : resolved.onnxFile, device: options.device });
     const run = engine.nextRunId();
     const inspectOptions = { attention: options.attention, topK: options.topK, maxTokens: options.maxTokens };
     const result = await engine.request('inspect', { run, text, options: inspectOptions });

@@ -1,7 +1,9 @@
 // Facts the model picker shows about a model without loading it: its kind (read from its own config.json),
 // its ONNX size, and whether it is on disk (embedded, a local folder, or fully cached from the Hub).
 import { promises as fs } from 'node:fs';
+import { externalDataNames, MAX_EXTERNAL_DATA_CHUNKS } from '../core/hub/externalData';
 import { hubModelFolder, isHubModelCached } from '../core/hub/hubModel';
+import { variantFile } from '../core/hub/onnxVariants';
 import { findOnnxFile, readModelConfig } from '../core/model/modelFolder';
 import { classifyModelSpec, EMBEDDED_MODELS, type ModelLocations } from '../core/model/resolveModel';
 import { formatBytes } from '../core/byteSize';
@@ -17,7 +19,18 @@ export interface ModelFacts {
   ok: boolean;
 }
 
-async function describeFolder(folder: string): Promise<{ kind: string; size?: string; problem?: string }> {
+/** Bytes of the external-data files beside a graph: x.onnx_data, x.onnx_data_1, … (a graph may name others). */
+async function externalDataBytes(graph: string): Promise<number> {
+  let bytes = 0;
+  for (const name of externalDataNames(graph, MAX_EXTERNAL_DATA_CHUNKS)) {
+    const data = await fs.stat(name).catch(() => undefined);
+    if (!data?.isFile()) break;
+    bytes += data.size;
+  }
+  return bytes;
+}
+
+async function describeFolder(folder: string, onnxFile?: string): Promise<{ kind: string; size?: string; problem?: string }> {
   const stat = await fs.stat(folder).catch(() => undefined);
   if (!stat?.isDirectory()) return { kind: 'unknown kind', problem: 'folder missing' };
   let kind: string;
@@ -28,12 +41,9 @@ async function describeFolder(folder: string): Promise<{ kind: string; size?: st
     return { kind: 'unsupported', problem: (error as Error).message };
   }
   try {
-    const onnx = await findOnnxFile(folder);
-    let bytes = onnx.bytes;
+    const onnx = await findOnnxFile(folder, onnxFile);
     // External weights count towards what loads.
-    const data = await fs.stat(`${folder}/${onnx.relative}_data`).catch(() => undefined);
-    if (data?.isFile()) bytes += data.size;
-    return { kind, size: formatBytes(bytes) };
+    return { kind, size: formatBytes(onnx.bytes + (await externalDataBytes(`${folder}/${onnx.relative}`))) };
   } catch (error) {
     return { kind, problem: (error as Error).message };
   }
@@ -49,12 +59,15 @@ export async function describeModel(spec: string, where: ModelLocations): Promis
   if (kind.source === 'hub') {
     let cached: boolean;
     try {
-      cached = await isHubModelCached({ modelId: kind.id, cacheDir: where.cacheDir });
+      cached = await isHubModelCached({ modelId: kind.id, cacheDir: where.cacheDir, onnxVariant: kind.variant });
     } catch (error) {
       return { spec, source: 'hub', kind: 'unknown', availability: (error as Error).message, ok: false };
     }
     if (!cached) return { spec, source: 'hub', kind: 'kind known after download', availability: 'not downloaded', ok: true };
-    const facts = await describeFolder(hubModelFolder({ modelId: kind.id, cacheDir: where.cacheDir }));
+    const facts = await describeFolder(
+      hubModelFolder({ modelId: kind.id, cacheDir: where.cacheDir }),
+      variantFile(kind.variant ?? 'model'),
+    );
     return { spec, source: 'hub', kind: facts.kind, size: facts.size, availability: facts.problem ?? 'cached', ok: !facts.problem };
   }
   const facts = await describeFolder(kind.folder);

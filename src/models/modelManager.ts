@@ -44,7 +44,7 @@ export class ModelManager implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly engine: InferenceEngine,
     private readonly resolver: ModelResolver,
-    private readonly log: vscode.LogOutputChannel,
+    readonly log: vscode.LogOutputChannel,
   ) {}
 
   dispose(): void {

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { hubSpec } from '../core/hub/hubSpec';
 import { classifyModelSpec, EMBEDDED_MODELS } from '../core/model/resolveModel';
 
 /** The spec an embedded model is known by in settings, for either of its names; other specs as they are. */
@@ -37,7 +38,9 @@ export function typedModel(
   let kind;
   try {
     kind = classifyModelSpec(value, where.embeddedDir);
-  } catch {
+  } catch (error) {
+    // owner/name:variant with a variant that does not exist: say so, with the names there are.
+    if (/^Unknown ONNX variant/.test((error as Error).message)) return { kind: 'hint', label: (error as Error).message, detail: value };
     return {
       kind: 'hint',
       label: `“${value}” is neither a Hub model id nor a folder`,
@@ -46,7 +49,8 @@ export function typedModel(
   }
   if (kind.source === 'embedded') return undefined;
   if (kind.source === 'hub') {
-    return { kind: 'hub', spec: kind.id, label: `Use Hub model ${kind.id}`, detail: `downloads from ${where.hubUrl} into the cache, once` };
+    const spec = hubSpec(kind.id, kind.variant);
+    return { kind: 'hub', spec, label: `Use Hub model ${spec}`, detail: `downloads from ${where.hubUrl} into the cache, once` };
   }
   const home = value.startsWith('~/') ? path.join(os.homedir(), value.slice(2)) : value;
   const folder = path.isAbsolute(home)

@@ -7,8 +7,10 @@ import { readConfig } from '../config';
 import { describeModel, type ModelFacts } from './modelCatalog';
 import type { ModelManager } from './modelManager';
 import { canonicalSpec, modelName, typedModel } from './modelNames';
+import { pickHubVariant } from './variantPicker';
 
-const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
+/** owner/name, optionally :variant (checked when the download starts). */
+const HUB_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+(:\w+)?$/;
 
 interface PickItem extends vscode.QuickPickItem {
   spec?: string;
@@ -107,13 +109,17 @@ export async function pickModel(
   typing.dispose();
   picker.dispose();
   if (!chosen) return undefined;
-  if (chosen.spec) return chosen.spec;
+  // A Hub model typed or entered: which of its ONNX files, when it offers several.
+  const withVariant = (spec: string | undefined) => spec && pickHubVariant(spec, where.hubUrl, (line) => models.log.warn(line), onShow);
+  if (chosen.spec) return chosen.action === 'hub' ? withVariant(chosen.spec) : chosen.spec;
   if (chosen.action === 'hub') {
-    return vscode.window.showInputBox({
+    const id = await vscode.window.showInputBox({
       title: 'Attention Lens: Hub model id',
-      prompt: 'owner/name of a model with an ONNX export (onnx/model.onnx), e.g. Xenova/bert-base-uncased',
-      validateInput: (value) => (HUB_ID.test(value.trim()) ? undefined : 'Write owner/name'),
+      prompt:
+        'owner/name of a model with an ONNX export (onnx/model.onnx, or owner/name:model_q4 for onnx/model_q4.onnx), e.g. Xenova/gpt2',
+      validateInput: (value) => (HUB_ID.test(value.trim()) ? undefined : 'Write owner/name or owner/name:variant'),
     });
+    return withVariant(id);
   }
   const folders = await vscode.window.showOpenDialog({
     canSelectFolders: true,

@@ -41,7 +41,7 @@ export class ModelResolver implements DownloadWatch {
         'untrusted',
       );
     }
-    if (kind.source !== 'hub' || (await isHubModelCached({ modelId: kind.id, cacheDir: where.cacheDir }))) {
+    if (kind.source !== 'hub' || (await isHubModelCached({ modelId: kind.id, cacheDir: where.cacheDir, onnxVariant: kind.variant }))) {
       return resolveModel(spec, where);
     }
     return this.download(spec, kind.id, where);

@@ -2,8 +2,11 @@
 // row that selects that model, and every model has one name — the picker's rows, the status bar and the
 // inspector's summary say the same.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LensTestApi } from '../../src/testApi';
+import { useFakeHub } from './fakeHubSetting';
 import { fixtureModel, inspectNow, lensApi, openSample, selectLine, type Outcome, useModel, waitFor } from './surfaceHelpers';
 
 type Picker = vscode.QuickPick<vscode.QuickPickItem>;
@@ -89,5 +92,50 @@ describe('Attention Lens: the model picker', () => {
     const editor = await openSample();
     selectLine(editor, 1);
     assert.equal((await inspectNow(api)).model.id, 'lens-bert-mini');
+  });
+});
+
+describe('Attention Lens: the model picker, ONNX variants of a Hub model', () => {
+  const HUB_ID = 'lens-test/tiny-gpt2-variants';
+  let api: LensTestApi;
+  const suite = useFakeHub(() => {
+    const dir = fixtureModel('tiny-gpt2');
+    const files: Record<string, Buffer> = {};
+    for (const name of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) {
+      files[name] = fs.readFileSync(path.join(dir, name));
+    }
+    // The same graph under two variant names: which one loads shows in the loaded model's file.
+    files['onnx/model.onnx'] = files['onnx/model_q4.onnx'] = fs.readFileSync(path.join(dir, 'onnx', 'model.onnx'));
+    return { [HUB_ID]: files };
+  });
+
+  before(async () => {
+    api = await lensApi();
+  });
+
+  it('a Hub model with several ONNX files asks which, and downloads and loads only the one chosen', async () => {
+    const { picker, outcome } = await openPicker(api);
+    const row = await typeInto(picker, HUB_ID, `$(cloud-download) Use Hub model ${HUB_ID}`);
+    picker.activeItems = [row];
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    const variants = await waitFor('the ONNX file list', () => {
+      const p = api.modelPicker();
+      return p && p !== picker && !p.busy && p.items.length > 0 && p;
+    });
+    assert.deepEqual(
+      variants.items.map((i) => i.label),
+      ['onnx/model.onnx', 'onnx/model_q4.onnx'],
+    );
+    // Accept only once the workbench reports the row active, as typeInto does: an earlier accept takes the first row.
+    const q4 = variants.items[1];
+    let shown = false;
+    const listener = variants.onDidChangeActive((items) => (shown ||= items[0]?.label === q4.label));
+    variants.activeItems = [q4];
+    await waitFor('the workbench to make onnx/model_q4.onnx active', () => shown, 5000).finally(() => listener.dispose());
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    assert.equal((await outcome)?.ok, true, JSON.stringify(await outcome));
+    assert.equal(api.loadedModel()?.spec, `${HUB_ID}:model_q4`);
+    assert.equal(suite.hub.count('/onnx/model.onnx'), 0, 'the other variant was not downloaded');
+    assert.ok(fs.existsSync(path.join(suite.cacheDir, 'models--lens-test--tiny-gpt2-variants', 'main', '.complete.model_q4.json')));
   });
 });

@@ -3,11 +3,10 @@
 // model costs no request).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { FakeHub } from '../support/fakeHub';
 import type { LensTestApi } from '../../src/testApi';
-import { fixtureModel, inspectNow, lensApi, openSample, selectLine, selectModel, setSetting, useModel, waitFor } from './surfaceHelpers';
+import { useFakeHub } from './fakeHubSetting';
+import { fixtureModel, inspectNow, lensApi, openSample, selectLine, selectModel, useModel, waitFor } from './surfaceHelpers';
 
 const HUB_ID = 'lens-test/tiny-bert';
 
@@ -23,22 +22,10 @@ function fixtureFiles(): Record<string, Buffer> {
 
 describe('Attention Lens: Select Model', () => {
   let api: LensTestApi;
-  let hub: FakeHub;
-  let cacheDir: string;
+  const suite = useFakeHub(() => ({ [HUB_ID]: fixtureFiles() }));
 
   before(async () => {
     api = await lensApi();
-    hub = await FakeHub.start({ models: { [HUB_ID]: fixtureFiles() }, maxLifetimeMs: 300_000 });
-    cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-it-cache-'));
-    await setSetting('hubEndpoint', hub.url);
-    await setSetting('cacheFolder', cacheDir);
-  });
-
-  after(async () => {
-    await setSetting('hubEndpoint', undefined);
-    await setSetting('cacheFolder', undefined);
-    await hub.close();
-    fs.rmSync(cacheDir, { recursive: true, force: true });
   });
 
   it('loads a local model folder and the status bar shows it', async () => {
@@ -62,7 +49,7 @@ describe('Attention Lens: Select Model', () => {
     await useModel(fixtureModel('tiny-gpt2'));
     const before = api.loadedModel();
     const onnxSize = fixtureFiles()['onnx/model.onnx'].length;
-    hub.setFault('onnx/model.onnx', { bytesPerSecond: 400_000, times: 1 });
+    suite.hub.setFault('onnx/model.onnx', { bytesPerSecond: 400_000, times: 1 });
     const progressBefore = api.downloadProgress().length;
     const pending = selectModel(HUB_ID);
     await waitFor('download progress on the ONNX file', () =>
@@ -88,7 +75,7 @@ describe('Attention Lens: Select Model', () => {
       .filter((p) => p.file === 'onnx/model.onnx');
     assert.ok(seen.length >= 2, 'progress was reported while downloading');
     assert.equal(seen[seen.length - 1].fileLoaded, onnxSize, 'progress reaches the full size in bytes');
-    const ranged = hub.requests.filter((r) => r.path.endsWith('onnx/model.onnx') && r.range);
+    const ranged = suite.hub.requests.filter((r) => r.path.endsWith('onnx/model.onnx') && r.range);
     assert.ok(ranged.length >= 1, 'the second attempt resumed with a Range request');
     assert.equal(api.statusBar().text, `$(telescope) ${HUB_ID} · CPU`);
 
@@ -101,9 +88,9 @@ describe('Attention Lens: Select Model', () => {
 
   it('a cached Hub model loads again without a single request', async () => {
     await useModel(fixtureModel('tiny-gpt2'));
-    const requests = hub.requests.length;
+    const requests = suite.hub.requests.length;
     await useModel(HUB_ID);
-    assert.equal(hub.requests.length, requests);
+    assert.equal(suite.hub.requests.length, requests);
     assert.equal(api.loadedModel()?.id, HUB_ID);
   });
 });

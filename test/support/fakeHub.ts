@@ -1,7 +1,7 @@
 // A local stand-in for the Hugging Face Hub (and any other download host) on 127.0.0.1, for tests only.
 // It serves the Hub's URL layout from in-memory files:
 //   GET /api/models/{owner}/{name}/revision/{rev}  → { sha, siblings: [{ rfilename, size, lfs? }] }
-//   GET /{owner}/{name}/resolve/{rev}/{path}       → the file; LFS files (*.onnx, *.onnx_data) answer 302 to
+//   GET /{owner}/{name}/resolve/{rev}/{path}       → the file; LFS files (*.onnx, *.onnx_data[_N]) answer 302 to
 //                                                    /cdn-lfs/… with X-Linked-Size and X-Linked-Etag (sha256),
 //                                                    as the real Hub does
 // plus exact-path routes (e.g. a NuGet feed). Faults can be injected per path, requests are logged and body
@@ -56,7 +56,7 @@ export interface LoggedRequest {
   status: number;
 }
 
-const isLfs = (p: string): boolean => /\.onnx(_data)?$/.test(p) || p.endsWith('.nupkg');
+const isLfs = (p: string): boolean => /\.onnx(_data(_\d+)?)?$/.test(p) || p.endsWith('.nupkg');
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 export class FakeHub {

@@ -46,3 +46,16 @@ test('typed model: a Hub id becomes "Use Hub model …", a path "Use folder …"
   assert.equal(typedModel('', where), undefined);
   assert.equal(typedModel('lens-bert-mini', where), undefined, 'an embedded model is listed already');
 });
+
+test('typed owner/name:variant offers that ONNX file of the Hub model; an unknown variant gets a hint naming the variants', () => {
+  assert.deepEqual(typedModel('onnx-community/Qwen2.5-0.5B:model_q4', where), {
+    kind: 'hub',
+    spec: 'onnx-community/Qwen2.5-0.5B:model_q4',
+    label: 'Use Hub model onnx-community/Qwen2.5-0.5B:model_q4',
+    detail: 'downloads from https://huggingface.co into the cache, once',
+  });
+  assert.equal(typedModel('Xenova/gpt2:model', where)?.label, 'Use Hub model Xenova/gpt2', 'the default variant is the plain id');
+  const hint = typedModel('Xenova/gpt2:q4', where);
+  assert.equal(hint?.kind, 'hint');
+  assert.match(hint?.label ?? '', /^Unknown ONNX variant "q4": use one of model, model_fp16, .*model_bnb4\.$/);
+});

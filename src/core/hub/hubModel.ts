@@ -1,49 +1,37 @@
 // Makes a Hub model available as a local folder in the Hub's ONNX layout, downloading it once into a cache:
-//   <cacheDir>/models--<owner>--<name>/<revision>/{config.json, tokenizer.json, …, onnx/<variant>.onnx[_data]}
+//   <cacheDir>/models--<owner>--<name>/<revision>/{config.json, tokenizer.json, …, onnx/<variant>.onnx[_data[_N]]}
 // A marker `.complete.<variant>.json` (file sizes, commit) is written last, atomically; only a folder with a
 // valid marker counts as cached, so an interrupted or corrupt download never looks complete. A cross-process
 // lock keeps two windows from downloading the same model at once; the second waits and reuses the first's.
 // Own code rather than transformers.js's Hub client: see downloadFile.ts.
 import fsp from 'node:fs/promises';
-import type { Writable } from 'node:stream';
+import { checkExternalData } from '../model/modelFolder';
+import { readModelGraph } from '../onnx/modelGraph';
 import { LensError } from '../types';
 import { acquireOrWait } from './cacheLock';
-import { HttpStatusError } from './downloadErrors';
-import { downloadFile } from './downloadFile';
-import { fetchRevisionInfo, type HubRevisionInfo } from './hubApi';
+import { fetchRevisionInfo } from './hubApi';
+import { HubFetch, type FetchOptions } from './hubFetch';
+import { planGraphFiles, planNamedFiles, planned, planTextFiles, requireListed, TEXT_FILES } from './hubPlan';
 import { cacheRevisionName, parseModelId, validateRevision, type HubModelId } from './modelId';
+import { checkVariant, variantFile, type OnnxVariant } from './onnxVariants';
 import { resolveInside } from './safePath';
-import { throttle } from './throttle';
-import { checkDownloadUrl, joinUrl } from './urlPolicy';
+import { checkDownloadUrl } from './urlPolicy';
 
-export type OnnxVariant = 'model' | 'model_quantized' | 'model_fp16';
-export const ONNX_VARIANTS: readonly OnnxVariant[] = ['model', 'model_quantized', 'model_fp16'];
+export { ONNX_VARIANTS, type OnnxVariant } from './onnxVariants';
+export type { HubProgress } from './hubFetch';
 export const DEFAULT_HUB_URL = 'https://huggingface.co';
-
-export interface HubProgress {
-  /** The file being fetched, e.g. "onnx/model.onnx". */
-  file: string;
-  fileLoaded: number;
-  fileTotal?: number;
-  /** Bytes of all files so far, and in all (when every size is known). */
-  loaded: number;
-  total?: number;
-}
 
 export interface HubModelRef {
   modelId: string;
   revision?: string;
   cacheDir: string;
-  onnxVariant?: OnnxVariant;
+  /** Which graph, onnx/<variant>.onnx; validated against ONNX_VARIANTS before anything else. */
+  onnxVariant?: string;
 }
 
-export interface EnsureHubModelOptions extends HubModelRef {
+export interface EnsureHubModelOptions extends HubModelRef, FetchOptions {
   hubUrl?: string;
-  signal?: AbortSignal;
-  onProgress?: (p: HubProgress) => void;
   /** Test seams and tuning. */
-  openWriteStream?: (file: string, flags: 'w' | 'a') => Writable;
-  idleTimeoutSeconds?: number;
   lockStaleMs?: number;
   lockPollMs?: number;
 }
@@ -55,23 +43,6 @@ interface Marker {
   variant: OnnxVariant;
   files: Record<string, number>;
   completedAt: string;
-}
-
-interface PlannedFile {
-  path: string;
-  optional: boolean;
-  size?: number;
-  sha256?: string;
-}
-
-const TEXT_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json'];
-const OPTIONAL_TEXT_FILES = ['special_tokens_map.json'];
-
-function checkVariant(v: string): OnnxVariant {
-  if (!(ONNX_VARIANTS as readonly string[]).includes(v)) {
-    throw new LensError(`Unknown ONNX variant "${v}": use one of ${ONNX_VARIANTS.join(', ')}.`, 'model-invalid');
-  }
-  return v as OnnxVariant;
 }
 
 interface Resolved {
@@ -111,7 +82,7 @@ async function markerValid(r: Resolved): Promise<boolean> {
       return false;
     }
   }
-  return Object.keys(marker.files).includes(`onnx/${r.variant}.onnx`);
+  return Object.keys(marker.files).includes(variantFile(r.variant));
 }
 
 /** Whether the model is fully cached (marker present and every listed file there with its size). No network. */
@@ -119,93 +90,39 @@ export async function isHubModelCached(ref: HubModelRef): Promise<boolean> {
   return markerValid(resolveRef(ref));
 }
 
-function plan(r: Resolved, info: HubRevisionInfo | undefined): PlannedFile[] {
-  const onnx = `onnx/${r.variant}.onnx`;
-  const wanted: PlannedFile[] = [
-    ...TEXT_FILES.map((p) => ({ path: p, optional: false })),
-    ...OPTIONAL_TEXT_FILES.map((p) => ({ path: p, optional: true })),
-    { path: onnx, optional: false },
-    // Without the API, external data is found by asking for it: a 404 means the model has none.
-    { path: `${onnx}_data`, optional: true },
-  ];
-  if (!info) return wanted;
-  const missing = wanted.filter((f) => !f.optional && !info.files.has(f.path)).map((f) => f.path);
-  if (missing.length > 0) {
-    const variants = [...info.files.keys()].filter((n) => /^onnx\/[^/]+\.onnx$/.test(n));
-    const has = variants.length > 0 ? ` It has: ${variants.join(', ')}.` : ' It has no ONNX export in onnx/.';
-    throw new LensError(`${r.model.id} (${r.revision}) lacks ${missing.join(', ')}.${has}`, 'model-unsupported');
-  }
-  return wanted.filter((f) => info.files.has(f.path)).map((f) => ({ ...f, ...info.files.get(f.path) }));
-}
-
-async function existingSize(file: string): Promise<number | undefined> {
+async function readConfig(file: string): Promise<unknown> {
   try {
-    const st = await fsp.stat(file);
-    return st.isFile() ? st.size : undefined;
+    return JSON.parse(await fsp.readFile(file, 'utf8'));
   } catch {
-    return undefined;
+    throw new LensError('config.json of the model is not valid JSON.', 'model-invalid');
   }
 }
 
 async function download(r: Resolved, opts: EnsureHubModelOptions, hubUrl: string): Promise<void> {
   const info = await fetchRevisionInfo(hubUrl, r.model, r.revision, opts);
-  const files = plan(r, info);
-  // Every file from one commit, so a push during the download cannot mix two versions.
-  const rev = info?.commit ?? r.revision;
-  const sizes = files.map((f) => f.size);
-  const total = sizes.every((s) => s !== undefined) ? sizes.reduce<number>((a, s) => a + (s ?? 0), 0) : undefined;
-  const emit = throttle<HubProgress>(100, opts.onProgress);
-  const done: Record<string, number> = {};
-  let loadedBefore = 0;
-  let last: HubProgress | undefined;
-  for (const f of files) {
-    const dest = resolveInside(r.folder, ...f.path.split('/'));
-    const have = await existingSize(dest);
-    // Files reach their final name only after being verified, so one of the right size is a finished one.
-    if (have !== undefined && (f.size === undefined || have === f.size)) {
-      done[f.path] = have;
-      loadedBefore += have;
-      continue;
-    }
-    const url = joinUrl(hubUrl, r.model.owner, r.model.name, 'resolve', rev, ...f.path.split('/'));
-    try {
-      const res = await downloadFile({
-        url,
-        dest,
-        signal: opts.signal,
-        expectedSize: f.size,
-        expectedSha256: f.sha256,
-        openWriteStream: opts.openWriteStream,
-        idleTimeoutSeconds: opts.idleTimeoutSeconds,
-        label: f.path,
-        onProgress: (fileLoaded, fileTotal) => {
-          last = { file: f.path, fileLoaded, fileTotal, loaded: loadedBefore + fileLoaded, total };
-          emit(last);
-        },
-      });
-      done[f.path] = res.bytes;
-      loadedBefore += res.bytes;
-    } catch (err) {
-      if (f.optional && err instanceof HttpStatusError && err.status === 404) continue;
-      throw err;
-    }
-  }
-  emit(
-    {
-      file: last?.file ?? files[files.length - 1].path,
-      fileLoaded: last?.fileTotal ?? 0,
-      fileTotal: last?.fileTotal,
-      loaded: loadedBefore,
-      total: total ?? loadedBefore,
-    },
-    true,
-  );
+  const label = `${r.model.id} (${r.revision})`;
+  const graph = variantFile(r.variant);
+  requireListed(label, info, [...TEXT_FILES, graph]);
+  const run = new HubFetch(r.folder, r.model, hubUrl, info?.commit ?? r.revision, opts);
+  // config.json first: it says how many weight files the graph has, so the byte total is known after it.
+  await run.fetch(planned('config.json', false, info), true);
+  const files = [...planTextFiles(info), ...planGraphFiles(label, graph, await readConfig(run.local('config.json')), info)];
+  run.planTotal(files);
+  for (const f of files) await run.fetch(f);
+  // The graph has the last word on its weights: fetch any other file it names, then check that all are there.
+  const graphPath = run.local(graph);
+  const { externalDataLocations } = (await readModelGraph(graphPath, graph)).graph;
+  const named = planNamedFiles(label, graph, externalDataLocations, (p) => p in run.done, info);
+  run.growTotal(named);
+  for (const f of named) await run.fetch(f);
+  await checkExternalData(graphPath, externalDataLocations);
+  run.finish(graph);
   const marker: Marker = {
     modelId: r.model.id,
     revision: r.revision,
     commit: info?.commit,
     variant: r.variant,
-    files: done,
+    files: run.done,
     completedAt: new Date().toISOString(),
   };
   const tmp = `${r.marker}.tmp-${process.pid}`;

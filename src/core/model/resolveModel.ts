@@ -7,6 +7,8 @@ import { bert } from '../families/bert';
 import type { ModelFamily } from '../families/family';
 import { gpt2 } from '../families/gpt2';
 import { ensureHubModel, type HubProgress, type OnnxVariant } from '../hub/hubModel';
+import { parseHubSpec } from '../hub/hubSpec';
+import { variantFile } from '../hub/onnxVariants';
 import { LensError, type ModelSource } from '../types';
 
 /** Embedded models by alias; the folder names are the models' own names under models/. */
@@ -29,8 +31,10 @@ export interface ResolvedModel {
   onnxFile?: string;
 }
 
-export type ModelSpecKind = { source: 'embedded'; folder: string } | { source: 'local'; folder: string } | { source: 'hub'; id: string };
+export type ModelSpecKind =
+  { source: 'embedded'; folder: string } | { source: 'local'; folder: string } | { source: 'hub'; id: string; variant?: OnnxVariant };
 
+/** owner/name, optionally with an ONNX variant: owner/name:model_q4 (see hubSpec.ts). */
 const HUB_ID = /^[^/\\\s]+\/[^/\\\s]+$/;
 
 /** Decides what kind of name `spec` is, without touching the network. */
@@ -43,7 +47,7 @@ export function classifyModelSpec(spec: string, embeddedDir: string): ModelSpecK
     return { source: 'embedded', folder: path.join(embeddedDir, trimmed) };
   const expanded = trimmed.startsWith('~/') ? path.join(os.homedir(), trimmed.slice(2)) : trimmed;
   if (path.isAbsolute(expanded) || /^\.\.?[/\\]/.test(expanded)) return { source: 'local', folder: path.resolve(expanded) };
-  if (HUB_ID.test(trimmed)) return { source: 'hub', id: trimmed };
+  if (HUB_ID.test(trimmed)) return { source: 'hub', ...parseHubSpec(trimmed) };
   throw new LensError(
     `"${trimmed.slice(0, 80)}" is neither an embedded model (${Object.keys(EMBEDDED_MODELS).join(', ')}), a folder path (absolute or ` +
       `starting with ./), nor a Hub id (owner/name)`,
@@ -61,7 +65,13 @@ export interface ResolveOptions {
 export async function resolveModel(spec: string, where: ModelLocations, options: ResolveOptions = {}): Promise<ResolvedModel> {
   const kind = classifyModelSpec(spec, where.embeddedDir);
   if (kind.source === 'hub') {
-    const variant = options.onnxVariant ?? 'model';
+    if (kind.variant && options.onnxVariant && kind.variant !== options.onnxVariant) {
+      throw new LensError(
+        `"${spec.trim()}" names the ONNX variant ${kind.variant}, but ${options.onnxVariant} was asked for`,
+        'model-invalid',
+      );
+    }
+    const variant = kind.variant ?? options.onnxVariant ?? 'model';
     const folder = await ensureHubModel({
       modelId: kind.id,
       revision: options.revision,
@@ -71,7 +81,7 @@ export async function resolveModel(spec: string, where: ModelLocations, options:
       signal: options.signal,
       onProgress: options.onProgress,
     });
-    return { id: kind.id, source: 'hub', folder, onnxFile: `onnx/${variant}.onnx` };
+    return { id: kind.id, source: 'hub', folder, onnxFile: variantFile(variant) };
   }
   const stat = await fs.stat(kind.folder).catch(() => undefined);
   if (!stat?.isDirectory()) {
