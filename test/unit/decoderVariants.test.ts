@@ -52,9 +52,9 @@ interface Loaded {
   runs: Run[];
 }
 
-const texts = (JSON.parse(readFileSync(path.join(fixtureModel(NAME), 'reference.json'), 'utf8')) as { cases: { text: string }[] }).cases.map(
-  (c) => c.text,
-);
+const texts = (
+  JSON.parse(readFileSync(path.join(fixtureModel(NAME), 'reference.json'), 'utf8')) as { cases: { text: string }[] }
+).cases.map((c) => c.text);
 
 /** Loads one file by name, inspects every reference text with attention and the top 5, and disposes it. */
 async function inspectAll(variant: Variant): Promise<Loaded> {
@@ -104,8 +104,14 @@ describe('fp16 and q4 variant files of a tiny Llama', () => {
   it('each file named in the request is the one that runs, as the Llama family, tokenized alike', () => {
     for (const variant of Object.keys(FILES) as Variant[]) {
       const { family, modelType, onnxFile, attention } = loaded[variant].info;
-      assert.deepEqual({ family, modelType, onnxFile, attention }, { family: 'llama', modelType: 'llama', onnxFile: FILES[variant], attention: { available: true } });
-      assert.deepEqual(loaded[variant].runs.map((r) => r.ids), loaded.fp32.runs.map((r) => r.ids));
+      assert.deepEqual(
+        { family, modelType, onnxFile, attention },
+        { family: 'llama', modelType: 'llama', onnxFile: FILES[variant], attention: { available: true } },
+      );
+      assert.deepEqual(
+        loaded[variant].runs.map((r) => r.ids),
+        loaded.fp32.runs.map((r) => r.ids),
+      );
     }
   });
 
@@ -130,7 +136,11 @@ describe('fp16 and q4 variant files of a tiny Llama', () => {
   });
 
   it("every variant's maps are attention: rows sum to 1 within the product's tolerance for the output type, 0 above the diagonal", () => {
-    const tolerance: Record<Variant, number> = { fp32: ROW_SUM_TOLERANCE.float32, fp16: ROW_SUM_TOLERANCE.float16, q4: ROW_SUM_TOLERANCE.float32 };
+    const tolerance: Record<Variant, number> = {
+      fp32: ROW_SUM_TOLERANCE.float32,
+      fp16: ROW_SUM_TOLERANCE.float16,
+      q4: ROW_SUM_TOLERANCE.float32,
+    };
     for (const variant of Object.keys(FILES) as Variant[]) {
       for (const [i, run] of loaded[variant].runs.entries()) {
         assert.equal(run.maps.causal, true);
@@ -146,7 +156,7 @@ describe('fp16 and q4 variant files of a tiny Llama', () => {
     }
   });
 
-  it(`fp16: maps within ${FP16_MAP_TOLERANCE} of fp32's, top-5 probabilities within ${FP16_PROBABILITY_TOLERANCE}, the same top-1 where fp32's is clear`, () => {
+  it("fp16: maps and top-5 probabilities within 1e-2 of fp32's, the same top-1 where fp32's is clear", () => {
     let clear = 0;
     loaded.fp16.runs.forEach((run, i) => {
       const base = loaded.fp32.runs[i];
@@ -159,7 +169,8 @@ describe('fp16 and q4 variant files of a tiny Llama', () => {
         const reference = base.predictions.ranked[position].top;
         for (const p of top) {
           const same = reference.find((r) => r.id === p.id);
-          if (same) assert.ok(Math.abs(p.probability - same.probability) <= FP16_PROBABILITY_TOLERANCE, `text ${i} @${position} id ${p.id}`);
+          if (same)
+            assert.ok(Math.abs(p.probability - same.probability) <= FP16_PROBABILITY_TOLERANCE, `text ${i} @${position} id ${p.id}`);
         }
         if (Math.log(reference[0].probability / reference[1].probability) > FP16_STABLE_LEAD) {
           clear++;

@@ -10,8 +10,6 @@ tiny-llama's 50,259-id vocabulary would make the folder 10 MB, so this one reads
 the Gemma fixtures (a Llama 2 / Mistral style tokenizer), and is 32 wide so every MatMul's K is a whole number of
 q4 blocks; head_dim 16 ≠ 32 / 4 heads and 2 key/value heads as in tiny-llama.
 """
-import argparse
-import json
 import os
 
 import onnx
@@ -24,7 +22,7 @@ from .llama import DecoderForCausalLM, randomize
 from .make_decoder_models import DecoderFixture, decoder_reference, export_optimum, positions_of, tokenizer_facts
 from .make_test_models import fresh_folder
 from .q4_graph import quantize_matmuls
-from .test_references import describe, reference_cases, summarize
+from .test_references import describe, reference_cases, summarize, tokenized_cli
 
 SEED = 20261203
 FIXTURE = DecoderFixture("tiny-llama-variants", "llama", "tiny-sp-bpe", 0, gqa=False)
@@ -56,13 +54,8 @@ def make_variants(texts: list[dict], out_dir: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("tokenized", help="the texts' ids, from tools/lens_models/tokenize.mjs texts")
-    parser.add_argument("out", help="folder to write the model folder into")
-    args = parser.parse_args()
-    torch.set_num_threads(2)
-    with open(args.tokenized, encoding="utf-8") as f:
-        make_variants(json.load(f)[TEXTS], args.out)
+    tokenized, out = tokenized_cli(__doc__, "folder to write the model folder into")
+    make_variants(tokenized[TEXTS], out)
 
 
 if __name__ == "__main__":
