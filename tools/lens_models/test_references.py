@@ -1,5 +1,7 @@
 """The PyTorch reference outputs written beside each tiny test model (reference.json), and the random weights
 they come from."""
+import argparse
+import json
 import math
 from collections.abc import Callable
 
@@ -84,3 +86,15 @@ def reference_doc(name: str, seed: int, info: dict, cases: list[dict]) -> dict:
         "onnx": info,
         "cases": cases,
     }
+
+
+def tokenized_cli(doc: str, out_help: str) -> tuple[dict, str]:
+    """The command line the model makers share: the tokenized texts (tools/lens_models/tokenize.mjs texts) and an
+    output folder. Returns the texts by model type and the folder; PyTorch is set to 2 threads."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("tokenized", help="the texts' ids, from tools/lens_models/tokenize.mjs texts")
+    parser.add_argument("out", help=out_help)
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    with open(args.tokenized, encoding="utf-8") as f:
+        return json.load(f), args.out
