@@ -19,6 +19,7 @@ import { throttle } from '../hub/throttle';
 import { resolveNugetPackage } from './nugetFeed';
 import { ortLocation } from './ortLocation';
 import { ZipError, extractEntry, readZipEntries, type ZipEntry } from './zipReader';
+import { fileSize } from '../fileSize';
 
 export const CUDA_PACKAGE_ID = 'Microsoft.ML.OnnxRuntime.Gpu.Linux';
 /** The feed onnxruntime-node's install script uses (script/install-metadata.js). */
@@ -88,15 +89,6 @@ export interface CudaProviderStatus {
 
 function defaultTarget(opts: { targetDir?: string }): string {
   return path.resolve(opts.targetDir ?? ortLocation(undefined, 'linux', 'x64').bindingDir);
-}
-
-async function statSize(file: string): Promise<number | undefined> {
-  try {
-    const st = await fsp.stat(file);
-    return st.isFile() ? st.size : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function readManifest(targetDir: string): Promise<CudaManifest | undefined> {
@@ -215,7 +207,7 @@ export async function uninstallCudaProvider(opts: { targetDir?: string } = {}): 
   const removed: string[] = [];
   for (const f of manifest.files) {
     const file = resolveInside(targetDir, f.name);
-    if ((await statSize(file)) !== undefined) {
+    if ((await fileSize(file)) !== undefined) {
       await fsp.rm(file, { force: true });
       removed.push(f.name);
     }
@@ -230,7 +222,7 @@ export async function cudaProviderStatus(opts: { targetDir?: string; ortVersion?
   const manifest = await readManifest(targetDir);
   const files = await Promise.all(
     CUDA_PROVIDER_FILES.map(async (f) => {
-      const size = await statSize(path.join(targetDir, f.name));
+      const size = await fileSize(path.join(targetDir, f.name));
       return { name: f.name, present: size !== undefined, size };
     }),
   );

@@ -1,7 +1,6 @@
 // Fetches the files of one Hub download into the model's cache folder, one after another, with one progress
 // stream over all of them. Each file reaches its final name only once verified (downloadFile.ts), so a file of
 // the expected size on disk is a finished one and is kept: a broken download loses nothing already complete.
-import fsp from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { HttpStatusError } from './downloadErrors';
 import { downloadFile } from './downloadFile';
@@ -10,6 +9,7 @@ import type { HubModelId } from './modelId';
 import { resolveInside } from './safePath';
 import { throttle } from './throttle';
 import { joinUrl } from './urlPolicy';
+import { fileSize } from '../fileSize';
 
 export interface HubProgress {
   /** The file being fetched, e.g. "onnx/model.onnx". */
@@ -33,15 +33,6 @@ export interface FetchOptions {
   onProgress?: (p: HubProgress) => void;
   openWriteStream?: (file: string, flags: 'w' | 'a') => Writable;
   idleTimeoutSeconds?: number;
-}
-
-async function existingSize(file: string): Promise<number | undefined> {
-  try {
-    const st = await fsp.stat(file);
-    return st.isFile() ? st.size : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export class HubFetch {
@@ -89,7 +80,7 @@ export class HubFetch {
   async fetch(f: PlannedFile, quiet = false): Promise<boolean> {
     if (f.path in this.done) return true;
     const dest = this.local(f.path);
-    const have = await existingSize(dest);
+    const have = await fileSize(dest);
     if (have !== undefined && (f.size === undefined || have === f.size)) {
       this.done[f.path] = have;
       this.loaded += have;
