@@ -55,6 +55,12 @@ export interface DecoderOptions {
   /** The worker script (default: the bundle's, beside dist/bench.js). */
   workerPath?: string;
   log: (message: string) => void;
+  /**
+   * Collects the calling thread's garbage before each inspect: the plain forward's logits (1.2 GB at 2,048 tokens)
+   * would otherwise still be held when the worker checks how much memory its run may use, as the extension host,
+   * which runs no plain session, never holds them.
+   */
+  collectGarbage?: () => void;
   /** Peak RSS of a child process running one configuration at `tokens`; absent: memory is not measured. */
   memory?: { tokens: number; child: (config: 'plain' | 'worker', tokens: number) => Promise<number> };
 }
@@ -103,7 +109,8 @@ export async function measureDecoder(variant: DecoderVariant, options: DecoderOp
         if (!last.attention?.length) throw new Error('the run returned no attention');
       };
       try {
-        const times = await interleave({ plain: forward, inspect }, ['plain', 'inspect'], options);
+        const before = options.collectGarbage ? { inspect: options.collectGarbage } : undefined;
+        const times = await interleave({ plain: forward, inspect }, ['plain', 'inspect'], { ...options, before });
         row.speed.push({
           tokens,
           plainMs: median(times.plain),

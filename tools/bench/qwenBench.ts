@@ -10,6 +10,7 @@ import { describeMachine, noteLoad } from './machine';
 import { measureInChild } from './memory';
 import type { BenchOptions } from './options';
 import { measureModelViewInChild } from './render';
+import { garbageCollector } from '../exposeGc';
 
 export const QWEN_FOLDER = 'qwen2.5-0.5b-shaped';
 export const QWEN_VARIANTS = [
@@ -43,6 +44,7 @@ export async function benchQwen(options: BenchOptions, repoRoot: string, log: (m
       warmup: 1,
       repeats: options.quick ? 1 : 2,
       log: (message) => log(`qwen ${message}`),
+      collectGarbage: garbageCollector(),
       memory: {
         tokens: longest,
         child: (config, tokens) =>
