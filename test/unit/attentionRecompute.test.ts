@@ -7,6 +7,7 @@ import { locateAttention, type AttentionSite } from '../../src/core/onnx/attenti
 import { FUSED_PROBABILITIES, indexGraph, layerRecipe, recomputeModel } from '../../src/core/onnx/attentionRecompute';
 import { scanModel } from '../../src/core/onnx/graphScan';
 import { readModelGraph } from '../../src/core/onnx/modelGraph';
+import { recipeSignature } from '../../src/core/onnx/recipeSignature';
 import { fixtureModel } from '../support/paths';
 import { node, summary } from '../support/graphs';
 
@@ -76,4 +77,19 @@ test("a GroupQueryAttention layer's model is the node computing its probabilitie
   assert.deepEqual(cut.nodes[0].outputs[3], FUSED_PROBABILITIES);
   assert.deepEqual(cut.opsets, graph.opsets, 'the opset imports are copied, com.microsoft among them');
   assert.deepEqual(cut.inputs.sort(), [...recipe.fed, ...recipe.kept].sort());
+});
+
+test('layers whose cut models compute the same share one signature; a sliding-window layer of a fused export does not', async () => {
+  const signatures = async (name: string) => {
+    const onnx = path.join(fixtureModel(name), 'onnx', 'model.onnx');
+    const { skeleton, graph } = await readModelGraph(onnx, 'model.onnx');
+    const found = locateAttention(graph, 2);
+    assert.ok(found.available);
+    const index = indexGraph(graph);
+    return found.sites.map((site) => recipeSignature(skeleton, graph, layerRecipe(index, site), path.dirname(onnx)));
+  };
+  const [llama0, llama1] = await signatures('tiny-llama');
+  assert.equal(llama0, llama1, "tiny-llama's two layers (weights in model.onnx_data) compute alike");
+  const [local, global] = await signatures('tiny-gemma2-gqa');
+  assert.notEqual(local, global, "Gemma 2's local_window_size is an attribute of its sliding layer's GroupQueryAttention");
 });

@@ -1,8 +1,10 @@
 // A loaded model's attention maps on demand: what a run keeps for them (the tensors each layer's recipe reads,
-// see onnx/attentionRecompute.ts), and one small onnxruntime session per layer, made the first time that layer is
-// asked for, that computes the layer's probabilities from them.
+// see onnx/attentionRecompute.ts), and the small onnxruntime sessions that compute a layer's probabilities from
+// them, made the first time a layer needs one. Layers whose cut models are the same (recipeSignature: in most
+// models every layer) share one session, fed each layer's own tensors.
 import type * as ort from 'onnxruntime-node';
 import { recomputeModel, type KeptType, type LayerRecipe } from '../onnx/attentionRecompute';
+import { recipeSignature } from '../onnx/recipeSignature';
 import type { GraphSummary } from '../onnx/graphScan';
 import { LensError, type AttentionMaps, type AttentionSetShape, type AttentionSource } from '../types';
 import { checkRowSums, ROW_SUM_TOLERANCE } from './attentionLayout';
@@ -11,18 +13,42 @@ import { asFloat32 } from './tensors';
 /** What a run keeps to compute its maps: the kept tensors and the graph inputs the recipes read, by name. */
 export type KeptTensors = Record<string, ort.Tensor>;
 
-export type CreateSession = (bytes: Uint8Array) => Promise<ort.InferenceSession>;
+/** `arena`: whether the session keeps onnxruntime's memory arena between runs (see LayerMaps). */
+export type CreateSession = (bytes: Uint8Array, arena: boolean) => Promise<ort.InferenceSession>;
+
+/**
+ * Distinct cut models up to which their sessions keep an arena. A layer's run needs ~1 GB at 2,048 tokens for 14
+ * heads; an arena keeps it, so the next run skips allocating and page-faulting it afresh (1,024 tokens: 236 ms
+ * against 1,050 ms), but one arena per layer held 21.7 GB after 24 layers (measured).
+ */
+const MAX_ARENAS = 2;
 
 export class LayerMaps {
+  /** Sessions by the layer that first made them (each layer's `shared` entry). */
   private readonly sessions = new Map<number, Promise<ort.InferenceSession>>();
+  /** For each layer, the first layer with the same cut model: the one whose session and tensor names it uses. */
+  private readonly shared: number[];
+  private readonly arena: boolean;
 
-  /** `buf` is the skeleton `graph` was scanned from; `create` makes a session as the model's own is made. */
+  /**
+   * `buf` is the skeleton `graph` was scanned from, `folder` the ONNX file's (where its external data lies); `create`
+   * makes a session as the model's own is made.
+   */
   constructor(
     private readonly buf: Uint8Array,
     private readonly graph: GraphSummary,
     readonly recipes: LayerRecipe[],
+    folder: string,
     private readonly create: CreateSession,
-  ) {}
+  ) {
+    const first = new Map<string, number>();
+    this.shared = recipes.map((recipe, layer) => {
+      const signature = recipeSignature(buf, graph, recipe, folder);
+      if (!first.has(signature)) first.set(signature, layer);
+      return first.get(signature)!;
+    });
+    this.arena = first.size <= MAX_ARENAS;
+  }
 
   /** The tensors a run fetches besides its predictions, every layer's together, each once. */
   get keptOutputs(): string[] {
@@ -34,15 +60,16 @@ export class LayerMaps {
     return [...new Set(this.recipes.flatMap((r) => r.fed))];
   }
 
-  private session(layer: number, kept: KeptTensors): Promise<ort.InferenceSession> {
-    let session = this.sessions.get(layer);
+  /** The session of `owner`'s cut model; `feeds` (by its names) give the kept tensors' types. */
+  private session(owner: number, feeds: KeptTensors): Promise<ort.InferenceSession> {
+    let session = this.sessions.get(owner);
     if (!session) {
-      const recipe = this.recipes[layer];
-      const types = new Map<string, KeptType>(recipe.kept.map((name) => [name, { type: kept[name].type, rank: kept[name].dims.length }]));
-      session = this.create(recomputeModel(this.buf, this.graph, recipe, types));
+      const recipe = this.recipes[owner];
+      const types = new Map<string, KeptType>(recipe.kept.map((name) => [name, { type: feeds[name].type, rank: feeds[name].dims.length }]));
+      session = this.create(recomputeModel(this.buf, this.graph, recipe, types), this.arena);
       // A session that failed to start is not kept: the next request tries again and says why.
-      session.catch(() => this.sessions.delete(layer));
-      this.sessions.set(layer, session);
+      session.catch(() => this.sessions.delete(owner));
+      this.sessions.set(owner, session);
     }
     return session;
   }
@@ -50,11 +77,15 @@ export class LayerMaps {
   /** Layer `layer`'s probabilities, [batch, heads, queries, keys], as its recipe computes them from `kept`. */
   async compute(layer: number, kept: KeptTensors): Promise<ort.Tensor> {
     const recipe = this.recipes[layer];
-    const session = await this.session(layer, kept);
-    const feeds = Object.fromEntries([...recipe.kept, ...recipe.fed].map((name) => [name, kept[name]]));
+    const owner = this.recipes[this.shared[layer]];
+    // The shared model's input names, each fed this layer's tensor in the same role.
+    const feeds: KeptTensors = {};
+    recipe.kept.forEach((name, i) => (feeds[owner.kept[i]] = kept[name]));
+    recipe.fed.forEach((name, i) => (feeds[owner.fed[i]] = kept[name]));
+    const session = await this.session(this.shared[layer], feeds);
     try {
-      const outputs = await session.run(feeds, [recipe.output]);
-      return outputs[recipe.output];
+      const outputs = await session.run(feeds, [owner.output]);
+      return outputs[owner.output];
     } catch (error) {
       throw new LensError(`computing layer ${layer}'s attention failed: ${(error as Error).message.split('\n')[0]}`, 'model-invalid');
     }

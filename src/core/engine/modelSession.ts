@@ -69,13 +69,9 @@ export function sessionOptions(provider: string, externalDataFolder?: string): o
   };
 }
 
-/**
- * A layer session's options: the model's own, without onnxruntime's memory arena. A layer's maps and the tensors
- * between its nodes are ~1 GB at 2,048 tokens for 14 heads; an arena would keep that much per layer session after
- * its first run (24 layers: 21 GB, measured), where without one each run's memory goes back when it ends.
- */
-function layerSessionOptions(provider: string, externalDataFolder: string): ort.InferenceSession.SessionOptions {
-  return { ...sessionOptions(provider, externalDataFolder), enableCpuMemArena: false, enableMemPattern: false };
+/** A layer session's options: the model's own, with or without onnxruntime's memory arena (see LayerMaps). */
+function layerSessionOptions(provider: string, externalDataFolder: string, arena: boolean): ort.InferenceSession.SessionOptions {
+  return { ...sessionOptions(provider, externalDataFolder), enableCpuMemArena: arena, enableMemPattern: arena };
 }
 
 export async function loadModel(request: ModelRequest, env: ProviderEnvironment): Promise<LoadedModel> {
@@ -158,8 +154,8 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
     // The positions input is the runner's to feed, not one of the model's own.
     inputs: inputSpecs(created.value).filter((spec) => spec.name !== PREDICTED_POSITIONS),
     layerMaps: attention.available
-      ? new LayerMaps(skeleton, graph, recipes, (bytes) =>
-          ort.InferenceSession.create(bytes, layerSessionOptions(created.provider.name, path.dirname(onnxPath))),
+      ? new LayerMaps(skeleton, graph, recipes, path.dirname(onnxPath), (bytes, arena) =>
+          ort.InferenceSession.create(bytes, layerSessionOptions(created.provider.name, path.dirname(onnxPath), arena)),
         )
       : undefined,
     predictionHead: patched.predictionHead,
