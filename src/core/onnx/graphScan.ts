@@ -100,9 +100,11 @@ function readAttribute(buf: Uint8Array, attribute: Field, into: Collected, depth
   }
 }
 
+// Every location entry is checked, not only the one a reader would use: a hostile file may repeat the key.
 function addExternalLocation(buf: Uint8Array, tensor: Field, into: Set<string>): void {
-  const location = readExternalLocation(buf, tensor);
-  if (location !== undefined) into.add(location);
+  forEachExternalEntry(buf, tensor, (key, value) => {
+    if (key === 'location') into.add(value);
+  });
 }
 
 function addSparseLocations(buf: Uint8Array, sparse: Field, into: Set<string>): void {
@@ -121,7 +123,8 @@ function readTensorName(buf: Uint8Array, tensor: Field): string {
   return '';
 }
 
-function readExternalLocation(buf: Uint8Array, tensor: Field): string | undefined {
+/** Calls `entry` with each of a TensorProto's external_data entries (location, offset, length …) in order. */
+function forEachExternalEntry(buf: Uint8Array, tensor: Field, entry: (key: string, value: string) => void): void {
   for (const f of fields(buf, tensor.start, tensor.end)) {
     if (f.field !== TENSOR.externalData) continue;
     let key = '';
@@ -130,9 +133,15 @@ function readExternalLocation(buf: Uint8Array, tensor: Field): string | undefine
       if (e.field === STRING_ENTRY.key) key = readString(buf, e);
       else if (e.field === STRING_ENTRY.value) value = readString(buf, e);
     }
-    if (key === 'location') return value;
+    entry(key, value);
   }
-  return undefined;
+}
+
+/** A TensorProto's external_data entries by key (a repeated key: the last, as onnxruntime reads it). */
+export function readExternalData(buf: Uint8Array, tensor: Field): Map<string, string> {
+  const entries = new Map<string, string>();
+  forEachExternalEntry(buf, tensor, (key, value) => entries.set(key, value));
+  return entries;
 }
 
 /** Scans a serialized ModelProto. Throws ProtobufError when the bytes are not a well-formed protobuf. */

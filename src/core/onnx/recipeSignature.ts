@@ -4,8 +4,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { FUSED_PROBABILITIES, type LayerRecipe } from './attentionRecompute';
-import { NODE_FIELDS, STRING_ENTRY_FIELDS, TENSOR_FIELDS, type GraphSummary } from './graphScan';
-import { fields, readString, type Field } from './protobuf';
+import { NODE_FIELDS, readExternalData, TENSOR_FIELDS, type GraphSummary } from './graphScan';
+import { fields, type Field } from './protobuf';
 
 /** Bytes of a field as text, to compare fields of different layers. */
 const fieldText = (buf: Uint8Array, start: number, end: number) => Buffer.from(buf.subarray(start, end)).toString('base64');
@@ -15,17 +15,7 @@ const SMALL_EXTERNAL_BYTES = 4096;
 
 /** A small external initializer's bytes, read from its file; undefined for a larger one or one that cannot be read. */
 function externalBytes(buf: Uint8Array, tensor: Field, folder: string): string | undefined {
-  const entries = new Map<string, string>();
-  for (const f of fields(buf, tensor.start, tensor.end)) {
-    if (f.field !== TENSOR_FIELDS.externalData) continue;
-    let key = '';
-    let value = '';
-    for (const e of fields(buf, f.start, f.end)) {
-      if (e.field === STRING_ENTRY_FIELDS.key) key = readString(buf, e);
-      else if (e.field === STRING_ENTRY_FIELDS.value) value = readString(buf, e);
-    }
-    entries.set(key, value);
-  }
+  const entries = readExternalData(buf, tensor);
   const [location, offset, length] = [entries.get('location'), Number(entries.get('offset') ?? 0), Number(entries.get('length'))];
   if (location === undefined || !(length > 0 && length <= SMALL_EXTERNAL_BYTES)) return undefined;
   try {
