@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { locateAttention } from '../../src/core/onnx/attentionNodes';
-import { indexGraph, layerRecipe } from '../../src/core/onnx/attentionRecompute';
+import { keptTensors, recipesOf } from '../../src/core/onnx/attentionRecompute';
 import { patchModel, planPatch } from '../../src/core/onnx/graphPatch';
 import { readModelGraph } from '../../src/core/onnx/modelGraph';
 import { checkExternalData } from '../../src/core/model/modelFolder';
@@ -67,8 +67,7 @@ function onnxCase(rng: Prng, ctx: CaseContext): BuiltCase {
       const { skeleton, graph } = await readModelGraph(onnxPath, ONNX_FILE);
       await checkExternalData(onnxPath, graph.externalDataLocations);
       const attention = locateAttention(graph, config.layers);
-      const index = indexGraph(graph);
-      const kept = attention.available ? attention.sites.flatMap((site) => layerRecipe(index, site).kept) : [];
+      const kept = keptTensors(recipesOf(graph, attention));
       patchModel(skeleton, planPatch(graph, kept, config.family.scoresActualTokens));
       return { outcome: 'loaded' };
     } catch (error) {

@@ -9,7 +9,7 @@ import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { sessionOptions } from '../../src/core/engine/modelSession';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { locateAttention } from '../../src/core/onnx/attentionNodes';
-import { indexGraph, layerRecipe } from '../../src/core/onnx/attentionRecompute';
+import { keptTensors, recipesOf } from '../../src/core/onnx/attentionRecompute';
 import { patchModel, planPatch } from '../../src/core/onnx/graphPatch';
 import { scanModel } from '../../src/core/onnx/graphScan';
 import { readModelSkeleton } from '../../src/core/onnx/modelSkeleton';
@@ -61,8 +61,7 @@ export async function measureLoad(model: BenchModel, device: BenchDevice, repeat
         const scan = await timed(() => scanModel(read.value));
         const patch = await timed(() => {
           const attention = locateAttention(scan.value, model.layers);
-          const index = indexGraph(scan.value);
-          const kept = attention.available ? attention.sites.flatMap((site) => layerRecipe(index, site).kept) : [];
+          const kept = keptTensors(recipesOf(scan.value, attention));
           return patchModel(read.value, planPatch(scan.value, kept, model.family.scoresActualTokens));
         });
         const create = await timed(() =>

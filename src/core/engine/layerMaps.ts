@@ -3,7 +3,7 @@
 // them, made the first time a layer needs one. Layers whose cut models are the same (recipeSignature: in most
 // models every layer) share one session, fed each layer's own tensors.
 import type * as ort from 'onnxruntime-node';
-import { recomputeModel, type KeptType, type LayerRecipe } from '../onnx/attentionRecompute';
+import { keptTensors, recomputeModel, type KeptType, type LayerRecipe } from '../onnx/attentionRecompute';
 import { recipeSignature } from '../onnx/recipeSignature';
 import type { GraphSummary } from '../onnx/graphScan';
 import { LensError, type AttentionMaps, type AttentionSetShape, type AttentionSource } from '../types';
@@ -52,7 +52,7 @@ export class LayerMaps {
 
   /** The tensors a run fetches besides its predictions, every layer's together, each once. */
   get keptOutputs(): string[] {
-    return [...new Set(this.recipes.flatMap((r) => r.kept))];
+    return keptTensors(this.recipes);
   }
 
   /** The graph inputs the recipes read again. */

@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { checkExternalData, findOnnxFile, readModelConfig } from '../model/modelFolder';
 import type { ModelConfig } from '../model/modelConfig';
 import { locateAttention } from '../onnx/attentionNodes';
-import { indexGraph, layerRecipe } from '../onnx/attentionRecompute';
+import { keptTensors, recipesOf } from '../onnx/attentionRecompute';
 import { patchModel, planPatch, PREDICTED_POSITIONS } from '../onnx/graphPatch';
 import { readModelGraph } from '../onnx/modelGraph';
 import { loadTextTokenizer, type TextTokenizer } from '../tokenize/textTokenizer';
@@ -97,10 +97,8 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
   const { skeleton, graph } = await readModelGraph(onnxPath, onnx.relative);
   await checkExternalData(onnxPath, graph.externalDataLocations);
   const attention = locateAttention(graph, config.layers);
-  const index = indexGraph(graph);
-  const recipes = attention.available ? attention.sites.map((site) => layerRecipe(index, site)) : [];
-  // One graph with one attention set today (encoder-only or decoder-only families): a next-token model scores the actual tokens.
-  const plan = planPatch(graph, [...new Set(recipes.flatMap((r) => r.kept))], family.scoresActualTokens);
+  const recipes = recipesOf(graph, attention);
+  const plan = planPatch(graph, keptTensors(recipes), family.scoresActualTokens);
   const patched = patchModel(skeleton, plan);
 
   const { candidates, skipped } = providerPlan(request.device, env);

@@ -4,7 +4,7 @@
 // A layer's maps are then computed by a small model cut from the model itself: the nodes from the scores MatMul to
 // the probabilities (scale, soft-cap, masks, Softmax, a sink's Slice), or a fused GroupQueryAttention node with its
 // probabilities output turned on. The same operators on the same tensors give the Softmax the model computes.
-import type { AttentionSite } from './attentionNodes';
+import type { AttentionLocation, AttentionSite } from './attentionNodes';
 import { consumersOf } from './attentionNodes';
 import { GRAPH_FIELDS, MODEL_FIELDS, NODE_FIELDS, type GraphNode, type GraphSummary } from './graphScan';
 import { fields, MessageWriter, readString } from './protobuf';
@@ -132,6 +132,18 @@ export function layerRecipe(index: GraphIndex, site: AttentionSite): LayerRecipe
   const nodes = [...constants, ...chain].sort((a, b) => index.order.get(a)! - index.order.get(b)!);
   const rowsSumToOne = site.kind === 'groupQueryAttention' || site.probabilities === site.node.outputs[0];
   return { nodes, kept: [...kept], fed: [...fed], initializers: [...initializers], output, rowsSumToOne };
+}
+
+/** The tensors a run keeps for every layer's recipe, each once, in layer order: the patch's extra outputs. */
+export function keptTensors(recipes: readonly LayerRecipe[]): string[] {
+  return [...new Set(recipes.flatMap((r) => r.kept))];
+}
+
+/** Every layer's recipe where the graph's attention was found; none where it was not. */
+export function recipesOf(graph: GraphSummary, attention: AttentionLocation): LayerRecipe[] {
+  if (!attention.available) return [];
+  const index = indexGraph(graph);
+  return attention.sites.map((site) => layerRecipe(index, site));
 }
 
 // ---------------------------------------------------------------- the recompute model
