@@ -64,8 +64,12 @@ export interface RunSummary {
   device: { provider: string; label: string; fallbackReason?: string };
   /** The input list ('input'): the text the run read. */
   tokens: TokenView[];
-  /** The second token list ('target') an encoder–decoder run carries; absent for encoder-only and decoder-only models. */
-  target?: { tokens: TokenView[] };
+  /**
+   * The second token list ('target') an encoder–decoder run carries; absent for encoder-only and decoder-only models.
+   * Its tokens start with the decoder start token; their spans index `text` (the target), not the editor.
+   * `generated`: the model wrote the target (greedy); false when the user gave it (teacher forcing).
+   */
+  target?: { tokens: TokenView[]; text: string; generated: boolean };
   /** totalTokens is exact, or a lower bound when totalExact is false (counting stops in very long selections). */
   truncation?: { totalTokens: number; totalExact: boolean; keptTokens: number; keptUntil: number; message: string };
   predictions: RunPredictionsView;
@@ -131,6 +135,8 @@ export interface AttentionSetView {
 /** What the model predicted in a run, as its family declares it. */
 export interface RunPredictionsView {
   task: PredictionTask;
+  /** The token list `ranked` positions and `actual` index: 'target' for an encoder–decoder run; 'input' when absent. */
+  list?: TokenListName;
   /** The positions the run ranked, in order: each mask token (fill-mask), or every position (next-token: the token after it). */
   ranked: { position: number; top: PredictionView[] }[];
   /** next-token: the probability the model gave to the token actually at i, given those before it; null where none precede. */

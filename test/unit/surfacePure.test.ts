@@ -233,7 +233,7 @@ test('JSON export: tokens, predictions and attention as [layer][head][query][key
 
 test('JSON export: several sets each carry their own maps, and no `attention` object; a run without attention says why', () => {
   const run = runRecord();
-  run.summary.target = { tokens: TOKENS.slice(0, 2) };
+  run.summary.target = { tokens: TOKENS.slice(0, 2), text: 'ab', generated: false };
   const self = run.summary.attentionSets[0];
   const decoder = { ...self, name: 'decoder', label: 'Decoder self-attention', heads: 1, causal: true };
   const triangle = new Float32Array(25);

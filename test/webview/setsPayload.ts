@@ -52,7 +52,7 @@ export function setsPayload(runId = 1): Payload {
   const summary = {
     ...input.summary,
     model: { ...input.summary.model, id: 'synthetic/encoder-decoder', architecture: 'EncoderDecoderShaped', layers: 3 },
-    target: { tokens: targetTokens },
+    target: { tokens: targetTokens, text: target.summary.text, generated: true },
     attentionSets: sets,
   };
   // Full-resolution overviews (the lists are short), one per set, as the host sends them.
