@@ -62,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
       );
     },
     rerun: (run) => void inspect?.rerunEdited(run),
+    retarget: (run, target) => void inspect?.retarget(run, target),
     export: (format) => {
       exporter?.export(format).then(undefined, (error: unknown) => controller.fail(error));
     },

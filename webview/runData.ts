@@ -3,6 +3,7 @@
 // arrival, and every result is checked against the run before it is kept.
 import {
   attentionSet,
+  predictionTokens,
   setShape,
   type AttentionLayer,
   type AttentionOverview,
@@ -179,7 +180,7 @@ export class RunData {
    */
   distributionAt(position: number): Distribution | { waiting: string } {
     const s = this.summary;
-    if (!s || position < 0 || position >= s.tokens.length) return { waiting: 'No such position in this run.' };
+    if (!s || position < 0 || position >= predictionTokens(s).length) return { waiting: 'No such position in this run.' };
     const known = this.distributions.get(position);
     if (known === undefined) {
       this.distributions.set(position, 'asked');

@@ -20,6 +20,8 @@ export interface InspectOptions {
   topK: number;
   /** Cap below the model's own maximum (a setting); the model's maximum always applies. */
   maxTokens?: number;
+  /** An encoder–decoder model's target, fed to the decoder as it is (teacher forcing); absent: the model generates it. */
+  target?: string;
 }
 
 /**
