@@ -13,6 +13,7 @@ import { ModelView } from './views/modelView';
 import { PredictionsView } from './views/predictionsView';
 import { SidebarView } from './views/sidebarView';
 import { SummaryLine } from './views/summaryLine';
+import { TargetBox } from './views/targetBox';
 import { TokensView } from './views/tokensView';
 
 export interface Layout {
@@ -31,6 +32,7 @@ const TAB_LABELS: Record<TabId, string> = {
 
 export function inspectorLayout(app: App, root: HTMLElement): Layout {
   const summary = new SummaryLine(app);
+  const targetBox = new TargetBox(app);
   const views: Record<TabId, View> = {
     tokens: new TokensView(app),
     head: new HeadView(app),
@@ -52,12 +54,13 @@ export function inspectorLayout(app: App, root: HTMLElement): Layout {
   }
   tabs.selectedIndex = TABS.indexOf(app.state.tab);
   tabs.addEventListener('vsc-tabs-select', (e) => app.update({ tab: TABS[e.detail.selectedIndex] }));
-  root.append(summary.element, tabs);
+  root.append(summary.element, targetBox.element, tabs);
   let told = '';
   return {
     current: () => ({ view: views[app.state.tab], id: app.state.tab }),
     render: () => {
       summary.render();
+      targetBox.render();
       const index = TABS.indexOf(app.state.tab);
       if (tabs.selectedIndex !== index) tabs.selectedIndex = index;
       // Hidden panels have no size: render only what is seen; a tab switch renders the new one.

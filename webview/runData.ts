@@ -220,6 +220,13 @@ export class RunData {
     return true;
   }
 
+  /** Asks the host to run the source again with this target (blank: generate); the new run arrives as a result. */
+  setTarget(target: string): void {
+    this.status = { state: 'running', message: target.trim() ? 'Running with the given target…' : 'Generating the target…' };
+    this.ask('setTarget', { target }, () => false);
+    this.onChange();
+  }
+
   notify(): void {
     this.onChange();
   }
