@@ -99,7 +99,10 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     decorations,
     registerInspectorSerializer(inspector),
     vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, sideView),
-    vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new TokenHoverProvider(controller, () => chosenHead)),
+    vscode.languages.registerHoverProvider(
+      [{ scheme: 'file' }, { scheme: 'untitled' }],
+      new TokenHoverProvider(controller, () => chosenHead),
+    ),
     models.onDidChange(() => statusBar.workerRunning()),
     controller.onDidChange((event) => {
       if (event.kind === 'result') statusBar.workerRunning();

@@ -1,5 +1,12 @@
 // Application state shared by every view: the UI state (persisted), the run data, and one redraw per frame.
-import { FromWebviewType, predictionList, tokenList, type AttentionLayer, type AttentionSetView, type TokenListName } from '../src/protocol';
+import {
+  FromWebviewType,
+  predictionList,
+  tokenList,
+  type AttentionLayer,
+  type AttentionSetView,
+  type TokenListName,
+} from '../src/protocol';
 import type { Host } from './host';
 import { RunData } from './runData';
 import { clampToRun, restoreState, type UiState } from './state';

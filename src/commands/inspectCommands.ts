@@ -86,10 +86,12 @@ export class InspectCommands {
           prompt: 'The decoder is fed exactly this target (teacher forcing). Leave it empty to let the model generate one.',
           value: shown.generated ? '' : shown.text,
           placeHolder: shown.generated ? `generated: ${shown.text}` : undefined,
-          validateInput: (v) => (v.length > MAX_TARGET_CHARS ? `At most ${MAX_TARGET_CHARS.toLocaleString('en-US')} characters.` : undefined),
+          validateInput: (v) =>
+            v.length > MAX_TARGET_CHARS ? `At most ${MAX_TARGET_CHARS.toLocaleString('en-US')} characters.` : undefined,
         }));
       if (target === undefined) return undefined;
-      if (this.controller.current !== run) throw new LensError('Another run replaced this one meanwhile: set the target again.', 'cancelled');
+      if (this.controller.current !== run)
+        throw new LensError('Another run replaced this one meanwhile: set the target again.', 'cancelled');
       return await this.retarget(run, target.trim() === '' ? undefined : target);
     } catch (error) {
       this.controller.fail(error);
