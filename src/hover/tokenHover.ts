@@ -116,7 +116,8 @@ export class TokenHoverProvider implements vscode.HoverProvider {
       .sort((a, b) => b.weight - a.weight || a.q - b.q)
       .slice(0, TOP_QUERIES);
     const rows = top.map((r) => `| ${r.q} | ${escapeMarkdown(queries[r.q].display || queries[r.q].piece)} | ${r.weight.toFixed(3)} |`);
-    return `${set.queries} tokens that attend to it most (${where}):\n\n| # | ${set.queries} token | weight |\n|--:|:--|--:|\n${rows.join('\n')}\n\n`;
+    const table = `| # | ${set.queries} token | weight |\n|--:|:--|--:|\n${rows.join('\n')}`;
+    return `${set.queries} tokens that attend to it most (${where}):\n\n${table}\n\n`;
   }
 
   private async predictions(run: RunRecord, at: PredictionsAt, cancel: vscode.CancellationToken): Promise<string> {

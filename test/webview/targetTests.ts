@@ -91,7 +91,7 @@ export const targetTests: TestCase[] = [
     },
   },
   {
-    name: 'encoder–decoder: predictions are over target positions, with sampling on the target row and the actual target token (screenshot)',
+    name: 'encoder–decoder: predictions over target positions, sampling on the target row, the actual target token (screenshot)',
     run: async (ctx) => {
       const lens = await openRun(ctx, p);
       await lens.tab('predictions');
@@ -127,7 +127,7 @@ export const targetTests: TestCase[] = [
     },
   },
   {
-    name: 'encoder–decoder: the head view selects a target token on the query side; the side view lists the target tokens attending to a source token',
+    name: 'encoder–decoder: the head view selects target tokens (query side); the side view ranks the targets attending to a source token',
     run: async (ctx) => {
       const lens = await openRun(ctx, p);
       await lens.tab('head');

@@ -53,7 +53,7 @@ export class SidebarView implements View {
    * The selected input token's strongest links in the shown set: the keys it attends to where its list asks (the
    * queries are the input), else the queries that attend to it (cross-attention: target tokens attending to the source).
    */
-  private links(): { bars: Bar[]; verb: 'Attends to' | 'Attended by' } {
+  private links(): { bars: Bar[]; verb: string } {
     const s = this.app.data.summary;
     const sel = this.app.state.selected;
     const set = this.app.attentionSet();
@@ -68,7 +68,8 @@ export class SidebarView implements View {
       index: index(list, r.index),
     });
     if (set.queries === 'input') return { bars: attendsTo(map, layer.keys, sel, TOP_KEYS).map(bar(set.keys)), verb: 'Attends to' };
-    return { bars: attendedBy(map, layer.queries, layer.keys, sel, TOP_KEYS).map(bar(set.queries)), verb: 'Attended by' };
+    const verb = `Attended by ${set.queries} tokens`;
+    return { bars: attendedBy(map, layer.queries, layer.keys, sel, TOP_KEYS).map(bar(set.queries)), verb };
   }
 
   render(): void {
