@@ -1,6 +1,7 @@
 // What to show at one token of a run: shared by the hover, the predictions and side views, the surprisal strip,
 // the HTML export and the CLI, so "what the model says at token i" is decided once. Pure: reads a summary only.
 import type { PredictionView, RunSummary, TokenView } from './shapes';
+import { tokenList } from './runSets';
 
 /** What has been asked about a run since it arrived (the host's run store, the webview's RunData). */
 export interface DerivedPredictions {
@@ -43,13 +44,15 @@ function rankedAt(summary: RunSummary, position: number): PredictionView[] | und
 
 /** What to show at token `position` of a run, or undefined when the run has no such token. */
 export function predictionsAt(summary: RunSummary, position: number, derived: DerivedPredictions = {}): PredictionsAt | undefined {
-  const token = summary.tokens[position];
+  // The token list the predictions index: the target of an encoder–decoder run.
+  const tokens = tokenList(summary, summary.predictions.list ?? 'input');
+  const token = tokens[position];
   if (!token) return undefined;
   const at: PredictionsAt = { position, token };
   const p = summary.predictions;
   const top = rankedAt(summary, position);
   if (p.task === 'next-token') {
-    const after = summary.tokens[position + 1];
+    const after = tokens[position + 1];
     at.next = { top: top ?? [], actual: after && { token: after, probability: p.actual?.[position + 1] ?? null } };
     at.probabilityHere = p.actual?.[position] ?? null;
   } else if (top) {
