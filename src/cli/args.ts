@@ -14,11 +14,15 @@ export interface CliOptions {
   maxTokens?: number;
   /** onnx/<onnx>.onnx: the graph to load (and, for a Hub model, to download). */
   onnx?: OnnxVariant;
+  /** Encoder–decoder models: the target to run with; absent, the model writes one. */
+  target?: string;
+  maxNewTokens?: number;
 }
 
 export const USAGE = `usage: attention-lens inspect --model <folder | owner/name | default-masked | default-causal>
                        [--text "…" | --file <path>]   (default: read stdin)
                        [--attention] [--top-k N] [--max-tokens N]
+                       [--target "…"] [--max-new-tokens N]   (encoder–decoder models: T5, BART, Marian)
                        [--device auto|cpu|cuda|dml|coreml|webgpu]
                        [--hub <url>] [--cache <dir>] [--onnx ${ONNX_VARIANTS.join('|')}]`;
 
@@ -63,6 +67,12 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       case '--max-tokens':
         options.maxTokens = positiveInt(flag, value());
+        break;
+      case '--target':
+        options.target = value();
+        break;
+      case '--max-new-tokens':
+        options.maxNewTokens = positiveInt(flag, value());
         break;
       case '--hub':
         options.hub = value();

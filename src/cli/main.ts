@@ -9,7 +9,7 @@ import { detectProviderEnvironment } from '../core/engine/providerEnvironment';
 import { DEFAULT_HUB_URL } from '../core/hub/hubModel';
 import { variantFile } from '../core/hub/onnxVariants';
 import { resolveModel } from '../core/model/resolveModel';
-import type { AttentionMaps, InspectResult, PredictionTask } from '../core/types';
+import type { AttentionMaps, InspectResult, PredictionTask, Token } from '../core/types';
 import { predictionsAt, type RunSummary } from '../protocol';
 import { toRunSummary } from '../session/runSummary';
 import { InferenceEngine } from '../core/worker/inferenceEngine';
@@ -56,13 +56,19 @@ function rankedEntries(summary: RunSummary) {
   });
 }
 
+/** A token as the JSON document lists it. */
+function tokenJson(t: Token) {
+  return { index: t.index, id: t.id, piece: t.piece, text: t.display, start: t.start, end: t.end, special: t.special };
+}
+
 /**
  * The JSON document: plain arrays, attention rounded to 6 decimals. `attentionSets` describes each set; a run
  * with one set keeps its maps where scripts read them, in `attention[layer][head][q][k]`, and a run with several
- * has each set's in its `perLayer`.
+ * (an encoder–decoder's) has them by set name, `attention.cross[layer][head][target q][source k]`. An
+ * encoder–decoder run lists its target's tokens in `targetTokens` and its predictions are over them.
  */
 export function toJson(result: Omit<InspectResult, 'attention'>, attention: AttentionMaps[] | undefined): unknown {
-  const { model, device, tokens, truncation, predictions, timings } = result;
+  const { model, device, tokens, target, truncation, predictions, timings } = result;
   const names = SCRIPT_NAMES[predictions.task];
   const nested = (set: AttentionMaps) => set.perLayer.map((_, l) => nestedLayer(set, l));
   const single = attention?.length === 1;
@@ -73,7 +79,6 @@ export function toJson(result: Omit<InspectResult, 'attention'>, attention: Atte
     layers: set.layers,
     heads: set.heads,
     causal: set.causal,
-    ...(single ? {} : { perLayer: nested(set) }),
   }));
   return {
     model: {
@@ -95,18 +100,11 @@ export function toJson(result: Omit<InspectResult, 'attention'>, attention: Atte
       attention: model.attention,
     },
     device,
-    tokens: tokens.map((t) => ({
-      index: t.index,
-      id: t.id,
-      piece: t.piece,
-      text: t.display,
-      start: t.start,
-      end: t.end,
-      special: t.special,
-    })),
+    tokens: tokens.map(tokenJson),
+    ...(target ? { targetTokens: target.tokens.map(tokenJson), target: { text: target.text, generated: target.generated } } : {}),
     truncation: truncation ?? null,
     predictions: { kind: names.kind, task: predictions.task, [names.list]: rankedEntries(toRunSummary(0, result)) },
-    attention: single ? nested(attention[0]) : undefined,
+    attention: single ? nested(attention[0]) : attention && Object.fromEntries(attention.map((set) => [set.set, nested(set)])),
     attentionSets: sets,
     timings,
   };
@@ -136,7 +134,14 @@ async function main(): Promise<number> {
     );
     await engine.load({ ...resolved, onnxFile: options.onnx ? variantFile(options.onnx) : resolved.onnxFile, device: options.device });
     const run = engine.nextRunId();
-    const inspectOptions = { attention: options.attention, topK: options.topK, maxTokens: options.maxTokens };
+    const { attention, topK, maxTokens, target, maxNewTokens } = options;
+    const inspectOptions = {
+      attention,
+      topK,
+      maxTokens,
+      ...(target !== undefined ? { target } : {}),
+      ...(maxNewTokens ? { maxNewTokens } : {}),
+    };
     const result = await engine.request('inspect', { run, text, options: inspectOptions });
     const maps = result.attention ? await engine.request('maps', { run }) : undefined;
     process.stdout.write(JSON.stringify(toJson(result, maps)) + '\n');

@@ -136,6 +136,11 @@ export interface InspectResult {
   model: ModelInfo;
   device: DeviceInfo;
   tokens: Token[];
+  /**
+   * An encoder–decoder run's target: its tokens (the decoder start token first) with spans in `text`, and whether
+   * the model wrote it (greedy) or it was given (teacher forcing). Predictions then index these tokens.
+   */
+  target?: { tokens: Token[]; text: string; generated: boolean };
   truncation?: Truncation;
   predictions: RunPredictions;
   /** The attention sets, when asked for and available (see ModelInfo.attention). */

@@ -55,6 +55,9 @@ export function toRunSummary(runId: number, result: CoreResult): RunSummary {
     },
     device: { provider: device.provider, label: device.label, fallbackReason: device.fallbackReason },
     tokens: result.tokens.map(tokenView),
+    ...(result.target
+      ? { target: { tokens: result.target.tokens.map(tokenView), text: result.target.text, generated: result.target.generated } }
+      : {}),
     truncation: result.truncation ? { ...result.truncation } : undefined,
     predictions: result.predictions,
     capabilities: { ...model.capabilities },

@@ -1,6 +1,7 @@
 // The command-line entry: JSON on stdout, one plain line on stderr for errors.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { fixtureModel, repoRoot } from '../support/paths';
@@ -85,5 +86,46 @@ test("inspect --attention on the modern decoders, optimum's layout and the fused
     assert.equal(printed.length, expected.length, `${name}: every layer, head, query and key`);
     const worst = printed.reduce((max, x, i) => Math.max(max, Math.abs(x - expected[i])), 0);
     assert.ok(worst <= 1e-5, `${name}: maps differ from PyTorch's by ${worst}`);
+  }
+});
+
+test('inspect an encoder–decoder model: targetTokens, next over the target and the three sets as PyTorch computed them', () => {
+  interface Seq2SeqCase {
+    source: string;
+    target: string | null;
+    target_ids: number[];
+    encoder: number[][][][];
+    decoder: number[][][][];
+    cross: number[][][][];
+  }
+  for (const name of ['tiny-t5', 'tiny-marian']) {
+    const file = path.join(fixtureModel(name), 'reference.json');
+    const { cases } = JSON.parse(readFileSync(file, 'utf8')) as { cases: Seq2SeqCase[] };
+    for (const ref of [cases[1], cases[2]]) {
+      const target = ref.target === null ? [] : ['--target', ref.target];
+      const out = run(['inspect', '--model', fixtureModel(name), '--text', ref.source, ...target, '--attention', '--device', 'cpu']);
+      assert.equal(out.status, 0, out.stderr);
+      const doc = JSON.parse(out.stdout);
+      assert.deepEqual(
+        doc.targetTokens.map((t: { id: number }) => t.id),
+        ref.target_ids,
+      );
+      assert.equal(doc.target.generated, ref.target === null);
+      assert.equal(doc.predictions.next.length, ref.target_ids.length);
+      // Each entry's actualProbability is that of the target token after it: none follows the last.
+      assert.ok(doc.predictions.next[0].actualProbability > 0);
+      assert.equal(doc.predictions.next.at(-1).actualProbability, null);
+      for (const set of ['encoder', 'decoder', 'cross'] as const) {
+        const printed = doc.attention[set] as number[][][][];
+        let worst = 0;
+        ref[set].forEach((layer, l) =>
+          layer.forEach((head, h) =>
+            head.forEach((row, q) => row.forEach((x, k) => (worst = Math.max(worst, Math.abs(printed[l][h][q][k] - x))))),
+          ),
+        );
+        // Printed with 6 decimals: within half of 1e-6 of the maps, which are within 1e-5 of PyTorch's.
+        assert.ok(worst <= 1e-5 + 5e-7, `${name} ${set}: ${worst}`);
+      }
+    }
   }
 });

@@ -74,7 +74,7 @@ export class LayerMaps {
     return session;
   }
 
-  /** Layer `layer`'s probabilities, [batch, heads, queries, keys], as its recipe computes them from `kept`. */
+  /** Layer `layer`'s probabilities, [batch, heads, queries, keys] (or [batch · heads, …]), as its recipe computes them from `kept`. */
   async compute(layer: number, kept: KeptTensors): Promise<ort.Tensor> {
     const recipe = this.recipes[layer];
     const owner = this.recipes[this.shared[layer]];
@@ -111,7 +111,9 @@ export function recomputedSource(shape: AttentionSetShape, maps: LayerMaps, kept
     keptBytes: keptBytes(kept),
     async layer(layer) {
       const tensor = await maps.compute(layer, kept);
-      if (tensor.dims.length !== 4 || tensor.dims.some((d, i) => d !== expected[i])) {
+      // Older BART and Marian exports take the Softmax over [batch · heads, queries, keys]: with batch 1, the same layout.
+      const dims = tensor.dims.length === 3 ? [1, ...tensor.dims] : tensor.dims;
+      if (dims.length !== 4 || dims.some((d, i) => d !== expected[i])) {
         throw new LensError(
           `attention of layer ${layer} has shape [${tensor.dims.join(', ')}], expected [${expected.join(', ')}]: ` +
             "this graph's Softmax nodes are not per-head attention",

@@ -14,14 +14,17 @@ import type { ProviderEnvironment } from './providers';
 import { checkRunFits, measureAvailableMemory, type AvailableMemory } from './runMemory';
 import { asFloat32 } from './tensors';
 import { rankFromHead, rankFromLogits, type RankedRow } from './topK';
+import type { TextTokenizer } from '../tokenize/textTokenizer';
 
 export interface InspectOptions {
   attention: boolean;
   topK: number;
   /** Cap below the model's own maximum (a setting); the model's maximum always applies. */
   maxTokens?: number;
-  /** An encoder–decoder model's target, fed to the decoder as it is (teacher forcing); absent: the model generates it. */
+  /** Encoder–decoder models: the target to run with (teacher forcing); absent: the model writes one (greedy). */
   target?: string;
+  /** Encoder–decoder models: the most tokens greedy generation adds (default DEFAULT_MAX_NEW_TOKENS). */
+  maxNewTokens?: number;
 }
 
 /**
@@ -69,7 +72,7 @@ export class ModelRunner {
     readonly model: LoadedModel,
     private readonly availableMemory: () => AvailableMemory,
   ) {
-    openSessions++;
+    countOpenSessions(1);
   }
 
   /** `availableMemory` measures what a run may use (see runMemory.ts); tests inject a small one. */
@@ -86,7 +89,7 @@ export class ModelRunner {
     this.logits = { key: '', rows: new Map() };
     if (this.released) return;
     this.released = true;
-    openSessions--;
+    countOpenSessions(-1);
     await this.model.layerMaps?.dispose();
     await this.model.session.release();
   }
@@ -105,7 +108,7 @@ export class ModelRunner {
   }
 
   private toPredictions(row: RankedRow): Prediction[] {
-    return row.ids.map((id, i) => ({ id, token: this.model.tokenizer.displayOf(id), probability: row.probabilities[i] }));
+    return predictionsOf(this.model.tokenizer, row);
   }
 
   /**
@@ -121,8 +124,7 @@ export class ModelRunner {
     // (SIGFPE, measured). Position 0 is ranked instead, and never read.
     const fed = positions.length > 0 ? positions : [0];
     if (positionsInput) feeds[PREDICTED_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from(fed, BigInt), [fed.length]);
-    const fetches = predictionHead ? [HEAD.topValues, HEAD.topIndices, HEAD.logSumExp] : [logitsName];
-    if (predictionHead && config.family.scoresActualTokens) fetches.push(HEAD.actualLogit);
+    const fetches = predictionFetches({ predictionHead, logitsName, vocabSize: config.vocabSize }, config.family.scoresActualTokens);
     const started = performance.now();
     let outputs: ort.InferenceSession.ReturnType;
     try {
@@ -135,26 +137,13 @@ export class ModelRunner {
     // Positions ranked per row, and where in a row at[i] is found.
     const perRow = positionsInput ? fed.length : length;
     const rowIndex = (i: number) => (positionsInput ? i : positions[i]);
-    let ranked: RankedRow[];
-    let actualLogProb: (p: number) => number | null;
-    if (predictionHead) {
-      const lse = asFloat32(outputs[HEAD.logSumExp].data);
-      ranked = rankFromHead(
-        asFloat32(outputs[HEAD.topValues].data),
-        outputs[HEAD.topIndices].data as BigInt64Array,
-        lse,
-        batch * perRow,
-        GRAPH_TOP_K,
-        topK,
-      );
-      const actual = outputs[HEAD.actualLogit] ? asFloat32(outputs[HEAD.actualLogit].data) : undefined;
-      actualLogProb = (p) => (actual && p >= 1 ? actual[p - 1] - lse[p - 1] : null);
-    } else {
-      const logits = asFloat32(outputs[logitsName].data);
-      const full = rankFromLogits(logits, batch * perRow, config.vocabSize, topK);
-      ranked = full.rows;
-      actualLogProb = (p) => (p >= 1 ? logits[(p - 1) * config.vocabSize + ids[p]] - full.logSumExp[p - 1] : null);
-    }
+    const { ranked, actualLogProb } = readPredictions(
+      outputs,
+      { predictionHead, logitsName, vocabSize: config.vocabSize },
+      ids,
+      batch * perRow,
+      topK,
+    );
     const row = (b: number, i: number) => ranked[b * perRow + rowIndex(i)];
     return { feeds, outputs, row, actualLogProb, runMs };
   }
@@ -290,6 +279,53 @@ export class ModelRunner {
   }
 }
 
-function nullableExp(logProb: number | null): number | null {
+/** A ranked row as predictions, each id with its readable text. */
+export function predictionsOf(tokenizer: TextTokenizer, row: RankedRow): Prediction[] {
+  return row.ids.map((id, i) => ({ id, token: tokenizer.displayOf(id), probability: row.probabilities[i] }));
+}
+
+/** Where a graph's predictions are read from: the patched head (see graphPatch), else the full logits. */
+export interface PredictionOutputs {
+  predictionHead: boolean;
+  logitsName: string;
+  vocabSize: number;
+}
+
+/** The outputs a run fetches for its predictions; with `actual`, the head's logit of the token actually next. */
+export function predictionFetches(from: PredictionOutputs, actual: boolean): string[] {
+  if (!from.predictionHead) return [from.logitsName];
+  return [HEAD.topValues, HEAD.topIndices, HEAD.logSumExp, ...(actual ? [HEAD.actualLogit] : [])];
+}
+
+/**
+ * The `rows` rankings of a run's outputs (best topK of each), and the log-probability the run gave the token
+ * actually at position p of `ids`, given those before it (null at 0; single-row runs, as the causal inspect's).
+ */
+export function readPredictions(
+  outputs: ort.InferenceSession.ReturnType,
+  from: PredictionOutputs,
+  ids: readonly number[],
+  rows: number,
+  topK: number,
+): { ranked: RankedRow[]; actualLogProb: (p: number) => number | null } {
+  if (from.predictionHead) {
+    const lse = asFloat32(outputs[HEAD.logSumExp].data);
+    const values = asFloat32(outputs[HEAD.topValues].data);
+    const ranked = rankFromHead(values, outputs[HEAD.topIndices].data as BigInt64Array, lse, rows, GRAPH_TOP_K, topK);
+    const actual = outputs[HEAD.actualLogit] ? asFloat32(outputs[HEAD.actualLogit].data) : undefined;
+    return { ranked, actualLogProb: (p) => (actual && p >= 1 ? actual[p - 1] - lse[p - 1] : null) };
+  }
+  const logits = asFloat32(outputs[from.logitsName].data);
+  const full = rankFromLogits(logits, rows, from.vocabSize, topK);
+  const vocab = from.vocabSize;
+  return { ranked: full.rows, actualLogProb: (p) => (p >= 1 ? logits[(p - 1) * vocab + ids[p]] - full.logSumExp[p - 1] : null) };
+}
+
+/** Sessions are counted wherever a runner loads them (the encoder–decoder runner's too). */
+export function countOpenSessions(change: 1 | -1): void {
+  openSessions += change;
+}
+
+export function nullableExp(logProb: number | null): number | null {
   return logProb === null ? null : Math.exp(logProb);
 }

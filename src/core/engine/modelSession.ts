@@ -4,8 +4,9 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { checkExternalData, findOnnxFile, readModelConfig } from '../model/modelFolder';
 import type { ModelConfig } from '../model/modelConfig';
-import { locateAttention } from '../onnx/attentionNodes';
-import { keptTensors, recipesOf } from '../onnx/attentionRecompute';
+import { locateAttention, type AttentionLocation } from '../onnx/attentionNodes';
+import { keptTensors, recipesOf, type LayerRecipe } from '../onnx/attentionRecompute';
+import type { GraphSummary } from '../onnx/graphScan';
 import { patchModel, planPatch, PREDICTED_POSITIONS } from '../onnx/graphPatch';
 import { readModelGraph } from '../onnx/modelGraph';
 import { loadTextTokenizer, type TextTokenizer } from '../tokenize/textTokenizer';
@@ -74,10 +75,10 @@ function layerSessionOptions(provider: string, externalDataFolder: string, arena
   return { ...sessionOptions(provider, externalDataFolder), enableCpuMemArena: arena, enableMemPattern: arena };
 }
 
-export async function loadModel(request: ModelRequest, env: ProviderEnvironment): Promise<LoadedModel> {
-  const started = performance.now();
-  const config = await readModelConfig(request.folder);
-  const tokenizer = await loadTextTokenizer(request.folder);
+/** A model folder's config and tokenizer, checked against each other. */
+export async function loadConfigAndTokenizer(folder: string): Promise<{ config: ModelConfig; tokenizer: TextTokenizer }> {
+  const config = await readModelConfig(folder);
+  const tokenizer = await loadTextTokenizer(folder);
   // The vocabulary check comes first: a foreign tokenizer usually lacks the mask token too, and "does not belong
   // to this model" is the fix the user needs, not "defines no mask token".
   if (tokenizer.vocabSize > config.vocabSize) {
@@ -87,28 +88,28 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
       'model-invalid',
     );
   }
-  const { family } = config;
-  if (family.needsMaskToken && tokenizer.maskTokenId === undefined) {
+  if (config.family.needsMaskToken && tokenizer.maskTokenId === undefined) {
     throw new LensError("the masked language model's tokenizer defines no mask token", 'model-invalid');
   }
-  const onnx = await findOnnxFile(request.folder, request.onnxFile);
-  const onnxPath = path.join(request.folder, onnx.relative);
-  // The graph without its weights: onnxruntime reads them from the file (see modelSkeleton.ts).
-  const { skeleton, graph } = await readModelGraph(onnxPath, onnx.relative);
-  await checkExternalData(onnxPath, graph.externalDataLocations);
-  const attention = locateAttention(graph, config.layers);
-  const recipes = recipesOf(graph, attention);
-  const plan = planPatch(graph, keptTensors(recipes), family.scoresActualTokens);
-  const patched = patchModel(skeleton, plan);
+  return { config, tokenizer };
+}
 
+/** A session on the best provider that starts (the request's device, else the fallbacks), and which one ran. */
+export async function createSession(
+  request: ModelRequest,
+  env: ProviderEnvironment,
+  bytes: Uint8Array,
+  onnxPath: string,
+  relative: string,
+): Promise<{ session: ort.InferenceSession; device: DeviceInfo }> {
   const { candidates, skipped } = providerPlan(request.device, env);
   let created;
   try {
     created = await createWithFallback(candidates, (provider) =>
-      ort.InferenceSession.create(patched.bytes, sessionOptions(provider, path.dirname(onnxPath))),
+      ort.InferenceSession.create(bytes, sessionOptions(provider, path.dirname(onnxPath))),
     );
   } catch (error) {
-    throw new LensError(`onnxruntime cannot load ${onnx.relative}: ${(error as Error).message.split('\n')[0]}`, 'model-invalid');
+    throw new LensError(`onnxruntime cannot load ${relative}: ${(error as Error).message.split('\n')[0]}`, 'model-invalid');
   }
   const reasons = [...skipped, ...created.failures];
   const device: DeviceInfo = {
@@ -117,7 +118,33 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
     label: created.provider.label,
     ...(reasons.length > 0 && request.device !== 'cpu' ? { fallbackReason: reasons.join('; ') } : {}),
   };
-  const info: ModelInfo = {
+  return { session: created.value, device };
+}
+
+/** How a graph's layer maps are computed: small sessions on the model's provider, weights read from its folder. */
+export function layerMapsOf(
+  skeleton: Uint8Array,
+  graph: GraphSummary,
+  recipes: LayerRecipe[],
+  onnxPath: string,
+  provider: string,
+): LayerMaps {
+  const folder = path.dirname(onnxPath);
+  return new LayerMaps(skeleton, graph, recipes, folder, (bytes, arena) =>
+    ort.InferenceSession.create(bytes, layerSessionOptions(provider, folder, arena)),
+  );
+}
+
+/** The facts about a loaded model the views show, from its config, tokenizer and the ONNX file that runs. */
+export function modelInfo(
+  request: ModelRequest,
+  config: ModelConfig,
+  tokenizer: TextTokenizer,
+  onnx: { relative: string; bytes: number },
+  attention: AttentionLocation,
+): ModelInfo {
+  const { family } = config;
+  return {
     id: request.id,
     source: request.source,
     folder: request.folder,
@@ -143,19 +170,31 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
     onnxBytes: onnx.bytes,
     attention: attention.available ? { available: true } : { available: false, reason: attention.reason },
   };
+}
+
+export async function loadModel(request: ModelRequest, env: ProviderEnvironment): Promise<LoadedModel> {
+  const started = performance.now();
+  const { config, tokenizer } = await loadConfigAndTokenizer(request.folder);
+  const { family } = config;
+  const onnx = await findOnnxFile(request.folder, request.onnxFile);
+  const onnxPath = path.join(request.folder, onnx.relative);
+  // The graph without its weights: onnxruntime reads them from the file (see modelSkeleton.ts).
+  const { skeleton, graph } = await readModelGraph(onnxPath, onnx.relative);
+  await checkExternalData(onnxPath, graph.externalDataLocations);
+  const attention = locateAttention(graph, config.layers);
+  const recipes = recipesOf(graph, attention);
+  const plan = planPatch(graph, keptTensors(recipes), family.scoresActualTokens);
+  const patched = patchModel(skeleton, plan);
+  const { session, device } = await createSession(request, env, patched.bytes, onnxPath, onnx.relative);
   return {
-    info,
+    info: modelInfo(request, config, tokenizer, onnx, attention),
     config,
     device,
     tokenizer,
-    session: created.value,
+    session,
     // The positions input is the runner's to feed, not one of the model's own.
-    inputs: inputSpecs(created.value).filter((spec) => spec.name !== PREDICTED_POSITIONS),
-    layerMaps: attention.available
-      ? new LayerMaps(skeleton, graph, recipes, path.dirname(onnxPath), (bytes, arena) =>
-          ort.InferenceSession.create(bytes, layerSessionOptions(created.provider.name, path.dirname(onnxPath), arena)),
-        )
-      : undefined,
+    inputs: inputSpecs(session).filter((spec) => spec.name !== PREDICTED_POSITIONS),
+    layerMaps: attention.available ? layerMapsOf(skeleton, graph, recipes, onnxPath, device.provider) : undefined,
     predictionHead: patched.predictionHead,
     positionsInput: patched.positionsInput,
     logitsName: plan.logits ?? graph.outputs.find((o) => /logits/i.test(o)) ?? graph.outputs[0],

@@ -49,6 +49,22 @@ export interface ConfigKeys {
   attnSoftcap?: string[];
   /** Queries are scaled by 1 / √(this) instead of 1 / √head_dim (Gemma 2 and 3). */
   queryPreAttnScalar?: string[];
+  /** An encoder–decoder model's decoder layers and heads; the encoder's (layers, heads) when absent. */
+  decoderLayers?: string[];
+  decoderHeads?: string[];
+}
+
+/** What an encoder–decoder family's models are made of: two graphs and the tokens that frame a target. */
+export interface EncoderDecoderFacts {
+  /** The encoder's ONNX file (input_ids, attention_mask → last_hidden_state). */
+  encoderFile: string;
+  /** The decoder's, most useful first: a merged decoder's no-past branch is lifted out (see onnx/mergedBranch.ts). */
+  decoderFiles: readonly string[];
+  /** The decoder input that takes the encoder's output; the cross-attention's keys are computed from it. */
+  encoderStatesInput: string;
+  /** Config keys of the token a target starts with and the one that ends it. */
+  decoderStartKeys: readonly string[];
+  endTokenKeys: readonly string[];
 }
 
 export interface ModelFamily {
@@ -86,6 +102,8 @@ export interface ModelFamily {
   firstPosition?: number;
   /** Per config.json model_type differences within the family. */
   modelTypeFacts?: Readonly<Record<string, ModelTypeFacts>>;
+  /** Present for encoder–decoder families (T5, BART, Marian): the runs carry a target besides the input. */
+  encoderDecoder?: EncoderDecoderFacts;
   /** Positions actually usable for tokens, from the declared maximum and the raw config. */
   usablePositions?(declared: number, config: Record<string, unknown>): number;
 }

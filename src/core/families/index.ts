@@ -1,15 +1,16 @@
 // The families the core runs, and which one a config.json describes. Adding a family is a module beside these
 // and one entry here.
 import { bert } from './bert';
+import { encoderDecoder } from './encoderDecoder';
 import type { ModelFamily } from './family';
 import { gpt2 } from './gpt2';
 import { gptNeox } from './gptNeox';
 import { llama } from './llama';
 import { opt } from './opt';
 
-export type { ConfigKeys, FamilyCapabilities, ModelFamily, ModelTypeFacts, SlidingLayers } from './family';
+export type { ConfigKeys, EncoderDecoderFacts, FamilyCapabilities, ModelFamily, ModelTypeFacts, SlidingLayers } from './family';
 
-export const FAMILIES: readonly ModelFamily[] = [bert, gpt2, llama, gptNeox, opt];
+export const FAMILIES: readonly ModelFamily[] = [bert, gpt2, llama, gptNeox, opt, encoderDecoder];
 
 /**
  * The family of a model, the most specific first: the family that names one of its architectures (the task head

@@ -17,6 +17,49 @@ export interface ModelConfig extends AttentionFacts {
   maxPositions: number;
   /** The position id of the first token (the family's, or its model type's: 1 for Gemma 3). */
   firstPosition: number;
+  /** An encoder–decoder model's decoder (layers and heads above are the encoder's). */
+  decoder?: DecoderFacts;
+}
+
+export interface DecoderFacts {
+  layers: number;
+  heads: number;
+  /** The token every target starts with (T5 and Marian: the pad token). */
+  startTokenId: number;
+  /** The token that ends a target; generation stops after it. */
+  endTokenId: number;
+}
+
+/** The first key holding a token id (a whole number ≥ 0; 0 is T5's decoder start token). */
+function firstTokenId(config: RawConfig, keys: readonly string[]): number | undefined {
+  for (const key of keys) {
+    const value = config[key];
+    if (Number.isSafeInteger(value) && (value as number) >= 0) return value as number;
+  }
+  return undefined;
+}
+
+/** The decoder's facts, for a family whose models have one; a clear message when the config leaves one out. */
+function decoderFacts(
+  config: RawConfig,
+  family: ModelFamily,
+  shape: { layers: number; heads: number },
+  file: string,
+): DecoderFacts | undefined {
+  const facts = family.encoderDecoder;
+  if (!facts) return undefined;
+  const startTokenId = firstTokenId(config, facts.decoderStartKeys);
+  const endTokenId = firstTokenId(config, facts.endTokenKeys);
+  if (startTokenId === undefined || endTokenId === undefined) {
+    const missing = startTokenId === undefined ? facts.decoderStartKeys[0] : facts.endTokenKeys[0];
+    throw new LensError(`${file} does not say the encoder–decoder model's ${missing}`, 'model-invalid');
+  }
+  return {
+    layers: firstNumber(config, family.configKeys.decoderLayers) ?? shape.layers,
+    heads: firstNumber(config, family.configKeys.decoderHeads) ?? shape.heads,
+    startTokenId,
+    endTokenId,
+  };
 }
 
 /** Objects nested in the config (the family's `nestedConfigs`) read before its top level. */
@@ -77,5 +120,16 @@ export function parseModelConfig(raw: unknown, file: string): ModelConfig {
     );
   }
   const firstPosition = typeFacts.firstPosition ?? family.firstPosition ?? 0;
-  return { architecture, modelType, family, vocabSize: vocabSize!, ...shape, maxPositions, firstPosition, ...attention };
+  const decoder = decoderFacts(facts, family, shape, file);
+  return {
+    architecture,
+    modelType,
+    family,
+    vocabSize: vocabSize!,
+    ...shape,
+    maxPositions,
+    firstPosition,
+    ...attention,
+    ...(decoder ? { decoder } : {}),
+  };
 }

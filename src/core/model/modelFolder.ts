@@ -54,9 +54,13 @@ export async function readModelConfig(folder: string): Promise<ModelConfig> {
   return parseModelConfig(await readJson(folder, 'config.json'), 'config.json');
 }
 
-/** Picks the ONNX file: the one asked for (must stay inside the folder) or the first candidate present. */
-export async function findOnnxFile(folder: string, requested?: string): Promise<{ relative: string; bytes: number }> {
-  const candidates = requested ? [requested] : ONNX_CANDIDATES;
+/** Picks the ONNX file: the one asked for (must stay inside the folder) or the first of `candidates` present. */
+export async function findOnnxFile(
+  folder: string,
+  requested?: string,
+  defaults: readonly string[] = ONNX_CANDIDATES,
+): Promise<{ relative: string; bytes: number }> {
+  const candidates = requested ? [requested] : defaults;
   for (const relative of candidates) {
     const file = path.join(folder, relative);
     if (!isInside(folder, file)) throw new LensError(`the ONNX file ${relative} is outside the model folder`, 'model-invalid');
@@ -64,7 +68,7 @@ export async function findOnnxFile(folder: string, requested?: string): Promise<
     if (stat?.isFile()) return { relative, bytes: stat.size };
   }
   throw new LensError(
-    requested ? `the model folder has no ${requested}` : `the model folder has no ONNX model (looked for ${ONNX_CANDIDATES.join(', ')})`,
+    requested ? `the model folder has no ${requested}` : `the model folder has no ONNX model (looked for ${defaults.join(', ')})`,
     'model-invalid',
   );
 }

@@ -58,7 +58,7 @@ const isWeight = (index: GraphIndex, tensor: string) =>
   index.graph.initializerFields.has(tensor) || index.producer.get(tensor)?.opType === 'Constant';
 
 /** The product of two activations nearest before the Softmax (queries × keys), found breadth first. */
-function scoresProduct(index: GraphIndex, softmax: GraphNode): GraphNode | undefined {
+export function scoresProduct(index: GraphIndex, softmax: GraphNode): GraphNode | undefined {
   let frontier = [softmax.inputs[0]];
   const seen = new Set<string>();
   for (let depth = 0; depth < MAX_CHAIN_DEPTH && frontier.length > 0; depth++) {

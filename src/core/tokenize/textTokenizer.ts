@@ -36,6 +36,11 @@ export interface TextTokenizer {
   encode(text: string): Token[];
   /** Readable text of one id, for prediction lists (same conventions as Token.display; "##ing" → "·ing"). */
   displayOf(id: number): string;
+  /**
+   * The text ids decode to (special tokens left out) and each id as a token spanning what it added to that text
+   * (leading whitespace excluded): a generated target, whose ids came first.
+   */
+  decode(ids: readonly number[]): { text: string; tokens: Token[] };
   /** How many special tokens the post-processor adds before and after a single sequence. */
   readonly specialTokensBefore: number;
   readonly specialTokensAfter: number;
@@ -171,6 +176,40 @@ class AlignedTokenizer implements TextTokenizer {
       return CONTINUATION_MARK + displayPiece(piece, this.display, true);
     }
     return displayPiece(piece, this.display, false);
+  }
+
+  decode(ids: readonly number[]): { text: string; tokens: Token[] } {
+    let text = '';
+    const content: number[] = [];
+    const tokens = ids.map((id, index): Token => {
+      const special = this.specialIds.has(id);
+      let start = text.length;
+      if (!special) {
+        content.push(id);
+        const next = this.hf.decode(content, { skip_special_tokens: true, clean_up_tokenization_spaces: false });
+        // Decoding more ids may rewrite the end of the text (bytes completing a character): the span starts where they agree.
+        let common = 0;
+        while (common < text.length && text[common] === next[common]) common++;
+        start = common;
+        while (start < next.length && /\s/.test(next[start])) start++;
+        text = next;
+      }
+      const piece = this.pieceOf(id, `<id ${id}>`);
+      // A piece glued to the text before it continues that word.
+      const continuation = !special && start > 0 && !/\s/.test(text[start - 1]);
+      return {
+        index,
+        id,
+        piece,
+        display: this.displayOf(id),
+        start: Math.min(start, text.length),
+        end: text.length,
+        special,
+        continuation,
+        partialChar: false,
+      };
+    });
+    return { text, tokens };
   }
 
   /** Display strings by id (and continuation), as texts repeat the same pieces. */

@@ -5,7 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkExportFits } from '../engine/attentionLayout';
 import { allLayers } from '../engine/layerMaps';
-import { ModelRunner, openSessionCount } from '../engine/modelRunner';
+import { openSessionCount } from '../engine/modelRunner';
+import { loadRunner, type Runner } from '../engine/runners';
 import { overviewOf } from '../engine/overview';
 import { measureAvailableMemory, type AvailableMemory } from '../engine/runMemory';
 import { LensError } from '../types';
@@ -27,11 +28,11 @@ const given = setup.availableMemoryBytes;
 const availableMemory = (): AvailableMemory =>
   given === undefined ? measureAvailableMemory() : { bytes: given, source: 'given to the engine' };
 
-let runner: ModelRunner | undefined;
+let runner: Runner | undefined;
 let queue = Promise.resolve();
 const runs = new WorkerRuns();
 
-function loaded(): ModelRunner {
+function loaded(): Runner {
   if (!runner) throw new LensError('no model is loaded', 'model-not-found');
   return runner;
 }
@@ -48,7 +49,7 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     runner = undefined;
     runs.clear();
     await previous?.dispose();
-    runner = await ModelRunner.load(request, env, availableMemory);
+    runner = await loadRunner(request, env, availableMemory);
     return { value: { info: runner.info, device: runner.model.device, loadMs: runner.model.loadMs } };
   },
   async inspect({ run, text, options }) {

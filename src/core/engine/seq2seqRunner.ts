@@ -1,0 +1,301 @@
+// Runs an encoder–decoder model (T5, BART, Marian; families/encoderDecoder.ts): the encoder once over the input,
+// then the decoder over the whole target at once (teacher forcing), with the target given or written first by
+// greedy decoding. A run carries three attention sets, each computed on request from what the run kept (see
+// LayerMaps): the encoder's self-attention, the decoder's causal self-attention and the cross-attention of the
+// target over the input. The decoder is decoder_model.onnx, or a merged decoder's no-past branch lifted out.
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { DecoderFacts, ModelConfig } from '../model/modelConfig';
+import { checkExternalData, findOnnxFile } from '../model/modelFolder';
+import { locateAttention, type AttentionLocation } from '../onnx/attentionNodes';
+import { keptTensors, recipesOf } from '../onnx/attentionRecompute';
+import { splitCrossAttention } from '../onnx/crossAttention';
+import { patchModel, planPatch } from '../onnx/graphPatch';
+import { scanModel } from '../onnx/graphScan';
+import { isMergedDecoder, liftNoPastBranch } from '../onnx/mergedBranch';
+import { readModelGraph } from '../onnx/modelGraph';
+import type { TextTokenizer } from '../tokenize/textTokenizer';
+import { LensError, type AttentionSetShape, type AttentionSource, type DeviceInfo, type ModelInfo, type Token } from '../types';
+import type { EncoderDecoderFacts } from '../families';
+import { buildFeeds, feedShape, inputSpecs, type InputSpec } from './feeds';
+import { fitToModel } from './inputWindow';
+import { recomputedSource, type KeptTensors, type LayerMaps } from './layerMaps';
+import {
+  countOpenSessions,
+  nullableExp,
+  predictionFetches,
+  predictionsOf,
+  readPredictions,
+  type InspectOptions,
+  type LogitsRow,
+  type PredictionOutputs,
+  type RunnerInspectResult,
+} from './modelRunner';
+import { createSession, layerMapsOf, loadConfigAndTokenizer, modelInfo, type ModelRequest } from './modelSession';
+import type { ProviderEnvironment } from './providers';
+import { checkRunFits, type AvailableMemory } from './runMemory';
+
+/** Greedy generation's default: new target tokens at most, after the decoder start token. */
+export const DEFAULT_MAX_NEW_TOKENS = 32;
+
+/** One of the two graphs: its session, inputs, and the layer maps of each attention set it computes. */
+interface Stage {
+  session: ort.InferenceSession;
+  inputs: InputSpec[];
+  maps: Map<string, LayerMaps>;
+  predictions: PredictionOutputs;
+  onnx: { relative: string; bytes: number };
+  attention: AttentionLocation;
+}
+
+const unavailable = (locations: AttentionLocation[]) => locations.find((l) => !l.available);
+
+/** Opens one graph: the skeleton (a merged decoder's no-past branch), its attention sets' recipes, the patch, a session. */
+async function openStage(
+  request: ModelRequest,
+  env: ProviderEnvironment,
+  onnx: { relative: string; bytes: number },
+  sets: (graph: ReturnType<typeof scanModel>) => Record<string, AttentionLocation>,
+  causal: boolean,
+  vocabSize: number,
+): Promise<{ stage: Stage; device: DeviceInfo }> {
+  const onnxPath = path.join(request.folder, onnx.relative);
+  const read = await readModelGraph(onnxPath, onnx.relative);
+  await checkExternalData(onnxPath, read.graph.externalDataLocations);
+  const skeleton = isMergedDecoder(read.graph) ? liftNoPastBranch(read.skeleton, read.graph) : read.skeleton;
+  const graph = skeleton === read.skeleton ? read.graph : scanModel(skeleton);
+  const locations = sets(graph);
+  const recipes = Object.fromEntries(Object.entries(locations).map(([name, location]) => [name, recipesOf(graph, location)]));
+  const plan = planPatch(graph, keptTensors(Object.values(recipes).flat()), causal);
+  const patched = patchModel(skeleton, plan);
+  const { session, device } = await createSession(request, env, patched.bytes, onnxPath, onnx.relative);
+  const missing = unavailable(Object.values(locations));
+  const maps = new Map<string, LayerMaps>();
+  if (!missing)
+    for (const [name, list] of Object.entries(recipes)) maps.set(name, layerMapsOf(skeleton, graph, list, onnxPath, device.provider));
+  const logitsName = plan.logits ?? graph.outputs.find((o) => /logits/i.test(o)) ?? graph.outputs[0];
+  return {
+    stage: {
+      session,
+      inputs: inputSpecs(session),
+      maps,
+      predictions: { predictionHead: patched.predictionHead, logitsName, vocabSize },
+      onnx,
+      attention: missing ?? { available: true, sites: [] },
+    },
+    device,
+  };
+}
+
+/** An integer tensor of the type a graph input declares. */
+function idsTensor(spec: InputSpec, values: readonly number[]): ort.Tensor {
+  const dims = [1, values.length];
+  return spec.type === 'int32'
+    ? new ort.Tensor('int32', Int32Array.from(values), dims)
+    : new ort.Tensor('int64', BigInt64Array.from(values, BigInt), dims);
+}
+
+export class Seq2SeqRunner {
+  private released = false;
+
+  private constructor(
+    readonly info: ModelInfo,
+    readonly model: { device: DeviceInfo; loadMs: number; config: ModelConfig; tokenizer: TextTokenizer },
+    private readonly decoderFacts: DecoderFacts,
+    private readonly encoder: Stage,
+    private readonly decoder: Stage,
+    private readonly availableMemory: () => AvailableMemory,
+  ) {
+    countOpenSessions(1);
+  }
+
+  static async load(request: ModelRequest, env: ProviderEnvironment, availableMemory: () => AvailableMemory): Promise<Seq2SeqRunner> {
+    const started = performance.now();
+    const { config, tokenizer } = await loadConfigAndTokenizer(request.folder);
+    const facts = config.family.encoderDecoder as EncoderDecoderFacts;
+    const decoderFacts = config.decoder!;
+    const encoderFile = await findOnnxFile(request.folder, undefined, [facts.encoderFile]);
+    const decoderFile = await findOnnxFile(request.folder, undefined, facts.decoderFiles);
+    const vocab = config.vocabSize;
+    const encoder = await openStage(request, env, encoderFile, (g) => ({ encoder: locateAttention(g, config.layers) }), false, vocab);
+    const decoder = await openStage(
+      request,
+      env,
+      decoderFile,
+      (g) => {
+        const all = locateAttention(g, 2 * decoderFacts.layers);
+        const { self, cross } = splitCrossAttention(g, all, decoderFacts.layers, facts.encoderStatesInput);
+        return { decoder: self, cross };
+      },
+      true,
+      vocab,
+    );
+    const onnx = {
+      relative: `${encoderFile.relative} + ${decoderFile.relative}`,
+      bytes: encoderFile.bytes + decoderFile.bytes,
+    };
+    const attention = unavailable([encoder.stage.attention, decoder.stage.attention]) ?? encoder.stage.attention;
+    const info = modelInfo(request, config, tokenizer, onnx, attention);
+    const loadMs = performance.now() - started;
+    return new Seq2SeqRunner(
+      info,
+      { device: encoder.device, loadMs, config, tokenizer },
+      decoderFacts,
+      encoder.stage,
+      decoder.stage,
+      availableMemory,
+    );
+  }
+
+  async dispose(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    countOpenSessions(-1);
+    for (const stage of [this.encoder, this.decoder]) {
+      for (const maps of stage.maps.values()) await maps.dispose();
+      await stage.session.release();
+    }
+  }
+
+  private async runStage(stage: Stage, feeds: Record<string, ort.Tensor>, fetches: string[]): Promise<ort.InferenceSession.ReturnType> {
+    try {
+      return await stage.session.run(feeds, [...new Set(fetches)]);
+    } catch (error) {
+      throw new LensError(`the model failed to run: ${(error as Error).message.split('\n')[0]}`, 'model-invalid');
+    }
+  }
+
+  /** The decoder's feeds for a target over the encoder's output. */
+  private decoderFeeds(target: readonly number[], sourceLength: number, states: ort.Tensor): Record<string, ort.Tensor> {
+    const facts = this.model.config.family.encoderDecoder!;
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const spec of this.decoder.inputs) {
+      if (spec.name === 'input_ids') feeds[spec.name] = idsTensor(spec, target);
+      else if (spec.name === 'encoder_attention_mask') feeds[spec.name] = idsTensor(spec, new Array<number>(sourceLength).fill(1));
+      else if (spec.name === facts.encoderStatesInput) feeds[spec.name] = states;
+      else throw new LensError(`the decoder needs an input named "${spec.name}", which Attention Lens cannot provide`, 'model-unsupported');
+    }
+    return feeds;
+  }
+
+  /** Greedy decoding: the best next token, appended until the end token or `maxNew` tokens. */
+  private async generate(sourceLength: number, states: ort.Tensor, maxNew: number): Promise<number[]> {
+    const { startTokenId, endTokenId } = this.decoderFacts;
+    const target = [startTokenId];
+    const fetches = predictionFetches(this.decoder.predictions, false);
+    while (target.length <= maxNew) {
+      const outputs = await this.runStage(this.decoder, this.decoderFeeds(target, sourceLength, states), fetches);
+      const { ranked } = readPredictions(outputs, this.decoder.predictions, target, target.length, 1);
+      const next = ranked[target.length - 1].ids[0];
+      target.push(next);
+      if (next === endTokenId) break;
+    }
+    return target;
+  }
+
+  /** The target's tokens: the decoder start token, then the given text's (spans in it) or the generated ids. */
+  private targetTokens(ids: number[] | undefined, text: string | undefined): { tokens: Token[]; text: string } {
+    const { tokenizer } = this.model;
+    if (ids) return tokenizer.decode(ids);
+    const start = tokenizer.decode([this.decoderFacts.startTokenId]).tokens[0];
+    const given = tokenizer.encode(text!).map((t) => ({ ...t, index: t.index + 1 }));
+    return { tokens: [start, ...given], text: text! };
+  }
+
+  /** Kept tensors of a stage's run: what its sets' recipes read, from its outputs and feeds. */
+  private static kept(stage: Stage, outputs: ort.InferenceSession.ReturnType, feeds: Record<string, ort.Tensor>): KeptTensors {
+    const kept: KeptTensors = {};
+    for (const maps of stage.maps.values()) {
+      for (const name of maps.keptOutputs) kept[name] = outputs[name];
+      for (const name of maps.fedInputs) kept[name] = feeds[name];
+    }
+    return kept;
+  }
+
+  private static keptNames(stage: Stage, attention: boolean): string[] {
+    return attention ? [...stage.maps.values()].flatMap((maps) => maps.keptOutputs) : [];
+  }
+
+  async inspect(text: string, options: InspectOptions, beforeAttentionRun?: () => void): Promise<RunnerInspectResult> {
+    const started = performance.now();
+    const { config, tokenizer } = this.model;
+    const { tokens, truncation } = fitToModel(tokenizer, text, Math.min(config.maxPositions, options.maxTokens ?? Infinity));
+    const tokenizeMs = performance.now() - started;
+    const ids = tokens.map((t) => t.id);
+    const wantAttention = options.attention && this.info.attention.available;
+    checkRunFits(ids.length, config, wantAttention, this.availableMemory());
+    if (wantAttention) beforeAttentionRun?.();
+    const runStarted = performance.now();
+    const encoderFeeds = buildFeeds(this.encoder.inputs, ids, 1, ids.length, feedShape(config));
+    const encoded = await this.runStage(this.encoder, encoderFeeds, [
+      'last_hidden_state',
+      ...Seq2SeqRunner.keptNames(this.encoder, wantAttention),
+    ]);
+    const states = encoded.last_hidden_state;
+    if (!states) throw new LensError('the encoder has no last_hidden_state output', 'model-unsupported');
+    const maxNew = options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+    const generated = options.target === undefined ? await this.generate(ids.length, states, maxNew) : undefined;
+    const target = this.targetTokens(generated, options.target);
+    const targetIds = target.tokens.map((t) => t.id);
+    const decoderFeeds = this.decoderFeeds(targetIds, ids.length, states);
+    const fetches = [...predictionFetches(this.decoder.predictions, true), ...Seq2SeqRunner.keptNames(this.decoder, wantAttention)];
+    const decoded = await this.runStage(this.decoder, decoderFeeds, fetches);
+    const runMs = performance.now() - runStarted;
+    const { ranked, actualLogProb } = readPredictions(decoded, this.decoder.predictions, targetIds, targetIds.length, options.topK);
+    const attention = wantAttention
+      ? this.attentionSets(encoded, encoderFeeds, decoded, decoderFeeds, ids.length, targetIds.length)
+      : undefined;
+    return {
+      text,
+      model: this.info,
+      device: this.model.device,
+      tokens,
+      target: { ...target, generated: generated !== undefined },
+      truncation,
+      predictions: {
+        task: config.family.task,
+        list: 'target',
+        ranked: target.tokens.map((t) => ({ position: t.index, top: predictionsOf(tokenizer, ranked[t.index]) })),
+        actual: target.tokens.map((_, p) => nullableExp(actualLogProb(p))),
+      },
+      attention,
+      timings: { loadMs: this.model.loadMs, tokenizeMs, runMs, totalMs: performance.now() - started },
+    };
+  }
+
+  private attentionSets(
+    encoded: ort.InferenceSession.ReturnType,
+    encoderFeeds: Record<string, ort.Tensor>,
+    decoded: ort.InferenceSession.ReturnType,
+    decoderFeeds: Record<string, ort.Tensor>,
+    source: number,
+    target: number,
+  ): AttentionSource[] {
+    const { config } = this.model;
+    const { layers, heads } = this.decoderFacts;
+    const encoderKept = Seq2SeqRunner.kept(this.encoder, encoded, encoderFeeds);
+    const decoderKept = Seq2SeqRunner.kept(this.decoder, decoded, decoderFeeds);
+    const shapes: [AttentionSetShape, Stage, KeptTensors][] = [
+      [
+        { set: 'encoder', layers: config.layers, heads: config.heads, queries: source, keys: source, causal: false },
+        this.encoder,
+        encoderKept,
+      ],
+      [{ set: 'decoder', layers, heads, queries: target, keys: target, causal: true }, this.decoder, decoderKept],
+      [{ set: 'cross', layers, heads, queries: target, keys: source, causal: false }, this.decoder, decoderKept],
+    ];
+    return shapes.map(([shape, stage, kept]) => recomputedSource(shape, stage.maps.get(shape.set)!, kept));
+  }
+
+  maskedAt(): never {
+    throw new LensError('masking a position needs a masked language model', 'model-unsupported');
+  }
+
+  unmasked(): never {
+    throw new LensError("unmasked predictions are a masked language model's", 'model-unsupported');
+  }
+
+  logitsAt(): Promise<LogitsRow> {
+    throw new LensError("an encoder–decoder run's logits rows are not available yet", 'model-unsupported');
+  }
+}

@@ -1,0 +1,147 @@
+// The tiny encoder–decoder models (test/fixtures/models/tiny-t5: encoder, decoder and merged decoder; tiny-marian:
+// encoder and merged decoder only) against PyTorch (tools/lens_models/make_seq2seq_models.py): the source and target
+// tokens, every map of the three attention sets within 1e-5 and the target's log-probabilities within 1e-4, for a
+// given target (teacher forcing) and for the one greedy decoding writes, which must be PyTorch's tokens.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import * as path from 'node:path';
+import { allLayers } from '../../src/core/engine/layerMaps';
+import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
+import { loadRunner } from '../../src/core/engine/runners';
+import { Seq2SeqRunner } from '../../src/core/engine/seq2seqRunner';
+import { fixtureModel } from '../support/paths';
+import { request } from './reliability/support';
+
+const MAP_TOLERANCE = 1e-5;
+const LOG_PROB_TOLERANCE = 1e-4;
+
+interface Seq2SeqCase {
+  source: string;
+  target: string | null;
+  generated: boolean;
+  source_ids: number[];
+  target_ids: number[];
+  encoder: number[][][][];
+  decoder: number[][][][];
+  cross: number[][][][];
+  top_ids: number[][];
+  top_logits: number[][];
+  logsumexp: number[];
+}
+
+function reference(name: string): Seq2SeqCase[] {
+  return (JSON.parse(readFileSync(path.join(fixtureModel(name), 'reference.json'), 'utf8')) as { cases: Seq2SeqCase[] }).cases;
+}
+
+/** The largest difference between a set's maps ([heads, q, k] per layer) and PyTorch's [layer][head][q][k]. */
+function mapDifference(perLayer: Float32Array[], expected: number[][][][]): number {
+  let worst = 0;
+  assert.equal(perLayer.length, expected.length, 'layers');
+  expected.forEach((layer, l) => {
+    const flat = layer.flat(2);
+    assert.equal(perLayer[l].length, flat.length, `layer ${l} size`);
+    flat.forEach((x, i) => (worst = Math.max(worst, Math.abs(perLayer[l][i] - x))));
+  });
+  return worst;
+}
+
+const env = detectProviderEnvironment();
+
+for (const name of ['tiny-t5', 'tiny-marian']) {
+  describe(`${name} runs as PyTorch does`, () => {
+    it('loads as the encoder–decoder family, with the decoder its folder holds', async () => {
+      const runner = await loadRunner(request(name), env);
+      try {
+        assert.ok(runner instanceof Seq2SeqRunner);
+        const { family, task, attentionSets, onnxFile, attention } = runner.info;
+        assert.equal(family, 'encoder-decoder');
+        assert.equal(task, 'next-token');
+        assert.deepEqual(
+          attentionSets.map((s) => [s.name, s.queries, s.keys, s.causal]),
+          [
+            ['encoder', 'input', 'input', false],
+            ['decoder', 'target', 'target', true],
+            ['cross', 'target', 'input', false],
+          ],
+        );
+        const decoder = name === 'tiny-t5' ? 'onnx/decoder_model.onnx' : 'onnx/decoder_model_merged.onnx';
+        assert.equal(onnxFile, `onnx/encoder_model.onnx + ${decoder}`);
+        assert.deepEqual(attention, { available: true });
+      } finally {
+        await runner.dispose();
+      }
+    });
+
+    for (const ref of reference(name)) {
+      const kind = ref.generated ? 'generated' : 'given';
+      it(`${kind} target for "${ref.source}": tokens, the three sets' maps and the target's predictions`, async () => {
+        const runner = await loadRunner(request(name), env);
+        try {
+          const options = { attention: true, topK: 5, ...(ref.target === null ? {} : { target: ref.target }) };
+          const result = await runner.inspect(ref.source, options);
+          assert.deepEqual(
+            result.tokens.map((t) => t.id),
+            ref.source_ids,
+            'source ids',
+          );
+          assert.ok(result.target);
+          assert.equal(result.target.generated, ref.generated);
+          assert.deepEqual(
+            result.target.tokens.map((t) => t.id),
+            ref.target_ids,
+            'target ids (greedy: PyTorch wrote the same tokens)',
+          );
+          if (ref.target !== null) assert.equal(result.target.text, ref.target);
+          for (const t of result.target.tokens) {
+            assert.ok(t.start <= t.end && t.end <= result.target.text.length, `span of target token ${t.index}`);
+          }
+          const sets = await Promise.all((result.attention ?? []).map(allLayers));
+          assert.deepEqual(
+            sets.map((s) => [s.set, s.queries, s.keys]),
+            [
+              ['encoder', ref.source_ids.length, ref.source_ids.length],
+              ['decoder', ref.target_ids.length, ref.target_ids.length],
+              ['cross', ref.target_ids.length, ref.source_ids.length],
+            ],
+          );
+          sets.forEach((set) => {
+            const worst = mapDifference(set.perLayer, ref[set.set as 'encoder' | 'decoder' | 'cross']);
+            assert.ok(worst <= MAP_TOLERANCE, `${set.set}: ${worst} from PyTorch`);
+          });
+          // Causal: every decoder map is 0 above the diagonal.
+          const decoder = sets[1];
+          decoder.perLayer.forEach((layer) => {
+            for (let h = 0; h < decoder.heads; h++)
+              for (let q = 0; q < decoder.queries; q++)
+                for (let k = q + 1; k < decoder.keys; k++) assert.equal(layer[(h * decoder.queries + q) * decoder.keys + k], 0);
+          });
+          const { predictions } = result;
+          assert.equal(predictions.list, 'target');
+          assert.equal(predictions.ranked.length, ref.target_ids.length);
+          predictions.ranked.forEach(({ position, top }) => {
+            assert.deepEqual(
+              top.map((p) => p.id),
+              ref.top_ids[position].slice(0, 5),
+              `top-5 at target position ${position}`,
+            );
+            top.forEach((p, k) => {
+              const expected = ref.top_logits[position][k] - ref.logsumexp[position];
+              assert.ok(Math.abs(Math.log(p.probability) - expected) <= LOG_PROB_TOLERANCE, `@${position} #${k}`);
+            });
+          });
+          // The probability of each target token given those before it: PyTorch's logit of it, where it is in the top 10.
+          assert.equal(predictions.actual?.[0], null);
+          ref.target_ids.slice(1).forEach((id, i) => {
+            const k = ref.top_ids[i].indexOf(id);
+            if (k < 0) return;
+            const expected = Math.exp(ref.top_logits[i][k] - ref.logsumexp[i]);
+            assert.ok(Math.abs(predictions.actual![i + 1]! - expected) <= 1e-4 * Math.max(1, expected), `actual @${i + 1}`);
+          });
+        } finally {
+          await runner.dispose();
+        }
+      });
+    }
+  });
+}
