@@ -55,6 +55,7 @@ export function toRunSummary(runId: number, result: CoreResult): RunSummary {
     },
     device: { provider: device.provider, label: device.label, fallbackReason: device.fallbackReason },
     tokens: result.tokens.map(tokenView),
+    ...(result.pair ? { pair: { ...result.pair, segments: [...result.pair.segments] } } : {}),
     truncation: result.truncation ? { ...result.truncation } : undefined,
     predictions: result.predictions,
     capabilities: { ...model.capabilities },

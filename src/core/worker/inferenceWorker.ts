@@ -52,23 +52,23 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     return { value: { info: runner.info, device: runner.model.device, loadMs: runner.model.loadMs } };
   },
   async inspect({ run, text, options }) {
-    runs.add(run, text, options.maxTokens);
+    runs.add(run, text, options.maxTokens, options.pair);
     const { attention, ...result } = await loaded().inspect(text, options, () => runs.makeRoomForMaps());
     if (attention) runs.keepMaps(run, attention);
     const sets = attention?.map(({ set, layers, heads, queries, keys, causal }) => ({ set, layers, heads, queries, keys, causal }));
     return { value: { ...result, run, attention: sets } };
   },
   async maskedAt({ run, positions, topK }) {
-    const { text, maxTokens } = runs.get(run);
-    return { value: await loaded().maskedAt(text, positions, topK, maxTokens) };
+    const { text, maxTokens, pair } = runs.get(run);
+    return { value: await loaded().maskedAt(text, positions, topK, maxTokens, pair) };
   },
   async unmasked({ run, topK }) {
-    const { text, maxTokens } = runs.get(run);
-    return { value: await loaded().unmasked(text, topK, maxTokens) };
+    const { text, maxTokens, pair } = runs.get(run);
+    return { value: await loaded().unmasked(text, topK, maxTokens, pair) };
   },
   async logits({ run, position }) {
-    const { text, maxTokens } = runs.get(run);
-    const row = await loaded().logitsAt(text, position, maxTokens);
+    const { text, maxTokens, pair } = runs.get(run);
+    const row = await loaded().logitsAt(text, position, maxTokens, pair);
     return { value: row, transfer: [row.logits.buffer as ArrayBuffer] };
   },
   async overview({ run, set }) {
