@@ -16,6 +16,7 @@ interface SavedTarget {
   end: number;
   text: string;
   note?: string;
+  pair?: boolean;
 }
 
 export class InspectCommands {
@@ -26,7 +27,8 @@ export class InspectCommands {
     private readonly inspector: InspectorPanel,
   ) {}
 
-  async inspectSelection(): Promise<RunRecord | undefined> {
+  /** `pair`: Inspect Selection as Sentence Pair (the selection holds the tokenizer's separator or a blank line). */
+  async inspectSelection(pair = false): Promise<RunRecord | undefined> {
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
       this.controller.fail(new LensError('Open a file and select text to inspect.', 'empty-input'));
@@ -48,10 +50,10 @@ export class InspectCommands {
       note = `No selection: inspected line ${line.lineNumber + 1}`;
       vscode.window.setStatusBarMessage(`Attention Lens: ${note}`, 5000);
     }
-    return this.run(document, range, note);
+    return this.run(document, range, note, pair);
   }
 
-  private run(document: vscode.TextDocument, range: vscode.Range, note?: string): Promise<RunRecord | undefined> {
+  private run(document: vscode.TextDocument, range: vscode.Range, note?: string, pair = false): Promise<RunRecord | undefined> {
     this.inspector.show();
     const text = document.getText(range);
     const saved: SavedTarget = {
@@ -60,9 +62,10 @@ export class InspectCommands {
       end: document.offsetAt(range.end),
       text,
       note,
+      pair,
     };
     void this.context.workspaceState.update(LAST_TARGET_KEY, saved);
-    return this.controller.inspect({ text, document, range, note });
+    return this.controller.inspect({ text, document, range, note, pair });
   }
 
   async maskTokenAtCursor(): Promise<RunRecord | undefined> {
@@ -111,7 +114,7 @@ export class InspectCommands {
     if (!run?.target || run.stale || !this.inspector.isOpen) return undefined;
     const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === run.target!.uri.toString());
     if (!document || document.version !== run.target.version) return undefined;
-    return this.run(document, run.target.range, run.note);
+    return this.run(document, run.target.range, run.note, run.summary.pair !== undefined);
   }
 
   /** The stale run's one-click re-run: its text as the document reads now, wherever edits moved it. */
@@ -132,7 +135,8 @@ export class InspectCommands {
       this.controller.fail(new LensError('Cannot re-run: the inspected text was deleted. Select text and inspect again.', 'empty-input'));
       return undefined;
     }
-    return this.run(document, new vscode.Range(document.positionAt(start), document.positionAt(end)), run.note);
+    const range = new vscode.Range(document.positionAt(start), document.positionAt(end));
+    return this.run(document, range, run.note, run.summary.pair !== undefined);
   }
 
   /** After a reload restored the panel: run the last inspection again if its text is unchanged. */
@@ -148,6 +152,6 @@ export class InspectCommands {
     }
     const range = new vscode.Range(document.positionAt(saved.start), document.positionAt(saved.end));
     if (document.getText(range) !== saved.text) return undefined;
-    return this.run(document, range, saved.note);
+    return this.run(document, range, saved.note, saved.pair === true);
   }
 }

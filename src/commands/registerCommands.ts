@@ -76,6 +76,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
 
   return [
     vscode.commands.registerCommand('attentionLens.inspectSelection', () => d.inspect.inspectSelection().then((run) => run?.runId)),
+    vscode.commands.registerCommand('attentionLens.inspectPair', () => d.inspect.inspectSelection(true).then((run) => run?.runId)),
     vscode.commands.registerCommand('attentionLens.maskTokenAtCursor', () => d.inspect.maskTokenAtCursor().then((run) => run?.runId)),
     vscode.commands.registerCommand('attentionLens.selectModel', selectModel),
     vscode.commands.registerCommand('attentionLens.export', exportCommand),

@@ -34,8 +34,8 @@ export interface RunSettings {
 export class RunEngine {
   constructor(private readonly engine: InferenceEngine) {}
 
-  async inspect(runId: number, text: string, settings: RunSettings): Promise<EngineRun> {
-    const options = { attention: true, topK: settings.topK, maxTokens: settings.maxTokens };
+  async inspect(runId: number, text: string, settings: RunSettings, pair = false): Promise<EngineRun> {
+    const options = { attention: true, topK: settings.topK, maxTokens: settings.maxTokens, pair };
     const { unmasked, ...result } = await this.engine.request('inspect', { run: runId, text, options });
     const { model } = result;
     const source = { modelFolder: model.folder, onnxFile: model.onnxFile, keptAttention: result.attention !== undefined };

@@ -1,20 +1,23 @@
 // Tokens: the input as chips. Continuation pieces join their word, special tokens and partial-character
 // pieces are marked, the id shows on hover; a click selects the token everywhere and reveals it in the editor.
-import type { TokenView } from '../../src/protocol';
+import type { PairView, TokenView } from '../../src/protocol';
 import type { App, View } from '../app';
 import { fitCanvas } from '../render/canvas';
 import { theme } from '../render/theme';
+import { pairLine, sentenceOf } from './pairNotice';
 
-export function tokenTitle(t: TokenView): string {
+export function tokenTitle(t: TokenView, pair?: PairView): string {
   const kind = t.special ? 'special token' : t.continuation ? 'continues the previous word' : 'starts a word';
   const partial = t.partialChar ? ' · covers only part of a character' : '';
   const span = t.special ? 'no text span' : `chars ${t.start}–${t.end}`;
-  return `#${t.index} · id ${t.id} · ${JSON.stringify(t.piece)} · ${kind}${partial} · ${span}`;
+  const sentence = pair ? ` · sentence ${sentenceOf(pair, t.index)} (segment ${pair.segments[t.index]})` : '';
+  return `#${t.index} · id ${t.id} · ${JSON.stringify(t.piece)} · ${kind}${partial} · ${span}${sentence}`;
 }
 
 export class TokensView implements View {
   readonly element = document.createElement('div');
   private readonly list = document.createElement('div');
+  private readonly pairNote = document.createElement('div');
   private shownRun = -1;
   private chips: HTMLElement[] = [];
   private shownSelection: number | null = null;
@@ -29,7 +32,8 @@ export class TokensView implements View {
       if (chip) this.app.select(Number(chip.dataset.index), true);
     });
     this.list.addEventListener('keydown', (e) => this.onKey(e));
-    this.element.append(this.list);
+    this.pairNote.className = 'pair-note';
+    this.element.append(this.pairNote, this.list);
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -61,6 +65,8 @@ export class TokensView implements View {
     if (this.shownRun !== s.runId) {
       this.shownRun = s.runId;
       this.shownSelection = null;
+      this.pairNote.textContent = pairLine(s);
+      this.pairNote.hidden = !s.pair;
       this.chips = s.tokens.map((t, i) => {
         const chip = document.createElement('span');
         chip.className = 'chip';
@@ -72,9 +78,11 @@ export class TokensView implements View {
         if (t.continuation) chip.classList.add('cont');
         if (t.partialChar) chip.classList.add('partial');
         if (s.tokens[i + 1]?.continuation) chip.classList.add('has-cont');
+        if (s.pair) chip.classList.add(`sentence-${sentenceOf(s.pair, i).toLowerCase()}`);
+        if (s.pair && i === s.pair.sentenceBStart) chip.classList.add('sentence-start');
         chip.textContent = t.display || t.piece;
-        chip.title = tokenTitle(t);
-        chip.setAttribute('aria-label', `${t.display || t.piece}, ${tokenTitle(t)}`);
+        chip.title = tokenTitle(t, s.pair);
+        chip.setAttribute('aria-label', `${t.display || t.piece}, ${tokenTitle(t, s.pair)}`);
         return chip;
       });
       this.list.replaceChildren(...this.chips);

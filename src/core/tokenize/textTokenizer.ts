@@ -41,6 +41,8 @@ export interface TextTokenizer {
   readonly vocabSize: number;
   readonly maskToken?: string;
   readonly maskTokenId?: number;
+  /** The id of the model's unknown piece ([UNK], <unk>), where it has one. */
+  readonly unknownId?: number;
   readonly specialIds: ReadonlySet<number>;
   /** Ids and tokens of `text`, special tokens added as the model's post-processor says (BERT: [CLS] … [SEP]; GPT-2: none). */
   encode(text: string): Token[];
@@ -71,6 +73,7 @@ class AlignedTokenizer implements TextTokenizer {
   readonly vocabSize: number;
   readonly maskToken?: string;
   readonly maskTokenId?: number;
+  readonly unknownId?: number;
   readonly specialIds: ReadonlySet<number>;
   readonly specialTokensBefore: number;
   readonly specialTokensAfter: number;
@@ -115,6 +118,7 @@ class AlignedTokenizer implements TextTokenizer {
       suffixes: [settings.endOfWordSuffix, settings.continuingSuffix].filter((s): s is string => !!s),
     };
     this.vocabSize = this.hf.model?.vocab.length ?? 0;
+    this.unknownId = settings.unkId;
     const special = new Set(internals.added_tokens.filter((t) => t.special).map((t) => t.id));
     for (const s of asStrings(files.config.additional_special_tokens)) {
       const id = this.hf.token_to_id(s);
