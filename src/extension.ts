@@ -8,6 +8,7 @@ import type { HubProgress } from './core/hub/hubModel';
 import { InferenceEngine } from './core/worker/inferenceEngine';
 import { onDidChangeLensConfig, readConfig } from './config';
 import { registerCommands } from './commands/registerCommands';
+import { ComparePanel } from './compare/comparePanel';
 import { InspectCommands } from './commands/inspectCommands';
 import { TokenDecorations } from './editor/tokenDecorations';
 import { revealToken } from './editor/tokenReveal';
@@ -76,6 +77,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
   inspect = new InspectCommands(context, controller, models, inspector);
   inspector.onRestored = () => void inspect?.rerunSaved();
   const statusBar = new LensStatusBar(models);
+  const compare = new ComparePanel(context.extensionUri, engine, models, log);
   const decorations = new TokenDecorations(controller);
   const progress: HubProgress[] = [];
   let modelPicker: vscode.QuickPick<vscode.QuickPickItem> | undefined;
@@ -93,6 +95,8 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     sideView,
     statusBar,
     decorations,
+    compare,
+    vscode.commands.registerCommand('attentionLens.compareTokenizers', () => compare.compareActiveEditor().then((view) => view?.id)),
     registerInspectorSerializer(inspector),
     vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, sideView),
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new TokenHoverProvider(controller)),
@@ -197,6 +201,13 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
       inspector.restore(panel);
     },
     killWorker: () => engine.terminateWorker(),
+    compare: {
+      messages: () => [...compare.sent],
+      ready: () => compare.whenReady(),
+      send: (raw) => compare.receive(raw),
+      dropped: () => compare.dropped,
+      export: (format, uri) => compare.export(format, uri),
+    },
   };
   return api;
 }

@@ -9,6 +9,7 @@ import { launch, startServer } from './harness';
 import { repoRoot } from './paths';
 import { measureRender } from './renderBench';
 import { chromeTests } from './chromeTests';
+import { compareTests } from './compareTests';
 import { gqaTests } from './gqaTests';
 import { interactionTests } from './interactionTests';
 import { renderTests } from './renderTests';
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
   let passed = 0;
   let failed = 0;
   try {
-    for (const t of [...renderTests, ...interactionTests, ...viewTests, ...staleRunTests, ...chromeTests, ...setsTests, ...gqaTests]) {
+    for (const t of [...renderTests, ...interactionTests, ...viewTests, ...staleRunTests, ...chromeTests, ...setsTests, ...gqaTests, ...compareTests]) {
       if (filter && !t.name.includes(filter)) continue;
       const t0 = Date.now();
       try {

@@ -3,31 +3,21 @@
 // while byte-level BPE puts it at the start of the next ("Ġcat"), so a boundary that falls in whitespace counts
 // where the next non-space character starts; only a real difference (one splits "unhappy" after "un", another
 // does not) is left.
+import type { TokenizerStatsView } from '../../protocol/compare';
 import type { Token, TokenizerKind } from '../types';
 import type { TextTokenizer } from './textTokenizer';
 
 /** A piece that stands for one byte of a character the vocabulary lacks (SentencePiece's byte fallback). */
 export const BYTE_FALLBACK_PIECE = /^<0x[0-9A-Fa-f]{2}>$/;
 
-export interface TokenizerStats {
-  /** Tokens that cover text (the template's [CLS], <s> … left out). */
-  tokens: number;
-  /** Tokens the template adds. */
-  added: number;
-  /** The unknown piece ([UNK], <unk>): characters the vocabulary cannot spell. */
-  unknown: number;
-  /** Byte-fallback pieces (<0xE2>) and byte-level pieces that cover only part of a character. */
-  byteFallback: number;
-  partialChar: number;
-  /** Characters of the text per token that covers text (0 when none does). */
-  charsPerToken: number;
-  /** This tokenizer's boundaries that not every other tokenizer has. */
-  differingBoundaries: number;
-}
+/** One tokenizer's figures over the whole text (the protocol's shape, passed on to the view as it is). */
+export type TokenizerStats = TokenizerStatsView;
 
 export interface ComparedTokenizer {
   name: string;
   kind: TokenizerKind;
+  /** The id of its unknown piece, where it has one. */
+  unknownId?: number;
   tokens: Token[];
   stats: TokenizerStats;
 }
@@ -89,7 +79,7 @@ export function compareTokenizers(text: string, named: readonly NamedTokenizer[]
       charsPerToken: covering.length > 0 ? text.length / covering.length : 0,
       differingBoundaries: own,
     };
-    return { name, kind: tokenizer.kind, tokens, stats };
+    return { name, kind: tokenizer.kind, unknownId: tokenizer.unknownId, tokens, stats };
   });
   return { textLength: text.length, tokenizers, differing };
 }

@@ -8,6 +8,8 @@ import { allLayers } from '../engine/layerMaps';
 import { ModelRunner, openSessionCount } from '../engine/modelRunner';
 import { overviewOf } from '../engine/overview';
 import { measureAvailableMemory, type AvailableMemory } from '../engine/runMemory';
+import { compareTokenizers } from '../tokenize/compareTokenizers';
+import { loadTextTokenizer, type TextTokenizer } from '../tokenize/textTokenizer';
 import { LensError } from '../types';
 import {
   noSuchLayer,
@@ -28,6 +30,21 @@ const availableMemory = (): AvailableMemory =>
   given === undefined ? measureAvailableMemory() : { bytes: given, source: 'given to the engine' };
 
 let runner: ModelRunner | undefined;
+/** Tokenizers Compare Tokenizers loaded, by folder: comparing again (another selection) reads no file. */
+const tokenizers = new Map<string, Promise<TextTokenizer>>();
+const MAX_KEPT_TOKENIZERS = 8;
+
+function tokenizerOf(folder: string): Promise<TextTokenizer> {
+  let loading = tokenizers.get(folder);
+  if (!loading) {
+    loading = loadTextTokenizer(folder);
+    // A folder that failed to load is read again next time (the user may fix it).
+    loading.catch(() => tokenizers.delete(folder));
+    tokenizers.set(folder, loading);
+    for (const old of tokenizers.keys()) if (tokenizers.size > MAX_KEPT_TOKENIZERS) tokenizers.delete(old);
+  }
+  return loading;
+}
 let queue = Promise.resolve();
 const runs = new WorkerRuns();
 
@@ -90,6 +107,11 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     const sets = [];
     for (const set of kept) sets.push(await allLayers(set));
     return { value: sets, transfer: sets.flatMap((set) => set.perLayer.map((layer) => layer.buffer as ArrayBuffer)) };
+  },
+  async compareTokenizers({ tokenizers: named, text }) {
+    const loaded = [];
+    for (const { name, folder } of named) loaded.push({ name, tokenizer: await tokenizerOf(folder) });
+    return { value: compareTokenizers(text, loaded) };
   },
   async health({ settle }) {
     return { value: health(settle) };
