@@ -38,7 +38,8 @@ export function comparisonView(
           piece: t.piece,
           display: t.display,
           start: t.start,
-          end: Math.min(t.end, drawn),
+          // A token cut by the end of the drawn text ends there; the template's last tokens keep their place.
+          end: t.start < drawn ? Math.min(t.end, drawn) : t.end,
           special: t.special,
           unknown: !t.special && t.id === row.unknownId,
           byteFallback: BYTE_FALLBACK_PIECE.test(t.piece),
