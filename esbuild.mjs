@@ -31,7 +31,7 @@ const builds = [
     logLevel: 'info',
   },
   {
-    entryPoints: { 'webview/main': 'webview/main.ts' },
+    entryPoints: { 'webview/main': 'webview/main.ts', 'webview/compare': 'webview/compare/main.ts' },
     outdir: 'dist',
     bundle: true,
     platform: 'browser',

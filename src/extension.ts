@@ -8,6 +8,7 @@ import type { HubProgress } from './core/hub/hubModel';
 import { InferenceEngine } from './core/worker/inferenceEngine';
 import { onDidChangeLensConfig, readConfig } from './config';
 import { registerCommands } from './commands/registerCommands';
+import { ComparePanel } from './compare/comparePanel';
 import { InspectCommands } from './commands/inspectCommands';
 import { TokenDecorations } from './editor/tokenDecorations';
 import { revealToken } from './editor/tokenReveal';
@@ -80,6 +81,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
   inspect = new InspectCommands(context, controller, models, inspector);
   inspector.onRestored = () => void inspect?.rerunSaved();
   const statusBar = new LensStatusBar(models);
+  const compare = new ComparePanel(context.extensionUri, engine, models, log);
   const decorations = new TokenDecorations(controller);
   const progress: HubProgress[] = [];
   let modelPicker: vscode.QuickPick<vscode.QuickPickItem> | undefined;
@@ -97,6 +99,8 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     sideView,
     statusBar,
     decorations,
+    compare,
+    vscode.commands.registerCommand('attentionLens.compareTokenizers', () => compare.compareActiveEditor().then((view) => view?.id)),
     registerInspectorSerializer(inspector),
     vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, sideView),
     vscode.languages.registerHoverProvider(
@@ -204,6 +208,13 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
       inspector.restore(panel);
     },
     killWorker: () => engine.terminateWorker(),
+    compare: {
+      messages: () => [...compare.sent],
+      ready: () => compare.whenReady(),
+      send: (raw) => compare.receive(raw),
+      dropped: () => compare.dropped,
+      export: (format, uri) => compare.export(format, uri),
+    },
   };
   return api;
 }

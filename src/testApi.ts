@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { HubProgress } from './core/hub/hubModel';
 import type { ExportNotice } from './export/exportNotice';
-import type { ToWebviewMessage, RunSummary } from './protocol';
+import type { CompareExportFormat, ToCompareMessage, ToWebviewMessage, RunSummary } from './protocol';
 
 export interface LensTestApi {
   /** Resolves when no inspection is in flight. */
@@ -45,4 +45,13 @@ export interface LensTestApi {
   killWorker(): Promise<void>;
   /** The notification shown after the last export: its text and its buttons (run() is the user's click). */
   lastExportNotice(): ExportNotice | undefined;
+  /** Compare Tokenizers: what the host posted to its view, its Ready, a message as its webview would send it. */
+  compare: {
+    messages(): ToCompareMessage[];
+    ready(): Promise<void>;
+    send(raw: unknown): Promise<void>;
+    dropped(): number;
+    /** Writes an export of the last comparison to `uri` (no dialog). */
+    export(format: CompareExportFormat, uri: vscode.Uri): Promise<vscode.Uri | undefined>;
+  };
 }

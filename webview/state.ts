@@ -2,6 +2,7 @@
 // controls.
 import { SET_NAME, setShape, type RunSummary } from '../src/protocol';
 import { MIN_TEMPERATURE, TOP_K_ALL, type SamplingControls } from './render/sampling';
+import { PAIR_FILTERS, type PairFilter } from './views/pairNotice';
 
 export const TABS = ['tokens', 'head', 'model', 'matrix', 'predictions'] as const;
 export type TabId = (typeof TABS)[number];
@@ -26,6 +27,8 @@ export interface UiState extends SamplingControls {
   panY: number;
   /** Side view: take the inspector's layer and head whenever they change. */
   followInspector: boolean;
+  /** Head view of a sentence pair: all links, A→B or B→A only. */
+  pairFilter: PairFilter;
 }
 
 export const DEFAULT_STATE: UiState = {
@@ -41,6 +44,7 @@ export const DEFAULT_STATE: UiState = {
   panX: 0,
   panY: 0,
   followInspector: true,
+  pairFilter: 'all',
   temperature: 1,
   topK: 10,
   topP: 1,
@@ -71,6 +75,7 @@ export function restoreState(raw: unknown): UiState {
     panX: num(s.panX, 0, 0, 1e5),
     panY: num(s.panY, 0, 0, 1e5),
     followInspector: typeof s.followInspector === 'boolean' ? s.followInspector : d.followInspector,
+    pairFilter: PAIR_FILTERS.includes(s.pairFilter as PairFilter) ? (s.pairFilter as PairFilter) : d.pairFilter,
     temperature: num(s.temperature, d.temperature, MIN_TEMPERATURE, 5),
     topK: Math.floor(num(s.topK, d.topK, TOP_K_ALL, 1000)),
     topP: num(s.topP, d.topP, 0.01, 1),

@@ -1,4 +1,5 @@
-// Command-line arguments of `attention-lens inspect`, parsed without a dependency: the grammar is small.
+// Command-line arguments of `attention-lens inspect` (and the shared pieces of `tokenize`, tokenizeArgs.ts), parsed
+// without a dependency: the grammar is small.
 import { isOnnxVariant, ONNX_VARIANTS, type OnnxVariant } from '../core/hub/onnxVariants';
 import type { DeviceRequest } from '../core/types';
 
@@ -17,20 +18,25 @@ export interface CliOptions {
   /** Encoder–decoder models: the target to run with; absent, the model writes one. */
   target?: string;
   maxNewTokens?: number;
+  /** Run the text as a sentence pair (split at the tokenizer's separator or a blank line). */
+  pair: boolean;
 }
 
 export const USAGE = `usage: attention-lens inspect --model <folder | owner/name | default-masked | default-causal>
                        [--text "…" | --file <path>]   (default: read stdin)
-                       [--attention] [--top-k N] [--max-tokens N]
+                       [--attention] [--pair] [--top-k N] [--max-tokens N]
                        [--target "…"] [--max-new-tokens N]   (encoder–decoder models: T5, BART, Marian)
                        [--device auto|cpu|cuda|dml|coreml|webgpu]
-                       [--hub <url>] [--cache <dir>] [--onnx ${ONNX_VARIANTS.join('|')}]`;
+                       [--hub <url>] [--cache <dir>] [--onnx ${ONNX_VARIANTS.join('|')}]
+       attention-lens tokenize --tokenizer <model> --tokenizer <model> …
+                       [--text "…" | --file <path>]   (default: read stdin)
+                       [--hub <url>] [--cache <dir>]`;
 
 export class UsageError extends Error {}
 
 const DEVICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'];
 
-function positiveInt(flag: string, value: string): number {
+export function positiveInt(flag: string, value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag} needs a positive whole number, not "${value}"`);
   return n;
@@ -39,7 +45,7 @@ function positiveInt(flag: string, value: string): number {
 export function parseArgs(argv: string[]): CliOptions {
   const [command, ...rest] = argv;
   if (command !== 'inspect') throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
-  const options: CliOptions = { model: 'default-masked', attention: false, topK: 5, device: 'auto' };
+  const options: CliOptions = { model: 'default-masked', attention: false, topK: 5, device: 'auto', pair: false };
   let sawModel = false;
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i];
@@ -61,6 +67,9 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       case '--attention':
         options.attention = true;
+        break;
+      case '--pair':
+        options.pair = true;
         break;
       case '--top-k':
         options.topK = Math.min(50, positiveInt(flag, value()));

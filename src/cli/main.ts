@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `attention-lens inspect`: the inference core without VS Code, for scripts, CI of research code and reports.
+// `attention-lens inspect`: the inference core without VS Code, for scripts, CI of research code and reports;
+// `attention-lens tokenize`: several tokenizers on one text (tokenizeCommand.ts).
 // Prints one JSON document on stdout; errors are one line on stderr and a non-zero exit, never a stack trace.
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -12,8 +13,11 @@ import { resolveModel } from '../core/model/resolveModel';
 import type { AttentionMaps, InspectResult, PredictionTask, Token } from '../core/types';
 import { predictionsAt, type RunSummary } from '../protocol';
 import { toRunSummary } from '../session/runSummary';
+import { compareTokenizers, comparisonDocument } from '../core/tokenize/compareTokenizers';
+import { loadTextTokenizer } from '../core/tokenize/textTokenizer';
 import { InferenceEngine } from '../core/worker/inferenceEngine';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
+import { parseTokenizeArgs, type TokenizeOptions } from './tokenizeArgs';
 
 function embeddedDir(): string {
   // dist/cli.js → ../models; out/src/cli/main.js → ../../../models
@@ -26,7 +30,7 @@ function defaultCacheDir(): string {
   return path.join(base, 'attention-lens', 'models');
 }
 
-async function readInput(options: CliOptions): Promise<string> {
+async function readInput(options: Pick<CliOptions, 'text' | 'file'>): Promise<string> {
   if (options.text !== undefined) return options.text;
   if (options.file !== undefined) return fs.readFile(options.file, 'utf8');
   const chunks: Buffer[] = [];
@@ -100,6 +104,7 @@ export function toJson(result: Omit<InspectResult, 'attention'>, attention: Atte
       attention: model.attention,
     },
     device,
+    ...(result.pair ? { pair: result.pair } : {}),
     tokens: tokens.map(tokenJson),
     ...(target ? { targetTokens: target.tokens.map(tokenJson), target: { text: target.text, generated: target.generated } } : {}),
     truncation: truncation ?? null,
@@ -110,9 +115,33 @@ export function toJson(result: Omit<InspectResult, 'attention'>, attention: Atte
   };
 }
 
+function locations(options: { cache?: string; hub?: string }) {
+  return { embeddedDir: embeddedDir(), cacheDir: options.cache ?? defaultCacheDir(), hubUrl: options.hub ?? DEFAULT_HUB_URL };
+}
+
+const progress = (p: { file: string; loaded: number; total?: number }) =>
+  process.stderr.write(`\rdownloading ${p.file}: ${p.loaded}${p.total ? ` / ${p.total}` : ''} bytes`);
+
+async function tokenize(options: TokenizeOptions): Promise<number> {
+  try {
+    const text = await readInput(options);
+    const named = [];
+    for (const name of options.tokenizers) {
+      const { folder } = await resolveModel(name, locations(options), { onProgress: progress });
+      named.push({ name, tokenizer: await loadTextTokenizer(folder) });
+    }
+    process.stdout.write(JSON.stringify(comparisonDocument(compareTokenizers(text, named))) + '\n');
+    return 0;
+  } catch (error) {
+    process.stderr.write(`attention-lens: ${(error as Error).message.split('\n')[0]}\n`);
+    return 1;
+  }
+}
+
 async function main(): Promise<number> {
   let options: CliOptions;
   try {
+    if (process.argv[2] === 'tokenize') return await tokenize(parseTokenizeArgs(process.argv.slice(2)));
     options = parseArgs(process.argv.slice(2));
   } catch (error) {
     if (error instanceof UsageError) {
@@ -124,21 +153,15 @@ async function main(): Promise<number> {
   const engine = new InferenceEngine({ environment: detectProviderEnvironment() });
   try {
     const text = await readInput(options);
-    const resolved = await resolveModel(
-      options.model,
-      { embeddedDir: embeddedDir(), cacheDir: options.cache ?? defaultCacheDir(), hubUrl: options.hub ?? DEFAULT_HUB_URL },
-      {
-        onnxVariant: options.onnx,
-        onProgress: (p) => process.stderr.write(`\rdownloading ${p.file}: ${p.loaded}${p.total ? ` / ${p.total}` : ''} bytes`),
-      },
-    );
+    const resolved = await resolveModel(options.model, locations(options), { onnxVariant: options.onnx, onProgress: progress });
     await engine.load({ ...resolved, onnxFile: options.onnx ? variantFile(options.onnx) : resolved.onnxFile, device: options.device });
     const run = engine.nextRunId();
-    const { attention, topK, maxTokens, target, maxNewTokens } = options;
+    const { attention, topK, maxTokens, target, maxNewTokens, pair } = options;
     const inspectOptions = {
       attention,
       topK,
       maxTokens,
+      pair,
       ...(target !== undefined ? { target } : {}),
       ...(maxNewTokens ? { maxNewTokens } : {}),
     };

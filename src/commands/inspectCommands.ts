@@ -20,6 +20,7 @@ interface SavedTarget {
   note?: string;
   /** The decoder's given target (an encoder–decoder run), restored with it. */
   givenTarget?: string;
+  pair?: boolean;
 }
 
 export class InspectCommands {
@@ -30,7 +31,8 @@ export class InspectCommands {
     private readonly inspector: InspectorPanel,
   ) {}
 
-  async inspectSelection(): Promise<RunRecord | undefined> {
+  /** `pair`: Inspect Selection as Sentence Pair (the selection holds the tokenizer's separator or a blank line). */
+  async inspectSelection(pair = false): Promise<RunRecord | undefined> {
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
       this.controller.fail(new LensError('Open a file and select text to inspect.', 'empty-input'));
@@ -52,10 +54,16 @@ export class InspectCommands {
       note = `No selection: inspected line ${line.lineNumber + 1}`;
       vscode.window.setStatusBarMessage(`Attention Lens: ${note}`, 5000);
     }
-    return this.run(document, range, note);
+    return this.run(document, range, note, { pair });
   }
 
-  private run(document: vscode.TextDocument, range: vscode.Range, note?: string, givenTarget?: string): Promise<RunRecord | undefined> {
+  /** `how.pair`: as a sentence pair; `how.givenTarget`: an encoder–decoder model's target (teacher forcing). */
+  private run(
+    document: vscode.TextDocument,
+    range: vscode.Range,
+    note?: string,
+    how: { pair?: boolean; givenTarget?: string } = {},
+  ): Promise<RunRecord | undefined> {
     this.inspector.show();
     const text = document.getText(range);
     const saved: SavedTarget = {
@@ -64,10 +72,11 @@ export class InspectCommands {
       end: document.offsetAt(range.end),
       text,
       note,
-      givenTarget,
+      givenTarget: how.givenTarget,
+      pair: how.pair,
     };
     void this.context.workspaceState.update(LAST_TARGET_KEY, saved);
-    return this.controller.inspect({ text, document, range, note, givenTarget });
+    return this.controller.inspect({ text, document, range, note, ...how });
   }
 
   /**
@@ -172,7 +181,10 @@ export class InspectCommands {
     if (!run?.target || run.stale || !this.inspector.isOpen) return undefined;
     const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === run.target!.uri.toString());
     if (!document || document.version !== run.target.version) return undefined;
-    return this.run(document, run.target.range, run.note, keepTarget ? run.givenTarget : undefined);
+    return this.run(document, run.target.range, run.note, {
+      pair: run.summary.pair !== undefined,
+      givenTarget: keepTarget ? run.givenTarget : undefined,
+    });
   }
 
   /**
@@ -196,7 +208,8 @@ export class InspectCommands {
       this.controller.fail(new LensError('Cannot re-run: the inspected text was deleted. Select text and inspect again.', 'empty-input'));
       return undefined;
     }
-    return this.run(document, new vscode.Range(document.positionAt(start), document.positionAt(end)), run.note, givenTarget);
+    const range = new vscode.Range(document.positionAt(start), document.positionAt(end));
+    return this.run(document, range, run.note, { pair: run.summary.pair !== undefined, givenTarget });
   }
 
   /** After a reload restored the panel: run the last inspection again if its text is unchanged. */
@@ -212,6 +225,9 @@ export class InspectCommands {
     }
     const range = new vscode.Range(document.positionAt(saved.start), document.positionAt(saved.end));
     if (document.getText(range) !== saved.text) return undefined;
-    return this.run(document, range, saved.note, typeof saved.givenTarget === 'string' ? saved.givenTarget : undefined);
+    return this.run(document, range, saved.note, {
+      pair: saved.pair === true,
+      givenTarget: typeof saved.givenTarget === 'string' ? saved.givenTarget : undefined,
+    });
   }
 }

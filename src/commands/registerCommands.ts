@@ -77,6 +77,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
 
   return [
     vscode.commands.registerCommand('attentionLens.inspectSelection', () => d.inspect.inspectSelection().then((run) => run?.runId)),
+    vscode.commands.registerCommand('attentionLens.inspectPair', () => d.inspect.inspectSelection(true).then((run) => run?.runId)),
     vscode.commands.registerCommand('attentionLens.maskTokenAtCursor', () => d.inspect.maskTokenAtCursor().then((run) => run?.runId)),
     // args (host-side callers only): the target, instead of asking in an input box.
     vscode.commands.registerCommand('attentionLens.setTarget', (args?: { target?: unknown }) =>

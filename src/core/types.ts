@@ -1,7 +1,15 @@
 // The inference core's public result types. Plain data: no vscode, no onnxruntime, so the extension host,
 // the CLI and the benchmark can share them. The shapes a run carries on to the webviews unchanged (predictions,
 // capabilities) are defined once, in the protocol, which imports nothing.
-import type { AttentionSetView, PredictionTask, PredictionView, RunCapabilities, RunPredictionsView, TokenView } from '../protocol/shapes';
+import type {
+  AttentionSetView,
+  PairView,
+  PredictionTask,
+  PredictionView,
+  RunCapabilities,
+  RunPredictionsView,
+  TokenView,
+} from '../protocol/shapes';
 
 export type { PredictionTask };
 
@@ -141,6 +149,8 @@ export interface InspectResult {
    * the model wrote it (greedy) or it was given (teacher forcing). Predictions then index these tokens.
    */
   target?: { tokens: Token[]; text: string; generated: boolean };
+  /** Present when the text ran as a sentence pair. */
+  pair?: PairView;
   truncation?: Truncation;
   predictions: RunPredictions;
   /** The attention sets, when asked for and available (see ModelInfo.attention). */

@@ -1,6 +1,8 @@
-// The HTML shell of both webviews (inspector panel and side view). Pure: no vscode import, so the CSP can be
+// The HTML shell of the webviews (inspector panel, side view, Compare Tokenizers). Pure: no vscode import, so the CSP can be
 // unit-tested. Scripts run only by nonce; styles, fonts and images only from the webview's own resource root.
 import { randomBytes } from 'node:crypto';
+
+export type WebviewKind = 'inspector' | 'sidebar' | 'compare';
 
 export interface WebviewHtmlOptions {
   /** webview.cspSource: the origin the webview may load local resources from. */
@@ -8,7 +10,7 @@ export interface WebviewHtmlOptions {
   nonce: string;
   scriptUri: string;
   styleUri: string;
-  view: 'inspector' | 'sidebar';
+  view: WebviewKind;
   title: string;
 }
 
@@ -45,7 +47,7 @@ export function buildWebviewHtml(o: WebviewHtmlOptions): string {
 <link rel="stylesheet" href="${escapeAttribute(o.styleUri)}">
 <title>${escapeAttribute(o.title)}</title>
 </head>
-<body data-view="${o.view === 'sidebar' ? 'sidebar' : 'inspector'}">
+<body data-view="${o.view === 'sidebar' || o.view === 'compare' ? o.view : 'inspector'}">
 <div id="app"></div>
 <script type="module" nonce="${o.nonce}" src="${escapeAttribute(o.scriptUri)}"></script>
 </body>

@@ -7,3 +7,4 @@ export * from './validate';
 export * from './requests';
 export * from './predictions';
 export * from './headSharing';
+export * from './compare';

@@ -70,6 +70,8 @@ export interface RunSummary {
    * `generated`: the model wrote the target (greedy); false when the user gave it (teacher forcing).
    */
   target?: { tokens: TokenView[]; text: string; generated: boolean };
+  /** Present when the text was run as a sentence pair (Inspect Selection as Sentence Pair). */
+  pair?: PairView;
   /** totalTokens is exact, or a lower bound when totalExact is false (counting stops in very long selections). */
   truncation?: { totalTokens: number; totalExact: boolean; keptTokens: number; keptUntil: number; message: string };
   predictions: RunPredictionsView;
@@ -79,6 +81,16 @@ export interface RunSummary {
   /** The run's attention, one entry per named set; empty when attention is unavailable. */
   attentionSets: AttentionSetView[];
   timings: { loadMs?: number; tokenizeMs: number; runMs: number; totalMs: number };
+}
+
+/** A run of a sentence pair: sentence A, with the template's tokens before B, is the tokens before sentenceBStart. */
+export interface PairView {
+  /** The index of sentence B's first token (bertviz's sentence_b_start). */
+  sentenceBStart: number;
+  /** Each token's segment (token type) id, as the tokenizer's pair template gives it. */
+  segments: number[];
+  /** Whether the model was fed them: false when its graph takes no token_type_ids (RoBERTa, DistilBERT). */
+  segmentsFed: boolean;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface InspectRequest {
   note?: string;
   /** An encoder–decoder model's target (teacher forcing); absent: the model generates one. */
   givenTarget?: string;
+  /** Run it as a sentence pair (split at the tokenizer's separator or a blank line). */
+  pair?: boolean;
 }
 
 export class InspectController implements vscode.Disposable {
@@ -101,7 +103,10 @@ export class InspectController implements vscode.Disposable {
       if (runId !== this.latestRunId) return this.superseded(runId);
       const epoch = this.models.epoch;
       const started = performance.now();
-      const { summary, source, unmasked } = await this.engine.inspect(runId, request.text, readConfig(), request.givenTarget);
+      const { summary, source, unmasked } = await this.engine.inspect(runId, request.text, readConfig(), {
+        pair: request.pair,
+        target: request.givenTarget,
+      });
       if (runId !== this.latestRunId) return this.superseded(runId);
       if (this.models.epoch !== epoch) {
         this.log.info(`run ${runId} dropped: the model changed while it ran`);

@@ -34,9 +34,13 @@ export interface RunSettings {
 export class RunEngine {
   constructor(private readonly engine: InferenceEngine) {}
 
-  /** `target`: an encoder–decoder model's given target (teacher forcing); absent, the model generates one. */
-  async inspect(runId: number, text: string, settings: RunSettings, target?: string): Promise<EngineRun> {
-    const options = { attention: true, topK: settings.topK, maxTokens: settings.maxTokens, ...(target !== undefined && { target }) };
+  /**
+   * `run.pair`: the text as a sentence pair; `run.target`: an encoder–decoder model's given target (teacher forcing),
+   * absent: the model generates one.
+   */
+  async inspect(runId: number, text: string, settings: RunSettings, run: { pair?: boolean; target?: string } = {}): Promise<EngineRun> {
+    const { pair = false, target } = run;
+    const options = { attention: true, topK: settings.topK, maxTokens: settings.maxTokens, pair, ...(target !== undefined && { target }) };
     const { unmasked, ...result } = await this.engine.request('inspect', { run: runId, text, options });
     const { model } = result;
     const source = { modelFolder: model.folder, onnxFile: model.onnxFile, keptAttention: result.attention !== undefined };

@@ -58,6 +58,7 @@ export function toRunSummary(runId: number, result: CoreResult): RunSummary {
     ...(result.target
       ? { target: { tokens: result.target.tokens.map(tokenView), text: result.target.text, generated: result.target.generated } }
       : {}),
+    ...(result.pair ? { pair: { ...result.pair, segments: [...result.pair.segments] } } : {}),
     truncation: result.truncation ? { ...result.truncation } : undefined,
     predictions: result.predictions,
     capabilities: { ...model.capabilities },

@@ -25,15 +25,18 @@ export async function startServer(): Promise<{ server: Server; origin: string }>
   let origin = '';
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', origin);
-    const view = url.pathname === '/sidebar' ? 'sidebar' : url.pathname === '/inspector' ? 'inspector' : null;
+    const views = { '/sidebar': 'sidebar', '/inspector': 'inspector', '/compare': 'compare' } as const;
+    const view = views[url.pathname as keyof typeof views] ?? null;
     if (view) {
+      // Compare Tokenizers runs its own bundle (src/panels/webviewSetup.ts).
+      const bundle = view === 'compare' ? 'compare' : 'main';
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(
         buildWebviewHtml({
           cspSource: origin,
           nonce: createNonce(),
-          scriptUri: `${origin}/dist/webview/main.js`,
-          styleUri: `${origin}/dist/webview/main.css`,
+          scriptUri: `${origin}/dist/webview/${bundle}.js`,
+          styleUri: `${origin}/dist/webview/${bundle}.css`,
           view,
           title: 'Attention Lens',
         }),
@@ -83,7 +86,7 @@ export class LensPage {
   static async open(
     browser: Browser,
     origin: string,
-    view: 'inspector' | 'sidebar',
+    view: 'inspector' | 'sidebar' | 'compare',
     theme = 'dark',
     size = { width: 1100, height: 800 },
   ): Promise<LensPage> {

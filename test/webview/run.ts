@@ -9,6 +9,7 @@ import { launch, startServer } from './harness';
 import { repoRoot } from './paths';
 import { measureRender } from './renderBench';
 import { chromeTests } from './chromeTests';
+import { compareTests } from './compareTests';
 import { gqaTests } from './gqaTests';
 import { interactionTests } from './interactionTests';
 import { renderTests } from './renderTests';
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
       ...setsTests,
       ...targetTests,
       ...gqaTests,
+      ...compareTests,
     ]) {
       if (filter && !t.name.includes(filter)) continue;
       const t0 = Date.now();

@@ -9,8 +9,9 @@ import type { App, View } from '../app';
 import { attendedBy, attendsTo, headMap } from '../render/attention';
 import { fitCanvas, fitText, frameScheduler, heightToBottom, newPath } from '../render/canvas';
 import { theme } from '../render/theme';
-import { HeadToggles, layerSelect, setSelect, updateLayerSelect, updateSetSelect } from './controls';
+import { HeadToggles, layerSelect, Select, setSelect, updateLayerSelect, updateSetSelect } from './controls';
 import { describeRanked } from './describe';
+import { linkShown, pairLine, type PairFilter } from './pairNotice';
 
 const ROW = 18;
 /** Rows' height that lanes of several heads share, leaving a margin to the next row. */
@@ -33,6 +34,8 @@ export class HeadView implements View {
   private readonly setSel;
   private readonly layerSel;
   private readonly toggles;
+  private readonly pairSel = new Select('Sentences', (v) => this.app.update({ pairFilter: v as PairFilter }));
+  private readonly pairNote = document.createElement('div');
   private readonly info = document.createElement('div');
   private readonly scroller = document.createElement('div');
   private readonly spacer = document.createElement('div');
@@ -54,7 +57,9 @@ export class HeadView implements View {
       const heads = this.app.attentionSet()?.heads ?? this.app.data.summary?.model.heads ?? 0;
       this.app.update({ heads: Array.from({ length: heads }, (_, h) => h) });
     });
-    bar.append(this.setSel.element, this.layerSel.element, this.toggles.element, all);
+    this.pairSel.element.classList.add('pair-select');
+    this.pairNote.className = 'pair-note';
+    bar.append(this.setSel.element, this.layerSel.element, this.pairSel.element, this.toggles.element, all);
     this.info.className = 'hover-info';
     this.info.setAttribute('aria-live', 'polite');
     this.scroller.className = 'head-scroller';
@@ -71,7 +76,7 @@ export class HeadView implements View {
         'Enter reveals it, Left and Right switch between the query and key side.',
     );
     this.scroller.append(this.canvas, this.spacer);
-    this.element.append(bar, this.info, this.scroller);
+    this.element.append(bar, this.pairNote, this.info, this.scroller);
     this.scroller.addEventListener('scroll', () => this.scheduleDraw(), { passive: true });
     this.canvas.addEventListener('mousemove', (e) => this.onMove(e));
     this.canvas.addEventListener('mouseleave', () => this.setHover(null));
@@ -85,6 +90,12 @@ export class HeadView implements View {
   }
 
   private keySide: Side = 'query';
+
+  /** The run is a sentence pair and the set is over its input on both sides (self-attention): the filter applies. */
+  private pairShown(): boolean {
+    const set = this.app.attentionSet();
+    return !!this.app.data.summary?.pair && (!set || (set.queries === 'input' && set.keys === 'input'));
+  }
 
   private columns(): Columns {
     const s = this.app.data.summary;
@@ -157,6 +168,18 @@ export class HeadView implements View {
     updateSetSelect(this.setSel, this.app);
     updateLayerSelect(this.layerSel, this.app);
     this.toggles.render();
+    const pair = this.pairShown();
+    this.pairSel.element.hidden = !pair;
+    this.pairNote.hidden = !pair;
+    if (pair) {
+      const options = [
+        { value: 'all', label: 'All links' },
+        { value: 'ab', label: 'A → B only' },
+        { value: 'ba', label: 'B → A only' },
+      ];
+      this.pairSel.set(options, this.app.state.pairFilter);
+      this.pairNote.textContent = pairLine(this.app.data.summary!);
+    }
     this.scroller.style.height = `${heightToBottom(this.scroller, 240)}px`;
     const n = this.rows();
     this.spacer.style.height = `${Math.max(0, n * ROW - Math.max(ROW, this.scroller.clientHeight))}px`;
@@ -204,6 +227,8 @@ export class HeadView implements View {
     const x0 = g.colW + 2;
     const x1 = g.width - g.colW - 2;
     const shown = this.app.state.heads.filter((h) => h < layer.heads);
+    const pair = this.pairShown() ? s.pair : undefined;
+    const filter = this.app.state.pairFilter;
     const lane = shown.length > 1 ? Math.min(3, LANES_SPAN / (shown.length - 1)) : 0;
     ctx.lineWidth = shown.length > 1 ? Math.max(1, Math.min(1.5, lane)) : 1.5;
     shown.forEach((h, i) => {
@@ -212,7 +237,7 @@ export class HeadView implements View {
       const paths = Array.from({ length: ALPHA_LEVELS }, () => newPath(ctx));
       const add = (q: number, k: number): void => {
         const w = map[q * keys + k];
-        if (w < MIN_WEIGHT) return;
+        if (w < MIN_WEIGHT || !linkShown(pair, filter, q, k)) return;
         const level = Math.min(ALPHA_LEVELS - 1, Math.floor(Math.sqrt(w) * ALPHA_LEVELS));
         const p = paths[level];
         p.moveTo(x0, q * ROW + y);

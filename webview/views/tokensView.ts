@@ -1,16 +1,18 @@
 // Tokens: the input as chips (and an encoder–decoder run's target, as a second list under it). Continuation pieces
 // join their word, special tokens and partial-character pieces are marked, the id shows on hover; a click selects
 // the token everywhere and reveals an input token in the editor (a target token has no span there).
-import { tokenList, type RunSummary, type TokenListName, type TokenView } from '../../src/protocol';
+import { tokenList, type PairView, type RunSummary, type TokenListName, type TokenView } from '../../src/protocol';
 import type { App, View } from '../app';
 import { fitCanvas } from '../render/canvas';
 import { theme } from '../render/theme';
+import { pairLine, sentenceOf } from './pairNotice';
 
-export function tokenTitle(t: TokenView): string {
+export function tokenTitle(t: TokenView, pair?: PairView): string {
   const kind = t.special ? 'special token' : t.continuation ? 'continues the previous word' : 'starts a word';
   const partial = t.partialChar ? ' · covers only part of a character' : '';
   const span = t.special ? 'no text span' : `chars ${t.start}–${t.end}`;
-  return `#${t.index} · id ${t.id} · ${JSON.stringify(t.piece)} · ${kind}${partial} · ${span}`;
+  const sentence = pair ? ` · sentence ${sentenceOf(pair, t.index)} (segment ${pair.segments[t.index]})` : '';
+  return `#${t.index} · id ${t.id} · ${JSON.stringify(t.piece)} · ${kind}${partial} · ${span}${sentence}`;
 }
 
 /** One token list as a listbox of chips, with a roving tab stop; selection is the app's for that list. */
@@ -68,6 +70,8 @@ class ChipList {
       this.shownRun = s.runId;
       this.shownSelection = null;
       const tokens = tokenList(s, this.list);
+      // A sentence pair splits the input list (an encoder–decoder target is never a pair).
+      const pair = this.list === 'input' ? s.pair : undefined;
       this.chips = tokens.map((t, i) => {
         const chip = document.createElement('span');
         chip.className = 'chip';
@@ -79,9 +83,11 @@ class ChipList {
         if (t.continuation) chip.classList.add('cont');
         if (t.partialChar) chip.classList.add('partial');
         if (tokens[i + 1]?.continuation) chip.classList.add('has-cont');
+        if (pair) chip.classList.add(`sentence-${sentenceOf(pair, i).toLowerCase()}`);
+        if (pair && i === pair.sentenceBStart) chip.classList.add('sentence-start');
         chip.textContent = t.display || t.piece;
-        chip.title = tokenTitle(t);
-        chip.setAttribute('aria-label', `${t.display || t.piece}, ${tokenTitle(t)}`);
+        chip.title = tokenTitle(t, pair);
+        chip.setAttribute('aria-label', `${t.display || t.piece}, ${tokenTitle(t, pair)}`);
         return chip;
       });
       this.element.replaceChildren(...this.chips);
@@ -115,6 +121,7 @@ export class TokensView implements View {
   readonly element = document.createElement('div');
   private readonly input: ChipList;
   private readonly target: ChipList;
+  private readonly pairNote = document.createElement('div');
   private readonly inputTitle = document.createElement('div');
   private readonly targetTitle = document.createElement('div');
 
@@ -125,7 +132,8 @@ export class TokensView implements View {
     this.inputTitle.className = 'section-title';
     this.inputTitle.textContent = 'Source';
     this.targetTitle.className = 'section-title';
-    this.element.append(this.inputTitle, this.input.element, this.targetTitle, this.target.element);
+    this.pairNote.className = 'pair-note';
+    this.element.append(this.pairNote, this.inputTitle, this.input.element, this.targetTitle, this.target.element);
   }
 
   render(): void {
@@ -136,6 +144,8 @@ export class TokensView implements View {
     this.targetTitle.hidden = !two;
     this.target.element.hidden = !two;
     if (two) this.targetTitle.textContent = targetHeading(s);
+    this.pairNote.textContent = s ? pairLine(s) : '';
+    this.pairNote.hidden = !s?.pair;
     this.input.render(s);
     this.target.render(two ? s : null);
   }

@@ -67,7 +67,8 @@ function feedsInput(shape: FeedShape, name: string): boolean {
 
 /**
  * Feeds for a batch of equal-length rows of ids (row-major, batch × length). The shape's `heads` and `headDim`
- * size the empty past tensors when the graph does not fix them.
+ * size the empty past tensors when the graph does not fix them. `segments`: one row of token type ids (a sentence
+ * pair's), the same for every row of the batch; 0 everywhere when absent.
  */
 export function buildFeeds(
   specs: InputSpec[],
@@ -75,6 +76,7 @@ export function buildFeeds(
   batch: number,
   length: number,
   shape: FeedShape,
+  segments?: readonly number[],
 ): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   const dims = [batch, length];
@@ -90,7 +92,9 @@ export function buildFeeds(
     } else if (spec.name === 'attention_mask') {
       feeds[spec.name] = integerTensor(spec.type, new Array<number>(batch * length).fill(1), dims);
     } else if (spec.name === 'token_type_ids') {
-      feeds[spec.name] = integerTensor(spec.type, new Array<number>(batch * length).fill(0), dims);
+      const types = new Array<number>(batch * length);
+      for (let i = 0; i < types.length; i++) types[i] = segments?.[i % length] ?? 0;
+      feeds[spec.name] = integerTensor(spec.type, types, dims);
     } else if (spec.name === 'position_ids') {
       const positions = new Array<number>(batch * length);
       for (let i = 0; i < positions.length; i++) positions[i] = firstPosition + (i % length);

@@ -8,7 +8,7 @@ import type { AttentionSource, InspectResult, MaskedAtPosition, Prediction, RunP
 import { LensError } from '../types';
 import { buildFeeds, feedShape } from './feeds';
 import { recomputedSource, type KeptTensors } from './layerMaps';
-import { fitToModel, type InputWindow } from './inputWindow';
+import { fitPairToModel, fitToModel, type InputWindow } from './inputWindow';
 import { loadModel, type LoadedModel, type ModelRequest } from './modelSession';
 import type { ProviderEnvironment } from './providers';
 import { checkRunFits, measureAvailableMemory, type AvailableMemory } from './runMemory';
@@ -25,6 +25,8 @@ export interface InspectOptions {
   target?: string;
   /** Encoder–decoder models: the most tokens greedy generation adds (default DEFAULT_MAX_NEW_TOKENS). */
   maxNewTokens?: number;
+  /** Run the text as a sentence pair, split at the tokenizer's separator or a blank line (see sentencePair.ts). */
+  pair?: boolean;
 }
 
 /**
@@ -64,7 +66,7 @@ export class ModelRunner {
   /** Logits rows asked for, for the last text: position → the vocabulary's logits there. */
   private logits: { key: string; rows: Map<number, Float32Array> } = { key: '', rows: new Map() };
 
-  private lastWindow: { text: string; maxTokens?: number; value: InputWindow } | undefined;
+  private lastWindow: { text: string; maxTokens?: number; pair: boolean; value: InputWindow } | undefined;
 
   private released = false;
 
@@ -98,12 +100,12 @@ export class ModelRunner {
    * The text fitted to the model, kept for the last text: the inspect, then the hover's, the views' and the
    * sampler's requests about the same text would each tokenize up to COUNT_CHARS characters again to count it.
    */
-  private window(text: string, maxTokens?: number): InputWindow {
+  private window(text: string, maxTokens?: number, pair = false): InputWindow {
     const last = this.lastWindow;
-    if (last?.text === text && last.maxTokens === maxTokens) return last.value;
+    if (last?.text === text && last.maxTokens === maxTokens && last.pair === pair) return last.value;
     const limit = Math.min(this.model.config.maxPositions, maxTokens ?? Infinity);
-    const value = fitToModel(this.model.tokenizer, text, limit);
-    this.lastWindow = { text, maxTokens, value };
+    const value = (pair ? fitPairToModel : fitToModel)(this.model.tokenizer, text, limit);
+    this.lastWindow = { text, maxTokens, pair, value };
     return value;
   }
 
@@ -116,10 +118,10 @@ export class ModelRunner {
    * that takes PREDICTED_POSITIONS projects only those onto the vocabulary; another computes every position's
    * logits and the ranking picks. `row(b, i)` is row b's ranking at `at[i]`. `extra` output names are fetched too.
    */
-  private async run(ids: number[], batch: number, length: number, topK: number, extra: string[], at?: number[]) {
+  private async run(ids: number[], batch: number, length: number, topK: number, extra: string[], at?: number[], segments?: number[]) {
     const { config, session, inputs, predictionHead, positionsInput, logitsName } = this.model;
     const positions = at ?? Array.from({ length }, (_, p) => p);
-    const feeds = buildFeeds(inputs, ids, batch, length, feedShape(config));
+    const feeds = buildFeeds(inputs, ids, batch, length, feedShape(config), segments);
     // An empty list (no mask token) would crash the process: onnxruntime's CPU kernels then divide by zero
     // (SIGFPE, measured). Position 0 is ranked instead, and never read.
     const fed = positions.length > 0 ? positions : [0];
@@ -168,7 +170,7 @@ export class ModelRunner {
    */
   async inspect(text: string, options: InspectOptions, beforeAttentionRun?: () => void): Promise<RunnerInspectResult> {
     const started = performance.now();
-    const { tokens, truncation } = this.window(text, options.maxTokens);
+    const { tokens, truncation, pair } = this.window(text, options.maxTokens, options.pair);
     const tokenizeMs = performance.now() - started;
     const ids = tokens.map((t) => t.id);
     const { family } = this.model.config;
@@ -179,7 +181,7 @@ export class ModelRunner {
     // Only the ranked positions are projected onto the vocabulary where the graph allows (see graphPatch).
     const at = ranked !== 'every' && this.model.positionsInput ? ranked : undefined;
     if (wantAttention) beforeAttentionRun?.();
-    const { feeds, outputs, row, actualLogProb, runMs } = await this.run(ids, 1, ids.length, options.topK, extra, at);
+    const { feeds, outputs, row, actualLogProb, runMs } = await this.run(ids, 1, ids.length, options.topK, extra, at, pair?.segments);
     const attention = wantAttention ? this.attentionSets(feeds, outputs, ids.length) : undefined;
     const rankAt = (position: number, i: number) => this.toPredictions(row(0, at ? i : position));
     const positions = ranked === 'every' ? tokens.map((t) => t.index) : ranked;
@@ -195,6 +197,7 @@ export class ModelRunner {
       model: this.model.info,
       device: this.model.device,
       tokens,
+      ...(pair ? { pair: { ...pair, segmentsFed: this.model.inputs.some((input) => input.name === 'token_type_ids') } } : {}),
       truncation,
       predictions,
       attention,
@@ -212,9 +215,9 @@ export class ModelRunner {
   }
 
   /** Top-k at each position when it alone is replaced by the mask token. Special tokens are skipped. */
-  async maskedAt(text: string, positions: number[], topK: number, maxTokens?: number): Promise<MaskedAtPosition[]> {
+  async maskedAt(text: string, positions: number[], topK: number, maxTokens?: number, pairRun = false): Promise<MaskedAtPosition[]> {
     const maskTokenId = this.maskTokenId();
-    const { tokens } = this.window(text, maxTokens);
+    const { tokens, pair } = this.window(text, maxTokens, pairRun);
     const wanted = [...new Set(positions)].filter((p) => p >= 0 && p < tokens.length && !tokens[p].special);
     const ranked = new Map<number, Prediction[]>();
     const length = tokens.length;
@@ -224,19 +227,20 @@ export class ModelRunner {
       const ids: number[] = [];
       for (const p of chunk) ids.push(...tokens.map((t: Token, j) => (j === p ? maskTokenId : t.id)));
       // Row b has chunk[b] masked; every row is ranked at the chunk's positions and row b is read at chunk[b].
-      const { row } = await this.run(ids, chunk.length, length, topK, [], chunk);
+      const { row } = await this.run(ids, chunk.length, length, topK, [], chunk, pair?.segments);
       chunk.forEach((p, b) => ranked.set(p, this.toPredictions(row(b, b))));
     }
     return wanted.map((p) => ({ position: p, top: ranked.get(p)! }));
   }
 
   /** Top-k at every position of the text as it is, nothing masked (what the model "sees" at each token). */
-  async unmasked(text: string, topK: number, maxTokens?: number): Promise<Prediction[][]> {
+  async unmasked(text: string, topK: number, maxTokens?: number, pairRun = false): Promise<Prediction[][]> {
     if (!this.model.info.capabilities.unmasked)
       throw new LensError("unmasked predictions are a masked language model's", 'model-unsupported');
-    const ids = this.window(text, maxTokens).tokens.map((t) => t.id);
+    const { tokens, pair } = this.window(text, maxTokens, pairRun);
+    const ids = tokens.map((t) => t.id);
     checkRunFits(ids.length, this.model.config, false, this.availableMemory());
-    const { row } = await this.run(ids, 1, ids.length, topK, []);
+    const { row } = await this.run(ids, 1, ids.length, topK, [], undefined, pair?.segments);
     return ids.map((_, p) => this.toPredictions(row(0, p)));
   }
 
@@ -247,20 +251,22 @@ export class ModelRunner {
    * a view most runs never open, so this is a run of its own, made when the sampling controls first need a row.
    * A masked LM's projection then runs at that one position; a causal LM's rows are kept while small (KEEP_LOGITS_BYTES).
    */
-  async logitsAt(text: string, position: number, maxTokens?: number): Promise<LogitsRow> {
-    const key = `${maxTokens ?? ''}/${text}`;
+  async logitsAt(text: string, position: number, maxTokens?: number, pairRun = false): Promise<LogitsRow> {
+    const key = `${maxTokens ?? ''}/${pairRun}/${text}`;
     if (this.logits.key !== key) this.logits = { key, rows: new Map() };
     const rows = this.logits.rows;
     const { positionsInput, logitsName, config } = this.model;
     const vocab = config.vocabSize;
     let row = rows.get(position);
     if (!row) {
-      const ids = this.window(text, maxTokens).tokens.map((t) => t.id);
+      const { tokens, pair } = this.window(text, maxTokens, pairRun);
+      const ids = tokens.map((t) => t.id);
       if (!Number.isInteger(position) || position < 0 || position >= ids.length) {
         throw new LensError(`position ${position} is outside the ${ids.length} tokens of this text`, 'empty-input');
       }
       checkRunFits(ids.length, this.model.config, false, this.availableMemory());
-      const { outputs } = await this.run(ids, 1, ids.length, 1, [logitsName], positionsInput ? [position] : undefined);
+      const at = positionsInput ? [position] : undefined;
+      const { outputs } = await this.run(ids, 1, ids.length, 1, [logitsName], at, pair?.segments);
       const data = asFloat32(outputs[logitsName].data);
       const perRow = positionsInput ? 1 : ids.length;
       if (data.length !== perRow * vocab)

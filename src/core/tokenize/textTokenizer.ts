@@ -23,7 +23,17 @@ import { CONTINUATION_MARK, displayPiece, visibleWhitespace, type DisplayRules }
 import { HfTokenizerClass, internalsOf, modelFamily, pieceSettings, type HfTokenizer } from './hfTokenizers';
 import { normalizerSpaceMarker } from './normalizeMapped';
 import { spaceRecipe } from './preTokenSpace';
+import type { PairSplit } from './sentencePair';
 import { readTokenizerFiles, type TokenizerFiles } from './tokenizerFiles';
+
+/** A sentence pair as the tokenizer's pair template joins it. */
+export interface PairEncoding {
+  tokens: Token[];
+  /** The template's segment (token type) id of each token: BERT's 0 for [CLS] A [SEP], 1 for B [SEP]. */
+  segments: number[];
+  /** Index of sentence B's first token (bertviz's sentence_b_start): A and its separators come before it. */
+  sentenceBStart: number;
+}
 
 export interface TextTokenizer {
   readonly kind: TokenizerKind;
@@ -31,6 +41,8 @@ export interface TextTokenizer {
   readonly vocabSize: number;
   readonly maskToken?: string;
   readonly maskTokenId?: number;
+  /** The id of the model's unknown piece ([UNK], <unk>), where it has one. */
+  readonly unknownId?: number;
   readonly specialIds: ReadonlySet<number>;
   /** Ids and tokens of `text`, special tokens added as the model's post-processor says (BERT: [CLS] … [SEP]; GPT-2: none). */
   encode(text: string): Token[];
@@ -44,6 +56,13 @@ export interface TextTokenizer {
   /** How many special tokens the post-processor adds before and after a single sequence. */
   readonly specialTokensBefore: number;
   readonly specialTokensAfter: number;
+  /**
+   * The text a user types between two sentences, as the pair template separates them ("[SEP]", "</s></s>"), then
+   * each of its tokens alone ("</s>"); empty when the tokenizer has no pair template (GPT-2's).
+   */
+  readonly pairSeparators: readonly string[];
+  /** Sentences A = text[0, aEnd) and B = text[bStart, …) tokenized apart and joined by the pair template. */
+  encodePair(text: string, split: PairSplit): PairEncoding;
 }
 
 export async function loadTextTokenizer(folder: string): Promise<TextTokenizer> {
@@ -59,9 +78,11 @@ class AlignedTokenizer implements TextTokenizer {
   readonly vocabSize: number;
   readonly maskToken?: string;
   readonly maskTokenId?: number;
+  readonly unknownId?: number;
   readonly specialIds: ReadonlySet<number>;
   readonly specialTokensBefore: number;
   readonly specialTokensAfter: number;
+  readonly pairSeparators: readonly string[];
   private readonly hf: HfTokenizer;
   private readonly pipeline: Pipeline;
   private readonly display: DisplayRules;
@@ -102,6 +123,7 @@ class AlignedTokenizer implements TextTokenizer {
       suffixes: [settings.endOfWordSuffix, settings.continuingSuffix].filter((s): s is string => !!s),
     };
     this.vocabSize = this.hf.model?.vocab.length ?? 0;
+    this.unknownId = settings.unkId;
     const special = new Set(internals.added_tokens.filter((t) => t.special).map((t) => t.id));
     for (const s of asStrings(files.config.additional_special_tokens)) {
       const id = this.hf.token_to_id(s);
@@ -109,6 +131,7 @@ class AlignedTokenizer implements TextTokenizer {
     }
     this.specialIds = special;
     [this.specialTokensBefore, this.specialTokensAfter] = this.frame();
+    this.pairSeparators = this.pairFrame();
     const mask = findMaskToken(
       files,
       this.hf,
@@ -129,42 +152,67 @@ class AlignedTokenizer implements TextTokenizer {
       : matchPieces(processed, aligned);
     let lastEnd = 0;
     return processed.map((piece, index) => {
-      const id = this.idOf(piece);
       const a = placed[index];
-      if (!a) {
-        // Added by the post-processor: an empty span where it stands (0 before the text, text.length after it).
-        const at = framed ? (index < before ? 0 : text.length) : lastEnd;
-        return {
-          index,
-          id,
-          piece: this.pieceOf(id, piece),
-          display: piece,
-          start: at,
-          end: at,
-          special: true,
-          continuation: false,
-          partialChar: false,
-        };
-      }
-      lastEnd = a.end;
-      const vocabPiece = this.pieceOf(id, piece);
-      const display = a.added
-        ? a.added.special
-          ? vocabPiece
-          : visibleWhitespace(vocabPiece)
-        : this.cachedDisplay(id, vocabPiece, a.continuation);
-      return {
-        index,
-        id,
-        piece: vocabPiece,
-        display,
-        start: a.start,
-        end: a.end,
-        special: a.added?.special === true,
-        continuation: a.continuation,
-        partialChar: a.partial,
-      };
+      // Added by the post-processor: an empty span where it stands (0 before the text, text.length after it).
+      const at = framed ? (index < before ? 0 : text.length) : lastEnd;
+      if (a) lastEnd = a.end;
+      return this.token(index, piece, a, at);
     });
+  }
+
+  encodePair(text: string, split: PairSplit): PairEncoding {
+    const post = this.hf.post_processor;
+    if (!post || this.pairSeparators.length === 0) {
+      throw new LensError('this tokenizer has no sentence-pair template (its post-processor joins no second sentence)', 'model-unsupported');
+    }
+    const a = alignText(this.pipeline, text.slice(0, split.aEnd));
+    const b = alignText(this.pipeline, text.slice(split.bStart)).map((p) => ({ ...p, start: p.start + split.bStart, end: p.end + split.bStart }));
+    const out: { tokens: string[]; token_type_ids?: number[] } = post(
+      a.map((p) => p.piece),
+      b.map((p) => p.piece),
+      true,
+    );
+    const placed = matchPieces(out.tokens, [...a, ...b]);
+    const lastPlaced = placed.findLastIndex((p) => p !== undefined);
+    let lastEnd = 0;
+    const tokens = out.tokens.map((piece, index) => {
+      const p = placed[index];
+      // Template tokens: at the text's start, where sentence A ends (the separators), or at the text's end.
+      const at = index > lastPlaced ? text.length : lastEnd;
+      if (p) lastEnd = p.end;
+      return this.token(index, piece, p, at);
+    });
+    const firstOfB = placed.findIndex((p) => p !== undefined && p.start >= split.bStart);
+    return {
+      tokens,
+      segments: out.token_type_ids ?? new Array<number>(tokens.length).fill(0),
+      sentenceBStart: firstOfB >= 0 ? firstOfB : lastPlaced + 1,
+    };
+  }
+
+  /** One token: a piece the text holds (aligned), or one the post-processor added at `at`. */
+  private token(index: number, piece: string, a: AlignedPiece | undefined, at: number): Token {
+    const id = this.idOf(piece);
+    const vocabPiece = this.pieceOf(id, piece);
+    if (!a) {
+      return { index, id, piece: vocabPiece, display: piece, start: at, end: at, special: true, continuation: false, partialChar: false };
+    }
+    const display = a.added
+      ? a.added.special
+        ? vocabPiece
+        : visibleWhitespace(vocabPiece)
+      : this.cachedDisplay(id, vocabPiece, a.continuation);
+    return {
+      index,
+      id,
+      piece: vocabPiece,
+      display,
+      start: a.start,
+      end: a.end,
+      special: a.added?.special === true,
+      continuation: a.continuation,
+      partialChar: a.partial,
+    };
   }
 
   displayOf(id: number): string {
@@ -246,6 +294,18 @@ class AlignedTokenizer implements TextTokenizer {
     const out = this.postProcess([sentinel]);
     const at = out.indexOf(sentinel);
     return at < 0 ? [0, 0] : [at, out.length - at - 1];
+  }
+
+  /** What the pair template puts between two sentences, found by post-processing two sentinels. */
+  private pairFrame(): string[] {
+    const pp = this.hf.post_processor;
+    const [first, second] = ['\u0000attention-lens-a\u0000', '\u0000attention-lens-b\u0000'];
+    const out = pp ? pp([first], [second], true).tokens : [];
+    const a = out.indexOf(first);
+    const b = out.indexOf(second);
+    if (a < 0 || b <= a + 1) return [];
+    const between = out.slice(a + 1, b);
+    return [...new Set([between.join(''), ...between])];
   }
 }
 

@@ -9,6 +9,8 @@ import { openSessionCount } from '../engine/modelRunner';
 import { loadRunner, type Runner } from '../engine/runners';
 import { overviewOf } from '../engine/overview';
 import { measureAvailableMemory, type AvailableMemory } from '../engine/runMemory';
+import { compareTokenizers } from '../tokenize/compareTokenizers';
+import { loadTextTokenizer, type TextTokenizer } from '../tokenize/textTokenizer';
 import { LensError } from '../types';
 import {
   noSuchLayer,
@@ -29,6 +31,21 @@ const availableMemory = (): AvailableMemory =>
   given === undefined ? measureAvailableMemory() : { bytes: given, source: 'given to the engine' };
 
 let runner: Runner | undefined;
+/** Tokenizers Compare Tokenizers loaded, by folder: comparing again (another selection) reads no file. */
+const tokenizers = new Map<string, Promise<TextTokenizer>>();
+const MAX_KEPT_TOKENIZERS = 8;
+
+function tokenizerOf(folder: string): Promise<TextTokenizer> {
+  let loading = tokenizers.get(folder);
+  if (!loading) {
+    loading = loadTextTokenizer(folder);
+    // A folder that failed to load is read again next time (the user may fix it).
+    loading.catch(() => tokenizers.delete(folder));
+    tokenizers.set(folder, loading);
+    for (const old of tokenizers.keys()) if (tokenizers.size > MAX_KEPT_TOKENIZERS) tokenizers.delete(old);
+  }
+  return loading;
+}
 let queue = Promise.resolve();
 const runs = new WorkerRuns();
 
@@ -53,23 +70,23 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     return { value: { info: runner.info, device: runner.model.device, loadMs: runner.model.loadMs } };
   },
   async inspect({ run, text, options }) {
-    runs.add(run, text, options.maxTokens);
+    runs.add(run, text, options.maxTokens, options.pair);
     const { attention, ...result } = await loaded().inspect(text, options, () => runs.makeRoomForMaps());
     if (attention) runs.keepMaps(run, attention);
     const sets = attention?.map(({ set, layers, heads, queries, keys, causal }) => ({ set, layers, heads, queries, keys, causal }));
     return { value: { ...result, run, attention: sets } };
   },
   async maskedAt({ run, positions, topK }) {
-    const { text, maxTokens } = runs.get(run);
-    return { value: await loaded().maskedAt(text, positions, topK, maxTokens) };
+    const { text, maxTokens, pair } = runs.get(run);
+    return { value: await loaded().maskedAt(text, positions, topK, maxTokens, pair) };
   },
   async unmasked({ run, topK }) {
-    const { text, maxTokens } = runs.get(run);
-    return { value: await loaded().unmasked(text, topK, maxTokens) };
+    const { text, maxTokens, pair } = runs.get(run);
+    return { value: await loaded().unmasked(text, topK, maxTokens, pair) };
   },
   async logits({ run, position }) {
-    const { text, maxTokens } = runs.get(run);
-    const row = await loaded().logitsAt(text, position, maxTokens);
+    const { text, maxTokens, pair } = runs.get(run);
+    const row = await loaded().logitsAt(text, position, maxTokens, pair);
     return { value: row, transfer: [row.logits.buffer as ArrayBuffer] };
   },
   async overview({ run, set }) {
@@ -91,6 +108,11 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     const sets = [];
     for (const set of kept) sets.push(await allLayers(set));
     return { value: sets, transfer: sets.flatMap((set) => set.perLayer.map((layer) => layer.buffer as ArrayBuffer)) };
+  },
+  async compareTokenizers({ tokenizers: named, text }) {
+    const loaded = [];
+    for (const { name, folder } of named) loaded.push({ name, tokenizer: await tokenizerOf(folder) });
+    return { value: compareTokenizers(text, loaded) };
   },
   async health({ settle }) {
     return { value: health(settle) };

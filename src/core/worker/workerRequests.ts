@@ -6,6 +6,7 @@ import type { InspectOptions, LogitsRow } from '../engine/modelRunner';
 import type { ModelRequest } from '../engine/modelSession';
 import type { OverviewData } from '../engine/overview';
 import type { ProviderEnvironment } from '../engine/providers';
+import type { TokenizerComparison } from '../tokenize/compareTokenizers';
 import {
   LensError,
   type AttentionMaps,
@@ -69,6 +70,8 @@ export interface WorkerRequestTypes {
   overview: { payload: { run: number; set: string }; reply: OverviewData };
   layer: { payload: { run: number; set: string; layer: number }; reply: Float32Array };
   maps: { payload: { run: number }; reply: AttentionMaps[] };
+  // Compare Tokenizers: the text tokenized by each folder's tokenizer, no model run.
+  compareTokenizers: { payload: { tokenizers: { name: string; folder: string }[]; text: string }; reply: TokenizerComparison };
   // What the thread holds now (soak tests); with `settle`, after a garbage collection where one is exposed.
   health: { payload: { settle: boolean }; reply: WorkerHealth };
   unload: { payload: Record<string, never>; reply: null };
@@ -87,6 +90,7 @@ export const WORKER_REQUESTS: { readonly [K in WorkerOp]: Schedule } = {
   overview: { lane: 'attention' },
   layer: { lane: 'attention' },
   maps: { lane: 'attention' },
+  compareTokenizers: { lane: 'control', supersedes: 'same' },
   health: { lane: 'control' },
   unload: { lane: 'control' },
 };

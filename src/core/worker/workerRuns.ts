@@ -18,6 +18,8 @@ const OLDER_MAPS_BYTES = 128 * 1024 * 1024;
 export interface WorkerRun {
   text: string;
   maxTokens?: number;
+  /** The text ran as a sentence pair: later requests about it do too. */
+  pair: boolean;
   sets?: AttentionSource[];
 }
 
@@ -27,9 +29,9 @@ export class WorkerRuns {
   private readonly runs = new Map<number, WorkerRun>();
 
   /** Starts keeping a run's text; the oldest runs beyond MAX_RUNS are let go. */
-  add(id: number, text: string, maxTokens: number | undefined): void {
+  add(id: number, text: string, maxTokens: number | undefined, pair = false): void {
     this.runs.delete(id);
-    this.runs.set(id, { text, maxTokens });
+    this.runs.set(id, { text, maxTokens, pair });
     for (const old of this.runs.keys()) {
       if (this.runs.size <= MAX_RUNS) break;
       this.runs.delete(old);

@@ -1,0 +1,193 @@
+// Compare Tokenizers: a webview panel beside the editor that shows the selection (or the whole file) as several
+// tokenizers cut it, aligned on its characters. The worker tokenizes (no model runs): a whole file would block the
+// extension host. The panel replays the last comparison when its webview says ready; every message from it is
+// validated (src/protocol/compare.ts).
+import * as vscode from 'vscode';
+import type { TokenizerComparison } from '../core/tokenize/compareTokenizers';
+import { LensError } from '../core/types';
+import type { InferenceEngine } from '../core/worker/inferenceEngine';
+import { exportNotice, showExportNotice } from '../export/exportNotice';
+import { modelSlug } from '../export/fileName';
+import type { ModelManager } from '../models/modelManager';
+import { setWebviewContent, webviewOptions } from '../panels/webviewSetup';
+import { parseFromCompareWebview, type CompareExportFormat, type ComparisonView, type ToCompareMessage } from '../protocol';
+import { compareHtml, compareJson } from './compareReport';
+import { comparisonView } from './comparisonView';
+import { tokenizerSources } from './tokenizerSources';
+
+export const COMPARE_VIEW_TYPE = 'attentionLens.compareTokenizers';
+const TITLE = 'Compare Tokenizers';
+/** A file longer than this is compared on its beginning (and the view says so). */
+export const MAX_COMPARED_CHARS = 1_000_000;
+
+/** What was compared: the text's place in its document, for revealing a token's span. */
+interface Compared {
+  uri: vscode.Uri;
+  /** Document offset of the compared text's first character. */
+  base: number;
+  length: number;
+  full: TokenizerComparison;
+  view: ComparisonView;
+}
+
+export class ComparePanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private ready = false;
+  private readyWaiters: (() => void)[] = [];
+  private compared: Compared | undefined;
+  private nextId = 1;
+  /** What was posted, newest last, and messages rejected by validation (tests read both). */
+  readonly sent: ToCompareMessage[] = [];
+  dropped = 0;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly engine: InferenceEngine,
+    private readonly models: ModelManager,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  /** Compares the active editor's selection, or its whole file when nothing is selected. */
+  async compareActiveEditor(): Promise<ComparisonView | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showErrorMessage('Attention Lens: open a file (and select text) to compare tokenizers.');
+      return undefined;
+    }
+    const { document, selection } = editor;
+    const whole = selection.isEmpty;
+    const range = whole ? new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)) : selection;
+    const base = document.offsetAt(range.start);
+    let text = document.getText(range);
+    const name = document.uri.path.split('/').pop() ?? 'document';
+    let source = whole ? `${name} (whole file)` : `selection of ${name}`;
+    if (text.length > MAX_COMPARED_CHARS) {
+      text = text.slice(0, MAX_COMPARED_CHARS);
+      source += `, its first ${MAX_COMPARED_CHARS.toLocaleString('en-US')} characters`;
+    }
+    this.show();
+    if (text.trim().length === 0) return this.fail(new LensError('Nothing to compare: the text is empty.', 'empty-input'));
+    const loaded = this.models.current()?.reply.info;
+    const sources = tokenizerSources(
+      loaded && { name: loaded.id, folder: loaded.folder },
+      this.models.recent(),
+      this.models.locations(),
+    );
+    this.post({ type: 'status', state: 'running', message: `Tokenizing with ${sources.length} tokenizers…` });
+    try {
+      const full = await this.engine.request('compareTokenizers', { tokenizers: sources, text });
+      const view = comparisonView(this.nextId++, source, text, full);
+      this.compared = { uri: document.uri, base, length: text.length, full, view };
+      this.log.info(`compared ${sources.map((s) => s.name).join(', ')} on ${text.length} characters of ${name}`);
+      this.post({ type: 'comparison', comparison: view });
+      this.post({ type: 'status', state: 'idle', message: '' });
+      return view;
+    } catch (error) {
+      if (error instanceof LensError && error.code === 'cancelled') return undefined;
+      return this.fail(error);
+    }
+  }
+
+  private fail(error: unknown): undefined {
+    const message = (error as Error).message;
+    this.log.warn(`compare tokenizers: ${message}`);
+    this.post({ type: 'status', state: 'error', message });
+    return undefined;
+  }
+
+  /** Opens the panel beside the editor, or reveals it, keeping the editor's focus. */
+  show(): void {
+    if (this.panel) {
+      if (!this.panel.visible) this.panel.reveal(undefined, true);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      COMPARE_VIEW_TYPE,
+      TITLE,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false },
+    );
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'lens.svg');
+    setWebviewContent(panel.webview, this.extensionUri, 'compare', TITLE);
+    const received = panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw));
+    const visibility = panel.onDidChangeViewState(() => {
+      if (!panel.visible) this.ready = false;
+    });
+    panel.onDidDispose(() => {
+      received.dispose();
+      visibility.dispose();
+      if (this.panel === panel) {
+        this.panel = undefined;
+        this.ready = false;
+      }
+    });
+    this.panel = panel;
+    this.ready = false;
+  }
+
+  whenReady(): Promise<void> {
+    return this.ready ? Promise.resolve() : new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  /** A message from the webview: validated first (tests call this as the webview would). */
+  async receive(raw: unknown): Promise<void> {
+    const parsed = parseFromCompareWebview(raw);
+    if (!parsed.ok) {
+      this.dropped++;
+      this.log.warn(`compare view: message dropped (${parsed.reason})`);
+      return;
+    }
+    const message = parsed.message;
+    if (message.type === 'ready') {
+      this.ready = true;
+      this.readyWaiters.splice(0).forEach((resolve) => resolve());
+      if (this.compared) this.post({ type: 'comparison', comparison: this.compared.view });
+    } else if (message.type === 'revealSpan') {
+      await this.reveal(message.start, message.end);
+    } else {
+      await this.export(message.format).catch((error: unknown) => this.fail(error));
+    }
+  }
+
+  private async reveal(start: number, end: number): Promise<void> {
+    const compared = this.compared;
+    if (!compared || end > compared.length) return;
+    const document = await vscode.workspace.openTextDocument(compared.uri);
+    const selection = new vscode.Selection(document.positionAt(compared.base + start), document.positionAt(compared.base + end));
+    // The editor group that shows the document, never the panel's own.
+    const shown = vscode.window.visibleTextEditors.find((e) => e.document === document);
+    const editor = await vscode.window.showTextDocument(document, { viewColumn: shown?.viewColumn, preserveFocus: true, selection });
+    editor.revealRange(selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  /** Writes an export of the last comparison; `target` is for host-side callers (tests), users get a save dialog. */
+  async export(format: CompareExportFormat, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
+    const compared = this.compared;
+    if (!compared) throw new Error('Nothing to export yet: compare tokenizers on a selection first.');
+    const name = `${modelSlug(compared.uri.path)}_tokenizers.${format}`;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const uri =
+      target ??
+      (await vscode.window.showSaveDialog({
+        title: `Attention Lens: Export the comparison as ${format.toUpperCase()}`,
+        defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
+        filters: format === 'json' ? { JSON: ['json'] } : { 'HTML report': ['html'] },
+      }));
+    if (!uri) return undefined;
+    const body = format === 'json' ? compareJson(compared.view.source, compared.full) : compareHtml(compared.view);
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(body, 'utf8'));
+    this.log.info(`exported the tokenizer comparison as ${format.toUpperCase()} to ${uri.fsPath}`);
+    showExportNotice(await exportNotice(uri, format), this.log);
+    return uri;
+  }
+
+  private post(message: ToCompareMessage): void {
+    this.sent.push(message);
+    if (this.sent.length > 100) this.sent.splice(0, this.sent.length - 100);
+    if (this.panel && this.ready) void this.panel.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+  }
+}

@@ -1,0 +1,83 @@
+// The Compare Tokenizers view's messages and shapes: the host sends one comparison (the drawn part of the text and
+// every tokenizer's tokens in it, with statistics of the whole text); the view asks to reveal a token's span or to
+// export. Its own small protocol: it shares no run, request or attention with the inspector.
+import { isCount, isObject } from './checks';
+
+/** One tokenizer's figures over the whole compared text (see src/core/tokenize/compareTokenizers.ts). */
+export interface TokenizerStatsView {
+  /** Tokens that cover text (the template's [CLS], <s> … left out), and those the template adds. */
+  tokens: number;
+  added: number;
+  /** Unknown pieces ([UNK], <unk>), byte-fallback pieces (<0xE2>), pieces of part of a character. */
+  unknown: number;
+  byteFallback: number;
+  partialChar: number;
+  charsPerToken: number;
+  /** Its boundaries that not every other tokenizer has. */
+  differingBoundaries: number;
+}
+
+export interface CompareTokenView {
+  id: number;
+  piece: string;
+  display: string;
+  /** UTF-16 span in the compared text; start === end for a token the template adds. */
+  start: number;
+  end: number;
+  special: boolean;
+  unknown: boolean;
+  byteFallback: boolean;
+  partialChar: boolean;
+}
+
+export interface CompareRowView {
+  name: string;
+  /** The tokenizer algorithm, e.g. 'wordpiece', 'byte-bpe', 'sentencepiece-bpe'. */
+  kind: string;
+  stats: TokenizerStatsView;
+  /** Its tokens that start within the drawn text (and the template's, which have no span). */
+  tokens: CompareTokenView[];
+}
+
+export interface ComparisonView {
+  /** Increases with every comparison; the view drops nothing by it, tests wait on it. */
+  id: number;
+  /** What was compared, e.g. "selection of notes.md" or "notes.md (whole file)". */
+  source: string;
+  /** The drawn part of the text, its beginning: whole lines up to a cap (a whole file is counted, not all drawn). */
+  text: string;
+  textLength: number;
+  rows: CompareRowView[];
+  /** Differing boundaries (UTF-16 offsets) within the drawn text, ascending, and how many in the whole text. */
+  differing: number[];
+  differingTotal: number;
+}
+
+export type ToCompareMessage =
+  | { type: 'comparison'; comparison: ComparisonView }
+  | { type: 'status'; state: 'running' | 'idle' | 'error'; message: string };
+
+export type CompareExportFormat = 'json' | 'html';
+
+export type FromCompareMessage =
+  | { type: 'ready' }
+  /** Select a token's span in the editor: offsets into the compared text (the host checks them against it). */
+  | { type: 'revealSpan'; start: number; end: number }
+  | { type: 'export'; format: CompareExportFormat };
+
+/** Checks a message from the Compare Tokenizers webview: the typed message, or why it was rejected. */
+export function parseFromCompareWebview(raw: unknown): { ok: true; message: FromCompareMessage } | { ok: false; reason: string } {
+  if (!isObject(raw)) return { ok: false, reason: 'not an object' };
+  switch (raw.type) {
+    case 'ready':
+      return { ok: true, message: { type: 'ready' } };
+    case 'revealSpan':
+      if (!isCount(raw.start) || !isCount(raw.end) || raw.end < raw.start) return { ok: false, reason: 'bad revealSpan fields' };
+      return { ok: true, message: { type: 'revealSpan', start: raw.start, end: raw.end } };
+    case 'export':
+      if (raw.format !== 'json' && raw.format !== 'html') return { ok: false, reason: 'bad export format' };
+      return { ok: true, message: { type: 'export', format: raw.format } };
+    default:
+      return { ok: false, reason: `unknown message type ${JSON.stringify(String(raw.type)).slice(0, 40)}` };
+  }
+}

@@ -1,0 +1,65 @@
+// Entry of the Compare Tokenizers webview: says 'ready', then draws each comparison the host sends. Its own small
+// bundle: it shares only src/protocol/compare.ts with the host.
+import './compare.css';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import type { ComparisonView, FromCompareMessage, ToCompareMessage } from '../../src/protocol/compare';
+import { figuresTable, drawnNotice } from './figures';
+import { drawLines } from './lines';
+
+interface VsCodeApi {
+  postMessage(message: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const api = acquireVsCodeApi();
+const post = (message: FromCompareMessage) => api.postMessage(message);
+
+const root = document.getElementById('app') ?? document.body;
+const header = document.createElement('div');
+header.className = 'compare-header';
+const source = document.createElement('span');
+source.className = 'compare-source';
+const exportJson = document.createElement('vscode-button');
+exportJson.textContent = 'Export JSON';
+exportJson.setAttribute('secondary', '');
+exportJson.addEventListener('click', () => post({ type: 'export', format: 'json' }));
+const exportHtml = document.createElement('vscode-button');
+exportHtml.textContent = 'Export HTML';
+exportHtml.setAttribute('secondary', '');
+exportHtml.addEventListener('click', () => post({ type: 'export', format: 'html' }));
+header.append(source, exportJson, exportHtml);
+const status = document.createElement('div');
+status.className = 'compare-status';
+status.setAttribute('aria-live', 'polite');
+const figures = document.createElement('div');
+figures.className = 'compare-figures-box';
+const notice = document.createElement('div');
+notice.className = 'compare-notice';
+const lines = document.createElement('div');
+lines.className = 'compare-lines';
+lines.addEventListener('click', (e) => {
+  const chip = (e.target as HTMLElement).closest<HTMLElement>('.piece');
+  if (chip) post({ type: 'revealSpan', start: Number(chip.dataset.start), end: Number(chip.dataset.end) });
+});
+root.append(header, status, figures, notice, lines);
+status.textContent = 'Select text (or nothing, for the whole file) and run Attention Lens: Compare Tokenizers.';
+
+function show(view: ComparisonView): void {
+  document.body.dataset.comparison = String(view.id);
+  status.textContent = '';
+  source.textContent = `${view.source} · ${view.textLength.toLocaleString('en-US')} characters · ${view.differingTotal} boundaries differ`;
+  figures.replaceChildren(figuresTable(view));
+  notice.textContent = drawnNotice(view);
+  notice.hidden = notice.textContent === '';
+  drawLines(lines, view);
+}
+
+window.addEventListener('message', (event: MessageEvent<ToCompareMessage>) => {
+  const m = event.data;
+  if (m?.type === 'comparison') show(m.comparison);
+  else if (m?.type === 'status') {
+    status.textContent = m.message;
+    status.classList.toggle('error', m.state === 'error');
+  }
+});
+post({ type: 'ready' });
