@@ -7,7 +7,16 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Token } from '../../src/core/types';
 import { loadTextTokenizer } from '../../src/core/tokenize/textTokenizer';
-import { checkSpans, fixtureJson, fixturePair, fixtures, randomTexts, spanTexts, type InvariantOptions, type Pair } from './tokenizeSupport';
+import {
+  checkSpans,
+  fixtureJson,
+  fixturePair,
+  fixtures,
+  randomTexts,
+  spanTexts,
+  type InvariantOptions,
+  type Pair,
+} from './tokenizeSupport';
 
 const roberta = fixturePair('tiny-roberta-bpe');
 const xlmr = fixturePair('tiny-xlmr-unigram');
@@ -19,14 +28,7 @@ const PRECOMPILED_REMOVED = /[\u0001-\u0008\u000B\u000E-\u001F\u007F\u008F\u009F
 const PRECOMPILED_SPACE = /[\u0009\u000A\u000C\u000D\u00A0\u1680\u2000-\u200F\u2028\u2029\u202F\u205F\u2581\u3000\uFEFF\uFFFD]/gu;
 const precompiled = (x: string): string => x.replace(PRECOMPILED_REMOVED, '').replace(PRECOMPILED_SPACE, ' ').normalize('NFKC');
 const albertSurface = (x: string): string =>
-  precompiled(
-    x
-      .replaceAll('``', '"')
-      .replaceAll("''", '"')
-      .normalize('NFKD')
-      .replace(/\p{M}/gu, '')
-      .toLowerCase(),
-  );
+  precompiled(x.replaceAll('``', '"').replaceAll("''", '"').normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase());
 const unigram = (surface: (x: string) => string): InvariantOptions => ({ surface, deletes: (ch) => surface(ch).trim() === '' });
 const OPTIONS: [Pair, InvariantOptions][] = [
   // lstrip removes the whitespace before <mask>: that whitespace belongs to no token.
