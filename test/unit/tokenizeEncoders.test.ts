@@ -8,12 +8,11 @@ import path from 'node:path';
 import type { Token } from '../../src/core/types';
 import { loadTextTokenizer } from '../../src/core/tokenize/textTokenizer';
 import {
-  checkSpans,
+  assertIdsEqualTransformersJs,
   fixtureJson,
   fixturePair,
   fixtures,
-  randomTexts,
-  spanTexts,
+  spanInvariantTests,
   type InvariantOptions,
   type Pair,
 } from './tokenizeSupport';
@@ -52,31 +51,9 @@ test('kinds, vocabulary sizes, frames and mask tokens of the fixture folders', a
   assert.deepEqual(await facts('tiny-albert-unigram'), ['unigram', 1000, 1, 1, '[MASK]', 4]);
 });
 
-for (const [pair, options] of OPTIONS) {
-  test(`${pair.name}: span invariants on the corpus and its cuts`, () => {
-    for (const text of spanTexts()) checkSpans(pair, text, options);
-  });
+spanInvariantTests(OPTIONS, 13);
 
-  test(`${pair.name}: span invariants on random strings`, () => {
-    for (const text of randomTexts(150, 13)) checkSpans(pair, text, options);
-  });
-}
-
-test('ids equal @huggingface/transformers’ AutoTokenizer on the corpus', async () => {
-  const tjs = await import('@huggingface/transformers');
-  tjs.env.allowRemoteModels = false;
-  tjs.env.localModelPath = fixtures + path.sep;
-  for (const [pair] of OPTIONS) {
-    const reference = await tjs.AutoTokenizer.from_pretrained(pair.name);
-    for (const text of [...spanTexts(), ...randomTexts(50, 5)]) {
-      assert.deepEqual(
-        pair.ours.encode(text).map((t) => t.id),
-        reference.encode(text),
-        `${pair.name} on ${JSON.stringify(text.slice(0, 60))}`,
-      );
-    }
-  }
-});
+test('ids equal @huggingface/transformers’ AutoTokenizer on the corpus', () => assertIdsEqualTransformersJs(OPTIONS.map(([pair]) => pair)));
 
 test('the Unigram fixtures: ids equal SentencePiece’s own (spiece.model) on the texts encoders.py recorded', () => {
   for (const [pair, name] of [

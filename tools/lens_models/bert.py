@@ -113,17 +113,23 @@ class BertLayer(nn.Module):
         return self.output(self.intermediate(attention_output), attention_output), probs
 
 
+def run_layers(layers: nn.ModuleList, hidden_states: Tensor,
+               attention_mask: Tensor | None) -> tuple[Tensor, list[Tensor]]:
+    """Each layer (hidden, mask) -> (hidden, attention probabilities) in turn; the last hidden states and every map."""
+    attentions = []
+    for layer in layers:
+        hidden_states, probs = layer(hidden_states, attention_mask)
+        attentions.append(probs)
+    return hidden_states, attentions
+
+
 class BertEncoder(nn.Module):
     def __init__(self, c: Config, act: str) -> None:
         super().__init__()
         self.layer = nn.ModuleList([BertLayer(c, act) for _ in range(c["num_hidden_layers"])])
 
     def forward(self, hidden_states: Tensor, attention_mask: Tensor | None) -> tuple[Tensor, list[Tensor]]:
-        attentions = []
-        for layer in self.layer:
-            hidden_states, probs = layer(hidden_states, attention_mask)
-            attentions.append(probs)
-        return hidden_states, attentions
+        return run_layers(self.layer, hidden_states, attention_mask)
 
 
 class BertModel(nn.Module):

@@ -22,7 +22,7 @@ import torch
 from torch import Tensor, nn
 
 from .activations import ACTIVATIONS
-from .bert import BertEmbeddings, BertEncoder, BertSelfAttention
+from .bert import BertEmbeddings, BertEncoder, BertSelfAttention, run_layers
 
 Config = dict[str, Any]
 
@@ -183,11 +183,7 @@ class Transformer(nn.Module):
         self.layer = nn.ModuleList([TransformerBlock(c) for _ in range(c["n_layers"])])
 
     def forward(self, x: Tensor, mask: Tensor) -> tuple[Tensor, list[Tensor]]:
-        attentions = []
-        for block in self.layer:
-            x, weights = block(x, mask)
-            attentions.append(weights)
-        return x, attentions
+        return run_layers(self.layer, x, mask)
 
 
 class DistilBertModel(nn.Module):
@@ -255,11 +251,7 @@ class AlbertLayerGroup(nn.Module):
         self.albert_layers = nn.ModuleList([AlbertLayer(c) for _ in range(c["inner_group_num"])])
 
     def forward(self, hidden_states: Tensor, attention_mask: Tensor) -> tuple[Tensor, list[Tensor]]:
-        attentions = []
-        for layer in self.albert_layers:
-            hidden_states, probs = layer(hidden_states, attention_mask)
-            attentions.append(probs)
-        return hidden_states, attentions
+        return run_layers(self.albert_layers, hidden_states, attention_mask)
 
 
 class AlbertTransformer(nn.Module):
