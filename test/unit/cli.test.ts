@@ -129,3 +129,66 @@ test('inspect an encoder–decoder model: targetTokens, next over the target and
     }
   }
 });
+test("inspect --attention on BERT's relatives prints PyTorch's maps within 1e-5 and fills each model's own mask token", () => {
+  // layers, heads, hidden width (not ALBERT's or ELECTRA's embedding width) and usable positions (RoBERTa's 66 rows
+  // less the padding index + 1) read from each family's own config keys.
+  const expected: [string, string, string, string, number[]][] = [
+    ['tiny-roberta', 'roberta', 'byte-bpe', '<mask>', [2, 4, 32, 64]],
+    ['tiny-xlm-roberta', 'xlm-roberta', 'unigram', '<mask>', [2, 4, 32, 64]],
+    ['tiny-distilbert', 'distilbert', 'wordpiece', '[MASK]', [6, 4, 16, 64]],
+    ['tiny-albert', 'albert', 'unigram', '[MASK]', [3, 4, 32, 64]],
+    ['tiny-electra', 'electra', 'wordpiece', '[MASK]', [2, 4, 32, 64]],
+  ];
+  for (const [name, modelType, tokenizer, maskToken, shape] of expected) {
+    const [ref] = loadReference(path.join(fixtureModel(name), 'reference.json')).cases;
+    assert.ok(ref.text.includes(maskToken), `${name}: the first reference text holds ${maskToken}`);
+    const out = run(['inspect', '--model', fixtureModel(name), '--text', ref.text, '--attention', '--top-k', '5', '--device', 'cpu']);
+    assert.equal(out.status, 0, out.stderr);
+    const doc = JSON.parse(out.stdout);
+    const { family, kind, task } = doc.model;
+    assert.deepEqual(
+      { family, kind, task, modelType: doc.model.modelType, tokenizer: doc.model.tokenizer, maskToken: doc.model.maskToken },
+      { family: 'bert', kind: 'masked', task: 'fill-mask', modelType, tokenizer, maskToken },
+      name,
+    );
+    assert.deepEqual([doc.model.layers, doc.model.heads, doc.model.hiddenSize, doc.model.maxPositions], shape, name);
+    const tokens = doc.tokens as { id: number; piece: string; start: number; end: number }[];
+    assert.deepEqual(
+      tokens.map((t) => t.id),
+      ref.inputIds,
+      `${name}: token ids`,
+    );
+    // The literal mask token is the token, its span exactly its characters in the text.
+    const maskPositions = tokens.flatMap((t, i) => (t.piece === maskToken ? [i] : []));
+    assert.ok(maskPositions.length > 0, `${name}: ${maskToken} is one token`);
+    for (const p of maskPositions) assert.equal(ref.text.slice(tokens[p].start, tokens[p].end), maskToken, `${name}: mask span`);
+    const masks = doc.predictions.masks as { position: number; top: { id: number }[] }[];
+    assert.deepEqual(
+      masks.map((m) => m.position),
+      maskPositions,
+      `${name}: one fill per mask`,
+    );
+    for (const m of masks) {
+      assert.deepEqual(
+        m.top.map((x) => x.id),
+        ref.topIds[m.position].slice(0, 5),
+        `${name}: fill at ${m.position}`,
+      );
+    }
+    const printed = (doc.attention as number[][][][]).flat(3);
+    const reference = ref.attentions.flatMap((layer) => Array.from(layer));
+    assert.equal(printed.length, reference.length, `${name}: every layer, head, query and key`);
+    const worst = printed.reduce((max, x, i) => Math.max(max, Math.abs(x - reference[i])), 0);
+    assert.ok(worst <= 1e-5, `${name}: maps differ from PyTorch's by ${worst}`);
+  }
+});
+
+test('long input to a RoBERTa is cut to the positions after its padding index: 64 tokens of 66 rows run, the last </s>', () => {
+  const out = run(['inspect', '--model', fixtureModel('tiny-roberta'), '--text', 'word '.repeat(200), '--device', 'cpu']);
+  assert.equal(out.status, 0, out.stderr);
+  const doc = JSON.parse(out.stdout);
+  assert.equal(doc.tokens.length, 64);
+  assert.equal(doc.tokens.at(-1).piece, '</s>');
+  assert.equal(doc.truncation.keptTokens, 64);
+  assert.ok(doc.truncation.totalTokens > 200, 'one token or more per word');
+});

@@ -121,9 +121,11 @@ async function checkRowsAndMask(result: InspectResult, causal: boolean): Promise
 
 /** BERT, GPT-2, and the modern decoders in optimum's layout and in onnxruntime-genai's fused one (-gqa). */
 const GOLDEN_MODELS = ['tiny-bert', 'tiny-gpt2', 'tiny-gpt2-past', 'tiny-llama', 'tiny-qwen3', 'tiny-gemma2', 'tiny-gemma3'];
+/** BERT's relatives: RoBERTa (byte-level BPE, <mask>), XLM-RoBERTa and ALBERT (SentencePiece Unigram), DistilBERT, ELECTRA. */
+const ENCODER_MODELS = ['tiny-roberta', 'tiny-xlm-roberta', 'tiny-distilbert', 'tiny-albert', 'tiny-electra'];
 const FUSED_MODELS = ['tiny-llama-gqa', 'tiny-qwen3-gqa', 'tiny-gemma2-gqa'];
 
-for (const name of [...GOLDEN_MODELS, ...FUSED_MODELS]) {
+for (const name of [...GOLDEN_MODELS, ...ENCODER_MODELS, ...FUSED_MODELS]) {
   describe(`${name} against the PyTorch reference`, () => {
     let runner: ModelRunner;
     const reference = loadReference(path.join(fixtureModel(name), 'reference.json'));
@@ -234,7 +236,7 @@ for (const name of [...GOLDEN_MODELS, ...FUSED_MODELS]) {
     it('reads the architecture, layers and heads from the model files', () => {
       const config = JSON.parse(readFileSync(path.join(fixtureModel(name), 'config.json'), 'utf8'));
       assert.equal(runner.info.architecture, config.architectures[0]);
-      assert.equal(runner.info.layers, config.num_hidden_layers ?? config.n_layer);
+      assert.equal(runner.info.layers, config.num_hidden_layers ?? config.n_layers ?? config.n_layer);
       assert.equal(runner.info.attention.available, true);
     });
   });

@@ -8,13 +8,12 @@ import path from 'node:path';
 import type { Token } from '../../src/core/types';
 import { loadTextTokenizer } from '../../src/core/tokenize/textTokenizer';
 import {
-  checkSpans,
+  assertIdsEqualTransformersJs,
   fixtureJson,
   fixturePair,
   fixtures,
   makePair,
-  randomTexts,
-  spanTexts,
+  spanInvariantTests,
   type InvariantOptions,
   type Pair,
 } from './tokenizeSupport';
@@ -89,31 +88,9 @@ test('kinds, vocabulary sizes and BOS of the fixture folders', async () => {
   ]);
 });
 
-for (const [pair, options] of OPTIONS) {
-  test(`${pair.name}: span invariants on the corpus and its cuts`, () => {
-    for (const text of spanTexts()) checkSpans(pair, text, options);
-  });
+spanInvariantTests(OPTIONS, 11);
 
-  test(`${pair.name}: span invariants on random strings`, () => {
-    for (const text of randomTexts(150, 11)) checkSpans(pair, text, options);
-  });
-}
-
-test('ids equal @huggingface/transformers’ AutoTokenizer on the corpus', async () => {
-  const tjs = await import('@huggingface/transformers');
-  tjs.env.allowRemoteModels = false;
-  tjs.env.localModelPath = fixtures + path.sep;
-  for (const pair of [llama3, spBpe]) {
-    const reference = await tjs.AutoTokenizer.from_pretrained(pair.name);
-    for (const text of [...spanTexts(), ...randomTexts(50, 5)]) {
-      assert.deepEqual(
-        pair.ours.encode(text).map((t) => t.id),
-        reference.encode(text),
-        `${pair.name} on ${JSON.stringify(text.slice(0, 60))}`,
-      );
-    }
-  }
-});
+test('ids equal @huggingface/transformers’ AutoTokenizer on the corpus', () => assertIdsEqualTransformersJs([llama3, spBpe]));
 
 test('tiny-sp-bpe: ids equal SentencePiece’s own (its tokenizer.model) on the texts modern.py recorded', () => {
   const reference = fixtureJson('tiny-sp-bpe', 'sentencepiece_reference.json') as unknown as { text: string; ids: number[] }[];

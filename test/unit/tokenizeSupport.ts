@@ -1,6 +1,7 @@
 // Shared by the tokenize*.test.ts files: the fixture tokenizers, variants of them built in memory, the
 // library's own Tokenizer for reference ids, and the span invariants every tokenizer must keep.
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Tokenizer as TokenizerClass } from '@huggingface/tokenizers' with { 'resolution-mode': 'import' };
@@ -26,7 +27,8 @@ export const fixtures = path.join(findRepoRoot(__dirname), 'test', 'fixtures', '
 
 const cache = new Map<string, Json>();
 /** The tokenizer folders under test/fixtures/tokenizers (tools/tokenizers builds them). */
-export type FixtureName = 'bert-base-uncased' | 'gpt2' | 'tiny-llama3-bpe' | 'tiny-sp-bpe';
+export type FixtureName =
+  'bert-base-uncased' | 'gpt2' | 'tiny-llama3-bpe' | 'tiny-sp-bpe' | 'tiny-roberta-bpe' | 'tiny-xlmr-unigram' | 'tiny-albert-unigram';
 
 /** A fresh deep copy of a fixture file, so variants can be edited freely. */
 export function fixtureJson(model: FixtureName, file: string): Json {
@@ -263,4 +265,34 @@ export function randomTexts(count: number, seed: number): string[] {
     out.push(s);
   }
   return out;
+}
+
+/** The span-invariant tests of each pair: on the corpus and its cuts, and on random strings drawn from `seed`. */
+export function spanInvariantTests(cases: readonly [Pair, InvariantOptions][], seed: number): void {
+  for (const [pair, options] of cases) {
+    test(`${pair.name}: span invariants on the corpus and its cuts`, () => {
+      for (const text of spanTexts()) checkSpans(pair, text, options);
+    });
+
+    test(`${pair.name}: span invariants on random strings`, () => {
+      for (const text of randomTexts(150, seed)) checkSpans(pair, text, options);
+    });
+  }
+}
+
+/** Each fixture pair's ids equal those of @huggingface/transformers' AutoTokenizer from the folder of its name. */
+export async function assertIdsEqualTransformersJs(pairs: readonly Pair[]): Promise<void> {
+  const tjs = await import('@huggingface/transformers');
+  tjs.env.allowRemoteModels = false;
+  tjs.env.localModelPath = fixtures + path.sep;
+  for (const pair of pairs) {
+    const reference = await tjs.AutoTokenizer.from_pretrained(pair.name);
+    for (const text of [...spanTexts(), ...randomTexts(50, 5)]) {
+      assert.deepEqual(
+        pair.ours.encode(text).map((t) => t.id),
+        reference.encode(text),
+        `${pair.name} on ${JSON.stringify(text.slice(0, 60))}`,
+      );
+    }
+  }
 }

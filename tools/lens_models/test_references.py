@@ -21,7 +21,7 @@ def randomize(model: nn.Module) -> None:
     flat distributions), with every bias and LayerNorm parameter non-trivial so wiring mistakes show."""
     for name, p in model.named_parameters():
         with torch.no_grad():
-            if "LayerNorm" in name or ".ln_" in name:
+            if "LayerNorm" in name or ".ln_" in name or "layer_norm" in name:
                 p.copy_(1.0 + 0.1 * torch.randn_like(p) if name.endswith("weight") else 0.1 * torch.randn_like(p))
             elif p.dim() == 1:
                 p.normal_(0.0, 0.1)
@@ -53,14 +53,15 @@ def reference_case(text: str, ids: list[int], logits: Tensor, attentions: list[T
     }
 
 
-def reference_cases(model: nn.Module, texts: list[dict], third_input: Callable[[Tensor], Tensor]) -> list[dict]:
-    """Each tokenized text alone (batch 1, mask all ones) through the model with its attentions returned."""
+def reference_cases(model: nn.Module, texts: list[dict], third_input: Callable[[Tensor], Tensor] | None) -> list[dict]:
+    """Each tokenized text alone (batch 1, mask all ones) through the model with its attentions returned; no
+    third_input: the model takes input_ids and attention_mask only (RoBERTa, DistilBERT)."""
     model.return_attentions = True
     cases = []
     with torch.no_grad():
         for item in texts:
             t = torch.tensor([item["input_ids"]])
-            logits, attentions = model(t, torch.ones_like(t), third_input(t))
+            logits, attentions = model(t, torch.ones_like(t), *([third_input(t)] if third_input else []))
             cases.append(reference_case(item["text"], item["input_ids"], logits[0], attentions))
     model.return_attentions = False
     return cases

@@ -4,8 +4,8 @@
 //
 //   node tools/lens_models/tokenize.mjs texts TEXTS.json OUT.json
 //     TEXTS.json: {family: [text, ...]} (tools/testModels/texts.json); OUT.json: {family: [{text, input_ids}]}
-//     with each family's special tokens (BERT's [CLS] … [SEP]; GPT-2 adds none; the Llama 3 and SentencePiece
-//     fixtures a BOS). Families are config model_types. For make_test_models and make_decoder_models.
+//     with each family's special tokens (BERT's [CLS] … [SEP], RoBERTa's <s> … </s>; GPT-2 adds none; the Llama 3
+//     and SentencePiece fixtures a BOS). Families are config model_types. For make_test_models and make_decoder_models.
 //   node tools/lens_models/tokenize.mjs corpus --tokenizer DIR --name bert|gpt2 --corpus CORPUS
 //     the train/test JSON lines of build_corpus into CORPUS/NAME-SPLIT.u16 (token ids, little-endian uint16:
 //     both vocabularies are < 65,536) and CORPUS/NAME-SPLIT.src (uint8: index of each token's source in
@@ -28,6 +28,11 @@ const FAMILY_TOKENIZERS = {
   gemma3_text: 'tiny-sp-bpe',
   t5: 'tiny-unigram',
   marian: 'tiny-unigram',
+  roberta: 'tiny-roberta-bpe',
+  'xlm-roberta': 'tiny-xlmr-unigram',
+  distilbert: 'bert-base-uncased',
+  albert: 'tiny-albert-unigram',
+  electra: 'bert-base-uncased',
 };
 const SEPARATORS = { bert: '[SEP]', gpt2: '<|endoftext|>' };
 

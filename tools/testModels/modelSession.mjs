@@ -25,12 +25,12 @@ export function modelShape(config) {
     const heads = config.n_head;
     return { heads, kvHeads: heads, headDim: config.n_embd / heads, layers: config.n_layer, padId: config.eos_token_id };
   }
-  const heads = config.num_attention_heads;
+  const heads = config.num_attention_heads ?? config.n_heads; // DistilBERT: n_heads, dim, n_layers
   return {
     heads,
     kvHeads: config.num_key_value_heads ?? heads,
-    headDim: config.head_dim ?? config.hidden_size / heads,
-    layers: config.num_hidden_layers,
+    headDim: config.head_dim ?? (config.hidden_size ?? config.dim) / heads,
+    layers: config.num_hidden_layers ?? config.n_layers,
     padId: config.pad_token_id ?? config.eos_token_id ?? 0,
   };
 }

@@ -81,7 +81,7 @@ async function verifyModel(name) {
   const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
   const reference = JSON.parse(readFileSync(path.join(dir, 'reference.json'), 'utf8'));
   const { session, attentionOutputs: softmaxOutputs } = await openSession(dir, name, reference, probesDir);
-  const causal = config.model_type !== 'bert';
+  const causal = !/For(MaskedLM|PreTraining)$/.test(config.architectures?.[0] ?? '');
   const vocab = config.vocab_size;
   const { heads, kvHeads, headDim, layers, padId } = modelShape(config);
   const position0 = firstPosition(reference);

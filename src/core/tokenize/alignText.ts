@@ -62,7 +62,9 @@ function normalizeSection(p: Pipeline, text: string, from: number, to: number): 
   let normalized = mapped.text;
   if (p.removeSpace) {
     normalized = normalized.trim().split(/\s+/).join(' ');
-    mapped = replaceAll(trim(mapped, true, true), /\s+/g, ' ');
+    // Each run of whitespace becomes its last character, as a space: the rest belongs to no token (ALBERT's "▁"
+    // then spans one character, as XLM-R's does, not the whole run).
+    mapped = replaceAll(replaceAll(trim(mapped, true, true), /\s+(?=\s)/g, ''), /\s/g, ' ');
   }
   if (p.lowercaseAndRemoveAccent) {
     normalized = normalized.toLowerCase().replace(/\p{M}/gu, '');

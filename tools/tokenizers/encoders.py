@@ -1,0 +1,207 @@
+#!/usr/bin/python3
+"""Builds the tokenizer folders of BERT's encoder relatives for the tests, in the Hugging Face layout.
+
+  /usr/bin/python3 tools/tokenizers/encoders.py [--out test/fixtures/tokenizers]
+
+- tiny-roberta-bpe: RoBERTa's byte-level BPE layout (<s> <pad> </s> <unk> first, <mask> last with lstrip, a
+  RobertaProcessing post-processor) over gpt2's first MERGES merges (test/fixtures/tokenizers/gpt2): in gpt2's
+  vocabulary ids 0-255 are the bytes and merge i makes id 256 + i, so its first merges are a whole BPE of their own.
+- tiny-xlmr-unigram and tiny-albert-unigram: SentencePiece Unigram models trained here (python3-sentencepiece, NFKC
+  rules, so the model carries a precompiled_charsmap) on modern.py's corpus, converted as transformers'
+  XLMRobertaConverter and AlbertConverter write xlm-roberta-base's and albert-base-v2's tokenizer.json: a Precompiled
+  normalizer (ALBERT's after quote Replaces, NFKD, StripAccents and Lowercase), a Metaspace pre-tokenizer, <mask>
+  / [MASK] with lstrip. Each folder holds spiece.model and sentencepiece_reference.json (SentencePiece's own ids of
+  a few texts, mapped as the converter maps them, special tokens added).
+"""
+import argparse
+import base64
+import json
+import tempfile
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import sentencepiece as spm
+from sentencepiece import sentencepiece_model_pb2
+
+from modern import REFERENCE_TEXTS, REPO, corpus_text, decoder_config, special_map, write_json
+
+MERGES = 2000
+UNIGRAM_VOCAB = 1000
+
+
+def added(id_: int, content: str, lstrip: bool = False) -> dict:
+    return {'id': id_, 'content': content, 'single_word': False, 'lstrip': lstrip, 'rstrip': False, 'normalized': False,
+            'special': True}
+
+
+def mask_entry(content: str) -> dict:
+    """The mask token as tokenizer_config.json names it: an AddedToken that swallows the space before it."""
+    return {'__type': 'AddedToken', 'content': content, 'lstrip': True, 'normalized': False, 'rstrip': False,
+            'single_word': False}
+
+
+def build_roberta(out: Path) -> None:
+    gpt2 = json.loads((out / 'gpt2' / 'tokenizer.json').read_text(encoding='utf-8'))
+    by_id = {i: piece for piece, i in gpt2['model']['vocab'].items()}
+    merges = gpt2['model']['merges'][:MERGES]
+    assert all(m.replace(' ', '') == by_id[256 + i] for i, m in enumerate(merges)), 'gpt2 merge i must make id 256 + i'
+    specials = ['<s>', '<pad>', '</s>', '<unk>']
+    vocab = {piece: i for i, piece in enumerate(specials)}
+    vocab.update({by_id[i]: len(specials) + i for i in range(256 + MERGES)})
+    mask_id = len(vocab)
+    vocab['<mask>'] = mask_id
+    tokens = [added(i, s) for i, s in enumerate(specials)] + [added(mask_id, '<mask>', lstrip=True)]
+    byte_level = {'type': 'ByteLevel', 'add_prefix_space': False, 'trim_offsets': True, 'use_regex': True}
+    tokenizer = {
+        'version': '1.0', 'truncation': None, 'padding': None, 'added_tokens': tokens, 'normalizer': None,
+        'pre_tokenizer': byte_level,
+        'post_processor': {'type': 'RobertaProcessing', 'sep': ['</s>', 2], 'cls': ['<s>', 0], 'trim_offsets': True,
+                           'add_prefix_space': False},
+        'decoder': {**byte_level, 'add_prefix_space': True},
+        'model': {**gpt2['model'], 'vocab': vocab, 'merges': merges},
+    }
+    folder = out / 'tiny-roberta-bpe'
+    write_json(folder, 'tokenizer.json', tokenizer)
+    write_json(folder, 'tokenizer_config.json', {
+        'add_prefix_space': False, 'added_tokens_decoder': decoder_config(tokens), 'bos_token': '<s>',
+        'clean_up_tokenization_spaces': True, 'cls_token': '<s>', 'eos_token': '</s>', 'errors': 'replace',
+        'mask_token': mask_entry('<mask>'), 'model_max_length': 512, 'pad_token': '<pad>', 'sep_token': '</s>',
+        'tokenizer_class': 'RobertaTokenizer', 'trim_offsets': True, 'unk_token': '<unk>',
+    })
+    write_json(folder, 'special_tokens_map.json', {
+        **special_map(bos_token='<s>', cls_token='<s>', eos_token='</s>', pad_token='<pad>', sep_token='</s>',
+                      unk_token='<unk>'),
+        'mask_token': {k: v for k, v in mask_entry('<mask>').items() if k != '__type'},
+    })
+
+
+def train_unigram(work: Path, name: str, **ids: object) -> bytes:
+    corpus = work / 'corpus.txt'
+    if not corpus.exists():
+        corpus.write_text(corpus_text(), encoding='utf-8')
+    prefix = work / name
+    spm.SentencePieceTrainer.train(
+        input=str(corpus), model_prefix=str(prefix), model_type='unigram', vocab_size=UNIGRAM_VOCAB,
+        character_coverage=0.9995, normalization_rule_name='nmt_nfkc', max_sentence_length=1 << 16, num_threads=1,
+        minloglevel=2, **ids,
+    )
+    return prefix.with_suffix('.model').read_bytes()
+
+
+def metaspace() -> dict:
+    return {'type': 'Metaspace', 'replacement': '▁', 'prepend_scheme': 'always', 'split': True}
+
+
+def whitespace_metaspace() -> dict:
+    """SpmConverter's pre-tokenizer in the Hub's xlm-roberta-base and albert-base-v2 files: words split on
+    whitespace (runs of spaces vanish, as SentencePiece's remove_extra_whitespaces does), then Metaspace."""
+    return {'type': 'Sequence', 'pretokenizers': [{'type': 'WhitespaceSplit'}, metaspace()]}
+
+
+def template(cls: str, cls_id: int, sep: str, sep_id: int, pair_sep: list[str]) -> dict:
+    """TemplateProcessing: cls A sep for one sequence; the pair as XLM-R (</s></s>) or ALBERT ([SEP]) joins it."""
+    tok = lambda t, type_id: {'SpecialToken': {'id': t, 'type_id': type_id}}  # noqa: E731
+    seq = lambda s, type_id: {'Sequence': {'id': s, 'type_id': type_id}}  # noqa: E731
+    second = 1 if cls == '[CLS]' else 0  # ALBERT gives B token type 1; XLM-R has one token type
+    return {
+        'type': 'TemplateProcessing',
+        'single': [tok(cls, 0), seq('A', 0), tok(sep, 0)],
+        'pair': [tok(cls, 0), seq('A', 0), *[tok(s, 0) for s in pair_sep], seq('B', second), tok(sep, second)],
+        'special_tokens': {cls: {'id': cls, 'ids': [cls_id], 'tokens': [cls]},
+                           sep: {'id': sep, 'ids': [sep_id], 'tokens': [sep]}},
+    }
+
+
+def albert_preprocess(text: str) -> str:
+    """AlbertTokenizer.preprocess_text (remove_space, no accents, lower case): what its SentencePiece model sees."""
+    text = ' '.join(text.strip().split()).replace('``', '"').replace("''", '"')
+    text = ''.join(c for c in unicodedata.normalize('NFKD', text) if not unicodedata.combining(c))
+    return text.lower()
+
+
+def write_unigram(folder: Path, model: bytes, tokenizer: dict, config: dict, specials: dict,
+                  ids: Callable[[list[int]], list[int]], preprocess: Callable[[str], str] = lambda t: t) -> None:
+    """The folder, with the ids SentencePiece itself gives a few texts (through `ids`, the converter's id map,
+    special tokens added) in sentencepiece_reference.json."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / 'spiece.model').write_bytes(model)
+    sp = spm.SentencePieceProcessor(model_proto=model)
+    write_json(folder, 'sentencepiece_reference.json', [{'text': t, 'ids': ids(sp.encode(preprocess(t)))}
+                                                         for t in REFERENCE_TEXTS])
+    write_json(folder, 'tokenizer.json', tokenizer)
+    write_json(folder, 'tokenizer_config.json', config)
+    write_json(folder, 'special_tokens_map.json', specials)
+
+
+def build_xlmr(out: Path, work: Path) -> None:
+    model = train_unigram(work, 'xlmr', unk_id=0, bos_id=1, eos_id=2, pad_id=-1)
+    proto = sentencepiece_model_pb2.ModelProto()
+    proto.ParseFromString(model)
+    # XLMRobertaConverter.vocab: fairseq's four specials, the model's pieces after its own three, <mask> last.
+    vocab = [['<s>', 0.0], ['<pad>', 0.0], ['</s>', 0.0], ['<unk>', 0.0]]
+    vocab += [[p.piece, p.score] for p in proto.pieces[3:]] + [['<mask>', 0.0]]
+    tokens = [added(i, s) for i, s in enumerate(['<s>', '<pad>', '</s>', '<unk>'])]
+    tokens.append(added(len(vocab) - 1, '<mask>', lstrip=True))
+    charsmap = proto.normalizer_spec.precompiled_charsmap
+    tokenizer = {
+        'version': '1.0', 'truncation': None, 'padding': None, 'added_tokens': tokens,
+        'normalizer': {'type': 'Precompiled', 'precompiled_charsmap': base64.b64encode(charsmap).decode('ascii')},
+        'pre_tokenizer': whitespace_metaspace(),
+        'post_processor': template('<s>', 0, '</s>', 2, ['</s>', '</s>']),
+        'decoder': metaspace(),
+        'model': {'type': 'Unigram', 'unk_id': 3, 'vocab': vocab, 'byte_fallback': False},
+    }
+    names = dict(bos_token='<s>', cls_token='<s>', eos_token='</s>', pad_token='<pad>', sep_token='</s>', unk_token='<unk>')
+    write_unigram(out / 'tiny-xlmr-unigram', model, tokenizer, {
+        'added_tokens_decoder': decoder_config(tokens), **names, 'clean_up_tokenization_spaces': True,
+        'mask_token': mask_entry('<mask>'), 'model_max_length': 512, 'tokenizer_class': 'XLMRobertaTokenizer',
+    }, {**special_map(**names), 'mask_token': {k: v for k, v in mask_entry('<mask>').items() if k != '__type'}},
+        lambda ids: [0, *(3 if i == 0 else i + 1 for i in ids), 2])
+
+
+def build_albert(out: Path, work: Path) -> None:
+    model = train_unigram(work, 'albert', pad_id=0, unk_id=1, bos_id=-1, eos_id=-1,
+                          control_symbols=['[CLS]', '[SEP]', '[MASK]'])
+    proto = sentencepiece_model_pb2.ModelProto()
+    proto.ParseFromString(model)
+    # AlbertConverter: the model's pieces as they are (<pad> <unk> [CLS] [SEP] [MASK] first), unk_id from the model.
+    vocab = [[p.piece, p.score] for p in proto.pieces]
+    assert [v[0] for v in vocab[:5]] == ['<pad>', '<unk>', '[CLS]', '[SEP]', '[MASK]']
+    tokens = [added(0, '<pad>'), added(1, '<unk>'), added(2, '[CLS]'), added(3, '[SEP]'), added(4, '[MASK]', lstrip=True)]
+    charsmap = base64.b64encode(proto.normalizer_spec.precompiled_charsmap).decode('ascii')
+    quote = lambda s: {'type': 'Replace', 'pattern': {'String': s}, 'content': '"'}  # noqa: E731
+    tokenizer = {
+        'version': '1.0', 'truncation': None, 'padding': None, 'added_tokens': tokens,
+        'normalizer': {'type': 'Sequence', 'normalizers': [
+            quote('``'), quote("''"), {'type': 'NFKD'}, {'type': 'StripAccents'}, {'type': 'Lowercase'},
+            {'type': 'Precompiled', 'precompiled_charsmap': charsmap},
+        ]},
+        'pre_tokenizer': whitespace_metaspace(),
+        'post_processor': template('[CLS]', 2, '[SEP]', 3, ['[SEP]']),
+        'decoder': metaspace(),
+        'model': {'type': 'Unigram', 'unk_id': proto.trainer_spec.unk_id, 'vocab': vocab, 'byte_fallback': False},
+    }
+    names = dict(bos_token='[CLS]', cls_token='[CLS]', eos_token='[SEP]', pad_token='<pad>', sep_token='[SEP]',
+                 unk_token='<unk>')
+    write_unigram(out / 'tiny-albert-unigram', model, tokenizer, {
+        'added_tokens_decoder': decoder_config(tokens), **names, 'clean_up_tokenization_spaces': True,
+        'do_lower_case': True, 'keep_accents': False, 'mask_token': mask_entry('[MASK]'), 'model_max_length': 512,
+        'remove_space': True, 'tokenizer_class': 'AlbertTokenizer',
+    }, {**special_map(**names), 'mask_token': {k: v for k, v in mask_entry('[MASK]').items() if k != '__type'}},
+        lambda ids: [2, *ids, 3], albert_preprocess)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--out', default=str(REPO / 'test' / 'fixtures' / 'tokenizers'))
+    out = Path(parser.parse_args().out)
+    build_roberta(out)
+    with tempfile.TemporaryDirectory() as tmp:
+        build_xlmr(out, Path(tmp))
+        build_albert(out, Path(tmp))
+    print(f'wrote tiny-roberta-bpe, tiny-xlmr-unigram and tiny-albert-unigram under {out}')
+
+
+if __name__ == '__main__':
+    main()
