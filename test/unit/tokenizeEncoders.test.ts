@@ -97,6 +97,14 @@ test('the mask token typed in the text is that token, spanning exactly its chara
     ],
   );
   assert.equal(xlmrTokens.filter((t) => t.special).length, 3, '<s>, <mask>, </s>');
+  // Metaspace's "▁" before the text after <mask> stands for no character: an empty span, and "." is a whole character.
+  assert.deepEqual(
+    xlmrTokens.slice(-3, -1).map((t) => [t.piece, t.start, t.end, t.partialChar]),
+    [
+      ['▁', 15, 15, false],
+      ['.', 15, 16, false],
+    ],
+  );
   const albertTokens = albert.ours.encode('Paris is [MASK] .');
   const mask = albertTokens.find((t) => t.piece === '[MASK]');
   assert.deepEqual(mask && [mask.id, mask.start, mask.end, mask.special], [4, 9, 15, true]);
