@@ -10,8 +10,9 @@
   trained here (python3-sentencepiece, NFKC rules, so the model carries a precompiled_charsmap) on modern.py's corpus,
   converted as transformers' XLMRobertaConverter, CamembertConverter and AlbertConverter write xlm-roberta-base's,
   camembert-base's and albert-base-v2's tokenizer.json: a Precompiled normalizer (ALBERT's after quote Replaces,
-  NFKD, StripAccents and Lowercase), a WhitespaceSplit + Metaspace pre-tokenizer, <mask> / [MASK] with lstrip. Each folder holds spiece.model and sentencepiece_reference.json (SentencePiece's own ids of
-  a few texts, mapped as the converter maps them, special tokens added).
+  NFKD, StripAccents and Lowercase), a WhitespaceSplit + Metaspace pre-tokenizer, <mask> / [MASK] with lstrip. Each
+  folder holds spiece.model and sentencepiece_reference.json (SentencePiece's own ids of a few texts, mapped as the
+  converter maps them, special tokens added).
 """
 import argparse
 import base64
