@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { fixtureModel, repoRoot } from '../support/paths';
-import { loadReference } from '../support/reference';
+import { loadReference, type ReferenceCase } from '../support/reference';
 
 const cli = path.join(repoRoot, 'out', 'src', 'cli', 'main.js');
 const run = (args: string[], input?: string) => spawnSync(process.execPath, [cli, ...args], { input, encoding: 'utf8', timeout: 60_000 });
@@ -69,6 +69,15 @@ test('a bad flag prints the usage and exits 2', () => {
   assert.match(out.stderr, /usage: attention-lens inspect/);
 });
 
+/** The printed maps, attention[layer][head][query][key] rounded to 6 decimals, within 1e-5 of PyTorch's. */
+function assertMapsMatch(attention: number[][][][], ref: ReferenceCase, name: string): void {
+  const printed = attention.flat(3);
+  const expected = ref.attentions.flatMap((layer) => Array.from(layer));
+  assert.equal(printed.length, expected.length, `${name}: every layer, head, query and key`);
+  const worst = printed.reduce((max, x, i) => Math.max(max, Math.abs(x - expected[i])), 0);
+  assert.ok(worst <= 1e-5, `${name}: maps differ from PyTorch's by ${worst}`);
+}
+
 test("inspect --attention on the modern decoders, optimum's layout and the fused one, prints PyTorch's maps within 1e-5", () => {
   for (const name of ['tiny-llama', 'tiny-gemma2-gqa']) {
     const reference = loadReference(path.join(fixtureModel(name), 'reference.json'));
@@ -81,11 +90,7 @@ test("inspect --attention on the modern decoders, optimum's layout and the fused
       doc.tokens.map((t: { id: number }) => t.id),
       ref.inputIds,
     );
-    const printed = (doc.attention as number[][][][]).flat(3);
-    const expected = ref.attentions.flatMap((layer) => Array.from(layer));
-    assert.equal(printed.length, expected.length, `${name}: every layer, head, query and key`);
-    const worst = printed.reduce((max, x, i) => Math.max(max, Math.abs(x - expected[i])), 0);
-    assert.ok(worst <= 1e-5, `${name}: maps differ from PyTorch's by ${worst}`);
+    assertMapsMatch(doc.attention, ref, name);
   }
 });
 
@@ -175,11 +180,7 @@ test("inspect --attention on BERT's relatives prints PyTorch's maps within 1e-5 
         `${name}: fill at ${m.position}`,
       );
     }
-    const printed = (doc.attention as number[][][][]).flat(3);
-    const reference = ref.attentions.flatMap((layer) => Array.from(layer));
-    assert.equal(printed.length, reference.length, `${name}: every layer, head, query and key`);
-    const worst = printed.reduce((max, x, i) => Math.max(max, Math.abs(x - reference[i])), 0);
-    assert.ok(worst <= 1e-5, `${name}: maps differ from PyTorch's by ${worst}`);
+    assertMapsMatch(doc.attention, ref, name);
   }
 });
 

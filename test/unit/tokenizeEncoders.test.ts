@@ -1,6 +1,6 @@
 // The tokenizers of BERT's relatives, on the fixture folders tools/tokenizers/encoders.py builds: RoBERTa's byte-level
-// BPE (<s> … </s>, <mask> with lstrip) and the SentencePiece Unigram layouts of XLM-RoBERTa (Precompiled normalizer,
-// <mask>) and ALBERT (quotes, NFKD, accents stripped, lower case, Precompiled; [MASK]). The span invariants on the
+// BPE (<s> … </s>, <mask> with lstrip) and the SentencePiece Unigram layouts of XLM-RoBERTa and CamemBERT (Precompiled
+// normalizer, <mask>) and ALBERT (quotes, NFKD, accents stripped, lower case, Precompiled; [MASK]). The span invariants on the
 // hostile-Unicode corpus, ids equal to @huggingface/transformers' and SentencePiece's own, and each mask token's span.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +19,7 @@ import {
 
 const roberta = fixturePair('tiny-roberta-bpe');
 const xlmr = fixturePair('tiny-xlmr-unigram');
+const camembert = fixturePair('tiny-camembert-unigram');
 const albert = fixturePair('tiny-albert-unigram');
 
 // What the library's Precompiled normalizer makes of a slice: some controls dropped, space-like characters a
@@ -33,6 +34,7 @@ const OPTIONS: [Pair, InvariantOptions][] = [
   // lstrip removes the whitespace before <mask>: that whitespace belongs to no token.
   [roberta, { deletes: (ch) => /^\s$/u.test(ch) }],
   [xlmr, unigram(precompiled)],
+  [camembert, unigram(precompiled)],
   [albert, unigram(albertSurface)],
 ];
 
@@ -48,7 +50,11 @@ test('kinds, vocabulary sizes, frames and mask tokens of the fixture folders', a
   };
   assert.deepEqual(await facts('tiny-roberta-bpe'), ['byte-bpe', 2261, 1, 1, '<mask>', 2260]);
   assert.deepEqual(await facts('tiny-xlmr-unigram'), ['unigram', 1002, 1, 1, '<mask>', 1001]);
+  assert.deepEqual(await facts('tiny-camembert-unigram'), ['unigram', 1005, 1, 1, '<mask>', 1004]);
   assert.deepEqual(await facts('tiny-albert-unigram'), ['unigram', 1000, 1, 1, '[MASK]', 4]);
+  // CamemBERT frames a text with SentencePiece's own <s> and </s> (ids 5 and 6), not the "…NOTUSED" ones.
+  const framed = camembert.ours.encode('Hello');
+  assert.deepEqual([framed[0].id, framed.at(-1)!.id, framed[0].piece], [5, 6, '<s>']);
 });
 
 spanInvariantTests(OPTIONS, 13);
@@ -58,6 +64,7 @@ test('ids equal @huggingface/transformers’ AutoTokenizer on the corpus', () =>
 test('the Unigram fixtures: ids equal SentencePiece’s own (spiece.model) on the texts encoders.py recorded', () => {
   for (const [pair, name] of [
     [xlmr, 'tiny-xlmr-unigram'],
+    [camembert, 'tiny-camembert-unigram'],
     [albert, 'tiny-albert-unigram'],
   ] as const) {
     const reference = fixtureJson(name, 'sentencepiece_reference.json') as unknown as { text: string; ids: number[] }[];
@@ -97,6 +104,14 @@ test('the mask token typed in the text is that token, spanning exactly its chara
     ],
   );
   assert.equal(xlmrTokens.filter((t) => t.special).length, 3, '<s>, <mask>, </s>');
+  // Metaspace's "▁" before the text after <mask> stands for no character: an empty span, and "." is a whole character.
+  assert.deepEqual(
+    xlmrTokens.slice(-3, -1).map((t) => [t.piece, t.start, t.end, t.partialChar]),
+    [
+      ['▁', 15, 15, false],
+      ['.', 15, 16, false],
+    ],
+  );
   const albertTokens = albert.ours.encode('Paris is [MASK] .');
   const mask = albertTokens.find((t) => t.piece === '[MASK]');
   assert.deepEqual(mask && [mask.id, mask.start, mask.end, mask.special], [4, 9, 15, true]);

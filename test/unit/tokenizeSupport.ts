@@ -28,7 +28,14 @@ export const fixtures = path.join(findRepoRoot(__dirname), 'test', 'fixtures', '
 const cache = new Map<string, Json>();
 /** The tokenizer folders under test/fixtures/tokenizers (tools/tokenizers builds them). */
 export type FixtureName =
-  'bert-base-uncased' | 'gpt2' | 'tiny-llama3-bpe' | 'tiny-sp-bpe' | 'tiny-roberta-bpe' | 'tiny-xlmr-unigram' | 'tiny-albert-unigram';
+  | 'bert-base-uncased'
+  | 'gpt2'
+  | 'tiny-llama3-bpe'
+  | 'tiny-sp-bpe'
+  | 'tiny-roberta-bpe'
+  | 'tiny-xlmr-unigram'
+  | 'tiny-camembert-unigram'
+  | 'tiny-albert-unigram';
 
 /** A fresh deep copy of a fixture file, so variants can be edited freely. */
 export function fixtureJson(model: FixtureName, file: string): Json {

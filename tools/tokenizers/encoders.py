@@ -6,12 +6,13 @@
 - tiny-roberta-bpe: RoBERTa's byte-level BPE layout (<s> <pad> </s> <unk> first, <mask> last with lstrip, a
   RobertaProcessing post-processor) over gpt2's first MERGES merges (test/fixtures/tokenizers/gpt2): in gpt2's
   vocabulary ids 0-255 are the bytes and merge i makes id 256 + i, so its first merges are a whole BPE of their own.
-- tiny-xlmr-unigram and tiny-albert-unigram: SentencePiece Unigram models trained here (python3-sentencepiece, NFKC
-  rules, so the model carries a precompiled_charsmap) on modern.py's corpus, converted as transformers'
-  XLMRobertaConverter and AlbertConverter write xlm-roberta-base's and albert-base-v2's tokenizer.json: a Precompiled
-  normalizer (ALBERT's after quote Replaces, NFKD, StripAccents and Lowercase), a Metaspace pre-tokenizer, <mask>
-  / [MASK] with lstrip. Each folder holds spiece.model and sentencepiece_reference.json (SentencePiece's own ids of
-  a few texts, mapped as the converter maps them, special tokens added).
+- tiny-xlmr-unigram, tiny-camembert-unigram (the same model) and tiny-albert-unigram: SentencePiece Unigram models
+  trained here (python3-sentencepiece, NFKC rules, so the model carries a precompiled_charsmap) on modern.py's corpus,
+  converted as transformers' XLMRobertaConverter, CamembertConverter and AlbertConverter write xlm-roberta-base's,
+  camembert-base's and albert-base-v2's tokenizer.json: a Precompiled normalizer (ALBERT's after quote Replaces,
+  NFKD, StripAccents and Lowercase), a WhitespaceSplit + Metaspace pre-tokenizer, <mask> / [MASK] with lstrip. Each
+  folder holds spiece.model and sentencepiece_reference.json (SentencePiece's own ids of a few texts, mapped as the
+  converter maps them, special tokens added).
 """
 import argparse
 import base64
@@ -86,7 +87,13 @@ def train_unigram(work: Path, name: str, **ids: object) -> bytes:
         character_coverage=0.9995, normalization_rule_name='nmt_nfkc', max_sentence_length=1 << 16, num_threads=1,
         minloglevel=2, **ids,
     )
-    return prefix.with_suffix('.model').read_bytes()
+    # The trainer records where it read and wrote (a temporary folder): name them plainly, so rebuilds are identical.
+    proto = sentencepiece_model_pb2.ModelProto()
+    proto.ParseFromString(prefix.with_suffix('.model').read_bytes())
+    del proto.trainer_spec.input[:]
+    proto.trainer_spec.input.append('corpus.txt')
+    proto.trainer_spec.model_prefix = 'spiece'
+    return proto.SerializeToString()
 
 
 def metaspace() -> dict:
@@ -134,30 +141,55 @@ def write_unigram(folder: Path, model: bytes, tokenizer: dict, config: dict, spe
     write_json(folder, 'special_tokens_map.json', specials)
 
 
-def build_xlmr(out: Path, work: Path) -> None:
-    model = train_unigram(work, 'xlmr', unk_id=0, bos_id=1, eos_id=2, pad_id=-1)
+def write_fairseq_unigram(folder: Path, model: bytes, vocab: list, tokens: list[dict], ids: Callable[[list[int]], list[int]],
+                          config: dict) -> None:
+    """XLM-R's and CamemBERT's layout of a Unigram model: a Precompiled normalizer, <s> A </s> (a pair joined by
+    </s></s>), <unk> at id 3, <mask> last; `ids` maps SentencePiece's ids to the vocabulary's."""
     proto = sentencepiece_model_pb2.ModelProto()
     proto.ParseFromString(model)
-    # XLMRobertaConverter.vocab: fairseq's four specials, the model's pieces after its own three, <mask> last.
-    vocab = [['<s>', 0.0], ['<pad>', 0.0], ['</s>', 0.0], ['<unk>', 0.0]]
-    vocab += [[p.piece, p.score] for p in proto.pieces[3:]] + [['<mask>', 0.0]]
-    tokens = [added(i, s) for i, s in enumerate(['<s>', '<pad>', '</s>', '<unk>'])]
+    by_piece = {piece: i for i, (piece, _) in enumerate(vocab)}
     tokens.append(added(len(vocab) - 1, '<mask>', lstrip=True))
     charsmap = proto.normalizer_spec.precompiled_charsmap
     tokenizer = {
         'version': '1.0', 'truncation': None, 'padding': None, 'added_tokens': tokens,
         'normalizer': {'type': 'Precompiled', 'precompiled_charsmap': base64.b64encode(charsmap).decode('ascii')},
         'pre_tokenizer': whitespace_metaspace(),
-        'post_processor': template('<s>', 0, '</s>', 2, ['</s>', '</s>']),
+        'post_processor': template('<s>', by_piece['<s>'], '</s>', by_piece['</s>'], ['</s>', '</s>']),
         'decoder': metaspace(),
         'model': {'type': 'Unigram', 'unk_id': 3, 'vocab': vocab, 'byte_fallback': False},
     }
     names = dict(bos_token='<s>', cls_token='<s>', eos_token='</s>', pad_token='<pad>', sep_token='</s>', unk_token='<unk>')
-    write_unigram(out / 'tiny-xlmr-unigram', model, tokenizer, {
+    write_unigram(folder, model, tokenizer, {
         'added_tokens_decoder': decoder_config(tokens), **names, 'clean_up_tokenization_spaces': True,
-        'mask_token': mask_entry('<mask>'), 'model_max_length': 512, 'tokenizer_class': 'XLMRobertaTokenizer',
+        'mask_token': mask_entry('<mask>'), 'model_max_length': 512, **config,
     }, {**special_map(**names), 'mask_token': {k: v for k, v in mask_entry('<mask>').items() if k != '__type'}},
-        lambda ids: [0, *(3 if i == 0 else i + 1 for i in ids), 2])
+        lambda spm_ids: [by_piece['<s>'], *ids(spm_ids), by_piece['</s>']])
+
+
+def build_xlmr(out: Path, model: bytes) -> None:
+    proto = sentencepiece_model_pb2.ModelProto()
+    proto.ParseFromString(model)
+    # XLMRobertaConverter.vocab: fairseq's four specials, the model's pieces after its own three, <mask> last.
+    vocab = [['<s>', 0.0], ['<pad>', 0.0], ['</s>', 0.0], ['<unk>', 0.0]]
+    vocab += [[p.piece, p.score] for p in proto.pieces[3:]] + [['<mask>', 0.0]]
+    tokens = [added(i, s) for i, s in enumerate(['<s>', '<pad>', '</s>', '<unk>'])]
+    write_fairseq_unigram(out / 'tiny-xlmr-unigram', model, vocab, tokens,
+                          lambda ids: [3 if i == 0 else i + 1 for i in ids], {'tokenizer_class': 'XLMRobertaTokenizer'})
+
+
+def build_camembert(out: Path, model: bytes) -> None:
+    proto = sentencepiece_model_pb2.ModelProto()
+    proto.ParseFromString(model)
+    # CamembertConverter.vocab: fairseq's specials as "…NOTUSED" pieces (its <unk> down-graded to -100), then the
+    # model's pieces after its own <unk>, so SentencePiece's <s> and </s> are the ones used; <mask> last.
+    notused = ['<s>NOTUSED', '<pad>', '</s>NOTUSED', '<unk>', '<unk>NOTUSED']
+    vocab = [[p, -100.0 if p == '<unk>NOTUSED' else 0.0] for p in notused]
+    vocab += [[p.piece, p.score] for p in proto.pieces[1:]] + [['<mask>', 0.0]]
+    tokens = [added(i, s) for i, s in enumerate(notused)] + [added(5, '<s>'), added(6, '</s>')]
+    write_fairseq_unigram(out / 'tiny-camembert-unigram', model, vocab, tokens,
+                          lambda ids: [3 if i == 0 else i + 4 for i in ids], {
+                              'additional_special_tokens': ['<s>NOTUSED', '</s>NOTUSED', '<unk>NOTUSED'],
+                              'tokenizer_class': 'CamembertTokenizer'})
 
 
 def build_albert(out: Path, work: Path) -> None:
@@ -198,9 +230,11 @@ def main() -> None:
     out = Path(parser.parse_args().out)
     build_roberta(out)
     with tempfile.TemporaryDirectory() as tmp:
-        build_xlmr(out, Path(tmp))
+        fairseq = train_unigram(Path(tmp), 'fairseq', unk_id=0, bos_id=1, eos_id=2, pad_id=-1)
+        build_xlmr(out, fairseq)
+        build_camembert(out, fairseq)
         build_albert(out, Path(tmp))
-    print(f'wrote tiny-roberta-bpe, tiny-xlmr-unigram and tiny-albert-unigram under {out}')
+    print(f'wrote tiny-roberta-bpe, tiny-xlmr-unigram, tiny-camembert-unigram and tiny-albert-unigram under {out}')
 
 
 if __name__ == '__main__':

@@ -115,10 +115,13 @@ export function alignPieces(pieces: string[], ps: PieceSpace, st: AlignSettings)
   });
 }
 
-/** Whether a boundary at unit `i` falls inside one original character (both sides map to the same source). */
+/**
+ * Whether a boundary at unit `i` falls inside one original character (both sides map to the same source). A unit
+ * that stands for no character (the "▁" Metaspace puts before the text after an added token) splits nothing.
+ */
 function splitsChar(ps: PieceSpace, i: number): boolean {
   if (i <= 0 || i >= ps.text.length) return false;
-  return ps.start[i] === ps.start[i - 1] && ps.start[i] < ps.end[i];
+  return ps.start[i] === ps.start[i - 1] && ps.start[i - 1] < ps.end[i - 1] && ps.start[i] < ps.end[i];
 }
 
 function isLoneSurrogate(s: string, i: number): boolean {
