@@ -61,6 +61,12 @@ export function captionFor(view: ExportedView, s: RunSummary, state: UiState): C
       };
     }
     case 'model':
+      // Several sets are exported together (ModelView.exportCanvas): the caption names them all.
+      if (s.attentionSets.length > 1) {
+        const sets = s.attentionSets.map((a) => a.label).join(', ');
+        const target = s.target ? ` + ${s.target.tokens.length} target tokens` : '';
+        return { title: `${model} · Model view · ${sets} · ${s.tokens.length} tokens${target}`, name: 'model-view_all-sets', scale: null };
+      }
       return {
         title: `${model} · Model view${set.text} · ${set.layers} layers × ${set.heads} heads · ${s.tokens.length} tokens`,
         name: `model-view${set.slug}`,
