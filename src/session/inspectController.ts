@@ -22,6 +22,8 @@ export interface InspectRequest {
   document?: vscode.TextDocument;
   range?: vscode.Range;
   note?: string;
+  /** An encoder–decoder model's target to run with (teacher forcing); absent, the model writes one. */
+  targetText?: string;
 }
 
 export class InspectController implements vscode.Disposable {
@@ -99,7 +101,7 @@ export class InspectController implements vscode.Disposable {
       if (runId !== this.latestRunId) return this.superseded(runId);
       const epoch = this.models.epoch;
       const started = performance.now();
-      const { summary, source, unmasked } = await this.engine.inspect(runId, request.text, readConfig());
+      const { summary, source, unmasked } = await this.engine.inspect(runId, request.text, readConfig(), request.targetText);
       if (runId !== this.latestRunId) return this.superseded(runId);
       if (this.models.epoch !== epoch) {
         this.log.info(`run ${runId} dropped: the model changed while it ran`);

@@ -29,13 +29,17 @@ export interface EngineRun {
 export interface RunSettings {
   topK: number;
   maxTokens: number;
+  /** Encoder–decoder models: the most target tokens greedy generation writes. */
+  maxNewTokens: number;
 }
 
 export class RunEngine {
   constructor(private readonly engine: InferenceEngine) {}
 
-  async inspect(runId: number, text: string, settings: RunSettings): Promise<EngineRun> {
-    const options = { attention: true, topK: settings.topK, maxTokens: settings.maxTokens };
+  /** `targetText`: an encoder–decoder run's target (teacher forcing); absent, the model writes one. */
+  async inspect(runId: number, text: string, settings: RunSettings, targetText?: string): Promise<EngineRun> {
+    const { topK, maxTokens, maxNewTokens } = settings;
+    const options = { attention: true, topK, maxTokens, maxNewTokens, ...(targetText !== undefined ? { target: targetText } : {}) };
     const { unmasked, ...result } = await this.engine.request('inspect', { run: runId, text, options });
     const { model } = result;
     const source = { modelFolder: model.folder, onnxFile: model.onnxFile, keptAttention: result.attention !== undefined };
