@@ -51,7 +51,7 @@ export class InspectCommands {
     return this.run(document, range, note);
   }
 
-  private run(document: vscode.TextDocument, range: vscode.Range, note?: string): Promise<RunRecord | undefined> {
+  private run(document: vscode.TextDocument, range: vscode.Range, note?: string, targetText?: string): Promise<RunRecord | undefined> {
     this.inspector.show();
     const text = document.getText(range);
     const saved: SavedTarget = {
@@ -62,7 +62,41 @@ export class InspectCommands {
       note,
     };
     void this.context.workspaceState.update(LAST_TARGET_KEY, saved);
-    return this.controller.inspect({ text, document, range, note });
+    return this.controller.inspect({ text, document, range, note, ...(targetText !== undefined ? { targetText } : {}) });
+  }
+
+  /**
+   * Runs the current encoder–decoder run's source again, holding the decoder to `given` (teacher forcing: "why this
+   * translation and not mine"), or to what the user types, the current target to start from; empty: the model
+   * writes its own again.
+   */
+  async setTarget(given?: string): Promise<RunRecord | undefined> {
+    const run = this.controller.current;
+    if (!run?.summary.target) {
+      const message = 'Set Target needs a run of an encoder–decoder model (T5, BART, Marian): inspect a selection with one first.';
+      this.controller.fail(new LensError(message, 'model-unsupported'));
+      return undefined;
+    }
+    const typed =
+      given ??
+      (await vscode.window.showInputBox({
+        title: 'Attention Lens: Target',
+        prompt: 'The target the decoder reads (teacher forcing). Empty: the model writes its own.',
+        value: run.summary.target.text,
+      }));
+    if (typed === undefined) return undefined;
+    const targetText = typed === '' ? undefined : typed;
+    const document = run.target && !run.stale ? this.unchangedDocument(run) : undefined;
+    if (document) return this.run(document, run.target!.range, run.note, targetText);
+    this.inspector.show();
+    return this.controller.inspect({ text: run.summary.text, note: run.note, ...(targetText !== undefined ? { targetText } : {}) });
+  }
+
+  /** The open document a run read, when it is still the version the run read. */
+  private unchangedDocument(run: RunRecord): vscode.TextDocument | undefined {
+    const target = run.target!;
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.uri.toString());
+    return document?.version === target.version ? document : undefined;
   }
 
   async maskTokenAtCursor(): Promise<RunRecord | undefined> {
@@ -109,8 +143,8 @@ export class InspectCommands {
   async rerunCurrent(): Promise<RunRecord | undefined> {
     const run = this.controller.current;
     if (!run?.target || run.stale || !this.inspector.isOpen) return undefined;
-    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === run.target!.uri.toString());
-    if (!document || document.version !== run.target.version) return undefined;
+    const document = this.unchangedDocument(run);
+    if (!document) return undefined;
     return this.run(document, run.target.range, run.note);
   }
 

@@ -77,6 +77,10 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('attentionLens.inspectSelection', () => d.inspect.inspectSelection().then((run) => run?.runId)),
     vscode.commands.registerCommand('attentionLens.maskTokenAtCursor', () => d.inspect.maskTokenAtCursor().then((run) => run?.runId)),
+    // A string argument (host-side callers, tests) is the target itself; without one the user types it.
+    vscode.commands.registerCommand('attentionLens.setTarget', (given?: unknown) =>
+      d.inspect.setTarget(typeof given === 'string' ? given : undefined).then((run) => run?.runId),
+    ),
     vscode.commands.registerCommand('attentionLens.selectModel', selectModel),
     vscode.commands.registerCommand('attentionLens.export', exportCommand),
     vscode.commands.registerCommand('attentionLens.showLog', () => d.log.show(true)),

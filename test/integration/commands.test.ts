@@ -107,6 +107,7 @@ describe('Attention Lens commands', () => {
       'inspectSelection',
       'selectModel',
       'maskTokenAtCursor',
+      'setTarget',
       'export',
       'showLog',
       'toggleTokenBoundaries',

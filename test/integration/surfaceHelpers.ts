@@ -28,7 +28,8 @@ export async function lensApi(): Promise<LensTestApi> {
   return api;
 }
 
-type FixtureModel = 'tiny-bert' | 'tiny-gpt2' | 'tiny-bert-nosoftmax' | 'tiny-gpt2-past' | 'tiny-llama-gqa' | 'tiny-gemma2-gqa';
+type FixtureModel =
+  'tiny-bert' | 'tiny-gpt2' | 'tiny-bert-nosoftmax' | 'tiny-gpt2-past' | 'tiny-llama-gqa' | 'tiny-gemma2-gqa' | 'tiny-t5' | 'tiny-marian';
 
 export function fixtureModel(name: FixtureModel): string {
   return path.join(extension().extensionPath, 'test', 'fixtures', 'models', name);
