@@ -55,6 +55,8 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
 
   let exporter: Exporter | undefined;
   let inspect: InspectCommands | undefined;
+  /** The layer and head last chosen in the side view or the inspector (the hover's cross-attention reads it). */
+  let chosenHead: { layer: number; head: number | 'mean' } | undefined;
   const hooks: ChannelHooks = {
     revealToken: (run, index) => {
       revealToken(run, index, inspector.column).then(undefined, (error: unknown) =>
@@ -62,11 +64,13 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
       );
     },
     rerun: (run) => void inspect?.rerunEdited(run),
+    retarget: (run, target) => void inspect?.retarget(run, target),
     export: (format) => {
       exporter?.export(format).then(undefined, (error: unknown) => controller.fail(error));
     },
     selectModel: () => vscode.commands.executeCommand('attentionLens.selectModel'),
     viewFocus: (from, layer, head) => {
+      chosenHead = { layer, head };
       if (from === inspector.channel) sideView.inspectorFocus(layer, head);
     },
   };
@@ -95,7 +99,10 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     decorations,
     registerInspectorSerializer(inspector),
     vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, sideView),
-    vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], new TokenHoverProvider(controller)),
+    vscode.languages.registerHoverProvider(
+      [{ scheme: 'file' }, { scheme: 'untitled' }],
+      new TokenHoverProvider(controller, () => chosenHead),
+    ),
     models.onDidChange(() => statusBar.workerRunning()),
     controller.onDidChange((event) => {
       if (event.kind === 'result') statusBar.workerRunning();

@@ -1,5 +1,12 @@
 // Application state shared by every view: the UI state (persisted), the run data, and one redraw per frame.
-import { FromWebviewType, type AttentionLayer, type AttentionSetView } from '../src/protocol';
+import {
+  FromWebviewType,
+  predictionList,
+  tokenList,
+  type AttentionLayer,
+  type AttentionSetView,
+  type TokenListName,
+} from '../src/protocol';
 import type { Host } from './host';
 import { RunData } from './runData';
 import { clampToRun, restoreState, type UiState } from './state';
@@ -43,6 +50,25 @@ export class App {
     // The editor's text no longer matches a stale run's spans: say why instead of revealing nothing.
     if (this.data.stale !== null) this.data.unrevealed = index;
     else this.host.post({ type: FromWebviewType.RevealToken, runId: summary.runId, index });
+  }
+
+  /** Selects a token of the run's second list (the target); it has no span in the editor, so nothing is revealed. */
+  selectTarget(index: number | null): void {
+    const summary = this.data.summary;
+    if (index !== null && (!summary || index < 0 || index >= tokenList(summary, 'target').length)) return;
+    this.update({ targetSelected: index });
+  }
+
+  /** Selects a token of either list: the input's is revealed in the editor when `reveal`. */
+  selectIn(list: TokenListName, index: number | null, reveal: boolean): void {
+    if (list === 'target') this.selectTarget(index);
+    else this.select(index, reveal);
+  }
+
+  /** The selected token of the list the run's predictions index (the target of an encoder–decoder run). */
+  predictionSelection(): number | null {
+    const s = this.data.summary;
+    return s && predictionList(s) === 'target' ? this.state.targetSelected : this.state.selected;
   }
 
   /** Opens a head in the matrix; the focus goes with it (it would otherwise stay on the view that just hid). */
@@ -93,7 +119,7 @@ export class App {
   adoptRun(): void {
     const s = this.data.summary;
     if (!s) return;
-    const selection = this.state.selectionRun === s.runId ? {} : { selected: null, selectionRun: s.runId };
+    const selection = this.state.selectionRun === s.runId ? {} : { selected: null, targetSelected: null, selectionRun: s.runId };
     this.state = clampToRun({ ...this.state, ...selection }, s);
     this.host.setState(this.state);
     this.invalidate();

@@ -13,6 +13,7 @@ import { ModelView } from './views/modelView';
 import { PredictionsView } from './views/predictionsView';
 import { SidebarView } from './views/sidebarView';
 import { SummaryLine } from './views/summaryLine';
+import { TargetBox } from './views/targetBox';
 import { TokensView } from './views/tokensView';
 
 export interface Layout {
@@ -31,6 +32,7 @@ const TAB_LABELS: Record<TabId, string> = {
 
 export function inspectorLayout(app: App, root: HTMLElement): Layout {
   const summary = new SummaryLine(app);
+  const targetBox = new TargetBox(app);
   const views: Record<TabId, View> = {
     tokens: new TokensView(app),
     head: new HeadView(app),
@@ -52,12 +54,13 @@ export function inspectorLayout(app: App, root: HTMLElement): Layout {
   }
   tabs.selectedIndex = TABS.indexOf(app.state.tab);
   tabs.addEventListener('vsc-tabs-select', (e) => app.update({ tab: TABS[e.detail.selectedIndex] }));
-  root.append(summary.element, tabs);
-  let told = '';
+  root.append(summary.element, targetBox.element, tabs);
+  const tell = focusTeller(app);
   return {
     current: () => ({ view: views[app.state.tab], id: app.state.tab }),
     render: () => {
       summary.render();
+      targetBox.render();
       const index = TABS.indexOf(app.state.tab);
       if (tabs.selectedIndex !== index) tabs.selectedIndex = index;
       // Hidden panels have no size: render only what is seen; a tab switch renders the new one.
@@ -67,13 +70,21 @@ export function inspectorLayout(app: App, root: HTMLElement): Layout {
       // The tab panel shows after the tabs element updates: focus its canvas a frame later.
       if (focus) requestAnimationFrame(() => views[focus].element.querySelector<HTMLElement>('canvas[tabindex]')?.focus());
       // The side view can follow the inspector's layer and head: tell the host when they change.
-      const { layer, head } = app.state;
-      const key = `${layer}:${head}`;
-      if (app.data.summary && key !== told) {
-        told = key;
-        app.host.post({ type: FromWebviewType.ViewFocus, layer, head });
-      }
+      tell();
     },
+  };
+}
+
+/** Tells the host the view's layer and head whenever they change (the side view follows the inspector's; the hover reads them). */
+function focusTeller(app: App): () => void {
+  let told = '';
+  return () => {
+    const { layer, head } = app.state;
+    const key = `${layer}:${head}`;
+    if (app.data.summary && key !== told) {
+      told = key;
+      app.host.post({ type: FromWebviewType.ViewFocus, layer, head });
+    }
   };
 }
 
@@ -81,11 +92,13 @@ export function sidebarLayout(app: App, root: HTMLElement): Layout {
   const summary = new SummaryLine(app, true);
   const view = new SidebarView(app);
   root.append(summary.element, view.element);
+  const tell = focusTeller(app);
   return {
     current: () => ({ view, id: 'sidebar' }),
     render: () => {
       summary.render();
       view.render();
+      tell();
     },
   };
 }

@@ -3,6 +3,7 @@
 // arrival, and every result is checked against the run before it is kept.
 import {
   attentionSet,
+  predictionTokens,
   setShape,
   type AttentionLayer,
   type AttentionOverview,
@@ -179,7 +180,7 @@ export class RunData {
    */
   distributionAt(position: number): Distribution | { waiting: string } {
     const s = this.summary;
-    if (!s || position < 0 || position >= s.tokens.length) return { waiting: 'No such position in this run.' };
+    if (!s || position < 0 || position >= predictionTokens(s).length) return { waiting: 'No such position in this run.' };
     const known = this.distributions.get(position);
     if (known === undefined) {
       this.distributions.set(position, 'asked');
@@ -217,6 +218,13 @@ export class RunData {
       if (typeof entry === 'object' && 'logits' in entry) this.distributions.delete(position);
     }
     return true;
+  }
+
+  /** Asks the host to run the source again with this target (blank: generate); the new run arrives as a result. */
+  setTarget(target: string): void {
+    this.status = { state: 'running', message: target.trim() ? 'Running with the given target…' : 'Generating the target…' };
+    this.ask('setTarget', { target }, () => false);
+    this.onChange();
   }
 
   notify(): void {

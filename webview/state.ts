@@ -16,6 +16,8 @@ export interface UiState extends SamplingControls {
   /** The head shown by the matrix and the side view ('mean' = mean over heads). */
   head: number | 'mean';
   selected: number | null;
+  /** The selected token of the run's second list (an encoder–decoder run's target): where its predictions are shown. */
+  targetSelected: number | null;
   /** The run the selected token belongs to: a new run starts with none (a replay of the same run keeps it). */
   selectionRun: number;
   /** Matrix view: CSS px per cell (0 = fit) and the top-left cell shown. */
@@ -33,6 +35,7 @@ export const DEFAULT_STATE: UiState = {
   heads: [0],
   head: 'mean',
   selected: null,
+  targetSelected: null,
   selectionRun: -1,
   zoom: 0,
   panX: 0,
@@ -47,6 +50,10 @@ function num(v: unknown, fallback: number, min: number, max: number): number {
   return typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, v)) : fallback;
 }
 
+function index(v: unknown): number | null {
+  return Number.isInteger(v) && (v as number) >= 0 ? (v as number) : null;
+}
+
 /** getState() returns whatever an older build saved: take only what is well-formed. */
 export function restoreState(raw: unknown): UiState {
   const s = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
@@ -57,7 +64,8 @@ export function restoreState(raw: unknown): UiState {
     layer: Math.floor(num(s.layer, d.layer, 0, 1e4)),
     heads: Array.isArray(s.heads) && s.heads.every((h) => Number.isInteger(h) && h >= 0) ? (s.heads as number[]) : d.heads,
     head: s.head === 'mean' ? 'mean' : Number.isInteger(s.head) && (s.head as number) >= 0 ? (s.head as number) : d.head,
-    selected: Number.isInteger(s.selected) && (s.selected as number) >= 0 ? (s.selected as number) : null,
+    selected: index(s.selected),
+    targetSelected: index(s.targetSelected),
     selectionRun: Number.isInteger(s.selectionRun) ? (s.selectionRun as number) : d.selectionRun,
     zoom: num(s.zoom, d.zoom, 0, 64),
     panX: num(s.panX, 0, 0, 1e5),
@@ -77,6 +85,7 @@ export function clampToRun(state: UiState, s: RunSummary): UiState {
   const set = s.attentionSets.find((a) => a.name === state.set) ?? s.attentionSets[0];
   const { layers, heads } = set ?? s.model;
   const tokens = s.tokens.length;
+  const targets = s.target?.tokens.length ?? 0;
   const keptHeads = state.heads.filter((h) => h < heads);
   const { queries: rows, keys: cols } = set ? setShape(s, set) : { queries: tokens, keys: tokens };
   return {
@@ -86,6 +95,7 @@ export function clampToRun(state: UiState, s: RunSummary): UiState {
     heads: keptHeads.length ? keptHeads : [0],
     head: state.head === 'mean' || state.head < heads ? state.head : 'mean',
     selected: state.selected !== null && state.selected < tokens ? state.selected : null,
+    targetSelected: state.targetSelected !== null && state.targetSelected < targets ? state.targetSelected : null,
     panX: Math.min(state.panX, Math.max(0, cols - 1)),
     panY: Math.min(state.panY, Math.max(0, rows - 1)),
   };

@@ -1,12 +1,14 @@
 // Inspect Selection (or the current line when nothing is selected), Mask Token at Cursor (the current line
-// with the word under the cursor replaced by the model's mask token — the document is not edited), and the
-// re-run used after a model or setting change and after the panel is restored.
+// with the word under the cursor replaced by the model's mask token — the document is not edited), Set Target
+// (an encoder–decoder run's source again with a target the user gives), and the re-run used after a model or
+// setting change and after the panel is restored.
 import * as vscode from 'vscode';
 import { LensError } from '../core/types';
 import type { ModelManager } from '../models/modelManager';
 import type { InspectorPanel } from '../panels/inspectorPanel';
 import type { InspectController } from '../session/inspectController';
 import type { RunRecord } from '../session/runState';
+import { MAX_TARGET_CHARS } from '../protocol';
 
 const LAST_TARGET_KEY = 'attentionLens.lastTarget';
 
@@ -16,6 +18,8 @@ interface SavedTarget {
   end: number;
   text: string;
   note?: string;
+  /** The decoder's given target (an encoder–decoder run), restored with it. */
+  givenTarget?: string;
 }
 
 export class InspectCommands {
@@ -51,7 +55,7 @@ export class InspectCommands {
     return this.run(document, range, note);
   }
 
-  private run(document: vscode.TextDocument, range: vscode.Range, note?: string, targetText?: string): Promise<RunRecord | undefined> {
+  private run(document: vscode.TextDocument, range: vscode.Range, note?: string, givenTarget?: string): Promise<RunRecord | undefined> {
     this.inspector.show();
     const text = document.getText(range);
     const saved: SavedTarget = {
@@ -60,43 +64,63 @@ export class InspectCommands {
       end: document.offsetAt(range.end),
       text,
       note,
+      givenTarget,
     };
     void this.context.workspaceState.update(LAST_TARGET_KEY, saved);
-    return this.controller.inspect({ text, document, range, note, ...(targetText !== undefined ? { targetText } : {}) });
+    return this.controller.inspect({ text, document, range, note, givenTarget });
   }
 
   /**
-   * Runs the current encoder–decoder run's source again, holding the decoder to `given` (teacher forcing: "why this
-   * translation and not mine"), or to what the user types, the current target to start from; empty: the model
-   * writes its own again.
+   * Set Target: the current run's source again with the target typed into an input box (prefilled with the shown
+   * one), or with `given` (host-side callers); an empty target goes back to generation.
    */
   async setTarget(given?: string): Promise<RunRecord | undefined> {
     const run = this.controller.current;
-    if (!run?.summary.target) {
-      const message = 'Set Target needs a run of an encoder–decoder model (T5, BART, Marian): inspect a selection with one first.';
-      this.controller.fail(new LensError(message, 'model-unsupported'));
+    try {
+      if (!run) throw new LensError('Nothing to set a target for: inspect a selection with an encoder–decoder model first.', 'empty-input');
+      const shown = this.checkTargetable(run);
+      const target =
+        given ??
+        (await vscode.window.showInputBox({
+          title: 'Attention Lens: Set Target',
+          prompt: 'The decoder is fed exactly this target (teacher forcing). Leave it empty to let the model generate one.',
+          value: shown.generated ? '' : shown.text,
+          placeHolder: shown.generated ? `generated: ${shown.text}` : undefined,
+          validateInput: (v) =>
+            v.length > MAX_TARGET_CHARS ? `At most ${MAX_TARGET_CHARS.toLocaleString('en-US')} characters.` : undefined,
+        }));
+      if (target === undefined) return undefined;
+      if (this.controller.current !== run)
+        throw new LensError('Another run replaced this one meanwhile: set the target again.', 'cancelled');
+      return await this.retarget(run, target.trim() === '' ? undefined : target);
+    } catch (error) {
+      this.controller.fail(error);
       return undefined;
     }
-    const typed =
-      given ??
-      (await vscode.window.showInputBox({
-        title: 'Attention Lens: Target',
-        prompt: 'The target the decoder reads (teacher forcing). Empty: the model writes its own.',
-        value: run.summary.target.text,
-      }));
-    if (typed === undefined) return undefined;
-    const targetText = typed === '' ? undefined : typed;
-    const document = run.target && !run.stale ? this.unchangedDocument(run) : undefined;
-    if (document) return this.run(document, run.target!.range, run.note, targetText);
-    this.inspector.show();
-    return this.controller.inspect({ text: run.summary.text, note: run.note, ...(targetText !== undefined ? { targetText } : {}) });
   }
 
-  /** The open document a run read, when it is still the version the run read. */
-  private unchangedDocument(run: RunRecord): vscode.TextDocument | undefined {
-    const target = run.target!;
-    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.uri.toString());
-    return document?.version === target.version ? document : undefined;
+  /**
+   * The run's source again with this target (teacher forcing), or generating one (undefined): the text as the
+   * document reads now, wherever edits moved it. Throws before starting anything when the run's model takes no target.
+   */
+  retarget(run: RunRecord, target: string | undefined): Promise<RunRecord | undefined> {
+    this.checkTargetable(run);
+    if (!run.target) {
+      // Text that is not the document's (Mask Token at Cursor's copy): the same text again.
+      this.inspector.show();
+      return this.controller.inspect({ text: run.summary.text, note: run.note, givenTarget: target });
+    }
+    return this.rerunEdited(run, target);
+  }
+
+  /** The run's target; throws when its model has none (not an encoder–decoder model). */
+  private checkTargetable(run: RunRecord): NonNullable<RunRecord['summary']['target']> {
+    const { target, model } = run.summary;
+    if (target) return target;
+    throw new LensError(
+      `A target is what an encoder–decoder model (T5, BART, Marian) writes; ${model.id} is a ${model.familyLabel}, which has none.`,
+      'model-unsupported',
+    );
   }
 
   async maskTokenAtCursor(): Promise<RunRecord | undefined> {
@@ -139,17 +163,23 @@ export class InspectCommands {
     });
   }
 
-  /** Runs the current run's range again (after a model or setting change), if it still matches the document. */
-  async rerunCurrent(): Promise<RunRecord | undefined> {
+  /**
+   * Runs the current run's range again (after a model or setting change), if it still matches the document; a
+   * given target is kept unless `keepTarget` is false (another model writes its own).
+   */
+  async rerunCurrent(keepTarget = true): Promise<RunRecord | undefined> {
     const run = this.controller.current;
     if (!run?.target || run.stale || !this.inspector.isOpen) return undefined;
-    const document = this.unchangedDocument(run);
-    if (!document) return undefined;
-    return this.run(document, run.target.range, run.note);
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === run.target!.uri.toString());
+    if (!document || document.version !== run.target.version) return undefined;
+    return this.run(document, run.target.range, run.note, keepTarget ? run.givenTarget : undefined);
   }
 
-  /** The stale run's one-click re-run: its text as the document reads now, wherever edits moved it. */
-  async rerunEdited(run: RunRecord): Promise<RunRecord | undefined> {
+  /**
+   * The stale run's one-click re-run: its text as the document reads now, wherever edits moved it, with the run's
+   * given target unless another is named.
+   */
+  async rerunEdited(run: RunRecord, givenTarget = run.givenTarget): Promise<RunRecord | undefined> {
     const target = run.target;
     if (!target) return undefined;
     let document: vscode.TextDocument;
@@ -166,7 +196,7 @@ export class InspectCommands {
       this.controller.fail(new LensError('Cannot re-run: the inspected text was deleted. Select text and inspect again.', 'empty-input'));
       return undefined;
     }
-    return this.run(document, new vscode.Range(document.positionAt(start), document.positionAt(end)), run.note);
+    return this.run(document, new vscode.Range(document.positionAt(start), document.positionAt(end)), run.note, givenTarget);
   }
 
   /** After a reload restored the panel: run the last inspection again if its text is unchanged. */
@@ -182,6 +212,6 @@ export class InspectCommands {
     }
     const range = new vscode.Range(document.positionAt(saved.start), document.positionAt(saved.end));
     if (document.getText(range) !== saved.text) return undefined;
-    return this.run(document, range, saved.note);
+    return this.run(document, range, saved.note, typeof saved.givenTarget === 'string' ? saved.givenTarget : undefined);
   }
 }

@@ -49,7 +49,8 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       const state = await d.models.select(spec);
       const { info, device } = state.reply;
       vscode.window.setStatusBarMessage(`Attention Lens: ${info.id} (${info.familyLabel}) on ${device.label}`, 5000);
-      void d.inspect.rerunCurrent();
+      // Another model writes its own target: a given one is not carried over.
+      void d.inspect.rerunCurrent(false);
       return { ok: true, detail: info.id };
     } catch (error) {
       const outcome = outcomeOf(error);
@@ -77,9 +78,9 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('attentionLens.inspectSelection', () => d.inspect.inspectSelection().then((run) => run?.runId)),
     vscode.commands.registerCommand('attentionLens.maskTokenAtCursor', () => d.inspect.maskTokenAtCursor().then((run) => run?.runId)),
-    // A string argument (host-side callers, tests) is the target itself; without one the user types it.
-    vscode.commands.registerCommand('attentionLens.setTarget', (given?: unknown) =>
-      d.inspect.setTarget(typeof given === 'string' ? given : undefined).then((run) => run?.runId),
+    // args (host-side callers only): the target, instead of asking in an input box.
+    vscode.commands.registerCommand('attentionLens.setTarget', (args?: { target?: unknown }) =>
+      d.inspect.setTarget(typeof args?.target === 'string' ? args.target : undefined).then((run) => run?.runId),
     ),
     vscode.commands.registerCommand('attentionLens.selectModel', selectModel),
     vscode.commands.registerCommand('attentionLens.export', exportCommand),

@@ -6,11 +6,26 @@ import type { RunRecord } from '../session/runState';
 
 export type RequestHandlers = { readonly [M in RequestMethod]: (run: RunRecord, params: Params<M>) => Promise<Result<M>> };
 
-export function requestHandlers(queries: RunQueries): RequestHandlers {
+/** What a request may start besides asking about the run. */
+export interface RequestActions {
+  /**
+   * Starts a run of the run's source with this target (undefined: the model generates one); throws, before starting
+   * anything, when the run's model takes no target.
+   */
+  retarget(run: RunRecord, target: string | undefined): void;
+}
+
+export function requestHandlers(queries: RunQueries, actions: RequestActions): RequestHandlers {
   return {
     layer: (run, params) => queries.layer(run, params.set, params.layer),
     maskedAt: (run, params) => queries.maskedAt(run, params.position),
     unmasked: (run) => queries.unmasked(run),
     logits: (run, params) => queries.logitsAt(run, params.position),
+    setTarget: async (run, params) => {
+      // A blank target is a cleared box: back to generation.
+      const target = params.target.trim() === '' ? undefined : params.target;
+      actions.retarget(run, target);
+      return { given: target !== undefined };
+    },
   };
 }

@@ -17,9 +17,9 @@ import {
 } from '../protocol';
 import type { InspectController } from '../session/inspectController';
 import type { RunEvent, RunRecord } from '../session/runState';
-import { requestHandlers, type RequestHandlers } from './requestHandlers';
+import { requestHandlers, type RequestActions, type RequestHandlers } from './requestHandlers';
 
-export interface ChannelHooks {
+export interface ChannelHooks extends RequestActions {
   revealToken(run: RunRecord, index: number): void;
   /** Inspects the run's text again as the document reads now. */
   rerun(run: RunRecord): void;
@@ -55,7 +55,7 @@ export class WebviewChannel implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly hooks: ChannelHooks,
   ) {
-    this.handlers = requestHandlers(controller.queries);
+    this.handlers = requestHandlers(controller.queries, hooks);
     this.subscriptions.push(
       webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw)),
       controller.onDidChange((event) => this.onRunEvent(event)),

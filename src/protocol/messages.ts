@@ -94,7 +94,7 @@ export enum FromWebviewType {
   ExportRendered = 'exportRendered',
   /** The user asked for another model (the host opens the model picker). */
   SelectModel = 'selectModel',
-  /** The inspector's layer or head changed (the host passes it on to the side view). */
+  /** A view's layer or head changed (the host passes the inspector's on to the side view; the hover reads the latest). */
   ViewFocus = 'viewFocus',
 }
 

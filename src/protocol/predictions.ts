@@ -1,7 +1,7 @@
 // What to show at one token of a run: shared by the hover, the predictions and side views, the surprisal strip,
 // the HTML export and the CLI, so "what the model says at token i" is decided once. Pure: reads a summary only.
-import type { PredictionView, RunSummary, TokenView } from './shapes';
 import { tokenList } from './runSets';
+import type { PredictionView, RunSummary, TokenListName, TokenView } from './shapes';
 
 /** What has been asked about a run since it arrived (the host's run store, the webview's RunData). */
 export interface DerivedPredictions {
@@ -42,10 +42,22 @@ function rankedAt(summary: RunSummary, position: number): PredictionView[] | und
   return ranked.find((r) => r.position === position)?.top;
 }
 
-/** What to show at token `position` of a run, or undefined when the run has no such token. */
+/** The token list a run's predictions index: the target of an encoder–decoder run, else the input. */
+export function predictionList(summary: RunSummary): TokenListName {
+  return summary.predictions.list ?? 'input';
+}
+
+/** The tokens a run's prediction positions index (predictionList). */
+export function predictionTokens(summary: RunSummary): TokenView[] {
+  return tokenList(summary, predictionList(summary));
+}
+
+/**
+ * What to show at token `position` of the run's prediction list (predictionList), or undefined when the list has
+ * no such token.
+ */
 export function predictionsAt(summary: RunSummary, position: number, derived: DerivedPredictions = {}): PredictionsAt | undefined {
-  // The token list the predictions index: the target of an encoder–decoder run.
-  const tokens = tokenList(summary, summary.predictions.list ?? 'input');
+  const tokens = predictionTokens(summary);
   const token = tokens[position];
   if (!token) return undefined;
   const at: PredictionsAt = { position, token };
@@ -76,7 +88,8 @@ export function maskFills(summary: RunSummary): { position: number; top: Predict
 
 /** The position to show when none is selected: the last token of a next-token run (what comes after the text). */
 export function defaultPosition(summary: RunSummary): number | null {
-  return ranksEveryPosition(summary) && summary.tokens.length > 0 ? summary.tokens.length - 1 : null;
+  const n = predictionTokens(summary).length;
+  return ranksEveryPosition(summary) && n > 0 ? n - 1 : null;
 }
 
 /** The position whose whole distribution the sampling controls apply to: the selected ranked position, else the

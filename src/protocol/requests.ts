@@ -18,6 +18,12 @@ export interface RequestTypes {
    * controls; top: the best ids (up to 100) with their text, which the webview cannot name without the tokenizer.
    */
   logits: { params: { runId: number; position: number }; result: { logits: Float32Array; top: PredictionView[] } };
+  /**
+   * Runs the run's source again with this target (an encoder–decoder run): the decoder is fed exactly its tokens
+   * (teacher forcing); an empty or blank target goes back to generation. The reply comes once the run has started
+   * (its result arrives as any run's): `given` says whether it was started with a target.
+   */
+  setTarget: { params: { runId: number; target: string }; result: { given: boolean } };
 }
 
 export type RequestMethod = keyof RequestTypes;
@@ -29,6 +35,9 @@ export type ParamsValidator<M extends RequestMethod> = (raw: Record<string, unkn
 
 /** An attention set's name: short, and only characters a name needs (the host checks it against the run's sets). */
 export const SET_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** The longest target a webview may send (UTF-16 units): far past any decoder's positions, short of a flood. */
+export const MAX_TARGET_CHARS = 20_000;
 
 /** Params that name a position of a run. */
 function atPosition(p: Record<string, unknown>): { runId: number; position: number } | undefined {
@@ -45,6 +54,11 @@ export const REQUESTS: { readonly [M in RequestMethod]: ParamsValidator<M> } = {
   maskedAt: (p) => atPosition(p) ?? { rejected: 'bad maskedAt params' },
   unmasked: (p) => (isCount(p.runId) ? { runId: p.runId } : { rejected: 'bad unmasked params' }),
   logits: (p) => atPosition(p) ?? { rejected: 'bad logits params' },
+  setTarget: (p) => {
+    if (!isCount(p.runId)) return { rejected: 'bad setTarget params' };
+    if (typeof p.target !== 'string' || p.target.length > MAX_TARGET_CHARS) return { rejected: 'bad setTarget target' };
+    return { runId: p.runId, target: p.target };
+  },
 };
 
 /** Whether a method names an entry of the table (its own: never 'toString' or '__proto__'). */

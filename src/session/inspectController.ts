@@ -22,8 +22,8 @@ export interface InspectRequest {
   document?: vscode.TextDocument;
   range?: vscode.Range;
   note?: string;
-  /** An encoder–decoder model's target to run with (teacher forcing); absent, the model writes one. */
-  targetText?: string;
+  /** An encoder–decoder model's target (teacher forcing); absent: the model generates one. */
+  givenTarget?: string;
 }
 
 export class InspectController implements vscode.Disposable {
@@ -101,14 +101,14 @@ export class InspectController implements vscode.Disposable {
       if (runId !== this.latestRunId) return this.superseded(runId);
       const epoch = this.models.epoch;
       const started = performance.now();
-      const { summary, source, unmasked } = await this.engine.inspect(runId, request.text, readConfig(), request.targetText);
+      const { summary, source, unmasked } = await this.engine.inspect(runId, request.text, readConfig(), request.givenTarget);
       if (runId !== this.latestRunId) return this.superseded(runId);
       if (this.models.epoch !== epoch) {
         this.log.info(`run ${runId} dropped: the model changed while it ran`);
         this.status.set('idle', 'The model changed while this ran; inspect again.');
         return undefined;
       }
-      const run: RunRecord = { runId, summary, source, target, note: request.note };
+      const run: RunRecord = { runId, summary, source, target, note: request.note, givenTarget: request.givenTarget };
       const t = summary.timings;
       this.log.info(
         `run ${runId}: ${summary.tokens.length} tokens with ${state.reply.info.id} on ${summary.device.label}: ` +

@@ -36,10 +36,10 @@ export interface RunSettings {
 export class RunEngine {
   constructor(private readonly engine: InferenceEngine) {}
 
-  /** `targetText`: an encoder–decoder run's target (teacher forcing); absent, the model writes one. */
-  async inspect(runId: number, text: string, settings: RunSettings, targetText?: string): Promise<EngineRun> {
+  /** `target`: an encoder–decoder model's given target (teacher forcing); absent, the model generates one. */
+  async inspect(runId: number, text: string, settings: RunSettings, target?: string): Promise<EngineRun> {
     const { topK, maxTokens, maxNewTokens } = settings;
-    const options = { attention: true, topK, maxTokens, maxNewTokens, ...(targetText !== undefined ? { target: targetText } : {}) };
+    const options = { attention: true, topK, maxTokens, maxNewTokens, ...(target !== undefined && { target }) };
     const { unmasked, ...result } = await this.engine.request('inspect', { run: runId, text, options });
     const { model } = result;
     const source = { modelFolder: model.folder, onnxFile: model.onnxFile, keptAttention: result.attention !== undefined };

@@ -4,7 +4,7 @@
 import type { LogitsRow } from '../core/engine/modelRunner';
 import { LensError } from '../core/types';
 import { readConfig } from '../config';
-import type { AttentionLayer, PredictionView } from '../protocol';
+import { predictionTokens, type AttentionLayer, type PredictionView } from '../protocol';
 import type { RunEngine } from './runEngine';
 import type { RunRecord, SetMaps } from './runState';
 import type { RunStore } from './runStore';
@@ -53,7 +53,8 @@ export class RunQueries {
   /** The whole vocabulary's logits at a position of the run's text, for the sampling controls (ModelRunner.logitsAt). */
   async logitsAt(run: RunRecord, position: number): Promise<LogitsRow> {
     this.checkCanRun(run);
-    const n = run.summary.tokens.length;
+    // An encoder–decoder run's positions are its target's.
+    const n = predictionTokens(run.summary).length;
     if (position >= n) throw new LensError(`position ${position} is outside the run's ${n} tokens`, 'empty-input');
     return this.engine.logitsAt(run.summary, position);
   }

@@ -31,6 +31,8 @@ export interface RunRecord {
   stale?: string;
   /** A line for the status bar of the views, e.g. that the current line was inspected for want of a selection. */
   note?: string;
+  /** The target the user gave an encoder–decoder model (teacher forcing); absent when the model generated it. */
+  givenTarget?: string;
 }
 
 /** One attention set of a run with every layer of its maps (the JSON export). */

@@ -54,13 +54,13 @@ describe('Attention Lens: encoder–decoder models', () => {
     selectLine(editor, 1);
     const first = await inspectNow(api);
     assert.ok(first.target?.generated);
-    const runId = await vscode.commands.executeCommand<number>('attentionLens.setTarget', 'Die Katze.');
+    const runId = await vscode.commands.executeCommand<number>('attentionLens.setTarget', { target: 'Die Katze.' });
     const given = await panelRun(api, runId);
     assert.equal(given.text, first.text, 'the same source');
     assert.deepEqual([given.target?.text, given.target?.generated], ['Die Katze.', false]);
     assert.equal(given.target?.tokens[0].special, true, 'the decoder start token first');
     assertThreeSets(given, 3);
-    const again = await vscode.commands.executeCommand<number>('attentionLens.setTarget', '');
+    const again = await vscode.commands.executeCommand<number>('attentionLens.setTarget', { target: '' });
     const generated = await panelRun(api, again);
     assert.equal(generated.target?.generated, true);
     assert.deepEqual(

@@ -2,13 +2,14 @@
 // fields) and rejects each bad field; parseFromWebview sends `request` messages through it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FromWebviewType, parseFromWebview, REQUESTS, isRequestMethod, type RequestMethod } from '../../src/protocol';
+import { FromWebviewType, MAX_TARGET_CHARS, parseFromWebview, REQUESTS, isRequestMethod, type RequestMethod } from '../../src/protocol';
 
 const GOOD: { [M in RequestMethod]: Record<string, unknown> } = {
   layer: { runId: 3, set: 'self', layer: 2 },
   maskedAt: { runId: 3, position: 4 },
   unmasked: { runId: 3 },
   logits: { runId: 3, position: 0 },
+  setTarget: { runId: 3, target: 'Das Haus ist klein.' },
 };
 
 const BAD_COUNTS: unknown[] = [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, '3', null, undefined, [3], {}];
@@ -18,8 +19,8 @@ function validate(method: RequestMethod, params: Record<string, unknown>): unkno
 }
 
 describe('request table', () => {
-  it('names every method the webview asks (layer, maskedAt, unmasked, logits), and only those', () => {
-    assert.deepEqual(Object.keys(REQUESTS).sort(), ['layer', 'logits', 'maskedAt', 'unmasked']);
+  it('names every method the webview asks (layer, maskedAt, unmasked, logits, setTarget), and only those', () => {
+    assert.deepEqual(Object.keys(REQUESTS).sort(), ['layer', 'logits', 'maskedAt', 'setTarget', 'unmasked']);
     for (const method of Object.keys(GOOD)) assert.equal(isRequestMethod(method), true, method);
     for (const method of ['toString', '__proto__', 'constructor', 'requestLayer', '', 1]) {
       assert.equal(isRequestMethod(method), false, String(method));
@@ -35,10 +36,15 @@ describe('request table', () => {
 
     for (const field of Object.keys(GOOD[method])) {
       it(`${method}: a bad or missing ${field} is rejected`, () => {
-        const bads = field === 'set' ? ['', 'Self', '../x', 'a b', 'x'.repeat(33), 7, null, undefined] : BAD_COUNTS;
+        const bads =
+          field === 'set'
+            ? ['', 'Self', '../x', 'a b', 'x'.repeat(33), 7, null, undefined]
+            : field === 'target'
+              ? ['x'.repeat(MAX_TARGET_CHARS + 1), 7, null, undefined, ['a'], { text: 'a' }]
+              : BAD_COUNTS;
         for (const bad of bads) {
           const params = { ...GOOD[method], [field]: bad };
-          const reason = field === 'set' ? 'bad layer set' : `bad ${method} params`;
+          const reason = field === 'set' ? 'bad layer set' : field === 'target' ? 'bad setTarget target' : `bad ${method} params`;
           assert.deepEqual(validate(method, params), { rejected: reason }, `${field} = ${String(bad)}`);
           assert.deepEqual(parseFromWebview({ type: FromWebviewType.Request, requestId: 1, method, params }), { ok: false, reason });
         }
@@ -48,6 +54,12 @@ describe('request table', () => {
       });
     }
   }
+
+  it('setTarget: any text up to the limit is a target, the empty one included (it means: generate)', () => {
+    for (const target of ['', ' ', 'Das Haus', '\u{1F600} \n\t<script>', 'x'.repeat(MAX_TARGET_CHARS)]) {
+      assert.deepEqual(validate('setTarget', { runId: 1, target }), { runId: 1, target });
+    }
+  });
 
   it('attention set names: short lower-case names such as self, encoder, decoder, cross', () => {
     for (const set of ['self', 'encoder', 'decoder', 'cross', 'x'.repeat(32)]) {

@@ -13,7 +13,7 @@ export async function openRun(ctx: TestContext, p: Payload, view: 'inspector' | 
   await lens.sendRun(p);
   await lens.until(
     view === 'inspector'
-      ? `document.querySelectorAll('.chip').length === ${p.summary.tokens.length}`
+      ? `document.querySelectorAll('.token-list[data-list="input"] .chip').length === ${p.summary.tokens.length}`
       : `!!document.querySelector('.sidebar-view')`,
   );
   return lens;

@@ -13,6 +13,7 @@ import { gqaTests } from './gqaTests';
 import { interactionTests } from './interactionTests';
 import { renderTests } from './renderTests';
 import { setsTests } from './setsTests';
+import { targetTests } from './targetTests';
 import { staleRunTests } from './staleRunTests';
 import { viewTests } from './viewTests';
 
@@ -36,7 +37,16 @@ async function main(): Promise<void> {
   let passed = 0;
   let failed = 0;
   try {
-    for (const t of [...renderTests, ...interactionTests, ...viewTests, ...staleRunTests, ...chromeTests, ...setsTests, ...gqaTests]) {
+    for (const t of [
+      ...renderTests,
+      ...interactionTests,
+      ...viewTests,
+      ...staleRunTests,
+      ...chromeTests,
+      ...setsTests,
+      ...targetTests,
+      ...gqaTests,
+    ]) {
       if (filter && !t.name.includes(filter)) continue;
       const t0 = Date.now();
       try {

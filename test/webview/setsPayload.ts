@@ -1,6 +1,7 @@
 // A synthetic run of two token lists and three attention sets, shaped as an encoder–decoder run will be: 'encoder'
 // (input × input), 'decoder' (target × target, causal) and 'cross' (target × input, non-square). The input is a
-// BERT-tokenized text, the target a GPT-2-tokenized one, so the two lists differ in length and in their pieces.
+// BERT-tokenized text, the target a GPT-2-tokenized one, so the two lists differ in length and in their pieces; the
+// predictions are next-token over the target (as a decoder's), with the logits row of each target position.
 import type { AttentionSetView, TokenListName } from '../../src/protocol';
 import { generateLayer, makePayload, mulberry32 } from './makePayload';
 import { downsample, type Payload } from './payload';
@@ -23,7 +24,8 @@ function crossLayer(queries: number, keys: number, layer: number): Float32Array 
   return out;
 }
 
-export function setsPayload(runId = 1): Payload {
+/** `generated`: whether the model wrote the target (else the user gave it). */
+export function setsPayload(runId = 1, generated = true): Payload {
   const input = makePayload({ name: 'sets-input', kind: 'masked', tokens: 14, layers: 2, heads: HEADS, runId, seed: 3 });
   const target = makePayload({ name: 'sets-target', kind: 'causal', tokens: 9, layers: 3, heads: HEADS, runId, seed: 5 });
   const inputTokens = input.summary.tokens;
@@ -49,10 +51,24 @@ export function setsPayload(runId = 1): Payload {
     if (name === 'cross') return crossLayer(targetTokens.length, inputTokens.length, l);
     throw new Error(`no attention set ${name}`);
   };
+  // Shaped as an encoder–decoder run: the predictions are the decoder's, next-token over the target list.
+  const t = target.summary;
   const summary = {
     ...input.summary,
-    model: { ...input.summary.model, id: 'synthetic/encoder-decoder', architecture: 'EncoderDecoderShaped', layers: 3 },
-    target: { tokens: targetTokens, text: target.summary.text, generated: true },
+    model: {
+      ...input.summary.model,
+      id: 'synthetic/encoder-decoder',
+      family: 't5',
+      familyLabel: 'encoder–decoder',
+      task: t.predictions.task,
+      architecture: 'EncoderDecoderShaped',
+      layers: 3,
+      vocabSize: t.model.vocabSize,
+      maskToken: undefined,
+    },
+    target: { tokens: targetTokens, text: t.text, generated },
+    predictions: { ...t.predictions, list: 'target' as const },
+    capabilities: { maskPosition: false, unmasked: false, logits: true },
     attentionSets: sets,
   };
   // Full-resolution overviews (the lists are short), one per set, as the host sends them.
@@ -61,5 +77,5 @@ export function setsPayload(runId = 1): Payload {
     const data = downsample({ layers: s.layers, heads: s.heads, queries, keys }, queries, keys, (l) => layer(l, s.name));
     return { runId: summary.runId, set: s.name, rows: queries, cols: keys, data };
   });
-  return { name: 'sets', summary, overviews, layer, logitsAt: input.logitsAt };
+  return { name: 'sets', summary, overviews, layer, logitsAt: target.logitsAt };
 }

@@ -4,7 +4,7 @@
 // mixed colour. Long inputs scroll: a spacer gives the native scrollbar and a sticky canvas draws only the rows in
 // sight, so a 1024-token input costs the same per frame as a 40-token one.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { headName, layerSuffix, tokenList, type TokenView } from '../../src/protocol';
+import { headName, layerSuffix, tokenList, type TokenListName, type TokenView } from '../../src/protocol';
 import type { App, View } from '../app';
 import { attendedBy, attendsTo, headMap } from '../render/attention';
 import { fitCanvas, fitText, frameScheduler, heightToBottom, newPath } from '../render/canvas';
@@ -21,11 +21,11 @@ const ALPHA_LEVELS = 12;
 type Side = 'query' | 'key';
 type Hover = { side: Side; index: number } | null;
 
-/** The shown set's query and key token lists, and which of them is the input (whose tokens select and reveal). */
+/** The shown set's query and key token lists, and their names (an input token is revealed when selected, a target one not). */
 interface Columns {
   query: TokenView[];
   key: TokenView[];
-  input: Record<Side, boolean>;
+  lists: Record<Side, TokenListName>;
 }
 
 export class HeadView implements View {
@@ -77,8 +77,8 @@ export class HeadView implements View {
     this.canvas.addEventListener('mouseleave', () => this.setHover(null));
     this.canvas.addEventListener('click', (e) => {
       const hit = this.hit(e);
-      // Only the input's tokens have a span in the editor; a target token is shown, not selected.
-      if (hit && this.columns().input[hit.side]) this.app.select(hit.index, true);
+      // Only the input's tokens have a span in the editor; a target token is selected for its predictions.
+      if (hit) this.app.selectIn(this.columns().lists[hit.side], hit.index, true);
     });
     this.canvas.addEventListener('keydown', (e) => this.onKey(e));
     new ResizeObserver(() => this.scheduleDraw()).observe(this.scroller);
@@ -89,9 +89,8 @@ export class HeadView implements View {
   private columns(): Columns {
     const s = this.app.data.summary;
     const set = this.app.attentionSet();
-    if (!s || !set) return { query: s?.tokens ?? [], key: s?.tokens ?? [], input: { query: true, key: true } };
-    const input = { query: set.queries === 'input', key: set.keys === 'input' };
-    return { query: tokenList(s, set.queries), key: tokenList(s, set.keys), input };
+    if (!s || !set) return { query: s?.tokens ?? [], key: s?.tokens ?? [], lists: { query: 'input', key: 'input' } };
+    return { query: tokenList(s, set.queries), key: tokenList(s, set.keys), lists: { query: set.queries, key: set.keys } };
   }
 
   /** Rows of the view: the longer of the two lists. */
@@ -177,7 +176,6 @@ export class HeadView implements View {
     if (!s) return;
     const layer = this.app.shownLayer();
     const offset = -g.top;
-    const sel = this.app.state.selected;
     const cols = this.columns();
     const focus = this.hover ?? this.selectedFocus(cols);
     // Token columns: the query list on the left, the key list on the right.
@@ -189,7 +187,7 @@ export class HeadView implements View {
         const t = cols[side][i];
         if (!t) continue;
         const isFocus = focus?.side === side && focus.index === i;
-        if ((i === sel && cols.input[side]) || isFocus) {
+        if (i === this.selectedIn(cols.lists[side]) || isFocus) {
           ctx.fillStyle = th.selection;
           ctx.fillRect(side === 'query' ? 0 : g.width - g.colW, y, g.colW, ROW);
         }
@@ -234,11 +232,16 @@ export class HeadView implements View {
     this.canvas.dataset.drawMs = (performance.now() - t0).toFixed(2);
   }
 
-  /** The selected token as the focus, on the side that shows the input (the query side when both do). */
+  private selectedIn(list: TokenListName): number | null {
+    return list === 'target' ? this.app.state.targetSelected : this.app.state.selected;
+  }
+
+  /** The selected token as the focus: the query side's when it has one (both sides when they show one list), else the key side's. */
   private selectedFocus(cols: Columns): Hover {
-    const sel = this.app.state.selected;
-    if (sel === null) return null;
-    return cols.input.query ? { side: 'query', index: sel } : cols.input.key ? { side: 'key', index: sel } : null;
+    const query = this.selectedIn(cols.lists.query);
+    if (query !== null) return { side: 'query', index: query };
+    const key = this.selectedIn(cols.lists.key);
+    return key !== null ? { side: 'key', index: key } : null;
   }
 
   private describe(focus: Hover, cols: Columns): void {

@@ -6,7 +6,9 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import {
   defaultPosition,
   maskFills,
+  predictionList,
   predictionsAt,
+  predictionTokens,
   samplingPosition as rankedSamplingPosition,
   type PredictionView,
 } from '../../src/protocol';
@@ -42,7 +44,11 @@ interface Actual {
   probability: number | null;
 }
 
-const actualText = (app: App, at: number) => `Actual next token ${JSON.stringify(tokenLabel(app.data.summary!.tokens[at + 1]))}`;
+/** "target " where the predictions are over an encoder–decoder run's target, so the headings say which list. */
+const listWord = (app: App): string => (app.data.summary && predictionList(app.data.summary) === 'target' ? 'target ' : '');
+
+const actualText = (app: App, at: number) =>
+  `Actual next ${listWord(app)}token ${JSON.stringify(tokenLabel(predictionTokens(app.data.summary!)[at + 1]))}`;
 
 /** The run's top-k as it came, without sampling; `why` says why, when it is in place of a sampled group. */
 function modelGroup(app: App, at: number, heading: string, top: PredictionView[], actual?: Actual, why?: string): BarGroup {
@@ -117,7 +123,7 @@ export function predictionGroups(app: App, position: number | null, sampling = t
   const at = predictionsAt(s, position ?? defaultPosition(s) ?? -1, app.data.derived);
   if (!at) return groups;
   if (at.next) {
-    const heading = `Next token after #${at.position} ${JSON.stringify(tokenLabel(at.token))}`;
+    const heading = `Next ${listWord(app)}token after #${at.position} ${JSON.stringify(tokenLabel(at.token))}`;
     const after = at.next.actual;
     const actual = after && { id: after.token.id, probability: after.probability };
     const group = (sampling ? sampledGroup : modelGroup)(app, at.position, heading, at.next.top, actual);
@@ -160,13 +166,14 @@ export class PredictionsView implements View {
     const s = this.app.data.summary;
     // The strip shows what a run carries: a probability for each actual token.
     const surprisal = s?.predictions.actual !== undefined;
-    const sampled = samplingPosition(this.app, this.app.state.selected) !== null;
+    const position = this.app.predictionSelection();
+    const sampled = samplingPosition(this.app, position) !== null;
     this.sampling.element.hidden = !sampled;
     this.strip.element.hidden = !surprisal;
     this.maskButton.hidden = !s?.capabilities.maskPosition || this.app.state.selected === null;
     if (sampled) this.sampling.render();
     if (surprisal) this.strip.render();
-    const groups = predictionGroups(this.app, this.app.state.selected);
+    const groups = predictionGroups(this.app, position);
     const key = JSON.stringify(groups);
     if (key === this.key) return;
     this.key = key;
@@ -189,7 +196,7 @@ export class PredictionsView implements View {
         return section;
       }),
     );
-    if (s && defaultPosition(s) === null && this.app.state.selected === null) {
+    if (s && defaultPosition(s) === null && position === null) {
       const hint = document.createElement('div');
       hint.className = 'note';
       hint.textContent = 'Select a token (Tokens tab, or click in any view) to see what the model predicts at that position.';
@@ -200,6 +207,6 @@ export class PredictionsView implements View {
   }
 
   exportCanvas(): HTMLCanvasElement {
-    return barsToCanvas(predictionGroups(this.app, this.app.state.selected));
+    return barsToCanvas(predictionGroups(this.app, this.app.predictionSelection()));
   }
 }

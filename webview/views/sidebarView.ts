@@ -1,9 +1,10 @@
 // The side view: compact. The token under the editor cursor (FocusToken) or picked here, a layer and head
-// selector (which can follow the inspector's), the tokens it attends to most, and its predictions.
+// selector (which can follow the inspector's), the tokens it attends to most (or, in cross-attention, the target
+// tokens that attend to it most), and the predictions.
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
-import { headName, layerSuffix, tokenList } from '../../src/protocol';
+import { headName, layerSuffix, tokenList, type TokenListName } from '../../src/protocol';
 import type { App, View } from '../app';
-import { attendsTo, headMap } from '../render/attention';
+import { attendedBy, attendsTo, headMap } from '../render/attention';
 import { BarList, barsToCanvas, type Bar } from './barList';
 import { headSelect, layerSelect, setSelect, updateHeadSelect, updateLayerSelect, updateSetSelect } from './controls';
 import { tokenLabel } from './describe';
@@ -48,18 +49,27 @@ export class SidebarView implements View {
     if (on) this.app.followInspector();
   }
 
-  private attendsBars(): Bar[] {
+  /**
+   * The selected input token's strongest links in the shown set: the keys it attends to where its list asks (the
+   * queries are the input), else the queries that attend to it (cross-attention: target tokens attending to the source).
+   */
+  private links(): { bars: Bar[]; verb: string } {
     const s = this.app.data.summary;
     const sel = this.app.state.selected;
     const set = this.app.attentionSet();
-    // The selected token is an input token: it has a row only in a set whose queries are the input.
-    const layer = set?.queries === 'input' ? this.app.shownLayer() : undefined;
-    if (!s || !set || sel === null || !layer) return [];
-    const keys = tokenList(s, set.keys);
-    const ranked = attendsTo(headMap(layer, this.app.state.head), layer.keys, sel, TOP_KEYS);
-    // Only a key of the input can be revealed in the editor.
-    const index = (i: number): number | undefined => (set.keys === 'input' ? i : undefined);
-    return ranked.map((r) => ({ label: `#${r.index} ${tokenLabel(keys[r.index])}`, value: r.weight, index: index(r.index) }));
+    const layer = set && (set.queries === 'input' || set.keys === 'input') ? this.app.shownLayer() : undefined;
+    if (!s || !set || sel === null || !layer) return { bars: [], verb: 'Attends to' };
+    const map = headMap(layer, this.app.state.head);
+    // Only a token of the input can be revealed in the editor.
+    const index = (list: TokenListName, i: number): number | undefined => (list === 'input' ? i : undefined);
+    const bar = (list: TokenListName) => (r: { index: number; weight: number }) => ({
+      label: `#${r.index} ${tokenLabel(tokenList(s, list)[r.index])}`,
+      value: r.weight,
+      index: index(list, r.index),
+    });
+    if (set.queries === 'input') return { bars: attendsTo(map, layer.keys, sel, TOP_KEYS).map(bar(set.keys)), verb: 'Attends to' };
+    const verb = `Attended by ${set.queries} tokens`;
+    return { bars: attendedBy(map, layer.queries, layer.keys, sel, TOP_KEYS).map(bar(set.queries)), verb };
   }
 
   render(): void {
@@ -73,16 +83,16 @@ export class SidebarView implements View {
     else if (sel === null) this.token.textContent = 'Move the cursor onto an inspected token, or pick one in the inspector.';
     else this.token.textContent = `${JSON.stringify(tokenLabel(s.tokens[sel]))} — ${tokenTitle(s.tokens[sel])}`;
     const { layer, head } = this.app.state;
-    const bars = this.attendsBars();
+    const { bars, verb } = this.links();
     this.attendsTitle.textContent = s?.attentionUnavailable
       ? `Attention is not available: ${s.attentionUnavailable}`
       : sel === null
         ? ''
         : bars.length
-          ? `Attends to (layer ${layer}${layerSuffix(s?.model, layer)}, ${headName(s?.model, head)})`
+          ? `${verb} (layer ${layer}${layerSuffix(s?.model, layer)}, ${headName(s?.model, head)})`
           : this.app.data.layerStatus(this.app.state.set, this.app.state.layer);
     this.attends.set(bars);
-    const groups = predictionGroups(this.app, sel, false);
+    const groups = predictionGroups(this.app, this.app.predictionSelection(), false);
     const key = JSON.stringify(groups);
     if (key !== this.predictionsKey) {
       this.predictionsKey = key;
@@ -109,8 +119,8 @@ export class SidebarView implements View {
 
   private groups(): { title: string; bars: Bar[] }[] {
     return [
-      { title: this.attendsTitle.textContent ?? '', bars: this.attendsBars() },
-      ...predictionGroups(this.app, this.app.state.selected, false),
+      { title: this.attendsTitle.textContent ?? '', bars: this.links().bars },
+      ...predictionGroups(this.app, this.app.predictionSelection(), false),
     ];
   }
 

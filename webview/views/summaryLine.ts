@@ -11,8 +11,10 @@ export function summaryParts(s: RunSummary, compact = false): string[] {
   const m = s.model;
   const device = s.device.fallbackReason ? `${s.device.label} (fell back: ${s.device.fallbackReason})` : s.device.label;
   // The truncation notice says how many the whole selection needs: the count is said once.
-  const tokens = s.truncation ? `${s.tokens.length} tokens (cut)` : `${s.tokens.length} tokens`;
-  if (compact) return [m.id, device, tokens];
+  const input = s.truncation ? `${s.tokens.length} tokens (cut)` : `${s.tokens.length} tokens`;
+  // An encoder–decoder run: the source's tokens, then the target's and who wrote it.
+  const tokens = s.target ? [`source ${input}`, targetPart(s.target)] : [input];
+  if (compact) return [m.id, device, ...tokens];
   const t = s.timings;
   const timing = [
     t.loadMs !== undefined ? `load ${Math.round(t.loadMs)} ms` : '',
@@ -24,7 +26,12 @@ export function summaryParts(s: RunSummary, compact = false): string[] {
     .join(', ');
   // A grouped-query model says how its heads share key/value heads; windows and soft-cap where the model has them.
   const family = `${m.familyLabel} (${m.architecture}, ${m.layers}×${m.heads})`;
-  return [m.id, family, ...attentionFactParts(m), `${m.tokenizerKind} tokenizer`, device, tokens, timing];
+  return [m.id, family, ...attentionFactParts(m), `${m.tokenizerKind} tokenizer`, device, ...tokens, timing];
+}
+
+/** "target 9 tokens, generated (greedy)" or "…, given (teacher forcing)". */
+export function targetPart(target: NonNullable<RunSummary['target']>): string {
+  return `target ${target.tokens.length} tokens, ${target.generated ? 'generated (greedy)' : 'given (teacher forcing)'}`;
 }
 
 export function summaryText(s: RunSummary): string {

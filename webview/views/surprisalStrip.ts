@@ -1,7 +1,7 @@
 // Surprisal strip: one cell per token coloured by −log2 p(actual token), over the whole input, token labels
 // under the cells where they fit and in a tooltip on hover, and a colour scale in bits; click or arrow keys
 // pick a token.
-import { predictionsAt } from '../../src/protocol';
+import { predictionList, predictionsAt, predictionTokens, type TokenView } from '../../src/protocol';
 import type { App } from '../app';
 import { fitCanvas, frameScheduler } from '../render/canvas';
 import { formatProbability, surprisalBits } from '../render/sampling';
@@ -61,29 +61,40 @@ export class SurprisalStrip {
     });
     this.canvas.addEventListener('click', (e) => {
       const i = this.indexAt(e);
-      if (i !== null) this.app.select(i, true);
+      if (i !== null) this.select(i, true);
     });
     this.canvas.addEventListener('keydown', (e) => {
-      const n = this.app.data.summary?.tokens.length ?? 0;
-      const cur = this.app.state.selected ?? 0;
-      if (e.key === 'ArrowRight') this.app.select(Math.min(n - 1, cur + 1), false);
-      else if (e.key === 'ArrowLeft') this.app.select(Math.max(0, cur - 1), false);
-      else if (e.key === 'Enter') this.app.select(cur, true);
+      const n = this.tokens().length;
+      const cur = this.app.predictionSelection() ?? 0;
+      if (e.key === 'ArrowRight') this.select(Math.min(n - 1, cur + 1), false);
+      else if (e.key === 'ArrowLeft') this.select(Math.max(0, cur - 1), false);
+      else if (e.key === 'Enter') this.select(cur, true);
       else return;
       e.preventDefault();
     });
     new ResizeObserver(() => this.scheduleDraw()).observe(this.element);
   }
 
+  /** The strip's tokens: the list the run's predictions index (an encoder–decoder run's target). */
+  private tokens(): TokenView[] {
+    const s = this.app.data.summary;
+    return s ? predictionTokens(s) : [];
+  }
+
+  private select(index: number, reveal: boolean): void {
+    const s = this.app.data.summary;
+    if (s) this.app.selectIn(predictionList(s), index, reveal);
+  }
+
   private bits(): (number | null)[] {
     const s = this.app.data.summary;
     // Only a run that gave each actual token a probability (next-token) has a surprisal.
     if (!s || s.predictions.actual === undefined) return [];
-    return s.tokens.map((t) => surprisalBits(predictionsAt(s, t.index)?.probabilityHere ?? null));
+    return this.tokens().map((_, i) => surprisalBits(predictionsAt(s, i)?.probabilityHere ?? null));
   }
 
   private indexAt(e: MouseEvent): number | null {
-    const n = this.app.data.summary?.tokens.length ?? 0;
+    const n = this.tokens().length;
     const r = this.canvas.getBoundingClientRect();
     const i = Math.floor(((e.clientX - r.left) / r.width) * n);
     return i >= 0 && i < n ? i : null;
@@ -96,7 +107,7 @@ export class SurprisalStrip {
 
   /** What one token's cell says, in words. */
   private describe(at: number, bits: number | null): string {
-    const label = JSON.stringify(tokenLabel(this.app.data.summary?.tokens[at]));
+    const label = JSON.stringify(tokenLabel(this.tokens()[at]));
     return `#${at} ${label}: ${bits === null ? 'the first token, which nothing predicts' : `${bits.toFixed(2)} bits (${chance(bits)})`}`;
   }
 
@@ -104,7 +115,8 @@ export class SurprisalStrip {
     const th = theme();
     const s = this.app.data.summary;
     const bits = this.bits();
-    const n = s?.tokens.length ?? 0;
+    const tokens = this.tokens();
+    const n = tokens.length;
     const width = Math.max(100, this.element.clientWidth);
     const w = n ? width / n : width;
     const font = `${th.fontSize - 2}px ${th.fontFamily}`;
@@ -124,8 +136,8 @@ export class SurprisalStrip {
       ctx.fillStyle = b === null ? th.border : th.lut.css[Math.round(Math.min(1, b / max) * 255)];
       ctx.fillRect(i * w, CELLS_TOP, Math.max(1, w - (w > 4 ? 1 : 0)), CELLS_HEIGHT);
       if (labelled) {
-        const text = tokenLabel(s.tokens[i]);
-        ctx.fillStyle = i === this.hover || i === this.app.state.selected ? th.foreground : th.muted;
+        const text = tokenLabel(tokens[i]);
+        ctx.fillStyle = i === this.hover || i === this.app.predictionSelection() ? th.foreground : th.muted;
         if (ctx.measureText(text).width <= w - 2) ctx.fillText(text, i * w + w / 2, CELLS_TOP + CELLS_HEIGHT + 2);
       }
     }
@@ -134,7 +146,7 @@ export class SurprisalStrip {
       ctx.lineWidth = 1;
       ctx.strokeRect(this.hover * w + 0.5, CELLS_TOP - 0.5, Math.max(2, w - 1), CELLS_HEIGHT + 1);
     }
-    const sel = this.app.state.selected;
+    const sel = this.app.predictionSelection();
     if (sel !== null) {
       ctx.strokeStyle = th.foreground;
       ctx.lineWidth = 2;

@@ -95,6 +95,11 @@ describe('reliability: messages from a webview', () => {
       assert.equal(rejected(request('maskedAt', { runId: 1, position: bad })), 'bad maskedAt params', String(bad));
       assert.equal(rejected(request('logits', { runId: 1, position: bad })), 'bad logits params', String(bad));
       assert.equal(rejected(request('unmasked', { runId: bad })), 'bad unmasked params', String(bad));
+      assert.equal(rejected(request('setTarget', { runId: bad, target: 'x' })), 'bad setTarget params', String(bad));
+    }
+    // A target is text the host feeds the decoder, nothing else, and bounded.
+    for (const bad of [undefined, 1, ['x'], { text: 'x' }, 'x'.repeat(20_001)]) {
+      assert.equal(rejected(request('setTarget', { runId: 1, target: bad })), 'bad setTarget target', JSON.stringify(bad)?.slice(0, 20));
     }
     const extra = { ...request('logits', { runId: 1, position: 7, extra: 'dropped' }, 3), extra: 'dropped' };
     assert.deepEqual(accepted(extra), request('logits', { runId: 1, position: 7 }, 3));
