@@ -29,6 +29,8 @@ export interface EngineRun {
 export interface RunSettings {
   topK: number;
   maxTokens: number;
+  /** Encoder–decoder models: the most target tokens greedy generation writes. */
+  maxNewTokens: number;
 }
 
 export class RunEngine {
@@ -36,7 +38,8 @@ export class RunEngine {
 
   /** `target`: an encoder–decoder model's given target (teacher forcing); absent, the model generates one. */
   async inspect(runId: number, text: string, settings: RunSettings, target?: string): Promise<EngineRun> {
-    const options = { attention: true, topK: settings.topK, maxTokens: settings.maxTokens, ...(target !== undefined && { target }) };
+    const { topK, maxTokens, maxNewTokens } = settings;
+    const options = { attention: true, topK, maxTokens, maxNewTokens, ...(target !== undefined && { target }) };
     const { unmasked, ...result } = await this.engine.request('inspect', { run: runId, text, options });
     const { model } = result;
     const source = { modelFolder: model.folder, onnxFile: model.onnxFile, keptAttention: result.attention !== undefined };
