@@ -37,8 +37,8 @@ async function setTarget(api: LensTestApi, target: string): Promise<RunSummary> 
   await api.whenIdle();
   assert.ok(runId !== undefined, `Set Target started a run (status: ${JSON.stringify(api.status())})`);
   const result = api.lastResult();
-  assert.equal(result?.runId, runId);
-  return result!.summary;
+  assert.ok(result && result.runId === runId, `the run shown is ${String(result?.runId)}, not ${runId}`);
+  return result.summary;
 }
 
 describe('Attention Lens: encoder–decoder models', () => {
@@ -95,7 +95,7 @@ describe('Attention Lens: encoder–decoder models', () => {
     assert.equal(api.lastResult()?.runId, run.runId);
   });
 
-  it('tiny-marian: the panel is sent the source, the generated target and three sets; Set Target forces a target, empty generates', async () => {
+  it('tiny-marian: the panel gets source, generated target and three sets; Set Target forces a target, empty generates', async () => {
     await useModel(fixtureModel('tiny-marian'));
     const editor = await openSample();
     const source = selectLine(editor, 1);
@@ -133,7 +133,7 @@ describe('Attention Lens: encoder–decoder models', () => {
     );
     assert.ok(reply.result, reply.error);
     const { queries, keys, heads, data } = reply.result;
-    assert.deepEqual([queries, keys], [forced.target!.tokens.length, forced.tokens.length]);
+    assert.deepEqual([queries, keys], [forced.target?.tokens.length, forced.tokens.length]);
     for (let r = 0; r < heads * queries; r++) {
       const sum = data.subarray(r * keys, (r + 1) * keys).reduce((a, b) => a + b, 0);
       assert.ok(Math.abs(sum - 1) < 1e-4, `row ${r} sums to ${sum}`);

@@ -162,6 +162,11 @@ export const targetTests: TestCase[] = [
       await lens.page.screenshot({ path: join(ctx.shots, 'target-predictions-dark.png') });
       const svg = await exportView(lens, 'svg');
       assert.ok(svg.svg?.includes('Next target token after #2'), 'the exported predictions are the target’s');
+      assert.equal(svg.name, 'predictions_T2');
+      assert.ok(
+        svg.svg?.includes(`Predictions · target token #2 ${JSON.stringify(target[2].display)}`.replace(/"/g, '&quot;')),
+        'the caption',
+      );
       await finish(lens);
     },
   },
