@@ -20,6 +20,8 @@ export interface LensConfig {
   activeModel: 'masked' | 'causal';
   device: DeviceRequest;
   maxTokens: number;
+  /** Encoder–decoder models: the most target tokens greedy generation writes. */
+  maxNewTokens: number;
   topK: number;
   hubEndpoint: string;
   /** Empty: the extension's own storage folder. */
@@ -51,6 +53,7 @@ export function readConfig(): LensConfig {
     activeModel: cfg.get<string>('activeModel') === 'causal' ? 'causal' : 'masked',
     device: (DEVICES as readonly string[]).includes(device) ? (device as DeviceRequest) : 'auto',
     maxTokens: clampInt(cfg.get('maxTokens'), 512, 2, 8192),
+    maxNewTokens: clampInt(cfg.get('maxNewTokens'), 32, 1, 512),
     topK: clampInt(cfg.get('topK'), 5, 1, 50),
     hubEndpoint: readRestricted(cfg, 'hubEndpoint', DEFAULT_HUB_URL, ignored).trim() || DEFAULT_HUB_URL,
     cacheFolder: readRestricted(cfg, 'cacheFolder', '', ignored).trim(),
@@ -61,7 +64,18 @@ export function readConfig(): LensConfig {
 
 /** Fires with the affected keys (without the section prefix) when an Attention Lens setting changes. */
 export function onDidChangeLensConfig(listener: (keys: Set<string>) => void): vscode.Disposable {
-  const all = ['maskedModel', 'causalModel', 'activeModel', 'device', 'maxTokens', 'topK', 'hubEndpoint', 'cacheFolder', 'tokenBoundaries'];
+  const all = [
+    'maskedModel',
+    'causalModel',
+    'activeModel',
+    'device',
+    'maxTokens',
+    'maxNewTokens',
+    'topK',
+    'hubEndpoint',
+    'cacheFolder',
+    'tokenBoundaries',
+  ];
   return vscode.Disposable.from(
     vscode.workspace.onDidChangeConfiguration((event) => {
       const keys = new Set(all.filter((k) => event.affectsConfiguration(`${SECTION}.${k}`)));

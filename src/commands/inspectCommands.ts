@@ -119,7 +119,7 @@ export class InspectCommands {
       this.inspector.show();
       return this.controller.inspect({ text: run.summary.text, note: run.note, givenTarget: target });
     }
-    return this.rerunEdited(run, target);
+    return this.runAgain(run, target);
   }
 
   /** The run's target; throws when its model has none (not an encoder–decoder model). */
@@ -187,11 +187,13 @@ export class InspectCommands {
     });
   }
 
-  /**
-   * The stale run's one-click re-run: its text as the document reads now, wherever edits moved it, with the run's
-   * given target unless another is named.
-   */
-  async rerunEdited(run: RunRecord, givenTarget = run.givenTarget): Promise<RunRecord | undefined> {
+  /** The stale run's one-click re-run: its text as the document reads now, wherever edits moved it, with its given target. */
+  rerunEdited(run: RunRecord): Promise<RunRecord | undefined> {
+    return this.runAgain(run, run.givenTarget);
+  }
+
+  /** The run's text as the document reads now, wherever edits moved it, with this target (undefined: generate). */
+  private async runAgain(run: RunRecord, givenTarget: string | undefined): Promise<RunRecord | undefined> {
     const target = run.target;
     if (!target) return undefined;
     let document: vscode.TextDocument;

@@ -29,6 +29,8 @@ export interface EngineRun {
 export interface RunSettings {
   topK: number;
   maxTokens: number;
+  /** Encoder–decoder models: the most target tokens greedy generation writes. */
+  maxNewTokens: number;
 }
 
 export class RunEngine {
@@ -40,7 +42,8 @@ export class RunEngine {
    */
   async inspect(runId: number, text: string, settings: RunSettings, run: { pair?: boolean; target?: string } = {}): Promise<EngineRun> {
     const { pair = false, target } = run;
-    const options = { attention: true, topK: settings.topK, maxTokens: settings.maxTokens, pair, ...(target !== undefined && { target }) };
+    const { topK, maxTokens, maxNewTokens } = settings;
+    const options = { attention: true, topK, maxTokens, maxNewTokens, pair, ...(target !== undefined && { target }) };
     const { unmasked, ...result } = await this.engine.request('inspect', { run: runId, text, options });
     const { model } = result;
     const source = { modelFolder: model.folder, onnxFile: model.onnxFile, keptAttention: result.attention !== undefined };

@@ -37,7 +37,9 @@ type FixtureModel =
   | 'tiny-gemma2-gqa'
   | 'tiny-roberta'
   | 'tiny-xlm-roberta'
-  | 'tiny-albert';
+  | 'tiny-albert'
+  | 'tiny-t5'
+  | 'tiny-marian';
 
 export function fixtureModel(name: FixtureModel): string {
   return path.join(extension().extensionPath, 'test', 'fixtures', 'models', name);

@@ -7,12 +7,15 @@ import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { bert } from '../../src/core/families/bert';
 import { gpt2 } from '../../src/core/families/gpt2';
+import { encoderDecoder } from '../../src/core/families/encoderDecoder';
 import { FAMILIES, familyOf } from '../../src/core/families/index';
 import { parseModelConfig } from '../../src/core/model/modelConfig';
 import { LensError } from '../../src/core/types';
 import { fixtureModel } from '../support/paths';
 
-const TAKES = 'Attention Lens runs masked language models (…ForMaskedLM) and causal language models (…LMHeadModel / …ForCausalLM)';
+const TAKES =
+  'Attention Lens runs masked language models (…ForMaskedLM), causal language models (…LMHeadModel / …ForCausalLM), and ' +
+  'encoder–decoder models (T5, BART, Marian)';
 const refusedAs = (message: string) => (e: unknown) => e instanceof LensError && e.code === 'model-unsupported' && e.message === message;
 
 describe('familyOf', () => {
@@ -27,7 +30,8 @@ describe('familyOf', () => {
   it('falls back to the model_type only where the config names no architecture', () => {
     assert.equal(familyOf([], 'distilbert'), bert);
     assert.equal(familyOf([], 'gpt_neo'), gpt2);
-    assert.equal(familyOf([], 't5'), undefined);
+    assert.equal(familyOf([], 't5'), encoderDecoder);
+    assert.equal(familyOf([], 'whisper'), undefined);
     assert.equal(familyOf(['BertModel'], 'bert'), undefined, 'a named architecture without a task head is not taken by its model_type');
   });
 
@@ -38,7 +42,7 @@ describe('familyOf', () => {
     assert.equal(new Set(named).size, named.length);
     assert.deepEqual(
       FAMILIES.map((f) => f.attentionSets.map((s) => `${s.name}:${s.causal}`)),
-      [['self:false'], ['self:true'], ['self:true'], ['self:true'], ['self:true']],
+      [['self:false'], ['self:true'], ['self:true'], ['self:true'], ['self:true'], ['encoder:false', 'decoder:true', 'cross:false']],
     );
     assert.deepEqual(
       FAMILIES.map((f) => [f.name, f.task, f.scoresActualTokens, f.needsMaskToken]),
@@ -48,6 +52,7 @@ describe('familyOf', () => {
         ['llama', 'next-token', true, false],
         ['gpt_neox', 'next-token', true, false],
         ['opt', 'next-token', true, false],
+        ['encoder-decoder', 'next-token', true, false],
       ],
     );
   });
@@ -55,7 +60,7 @@ describe('familyOf', () => {
   it('a config no family takes is refused naming what it describes and what both families run', () => {
     const encoderOnly = { architectures: ['BertModel'], model_type: 'bert' };
     assert.throws(() => parseModelConfig(encoderOnly, 'config.json'), refusedAs(`config.json describes BertModel: ${TAKES}`));
-    assert.throws(() => parseModelConfig({ model_type: 't5' }, 'config.json'), refusedAs(`config.json describes t5: ${TAKES}`));
+    assert.throws(() => parseModelConfig({ model_type: 'whisper' }, 'config.json'), refusedAs(`config.json describes whisper: ${TAKES}`));
     assert.throws(() => parseModelConfig({}, 'config.json'), refusedAs(`config.json describes an unnamed architecture: ${TAKES}`));
   });
 

@@ -2,6 +2,7 @@
 // generation), the target's tokens, the summary line, predictions over target positions with the sampling controls,
 // and the side view's cross-attention for a source token.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportView } from './chromeTests';
 import { smallCausal } from './fixtures';
@@ -18,6 +19,44 @@ async function text(lens: Awaited<ReturnType<typeof openRun>>, selector: string)
 }
 
 export const targetTests: TestCase[] = [
+  {
+    name: 'encoder–decoder: the model view exports every set, each grid under its label (SVG and PNG, looked at)',
+    run: async (ctx) => {
+      const lens = await openRun(ctx, p);
+      await lens.tab('model');
+      await lens.until(`document.querySelector('.model-view .caption').textContent.startsWith('Each map')`);
+      const svg = await exportView(lens, 'svg');
+      assert.equal(svg.error, undefined);
+      assert.equal(svg.name, 'model-view_all-sets');
+      const headings = [
+        `Encoder self-attention · ${input.length} × ${input.length}`,
+        `Decoder self-attention · ${target.length} × ${target.length} · causal`,
+        `Cross-attention (target → input) · ${target.length} × ${input.length}`,
+      ];
+      const at = headings.map((h) => svg.svg!.indexOf(h));
+      assert.ok(
+        at.every((i) => i > 0),
+        `every set is headed: ${at.join(', ')}`,
+      );
+      assert.deepEqual(
+        [...at].sort((a, b) => a - b),
+        at,
+        'in the run’s order of sets',
+      );
+      // The title (wrapped over lines) names every set.
+      const title = svg.svg!.slice(0, svg.svg!.indexOf(headings[0]));
+      assert.ok(title.includes('Model view · Encoder self-attention, Decoder'), 'the title names the sets');
+      const png = await exportView(lens, 'png');
+      assert.equal(png.name, 'model-view_all-sets');
+      assert.ok(png.png && png.png.subarray(1, 4).toString() === 'PNG');
+      writeFileSync(join(ctx.shots, 'target-model-view-all-sets.png'), png.png);
+      // At 2× pixels, three grids each fitted to the panel's height: well over twice one grid's.
+      const height = png.png.readUInt32BE(20);
+      const shown = (await lens.page.locator('.model-view canvas').boundingBox())!.height;
+      assert.ok(height > 2 * 2 * shown, `the figure holds three grids (${height} px at 2×, one grid ${shown} px)`);
+      await finish(lens);
+    },
+  },
   {
     name: 'encoder–decoder: the summary says who wrote the target; the Tokens view lists the target under the source (screenshot)',
     run: async (ctx) => {
@@ -123,6 +162,11 @@ export const targetTests: TestCase[] = [
       await lens.page.screenshot({ path: join(ctx.shots, 'target-predictions-dark.png') });
       const svg = await exportView(lens, 'svg');
       assert.ok(svg.svg?.includes('Next target token after #2'), 'the exported predictions are the target’s');
+      assert.equal(svg.name, 'predictions_T2');
+      assert.ok(
+        svg.svg?.includes(`Predictions · target token #2 ${JSON.stringify(target[2].display)}`.replace(/"/g, '&quot;')),
+        'the caption',
+      );
       await finish(lens);
     },
   },

@@ -30,6 +30,8 @@ OMP_NUM_THREADS=2 PYTHONPATH=tools nice -n 10 "$PY" -m lens_models.make_encoder_
 # A tiny Llama with the fp16 and q4 files transformers.js ships besides model.onnx (tiny-llama-variants).
 OMP_NUM_THREADS=2 PYTHONPATH=tools nice -n 10 "$PY" -m lens_models.make_variant_models .cache/test-models/tokenized.json \
   test/fixtures/models
+# The encoder–decoder models (T5, Marian) and their Unigram tokenizer, references for given and greedy targets.
+OMP_NUM_THREADS=2 PYTHONPATH=tools nice -n 10 "$PY" -m lens_models.make_seq2seq_models test/fixtures/models
 node tools/testModels/verify.mjs --write --probes .cache/test-models/probes
 du -sh test/fixtures/models/*
 du -sh test/fixtures/models

@@ -1,6 +1,6 @@
 // What an exported picture says about itself: a title (model, view, layer/head), the part of its file name that
 // names what is inside, and the colour scale its view needs to be read on paper.
-import { headName, layerSuffix, type RunSummary } from '../../src/protocol';
+import { headName, layerSuffix, predictionList, predictionTokens, type RunSummary, type TokenView } from '../../src/protocol';
 import type { UiState } from '../state';
 import { tokenLabel } from '../views/describe';
 
@@ -37,10 +37,11 @@ function setPart(s: RunSummary, state: UiState): { text: string; slug: string; l
   return { text: named ? ` · ${set.label}` : '', slug: named ? `_${set.name}` : '', layers, heads };
 }
 
-function tokenPart(s: RunSummary, selected: number | null): { text: string; slug: string } {
-  return selected === null || !s.tokens[selected]
+/** The selected token of a list; `word` names the list where it is not the input ("target "). */
+function tokenPart(tokens: TokenView[], selected: number | null, word = ''): { text: string; slug: string } {
+  return selected === null || !tokens[selected]
     ? { text: '', slug: '' }
-    : { text: ` · token #${selected} ${JSON.stringify(tokenLabel(s.tokens[selected]))}`, slug: `_T${selected}` };
+    : { text: ` · ${word}token #${selected} ${JSON.stringify(tokenLabel(tokens[selected]))}`, slug: `_T${selected}` };
 }
 
 /** The caption of `view` as it shows now. The matrix and the model view draw their own colour bars, so their figures add none. */
@@ -61,6 +62,12 @@ export function captionFor(view: ExportedView, s: RunSummary, state: UiState): C
       };
     }
     case 'model':
+      // Several sets are exported together (ModelView.exportCanvas): the caption names them all.
+      if (s.attentionSets.length > 1) {
+        const sets = s.attentionSets.map((a) => a.label).join(', ');
+        const target = s.target ? ` + ${s.target.tokens.length} target tokens` : '';
+        return { title: `${model} · Model view · ${sets} · ${s.tokens.length} tokens${target}`, name: 'model-view_all-sets', scale: null };
+      }
       return {
         title: `${model} · Model view${set.text} · ${set.layers} layers × ${set.heads} heads · ${s.tokens.length} tokens`,
         name: `model-view${set.slug}`,
@@ -72,12 +79,14 @@ export function captionFor(view: ExportedView, s: RunSummary, state: UiState): C
       return { title, name: `matrix${set.slug}_L${state.layer}_${head.slug}`, scale: null };
     }
     case 'predictions': {
-      const token = tokenPart(s, state.selected);
+      // An encoder–decoder run's predictions are at its target's tokens.
+      const target = predictionList(s) === 'target';
+      const token = tokenPart(predictionTokens(s), target ? state.targetSelected : state.selected, target ? 'target ' : '');
       return { title: `${model} · Predictions${token.text}`, name: `predictions${token.slug}`, scale: null };
     }
     case 'sidebar': {
       const head = headPart(s, state.head);
-      const token = tokenPart(s, state.selected);
+      const token = tokenPart(s.tokens, state.selected);
       const title = `${model} · Side view${set.text} · ${layerText(s, state.layer)} · ${head.text}${token.text}`;
       return { title, name: `side-view${set.slug}_L${state.layer}_${head.slug}${token.slug}`, scale: null };
     }

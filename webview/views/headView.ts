@@ -37,6 +37,8 @@ export class HeadView implements View {
   private readonly pairSel = new Select('Sentences', (v) => this.app.update({ pairFilter: v as PairFilter }));
   private readonly pairNote = document.createElement('div');
   private readonly info = document.createElement('div');
+  /** Which list each side shows, over the two columns (runs of two lists only). */
+  private readonly sides = document.createElement('div');
   private readonly scroller = document.createElement('div');
   private readonly spacer = document.createElement('div');
   readonly canvas = document.createElement('canvas');
@@ -76,7 +78,9 @@ export class HeadView implements View {
         'Enter reveals it, Left and Right switch between the query and key side.',
     );
     this.scroller.append(this.canvas, this.spacer);
-    this.element.append(bar, this.pairNote, this.info, this.scroller);
+    this.sides.className = 'head-sides';
+    this.sides.hidden = true;
+    this.element.append(bar, this.pairNote, this.info, this.sides, this.scroller);
     this.scroller.addEventListener('scroll', () => this.scheduleDraw(), { passive: true });
     this.canvas.addEventListener('mousemove', (e) => this.onMove(e));
     this.canvas.addEventListener('mouseleave', () => this.setHover(null));
@@ -180,11 +184,30 @@ export class HeadView implements View {
       this.pairSel.set(options, this.app.state.pairFilter);
       this.pairNote.textContent = pairLine(this.app.data.summary!);
     }
+    this.renderSides();
     this.scroller.style.height = `${heightToBottom(this.scroller, 240)}px`;
     const n = this.rows();
     this.spacer.style.height = `${Math.max(0, n * ROW - Math.max(ROW, this.scroller.clientHeight))}px`;
     // render() already runs inside the app's animation frame: draw now, not a frame later.
     this.draw();
+  }
+
+  /** "Queries: target tokens (attending)" over the left column, "Keys: input tokens (attended to)" over the right. */
+  private renderSides(): void {
+    const two = this.app.data.summary?.target !== undefined;
+    this.sides.hidden = !two;
+    if (!two) return;
+    const { lists } = this.columns();
+    const text = `Queries: ${lists.query} tokens (attending)\u0000Keys: ${lists.key} tokens (attended to)`;
+    if (this.sides.dataset.text === text) return;
+    this.sides.dataset.text = text;
+    this.sides.replaceChildren(
+      ...text.split('\u0000').map((t) => {
+        const span = document.createElement('span');
+        span.textContent = t;
+        return span;
+      }),
+    );
   }
 
   /** Draws the rows in sight; records its own duration in data-draw-ms for the benchmark. */

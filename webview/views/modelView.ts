@@ -12,6 +12,9 @@ import { setSelect, updateSetSelect } from './controls';
 import { drawLabels, GAP, KV_ROW, labelsCaption, LEFT, LEFT_WINDOWED, TOP, type GridDims } from './modelLabels';
 
 /** Below this, thumbnails stop shrinking and the grid scrolls. */
+/** The export of several sets: each grid's heading band, and the space before the next. */
+const SET_HEADING = 24;
+const SET_GAP = 12;
 const MIN_CELL = 24;
 const SCALE: ColorBar = { top: 'its max', bottom: '0', note: '√ scale' };
 
@@ -73,8 +76,8 @@ export class ModelView implements View {
   }
 
   /** Square thumbnails as large as both the panel's width and its height allow (the colour bar beside them). */
-  private dims(): GridDims & { width: number; height: number; barX: number } {
-    const m = this.app.attentionSet() ?? this.app.data.summary?.model;
+  private dims(set = this.app.attentionSet()): GridDims & { width: number; height: number; barX: number } {
+    const m = set ?? this.app.data.summary?.model;
     const layers = m?.layers ?? 0;
     const heads = m?.heads ?? 0;
     const model = this.app.data.summary?.model;
@@ -212,8 +215,40 @@ export class ModelView implements View {
     return canvas;
   }
 
+  /** The shown set's grid; a run of several sets exports every set's, one under another, each under its label. */
   exportCanvas(): HTMLCanvasElement {
-    this.draw();
+    const s = this.app.data.summary;
+    const parts = (s?.attentionSets ?? []).flatMap((set) => {
+      const ov = this.app.data.overviews.get(set.name);
+      return ov ? [{ set, ov, d: this.dims(set) }] : [];
+    });
+    if (!s || parts.length < 2) {
+      this.draw();
+      return this.canvas;
+    }
+    const th = theme();
+    const dpr = window.devicePixelRatio || 1;
+    const width = Math.max(...parts.map((p) => p.d.width));
+    const height = parts.reduce((sum, p) => sum + SET_HEADING + p.d.height + SET_GAP, 0);
+    const ctx = fitCanvas(this.canvas, width, height);
+    ctx.fillStyle = th.background;
+    ctx.fillRect(0, 0, width, height);
+    let y = 0;
+    for (const { set, ov, d } of parts) {
+      const { queries, keys } = setShape(s, set);
+      ctx.font = `bold ${th.fontSize - 1}px ${th.fontFamily}`;
+      ctx.fillStyle = th.foreground;
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'middle';
+      ctx.fillText(`${set.label} · ${queries} × ${keys}${set.causal ? ' · causal' : ''}`, 4, y + SET_HEADING / 2);
+      ctx.save();
+      ctx.translate(0, y + SET_HEADING);
+      ctx.drawImage(this.buildBase(ov, d, dpr, th.lut.packed), d.left, d.top, d.heads * (d.cell + GAP), d.layers * (d.cell + GAP));
+      drawColorBar(ctx, th, SCALE, d.barX, d.top, Math.min(d.height - d.top - th.fontSize - 8, 240));
+      drawLabels(ctx, s.model, d);
+      ctx.restore();
+      y += SET_HEADING + d.height + SET_GAP;
+    }
     return this.canvas;
   }
 }

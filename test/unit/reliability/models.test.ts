@@ -104,21 +104,21 @@ describe('reliability: models', () => {
   });
 
   it(
-    'config.json of an unsupported architecture (BertForSequenceClassification, T5) ' + 'is refused, naming it and what is supported',
+    'config.json of an unsupported architecture (BertForSequenceClassification, Whisper) ' + 'is refused, naming it and what is supported',
     async () => {
       const folder = copyFixture('tiny-bert', tmp.dir);
       const configFile = path.join(folder, 'config.json');
       const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
       for (const [architectures, modelType] of [
         [['BertForSequenceClassification'], 'bert'],
-        [['T5ForConditionalGeneration'], 't5'],
+        [['WhisperForConditionalGeneration'], 'whisper'],
       ] as const) {
         fs.writeFileSync(configFile, JSON.stringify({ ...config, architectures, model_type: modelType }));
         await rejectsWith(
           load(folder),
           'model-unsupported',
-          `config.json describes ${architectures[0]}: Attention Lens runs masked language models (…ForMaskedLM) and causal language ` +
-            `models (…LMHeadModel / …ForCausalLM)`,
+          `config.json describes ${architectures[0]}: Attention Lens runs masked language models (…ForMaskedLM), causal language ` +
+            `models (…LMHeadModel / …ForCausalLM), and encoder–decoder models (T5, BART, Marian)`,
         );
       }
       assert.equal(sessionCreate.mock.callCount(), 0);
