@@ -54,8 +54,7 @@ export interface ComparisonView {
 }
 
 export type ToCompareMessage =
-  | { type: 'comparison'; comparison: ComparisonView }
-  | { type: 'status'; state: 'running' | 'idle' | 'error'; message: string };
+  { type: 'comparison'; comparison: ComparisonView } | { type: 'status'; state: 'running' | 'idle' | 'error'; message: string };
 
 export type CompareExportFormat = 'json' | 'html';
 

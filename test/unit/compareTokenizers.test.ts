@@ -41,14 +41,11 @@ async function embedded() {
   ];
 }
 
-test('WordPiece, byte-level BPE and SentencePiece BPE on one text: differing boundaries, unknown and byte pieces, chars per token', async () => {
+test('WordPiece, byte-level BPE and SentencePiece BPE on one text: differing boundaries, unknown and byte pieces, figures', async () => {
   const text = 'The unhappiest cat 🙂 sat.';
   const c = compareTokenizers(text, await embedded());
   const [wp, bpe, sp] = c.tokenizers;
-  assert.deepEqual(
-    [wp.kind, bpe.kind, sp.kind],
-    ['wordpiece', 'byte-bpe', 'sentencepiece-bpe'],
-  );
+  assert.deepEqual([wp.kind, bpe.kind, sp.kind], ['wordpiece', 'byte-bpe', 'sentencepiece-bpe']);
   // "unhappiest": WordPiece un|##ha|##pp|##iest (6, 8, 10), GPT-2 Ġunh|app|iest (7, 10).
   assert.ok(c.differing.includes(6) && c.differing.includes(7) && c.differing.includes(8));
   assert.ok(!c.differing.includes(4), 'the start of "unhappiest" is every tokenizer’s boundary');
@@ -111,9 +108,19 @@ test('messages from the compare view are validated: known types and well-formed 
 const cli = path.join(repoRoot, 'dist', 'cli.js');
 const run = (args: string[], input?: string) => spawnSync(process.execPath, [cli, ...args], { input, encoding: 'utf8', timeout: 60_000 });
 
-test('attention-lens tokenize prints one JSON with each tokenizer’s tokens (id, piece, UTF-16 span) and the differing boundaries', async () => {
+test('attention-lens tokenize prints one JSON: each tokenizer’s tokens (id, piece, UTF-16 span) and the differing boundaries', async () => {
   const text = 'Zürich 🙂 unhappiest\r\n\ttabs';
-  const out = run(['tokenize', '--tokenizer', 'default-masked', '--tokenizer', 'lens-gpt2-mini', '--tokenizer', path.join(fixtures, 'tiny-sp-bpe'), '--text', text]);
+  const out = run([
+    'tokenize',
+    '--tokenizer',
+    'default-masked',
+    '--tokenizer',
+    'lens-gpt2-mini',
+    '--tokenizer',
+    path.join(fixtures, 'tiny-sp-bpe'),
+    '--text',
+    text,
+  ]);
   assert.equal(out.status, 0, out.stderr);
   const doc = JSON.parse(out.stdout) as {
     textLength: number;

@@ -40,7 +40,10 @@ test('the split: the separator typed first, else a blank line; whitespace around
   // A separator wins over an earlier blank line.
   assert.deepEqual(findPairSplit('a\n\nb [SEP] c', ['[SEP]']), { aEnd: 4, bStart: 11 });
   const refused = (text: string, words: RegExp) =>
-    assert.throws(() => findPairSplit(text, ['[SEP]']), (e: unknown) => e instanceof LensError && words.test(e.message));
+    assert.throws(
+      () => findPairSplit(text, ['[SEP]']),
+      (e: unknown) => e instanceof LensError && words.test(e.message),
+    );
   refused('one sentence only', /put "\[SEP\]" or a blank line between the two sentences/);
   refused('[SEP] second', /the first sentence is empty/);
   refused('first\n\n  ', /the second sentence is empty/);

@@ -37,7 +37,16 @@ async function main(): Promise<void> {
   let passed = 0;
   let failed = 0;
   try {
-    for (const t of [...renderTests, ...interactionTests, ...viewTests, ...staleRunTests, ...chromeTests, ...setsTests, ...gqaTests, ...compareTests]) {
+    for (const t of [
+      ...renderTests,
+      ...interactionTests,
+      ...viewTests,
+      ...staleRunTests,
+      ...chromeTests,
+      ...setsTests,
+      ...gqaTests,
+      ...compareTests,
+    ]) {
       if (filter && !t.name.includes(filter)) continue;
       const t0 = Date.now();
       try {
