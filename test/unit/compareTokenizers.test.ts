@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { comparisonView, drawnLength } from '../../src/compare/comparisonView';
+import { tokenizerSources } from '../../src/compare/tokenizerSources';
 import { boundariesOf, compareTokenizers } from '../../src/core/tokenize/compareTokenizers';
 import { loadTextTokenizer } from '../../src/core/tokenize/textTokenizer';
 import type { Token } from '../../src/core/types';
@@ -170,4 +171,23 @@ test('attention-lens inspect --pair: segment ids, sentence B’s start, and whet
   const causal = run(['inspect', '--model', 'default-causal', '--pair', '--text', 'a\n\nb', '--device', 'cpu']);
   assert.equal(causal.status, 1);
   assert.match(causal.stderr, /no sentence-pair template/);
+});
+
+test('the tokenizers compared: the loaded model’s first, then the embedded ones, then recent ones on disk; each folder once', () => {
+  const where = { embeddedDir: path.join(repoRoot, 'models'), cacheDir: path.join(repoRoot, 'no-cache'), hubUrl: 'http://127.0.0.1:9' };
+  const tinyBert = path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-bert');
+  const sources = tokenizerSources(
+    { name: tinyBert, folder: tinyBert },
+    ['default-causal', './nowhere', 'owner/not-downloaded', tinyBert],
+    where,
+  );
+  assert.deepEqual(
+    sources.map((s) => s.name),
+    ['tiny-bert', 'lens-bert-mini', 'lens-gpt2-mini'],
+  );
+  assert.equal(sources[0].folder, tinyBert);
+  assert.deepEqual(
+    tokenizerSources(undefined, [], where).map((s) => s.name),
+    ['lens-bert-mini', 'lens-gpt2-mini'],
+  );
 });
