@@ -42,18 +42,24 @@ export function positiveInt(flag: string, value: string): number {
   return n;
 }
 
+/** Walks `--flag [value]` arguments: `take` is called per flag, and its `value()` consumes the next argument. */
+export function eachFlag(rest: string[], take: (flag: string, value: () => string) => void): void {
+  for (let i = 0; i < rest.length; i++) {
+    const flag = rest[i];
+    take(flag, () => {
+      const v = rest[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    });
+  }
+}
+
 export function parseArgs(argv: string[]): CliOptions {
   const [command, ...rest] = argv;
   if (command !== 'inspect') throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
   const options: CliOptions = { model: 'default-masked', attention: false, topK: 5, device: 'auto', pair: false };
   let sawModel = false;
-  for (let i = 0; i < rest.length; i++) {
-    const flag = rest[i];
-    const value = (): string => {
-      const v = rest[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
+  eachFlag(rest, (flag, value) => {
     switch (flag) {
       case '--model':
         options.model = value();
@@ -105,7 +111,7 @@ export function parseArgs(argv: string[]): CliOptions {
       default:
         throw new UsageError(`unknown option "${flag}"`);
     }
-  }
+  });
   if (!sawModel) throw new UsageError('--model is required');
   if (options.text !== undefined && options.file !== undefined) throw new UsageError('give --text or --file, not both');
   return options;

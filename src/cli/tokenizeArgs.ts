@@ -1,6 +1,6 @@
 // Command-line arguments of `attention-lens tokenize`: two or more tokenizers (any model name the inspect command
 // takes: an embedded model, a folder, a Hub id) and the text.
-import { UsageError } from './args';
+import { eachFlag, UsageError } from './args';
 
 export interface TokenizeOptions {
   tokenizers: string[];
@@ -17,20 +17,14 @@ export function parseTokenizeArgs(argv: string[]): TokenizeOptions {
   const [command, ...rest] = argv;
   if (command !== 'tokenize') throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
   const options: TokenizeOptions = { tokenizers: [] };
-  for (let i = 0; i < rest.length; i++) {
-    const flag = rest[i];
-    const value = (): string => {
-      const v = rest[++i];
-      if (v === undefined) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
+  eachFlag(rest, (flag, value) => {
     if (flag === '--tokenizer') options.tokenizers.push(value());
     else if (flag === '--text') options.text = value();
     else if (flag === '--file') options.file = value();
     else if (flag === '--hub') options.hub = value();
     else if (flag === '--cache') options.cache = value();
     else throw new UsageError(`unknown option "${flag}"`);
-  }
+  });
   if (options.tokenizers.length === 0) throw new UsageError('--tokenizer is required (once per tokenizer)');
   if (options.tokenizers.length > MAX_TOKENIZERS) throw new UsageError(`at most ${MAX_TOKENIZERS} tokenizers at once`);
   if (options.text !== undefined && options.file !== undefined) throw new UsageError('give --text or --file, not both');

@@ -68,11 +68,7 @@ export class ComparePanel implements vscode.Disposable {
     this.show();
     if (text.trim().length === 0) return this.fail(new LensError('Nothing to compare: the text is empty.', 'empty-input'));
     const loaded = this.models.current()?.reply.info;
-    const sources = tokenizerSources(
-      loaded && { name: loaded.id, folder: loaded.folder },
-      this.models.recent(),
-      this.models.locations(),
-    );
+    const sources = tokenizerSources(loaded && { name: loaded.id, folder: loaded.folder }, this.models.recent(), this.models.locations());
     this.post({ type: 'status', state: 'running', message: `Tokenizing with ${sources.length} tokenizers…` });
     try {
       const full = await this.engine.request('compareTokenizers', { tokenizers: sources, text });

@@ -15,12 +15,7 @@ export function drawnLength(text: string, cap = DRAWN_CHARS): number {
   return lineEnd > 0 ? lineEnd + 1 : cap;
 }
 
-export function comparisonView(
-  id: number,
-  source: string,
-  text: string,
-  comparison: TokenizerComparison,
-): ComparisonView {
+export function comparisonView(id: number, source: string, text: string, comparison: TokenizerComparison): ComparisonView {
   const drawn = drawnLength(text);
   return {
     id,

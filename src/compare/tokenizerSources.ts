@@ -7,7 +7,7 @@ import { hubModelFolder } from '../core/hub/hubModel';
 import { classifyModelSpec, EMBEDDED_MODELS, type ModelLocations } from '../core/model/resolveModel';
 
 export interface TokenizerSource {
-  /** The model's name as the picker shows it. */
+  /** The model's name as the picker shows it; a local folder by its last segment (a full path crowds the table). */
   name: string;
   folder: string;
 }
@@ -35,7 +35,8 @@ export function tokenizerSources(loaded: TokenizerSource | undefined, recent: re
   for (const source of [...(loaded ? [loaded] : []), ...embedded, ...recentSources]) {
     const folder = path.resolve(source.folder);
     if (out.some((s) => s.folder === folder) || !existsSync(path.join(folder, 'tokenizer.json'))) continue;
-    out.push({ name: source.name, folder });
+    const local = path.isAbsolute(source.name) || /^\.\.?[/\\]/.test(source.name);
+    out.push({ name: local ? path.basename(folder) : source.name, folder });
     if (out.length === MAX_COMPARED) break;
   }
   return out;

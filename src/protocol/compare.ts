@@ -2,6 +2,7 @@
 // every tokenizer's tokens in it, with statistics of the whole text); the view asks to reveal a token's span or to
 // export. Its own small protocol: it shares no run, request or attention with the inspector.
 import { isCount, isObject } from './checks';
+import type { TokenView } from './shapes';
 
 /** One tokenizer's figures over the whole compared text (see src/core/tokenize/compareTokenizers.ts). */
 export interface TokenizerStatsView {
@@ -17,17 +18,10 @@ export interface TokenizerStatsView {
   differingBoundaries: number;
 }
 
-export interface CompareTokenView {
-  id: number;
-  piece: string;
-  display: string;
-  /** UTF-16 span in the compared text; start === end for a token the template adds. */
-  start: number;
-  end: number;
-  special: boolean;
+/** A token as the inspector has it (span in the compared text; empty for the template's), and what is odd about it. */
+export interface CompareTokenView extends Pick<TokenView, 'id' | 'piece' | 'display' | 'start' | 'end' | 'special' | 'partialChar'> {
   unknown: boolean;
   byteFallback: boolean;
-  partialChar: boolean;
 }
 
 export interface CompareRowView {
@@ -54,8 +48,7 @@ export interface ComparisonView {
 }
 
 export type ToCompareMessage =
-  | { type: 'comparison'; comparison: ComparisonView }
-  | { type: 'status'; state: 'running' | 'idle' | 'error'; message: string };
+  { type: 'comparison'; comparison: ComparisonView } | { type: 'status'; state: 'running' | 'idle' | 'error'; message: string };
 
 export type CompareExportFormat = 'json' | 'html';
 

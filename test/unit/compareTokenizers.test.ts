@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { comparisonView, drawnLength } from '../../src/compare/comparisonView';
+import { tokenizerSources } from '../../src/compare/tokenizerSources';
 import { boundariesOf, compareTokenizers } from '../../src/core/tokenize/compareTokenizers';
 import { loadTextTokenizer } from '../../src/core/tokenize/textTokenizer';
 import type { Token } from '../../src/core/types';
@@ -41,14 +42,11 @@ async function embedded() {
   ];
 }
 
-test('WordPiece, byte-level BPE and SentencePiece BPE on one text: differing boundaries, unknown and byte pieces, chars per token', async () => {
+test('WordPiece, byte-level BPE and SentencePiece BPE on one text: differing boundaries, unknown and byte pieces, figures', async () => {
   const text = 'The unhappiest cat 🙂 sat.';
   const c = compareTokenizers(text, await embedded());
   const [wp, bpe, sp] = c.tokenizers;
-  assert.deepEqual(
-    [wp.kind, bpe.kind, sp.kind],
-    ['wordpiece', 'byte-bpe', 'sentencepiece-bpe'],
-  );
+  assert.deepEqual([wp.kind, bpe.kind, sp.kind], ['wordpiece', 'byte-bpe', 'sentencepiece-bpe']);
   // "unhappiest": WordPiece un|##ha|##pp|##iest (6, 8, 10), GPT-2 Ġunh|app|iest (7, 10).
   assert.ok(c.differing.includes(6) && c.differing.includes(7) && c.differing.includes(8));
   assert.ok(!c.differing.includes(4), 'the start of "unhappiest" is every tokenizer’s boundary');
@@ -111,9 +109,19 @@ test('messages from the compare view are validated: known types and well-formed 
 const cli = path.join(repoRoot, 'dist', 'cli.js');
 const run = (args: string[], input?: string) => spawnSync(process.execPath, [cli, ...args], { input, encoding: 'utf8', timeout: 60_000 });
 
-test('attention-lens tokenize prints one JSON with each tokenizer’s tokens (id, piece, UTF-16 span) and the differing boundaries', async () => {
+test('attention-lens tokenize prints one JSON: each tokenizer’s tokens (id, piece, UTF-16 span) and the differing boundaries', async () => {
   const text = 'Zürich 🙂 unhappiest\r\n\ttabs';
-  const out = run(['tokenize', '--tokenizer', 'default-masked', '--tokenizer', 'lens-gpt2-mini', '--tokenizer', path.join(fixtures, 'tiny-sp-bpe'), '--text', text]);
+  const out = run([
+    'tokenize',
+    '--tokenizer',
+    'default-masked',
+    '--tokenizer',
+    'lens-gpt2-mini',
+    '--tokenizer',
+    path.join(fixtures, 'tiny-sp-bpe'),
+    '--text',
+    text,
+  ]);
   assert.equal(out.status, 0, out.stderr);
   const doc = JSON.parse(out.stdout) as {
     textLength: number;
@@ -163,4 +171,23 @@ test('attention-lens inspect --pair: segment ids, sentence B’s start, and whet
   const causal = run(['inspect', '--model', 'default-causal', '--pair', '--text', 'a\n\nb', '--device', 'cpu']);
   assert.equal(causal.status, 1);
   assert.match(causal.stderr, /no sentence-pair template/);
+});
+
+test('the tokenizers compared: the loaded model’s first, then the embedded ones, then recent ones on disk; each folder once', () => {
+  const where = { embeddedDir: path.join(repoRoot, 'models'), cacheDir: path.join(repoRoot, 'no-cache'), hubUrl: 'http://127.0.0.1:9' };
+  const tinyBert = path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-bert');
+  const sources = tokenizerSources(
+    { name: tinyBert, folder: tinyBert },
+    ['default-causal', './nowhere', 'owner/not-downloaded', tinyBert],
+    where,
+  );
+  assert.deepEqual(
+    sources.map((s) => s.name),
+    ['tiny-bert', 'lens-bert-mini', 'lens-gpt2-mini'],
+  );
+  assert.equal(sources[0].folder, tinyBert);
+  assert.deepEqual(
+    tokenizerSources(undefined, [], where).map((s) => s.name),
+    ['lens-bert-mini', 'lens-gpt2-mini'],
+  );
 });

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'node:test';
+import { buildFeeds } from '../../src/core/engine/feeds';
 import { fitPairToModel } from '../../src/core/engine/inputWindow';
 import { findPairSplit } from '../../src/core/tokenize/sentencePair';
 import { loadTextTokenizer, type TextTokenizer } from '../../src/core/tokenize/textTokenizer';
@@ -40,7 +41,10 @@ test('the split: the separator typed first, else a blank line; whitespace around
   // A separator wins over an earlier blank line.
   assert.deepEqual(findPairSplit('a\n\nb [SEP] c', ['[SEP]']), { aEnd: 4, bStart: 11 });
   const refused = (text: string, words: RegExp) =>
-    assert.throws(() => findPairSplit(text, ['[SEP]']), (e: unknown) => e instanceof LensError && words.test(e.message));
+    assert.throws(
+      () => findPairSplit(text, ['[SEP]']),
+      (e: unknown) => e instanceof LensError && words.test(e.message),
+    );
   refused('one sentence only', /put "\[SEP\]" or a blank line between the two sentences/);
   refused('[SEP] second', /the first sentence is empty/);
   refused('first\n\n  ', /the second sentence is empty/);
@@ -147,4 +151,13 @@ test('a long pair keeps sentence A whole and cuts B at its end; the last [SEP] m
   assert.equal(last.start, text.indexOf('three') + 5);
   assert.match(window.truncation!.message, /needs 12 tokens as a pair; the model takes 9/);
   assert.throws(() => fitPairToModel(ours, text, 5), /first sentence of the pair needs 5 tokens/);
+});
+
+test('a pair’s segment ids are fed as token_type_ids, the same row for every row of a batch', () => {
+  const specs = ['input_ids', 'attention_mask', 'token_type_ids'].map((name) => ({ name, type: 'int64', shape: ['batch', 'sequence'] }));
+  const shape = { inputs: ['input_ids', 'attention_mask', 'token_type_ids'], heads: 1, headDim: 1 };
+  const feeds = buildFeeds(specs, [1, 2, 3, 4, 5, 6], 2, 3, shape, [0, 1, 1]);
+  assert.deepEqual(Array.from(feeds.token_type_ids.data as BigInt64Array, Number), [0, 1, 1, 0, 1, 1]);
+  const single = buildFeeds(specs, [1, 2, 3], 1, 3, shape);
+  assert.deepEqual(Array.from(single.token_type_ids.data as BigInt64Array, Number), [0, 0, 0]);
 });

@@ -50,7 +50,8 @@ async function boxes(lens: LensPage): Promise<Box[]> {
   return lens.page.evaluate(`[...document.querySelectorAll('.line-block')].flatMap((block, line) =>
     [...block.querySelectorAll('.lane.tokens .piece')].map((p) => {
       const r = p.getBoundingClientRect();
-      return { row: p.parentElement.dataset.row, start: Number(p.dataset.start), end: Number(p.dataset.end), left: r.left, right: r.right, line };
+      const { start, end } = p.dataset;
+      return { row: p.parentElement.dataset.row, start: Number(start), end: Number(end), left: r.left, right: r.right, line };
     }))`);
 }
 
@@ -63,7 +64,8 @@ export const compareTests: TestCase[] = [
         const lens = await openWith(ctx, view, theme);
         // The figures: one row per tokenizer, the whole text's counts.
         const cells: string[][] = await lens.page.evaluate(
-          `[...document.querySelectorAll('.compare-figures tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent))`,
+          `[...document.querySelectorAll('.compare-figures tbody tr')]
+            .map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent))`,
         );
         assert.deepEqual(
           cells.map((c) => [c[0], c[1], c[2], c[4], c[5]]),
@@ -79,7 +81,8 @@ export const compareTests: TestCase[] = [
           assert.equal(starts.size, new Set(covering.map((t) => `${t.start}-${t.end}`)).size, `${row.name}: every token drawn`);
         }
         // Where both tokenizers end a token at the same character on the same line, their boxes end at the same x.
-        const ends = (row: string) => new Map(drawn.filter((b) => b.row === row && b.end <= TEXT.indexOf('\n')).map((b) => [b.end, b.right]));
+        const ends = (row: string) =>
+          new Map(drawn.filter((b) => b.row === row && b.end <= TEXT.indexOf('\n')).map((b) => [b.end, b.right]));
         const [a, b] = [ends('lens-bert-mini'), ends('lens-gpt2-mini')];
         const shared = [...a.keys()].filter((end) => b.has(end));
         assert.ok(shared.length >= 5, `shared ends on line 1: ${shared.join(', ')}`);
@@ -107,7 +110,10 @@ export const compareTests: TestCase[] = [
       const lens = await openWith(ctx, view);
       const notice = await lens.page.locator('.compare-notice').textContent();
       const whole = text.length.toLocaleString('en-US');
-      assert.ok(notice?.startsWith(`Drawn: the first ${view.text.length.toLocaleString('en-US')} of ${whole} characters (whole lines)`), notice ?? '');
+      assert.ok(
+        notice?.startsWith(`Drawn: the first ${view.text.length.toLocaleString('en-US')} of ${whole} characters (whole lines)`),
+        notice ?? '',
+      );
       const lines = await lens.page.locator('.line-block').count();
       assert.equal(lines, view.text.split('\n').length - 1);
       assert.ok(lines < 3000);
@@ -142,20 +148,14 @@ export const compareTests: TestCase[] = [
       await lens.page.keyboard.press('Enter');
       await lens.settle();
       assert.equal((await lens.lastState())?.pairFilter, 'ab');
-      await lens.page.evaluate(() => {
-        type Path = { moveTo(x: number, y: number): void; lineTo(x: number, y: number): void };
-        const w = globalThis as unknown as { __lines: number[][]; Path2D: { prototype: Path } };
-        w.__lines = [];
-        const { moveTo, lineTo } = w.Path2D.prototype;
-        w.Path2D.prototype.moveTo = function (this: Path, x: number, y: number) {
-          w.__lines.push([y]);
-          moveTo.call(this, x, y);
-        };
-        w.Path2D.prototype.lineTo = function (this: Path, x: number, y: number) {
-          w.__lines[w.__lines.length - 1]?.push(y);
-          lineTo.call(this, x, y);
-        };
-      });
+      // Each line's y at its query end (moveTo) and its key end (lineTo), as the head view draws it.
+      await lens.page.evaluate(`(() => {
+        window.__lines = [];
+        const proto = Path2D.prototype;
+        const { moveTo, lineTo } = proto;
+        proto.moveTo = function (x, y) { window.__lines.push([y]); return moveTo.call(this, x, y); };
+        proto.lineTo = function (x, y) { window.__lines[window.__lines.length - 1]?.push(y); return lineTo.call(this, x, y); };
+      })()`);
       await lens.page.setViewportSize({ width: 1040, height: 760 });
       await lens.settle();
       // Rows are 18 px; a head's lane keeps its line within its row.

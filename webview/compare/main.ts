@@ -2,7 +2,7 @@
 // bundle: it shares only src/protocol/compare.ts with the host.
 import './compare.css';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import type { ComparisonView, FromCompareMessage, ToCompareMessage } from '../../src/protocol/compare';
+import type { CompareExportFormat, ComparisonView, FromCompareMessage, ToCompareMessage } from '../../src/protocol/compare';
 import { figuresTable, drawnNotice } from './figures';
 import { drawLines } from './lines';
 
@@ -19,15 +19,14 @@ const header = document.createElement('div');
 header.className = 'compare-header';
 const source = document.createElement('span');
 source.className = 'compare-source';
-const exportJson = document.createElement('vscode-button');
-exportJson.textContent = 'Export JSON';
-exportJson.setAttribute('secondary', '');
-exportJson.addEventListener('click', () => post({ type: 'export', format: 'json' }));
-const exportHtml = document.createElement('vscode-button');
-exportHtml.textContent = 'Export HTML';
-exportHtml.setAttribute('secondary', '');
-exportHtml.addEventListener('click', () => post({ type: 'export', format: 'html' }));
-header.append(source, exportJson, exportHtml);
+function exportButton(format: CompareExportFormat): HTMLElement {
+  const button = document.createElement('vscode-button');
+  button.textContent = `Export ${format.toUpperCase()}`;
+  button.setAttribute('secondary', '');
+  button.addEventListener('click', () => post({ type: 'export', format }));
+  return button;
+}
+header.append(source, exportButton('json'), exportButton('html'));
 const status = document.createElement('div');
 status.className = 'compare-status';
 status.setAttribute('aria-live', 'polite');

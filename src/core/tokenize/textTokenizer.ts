@@ -163,10 +163,17 @@ class AlignedTokenizer implements TextTokenizer {
   encodePair(text: string, split: PairSplit): PairEncoding {
     const post = this.hf.post_processor;
     if (!post || this.pairSeparators.length === 0) {
-      throw new LensError('this tokenizer has no sentence-pair template (its post-processor joins no second sentence)', 'model-unsupported');
+      throw new LensError(
+        'this tokenizer has no sentence-pair template (its post-processor joins no second sentence)',
+        'model-unsupported',
+      );
     }
     const a = alignText(this.pipeline, text.slice(0, split.aEnd));
-    const b = alignText(this.pipeline, text.slice(split.bStart)).map((p) => ({ ...p, start: p.start + split.bStart, end: p.end + split.bStart }));
+    const b = alignText(this.pipeline, text.slice(split.bStart)).map((p) => ({
+      ...p,
+      start: p.start + split.bStart,
+      end: p.end + split.bStart,
+    }));
     const out: { tokens: string[]; token_type_ids?: number[] } = post(
       a.map((p) => p.piece),
       b.map((p) => p.piece),
