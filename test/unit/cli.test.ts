@@ -69,13 +69,14 @@ test('a bad flag prints the usage and exits 2', () => {
 });
 
 test("inspect --attention on the modern decoders, optimum's layout and the fused one, prints PyTorch's maps within 1e-5", () => {
-  for (const name of ['tiny-llama', 'tiny-gemma2-gqa']) {
+  const families = { 'tiny-llama': 'llama', 'tiny-gemma2-gqa': 'llama', 'tiny-gpt-neox': 'gpt_neox', 'tiny-opt': 'opt' };
+  for (const [name, family] of Object.entries(families)) {
     const reference = loadReference(path.join(fixtureModel(name), 'reference.json'));
     const [ref] = reference.cases;
     const out = run(['inspect', '--model', fixtureModel(name), '--text', ref.text, '--attention', '--device', 'cpu']);
     assert.equal(out.status, 0, out.stderr);
     const doc = JSON.parse(out.stdout);
-    assert.deepEqual([doc.model.family, doc.model.kind], ['llama', 'causal'], name);
+    assert.deepEqual([doc.model.family, doc.model.kind], [family, 'causal'], name);
     assert.deepEqual(
       doc.tokens.map((t: { id: number }) => t.id),
       ref.inputIds,

@@ -119,8 +119,18 @@ async function checkRowsAndMask(result: InspectResult, causal: boolean): Promise
   }
 }
 
-/** BERT, GPT-2, and the modern decoders in optimum's layout and in onnxruntime-genai's fused one (-gqa). */
-const GOLDEN_MODELS = ['tiny-bert', 'tiny-gpt2', 'tiny-gpt2-past', 'tiny-llama', 'tiny-qwen3', 'tiny-gemma2', 'tiny-gemma3'];
+/** BERT, GPT-2, GPT-NeoX, OPT, and the modern decoders in optimum's layout and in onnxruntime-genai's fused one (-gqa). */
+const GOLDEN_MODELS = [
+  'tiny-bert',
+  'tiny-gpt2',
+  'tiny-gpt2-past',
+  'tiny-llama',
+  'tiny-qwen3',
+  'tiny-gemma2',
+  'tiny-gemma3',
+  'tiny-gpt-neox',
+  'tiny-opt',
+];
 const FUSED_MODELS = ['tiny-llama-gqa', 'tiny-qwen3-gqa', 'tiny-gemma2-gqa'];
 
 for (const name of [...GOLDEN_MODELS, ...FUSED_MODELS]) {

@@ -26,6 +26,8 @@ const FAMILY_TOKENIZERS = {
   qwen3: 'tiny-llama3-bpe',
   gemma2: 'tiny-sp-bpe',
   gemma3_text: 'tiny-sp-bpe',
+  gpt_neox: 'gpt2',
+  opt: 'tiny-llama3-bpe',
 };
 const SEPARATORS = { bert: '[SEP]', gpt2: '<|endoftext|>' };
 
