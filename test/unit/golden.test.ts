@@ -130,6 +130,7 @@ const GOLDEN_MODELS = [
   'tiny-gemma3',
   'tiny-gpt-neox',
   'tiny-opt',
+  'tiny-gemma2-longrope',
 ];
 const FUSED_MODELS = ['tiny-llama-gqa', 'tiny-qwen3-gqa', 'tiny-gemma2-gqa'];
 

@@ -39,7 +39,7 @@ def make_variants(texts: list[dict], out_dir: str) -> None:
     cases = reference_cases(model, texts, positions_of(FIXTURE))
     summarize(FIXTURE.name, cases)
     folder = fresh_folder(out_dir, FIXTURE.name, config, FIXTURE.tokenizer)
-    graph = export_optimum(FIXTURE, model, folder)
+    graph = export_optimum(FIXTURE, model, config, folder)
     info = {**describe(graph), "position_ids": "0..n-1",
             "variants": {"onnx/model_fp16.onnx": "float16 throughout (float16.py); not compared with PyTorch here",
                          "onnx/model_q4.onnx": "MatMulNBits 4 bits, block 32 (q4_graph.py): other weights than PyTorch's"}}
