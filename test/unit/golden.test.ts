@@ -132,7 +132,7 @@ const GOLDEN_MODELS = [
   'tiny-opt',
   'tiny-gemma2-longrope',
 ];
-const FUSED_MODELS = ['tiny-llama-gqa', 'tiny-qwen3-gqa', 'tiny-gemma2-gqa'];
+const FUSED_MODELS = ['tiny-llama-gqa', 'tiny-qwen3-gqa', 'tiny-gemma2-gqa', 'tiny-gemma3-gqa'];
 
 for (const name of [...GOLDEN_MODELS, ...FUSED_MODELS]) {
   describe(`${name} against the PyTorch reference`, () => {

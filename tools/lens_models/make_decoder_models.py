@@ -49,7 +49,7 @@ FIXTURES = [
     DecoderFixture("tiny-qwen3", "qwen3", "tiny-llama3-bpe", 0),
     # onnx-community's Gemma 3 exports take position_ids and transformers.js feeds them from 1; rotary is relative,
     # so the maps equal 0-based positions' within rounding, but the reference uses 1..n as those feeds do.
-    DecoderFixture("tiny-gemma3", "gemma3_text", "tiny-sp-bpe", 1, gqa=False),
+    DecoderFixture("tiny-gemma3", "gemma3_text", "tiny-sp-bpe", 1),
     # Pythia's tokenizer is GPT-2's byte-level BPE with no BOS; OPT's is GPT-2's BPE behind a BOS, as tiny-llama3-bpe.
     DecoderFixture("tiny-gpt-neox", "gpt_neox", "gpt2", 0, gqa=False),
     # optimum exports OPT without position_ids: its graph counts them from attention_mask, as modeling_opt does.
