@@ -29,7 +29,7 @@ describe('GPT-NeoX and OPT', () => {
   });
 
   for (const name of ['tiny-gpt-neox', 'tiny-opt']) {
-    it(`${name}: a text longer than the model is cut to all 128 positions, and the last one predicts what the plain graph says`, async () => {
+    it(`${name}: a longer text is cut to all 128 positions, and the last one predicts what the plain graph says`, async () => {
       const runner = await ModelRunner.load(request(name), detectProviderEnvironment());
       const plain = await ort.InferenceSession.create(path.join(fixtureModel(name), 'onnx', 'model.onnx'), sessionOptions('cpu'));
       try {

@@ -1,5 +1,6 @@
 """Makes the tiny modern-decoder test models (Llama, Qwen3, Gemma 2, Gemma 3, GPT-NeoX, OPT) under
-test/fixtures/models/, in two export styles (GPT-NeoX and OPT in optimum's only), with PyTorch reference outputs. Run through tools/testModels/make.sh (it tokenizes first):
+test/fixtures/models/, in two export styles (GPT-NeoX and OPT in optimum's only), with PyTorch reference outputs.
+Run through tools/testModels/make.sh (it tokenizes first):
 
     cd tools && python3 -m lens_models.make_decoder_models <tokenized.json> <out dir> [--probes DIR]
 
