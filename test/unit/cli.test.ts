@@ -68,8 +68,9 @@ test('a bad flag prints the usage and exits 2', () => {
   assert.match(out.stderr, /usage: attention-lens inspect/);
 });
 
-test("inspect --attention on the modern decoders, optimum's layout and the fused one, prints PyTorch's maps within 1e-5", () => {
-  const families = { 'tiny-llama': 'llama', 'tiny-gemma2-gqa': 'llama', 'tiny-gpt-neox': 'gpt_neox', 'tiny-opt': 'opt' };
+test("inspect --attention on every decoder test model, optimum's layout and the fused one, prints PyTorch's maps within 1e-5", () => {
+  const llama = ['tiny-llama', 'tiny-qwen3', 'tiny-gemma2', 'tiny-gemma3'].flatMap((name) => [name, `${name}-gqa`]);
+  const families = { ...Object.fromEntries(llama.map((name) => [name, 'llama'])), 'tiny-gpt-neox': 'gpt_neox', 'tiny-opt': 'opt' };
   for (const [name, family] of Object.entries(families)) {
     const reference = loadReference(path.join(fixtureModel(name), 'reference.json'));
     const [ref] = reference.cases;
