@@ -1,6 +1,7 @@
 // The variant files transformers.js loads besides onnx/model.onnx, on a tiny Llama (test/fixtures/models/
 // tiny-llama-variants, made by tools/lens_models/make_variant_models.py): a float16 graph (float16 pasts, presents and
-// logits), a q4 one (com.microsoft.MatMulNBits) and an int8 one (DynamicQuantizeLinear → MatMulInteger). Each loads through ModelRunner when named, its maps are attention
+// logits), a q4 one (com.microsoft.MatMulNBits), q4 in float16 (q4f16) and an int8 one (DynamicQuantizeLinear →
+// MatMulInteger). Each loads through ModelRunner when named, its maps are attention
 // (rows sum to 1, nothing above the diagonal), and maps and predictions stay close to the float32 file's.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -18,7 +19,13 @@ import { fixtureModel } from '../support/paths';
 import { request } from './reliability/support';
 
 const NAME = 'tiny-llama-variants';
-const FILES = { fp32: 'onnx/model.onnx', fp16: 'onnx/model_fp16.onnx', q4: 'onnx/model_q4.onnx', int8: 'onnx/model_int8.onnx' } as const;
+const FILES = {
+  fp32: 'onnx/model.onnx',
+  fp16: 'onnx/model_fp16.onnx',
+  q4: 'onnx/model_q4.onnx',
+  q4f16: 'onnx/model_q4f16.onnx',
+  int8: 'onnx/model_int8.onnx',
+} as const;
 type Variant = keyof typeof FILES;
 
 /**
@@ -37,7 +44,7 @@ const FP16_STABLE_LEAD = 0.5;
  * equal where fp32 leads by 2 nats (5 positions, all agree; at 1 nat only 16 of 26 do). Attention: the most attended
  * key equal in ≥ 95 % of the rows where fp32's largest weight leads the next by 0.5 (measured 246 of 249). int8 (one
  * scale per weight tensor, activations quantized per run) is closer yet its own too (maps up to 0.13 from fp32's,
- * top-1 equal at 88 of 97 positions), and is held to the same.
+ * top-1 equal at 88 of 97 positions), and is held to the same, as is q4f16 (q4 rounded to float16 on top).
  */
 const Q4_STABLE_LEAD = 2;
 const Q4_STABLE_ROW_LEAD = 0.5;
@@ -97,7 +104,7 @@ function lead(row: Float32Array): number {
   return first - second;
 }
 
-describe('fp16, q4 and int8 variant files of a tiny Llama', () => {
+describe('fp16, q4, q4f16 and int8 variant files of a tiny Llama', () => {
   const loaded = {} as Record<Variant, Loaded>;
   before(async () => {
     for (const variant of Object.keys(FILES) as Variant[]) loaded[variant] = await inspectAll(variant);
@@ -136,6 +143,7 @@ describe('fp16, q4 and int8 variant files of a tiny Llama', () => {
     assert.deepEqual(await facts('fp16'), { past: 'float16', logits: 'float16', nBits: 0, integer: 0 });
     // 2 layers × (q, k, v, o, gate, up, down) and the tied output projection.
     assert.deepEqual(await facts('q4'), { past: 'float32', logits: 'float32', nBits: 15, integer: 0 });
+    assert.deepEqual(await facts('q4f16'), { past: 'float16', logits: 'float16', nBits: 15, integer: 0 });
     assert.deepEqual(await facts('int8'), { past: 'float32', logits: 'float32', nBits: 0, integer: 15 });
   });
 
@@ -144,6 +152,7 @@ describe('fp16, q4 and int8 variant files of a tiny Llama', () => {
       fp32: ROW_SUM_TOLERANCE.float32,
       fp16: ROW_SUM_TOLERANCE.float16,
       q4: ROW_SUM_TOLERANCE.float32,
+      q4f16: ROW_SUM_TOLERANCE.float16,
       int8: ROW_SUM_TOLERANCE.float32,
     };
     for (const variant of Object.keys(FILES) as Variant[]) {
@@ -186,7 +195,7 @@ describe('fp16, q4 and int8 variant files of a tiny Llama', () => {
     assert.ok(clear >= 40, `only ${clear} positions where fp32's top-1 is clear`);
   });
 
-  for (const variant of ['q4', 'int8'] as const) {
+  for (const variant of ['q4', 'q4f16', 'int8'] as const) {
     it(`${variant}: its own numbers, yet the same top-1 prediction and most attended key where fp32's lead is large`, () => {
       let clear = 0;
       let rowsClear = 0;

@@ -3,6 +3,7 @@ files transformers.js loads besides onnx/model.onnx (float32, with reference.jso
 
 - onnx/model_fp16.onnx: float16 weights, activations, pasts, presents and logits (float16.py);
 - onnx/model_q4.onnx: the MatMul weights as com.microsoft.MatMulNBits, 4 bits in blocks of 32 (q4_graph.py);
+- onnx/model_q4f16.onnx: model_q4.onnx in float16 (MatMulNBits with float16 scales and activations);
 - onnx/model_int8.onnx: the MatMul weights as int8 behind DynamicQuantizeLinear / MatMulInteger (int8_graph.py).
 
     cd tools && python3 -m lens_models.make_variant_models <tokenized.json> <out dir>
@@ -45,6 +46,7 @@ def make_variants(texts: list[dict], out_dir: str) -> None:
     info = {**describe(graph), "position_ids": "0..n-1",
             "variants": {"onnx/model_fp16.onnx": "float16 throughout (float16.py); not compared with PyTorch here",
                          "onnx/model_q4.onnx": "MatMulNBits 4 bits, block 32 (q4_graph.py): other weights than PyTorch's",
+                         "onnx/model_q4f16.onnx": "model_q4.onnx in float16 throughout (float16.py)",
                          "onnx/model_int8.onnx": "MatMulInteger, int8 weights, activations quantized per run "
                                                  "(int8_graph.py): other numbers than PyTorch's"}}
     write_json(os.path.join(folder, "reference.json"), decoder_reference(FIXTURE.name, info, cases))
@@ -55,6 +57,9 @@ def make_variants(texts: list[dict], out_dir: str) -> None:
     onnx.checker.check_model(q4)
     onnx.save(q4, os.path.join(folder, "onnx", "model_q4.onnx"))
     print(f"  q4: {len(errors)} MatMuls, largest |Δw| {max(errors.values()):.3g}")
+    q4f16 = convert_float_to_float16(q4)
+    onnx.checker.check_model(q4f16)
+    onnx.save(q4f16, os.path.join(folder, "onnx", "model_q4f16.onnx"))
     int8, errors = quantize_matmuls_int8(graph)
     onnx.checker.check_model(int8)
     onnx.save(int8, os.path.join(folder, "onnx", "model_int8.onnx"))
