@@ -124,7 +124,7 @@ describe('fp16, q4, q4f16 and int8 variant files of a tiny Llama', () => {
     }
   });
 
-  it('the files are what their names say: float16 pasts and logits; MatMulNBits weights (4 bits, blocks of 32); MatMulInteger', async () => {
+  it('the files are what their names say: float16 pasts and logits, MatMulNBits (4 bits, blocks of 32), MatMulInteger', async () => {
     const facts = async (variant: Variant) => {
       const file = path.join(fixtureModel(NAME), FILES[variant]);
       const session = await ort.InferenceSession.create(file);
