@@ -50,20 +50,20 @@ def make_variants(texts: list[dict], out_dir: str) -> None:
                          "onnx/model_int8.onnx": "MatMulInteger, int8 weights, activations quantized per run "
                                                  "(int8_graph.py): other numbers than PyTorch's"}}
     write_json(os.path.join(folder, "reference.json"), decoder_reference(FIXTURE.name, info, cases))
-    fp16 = convert_float_to_float16(graph)
-    onnx.checker.check_model(fp16)
-    onnx.save(fp16, os.path.join(folder, "onnx", "model_fp16.onnx"))
+    save_variant(convert_float_to_float16(graph), folder, "fp16")
     q4, errors = quantize_matmuls(graph)
-    onnx.checker.check_model(q4)
-    onnx.save(q4, os.path.join(folder, "onnx", "model_q4.onnx"))
-    print(f"  q4: {len(errors)} MatMuls, largest |Δw| {max(errors.values()):.3g}")
-    q4f16 = convert_float_to_float16(q4)
-    onnx.checker.check_model(q4f16)
-    onnx.save(q4f16, os.path.join(folder, "onnx", "model_q4f16.onnx"))
+    save_variant(q4, folder, "q4", errors)
+    save_variant(convert_float_to_float16(q4), folder, "q4f16")
     int8, errors = quantize_matmuls_int8(graph)
-    onnx.checker.check_model(int8)
-    onnx.save(int8, os.path.join(folder, "onnx", "model_int8.onnx"))
-    print(f"  int8: {len(errors)} MatMuls, largest |Δw| {max(errors.values()):.3g}")
+    save_variant(int8, folder, "int8", errors)
+
+
+def save_variant(graph: onnx.ModelProto, folder: str, variant: str, errors: dict[str, float] | None = None) -> None:
+    """Checks and writes onnx/model_<variant>.onnx; prints how far quantization moved the weights."""
+    onnx.checker.check_model(graph)
+    onnx.save(graph, os.path.join(folder, "onnx", f"model_{variant}.onnx"))
+    if errors:
+        print(f"  {variant}: {len(errors)} MatMuls, largest |Δw| {max(errors.values()):.3g}")
 
 
 def main() -> None:
