@@ -78,14 +78,16 @@ function assertMapsMatch(attention: number[][][][], ref: ReferenceCase, name: st
   assert.ok(worst <= 1e-5, `${name}: maps differ from PyTorch's by ${worst}`);
 }
 
-test("inspect --attention on the modern decoders, optimum's layout and the fused one, prints PyTorch's maps within 1e-5", () => {
-  for (const name of ['tiny-llama', 'tiny-gemma2-gqa']) {
+test("inspect --attention on every decoder test model, optimum's layout and the fused one, prints PyTorch's maps within 1e-5", () => {
+  const llama = ['tiny-llama', 'tiny-qwen3', 'tiny-gemma2', 'tiny-gemma3'].flatMap((name) => [name, `${name}-gqa`]);
+  const families = { ...Object.fromEntries(llama.map((name) => [name, 'llama'])), 'tiny-gpt-neox': 'gpt_neox', 'tiny-opt': 'opt' };
+  for (const [name, family] of Object.entries(families)) {
     const reference = loadReference(path.join(fixtureModel(name), 'reference.json'));
     const [ref] = reference.cases;
     const out = run(['inspect', '--model', fixtureModel(name), '--text', ref.text, '--attention', '--device', 'cpu']);
     assert.equal(out.status, 0, out.stderr);
     const doc = JSON.parse(out.stdout);
-    assert.deepEqual([doc.model.family, doc.model.kind], ['llama', 'causal'], name);
+    assert.deepEqual([doc.model.family, doc.model.kind], [family, 'causal'], name);
     assert.deepEqual(
       doc.tokens.map((t: { id: number }) => t.id),
       ref.inputIds,

@@ -22,7 +22,16 @@ interface ReferenceCase {
   logsumexp: number[];
 }
 
-const FIXTURES = ['tiny-llama', 'tiny-qwen3', 'tiny-gemma2', 'tiny-gemma3', 'tiny-llama-gqa', 'tiny-qwen3-gqa', 'tiny-gemma2-gqa'];
+const FIXTURES = [
+  'tiny-llama',
+  'tiny-qwen3',
+  'tiny-gemma2',
+  'tiny-gemma3',
+  'tiny-llama-gqa',
+  'tiny-qwen3-gqa',
+  'tiny-gemma2-gqa',
+  'tiny-gemma3-gqa',
+];
 
 describe('tiny modern decoders load and predict as PyTorch does', () => {
   const env = detectProviderEnvironment();

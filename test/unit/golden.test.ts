@@ -119,11 +119,22 @@ async function checkRowsAndMask(result: InspectResult, causal: boolean): Promise
   }
 }
 
-/** BERT, GPT-2, and the modern decoders in optimum's layout and in onnxruntime-genai's fused one (-gqa). */
-const GOLDEN_MODELS = ['tiny-bert', 'tiny-gpt2', 'tiny-gpt2-past', 'tiny-llama', 'tiny-qwen3', 'tiny-gemma2', 'tiny-gemma3'];
+/** BERT, GPT-2, GPT-NeoX, OPT, and the modern decoders in optimum's layout and in onnxruntime-genai's fused one (-gqa). */
+const GOLDEN_MODELS = [
+  'tiny-bert',
+  'tiny-gpt2',
+  'tiny-gpt2-past',
+  'tiny-llama',
+  'tiny-qwen3',
+  'tiny-gemma2',
+  'tiny-gemma3',
+  'tiny-gpt-neox',
+  'tiny-opt',
+  'tiny-gemma2-longrope',
+];
 /** BERT's relatives: RoBERTa (byte-level BPE, <mask>), XLM-RoBERTa and ALBERT (SentencePiece Unigram), DistilBERT, ELECTRA. */
 const ENCODER_MODELS = ['tiny-roberta', 'tiny-xlm-roberta', 'tiny-distilbert', 'tiny-albert', 'tiny-electra'];
-const FUSED_MODELS = ['tiny-llama-gqa', 'tiny-qwen3-gqa', 'tiny-gemma2-gqa'];
+const FUSED_MODELS = ['tiny-llama-gqa', 'tiny-qwen3-gqa', 'tiny-gemma2-gqa', 'tiny-gemma3-gqa'];
 
 for (const name of [...GOLDEN_MODELS, ...ENCODER_MODELS, ...FUSED_MODELS]) {
   describe(`${name} against the PyTorch reference`, () => {

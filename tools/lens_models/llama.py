@@ -68,6 +68,14 @@ def layer_types(c: Config) -> list[str]:
     return c.get("layer_types") or ["full_attention"] * c["num_hidden_layers"]
 
 
+def probabilities(scores: Tensor, mask: Tensor) -> Tensor:
+    """transformers' eager_attention_forward from the scaled scores to the weights that multiply V: + mask → Softmax
+    → Where(IsNaN(p), 0, p). The Softmax's output, [batch, heads, q, k], is the attention map."""
+    # transformers passes dtype=float32, a no-op here that would export as a Cast between Softmax and Where
+    probs = nn.functional.softmax(scores + mask, dim=-1)
+    return torch.where(torch.isnan(probs), torch.tensor(0.0), probs)  # rows with every key masked
+
+
 class Attention(nn.Module):
     def __init__(self, c: Config, layer: int) -> None:
         super().__init__()
@@ -102,9 +110,7 @@ class Attention(nn.Module):
         scores = torch.matmul(q, repeat_kv(k, n_rep).transpose(2, 3)) * self.scaling
         if self.softcap is not None:
             scores = torch.tanh(scores / self.softcap) * self.softcap
-        # transformers passes dtype=float32, a no-op here that would export as a Cast between Softmax and Where
-        probs = nn.functional.softmax(scores + mask, dim=-1)
-        probs = torch.where(torch.isnan(probs), torch.tensor(0.0), probs)  # rows with every key masked
+        probs = probabilities(scores, mask)
         out = torch.matmul(probs, repeat_kv(v, n_rep)).transpose(1, 2).contiguous()
         return self.o_proj(out.reshape(*h.shape[:-1], -1)), (k, v), probs
 
@@ -215,17 +221,31 @@ class DecoderForCausalLM(nn.Module):
         self.position_ids_input = True
 
     def forward(self, input_ids: Tensor, attention_mask: Tensor, *rest: Tensor | None) -> Tensor | tuple[Any, ...]:
-        position_ids, past = (rest[0] if rest else None, rest[1:]) if self.position_ids_input else (None, rest)
+        position_ids, past = split_positions(self, rest)
         h, presents, attentions = self.model(input_ids, attention_mask, position_ids, past)
         logits = self.lm_head(h)
         if self.final_softcap is not None:
             logits = torch.tanh(logits / self.final_softcap) * self.final_softcap
-        outputs: tuple[Any, ...] = (logits,)
-        if self.with_past:
-            outputs += tuple(presents)
-        if self.return_attentions:
-            outputs += (attentions,)
-        return outputs[0] if len(outputs) == 1 else outputs
+        return causal_lm_outputs(self, logits, presents, attentions)
+
+
+def split_positions(model: nn.Module, rest: tuple[Any, ...]) -> tuple[Tensor | None, tuple[Tensor, ...]]:
+    """A causal LM's arguments after input_ids and attention_mask: position_ids (when model.position_ids_input;
+    None: counted from the mask or the past length) and the pasts k0, v0, k1, v1, …"""
+    if not model.position_ids_input:
+        return None, rest
+    return (rest[0] if rest else None), rest[1:]
+
+
+def causal_lm_outputs(model: nn.Module, logits: Tensor, presents: list[Tensor],
+                      attentions: list[Tensor]) -> Tensor | tuple[Any, ...]:
+    """logits alone, or with the presents (model.with_past) and the list of attentions (model.return_attentions)."""
+    outputs: tuple[Any, ...] = (logits,)
+    if model.with_past:
+        outputs += tuple(presents)
+    if model.return_attentions:
+        outputs += (attentions,)
+    return outputs[0] if len(outputs) == 1 else outputs
 
 
 def randomize(model: DecoderForCausalLM) -> None:

@@ -1,10 +1,11 @@
-"""Makes the tiny modern-decoder test models (Llama, Qwen3, Gemma 2, Gemma 3) under test/fixtures/models/, in
-two export styles, with PyTorch reference outputs. Run through tools/testModels/make.sh (it tokenizes first):
+"""Makes the tiny modern-decoder test models (Llama, Qwen3, Gemma 2, Gemma 3, GPT-NeoX, OPT) under
+test/fixtures/models/, in two export styles (GPT-NeoX and OPT in optimum's only), with PyTorch reference outputs.
+Run through tools/testModels/make.sh (it tokenizes first):
 
     cd tools && python3 -m lens_models.make_decoder_models <tokenized.json> <out dir> [--probes DIR]
 
-- optimum style, tiny-<family>/onnx/model.onnx: torch.onnx.export of llama.DecoderForCausalLM with a KV cache
-  (tiny-llama's weights as external data, onnx/model.onnx_data);
+- optimum style, tiny-<family>/onnx/model.onnx: torch.onnx.export of llama.DecoderForCausalLM (gpt_neox.py's and
+  opt.py's models for those two) with a KV cache (tiny-llama's weights as external data, onnx/model.onnx_data);
 - onnxruntime-genai's fused style, tiny-<family>-gqa/onnx/model.onnx: GroupQueryAttention (gqa_graph.py), same
   weights and references.
 --probes writes throwaway copies of the fused graphs with qk_output=2 and output_qk exposed, for verify.mjs.
@@ -17,8 +18,9 @@ from dataclasses import dataclass
 
 import onnx
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
+from . import layer_norm_decoders
 from .decoder_configs import decoder_config
 from .gqa_graph import MS, gqa_model
 from .hub_folder import TOKENIZERS, write_json
@@ -38,6 +40,8 @@ class DecoderFixture:
     position_ids: int | None  # the first position the graph's position_ids input takes; None: no such input
     external_data: bool = False
     gqa: bool = True
+    # What reference.json says of positions when the graph takes none
+    no_positions: str = "absent: the graph counts positions from the past length"
 
 
 FIXTURES = [
@@ -46,8 +50,19 @@ FIXTURES = [
     DecoderFixture("tiny-qwen3", "qwen3", "tiny-llama3-bpe", 0),
     # onnx-community's Gemma 3 exports take position_ids and transformers.js feeds them from 1; rotary is relative,
     # so the maps equal 0-based positions' within rounding, but the reference uses 1..n as those feeds do.
-    DecoderFixture("tiny-gemma3", "gemma3_text", "tiny-sp-bpe", 1, gqa=False),
+    DecoderFixture("tiny-gemma3", "gemma3_text", "tiny-sp-bpe", 1),
+    # Pythia's tokenizer is GPT-2's byte-level BPE with no BOS; OPT's is GPT-2's BPE behind a BOS, as tiny-llama3-bpe.
+    DecoderFixture("tiny-gpt-neox", "gpt_neox", "gpt2", 0, gqa=False),
+    # optimum exports OPT without position_ids: its graph counts them from attention_mask, as modeling_opt does.
+    DecoderFixture("tiny-opt", "opt", "tiny-llama3-bpe", None, gqa=False,
+                   no_positions="absent: the graph counts them from attention_mask (cumsum(mask) * mask - 1), +2 rows"),
 ]
+
+
+def cache_shape(c: dict) -> tuple[int, int, int]:
+    """Layers, key/value heads and head size of a config, whichever family's keys it has."""
+    heads = c["num_attention_heads"]
+    return c["num_hidden_layers"], c.get("num_key_value_heads", heads), c.get("head_dim") or c["hidden_size"] // heads
 
 
 def decoder_reference(name: str, info: dict, cases: list[dict]) -> dict:
@@ -81,10 +96,9 @@ def positions_of(fixture: DecoderFixture) -> Callable[[Tensor], Tensor | None]:
     return lambda t: None if start is None else torch.arange(start, start + t.shape[1])[None, :].expand(t.shape[0], -1)
 
 
-def export_optimum(fixture: DecoderFixture, model: DecoderForCausalLM, folder: str) -> onnx.ModelProto:
-    c = model.model.config
-    layers, past_len = c["num_hidden_layers"], 3
-    past = [torch.randn(1, c["num_key_value_heads"], past_len, c["head_dim"]) for _ in range(2 * layers)]
+def export_optimum(fixture: DecoderFixture, model: nn.Module, config: dict, folder: str) -> onnx.ModelProto:
+    (layers, kv_heads, head_dim), past_len = cache_shape(config), 3
+    past = [torch.randn(1, kv_heads, past_len, head_dim) for _ in range(2 * layers)]
     past_names, present_names, axes = past_io(layers)
     ids = torch.tensor([[1, 5, 9, 2, 7]])
     positions = positions_of(fixture)(torch.zeros(1, past_len + ids.shape[1]))
@@ -127,15 +141,18 @@ def make_fixture(fixture: DecoderFixture, texts: list[dict], out_dir: str, probe
     config = decoder_config(fixture.model_type, vocab, special)
     if fixture.external_data:
         config["transformers.js_config"] = {"use_external_data_format": {"model.onnx": 1}}
-    model = DecoderForCausalLM(config).eval()
-    randomize(model)
+    if fixture.model_type in layer_norm_decoders.MODELS:
+        model = layer_norm_decoders.build(config)
+    else:
+        model = DecoderForCausalLM(config).eval()
+        randomize(model)
     cases = reference_cases(model, texts, positions_of(fixture))
     summarize(fixture.name, cases)
-    check_cache_in_pytorch(model, torch.tensor([texts[0]["input_ids"]]), positions_of(fixture))
+    check_cache_in_pytorch(model, config, torch.tensor([texts[0]["input_ids"]]), positions_of(fixture))
     folder = fresh_folder(out_dir, fixture.name, config, fixture.tokenizer)
-    graph = export_optimum(fixture, model, folder)
+    graph = export_optimum(fixture, model, config, folder)
     start = fixture.position_ids
-    positions = {"position_ids": "absent: the graph counts positions from the past length" if start is None
+    positions = {"position_ids": fixture.no_positions if start is None
                  else f"{start}..n{start - 1:+d}" if start != 1 else "1..n"}
     write_json(os.path.join(folder, "reference.json"),
                decoder_reference(fixture.name, {**describe(graph), **positions}, cases))
@@ -155,11 +172,11 @@ def make_fixture(fixture: DecoderFixture, texts: list[dict], out_dir: str, probe
         write_probe(fused, os.path.join(probes, fixture.name + "-gqa.onnx"))
 
 
-def check_cache_in_pytorch(model: DecoderForCausalLM, t: Tensor, positions: Callable[[Tensor], Tensor | None]) -> None:
+def check_cache_in_pytorch(model: nn.Module, config: dict, t: Tensor, positions: Callable[[Tensor], Tensor | None]) -> None:
     """A run split in two, the second half fed the first's presents, gives the full run's logits."""
-    c, n = model.model.config, t.shape[1]
+    (layers, kv_heads, head_dim), n = cache_shape(config), t.shape[1]
     k = n // 2
-    empty = [torch.zeros(1, c["num_key_value_heads"], 0, c["head_dim"])] * (2 * c["num_hidden_layers"])
+    empty = [torch.zeros(1, kv_heads, 0, head_dim)] * (2 * layers)
     pos = positions(t)
     model.with_past = True
     with torch.no_grad():

@@ -2,7 +2,9 @@
 files transformers.js loads besides onnx/model.onnx (float32, with reference.json from PyTorch):
 
 - onnx/model_fp16.onnx: float16 weights, activations, pasts, presents and logits (float16.py);
-- onnx/model_q4.onnx: the MatMul weights as com.microsoft.MatMulNBits, 4 bits in blocks of 32 (q4_graph.py).
+- onnx/model_q4.onnx: the MatMul weights as com.microsoft.MatMulNBits, 4 bits in blocks of 32 (q4_graph.py);
+- onnx/model_q4f16.onnx: model_q4.onnx in float16 (MatMulNBits with float16 scales and activations);
+- onnx/model_int8.onnx: the MatMul weights as int8 behind DynamicQuantizeLinear / MatMulInteger (int8_graph.py).
 
     cd tools && python3 -m lens_models.make_variant_models <tokenized.json> <out dir>
 
@@ -18,6 +20,7 @@ import torch
 from .decoder_configs import decoder_config
 from .float16 import convert_float_to_float16
 from .hub_folder import TOKENIZERS, write_json
+from .int8_graph import quantize_matmuls_int8
 from .llama import DecoderForCausalLM, randomize
 from .make_decoder_models import DecoderFixture, decoder_reference, export_optimum, positions_of, tokenizer_facts
 from .make_test_models import fresh_folder
@@ -39,18 +42,28 @@ def make_variants(texts: list[dict], out_dir: str) -> None:
     cases = reference_cases(model, texts, positions_of(FIXTURE))
     summarize(FIXTURE.name, cases)
     folder = fresh_folder(out_dir, FIXTURE.name, config, FIXTURE.tokenizer)
-    graph = export_optimum(FIXTURE, model, folder)
+    graph = export_optimum(FIXTURE, model, config, folder)
     info = {**describe(graph), "position_ids": "0..n-1",
             "variants": {"onnx/model_fp16.onnx": "float16 throughout (float16.py); not compared with PyTorch here",
-                         "onnx/model_q4.onnx": "MatMulNBits 4 bits, block 32 (q4_graph.py): other weights than PyTorch's"}}
+                         "onnx/model_q4.onnx": "MatMulNBits 4 bits, block 32 (q4_graph.py): other weights than PyTorch's",
+                         "onnx/model_q4f16.onnx": "model_q4.onnx in float16 throughout (float16.py)",
+                         "onnx/model_int8.onnx": "MatMulInteger, int8 weights, activations quantized per run "
+                                                 "(int8_graph.py): other numbers than PyTorch's"}}
     write_json(os.path.join(folder, "reference.json"), decoder_reference(FIXTURE.name, info, cases))
-    fp16 = convert_float_to_float16(graph)
-    onnx.checker.check_model(fp16)
-    onnx.save(fp16, os.path.join(folder, "onnx", "model_fp16.onnx"))
+    save_variant(convert_float_to_float16(graph), folder, "fp16")
     q4, errors = quantize_matmuls(graph)
-    onnx.checker.check_model(q4)
-    onnx.save(q4, os.path.join(folder, "onnx", "model_q4.onnx"))
-    print(f"  q4: {len(errors)} MatMuls, largest |Δw| {max(errors.values()):.3g}")
+    save_variant(q4, folder, "q4", errors)
+    save_variant(convert_float_to_float16(q4), folder, "q4f16")
+    int8, errors = quantize_matmuls_int8(graph)
+    save_variant(int8, folder, "int8", errors)
+
+
+def save_variant(graph: onnx.ModelProto, folder: str, variant: str, errors: dict[str, float] | None = None) -> None:
+    """Checks and writes onnx/model_<variant>.onnx; prints how far quantization moved the weights."""
+    onnx.checker.check_model(graph)
+    onnx.save(graph, os.path.join(folder, "onnx", f"model_{variant}.onnx"))
+    if errors:
+        print(f"  {variant}: {len(errors)} MatMuls, largest |Δw| {max(errors.values()):.3g}")
 
 
 def main() -> None:

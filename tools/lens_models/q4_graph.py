@@ -3,6 +3,8 @@ MatMulNBitsQuantizer makes transformers.js's `model_q4.onnx`: every MatMul whose
 (torch.onnx.export stores a Linear's weight transposed), and the tied output projection whose B is a Transpose of
 the embedding table, which stays float32 for its Gather. Packing: q4.py (copied unchanged from the bench branch,
 where qwen_graph.py builds the benchmark model with it)."""
+from collections.abc import Callable
+
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
@@ -26,9 +28,13 @@ def _rows_of_b(graph: onnx.GraphProto, b: str) -> np.ndarray | None:
     return numpy_helper.to_array(table) if perm == [1, 0] and len(table.dims) == 2 else None
 
 
-def quantize_matmuls(model: onnx.ModelProto) -> tuple[onnx.ModelProto, dict[str, float]]:
-    """A copy with each constant-weight MatMul replaced by MatMulNBits, and per node the largest |Δw| of its
-    dequantized weights (a check that the packing round-trips within half a step)."""
+# A constant-weight MatMul's replacement: (node, B's rows [N, K], a name base) → nodes, initializers, largest |Δw|.
+Replacement = Callable[[onnx.NodeProto, np.ndarray, str], tuple[list[onnx.NodeProto], list[onnx.TensorProto], float]]
+
+
+def replace_constant_matmuls(model: onnx.ModelProto, replace: Replacement) -> tuple[onnx.ModelProto, dict[str, float]]:
+    """A copy with each constant-weight MatMul replaced as `replace` says, the float weights only they read dropped,
+    and per node the largest |Δw| of its quantized weights (a check that the packing round-trips within half a step)."""
     out = onnx.ModelProto()
     out.CopyFrom(model)
     g = out.graph
@@ -38,20 +44,32 @@ def quantize_matmuls(model: onnx.ModelProto) -> tuple[onnx.ModelProto, dict[str,
         if rows is None:
             nodes.append(node)
             continue
-        n, k = rows.shape
-        packed, scales = quantize_rows(np.ascontiguousarray(rows, np.float32))
-        errors[node.name] = float(np.abs(dequantize_rows(packed, scales) - rows).max())
-        base = node.input[1].replace(":", "_")
-        g.initializer.extend([numpy_helper.from_array(packed, base + "_Q4"), numpy_helper.from_array(scales, base + "_scales")])
-        nodes.append(helper.make_node("MatMulNBits", [node.input[0], base + "_Q4", base + "_scales"], list(node.output),
-                                      name=node.name + "_Q4", domain=MS, K=k, N=n, bits=BITS, block_size=BLOCK))
+        new_nodes, initializers, errors[node.name] = replace(node, np.ascontiguousarray(rows, np.float32),
+                                                             node.input[1].replace(":", "_"))
+        g.initializer.extend(initializers)
+        nodes.extend(new_nodes)
         used.add(node.input[1])
     del g.node[:]
     g.node.extend(nodes)
     _drop_unused(g, used)
-    if not any(o.domain == MS for o in out.opset_import):
+    if any(n.domain == MS for n in g.node) and not any(o.domain == MS for o in out.opset_import):
         out.opset_import.append(helper.make_opsetid(MS, 1))
     return out, errors
+
+
+def _as_matmul_nbits(node: onnx.NodeProto, rows: np.ndarray,
+                     base: str) -> tuple[list[onnx.NodeProto], list[onnx.TensorProto], float]:
+    n, k = rows.shape
+    packed, scales = quantize_rows(rows)
+    error = float(np.abs(dequantize_rows(packed, scales) - rows).max())
+    initializers = [numpy_helper.from_array(packed, base + "_Q4"), numpy_helper.from_array(scales, base + "_scales")]
+    return [helper.make_node("MatMulNBits", [node.input[0], base + "_Q4", base + "_scales"], list(node.output),
+                             name=node.name + "_Q4", domain=MS, K=k, N=n, bits=BITS, block_size=BLOCK)], initializers, error
+
+
+def quantize_matmuls(model: onnx.ModelProto) -> tuple[onnx.ModelProto, dict[str, float]]:
+    """A copy with each constant-weight MatMul replaced by MatMulNBits, and per node the largest |Δw|."""
+    return replace_constant_matmuls(model, _as_matmul_nbits)
 
 
 def _drop_unused(g: onnx.GraphProto, replaced: set[str]) -> None:

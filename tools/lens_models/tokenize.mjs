@@ -33,6 +33,8 @@ const FAMILY_TOKENIZERS = {
   distilbert: 'bert-base-uncased',
   albert: 'tiny-albert-unigram',
   electra: 'bert-base-uncased',
+  gpt_neox: 'gpt2',
+  opt: 'tiny-llama3-bpe',
 };
 const SEPARATORS = { bert: '[SEP]', gpt2: '<|endoftext|>' };
 

@@ -20,10 +20,13 @@ mkdir -p .cache/test-models
 node tools/lens_models/tokenize.mjs texts tools/testModels/texts.json .cache/test-models/tokenized.json
 OMP_NUM_THREADS=2 PYTHONPATH=tools nice -n 10 "$PY" -m lens_models.make_test_models .cache/test-models/tokenized.json \
   test/fixtures/models
-# The modern decoders (Llama, Qwen3, Gemma 2/3), optimum and GroupQueryAttention styles; the probes are throwaway
-# copies of the fused graphs with qk_output=2, which verify.mjs reads their attention from.
+# The modern decoders (Llama, Qwen3, Gemma 2/3), optimum and GroupQueryAttention styles, and GPT-NeoX and OPT
+# (optimum's); the probes are throwaway copies of the fused graphs with qk_output=2, which verify.mjs reads their
+# attention from.
 OMP_NUM_THREADS=2 PYTHONPATH=tools nice -n 10 "$PY" -m lens_models.make_decoder_models .cache/test-models/tokenized.json \
   test/fixtures/models --probes .cache/test-models/probes
+# tiny-gemma2 with its rotary factors chosen by a top-level If, as LongRoPE exports (tiny-gemma2-longrope).
+PYTHONPATH=tools "$PY" -m lens_models.longrope_graph test/fixtures/models
 # BERT's relatives (RoBERTa, XLM-RoBERTa, DistilBERT, ALBERT, ELECTRA's generator) in optimum's layout.
 OMP_NUM_THREADS=2 PYTHONPATH=tools nice -n 10 "$PY" -m lens_models.make_encoder_models .cache/test-models/tokenized.json \
   test/fixtures/models
