@@ -36,14 +36,23 @@ export function overviewShape(set: AttentionSetShape, maxSide = overviewSide(set
   return { rows: Math.min(set.queries, maxSide), cols: Math.min(set.keys, maxSide) };
 }
 
-/** Downsamples one layer ([heads, queries, keys]) into its place in `overview`. */
-export function downsampleLayer(set: AttentionSetShape, layer: number, source: Float32Array, overview: OverviewData): void {
-  const { heads, queries, keys } = set;
+/**
+ * Downsamples some heads of one layer (`source`: [heads.length, queries, keys], head `heads[i]` at i; default every
+ * head) into their places in `overview`.
+ */
+export function downsampleLayer(
+  set: AttentionSetShape,
+  layer: number,
+  source: Float32Array,
+  overview: OverviewData,
+  heads: readonly number[] = allHeads(set.heads),
+): void {
+  const { queries, keys } = set;
   const { rows, cols, data } = overview;
   const rowBounds = cellBounds(queries, rows);
   const colBounds = cellBounds(keys, cols);
-  for (let h = 0; h < heads; h++) {
-    const dst = (layer * heads + h) * rows * cols;
+  heads.forEach((head, h) => {
+    const dst = (layer * set.heads + head) * rows * cols;
     // Each cell's keys are a contiguous run of the row: reducing runs into a local is ~3× faster than
     // scattering every weight into the output (this loop reads every map once per overview).
     for (let r = 0; r < rows; r++) {
@@ -57,14 +66,40 @@ export function downsampleLayer(set: AttentionSetShape, layer: number, source: F
         }
       }
     }
-  }
+  });
 }
 
-/** The overview of a set whose layers are computed one at a time: only one layer's maps are held at once. */
-export async function overviewOf(source: AttentionSource, maxSide?: number): Promise<OverviewData> {
+const allHeads = (count: number) => Array.from({ length: count }, (_, h) => h);
+
+/**
+ * Bytes of maps the overview computes at once. A layer of 14 heads at 2,048 tokens is 235 MB (and onnxruntime's
+ * scores, mask and Softmax passes beside it); in groups of heads of at most this size, no layer is ever whole.
+ */
+export const OVERVIEW_GROUP_BYTES = 64 * 1024 * 1024;
+
+/** The heads of a layer in groups whose maps fit OVERVIEW_GROUP_BYTES (one head at least). */
+export function headGroups(set: AttentionSetShape, groupBytes = OVERVIEW_GROUP_BYTES): number[][] {
+  const perGroup = Math.max(1, Math.floor(groupBytes / (set.queries * set.keys * Float32Array.BYTES_PER_ELEMENT)));
+  const groups: number[][] = [];
+  for (let h = 0; h < set.heads; h += perGroup) groups.push(allHeads(Math.min(perGroup, set.heads - h)).map((i) => h + i));
+  return groups;
+}
+
+/**
+ * The overview of a set whose layers are computed on request, a group of heads at a time (headGroups): a short
+ * input's layer is one group; a long one's heads are computed a few at a time, and no whole layer is held.
+ */
+export async function overviewOf(source: AttentionSource, maxSide?: number, groupBytes?: number): Promise<OverviewData> {
   const { rows, cols } = overviewShape(source, maxSide);
   const overview = { rows, cols, data: new Float32Array(source.layers * source.heads * rows * cols) };
-  for (let l = 0; l < source.layers; l++) downsampleLayer(source, l, await source.layer(l), overview);
+  const groups = headGroups(source, groupBytes);
+  for (let l = 0; l < source.layers; l++) {
+    for (const heads of groups) {
+      // A layer in one group is asked for whole, as an export asks for it.
+      const some = groups.length > 1 ? heads : undefined;
+      downsampleLayer(source, l, await source.layer(l, some), overview, heads);
+    }
+  }
   return overview;
 }
 
