@@ -8,7 +8,7 @@ export type RequestHandlers = { readonly [M in RequestMethod]: (run: RunRecord, 
 
 export function requestHandlers(queries: RunQueries): RequestHandlers {
   return {
-    layer: (run, params) => queries.layer(run, params.set, params.layer),
+    layer: (run, params) => queries.layer(run, params.set, params.layer, params.heads),
     maskedAt: (run, params) => queries.maskedAt(run, params.position),
     unmasked: (run) => queries.unmasked(run),
     logits: (run, params) => queries.logitsAt(run, params.position),

@@ -60,7 +60,8 @@ describe('the decoder scenario', () => {
     );
     for (const s of row.speed) assert.ok(s.ratio! > 0 && Number.isFinite(s.ratio) && s.plainMs > 0 && s.inspectMs! > 0);
     assert.equal(row.viewTokens, 32);
-    for (const ms of [row.firstViewMs, row.overviewMs, row.layerMs, row.headMs]) assert.ok(ms !== undefined && ms >= 0 && Number.isFinite(ms));
+    for (const ms of [row.firstViewMs, row.overviewMs, row.layerMs, row.headMs])
+      assert.ok(ms !== undefined && ms >= 0 && Number.isFinite(ms));
     assert.equal(row.check, undefined, "tiny-gpt2's reference.json holds no decoder variants");
     assert.ok(row.fileBytes > 1e6);
     const markdown = renderDecoderMarkdown(results([row]));

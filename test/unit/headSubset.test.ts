@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { allLayers } from '../../src/core/engine/layerMaps';
+import { allLayers, inHeadGroups } from '../../src/core/engine/layerMaps';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
-import { downsampleAttention, headGroups, overviewOf } from '../../src/core/engine/overview';
+import { headGroups } from '../../src/core/engine/headSlice';
+import { downsampleAttention, overviewOf } from '../../src/core/engine/overview';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import type { AttentionSource } from '../../src/core/types';
 import { fixtureModel } from '../support/paths';
@@ -65,9 +66,39 @@ for (const [name, alone] of Object.entries(MODELS)) {
     it('the overview a head at a time equals the overview of the whole maps', async () => {
       const whole = downsampleAttention(await allLayers(source), 8);
       const perHead = await overviewOf(source, 8, 1);
-      assert.equal(headGroups(source, 1).length, source.heads, 'one head per group');
       assert.deepEqual(perHead, whole);
       assert.deepEqual(await overviewOf(source, 8), whole, 'one group per layer');
     });
   });
 }
+
+describe('a long layer in groups of heads', () => {
+  const perHead = 3;
+  /** Head h's maps are perHead copies of h; `whole` counts the runs that were not given some heads alone. */
+  const fake = (aloneAfter: number) => {
+    const runs: number[][] = [];
+    return {
+      runs,
+      alone: () => runs.length < aloneAfter,
+      compute: async (heads: number[]) => {
+        runs.push(heads);
+        return Float32Array.from(heads.flatMap((h) => new Array<number>(perHead).fill(h)));
+      },
+    };
+  };
+
+  it('groups of the heads asked for, in order, one run each, copied into one array', async () => {
+    assert.deepEqual(headGroups([0, 1, 2, 3, 4], 1024, 1024, 2 * 1024 * 1024 * 4), [[0, 1], [2, 3], [4]]);
+    const f = fake(Infinity);
+    const data = await inHeadGroups([[0, 1], [2, 3], [4]], perHead, f.alone, f.compute);
+    assert.deepEqual(f.runs, [[0, 1], [2, 3], [4]]);
+    assert.deepEqual(Array.from(data), [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]);
+  });
+
+  it('a cut model that needs whole layers computes the remaining heads in one run', async () => {
+    const f = fake(1);
+    const data = await inHeadGroups([[5], [1], [3]], perHead, f.alone, f.compute);
+    assert.deepEqual(f.runs, [[5], [1, 3]]);
+    assert.deepEqual(Array.from(data), [5, 5, 5, 1, 1, 1, 3, 3, 3]);
+  });
+});

@@ -124,7 +124,17 @@ export function renderDecoderMarkdown(r: DecoderResults): string {
   out.push('', '#### After a run: the first view, the overview, one more layer; peak memory (one child process each)');
   out.push(
     table(
-      ['variant', 'tokens', 'layer 0 (first view)', 'overview (model view)', 'one more layer', 'one head', 'plain session', 'worker', '÷ plain'],
+      [
+        'variant',
+        'tokens',
+        'layer 0 (first view)',
+        'overview (model view)',
+        'one more layer',
+        'one head',
+        'plain session',
+        'worker',
+        '÷ plain',
+      ],
       r.rows.map((row) => [
         row.variant,
         String(row.viewTokens ?? row.memory?.tokens ?? '–'),

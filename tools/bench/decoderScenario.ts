@@ -119,7 +119,11 @@ export async function measureDecoder(variant: DecoderVariant, options: DecoderOp
     options.log(`${variant.label}: plain forward and inspect at ${tokens} tokens, ${options.rounds} rounds (a child process)`);
     const spec = { folder: variant.folder, file: variant.file, device: options.device, tokens, rounds: options.rounds, views };
     const result = await child({ ...spec, warmRuns: options.warmRuns?.[tokens] ?? 0, workerPath: options.workerPath }).catch(
-      (error: unknown): DecoderSpeedResult => ({ plainMs: [], inspectMs: [], notMeasured: `failed at ${tokens} tokens: ${oneLine(error)}` }),
+      (error: unknown): DecoderSpeedResult => ({
+        plainMs: [],
+        inspectMs: [],
+        notMeasured: `failed at ${tokens} tokens: ${oneLine(error)}`,
+      }),
     );
     row.notMeasured ??= result.notMeasured;
     const paired = result.inspectMs.length > 0 && result.inspectMs.length === result.plainMs.length;

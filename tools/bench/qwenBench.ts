@@ -42,7 +42,7 @@ export async function benchQwen(options: BenchOptions, repoRoot: string, log: (m
       // A forward pass at 2,048 tokens takes tens of seconds on 2 shared cores: there each timed run is its
       // session's first (both contenders alike), and at 512 tokens each session runs once untimed first.
       warmRuns: { 512: 1 },
-      rounds: options.quick ? 1 : 3,
+      rounds: options.quick ? 1 : 2,
       log: (message) => log(`qwen ${message}`),
       memory: {
         tokens: longest,

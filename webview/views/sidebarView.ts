@@ -53,7 +53,7 @@ export class SidebarView implements View {
     const sel = this.app.state.selected;
     const set = this.app.attentionSet();
     // The selected token is an input token: it has a row only in a set whose queries are the input.
-    const layer = set?.queries === 'input' ? this.app.shownLayer() : undefined;
+    const layer = set?.queries === 'input' ? this.app.shownLayer(this.app.state.head) : undefined;
     if (!s || !set || sel === null || !layer) return [];
     const keys = tokenList(s, set.keys);
     const ranked = attendsTo(headMap(layer, this.app.state.head), layer.keys, sel, TOP_KEYS);

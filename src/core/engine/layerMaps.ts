@@ -9,7 +9,7 @@ import { recipeSignature } from '../onnx/recipeSignature';
 import type { GraphSummary } from '../onnx/graphScan';
 import { LensError, type AttentionMaps, type AttentionSetShape, type AttentionSource } from '../types';
 import { checkRowSums, ROW_SUM_TOLERANCE } from './attentionLayout';
-import { pickHeads, sliceHeads } from './headSlice';
+import { headGroups, pickHeads, sliceHeads } from './headSlice';
 import { asFloat32 } from './tensors';
 
 /** What a run keeps to compute its maps: the kept tensors and the graph inputs the recipes read, by name. */
@@ -143,29 +143,66 @@ export function keptBytes(kept: KeptTensors): number {
   return Object.values(kept).reduce((sum, t) => sum + ((t.data as ArrayBufferView).byteLength ?? 0), 0);
 }
 
-/** One set of a run, its layers computed from the kept tensors on request and checked against the set's shape. */
+/**
+ * One set of a run, its layers computed from the kept tensors on request and checked against the set's shape. Where
+ * the cut model computes heads alone, a long layer (or the heads asked for) is computed in groups of heads
+ * (HEAD_GROUP_BYTES) copied into one array: a 2,048-token layer never has its intermediates whole.
+ */
 export function recomputedSource(shape: AttentionSetShape, maps: LayerMaps, kept: KeptTensors): AttentionSource {
+  const { queries, keys } = shape;
+  const computed = async (layer: number, heads?: readonly number[]) => {
+    const some = heads ? { count: shape.heads, heads } : undefined;
+    const tensor = await maps.compute(layer, kept, some);
+    const expected = [1, heads?.length ?? shape.heads, queries, keys];
+    if (tensor.dims.length !== 4 || tensor.dims.some((d, i) => d !== expected[i])) {
+      throw new LensError(
+        `attention of layer ${layer} has shape [${tensor.dims.join(', ')}], expected [${expected.join(', ')}]: ` +
+          "this graph's Softmax nodes are not per-head attention",
+        'model-unsupported',
+      );
+    }
+    // onnxruntime's own buffer is handed out: nothing else holds this output.
+    const data = asFloat32(tensor.data);
+    const tolerance = tensor.type === 'float16' ? ROW_SUM_TOLERANCE.float16 : ROW_SUM_TOLERANCE.float32;
+    if (maps.recipes[layer].rowsSumToOne) checkRowSums(data, { ...shape, heads: expected[1] }, layer, tolerance);
+    return data;
+  };
   return {
     ...shape,
     keptBytes: keptBytes(kept),
     async layer(layer, heads) {
-      const some = heads ? { count: shape.heads, heads } : undefined;
-      const tensor = await maps.compute(layer, kept, some);
-      const expected = [1, heads?.length ?? shape.heads, shape.queries, shape.keys];
-      if (tensor.dims.length !== 4 || tensor.dims.some((d, i) => d !== expected[i])) {
-        throw new LensError(
-          `attention of layer ${layer} has shape [${tensor.dims.join(', ')}], expected [${expected.join(', ')}]: ` +
-            "this graph's Softmax nodes are not per-head attention",
-          'model-unsupported',
-        );
-      }
-      // onnxruntime's own buffer is handed out: nothing else holds this output.
-      const data = asFloat32(tensor.data);
-      const tolerance = tensor.type === 'float16' ? ROW_SUM_TOLERANCE.float16 : ROW_SUM_TOLERANCE.float32;
-      if (maps.recipes[layer].rowsSumToOne) checkRowSums(data, { ...shape, heads: expected[1] }, layer, tolerance);
-      return data;
+      const wanted = heads ?? Array.from({ length: shape.heads }, (_, h) => h);
+      const groups = headGroups(wanted, queries, keys);
+      if (groups.length === 1 || !maps.computesHeadsAlone(layer)) return computed(layer, heads);
+      return inHeadGroups(
+        groups,
+        queries * keys,
+        () => maps.computesHeadsAlone(layer),
+        (some) => computed(layer, some),
+      );
     },
   };
+}
+
+/**
+ * The maps of every head of `groups`, in order, computed a group at a time into one array of `perHead` floats a head.
+ * Once `alone()` says the cut model needs whole layers, the remaining heads are asked for in one run (it then picks
+ * them from the whole layer).
+ */
+export async function inHeadGroups(
+  groups: number[][],
+  perHead: number,
+  alone: () => boolean,
+  compute: (heads: number[]) => Promise<Float32Array>,
+): Promise<Float32Array> {
+  const out = new Float32Array(groups.flat().length * perHead);
+  for (let g = 0, at = 0; g < groups.length; g++) {
+    const heads = alone() ? groups[g] : groups.slice(g).flat();
+    out.set(await compute(heads), at);
+    at += heads.length * perHead;
+    if (heads.length > groups[g].length) break;
+  }
+  return out;
 }
 
 /** Every layer of a set, computed one after another (the JSON exports and the goldens read them all). */

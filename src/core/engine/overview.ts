@@ -2,6 +2,7 @@
 // webview draws 144 heads without receiving 144 full maps. Maxima, not means: a diagonal or a column of
 // attention to [CLS] covers one token in each block of n/side, and a mean would dim it by that factor.
 import type { AttentionMaps, AttentionSetShape, AttentionSource } from '../types';
+import { headGroups } from './headSlice';
 
 export interface OverviewData {
   rows: number;
@@ -72,27 +73,14 @@ export function downsampleLayer(
 const allHeads = (count: number) => Array.from({ length: count }, (_, h) => h);
 
 /**
- * Bytes of maps the overview computes at once. A layer of 14 heads at 2,048 tokens is 235 MB (and onnxruntime's
- * scores, mask and Softmax passes beside it); in groups of heads of at most this size, no layer is ever whole.
- */
-export const OVERVIEW_GROUP_BYTES = 64 * 1024 * 1024;
-
-/** The heads of a layer in groups whose maps fit OVERVIEW_GROUP_BYTES (one head at least). */
-export function headGroups(set: AttentionSetShape, groupBytes = OVERVIEW_GROUP_BYTES): number[][] {
-  const perGroup = Math.max(1, Math.floor(groupBytes / (set.queries * set.keys * Float32Array.BYTES_PER_ELEMENT)));
-  const groups: number[][] = [];
-  for (let h = 0; h < set.heads; h += perGroup) groups.push(allHeads(Math.min(perGroup, set.heads - h)).map((i) => h + i));
-  return groups;
-}
-
-/**
  * The overview of a set whose layers are computed on request, a group of heads at a time (headGroups): a short
- * input's layer is one group; a long one's heads are computed a few at a time, and no whole layer is held.
+ * input's layer is one group; a long one's heads are computed and downsampled a few at a time, so no whole layer's
+ * maps are held.
  */
 export async function overviewOf(source: AttentionSource, maxSide?: number, groupBytes?: number): Promise<OverviewData> {
   const { rows, cols } = overviewShape(source, maxSide);
   const overview = { rows, cols, data: new Float32Array(source.layers * source.heads * rows * cols) };
-  const groups = headGroups(source, groupBytes);
+  const groups = headGroups(allHeads(source.heads), source.queries, source.keys, groupBytes);
   for (let l = 0; l < source.layers; l++) {
     for (const heads of groups) {
       // A layer in one group is asked for whole, as an export asks for it.
