@@ -2,7 +2,7 @@
 // fields) and rejects each bad field; parseFromWebview sends `request` messages through it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FromWebviewType, parseFromWebview, REQUESTS, isRequestMethod, type RequestMethod } from '../../src/protocol';
+import { FromWebviewType, MAX_NAMED_HEADS, parseFromWebview, REQUESTS, isRequestMethod, type RequestMethod } from '../../src/protocol';
 
 const GOOD: { [M in RequestMethod]: Record<string, unknown> } = {
   layer: { runId: 3, set: 'self', layer: 2 },
@@ -48,6 +48,14 @@ describe('request table', () => {
       });
     }
   }
+
+  it('layer: heads, when named, are a short non-empty list of counts (the host checks them against the set)', () => {
+    const good = { ...GOOD.layer, heads: [3, 0] };
+    assert.deepEqual(validate('layer', good), good);
+    for (const heads of [[], [-1], [1.5], ['0'], [0, null], 2, 'all', null, new Array<number>(MAX_NAMED_HEADS + 1).fill(0)]) {
+      assert.deepEqual(validate('layer', { ...GOOD.layer, heads }), { rejected: 'bad layer heads' }, JSON.stringify(heads));
+    }
+  });
 
   it('attention set names: short lower-case names such as self, encoder, decoder, cross', () => {
     for (const set of ['self', 'encoder', 'decoder', 'cross', 'x'.repeat(32)]) {
