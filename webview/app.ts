@@ -109,10 +109,14 @@ export class App {
     this.invalidate();
   }
 
-  /** The shown set's layer as RunData has it (fetched on first use). */
-  shownLayer(): AttentionLayer | undefined {
+  /**
+   * The shown set's layer as RunData has it (fetched on first use), with `heads` (a view's shown heads) or whole;
+   * `head` as the matrix and side views take it: one head, or 'mean' (every head).
+   */
+  shownLayer(heads?: readonly number[] | number | 'mean'): AttentionLayer | undefined {
     const set = this.attentionSet();
-    return set ? this.data.layer(set.name, this.state.layer) : undefined;
+    const some = typeof heads === 'number' ? [heads] : heads === 'mean' ? undefined : heads;
+    return set ? this.data.layer(set.name, this.state.layer, some) : undefined;
   }
 
   /** Called when a result arrives: indices from the previous run may be out of range, and its token is not this one's. */

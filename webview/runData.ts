@@ -1,6 +1,7 @@
-// The current run as the webview knows it: summary, an overview per attention set, and a small cache of full layers
-// (by set and layer) fetched on demand (host.request). Everything from an older run (by runId) is dropped on
-// arrival, and every result is checked against the run before it is kept.
+// The current run as the webview knows it: summary, an overview per attention set, and a small cache of layers (by set,
+// layer and the heads a view shows: a whole layer, or only some heads of it) fetched on demand (host.request).
+// Everything from an older run (by runId) is dropped on arrival, and every result is checked against the run before
+// it is kept.
 import {
   attentionSet,
   predictionTokens,
@@ -38,7 +39,7 @@ export class RunData {
   private unmasked: PredictionView[][] | 'asked' | { failed: string } | undefined;
   /** The whole distribution at a position (logits from the host), by position: asked for when first shown. */
   private readonly distributions = new Map<number, Distribution | 'asked' | { failed: string }>();
-  /** Full layers by layerKey(set, layer), in LRU order. */
+  /** Layers (whole, or some heads) by layerKey(set, layer, heads), in LRU order. */
   private readonly layers = new Map<string, AttentionLayer>();
   private readonly requestedLayers = new Set<string>();
   /** Layers the host could not send, with its reason: not asked again for this run. */
@@ -102,34 +103,45 @@ export class RunData {
     return true;
   }
 
-  /** The layer if it is here; otherwise asks the host once and returns undefined (onChange fires on arrival). */
-  layer(set: string, index: number): AttentionLayer | undefined {
+  /**
+   * The layer if it is here with `heads` (default: every head, as the mean over heads needs); otherwise asks the
+   * host once for just those heads and returns undefined (onChange fires on arrival). A whole layer here serves any
+   * heads of it.
+   */
+  layer(set: string, index: number, heads?: readonly number[]): AttentionLayer | undefined {
     const s = this.summary;
     const view = s && s.attentionUnavailable === null ? attentionSet(s, set) : undefined;
     if (!s || !view || index < 0 || index >= view.layers) return undefined;
-    const key = layerKey(set, index);
-    const cached = this.layers.get(key);
-    if (cached) {
+    const wanted = heads && [...new Set(heads)].filter((h) => h >= 0 && h < view.heads).sort((a, b) => a - b);
+    const some = wanted && wanted.length > 0 && wanted.length < view.heads ? wanted : undefined;
+    for (const [key, cached] of this.layers) {
+      if (cached.set !== set || cached.layer !== index || !(cached.only === undefined || some?.every((h) => cached.only!.includes(h))))
+        continue;
       // Refresh its place in the LRU order.
       this.layers.delete(key);
       this.layers.set(key, cached);
       return cached;
     }
-    if (!this.requestedLayers.has(key)) {
+    const key = layerKey(set, index, some);
+    // A layer the host could not send is not asked again for other heads either (its reason is shown instead).
+    if (!this.requestedLayers.has(key) && !this.failedLayers.has(layerKey(set, index))) {
       this.requestedLayers.add(key);
-      const failed = (reason: string) => this.failedLayers.set(key, reason);
-      this.ask('layer', { set, layer: index }, (layer) => this.acceptLayer(set, index, layer), failed);
+      const failed = (reason: string) => this.failedLayers.set(layerKey(set, index), reason);
+      const params = some ? { set, layer: index, heads: some } : { set, layer: index };
+      this.ask('layer', params, (layer) => this.acceptLayer(key, set, index, some, layer), failed);
     }
     return undefined;
   }
 
-  /** A layer as the host must send it: this run's, that set and layer, [heads, queries, keys] of the set's lists. */
-  private acceptLayer(set: string, index: number, layer: AttentionLayer): boolean {
+  /** A layer as the host must send it: this run's, that set, layer and heads, [heads, queries, keys] of the set's lists. */
+  private acceptLayer(key: string, set: string, index: number, heads: number[] | undefined, layer: AttentionLayer): boolean {
     const view = this.summary ? attentionSet(this.summary, set) : undefined;
     if (!view || layer.runId !== this.runId || layer.set !== set || layer.layer !== index) return false;
+    if (layer.only?.join() !== heads?.join()) return false;
     const { queries, keys } = setShape(this.summary!, view);
-    if (layer.queries !== queries || layer.keys !== keys || layer.data.length !== layer.heads * queries * keys) return false;
-    this.layers.set(layerKey(set, index), layer);
+    const count = layer.only?.length ?? layer.heads;
+    if (layer.queries !== queries || layer.keys !== keys || layer.data.length !== count * queries * keys) return false;
+    this.layers.set(key, layer);
     while (this.layers.size > MAX_CACHED_LAYERS) {
       const oldest = this.layers.keys().next().value as string;
       this.layers.delete(oldest);
@@ -232,6 +244,6 @@ export class RunData {
   }
 }
 
-function layerKey(set: string, layer: number): string {
-  return `${set}:${layer}`;
+function layerKey(set: string, layer: number, heads?: readonly number[]): string {
+  return heads ? `${set}:${layer}:${heads.join(',')}` : `${set}:${layer}`;
 }

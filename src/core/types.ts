@@ -127,8 +127,11 @@ export type AttentionSetShape = Omit<AttentionMaps, 'perLayer'>;
 export interface AttentionSource extends AttentionSetShape {
   /** Bytes the run holds to compute the maps. */
   keptBytes: number;
-  /** Layer `layer` as a new [heads, queries, keys] array. */
-  layer(layer: number): Promise<Float32Array>;
+  /**
+   * Layer `layer` as a new [heads, queries, keys] array; with `heads`, only those heads in that order
+   * ([heads.length, queries, keys]), computed alone where the model allows (a view showing one head).
+   */
+  layer(layer: number, heads?: readonly number[]): Promise<Float32Array>;
 }
 
 export interface Timings {

@@ -17,7 +17,7 @@ export interface RequestActions {
 
 export function requestHandlers(queries: RunQueries, actions: RequestActions): RequestHandlers {
   return {
-    layer: (run, params) => queries.layer(run, params.set, params.layer),
+    layer: (run, params) => queries.layer(run, params.set, params.layer, params.heads),
     maskedAt: (run, params) => queries.maskedAt(run, params.position),
     unmasked: (run) => queries.unmasked(run),
     logits: (run, params) => queries.logitsAt(run, params.position),

@@ -7,8 +7,11 @@ import type { AttentionLayer, PredictionView } from './shapes';
 
 /** The params, result and validator of every request, by method name. */
 export interface RequestTypes {
-  /** One layer of one attention set at full resolution. */
-  layer: { params: { runId: number; set: string; layer: number }; result: AttentionLayer };
+  /**
+   * One layer of one attention set at full resolution; with `heads`, only those heads (a view showing one head:
+   * at 2,048 tokens one head is computed in a fourteenth of a whole layer's time).
+   */
+  layer: { params: { runId: number; set: string; layer: number; heads?: number[] }; result: AttentionLayer };
   /** The top-k at a position when it alone is masked (a run whose capabilities have maskPosition). */
   maskedAt: { params: { runId: number; position: number }; result: PredictionView[] };
   /** The top-k at every position of the text as it is (a run whose capabilities have unmasked), one list per token. */
@@ -38,6 +41,8 @@ export const SET_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
 /** The longest target a webview may send (UTF-16 units): far past any decoder's positions, short of a flood. */
 export const MAX_TARGET_CHARS = 20_000;
+/** Heads a layer request may name (a model with more is asked for whole layers). */
+export const MAX_NAMED_HEADS = 256;
 
 /** Params that name a position of a run. */
 function atPosition(p: Record<string, unknown>): { runId: number; position: number } | undefined {
@@ -49,7 +54,13 @@ export const REQUESTS: { readonly [M in RequestMethod]: ParamsValidator<M> } = {
   layer: (p) => {
     if (!isCount(p.runId) || !isCount(p.layer)) return { rejected: 'bad layer params' };
     if (typeof p.set !== 'string' || !SET_NAME.test(p.set)) return { rejected: 'bad layer set' };
-    return { runId: p.runId, set: p.set, layer: p.layer };
+    if (p.heads === undefined) return { runId: p.runId, set: p.set, layer: p.layer };
+    // The host checks each head against the set's count.
+    const heads = p.heads;
+    if (!Array.isArray(heads) || heads.length === 0 || heads.length > MAX_NAMED_HEADS || !heads.every(isCount)) {
+      return { rejected: 'bad layer heads' };
+    }
+    return { runId: p.runId, set: p.set, layer: p.layer, heads };
   },
   maskedAt: (p) => atPosition(p) ?? { rejected: 'bad maskedAt params' },
   unmasked: (p) => (isCount(p.runId) ? { runId: p.runId } : { rejected: 'bad unmasked params' }),

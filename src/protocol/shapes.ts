@@ -115,6 +115,9 @@ export interface AttentionLayer {
   /** The lengths of the set's query and key token lists. */
   queries: number;
   keys: number;
+  /** The heads `data` holds, in that order, when the request named them; absent: every head. */
+  only?: number[];
+  /** [heads (or only.length), queries, keys] row-major. */
   data: Float32Array;
 }
 

@@ -3,7 +3,7 @@
 // the few facts the engine needs to answer about it (RunSource). The worker keeps the run under the same id.
 import type { LogitsRow } from '../core/engine/modelRunner';
 import type { InferenceEngine } from '../core/worker/inferenceEngine';
-import { noSuchLayer } from '../core/worker/workerRequests';
+import { badHeads, noSuchLayer } from '../core/worker/workerRequests';
 import { attentionSet, setShape, type AttentionLayer, type AttentionOverview, type PredictionView, type RunSummary } from '../protocol';
 import type { SetMaps } from './runState';
 import { toOverview, toRunSummary } from './runSummary';
@@ -55,15 +55,17 @@ export class RunEngine {
     return toOverview(summary.runId, set, await this.engine.request('overview', { run: summary.runId, set }));
   }
 
-  /** One layer of one set of a run's attention. */
-  async layer(summary: RunSummary, source: RunSource, set: string, layer: number): Promise<AttentionLayer> {
+  /** One layer of one set of a run's attention; with `heads`, only those heads, in that order. */
+  async layer(summary: RunSummary, source: RunSource, set: string, layer: number, heads?: number[]): Promise<AttentionLayer> {
     if (!source.keptAttention) throw new Error(summary.attentionUnavailable ?? 'this run kept no attention');
     const view = attentionSet(summary, set);
     if (!view) throw new Error(`this run has no attention set "${set}" (it has ${summary.attentionSets.map((s) => s.name).join(', ')})`);
     if (layer >= view.layers) throw new Error(noSuchLayer(layer, view.layers));
     const { queries, keys } = setShape(summary, view);
-    const data = await this.engine.request('layer', { run: summary.runId, set, layer });
-    return { runId: summary.runId, set, layer, heads: view.heads, queries, keys, data };
+    const wrongHeads = heads && badHeads(heads, view.heads);
+    if (wrongHeads) throw new Error(wrongHeads);
+    const data = await this.engine.request('layer', { run: summary.runId, set, layer, ...(heads ? { heads } : {}) });
+    return { runId: summary.runId, set, layer, heads: view.heads, queries, keys, ...(heads ? { only: heads } : {}), data };
   }
 
   /** Every layer of each of a run's attention sets (the JSON export); none when the run kept no attention. */

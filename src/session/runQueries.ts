@@ -18,8 +18,8 @@ export class RunQueries {
   ) {}
 
   /** One layer of a set of the run's attention, fetched from the worker that keeps it. */
-  layer(run: RunRecord, set: string, layer: number): Promise<AttentionLayer> {
-    return this.engine.layer(run.summary, run.source, set, layer);
+  layer(run: RunRecord, set: string, layer: number, heads?: number[]): Promise<AttentionLayer> {
+    return this.engine.layer(run.summary, run.source, set, layer, heads);
   }
 
   /** Every layer of each of the run's attention sets (the JSON export); none when the run kept no attention. */

@@ -172,6 +172,8 @@ describe('Attention Lens under stress', () => {
     await ask(907, 'logits', { runId, position: 2 });
     await ask(908, 'logits', { runId, position: summary.tokens.length });
     await ask(909, 'layer', { runId, set: 'cross', layer: 0 });
+    await ask(910, 'layer', { runId, set: 'self', layer: 1, heads: [3, 1] });
+    await ask(911, 'layer', { runId, set: 'self', layer: 1, heads: [4] });
     const replies = new Map(
       api
         .panelMessages()
@@ -186,6 +188,14 @@ describe('Attention Lens under stress', () => {
     assert.equal(layer.data.length, 4 * n * n);
     const rowSum = layer.data.subarray(0, n).reduce((a, b) => a + b, 0);
     assert.ok(Math.abs(rowSum - 1) < 1e-5, `rows sum to 1 (${rowSum})`);
+    const some = reply(910, 'layer')?.result;
+    assert.deepEqual(some?.only, [3, 1], JSON.stringify(replies.get(910)));
+    assert.deepEqual(
+      some.data,
+      Float32Array.from([...layer.data.subarray(3 * n * n, 4 * n * n), ...layer.data.subarray(n * n, 2 * n * n)]),
+      'heads 3 and 1 of layer 1, exactly as in the whole layer',
+    );
+    assert.equal(replies.get(911)?.error, "head 4 is not one of the set's 4 heads, or is named twice");
     assert.equal(replies.get(902)?.error, 'that run is no longer the one shown');
     assert.equal(replies.get(903)?.error, 'layer 9 does not exist: the model has 2 layers');
     const masked = reply(904, 'maskedAt')?.result;

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readDecoderShape } from '../../tools/bench/decoderModel';
 import { renderDecoderMarkdown, type DecoderResults } from '../../tools/bench/decoderReport';
-import { measureDecoder, type DecoderOptions, type DecoderRow } from '../../tools/bench/decoderScenario';
+import { decoderSpeedChild, measureDecoder, type DecoderOptions, type DecoderRow } from '../../tools/bench/decoderScenario';
 import { describeMachine } from '../../tools/bench/machine';
 import { parseOptions } from '../../tools/bench/options';
 import { fixtureModel, repoRoot } from '../support/paths';
@@ -17,10 +17,12 @@ import { fixtureModel, repoRoot } from '../support/paths';
 const options: DecoderOptions = {
   device: 'cpu',
   lengths: [16, 32],
-  warmup: 0,
-  repeats: 1,
+  warmRuns: { 16: 1 },
+  rounds: 2,
   workerPath: path.join(repoRoot, 'out', 'src', 'core', 'worker', 'inferenceWorker.js'),
   log: () => {},
+  // In this process: the child's entry is the bench bundle, which unit tests do not build.
+  speedChild: decoderSpeedChild,
 };
 const file = 'onnx/model.onnx';
 
@@ -58,7 +60,8 @@ describe('the decoder scenario', () => {
     );
     for (const s of row.speed) assert.ok(s.ratio! > 0 && Number.isFinite(s.ratio) && s.plainMs > 0 && s.inspectMs! > 0);
     assert.equal(row.viewTokens, 32);
-    for (const ms of [row.firstViewMs, row.overviewMs, row.layerMs]) assert.ok(ms !== undefined && ms >= 0 && Number.isFinite(ms));
+    for (const ms of [row.firstViewMs, row.overviewMs, row.layerMs, row.headMs])
+      assert.ok(ms !== undefined && ms >= 0 && Number.isFinite(ms));
     assert.equal(row.check, undefined, "tiny-gpt2's reference.json holds no decoder variants");
     assert.ok(row.fileBytes > 1e6);
     const markdown = renderDecoderMarkdown(results([row]));

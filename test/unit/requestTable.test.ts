@@ -2,7 +2,15 @@
 // fields) and rejects each bad field; parseFromWebview sends `request` messages through it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FromWebviewType, MAX_TARGET_CHARS, parseFromWebview, REQUESTS, isRequestMethod, type RequestMethod } from '../../src/protocol';
+import {
+  FromWebviewType,
+  MAX_NAMED_HEADS,
+  MAX_TARGET_CHARS,
+  parseFromWebview,
+  REQUESTS,
+  isRequestMethod,
+  type RequestMethod,
+} from '../../src/protocol';
 
 const GOOD: { [M in RequestMethod]: Record<string, unknown> } = {
   layer: { runId: 3, set: 'self', layer: 2 },
@@ -58,6 +66,14 @@ describe('request table', () => {
   it('setTarget: any text up to the limit is a target, the empty one included (it means: generate)', () => {
     for (const target of ['', ' ', 'Das Haus', '\u{1F600} \n\t<script>', 'x'.repeat(MAX_TARGET_CHARS)]) {
       assert.deepEqual(validate('setTarget', { runId: 1, target }), { runId: 1, target });
+    }
+  });
+
+  it('layer: heads, when named, are a short non-empty list of counts (the host checks them against the set)', () => {
+    const good = { ...GOOD.layer, heads: [3, 0] };
+    assert.deepEqual(validate('layer', good), good);
+    for (const heads of [[], [-1], [1.5], ['0'], [0, null], 2, 'all', null, new Array<number>(MAX_NAMED_HEADS + 1).fill(0)]) {
+      assert.deepEqual(validate('layer', { ...GOOD.layer, heads }), { rejected: 'bad layer heads' }, JSON.stringify(heads));
     }
   });
 

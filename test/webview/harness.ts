@@ -106,7 +106,7 @@ export class LensPage {
 
   /** The stub host's answer to the layer and logits requests, from the current payload. */
   private answer(json: string): { meta: string; data: string } | null {
-    type Asked = { requestId: number; method: string; params: { set: string; layer: number; position: number } };
+    type Asked = { requestId: number; method: string; params: { set: string; layer: number; heads?: number[]; position: number } };
     const { requestId, method, params } = JSON.parse(json) as Asked;
     const m = { requestId, ...params };
     const p = this.payload;
@@ -118,14 +118,14 @@ export class LensPage {
       const { logits, top } = p.logitsAt(m.position);
       return { meta: JSON.stringify({ type: 'reply', inReplyTo: m.requestId, result: { top } }), data: base64(logits) };
     }
-    const reply = layerReply(p, m.set, m.layer);
+    const reply = layerReply(p, m.set, m.layer, m.heads);
     if ('error' in reply) return error(reply.error);
     return { meta: JSON.stringify({ type: 'reply', inReplyTo: m.requestId, result: reply.meta }), data: base64(reply.data) };
   }
 
-  /** Answers a layer request by hand (with autoReply off), with a layer of the given payload's set. */
-  async replyLayer(requestId: number, p: Payload, layer: number, set = 'self'): Promise<void> {
-    const reply = layerReply(p, set, layer);
+  /** Answers a layer request by hand (with autoReply off), with a layer of the given payload's set (or some heads). */
+  async replyLayer(requestId: number, p: Payload, layer: number, set = 'self', heads?: number[]): Promise<void> {
+    const reply = layerReply(p, set, layer, heads);
     if ('error' in reply) throw new Error(reply.error);
     const { meta, data } = reply;
     const b64 = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');

@@ -149,6 +149,35 @@ export const interactionTests: TestCase[] = [
     },
   },
   {
+    name: 'views ask only for the heads they show: the head view its ticked heads, the matrix one head or, for the mean, all',
+    run: async (ctx) => {
+      const lens = await openRun(ctx, smallCausal());
+      await lens.tab('head');
+      await lens.until(`!document.querySelector('.head-view .hover-info').textContent.startsWith('Loading')`);
+      assert.deepEqual(
+        (await lens.requests('layer')).map((m) => [m.layer, m.heads]),
+        [[0, [0]]],
+        'head 0 of layer 0',
+      );
+      await lens.tab('matrix');
+      await lens.until(`document.querySelector('.matrix-view .hover-info').textContent.startsWith('Layer 0,')`);
+      await chooseOption(lens, '.matrix-view .head-select vscode-single-select', 2);
+      await lens.until(`document.querySelector('.matrix-view .hover-info').textContent.startsWith('Layer 0, head 1 ')`);
+      await chooseOption(lens, '.matrix-view .layer-select vscode-single-select', 2);
+      await lens.until(`document.querySelector('.matrix-view .hover-info').textContent.startsWith('Layer 2, head 1 ')`);
+      assert.deepEqual(
+        (await lens.requests('layer')).map((m) => [m.layer, m.heads]),
+        [
+          [0, [0]],
+          [0, undefined],
+          [2, [1]],
+        ],
+        'the mean over heads asks for the whole layer, which then serves head 1; layer 2 is asked for head 1 alone',
+      );
+      await finish(lens);
+    },
+  },
+  {
     name: 'model view: clicking a cell opens that layer and head in the matrix view',
     run: async (ctx) => {
       const p = smallCausal();

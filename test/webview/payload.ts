@@ -72,18 +72,24 @@ export function savePayload(dir: string, p: Payload): void {
   for (let l = 0; l < p.summary.model.layers; l++) writeFileSync(join(dir, `${p.name}.layer${l}.f32`), f32(p.layer(l)));
 }
 
-/** [heads, queries, keys] of a payload's set, as the stub host replies to RequestLayer. */
+/** [heads, queries, keys] of a payload's set (or only `heads`, in that order), as the stub host replies to RequestLayer. */
 export function layerReply(
   p: Payload,
   set: string,
   layer: number,
+  heads?: number[],
 ): { meta: Record<string, unknown>; data: Float32Array } | { error: string } {
   const s = p.summary;
   const view = attentionSet(s, set);
   if (!view) return { error: `no attention set ${set}` };
   if (layer >= view.layers) return { error: `no layer ${layer}` };
   const [queries, keys] = [tokenList(s, view.queries).length, tokenList(s, view.keys).length];
-  return { meta: { runId: s.runId, set, layer, heads: view.heads, queries, keys }, data: p.layer(layer, set) };
+  const whole = p.layer(layer, set);
+  if (!heads) return { meta: { runId: s.runId, set, layer, heads: view.heads, queries, keys }, data: whole };
+  const per = queries * keys;
+  const data = new Float32Array(heads.length * per);
+  heads.forEach((h, i) => data.set(whole.subarray(h * per, (h + 1) * per), i * per));
+  return { meta: { runId: s.runId, set, layer, heads: view.heads, queries, keys, only: heads }, data };
 }
 
 /** Every head of every layer as rows × cols block maxima of queries × keys, as the host does for the model view. */

@@ -54,7 +54,8 @@ export function decoderTargetLines(r: DecoderResults): string[] {
     const at = row.viewTokens ?? Math.max(0, ...row.speed.map((s) => s.tokens));
     const views: [string, number | undefined][] = [
       ['the first view (layer 0 fetched after the run)', row.firstViewMs],
-      ['one more layer', row.layerMs],
+      ['one more layer, all its heads', row.layerMs],
+      ['one head of one more layer', row.headMs],
     ];
     for (const [what, ms] of views) {
       const figure = ms === undefined ? NOT_MEASURED : formatMs(ms);
@@ -123,13 +124,24 @@ export function renderDecoderMarkdown(r: DecoderResults): string {
   out.push('', '#### After a run: the first view, the overview, one more layer; peak memory (one child process each)');
   out.push(
     table(
-      ['variant', 'tokens', 'layer 0 (first view)', 'overview (model view)', 'one more layer', 'plain session', 'worker', '÷ plain'],
+      [
+        'variant',
+        'tokens',
+        'layer 0 (first view)',
+        'overview (model view)',
+        'one more layer',
+        'one head',
+        'plain session',
+        'worker',
+        '÷ plain',
+      ],
       r.rows.map((row) => [
         row.variant,
         String(row.viewTokens ?? row.memory?.tokens ?? '–'),
         orNot(row.firstViewMs, formatMs),
         orNot(row.overviewMs, formatMs),
         orNot(row.layerMs, formatMs),
+        orNot(row.headMs, formatMs),
         orNot(row.memory?.plainBytes, formatBytes),
         orNot(row.memory?.workerBytes, formatBytes),
         orNot(row.memory?.ratio, formatRatio),

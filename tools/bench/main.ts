@@ -17,6 +17,8 @@ import { parseOptions, type BenchOptions } from './options';
 import { measureRenderInChild } from './render';
 import { renderDecoderMarkdown, writeDecoderSection } from './decoderReport';
 import { benchQwen } from './qwenBench';
+import { printResult } from './child';
+import { decoderSpeedChild, DECODER_CHILD_FLAG } from './decoderScenario';
 import { renderMarkdown, writeBenchmarks, type BenchResults } from './report';
 import { measureSpeed, measureWorkerSpeed } from './speed';
 import { measureTestModels } from './testModels';
@@ -144,6 +146,10 @@ async function main(): Promise<void> {
   if (process.argv[2] === CHILD_FLAG) {
     const rss = await memoryChild(JSON.parse(process.argv[3]));
     process.stdout.write(`maxRSS=${rss}\n`);
+    process.exit(0);
+  }
+  if (process.argv[2] === DECODER_CHILD_FLAG) {
+    printResult(await decoderSpeedChild(JSON.parse(process.argv[3])));
     process.exit(0);
   }
   const repoRoot = path.resolve(__dirname, '..');

@@ -1,13 +1,13 @@
 // Figure 4: peak resident memory. Each configuration runs in its own child process (this same bundle started
 // with --child-memory), so one configuration's peak cannot hide in another's; the child reports
 // its peak RSS after loading the model and running it a few times at the given length.
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { loadTextTokenizer } from '../../src/core/tokenize/textTokenizer';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
+import { runChild } from './child';
 import { PlainDecoder, readDecoderShape } from './decoderModel';
 import type { BenchDevice } from './options';
 import { findModels, hostRun, PlainSession, textOfLength } from './workload';
@@ -84,23 +84,12 @@ function peakRss(): number {
 }
 
 /** Starts one child for `spec` and returns its peak RSS in bytes. */
-export function measureInChild(spec: MemorySpec): Promise<number> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [process.argv[1], CHILD_FLAG, JSON.stringify(spec)], { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      if (error) {
-        reject(
-          new Error(
-            `memory child ${spec.config}/${'decoder' in spec ? spec.decoder.file : spec.model}/${spec.tokens} ` +
-              `failed: ${stderr.trim().split('\n').slice(-3).join(' | ') || error.message}`,
-          ),
-        );
-        return;
-      }
-      const match = /maxRSS=(\d+)/.exec(stdout);
-      if (!match) reject(new Error(`memory child printed no maxRSS: ${stdout.slice(0, 200)}`));
-      else resolve(Number(match[1]));
-    });
-  });
+export async function measureInChild(spec: MemorySpec): Promise<number> {
+  const what = `memory child ${spec.config}/${'decoder' in spec ? spec.decoder.file : spec.model}/${spec.tokens}`;
+  const stdout = await runChild(CHILD_FLAG, spec, what);
+  const match = /maxRSS=(\d+)/.exec(stdout);
+  if (!match) throw new Error(`${what} printed no maxRSS: ${stdout.slice(0, 200)}`);
+  return Number(match[1]);
 }
 
 export interface MemoryRow {

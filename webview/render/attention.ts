@@ -3,10 +3,18 @@ import type { AttentionLayer } from '../../src/protocol';
 
 const meanCache = new WeakMap<AttentionLayer, Float32Array>();
 
-/** [queries × keys] row-major for one head, or the mean over heads (computed once per layer). */
+/**
+ * [queries × keys] row-major for one head, or the mean over heads (computed once per layer). A layer of some heads
+ * (`only`) holds the head at its place in that list; the mean needs a whole layer.
+ */
 export function headMap(layer: AttentionLayer, head: number | 'mean'): Float32Array {
   const n = layer.queries * layer.keys;
-  if (head !== 'mean') return layer.data.subarray(head * n, (head + 1) * n);
+  if (head !== 'mean') {
+    const at = layer.only ? layer.only.indexOf(head) : head;
+    if (at < 0) throw new Error(`head ${head} is not in this layer's data (it holds heads ${layer.only!.join(', ')})`);
+    return layer.data.subarray(at * n, (at + 1) * n);
+  }
+  if (layer.only) throw new Error('the mean over heads needs every head of the layer');
   const cached = meanCache.get(layer);
   if (cached) return cached;
   const mean = new Float32Array(n);

@@ -101,6 +101,11 @@ export class HeadView implements View {
     return !!this.app.data.summary?.pair && (!set || (set.queries === 'input' && set.keys === 'input'));
   }
 
+  /** The heads this view overlays, as a layer request names them (head 0 while none is ticked: a small request). */
+  private shownHeads(): number[] {
+    return this.app.state.heads.length > 0 ? this.app.state.heads : [0];
+  }
+
   private columns(): Columns {
     const s = this.app.data.summary;
     const set = this.app.attentionSet();
@@ -220,7 +225,7 @@ export class HeadView implements View {
     ctx.fillStyle = th.background;
     ctx.fillRect(0, 0, g.width, g.height);
     if (!s) return;
-    const layer = this.app.shownLayer();
+    const layer = this.app.shownLayer(this.shownHeads());
     const offset = -g.top;
     const cols = this.columns();
     const focus = this.hover ?? this.selectedFocus(cols);
@@ -294,7 +299,7 @@ export class HeadView implements View {
 
   private describe(focus: Hover, cols: Columns): void {
     const s = this.app.data.summary;
-    const layer = this.app.shownLayer();
+    const layer = this.app.shownLayer(this.shownHeads());
     const token = focus ? cols[focus.side][focus.index] : undefined;
     if (!s || !layer || !focus || !token) {
       this.info.textContent = 'Hover a token: left = what it attends to, right = what attends to it.';

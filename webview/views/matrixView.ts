@@ -268,7 +268,7 @@ export class MatrixView implements View {
     ctx.fillStyle = th.background;
     ctx.fillRect(0, 0, w, h);
     const s = this.app.data.summary;
-    const layer = this.app.shownLayer();
+    const layer = this.app.shownLayer(this.app.state.head);
     if (!s || !layer) {
       this.tooltip.hidden = true;
       const loading = s ? this.app.data.layerStatus(this.app.state.set, this.app.state.layer) : 'No result yet.';

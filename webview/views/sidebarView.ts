@@ -57,7 +57,7 @@ export class SidebarView implements View {
     const s = this.app.data.summary;
     const sel = this.app.state.selected;
     const set = this.app.attentionSet();
-    const layer = set && (set.queries === 'input' || set.keys === 'input') ? this.app.shownLayer() : undefined;
+    const layer = set && (set.queries === 'input' || set.keys === 'input') ? this.app.shownLayer(this.app.state.head) : undefined;
     if (!s || !set || sel === null || !layer) return { bars: [], verb: 'Attends to' };
     const map = headMap(layer, this.app.state.head);
     // Only a token of the input can be revealed in the editor.

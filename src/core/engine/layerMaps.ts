@@ -1,13 +1,15 @@
 // A loaded model's attention maps on demand: what a run keeps for them (the tensors each layer's recipe reads,
 // see onnx/attentionRecompute.ts), and the small onnxruntime sessions that compute a layer's probabilities from
 // them, made the first time a layer needs one. Layers whose cut models are the same (recipeSignature: in most
-// models every layer) share one session, fed each layer's own tensors.
-import type * as ort from 'onnxruntime-node';
+// models every layer) share one session, fed each layer's own tensors. A request may name the heads it needs: where
+// the cut model computes per head (its queries and keys are [1, heads, …]), it is fed only those heads' slices.
+import * as ort from 'onnxruntime-node';
 import { keptTensors, recomputeModel, type KeptType, type LayerRecipe } from '../onnx/attentionRecompute';
 import { recipeSignature } from '../onnx/recipeSignature';
 import type { GraphSummary } from '../onnx/graphScan';
 import { LensError, type AttentionMaps, type AttentionSetShape, type AttentionSource } from '../types';
 import { checkRowSums, ROW_SUM_TOLERANCE } from './attentionLayout';
+import { headGroups, pickHeads, sliceHeads } from './headSlice';
 import { asFloat32 } from './tensors';
 
 /** What a run keeps to compute its maps: the kept tensors and the graph inputs the recipes read, by name. */
@@ -29,6 +31,8 @@ export class LayerMaps {
   /** For each layer, the first layer with the same cut model: the one whose session and tensor names it uses. */
   private readonly shared: number[];
   private readonly arena: boolean;
+  /** Owners (see `shared`) whose cut models cannot run on some heads: they compute whole layers and pick heads. */
+  private readonly wholeOnly = new Set<number>();
 
   /**
    * `buf` is the skeleton `graph` was scanned from, `folder` the ONNX file's (where its external data lies); `create`
@@ -74,21 +78,45 @@ export class LayerMaps {
     return session;
   }
 
-  /** Layer `layer`'s probabilities, [batch, heads, queries, keys] (or [batch · heads, …]), as its recipe computes them from `kept`. */
-  async compute(layer: number, kept: KeptTensors): Promise<ort.Tensor> {
+  /**
+   * Layer `layer`'s probabilities, [batch, heads, queries, keys] (or [batch · heads, …]), as its recipe computes them from `kept`; with
+   * `heads` (of the layer's `count`), only those heads, in that order.
+   */
+  async compute(layer: number, kept: KeptTensors, heads?: { count: number; heads: readonly number[] }): Promise<ort.Tensor> {
     const recipe = this.recipes[layer];
-    const owner = this.recipes[this.shared[layer]];
+    const ownerLayer = this.shared[layer];
+    const owner = this.recipes[ownerLayer];
     // The shared model's input names, each fed this layer's tensor in the same role.
     const feeds: KeptTensors = {};
     recipe.kept.forEach((name, i) => (feeds[owner.kept[i]] = kept[name]));
     recipe.fed.forEach((name, i) => (feeds[owner.fed[i]] = kept[name]));
-    const session = await this.session(this.shared[layer], feeds);
+    const session = await this.session(ownerLayer, feeds);
+    const run = async (inputs: KeptTensors) => (await session.run(inputs, [owner.output]))[owner.output];
     try {
-      const outputs = await session.run(feeds, [owner.output]);
-      return outputs[owner.output];
+      if (!heads) return await run(feeds);
+      const sliced = this.wholeOnly.has(ownerLayer) ? undefined : slicedFeeds(feeds, heads.count, heads.heads);
+      if (sliced) {
+        // A chain that fixes the head count in a shape (a Reshape to constants) rejects the slices: whole layers then.
+        const tensor = await run(sliced).catch(() => undefined);
+        if (tensor?.dims[1] === heads.heads.length) return tensor;
+      }
+      this.wholeOnly.add(ownerLayer);
+      const whole = await run(feeds);
+      const [batch, , queries, keys] = perHeadDims(whole.dims);
+      return new ort.Tensor('float32', pickHeads(asFloat32(whole.data), heads.count, heads.heads), [
+        batch,
+        heads.heads.length,
+        queries,
+        keys,
+      ]);
     } catch (error) {
       throw new LensError(`computing layer ${layer}'s attention failed: ${(error as Error).message.split('\n')[0]}`, 'model-invalid');
     }
+  }
+
+  /** Whether requests for some heads of `layer` compute only those (true until its cut model refuses their slices). */
+  computesHeadsAlone(layer: number): boolean {
+    return !this.wholeOnly.has(this.shared[layer]);
   }
 
   async dispose(): Promise<void> {
@@ -98,35 +126,89 @@ export class LayerMaps {
   }
 }
 
+/** Older BART and Marian exports take the Softmax over [batch · heads, queries, keys]: with batch 1, the same layout. */
+function perHeadDims(dims: readonly number[]): readonly number[] {
+  return dims.length === 3 ? [1, ...dims] : dims;
+}
+
+/** `feeds` with every per-head tensor cut to `heads`; undefined when none is per-head (a fused operator's inputs). */
+function slicedFeeds(feeds: KeptTensors, count: number, heads: readonly number[]): KeptTensors | undefined {
+  const out: KeptTensors = {};
+  let sliced = false;
+  for (const [name, tensor] of Object.entries(feeds)) {
+    const slice = sliceHeads(tensor, count, heads);
+    sliced ||= slice !== undefined;
+    out[name] = slice ?? tensor;
+  }
+  return sliced ? out : undefined;
+}
+
 /** Bytes a run's kept tensors hold. */
 export function keptBytes(kept: KeptTensors): number {
   return Object.values(kept).reduce((sum, t) => sum + ((t.data as ArrayBufferView).byteLength ?? 0), 0);
 }
 
-/** One set of a run, its layers computed from the kept tensors on request and checked against the set's shape. */
+/**
+ * One set of a run, its layers computed from the kept tensors on request and checked against the set's shape. Where
+ * the cut model computes heads alone, a long layer (or the heads asked for) is computed in groups of heads
+ * (HEAD_GROUP_BYTES) copied into one array: a 2,048-token layer never has its intermediates whole.
+ */
 export function recomputedSource(shape: AttentionSetShape, maps: LayerMaps, kept: KeptTensors): AttentionSource {
-  const expected = [1, shape.heads, shape.queries, shape.keys];
+  const { queries, keys } = shape;
+  const computed = async (layer: number, heads?: readonly number[]) => {
+    const some = heads ? { count: shape.heads, heads } : undefined;
+    const tensor = await maps.compute(layer, kept, some);
+    const expected = [1, heads?.length ?? shape.heads, queries, keys];
+    const dims = perHeadDims(tensor.dims);
+    if (dims.length !== 4 || dims.some((d, i) => d !== expected[i])) {
+      throw new LensError(
+        `attention of layer ${layer} has shape [${tensor.dims.join(', ')}], expected [${expected.join(', ')}]: ` +
+          "this graph's Softmax nodes are not per-head attention",
+        'model-unsupported',
+      );
+    }
+    // onnxruntime's own buffer is handed out: nothing else holds this output.
+    const data = asFloat32(tensor.data);
+    const tolerance = tensor.type === 'float16' ? ROW_SUM_TOLERANCE.float16 : ROW_SUM_TOLERANCE.float32;
+    if (maps.recipes[layer].rowsSumToOne) checkRowSums(data, { ...shape, heads: expected[1] }, layer, tolerance);
+    return data;
+  };
   return {
     ...shape,
     keptBytes: keptBytes(kept),
-    async layer(layer) {
-      const tensor = await maps.compute(layer, kept);
-      // Older BART and Marian exports take the Softmax over [batch · heads, queries, keys]: with batch 1, the same layout.
-      const dims = tensor.dims.length === 3 ? [1, ...tensor.dims] : tensor.dims;
-      if (dims.length !== 4 || dims.some((d, i) => d !== expected[i])) {
-        throw new LensError(
-          `attention of layer ${layer} has shape [${tensor.dims.join(', ')}], expected [${expected.join(', ')}]: ` +
-            "this graph's Softmax nodes are not per-head attention",
-          'model-unsupported',
-        );
-      }
-      // onnxruntime's own buffer is handed out: nothing else holds this output.
-      const data = asFloat32(tensor.data);
-      const tolerance = tensor.type === 'float16' ? ROW_SUM_TOLERANCE.float16 : ROW_SUM_TOLERANCE.float32;
-      if (maps.recipes[layer].rowsSumToOne) checkRowSums(data, shape, layer, tolerance);
-      return data;
+    async layer(layer, heads) {
+      const wanted = heads ?? Array.from({ length: shape.heads }, (_, h) => h);
+      const groups = headGroups(wanted, queries, keys);
+      if (groups.length === 1 || !maps.computesHeadsAlone(layer)) return computed(layer, heads);
+      return inHeadGroups(
+        groups,
+        queries * keys,
+        () => maps.computesHeadsAlone(layer),
+        (some) => computed(layer, some),
+      );
     },
   };
+}
+
+/**
+ * The maps of every head of `groups`, in order, computed a group at a time into one array of `perHead` floats a head.
+ * Once `alone()` says the cut model needs whole layers, the remaining heads are asked for in one run (it then picks
+ * them from the whole layer).
+ */
+export async function inHeadGroups(
+  groups: number[][],
+  perHead: number,
+  alone: () => boolean,
+  compute: (heads: number[]) => Promise<Float32Array>,
+): Promise<Float32Array> {
+  const out = new Float32Array(groups.flat().length * perHead);
+  for (let g = 0, at = 0; g < groups.length; g++) {
+    const heads = alone() ? groups[g] : groups.slice(g).flat();
+    out.set(await compute(heads), at);
+    at += heads.length * perHead;
+    if (heads.length > groups[g].length) break;
+  }
+  return out;
 }
 
 /** Every layer of a set, computed one after another (the JSON exports and the goldens read them all). */

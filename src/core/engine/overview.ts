@@ -2,6 +2,7 @@
 // webview draws 144 heads without receiving 144 full maps. Maxima, not means: a diagonal or a column of
 // attention to [CLS] covers one token in each block of n/side, and a mean would dim it by that factor.
 import type { AttentionMaps, AttentionSetShape, AttentionSource } from '../types';
+import { headGroups } from './headSlice';
 
 export interface OverviewData {
   rows: number;
@@ -36,14 +37,23 @@ export function overviewShape(set: AttentionSetShape, maxSide = overviewSide(set
   return { rows: Math.min(set.queries, maxSide), cols: Math.min(set.keys, maxSide) };
 }
 
-/** Downsamples one layer ([heads, queries, keys]) into its place in `overview`. */
-export function downsampleLayer(set: AttentionSetShape, layer: number, source: Float32Array, overview: OverviewData): void {
-  const { heads, queries, keys } = set;
+/**
+ * Downsamples some heads of one layer (`source`: [heads.length, queries, keys], head `heads[i]` at i; default every
+ * head) into their places in `overview`.
+ */
+export function downsampleLayer(
+  set: AttentionSetShape,
+  layer: number,
+  source: Float32Array,
+  overview: OverviewData,
+  heads: readonly number[] = allHeads(set.heads),
+): void {
+  const { queries, keys } = set;
   const { rows, cols, data } = overview;
   const rowBounds = cellBounds(queries, rows);
   const colBounds = cellBounds(keys, cols);
-  for (let h = 0; h < heads; h++) {
-    const dst = (layer * heads + h) * rows * cols;
+  heads.forEach((head, h) => {
+    const dst = (layer * set.heads + head) * rows * cols;
     // Each cell's keys are a contiguous run of the row: reducing runs into a local is ~3× faster than
     // scattering every weight into the output (this loop reads every map once per overview).
     for (let r = 0; r < rows; r++) {
@@ -57,14 +67,27 @@ export function downsampleLayer(set: AttentionSetShape, layer: number, source: F
         }
       }
     }
-  }
+  });
 }
 
-/** The overview of a set whose layers are computed one at a time: only one layer's maps are held at once. */
-export async function overviewOf(source: AttentionSource, maxSide?: number): Promise<OverviewData> {
+const allHeads = (count: number) => Array.from({ length: count }, (_, h) => h);
+
+/**
+ * The overview of a set whose layers are computed on request, a group of heads at a time (headGroups): a short
+ * input's layer is one group; a long one's heads are computed and downsampled a few at a time, so no whole layer's
+ * maps are held.
+ */
+export async function overviewOf(source: AttentionSource, maxSide?: number, groupBytes?: number): Promise<OverviewData> {
   const { rows, cols } = overviewShape(source, maxSide);
   const overview = { rows, cols, data: new Float32Array(source.layers * source.heads * rows * cols) };
-  for (let l = 0; l < source.layers; l++) downsampleLayer(source, l, await source.layer(l), overview);
+  const groups = headGroups(allHeads(source.heads), source.queries, source.keys, groupBytes);
+  for (let l = 0; l < source.layers; l++) {
+    for (const heads of groups) {
+      // A layer in one group is asked for whole, as an export asks for it.
+      const some = groups.length > 1 ? heads : undefined;
+      downsampleLayer(source, l, await source.layer(l, some), overview, heads);
+    }
+  }
   return overview;
 }
 

@@ -13,6 +13,7 @@ import { compareTokenizers } from '../tokenize/compareTokenizers';
 import { loadTextTokenizer, type TextTokenizer } from '../tokenize/textTokenizer';
 import { LensError } from '../types';
 import {
+  badHeads,
   noSuchLayer,
   type PayloadOf,
   type ReplyOf,
@@ -94,11 +95,13 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     const overview = await overviewOf(runs.set(run, set));
     return { value: overview, transfer: [overview.data.buffer as ArrayBuffer] };
   },
-  async layer({ run, set, layer }) {
+  async layer({ run, set, layer, heads }) {
     const maps = runs.set(run, set);
     if (layer >= maps.layers) throw new LensError(noSuchLayer(layer, maps.layers), 'model-unsupported');
+    const wrongHeads = heads && badHeads(heads, maps.heads);
+    if (wrongHeads) throw new LensError(wrongHeads, 'model-unsupported');
     // Computed for this request, so it crosses over without a copy.
-    const data = await maps.layer(layer);
+    const data = await maps.layer(layer, heads);
     return { value: data, transfer: [data.buffer as ArrayBuffer] };
   },
   async maps({ run }) {

@@ -66,9 +66,10 @@ export interface WorkerRequestTypes {
   maskedAt: { payload: { run: number; positions: number[]; topK: number }; reply: MaskedAtPosition[] };
   unmasked: { payload: { run: number; topK: number }; reply: Prediction[][] };
   logits: { payload: { run: number; position: number }; reply: LogitsRow };
-  // A run's kept attention: the model view's overview of a set, one layer of a set, or every set.
+  // A run's kept attention: the model view's overview of a set, one layer of a set (with `heads`, only those, in that
+  // order: [heads.length, queries, keys]), or every set.
   overview: { payload: { run: number; set: string }; reply: OverviewData };
-  layer: { payload: { run: number; set: string; layer: number }; reply: Float32Array };
+  layer: { payload: { run: number; set: string; layer: number; heads?: number[] }; reply: Float32Array };
   maps: { payload: { run: number }; reply: AttentionMaps[] };
   // Compare Tokenizers: the text tokenized by each folder's tokenizer, no model run.
   compareTokenizers: { payload: { tokenizers: { name: string; folder: string }[]; text: string }; reply: TokenizerComparison };
@@ -123,6 +124,13 @@ export function attentionNotKept(): LensError {
 /** A run the worker no longer knows (MAX_RUNS newer ones came after it, or the worker was replaced). */
 export function runNotKept(): LensError {
   return new LensError('that run is no longer kept; inspect again', 'cancelled');
+}
+
+/** What a request naming a head the set does not have is told (the host checks before asking, too). */
+export function badHeads(heads: readonly number[], count: number): string | undefined {
+  if (heads.length === 0) return 'a layer request named no heads';
+  const bad = heads.find((h, i) => !Number.isInteger(h) || h < 0 || h >= count || heads.indexOf(h) !== i);
+  return bad === undefined ? undefined : `head ${bad} is not one of the set's ${count} heads, or is named twice`;
 }
 
 /** What a request for a layer past the model's last one is told (the host checks before asking, too). */

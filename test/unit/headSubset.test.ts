@@ -1,0 +1,104 @@
+// A layer's maps for some of its heads (what a view showing one head asks for) and the model view's overview computed
+// a group of heads at a time: both must be exactly what the whole layer gives, on the tiny models of every family
+// and export style. Where the cut model computes per head (optimum's layout: queries and keys [1, heads, …]) only the
+// named heads are computed; a fused GroupQueryAttention layer computes its whole layer and the heads are picked.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { allLayers, inHeadGroups } from '../../src/core/engine/layerMaps';
+import { ModelRunner } from '../../src/core/engine/modelRunner';
+import { headGroups } from '../../src/core/engine/headSlice';
+import { downsampleAttention, overviewOf } from '../../src/core/engine/overview';
+import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
+import type { AttentionSource } from '../../src/core/types';
+import { fixtureModel } from '../support/paths';
+import { request } from './reliability/support';
+
+/** Fixture → whether its cut models compute heads alone (optimum's layout) or whole layers (fused). */
+const MODELS: Record<string, boolean> = {
+  'tiny-gpt2': true,
+  'tiny-bert': true,
+  'tiny-llama': true,
+  'tiny-qwen3': true,
+  'tiny-gemma2': true,
+  'tiny-gemma3': true,
+  'tiny-llama-gqa': false,
+  'tiny-qwen3-gqa': false,
+  'tiny-gemma2-gqa': false,
+};
+
+const firstText = (name: string) =>
+  (JSON.parse(readFileSync(path.join(fixtureModel(name), 'reference.json'), 'utf8')) as { cases: { text: string }[] }).cases[0].text;
+
+/** `heads` of a whole layer, in that order. */
+function headsOf(whole: Float32Array, count: number, heads: number[]): Float32Array {
+  const per = whole.length / count;
+  return Float32Array.from(heads.flatMap((h) => Array.from(whole.subarray(h * per, (h + 1) * per))));
+}
+
+for (const [name, alone] of Object.entries(MODELS)) {
+  describe(name, () => {
+    let runner: ModelRunner;
+    let source: AttentionSource;
+    before(async () => {
+      runner = await ModelRunner.load(request(name), detectProviderEnvironment());
+      const result = await runner.inspect(firstText(name), { attention: true, topK: 5 });
+      assert.ok(result.attention, 'the run carries attention');
+      source = result.attention[0];
+      assert.ok(source.heads >= 2 && source.queries >= 8, `${source.heads} heads, ${source.queries} tokens`);
+    });
+    after(() => runner.dispose());
+
+    it('some heads of a layer are exactly those heads of the whole layer, in the order asked', async () => {
+      const last = source.heads - 1;
+      for (let l = 0; l < source.layers; l++) {
+        const whole = await source.layer(l);
+        for (const heads of [[0], [last], [1, 2].filter((h) => h <= last), [last, 0]]) {
+          const some = await source.layer(l, heads);
+          assert.equal(some.length, heads.length * source.queries * source.keys);
+          assert.deepEqual(some, headsOf(whole, source.heads, heads), `layer ${l}, heads ${heads.join(', ')}`);
+        }
+      }
+      assert.equal(runner.model.layerMaps!.computesHeadsAlone(0), alone, alone ? 'heads are computed alone' : 'whole layers, heads picked');
+    });
+
+    it('the overview a head at a time equals the overview of the whole maps', async () => {
+      const whole = downsampleAttention(await allLayers(source), 8);
+      const perHead = await overviewOf(source, 8, 1);
+      assert.deepEqual(perHead, whole);
+      assert.deepEqual(await overviewOf(source, 8), whole, 'one group per layer');
+    });
+  });
+}
+
+describe('a long layer in groups of heads', () => {
+  const perHead = 3;
+  /** Head h's maps are perHead copies of h; `whole` counts the runs that were not given some heads alone. */
+  const fake = (aloneAfter: number) => {
+    const runs: number[][] = [];
+    return {
+      runs,
+      alone: () => runs.length < aloneAfter,
+      compute: async (heads: number[]) => {
+        runs.push(heads);
+        return Float32Array.from(heads.flatMap((h) => new Array<number>(perHead).fill(h)));
+      },
+    };
+  };
+
+  it('groups of the heads asked for, in order, one run each, copied into one array', async () => {
+    assert.deepEqual(headGroups([0, 1, 2, 3, 4], 1024, 1024, 2 * 1024 * 1024 * 4), [[0, 1], [2, 3], [4]]);
+    const f = fake(Infinity);
+    const data = await inHeadGroups([[0, 1], [2, 3], [4]], perHead, f.alone, f.compute);
+    assert.deepEqual(f.runs, [[0, 1], [2, 3], [4]]);
+    assert.deepEqual(Array.from(data), [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]);
+  });
+
+  it('a cut model that needs whole layers computes the remaining heads in one run', async () => {
+    const f = fake(1);
+    const data = await inHeadGroups([[5], [1], [3]], perHead, f.alone, f.compute);
+    assert.deepEqual(f.runs, [[5], [1, 3]]);
+    assert.deepEqual(Array.from(data), [5, 5, 5, 1, 1, 1, 3, 3, 3]);
+  });
+});
