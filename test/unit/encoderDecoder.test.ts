@@ -11,7 +11,8 @@ import { detectProviderEnvironment } from '../../src/core/engine/providerEnviron
 import { loadRunner } from '../../src/core/engine/runners';
 import { Seq2SeqRunner } from '../../src/core/engine/seq2seqRunner';
 import { fixtureModel } from '../support/paths';
-import { request } from './reliability/support';
+import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
+import { request, workerPath } from './reliability/support';
 
 const MAP_TOLERANCE = 1e-5;
 const LOG_PROB_TOLERANCE = 1e-4;
@@ -143,5 +144,53 @@ for (const name of ['tiny-t5', 'tiny-marian']) {
         }
       });
     }
+
+    it("logitsAt: the whole vocabulary's logits at each target position, for a given and a generated target", async () => {
+      const runner = await loadRunner(request(name), env);
+      try {
+        for (const ref of [reference(name)[1], reference(name)[2]]) {
+          const decoding = ref.target === null ? { maxNewTokens: 32 } : { target: ref.target };
+          for (let p = 0; p < ref.target_ids.length; p++) {
+            const { logits, top } = await runner.logitsAt(ref.source, p, undefined, decoding);
+            ref.top_ids[p].forEach((id, k) => assert.ok(Math.abs(logits[id] - ref.top_logits[p][k]) <= 1e-4, `${ref.source} @${p} #${k}`));
+            assert.equal(top[0].id, ref.top_ids[p][0]);
+          }
+          await assert.rejects(runner.logitsAt(ref.source, ref.target_ids.length, undefined, decoding), /outside the \d+ target tokens/);
+        }
+      } finally {
+        await runner.dispose();
+      }
+    });
   });
 }
+
+describe('an encoder–decoder run through the worker thread', () => {
+  it('tiny-marian: the inspect keeps the target and its three sets; a later logits request reads the same target', async () => {
+    const engine = new InferenceEngine({ workerPath, environment: env });
+    try {
+      await engine.load(request('tiny-marian'));
+      const ref = reference('tiny-marian')[0];
+      const run = engine.nextRunId();
+      const result = await engine.request('inspect', { run, text: ref.source, options: { attention: true, topK: 5, target: ref.target! } });
+      assert.deepEqual(
+        result.target?.tokens.map((t) => t.id),
+        ref.target_ids,
+      );
+      assert.deepEqual(
+        result.attention?.map((s) => [s.set, s.queries, s.keys]),
+        [
+          ['encoder', ref.source_ids.length, ref.source_ids.length],
+          ['decoder', ref.target_ids.length, ref.target_ids.length],
+          ['cross', ref.target_ids.length, ref.source_ids.length],
+        ],
+      );
+      const cross = await engine.request('layer', { run, set: 'cross', layer: 1 });
+      assert.ok(mapDifference([cross], [ref.cross[1]]) <= MAP_TOLERANCE);
+      const last = ref.target_ids.length - 1;
+      const { logits } = await engine.request('logits', { run, position: last });
+      ref.top_ids[last].forEach((id, k) => assert.ok(Math.abs(logits[id] - ref.top_logits[last][k]) <= 1e-4));
+    } finally {
+      await engine.dispose();
+    }
+  });
+});

@@ -26,6 +26,7 @@ import {
   predictionFetches,
   predictionsOf,
   readPredictions,
+  LABELLED_IDS,
   type InspectOptions,
   type LogitsRow,
   type PredictionOutputs,
@@ -33,6 +34,9 @@ import {
 } from './modelRunner';
 import { createSession, layerMapsOf, loadConfigAndTokenizer, modelInfo, type ModelRequest } from './modelSession';
 import type { ProviderEnvironment } from './providers';
+import { asFloat32 } from './tensors';
+import { rankFromLogits } from './topK';
+import type { RunDecoding } from '../worker/workerRuns';
 import { checkRunFits, type AvailableMemory } from './runMemory';
 
 /** Greedy generation's default: new target tokens at most, after the decoder start token. */
@@ -97,6 +101,8 @@ function idsTensor(spec: InputSpec, values: readonly number[]): ort.Tensor {
 
 export class Seq2SeqRunner {
   private released = false;
+  /** The logits of every target position of the last run logitsAt made. */
+  private logits: { key: string; rows: Float32Array; length: number } | undefined;
 
   private constructor(
     readonly info: ModelInfo,
@@ -148,6 +154,7 @@ export class Seq2SeqRunner {
   }
 
   async dispose(): Promise<void> {
+    this.logits = undefined;
     if (this.released) return;
     this.released = true;
     countOpenSessions(-1);
@@ -295,7 +302,32 @@ export class Seq2SeqRunner {
     throw new LensError("unmasked predictions are a masked language model's", 'model-unsupported');
   }
 
-  logitsAt(): Promise<LogitsRow> {
-    throw new LensError("an encoder–decoder run's logits rows are not available yet", 'model-unsupported');
+  /**
+   * The logits over the whole vocabulary at target `position` of the run of `text` with `decoding`'s target (given,
+   * or written again by greedy decoding, which gives the same tokens): the next target token's distribution there.
+   * The rows of the last run are kept, so stepping along the target costs no second pass.
+   */
+  async logitsAt(text: string, position: number, maxTokens?: number, decoding: RunDecoding = {}): Promise<LogitsRow> {
+    const key = JSON.stringify([text, maxTokens ?? null, decoding.target ?? null, decoding.maxNewTokens ?? null]);
+    if (this.logits?.key !== key) {
+      const { config, tokenizer } = this.model;
+      const ids = fitToModel(tokenizer, text, Math.min(config.maxPositions, maxTokens ?? Infinity)).tokens.map((t) => t.id);
+      const feeds = buildFeeds(this.encoder.inputs, ids, 1, ids.length, feedShape(config));
+      const states = (await this.runStage(this.encoder, feeds, ['last_hidden_state'])).last_hidden_state;
+      const maxNew = decoding.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+      const generated = decoding.target === undefined ? await this.generate(ids.length, states, maxNew) : undefined;
+      const targetIds = this.targetTokens(generated, decoding.target).tokens.map((t) => t.id);
+      const { logitsName } = this.decoder.predictions;
+      const outputs = await this.runStage(this.decoder, this.decoderFeeds(targetIds, ids.length, states), [logitsName]);
+      this.logits = { key, rows: asFloat32(outputs[logitsName].data), length: targetIds.length };
+    }
+    const { rows, length } = this.logits;
+    if (!Number.isInteger(position) || position < 0 || position >= length) {
+      throw new LensError(`position ${position} is outside the ${length} target tokens of this run`, 'empty-input');
+    }
+    const vocab = this.model.config.vocabSize;
+    const row = rows.slice(position * vocab, (position + 1) * vocab);
+    const top = predictionsOf(this.model.tokenizer, rankFromLogits(row, 1, vocab, Math.min(LABELLED_IDS, vocab)).rows[0]);
+    return { logits: row, top };
   }
 }

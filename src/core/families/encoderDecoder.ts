@@ -24,7 +24,8 @@ export const encoderDecoder: ModelFamily = {
     { name: 'decoder', label: 'Decoder self-attention', queries: 'target', keys: 'target', causal: true },
     { name: 'cross', label: 'Cross-attention (target → source)', queries: 'target', keys: 'input', causal: false },
   ],
-  capabilities: { maskPosition: false, unmasked: false, logits: false },
+  // logits: the whole vocabulary's at a target position (the sampling controls).
+  capabilities: { maskPosition: false, unmasked: false, logits: true },
   configKeys: {
     layers: ['num_layers', 'encoder_layers'],
     heads: ['num_heads', 'encoder_attention_heads'],

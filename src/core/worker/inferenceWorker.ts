@@ -53,7 +53,7 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     return { value: { info: runner.info, device: runner.model.device, loadMs: runner.model.loadMs } };
   },
   async inspect({ run, text, options }) {
-    runs.add(run, text, options.maxTokens);
+    runs.add(run, text, options.maxTokens, { target: options.target, maxNewTokens: options.maxNewTokens });
     const { attention, ...result } = await loaded().inspect(text, options, () => runs.makeRoomForMaps());
     if (attention) runs.keepMaps(run, attention);
     const sets = attention?.map(({ set, layers, heads, queries, keys, causal }) => ({ set, layers, heads, queries, keys, causal }));
@@ -68,8 +68,8 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     return { value: await loaded().unmasked(text, topK, maxTokens) };
   },
   async logits({ run, position }) {
-    const { text, maxTokens } = runs.get(run);
-    const row = await loaded().logitsAt(text, position, maxTokens);
+    const { text, maxTokens, decoding } = runs.get(run);
+    const row = await loaded().logitsAt(text, position, maxTokens, decoding);
     return { value: row, transfer: [row.logits.buffer as ArrayBuffer] };
   },
   async overview({ run, set }) {
