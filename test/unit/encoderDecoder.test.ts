@@ -3,7 +3,8 @@
 // tokens, every map of the three attention sets within 1e-5 and the target's log-probabilities within 1e-4, for a
 // given target (teacher forcing) and for the one greedy decoding writes, which must be PyTorch's tokens.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import { describe, it } from 'node:test';
 import * as path from 'node:path';
 import { allLayers } from '../../src/core/engine/layerMaps';
@@ -191,6 +192,39 @@ describe('an encoder–decoder run through the worker thread', () => {
       ref.top_ids[last].forEach((id, k) => assert.ok(Math.abs(logits[id] - ref.top_logits[last][k]) <= 1e-4));
     } finally {
       await engine.dispose();
+    }
+  });
+});
+
+describe('which encoder and decoder files load', () => {
+  it('the most exact variant whose encoder and decoder are both there; a folder without a pair is refused naming the files', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lens-seq2seq-'));
+    try {
+      const folder = path.join(dir, 'marian');
+      cpSync(fixtureModel('tiny-marian'), folder, { recursive: true });
+      const onnx = path.join(folder, 'onnx');
+      // An fp32 encoder without its decoder, and a whole _quantized pair (copies of the fp32 graphs).
+      copyFileSync(path.join(onnx, 'encoder_model.onnx'), path.join(onnx, 'encoder_model_quantized.onnx'));
+      renameSync(path.join(onnx, 'decoder_model_merged.onnx'), path.join(onnx, 'decoder_model_merged_quantized.onnx'));
+      const runner = await loadRunner(request('marian', folder), env);
+      try {
+        assert.equal(runner.info.onnxFile, 'onnx/encoder_model_quantized.onnx + onnx/decoder_model_merged_quantized.onnx');
+        const ref = reference('tiny-marian')[1];
+        const result = await runner.inspect(ref.source, { attention: false, topK: 5, target: ref.target! });
+        assert.deepEqual(
+          result.predictions.ranked.map((r) => r.top[0].id),
+          ref.top_ids.map((ids) => ids[0]),
+        );
+      } finally {
+        await runner.dispose();
+      }
+      rmSync(path.join(onnx, 'decoder_model_merged_quantized.onnx'));
+      await assert.rejects(
+        loadRunner(request('marian', folder), env),
+        /has no onnx\/encoder_model\.onnx with onnx\/decoder_model\.onnx or/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -91,6 +91,30 @@ async function openStage(
   };
 }
 
+/** `file` with a variant's suffix before its extension: onnx/encoder_model.onnx → onnx/encoder_model_fp16.onnx. */
+const withSuffix = (file: string, suffix: string) => file.replace(/\.onnx$/, `${suffix}.onnx`);
+
+/**
+ * The encoder and decoder files of the most exact variant the folder holds both of: an fp16 encoder's output must
+ * not meet an fp32 decoder.
+ */
+async function seq2seqFiles(folder: string, facts: EncoderDecoderFacts) {
+  for (const suffix of facts.variants) {
+    const decoders = facts.decoderFiles.map((f) => withSuffix(f, suffix));
+    const files = await Promise.all(
+      [findOnnxFile(folder, undefined, [withSuffix(facts.encoderFile, suffix)]), findOnnxFile(folder, undefined, decoders)].map((p) =>
+        p.catch(() => undefined),
+      ),
+    );
+    if (files[0] && files[1]) return { encoderFile: files[0], decoderFile: files[1] };
+  }
+  throw new LensError(
+    `the encoder–decoder model's folder has no ${facts.encoderFile} with ${facts.decoderFiles.join(' or ')} (in any variant: ` +
+      `${facts.variants.filter(Boolean).join(', ')})`,
+    'model-invalid',
+  );
+}
+
 /** An integer tensor of the type a graph input declares. */
 function idsTensor(spec: InputSpec, values: readonly number[]): ort.Tensor {
   const dims = [1, values.length];
@@ -120,8 +144,7 @@ export class Seq2SeqRunner {
     const { config, tokenizer } = await loadConfigAndTokenizer(request.folder);
     const facts = config.family.encoderDecoder as EncoderDecoderFacts;
     const decoderFacts = config.decoder!;
-    const encoderFile = await findOnnxFile(request.folder, undefined, [facts.encoderFile]);
-    const decoderFile = await findOnnxFile(request.folder, undefined, facts.decoderFiles);
+    const { encoderFile, decoderFile } = await seq2seqFiles(request.folder, facts);
     const vocab = config.vocabSize;
     const encoder = await openStage(request, env, encoderFile, (g) => ({ encoder: locateAttention(g, config.layers) }), false, vocab);
     const decoder = await openStage(
