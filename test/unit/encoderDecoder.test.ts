@@ -3,7 +3,7 @@
 // tokens, every map of the three attention sets within 1e-5 and the target's log-probabilities within 1e-4, for a
 // given target (teacher forcing) and for the one greedy decoding writes, which must be PyTorch's tokens.
 import assert from 'node:assert/strict';
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { describe, it } from 'node:test';
 import * as path from 'node:path';
@@ -223,6 +223,44 @@ describe('which encoder and decoder files load', () => {
         loadRunner(request('marian', folder), env),
         /has no onnx\/encoder_model\.onnx with onnx\/decoder_model\.onnx or/,
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('greedy generation stops', () => {
+  it('after maxNewTokens new tokens, or right after the end token (config.json eos_token_id)', async () => {
+    const ref = reference('tiny-t5')[3];
+    const runner = await loadRunner(request('tiny-t5'), env);
+    try {
+      const five = await runner.inspect(ref.source, { attention: false, topK: 1, maxNewTokens: 5 });
+      assert.deepEqual(
+        five.target?.tokens.map((t) => t.id),
+        ref.target_ids.slice(0, 6),
+      );
+    } finally {
+      await runner.dispose();
+    }
+    // The end token made the id greedy decoding writes third (its first occurrence): generation stops after it.
+    const end = ref.target_ids[3];
+    assert.equal(ref.target_ids.indexOf(end), 3);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lens-seq2seq-'));
+    try {
+      const folder = path.join(dir, 't5');
+      cpSync(fixtureModel('tiny-t5'), folder, { recursive: true });
+      const config = JSON.parse(readFileSync(path.join(folder, 'config.json'), 'utf8'));
+      writeFileSync(path.join(folder, 'config.json'), JSON.stringify({ ...config, eos_token_id: end }));
+      const stopping = await loadRunner(request('t5', folder), env);
+      try {
+        const result = await stopping.inspect(ref.source, { attention: false, topK: 1 });
+        assert.deepEqual(
+          result.target?.tokens.map((t) => t.id),
+          ref.target_ids.slice(0, 4),
+        );
+      } finally {
+        await stopping.dispose();
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
