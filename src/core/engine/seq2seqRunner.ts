@@ -10,8 +10,8 @@ import { checkExternalData, findOnnxFile } from '../model/modelFolder';
 import { locateAttention, type AttentionLocation } from '../onnx/attentionNodes';
 import { keptTensors, recipesOf } from '../onnx/attentionRecompute';
 import { splitCrossAttention } from '../onnx/crossAttention';
-import { patchModel, planPatch } from '../onnx/graphPatch';
-import { scanModel } from '../onnx/graphScan';
+import { logitsOutput, patchModel, planPatch } from '../onnx/graphPatch';
+import { scanModel, type GraphSummary } from '../onnx/graphScan';
 import { isMergedDecoder, liftNoPastBranch } from '../onnx/mergedBranch';
 import { readModelGraph } from '../onnx/modelGraph';
 import type { TextTokenizer } from '../tokenize/textTokenizer';
@@ -48,7 +48,6 @@ interface Stage {
   inputs: InputSpec[];
   maps: Map<string, LayerMaps>;
   predictions: PredictionOutputs;
-  onnx: { relative: string; bytes: number };
   attention: AttentionLocation;
 }
 
@@ -59,7 +58,7 @@ async function openStage(
   request: ModelRequest,
   env: ProviderEnvironment,
   onnx: { relative: string; bytes: number },
-  sets: (graph: ReturnType<typeof scanModel>) => Record<string, AttentionLocation>,
+  sets: (graph: GraphSummary) => Record<string, AttentionLocation>,
   causal: boolean,
   vocabSize: number,
 ): Promise<{ stage: Stage; device: DeviceInfo }> {
@@ -77,14 +76,12 @@ async function openStage(
   const maps = new Map<string, LayerMaps>();
   if (!missing)
     for (const [name, list] of Object.entries(recipes)) maps.set(name, layerMapsOf(skeleton, graph, list, onnxPath, device.provider));
-  const logitsName = plan.logits ?? graph.outputs.find((o) => /logits/i.test(o)) ?? graph.outputs[0];
   return {
     stage: {
       session,
       inputs: inputSpecs(session),
       maps,
-      predictions: { predictionHead: patched.predictionHead, logitsName, vocabSize },
-      onnx,
+      predictions: { predictionHead: patched.predictionHead, logitsName: logitsOutput(plan, graph), vocabSize },
       attention: missing ?? { available: true, sites: [] },
     },
     device,
