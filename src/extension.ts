@@ -63,7 +63,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
         log.warn(`revealing token ${index}: ${(error as Error).message}`),
       );
     },
-    rerun: (run) => void inspect?.rerunEdited(run),
+    rerun: (run) => void inspect?.rerunEdited(run, run.givenTarget),
     retarget: (run, target) => void inspect?.retarget(run, target),
     export: (format) => {
       exporter?.export(format).then(undefined, (error: unknown) => controller.fail(error));

@@ -176,10 +176,11 @@ export class InspectCommands {
   }
 
   /**
-   * The stale run's one-click re-run: its text as the document reads now, wherever edits moved it, with the run's
-   * given target unless another is named.
+   * The stale run's one-click re-run: its text as the document reads now, wherever edits moved it, with `givenTarget`
+   * (the run's own, or another; undefined: the model writes one — a parameter without default, since a default would
+   * also replace an explicit undefined and keep the old target).
    */
-  async rerunEdited(run: RunRecord, givenTarget = run.givenTarget): Promise<RunRecord | undefined> {
+  async rerunEdited(run: RunRecord, givenTarget: string | undefined): Promise<RunRecord | undefined> {
     const target = run.target;
     if (!target) return undefined;
     let document: vscode.TextDocument;
