@@ -8,14 +8,18 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { FromWebviewType, setShape, ToWebviewType, type ReplyMessage, type RunSummary } from '../../src/protocol';
 import type { LensTestApi } from '../../src/testApi';
-import { fixtureModel, hoverText, inspectNow, lensApi, openSample, results, selectLine, useModel, waitFor } from './surfaceHelpers';
-
-async function panelRun(api: LensTestApi, runId: number): Promise<RunSummary> {
-  await api.panelReady();
-  const sent = results(api.panelMessages()).filter((s) => s.runId === runId);
-  assert.ok(sent.length > 0, `the panel was sent run ${runId}`);
-  return sent[sent.length - 1];
-}
+import {
+  fixtureModel,
+  hoverText,
+  inspectNow,
+  lensApi,
+  openSample,
+  panelRun,
+  results,
+  selectLine,
+  useModel,
+  waitFor,
+} from './surfaceHelpers';
 
 function assertThreeSets(summary: RunSummary, decoderLayers: number): void {
   const source = summary.tokens.length;

@@ -4,17 +4,9 @@
 // The views' words come from the protocol's headSharing.ts (the webview tier checks they are drawn).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { attentionFactParts, headSuffix, layerSuffix, type RunSummary } from '../../src/protocol';
+import { attentionFactParts, headSuffix, layerSuffix } from '../../src/protocol';
 import type { LensTestApi } from '../../src/testApi';
-import { fixtureModel, inspectNow, lensApi, openSample, results, selectLine, useModel } from './surfaceHelpers';
-
-/** The run the inspector panel was last sent, once its webview is ready. */
-async function panelRun(api: LensTestApi, runId: number): Promise<RunSummary> {
-  await api.panelReady();
-  const sent = results(api.panelMessages()).filter((s) => s.runId === runId);
-  assert.ok(sent.length > 0, `the panel was sent run ${runId}`);
-  return sent[sent.length - 1];
-}
+import { fixtureModel, inspectNow, lensApi, openSample, panelRun, selectLine, useModel } from './surfaceHelpers';
 
 describe('Attention Lens: grouped-query decoders in the views', () => {
   let api: LensTestApi;

@@ -140,3 +140,11 @@ export async function hoverText(uri: vscode.Uri, position: vscode.Position): Pro
     .map((c) => (typeof c === 'string' ? c : c.value))
     .join('\n');
 }
+
+/** The run the inspector panel was last sent, once its webview is ready. */
+export async function panelRun(api: LensTestApi, runId: number): Promise<RunSummary> {
+  await api.panelReady();
+  const sent = results(api.panelMessages()).filter((s) => s.runId === runId);
+  assert.ok(sent.length > 0, `the panel was sent run ${runId}`);
+  return sent[sent.length - 1];
+}

@@ -251,7 +251,8 @@ export class ModelRunner {
    * a view most runs never open, so this is a run of its own, made when the sampling controls first need a row.
    * A masked LM's projection then runs at that one position; a causal LM's rows are kept while small (KEEP_LOGITS_BYTES).
    */
-  async logitsAt(text: string, position: number, maxTokens?: number, pairRun = false): Promise<LogitsRow> {
+  async logitsAt(text: string, position: number, maxTokens?: number, run: { pair?: boolean } = {}): Promise<LogitsRow> {
+    const pairRun = run.pair ?? false;
     const key = `${maxTokens ?? ''}/${pairRun}/${text}`;
     if (this.logits.key !== key) this.logits = { key, rows: new Map() };
     const rows = this.logits.rows;

@@ -7,7 +7,7 @@ import type { ModelConfig } from '../model/modelConfig';
 import { locateAttention, type AttentionLocation } from '../onnx/attentionNodes';
 import { keptTensors, recipesOf, type LayerRecipe } from '../onnx/attentionRecompute';
 import type { GraphSummary } from '../onnx/graphScan';
-import { patchModel, planPatch, PREDICTED_POSITIONS } from '../onnx/graphPatch';
+import { logitsOutput, patchModel, planPatch, PREDICTED_POSITIONS } from '../onnx/graphPatch';
 import { readModelGraph } from '../onnx/modelGraph';
 import { loadTextTokenizer, type TextTokenizer } from '../tokenize/textTokenizer';
 import { LensError, type DeviceInfo, type DeviceRequest, type ModelInfo, type ModelSource } from '../types';
@@ -197,7 +197,7 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
     layerMaps: attention.available ? layerMapsOf(skeleton, graph, recipes, onnxPath, device.provider) : undefined,
     predictionHead: patched.predictionHead,
     positionsInput: patched.positionsInput,
-    logitsName: plan.logits ?? graph.outputs.find((o) => /logits/i.test(o)) ?? graph.outputs[0],
+    logitsName: logitsOutput(plan, graph),
     loadMs: performance.now() - started,
   };
 }

@@ -1,15 +1,20 @@
 // Which runner a model gets: the encoder–decoder runner for a family whose models have a decoder of their own
 // (families/encoderDecoder.ts), the one-graph ModelRunner for the rest. The worker holds either through Runner.
 import { readModelConfig } from '../model/modelFolder';
-import { ModelRunner } from './modelRunner';
+import type { RunDecoding } from '../worker/workerRuns';
+import { ModelRunner, type LogitsRow } from './modelRunner';
 import type { ModelRequest } from './modelSession';
 import type { ProviderEnvironment } from './providers';
 import { measureAvailableMemory, type AvailableMemory } from './runMemory';
 import { Seq2SeqRunner } from './seq2seqRunner';
 
-/** What the worker asks of a loaded model. */
-export type Runner = Pick<ModelRunner, 'info' | 'inspect' | 'maskedAt' | 'unmasked' | 'logitsAt' | 'dispose'> & {
+/**
+ * What the worker asks of a loaded model; for logits, `run.pair` says the text ran as a sentence pair and `run.decoding`
+ * names an encoder–decoder run's target (the logits of its positions).
+ */
+export type Runner = Pick<ModelRunner, 'info' | 'inspect' | 'maskedAt' | 'unmasked' | 'dispose'> & {
   model: Pick<ModelRunner['model'], 'device' | 'loadMs'>;
+  logitsAt(text: string, position: number, maxTokens?: number, run?: { pair?: boolean; decoding?: RunDecoding }): Promise<LogitsRow>;
 };
 
 export async function loadRunner(

@@ -10,8 +10,8 @@ import { checkExternalData, findOnnxFile } from '../model/modelFolder';
 import { locateAttention, type AttentionLocation } from '../onnx/attentionNodes';
 import { keptTensors, recipesOf } from '../onnx/attentionRecompute';
 import { splitCrossAttention } from '../onnx/crossAttention';
-import { patchModel, planPatch } from '../onnx/graphPatch';
-import { scanModel } from '../onnx/graphScan';
+import { logitsOutput, patchModel, planPatch } from '../onnx/graphPatch';
+import { scanModel, type GraphSummary } from '../onnx/graphScan';
 import { isMergedDecoder, liftNoPastBranch } from '../onnx/mergedBranch';
 import { readModelGraph } from '../onnx/modelGraph';
 import type { TextTokenizer } from '../tokenize/textTokenizer';
@@ -26,6 +26,7 @@ import {
   predictionFetches,
   predictionsOf,
   readPredictions,
+  LABELLED_IDS,
   type InspectOptions,
   type LogitsRow,
   type PredictionOutputs,
@@ -33,6 +34,9 @@ import {
 } from './modelRunner';
 import { createSession, layerMapsOf, loadConfigAndTokenizer, modelInfo, type ModelRequest } from './modelSession';
 import type { ProviderEnvironment } from './providers';
+import { asFloat32 } from './tensors';
+import { rankFromLogits } from './topK';
+import type { RunDecoding } from '../worker/workerRuns';
 import { checkRunFits, type AvailableMemory } from './runMemory';
 
 /** Greedy generation's default: new target tokens at most, after the decoder start token. */
@@ -44,7 +48,6 @@ interface Stage {
   inputs: InputSpec[];
   maps: Map<string, LayerMaps>;
   predictions: PredictionOutputs;
-  onnx: { relative: string; bytes: number };
   attention: AttentionLocation;
 }
 
@@ -55,7 +58,7 @@ async function openStage(
   request: ModelRequest,
   env: ProviderEnvironment,
   onnx: { relative: string; bytes: number },
-  sets: (graph: ReturnType<typeof scanModel>) => Record<string, AttentionLocation>,
+  sets: (graph: GraphSummary) => Record<string, AttentionLocation>,
   causal: boolean,
   vocabSize: number,
 ): Promise<{ stage: Stage; device: DeviceInfo }> {
@@ -73,18 +76,40 @@ async function openStage(
   const maps = new Map<string, LayerMaps>();
   if (!missing)
     for (const [name, list] of Object.entries(recipes)) maps.set(name, layerMapsOf(skeleton, graph, list, onnxPath, device.provider));
-  const logitsName = plan.logits ?? graph.outputs.find((o) => /logits/i.test(o)) ?? graph.outputs[0];
   return {
     stage: {
       session,
       inputs: inputSpecs(session),
       maps,
-      predictions: { predictionHead: patched.predictionHead, logitsName, vocabSize },
-      onnx,
+      predictions: { predictionHead: patched.predictionHead, logitsName: logitsOutput(plan, graph), vocabSize },
       attention: missing ?? { available: true, sites: [] },
     },
     device,
   };
+}
+
+/** `file` with a variant's suffix before its extension: onnx/encoder_model.onnx → onnx/encoder_model_fp16.onnx. */
+const withSuffix = (file: string, suffix: string) => file.replace(/\.onnx$/, `${suffix}.onnx`);
+
+/**
+ * The encoder and decoder files of the most exact variant the folder holds both of: an fp16 encoder's output must
+ * not meet an fp32 decoder.
+ */
+async function seq2seqFiles(folder: string, facts: EncoderDecoderFacts) {
+  for (const suffix of facts.variants) {
+    const decoders = facts.decoderFiles.map((f) => withSuffix(f, suffix));
+    const files = await Promise.all(
+      [findOnnxFile(folder, undefined, [withSuffix(facts.encoderFile, suffix)]), findOnnxFile(folder, undefined, decoders)].map((p) =>
+        p.catch(() => undefined),
+      ),
+    );
+    if (files[0] && files[1]) return { encoderFile: files[0], decoderFile: files[1] };
+  }
+  throw new LensError(
+    `the encoder–decoder model's folder has no ${facts.encoderFile} with ${facts.decoderFiles.join(' or ')} (in any variant: ` +
+      `${facts.variants.filter(Boolean).join(', ')})`,
+    'model-invalid',
+  );
 }
 
 /** An integer tensor of the type a graph input declares. */
@@ -97,6 +122,8 @@ function idsTensor(spec: InputSpec, values: readonly number[]): ort.Tensor {
 
 export class Seq2SeqRunner {
   private released = false;
+  /** The logits of every target position of the last run logitsAt made. */
+  private logits: { key: string; rows: Float32Array; length: number } | undefined;
 
   private constructor(
     readonly info: ModelInfo,
@@ -114,8 +141,7 @@ export class Seq2SeqRunner {
     const { config, tokenizer } = await loadConfigAndTokenizer(request.folder);
     const facts = config.family.encoderDecoder as EncoderDecoderFacts;
     const decoderFacts = config.decoder!;
-    const encoderFile = await findOnnxFile(request.folder, undefined, [facts.encoderFile]);
-    const decoderFile = await findOnnxFile(request.folder, undefined, facts.decoderFiles);
+    const { encoderFile, decoderFile } = await seq2seqFiles(request.folder, facts);
     const vocab = config.vocabSize;
     const encoder = await openStage(request, env, encoderFile, (g) => ({ encoder: locateAttention(g, config.layers) }), false, vocab);
     const decoder = await openStage(
@@ -148,6 +174,7 @@ export class Seq2SeqRunner {
   }
 
   async dispose(): Promise<void> {
+    this.logits = undefined;
     if (this.released) return;
     this.released = true;
     countOpenSessions(-1);
@@ -295,7 +322,33 @@ export class Seq2SeqRunner {
     throw new LensError("unmasked predictions are a masked language model's", 'model-unsupported');
   }
 
-  logitsAt(): Promise<LogitsRow> {
-    throw new LensError("an encoder–decoder run's logits rows are not available yet", 'model-unsupported');
+  /**
+   * The logits over the whole vocabulary at target `position` of the run of `text` with `decoding`'s target (given,
+   * or written again by greedy decoding, which gives the same tokens): the next target token's distribution there.
+   * The rows of the last run are kept, so stepping along the target costs no second pass.
+   */
+  async logitsAt(text: string, position: number, maxTokens?: number, run: { decoding?: RunDecoding } = {}): Promise<LogitsRow> {
+    const decoding = run.decoding ?? {};
+    const key = JSON.stringify([text, maxTokens ?? null, decoding.target ?? null, decoding.maxNewTokens ?? null]);
+    if (this.logits?.key !== key) {
+      const { config, tokenizer } = this.model;
+      const ids = fitToModel(tokenizer, text, Math.min(config.maxPositions, maxTokens ?? Infinity)).tokens.map((t) => t.id);
+      const feeds = buildFeeds(this.encoder.inputs, ids, 1, ids.length, feedShape(config));
+      const states = (await this.runStage(this.encoder, feeds, ['last_hidden_state'])).last_hidden_state;
+      const maxNew = decoding.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+      const generated = decoding.target === undefined ? await this.generate(ids.length, states, maxNew) : undefined;
+      const targetIds = this.targetTokens(generated, decoding.target).tokens.map((t) => t.id);
+      const { logitsName } = this.decoder.predictions;
+      const outputs = await this.runStage(this.decoder, this.decoderFeeds(targetIds, ids.length, states), [logitsName]);
+      this.logits = { key, rows: asFloat32(outputs[logitsName].data), length: targetIds.length };
+    }
+    const { rows, length } = this.logits;
+    if (!Number.isInteger(position) || position < 0 || position >= length) {
+      throw new LensError(`position ${position} is outside the ${length} target tokens of this run`, 'empty-input');
+    }
+    const vocab = this.model.config.vocabSize;
+    const row = rows.slice(position * vocab, (position + 1) * vocab);
+    const top = predictionsOf(this.model.tokenizer, rankFromLogits(row, 1, vocab, Math.min(LABELLED_IDS, vocab)).rows[0]);
+    return { logits: row, top };
   }
 }

@@ -24,7 +24,8 @@ export const encoderDecoder: ModelFamily = {
     { name: 'decoder', label: 'Decoder self-attention', queries: 'target', keys: 'target', causal: true },
     { name: 'cross', label: 'Cross-attention (target → source)', queries: 'target', keys: 'input', causal: false },
   ],
-  capabilities: { maskPosition: false, unmasked: false, logits: false },
+  // logits: the whole vocabulary's at a target position (the sampling controls).
+  capabilities: { maskPosition: false, unmasked: false, logits: true },
   configKeys: {
     layers: ['num_layers', 'encoder_layers'],
     heads: ['num_heads', 'encoder_attention_heads'],
@@ -38,6 +39,8 @@ export const encoderDecoder: ModelFamily = {
   encoderDecoder: {
     encoderFile: 'onnx/encoder_model.onnx',
     decoderFiles: ['onnx/decoder_model.onnx', 'onnx/decoder_model_merged.onnx'],
+    // transformers.js's suffixes, as for one-graph models (modelFolder.ts ONNX_CANDIDATES).
+    variants: ['', '_fp16', '_int8', '_uint8', '_quantized', '_q4', '_q4f16', '_bnb4'],
     encoderStatesInput: 'encoder_hidden_states',
     decoderStartKeys: ['decoder_start_token_id', 'pad_token_id'],
     endTokenKeys: ['eos_token_id'],

@@ -56,10 +56,12 @@ export interface ConfigKeys {
 
 /** What an encoder–decoder family's models are made of: two graphs and the tokens that frame a target. */
 export interface EncoderDecoderFacts {
-  /** The encoder's ONNX file (input_ids, attention_mask → last_hidden_state). */
+  /** The encoder's ONNX file (input_ids, attention_mask → last_hidden_state), without the variant's suffix. */
   encoderFile: string;
   /** The decoder's, most useful first: a merged decoder's no-past branch is lifted out (see onnx/mergedBranch.ts). */
   decoderFiles: readonly string[];
+  /** File-name suffixes of the exports' variants, most exact first ('' fp32, '_fp16', '_quantized' …): both graphs of one are loaded. */
+  variants: readonly string[];
   /** The decoder input that takes the encoder's output; the cross-attention's keys are computed from it. */
   encoderStatesInput: string;
   /** Config keys of the token a target starts with and the one that ends it. */

@@ -100,6 +100,11 @@ export function planPatch(graph: GraphSummary, extraOutputs: string[], causal: b
   return { extraOutputs: extra, logits: headPossible ? logits : undefined, inputIds, causal, projection };
 }
 
+/** The output a run reads full logits from: the head's logits, else the first output named like logits, else the first. */
+export function logitsOutput(plan: PatchPlan, graph: GraphSummary): string {
+  return plan.logits ?? graph.outputs.find((o) => /logits/i.test(o)) ?? graph.outputs[0];
+}
+
 /**
  * logits = MatMul(hidden, W) or Add(MatMul(hidden, W), bias), as Optimum exports BERT's decoder. The MatMul's
  * first input is the activation (the weight, or its Transpose, comes second); it is [batch, seq, d] because the

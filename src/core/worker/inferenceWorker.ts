@@ -71,7 +71,10 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     return { value: { info: runner.info, device: runner.model.device, loadMs: runner.model.loadMs } };
   },
   async inspect({ run, text, options }) {
-    runs.add(run, text, options.maxTokens, options.pair);
+    runs.add(run, text, options.maxTokens, {
+      pair: options.pair,
+      decoding: { target: options.target, maxNewTokens: options.maxNewTokens },
+    });
     const { attention, ...result } = await loaded().inspect(text, options, () => runs.makeRoomForMaps());
     if (attention) runs.keepMaps(run, attention);
     const sets = attention?.map(({ set, layers, heads, queries, keys, causal }) => ({ set, layers, heads, queries, keys, causal }));
@@ -86,8 +89,8 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     return { value: await loaded().unmasked(text, topK, maxTokens, pair) };
   },
   async logits({ run, position }) {
-    const { text, maxTokens, pair } = runs.get(run);
-    const row = await loaded().logitsAt(text, position, maxTokens, pair);
+    const { text, maxTokens, pair, decoding } = runs.get(run);
+    const row = await loaded().logitsAt(text, position, maxTokens, { pair, decoding });
     return { value: row, transfer: [row.logits.buffer as ArrayBuffer] };
   },
   async overview({ run, set }) {

@@ -15,11 +15,19 @@ export const MAX_RUNS_WITH_MAPS = 2;
  */
 const OLDER_MAPS_BYTES = 128 * 1024 * 1024;
 
+/** An encoder–decoder run's target: given (teacher forcing), or written by the model within maxNewTokens. */
+export interface RunDecoding {
+  target?: string;
+  maxNewTokens?: number;
+}
+
 export interface WorkerRun {
   text: string;
   maxTokens?: number;
   /** The text ran as a sentence pair: later requests about it do too. */
   pair: boolean;
+  /** What later requests about an encoder–decoder run need to run its target again. */
+  decoding?: RunDecoding;
   sets?: AttentionSource[];
 }
 
@@ -29,9 +37,9 @@ export class WorkerRuns {
   private readonly runs = new Map<number, WorkerRun>();
 
   /** Starts keeping a run's text; the oldest runs beyond MAX_RUNS are let go. */
-  add(id: number, text: string, maxTokens: number | undefined, pair = false): void {
+  add(id: number, text: string, maxTokens: number | undefined, how: { pair?: boolean; decoding?: RunDecoding } = {}): void {
     this.runs.delete(id);
-    this.runs.set(id, { text, maxTokens, pair });
+    this.runs.set(id, { text, maxTokens, pair: how.pair ?? false, ...(how.decoding ? { decoding: how.decoding } : {}) });
     for (const old of this.runs.keys()) {
       if (this.runs.size <= MAX_RUNS) break;
       this.runs.delete(old);
