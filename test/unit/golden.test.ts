@@ -122,8 +122,10 @@ async function checkRowsAndMask(result: InspectResult, causal: boolean): Promise
 /** BERT, GPT-2, and the modern decoders in optimum's layout and in onnxruntime-genai's fused one (-gqa). */
 const GOLDEN_MODELS = ['tiny-bert', 'tiny-gpt2', 'tiny-gpt2-past', 'tiny-llama', 'tiny-qwen3', 'tiny-gemma2', 'tiny-gemma3'];
 const FUSED_MODELS = ['tiny-llama-gqa', 'tiny-qwen3-gqa', 'tiny-gemma2-gqa'];
+/** Encoders beyond BERT: DeBERTa-v3 (disentangled attention, a Reshape after the Softmax) and ModernBERT (rotary, local layers). */
+const ENCODER_MODELS = ['tiny-deberta-v3', 'tiny-modernbert'];
 
-for (const name of [...GOLDEN_MODELS, ...FUSED_MODELS]) {
+for (const name of [...GOLDEN_MODELS, ...FUSED_MODELS, ...ENCODER_MODELS]) {
   describe(`${name} against the PyTorch reference`, () => {
     let runner: ModelRunner;
     const reference = loadReference(path.join(fixtureModel(name), 'reference.json'));

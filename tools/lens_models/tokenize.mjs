@@ -26,6 +26,8 @@ const FAMILY_TOKENIZERS = {
   qwen3: 'tiny-llama3-bpe',
   gemma2: 'tiny-sp-bpe',
   gemma3_text: 'tiny-sp-bpe',
+  'deberta-v2': 'tiny-deberta-v3-sp',
+  modernbert: 'tiny-modernbert-bpe',
 };
 const SEPARATORS = { bert: '[SEP]', gpt2: '<|endoftext|>' };
 
