@@ -24,6 +24,9 @@ OMP_NUM_THREADS=2 PYTHONPATH=tools nice -n 10 "$PY" -m lens_models.make_test_mod
 # copies of the fused graphs with qk_output=2, which verify.mjs reads their attention from.
 OMP_NUM_THREADS=2 PYTHONPATH=tools nice -n 10 "$PY" -m lens_models.make_decoder_models .cache/test-models/tokenized.json \
   test/fixtures/models --probes .cache/test-models/probes
+# The encoders beyond BERT: DeBERTa-v3 and ModernBERT (their tokenizers: /usr/bin/python3 tools/tokenizers/encoders.py).
+OMP_NUM_THREADS=2 PYTHONPATH=tools nice -n 10 "$PY" -m lens_models.make_encoder_models .cache/test-models/tokenized.json \
+  test/fixtures/models
 # A tiny Llama with the fp16 and q4 files transformers.js ships besides model.onnx (tiny-llama-variants).
 OMP_NUM_THREADS=2 PYTHONPATH=tools nice -n 10 "$PY" -m lens_models.make_variant_models .cache/test-models/tokenized.json \
   test/fixtures/models
