@@ -59,7 +59,10 @@ test('a mask computed from graph inputs alone is remade in the cut model, not ke
   const initializers = new Map(['axes', 'minus_inf', 'table'].map((name) => [name, {} as never]));
   const graph = summary(nodes, { inputs: ['input_ids', 'attention_mask'], initializerFields: initializers });
   const recipe = layerRecipe(indexGraph(graph), { kind: 'softmax', node: nodes[7], probabilities: 'p' });
-  assert.deepEqual(recipe.nodes.map((n) => n.name), ['mm', 'unsq', 'not', 'where', 'add', 'sm']);
+  assert.deepEqual(
+    recipe.nodes.map((n) => n.name),
+    ['mm', 'unsq', 'not', 'where', 'add', 'sm'],
+  );
   assert.deepEqual([recipe.kept.sort(), recipe.fed], [['kT', 'learned', 'q'], ['attention_mask']], 'an embedding lookup is no mask');
 });
 
@@ -91,7 +94,10 @@ test("a GroupQueryAttention layer's model is the node computing its probabilitie
     ['ReduceSum', 'Sub', 'Cast', 'Shape', 'Gather', 'Cast'],
     'its sequence lengths are remade from attention_mask, not kept',
   );
-  assert.ok(recipe.fed.includes('past_key_values.1.key') && recipe.fed.includes('attention_mask'), 'the empty pasts and the mask are fed again');
+  assert.ok(
+    recipe.fed.includes('past_key_values.1.key') && recipe.fed.includes('attention_mask'),
+    'the empty pasts and the mask are fed again',
+  );
   const types = new Map(
     recipe.kept.map((name) => [name, { type: name.includes('seqlens') || name.includes('total') ? 'int32' : 'float32', rank: 3 }]),
   );

@@ -153,7 +153,7 @@ export const gqaTests: TestCase[] = [
     },
   },
   {
-    name: 'a window around each token (ModernBERT): "±4" in the facts, the layer selector and the model view, zeros on both sides (screenshot)',
+    name: 'a window around each token (ModernBERT): "±4" in facts, the layer selector and the model view, zeros both sides (screenshots)',
     run: async (ctx) => {
       const lens = await openBeside(ctx, modernBertShaped);
       assert.ok((await text(lens, '.summary .facts')).includes('sliding window ±4 in layer 1'), await text(lens, '.summary .facts'));

@@ -11,16 +11,14 @@
   [MASK] with lstrip) over gpt2's 256 bytes and first 1,744 merges (a consistent BPE: each merge joins pieces made
   before it), so a long input's logits stay small; [UNK] [CLS] [SEP] [PAD] [MASK] follow, as in ModernBERT.
 """
-import argparse
 import json
-import os
 import tempfile
 from pathlib import Path
 
 import sentencepiece as spm
 from sentencepiece import sentencepiece_model_pb2
 
-from modern import REPO, added, corpus_text, decoder_config, special_map, write_json
+from modern import added, build_folders, corpus_text, decoder_config, special_map, write_json
 
 MODERNBERT_MERGES = 1744
 
@@ -57,8 +55,11 @@ def build_deberta(out: Path) -> None:
         model_bytes = train_unigram(Path(tmp))
     proto = sentencepiece_model_pb2.ModelProto()
     proto.ParseFromString(model_bytes)
+    # The trainer records its temporary input and output paths: cleared, so a rebuild writes the same bytes.
+    proto.trainer_spec.ClearField('input')
+    proto.trainer_spec.ClearField('model_prefix')
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / 'spm.model').write_bytes(model_bytes)
+    (folder / 'spm.model').write_bytes(proto.SerializeToString())
     pieces = [[p.piece, p.score] for p in proto.pieces]
     mask_id = len(pieces)
     tokens = [added(0, '[PAD]'), added(1, '[CLS]'), added(2, '[SEP]'), added(3, '[UNK]'), added(mask_id, '[MASK]')]
@@ -124,14 +125,7 @@ def build_modernbert(out: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--out', default=str(REPO / 'test' / 'fixtures' / 'tokenizers'))
-    out = Path(parser.parse_args().out)
-    os.environ.setdefault('OMP_NUM_THREADS', '2')
-    build_deberta(out)
-    build_modernbert(out)
-    print(f'wrote {out / "tiny-deberta-v3-sp"} and {out / "tiny-modernbert-bpe"}')
-
+    build_folders(__doc__, {'tiny-deberta-v3-sp': build_deberta, 'tiny-modernbert-bpe': build_modernbert})
 
 if __name__ == '__main__':
     main()

@@ -154,7 +154,15 @@ export function layerRecipe(index: GraphIndex, site: AttentionSite): LayerRecipe
     chain = chainBetween(index, start, site.probabilities);
     output = site.probabilities;
   }
-  chain = [...new Set([...chain, ...weightlessProducers(index, chain.flatMap((n) => n.inputs))])];
+  chain = [
+    ...new Set([
+      ...chain,
+      ...weightlessProducers(
+        index,
+        chain.flatMap((n) => n.inputs),
+      ),
+    ]),
+  ];
   const made = new Set(chain.flatMap((n) => n.outputs));
   const constants = new Set<GraphNode>();
   const kept = new Set<string>();
