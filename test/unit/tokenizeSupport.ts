@@ -138,6 +138,23 @@ export interface InvariantOptions {
   surface?: (slice: string) => string;
 }
 
+/** Each pair's ids equal @huggingface/transformers' AutoTokenizer's (from the fixture folder of its name) on the corpus. */
+export async function checkIdsAgainstTransformersJs(pairs: readonly Pair[]): Promise<void> {
+  const tjs = await import('@huggingface/transformers');
+  tjs.env.allowRemoteModels = false;
+  tjs.env.localModelPath = fixtures + path.sep;
+  for (const pair of pairs) {
+    const reference = await tjs.AutoTokenizer.from_pretrained(pair.name);
+    for (const text of [...spanTexts(), ...randomTexts(50, 5)]) {
+      assert.deepEqual(
+        pair.ours.encode(text).map((t) => t.id),
+        reference.encode(text),
+        `${pair.name} on ${JSON.stringify(text.slice(0, 60))}`,
+      );
+    }
+  }
+}
+
 /** The span invariants, checked for one text. Returns the tokens for further checks. */
 export function checkSpans(pair: Pair, text: string, opts: InvariantOptions = {}): Token[] {
   const tokens = pair.ours.encode(text);

@@ -18,7 +18,7 @@ from pathlib import Path
 import sentencepiece as spm
 from sentencepiece import sentencepiece_model_pb2
 
-from modern import added, build_folders, corpus_text, decoder_config, special_map, write_json
+from modern import added, build_folders, corpus_text, decoder_config, special_map, tokenizer_json, write_json
 
 MODERNBERT_MERGES = 1744
 
@@ -63,20 +63,17 @@ def build_deberta(out: Path) -> None:
     pieces = [[p.piece, p.score] for p in proto.pieces]
     mask_id = len(pieces)
     tokens = [added(0, '[PAD]'), added(1, '[CLS]'), added(2, '[SEP]'), added(3, '[UNK]'), added(mask_id, '[MASK]')]
-    tokenizer = {
-        'version': '1.0',
-        'truncation': None,
-        'padding': None,
-        'added_tokens': tokens,
-        'normalizer': {'type': 'Sequence', 'normalizers': [
+    tokenizer = tokenizer_json(
+        tokens,
+        normalizer={'type': 'Sequence', 'normalizers': [
             {'type': 'Strip', 'strip_left': True, 'strip_right': True},
             {'type': 'Replace', 'pattern': {'Regex': ' {2,}'}, 'content': ' '},
         ]},
-        'pre_tokenizer': {'type': 'Metaspace', 'replacement': '▁', 'prepend_scheme': 'always', 'split': True},
-        'post_processor': pair_template('[CLS]', 1, '[SEP]', 2),
-        'decoder': {'type': 'Metaspace', 'replacement': '▁', 'prepend_scheme': 'always', 'split': True},
-        'model': {'type': 'Unigram', 'unk_id': 3, 'vocab': pieces, 'byte_fallback': False},
-    }
+        pre_tokenizer={'type': 'Metaspace', 'replacement': '▁', 'prepend_scheme': 'always', 'split': True},
+        post_processor=pair_template('[CLS]', 1, '[SEP]', 2),
+        decoder={'type': 'Metaspace', 'replacement': '▁', 'prepend_scheme': 'always', 'split': True},
+        model={'type': 'Unigram', 'unk_id': 3, 'vocab': pieces, 'byte_fallback': False},
+    )
     write_json(folder, 'tokenizer.json', tokenizer)
     write_json(folder, 'tokenizer_config.json', {
         'added_tokens_decoder': decoder_config(tokens),
@@ -99,20 +96,17 @@ def build_modernbert(out: Path) -> None:
     tokens = [added(size + i, name) for i, name in enumerate(names)]
     tokens[-1]['lstrip'] = True  # ModernBERT's [MASK] takes the space before it
     byte_level = {'type': 'ByteLevel', 'add_prefix_space': False, 'trim_offsets': True, 'use_regex': True}
-    tokenizer = {
-        'version': '1.0',
-        'truncation': None,
-        'padding': None,
-        'added_tokens': tokens,
-        'normalizer': None,
-        'pre_tokenizer': byte_level,
-        'post_processor': pair_template('[CLS]', size + 1, '[SEP]', size + 2),
-        'decoder': byte_level,
-        'model': {
+    tokenizer = tokenizer_json(
+        tokens,
+        normalizer=None,
+        pre_tokenizer=byte_level,
+        post_processor=pair_template('[CLS]', size + 1, '[SEP]', size + 2),
+        decoder=byte_level,
+        model={
             'type': 'BPE', 'dropout': None, 'unk_token': None, 'continuing_subword_prefix': None, 'end_of_word_suffix': None,
             'fuse_unk': False, 'byte_fallback': False, 'ignore_merges': False, 'vocab': vocab, 'merges': merges,
         },
-    }
+    )
     folder = out / 'tiny-modernbert-bpe'
     write_json(folder, 'tokenizer.json', tokenizer)
     write_json(folder, 'tokenizer_config.json', {

@@ -42,6 +42,11 @@ def added(id_: int, content: str) -> dict:
             'special': True}
 
 
+def tokenizer_json(tokens: list[dict], **parts: object) -> dict:
+    """tokenizer.json in the tokenizers library's field order, without truncation or padding."""
+    return {'version': '1.0', 'truncation': None, 'padding': None, 'added_tokens': tokens, **parts}
+
+
 def bos_template(bos: str, bos_id: int) -> dict:
     """TemplateProcessing that puts the BOS before each sequence, as Llama 2 and Llama 3 ship it."""
     return {
