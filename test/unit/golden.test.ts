@@ -121,8 +121,19 @@ async function checkRowsAndMask(result: InspectResult, causal: boolean): Promise
 
 /** BERT, GPT-2, and the modern decoders in optimum's layout and in onnxruntime-genai's fused one (-gqa). */
 const GOLDEN_MODELS = ['tiny-bert', 'tiny-gpt2', 'tiny-gpt2-past', 'tiny-llama', 'tiny-qwen3', 'tiny-gemma2', 'tiny-gemma3'];
-/** BERT's relatives: RoBERTa (byte-level BPE, <mask>), XLM-RoBERTa and ALBERT (SentencePiece Unigram), DistilBERT, ELECTRA. */
-const ENCODER_MODELS = ['tiny-roberta', 'tiny-xlm-roberta', 'tiny-distilbert', 'tiny-albert', 'tiny-electra'];
+/**
+ * Encoders beyond BERT: RoBERTa (byte-level BPE, <mask>), XLM-RoBERTa and ALBERT (SentencePiece Unigram), DistilBERT,
+ * ELECTRA, DeBERTa-v3 (disentangled attention, a Reshape after the Softmax) and ModernBERT (rotary, local layers).
+ */
+const ENCODER_MODELS = [
+  'tiny-roberta',
+  'tiny-xlm-roberta',
+  'tiny-distilbert',
+  'tiny-albert',
+  'tiny-electra',
+  'tiny-deberta-v3',
+  'tiny-modernbert',
+];
 const FUSED_MODELS = ['tiny-llama-gqa', 'tiny-qwen3-gqa', 'tiny-gemma2-gqa'];
 
 for (const name of [...GOLDEN_MODELS, ...ENCODER_MODELS, ...FUSED_MODELS]) {

@@ -31,6 +31,8 @@ const FAMILY_TOKENIZERS = {
   distilbert: 'bert-base-uncased',
   albert: 'tiny-albert-unigram',
   electra: 'bert-base-uncased',
+  'deberta-v2': 'tiny-deberta-v3-sp',
+  modernbert: 'tiny-modernbert-bpe',
 };
 const SEPARATORS = { bert: '[SEP]', gpt2: '<|endoftext|>' };
 

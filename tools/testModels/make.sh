@@ -24,7 +24,8 @@ OMP_NUM_THREADS=2 PYTHONPATH=tools nice -n 10 "$PY" -m lens_models.make_test_mod
 # copies of the fused graphs with qk_output=2, which verify.mjs reads their attention from.
 OMP_NUM_THREADS=2 PYTHONPATH=tools nice -n 10 "$PY" -m lens_models.make_decoder_models .cache/test-models/tokenized.json \
   test/fixtures/models --probes .cache/test-models/probes
-# BERT's relatives (RoBERTa, XLM-RoBERTa, DistilBERT, ALBERT, ELECTRA's generator) in optimum's layout.
+# The encoders beyond BERT (RoBERTa, XLM-RoBERTa, DistilBERT, ALBERT, ELECTRA's generator, DeBERTa-v3, ModernBERT) in
+# optimum's layout (their tokenizers: /usr/bin/python3 tools/tokenizers/encoders.py).
 OMP_NUM_THREADS=2 PYTHONPATH=tools nice -n 10 "$PY" -m lens_models.make_encoder_models .cache/test-models/tokenized.json \
   test/fixtures/models
 # A tiny Llama with the fp16 and q4 files transformers.js ships besides model.onnx (tiny-llama-variants).

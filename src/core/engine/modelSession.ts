@@ -135,7 +135,7 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
     hiddenSize: config.hiddenSize,
     kvHeads: config.kvHeads,
     headDim: config.headDim,
-    ...(config.slidingWindow ? { slidingWindow: { size: config.slidingWindow.size, layers: [...config.slidingWindow.layers] } } : {}),
+    ...(config.slidingWindow ? { slidingWindow: { ...config.slidingWindow, layers: [...config.slidingWindow.layers] } } : {}),
     ...(config.attnSoftcap !== undefined ? { attnSoftcap: config.attnSoftcap } : {}),
     maxPositions: config.maxPositions,
     maskToken: family.needsMaskToken ? tokenizer.maskToken : undefined,
