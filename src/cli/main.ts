@@ -99,6 +99,7 @@ export function toJson(result: Omit<InspectResult, 'attention'>, attention: Atte
       hiddenSize: model.hiddenSize,
       vocabSize: model.vocabSize,
       maxPositions: model.maxPositions,
+      ...(model.slidingWindow ? { slidingWindow: model.slidingWindow } : {}),
       maskToken: model.maskToken,
       onnxFile: model.onnxFile,
       attention: model.attention,

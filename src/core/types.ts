@@ -52,8 +52,11 @@ export interface ModelInfo {
   kvHeads: number;
   /** Width of one head (config.json's head_dim, else hiddenSize ÷ heads). */
   headDim: number;
-  /** The window of the layers (0-based) that use sliding-window attention; absent when none does. */
-  slidingWindow?: { size: number; layers: number[] };
+  /**
+   * The window of the layers (0-based) that use sliding-window attention; absent when none does. A query sees
+   * itself and size − 1 keys before it, or with `around` the keys within size / 2 on either side.
+   */
+  slidingWindow?: { size: number; layers: number[]; around?: true };
   /** Attention scores are soft-capped, cap · tanh(score / cap), before the Softmax. */
   attnSoftcap?: number;
   /** Longest input the position embeddings allow, special tokens included. */

@@ -39,13 +39,18 @@ export function headName(m: AttentionModelFacts | undefined, head: number | 'mea
   return head === 'mean' ? 'mean of heads' : `head ${head}${headSuffix(m, head)}`;
 }
 
-/** The window of layer `layer`, when it is a sliding-window layer. */
-export function layerWindow(m: AttentionModelFacts | undefined, layer: number): number | undefined {
-  const w = m?.slidingWindow;
-  return w && w.layers.includes(layer) ? w.size : undefined;
+/** A window in words: "4" (the query and the 3 keys before it) or "±4" (4 keys on either side, a window of 8 around). */
+function windowText(w: NonNullable<AttentionModelFacts['slidingWindow']>): string {
+  return w.around ? `±${Math.floor(w.size / 2)}` : String(w.size);
 }
 
-/** " · sliding window 4" after a layer's name when it sees only a window of keys, else "". */
+/** The window of layer `layer` in words ("4", "±4"), when it is a sliding-window layer. */
+export function layerWindow(m: AttentionModelFacts | undefined, layer: number): string | undefined {
+  const w = m?.slidingWindow;
+  return w && w.layers.includes(layer) ? windowText(w) : undefined;
+}
+
+/** " · sliding window 4" (or "±4") after a layer's name when it sees only a window of keys, else "". */
 export function layerSuffix(m: AttentionModelFacts | undefined, layer: number): string {
   const size = layerWindow(m, layer);
   return size === undefined ? '' : ` · sliding window ${size}`;
@@ -68,7 +73,7 @@ export function attentionFactParts(m: AttentionModelFacts): string[] {
   const parts: string[] = [];
   if (queriesPerKvHead(m) > 1) parts.push(`${m.heads} query heads share ${m.kvHeads} key/value ${m.kvHeads === 1 ? 'head' : 'heads'}`);
   const w = m.slidingWindow;
-  if (w && w.layers.length > 0) parts.push(`sliding window ${w.size} in ${slidingLayersText(w.layers, m.layers)}`);
+  if (w && w.layers.length > 0) parts.push(`sliding window ${windowText(w)} in ${slidingLayersText(w.layers, m.layers)}`);
   if (m.attnSoftcap !== undefined) parts.push(`attention soft-cap ${m.attnSoftcap}`);
   return parts;
 }

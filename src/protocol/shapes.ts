@@ -52,8 +52,11 @@ export interface RunSummary {
     kvHeads?: number;
     /** Width of one head. */
     headDim?: number;
-    /** The window of sliding-window layers (0-based; a query sees itself and size − 1 keys before it); absent when none slides. */
-    slidingWindow?: { size: number; layers: number[] };
+    /**
+     * The window of sliding-window layers (0-based; a query sees itself and size − 1 keys before it, with `around`
+     * the keys within size / 2 on either side); absent when none slides.
+     */
+    slidingWindow?: { size: number; layers: number[]; around?: true };
     /** Attention scores are soft-capped at this, cap · tanh(score / cap), before the Softmax. */
     attnSoftcap?: number;
     maxPositions: number;

@@ -47,7 +47,7 @@ export function toRunSummary(runId: number, result: CoreResult): RunSummary {
       heads: model.heads,
       kvHeads: model.kvHeads,
       headDim: model.headDim,
-      slidingWindow: model.slidingWindow ? { size: model.slidingWindow.size, layers: [...model.slidingWindow.layers] } : undefined,
+      slidingWindow: model.slidingWindow ? { ...model.slidingWindow, layers: [...model.slidingWindow.layers] } : undefined,
       attnSoftcap: model.attnSoftcap,
       maxPositions: model.maxPositions,
       vocabSize: model.vocabSize,

@@ -45,6 +45,27 @@ test('a layer keeps the scores MatMul inputs and the computed masks; constants a
   assert.deepEqual([recipe.fed, recipe.initializers, recipe.output, recipe.rowsSumToOne], [['padding'], ['minus_inf'], 'p', true]);
 });
 
+test('a mask computed from graph inputs alone is remade in the cut model, not kept; one that reads an activation is kept', () => {
+  const nodes = [
+    node('mm', 'MatMul', ['q', 'kT'], ['scores']),
+    node('unsq', 'Unsqueeze', ['attention_mask', 'axes'], ['m4']),
+    node('not', 'Not', ['m4'], ['hidden']),
+    node('where', 'Where', ['hidden', 'minus_inf', 'scores'], ['masked']),
+    node('embed', 'Gather', ['table', 'input_ids'], ['x']),
+    node('bias', 'Relu', ['x'], ['learned']),
+    node('add', 'Add', ['masked', 'learned'], ['biased']),
+    node('sm', 'Softmax', ['biased'], ['p']),
+  ];
+  const initializers = new Map(['axes', 'minus_inf', 'table'].map((name) => [name, {} as never]));
+  const graph = summary(nodes, { inputs: ['input_ids', 'attention_mask'], initializerFields: initializers });
+  const recipe = layerRecipe(indexGraph(graph), { kind: 'softmax', node: nodes[7], probabilities: 'p' });
+  assert.deepEqual(
+    recipe.nodes.map((n) => n.name),
+    ['mm', 'unsq', 'not', 'where', 'add', 'sm'],
+  );
+  assert.deepEqual([recipe.kept.sort(), recipe.fed], [['kT', 'learned', 'q'], ['attention_mask']], 'an embedding lookup is no mask');
+});
+
 test('without an activation product in reach, the Softmax input itself is kept (exact, as many bytes as the maps)', () => {
   const nodes = [node('w', 'MatMul', ['x', 'weight'], ['scores']), node('sm', 'Softmax', ['scores'], ['p'])];
   const graph = summary(nodes, { initializerFields: new Map([['weight', {} as never]]) });
@@ -67,14 +88,22 @@ test("a GroupQueryAttention layer's model is the node computing its probabilitie
   const found = locateAttention(graph, 2);
   assert.ok(found.available);
   const recipe = layerRecipe(indexGraph(graph), found.sites[1]);
-  assert.deepEqual([recipe.nodes.map((n) => n.opType), recipe.output], [['GroupQueryAttention'], FUSED_PROBABILITIES]);
-  assert.ok(recipe.fed.includes('past_key_values.1.key'), 'the empty pasts are fed again');
+  assert.deepEqual([recipe.nodes.at(-1)!.opType, recipe.output], ['GroupQueryAttention', FUSED_PROBABILITIES]);
+  assert.deepEqual(
+    recipe.nodes.slice(0, -1).map((n) => n.opType),
+    ['ReduceSum', 'Sub', 'Cast', 'Shape', 'Gather', 'Cast'],
+    'its sequence lengths are remade from attention_mask, not kept',
+  );
+  assert.ok(
+    recipe.fed.includes('past_key_values.1.key') && recipe.fed.includes('attention_mask'),
+    'the empty pasts and the mask are fed again',
+  );
   const types = new Map(
     recipe.kept.map((name) => [name, { type: name.includes('seqlens') || name.includes('total') ? 'int32' : 'float32', rank: 3 }]),
   );
   const cut = scanModel(recomputeModel(skeleton, graph, recipe, types));
   assert.deepEqual(cut.outputs, [FUSED_PROBABILITIES]);
-  assert.deepEqual(cut.nodes[0].outputs[3], FUSED_PROBABILITIES);
+  assert.deepEqual(cut.nodes.at(-1)!.outputs[3], FUSED_PROBABILITIES);
   assert.deepEqual(cut.opsets, graph.opsets, 'the opset imports are copied, com.microsoft among them');
   assert.deepEqual(cut.inputs.sort(), [...recipe.fed, ...recipe.kept].sort());
 });

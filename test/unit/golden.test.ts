@@ -132,8 +132,19 @@ const GOLDEN_MODELS = [
   'tiny-opt',
   'tiny-gemma2-longrope',
 ];
-/** BERT's relatives: RoBERTa (byte-level BPE, <mask>), XLM-RoBERTa and ALBERT (SentencePiece Unigram), DistilBERT, ELECTRA. */
-const ENCODER_MODELS = ['tiny-roberta', 'tiny-xlm-roberta', 'tiny-distilbert', 'tiny-albert', 'tiny-electra'];
+/**
+ * Encoders beyond BERT: RoBERTa (byte-level BPE, <mask>), XLM-RoBERTa and ALBERT (SentencePiece Unigram), DistilBERT,
+ * ELECTRA, DeBERTa-v3 (disentangled attention, a Reshape after the Softmax) and ModernBERT (rotary, local layers).
+ */
+const ENCODER_MODELS = [
+  'tiny-roberta',
+  'tiny-xlm-roberta',
+  'tiny-distilbert',
+  'tiny-albert',
+  'tiny-electra',
+  'tiny-deberta-v3',
+  'tiny-modernbert',
+];
 const FUSED_MODELS = ['tiny-llama-gqa', 'tiny-qwen3-gqa', 'tiny-gemma2-gqa', 'tiny-gemma3-gqa'];
 
 for (const name of [...GOLDEN_MODELS, ...ENCODER_MODELS, ...FUSED_MODELS]) {

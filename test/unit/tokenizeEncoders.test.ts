@@ -1,7 +1,9 @@
-// The tokenizers of BERT's relatives, on the fixture folders tools/tokenizers/encoders.py builds: RoBERTa's byte-level
-// BPE (<s> … </s>, <mask> with lstrip) and the SentencePiece Unigram layouts of XLM-RoBERTa and CamemBERT (Precompiled
-// normalizer, <mask>) and ALBERT (quotes, NFKD, accents stripped, lower case, Precompiled; [MASK]). The span invariants on the
-// hostile-Unicode corpus, ids equal to @huggingface/transformers' and SentencePiece's own, and each mask token's span.
+// The tokenizers of the encoders beyond BERT, on the fixture folders tools/tokenizers/encoders.py builds: RoBERTa's
+// byte-level BPE (<s> … </s>, <mask> with lstrip), the SentencePiece Unigram layouts of XLM-RoBERTa and CamemBERT
+// (Precompiled normalizer, <mask>), ALBERT (quotes, NFKD, accents stripped, lower case, Precompiled; [MASK]) and
+// DeBERTa-v3 (DebertaV2Converter's: Strip, runs of spaces one, [MASK]), and ModernBERT's byte-level BPE ([CLS] … [SEP],
+// [MASK] with lstrip). The span invariants on the hostile-Unicode corpus, ids equal to @huggingface/transformers' and
+// SentencePiece's own, and each mask token's span.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -21,6 +23,8 @@ const roberta = fixturePair('tiny-roberta-bpe');
 const xlmr = fixturePair('tiny-xlmr-unigram');
 const camembert = fixturePair('tiny-camembert-unigram');
 const albert = fixturePair('tiny-albert-unigram');
+const deberta = fixturePair('tiny-deberta-v3-sp');
+const modernBert = fixturePair('tiny-modernbert-bpe');
 
 // What the library's Precompiled normalizer makes of a slice: some controls dropped, space-like characters a
 // space, then NFKC (its approximation of SentencePiece's charsmap).
@@ -36,6 +40,10 @@ const OPTIONS: [Pair, InvariantOptions][] = [
   [xlmr, unigram(precompiled)],
   [camembert, unigram(precompiled)],
   [albert, unigram(albertSurface)],
+  // Strip leaves the text's outer whitespace in no token; Replace(" {2,}", " ") makes one "▁" of a run of spaces.
+  [deberta, { surface: (x: string) => x.replace(/\p{Cs}/gu, '\uFFFD').replace(/ {2,}/g, ' ') }],
+  // [MASK] takes the space before it (lstrip), so that space is in no token.
+  [modernBert, {}],
 ];
 
 /** piece, start, end — compact rows to compare. */
@@ -52,6 +60,8 @@ test('kinds, vocabulary sizes, frames and mask tokens of the fixture folders', a
   assert.deepEqual(await facts('tiny-xlmr-unigram'), ['unigram', 1002, 1, 1, '<mask>', 1001]);
   assert.deepEqual(await facts('tiny-camembert-unigram'), ['unigram', 1005, 1, 1, '<mask>', 1004]);
   assert.deepEqual(await facts('tiny-albert-unigram'), ['unigram', 1000, 1, 1, '[MASK]', 4]);
+  assert.deepEqual(await facts('tiny-deberta-v3-sp'), ['unigram', 1001, 1, 1, '[MASK]', 1000]);
+  assert.deepEqual(await facts('tiny-modernbert-bpe'), ['byte-bpe', 2005, 1, 1, '[MASK]', 2004]);
   // CamemBERT frames a text with SentencePiece's own <s> and </s> (ids 5 and 6), not the "…NOTUSED" ones.
   const framed = camembert.ours.encode('Hello');
   assert.deepEqual([framed[0].id, framed.at(-1)!.id, framed[0].piece], [5, 6, '<s>']);

@@ -27,6 +27,16 @@ const gemmaShaped = gqaPayload({
   attnSoftcap: 50,
 });
 
+const modernBertShaped = gqaPayload({
+  name: 'modernbert-window',
+  layers: 3,
+  heads: 4,
+  kvHeads: 4,
+  tokens: 20,
+  slidingWindow: { size: 8, layers: [1], around: true },
+  masked: true,
+});
+
 async function openBeside(ctx: TestContext, p: Payload): Promise<LensPage> {
   const lens = await LensPage.open(ctx.browser, ctx.origin, 'inspector', 'dark', BESIDE_EDITOR);
   await lens.sendRun(p);
@@ -139,6 +149,27 @@ export const gqaTests: TestCase[] = [
       await hoverThumbnail(lens, 0, 1);
       assert.match(await text(lens, '.model-view .hover-info'), /^Layer 0 · sliding window 4, head 1 · KV 0: strongest weight/);
       await lens.page.screenshot({ path: join(ctx.shots, 'gqa-model-window-beside-editor.png') });
+      await finish(lens);
+    },
+  },
+  {
+    name: 'a window around each token (ModernBERT): "±4" in facts, the layer selector and the model view, zeros both sides (screenshots)',
+    run: async (ctx) => {
+      const lens = await openBeside(ctx, modernBertShaped);
+      assert.ok((await text(lens, '.summary .facts')).includes('sliding window ±4 in layer 1'), await text(lens, '.summary .facts'));
+      await lens.tab('matrix');
+      assert.deepEqual(await options(lens, '.matrix-view .layer-select'), ['Layer 0', 'Layer 1 · sliding window ±4', 'Layer 2']);
+      await chooseOption(lens, '.matrix-view .layer-select vscode-single-select', 1);
+      await lens.until(
+        `document.querySelector('.matrix-view .hover-info').textContent.startsWith('Layer 1 · sliding window ±4, mean of heads')`,
+      );
+      await lens.page.screenshot({ path: join(ctx.shots, 'modernbert-matrix-window-beside-editor.png') });
+      await lens.tab('model');
+      await lens.until(`document.querySelector('.model-view .caption').textContent.startsWith('Each map')`);
+      assert.match(await text(lens, '.model-view .caption'), /"win ±N": the layer sees only the N tokens on either side of each token\.$/);
+      await hoverThumbnail(lens, 1, 0);
+      assert.match(await text(lens, '.model-view .hover-info'), /^Layer 1 · sliding window ±4, head 0: strongest weight/);
+      await lens.page.screenshot({ path: join(ctx.shots, 'modernbert-model-window-beside-editor.png') });
       await finish(lens);
     },
   },

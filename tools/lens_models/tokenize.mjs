@@ -35,6 +35,8 @@ const FAMILY_TOKENIZERS = {
   electra: 'bert-base-uncased',
   gpt_neox: 'gpt2',
   opt: 'tiny-llama3-bpe',
+  'deberta-v2': 'tiny-deberta-v3-sp',
+  modernbert: 'tiny-modernbert-bpe',
 };
 const SEPARATORS = { bert: '[SEP]', gpt2: '<|endoftext|>' };
 

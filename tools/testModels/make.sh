@@ -27,7 +27,8 @@ OMP_NUM_THREADS=2 PYTHONPATH=tools nice -n 10 "$PY" -m lens_models.make_decoder_
   test/fixtures/models --probes .cache/test-models/probes
 # tiny-gemma2 with its rotary factors chosen by a top-level If, as LongRoPE exports (tiny-gemma2-longrope).
 PYTHONPATH=tools "$PY" -m lens_models.longrope_graph test/fixtures/models
-# BERT's relatives (RoBERTa, XLM-RoBERTa, DistilBERT, ALBERT, ELECTRA's generator) in optimum's layout.
+# The encoders beyond BERT (RoBERTa, XLM-RoBERTa, DistilBERT, ALBERT, ELECTRA's generator, DeBERTa-v3, ModernBERT) in
+# optimum's layout (their tokenizers: /usr/bin/python3 tools/tokenizers/encoders.py).
 OMP_NUM_THREADS=2 PYTHONPATH=tools nice -n 10 "$PY" -m lens_models.make_encoder_models .cache/test-models/tokenized.json \
   test/fixtures/models
 # A tiny Llama with the fp16 and q4 files transformers.js ships besides model.onnx (tiny-llama-variants).

@@ -81,7 +81,8 @@ async function verifyModel(name) {
   const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
   const reference = JSON.parse(readFileSync(path.join(dir, 'reference.json'), 'utf8'));
   const { session, attentionOutputs: softmaxOutputs } = await openSession(dir, name, reference, probesDir);
-  const causal = !/For(MaskedLM|PreTraining)$/.test(config.architectures?.[0] ?? '');
+  // Encoders (masked LMs: BERT, DeBERTa, ModernBERT, …) attend both ways; every other fixture is a decoder.
+  const causal = !(config.architectures ?? []).some((a) => /For(MaskedLM|PreTraining)$/.test(a));
   const vocab = config.vocab_size;
   const { heads, kvHeads, headDim, layers, padId } = modelShape(config);
   const position0 = firstPosition(reference);

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Builds the tokenizer folders of BERT's encoder relatives for the tests, in the Hugging Face layout.
+"""Builds the tokenizer folders of the encoders beyond BERT for the tests, in the Hugging Face layout.
 
   /usr/bin/python3 tools/tokenizers/encoders.py [--out test/fixtures/tokenizers]
 
@@ -13,27 +13,31 @@
   NFKD, StripAccents and Lowercase), a WhitespaceSplit + Metaspace pre-tokenizer, <mask> / [MASK] with lstrip. Each
   folder holds spiece.model and sentencepiece_reference.json (SentencePiece's own ids of a few texts, mapped as the
   converter maps them, special tokens added).
+- tiny-deberta-v3-sp: a SentencePiece Unigram trained on the same corpus with identity rules (no Precompiled
+  charsmap), converted as transformers' DebertaV2Converter writes deberta-v3's tokenizer.json: [PAD] [CLS] [SEP]
+  [UNK] at ids 0-3, Strip and Replace(" {2,}" → " ") normalizers, a Metaspace pre-tokenizer, "[CLS] A [SEP]" /
+  "[CLS] A [SEP] B [SEP]", and [MASK] added after the pieces.
+- tiny-modernbert-bpe: ModernBERT's byte-level BPE layout (ByteLevel pre-tokenizer with its regex, "[CLS] A [SEP]",
+  [MASK] with lstrip) over gpt2's 256 bytes and first 1,744 merges (a consistent BPE: each merge joins pieces made
+  before it), so a long input's logits stay small; [UNK] [CLS] [SEP] [PAD] [MASK] follow, as in ModernBERT.
 """
-import argparse
 import base64
 import json
 import tempfile
 import unicodedata
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import sentencepiece as spm
 from sentencepiece import sentencepiece_model_pb2
 
-from modern import REFERENCE_TEXTS, REPO, corpus_text, decoder_config, special_map, write_json
+from modern import (REFERENCE_TEXTS, added, build_folders, corpus_text, decoder_config, special_map, tokenizer_json,
+                    write_json)
 
 MERGES = 2000
+MODERNBERT_MERGES = 1744
 UNIGRAM_VOCAB = 1000
-
-
-def added(id_: int, content: str, lstrip: bool = False) -> dict:
-    return {'id': id_, 'content': content, 'single_word': False, 'lstrip': lstrip, 'rstrip': False, 'normalized': False,
-            'special': True}
 
 
 def mask_entry(content: str) -> dict:
@@ -54,14 +58,13 @@ def build_roberta(out: Path) -> None:
     vocab['<mask>'] = mask_id
     tokens = [added(i, s) for i, s in enumerate(specials)] + [added(mask_id, '<mask>', lstrip=True)]
     byte_level = {'type': 'ByteLevel', 'add_prefix_space': False, 'trim_offsets': True, 'use_regex': True}
-    tokenizer = {
-        'version': '1.0', 'truncation': None, 'padding': None, 'added_tokens': tokens, 'normalizer': None,
-        'pre_tokenizer': byte_level,
-        'post_processor': {'type': 'RobertaProcessing', 'sep': ['</s>', 2], 'cls': ['<s>', 0], 'trim_offsets': True,
-                           'add_prefix_space': False},
-        'decoder': {**byte_level, 'add_prefix_space': True},
-        'model': {**gpt2['model'], 'vocab': vocab, 'merges': merges},
-    }
+    tokenizer = tokenizer_json(
+        tokens, normalizer=None, pre_tokenizer=byte_level,
+        post_processor={'type': 'RobertaProcessing', 'sep': ['</s>', 2], 'cls': ['<s>', 0], 'trim_offsets': True,
+                        'add_prefix_space': False},
+        decoder={**byte_level, 'add_prefix_space': True},
+        model={**gpt2['model'], 'vocab': vocab, 'merges': merges},
+    )
     folder = out / 'tiny-roberta-bpe'
     write_json(folder, 'tokenizer.json', tokenizer)
     write_json(folder, 'tokenizer_config.json', {
@@ -77,23 +80,35 @@ def build_roberta(out: Path) -> None:
     })
 
 
-def train_unigram(work: Path, name: str, **ids: object) -> bytes:
+def train_unigram(work: Path, name: str, recorded_paths: tuple[str, str] | None = ('corpus.txt', 'spiece'),
+                  **options: object) -> bytes:
+    """A SentencePiece Unigram of UNIGRAM_VOCAB pieces on modern.py's corpus (NFKC rules unless `options` say
+    otherwise). The trainer records where it read and wrote (a temporary folder): those fields say recorded_paths
+    instead, or are cleared (None), so rebuilds are byte-identical."""
     corpus = work / 'corpus.txt'
     if not corpus.exists():
         corpus.write_text(corpus_text(), encoding='utf-8')
     prefix = work / name
-    spm.SentencePieceTrainer.train(
-        input=str(corpus), model_prefix=str(prefix), model_type='unigram', vocab_size=UNIGRAM_VOCAB,
-        character_coverage=0.9995, normalization_rule_name='nmt_nfkc', max_sentence_length=1 << 16, num_threads=1,
-        minloglevel=2, **ids,
-    )
-    # The trainer records where it read and wrote (a temporary folder): name them plainly, so rebuilds are identical.
+    spm.SentencePieceTrainer.train(**{
+        'input': str(corpus), 'model_prefix': str(prefix), 'model_type': 'unigram', 'vocab_size': UNIGRAM_VOCAB,
+        'character_coverage': 0.9995, 'normalization_rule_name': 'nmt_nfkc', 'max_sentence_length': 1 << 16,
+        'num_threads': 1, 'minloglevel': 2, **options,
+    })
     proto = sentencepiece_model_pb2.ModelProto()
     proto.ParseFromString(prefix.with_suffix('.model').read_bytes())
-    del proto.trainer_spec.input[:]
-    proto.trainer_spec.input.append('corpus.txt')
-    proto.trainer_spec.model_prefix = 'spiece'
+    proto.trainer_spec.ClearField('input')
+    proto.trainer_spec.ClearField('model_prefix')
+    if recorded_paths:
+        proto.trainer_spec.input.append(recorded_paths[0])
+        proto.trainer_spec.model_prefix = recorded_paths[1]
     return proto.SerializeToString()
+
+
+@cache
+def fairseq_unigram() -> bytes:
+    """The Unigram model XLM-R's and CamemBERT's fixtures share (fairseq's <unk> <s> </s> at ids 0-2, no pad)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return train_unigram(Path(tmp), 'fairseq', unk_id=0, bos_id=1, eos_id=2, pad_id=-1)
 
 
 def metaspace() -> dict:
@@ -106,11 +121,11 @@ def whitespace_metaspace() -> dict:
     return {'type': 'Sequence', 'pretokenizers': [{'type': 'WhitespaceSplit'}, metaspace()]}
 
 
-def template(cls: str, cls_id: int, sep: str, sep_id: int, pair_sep: list[str]) -> dict:
-    """TemplateProcessing: cls A sep for one sequence; the pair as XLM-R (</s></s>) or ALBERT ([SEP]) joins it."""
+def template(cls: str, cls_id: int, sep: str, sep_id: int, pair_sep: list[str], second: int) -> dict:
+    """TemplateProcessing: cls A sep for one sequence; the pair as XLM-R (</s></s>) or ALBERT, DeBERTa and ModernBERT
+    ([SEP]) join it, B with token type `second` (1; XLM-R has one token type)."""
     tok = lambda t, type_id: {'SpecialToken': {'id': t, 'type_id': type_id}}  # noqa: E731
     seq = lambda s, type_id: {'Sequence': {'id': s, 'type_id': type_id}}  # noqa: E731
-    second = 1 if cls == '[CLS]' else 0  # ALBERT gives B token type 1; XLM-R has one token type
     return {
         'type': 'TemplateProcessing',
         'single': [tok(cls, 0), seq('A', 0), tok(sep, 0)],
@@ -150,14 +165,12 @@ def write_fairseq_unigram(folder: Path, model: bytes, vocab: list, tokens: list[
     by_piece = {piece: i for i, (piece, _) in enumerate(vocab)}
     tokens.append(added(len(vocab) - 1, '<mask>', lstrip=True))
     charsmap = proto.normalizer_spec.precompiled_charsmap
-    tokenizer = {
-        'version': '1.0', 'truncation': None, 'padding': None, 'added_tokens': tokens,
-        'normalizer': {'type': 'Precompiled', 'precompiled_charsmap': base64.b64encode(charsmap).decode('ascii')},
-        'pre_tokenizer': whitespace_metaspace(),
-        'post_processor': template('<s>', by_piece['<s>'], '</s>', by_piece['</s>'], ['</s>', '</s>']),
-        'decoder': metaspace(),
-        'model': {'type': 'Unigram', 'unk_id': 3, 'vocab': vocab, 'byte_fallback': False},
-    }
+    tokenizer = tokenizer_json(
+        tokens, normalizer={'type': 'Precompiled', 'precompiled_charsmap': base64.b64encode(charsmap).decode('ascii')},
+        pre_tokenizer=whitespace_metaspace(),
+        post_processor=template('<s>', by_piece['<s>'], '</s>', by_piece['</s>'], ['</s>', '</s>'], 0),
+        decoder=metaspace(), model={'type': 'Unigram', 'unk_id': 3, 'vocab': vocab, 'byte_fallback': False},
+    )
     names = dict(bos_token='<s>', cls_token='<s>', eos_token='</s>', pad_token='<pad>', sep_token='</s>', unk_token='<unk>')
     write_unigram(folder, model, tokenizer, {
         'added_tokens_decoder': decoder_config(tokens), **names, 'clean_up_tokenization_spaces': True,
@@ -166,7 +179,8 @@ def write_fairseq_unigram(folder: Path, model: bytes, vocab: list, tokens: list[
         lambda spm_ids: [by_piece['<s>'], *ids(spm_ids), by_piece['</s>']])
 
 
-def build_xlmr(out: Path, model: bytes) -> None:
+def build_xlmr(out: Path) -> None:
+    model = fairseq_unigram()
     proto = sentencepiece_model_pb2.ModelProto()
     proto.ParseFromString(model)
     # XLMRobertaConverter.vocab: fairseq's four specials, the model's pieces after its own three, <mask> last.
@@ -177,7 +191,8 @@ def build_xlmr(out: Path, model: bytes) -> None:
                           lambda ids: [3 if i == 0 else i + 1 for i in ids], {'tokenizer_class': 'XLMRobertaTokenizer'})
 
 
-def build_camembert(out: Path, model: bytes) -> None:
+def build_camembert(out: Path) -> None:
+    model = fairseq_unigram()
     proto = sentencepiece_model_pb2.ModelProto()
     proto.ParseFromString(model)
     # CamembertConverter.vocab: fairseq's specials as "…NOTUSED" pieces (its <unk> down-graded to -100), then the
@@ -192,9 +207,10 @@ def build_camembert(out: Path, model: bytes) -> None:
                               'tokenizer_class': 'CamembertTokenizer'})
 
 
-def build_albert(out: Path, work: Path) -> None:
-    model = train_unigram(work, 'albert', pad_id=0, unk_id=1, bos_id=-1, eos_id=-1,
-                          control_symbols=['[CLS]', '[SEP]', '[MASK]'])
+def build_albert(out: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        model = train_unigram(Path(tmp), 'albert', pad_id=0, unk_id=1, bos_id=-1, eos_id=-1,
+                              control_symbols=['[CLS]', '[SEP]', '[MASK]'])
     proto = sentencepiece_model_pb2.ModelProto()
     proto.ParseFromString(model)
     # AlbertConverter: the model's pieces as they are (<pad> <unk> [CLS] [SEP] [MASK] first), unk_id from the model.
@@ -203,17 +219,16 @@ def build_albert(out: Path, work: Path) -> None:
     tokens = [added(0, '<pad>'), added(1, '<unk>'), added(2, '[CLS]'), added(3, '[SEP]'), added(4, '[MASK]', lstrip=True)]
     charsmap = base64.b64encode(proto.normalizer_spec.precompiled_charsmap).decode('ascii')
     quote = lambda s: {'type': 'Replace', 'pattern': {'String': s}, 'content': '"'}  # noqa: E731
-    tokenizer = {
-        'version': '1.0', 'truncation': None, 'padding': None, 'added_tokens': tokens,
-        'normalizer': {'type': 'Sequence', 'normalizers': [
+    tokenizer = tokenizer_json(
+        tokens,
+        normalizer={'type': 'Sequence', 'normalizers': [
             quote('``'), quote("''"), {'type': 'NFKD'}, {'type': 'StripAccents'}, {'type': 'Lowercase'},
             {'type': 'Precompiled', 'precompiled_charsmap': charsmap},
         ]},
-        'pre_tokenizer': whitespace_metaspace(),
-        'post_processor': template('[CLS]', 2, '[SEP]', 3, ['[SEP]']),
-        'decoder': metaspace(),
-        'model': {'type': 'Unigram', 'unk_id': proto.trainer_spec.unk_id, 'vocab': vocab, 'byte_fallback': False},
-    }
+        pre_tokenizer=whitespace_metaspace(), post_processor=template('[CLS]', 2, '[SEP]', 3, ['[SEP]'], 1),
+        decoder=metaspace(),
+        model={'type': 'Unigram', 'unk_id': proto.trainer_spec.unk_id, 'vocab': vocab, 'byte_fallback': False},
+    )
     names = dict(bos_token='[CLS]', cls_token='[CLS]', eos_token='[SEP]', pad_token='<pad>', sep_token='[SEP]',
                  unk_token='<unk>')
     write_unigram(out / 'tiny-albert-unigram', model, tokenizer, {
@@ -224,17 +239,80 @@ def build_albert(out: Path, work: Path) -> None:
         lambda ids: [2, *ids, 3], albert_preprocess)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--out', default=str(REPO / 'test' / 'fixtures' / 'tokenizers'))
-    out = Path(parser.parse_args().out)
-    build_roberta(out)
+def build_deberta(out: Path) -> None:
+    folder = out / 'tiny-deberta-v3-sp'
+    # deberta-v3's spm.model: ids 0-3 = [PAD] [CLS] [SEP] [UNK]; identity normalization keeps spans simple.
     with tempfile.TemporaryDirectory() as tmp:
-        fairseq = train_unigram(Path(tmp), 'fairseq', unk_id=0, bos_id=1, eos_id=2, pad_id=-1)
-        build_xlmr(out, fairseq)
-        build_camembert(out, fairseq)
-        build_albert(out, Path(tmp))
-    print(f'wrote tiny-roberta-bpe, tiny-xlmr-unigram, tiny-camembert-unigram and tiny-albert-unigram under {out}')
+        model_bytes = train_unigram(
+            Path(tmp), 'sp', None, split_digits=True, normalization_rule_name='identity', pad_id=0, bos_id=1, eos_id=2,
+            unk_id=3, pad_piece='[PAD]', bos_piece='[CLS]', eos_piece='[SEP]', unk_piece='[UNK]')
+    proto = sentencepiece_model_pb2.ModelProto()
+    proto.ParseFromString(model_bytes)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / 'spm.model').write_bytes(model_bytes)
+    pieces = [[p.piece, p.score] for p in proto.pieces]
+    mask_id = len(pieces)
+    tokens = [added(0, '[PAD]'), added(1, '[CLS]'), added(2, '[SEP]'), added(3, '[UNK]'), added(mask_id, '[MASK]')]
+    tokenizer = tokenizer_json(
+        tokens,
+        normalizer={'type': 'Sequence', 'normalizers': [
+            {'type': 'Strip', 'strip_left': True, 'strip_right': True},
+            {'type': 'Replace', 'pattern': {'Regex': ' {2,}'}, 'content': ' '},
+        ]},
+        pre_tokenizer=metaspace(),
+        post_processor=template('[CLS]', 1, '[SEP]', 2, ['[SEP]'], 1),
+        decoder=metaspace(),
+        model={'type': 'Unigram', 'unk_id': 3, 'vocab': pieces, 'byte_fallback': False},
+    )
+    write_json(folder, 'tokenizer.json', tokenizer)
+    write_json(folder, 'tokenizer_config.json', {
+        'added_tokens_decoder': decoder_config(tokens),
+        'bos_token': '[CLS]', 'cls_token': '[CLS]', 'do_lower_case': False, 'eos_token': '[SEP]', 'mask_token': '[MASK]',
+        'model_max_length': 1000000000000000019884624838656, 'pad_token': '[PAD]', 'sep_token': '[SEP]',
+        'split_by_punct': False, 'tokenizer_class': 'DebertaV2Tokenizer', 'unk_token': '[UNK]', 'vocab_type': 'spm',
+    })
+    write_json(folder, 'special_tokens_map.json', special_map(
+        bos_token='[CLS]', cls_token='[CLS]', eos_token='[SEP]', mask_token='[MASK]', pad_token='[PAD]', sep_token='[SEP]',
+        unk_token='[UNK]'))
+
+
+def build_modernbert(out: Path) -> None:
+    gpt2 = json.loads((out / 'gpt2' / 'tokenizer.json').read_text(encoding='utf-8'))
+    size = 256 + MODERNBERT_MERGES
+    vocab = {piece: i for piece, i in gpt2['model']['vocab'].items() if i < size}
+    merges = gpt2['model']['merges'][:MODERNBERT_MERGES]
+    assert len(vocab) == size and all(''.join(m.split(' ')) in vocab for m in merges), 'gpt2 merges are not in order'
+    names = ['[UNK]', '[CLS]', '[SEP]', '[PAD]', '[MASK]']
+    # ModernBERT's [MASK] takes the space before it.
+    tokens = [added(size + i, name, lstrip=name == '[MASK]') for i, name in enumerate(names)]
+    byte_level = {'type': 'ByteLevel', 'add_prefix_space': False, 'trim_offsets': True, 'use_regex': True}
+    tokenizer = tokenizer_json(
+        tokens,
+        normalizer=None,
+        pre_tokenizer=byte_level,
+        post_processor=template('[CLS]', size + 1, '[SEP]', size + 2, ['[SEP]'], 1),
+        decoder=byte_level,
+        model={
+            'type': 'BPE', 'dropout': None, 'unk_token': None, 'continuing_subword_prefix': None, 'end_of_word_suffix': None,
+            'fuse_unk': False, 'byte_fallback': False, 'ignore_merges': False, 'vocab': vocab, 'merges': merges,
+        },
+    )
+    folder = out / 'tiny-modernbert-bpe'
+    write_json(folder, 'tokenizer.json', tokenizer)
+    write_json(folder, 'tokenizer_config.json', {
+        'added_tokens_decoder': decoder_config(tokens), 'clean_up_tokenization_spaces': True, 'cls_token': '[CLS]',
+        'mask_token': '[MASK]', 'model_input_names': ['input_ids', 'attention_mask'], 'model_max_length': 8192,
+        'pad_token': '[PAD]', 'sep_token': '[SEP]', 'tokenizer_class': 'PreTrainedTokenizerFast', 'unk_token': '[UNK]',
+    })
+    write_json(folder, 'special_tokens_map.json', special_map(
+        cls_token='[CLS]', mask_token='[MASK]', pad_token='[PAD]', sep_token='[SEP]', unk_token='[UNK]'))
+
+
+def main() -> None:
+    build_folders(__doc__, {
+        'tiny-roberta-bpe': build_roberta, 'tiny-xlmr-unigram': build_xlmr, 'tiny-camembert-unigram': build_camembert,
+        'tiny-albert-unigram': build_albert, 'tiny-deberta-v3-sp': build_deberta, 'tiny-modernbert-bpe': build_modernbert,
+    })
 
 
 if __name__ == '__main__':

@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import sentencepiece as spm
@@ -36,9 +37,15 @@ def write_json(folder: Path, name: str, value: object) -> None:
     (folder / name).write_text(json.dumps(value, indent=2, ensure_ascii=False) + '\n', encoding='utf-8')
 
 
-def added(id_: int, content: str) -> dict:
-    return {'id': id_, 'content': content, 'single_word': False, 'lstrip': False, 'rstrip': False, 'normalized': False,
+def added(id_: int, content: str, lstrip: bool = False) -> dict:
+    """An added_tokens entry; lstrip: the token swallows the space before it (RoBERTa's <mask>)."""
+    return {'id': id_, 'content': content, 'single_word': False, 'lstrip': lstrip, 'rstrip': False, 'normalized': False,
             'special': True}
+
+
+def tokenizer_json(tokens: list[dict], **parts: object) -> dict:
+    """tokenizer.json in the tokenizers library's field order, without truncation or padding."""
+    return {'version': '1.0', 'truncation': None, 'padding': None, 'added_tokens': tokens, **parts}
 
 
 def bos_template(bos: str, bos_id: int) -> dict:
@@ -211,14 +218,20 @@ def build_sp_bpe(out: Path) -> None:
     write_json(folder, 'special_tokens_map.json', special_map(bos_token='<s>', eos_token='</s>', unk_token='<unk>'))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+def build_folders(doc: str, builders: dict[str, Callable[[Path], None]]) -> None:
+    """The command line the tokenizer builders share: --out (default test/fixtures/tokenizers), then each builder,
+    named by the folder it writes there."""
+    parser = argparse.ArgumentParser(description=doc.split('\n')[0])
     parser.add_argument('--out', default=str(REPO / 'test' / 'fixtures' / 'tokenizers'))
     out = Path(parser.parse_args().out)
     os.environ.setdefault('OMP_NUM_THREADS', '2')
-    build_llama3(out)
-    build_sp_bpe(out)
-    print(f'wrote {out / "tiny-llama3-bpe"} and {out / "tiny-sp-bpe"}')
+    for build in builders.values():
+        build(out)
+    print('wrote ' + ', '.join(str(out / name) for name in builders))
+
+
+def main() -> None:
+    build_folders(__doc__, {'tiny-llama3-bpe': build_llama3, 'tiny-sp-bpe': build_sp_bpe})
 
 
 if __name__ == '__main__':

@@ -69,6 +69,10 @@ export function drawLabels(ctx: CanvasRenderingContext2D, m: RunSummary['model']
 /** What the labels beside the grid mean, where a model has more than layer and head numbers. */
 export function labelsCaption(m: RunSummary['model']): string {
   const kv = queriesPerKvHead(m) > 1 ? ' The heads under one KV bracket share a key/value head.' : '';
-  const windowed = m.slidingWindow ? ' "win N": the layer sees only a sliding window of N tokens.' : '';
+  const windowed = !m.slidingWindow
+    ? ''
+    : m.slidingWindow.around
+      ? ' "win ±N": the layer sees only the N tokens on either side of each token.'
+      : ' "win N": the layer sees only a sliding window of N tokens.';
   return kv + windowed;
 }

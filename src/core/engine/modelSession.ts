@@ -162,7 +162,7 @@ export function modelInfo(
     hiddenSize: config.hiddenSize,
     kvHeads: config.kvHeads,
     headDim: config.headDim,
-    ...(config.slidingWindow ? { slidingWindow: { size: config.slidingWindow.size, layers: [...config.slidingWindow.layers] } } : {}),
+    ...(config.slidingWindow ? { slidingWindow: { ...config.slidingWindow, layers: [...config.slidingWindow.layers] } } : {}),
     ...(config.attnSoftcap !== undefined ? { attnSoftcap: config.attnSoftcap } : {}),
     maxPositions: config.maxPositions,
     maskToken: family.needsMaskToken ? tokenizer.maskToken : undefined,

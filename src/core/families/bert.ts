@@ -1,12 +1,19 @@
-// BERT and the encoders that share its shape and task (DistilBERT, RoBERTa, ALBERT, ELECTRA, …): a masked
-// language model over the whole text, self-attention in both directions.
-import type { ModelFamily } from './family';
+// BERT and the encoders that share its shape and task (DistilBERT, RoBERTa, ALBERT, ELECTRA, DeBERTa-v2/v3,
+// ModernBERT, …): a masked language model over the whole text, self-attention in both directions. What differs
+// inside the graph (DeBERTa's relative positions, ModernBERT's rotary ones) the export computes; what the views
+// must know is data here: ModernBERT's local layers see a window centred on each token.
+import type { ModelFamily, ModelTypeFacts } from './family';
 import { TEXT_INPUTS } from './inputNames';
 
 const MASKED_HEAD = /For(MaskedLM|PreTraining)$/;
 
 /** RoBERTa-style position ids start after the padding index, so that many positions are unusable. */
 const OFFSET_POSITIONS = new Set(['roberta', 'xlm-roberta', 'camembert']);
+
+const MODEL_TYPES: Record<string, ModelTypeFacts> = {
+  // Layers 0, n, 2n … (global_attn_every_n_layers) attend globally; the others see local_attention / 2 keys either side.
+  modernbert: { slidingLayers: { globalEveryKey: 'global_attn_every_n_layers' }, windowAround: true },
+};
 
 export const bert: ModelFamily = {
   name: 'bert',
@@ -23,6 +30,7 @@ export const bert: ModelFamily = {
     'mpnet',
     'deberta',
     'deberta-v2',
+    'modernbert',
     'mobilebert',
     'squeezebert',
   ]),
@@ -40,7 +48,9 @@ export const bert: ModelFamily = {
     heads: ['num_attention_heads', 'n_heads', 'num_heads'],
     hiddenSize: ['hidden_size', 'dim', 'd_model'],
     maxPositions: ['max_position_embeddings', 'max_sequence_length'],
+    slidingWindow: ['local_attention'],
   },
+  modelTypeFacts: MODEL_TYPES,
   usablePositions(declared, config) {
     const padding = config.pad_token_id;
     return OFFSET_POSITIONS.has(String(config.model_type)) && typeof padding === 'number' ? declared - (padding + 1) : declared;

@@ -24,13 +24,20 @@ export type SlidingLayers =
   /** Layer i slides unless i + 1 is a multiple of the period (Gemma 2: 2; Gemma 3: `sliding_window_pattern`, 6). */
   | { period: number; periodKey?: string }
   /** Only when `enabledKey` is true, and from layer `fromKey` on (Qwen2 / Qwen3: use_sliding_window, max_window_layers). */
-  | { enabledKey: string; fromKey: string };
+  | { enabledKey: string; fromKey: string }
+  /** Layer i slides unless i is a multiple of config[globalEveryKey] (ModernBERT: layers 0, n, 2n … are global). */
+  | { globalEveryKey: string };
 
 /** What one config.json model_type does differently from the rest of its family. */
 export interface ModelTypeFacts {
   /** The first position id (transformers.js feeds Gemma 3 and PaliGemma positions from 1). */
   firstPosition?: number;
   slidingLayers?: SlidingLayers;
+  /**
+   * The window is centred on the query, which sees the keys within size / 2 on either side (ModernBERT's
+   * local_attention), rather than itself and the size − 1 keys before it.
+   */
+  windowAround?: boolean;
 }
 
 /** Config.json keys per fact, first present wins (families name them differently). */

@@ -21,9 +21,10 @@ export interface AttentionFacts {
   headDim: number;
   /**
    * The window of sliding-window layers as config.json gives it (transformers: a query sees itself and the
-   * size − 1 keys before it) and those layers, 0-based; absent when no layer slides.
+   * size − 1 keys before it; `around`: the keys within size / 2 on either side) and those layers, 0-based; absent
+   * when no layer slides.
    */
-  slidingWindow?: { size: number; layers: readonly number[] };
+  slidingWindow?: { size: number; layers: readonly number[]; around?: true };
   /** Scores are soft-capped, cap · tanh(score / cap), before the Softmax. */
   attnSoftcap?: number;
   /** Queries are scaled by 1 / √(this) rather than 1 / √headDim. */
@@ -33,6 +34,7 @@ export interface AttentionFacts {
 function slides(config: RawConfig, rule: SlidingLayers | undefined, layer: number): boolean {
   if (!rule) return false;
   if ('every' in rule) return true;
+  if ('globalEveryKey' in rule) return layer % (firstNumber(config, [rule.globalEveryKey]) ?? 1) !== 0;
   if ('period' in rule) return (layer + 1) % (firstNumber(config, rule.periodKey ? [rule.periodKey] : []) ?? rule.period) !== 0;
   return config[rule.enabledKey] === true && layer >= (typeof config[rule.fromKey] === 'number' ? (config[rule.fromKey] as number) : 0);
 }
@@ -57,7 +59,8 @@ export function attentionFacts(
   };
   const window = firstNumber(config, keys.slidingWindow);
   const layers = window === undefined ? [] : slidingLayers(config, shape.layers, facts.slidingLayers);
-  if (window !== undefined && layers.length > 0) out.slidingWindow = { size: window, layers };
+  if (window !== undefined && layers.length > 0)
+    out.slidingWindow = { size: window, layers, ...(facts.windowAround ? { around: true } : {}) };
   const softcap = firstNumber(config, keys.attnSoftcap);
   if (softcap !== undefined) out.attnSoftcap = softcap;
   const scalar = firstNumber(config, keys.queryPreAttnScalar);

@@ -1,6 +1,7 @@
 // Attention maps on demand. A run does not keep every layer's probabilities (a Qwen2.5-0.5B-shaped model at
 // 2,048 tokens would need 5.6 GB): it keeps what each layer's probabilities are computed from, the inputs of the
-// scores MatMul (the rotated, scaled queries and keys) and the masks beside them, about d / n of the maps' bytes.
+// scores MatMul (the rotated, scaled queries and keys) and the masks beside them that it cannot remake (a mask built
+// from the input alone is remade from attention_mask in the cut model), about d / n of the maps' bytes.
 // A layer's maps are then computed by a small model cut from the model itself: the nodes from the scores MatMul to
 // the probabilities (scale, soft-cap, masks, Softmax, a sink's Slice), or a fused GroupQueryAttention node with its
 // probabilities output turned on. The same operators on the same tensors give the Softmax the model computes.
@@ -41,6 +42,26 @@ export interface GraphIndex {
   consumers: Map<string, GraphNode[]>;
   order: Map<GraphNode, number>;
   inputs: Set<string>;
+  /** Tensors computed from graph inputs and constants alone, no weight read on the way (masks, positions). */
+  weightless: Set<string>;
+}
+
+/** Operators that read learned weights: what they compute is an activation, never recomputed from the inputs. */
+const WEIGHTED = new Set(['MatMul', 'FusedMatMul', 'Gemm', 'Einsum', 'Conv', 'GroupQueryAttention', 'MatMulNBits']);
+
+/**
+ * The tensors that depend on no weight: graph inputs, initializers and Constants, and what nodes other than
+ * WEIGHTED ones and embedding lookups (a Gather from an initializer) make of them alone. Nodes are in topological
+ * order, as ONNX requires.
+ */
+function weightlessTensors(graph: GraphSummary): Set<string> {
+  const free = new Set([...graph.inputs, ...graph.initializerFields.keys()]);
+  for (const node of graph.nodes) {
+    const lookup = node.opType === 'Gather' && graph.initializerFields.has(node.inputs[0]);
+    if (WEIGHTED.has(node.opType) || lookup || !node.inputs.every((i) => i === '' || free.has(i))) continue;
+    for (const output of node.outputs) free.add(output);
+  }
+  return free;
 }
 
 export function indexGraph(graph: GraphSummary): GraphIndex {
@@ -51,6 +72,7 @@ export function indexGraph(graph: GraphSummary): GraphIndex {
     consumers: consumersOf(graph.nodes),
     order: new Map(graph.nodes.map((n, i) => [n, i])),
     inputs: new Set(graph.inputs),
+    weightless: weightlessTensors(graph),
   };
 }
 
@@ -103,6 +125,22 @@ function chainBetween(index: GraphIndex, start: GraphNode, tensor: string): Grap
   return [...chain];
 }
 
+/**
+ * The nodes that compute the weightless tensors among `inputs` (a mask built from attention_mask and the input's
+ * shape): copied into the cut model, so a run keeps no [q, k] mask, only the graph inputs it is made from.
+ */
+function weightlessProducers(index: GraphIndex, inputs: readonly string[]): Set<GraphNode> {
+  const found = new Set<GraphNode>();
+  const pending = inputs.filter((i) => index.weightless.has(i));
+  while (pending.length > 0) {
+    const node = index.producer.get(pending.pop()!);
+    if (!node || found.has(node) || node.opType === 'Constant') continue;
+    found.add(node);
+    pending.push(...node.inputs.filter((i) => i !== ''));
+  }
+  return found;
+}
+
 /** One layer's recipe: the chain that computes its probabilities and where each of its inputs comes from. */
 export function layerRecipe(index: GraphIndex, site: AttentionSite): LayerRecipe {
   let chain: GraphNode[];
@@ -116,6 +154,15 @@ export function layerRecipe(index: GraphIndex, site: AttentionSite): LayerRecipe
     chain = chainBetween(index, start, site.probabilities);
     output = site.probabilities;
   }
+  chain = [
+    ...new Set([
+      ...chain,
+      ...weightlessProducers(
+        index,
+        chain.flatMap((n) => n.inputs),
+      ),
+    ]),
+  ];
   const made = new Set(chain.flatMap((n) => n.outputs));
   const constants = new Set<GraphNode>();
   const kept = new Set<string>();
