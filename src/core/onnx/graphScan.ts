@@ -51,10 +51,11 @@ interface Collected {
 
 /**
  * Nodes, node inputs and outputs, and graph inputs and outputs a model may have in all. BERT-base has about 3,000,
- * a 70B decoder under 100,000; each costs the scan about 200 bytes, while a file spends as little as 2 bytes on
- * one: two million empty nodes in 28 MB took 460 MB and seconds to read.
+ * a 70B decoder under 100,000; each node costs the scan about 350 bytes, while a file spends as little as 14 bytes on
+ * one: two million empty nodes in 28 MB took 460 MB and seconds to read, and the first 500,000 of them still 285 MB
+ * (over the fuzz tier's bound of 2 × the file + 192 MB); 200,000 stay under it.
  */
-export const MAX_GRAPH_ENTRIES = 500_000;
+export const MAX_GRAPH_ENTRIES = 200_000;
 
 function countEntry(into: Collected): void {
   if (++into.entries > MAX_GRAPH_ENTRIES)
