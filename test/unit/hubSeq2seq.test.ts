@@ -9,6 +9,8 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { ensureHubModel, isHubModelCached, type HubProgress } from '../../src/core/hub/hubModel';
 import { listHubVariants } from '../../src/core/hub/hubVariants';
+import { formatBytes } from '../../src/core/byteSize';
+import { describeModel } from '../../src/models/modelCatalog';
 import { LensError } from '../../src/core/types';
 import { FakeHub } from '../support/fakeHub';
 import { listFiles, tempDir } from '../support/hubFixtures';
@@ -61,6 +63,13 @@ test('an encoder–decoder repo downloads its encoder and merged decoder, with p
     assert.deepEqual(events.at(-1), { ...events.at(-1)!, loaded: total, total });
     for (let i = 1; i < events.length; i++) assert.ok(events[i].loaded >= events[i - 1].loaded, 'loaded went down');
     assert.equal(await isHubModelCached({ modelId: id, cacheDir }), true);
+    // The model picker describes it from both graphs.
+    const facts = await describeModel(id, { embeddedDir: path.join(cacheDir, 'no-embedded'), cacheDir, hubUrl: hub.url });
+    assert.deepEqual(
+      [facts.ok, facts.availability, facts.kind],
+      [true, 'cached', 'sequence-to-sequence (encoder–decoder) · T5ForConditionalGeneration · 2×4'],
+    );
+    assert.equal(facts.size, formatBytes(files['onnx/encoder_model.onnx'].length + files['onnx/decoder_model_merged.onnx'].length));
 
     // Cached: the command line resolves the id with no request, and its run is the golden one.
     const before = hub.count();

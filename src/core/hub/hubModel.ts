@@ -69,29 +69,41 @@ export function hubModelFolder(ref: HubModelRef): string {
   return resolveRef(ref).folder;
 }
 
-async function markerValid(r: Resolved): Promise<boolean> {
+/** The graphs a valid marker lists (every file it lists there with its size); undefined when there is none. */
+async function cachedGraphs(r: Resolved): Promise<string[] | undefined> {
   let marker: Marker;
   try {
     marker = JSON.parse(await fsp.readFile(r.marker, 'utf8')) as Marker;
   } catch {
-    return false;
+    return undefined;
   }
-  if (marker.variant !== r.variant || typeof marker.files !== 'object' || marker.files === null) return false;
+  if (marker.variant !== r.variant || typeof marker.files !== 'object' || marker.files === null) return undefined;
   for (const [rel, size] of Object.entries(marker.files)) {
     try {
       const st = await fsp.stat(resolveInside(r.folder, ...rel.split('/')));
-      if (!st.isFile() || st.size !== size) return false;
+      if (!st.isFile() || st.size !== size) return undefined;
     } catch {
-      return false;
+      return undefined;
     }
   }
   const graphs = marker.graphs ?? [variantFile(r.variant)];
-  return Array.isArray(graphs) && graphs.length > 0 && graphs.every((g) => typeof g === 'string' && g in marker.files);
+  const listed = Array.isArray(graphs) && graphs.length > 0 && graphs.every((g) => typeof g === 'string' && g in marker.files);
+  return listed ? graphs : undefined;
 }
+
+const markerValid = async (r: Resolved): Promise<boolean> => (await cachedGraphs(r)) !== undefined;
 
 /** Whether the model is fully cached (marker present and every listed file there with its size). No network. */
 export async function isHubModelCached(ref: HubModelRef): Promise<boolean> {
   return markerValid(resolveRef(ref));
+}
+
+/**
+ * The graphs of a fully cached model, as its folder's relative paths: onnx/<variant>.onnx, or an encoder–decoder's
+ * encoder and decoder; undefined when it is not cached. No network.
+ */
+export async function cachedHubGraphs(ref: HubModelRef): Promise<string[] | undefined> {
+  return cachedGraphs(resolveRef(ref));
 }
 
 async function readConfig(file: string): Promise<unknown> {
