@@ -40,7 +40,8 @@ async function readInput(options: Pick<CliOptions, 'text' | 'file'>): Promise<st
 
 /**
  * The JSON document's names for a task, as scripts have read them since the first version: `model.kind` and the
- * list `predictions.masks` (fill-mask) or `predictions.next` (next-token).
+ * list `predictions.masks` (fill-mask) or `predictions.next` (next-token). An encoder–decoder run, the one kind of
+ * run with a target, has `model.kind` `seq2seq`; its predictions over the target stay next-token (`causal`).
  */
 const SCRIPT_NAMES: Record<PredictionTask, { kind: string; list: string }> = {
   'fill-mask': { kind: 'masked', list: 'masks' },
@@ -74,6 +75,7 @@ function tokenJson(t: Token) {
 export function toJson(result: Omit<InspectResult, 'attention'>, attention: AttentionMaps[] | undefined): unknown {
   const { model, device, tokens, target, truncation, predictions, timings } = result;
   const names = SCRIPT_NAMES[predictions.task];
+  const modelKind = target ? 'seq2seq' : names.kind;
   const nested = (set: AttentionMaps) => set.perLayer.map((_, l) => nestedLayer(set, l));
   const single = attention?.length === 1;
   const sets = attention?.map((set) => ({
@@ -88,7 +90,7 @@ export function toJson(result: Omit<InspectResult, 'attention'>, attention: Atte
     model: {
       id: model.id,
       source: model.source,
-      kind: names.kind,
+      kind: modelKind,
       family: model.family,
       task: model.task,
       architecture: model.architecture,

@@ -2,8 +2,7 @@
 // its ONNX size, and whether it is on disk (embedded, a local folder, or fully cached from the Hub).
 import { promises as fs } from 'node:fs';
 import { externalDataNames, MAX_EXTERNAL_DATA_CHUNKS } from '../core/hub/externalData';
-import { hubModelFolder, isHubModelCached } from '../core/hub/hubModel';
-import { variantFile } from '../core/hub/onnxVariants';
+import { cachedHubGraphs, hubModelFolder } from '../core/hub/hubModel';
 import { findOnnxFile, readModelConfig } from '../core/model/modelFolder';
 import { classifyModelSpec, EMBEDDED_MODELS, type ModelLocations } from '../core/model/resolveModel';
 import { formatBytes } from '../core/byteSize';
@@ -30,7 +29,8 @@ async function externalDataBytes(graph: string): Promise<number> {
   return bytes;
 }
 
-async function describeFolder(folder: string, onnxFile?: string): Promise<{ kind: string; size?: string; problem?: string }> {
+/** The folder's kind and the size of what loads: `onnxFiles` (a Hub model's downloaded graphs), else the one found. */
+async function describeFolder(folder: string, onnxFiles?: string[]): Promise<{ kind: string; size?: string; problem?: string }> {
   const stat = await fs.stat(folder).catch(() => undefined);
   if (!stat?.isDirectory()) return { kind: 'unknown kind', problem: 'folder missing' };
   let kind: string;
@@ -41,9 +41,13 @@ async function describeFolder(folder: string, onnxFile?: string): Promise<{ kind
     return { kind: 'unsupported', problem: (error as Error).message };
   }
   try {
-    const onnx = await findOnnxFile(folder, onnxFile);
-    // External weights count towards what loads.
-    return { kind, size: formatBytes(onnx.bytes + (await externalDataBytes(`${folder}/${onnx.relative}`))) };
+    let bytes = 0;
+    for (const file of onnxFiles ?? [undefined]) {
+      const onnx = await findOnnxFile(folder, file);
+      // External weights count towards what loads.
+      bytes += onnx.bytes + (await externalDataBytes(`${folder}/${onnx.relative}`));
+    }
+    return { kind, size: formatBytes(bytes) };
   } catch (error) {
     return { kind, problem: (error as Error).message };
   }
@@ -57,17 +61,14 @@ export async function describeModel(spec: string, where: ModelLocations): Promis
     return { spec, source: 'local', kind: 'unknown', availability: (error as Error).message, ok: false };
   }
   if (kind.source === 'hub') {
-    let cached: boolean;
+    let graphs: string[] | undefined;
     try {
-      cached = await isHubModelCached({ modelId: kind.id, cacheDir: where.cacheDir, onnxVariant: kind.variant });
+      graphs = await cachedHubGraphs({ modelId: kind.id, cacheDir: where.cacheDir, onnxVariant: kind.variant });
     } catch (error) {
       return { spec, source: 'hub', kind: 'unknown', availability: (error as Error).message, ok: false };
     }
-    if (!cached) return { spec, source: 'hub', kind: 'kind known after download', availability: 'not downloaded', ok: true };
-    const facts = await describeFolder(
-      hubModelFolder({ modelId: kind.id, cacheDir: where.cacheDir }),
-      variantFile(kind.variant ?? 'model'),
-    );
+    if (!graphs) return { spec, source: 'hub', kind: 'kind known after download', availability: 'not downloaded', ok: true };
+    const facts = await describeFolder(hubModelFolder({ modelId: kind.id, cacheDir: where.cacheDir }), graphs);
     return { spec, source: 'hub', kind: facts.kind, size: facts.size, availability: facts.problem ?? 'cached', ok: !facts.problem };
   }
   const facts = await describeFolder(kind.folder);

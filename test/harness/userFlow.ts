@@ -9,10 +9,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Frame, FrameLocator, Page } from 'playwright-core';
+import { inspectorFrame, openFile, runCommand, selectLine, STEP_TIMEOUT_MS } from './workbenchUi';
 import { openBrowser, resultsDir, screenshot, writeConsoleLog } from './browser';
 import { freshWorkspace, installVsix, prepareProfile, profileDirs, repoRoot, startServer } from './vscodeServer';
 
-const STEP_TIMEOUT_MS = Number(process.env.ATTENTION_LENS_UI_TIMEOUT_MS || 90_000);
 const SENTENCE_TOKENS = ['[CLS]', 'the', 'cat', 'sat', 'on', 'the', 'mat', 'because', 'it', 'was', 'tired', '.', '[SEP]'];
 
 interface Check {
@@ -46,28 +46,6 @@ function modelSettings(): Record<string, unknown> {
   const fixture = path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-bert');
   console.log(`(no embedded default model in models/: using ${path.relative(repoRoot, fixture)})`);
   return { 'attentionLens.activeModel': 'masked', 'attentionLens.maskedModel': fixture };
-}
-
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-  await page.keyboard.type(title);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
-  await page.keyboard.press('Enter');
-}
-
-async function selectLine(page: Page, line: number): Promise<void> {
-  await page.locator('.editor-instance .view-lines').first().click();
-  await page.keyboard.press('Control+Home');
-  for (let i = 0; i < line; i++) await page.keyboard.press('ArrowDown');
-  await page.keyboard.press('Home');
-  await page.keyboard.press('Shift+End');
-}
-
-/** The inspector's webview: VS Code nests the page in iframe.webview → #active-frame. */
-function inspectorFrame(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
 }
 
 /** The webview frame whose page shows `selector` (the inspector and the side view are both webviews). */
@@ -149,14 +127,7 @@ async function main(): Promise<number> {
       const opened = await check({
         name: 'Quick Open shows sample.txt in the editor',
         run: async () => {
-          await page.locator('.monaco-workbench').waitFor({ timeout: STEP_TIMEOUT_MS });
-          await page.locator('.explorer-folders-view').waitFor({ timeout: STEP_TIMEOUT_MS });
-          await page.keyboard.press('Control+P');
-          await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
-          await page.keyboard.type('sample.txt');
-          await page.locator('.quick-input-list .monaco-list-row', { hasText: 'sample.txt' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
-          await page.keyboard.press('Enter');
-          await page.locator('.editor-instance .view-lines', { hasText: 'Transformer' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+          await openFile(page, 'sample.txt', 'Transformer');
         },
       });
       if (opened) {

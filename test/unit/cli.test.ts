@@ -113,6 +113,8 @@ test('inspect an encoder–decoder model: targetTokens, next over the target and
       const out = run(['inspect', '--model', fixtureModel(name), '--text', ref.source, ...target, '--attention', '--device', 'cpu']);
       assert.equal(out.status, 0, out.stderr);
       const doc = JSON.parse(out.stdout);
+      assert.equal(doc.model.kind, 'seq2seq');
+      assert.equal(doc.predictions.kind, 'causal');
       assert.deepEqual(
         doc.targetTokens.map((t: { id: number }) => t.id),
         ref.target_ids,

@@ -1,0 +1,39 @@
+// Driving the VS Code workbench in headless Chromium by keyboard, as a user does: Quick Open a file, select a line,
+// run a command from the palette, and find the inspector's webview. Shared by the user flow and the README shots.
+import type { FrameLocator, Page } from 'playwright-core';
+
+export const STEP_TIMEOUT_MS = Number(process.env.ATTENTION_LENS_UI_TIMEOUT_MS || 90_000);
+
+/** Opens `name` by Quick Open once the workbench is up, and waits for the editor to show `shows`. */
+export async function openFile(page: Page, name: string, shows: string): Promise<void> {
+  await page.locator('.monaco-workbench').waitFor({ timeout: STEP_TIMEOUT_MS });
+  await page.locator('.explorer-folders-view').waitFor({ timeout: STEP_TIMEOUT_MS });
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await page.keyboard.type(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+  await page.keyboard.press('Enter');
+  await page.locator('.editor-instance .view-lines', { hasText: shows }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+}
+
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
+  await page.keyboard.type(title);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
+  await page.keyboard.press('Enter');
+}
+
+export async function selectLine(page: Page, line: number): Promise<void> {
+  await page.locator('.editor-instance .view-lines').first().click();
+  await page.keyboard.press('Control+Home');
+  for (let i = 0; i < line; i++) await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Shift+End');
+}
+
+/** The inspector's webview: VS Code nests the page in iframe.webview → #active-frame. */
+export function inspectorFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
+}
