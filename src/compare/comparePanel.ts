@@ -1,12 +1,14 @@
 // Compare Tokenizers: a webview panel beside the editor that shows the selection (or the whole file) as several
 // tokenizers cut it, aligned on its characters. The worker tokenizes (no model runs): a whole file would block the
 // extension host. The panel replays the last comparison when its webview says ready; every message from it is
-// validated (src/protocol/compare.ts).
+// validated (src/protocol/compare.ts). JSON and HTML exports are written from the comparison the host keeps; PNG and
+// SVG are drawn by the view (it has the fonts and the layout) on the host's renderExport, as the inspector's are.
 import * as vscode from 'vscode';
 import type { TokenizerComparison } from '../core/tokenize/compareTokenizers';
 import { LensError } from '../core/types';
 import type { InferenceEngine } from '../core/worker/inferenceEngine';
 import { exportNotice, showExportNotice } from '../export/exportNotice';
+import { EXPORT_FILTERS } from '../export/exporter';
 import { modelSlug } from '../export/fileName';
 import type { ModelManager } from '../models/modelManager';
 import { setWebviewContent, webviewOptions } from '../panels/webviewSetup';
@@ -19,6 +21,8 @@ export const COMPARE_VIEW_TYPE = 'attentionLens.compareTokenizers';
 const TITLE = 'Compare Tokenizers';
 /** A file longer than this is compared on its beginning (and the view says so). */
 export const MAX_COMPARED_CHARS = 1_000_000;
+/** How long the view may take to draw an exported picture. */
+const RENDER_TIMEOUT_MS = 30_000;
 
 /** What was compared: the text's place in its document, for revealing a token's span. */
 interface Compared {
@@ -36,6 +40,9 @@ export class ComparePanel implements vscode.Disposable {
   private readyWaiters: (() => void)[] = [];
   private compared: Compared | undefined;
   private nextId = 1;
+  private nextRenderId = 1;
+  /** Pictures asked of the view, by request id. */
+  private readonly renders = new Map<number, (data: Uint8Array | string, error?: string) => void>();
   /** What was posted, newest last, and messages rejected by validation (tests read both). */
   readonly sent: ToCompareMessage[] = [];
   dropped = 0;
@@ -140,6 +147,8 @@ export class ComparePanel implements vscode.Disposable {
       if (this.compared) this.post({ type: 'comparison', comparison: this.compared.view });
     } else if (message.type === 'revealSpan') {
       await this.reveal(message.start, message.end);
+    } else if (message.type === 'exportRendered') {
+      this.renders.get(message.requestId)?.(message.data, message.error);
     } else {
       await this.export(message.format).catch((error: unknown) => this.fail(error));
     }
@@ -167,14 +176,43 @@ export class ComparePanel implements vscode.Disposable {
       (await vscode.window.showSaveDialog({
         title: `Attention Lens: Export the comparison as ${format.toUpperCase()}`,
         defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
-        filters: format === 'json' ? { JSON: ['json'] } : { 'HTML report': ['html'] },
+        filters: EXPORT_FILTERS[format],
       }));
     if (!uri) return undefined;
-    const body = format === 'json' ? compareJson(compared.view.source, compared.full) : compareHtml(compared.view);
-    await vscode.workspace.fs.writeFile(uri, Buffer.from(body, 'utf8'));
+    const body =
+      format === 'json'
+        ? compareJson(compared.view.source, compared.full)
+        : format === 'html'
+          ? compareHtml(compared.view)
+          : await this.render(format);
+    await vscode.workspace.fs.writeFile(uri, typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
     this.log.info(`exported the tokenizer comparison as ${format.toUpperCase()} to ${uri.fsPath}`);
     showExportNotice(await exportNotice(uri, format), this.log);
     return uri;
+  }
+
+  /** The view's picture of the comparison it shows (the view draws it: it has the fonts and the layout). */
+  private render(format: 'png' | 'svg'): Promise<Uint8Array | string> {
+    if (!this.panel || !this.ready)
+      return Promise.reject(new Error(`Show the Compare Tokenizers view to export it as ${format.toUpperCase()}.`));
+    const requestId = this.nextRenderId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.renders.delete(requestId);
+        reject(new Error(`The Compare Tokenizers view did not draw the ${format.toUpperCase()} in time.`));
+      }, RENDER_TIMEOUT_MS);
+      this.renders.set(requestId, (data, error) => {
+        clearTimeout(timer);
+        this.renders.delete(requestId);
+        const png = data instanceof Uint8Array && data.byteLength > 8 && data[1] === 0x50 && data[2] === 0x4e && data[3] === 0x47;
+        const svg = typeof data === 'string' && data.trimStart().startsWith('<svg');
+        if (error) reject(new Error(`The comparison could not be drawn as ${format.toUpperCase()}: ${error}`));
+        else if ((format === 'png' && !png) || (format === 'svg' && !svg))
+          reject(new Error(`The view sent no ${format.toUpperCase()} image.`));
+        else resolve(data);
+      });
+      this.post({ type: 'renderExport', requestId, format });
+    });
   }
 
   private post(message: ToCompareMessage): void {

@@ -12,7 +12,8 @@ import { exportNotice, showExportNotice, type ExportNotice } from './exportNotic
 import { exportFileName } from './fileName';
 import { htmlReport, jsonReport } from './reports';
 
-const FILTERS: Record<ExportFormat, Record<string, string[]>> = {
+/** The save dialog's file types of each format (Compare Tokenizers' exports use them too). */
+export const EXPORT_FILTERS: Record<ExportFormat, Record<string, string[]>> = {
   png: { 'PNG image': ['png'] },
   svg: { 'SVG image': ['svg'] },
   html: { 'HTML report': ['html'] },
@@ -99,7 +100,7 @@ export class Exporter {
     return vscode.window.showSaveDialog({
       title: `Attention Lens: Export ${format.toUpperCase()}`,
       defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
-      filters: FILTERS[format],
+      filters: EXPORT_FILTERS[format],
     });
   }
 }

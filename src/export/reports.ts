@@ -4,9 +4,11 @@ import { nestedLayer } from '../core/engine/attentionLayout';
 import type { AttentionMaps } from '../core/types';
 import {
   maskFills,
+  pairLine,
   predictionList,
   predictionsAt,
   ranksEveryPosition,
+  sentenceOf,
   setShape,
   tokenList,
   type PredictionView,
@@ -50,7 +52,8 @@ export function jsonReport(
     //    Attention as named sets: attentionSets [{name, label, queries, keys (token lists), layers, heads, causal,
     //    perLayer[layer][head][query][key]}]; `attention` is kept for runs of one set (that set's perLayer is
     //    there, its entry says perLayerIn) and for runs without attention ({unavailable}); `target` is a second
-    //    token list (encoder–decoder runs), absent otherwise.
+    //    token list (encoder–decoder runs), absent otherwise. `pair`: a sentence-pair run's {sentenceBStart,
+    //    segments (each token's segment id), segmentsFed (false: the model takes no token_type_ids)}, else null.
     format: 'attention-lens-run/3',
     text: s.text,
     stale: run.stale ?? null,
@@ -58,6 +61,7 @@ export function jsonReport(
     device: s.device,
     tokens: s.tokens,
     target: s.target,
+    pair: s.pair ?? null,
     truncation: s.truncation ?? null,
     predictions: s.predictions,
     capabilities: s.capabilities,
@@ -84,14 +88,19 @@ function topList(top: PredictionView[] | undefined): string {
 
 const percent = (p: number | null | undefined) => (p == null ? '—' : `${(100 * p).toFixed(2)}%`);
 
+/** A sentence-pair run's input tokens have a sentence and a segment id; other lists and runs have neither. */
+const pairOf = (s: RunSummary, list: TokenListName) => (list === 'input' ? s.pair : undefined);
+
 /**
- * One row per token of a list: what predictionsAt says there, in the columns the run's task has (see columnHeads),
- * where the run's predictions index that list.
+ * One row per token of a list: its sentence and segment id in a pair run, and what predictionsAt says there, in
+ * the columns the run's task has (see columnHeads), where the run's predictions index that list.
  */
 function tokenRows(s: RunSummary, list: TokenListName, unmasked: PredictionView[][] | undefined): string {
   const predicted = predictionList(s) === list;
+  const pair = pairOf(s, list);
   return tokenList(s, list)
     .map((t, i) => {
+      const segment = pair ? `<td>${sentenceOf(pair, i)} · ${pair.segments[i]}</td>` : '';
       const at = predicted ? predictionsAt(s, i, { unmasked }) : undefined;
       const cells = !at
         ? ''
@@ -100,7 +109,7 @@ function tokenRows(s: RunSummary, list: TokenListName, unmasked: PredictionView[
           : `<td>${topList(at.unmasked?.top)}</td>`;
       return (
         `<tr><td>${i}</td><td><code>${esc(t.display)}</code></td><td>${t.id}</td>` +
-        `<td>${t.special ? 'special' : `${t.start}–${t.end}`}</td>${cells}</tr>`
+        `<td>${t.special ? 'special' : `${t.start}–${t.end}`}</td>${segment}${cells}</tr>`
       );
     })
     .join('\n');
@@ -114,7 +123,8 @@ function columnHeads(s: RunSummary, list: TokenListName): string {
 /** A table of one token list's tokens (and its predictions, where the run's index it). */
 function tokenTable(s: RunSummary, list: TokenListName, unmasked: PredictionView[][] | undefined): string {
   return (
-    `<table><thead><tr><th>#</th><th>token</th><th>id</th><th>span</th>${columnHeads(s, list)}</tr></thead><tbody>\n` +
+    `<table><thead><tr><th>#</th><th>token</th><th>id</th><th>span</th>${pairOf(s, list) ? '<th>sentence · segment</th>' : ''}` +
+    `${columnHeads(s, list)}</tr></thead><tbody>\n` +
     `${tokenRows(s, list, unmasked)}\n</tbody></table>`
   );
 }
@@ -166,6 +176,7 @@ pre{white-space:pre-wrap;background:#f4f4f4;padding:1em}img{max-width:100%;borde
     `${s.tokens.length} tokens in ${s.timings.totalMs.toFixed(0)} ms.</p>
 ${run.stale ? `<p class="stale">${esc(run.stale)}</p>` : ''}
 ${s.truncation ? `<p>${esc(s.truncation.message)}</p>` : ''}
+${s.pair ? `<p class="pair">${esc(pairLine(s))}</p>` : ''}
 <h2>${s.target ? 'Source' : 'Text'}</h2><pre>${esc(s.text)}</pre>
 ${targetSection(s, unmasked)}
 ${picture ? `<h2>View</h2><img alt="the inspector's view" src="data:${picture.mime};base64,${picture.base64}">` : ''}

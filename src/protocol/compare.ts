@@ -2,6 +2,7 @@
 // every tokenizer's tokens in it, with statistics of the whole text); the view asks to reveal a token's span or to
 // export. Its own small protocol: it shares no run, request or attention with the inspector.
 import { isCount, isObject } from './checks';
+import { MAX_EXPORT_BYTES } from './validate';
 import type { TokenView } from './shapes';
 
 /** One tokenizer's figures over the whole compared text (see src/core/tokenize/compareTokenizers.ts). */
@@ -48,15 +49,21 @@ export interface ComparisonView {
 }
 
 export type ToCompareMessage =
-  { type: 'comparison'; comparison: ComparisonView } | { type: 'status'; state: 'running' | 'idle' | 'error'; message: string };
+  | { type: 'comparison'; comparison: ComparisonView }
+  | { type: 'status'; state: 'running' | 'idle' | 'error'; message: string }
+  /** Draw the comparison as a picture and send it back (exportRendered), as the inspector's renderExport. */
+  | { type: 'renderExport'; requestId: number; format: 'png' | 'svg' };
 
-export type CompareExportFormat = 'json' | 'html';
+export type CompareExportFormat = 'json' | 'html' | 'png' | 'svg';
+const EXPORT_FORMATS: readonly unknown[] = ['json', 'html', 'png', 'svg'] satisfies CompareExportFormat[];
 
 export type FromCompareMessage =
   | { type: 'ready' }
   /** Select a token's span in the editor: offsets into the compared text (the host checks them against it). */
   | { type: 'revealSpan'; start: number; end: number }
-  | { type: 'export'; format: CompareExportFormat };
+  | { type: 'export'; format: CompareExportFormat }
+  /** The picture asked for by renderExport: PNG bytes or SVG text, or why there is none. */
+  | { type: 'exportRendered'; requestId: number; format: 'png' | 'svg'; data: Uint8Array | string; error?: string };
 
 /** Checks a message from the Compare Tokenizers webview: the typed message, or why it was rejected. */
 export function parseFromCompareWebview(raw: unknown): { ok: true; message: FromCompareMessage } | { ok: false; reason: string } {
@@ -68,8 +75,19 @@ export function parseFromCompareWebview(raw: unknown): { ok: true; message: From
       if (!isCount(raw.start) || !isCount(raw.end) || raw.end < raw.start) return { ok: false, reason: 'bad revealSpan fields' };
       return { ok: true, message: { type: 'revealSpan', start: raw.start, end: raw.end } };
     case 'export':
-      if (raw.format !== 'json' && raw.format !== 'html') return { ok: false, reason: 'bad export format' };
-      return { ok: true, message: { type: 'export', format: raw.format } };
+      if (!EXPORT_FORMATS.includes(raw.format)) return { ok: false, reason: 'bad export format' };
+      return { ok: true, message: { type: 'export', format: raw.format as CompareExportFormat } };
+    case 'exportRendered': {
+      const { requestId, format, data, error } = raw;
+      const size = typeof data === 'string' ? data.length : data instanceof Uint8Array ? data.byteLength : -1;
+      if (!isCount(requestId) || (format !== 'png' && format !== 'svg') || size < 0 || size > MAX_EXPORT_BYTES)
+        return { ok: false, reason: 'bad exportRendered fields' };
+      if (error !== undefined && typeof error !== 'string') return { ok: false, reason: 'bad exportRendered error' };
+      return {
+        ok: true,
+        message: { type: 'exportRendered', requestId, format, data: data as Uint8Array | string, error: error?.slice(0, 500) },
+      };
+    }
     default:
       return { ok: false, reason: `unknown message type ${JSON.stringify(String(raw.type)).slice(0, 40)}` };
   }

@@ -8,3 +8,4 @@ export * from './requests';
 export * from './predictions';
 export * from './headSharing';
 export * from './compare';
+export * from './pair';

@@ -5,7 +5,7 @@ import { isRequestMethod, REQUESTS, type ParamsValidator, type RequestMethod } f
 
 // ---------------------------------------------------------------- validation of what a webview sends
 
-const MAX_EXPORT_BYTES = 64 * 1024 * 1024;
+export const MAX_EXPORT_BYTES = 64 * 1024 * 1024;
 /** An export's name part: it becomes part of a file name, so no separators, dots first, or odd characters. */
 export const EXPORT_NAME = /^[A-Za-z0-9][A-Za-z0-9_+-]{0,79}$/;
 

@@ -65,6 +65,21 @@ describe('Sentence pairs and Compare Tokenizers in a real VS Code', () => {
     }
     // The pair's separator is where the blank line was: the template's [SEP] has an empty span at A's end.
     assert.equal(summary.tokens[7].start, document.getText().indexOf('?') + 1);
+    // The exports say it was a pair: the JSON carries the pair as the run had it, the HTML report says where B starts.
+    const jsonUri = vscode.Uri.file(path.join(os.tmpdir(), `lens-pair-${process.pid}.json`));
+    const htmlUri = vscode.Uri.file(path.join(os.tmpdir(), `lens-pair-${process.pid}.html`));
+    assert.equal(
+      (await vscode.commands.executeCommand<{ ok: boolean }>('attentionLens.export', { format: 'json', uri: jsonUri }))?.ok,
+      true,
+    );
+    assert.equal(
+      (await vscode.commands.executeCommand<{ ok: boolean }>('attentionLens.export', { format: 'html', uri: htmlUri }))?.ok,
+      true,
+    );
+    const exported = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(jsonUri)).toString('utf8'));
+    assert.deepEqual(exported.pair, summary.pair);
+    const html = Buffer.from(await vscode.workspace.fs.readFile(htmlUri)).toString('utf8');
+    assert.match(html, /Sentence pair: A = tokens 0–7, B = tokens 8–16 · segment ids fed as token_type_ids/);
   });
 
   it('Inspect Selection as Sentence Pair without a separator or blank line says what to add', async () => {
@@ -123,6 +138,15 @@ describe('Sentence pairs and Compare Tokenizers in a real VS Code', () => {
     assert.equal(doc.source, 'selection of sample.txt');
     assert.equal(doc.tokenizers.length, 3);
     assert.equal(doc.differing.length, view.differingTotal);
+    // The pictures are drawn by the view in VS Code's fonts and theme: a PNG, and an SVG that names the tokenizers.
+    const png = vscode.Uri.file(path.join(os.tmpdir(), `lens-compare-${process.pid}.png`));
+    await api.compare.export('png', png);
+    const bytes = Buffer.from(await vscode.workspace.fs.readFile(png));
+    assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], 'a PNG');
+    const svgFile = vscode.Uri.file(path.join(os.tmpdir(), `lens-compare-${process.pid}.svg`));
+    await api.compare.export('svg', svgFile);
+    const svg = Buffer.from(await vscode.workspace.fs.readFile(svgFile)).toString('utf8');
+    for (const row of view.rows) assert.ok(svg.includes(`>${row.name}</text>`), `the SVG labels ${row.name}'s lanes`);
   });
 
   it('Compare Tokenizers with nothing selected compares the whole file and leaves the panel beside the editor', async () => {

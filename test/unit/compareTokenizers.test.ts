@@ -92,13 +92,22 @@ test('messages from the compare view are validated: known types and well-formed 
     message: { type: 'revealSpan', start: 3, end: 7 },
   });
   assert.deepEqual(parseFromCompareWebview({ type: 'export', format: 'json' }), { ok: true, message: { type: 'export', format: 'json' } });
+  assert.deepEqual(parseFromCompareWebview({ type: 'export', format: 'png' }), { ok: true, message: { type: 'export', format: 'png' } });
+  const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
+  assert.deepEqual(parseFromCompareWebview({ type: 'exportRendered', requestId: 2, format: 'png', data: png, path: '/x' }), {
+    ok: true,
+    message: { type: 'exportRendered', requestId: 2, format: 'png', data: png, error: undefined },
+  });
   for (const bad of [
+    { type: 'exportRendered', requestId: -1, format: 'png', data: png },
+    { type: 'exportRendered', requestId: 1, format: 'html', data: '<p>' },
+    { type: 'exportRendered', requestId: 1, format: 'svg', data: 42 },
+    { type: 'exportRendered', requestId: 1, format: 'svg', data: '', error: {} },
     null,
     [],
     { type: 'revealSpan', start: 7, end: 3 },
     { type: 'revealSpan', start: -1, end: 3 },
     { type: 'revealSpan', start: '1', end: 3 },
-    { type: 'export', format: 'png' },
     { type: 'export', format: '../x' },
     { type: '__proto__' },
   ]) {

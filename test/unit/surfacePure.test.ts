@@ -372,3 +372,22 @@ test(
     assert.equal(mayOfferCuda({ ...facts, arch: 'arm64' }), false, 'no CUDA provider is published for Linux arm64');
   },
 );
+
+test('JSON and HTML exports of a sentence pair: where B starts, every segment id, and whether the model was fed them', () => {
+  const plain = runRecord();
+  assert.equal(JSON.parse(jsonReport(plain, [], undefined, undefined)).pair, null, 'a single text is no pair');
+  assert.doesNotMatch(htmlReport(plain, undefined), /Sentence pair|segment/);
+  const result = { ...inspectResult(), pair: { sentenceBStart: 3, segments: [0, 0, 0, 1, 1], segmentsFed: true } };
+  const run: RunRecord = { ...plain, summary: toRunSummary(7, result) };
+  const report = JSON.parse(jsonReport(run, [], undefined, undefined));
+  assert.deepEqual(report.pair, { sentenceBStart: 3, segments: [0, 0, 0, 1, 1], segmentsFed: true });
+  const page = htmlReport(run, undefined);
+  assert.match(page, /<p class="pair">Sentence pair: A = tokens 0–2, B = tokens 3–4 · segment ids fed as token_type_ids\.<\/p>/);
+  assert.match(page, /<th>sentence · segment<\/th>/);
+  const cells = [...page.matchAll(/<td>([AB]) · (\d)<\/td>/g)].map((m) => `${m[1]}${m[2]}`);
+  assert.deepEqual(cells, ['A0', 'A0', 'A0', 'B1', 'B1'], "each token's sentence and segment id, in token order");
+  // A model without token_type_ids (RoBERTa, DistilBERT): the report says it ignores the segments.
+  run.summary.pair = { ...run.summary.pair!, segmentsFed: false };
+  assert.equal(JSON.parse(jsonReport(run, [], undefined, undefined)).pair.segmentsFed, false);
+  assert.match(htmlReport(run, undefined), /takes no token_type_ids: it ignores segments/);
+});

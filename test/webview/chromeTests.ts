@@ -46,7 +46,7 @@ export async function assertSelectWhole(lens: LensPage, selector: string): Promi
 }
 
 /** A PNG's pixel size from its IHDR chunk. */
-function pngSize(png: Buffer): { width: number; height: number } {
+export function pngSize(png: Buffer): { width: number; height: number } {
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG signature');
   return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
 }

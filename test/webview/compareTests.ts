@@ -8,6 +8,7 @@ import { comparisonView } from '../../src/compare/comparisonView';
 import { compareTokenizers } from '../../src/core/tokenize/compareTokenizers';
 import { loadTextTokenizer } from '../../src/core/tokenize/textTokenizer';
 import type { ComparisonView, RunSummary } from '../../src/protocol';
+import { exportView, pngSize } from './chromeTests';
 import { LensPage } from './harness';
 import { finish } from './interactionTests';
 import { makePayload } from './makePayload';
@@ -99,6 +100,87 @@ export const compareTests: TestCase[] = [
         assert.deepEqual(reveal, { type: 'revealSpan', start: second.start, end: second.end });
         await finish(lens);
       }
+    },
+  },
+  {
+    name: 'compare tokenizers export: PNG at 2× and SVG of vector shapes, titled, a box per token per lane (screenshots)',
+    async run(ctx) {
+      const view = await comparison(TEXT);
+      const lens = await openWith(ctx, view, 'light');
+      const buttons = await lens.page.locator('.compare-header vscode-button').allTextContents();
+      assert.deepEqual(buttons, ['Export PNG', 'Export SVG', 'Export HTML', 'Export JSON']);
+      await lens.page.locator('.compare-header vscode-button', { hasText: 'Export PNG' }).click();
+      assert.ok(
+        (await lens.posted()).some((m) => m.type === 'export' && m.format === 'png'),
+        'the button asks the host',
+      );
+      const svg = await exportView(lens, 'svg');
+      assert.equal(svg.error, undefined);
+      assert.doesNotMatch(svg.svg!, /<image|data:image/, 'no raster inside');
+      const title = 'Compare Tokenizers · selection of sample.txt';
+      assert.ok(svg.svg!.includes(`>${title}`), 'the title is text');
+      // One outlined box per token piece on a line (a token across a line break has one on each), in its row's colour.
+      const pieces = await lens.page.locator('.lane.tokens .piece').count();
+      const outlines = [...svg.svg!.matchAll(/<rect [^>]*fill="none" stroke="([^"]+)"/g)].map((m) => m[1]);
+      assert.equal(outlines.length, pieces, 'an outline per drawn box');
+      assert.equal(new Set(outlines).size, view.rows.length, 'one colour per tokenizer');
+      const names = view.rows.map((r) => r.name);
+      for (const name of names) assert.ok(svg.svg!.includes(`>${name}</text>`), `${name} labels its lanes`);
+      const png = await exportView(lens, 'png');
+      assert.equal(png.error, undefined);
+      const size = pngSize(png.png!);
+      // The view's widest line (its block is 8 px wider), then the lane labels: the figure is at least that, at 2×.
+      const widest = await lens.page.evaluate(
+        `Math.max(...[...document.querySelectorAll('.line-block')].map((b) => parseFloat(b.style.width)))`,
+      );
+      assert.ok(size.width >= 2 * (Number(widest) - 8), `2× the widest line (${size.width} px for ${String(widest)})`);
+      assert.equal(size.width % 2, 0);
+      const shot = await ctx.browser.newPage({ viewport: { width: 1100, height: 700 } });
+      await shot.setContent(
+        `<body style="margin:0"><img style="width:100%" src="data:image/png;base64,${png.png!.toString('base64')}"></body>`,
+      );
+      await shot.screenshot({ path: join(ctx.shots, 'compare-export-png.png') });
+      await shot.setContent(`<body style="margin:0">${svg.svg!}</body>`);
+      await shot.screenshot({ path: join(ctx.shots, 'compare-export-svg.png') });
+      await shot.close();
+      await finish(lens);
+    },
+  },
+  {
+    name: 'compare tokenizers by keyboard: each lane is a listbox with one tab stop, arrows move, Enter reveals the characters',
+    async run(ctx) {
+      const view = await comparison(TEXT);
+      const lens = await openWith(ctx, view);
+      const lanes = await lens.page.evaluate(`[...document.querySelectorAll('.lane.tokens')].map((lane) => ({
+        role: lane.getAttribute('role'),
+        stops: [...lane.querySelectorAll('.piece')].filter((p) => p.tabIndex === 0).length,
+        options: [...lane.querySelectorAll('.piece')].every((p) => p.getAttribute('role') === 'option'),
+      }))`);
+      for (const lane of lanes as { role: string; stops: number; options: boolean }[])
+        assert.deepEqual(lane, { role: 'listbox', stops: 1, options: true });
+      const active = () =>
+        lens.page.evaluate<{ row: string; start: number; end: number }>(`(() => { const p = document.activeElement;
+          return { row: p.parentElement.dataset.row, start: Number(p.dataset.start), end: Number(p.dataset.end) }; })()`);
+      const gpt2 = view.rows[1].tokens.filter((t) => t.end > t.start);
+      await lens.page.locator('.lane.tokens[data-row="lens-bert-mini"] .piece').first().focus();
+      // Tab leaves the lane for the next one: one stop per lane, not one per box.
+      await lens.page.keyboard.press('Tab');
+      assert.deepEqual(await active(), { row: 'lens-gpt2-mini', start: gpt2[0].start, end: gpt2[0].end });
+      await lens.page.keyboard.press('ArrowRight');
+      await lens.page.keyboard.press('ArrowRight');
+      assert.deepEqual(await active(), { row: 'lens-gpt2-mini', start: gpt2[2].start, end: gpt2[2].end });
+      await lens.page.keyboard.press('Enter');
+      const reveal = (await lens.posted()).filter((m) => m.type === 'revealSpan');
+      assert.deepEqual(reveal, [{ type: 'revealSpan', start: gpt2[2].start, end: gpt2[2].end }]);
+      // The tab stop moved with the focus: Shift+Tab and Tab come back to the same box.
+      await lens.page.keyboard.press('Shift+Tab');
+      await lens.page.keyboard.press('Tab');
+      assert.deepEqual(await active(), { row: 'lens-gpt2-mini', start: gpt2[2].start, end: gpt2[2].end });
+      await lens.page.keyboard.press('End');
+      const last = await active();
+      assert.ok(last.end <= TEXT.indexOf('\n') + 1 && last.end > gpt2[2].end, "End: the lane's last box");
+      await lens.page.screenshot({ path: join(ctx.shots, 'compare-keyboard-focus.png') });
+      await finish(lens);
     },
   },
   {

@@ -4,14 +4,14 @@
 // mixed colour. Long inputs scroll: a spacer gives the native scrollbar and a sticky canvas draws only the rows in
 // sight, so a 1024-token input costs the same per frame as a 40-token one.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
-import { headName, layerSuffix, tokenList, type TokenListName, type TokenView } from '../../src/protocol';
+import { headName, layerSuffix, pairLine, tokenList, type TokenListName, type TokenView } from '../../src/protocol';
 import type { App, View } from '../app';
 import { attendedBy, attendsTo, headMap } from '../render/attention';
 import { fitCanvas, fitText, frameScheduler, heightToBottom, newPath } from '../render/canvas';
 import { theme } from '../render/theme';
 import { HeadToggles, layerSelect, Select, setSelect, updateLayerSelect, updateSetSelect } from './controls';
 import { describeRanked } from './describe';
-import { linkShown, pairLine, type PairFilter } from './pairNotice';
+import { linkShown, type PairFilter } from './pairNotice';
 
 const ROW = 18;
 /** Rows' height that lanes of several heads share, leaving a margin to the next row. */

@@ -1,11 +1,10 @@
 // Tokens: the input as chips (and an encoder–decoder run's target, as a second list under it). Continuation pieces
 // join their word, special tokens and partial-character pieces are marked, the id shows on hover; a click selects
 // the token everywhere and reveals an input token in the editor (a target token has no span there).
-import { tokenList, type PairView, type RunSummary, type TokenListName, type TokenView } from '../../src/protocol';
+import { pairLine, sentenceOf, tokenList, type PairView, type RunSummary, type TokenListName, type TokenView } from '../../src/protocol';
 import type { App, View } from '../app';
 import { fitCanvas } from '../render/canvas';
 import { theme } from '../render/theme';
-import { pairLine, sentenceOf } from './pairNotice';
 
 export function tokenTitle(t: TokenView, pair?: PairView): string {
   const kind = t.special ? 'special token' : t.continuation ? 'continues the previous word' : 'starts a word';
