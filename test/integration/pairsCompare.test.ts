@@ -114,7 +114,7 @@ describe('Sentence pairs and Compare Tokenizers in a real VS Code', () => {
     assert.ok(recent.length <= 6 && recent.every((name) => !['tiny-bert', 'lens-bert-mini', 'lens-gpt2-mini'].includes(name)), `${recent}`);
     // Each row is what that tokenizer makes of the text, and the differing boundaries are the core's.
     const named = [];
-    for (const r of view.rows.slice(1))
+    for (const r of view.rows.slice(1, 3))
       named.push({ name: r.name, tokenizer: await loadTextTokenizer(path.join(extensionPath, 'models', r.name)) });
     const expected = compareTokenizers(line.text, named);
     assert.deepEqual(
