@@ -1,19 +1,19 @@
 """MarianMTModel in plain PyTorch, mirroring Hugging Face transformers' modeling_marian (the form older BART and
 Marian exports carry) with its parameter names: sinusoidal positions (sin in the first half of each row, cos in
 the second), embeddings scaled by sqrt(d_model), queries scaled by head_dim^-0.5, scores as a batched MatMul over
-[batch * heads, T, S] with the Softmax over that 3-D tensor, post-norm layers (residual, then LayerNorm), SiLU
-(or, as configs say, GELU) feed-forward, the vocabulary projection tied to the shared embedding plus final_logits_bias. The Softmax's
-output is each layer's attention map. Eval only (no dropout)."""
+[batch * heads, T, S] with the Softmax over that 3-D tensor, post-norm layers (residual, then LayerNorm), the
+config's activation_function in the feed-forward (Marian's swish, BART's GELU), the vocabulary projection tied to
+the shared embedding plus final_logits_bias. The Softmax's output is each layer's attention map. Eval only."""
 from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
+from .activations import ACTIVATIONS
+
 Config = dict[str, Any]
 MIN = torch.finfo(torch.float32).min
-# config activation_function -> the feed-forward's activation (ACT2FN's entries these models use).
-ACTIVATIONS = {"swish": nn.functional.silu, "silu": nn.functional.silu, "gelu": nn.functional.gelu}
 
 
 def sinusoidal_table(n_pos: int, dim: int) -> Tensor:
