@@ -105,7 +105,7 @@ test('inspect an encoder–decoder model: targetTokens, next over the target and
     decoder: number[][][][];
     cross: number[][][][];
   }
-  for (const name of ['tiny-t5', 'tiny-marian']) {
+  for (const name of ['tiny-t5', 'tiny-marian', 'tiny-bart']) {
     const file = path.join(fixtureModel(name), 'reference.json');
     const { cases } = JSON.parse(readFileSync(file, 'utf8')) as { cases: Seq2SeqCase[] };
     for (const ref of [cases[1], cases[2]]) {

@@ -1,5 +1,5 @@
-// The tiny encoder–decoder models (test/fixtures/models/tiny-t5: encoder, decoder and merged decoder; tiny-marian:
-// encoder and merged decoder only) against PyTorch (tools/lens_models/make_seq2seq_models.py): the source and target
+// The tiny encoder–decoder models (test/fixtures/models/tiny-t5: encoder, decoder and merged decoder; tiny-marian and
+// tiny-bart: encoder and merged decoder only) against PyTorch (tools/lens_models/make_seq2seq_models.py): the source and target
 // tokens, every map of the three attention sets within 1e-5 and the target's log-probabilities within 1e-4, for a
 // given target (teacher forcing) and for the one greedy decoding writes, which must be PyTorch's tokens.
 import assert from 'node:assert/strict';
@@ -50,7 +50,7 @@ function mapDifference(perLayer: Float32Array[], expected: number[][][][]): numb
 
 const env = detectProviderEnvironment();
 
-for (const name of ['tiny-t5', 'tiny-marian']) {
+for (const name of ['tiny-t5', 'tiny-marian', 'tiny-bart']) {
   describe(`${name} runs as PyTorch does`, () => {
     it('loads as the encoder–decoder family, with the decoder its folder holds', async () => {
       const runner = await loadRunner(request(name), env);

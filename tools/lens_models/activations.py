@@ -21,4 +21,6 @@ ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "gelu": nn.functional.gelu,
     "gelu_python": gelu_python,
     "gelu_new": gelu_new,
+    "swish": nn.functional.silu,
+    "silu": nn.functional.silu,
 }

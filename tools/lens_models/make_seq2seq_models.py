@@ -5,9 +5,12 @@
 - tiny-t5: t5.T5ForConditionalGeneration (relative position bias, gated-GELU, tied embeddings, 2 encoder and 3
   decoder layers) with onnx/encoder_model.onnx, decoder_model.onnx and decoder_model_merged.onnx;
 - tiny-marian: marian.MarianMTModel (sinusoidal positions, scaled queries, Softmax over [batch * heads, T, S]) with
-  only onnx/encoder_model.onnx and decoder_model_merged.onnx, as some Hub repos carry.
-Both read test/fixtures/tokenizers/tiny-unigram (written here: a SentencePiece Unigram tokenizer.json, "▁" pieces,
-"</s>" after each sequence, as T5's and Marian's are). Ids come from tools/lens_models/tokenize.mjs, the library
+  only onnx/encoder_model.onnx and decoder_model_merged.onnx, as some Hub repos carry;
+- tiny-bart: bart.BartForConditionalGeneration (learned positions at offset 2, layernorm_embedding, GELU, decoder
+  start </s>) with only onnx/encoder_model.onnx and decoder_model_merged.onnx, as tiny-marian.
+T5 and Marian read test/fixtures/tokenizers/tiny-unigram (written here: a SentencePiece Unigram tokenizer.json, "▁"
+pieces, "</s>" after each sequence, as T5's and Marian's are); BART RoBERTa's byte-level BPE, tiny-roberta-bpe
+("<s> … </s>"). Ids come from tools/lens_models/tokenize.mjs, the library
 the inference core uses. reference.json holds, for each case, the source and target ids and every attention map of
 the three sets, and at each target position the top logits and log-sum-exp; a case without a target text has the
 target PyTorch's greedy decoding wrote (at most MAX_NEW_TOKENS, stopping at </s>)."""
@@ -21,6 +24,7 @@ import tempfile
 import torch
 from torch import nn
 
+from .bart import BartForConditionalGeneration
 from .hub_folder import REPO, TOKENIZERS, write_hub_folder, write_json
 from .marian import MarianMTModel
 from .seq2seq_export import export_seq2seq
@@ -57,6 +61,15 @@ MARIAN_CONFIG = {
     "share_encoder_decoder_embeddings": True, "is_encoder_decoder": True, "pad_token_id": 0, "eos_token_id": 1,
     "decoder_start_token_id": 0, "forced_eos_token_id": 1, "normalize_before": False, "static_position_embeddings": True,
     "dropout": 0.0, "attention_dropout": 0.0, "torch_dtype": "float32", "transformers_version": "4.53.0",
+}
+BART_TOKENIZER = "tiny-roberta-bpe"
+BART_CONFIG = {
+    "architectures": ["BartForConditionalGeneration"], "model_type": "bart", "d_model": 32, "encoder_layers": 2,
+    "decoder_layers": 2, "encoder_attention_heads": 4, "decoder_attention_heads": 4, "encoder_ffn_dim": 48,
+    "decoder_ffn_dim": 48, "activation_function": "gelu", "max_position_embeddings": 128, "scale_embedding": False,
+    "is_encoder_decoder": True, "bos_token_id": 0, "pad_token_id": 1, "eos_token_id": 2, "decoder_start_token_id": 2,
+    "forced_eos_token_id": 2, "normalize_before": False, "add_final_layer_norm": False, "dropout": 0.0,
+    "attention_dropout": 0.0, "activation_dropout": 0.0, "torch_dtype": "float32", "transformers_version": "4.53.0",
 }
 
 
@@ -100,25 +113,33 @@ def unigram_tokenizer(folder: str) -> int:
     return len(pieces)
 
 
-def tokenize(texts: list[str]) -> list[list[int]]:
-    """Ids of each text from tokenize.mjs (the inference core's library), special tokens included."""
+def bart_vocab_size() -> int:
+    """tiny-roberta-bpe's ids, <mask> (the last) included."""
+    with open(os.path.join(TOKENIZERS, BART_TOKENIZER, "tokenizer.json"), encoding="utf-8") as f:
+        tokenizer = json.load(f)
+    return 1 + max([*tokenizer["model"]["vocab"].values(), *(t["id"] for t in tokenizer["added_tokens"])])
+
+
+def tokenize(texts: list[str], model_type: str) -> list[list[int]]:
+    """Ids of each text from tokenize.mjs (the inference core's library) with the tokenizer of model_type, special
+    tokens included."""
     with tempfile.TemporaryDirectory() as tmp:
         src, out = os.path.join(tmp, "texts.json"), os.path.join(tmp, "ids.json")
         with open(src, "w", encoding="utf-8") as f:
-            json.dump({"t5": texts}, f, ensure_ascii=False)
+            json.dump({model_type: texts}, f, ensure_ascii=False)
         subprocess.run(["node", os.path.join(REPO, "tools", "lens_models", "tokenize.mjs"), "texts", src, out],
                        check=True, stdout=sys.stderr)
         with open(out, encoding="utf-8") as f:
-            return [item["input_ids"] for item in json.load(f)["t5"]]
+            return [item["input_ids"] for item in json.load(f)[model_type]]
 
 
 def randomize(model: nn.Module) -> None:
     """Weights far from uniform attention and flat predictions; norms near 1; fixed sinusoids left as they are."""
     with torch.no_grad():
         for name, p in model.named_parameters():
-            if "embed_positions" in name:
+            if not p.requires_grad:
                 continue
-            if "layer_norm" in name and name.endswith("weight"):
+            if ("layer_norm" in name or "layernorm" in name) and name.endswith("weight"):
                 p.copy_(1.0 + 0.1 * torch.randn_like(p))
             elif "relative_attention_bias" in name:
                 p.normal_(0.0, 1.0)
@@ -165,17 +186,18 @@ def run_case(model: nn.Module, config: dict, source: list[int], target: list[int
     }
 
 
-def make(out_dir: str, name: str, model: nn.Module, config: dict, shape: dict, keep: list[str]) -> None:
+def make(out_dir: str, name: str, model: nn.Module, config: dict, shape: dict, keep: list[str],
+         tokenizer: str = TOKENIZER) -> None:
     folder = os.path.join(out_dir, name)
     shutil.rmtree(folder, ignore_errors=True)
-    write_hub_folder(folder, config, os.path.join(TOKENIZERS, TOKENIZER))
+    write_hub_folder(folder, config, os.path.join(TOKENIZERS, tokenizer))
     onnx_dir = os.path.join(folder, "onnx")
     graphs = export_seq2seq(model, onnx_dir=onnx_dir, **shape)
     for file in os.listdir(onnx_dir):
         if file.removesuffix(".onnx") not in keep:
             os.remove(os.path.join(onnx_dir, file))
-    sources = tokenize([c["source"] for c in CASES])
-    targets = tokenize([c["target"] or "" for c in CASES])
+    sources = tokenize([c["source"] for c in CASES], config["model_type"])
+    targets = tokenize([c["target"] or "" for c in CASES], config["model_type"])
     start = config["decoder_start_token_id"]
     cases = []
     for case, source, target in zip(CASES, sources, targets):
@@ -212,6 +234,11 @@ def main() -> None:
     randomize(marian)
     make(out_dir, "tiny-marian", marian, marian_config, {"layers": 2, "heads": 4, "head_dim": 8, "d_model": 32},
          ["encoder_model", "decoder_model_merged"])
+    bart_config = {**BART_CONFIG, "vocab_size": bart_vocab_size()}
+    bart = BartForConditionalGeneration(bart_config).eval()
+    randomize(bart)
+    make(out_dir, "tiny-bart", bart, bart_config, {"layers": 2, "heads": 4, "head_dim": 8, "d_model": 32},
+         ["encoder_model", "decoder_model_merged"], BART_TOKENIZER)
 
 
 if __name__ == "__main__":

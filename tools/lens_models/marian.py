@@ -1,14 +1,16 @@
 """MarianMTModel in plain PyTorch, mirroring Hugging Face transformers' modeling_marian (the form older BART and
 Marian exports carry) with its parameter names: sinusoidal positions (sin in the first half of each row, cos in
 the second), embeddings scaled by sqrt(d_model), queries scaled by head_dim^-0.5, scores as a batched MatMul over
-[batch * heads, T, S] with the Softmax over that 3-D tensor, post-norm layers (residual, then LayerNorm), SiLU
-feed-forward, the vocabulary projection tied to the shared embedding plus final_logits_bias. The Softmax's
-output is each layer's attention map. Eval only (no dropout)."""
+[batch * heads, T, S] with the Softmax over that 3-D tensor, post-norm layers (residual, then LayerNorm), the
+config's activation_function in the feed-forward (Marian's swish, BART's GELU), the vocabulary projection tied to
+the shared embedding plus final_logits_bias. The Softmax's output is each layer's attention map. Eval only."""
 from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor, nn
+
+from .activations import ACTIVATIONS
 
 Config = dict[str, Any]
 MIN = torch.finfo(torch.float32).min
@@ -79,6 +81,7 @@ class MarianLayer(nn.Module):
         if decoder:
             self.encoder_attn, self.encoder_attn_layer_norm = MarianAttention(d, heads), nn.LayerNorm(d)
         self.fc1, self.fc2, self.final_layer_norm = nn.Linear(d, ffn), nn.Linear(ffn, d), nn.LayerNorm(d)
+        self.activation = ACTIVATIONS[c["activation_function"]]
 
     def forward(self, hidden: Tensor, mask: Tensor, encoder_hidden: Tensor | None = None, cross_mask: Tensor | None = None,
                 past: list[Tensor] | None = None):
@@ -91,7 +94,7 @@ class MarianLayer(nn.Module):
             hidden = self.encoder_attn_layer_norm(hidden + out)
             maps.append(probs)
             presents += kv
-        out = self.fc2(nn.functional.silu(self.fc1(hidden)))
+        out = self.fc2(self.activation(self.fc1(hidden)))
         return self.final_layer_norm(hidden + out), maps, presents
 
 
@@ -104,10 +107,13 @@ class MarianStack(nn.Module):
         n = c["decoder_layers" if decoder else "encoder_layers"]
         self.layers = nn.ModuleList([MarianLayer(c, decoder) for _ in range(n)])
 
+    def embed(self, ids: Tensor, past_len: int) -> Tensor:
+        return self.embed_tokens(ids) * self.embed_scale + self.embed_positions(ids.shape[1], past_len)
+
     def forward(self, ids: Tensor, mask: Tensor, encoder_hidden: Tensor | None = None, encoder_mask: Tensor | None = None,
                 past: list[Tensor] | None = None):
         past_len = past[0].shape[2] if past else 0
-        hidden = self.embed_tokens(ids) * self.embed_scale + self.embed_positions(ids.shape[1], past_len)
+        hidden = self.embed(ids, past_len)
         if self.decoder:
             total = past_len + ids.shape[1]
             causal = torch.arange(total)[None, :] <= torch.arange(past_len, total)[:, None]
@@ -125,13 +131,15 @@ class MarianStack(nn.Module):
 
 
 class MarianMTModel(nn.Module):
+    STACK = MarianStack
+
     def __init__(self, c: Config) -> None:
         super().__init__()
         self.config = c
         self.model = nn.Module()
         self.model.shared = nn.Embedding(c["vocab_size"], c["d_model"], c["pad_token_id"])
-        self.model.encoder = MarianStack(c, self.model.shared, decoder=False)
-        self.model.decoder = MarianStack(c, self.model.shared, decoder=True)
+        self.model.encoder = self.STACK(c, self.model.shared, decoder=False)
+        self.model.decoder = self.STACK(c, self.model.shared, decoder=True)
         self.lm_head = nn.Linear(c["d_model"], c["vocab_size"], bias=False)
         self.lm_head.weight = self.model.shared.weight
         self.register_buffer("final_logits_bias", torch.zeros((1, c["vocab_size"])))

@@ -28,6 +28,7 @@ const FAMILY_TOKENIZERS = {
   gemma3_text: 'tiny-sp-bpe',
   t5: 'tiny-unigram',
   marian: 'tiny-unigram',
+  bart: 'tiny-roberta-bpe',
   roberta: 'tiny-roberta-bpe',
   'xlm-roberta': 'tiny-xlmr-unigram',
   distilbert: 'bert-base-uncased',
