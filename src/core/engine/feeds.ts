@@ -21,7 +21,8 @@ export function inputSpecs(session: ort.InferenceSession): InputSpec[] {
   }));
 }
 
-function integerTensor(type: string, values: ArrayLike<number>, dims: number[]): ort.Tensor {
+/** An integer tensor of the type a graph input declares (int32, else int64). */
+export function integerTensor(type: string, values: ArrayLike<number>, dims: number[]): ort.Tensor {
   if (type === 'int32') return new ort.Tensor('int32', Int32Array.from(values), dims);
   const data = new BigInt64Array(values.length);
   for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i]);

@@ -17,7 +17,7 @@ import { readModelGraph } from '../onnx/modelGraph';
 import type { TextTokenizer } from '../tokenize/textTokenizer';
 import { LensError, type AttentionSetShape, type AttentionSource, type DeviceInfo, type ModelInfo, type Token } from '../types';
 import type { EncoderDecoderFacts } from '../families';
-import { buildFeeds, feedShape, inputSpecs, type InputSpec } from './feeds';
+import { buildFeeds, feedShape, inputSpecs, integerTensor, type InputSpec } from './feeds';
 import { fitToModel } from './inputWindow';
 import { recomputedSource, type KeptTensors, type LayerMaps } from './layerMaps';
 import {
@@ -112,14 +112,6 @@ async function seq2seqFiles(folder: string, facts: EncoderDecoderFacts) {
   );
 }
 
-/** An integer tensor of the type a graph input declares. */
-function idsTensor(spec: InputSpec, values: readonly number[]): ort.Tensor {
-  const dims = [1, values.length];
-  return spec.type === 'int32'
-    ? new ort.Tensor('int32', Int32Array.from(values), dims)
-    : new ort.Tensor('int64', BigInt64Array.from(values, BigInt), dims);
-}
-
 export class Seq2SeqRunner {
   private released = false;
   /** The logits of every target position of the last run logitsAt made. */
@@ -197,8 +189,9 @@ export class Seq2SeqRunner {
     const facts = this.model.config.family.encoderDecoder!;
     const feeds: Record<string, ort.Tensor> = {};
     for (const spec of this.decoder.inputs) {
-      if (spec.name === 'input_ids') feeds[spec.name] = idsTensor(spec, target);
-      else if (spec.name === 'encoder_attention_mask') feeds[spec.name] = idsTensor(spec, new Array<number>(sourceLength).fill(1));
+      if (spec.name === 'input_ids') feeds[spec.name] = integerTensor(spec.type, target, [1, target.length]);
+      else if (spec.name === 'encoder_attention_mask')
+        feeds[spec.name] = integerTensor(spec.type, new Array<number>(sourceLength).fill(1), [1, sourceLength]);
       else if (spec.name === facts.encoderStatesInput) feeds[spec.name] = states;
       else throw new LensError(`the decoder needs an input named "${spec.name}", which Attention Lens cannot provide`, 'model-unsupported');
     }
