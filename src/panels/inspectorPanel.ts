@@ -77,6 +77,11 @@ export class InspectorPanel implements vscode.Disposable {
     const channel = new WebviewChannel('inspector panel', panel.webview, this.controller, this.log, this.hooks);
     this.panel = panel;
     this.channelOf = channel;
+    // A hidden panel loses its webview context (no retainContextWhenHidden): post nothing until it reloads and
+    // says Ready again, which replays the current run.
+    panel.onDidChangeViewState(() => {
+      if (!panel.visible) channel.unready();
+    });
     panel.onDidDispose(() => {
       channel.dispose();
       this.disposedChannels++;

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LensTestApi } from '../../src/testApi';
-import { extension, fixtureModel, inspectNow, lensApi, openSample, results, selectLine, useModel } from './surfaceHelpers';
+import { extension, fixtureModel, inspectNow, lensApi, openSample, results, selectLine, useModel, waitFor } from './surfaceHelpers';
 
 describe('Attention Lens panel restore and export', () => {
   let api: LensTestApi;
@@ -32,6 +32,20 @@ describe('Attention Lens panel restore and export', () => {
     const shown = results(api.panelMessages());
     assert.equal(shown.length, 1, 'the restored panel was sent the run once, after it said ready');
     assert.equal(shown[0].runId, summary.runId);
+  });
+
+  it('a panel hidden behind another tab is sent nothing until its reloaded webview says Ready, then the run', async () => {
+    const editor = await openSample();
+    selectLine(editor, 1);
+    const summary = await inspectNow(api);
+    await api.panelReady();
+    // Compare Tokenizers opens beside the editor, in the inspector's group: the inspector's webview is unloaded.
+    await vscode.commands.executeCommand('attentionLens.compareTokenizers');
+    await waitFor('the inspector to be covered', () => !api.isPanelVisible());
+    const mark = api.panelMessages().length;
+    await api.panelReady(); // reveals the panel and waits for its new webview, not for the unloaded one
+    const shown = results(api.panelMessages().slice(mark)).map((s) => s.runId);
+    assert.deepEqual(shown, [summary.runId], 'the reloaded webview was sent the current run once');
   });
 
   it('exports JSON and a self-contained HTML report written by the host', async () => {
