@@ -9,7 +9,7 @@ import { nestedLayer, round6 } from '../core/engine/attentionLayout';
 import { detectProviderEnvironment } from '../core/engine/providerEnvironment';
 import { DEFAULT_HUB_URL } from '../core/hub/hubModel';
 import { variantFile } from '../core/hub/onnxVariants';
-import { resolveModel } from '../core/model/resolveModel';
+import { EMBEDDED_MODELS, resolveModel } from '../core/model/resolveModel';
 import type { AttentionMaps, InspectResult, PredictionTask, Token } from '../core/types';
 import { predictionsAt, type RunSummary } from '../protocol';
 import { toRunSummary } from '../session/runSummary';
@@ -20,9 +20,11 @@ import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { parseTokenizeArgs, type TokenizeOptions } from './tokenizeArgs';
 
 function embeddedDir(): string {
-  // dist/cli.js → ../models; out/src/cli/main.js → ../../../models
+  // dist/cli.js → ../models; out/src/cli/main.js → ../../../models (out/src/models is the host's compiled code,
+  // so a candidate counts only when it holds an embedded model).
   const candidates = [path.join(__dirname, '..', 'models'), path.join(__dirname, '..', '..', '..', 'models')];
-  return candidates.find((c) => existsSync(c)) ?? candidates[0];
+  const embedded = EMBEDDED_MODELS['default-masked'].folder;
+  return candidates.find((c) => existsSync(path.join(c, embedded))) ?? candidates[0];
 }
 
 function defaultCacheDir(): string {

@@ -54,6 +54,14 @@ test('inspect reads stdin when neither --text nor --file is given, and gives cau
   assert.equal(doc.predictions.next.at(-1).actualProbability, null);
 });
 
+test('the embedded default models are found from the compiled CLI too (out/src/models holds host code, not models)', () => {
+  const out = run(['inspect', '--model', 'default-masked', '--text', 'Paris is the [MASK] of France.', '--device', 'cpu']);
+  assert.equal(out.status, 0, out.stderr);
+  const doc = JSON.parse(out.stdout);
+  assert.deepEqual([doc.model.id, doc.model.source], ['lens-bert-mini', 'embedded']);
+  assert.equal(doc.predictions.masks.length, 1);
+});
+
 test('a missing model folder is one line on stderr, exit code 1, no stack trace', () => {
   const out = run(['inspect', '--model', '/nonexistent/model', '--text', 'hi']);
   assert.equal(out.status, 1);

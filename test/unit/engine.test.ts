@@ -259,27 +259,40 @@ describe('ModelRunner details', () => {
 
   it('the graph head and the full-logits fallback agree on top-k and on the actual next token probability', async () => {
     const runner = await ModelRunner.load(gpt2, env);
-    const text = 'def add(a, b):\n    return a + b';
-    const viaHead = await runner.inspect(text, { attention: false, topK: 5 });
-    (runner.model as { predictionHead: boolean }).predictionHead = false;
-    const viaLogits = await runner.inspect(text, { attention: false, topK: 5 });
+    // Lengths below, at and past the head's blocks of positions (graphPatch.ts computes log Σ exp in 8 blocks).
+    const texts = ['a', 'the cat', 'def add(a, b):\n    return a + b', 'The cat sat on the mat because it was tired. '.repeat(4)];
+    for (const text of texts) {
+      (runner.model as { predictionHead: boolean }).predictionHead = true;
+      const viaHead = await runner.inspect(text, { attention: false, topK: 5 });
+      (runner.model as { predictionHead: boolean }).predictionHead = false;
+      const viaLogits = await runner.inspect(text, { attention: false, topK: 5 });
+      assert.deepEqual([viaHead.predictions.task, viaLogits.predictions.task], ['next-token', 'next-token']);
+      const [headActual, logitsActual] = [viaHead.predictions.actual, viaLogits.predictions.actual];
+      assert.ok(headActual && logitsActual && headActual.length === viaHead.tokens.length && logitsActual.length === headActual.length);
+      assert.equal(headActual[0], null);
+      headActual.forEach((p, i) => {
+        const q = logitsActual[i];
+        if (p === null || q === null) return assert.equal(p, q);
+        assert.ok(Math.abs(p - q) < 1e-5, `actual probability at ${i} of ${viaHead.tokens.length}: ${p} vs ${q}`);
+      });
+      const rankedIds = (p: RunPredictions) => p.ranked.map((r) => [r.position, ...r.top.map((x) => x.id)]);
+      assert.deepEqual(
+        viaHead.predictions.ranked.map((r) => r.position),
+        viaHead.tokens.map((t) => t.index),
+        'every position is ranked',
+      );
+      assert.deepEqual(rankedIds(viaHead.predictions), rankedIds(viaLogits.predictions));
+      viaHead.predictions.ranked.forEach((row, r) =>
+        row.top.forEach((x, k) => {
+          const q = viaLogits.predictions.ranked[r].top[k].probability;
+          assert.ok(
+            Math.abs(x.probability - q) < 1e-5,
+            `top ${k} at ${row.position} of ${viaHead.tokens.length}: ${x.probability} vs ${q}`,
+          );
+        }),
+      );
+    }
     await runner.dispose();
-    assert.deepEqual([viaHead.predictions.task, viaLogits.predictions.task], ['next-token', 'next-token']);
-    const [headActual, logitsActual] = [viaHead.predictions.actual, viaLogits.predictions.actual];
-    assert.ok(headActual && logitsActual && headActual.length === viaHead.tokens.length && logitsActual.length === headActual.length);
-    assert.equal(headActual[0], null);
-    headActual.forEach((p, i) => {
-      const q = logitsActual[i];
-      if (p === null || q === null) return assert.equal(p, q);
-      assert.ok(Math.abs(p - q) < 1e-5, `actual probability at ${i}: ${p} vs ${q}`);
-    });
-    const rankedIds = (p: RunPredictions) => p.ranked.map((r) => [r.position, ...r.top.map((x) => x.id)]);
-    assert.deepEqual(
-      viaHead.predictions.ranked.map((r) => r.position),
-      viaHead.tokens.map((t) => t.index),
-      'every position is ranked',
-    );
-    assert.deepEqual(rankedIds(viaHead.predictions), rankedIds(viaLogits.predictions));
   });
 
   it('truncates input past the model maximum, keeps [SEP] last and says where it cut', async () => {

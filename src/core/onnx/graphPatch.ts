@@ -199,9 +199,7 @@ function addPredictionHead(graph: PatchGraph, logits: string, inputIds: string |
   // log Σ exp, shifted by the row maximum (the first TopK value) for stability. ReduceLogSumExp and ReduceMax
   // moved their axes from attribute to input in opset 18; Slice and ReduceSum take inputs at every opset ≥ 13.
   graph.node('Slice', [HEAD.topValues, zero, one, lastAxis], [`${P}max`], 'Max');
-  graph.node('Sub', [logits, `${P}max`], [`${P}shifted`], 'Shift');
-  graph.node('Exp', [`${P}shifted`], [`${P}exp`], 'Exp');
-  graph.node('ReduceSum', [`${P}exp`, lastAxis], [`${P}sum`], 'Sum', { keepdims: 1 });
+  addChunkedExpSum(graph, logits, `${P}max`, `${P}sum`);
   graph.node('Log', [`${P}sum`], [`${P}log_sum`], 'Log');
   graph.node('Add', [`${P}log_sum`, `${P}max`], [HEAD.logSumExp], 'LogSumExp');
   graph.output(HEAD.topValues);
@@ -217,4 +215,45 @@ function addPredictionHead(graph: PatchGraph, logits: string, inputIds: string |
   graph.node('Unsqueeze', [`${P}next_ids_padded`, lastAxis], [`${P}next_index`], 'NextIndex');
   graph.node('GatherElements', [logits, `${P}next_index`], [HEAD.actualLogit], 'Actual', { axis: 2 });
   graph.output(HEAD.actualLogit);
+}
+
+/** How many blocks of positions the exponentials are computed in. */
+const EXP_SUM_BLOCKS = 8;
+
+/**
+ * sum = Σ_vocab exp(logits − max), in EXP_SUM_BLOCKS blocks of positions, so the shifted logits and their
+ * exponentials exist for one block at a time (onnxruntime frees a block's tensors after its ReduceSum), not
+ * beside the whole logits: at 2,048 tokens × 151,936 those were two more 1.2 GB tensors. Each row's sum is the same
+ * as unblocked. Nodes are written block by block, the order onnxruntime runs them in.
+ */
+function addChunkedExpSum(graph: PatchGraph, logits: string, max: string, sum: string): void {
+  const [one, positionsAxis, lastAxis] = [
+    graph.constant('one', [1n]),
+    graph.constant('positions_axis', [1n]),
+    graph.constant('last_axis', [2n]),
+  ];
+  graph.node('Shape', [logits], [`${P}logits_shape`], 'LogitsShape');
+  graph.node('Slice', [`${P}logits_shape`, one, graph.constant('two', [2n])], [`${P}position_count`], 'PositionCount');
+  // block = ⌈positions / blocks⌉; Slice clamps the last block's end (and empties blocks past a short input).
+  const blocks = graph.constant('blocks', [BigInt(EXP_SUM_BLOCKS)]);
+  graph.node(
+    'Add',
+    [`${P}position_count`, graph.constant('blocks_minus_one', [BigInt(EXP_SUM_BLOCKS - 1)])],
+    [`${P}positions_up`],
+    'PositionsUp',
+  );
+  graph.node('Div', [`${P}positions_up`, blocks], [`${P}block`], 'Block');
+  const sums: string[] = [];
+  for (let b = 0; b < EXP_SUM_BLOCKS; b++) {
+    const at = (name: string) => `${P}${name}_${b}`;
+    graph.node('Mul', [`${P}block`, graph.constant(`block_index_${b}`, [BigInt(b)])], [at('start')], `BlockStart${b}`);
+    graph.node('Add', [at('start'), `${P}block`], [at('end')], `BlockEnd${b}`);
+    graph.node('Slice', [logits, at('start'), at('end'), positionsAxis], [at('logits')], `BlockLogits${b}`);
+    graph.node('Slice', [max, at('start'), at('end'), positionsAxis], [at('max')], `BlockMax${b}`);
+    graph.node('Sub', [at('logits'), at('max')], [at('shifted')], `Shift${b}`);
+    graph.node('Exp', [at('shifted')], [at('exp')], `Exp${b}`);
+    graph.node('ReduceSum', [at('exp'), lastAxis], [at('sum')], `Sum${b}`, { keepdims: 1 });
+    sums.push(at('sum'));
+  }
+  graph.node('Concat', sums, [sum], 'Sums', { axis: 1 });
 }
