@@ -3,11 +3,8 @@
 // exits 0 when every file is valid, 1 otherwise. Loads no model.
 import { promises as fs } from 'node:fs';
 import { parseRunFile } from '../core/runFile/readRunFile';
-import { problemLines } from '../core/runFile/problems';
+import { MAX_RUN_FILE_BYTES, problemLines } from '../core/runFile/problems';
 import { UsageError } from './args';
-
-/** Bytes of a run file read: past the JSON export's own largest (50 million weights at about 9 characters each). */
-export const MAX_RUN_FILE_BYTES = 512 * 1024 * 1024;
 
 /** One file's verdict as lines, and whether it is valid. */
 export async function validateFile(file: string): Promise<{ valid: boolean; lines: string[] }> {

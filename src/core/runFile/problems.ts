@@ -24,6 +24,9 @@ export const RUN_FILE_LIMITS = {
   top: 100,
 } as const;
 
+/** Bytes of a run file read: past the JSON export's own largest (50 million weights at about 9 characters each). */
+export const MAX_RUN_FILE_BYTES = 512 * 1024 * 1024;
+
 export class Problems {
   readonly list: RunFileProblem[] = [];
   /** Problems found past MAX_PROBLEMS, counted only. */
