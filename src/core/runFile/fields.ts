@@ -87,7 +87,7 @@ export function tokens(p: Problems, path: string, v: unknown, textLength: number
   const items = list(p, path, v, RUN_FILE_LIMITS.tokens, 1);
   if (!items) return undefined;
   const read = items.map((t, i) => token(p, `${path}[${i}]`, t, i, textLength));
-  return read.every((t) => t !== undefined) ? (read) : undefined;
+  return read.every((t) => t !== undefined) ? read : undefined;
 }
 
 function prediction(p: Problems, path: string, v: unknown): PredictionView | undefined {
@@ -106,5 +106,5 @@ export function topList(p: Problems, path: string, v: unknown): PredictionView[]
   const items = list(p, path, v, RUN_FILE_LIMITS.top);
   if (!items) return undefined;
   const read = items.map((e, i) => prediction(p, `${path}[${i}]`, e));
-  return read.every((e) => e !== undefined) ? (read) : undefined;
+  return read.every((e) => e !== undefined) ? read : undefined;
 }

@@ -27,12 +27,12 @@ export class FileRun {
     if (params.runId !== this.summary.runId) throw new Error('that run is no longer shown');
     switch (method) {
       case 'layer':
-        return this.layer(params as Params<'layer'>) as Result<M>;
+        return this.layer(params as Params<'layer'>);
       case 'unmasked':
         if (!this.contents.unmasked) throw new Error(`${this.summary.fromFile} holds no unmasked predictions`);
-        return this.contents.unmasked as Result<M>;
+        return this.contents.unmasked;
       default:
-        throw new Error(`${this.summary.fromFile} is a run file: no model ran here to answer "${method}" (inspect the text with a model for it)`);
+        throw new Error(`${this.summary.fromFile} is a run file: no model ran here to answer "${method}"`);
     }
   }
 

@@ -134,7 +134,7 @@ function readUnmasked(p: Problems, v: unknown, input: TokenView[]): PredictionVi
   if (!rows) return undefined;
   if (rows.length !== input.length) return void p.add('$.unmaskedAtPosition', `has ${rows.length} lists; there are ${input.length} tokens`);
   const read = rows.map((r, i) => topList(p, `$.unmaskedAtPosition[${i}]`, r));
-  return read.every((r) => r !== undefined) ? (read) : undefined;
+  return read.every((r) => r !== undefined) ? read : undefined;
 }
 
 /** Checks and reads a parsed run file; `name` is what the views call it (its file name). */
