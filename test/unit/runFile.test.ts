@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { describe, it, test } from 'node:test';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { parseRunFile, readRunFile, type RunFileReading } from '../../src/core/runFile/readRunFile';
+import { FileRun } from '../../src/core/runFile/fileRun';
 import { MAX_PROBLEMS } from '../../src/core/runFile/problems';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
 import { jsonReport } from '../../src/export/reports';
@@ -93,13 +94,7 @@ describe('every JSON the extension exports reads back as its run', () => {
 
 /** A causal run of 3 tokens, 2 layers of 1 head, written by hand (as a Python script would). */
 function handWritten(): Record<string, unknown> {
-  const layer = () => [
-    [
-      [1, 0, 0],
-      [0.5, 0.5, 0],
-      [0.25, 0.25, 0.5],
-    ],
-  ];
+  const layer = handWrittenHead;
   return {
     format: 'attention-lens-run/3',
     text: 'a b c',
@@ -354,3 +349,48 @@ test('attention-lens validate: "valid" and exit 0, or one line per problem and e
   assert.match(missing.stdout, /none\.json: ENOENT/);
   assert.equal(run().status, 2, 'no file named: a usage error');
 });
+
+test('a file run answers layer requests (whole, or some heads) and overviews from its maps, and refuses what needs a model', async () => {
+  const file = handWritten();
+  const second = [
+    [
+      [1, 0, 0],
+      [0.75, 0.25, 0],
+      [0.5, 0.25, 0.25],
+    ],
+  ];
+  Object.assign((file.attentionSets as Record<string, unknown>[])[0], {
+    heads: 2,
+    perLayer: [0, 1].map(() => [...handWrittenHead(), ...second]),
+  });
+  const reading = readRunFile(file, 'x.attention.json');
+  assert.ok(reading.ok, JSON.stringify(reading.ok || reading.problems));
+  const run = new FileRun(reading.run, 12);
+  assert.equal(run.summary.runId, 12);
+  const whole = await run.answer('layer', { runId: 12, set: 'self', layer: 1 });
+  assert.deepEqual([whole.heads, whole.queries, whole.keys, whole.only, whole.data.length], [2, 3, 3, undefined, 18]);
+  const one = await run.answer('layer', { runId: 12, set: 'self', layer: 0, heads: [1] });
+  assert.deepEqual([one.only, [...one.data]], [[1], [1, 0, 0, 0.75, 0.25, 0, 0.5, 0.25, 0.25]]);
+  const [overview] = run.overviews();
+  assert.deepEqual([overview.runId, overview.set, overview.rows, overview.cols, overview.data.length], [12, 'self', 3, 3, 2 * 2 * 9]);
+  await assert.rejects(run.answer('layer', { runId: 12, set: 'self', layer: 2 }), /layer 2 does not exist: the file has 2 layers/);
+  await assert.rejects(run.answer('layer', { runId: 12, set: 'cross', layer: 0 }), /no attention set "cross"/);
+  await assert.rejects(run.answer('layer', { runId: 12, set: 'self', layer: 0, heads: [5] }), /head 5 does not exist/);
+  await assert.rejects(run.answer('layer', { runId: 3, set: 'self', layer: 0 }), /no longer shown/);
+  await assert.rejects(
+    run.answer('logits', { runId: 12, position: 0 }),
+    /x\.attention\.json is a run file: no model ran here to answer "logits"/,
+  );
+  await assert.rejects(run.answer('unmasked', { runId: 12 }), /holds no unmasked predictions/);
+});
+
+/** The first head of handWritten()'s layers. */
+function handWrittenHead(): number[][][] {
+  return [
+    [
+      [1, 0, 0],
+      [0.5, 0.5, 0],
+      [0.25, 0.25, 0.5],
+    ],
+  ];
+}
