@@ -90,13 +90,13 @@ export class RunFilePanel implements vscode.Disposable {
     void this.panel.webview.postMessage(message);
   }
 
-  /** The run, its overviews and a status line that says where it came from. */
+  /** The run and its overviews (the summary line says where it came from); a failure shown before is cleared. */
   private replay(): void {
     const run = this.run;
     if (!run) return;
     this.post({ type: ToWebviewType.Result, summary: run.summary });
     for (const overview of run.overviews()) this.post({ type: ToWebviewType.Overview, overview });
-    this.post({ type: ToWebviewType.Status, state: 'idle', message: `Read from the run file ${run.summary.fromFile}: no model ran here.` });
+    this.post({ type: ToWebviewType.Status, state: 'idle', message: '' });
   }
 
   /** A message from the webview: validated first (tests call this as the webview would). */

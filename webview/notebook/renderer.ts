@@ -68,7 +68,6 @@ export function activate(): { renderOutputItem(item: OutputItem, element: HTMLEl
       app.data.setResult(run.summary);
       app.adoptRun();
       for (const overview of run.overviews()) app.data.setOverview(overview);
-      app.data.status = { state: 'idle', message: 'Read from a notebook output: no model ran here.' };
       apps.set(item.id, app);
       themed.add(app);
       app.invalidate();
