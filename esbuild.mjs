@@ -31,7 +31,13 @@ const builds = [
     logLevel: 'info',
   },
   {
-    entryPoints: { 'webview/main': 'webview/main.ts', 'webview/compare': 'webview/compare/main.ts' },
+    // The inspector, Compare Tokenizers, and the notebook renderer with its stylesheet (linked by its script).
+    entryPoints: {
+      'webview/main': 'webview/main.ts',
+      'webview/compare': 'webview/compare/main.ts',
+      'webview/notebook': 'webview/notebook/renderer.ts',
+      'webview/notebook-styles': 'webview/notebook/notebook.css',
+    },
     outdir: 'dist',
     bundle: true,
     platform: 'browser',

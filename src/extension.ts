@@ -9,6 +9,7 @@ import { InferenceEngine } from './core/worker/inferenceEngine';
 import { onDidChangeLensConfig, readConfig } from './config';
 import { registerCommands } from './commands/registerCommands';
 import { ComparePanel } from './compare/comparePanel';
+import { RunFilePanel } from './runFile/runFilePanel';
 import { InspectCommands } from './commands/inspectCommands';
 import { TokenDecorations } from './editor/tokenDecorations';
 import { revealToken } from './editor/tokenReveal';
@@ -82,6 +83,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
   inspector.onRestored = () => void inspect?.rerunSaved();
   const statusBar = new LensStatusBar(models);
   const compare = new ComparePanel(context.extensionUri, engine, models, log);
+  const runFiles = new RunFilePanel(context.extensionUri, log);
   const decorations = new TokenDecorations(controller);
   const progress: HubProgress[] = [];
   let modelPicker: vscode.QuickPick<vscode.QuickPickItem> | undefined;
@@ -101,6 +103,11 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     decorations,
     compare,
     vscode.commands.registerCommand('attentionLens.compareTokenizers', () => compare.compareActiveEditor().then((view) => view?.id)),
+    runFiles,
+    // From the explorer's context menu the file comes as the argument; from the palette the user picks one.
+    vscode.commands.registerCommand('attentionLens.openRunFile', (uri?: vscode.Uri) =>
+      runFiles.open(uri instanceof vscode.Uri ? uri : undefined).then((run) => run?.summary.runId),
+    ),
     registerInspectorSerializer(inspector),
     vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, sideView),
     vscode.languages.registerHoverProvider(
@@ -214,6 +221,12 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
       send: (raw) => compare.receive(raw),
       dropped: () => compare.dropped,
       export: (format, uri) => compare.export(format, uri),
+    },
+    runFile: {
+      messages: () => [...runFiles.sent],
+      ready: () => runFiles.whenReady(),
+      send: (raw) => runFiles.receive(raw),
+      dropped: () => runFiles.dropped,
     },
   };
   return api;

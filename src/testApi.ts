@@ -54,4 +54,11 @@ export interface LensTestApi {
     /** Writes an export of the last comparison to `uri` (no dialog). */
     export(format: CompareExportFormat, uri: vscode.Uri): Promise<vscode.Uri | undefined>;
   };
+  /** Open Run File: what the host posted to its panel, its Ready, a message as its webview would send it. */
+  runFile: {
+    messages(): ToWebviewMessage[];
+    ready(): Promise<void>;
+    send(raw: unknown): Promise<void>;
+    dropped(): number;
+  };
 }

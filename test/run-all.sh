@@ -114,4 +114,5 @@ if [ -f out/test/webview/run.js ]; then
 fi
 tier "integration: test suite inside a real VS Code extension host" closing node out/test/harness/runIntegration.js
 tier "integration: user flow through the real UI, installed from the VSIX" closing node out/test/harness/userFlow.js
+tier "integration: a notebook's stored run output drawn by the renderer" closing node out/test/harness/notebookRender.js
 finish

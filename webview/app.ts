@@ -7,7 +7,7 @@ import {
   type AttentionSetView,
   type TokenListName,
 } from '../src/protocol';
-import type { Host } from './host';
+import type { HostLink } from './host';
 import { RunData } from './runData';
 import { clampToRun, restoreState, type UiState } from './state';
 
@@ -30,7 +30,7 @@ export class App {
   /** A view that should take the keyboard focus once it shows (see openMatrix). */
   private focusRequest: 'matrix' | null = null;
 
-  constructor(readonly host: Host) {
+  constructor(readonly host: HostLink) {
     this.state = restoreState(host.getState());
     this.data = new RunData(host, () => this.invalidate());
   }

@@ -21,7 +21,18 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 const KNOWN_TYPES = new Set<string>(Object.values(ToWebviewType));
 
-export class Host {
+/**
+ * What the app asks of whoever serves its run: the extension host (Host), or a run file in a notebook output
+ * (webview/notebook/fileHost.ts), which has no extension host to ask.
+ */
+export interface HostLink {
+  post(message: FromWebviewMessage): void;
+  request<M extends RequestMethod>(method: M, params: Params<M>): Promise<Result<M>>;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+
+export class Host implements HostLink {
   private readonly api: VsCodeApi = acquireVsCodeApi();
   private nextRequestId = 1;
   /** Replies waited for, by request id. */

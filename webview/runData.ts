@@ -15,7 +15,7 @@ import {
   type Result,
   type RunSummary,
 } from '../src/protocol';
-import type { Host } from './host';
+import type { HostLink } from './host';
 import { rankDistribution, type Distribution } from './render/sampling';
 
 // A 1024-token layer of 12 heads is 50 MB: keep only a few.
@@ -46,7 +46,7 @@ export class RunData {
   private readonly failedLayers = new Map<string, string>();
 
   constructor(
-    private readonly host: Host,
+    private readonly host: HostLink,
     private readonly onChange: () => void,
   ) {}
 

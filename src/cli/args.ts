@@ -30,7 +30,8 @@ export const USAGE = `usage: attention-lens inspect --model <folder | owner/name
                        [--hub <url>] [--cache <dir>] [--onnx ${ONNX_VARIANTS.join('|')}]
        attention-lens tokenize --tokenizer <model> --tokenizer <model> …
                        [--text "…" | --file <path>]   (default: read stdin)
-                       [--hub <url>] [--cache <dir>]`;
+                       [--hub <url>] [--cache <dir>]
+       attention-lens validate <run file> …   (checks *.attention.json files against the run file schema)`;
 
 export class UsageError extends Error {}
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `attention-lens inspect`: the inference core without VS Code, for scripts, CI of research code and reports;
-// `attention-lens tokenize`: several tokenizers on one text (tokenizeCommand.ts).
+// `attention-lens tokenize`: several tokenizers on one text (tokenizeCommand.ts); `attention-lens validate`: run files
+// (validateCommand.ts).
 // Prints one JSON document on stdout; errors are one line on stderr and a non-zero exit, never a stack trace.
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -18,6 +19,7 @@ import { loadTextTokenizer } from '../core/tokenize/textTokenizer';
 import { InferenceEngine } from '../core/worker/inferenceEngine';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { parseTokenizeArgs, type TokenizeOptions } from './tokenizeArgs';
+import { validateCommand } from './validateCommand';
 
 function embeddedDir(): string {
   // dist/cli.js → ../models; out/src/cli/main.js → ../../../models (out/src/models is the host's compiled code,
@@ -147,6 +149,7 @@ async function main(): Promise<number> {
   let options: CliOptions;
   try {
     if (process.argv[2] === 'tokenize') return await tokenize(parseTokenizeArgs(process.argv.slice(2)));
+    if (process.argv[2] === 'validate') return await validateCommand(process.argv.slice(3));
     options = parseArgs(process.argv.slice(2));
   } catch (error) {
     if (error instanceof UsageError) {

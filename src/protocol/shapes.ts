@@ -84,6 +84,11 @@ export interface RunSummary {
   /** The run's attention, one entry per named set; empty when attention is unavailable. */
   attentionSets: AttentionSetView[];
   timings: { loadMs?: number; tokenizeMs: number; runMs: number; totalMs: number };
+  /**
+   * Set when the run was read from a run file (Open Run File, a notebook output): its name. No model ran here, so
+   * the views say so and ask only for what the file holds (see capabilities).
+   */
+  fromFile?: string;
 }
 
 /** A run of a sentence pair: sentence A, with the template's tokens before B, is the tokens before sentenceBStart. */

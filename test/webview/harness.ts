@@ -43,6 +43,16 @@ export async function startServer(): Promise<{ server: Server; origin: string }>
       );
       return;
     }
+    if (url.pathname === '/notebook') {
+      // A notebook's output page, as far as a renderer sees it: an element to draw in, and the module it activates.
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(
+        `<!DOCTYPE html><html><head><meta charset="utf-8"></head><body class="vscode-${url.searchParams.get('theme') ?? 'dark'}">` +
+          `<div id="output"></div><script type="module">import { activate } from '/dist/webview/notebook.js';` +
+          `window.__renderer = activate();</script></body></html>`,
+      );
+      return;
+    }
     if (url.pathname === '/favicon.ico') {
       res.writeHead(204).end();
       return;

@@ -53,10 +53,12 @@ export function fitCanvas(canvas: HTMLCanvasElement, cssWidth: number, cssHeight
 
 /**
  * The height from el's top to the bottom of the window (at least min): views whose caption wraps to more
- * lines still end at the bottom, without a page scrollbar.
+ * lines still end at the bottom, without a page scrollbar. Inside an element marked data-view-bottom (a notebook
+ * output, one of many on its page) they end at that element's bottom instead.
  */
 export function heightToBottom(el: HTMLElement, min: number): number {
-  return Math.max(min, Math.floor(window.innerHeight - el.getBoundingClientRect().top - 8));
+  const bottom = el.closest<HTMLElement>('[data-view-bottom]')?.getBoundingClientRect().bottom ?? window.innerHeight;
+  return Math.max(min, Math.floor(bottom - el.getBoundingClientRect().top - 8));
 }
 
 /** Coalesces many requests (mouse moves, state changes) into one call per frame. */

@@ -14,7 +14,9 @@ export function summaryParts(s: RunSummary, compact = false): string[] {
   const input = s.truncation ? `${s.tokens.length} tokens (cut)` : `${s.tokens.length} tokens`;
   // An encoder–decoder run: the source's tokens, then the target's and who wrote it.
   const tokens = s.target ? [`source ${input}`, targetPart(s.target)] : [input];
-  if (compact) return [m.id, device, ...tokens];
+  // A run file: no model ran in this window, so no device and no timings to give.
+  const origin = s.fromFile !== undefined ? [`read from ${s.fromFile}, no model loaded`] : undefined;
+  if (compact) return [m.id, ...(origin ?? [device]), ...tokens];
   const t = s.timings;
   const timing = [
     t.loadMs !== undefined ? `load ${Math.round(t.loadMs)} ms` : '',
@@ -26,7 +28,8 @@ export function summaryParts(s: RunSummary, compact = false): string[] {
     .join(', ');
   // A grouped-query model says how its heads share key/value heads; windows and soft-cap where the model has them.
   const family = `${m.familyLabel} (${m.architecture}, ${m.layers}×${m.heads})`;
-  return [m.id, family, ...attentionFactParts(m), `${m.tokenizerKind} tokenizer`, device, ...tokens, timing];
+  const facts = [m.id, family, ...attentionFactParts(m), `${m.tokenizerKind} tokenizer`];
+  return origin ? [...facts, ...origin, ...tokens] : [...facts, device, ...tokens, timing];
 }
 
 /** "target 9 tokens, generated (greedy)" or "…, given (teacher forcing)". */
@@ -83,7 +86,7 @@ export class SummaryLine {
     this.truncation.textContent = s?.truncation?.message ?? '';
     this.stale.render();
     // The side view is too narrow for it, and the inspector already says it.
-    const toy = !this.compact && s?.model.source === 'embedded';
+    const toy = !this.compact && s?.model.source === 'embedded' && s.fromFile === undefined;
     this.toy.hidden = !toy;
     this.toyText.textContent = toy ? toyModelText(s.model.id) : '';
     const st = d.status;

@@ -1,7 +1,7 @@
 // Conversions between onnxruntime tensor data and what the core hands out (always float32).
 
 /** IEEE half → float, for fp16 exports (onnxruntime returns their outputs as raw Uint16 bits). */
-function halfToFloat(bits: number): number {
+export function halfToFloat(bits: number): number {
   const sign = bits & 0x8000 ? -1 : 1;
   const exponent = (bits >> 10) & 0x1f;
   const fraction = bits & 0x3ff;
