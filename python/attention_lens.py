@@ -152,15 +152,19 @@ def _utf16(text: str, index: int) -> int:
 
 
 def _tokens(text: str, pieces: Sequence[str], ids: Sequence[int], spans: Sequence[tuple[int, int]],
-            special: Sequence[bool]) -> list[dict]:
-    """The run's token list in the extension's TokenView shape."""
+            special: Sequence[bool], words: Sequence[int | None] | None) -> list[dict]:
+    """The run's token list in the extension's TokenView shape. A token continues a word when it shares the word
+    of the token before it (`words`, the tokenizer's word_ids()); without them, when no space precedes it."""
     tokens = []
     for i, (piece, (start, end)) in enumerate(zip(pieces, spans)):
         is_special = bool(special[i]) or start == end
         shown = text[start:end]
         if shown and piece.startswith(_SPACE_MARKERS) and start > 0 and text[start - 1] == " ":
             shown = " " + shown  # the marker stands for the space before the word that offsets leave out
-        continuation = not is_special and start > 0 and not text[start - 1].isspace()
+        if words is not None:
+            continuation = not is_special and i > 0 and words[i] is not None and words[i] == words[i - 1]
+        else:
+            continuation = not is_special and start > 0 and not text[start - 1].isspace()
         tokens.append({
             "index": i, "id": int(ids[i]), "piece": piece, "display": _visible(shown or piece),
             "start": _utf16(text, start), "end": _utf16(text, end) if not is_special else _utf16(text, start),
@@ -232,7 +236,8 @@ class Run:
 
 
 def from_arrays(tokens: Sequence[str], attentions: Any, *, text: str | None = None, offsets: Any = None,
-                ids: Any = None, special: Sequence[bool] | None = None, model: str = "python",
+                ids: Any = None, special: Sequence[bool] | None = None, words: Sequence[int | None] | None = None,
+                model: str = "python",
                 task: str | None = None, logits: Any = None, decode: Callable[[int], str] | None = None,
                 mask_id: int | None = None, architecture: str = "", max_positions: int | None = None,
                 device: str = "python", batch_index: int | None = None,
@@ -242,7 +247,8 @@ def from_arrays(tokens: Sequence[str], attentions: Any, *, text: str | None = No
     tokens: each token's vocabulary piece. attentions: [layers][heads][query][key] (or a list of per-layer
     [heads][q][k] or [1][heads][q][k] arrays). text and offsets: the text and each token's [start, end) in it
     (characters; special tokens empty); without both, the tokens joined by spaces are the text. ids: vocabulary
-    ids (default 0, 1, 2, …). special: which tokens are special ([CLS], <s>…). task: "next-token" or "fill-mask"
+    ids (default 0, 1, 2, …). special: which tokens are special ([CLS], <s>…). words: each token's word index
+    (the encoding's word_ids(); None for special tokens), which says which tokens continue a word. task: "next-token" or "fill-mask"
     (default: next-token when every map is causal). logits: [tokens][vocabulary], for the rankings; decode turns
     an id into its text, mask_id is the mask token's id (fill-mask).
     """
@@ -255,6 +261,8 @@ def from_arrays(tokens: Sequence[str], attentions: Any, *, text: str | None = No
     specials = [False] * len(pieces) if special is None else [bool(s) for s in special]
     if len(specials) != len(pieces):
         raise ValueError(f"special: {len(specials)} flags for {len(pieces)} tokens")
+    if words is not None and len(words) != len(pieces):
+        raise ValueError(f"words: {len(words)} word indices for {len(pieces)} tokens")
     maps = _stack_layers(attentions, batch_index)
     causal = _check_maps(maps, len(pieces), tolerance)
     task = task or ("next-token" if causal else "fill-mask")
@@ -277,7 +285,7 @@ def from_arrays(tokens: Sequence[str], attentions: Any, *, text: str | None = No
             "onnxFile": None, "madeBy": f"attention_lens.py {__version__}",
         },
         "device": {"provider": device, "label": device},
-        "tokens": _tokens(full_text, pieces, id_list, spans, specials),
+        "tokens": _tokens(full_text, pieces, id_list, spans, specials, words),
         "pair": None,
         "truncation": None,
         "predictions": _predictions(task, logits, id_list, mask_id, decode or (lambda i: f"<id {i}>")),
@@ -330,6 +338,7 @@ def from_transformers(text: str, encoding: Any, outputs: Any, tokenizer: Any = N
         mask_array = _array(mask, "attention_mask")
         keep = np.flatnonzero(mask_array[batch_index or 0] if mask_array.ndim == 2 else mask_array)
     ids_list = [int(ids_array[i]) for i in keep]
+    word_ids = encoding.word_ids(batch_index or 0) if callable(getattr(encoding, "word_ids", None)) else None
     maps = maps[:, :, keep][:, :, :, keep]
     config = getattr(model, "config", None)
     name = getattr(config, "name_or_path", None) or (model if isinstance(model, str) else None)
@@ -339,7 +348,8 @@ def from_transformers(text: str, encoding: Any, outputs: Any, tokenizer: Any = N
     architectures = getattr(config, "architectures", None) or []
     return from_arrays(
         pieces, maps, text=text, offsets=offsets_array[keep], ids=ids_list,
-        special=[i in special_ids for i in ids_list], model=name or getattr(tokenizer, "name_or_path", "") or "transformers",
+        special=[i in special_ids for i in ids_list], words=None if word_ids is None else [word_ids[i] for i in keep],
+        model=name or getattr(tokenizer, "name_or_path", "") or "transformers",
         logits=None if logits is None else _array(logits, "logits")[keep], decode=decode,
         mask_id=getattr(tokenizer, "mask_token_id", None), architecture=architectures[0] if architectures else "",
         max_positions=getattr(config, "max_position_embeddings", None), device="pytorch", tolerance=tolerance,

@@ -6,8 +6,10 @@ Run by test/unit/pythonHelper.test.ts (`npm test`), which sets ATTENTION_LENS_TE
 written there are then read by the extension's own code and held to its ONNX run of the same model.
 The PyTorch test needs Debian's python3-torch and python3-onnx (test/harness/setup.sh installs them).
 """
+import bisect
 import json
 import os
+import re
 import sys
 import tempfile
 import unittest
@@ -135,14 +137,26 @@ class ByteLevelStandIn:
     def decode(self, ids):
         return bytes(self.byte_of[c] for i in ids for c in self.pieces[i]).decode("utf-8", "replace")
 
-    def encoding(self, ids):
+    def encoding(self, text, ids):
+        return Encoding(text, ids, [self.decode([i]) for i in ids])
+
+
+class Encoding(dict):
+    """A BatchEncoding of one text: input_ids, attention_mask and offset_mapping (GPT-2's spans keep the space a
+    piece starts with), and word_ids(): the pre-token each token starts in (GPT-2's split, ASCII cases only)."""
+    PRE_TOKENS = re.compile(r"""'s|'t|'re|'ve|'m|'ll|'d| ?[A-Za-z]+| ?[0-9]+| ?[^\sA-Za-z0-9]+|\s+(?!\S)|\s+""")
+
+    def __init__(self, text, ids, decoded):
+        starts = [m.start() for m in self.PRE_TOKENS.finditer(text)]
         offsets, at = [], 0
-        for i in ids:
-            piece = self.decode([i])
-            lead = len(piece) - len(piece.lstrip()) if piece.strip() else 0
-            offsets.append([at + lead, at + len(piece)])
+        for piece in decoded:
+            offsets.append([at, at + len(piece)])
             at += len(piece)
-        return {"input_ids": [ids], "attention_mask": [[1] * len(ids)], "offset_mapping": [offsets]}
+        self.words = [bisect.bisect_right(starts, s) - 1 for s, _ in offsets]
+        super().__init__(input_ids=[ids], attention_mask=[[1] * len(ids)], offset_mapping=[offsets])
+
+    def word_ids(self, batch_index=0):
+        return self.words
 
 
 class TinyGpt2InPyTorch(unittest.TestCase):
@@ -158,7 +172,7 @@ class TinyGpt2InPyTorch(unittest.TestCase):
         cases = json.loads((GPT2 / "reference.json").read_text(encoding="utf-8"))["cases"]
         for n in GPT2_CASES:
             case = cases[n]
-            encoding = tokenizer.encoding(case["input_ids"])
+            encoding = tokenizer.encoding(case["text"], case["input_ids"])
             ids = torch.tensor(encoding["input_ids"])
             with torch.no_grad():
                 logits, attentions = model(ids, torch.ones_like(ids), torch.arange(ids.shape[1])[None])
