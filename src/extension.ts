@@ -10,6 +10,7 @@ import { onDidChangeLensConfig, readConfig } from './config';
 import { registerCommands } from './commands/registerCommands';
 import { ComparePanel } from './compare/comparePanel';
 import { InspectCommands } from './commands/inspectCommands';
+import { registerTrySample } from './commands/trySample';
 import { TokenDecorations } from './editor/tokenDecorations';
 import { revealToken } from './editor/tokenReveal';
 import { Exporter } from './export/exporter';
@@ -102,6 +103,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     compare,
     vscode.commands.registerCommand('attentionLens.compareTokenizers', () => compare.compareActiveEditor().then((view) => view?.id)),
     registerInspectorSerializer(inspector),
+    registerTrySample(),
     vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, sideView),
     vscode.languages.registerHoverProvider(
       [{ scheme: 'file' }, { scheme: 'untitled' }],
