@@ -3,12 +3,12 @@
 //   flock /tmp/heavy.lock node out/test/harness/walkthroughShots.js   → media/walkthrough/{step}.png
 // runFile.png shows the inspector's Model tab (the views a run file opens in) until Open Run File can be shot.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { SAMPLE_TEXT } from '../../src/commands/sampleText';
-import { openBrowser, resultsDir, screenshot, writeConsoleLog } from './browser';
-import { freshWorkspace, prepareProfile, profileDirs, repoRoot, startServer } from './vscodeServer';
+import { screenshot } from './browser';
+import { runScript, withDevWorkbench } from './devWorkbench';
+import { repoRoot } from './vscodeServer';
 import { inspectorFrame, runCommand, STEP_TIMEOUT_MS, webviewFrameWith } from './workbenchUi';
 
 const OUT = path.join(repoRoot, 'media', 'walkthrough');
@@ -33,17 +33,7 @@ async function cursorOn(page: Page, word: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'attention-lens-walkthrough-'));
-  const dirs = profileDirs(temp);
-  prepareProfile(dirs);
-  const workspace = freshWorkspace(temp);
-  const server = await startServer({ dirs, smokeTestDriver: true, logFile: path.join(resultsDir, 'walkthrough-server.log') });
-  const browser = await openBrowser();
-  try {
-    const { page } = browser;
-    const extension = `vscode-remote://${server.authority}${repoRoot}`;
-    const payload = encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', extension]]));
-    await page.goto(`${server.base}/?folder=${encodeURIComponent(workspace)}&payload=${payload}`);
+  await withDevWorkbench('walkthrough', {}, async (page) => {
     await page.locator('.explorer-folders-view').waitFor({ timeout: STEP_TIMEOUT_MS });
 
     await runCommand(page, 'Attention Lens: Try on a Sample Sentence');
@@ -87,18 +77,7 @@ async function main(): Promise<void> {
     await frame.locator('vscode-tab-header[data-tab="model"]').click();
     await frame.locator('.view canvas[data-draw-ms]').first().waitFor({ timeout: STEP_TIMEOUT_MS });
     await shoot(page, 'runFile');
-  } finally {
-    writeConsoleLog(browser.consoleLines, 'walkthrough-console.log');
-    await browser.close();
-    await server.stop();
-    fs.rmSync(temp, { recursive: true, force: true });
-  }
+  });
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    process.exit(1);
-  },
-);
+runScript(main);
