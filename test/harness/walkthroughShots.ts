@@ -59,8 +59,9 @@ async function main(): Promise<void> {
     await side.locator('.sidebar-view .bar-list .bar-row').first().waitFor({ timeout: STEP_TIMEOUT_MS });
     await shoot(page, 'sideView');
 
+    await page.keyboard.press('Escape');
     await runCommand(page, 'Attention Lens: Select Model');
-    await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'lens-bert-mini' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
     await page.keyboard.type('Xenova/gpt2');
     await page
       .locator('.quick-input-list .monaco-list-row', { hasText: 'Use Hub model Xenova/gpt2' })
