@@ -325,20 +325,23 @@ def from_transformers(text: str, encoding: Any, outputs: Any, tokenizer: Any = N
     if attentions is None:
         raise ValueError("outputs: no attentions; run the model with output_attentions=True "
                          "(and attn_implementation=\"eager\": fused attention kernels return none)")
+    row = batch_index or 0
     ids_array, offsets_array = _array(ids, "input_ids"), _array(offsets, "offset_mapping")
     logits = _get(outputs, "logits")
-    maps = _stack_layers(list(attentions) if isinstance(attentions, (list, tuple)) else attentions, batch_index)
+    logits = None if logits is None else _array(logits, "logits")
+    maps = _stack_layers(attentions, batch_index)
     if ids_array.ndim == 2:
-        ids_array, offsets_array = ids_array[batch_index or 0], offsets_array[batch_index or 0]
-        if logits is not None:
-            logits = _array(logits, "logits")[batch_index or 0]
+        ids_array, offsets_array = ids_array[row], offsets_array[row]
+        logits = logits[row] if logits is not None and logits.ndim == 3 else logits
+    if maps.shape[-1] != len(ids_array):
+        raise ValueError(f"attentions: each map is {maps.shape[-2]} × {maps.shape[-1]} but there are {len(ids_array)} input_ids")
     mask = _get(encoding, "attention_mask")
     keep = np.arange(len(ids_array))
     if mask is not None:
         mask_array = _array(mask, "attention_mask")
-        keep = np.flatnonzero(mask_array[batch_index or 0] if mask_array.ndim == 2 else mask_array)
+        keep = np.flatnonzero(mask_array[row] if mask_array.ndim == 2 else mask_array)
     ids_list = [int(ids_array[i]) for i in keep]
-    word_ids = encoding.word_ids(batch_index or 0) if callable(getattr(encoding, "word_ids", None)) else None
+    word_ids = encoding.word_ids(row) if callable(getattr(encoding, "word_ids", None)) else None
     maps = maps[:, :, keep][:, :, :, keep]
     config = getattr(model, "config", None)
     name = getattr(config, "name_or_path", None) or (model if isinstance(model, str) else None)
@@ -350,7 +353,7 @@ def from_transformers(text: str, encoding: Any, outputs: Any, tokenizer: Any = N
         pieces, maps, text=text, offsets=offsets_array[keep], ids=ids_list,
         special=[i in special_ids for i in ids_list], words=None if word_ids is None else [word_ids[i] for i in keep],
         model=name or getattr(tokenizer, "name_or_path", "") or "transformers",
-        logits=None if logits is None else _array(logits, "logits")[keep], decode=decode,
+        logits=None if logits is None else logits[keep], decode=decode,
         mask_id=getattr(tokenizer, "mask_token_id", None), architecture=architectures[0] if architectures else "",
         max_positions=getattr(config, "max_position_embeddings", None), device="pytorch", tolerance=tolerance,
     )

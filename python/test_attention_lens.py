@@ -116,6 +116,8 @@ class Refusals(unittest.TestCase):
             al.from_transformers("a", {"input_ids": [1], "offset_mapping": [[0, 1]]}, {"logits": [[0.0]]})
         with self.assertRaisesRegex(ValueError, r"return_offsets_mapping=True"):
             al.from_transformers("a", {"input_ids": [1]}, {"attentions": [[[[1.0]]]]})
+        with self.assertRaisesRegex(ValueError, r"each map is 1 × 1 but there are 2 input_ids"):
+            al.from_transformers("ab", {"input_ids": [1, 2], "offset_mapping": [[0, 1], [1, 2]]}, {"attentions": [[[[1.0]]]]})
 
 
 class ByteLevelStandIn:
