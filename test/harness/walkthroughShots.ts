@@ -1,7 +1,7 @@
 // The walkthrough's images (media/walkthrough/*.png), taken as a user sees each step: the extension from this
 // checkout in the VS Code server with its default (embedded) model, driven from the command palette.
 //   flock /tmp/heavy.lock node out/test/harness/walkthroughShots.js   → media/walkthrough/{step}.png
-// runFile.png shows the inspector's Model tab (the views a run file opens in) until Open Run File can be shot.
+// The run-file step shows inspect.png (the views a run file opens in) until Open Run File exists to be shot.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -74,10 +74,6 @@ async function main(): Promise<void> {
     await page.locator('.monaco-dialog-box, .notification-toast').first().waitFor({ timeout: STEP_TIMEOUT_MS });
     await shoot(page, 'gpu');
     await page.keyboard.press('Escape');
-
-    await frame.locator('vscode-tab-header[data-tab="model"]').click();
-    await frame.locator('.view canvas[data-draw-ms]').first().waitFor({ timeout: STEP_TIMEOUT_MS });
-    await shoot(page, 'runFile');
   });
 }
 
