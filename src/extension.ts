@@ -11,6 +11,7 @@ import { registerCommands } from './commands/registerCommands';
 import { ComparePanel } from './compare/comparePanel';
 import { RunFilePanel } from './runFile/runFilePanel';
 import { InspectCommands } from './commands/inspectCommands';
+import { registerTrySample } from './commands/trySample';
 import { TokenDecorations } from './editor/tokenDecorations';
 import { revealToken } from './editor/tokenReveal';
 import { Exporter } from './export/exporter';
@@ -109,6 +110,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
       runFiles.open(uri instanceof vscode.Uri ? uri : undefined).then((run) => run?.summary.runId),
     ),
     registerInspectorSerializer(inspector),
+    registerTrySample(),
     vscode.window.registerWebviewViewProvider(SIDE_VIEW_ID, sideView),
     vscode.languages.registerHoverProvider(
       [{ scheme: 'file' }, { scheme: 'untitled' }],

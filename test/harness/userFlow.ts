@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Frame, FrameLocator, Page } from 'playwright-core';
-import { inspectorFrame, openFile, runCommand, selectLine, STEP_TIMEOUT_MS } from './workbenchUi';
+import type { FrameLocator } from 'playwright-core';
+import { inspectorFrame, openFile, runCommand, selectLine, STEP_TIMEOUT_MS, webviewFrameWith } from './workbenchUi';
 import { openBrowser, resultsDir, screenshot, writeConsoleLog } from './browser';
 import { freshWorkspace, installVsix, prepareProfile, profileDirs, repoRoot, startServer } from './vscodeServer';
 
@@ -46,24 +46,6 @@ function modelSettings(): Record<string, unknown> {
   const fixture = path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-bert');
   console.log(`(no embedded default model in models/: using ${path.relative(repoRoot, fixture)})`);
   return { 'attentionLens.activeModel': 'masked', 'attentionLens.maskedModel': fixture };
-}
-
-/** The webview frame whose page shows `selector` (the inspector and the side view are both webviews). */
-async function webviewFrameWith(page: Page, selector: string): Promise<Frame> {
-  const deadline = Date.now() + STEP_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    for (const frame of page.frames()) {
-      if (
-        (await frame
-          .locator(selector)
-          .count()
-          .catch(() => 0)) > 0
-      )
-        return frame;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`no webview shows ${selector}`);
 }
 
 /** Waits until `read` returns a value that `ok` accepts; fails with the last value read. */

@@ -1,6 +1,6 @@
 // Driving the VS Code workbench in headless Chromium by keyboard, as a user does: Quick Open a file, select a line,
 // run a command from the palette, and find the inspector's webview. Shared by the user flow and the README shots.
-import type { FrameLocator, Page } from 'playwright-core';
+import type { Frame, FrameLocator, Page } from 'playwright-core';
 
 export const STEP_TIMEOUT_MS = Number(process.env.ATTENTION_LENS_UI_TIMEOUT_MS || 90_000);
 
@@ -36,4 +36,22 @@ export async function selectLine(page: Page, line: number): Promise<void> {
 /** The inspector's webview: VS Code nests the page in iframe.webview → #active-frame. */
 export function inspectorFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
+}
+
+/** The webview frame whose page shows `selector` (the inspector and the side view are both webviews). */
+export async function webviewFrameWith(page: Page, selector: string): Promise<Frame> {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      if (
+        (await frame
+          .locator(selector)
+          .count()
+          .catch(() => 0)) > 0
+      )
+        return frame;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`no webview shows ${selector}`);
 }
