@@ -8,6 +8,7 @@ import { locateAttention, type AttentionLocation } from '../onnx/attentionNodes'
 import { keptTensors, recipesOf, type LayerRecipe } from '../onnx/attentionRecompute';
 import type { GraphSummary } from '../onnx/graphScan';
 import { logitsOutput, patchModel, planPatch, PREDICTED_POSITIONS } from '../onnx/graphPatch';
+import { HEAD_GATE, HEAD_MEAN, planHeadGate } from '../onnx/headGate';
 import { readModelGraph } from '../onnx/modelGraph';
 import { loadTextTokenizer, type TextTokenizer } from '../tokenize/textTokenizer';
 import { LensError, type DeviceInfo, type DeviceRequest, type ModelInfo, type ModelSource } from '../types';
@@ -39,6 +40,8 @@ export interface LoadedModel {
   predictionHead: boolean;
   /** Whether runs name the positions to predict at (PREDICTED_POSITIONS); else every position is predicted. */
   positionsInput: boolean;
+  /** Whether runs may feed the head gate inputs (HEAD_GATE, HEAD_MEAN) to ablate heads. */
+  headGate: boolean;
   logitsName: string;
   loadMs: number;
 }
@@ -183,20 +186,25 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
   await checkExternalData(onnxPath, graph.externalDataLocations);
   const attention = locateAttention(graph, config.layers);
   const recipes = recipesOf(graph, attention);
-  const plan = planPatch(graph, keptTensors(recipes), family.scoresActualTokens);
+  const headGate = planHeadGate(graph, attention, config.layers, config.heads);
+  const plan = { ...planPatch(graph, keptTensors(recipes), family.scoresActualTokens), headGate };
   const patched = patchModel(skeleton, plan);
   const { session, device } = await createSession(request, env, patched.bytes, onnxPath, onnx.relative);
   return {
-    info: modelInfo(request, config, tokenizer, onnx, attention),
+    info: {
+      ...modelInfo(request, config, tokenizer, onnx, attention),
+      ablation: headGate.available ? { available: true } : { available: false, reason: headGate.reason },
+    },
     config,
     device,
     tokenizer,
     session,
-    // The positions input is the runner's to feed, not one of the model's own.
-    inputs: inputSpecs(session).filter((spec) => spec.name !== PREDICTED_POSITIONS),
+    // The positions and head gate inputs are the runner's to feed, not the model's own.
+    inputs: inputSpecs(session).filter((spec) => ![PREDICTED_POSITIONS, HEAD_GATE, HEAD_MEAN].includes(spec.name)),
     layerMaps: attention.available ? layerMapsOf(skeleton, graph, recipes, onnxPath, device.provider) : undefined,
     predictionHead: patched.predictionHead,
     positionsInput: patched.positionsInput,
+    headGate: patched.headGate,
     logitsName: logitsOutput(plan, graph),
     loadMs: performance.now() - started,
   };

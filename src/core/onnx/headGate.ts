@@ -1,0 +1,113 @@
+// Head ablation in the load-time patch: every layer's context (the attention-weighted values, [batch, heads,
+// queries, head_dim], before the heads are merged and projected) is replaced by
+//   context × gate[l, h] + mean over positions(context) × mean[l, h]
+// where HEAD_GATE and HEAD_MEAN are graph inputs: ones and zeros leave the model as it was (every plain run feeds
+// them: onnxruntime-node feeds only declared inputs, so an initializer cannot stand in as a default), zeros and
+// ones at a head replace its context by their mean, zeros and zeros zero it. A toggle is one run, never a reload.
+// Fused attention operators compute the context inside themselves and cannot take a gate.
+import type { AttentionLocation } from './attentionNodes';
+import { consumersOf } from './attentionNodes';
+import type { PatchGraph } from './graphPatch';
+import { GRAPH_FIELDS, type GraphNode, type GraphSummary } from './graphScan';
+import { MessageWriter } from './protobuf';
+
+/** Float32 [layers, heads]: each head's context is multiplied by its entry (1 in a plain run). */
+export const HEAD_GATE = 'attention_lens/head_gate';
+/** Float32 [layers, heads]: each head's mean context over positions is added times its entry (0 in a plain run). */
+export const HEAD_MEAN = 'attention_lens/head_mean';
+
+/** Where each layer's context is, when every layer's can be gated. */
+export type HeadGatePlan =
+  | { available: true; layers: number; heads: number; /** One per layer, in layer order. */ contexts: string[]; opset: number }
+  | { available: false; reason: string };
+
+/** What may lie between the probabilities and the MatMul with the values (as attentionNodes.ts allows). */
+const PASS_THROUGH = new Set(['Cast', 'Dropout', 'Identity', 'Where', 'IsNaN', 'Reshape', 'Slice']);
+const FLOAT = 1;
+/** CastLike (the gate in the context's own type, float16 included) exists from opset 15. */
+const CAST_LIKE_OPSET = 15;
+
+/** The MatMul that multiplies `probabilities` (its first input, possibly through pass-through nodes) with the values. */
+function contextProduct(probabilities: string, consumers: Map<string, GraphNode[]>, depth = 0): GraphNode | undefined {
+  for (const node of consumers.get(probabilities) ?? []) {
+    if (node.opType === 'MatMul' && node.inputs[0] === probabilities) return node;
+    if (depth < 3 && PASS_THROUGH.has(node.opType)) {
+      const found = node.outputs.map((o) => contextProduct(o, consumers, depth + 1)).find((n) => n !== undefined);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** Finds every layer's context, or says why heads of this graph cannot be ablated. */
+export function planHeadGate(graph: GraphSummary, attention: AttentionLocation, layers: number, heads: number): HeadGatePlan {
+  if (!attention.available) return { available: false, reason: `its attention cannot be read: ${attention.reason}` };
+  const fused = attention.sites.find((site) => site.kind !== 'softmax');
+  if (fused) {
+    return {
+      available: false,
+      reason:
+        `this export fuses attention into the ${fused.node.opType} operator, which computes each head's context inside itself, so ` +
+        `heads cannot be ablated; an export without attention fusion (e.g. optimum-cli export onnx) can`,
+    };
+  }
+  const opset = graph.opsets.get('') ?? 0;
+  if (opset < 13) return { available: false, reason: `head ablation needs opset 13 or later; this graph is opset ${opset}` };
+  const consumers = consumersOf(graph.nodes);
+  const contexts: string[] = [];
+  for (const [layer, site] of attention.sites.entries()) {
+    if (site.kind !== 'softmax') continue;
+    const product = contextProduct(site.probabilities, consumers);
+    if (!product) return { available: false, reason: `layer ${layer}'s attention is not multiplied with its values by a MatMul` };
+    contexts.push(product.outputs[0]);
+  }
+  return { available: true, layers, heads, contexts, opset };
+}
+
+/** A float32 graph input of fixed dims (ValueInfoProto → TypeProto.tensor_type → shape → dim_value). */
+function floatInput(name: string, dims: number[]): MessageWriter {
+  const shape = new MessageWriter();
+  for (const d of dims) shape.message(1, new MessageWriter().varint(1, d));
+  const tensorType = new MessageWriter().varint(1, FLOAT).message(2, shape);
+  return new MessageWriter().string(1, name).message(2, new MessageWriter().message(1, tensorType));
+}
+
+/**
+ * Adds the two gate inputs and each layer's gating nodes to `graph`, and returns the names of the gated contexts by
+ * the contexts they replace: the caller rewires every consumer of a context to read its gated one.
+ */
+export function addHeadGate(graph: PatchGraph, plan: Extract<HeadGatePlan, { available: true }>): Map<string, string> {
+  const { layers, heads } = plan;
+  for (const name of [HEAD_GATE, HEAD_MEAN]) graph.message.message(GRAPH_FIELDS.input, floatInput(name, [layers, heads]));
+  const perHead = graph.constant('gate_per_head', [BigInt(heads), 1n, 1n]);
+  const positionsAxis = graph.constant('positions_axis', [-2n]);
+  const gated = new Map<string, string>();
+  plan.contexts.forEach((context, layer) => {
+    const n = (name: string) => `attention_lens/gate${layer}_${name}`;
+    const layerIndex = graph.constant(`layer_${layer}`, [BigInt(layer)]);
+    // This layer's row, shaped [heads, 1, 1]: it broadcasts over [batch, heads, q, d] and, at batch 1, over [heads, q, d].
+    for (const [input, name] of [
+      [HEAD_GATE, 'gate'],
+      [HEAD_MEAN, 'mean'],
+    ] as const) {
+      graph.node('Gather', [input, layerIndex], [n(`${name}_row`)], `Gate${layer}_${name}_row`, { axis: 0 });
+      graph.node('Reshape', [n(`${name}_row`), perHead], [n(`${name}_f32`)], `Gate${layer}_${name}_shape`);
+    }
+    // The mean over positions is the sum times mean / length, so that the length is divided once per head, not per value.
+    graph.node('Shape', [context], [n('shape')], `Gate${layer}_shape`);
+    graph.node('Gather', [n('shape'), positionsAxis], [n('length')], `Gate${layer}_length`, { axis: 0 });
+    graph.node('Cast', [n('length')], [n('length_f32')], `Gate${layer}_length_f32`, { to: FLOAT });
+    graph.node('Div', [n('mean_f32'), n('length_f32')], [n('mean_scale_f32')], `Gate${layer}_mean_scale`);
+    const [gate, meanScale] = plan.opset >= CAST_LIKE_OPSET ? [n('gate'), n('mean_scale')] : [n('gate_f32'), n('mean_scale_f32')];
+    if (plan.opset >= CAST_LIKE_OPSET) {
+      graph.node('CastLike', [n('gate_f32'), context], [gate], `Gate${layer}_gate_type`);
+      graph.node('CastLike', [n('mean_scale_f32'), context], [meanScale], `Gate${layer}_mean_type`);
+    }
+    graph.node('ReduceSum', [context, positionsAxis], [n('sum')], `Gate${layer}_sum`, { keepdims: 1 });
+    graph.node('Mul', [context, gate], [n('kept')], `Gate${layer}_kept`);
+    graph.node('Mul', [n('sum'), meanScale], [n('mean')], `Gate${layer}_mean`);
+    graph.node('Add', [n('kept'), n('mean')], [n('context')], `Gate${layer}_context`);
+    gated.set(context, n('context'));
+  });
+  return gated;
+}
