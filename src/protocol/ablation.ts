@@ -50,7 +50,14 @@ export interface AblationView {
    * Per ranked position (the run's own, as its predictions): the ablated run's top-k, best first, then the plain run's
    * top-k that fell out of it.
    */
-  positions: { position: number; changes: PredictionChangeView[] }[];
+  positions: AblatedPosition[];
+}
+
+export interface AblatedPosition {
+  position: number;
+  changes: PredictionChangeView[];
+  /** Next-token models: the probability of the token that actually follows, in each run; null at the last position. */
+  actualNext?: { before: number | null; after: number | null };
 }
 
 export function headLabel(ref: HeadRef): string {

@@ -70,7 +70,7 @@ export class ModelRunner {
   private logits: { key: string; rows: Map<number, Float32Array> } = { key: '', rows: new Map() };
 
   /** The plain run's candidates at each ranked position, for the last text ablated (see ablate). */
-  private ablationBaseline: { key: string; rows: Prediction[][] } | undefined;
+  private ablationBaseline: { key: string; rows: Prediction[][]; actualNext?: (number | null)[] } | undefined;
 
   private lastWindow: { text: string; maxTokens?: number; pair: boolean; value: InputWindow } | undefined;
 
@@ -275,14 +275,18 @@ export class ModelRunner {
     const bad = badAblatedHeads(spec.heads, config.layers, config.heads);
     if (bad) throw new LensError(bad, 'model-unsupported');
     const key = `${maxTokens ?? ''}/${pairRun}/${text}`;
-    if (this.ablationBaseline?.key !== key) this.ablationBaseline = { key, rows: (await this.candidates(text, maxTokens, pairRun)).rows };
-    const before = this.ablationBaseline.rows;
-    const { positions, rows } = await this.candidates(text, maxTokens, pairRun, this.gates(spec));
+    if (this.ablationBaseline?.key !== key) this.ablationBaseline = { key, ...(await this.candidates(text, maxTokens, pairRun)) };
+    const before = this.ablationBaseline;
+    const { positions, rows, actualNext } = await this.candidates(text, maxTokens, pairRun, this.gates(spec));
     return {
       ablated: spec.heads.map(headLabel),
       mode: spec.mode,
       candidates: GRAPH_TOP_K,
-      positions: positions.map((position, i) => ({ position, changes: compareRankings(before[i], rows[i], topK) })),
+      positions: positions.map((position, i) => ({
+        position,
+        changes: compareRankings(before.rows[i], rows[i], topK),
+        ...(actualNext ? { actualNext: { before: before.actualNext![i], after: actualNext[i] } } : {}),
+      })),
     };
   }
 
@@ -301,8 +305,11 @@ export class ModelRunner {
     const ranked = this.model.config.family.rankedPositions(tokens, this.model.tokenizer.maskTokenId);
     const positions = ranked === 'every' ? tokens.map((t) => t.index) : ranked;
     const at = ranked !== 'every' && this.model.positionsInput ? ranked : undefined;
-    const { row } = await this.run(ids, 1, ids.length, GRAPH_TOP_K, [], at, pair?.segments, gates);
-    return { positions, rows: positions.map((position, i) => this.toPredictions(row(0, at ? i : position))) };
+    const { row, actualLogProb } = await this.run(ids, 1, ids.length, GRAPH_TOP_K, [], at, pair?.segments, gates);
+    const rows = positions.map((position, i) => this.toPredictions(row(0, at ? i : position)));
+    // The token after position p is scored at p + 1 (see readPredictions); none follows the last.
+    const next = (p: number) => (p + 1 < ids.length ? nullableExp(actualLogProb(p + 1)) : null);
+    return { positions, rows, actualNext: this.model.config.family.scoresActualTokens ? positions.map(next) : undefined };
   }
 
   /**
