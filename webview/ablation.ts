@@ -24,8 +24,16 @@ export class AblationData {
     private readonly onChange: () => void,
   ) {}
 
-  /** The ablation of `summary` with these heads and mode: asked of the host the first time it is wanted. */
+  /**
+   * The ablation of `summary` with these heads and mode: asked of the host the first time it is wanted. No heads
+   * after some were asked for this run: the host is told (its exports then name no ablation).
+   */
   status(summary: RunSummary | null, heads: readonly HeadRef[], mode: AblationMode): AblationStatus {
+    if (summary && heads.length === 0 && this.key.startsWith(`${summary.runId}|`) && !this.key.endsWith('|')) {
+      this.key = ablationKey(summary.runId, [], mode);
+      this.answer = undefined;
+      this.host.request('ablate', { runId: summary.runId, heads: [], mode }).catch(() => undefined);
+    }
     if (!summary || heads.length === 0) return { state: 'none' };
     const can = summary.ablation;
     if (can?.available !== true) {

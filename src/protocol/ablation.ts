@@ -93,11 +93,14 @@ export function parseHeadList(spec: string, layers: number, heads: number): Head
   return bad ? { error: bad } : refs;
 }
 
-/** A webview's ablate params (the host checks the heads against the run's model), or undefined when malformed. */
+/**
+ * A webview's ablate params (the host checks the heads against the run's model), or undefined when malformed. No
+ * heads: the webview's Reset, which the host records so that the exports no longer name an ablation.
+ */
 export function parseAblationParams(p: Record<string, unknown>): ({ runId: number } & AblationSpec) | undefined {
   const heads = p.heads;
   if (!isCount(p.runId) || !ABLATION_MODES.includes(p.mode as AblationMode)) return undefined;
-  if (!Array.isArray(heads) || heads.length === 0 || heads.length > MAX_ABLATED_HEADS) return undefined;
+  if (!Array.isArray(heads) || heads.length > MAX_ABLATED_HEADS) return undefined;
   const refs: HeadRef[] = [];
   for (const h of heads as unknown[]) {
     if (!isObject(h) || !isCount(h.layer) || !isCount(h.head)) return undefined;

@@ -51,8 +51,13 @@ export class RunQueries {
     });
   }
 
-  /** The run's predictions with heads ablated; kept as the run's ablation (the exports record it). */
+  /** The run's predictions with heads ablated; kept as the run's ablation (the exports record it). No heads: none. */
   async ablate(run: RunRecord, spec: AblationSpec): Promise<AblationView> {
+    if (spec.heads.length === 0) {
+      const none = { runId: run.runId, ablated: [], mode: spec.mode, candidates: 0, positions: [] };
+      this.store.setAblation(none);
+      return none;
+    }
     const { ablation, model } = run.summary;
     if (ablation?.available !== true) {
       const reason = ablation?.available === false ? ablation.reason : "this kind of model's graphs take no head gate";

@@ -46,9 +46,10 @@ export class RunStore {
     return stored !== undefined;
   }
 
+  /** Keeps the ablation shown on a run; one of no heads (a Reset) forgets it. */
   setAblation(view: AblationView): void {
     const stored = this.runs.get(view.runId);
-    if (stored) stored.ablation = view;
+    if (stored) stored.ablation = view.ablated.length > 0 ? view : undefined;
   }
 
   /** The last head ablation shown on the run, if any. */

@@ -159,8 +159,10 @@ describe('ablation arithmetic', () => {
       heads: [{ layer: 0, head: 1 }],
       mode: 'mean',
     });
+    // No heads: the webview's Reset.
+    assert.deepEqual(parseAblationParams({ runId: 1, heads: [], mode: 'zero' }), { runId: 1, heads: [], mode: 'zero' });
     for (const bad of [
-      { runId: 1, heads: [], mode: 'zero' },
+      { runId: 1, mode: 'zero' },
       { runId: 1, heads: [{ layer: -1, head: 0 }], mode: 'zero' },
       { runId: 1, heads: [[0, 1]], mode: 'zero' },
       { runId: 1, heads: [{ layer: 0, head: 0 }], mode: 'half' },

@@ -108,6 +108,7 @@ export const ablationTests: TestCase[] = [
       await lens.settle();
       assert.deepEqual((await lens.lastState())?.ablated, []);
       await lens.tab('predictions');
+      assert.deepEqual((await lens.requests('ablate')).at(-1)?.heads, [], 'the host is told, so its exports name no ablation');
       assert.equal((await ablationRows(lens)).title, '', 'Reset takes the ablated predictions away');
       await finish(lens);
     },
