@@ -167,7 +167,8 @@ function ablationSection(view: AblationView | undefined): string {
   );
   return (
     `<h2>Heads ablated</h2><p>${esc(view.ablated.join(', '))} (layer.head), ${how}.</p>` +
-    `<table><thead><tr><th>position</th><th>token</th><th>without ablation</th><th>with</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>\n`
+    `<table><thead><tr><th>position</th><th>token</th><th>without ablation</th><th>with</th></tr></thead>` +
+    `<tbody>\n${rows.join('\n')}\n</tbody></table>\n`
   );
 }
 

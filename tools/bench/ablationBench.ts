@@ -95,9 +95,11 @@ async function main(): Promise<void> {
   await Promise.all([runner.dispose(), plain.release(), ungated.session.release(), gated.session.release()]);
   process.stdout.write(
     [
-      `Medians of ${ROUNDS} interleaved rounds, CPU (${os.cpus().length} cores), 1-minute load average ${load.map((l) => l.toFixed(1)).join(' → ')}.`,
+      `Medians of ${ROUNDS} interleaved rounds, CPU (${os.cpus().length} cores), ` +
+        `1-minute load average ${load.map((l) => l.toFixed(1)).join(' → ')}.`,
       '',
-      '| model | tokens | plain forward (ms) | prediction run, no gate (ms) | with the gate fed ones (ms) | ablation toggle (ms) | toggle ÷ plain |',
+      '| model | tokens | plain forward (ms) | prediction run, no gate (ms) | with the gate fed ones (ms) | ablation toggle (ms) | ' +
+        'toggle ÷ plain |',
       '|---|---:|---:|---:|---:|---:|---:|',
       ...rows,
       '',

@@ -33,7 +33,8 @@ export class AblationBar {
     if (!s) return;
     const can = s.ablation;
     if (can?.available !== true) {
-      this.text.textContent = `Head ablation: not available, ${can?.available === false ? can.reason : "this kind of model's graphs take no head gate"}.`;
+      const reason = can?.available === false ? can.reason : "this kind of model's graphs take no head gate";
+      this.text.textContent = `Head ablation: not available, ${reason}.`;
       this.mode.element.hidden = this.reset.hidden = true;
       return;
     }
