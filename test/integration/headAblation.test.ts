@@ -29,7 +29,7 @@ describe('Attention Lens: head ablation', () => {
     api = await lensApi();
   });
 
-  it('tiny-gpt2: the panel asks for heads 0.0, 1.2, 2.3 zeroed and gets PyTorch’s probabilities, changes against the plain run', async () => {
+  it('tiny-gpt2: the panel asks for heads 0.0, 1.2, 2.3 zeroed: PyTorch’s probabilities, changes against the plain run', async () => {
     const golden = JSON.parse(fs.readFileSync(path.join(fixtureModel('tiny-gpt2'), 'ablation.json'), 'utf8')) as {
       cases: {
         text: string;
