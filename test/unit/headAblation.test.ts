@@ -123,6 +123,25 @@ describe('a fused export', () => {
   });
 });
 
+describe('a float16 graph below opset 15', () => {
+  it('loads and predicts, and says the head gate needs CastLike (opset 15)', async () => {
+    const folder = fixtureModel('tiny-llama-variants');
+    const runner = await ModelRunner.load(
+      { id: 'fp16', source: 'local', folder, onnxFile: 'onnx/model_fp16.onnx', device: 'cpu' },
+      detectProviderEnvironment(),
+    );
+    try {
+      assert.deepEqual(runner.info.ablation, {
+        available: false,
+        reason: 'head ablation of a float16 graph needs opset 15 or later; this graph is opset 14',
+      });
+      assert.ok((await runner.inspect('Hello world', { attention: false, topK: 3 })).predictions.ranked.length > 0);
+    } finally {
+      await runner.dispose();
+    }
+  });
+});
+
 describe('ablation arithmetic', () => {
   it('gates close the ablated heads, and mean mode opens their mean', () => {
     const { gate, mean } = gateValues({ heads: [{ layer: 1, head: 2 }], mode: 'mean' }, 2, 4);

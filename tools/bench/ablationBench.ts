@@ -41,7 +41,7 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
 async function patchedSession(onnxPath: string, layers: number, heads: number, gate: boolean) {
   const { skeleton, graph } = await readModelGraph(onnxPath, 'onnx/model.onnx');
   const attention = locateAttention(graph, layers);
-  const plan = { ...planPatch(graph, [], false), ...(gate ? { headGate: planHeadGate(graph, attention, layers, heads) } : {}) };
+  const plan = { ...planPatch(graph, [], false), ...(gate ? { headGate: planHeadGate(skeleton, graph, attention, layers, heads) } : {}) };
   const session = await ort.InferenceSession.create(patchModel(skeleton, plan).bytes, sessionOptions('cpu', path.dirname(onnxPath)));
   const gates: Record<string, ort.Tensor> = gate
     ? {

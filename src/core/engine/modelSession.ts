@@ -186,10 +186,23 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
   await checkExternalData(onnxPath, graph.externalDataLocations);
   const attention = locateAttention(graph, config.layers);
   const recipes = recipesOf(graph, attention);
-  const headGate = planHeadGate(graph, attention, config.layers, config.heads);
-  const plan = { ...planPatch(graph, keptTensors(recipes), family.scoresActualTokens), headGate };
-  const patched = patchModel(skeleton, plan);
-  const { session, device } = await createSession(request, env, patched.bytes, onnxPath, onnx.relative);
+  const plan = {
+    ...planPatch(graph, keptTensors(recipes), family.scoresActualTokens),
+    headGate: planHeadGate(skeleton, graph, attention, config.layers, config.heads),
+  };
+  let patched = patchModel(skeleton, plan);
+  let headGate = plan.headGate;
+  let created;
+  try {
+    created = await createSession(request, env, patched.bytes, onnxPath, onnx.relative);
+  } catch (error) {
+    // A head gate the graph cannot take must not keep the model from loading: it loads without, and says why.
+    if (!headGate.available) throw error;
+    headGate = { available: false, reason: `the head gate could not be added to this graph (${(error as Error).message})` };
+    patched = patchModel(skeleton, { ...plan, headGate });
+    created = await createSession(request, env, patched.bytes, onnxPath, onnx.relative);
+  }
+  const { session, device } = created;
   return {
     info: {
       ...modelInfo(request, config, tokenizer, onnx, attention),

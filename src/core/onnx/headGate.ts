@@ -8,8 +8,8 @@
 import type { AttentionLocation } from './attentionNodes';
 import { consumersOf } from './attentionNodes';
 import type { PatchGraph } from './graphPatch';
-import { GRAPH_FIELDS, type GraphNode, type GraphSummary } from './graphScan';
-import { MessageWriter } from './protobuf';
+import { GRAPH_FIELDS, TENSOR_FIELDS, type GraphNode, type GraphSummary } from './graphScan';
+import { fields, MessageWriter } from './protobuf';
 
 /** Float32 [layers, heads]: each head's context is multiplied by its entry (1 in a plain run). */
 export const HEAD_GATE = 'attention_lens/head_gate';
@@ -39,8 +39,25 @@ function contextProduct(probabilities: string, consumers: Map<string, GraphNode[
   return undefined;
 }
 
-/** Finds every layer's context, or says why heads of this graph cannot be ablated. */
-export function planHeadGate(graph: GraphSummary, attention: AttentionLocation, layers: number, heads: number): HeadGatePlan {
+/** ONNX's FLOAT16 and BFLOAT16: a graph with such weights computes its context in them, where a float32 gate cannot multiply. */
+const HALF_TYPES = new Set([10, 16]);
+
+/** Whether any initializer of the scanned bytes `buf` is float16 or bfloat16. */
+function hasHalfWeights(buf: Uint8Array, graph: GraphSummary): boolean {
+  for (const f of graph.initializerFields.values()) {
+    for (const part of fields(buf, f.start, f.end)) if (part.field === TENSOR_FIELDS.dataType && HALF_TYPES.has(part.value)) return true;
+  }
+  return false;
+}
+
+/** Finds every layer's context in the scanned bytes `buf`, or says why heads of this graph cannot be ablated. */
+export function planHeadGate(
+  buf: Uint8Array,
+  graph: GraphSummary,
+  attention: AttentionLocation,
+  layers: number,
+  heads: number,
+): HeadGatePlan {
   if (!attention.available) return { available: false, reason: `its attention cannot be read: ${attention.reason}` };
   const fused = attention.sites.find((site) => site.kind !== 'softmax');
   if (fused) {
@@ -53,6 +70,12 @@ export function planHeadGate(graph: GraphSummary, attention: AttentionLocation, 
   }
   const opset = graph.opsets.get('') ?? 0;
   if (opset < 13) return { available: false, reason: `head ablation needs opset 13 or later; this graph is opset ${opset}` };
+  if (opset < CAST_LIKE_OPSET && hasHalfWeights(buf, graph)) {
+    return {
+      available: false,
+      reason: `head ablation of a float16 graph needs opset ${CAST_LIKE_OPSET} or later; this graph is opset ${opset}`,
+    };
+  }
   const consumers = consumersOf(graph.nodes);
   const contexts: string[] = [];
   for (const [layer, site] of attention.sites.entries()) {
