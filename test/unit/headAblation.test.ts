@@ -123,6 +123,19 @@ describe('a fused export', () => {
   });
 });
 
+describe('a context laid out as [batch × heads, q, d] (DeBERTa)', () => {
+  it('takes the gate in batched runs (masked at several positions) and in an ablation', async () => {
+    const runner = await load('tiny-deberta-v3');
+    try {
+      assert.equal((await runner.maskedAt('the cat sat on the mat today', [1, 2, 3, 4], 3)).length, 4);
+      const { positions } = await runner.ablate('the cat [MASK] on the mat', { heads: [{ layer: 1, head: 0 }], mode: 'mean' }, 5);
+      assert.ok(positions.length === 1 && positions[0].changes.some((c) => c.before && c.after));
+    } finally {
+      await runner.dispose();
+    }
+  });
+});
+
 describe('a float16 graph below opset 15', () => {
   it('loads and predicts, and says the head gate needs CastLike (opset 15)', async () => {
     const folder = fixtureModel('tiny-llama-variants');

@@ -104,11 +104,13 @@ export function addHeadGate(graph: PatchGraph, plan: Extract<HeadGatePlan, { ava
   for (const name of [HEAD_GATE, HEAD_MEAN]) graph.message.message(GRAPH_FIELDS.input, floatInput(name, [layers, heads]));
   const perHead = graph.constant('gate_per_head', [BigInt(heads), 1n, 1n]);
   const positionsAxis = graph.constant('positions_axis', [-2n]);
+  const [zero, end] = [graph.constant('zero', [0n]), graph.constant('end', [BigInt(Number.MAX_SAFE_INTEGER)])];
+  const perBatchHeads = graph.constant('batch_heads', [-1n, BigInt(heads)]);
   const gated = new Map<string, string>();
   plan.contexts.forEach((context, layer) => {
     const n = (name: string) => `attention_lens/gate${layer}_${name}`;
     const layerIndex = graph.constant(`layer_${layer}`, [BigInt(layer)]);
-    // This layer's row, shaped [heads, 1, 1]: it broadcasts over [batch, heads, q, d] and, at batch 1, over [heads, q, d].
+    // This layer's row, shaped [heads, 1, 1]: it broadcasts over [batch, heads, q, d].
     for (const [input, name] of [
       [HEAD_GATE, 'gate'],
       [HEAD_MEAN, 'mean'],
@@ -116,8 +118,14 @@ export function addHeadGate(graph: PatchGraph, plan: Extract<HeadGatePlan, { ava
       graph.node('Gather', [input, layerIndex], [n(`${name}_row`)], `Gate${layer}_${name}_row`, { axis: 0 });
       graph.node('Reshape', [n(`${name}_row`), perHead], [n(`${name}_f32`)], `Gate${layer}_${name}_shape`);
     }
-    // The mean over positions is the sum times mean / length, so that the length is divided once per head, not per value.
+    // The context as [batch, heads, queries, head_dim] whatever its layout ([batch × heads, q, d] in DeBERTa's), so
+    // that the [heads, 1, 1] rows broadcast in batched runs too; the gated one goes back to the context's own shape.
     graph.node('Shape', [context], [n('shape')], `Gate${layer}_shape`);
+    graph.node('Slice', [n('shape'), positionsAxis, end, zero], [n('last_two')], `Gate${layer}_last_two`);
+    graph.node('Concat', [perBatchHeads, n('last_two')], [n('shape4')], `Gate${layer}_shape4`, { axis: 0 });
+    graph.node('Reshape', [context, n('shape4')], [n('context4')], `Gate${layer}_context4`);
+    const context4 = n('context4');
+    // The mean over positions is the sum times mean / length, so that the length is divided once per head, not per value.
     graph.node('Gather', [n('shape'), positionsAxis], [n('length')], `Gate${layer}_length`, { axis: 0 });
     graph.node('Cast', [n('length')], [n('length_f32')], `Gate${layer}_length_f32`, { to: FLOAT });
     graph.node('Div', [n('mean_f32'), n('length_f32')], [n('mean_scale_f32')], `Gate${layer}_mean_scale`);
@@ -126,10 +134,11 @@ export function addHeadGate(graph: PatchGraph, plan: Extract<HeadGatePlan, { ava
       graph.node('CastLike', [n('gate_f32'), context], [gate], `Gate${layer}_gate_type`);
       graph.node('CastLike', [n('mean_scale_f32'), context], [meanScale], `Gate${layer}_mean_type`);
     }
-    graph.node('ReduceSum', [context, positionsAxis], [n('sum')], `Gate${layer}_sum`, { keepdims: 1 });
-    graph.node('Mul', [context, gate], [n('kept')], `Gate${layer}_kept`);
+    graph.node('ReduceSum', [context4, positionsAxis], [n('sum')], `Gate${layer}_sum`, { keepdims: 1 });
+    graph.node('Mul', [context4, gate], [n('kept')], `Gate${layer}_kept`);
     graph.node('Mul', [n('sum'), meanScale], [n('mean')], `Gate${layer}_mean`);
-    graph.node('Add', [n('kept'), n('mean')], [n('context')], `Gate${layer}_context`);
+    graph.node('Add', [n('kept'), n('mean')], [n('context_gated4')], `Gate${layer}_context4_gated`);
+    graph.node('Reshape', [n('context_gated4'), n('shape')], [n('context')], `Gate${layer}_context`);
     gated.set(context, n('context'));
   });
   return gated;
