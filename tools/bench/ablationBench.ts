@@ -68,7 +68,8 @@ async function main(): Promise<void> {
     const text = textOfLength(runner.model.tokenizer, tokens);
     const ids = runner.model.tokenizer.encode(text).map((t) => t.id);
     const mask = ids.indexOf(runner.model.tokenizer.maskTokenId!);
-    const feeds = buildFeeds(inputSpecs(ungated.session), ids, 1, ids.length, feedShape(runner.model.config));
+    const own = inputSpecs(ungated.session).filter((spec) => spec.name !== PREDICTED_POSITIONS);
+    const feeds = buildFeeds(own, ids, 1, ids.length, feedShape(runner.model.config));
     feeds[PREDICTED_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from([BigInt(mask)]), [1]);
     const fetches = [HEAD.topValues, HEAD.topIndices, HEAD.logSumExp];
     const plainFeeds = plain.feeds(ids);
