@@ -14,7 +14,7 @@ export class AblationBar {
   private readonly reset = document.createElement('vscode-button');
 
   constructor(private readonly app: App) {
-    this.element.className = 'toolbar ablation-bar';
+    this.element.className = 'ablation-bar';
     this.text.className = 'ablation-text';
     this.text.setAttribute('aria-live', 'polite');
     this.mode = new Select('Ablation', (v) => this.app.update({ ablationMode: v as AblationMode }));
