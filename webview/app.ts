@@ -8,6 +8,7 @@ import {
   type TokenListName,
 } from '../src/protocol';
 import type { HostLink } from './host';
+import { AblationData } from './ablation';
 import { RunData } from './runData';
 import { clampToRun, restoreState, type UiState } from './state';
 
@@ -25,6 +26,8 @@ export interface View {
 export class App {
   state: UiState;
   readonly data: RunData;
+  /** The host's predictions with the chosen heads ablated (see ablation.ts). */
+  readonly ablation: AblationData;
   private readonly listeners: (() => void)[] = [];
   private framePending = false;
   /** A view that should take the keyboard focus once it shows (see openMatrix). */
@@ -33,6 +36,7 @@ export class App {
   constructor(readonly host: HostLink) {
     this.state = restoreState(host.getState());
     this.data = new RunData(host, () => this.invalidate());
+    this.ablation = new AblationData(host, () => this.invalidate());
   }
 
   update(patch: Partial<UiState>): void {
@@ -127,6 +131,19 @@ export class App {
     this.state = clampToRun({ ...this.state, ...selection }, s);
     this.host.setState(this.state);
     this.invalidate();
+  }
+
+  /** The ablation of the shown run with the chosen heads and mode. */
+  ablationStatus() {
+    return this.ablation.status(this.data.summary, this.state.ablated, this.state.ablationMode);
+  }
+
+  /** Adds a head to the ablated ones, or takes it out (where the run's model can take a head gate). */
+  toggleAblated(layer: number, head: number): void {
+    if (this.data.summary?.ablation?.available !== true) return;
+    const has = this.state.ablated.some((h) => h.layer === layer && h.head === head);
+    const ablated = has ? this.state.ablated.filter((h) => h.layer !== layer || h.head !== head) : [...this.state.ablated, { layer, head }];
+    this.update({ ablated: ablated.sort((a, b) => a.layer - b.layer || a.head - b.head) });
   }
 
   onRender(listener: () => void): void {

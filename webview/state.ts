@@ -1,6 +1,7 @@
 // UI state that survives hide/show (vscode.setState): which tab, attention set, layer, heads, token, zoom, sampling
 // controls.
 import { SET_NAME, setShape, type RunSummary } from '../src/protocol';
+import { ABLATION_MODES, MAX_ABLATED_HEADS, type AblationMode, type HeadRef } from '../src/protocol/ablation';
 import { MIN_TEMPERATURE, TOP_K_ALL, type SamplingControls } from './render/sampling';
 import { PAIR_FILTERS, type PairFilter } from './views/pairNotice';
 
@@ -29,6 +30,9 @@ export interface UiState extends SamplingControls {
   followInspector: boolean;
   /** Head view of a sentence pair: all links, A→B or B→A only. */
   pairFilter: PairFilter;
+  /** Heads whose context the predictions are recomputed without (shift-click in the model view); [] = none. */
+  ablated: HeadRef[];
+  ablationMode: AblationMode;
 }
 
 export const DEFAULT_STATE: UiState = {
@@ -48,6 +52,8 @@ export const DEFAULT_STATE: UiState = {
   temperature: 1,
   topK: 10,
   topP: 1,
+  ablated: [],
+  ablationMode: 'zero',
 };
 
 function num(v: unknown, fallback: number, min: number, max: number): number {
@@ -56,6 +62,17 @@ function num(v: unknown, fallback: number, min: number, max: number): number {
 
 function index(v: unknown): number | null {
   return Number.isInteger(v) && (v as number) >= 0 ? (v as number) : null;
+}
+
+/** Saved ablated heads: well-formed {layer, head} pairs only. */
+function headRefs(v: unknown): HeadRef[] {
+  if (!Array.isArray(v)) return [];
+  const ok = (x: unknown): x is HeadRef =>
+    typeof x === 'object' && x !== null && index((x as HeadRef).layer) !== null && index((x as HeadRef).head) !== null;
+  return v
+    .filter(ok)
+    .slice(0, MAX_ABLATED_HEADS)
+    .map(({ layer, head }) => ({ layer, head }));
 }
 
 /** getState() returns whatever an older build saved: take only what is well-formed. */
@@ -79,6 +96,8 @@ export function restoreState(raw: unknown): UiState {
     temperature: num(s.temperature, d.temperature, MIN_TEMPERATURE, 5),
     topK: Math.floor(num(s.topK, d.topK, TOP_K_ALL, 1000)),
     topP: num(s.topP, d.topP, 0.01, 1),
+    ablated: headRefs(s.ablated),
+    ablationMode: ABLATION_MODES.includes(s.ablationMode as AblationMode) ? (s.ablationMode as AblationMode) : d.ablationMode,
   };
 }
 
@@ -103,5 +122,6 @@ export function clampToRun(state: UiState, s: RunSummary): UiState {
     targetSelected: state.targetSelected !== null && state.targetSelected < targets ? state.targetSelected : null,
     panX: Math.min(state.panX, Math.max(0, cols - 1)),
     panY: Math.min(state.panY, Math.max(0, rows - 1)),
+    ablated: state.ablated.filter((h) => h.layer < s.model.layers && h.head < s.model.heads),
   };
 }

@@ -2,6 +2,7 @@
 // without a dependency: the grammar is small.
 import { isOnnxVariant, ONNX_VARIANTS, type OnnxVariant } from '../core/hub/onnxVariants';
 import type { DeviceRequest } from '../core/types';
+import { ABLATION_MODES, parseHeadList, type AblationMode } from '../protocol/ablation';
 
 export interface CliOptions {
   model: string;
@@ -20,12 +21,16 @@ export interface CliOptions {
   maxNewTokens?: number;
   /** Run the text as a sentence pair (split at the tokenizer's separator or a blank line). */
   pair: boolean;
+  /** --ablate: heads "L.H[,L.H…]" whose context vectors are zeroed (or replaced by their mean: ablateMode). */
+  ablate?: string;
+  ablateMode: AblationMode;
 }
 
 export const USAGE = `usage: attention-lens inspect --model <folder | owner/name | default-masked | default-causal>
                        [--text "…" | --file <path>]   (default: read stdin)
                        [--attention] [--pair] [--top-k N] [--max-tokens N]
                        [--target "…"] [--max-new-tokens N]   (encoder–decoder models: T5, BART, Marian)
+                       [--ablate L.H[,L.H…]] [--ablate-mode zero|mean]   (heads 0-based, e.g. 0.3)
                        [--device auto|cpu|cuda|dml|coreml|webgpu]
                        [--hub <url>] [--cache <dir>] [--onnx ${ONNX_VARIANTS.join('|')}]
        attention-lens tokenize --tokenizer <model> --tokenizer <model> …
@@ -58,7 +63,7 @@ export function eachFlag(rest: string[], take: (flag: string, value: () => strin
 export function parseArgs(argv: string[]): CliOptions {
   const [command, ...rest] = argv;
   if (command !== 'inspect') throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
-  const options: CliOptions = { model: 'default-masked', attention: false, topK: 5, device: 'auto', pair: false };
+  const options: CliOptions = { model: 'default-masked', attention: false, topK: 5, device: 'auto', pair: false, ablateMode: 'zero' };
   let sawModel = false;
   eachFlag(rest, (flag, value) => {
     switch (flag) {
@@ -90,6 +95,21 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--max-new-tokens':
         options.maxNewTokens = positiveInt(flag, value());
         break;
+      case '--ablate': {
+        // The form is checked here; the layers and heads exist once the model is loaded (cli/ablationJson.ts).
+        const spec = value();
+        const heads = parseHeadList(spec, Infinity, Infinity);
+        if ('error' in heads) throw new UsageError(`--ablate: ${heads.error}`);
+        options.ablate = spec;
+        break;
+      }
+      case '--ablate-mode': {
+        const mode = value();
+        if (!ABLATION_MODES.includes(mode as AblationMode))
+          throw new UsageError(`--ablate-mode must be one of ${ABLATION_MODES.join(', ')}`);
+        options.ablateMode = mode as AblationMode;
+        break;
+      }
       case '--hub':
         options.hub = value();
         break;

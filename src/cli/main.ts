@@ -17,6 +17,7 @@ import { toRunSummary } from '../session/runSummary';
 import { compareTokenizers, comparisonDocument } from '../core/tokenize/compareTokenizers';
 import { loadTextTokenizer } from '../core/tokenize/textTokenizer';
 import { InferenceEngine } from '../core/worker/inferenceEngine';
+import { ablatedHeads, withAblation } from './ablationJson';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { parseTokenizeArgs, type TokenizeOptions } from './tokenizeArgs';
 import { validateCommand } from './validateCommand';
@@ -175,7 +176,14 @@ async function main(): Promise<number> {
     };
     const result = await engine.request('inspect', { run, text, options: inspectOptions });
     const maps = result.attention ? await engine.request('maps', { run }) : undefined;
-    process.stdout.write(JSON.stringify(toJson(result, maps)) + '\n');
+    const document = toJson(result, maps) as { predictions: Record<string, unknown> };
+    if (options.ablate === undefined) process.stdout.write(JSON.stringify(document) + '\n');
+    else {
+      const spec = { heads: ablatedHeads(options.ablate, result.model), mode: options.ablateMode };
+      const ablation = await engine.request('ablate', { run, spec, topK });
+      const list = SCRIPT_NAMES[result.predictions.task].list;
+      process.stdout.write(JSON.stringify(withAblation(document, list, topK, ablation)) + '\n');
+    }
     return 0;
   } catch (error) {
     process.stderr.write(`attention-lens: ${(error as Error).message.split('\n')[0]}\n`);

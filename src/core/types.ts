@@ -68,6 +68,8 @@ export interface ModelInfo {
   onnxBytes: number;
   /** Whether per-head attention maps can be read from this graph. */
   attention: { available: true } | { available: false; reason: string };
+  /** Whether heads can be ablated in this graph (see core/onnx/headGate.ts); absent: not for this kind of model. */
+  ablation?: { available: true } | { available: false; reason: string };
 }
 
 /** The provider that actually ran, and why it is not the one asked for when they differ. */

@@ -54,14 +54,16 @@ export class Exporter {
       ({ bytes, name: shows } = await this.renderInView(format));
     } else if (format === 'json') {
       const maps = await this.controller.queries.maps(run);
-      bytes = Buffer.from(jsonReport(run, maps, this.controller.runs.predictions(run.runId).maskedAt, await this.unmasked(run)), 'utf8');
+      const { maskedAt } = this.controller.runs.predictions(run.runId);
+      const ablation = this.controller.runs.ablation(run.runId);
+      bytes = Buffer.from(jsonReport(run, maps, maskedAt, await this.unmasked(run), ablation), 'utf8');
     } else {
       // The picture is optional in the report: without a showing view the tables still say everything.
       const picture = await this.renderInView('svg').then(
         (svg) => ({ mime: 'image/svg+xml', base64: Buffer.from(svg.bytes).toString('base64') }),
         () => undefined,
       );
-      bytes = Buffer.from(htmlReport(run, await this.unmasked(run), picture), 'utf8');
+      bytes = Buffer.from(htmlReport(run, await this.unmasked(run), picture, this.controller.runs.ablation(run.runId)), 'utf8');
     }
     const name = exportFileName(run.summary.model.id, format, shows);
     const uri =

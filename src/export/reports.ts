@@ -1,6 +1,7 @@
 // The files the host writes itself: a JSON of tokens, attention and predictions, and a self-contained HTML
 // report (no script, no remote URL; the view's picture is embedded as a data: image, where SVG cannot run).
 import { nestedLayer } from '../core/engine/attentionLayout';
+import type { AblationView } from '../protocol/ablation';
 import type { AttentionMaps } from '../core/types';
 import {
   maskFills,
@@ -40,6 +41,7 @@ export function jsonReport(
   sets: SetMaps[],
   maskedAt: ReadonlyMap<number, PredictionView[]> | undefined,
   unmasked: PredictionView[][] | undefined,
+  ablation?: AblationView,
 ): string {
   const s = run.summary;
   // A run of one set keeps /2's `attention` object, so scripts reading it do not break; its maps are written
@@ -74,6 +76,8 @@ export function jsonReport(
         ? { unavailable: s.attentionUnavailable ?? 'not computed' }
         : undefined,
     timings: s.timings,
+    // The heads ablated in the panel when the export was made, and each prediction's change; null: none.
+    ablation: ablation ?? null,
   };
   return JSON.stringify(report, null, 1);
 }
@@ -152,7 +156,28 @@ function setsSection(s: RunSummary): string {
   );
 }
 
-export function htmlReport(run: RunRecord, unmasked: PredictionView[][] | undefined, picture?: { mime: string; base64: string }): string {
+/** The ablated heads and how each prediction moved, where the panel showed an ablation when the report was made. */
+function ablationSection(view: AblationView | undefined): string {
+  if (!view) return '';
+  const how = view.mode === 'zero' ? 'context vectors zeroed' : 'context vectors replaced by their mean over positions';
+  const cell = (p?: { probability: number; rank: number }) =>
+    p ? `${percent(p.probability)} (rank ${p.rank})` : `below top ${view.candidates}`;
+  const rows = view.positions.flatMap(({ position, changes }) =>
+    changes.map((c) => `<tr><td>${position}</td><td>${esc(c.token)}</td><td>${cell(c.before)}</td><td>${cell(c.after)}</td></tr>`),
+  );
+  return (
+    `<h2>Heads ablated</h2><p>${esc(view.ablated.join(', '))} (layer.head), ${how}.</p>` +
+    `<table><thead><tr><th>position</th><th>token</th><th>without ablation</th><th>with</th></tr></thead>` +
+    `<tbody>\n${rows.join('\n')}\n</tbody></table>\n`
+  );
+}
+
+export function htmlReport(
+  run: RunRecord,
+  unmasked: PredictionView[][] | undefined,
+  picture?: { mime: string; base64: string },
+  ablation?: AblationView,
+): string {
   const s = run.summary;
   const fills = maskFills(s);
   const masks =
@@ -181,6 +206,7 @@ ${s.pair ? `<p class="pair">${esc(pairLine(s))}</p>` : ''}
 ${targetSection(s, unmasked)}
 ${picture ? `<h2>View</h2><img alt="the inspector's view" src="data:${picture.mime};base64,${picture.base64}">` : ''}
 ${masks}
+${ablationSection(ablation)}
 <h2>${s.target ? 'Source tokens' : 'Tokens'}</h2>
 ${tokenTable(s, 'input', unmasked)}
 ${setsSection(s)}

@@ -3,6 +3,7 @@
 // RequestMessage { requestId, method, params } and ReplyMessage { inReplyTo, result | error }. Adding a request is
 // one entry here and one handler on the host (src/panels/requestHandlers.ts).
 import { isCount } from './checks';
+import { parseAblationParams, type AblationSpec, type AblationView } from './ablation';
 import type { AttentionLayer, PredictionView } from './shapes';
 
 /** The params, result and validator of every request, by method name. */
@@ -27,6 +28,8 @@ export interface RequestTypes {
    * (its result arrives as any run's): `given` says whether it was started with a target.
    */
   setTarget: { params: { runId: number; target: string }; result: { given: boolean } };
+  /** The run's predictions with these heads ablated (zeroed or replaced by their mean), against its plain ones. */
+  ablate: { params: { runId: number } & AblationSpec; result: AblationView };
 }
 
 export type RequestMethod = keyof RequestTypes;
@@ -70,6 +73,7 @@ export const REQUESTS: { readonly [M in RequestMethod]: ParamsValidator<M> } = {
     if (typeof p.target !== 'string' || p.target.length > MAX_TARGET_CHARS) return { rejected: 'bad setTarget target' };
     return { runId: p.runId, target: p.target };
   },
+  ablate: (p) => parseAblationParams(p) ?? { rejected: 'bad ablate params' },
 };
 
 /** Whether a method names an entry of the table (its own: never 'toString' or '__proto__'). */

@@ -81,6 +81,8 @@ export interface RunSummary {
   capabilities: RunCapabilities;
   /** Null when this model's graph exposes no attention; the string says why. */
   attentionUnavailable: string | null;
+  /** Whether heads can be ablated (see protocol/ablation.ts); absent for models whose runner has no head gate. */
+  ablation?: { available: true } | { available: false; reason: string };
   /** The run's attention, one entry per named set; empty when attention is unavailable. */
   attentionSets: AttentionSetView[];
   timings: { loadMs?: number; tokenizeMs: number; runMs: number; totalMs: number };

@@ -5,6 +5,7 @@ import type { LogitsRow } from '../core/engine/modelRunner';
 import type { InferenceEngine } from '../core/worker/inferenceEngine';
 import { badHeads, noSuchLayer } from '../core/worker/workerRequests';
 import { attentionSet, setShape, type AttentionLayer, type AttentionOverview, type PredictionView, type RunSummary } from '../protocol';
+import type { AblationSpec, AblationView } from '../protocol/ablation';
 import type { SetMaps } from './runState';
 import { toOverview, toRunSummary } from './runSummary';
 
@@ -86,6 +87,11 @@ export class RunEngine {
 
   unmasked(summary: RunSummary, settings: RunSettings): Promise<PredictionView[][]> {
     return this.engine.request('unmasked', { run: summary.runId, topK: settings.topK });
+  }
+
+  /** The predictions of the run's text with heads ablated, against its plain ones (ModelRunner.ablate). */
+  ablate(summary: RunSummary, spec: AblationSpec, settings: RunSettings): Promise<Omit<AblationView, 'runId'>> {
+    return this.engine.request('ablate', { run: summary.runId, spec, topK: settings.topK });
   }
 
   /** The whole vocabulary's logits at a position, on the window the run ran on (the worker keeps its text and cap). */

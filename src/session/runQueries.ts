@@ -5,6 +5,7 @@ import type { LogitsRow } from '../core/engine/modelRunner';
 import { LensError } from '../core/types';
 import { readConfig } from '../config';
 import { predictionTokens, type AttentionLayer, type PredictionView } from '../protocol';
+import { badAblatedHeads, type AblationSpec, type AblationView } from '../protocol/ablation';
 import type { RunEngine } from './runEngine';
 import type { RunRecord, SetMaps } from './runState';
 import type { RunStore } from './runStore';
@@ -48,6 +49,26 @@ export class RunQueries {
       this.checkCanRun(run);
       return this.engine.unmasked(run.summary, readConfig());
     });
+  }
+
+  /** The run's predictions with heads ablated; kept as the run's ablation (the exports record it). No heads: none. */
+  async ablate(run: RunRecord, spec: AblationSpec): Promise<AblationView> {
+    if (spec.heads.length === 0) {
+      const none = { runId: run.runId, ablated: [], mode: spec.mode, candidates: 0, positions: [] };
+      this.store.setAblation(none);
+      return none;
+    }
+    const { ablation, model } = run.summary;
+    if (ablation?.available !== true) {
+      const reason = ablation?.available === false ? ablation.reason : "this kind of model's graphs take no head gate";
+      throw new LensError(`heads cannot be ablated in this model: ${reason}`, 'model-unsupported');
+    }
+    const bad = badAblatedHeads(spec.heads, model.layers, model.heads);
+    if (bad) throw new LensError(bad, 'model-unsupported');
+    this.checkCanRun(run);
+    const view = { runId: run.runId, ...(await this.engine.ablate(run.summary, spec, readConfig())) };
+    this.store.setAblation(view);
+    return view;
   }
 
   /** The whole vocabulary's logits at a position of the run's text, for the sampling controls (ModelRunner.logitsAt). */

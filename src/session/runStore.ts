@@ -2,6 +2,7 @@
 // unmasked top-k and the attention overview of each set. Everything that shows a derived value (hover, views, exports) reads
 // it here; the computing is the caller's (RunQueries), done at most once per run and value.
 import type { AttentionOverview, DerivedPredictions, PredictionView } from '../protocol';
+import type { AblationView } from '../protocol/ablation';
 import type { RunRecord } from './runState';
 
 /** Runs kept: the current one and a few before it (a run is dropped with what was derived from it). */
@@ -14,6 +15,8 @@ interface StoredRun {
   unmasked?: Promise<PredictionView[][]> | PredictionView[][];
   /** By attention set, in the order they arrived. */
   overviews: Map<string, AttentionOverview>;
+  /** The last head ablation shown on the run, for the exports to record. */
+  ablation?: AblationView;
 }
 
 export class RunStore {
@@ -41,6 +44,17 @@ export class RunStore {
     const stored = this.runs.get(overview.runId);
     stored?.overviews.set(overview.set, overview);
     return stored !== undefined;
+  }
+
+  /** Keeps the ablation shown on a run; one of no heads (a Reset) forgets it. */
+  setAblation(view: AblationView): void {
+    const stored = this.runs.get(view.runId);
+    if (stored) stored.ablation = view.ablated.length > 0 ? view : undefined;
+  }
+
+  /** The last head ablation shown on the run, if any. */
+  ablation(runId: number): AblationView | undefined {
+    return this.runs.get(runId)?.ablation;
   }
 
   /** What has been derived of a run's predictions so far (for predictionsAt). */

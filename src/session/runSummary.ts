@@ -63,6 +63,7 @@ export function toRunSummary(runId: number, result: CoreResult): RunSummary {
     predictions: result.predictions,
     capabilities: { ...model.capabilities },
     attentionUnavailable: model.attention.available ? null : model.attention.reason,
+    ...(model.ablation ? { ablation: model.ablation } : {}),
     attentionSets: attentionSets(result),
     timings: { ...result.timings },
   };

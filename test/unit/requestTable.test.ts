@@ -18,6 +18,7 @@ const GOOD: { [M in RequestMethod]: Record<string, unknown> } = {
   unmasked: { runId: 3 },
   logits: { runId: 3, position: 0 },
   setTarget: { runId: 3, target: 'Das Haus ist klein.' },
+  ablate: { runId: 3, heads: [{ layer: 0, head: 2 }], mode: 'zero' },
 };
 
 const BAD_COUNTS: unknown[] = [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, '3', null, undefined, [3], {}];
@@ -27,8 +28,8 @@ function validate(method: RequestMethod, params: Record<string, unknown>): unkno
 }
 
 describe('request table', () => {
-  it('names every method the webview asks (layer, maskedAt, unmasked, logits, setTarget), and only those', () => {
-    assert.deepEqual(Object.keys(REQUESTS).sort(), ['layer', 'logits', 'maskedAt', 'setTarget', 'unmasked']);
+  it('names every method the webview asks (layer, maskedAt, unmasked, logits, setTarget, ablate), and only those', () => {
+    assert.deepEqual(Object.keys(REQUESTS).sort(), ['ablate', 'layer', 'logits', 'maskedAt', 'setTarget', 'unmasked']);
     for (const method of Object.keys(GOOD)) assert.equal(isRequestMethod(method), true, method);
     for (const method of ['toString', '__proto__', 'constructor', 'requestLayer', '', 1]) {
       assert.equal(isRequestMethod(method), false, String(method));

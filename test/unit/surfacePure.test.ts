@@ -391,3 +391,29 @@ test('JSON and HTML exports of a sentence pair: where B starts, every segment id
   assert.equal(JSON.parse(jsonReport(run, [], undefined, undefined)).pair.segmentsFed, false);
   assert.match(htmlReport(run, undefined), /takes no token_type_ids: it ignores segments/);
 });
+
+test('JSON and HTML exports record the heads ablated in the panel and how each prediction moved; none: null and no section', () => {
+  const run = runRecord();
+  const ablation = {
+    runId: run.runId,
+    ablated: ['0.1', '1.3'],
+    mode: 'zero' as const,
+    candidates: 50,
+    positions: [
+      {
+        position: 3,
+        changes: [
+          { id: 7, token: '<cat>', before: { probability: 0.1, rank: 2 }, after: { probability: 0.4, rank: 1 } },
+          { id: 9, token: 'dog', before: { probability: 0.5, rank: 1 } },
+        ],
+      },
+    ],
+  };
+  assert.deepEqual(JSON.parse(jsonReport(run, [], undefined, undefined, ablation)).ablation, ablation);
+  assert.equal(JSON.parse(jsonReport(run, [], undefined, undefined)).ablation, null);
+  const page = htmlReport(run, undefined, undefined, ablation);
+  assert.match(page, /<h2>Heads ablated<\/h2><p>0\.1, 1\.3 \(layer\.head\), context vectors zeroed\.<\/p>/);
+  assert.match(page, /<tr><td>3<\/td><td>&#60;cat&#62;<\/td><td>10\.00% \(rank 2\)<\/td><td>40\.00% \(rank 1\)<\/td><\/tr>/);
+  assert.match(page, /<td>dog<\/td><td>50\.00% \(rank 1\)<\/td><td>below top 50<\/td>/);
+  assert.doesNotMatch(htmlReport(run, undefined), /Heads ablated/);
+});

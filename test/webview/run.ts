@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import { launch, startServer } from './harness';
 import { repoRoot } from './paths';
 import { measureRender } from './renderBench';
+import { ablationTests } from './ablationTests';
 import { chromeTests } from './chromeTests';
 import { compareTests } from './compareTests';
 import { gqaTests } from './gqaTests';
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
       ...gqaTests,
       ...compareTests,
       ...notebookTests,
+      ...ablationTests,
     ]) {
       if (filter && !t.name.includes(filter)) continue;
       const t0 = Date.now();

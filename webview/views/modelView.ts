@@ -1,13 +1,14 @@
 // Model view: every layer × head of the shown attention set as a heatmap, all drawn into one ImageData from its
 // downsampled overview
 // (never a DOM node per weight), as large as the panel allows. Click or Enter opens that layer/head at full
-// resolution in the matrix view.
+// resolution in the matrix view; shift-click or X adds a head to the ablated ones (see ablationBar.ts) or takes it out.
 import { headName, layerSuffix, queriesPerKvHead, setShape, type AttentionOverview } from '../../src/protocol';
 import type { App, View } from '../app';
 import { lutIndex } from '../render/colormap';
 import { colorBarWidth, drawColorBar, type ColorBar } from '../render/colorBar';
 import { fitCanvas, frameScheduler, heightToBottom } from '../render/canvas';
 import { theme } from '../render/theme';
+import { AblationBar } from './ablationBar';
 import { setSelect, updateSetSelect } from './controls';
 import { drawLabels, GAP, KV_ROW, labelsCaption, LEFT, LEFT_WINDOWED, TOP, type GridDims } from './modelLabels';
 
@@ -22,6 +23,7 @@ export class ModelView implements View {
   readonly element = document.createElement('div');
   readonly canvas = document.createElement('canvas');
   private readonly setSel;
+  private readonly ablation;
   private readonly bar = document.createElement('div');
   private readonly info = document.createElement('div');
   private readonly caption = document.createElement('div');
@@ -54,7 +56,8 @@ export class ModelView implements View {
     this.caption.className = 'caption';
     this.scroller.className = 'model-scroller';
     this.scroller.append(this.canvas);
-    this.element.append(this.bar, this.info, this.caption, this.scroller);
+    this.ablation = new AblationBar(app);
+    this.element.append(this.bar, this.ablation.element, this.info, this.caption, this.scroller);
     this.canvas.addEventListener('mousemove', (e) => {
       const cell = this.hit(e);
       if (cell?.layer !== this.hover?.layer || cell?.head !== this.hover?.head) {
@@ -68,7 +71,8 @@ export class ModelView implements View {
     });
     this.canvas.addEventListener('click', (e) => {
       const cell = this.hit(e);
-      if (cell) this.app.openMatrix(cell.layer, cell.head);
+      if (cell && e.shiftKey) this.app.toggleAblated(cell.layer, cell.head);
+      else if (cell) this.app.openMatrix(cell.layer, cell.head);
     });
     this.canvas.addEventListener('keydown', (e) => this.onKey(e));
     new ResizeObserver(() => this.scheduleDraw()).observe(this.element);
@@ -111,6 +115,10 @@ export class ModelView implements View {
       e.preventDefault();
       this.app.openMatrix(c.layer, c.head);
       return;
+    } else if (e.key === 'x' || e.key === 'X') {
+      e.preventDefault();
+      this.app.toggleAblated(c.layer, c.head);
+      return;
     } else return;
     e.preventDefault();
     this.cursor = c;
@@ -121,6 +129,7 @@ export class ModelView implements View {
   render(): void {
     updateSetSelect(this.setSel, this.app);
     this.bar.hidden = this.setSel.element.hidden;
+    this.ablation.render();
     // render() already runs inside the app's animation frame: draw now, not a frame later.
     this.draw();
   }
@@ -160,6 +169,7 @@ export class ModelView implements View {
       ctx.lineWidth = width;
       ctx.strokeRect(d.left + c.head * (d.cell + GAP) - 1.5, d.top + c.layer * (d.cell + GAP) - 1.5, d.cell + 3, d.cell + 3);
     };
+    for (const h of this.app.state.ablated) if (h.layer < d.layers && h.head < d.heads) crossOut(ctx, d, h, th.foreground);
     if (this.app.state.head !== 'mean') mark({ layer: this.app.state.layer, head: this.app.state.head }, th.foreground, 1);
     if (document.activeElement === this.canvas) mark(this.cursor, th.focus, 2);
     if (this.hover) mark(this.hover, th.focus, 2);
@@ -167,8 +177,7 @@ export class ModelView implements View {
     const strongest = mapMax(ov.data, ov.rows * ov.cols, h.layer * d.heads + h.head);
     this.info.textContent =
       `Layer ${h.layer}${layerSuffix(s.model, h.layer)}, ${headName(s.model, h.head)}: strongest weight ${strongest.toFixed(3)}. ` +
-      `Click or press Enter to open ` +
-      `it at full resolution in the matrix view.`;
+      `Click or press Enter to open it at full resolution in the matrix view; shift-click or X to ablate it.`;
     const { queries, keys } = setShape(s, set);
     this.caption.textContent = overviewCaption(queries, keys, ov) + labelsCaption(s.model);
   }
@@ -284,4 +293,21 @@ function overviewCaption(queries: number, keys: number, ov: AttentionOverview): 
     `Each map shows the largest weight in each block of ${block} of ${of} (${ov.rows} × ${ov.cols} blocks), ` +
     `so diagonals and attention to single tokens stay visible; ${scaled}.`
   );
+}
+
+/** An ablated head: its thumbnail crossed out, so the choice shows on the map it removes. */
+function crossOut(ctx: CanvasRenderingContext2D, d: GridDims, h: { layer: number; head: number }, color: string): void {
+  const x = d.left + h.head * (d.cell + GAP);
+  const y = d.top + h.layer * (d.cell + GAP);
+  ctx.save();
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 2;
+  ctx.setLineDash([]);
+  ctx.beginPath();
+  ctx.moveTo(x + 3, y + 3);
+  ctx.lineTo(x + d.cell - 3, y + d.cell - 3);
+  ctx.moveTo(x + d.cell - 3, y + 3);
+  ctx.lineTo(x + 3, y + d.cell - 3);
+  ctx.stroke();
+  ctx.restore();
 }

@@ -14,6 +14,8 @@ import {
 } from '../../src/protocol';
 import type { App, View } from '../app';
 import { formatProbability, sample, TOP_K_ALL } from '../render/sampling';
+import { ablationGroups } from './ablationGroups';
+import { AblationBar } from './ablationBar';
 import { BarList, barsToCanvas, type Bar } from './barList';
 import { tokenLabel } from './describe';
 import { SamplingPanel } from './samplingPanel';
@@ -106,10 +108,15 @@ function sampledGroup(app: App, at: number, heading: string, top: PredictionView
 }
 
 /**
- * The prediction groups for the current run and selection; shared by this view and the side view, which has no
- * sampling controls (`sampling` false: the run's top-k as the model gave it, and no logits are asked for).
+ * The prediction groups for the current run and selection, then the same positions with the chosen heads ablated;
+ * shared by this view and the side view, which has no sampling controls (`sampling` false: the run's top-k as the
+ * model gave it, and no logits are asked for).
  */
 export function predictionGroups(app: App, position: number | null, sampling = true): BarGroup[] {
+  return [...runGroups(app, position, sampling), ...ablationGroups(app, position)];
+}
+
+function runGroups(app: App, position: number | null, sampling: boolean): BarGroup[] {
   const s = app.data.summary;
   if (!s) return [];
   const groups: BarGroup[] = [];
@@ -146,6 +153,7 @@ export class PredictionsView implements View {
   private readonly sampling;
   private readonly strip;
   private readonly maskButton = document.createElement('vscode-button');
+  private readonly ablation;
   private key = '';
 
   constructor(private readonly app: App) {
@@ -159,7 +167,8 @@ export class PredictionsView implements View {
       if (sel !== null) this.app.data.requestMaskedAt(sel);
     });
     this.groupsEl.className = 'prediction-groups';
-    this.element.append(this.sampling.element, this.maskButton, this.groupsEl, this.strip.element);
+    this.ablation = new AblationBar(app);
+    this.element.append(this.ablation.element, this.sampling.element, this.maskButton, this.groupsEl, this.strip.element);
   }
 
   render(): void {
@@ -172,6 +181,7 @@ export class PredictionsView implements View {
     this.strip.element.hidden = !surprisal;
     this.maskButton.hidden = !s?.capabilities.maskPosition || this.app.state.selected === null;
     if (sampled) this.sampling.render();
+    this.ablation.render();
     if (surprisal) this.strip.render();
     const groups = predictionGroups(this.app, position);
     const key = JSON.stringify(groups);

@@ -3,7 +3,10 @@
 // logits at one position, for the sampling controls. What the model predicts is its family's to say
 // (src/core/families); rankings are cached by whoever keeps the run (the host's run store), not here.
 import * as ort from 'onnxruntime-node';
+import { badAblatedHeads, headLabel, type AblationSpec, type AblationView } from '../../protocol/ablation';
+import { compareRankings, gateValues } from '../analysis/ablation';
 import { GRAPH_TOP_K, HEAD, PREDICTED_POSITIONS } from '../onnx/graphPatch';
+import { HEAD_GATE, HEAD_MEAN } from '../onnx/headGate';
 import type { AttentionSource, InspectResult, MaskedAtPosition, Prediction, RunPredictions, Token } from '../types';
 import { LensError } from '../types';
 import { buildFeeds, feedShape } from './feeds';
@@ -66,6 +69,9 @@ export class ModelRunner {
   /** Logits rows asked for, for the last text: position → the vocabulary's logits there. */
   private logits: { key: string; rows: Map<number, Float32Array> } = { key: '', rows: new Map() };
 
+  /** The plain run's candidates at each ranked position, for the last text ablated (see ablate). */
+  private ablationBaseline: { key: string; rows: Prediction[][]; actualNext?: (number | null)[] } | undefined;
+
   private lastWindow: { text: string; maxTokens?: number; pair: boolean; value: InputWindow } | undefined;
 
   private released = false;
@@ -88,6 +94,7 @@ export class ModelRunner {
 
   async dispose(): Promise<void> {
     this.lastWindow = undefined;
+    this.ablationBaseline = undefined;
     this.logits = { key: '', rows: new Map() };
     if (this.released) return;
     this.released = true;
@@ -118,7 +125,16 @@ export class ModelRunner {
    * that takes PREDICTED_POSITIONS projects only those onto the vocabulary; another computes every position's
    * logits and the ranking picks. `row(b, i)` is row b's ranking at `at[i]`. `extra` output names are fetched too.
    */
-  private async run(ids: number[], batch: number, length: number, topK: number, extra: string[], at?: number[], segments?: number[]) {
+  private async run(
+    ids: number[],
+    batch: number,
+    length: number,
+    topK: number,
+    extra: string[],
+    at?: number[],
+    segments?: number[],
+    gates?: Record<string, ort.Tensor>,
+  ) {
     const { config, session, inputs, predictionHead, positionsInput, logitsName } = this.model;
     const positions = at ?? Array.from({ length }, (_, p) => p);
     const feeds = buildFeeds(inputs, ids, batch, length, feedShape(config), segments);
@@ -126,6 +142,7 @@ export class ModelRunner {
     // (SIGFPE, measured). Position 0 is ranked instead, and never read.
     const fed = positions.length > 0 ? positions : [0];
     if (positionsInput) feeds[PREDICTED_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from(fed, BigInt), [fed.length]);
+    if (this.model.headGate) Object.assign(feeds, gates ?? this.gates());
     const fetches = predictionFetches({ predictionHead, logitsName, vocabSize: config.vocabSize }, config.family.scoresActualTokens);
     const started = performance.now();
     let outputs: ort.InferenceSession.ReturnType;
@@ -242,6 +259,57 @@ export class ModelRunner {
     checkRunFits(ids.length, this.model.config, false, this.availableMemory());
     const { row } = await this.run(ids, 1, ids.length, topK, [], undefined, pair?.segments);
     return ids.map((_, p) => this.toPredictions(row(0, p)));
+  }
+
+  /**
+   * The predictions at the run's ranked positions with `spec`'s heads ablated (see onnx/headGate.ts), against the
+   * plain run's: one run per call, plus the plain run once per text. Each ranks GRAPH_TOP_K candidates, so a
+   * token's rank and probability are known in both wherever it is among the first 50 of each.
+   */
+  async ablate(text: string, spec: AblationSpec, topK: number, maxTokens?: number, pairRun = false): Promise<Omit<AblationView, 'runId'>> {
+    const { config, info } = this.model;
+    if (!this.model.headGate) {
+      const reason = info.ablation?.available === false ? info.ablation.reason : 'this kind of model has no head gate';
+      throw new LensError(`heads cannot be ablated in this model: ${reason}`, 'model-unsupported');
+    }
+    const bad = badAblatedHeads(spec.heads, config.layers, config.heads);
+    if (bad) throw new LensError(bad, 'model-unsupported');
+    const key = `${maxTokens ?? ''}/${pairRun}/${text}`;
+    if (this.ablationBaseline?.key !== key) this.ablationBaseline = { key, ...(await this.candidates(text, maxTokens, pairRun)) };
+    const before = this.ablationBaseline;
+    const { positions, rows, actualNext } = await this.candidates(text, maxTokens, pairRun, this.gates(spec));
+    return {
+      ablated: spec.heads.map(headLabel),
+      mode: spec.mode,
+      candidates: GRAPH_TOP_K,
+      positions: positions.map((position, i) => ({
+        position,
+        changes: compareRankings(before.rows[i], rows[i], topK),
+        ...(actualNext ? { actualNext: { before: before.actualNext![i], after: actualNext[i] } } : {}),
+      })),
+    };
+  }
+
+  /** The head gate feeds of `spec`; without one, of the plain run (every head as it is). */
+  private gates(spec?: AblationSpec): Record<string, ort.Tensor> {
+    const { layers, heads } = this.model.config;
+    const { gate, mean } = gateValues(spec ?? { heads: [], mode: 'zero' }, layers, heads);
+    return { [HEAD_GATE]: new ort.Tensor('float32', gate, [layers, heads]), [HEAD_MEAN]: new ort.Tensor('float32', mean, [layers, heads]) };
+  }
+
+  /** GRAPH_TOP_K candidates at each of the family's ranked positions of the text, with the gates given. */
+  private async candidates(text: string, maxTokens: number | undefined, pairRun: boolean, gates?: Record<string, ort.Tensor>) {
+    const { tokens, pair } = this.window(text, maxTokens, pairRun);
+    const ids = tokens.map((t) => t.id);
+    checkRunFits(ids.length, this.model.config, false, this.availableMemory());
+    const ranked = this.model.config.family.rankedPositions(tokens, this.model.tokenizer.maskTokenId);
+    const positions = ranked === 'every' ? tokens.map((t) => t.index) : ranked;
+    const at = ranked !== 'every' && this.model.positionsInput ? ranked : undefined;
+    const { row, actualLogProb } = await this.run(ids, 1, ids.length, GRAPH_TOP_K, [], at, pair?.segments, gates);
+    const rows = positions.map((position, i) => this.toPredictions(row(0, at ? i : position)));
+    // The token after position p is scored at p + 1 (see readPredictions); none follows the last.
+    const next = (p: number) => (p + 1 < ids.length ? nullableExp(actualLogProb(p + 1)) : null);
+    return { positions, rows, actualNext: this.model.config.family.scoresActualTokens ? positions.map(next) : undefined };
   }
 
   /**

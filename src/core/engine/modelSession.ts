@@ -8,6 +8,7 @@ import { locateAttention, type AttentionLocation } from '../onnx/attentionNodes'
 import { keptTensors, recipesOf, type LayerRecipe } from '../onnx/attentionRecompute';
 import type { GraphSummary } from '../onnx/graphScan';
 import { logitsOutput, patchModel, planPatch, PREDICTED_POSITIONS } from '../onnx/graphPatch';
+import { HEAD_GATE, HEAD_MEAN, planHeadGate } from '../onnx/headGate';
 import { readModelGraph } from '../onnx/modelGraph';
 import { loadTextTokenizer, type TextTokenizer } from '../tokenize/textTokenizer';
 import { LensError, type DeviceInfo, type DeviceRequest, type ModelInfo, type ModelSource } from '../types';
@@ -39,6 +40,8 @@ export interface LoadedModel {
   predictionHead: boolean;
   /** Whether runs name the positions to predict at (PREDICTED_POSITIONS); else every position is predicted. */
   positionsInput: boolean;
+  /** Whether runs may feed the head gate inputs (HEAD_GATE, HEAD_MEAN) to ablate heads. */
+  headGate: boolean;
   logitsName: string;
   loadMs: number;
 }
@@ -183,20 +186,38 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
   await checkExternalData(onnxPath, graph.externalDataLocations);
   const attention = locateAttention(graph, config.layers);
   const recipes = recipesOf(graph, attention);
-  const plan = planPatch(graph, keptTensors(recipes), family.scoresActualTokens);
-  const patched = patchModel(skeleton, plan);
-  const { session, device } = await createSession(request, env, patched.bytes, onnxPath, onnx.relative);
+  const plan = {
+    ...planPatch(graph, keptTensors(recipes), family.scoresActualTokens),
+    headGate: planHeadGate(skeleton, graph, attention, config.layers, config.heads),
+  };
+  let patched = patchModel(skeleton, plan);
+  let headGate = plan.headGate;
+  let created;
+  try {
+    created = await createSession(request, env, patched.bytes, onnxPath, onnx.relative);
+  } catch (error) {
+    // A head gate the graph cannot take must not keep the model from loading: it loads without, and says why.
+    if (!headGate.available) throw error;
+    headGate = { available: false, reason: `the head gate could not be added to this graph (${(error as Error).message})` };
+    patched = patchModel(skeleton, { ...plan, headGate });
+    created = await createSession(request, env, patched.bytes, onnxPath, onnx.relative);
+  }
+  const { session, device } = created;
   return {
-    info: modelInfo(request, config, tokenizer, onnx, attention),
+    info: {
+      ...modelInfo(request, config, tokenizer, onnx, attention),
+      ablation: headGate.available ? { available: true } : { available: false, reason: headGate.reason },
+    },
     config,
     device,
     tokenizer,
     session,
-    // The positions input is the runner's to feed, not one of the model's own.
-    inputs: inputSpecs(session).filter((spec) => spec.name !== PREDICTED_POSITIONS),
+    // The positions and head gate inputs are the runner's to feed, not the model's own.
+    inputs: inputSpecs(session).filter((spec) => ![PREDICTED_POSITIONS, HEAD_GATE, HEAD_MEAN].includes(spec.name)),
     layerMaps: attention.available ? layerMapsOf(skeleton, graph, recipes, onnxPath, device.provider) : undefined,
     predictionHead: patched.predictionHead,
     positionsInput: patched.positionsInput,
+    headGate: patched.headGate,
     logitsName: logitsOutput(plan, graph),
     loadMs: performance.now() - started,
   };

@@ -12,10 +12,12 @@ import { Seq2SeqRunner } from './seq2seqRunner';
  * What the worker asks of a loaded model; for logits, `run.pair` says the text ran as a sentence pair and `run.decoding`
  * names an encoder–decoder run's target (the logits of its positions).
  */
-export type Runner = Pick<ModelRunner, 'info' | 'inspect' | 'maskedAt' | 'unmasked' | 'dispose'> & {
-  model: Pick<ModelRunner['model'], 'device' | 'loadMs'>;
-  logitsAt(text: string, position: number, maxTokens?: number, run?: { pair?: boolean; decoding?: RunDecoding }): Promise<LogitsRow>;
-};
+export type Runner = Pick<ModelRunner, 'info' | 'inspect' | 'maskedAt' | 'unmasked' | 'dispose'> &
+  /** Head ablation: the one-graph runner's (an encoder–decoder's graphs take no head gate). */
+  Partial<Pick<ModelRunner, 'ablate'>> & {
+    model: Pick<ModelRunner['model'], 'device' | 'loadMs'>;
+    logitsAt(text: string, position: number, maxTokens?: number, run?: { pair?: boolean; decoding?: RunDecoding }): Promise<LogitsRow>;
+  };
 
 export async function loadRunner(
   request: ModelRequest,

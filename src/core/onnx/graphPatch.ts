@@ -7,7 +7,8 @@
 // - for masked LMs, the vocabulary projection at chosen positions only (a graph input, see addPositionSelect):
 //   it is a fifth of a BERT-base forward pass, and a run needs it only where the mask token is.
 import { GRAPH_FIELDS, MODEL_FIELDS, NODE_FIELDS, TENSOR_FIELDS, type GraphNode, type GraphSummary } from './graphScan';
-import { renameNodeInput } from './graphRewire';
+import { renameInputsEverywhere, renameNodeInput } from './graphRewire';
+import { addHeadGate, type HeadGatePlan } from './headGate';
 import { MessageWriter } from './protobuf';
 
 /** Names of the tensors the patch adds. */
@@ -43,6 +44,8 @@ export interface PatchPlan {
   causal: boolean;
   /** The vocabulary projection, when its input can be cut to chosen positions (masked LMs with a head). */
   projection?: VocabularyProjection;
+  /** Each layer's context, gated by graph inputs (see headGate.ts), where heads can be ablated. */
+  headGate?: HeadGatePlan;
 }
 
 /** The MatMul whose product is the logits (directly or through a bias Add), and the hidden states it reads. */
@@ -56,6 +59,8 @@ export interface PatchResult {
   predictionHead: boolean;
   /** Whether the graph takes PREDICTED_POSITIONS (its logits are then [batch, P, vocab]). */
   positionsInput: boolean;
+  /** Whether the graph takes the head gate inputs (HEAD_GATE, HEAD_MEAN). */
+  headGate: boolean;
 }
 
 /** A 1-D int64 initializer. */
@@ -124,7 +129,7 @@ function findProjection(nodes: GraphNode[], logits: string): VocabularyProjectio
 const P = 'attention_lens/';
 
 /** The graph the patch appends: nodes, outputs, and each int64 constant written once, where it is first used. */
-class PatchGraph {
+export class PatchGraph {
   readonly message = new MessageWriter();
   private readonly constants = new Set<string>();
 
@@ -166,14 +171,21 @@ class PatchGraph {
  */
 export function patchModel(original: Uint8Array, plan: PatchPlan): PatchResult {
   const graph = new PatchGraph();
-  const model = plan.projection ? addPositionSelect(graph, original, plan.projection) : original;
+  const selected = plan.projection ? addPositionSelect(graph, original, plan.projection) : original;
+  const gate = plan.headGate?.available ? plan.headGate : undefined;
+  const model = gate ? renameInputsEverywhere(selected, addHeadGate(graph, gate)) : selected;
   if (plan.logits) addPredictionHead(graph, plan.logits, plan.causal ? plan.inputIds : undefined);
   for (const name of plan.extraOutputs) graph.output(name);
   const extra = new MessageWriter().message(MODEL_FIELDS.graph, graph.message).finish();
   const bytes = new Uint8Array(model.length + extra.length);
   bytes.set(model, 0);
   bytes.set(extra, model.length);
-  return { bytes, predictionHead: plan.logits !== undefined, positionsInput: plan.projection !== undefined };
+  return {
+    bytes,
+    predictionHead: plan.logits !== undefined,
+    positionsInput: plan.projection !== undefined,
+    headGate: gate !== undefined,
+  };
 }
 
 /**

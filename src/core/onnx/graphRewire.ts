@@ -1,5 +1,6 @@
-// The one edit of an existing node the patch makes: appending a graph (see graphPatch.ts) can add nodes but not
-// change one, and the vocabulary projection must read the hidden states at chosen positions instead of all.
+// The edits of existing nodes the patch makes: appending a graph (see graphPatch.ts) can add nodes but not change
+// one; the vocabulary projection must read the hidden states at chosen positions instead of all, and with a head
+// gate (headGate.ts) each layer's context consumers read the gated context.
 import { GRAPH_FIELDS, MODEL_FIELDS, NODE_FIELDS } from './graphScan';
 import { fields, MessageWriter, ProtobufError, readString, type Field } from './protobuf';
 
@@ -38,5 +39,35 @@ export function renameNodeInput(model: Uint8Array, output: string, from: string,
     else out.encoded(model.subarray(f.keyStart, f.end));
   }
   if (!renamed) throw new ProtobufError(`no node produces ${output}`);
+  return out.finish();
+}
+
+/**
+ * A copy of a serialized ModelProto in which every top-level node reads `renames.get(x)` where it read x (the head
+ * gate's rewiring: each consumer of a layer's context reads the gated context). Every other byte is copied as it is.
+ */
+export function renameInputsEverywhere(model: Uint8Array, renames: ReadonlyMap<string, string>): Uint8Array {
+  const renamedInputs = (node: Field): MessageWriter => {
+    const out = new MessageWriter();
+    for (const f of fields(model, node.start, node.end)) {
+      const to = f.field === NODE_FIELDS.input ? renames.get(readString(model, f)) : undefined;
+      if (to !== undefined) out.string(NODE_FIELDS.input, to);
+      else out.encoded(model.subarray(f.keyStart, f.end));
+    }
+    return out;
+  };
+  const out = new MessageWriter();
+  for (const f of fields(model, 0, model.length)) {
+    if (f.field !== MODEL_FIELDS.graph) {
+      out.encoded(model.subarray(f.keyStart, f.end));
+      continue;
+    }
+    const graph = new MessageWriter();
+    for (const g of fields(model, f.start, f.end)) {
+      if (g.field === GRAPH_FIELDS.node) graph.message(GRAPH_FIELDS.node, renamedInputs(g));
+      else graph.encoded(model.subarray(g.keyStart, g.end));
+    }
+    out.message(MODEL_FIELDS.graph, graph);
+  }
   return out.finish();
 }

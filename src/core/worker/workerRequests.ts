@@ -2,6 +2,7 @@
 // request's payload, its reply, and how the engine schedules it. A new request is one entry here and one handler
 // in inferenceWorker.ts; InferenceEngine.request() does the rest. Payloads need no validator on this hop: both
 // ends are this code in one process, and what a webview sends was validated at the host (src/protocol).
+import type { AblationSpec, AblationView } from '../../protocol/ablation';
 import type { InspectOptions, LogitsRow } from '../engine/modelRunner';
 import type { ModelRequest } from '../engine/modelSession';
 import type { OverviewData } from '../engine/overview';
@@ -76,6 +77,8 @@ export interface WorkerRequestTypes {
   // What the thread holds now (soak tests); with `settle`, after a garbage collection where one is exposed.
   health: { payload: { settle: boolean }; reply: WorkerHealth };
   unload: { payload: Record<string, never>; reply: null };
+  // The predictions of a run's text with heads ablated, against the plain run's (ModelRunner.ablate).
+  ablate: { payload: { run: number; spec: AblationSpec; topK: number }; reply: Omit<AblationView, 'runId'> };
 }
 
 export type WorkerOp = keyof WorkerRequestTypes;
@@ -94,6 +97,7 @@ export const WORKER_REQUESTS: { readonly [K in WorkerOp]: Schedule } = {
   compareTokenizers: { lane: 'control', supersedes: 'same' },
   health: { lane: 'control' },
   unload: { lane: 'control' },
+  ablate: { lane: 'run', supersedes: 'same' },
 };
 
 /** A request as it crosses to the worker. */
