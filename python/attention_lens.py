@@ -292,6 +292,7 @@ def from_arrays(tokens: Sequence[str], attentions: Any, *, text: str | None = No
         "capabilities": {"maskPosition": False, "unmasked": False, "logits": False},
         "maskedAtPosition": {},
         "unmaskedAtPosition": None,
+        "ablation": None,
         "attentionSets": sets,
         "attention": {"layers": layers, "heads": heads, "tokens": "input", "layout": LAYOUT,
                       "perLayer": maps.astype(np.float32).tolist()},

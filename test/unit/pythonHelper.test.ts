@@ -4,7 +4,8 @@
 // ONNX run of the same text: the same tokens and spans, the same maps and rankings.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { parseRunFile } from '../../src/core/runFile/readRunFile';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -75,6 +76,20 @@ describe('python/attention_lens.py', () => {
     const perLayer = (run.attention as { perLayer: number[][][][] }).perLayer;
     assert.deepEqual([perLayer.length, perLayer[0].length, perLayer[0][0].length, perLayer[0][0][0].length], [1, 2, 3, 3]);
     for (const head of perLayer[0]) for (const row of head) assert.ok(Math.abs(row.reduce((a, b) => a + b) - 1) < 1e-6);
+  });
+
+  it("every file it wrote passes the extension's run-file reader; a row that does not sum to 1 is refused by path", () => {
+    const written = readdirSync(out).filter((name) => name.endsWith('.attention.json'));
+    assert.ok(written.length >= 1 + GPT2_CASES.length, `files written: ${written}`);
+    for (const name of written) {
+      const reading = parseRunFile(readFileSync(path.join(out, name), 'utf8'), name);
+      assert.ok(reading.ok, `${name}: ${JSON.stringify(reading.ok ? '' : reading.problems)}`);
+    }
+    const broken = readRun(out, 'plain.attention.json');
+    (broken.attention as { perLayer: number[][][][] }).perLayer[0][1][2] = [0.5, 0.5, 0.5];
+    const refused = parseRunFile(JSON.stringify(broken), 'broken.attention.json');
+    assert.equal(refused.ok, false);
+    assert.ok(!refused.ok && refused.problems.some((p) => /perLayer/.test(JSON.stringify(p))), JSON.stringify(refused));
   });
 
   describe("runs of the tiny GPT-2 from PyTorch against the extension's ONNX run", () => {
