@@ -11,6 +11,7 @@ import type { Frame, Page } from 'playwright-core';
 import { openBrowser, resultsDir, screenshot, writeConsoleLog } from './browser';
 import { freshWorkspace, prepareProfile, profileDirs, repoRoot, startServer } from './vscodeServer';
 import { STEP_TIMEOUT_MS } from './workbenchUi';
+import { runMain } from './runMain';
 
 const NOTEBOOK = 'run-output.ipynb';
 
@@ -92,11 +93,4 @@ async function main(): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    console.log('0 passed, 1 failed');
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { openBrowser, resultsDir, screenshot, writeConsoleLog } from './browser';
 import { freshWorkspace, prepareProfile, profileDirs, repoRoot, startServer, type RunningServer } from './vscodeServer';
+import { runMain } from './runMain';
 
 interface AutomationLog {
   relativePath: string;
@@ -111,11 +112,4 @@ async function main(): Promise<number> {
   return counts.failed === 0 && outcome === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    console.log('0 passed, 1 failed');
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -12,6 +12,7 @@ import type { FrameLocator } from 'playwright-core';
 import { inspectorFrame, openFile, runCommand, selectLine, STEP_TIMEOUT_MS, webviewFrameWith } from './workbenchUi';
 import { openBrowser, resultsDir, screenshot, writeConsoleLog } from './browser';
 import { freshWorkspace, installVsix, prepareProfile, profileDirs, repoRoot, startServer } from './vscodeServer';
+import { runMain } from './runMain';
 
 const SENTENCE_TOKENS = ['[CLS]', 'the', 'cat', 'sat', 'on', 'the', 'mat', 'because', 'it', 'was', 'tired', '.', '[SEP]'];
 
@@ -243,11 +244,4 @@ async function main(): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    console.log('0 passed, 1 failed');
-    process.exit(1);
-  },
-);
+runMain(main);
