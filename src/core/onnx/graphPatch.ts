@@ -124,7 +124,7 @@ function findProjection(nodes: GraphNode[], logits: string): VocabularyProjectio
 const P = 'attention_lens/';
 
 /** The graph the patch appends: nodes, outputs, and each int64 constant written once, where it is first used. */
-class PatchGraph {
+export class PatchGraph {
   readonly message = new MessageWriter();
   private readonly constants = new Set<string>();
 
