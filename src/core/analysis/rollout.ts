@@ -21,11 +21,12 @@ export class RolloutChain {
   constructor(
     private readonly source: AttentionSource,
     private readonly step: RolloutStep = onnxRolloutStep,
+    keepBytes = KEEP_ALL_BYTES,
   ) {
     if (source.queries !== source.keys) {
       throw new LensError(`rollout needs self-attention; the set "${source.set}" maps ${source.queries} queries to ${source.keys} keys`, 'model-unsupported');
     }
-    this.keepAll = source.layers * source.queries * source.keys * Float32Array.BYTES_PER_ELEMENT <= KEEP_ALL_BYTES;
+    this.keepAll = source.layers * source.queries * source.keys * Float32Array.BYTES_PER_ELEMENT <= keepBytes;
   }
 
   /** R_layer (0-based: R of layer 0 is Â of the first layer), [tokens, tokens] row-major. */
