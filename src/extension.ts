@@ -10,6 +10,7 @@ import { onDidChangeLensConfig, readConfig } from './config';
 import { registerCommands } from './commands/registerCommands';
 import { ComparePanel } from './compare/comparePanel';
 import { InspectCommands } from './commands/inspectCommands';
+import { RolloutShading } from './editor/rolloutShading';
 import { TokenDecorations } from './editor/tokenDecorations';
 import { revealToken } from './editor/tokenReveal';
 import { Exporter } from './export/exporter';
@@ -53,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
   const resolver = new ModelResolver(log);
   const models = new ModelManager(context, engine, resolver, log);
   const controller = new InspectController(engine, models, log);
+  const shading = new RolloutShading(controller);
 
   let exporter: Exporter | undefined;
   let inspect: InspectCommands | undefined;
@@ -66,6 +68,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     },
     rerun: (run) => void inspect?.rerunEdited(run),
     retarget: (run, target) => void inspect?.retarget(run, target),
+    shadeRollout: (run, at) => shading.shade(run, at),
     export: (format) => {
       exporter?.export(format).then(undefined, (error: unknown) => controller.fail(error));
     },
@@ -99,6 +102,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     sideView,
     statusBar,
     decorations,
+    shading,
     compare,
     vscode.commands.registerCommand('attentionLens.compareTokenizers', () => compare.compareActiveEditor().then((view) => view?.id)),
     registerInspectorSerializer(inspector),
@@ -184,6 +188,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     },
     statusBar: () => ({ text: statusBar.text, tooltip: statusBar.tooltip }),
     decorationRanges: () => [...decorations.lastRanges],
+    rolloutShading: () => [...shading.lastShaded],
     loadedModel: () => {
       const m = models.current();
       return (

@@ -22,6 +22,11 @@ export class RunQueries {
     return this.engine.layer(run.summary, run.source, set, layer, heads);
   }
 
+  /** Attention rollout R_layer of a self-attention set of the run, fetched from the worker that keeps its maps. */
+  rollout(run: RunRecord, set: string, layer: number): Promise<AttentionLayer> {
+    return this.engine.rollout(run.summary, run.source, set, layer);
+  }
+
   /** Every layer of each of the run's attention sets (the JSON export); none when the run kept no attention. */
   maps(run: RunRecord): Promise<SetMaps[]> {
     return this.engine.maps(run.summary, run.source);

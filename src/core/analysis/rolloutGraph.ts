@@ -20,19 +20,22 @@ const OPSET = 18;
 const MODEL_IR_VERSION_FIELD = 1;
 const OPSET_FIELDS = { domain: 1, version: 2 } as const;
 
-/** The rollout step's model bytes. */
-export function rolloutStepModel(): Uint8Array {
+/**
+ * The rollout step's model bytes; `first`: the first layer's, whose R is Â itself (no `previous`, no MatMul: one
+ * product fewer of the L − 1 that all layers need).
+ */
+export function rolloutStepModel(first: boolean): Uint8Array {
   const graph = new PatchGraph();
   graph.message.message(GRAPH_FIELDS.input, valueInfo(ROLLOUT_ATTENTION, { type: 'float32', rank: 3 }));
-  graph.message.message(GRAPH_FIELDS.input, valueInfo(ROLLOUT_PREVIOUS, { type: 'float32', rank: 2 }));
+  if (!first) graph.message.message(GRAPH_FIELDS.input, valueInfo(ROLLOUT_PREVIOUS, { type: 'float32', rank: 2 }));
   const [mean, eye, lifted, sums, mixed] = ['head_mean', 'identity', 'lifted', 'row_sums', 'mixed'].map((n) => `attention_lens/${n}`);
   graph.node('ReduceMean', [ROLLOUT_ATTENTION, graph.constant('head_axis', [0n])], [mean], 'HeadMean', { keepdims: 0 });
   // 0.5·A + 0.5·I renormalised is (A + I) / rowsum(A + I): the halves cancel.
   graph.node('EyeLike', [mean], [eye], 'Identity');
   graph.node('Add', [mean, eye], [lifted], 'Residual');
   graph.node('ReduceSum', [lifted, graph.constant('key_axis', [1n])], [sums], 'RowSums', { keepdims: 1 });
-  graph.node('Div', [lifted, sums], [mixed], 'Renormalise');
-  graph.node('MatMul', [mixed, ROLLOUT_PREVIOUS], [ROLLOUT_OUTPUT], 'Rollout');
+  graph.node('Div', [lifted, sums], [first ? ROLLOUT_OUTPUT : mixed], 'Renormalise');
+  if (!first) graph.node('MatMul', [mixed, ROLLOUT_PREVIOUS], [ROLLOUT_OUTPUT], 'Rollout');
   graph.output(ROLLOUT_OUTPUT);
   graph.message.string(2, 'attention_lens_rollout');
   const opset = new MessageWriter().string(OPSET_FIELDS.domain, '').varint(OPSET_FIELDS.version, OPSET);
@@ -46,24 +49,25 @@ export function rolloutStepModel(): Uint8Array {
 /** One rollout step: layer maps [heads, T, T] and R_{l−1} [T, T] (undefined: the identity) to R_l. */
 export type RolloutStep = (attention: Float32Array, heads: number, tokens: number, previous: Float32Array | undefined) => Promise<Float32Array>;
 
-let session: Promise<ort.InferenceSession> | undefined;
+/** The two step models' sessions (first layer, later layers), each made the first time it runs. */
+const sessions: [Promise<ort.InferenceSession>?, Promise<ort.InferenceSession>?] = [];
 
-/** The step, on one onnxruntime session made the first time it runs (on the CPU: the maps are in memory). */
-export const onnxRolloutStep: RolloutStep = async (attention, heads, tokens, previous) => {
+function stepSession(first: boolean): Promise<ort.InferenceSession> {
+  const at = first ? 0 : 1;
+  let session = sessions[at];
   if (!session) {
-    session = ort.InferenceSession.create(rolloutStepModel(), { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
-    session.catch(() => (session = undefined));
+    // On the CPU: the maps are in memory, and a product of this size is milliseconds there.
+    session = ort.InferenceSession.create(rolloutStepModel(first), { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+    session.catch(() => (sessions[at] = undefined));
+    sessions[at] = session;
   }
-  const feeds = {
-    [ROLLOUT_ATTENTION]: new ort.Tensor('float32', attention, [heads, tokens, tokens]),
-    [ROLLOUT_PREVIOUS]: new ort.Tensor('float32', previous ?? identity(tokens), [tokens, tokens]),
-  };
-  const out = await (await session).run(feeds, [ROLLOUT_OUTPUT]);
+  return session;
+}
+
+/** The step on onnxruntime. */
+export const onnxRolloutStep: RolloutStep = async (attention, heads, tokens, previous) => {
+  const feeds: Record<string, ort.Tensor> = { [ROLLOUT_ATTENTION]: new ort.Tensor('float32', attention, [heads, tokens, tokens]) };
+  if (previous) feeds[ROLLOUT_PREVIOUS] = new ort.Tensor('float32', previous, [tokens, tokens]);
+  const out = await (await stepSession(!previous)).run(feeds, [ROLLOUT_OUTPUT]);
   return out[ROLLOUT_OUTPUT].data as Float32Array;
 };
-
-function identity(n: number): Float32Array {
-  const eye = new Float32Array(n * n);
-  for (let i = 0; i < n; i++) eye[i * n + i] = 1;
-  return eye;
-}
