@@ -29,7 +29,12 @@ export interface UiState extends SamplingControls {
   followInspector: boolean;
   /** Head view of a sentence pair: all links, A→B or B→A only. */
   pairFilter: PairFilter;
+  /** What the matrix shows: one head's (or the mean's) attention, or the attention rollout R of the layer. */
+  matrixShows: MatrixShows;
 }
+
+export const MATRIX_SHOWS = ['attention', 'rollout'] as const;
+export type MatrixShows = (typeof MATRIX_SHOWS)[number];
 
 export const DEFAULT_STATE: UiState = {
   tab: 'tokens',
@@ -45,6 +50,7 @@ export const DEFAULT_STATE: UiState = {
   panY: 0,
   followInspector: true,
   pairFilter: 'all',
+  matrixShows: 'attention',
   temperature: 1,
   topK: 10,
   topP: 1,
@@ -79,6 +85,7 @@ export function restoreState(raw: unknown): UiState {
     temperature: num(s.temperature, d.temperature, MIN_TEMPERATURE, 5),
     topK: Math.floor(num(s.topK, d.topK, TOP_K_ALL, 1000)),
     topP: num(s.topP, d.topP, 0.01, 1),
+    matrixShows: MATRIX_SHOWS.includes(s.matrixShows as MatrixShows) ? (s.matrixShows as MatrixShows) : d.matrixShows,
   };
 }
 

@@ -13,6 +13,7 @@ import { compareTests } from './compareTests';
 import { gqaTests } from './gqaTests';
 import { interactionTests } from './interactionTests';
 import { renderTests } from './renderTests';
+import { rolloutTests } from './rolloutTests';
 import { setsTests } from './setsTests';
 import { targetTests } from './targetTests';
 import { staleRunTests } from './staleRunTests';
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
       ...targetTests,
       ...gqaTests,
       ...compareTests,
+      ...rolloutTests,
     ]) {
       if (filter && !t.name.includes(filter)) continue;
       const t0 = Date.now();
