@@ -22,6 +22,8 @@ export interface ShadedSpan {
   range: vscode.Range;
   token: number;
   weight: number;
+  /** The span's hover: what the shading is. */
+  what: string;
 }
 
 export class RolloutShading implements vscode.Disposable {
@@ -62,7 +64,7 @@ export class RolloutShading implements vscode.Disposable {
       if (!range || range.isEmpty || step < 1) return;
       const what = `Attention rollout, layer ${at.layer}: "${query.display}" (#${at.query}) draws ${weight.toFixed(4)} from this token`;
       byStep[Math.min(step, STEPS) - 1].push({ range, hoverMessage: new vscode.MarkdownString().appendText(what) });
-      shaded.push({ range, token, weight });
+      shaded.push({ range, token, weight, what });
     });
     this.clear();
     if (editor) this.steps.forEach((type, i) => editor.setDecorations(type, byStep[i]));
