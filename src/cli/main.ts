@@ -17,7 +17,7 @@ import { compareTokenizers, comparisonDocument } from '../core/tokenize/compareT
 import { loadTextTokenizer } from '../core/tokenize/textTokenizer';
 import { InferenceEngine } from '../core/worker/inferenceEngine';
 import type { WorkerInspectResult } from '../core/worker/workerRequests';
-import { fetchRollouts, type SetRollout } from '../core/analysis/rolloutSets';
+import { fetchRollouts, nestedRollout, type SetRollout } from '../core/analysis/rolloutSets';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { parseTokenizeArgs, type TokenizeOptions } from './tokenizeArgs';
 
@@ -126,9 +126,7 @@ export function toJson(result: Omit<InspectResult, 'attention'>, attention: Atte
  * by set name for an encoder–decoder run (`rollout.encoder`, `rollout.decoder`; cross-attention has none).
  */
 function rolloutJson(rollout: SetRollout[], single: boolean): unknown {
-  const nested = ({ set, tokens, perLayer }: SetRollout) =>
-    perLayer.map((_, l) => nestedLayer({ set, layers: perLayer.length, heads: 1, queries: tokens, keys: tokens, causal: false, perLayer }, l)[0]);
-  return single ? nested(rollout[0]) : Object.fromEntries(rollout.map((set) => [set.set, nested(set)]));
+  return single ? nestedRollout(rollout[0]) : Object.fromEntries(rollout.map((set) => [set.set, nestedRollout(set)]));
 }
 
 async function runRollouts(engine: InferenceEngine, run: number, result: WorkerInspectResult): Promise<SetRollout[]> {

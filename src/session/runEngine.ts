@@ -3,6 +3,7 @@
 // the few facts the engine needs to answer about it (RunSource). The worker keeps the run under the same id.
 import type { LogitsRow } from '../core/engine/modelRunner';
 import { hasRollout } from '../core/analysis/rollout';
+import { fetchRollouts, type SetRollout } from '../core/analysis/rolloutSets';
 import type { InferenceEngine } from '../core/worker/inferenceEngine';
 import { badHeads, noSuchLayer } from '../core/worker/workerRequests';
 import { attentionSet, setShape, type AttentionLayer, type AttentionOverview, type PredictionView, type RunSummary } from '../protocol';
@@ -79,6 +80,19 @@ export class RunEngine {
     const { queries, keys } = setShape(summary, view);
     const data = await this.engine.request('rollout', { run: summary.runId, set, layer });
     return { runId: summary.runId, set, layer, heads: 1, queries, keys, data };
+  }
+
+  /** Every layer's rollout of each self-attention set of a run (the JSON export); none when the run kept no attention. */
+  async rollouts(summary: RunSummary, source: RunSource): Promise<SetRollout[]> {
+    if (!source.keptAttention) return [];
+    const sets = summary.attentionSets.map((view) => ({
+      set: view.name,
+      layers: view.layers,
+      heads: view.heads,
+      causal: view.causal,
+      ...setShape(summary, view),
+    }));
+    return fetchRollouts(this.engine, summary.runId, sets, summary.attentionSets);
   }
 
   /** Every layer of each of a run's attention sets (the JSON export); none when the run kept no attention. */

@@ -57,7 +57,8 @@ describe('Attention Lens rollout shading', () => {
       assert.ok(weight >= top / 6, 'the faintest weights are left plain');
     }
     const strongest = spans.reduce((a, b) => (b.weight > a.weight ? b : a));
-    assert.match(strongest.what, new RegExp(`Attention rollout, layer ${layer}: "dog" \\(#${dog.index}\\) draws ${strongest.weight.toFixed(4)} from this token`));
+    const says = `Attention rollout, layer ${layer}: "${dog.display}" (#${dog.index}) draws ${strongest.weight.toFixed(4)} from this token`;
+    assert.equal(strongest.what, says);
     // A new run clears the shading; shading again for the closing screenshot.
     await inspectNow(api);
     assert.deepEqual(api.rolloutShading(), []);

@@ -1,5 +1,6 @@
 // Every layer's rollout of each self-attention set of a run, fetched from the worker that keeps the run's maps: what
 // the CLI's --rollout prints and the JSON export holds.
+import { nestedLayer } from '../engine/attentionLayout';
 import type { AttentionSetSpec } from '../types';
 import type { InferenceEngine } from '../worker/inferenceEngine';
 import type { AttentionSetRef } from '../worker/workerRequests';
@@ -29,4 +30,10 @@ export async function fetchRollouts(
     out.push({ set: set.set, tokens: set.queries, perLayer });
   }
   return out;
+}
+
+/** A set's rollout as plain arrays rounded to 6 decimals, [layer][query][key] (the CLI's and the JSON export's). */
+export function nestedRollout({ set, tokens, perLayer }: SetRollout): number[][][] {
+  const asMaps = { set, layers: perLayer.length, heads: 1, queries: tokens, keys: tokens, causal: false, perLayer };
+  return perLayer.map((_, l) => nestedLayer(asMaps, l)[0]);
 }
