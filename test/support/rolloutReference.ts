@@ -34,7 +34,13 @@ export function naiveRollout(perLayer: ArrayLike<number>[], heads: number, token
 }
 
 /** Asserts two rollouts agree within `tolerance` and that every row of the computed one sums to 1. */
-export function assertRolloutMatches(actual: ArrayLike<number>[], expected: Float64Array[], tokens: number, tolerance: number, label: string): void {
+export function assertRolloutMatches(
+  actual: ArrayLike<number>[],
+  expected: Float64Array[],
+  tokens: number,
+  tolerance: number,
+  label: string,
+): void {
   assert.equal(actual.length, expected.length, `${label}: layers`);
   actual.forEach((r, l) => {
     assert.equal(r.length, tokens * tokens, `${label}: layer ${l} size`);

@@ -199,8 +199,16 @@ test('long input to a RoBERTa is cut to the positions after its padding index: 6
   assert.ok(doc.truncation.totalTokens > 200, 'one token or more per word');
 });
 
-test('cli --rollout: rollout[layer][q][k] is the direct rollout of the printed maps; an encoder–decoder run has it per self-attention set', () => {
-  const masked = run(['inspect', '--model', fixtureModel('tiny-bert'), '--text', 'The capital of France is [MASK].', '--attention', '--rollout']);
+test('cli --rollout: rollout[layer][q][k] is the direct rollout of the printed maps; per self-attention set for encoder–decoder', () => {
+  const masked = run([
+    'inspect',
+    '--model',
+    fixtureModel('tiny-bert'),
+    '--text',
+    'The capital of France is [MASK].',
+    '--attention',
+    '--rollout',
+  ]);
   assert.equal(masked.status, 0, masked.stderr);
   const doc = JSON.parse(masked.stdout) as { attention: number[][][][]; rollout: number[][][] };
   const tokens = doc.attention[0][0].length;

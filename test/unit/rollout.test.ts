@@ -18,7 +18,7 @@ const TOLERANCE = 1e-5;
 /** Random row-stochastic maps, causal when asked (seeded: the test is the same each time). */
 function randomMaps(layers: number, heads: number, tokens: number, causal: boolean, seed = 7): AttentionMaps {
   let state = seed;
-  const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const perLayer = Array.from({ length: layers }, () => {
     const data = new Float32Array(heads * tokens * tokens);
     for (let row = 0; row < heads * tokens; row++) {
@@ -89,7 +89,13 @@ describe('attention rollout of a run, through the worker', () => {
     { model: 'tiny-bert', text: 'The capital of France is [MASK].', sets: ['self'], causal: [false] },
     { model: 'tiny-gpt2', text: 'import numpy as np\nx = np.zeros(3)', sets: ['self'], causal: [true] },
     { model: 'tiny-llama-gqa', text: 'Grouped query heads share keys and values.', sets: ['self'], causal: [true] },
-    { model: 'tiny-t5', text: 'translate English to German: the cat sat', target: 'die Katze', sets: ['encoder', 'decoder'], causal: [false, true] },
+    {
+      model: 'tiny-t5',
+      text: 'translate English to German: the cat sat',
+      target: 'die Katze',
+      sets: ['encoder', 'decoder'],
+      causal: [false, true],
+    },
   ];
   for (const c of cases) {
     it(`${c.model}: every layer of ${c.sets.join(' and ')} matches the direct rollout of the run's maps`, async () => {
@@ -108,7 +114,11 @@ describe('attention rollout of a run, through the worker', () => {
           await rolloutOfRun(engine, run, of);
         }
         if (maps.some((m) => m.set === 'cross')) {
-          await rejectsWith(engine.request('rollout', { run, set: 'cross', layer: 0 }), 'model-unsupported', /rollout is defined for self-attention/);
+          await rejectsWith(
+            engine.request('rollout', { run, set: 'cross', layer: 0 }),
+            'model-unsupported',
+            /rollout is defined for self-attention/,
+          );
         }
       } finally {
         await engine.dispose();

@@ -346,7 +346,8 @@ export class MatrixView implements View {
       if (set) this.rollout.shade(set.name, this.app.state.layer, null);
       return this.app.shownLayer(this.app.state.head);
     }
-    if (set.queries !== set.keys) return { failed: `Attention rollout is defined for self-attention: choose another set than ${set.label}.` };
+    if (set.queries !== set.keys)
+      return { failed: `Attention rollout is defined for self-attention: choose another set than ${set.label}.` };
     const selected = set.queries === 'input' ? this.app.state.selected : null;
     this.rollout.shade(set.name, this.app.state.layer, selected);
     return this.rollout.layer(set.name, this.app.state.layer);

@@ -24,7 +24,10 @@ export class RolloutChain {
     keepBytes = KEEP_ALL_BYTES,
   ) {
     if (source.queries !== source.keys) {
-      throw new LensError(`rollout needs self-attention; the set "${source.set}" maps ${source.queries} queries to ${source.keys} keys`, 'model-unsupported');
+      throw new LensError(
+        `rollout needs self-attention; the set "${source.set}" maps ${source.queries} queries to ${source.keys} keys`,
+        'model-unsupported',
+      );
     }
     this.keepAll = source.layers * source.queries * source.keys * Float32Array.BYTES_PER_ELEMENT <= keepBytes;
   }

@@ -47,7 +47,12 @@ export function rolloutStepModel(first: boolean): Uint8Array {
 }
 
 /** One rollout step: layer maps [heads, T, T] and R_{l−1} [T, T] (undefined: the identity) to R_l. */
-export type RolloutStep = (attention: Float32Array, heads: number, tokens: number, previous: Float32Array | undefined) => Promise<Float32Array>;
+export type RolloutStep = (
+  attention: Float32Array,
+  heads: number,
+  tokens: number,
+  previous: Float32Array | undefined,
+) => Promise<Float32Array>;
 
 /** The two step models' sessions (first layer, later layers), each made the first time it runs. */
 const sessions: [Promise<ort.InferenceSession>?, Promise<ort.InferenceSession>?] = [];

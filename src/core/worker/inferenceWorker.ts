@@ -119,10 +119,11 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
   async rollout({ run, set, layer }) {
     const source = runs.set(run, set);
     const spec = runner?.info.attentionSets.find((s) => s.name === set);
-    if (spec && !hasRollout(spec)) throw new LensError(`rollout is defined for self-attention, not for "${spec.label}"`, 'model-unsupported');
+    if (spec && !hasRollout(spec))
+      throw new LensError(`rollout is defined for self-attention, not for "${spec.label}"`, 'model-unsupported');
     // The chain keeps R_l for the next request: the reply is a copy.
     const data = (await rolloutOf(source).layer(layer)).slice();
-    return { value: data, transfer: [data.buffer as ArrayBuffer] };
+    return { value: data, transfer: [data.buffer] };
   },
   async compareTokenizers({ tokenizers: named, text }) {
     const loaded = [];
