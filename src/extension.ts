@@ -12,6 +12,7 @@ import { ComparePanel } from './compare/comparePanel';
 import { RunFilePanel } from './runFile/runFilePanel';
 import { InspectCommands } from './commands/inspectCommands';
 import { registerTrySample } from './commands/trySample';
+import { RolloutShading } from './editor/rolloutShading';
 import { TokenDecorations } from './editor/tokenDecorations';
 import { revealToken } from './editor/tokenReveal';
 import { Exporter } from './export/exporter';
@@ -55,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
   const resolver = new ModelResolver(log);
   const models = new ModelManager(context, engine, resolver, log);
   const controller = new InspectController(engine, models, log);
+  const shading = new RolloutShading(controller);
 
   let exporter: Exporter | undefined;
   let inspect: InspectCommands | undefined;
@@ -68,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     },
     rerun: (run) => void inspect?.rerunEdited(run),
     retarget: (run, target) => void inspect?.retarget(run, target),
+    shadeRollout: (run, at) => shading.shade(run, at),
     export: (format) => {
       exporter?.export(format).then(undefined, (error: unknown) => controller.fail(error));
     },
@@ -102,6 +105,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     sideView,
     statusBar,
     decorations,
+    shading,
     compare,
     vscode.commands.registerCommand('attentionLens.compareTokenizers', () => compare.compareActiveEditor().then((view) => view?.id)),
     runFiles,
@@ -193,6 +197,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     },
     statusBar: () => ({ text: statusBar.text, tooltip: statusBar.tooltip }),
     decorationRanges: () => [...decorations.lastRanges],
+    rolloutShading: () => [...shading.lastShaded],
     loadedModel: () => {
       const m = models.current();
       return (

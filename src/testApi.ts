@@ -4,6 +4,7 @@
 // serializer's restore path and killing the worker as a crash would.
 import * as vscode from 'vscode';
 import type { HubProgress } from './core/hub/hubModel';
+import type { ShadedSpan } from './editor/rolloutShading';
 import type { ExportNotice } from './export/exportNotice';
 import type { CompareExportFormat, ToCompareMessage, ToWebviewMessage, RunSummary } from './protocol';
 
@@ -31,6 +32,8 @@ export interface LensTestApi {
   statusBar(): { text: string; tooltip: string };
   /** The token-boundary decoration ranges last drawn. */
   decorationRanges(): vscode.Range[];
+  /** The attention-rollout shading last drawn: each shaded token's span and its weight in the rollout row. */
+  rolloutShading(): ShadedSpan[];
   /** The loaded model, if any. */
   loadedModel(): { spec: string; id: string; family: string; device: string; generation: number } | undefined;
   stats(): { started: number; published: number; superseded: number; stale: number; droppedMessages: number; closedPanels: number };

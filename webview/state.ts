@@ -33,7 +33,12 @@ export interface UiState extends SamplingControls {
   /** Heads whose context the predictions are recomputed without (shift-click in the model view); [] = none. */
   ablated: HeadRef[];
   ablationMode: AblationMode;
+  /** What the matrix shows: one head's (or the mean's) attention, or the attention rollout R of the layer. */
+  matrixShows: MatrixShows;
 }
+
+export const MATRIX_SHOWS = ['attention', 'rollout'] as const;
+export type MatrixShows = (typeof MATRIX_SHOWS)[number];
 
 export const DEFAULT_STATE: UiState = {
   tab: 'tokens',
@@ -49,6 +54,7 @@ export const DEFAULT_STATE: UiState = {
   panY: 0,
   followInspector: true,
   pairFilter: 'all',
+  matrixShows: 'attention',
   temperature: 1,
   topK: 10,
   topP: 1,
@@ -98,6 +104,7 @@ export function restoreState(raw: unknown): UiState {
     topP: num(s.topP, d.topP, 0.01, 1),
     ablated: headRefs(s.ablated),
     ablationMode: ABLATION_MODES.includes(s.ablationMode as AblationMode) ? (s.ablationMode as AblationMode) : d.ablationMode,
+    matrixShows: MATRIX_SHOWS.includes(s.matrixShows as MatrixShows) ? (s.matrixShows as MatrixShows) : d.matrixShows,
   };
 }
 

@@ -24,11 +24,14 @@ export interface CliOptions {
   /** --ablate: heads "L.H[,L.H…]" whose context vectors are zeroed (or replaced by their mean: ablateMode). */
   ablate?: string;
   ablateMode: AblationMode;
+  /** Add every layer's attention rollout of each self-attention set. */
+  rollout?: boolean;
 }
 
 export const USAGE = `usage: attention-lens inspect --model <folder | owner/name | default-masked | default-causal>
                        [--text "…" | --file <path>]   (default: read stdin)
                        [--attention] [--pair] [--top-k N] [--max-tokens N]
+                       [--rollout]   (attention rollout R_l of every layer)
                        [--target "…"] [--max-new-tokens N]   (encoder–decoder models: T5, BART, Marian)
                        [--ablate L.H[,L.H…]] [--ablate-mode zero|mean]   (heads 0-based, e.g. 0.3)
                        [--device auto|cpu|cuda|dml|coreml|webgpu]
@@ -82,6 +85,9 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       case '--pair':
         options.pair = true;
+        break;
+      case '--rollout':
+        options.rollout = true;
         break;
       case '--top-k':
         options.topK = Math.min(50, positiveInt(flag, value()));

@@ -18,6 +18,8 @@ import { compareTokenizers, comparisonDocument } from '../core/tokenize/compareT
 import { loadTextTokenizer } from '../core/tokenize/textTokenizer';
 import { InferenceEngine } from '../core/worker/inferenceEngine';
 import { ablatedHeads, withAblation } from './ablationJson';
+import type { WorkerInspectResult } from '../core/worker/workerRequests';
+import { fetchRollouts, nestedRollout, type SetRollout } from '../core/analysis/rolloutSets';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { parseTokenizeArgs, type TokenizeOptions } from './tokenizeArgs';
 import { validateCommand } from './validateCommand';
@@ -77,7 +79,7 @@ function tokenJson(t: Token) {
  * (an encoder–decoder's) has them by set name, `attention.cross[layer][head][target q][source k]`. An
  * encoder–decoder run lists its target's tokens in `targetTokens` and its predictions are over them.
  */
-export function toJson(result: Omit<InspectResult, 'attention'>, attention: AttentionMaps[] | undefined): unknown {
+export function toJson(result: Omit<InspectResult, 'attention'>, attention: AttentionMaps[] | undefined, rollout?: SetRollout[]): unknown {
   const { model, device, tokens, target, truncation, predictions, timings } = result;
   const names = SCRIPT_NAMES[predictions.task];
   const modelKind = target ? 'seq2seq' : names.kind;
@@ -119,8 +121,23 @@ export function toJson(result: Omit<InspectResult, 'attention'>, attention: Atte
     predictions: { kind: names.kind, task: predictions.task, [names.list]: rankedEntries(toRunSummary(0, result)) },
     attention: single ? nested(attention[0]) : attention && Object.fromEntries(attention.map((set) => [set.set, nested(set)])),
     attentionSets: sets,
+    ...(rollout ? { rollout: rolloutJson(rollout, model.attentionSets.length === 1) } : {}),
     timings,
   };
+}
+
+/**
+ * `--rollout`: R_l of each layer rounded to 6 decimals, `rollout[layer][q][k]` for a run with one attention set and
+ * by set name for an encoder–decoder run (`rollout.encoder`, `rollout.decoder`; cross-attention has none).
+ */
+function rolloutJson(rollout: SetRollout[], single: boolean): unknown {
+  return single ? nestedRollout(rollout[0]) : Object.fromEntries(rollout.map((set) => [set.set, nestedRollout(set)]));
+}
+
+async function runRollouts(engine: InferenceEngine, run: number, result: WorkerInspectResult): Promise<SetRollout[]> {
+  const why = result.model.attention.available ? 'the run kept none' : result.model.attention.reason;
+  if (!result.attention) throw new Error(`--rollout needs attention maps: ${why}`);
+  return fetchRollouts(engine, run, result.attention, result.model.attentionSets);
 }
 
 function locations(options: { cache?: string; hub?: string }) {
@@ -167,7 +184,8 @@ async function main(): Promise<number> {
     const run = engine.nextRunId();
     const { attention, topK, maxTokens, target, maxNewTokens, pair } = options;
     const inspectOptions = {
-      attention,
+      // The rollout is computed from the maps the run keeps.
+      attention: attention || options.rollout === true,
       topK,
       maxTokens,
       pair,
@@ -175,8 +193,9 @@ async function main(): Promise<number> {
       ...(maxNewTokens ? { maxNewTokens } : {}),
     };
     const result = await engine.request('inspect', { run, text, options: inspectOptions });
-    const maps = result.attention ? await engine.request('maps', { run }) : undefined;
-    const document = toJson(result, maps) as { predictions: Record<string, unknown> };
+    const maps = result.attention && attention ? await engine.request('maps', { run }) : undefined;
+    const rollout = options.rollout ? await runRollouts(engine, run, result) : undefined;
+    const document = toJson(result, maps, rollout) as { predictions: Record<string, unknown> };
     if (options.ablate === undefined) process.stdout.write(JSON.stringify(document) + '\n');
     else {
       const spec = { heads: ablatedHeads(options.ablate, result.model), mode: options.ablateMode };

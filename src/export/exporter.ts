@@ -54,9 +54,10 @@ export class Exporter {
       ({ bytes, name: shows } = await this.renderInView(format));
     } else if (format === 'json') {
       const maps = await this.controller.queries.maps(run);
+      const rollout = await this.controller.queries.rollouts(run);
       const { maskedAt } = this.controller.runs.predictions(run.runId);
       const ablation = this.controller.runs.ablation(run.runId);
-      bytes = Buffer.from(jsonReport(run, maps, maskedAt, await this.unmasked(run), ablation), 'utf8');
+      bytes = Buffer.from(jsonReport(run, maps, maskedAt, await this.unmasked(run), ablation, rollout), 'utf8');
     } else {
       // The picture is optional in the report: without a showing view the tables still say everything.
       const picture = await this.renderInView('svg').then(

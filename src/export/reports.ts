@@ -1,5 +1,6 @@
 // The files the host writes itself: a JSON of tokens, attention and predictions, and a self-contained HTML
 // report (no script, no remote URL; the view's picture is embedded as a data: image, where SVG cannot run).
+import { nestedRollout, type SetRollout } from '../core/analysis/rolloutSets';
 import { nestedLayer } from '../core/engine/attentionLayout';
 import type { AblationView } from '../protocol/ablation';
 import type { AttentionMaps } from '../core/types';
@@ -42,6 +43,7 @@ export function jsonReport(
   maskedAt: ReadonlyMap<number, PredictionView[]> | undefined,
   unmasked: PredictionView[][] | undefined,
   ablation?: AblationView,
+  rollout: SetRollout[] = [],
 ): string {
   const s = run.summary;
   // A run of one set keeps /2's `attention` object, so scripts reading it do not break; its maps are written
@@ -75,11 +77,17 @@ export function jsonReport(
       : sets.length === 0
         ? { unavailable: s.attentionUnavailable ?? 'not computed' }
         : undefined,
+    // Attention rollout R_l of each self-attention set (src/core/analysis/rollout.ts), by set name.
+    ...(rollout.length > 0 ? { rollout: { layout: 'perLayer[layer][query][key]', sets: rolloutSets(rollout) } } : {}),
     timings: s.timings,
     // The heads ablated in the panel when the export was made, and each prediction's change; null: none.
     ablation: ablation ?? null,
   };
   return JSON.stringify(report, null, 1);
+}
+
+function rolloutSets(rollout: SetRollout[]): Record<string, number[][][]> {
+  return Object.fromEntries(rollout.map((set) => [set.set, nestedRollout(set)]));
 }
 
 function esc(text: string): string {

@@ -13,6 +13,8 @@ export interface RequestActions {
    * anything, when the run's model takes no target.
    */
   retarget(run: RunRecord, target: string | undefined): void;
+  /** Shades the run's text by row `query` of R_layer of a set (null: clears); resolves to the tokens shaded. */
+  shadeRollout(run: RunRecord, at: { set: string; layer: number; query: number | null }): Promise<number>;
 }
 
 export function requestHandlers(queries: RunQueries, actions: RequestActions): RequestHandlers {
@@ -28,5 +30,7 @@ export function requestHandlers(queries: RunQueries, actions: RequestActions): R
       actions.retarget(run, target);
       return { given: target !== undefined };
     },
+    rollout: (run, params) => queries.rollout(run, params.set, params.layer),
+    shadeRollout: async (run, params) => ({ shaded: await actions.shadeRollout(run, params) }),
   };
 }

@@ -30,6 +30,13 @@ export interface RequestTypes {
   setTarget: { params: { runId: number; target: string }; result: { given: boolean } };
   /** The run's predictions with these heads ablated (zeroed or replaced by their mean), against its plain ones. */
   ablate: { params: { runId: number } & AblationSpec; result: AblationView };
+  /** Attention rollout R_layer of a self-attention set (src/core/analysis/rollout.ts), as a layer of one map: [1, T, T]. */
+  rollout: { params: { runId: number; set: string; layer: number }; result: AttentionLayer };
+  /**
+   * Shades the inspected text in the editor by row `query` of R_layer of a set over the input's tokens: how much that
+   * token draws from each; null clears the shading. `shaded`: the tokens shaded.
+   */
+  shadeRollout: { params: { runId: number; set: string; layer: number; query: number | null }; result: { shaded: number } };
 }
 
 export type RequestMethod = keyof RequestTypes;
@@ -74,7 +81,19 @@ export const REQUESTS: { readonly [M in RequestMethod]: ParamsValidator<M> } = {
     return { runId: p.runId, target: p.target };
   },
   ablate: (p) => parseAblationParams(p) ?? { rejected: 'bad ablate params' },
+  rollout: (p) => setLayer(p) ?? { rejected: 'bad rollout params' },
+  shadeRollout: (p) => {
+    const at = setLayer(p);
+    if (!at || !(p.query === null || isCount(p.query))) return { rejected: 'bad shadeRollout params' };
+    return { ...at, query: p.query };
+  },
 };
+
+/** Params that name a layer of a set of a run (the host checks the set and layer against the run). */
+function setLayer(p: Record<string, unknown>): { runId: number; set: string; layer: number } | undefined {
+  const named = isCount(p.runId) && isCount(p.layer) && typeof p.set === 'string' && SET_NAME.test(p.set);
+  return named ? { runId: p.runId as number, set: p.set as string, layer: p.layer as number } : undefined;
+}
 
 /** Whether a method names an entry of the table (its own: never 'toString' or '__proto__'). */
 export function isRequestMethod(method: unknown): method is RequestMethod {

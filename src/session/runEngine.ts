@@ -2,6 +2,8 @@
 // references) are converted here, so nothing past this module sees them: a run is its host run id, its summary and
 // the few facts the engine needs to answer about it (RunSource). The worker keeps the run under the same id.
 import type { LogitsRow } from '../core/engine/modelRunner';
+import { hasRollout } from '../core/analysis/rollout';
+import { fetchRollouts, type SetRollout } from '../core/analysis/rolloutSets';
 import type { InferenceEngine } from '../core/worker/inferenceEngine';
 import { badHeads, noSuchLayer } from '../core/worker/workerRequests';
 import { attentionSet, setShape, type AttentionLayer, type AttentionOverview, type PredictionView, type RunSummary } from '../protocol';
@@ -67,6 +69,31 @@ export class RunEngine {
     if (wrongHeads) throw new Error(wrongHeads);
     const data = await this.engine.request('layer', { run: summary.runId, set, layer, ...(heads ? { heads } : {}) });
     return { runId: summary.runId, set, layer, heads: view.heads, queries, keys, ...(heads ? { only: heads } : {}), data };
+  }
+
+  /** Attention rollout R_layer of a self-attention set of a run, as a layer of one map ([1, queries, keys]). */
+  async rollout(summary: RunSummary, source: RunSource, set: string, layer: number): Promise<AttentionLayer> {
+    if (!source.keptAttention) throw new Error(summary.attentionUnavailable ?? 'this run kept no attention');
+    const view = attentionSet(summary, set);
+    if (!view) throw new Error(`this run has no attention set "${set}"`);
+    if (!hasRollout(view)) throw new Error(`rollout is defined for self-attention, not for "${view.label}"`);
+    if (layer >= view.layers) throw new Error(noSuchLayer(layer, view.layers));
+    const { queries, keys } = setShape(summary, view);
+    const data = await this.engine.request('rollout', { run: summary.runId, set, layer });
+    return { runId: summary.runId, set, layer, heads: 1, queries, keys, data };
+  }
+
+  /** Every layer's rollout of each self-attention set of a run (the JSON export); none when the run kept no attention. */
+  async rollouts(summary: RunSummary, source: RunSource): Promise<SetRollout[]> {
+    if (!source.keptAttention) return [];
+    const sets = summary.attentionSets.map((view) => ({
+      set: view.name,
+      layers: view.layers,
+      heads: view.heads,
+      causal: view.causal,
+      ...setShape(summary, view),
+    }));
+    return fetchRollouts(this.engine, summary.runId, sets, summary.attentionSets);
   }
 
   /** Every layer of each of a run's attention sets (the JSON export); none when the run kept no attention. */

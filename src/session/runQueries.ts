@@ -1,6 +1,7 @@
 // What a view, the hover or an export may ask about a run after it is shown: a layer, the masked-at-position and
 // unmasked rankings (kept in the RunStore), the logits at a position, every map. Each checks that the run may
 // still be asked (it is the current one, with the model that made it) and what its model can answer.
+import type { SetRollout } from '../core/analysis/rolloutSets';
 import type { LogitsRow } from '../core/engine/modelRunner';
 import { LensError } from '../core/types';
 import { readConfig } from '../config';
@@ -21,6 +22,16 @@ export class RunQueries {
   /** One layer of a set of the run's attention, fetched from the worker that keeps it. */
   layer(run: RunRecord, set: string, layer: number, heads?: number[]): Promise<AttentionLayer> {
     return this.engine.layer(run.summary, run.source, set, layer, heads);
+  }
+
+  /** Attention rollout R_layer of a self-attention set of the run, fetched from the worker that keeps its maps. */
+  rollout(run: RunRecord, set: string, layer: number): Promise<AttentionLayer> {
+    return this.engine.rollout(run.summary, run.source, set, layer);
+  }
+
+  /** Every layer's rollout of each of the run's self-attention sets (the JSON export). */
+  rollouts(run: RunRecord): Promise<SetRollout[]> {
+    return this.engine.rollouts(run.summary, run.source);
   }
 
   /** Every layer of each of the run's attention sets (the JSON export); none when the run kept no attention. */

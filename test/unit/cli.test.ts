@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { fixtureModel, repoRoot } from '../support/paths';
 import { loadReference, type ReferenceCase } from '../support/reference';
+import { assertRolloutMatches, naiveRollout } from '../support/rolloutReference';
 
 const cli = path.join(repoRoot, 'out', 'src', 'cli', 'main.js');
 const run = (args: string[], input?: string) => spawnSync(process.execPath, [cli, ...args], { input, encoding: 'utf8', timeout: 60_000 });
@@ -204,4 +205,37 @@ test('long input to a RoBERTa is cut to the positions after its padding index: 6
   assert.equal(doc.tokens.at(-1).piece, '</s>');
   assert.equal(doc.truncation.keptTokens, 64);
   assert.ok(doc.truncation.totalTokens > 200, 'one token or more per word');
+});
+
+test('cli --rollout: rollout[layer][q][k] is the direct rollout of the printed maps; per self-attention set for encoder–decoder', () => {
+  const masked = run([
+    'inspect',
+    '--model',
+    fixtureModel('tiny-bert'),
+    '--text',
+    'The capital of France is [MASK].',
+    '--attention',
+    '--rollout',
+  ]);
+  assert.equal(masked.status, 0, masked.stderr);
+  const doc = JSON.parse(masked.stdout) as { attention: number[][][][]; rollout: number[][][] };
+  const tokens = doc.attention[0][0].length;
+  const expected = naiveRollout(
+    doc.attention.map((layer) => layer.flat(2)),
+    doc.attention[0].length,
+    tokens,
+  );
+  // The maps and the rollout are both printed to 6 decimals.
+  assertRolloutMatches(
+    doc.rollout.map((r) => r.flat()),
+    expected,
+    tokens,
+    2e-6 * tokens,
+    'cli',
+  );
+  const seq2seq = run(['inspect', '--model', fixtureModel('tiny-t5'), '--text', 'the cat sat', '--target', 'die Katze', '--rollout']);
+  assert.equal(seq2seq.status, 0, seq2seq.stderr);
+  const sets = JSON.parse(seq2seq.stdout) as { rollout: Record<string, number[][][]>; attention?: unknown };
+  assert.deepEqual(Object.keys(sets.rollout), ['encoder', 'decoder'], 'no rollout of cross-attention');
+  assert.equal(sets.attention, undefined, 'the maps are printed only with --attention');
 });

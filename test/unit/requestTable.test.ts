@@ -19,6 +19,8 @@ const GOOD: { [M in RequestMethod]: Record<string, unknown> } = {
   logits: { runId: 3, position: 0 },
   setTarget: { runId: 3, target: 'Das Haus ist klein.' },
   ablate: { runId: 3, heads: [{ layer: 0, head: 2 }], mode: 'zero' },
+  rollout: { runId: 3, set: 'self', layer: 1 },
+  shadeRollout: { runId: 3, set: 'encoder', layer: 0, query: 2 },
 };
 
 const BAD_COUNTS: unknown[] = [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, '3', null, undefined, [3], {}];
@@ -28,8 +30,8 @@ function validate(method: RequestMethod, params: Record<string, unknown>): unkno
 }
 
 describe('request table', () => {
-  it('names every method the webview asks (layer, maskedAt, unmasked, logits, setTarget, ablate), and only those', () => {
-    assert.deepEqual(Object.keys(REQUESTS).sort(), ['ablate', 'layer', 'logits', 'maskedAt', 'setTarget', 'unmasked']);
+  it('names every method the webview asks, and only those', () => {
+    assert.deepEqual(Object.keys(REQUESTS).sort(), ['ablate', 'layer', 'logits', 'maskedAt', 'rollout', 'setTarget', 'shadeRollout', 'unmasked']);
     for (const method of Object.keys(GOOD)) assert.equal(isRequestMethod(method), true, method);
     for (const method of ['toString', '__proto__', 'constructor', 'requestLayer', '', 1]) {
       assert.equal(isRequestMethod(method), false, String(method));
@@ -50,10 +52,13 @@ describe('request table', () => {
             ? ['', 'Self', '../x', 'a b', 'x'.repeat(33), 7, null, undefined]
             : field === 'target'
               ? ['x'.repeat(MAX_TARGET_CHARS + 1), 7, null, undefined, ['a'], { text: 'a' }]
-              : BAD_COUNTS;
+              : field === 'query'
+                ? BAD_COUNTS.filter((b) => b !== null)
+                : BAD_COUNTS;
         for (const bad of bads) {
           const params = { ...GOOD[method], [field]: bad };
-          const reason = field === 'set' ? 'bad layer set' : field === 'target' ? 'bad setTarget target' : `bad ${method} params`;
+          const reason =
+            field === 'set' && method === 'layer' ? 'bad layer set' : field === 'target' ? 'bad setTarget target' : `bad ${method} params`;
           assert.deepEqual(validate(method, params), { rejected: reason }, `${field} = ${String(bad)}`);
           assert.deepEqual(parseFromWebview({ type: FromWebviewType.Request, requestId: 1, method, params }), { ok: false, reason });
         }
@@ -68,6 +73,10 @@ describe('request table', () => {
     for (const target of ['', ' ', 'Das Haus', '\u{1F600} \n\t<script>', 'x'.repeat(MAX_TARGET_CHARS)]) {
       assert.deepEqual(validate('setTarget', { runId: 1, target }), { runId: 1, target });
     }
+  });
+
+  it('shadeRollout: a null query clears the shading', () => {
+    assert.deepEqual(validate('shadeRollout', { ...GOOD.shadeRollout, query: null }), { ...GOOD.shadeRollout, query: null });
   });
 
   it('layer: heads, when named, are a short non-empty list of counts (the host checks them against the set)', () => {

@@ -15,6 +15,7 @@ import { gqaTests } from './gqaTests';
 import { interactionTests } from './interactionTests';
 import { notebookTests } from './notebookTests';
 import { renderTests } from './renderTests';
+import { rolloutTests } from './rolloutTests';
 import { setsTests } from './setsTests';
 import { targetTests } from './targetTests';
 import { staleRunTests } from './staleRunTests';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
       ...compareTests,
       ...notebookTests,
       ...ablationTests,
+      ...rolloutTests,
     ]) {
       if (filter && !t.name.includes(filter)) continue;
       const t0 = Date.now();

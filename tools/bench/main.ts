@@ -17,6 +17,7 @@ import { parseOptions, type BenchOptions } from './options';
 import { measureRenderInChild } from './render';
 import { renderDecoderMarkdown, writeDecoderSection } from './decoderReport';
 import { benchQwen } from './qwenBench';
+import { benchRollout, renderRolloutMarkdown, writeRolloutSection } from './rolloutBench';
 import { printResult } from './child';
 import { decoderSpeedChild, DECODER_CHILD_FLAG } from './decoderScenario';
 import { renderMarkdown, writeBenchmarks, type BenchResults } from './report';
@@ -155,6 +156,12 @@ async function main(): Promise<void> {
   const repoRoot = path.resolve(__dirname, '..');
   const options = parseOptions(process.argv.slice(2), repoRoot);
   const gc = garbageCollector();
+  if (options.only === 'rollout') {
+    const markdown = renderRolloutMarkdown(await benchRollout(options.quick));
+    process.stdout.write(`${markdown}\n`);
+    if (options.write && !options.quick) log(`written to ${writeRolloutSection(repoRoot, markdown)}`);
+    return;
+  }
   if (options.only !== 'qwen') await benchEncoders(options, repoRoot, gc);
   if (options.only === undefined || options.only === 'qwen') {
     const markdown = renderDecoderMarkdown(await benchQwen(options, repoRoot, log));
@@ -165,7 +172,7 @@ async function main(): Promise<void> {
 
 /** The BERT- and GPT-2-shaped models, the floor, the test models and the webview: the table between bench:start/end. */
 async function benchEncoders(options: BenchOptions, repoRoot: string, gc: () => void): Promise<void> {
-  const only = options.only === 'qwen' ? undefined : options.only;
+  const only = options.only === 'qwen' || options.only === 'rollout' ? undefined : options.only;
   const models = findModels(options.models, only, options.quick);
   const results: BenchResults = {
     machine: describeMachine(),

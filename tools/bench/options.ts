@@ -10,16 +10,17 @@ export interface BenchOptions {
   /** Folder holding bert-base-shaped/ and gpt2-shaped/ (made by `python3 -m lens_models.make_bench_models`). */
   models: string;
   /** Only these models (default all): bert, gpt2 (each with the floor, test models and render figures) or qwen. */
-  only?: 'bert' | 'gpt2' | 'qwen';
+  only?: 'bert' | 'gpt2' | 'qwen' | 'rollout';
   /** Write the table into BENCHMARKS.md (default yes; --no-write only prints). */
   write: boolean;
   /** Where BENCHMARKS.md is. */
   repoRoot: string;
 }
 
-export const USAGE = `usage: node dist/bench.js [--quick] [--device cpu|cuda] [--models DIR] [--only bert|gpt2|qwen] [--no-write]
+export const USAGE = `usage: node dist/bench.js [--quick] [--device cpu|cuda] [--models DIR] [--only bert|gpt2|qwen|rollout] [--no-write]
   --quick     fewer repeats, 128 tokens only (a smoke run; its figures are not written as the record)
-  --only      one model: bert, gpt2 or qwen (the Qwen2.5-0.5B-shaped decoder, fp32 and q4, in its own section)
+  --only      one model: bert, gpt2 or qwen (the Qwen2.5-0.5B-shaped decoder, fp32 and q4, in its own section);
+              rollout: attention rollout at the BERT-base shape, 512 tokens (its own section; needs no model)
   --device    execution provider for every session (default cpu)
   --models    folder with bert-base-shaped/, gpt2-shaped/ and qwen2.5-0.5b-shaped/ (default $ATTENTION_LENS_BENCH_MODELS or
               ~/.cache/attention-lens-bench; make them with
@@ -47,7 +48,9 @@ export function parseOptions(argv: string[], repoRoot: string): BenchOptions {
     } else if (arg === '--models') options.models = path.resolve(value());
     else if (arg === '--only') {
       const only = value();
-      if (only !== 'bert' && only !== 'gpt2' && only !== 'qwen') throw new Error(`--only must be bert, gpt2 or qwen\n${USAGE}`);
+      if (only !== 'bert' && only !== 'gpt2' && only !== 'qwen' && only !== 'rollout') {
+        throw new Error(`--only must be bert, gpt2, qwen or rollout\n${USAGE}`);
+      }
       options.only = only;
     } else if (arg === '--help' || arg === '-h') throw new Error(USAGE);
     else throw new Error(`unknown option ${arg}\n${USAGE}`);

@@ -9,7 +9,9 @@ import { heatmapCanvas } from '../render/heatmap';
 import { colorBarWidth, drawColorBar } from '../render/colorBar';
 import { fitCanvas, frameScheduler, heightToBottom } from '../render/canvas';
 import { theme } from '../render/theme';
-import { headSelect, layerSelect, setSelect, updateHeadSelect, updateLayerSelect, updateSetSelect } from './controls';
+import { RolloutData } from '../rolloutData';
+import { MATRIX_SHOWS, type MatrixShows } from '../state';
+import { headSelect, layerSelect, Select, setSelect, updateHeadSelect, updateLayerSelect, updateSetSelect } from './controls';
 import { drawAxisLabels, LABEL_OVERHANG, LEFT, RIGHT, TOP } from './matrixAxes';
 import { tokenLabel } from './describe';
 
@@ -19,6 +21,9 @@ export class MatrixView implements View {
   private readonly setSel;
   private readonly layerSel;
   private readonly headSel;
+  /** Attention of a head (or the mean), or the attention rollout of the layer. */
+  private readonly showSel = new Select('Show', (v) => this.app.update({ matrixShows: v as MatrixShows }));
+  private readonly rollout: RolloutData;
   private readonly tooltip = document.createElement('div');
   private readonly info = document.createElement('div');
   private readonly area = document.createElement('div');
@@ -34,6 +39,8 @@ export class MatrixView implements View {
     this.setSel = setSelect(app);
     this.layerSel = layerSelect(app);
     this.headSel = headSelect(app);
+    this.rollout = new RolloutData(app);
+    this.showSel.element.classList.add('show-select');
     this.element.className = 'view matrix-view';
     const bar = document.createElement('div');
     bar.className = 'toolbar';
@@ -48,6 +55,7 @@ export class MatrixView implements View {
     };
     bar.append(
       this.setSel.element,
+      this.showSel.element,
       this.layerSel.element,
       this.headSel.element,
       button('−', 'Zoom out (-)', () => this.zoomBy(1 / 1.5)),
@@ -243,6 +251,12 @@ export class MatrixView implements View {
     updateSetSelect(this.setSel, this.app);
     updateLayerSelect(this.layerSel, this.app);
     updateHeadSelect(this.headSel, this.app);
+    const labels: Record<MatrixShows, string> = { attention: 'Attention', rollout: 'Rollout' };
+    this.showSel.set(
+      MATRIX_SHOWS.map((value) => ({ value, label: labels[value] })),
+      this.app.state.matrixShows,
+    );
+    this.headSel.element.hidden = this.app.state.matrixShows === 'rollout';
     // render() already runs inside the app's animation frame: draw now, not a frame later.
     this.draw();
   }
@@ -268,14 +282,15 @@ export class MatrixView implements View {
     ctx.fillStyle = th.background;
     ctx.fillRect(0, 0, w, h);
     const s = this.app.data.summary;
-    const layer = this.app.shownLayer(this.app.state.head);
+    const shown = this.shownMatrix();
+    const layer = shown && 'data' in shown ? shown : undefined;
     if (!s || !layer) {
       this.tooltip.hidden = true;
-      const loading = s ? this.app.data.layerStatus(this.app.state.set, this.app.state.layer) : 'No result yet.';
-      this.info.textContent = s?.attentionUnavailable ?? loading;
+      this.info.textContent = s?.attentionUnavailable ?? (shown && 'failed' in shown ? shown.failed : this.loadingText());
       return;
     }
-    const head = this.app.state.head;
+    const rollout = this.app.state.matrixShows === 'rollout';
+    const head = rollout ? 0 : this.app.state.head;
     const base = this.ensureBase(layer, head, th.lut.packed);
     const { queries, keys } = layer;
     const lists = this.lists();
@@ -303,7 +318,9 @@ export class MatrixView implements View {
     const bar = { top: `≥${this.max.toFixed(3)}`, bottom: '0', note: '√ scale' };
     const barX = LEFT + cols * c + LABEL_OVERHANG;
     if (barX + colorBarWidth(ctx, th, bar) <= w) drawColorBar(ctx, th, bar, barX, TOP, Math.min(rows * c, 200));
-    const where = `Layer ${layer.layer}${layerSuffix(s.model, layer.layer)}, ${headName(s.model, head)}`;
+    const where = rollout
+      ? `Attention rollout R of layers 0–${layer.layer} (mean of heads + identity, multiplied through the layers)`
+      : `Layer ${layer.layer}${layerSuffix(s.model, layer.layer)}, ${headName(s.model, head)}`;
     if (focus) {
       const weight = headMap(layer, head)[focus.q * keys + focus.k].toFixed(4);
       const text = `${tokenLabel(lists.rows[focus.q])} → ${tokenLabel(lists.cols[focus.k])}: ${weight}`;
@@ -313,9 +330,33 @@ export class MatrixView implements View {
     } else {
       this.tooltip.hidden = true;
       const zoom = `zoom ${c.toFixed(2)} px/token · wheel or +/− to zoom, drag to pan, hover for values.`;
-      this.info.textContent = `${where} · ${queries}×${keys} · ${zoom}`;
+      const shading = lists.colList === 'input' ? ' · a selected token shades the text by its row' : '';
+      this.info.textContent = `${where} · ${queries}×${keys} · ${zoom}${rollout ? shading : ''}`;
     }
     this.canvas.dataset.drawMs = (performance.now() - t0).toFixed(2);
+  }
+
+  /**
+   * What the matrix shows: the head's (or the mean's) layer, or R of the layer (the rollout's one map), with the
+   * editor shaded by the selected token's row; undefined while it loads, or the reason it cannot be shown.
+   */
+  private shownMatrix(): AttentionLayer | { failed: string } | undefined {
+    const set = this.app.attentionSet();
+    if (this.app.state.matrixShows !== 'rollout' || !set) {
+      if (set) this.rollout.shade(set.name, this.app.state.layer, null);
+      return this.app.shownLayer(this.app.state.head);
+    }
+    if (set.queries !== set.keys)
+      return { failed: `Attention rollout is defined for self-attention: choose another set than ${set.label}.` };
+    const selected = set.queries === 'input' ? this.app.state.selected : null;
+    this.rollout.shade(set.name, this.app.state.layer, selected);
+    return this.rollout.layer(set.name, this.app.state.layer);
+  }
+
+  private loadingText(): string {
+    if (!this.app.data.summary) return 'No result yet.';
+    if (this.app.state.matrixShows === 'rollout') return `Computing the rollout to layer ${this.app.state.layer}…`;
+    return this.app.data.layerStatus(this.app.state.set, this.app.state.layer);
   }
 
   exportCanvas(): HTMLCanvasElement {

@@ -218,7 +218,7 @@ export interface KeptType {
 }
 
 /** A graph input of the given element type and rank, every dimension symbolic. */
-function valueInfo(name: string, kept: KeptType): MessageWriter {
+export function valueInfo(name: string, kept: KeptType): MessageWriter {
   const elemType = ELEMENT_TYPES[kept.type];
   if (elemType === undefined) throw new Error(`a kept tensor of type ${kept.type} cannot be declared`);
   const shape = new MessageWriter();

@@ -3,6 +3,7 @@
 // handler in HANDLERS (the request table is workerRequests.ts). Runs are kept by the host's run id (WorkerRuns):
 // later requests about a run name its id, and the caller fetches only the attention it shows.
 import { parentPort, workerData } from 'node:worker_threads';
+import { hasRollout, rolloutOf } from '../analysis/rollout';
 import { checkExportFits } from '../engine/attentionLayout';
 import { allLayers } from '../engine/layerMaps';
 import { openSessionCount } from '../engine/modelRunner';
@@ -120,6 +121,15 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     const sets = [];
     for (const set of kept) sets.push(await allLayers(set));
     return { value: sets, transfer: sets.flatMap((set) => set.perLayer.map((layer) => layer.buffer as ArrayBuffer)) };
+  },
+  async rollout({ run, set, layer }) {
+    const source = runs.set(run, set);
+    const spec = runner?.info.attentionSets.find((s) => s.name === set);
+    if (spec && !hasRollout(spec))
+      throw new LensError(`rollout is defined for self-attention, not for "${spec.label}"`, 'model-unsupported');
+    // The chain keeps R_l for the next request: the reply is a copy.
+    const data = (await rolloutOf(source).layer(layer)).slice();
+    return { value: data, transfer: [data.buffer] };
   },
   async compareTokenizers({ tokenizers: named, text }) {
     const loaded = [];

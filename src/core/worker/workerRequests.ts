@@ -72,6 +72,8 @@ export interface WorkerRequestTypes {
   overview: { payload: { run: number; set: string }; reply: OverviewData };
   layer: { payload: { run: number; set: string; layer: number; heads?: number[] }; reply: Float32Array };
   maps: { payload: { run: number }; reply: AttentionMaps[] };
+  // Attention rollout of a self-attention set: R_layer, [queries, keys] (analysis/rollout.ts).
+  rollout: { payload: { run: number; set: string; layer: number }; reply: Float32Array };
   // Compare Tokenizers: the text tokenized by each folder's tokenizer, no model run.
   compareTokenizers: { payload: { tokenizers: { name: string; folder: string }[]; text: string }; reply: TokenizerComparison };
   // What the thread holds now (soak tests); with `settle`, after a garbage collection where one is exposed.
@@ -94,6 +96,7 @@ export const WORKER_REQUESTS: { readonly [K in WorkerOp]: Schedule } = {
   overview: { lane: 'attention' },
   layer: { lane: 'attention' },
   maps: { lane: 'attention' },
+  rollout: { lane: 'attention' },
   compareTokenizers: { lane: 'control', supersedes: 'same' },
   health: { lane: 'control' },
   unload: { lane: 'control' },
