@@ -4,7 +4,9 @@
 // (src/core/families); rankings are cached by whoever keeps the run (the host's run store), not here.
 import * as ort from 'onnxruntime-node';
 import { GRAPH_TOP_K, HEAD, PREDICTED_POSITIONS } from '../onnx/graphPatch';
-import type { AttentionSource, InspectResult, MaskedAtPosition, Prediction, RunPredictions, Token } from '../types';
+import type { AttentionSource, InspectResult, LogitLens, MaskedAtPosition, Prediction, RunPredictions, Token } from '../types';
+import { LENS_FETCHES, MAX_LENS_POSITIONS, readLogitLens } from '../analysis/logitLens';
+import { LENS_POSITIONS } from '../onnx/logitLensPatch';
 import { LensError } from '../types';
 import { buildFeeds, feedShape } from './feeds';
 import { recomputedSource, type KeptTensors } from './layerMaps';
@@ -26,6 +28,17 @@ export interface InspectOptions {
   /** Encoder–decoder models: the most tokens greedy generation adds (default DEFAULT_MAX_NEW_TOKENS). */
   maxNewTokens?: number;
   /** Run the text as a sentence pair, split at the tokenizer's separator or a blank line (see sentencePair.ts). */
+  pair?: boolean;
+  /** The logit lens at these positions, or at every one ('all'); up to MAX_LENS_POSITIONS come from the same run. */
+  logitLens?: number[] | 'all';
+}
+
+/** What a logit lens is asked for besides the text. */
+export interface LogitLensOptions {
+  /** Default: every position. */
+  positions?: number[];
+  topK: number;
+  maxTokens?: number;
   pair?: boolean;
 }
 
@@ -118,7 +131,16 @@ export class ModelRunner {
    * that takes PREDICTED_POSITIONS projects only those onto the vocabulary; another computes every position's
    * logits and the ranking picks. `row(b, i)` is row b's ranking at `at[i]`. `extra` output names are fetched too.
    */
-  private async run(ids: number[], batch: number, length: number, topK: number, extra: string[], at?: number[], segments?: number[]) {
+  private async run(
+    ids: number[],
+    batch: number,
+    length: number,
+    topK: number,
+    extra: string[],
+    at?: number[],
+    segments?: number[],
+    lensAt?: readonly number[],
+  ) {
     const { config, session, inputs, predictionHead, positionsInput, logitsName } = this.model;
     const positions = at ?? Array.from({ length }, (_, p) => p);
     const feeds = buildFeeds(inputs, ids, batch, length, feedShape(config), segments);
@@ -126,7 +148,12 @@ export class ModelRunner {
     // (SIGFPE, measured). Position 0 is ranked instead, and never read.
     const fed = positions.length > 0 ? positions : [0];
     if (positionsInput) feeds[PREDICTED_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from(fed, BigInt), [fed.length]);
-    const fetches = predictionFetches({ predictionHead, logitsName, vocabSize: config.vocabSize }, config.family.scoresActualTokens);
+    // The lens's input must be fed in every run; one position is as cheap as its head (see logitLensPatch).
+    if (this.model.logitLens.available) feeds[LENS_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from(lensAt ?? [0], BigInt), [lensAt?.length ?? 1]);
+    const fetches = [
+      ...predictionFetches({ predictionHead, logitsName, vocabSize: config.vocabSize }, config.family.scoresActualTokens),
+      ...(lensAt ? LENS_FETCHES : []),
+    ];
     const started = performance.now();
     let outputs: ort.InferenceSession.ReturnType;
     try {
@@ -180,8 +207,13 @@ export class ModelRunner {
     const ranked = family.rankedPositions(tokens, this.model.tokenizer.maskTokenId);
     // Only the ranked positions are projected onto the vocabulary where the graph allows (see graphPatch).
     const at = ranked !== 'every' && this.model.positionsInput ? ranked : undefined;
+    const lensAt = options.logitLens ? this.lensPositions(tokens.length, options.logitLens === 'all' ? undefined : options.logitLens) : undefined;
+    const lensInRun = lensAt && lensAt.length <= MAX_LENS_POSITIONS ? lensAt : undefined;
     if (wantAttention) beforeAttentionRun?.();
-    const { feeds, outputs, row, actualLogProb, runMs } = await this.run(ids, 1, ids.length, options.topK, extra, at, pair?.segments);
+    const { feeds, outputs, row, actualLogProb, runMs } = await this.run(ids, 1, ids.length, options.topK, extra, at, pair?.segments, lensInRun);
+    const logitLens = lensInRun
+      ? this.readLens(outputs, lensInRun, ids, options.topK)
+      : lensAt && (await this.lensRuns(ids, lensAt, options.topK, pair?.segments));
     const attention = wantAttention ? this.attentionSets(feeds, outputs, ids.length) : undefined;
     const rankAt = (position: number, i: number) => this.toPredictions(row(0, at ? i : position));
     const positions = ranked === 'every' ? tokens.map((t) => t.index) : ranked;
@@ -201,9 +233,51 @@ export class ModelRunner {
       truncation,
       predictions,
       attention,
+      ...(logitLens ? { logitLens } : {}),
       ...(unmasked ? { unmasked } : {}),
       timings: { loadMs: this.model.loadMs, tokenizeMs, runMs, totalMs: performance.now() - started },
     };
+  }
+
+  /** The positions asked for, checked (default: every position); throws when the graph has no lens. */
+  private lensPositions(length: number, positions?: number[]): number[] {
+    const lens = this.model.logitLens;
+    if (!lens.available) throw new LensError(`the logit lens is not available for this model: ${lens.reason}`, 'model-unsupported');
+    const wanted = positions ?? Array.from({ length }, (_, p) => p);
+    const outside = wanted.find((p) => !Number.isInteger(p) || p < 0 || p >= length);
+    if (outside !== undefined) throw new LensError(`position ${outside} is outside the ${length} tokens of this text`, 'empty-input');
+    if (wanted.length === 0) throw new LensError('the logit lens needs at least one position', 'empty-input');
+    return [...new Set(wanted)].sort((a, b) => a - b);
+  }
+
+  private readLens(outputs: ort.InferenceSession.ReturnType, positions: readonly number[], ids: number[], topK: number): LogitLens {
+    const read = { layers: this.model.config.layers, positions, topK, ...(this.model.config.family.scoresActualTokens ? { ids } : {}) };
+    return readLogitLens(outputs, this.model.tokenizer, read);
+  }
+
+  /** The lens in runs of its own, MAX_LENS_POSITIONS positions each, joined. */
+  private async lensRuns(ids: number[], positions: number[], topK: number, segments?: number[]): Promise<LogitLens> {
+    const parts: LogitLens[] = [];
+    for (let i = 0; i < positions.length; i += MAX_LENS_POSITIONS) {
+      const chunk = positions.slice(i, i + MAX_LENS_POSITIONS);
+      const { outputs } = await this.run(ids, 1, ids.length, 1, [], undefined, segments, chunk);
+      parts.push(this.readLens(outputs, chunk, ids, topK));
+    }
+    return {
+      positions,
+      final: parts.flatMap((p) => p.final),
+      ...(parts[0].next ? { next: parts.flatMap((p) => p.next!) } : {}),
+      layers: parts[0].layers.map((_, l) => parts.flatMap((p) => p.layers[l])),
+    };
+  }
+
+  /** The logit lens of the text as it is: every layer's top-k at `positions` (see InspectOptions.logitLens). */
+  async logitLens(text: string, options: LogitLensOptions): Promise<LogitLens> {
+    const { tokens, pair } = this.window(text, options.maxTokens, options.pair ?? false);
+    const ids = tokens.map((t) => t.id);
+    const positions = this.lensPositions(ids.length, options.positions);
+    checkRunFits(ids.length, this.model.config, false, this.availableMemory());
+    return this.lensRuns(ids, positions, options.topK, pair?.segments);
   }
 
   private maskTokenId(): number {

@@ -9,6 +9,7 @@ import { keptTensors, recipesOf, type LayerRecipe } from '../onnx/attentionRecom
 import type { GraphSummary } from '../onnx/graphScan';
 import { logitsOutput, patchModel, planPatch, PREDICTED_POSITIONS } from '../onnx/graphPatch';
 import { readModelGraph } from '../onnx/modelGraph';
+import { LENS_POSITIONS, locateLogitLens, type LogitLensLocation } from '../onnx/logitLensPatch';
 import { loadTextTokenizer, type TextTokenizer } from '../tokenize/textTokenizer';
 import { LensError, type DeviceInfo, type DeviceRequest, type ModelInfo, type ModelSource } from '../types';
 import { inputSpecs, type InputSpec } from './feeds';
@@ -40,6 +41,8 @@ export interface LoadedModel {
   /** Whether runs name the positions to predict at (PREDICTED_POSITIONS); else every position is predicted. */
   positionsInput: boolean;
   logitsName: string;
+  /** Whether runs can ask for the logit lens (LENS_POSITIONS), or why not. */
+  logitLens: { available: true; layers: number } | { available: false; reason: string };
   loadMs: number;
 }
 
@@ -172,6 +175,11 @@ export function modelInfo(
   };
 }
 
+const NO_HEAD: LogitLensLocation = {
+  available: false,
+  reason: 'the graph has no logits output the patch can add a head to (it needs opset 13 or later)',
+};
+
 export async function loadModel(request: ModelRequest, env: ProviderEnvironment): Promise<LoadedModel> {
   const started = performance.now();
   const { config, tokenizer } = await loadConfigAndTokenizer(request.folder);
@@ -184,6 +192,8 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
   const attention = locateAttention(graph, config.layers);
   const recipes = recipesOf(graph, attention);
   const plan = planPatch(graph, keptTensors(recipes), family.scoresActualTokens);
+  const lens = plan.logits ? locateLogitLens(graph, attention, plan.logits) : NO_HEAD;
+  if (lens.available) plan.logitLens = lens.plan;
   const patched = patchModel(skeleton, plan);
   const { session, device } = await createSession(request, env, patched.bytes, onnxPath, onnx.relative);
   return {
@@ -193,11 +203,12 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
     tokenizer,
     session,
     // The positions input is the runner's to feed, not one of the model's own.
-    inputs: inputSpecs(session).filter((spec) => spec.name !== PREDICTED_POSITIONS),
+    inputs: inputSpecs(session).filter((spec) => spec.name !== PREDICTED_POSITIONS && spec.name !== LENS_POSITIONS),
     layerMaps: attention.available ? layerMapsOf(skeleton, graph, recipes, onnxPath, device.provider) : undefined,
     predictionHead: patched.predictionHead,
     positionsInput: patched.positionsInput,
     logitsName: logitsOutput(plan, graph),
+    logitLens: lens.available ? { available: true, layers: lens.plan.layerOutputs.length } : lens,
     loadMs: performance.now() - started,
   };
 }

@@ -8,6 +8,7 @@
 //   it is a fifth of a BERT-base forward pass, and a run needs it only where the mask token is.
 import { GRAPH_FIELDS, MODEL_FIELDS, NODE_FIELDS, TENSOR_FIELDS, type GraphNode, type GraphSummary } from './graphScan';
 import { renameNodeInput } from './graphRewire';
+import { addLogitLens, type LogitLensPlan } from './logitLensPatch';
 import { MessageWriter } from './protobuf';
 
 /** Names of the tensors the patch adds. */
@@ -43,6 +44,8 @@ export interface PatchPlan {
   causal: boolean;
   /** The vocabulary projection, when its input can be cut to chosen positions (masked LMs with a head). */
   projection?: VocabularyProjection;
+  /** The logit lens's layer outputs and head copy, where the graph's layers were found (see logitLensPatch). */
+  logitLens?: LogitLensPlan;
 }
 
 /** The MatMul whose product is the logits (directly or through a bias Add), and the hidden states it reads. */
@@ -121,10 +124,10 @@ function findProjection(nodes: GraphNode[], logits: string): VocabularyProjectio
   return { output: node.outputs[0], hidden: node.inputs[0] };
 }
 
-const P = 'attention_lens/';
+export const P = 'attention_lens/';
 
 /** The graph the patch appends: nodes, outputs, and each int64 constant written once, where it is first used. */
-class PatchGraph {
+export class PatchGraph {
   readonly message = new MessageWriter();
   private readonly constants = new Set<string>();
 
@@ -144,6 +147,11 @@ class PatchGraph {
 
   output(name: string): void {
     this.message.message(GRAPH_FIELDS.output, output(name));
+  }
+
+  /** A node written elsewhere (a copy of one of the model's, see logitLensPatch). */
+  nodeMessage(node: MessageWriter): void {
+    this.message.message(GRAPH_FIELDS.node, node);
   }
 
   /** A graph input: an int64 tensor of one dimension, of any length. */
@@ -168,6 +176,7 @@ export function patchModel(original: Uint8Array, plan: PatchPlan): PatchResult {
   const graph = new PatchGraph();
   const model = plan.projection ? addPositionSelect(graph, original, plan.projection) : original;
   if (plan.logits) addPredictionHead(graph, plan.logits, plan.causal ? plan.inputIds : undefined);
+  if (plan.logits && plan.logitLens) addLogitLens(graph, original, plan.logitLens, plan.causal && plan.inputIds !== undefined);
   for (const name of plan.extraOutputs) graph.output(name);
   const extra = new MessageWriter().message(MODEL_FIELDS.graph, graph.message).finish();
   const bytes = new Uint8Array(model.length + extra.length);
@@ -194,27 +203,45 @@ function addPositionSelect(graph: PatchGraph, model: Uint8Array, projection: Voc
  * tests; Exp and ReduceSum stay within their tolerance.
  */
 function addPredictionHead(graph: PatchGraph, logits: string, inputIds: string | undefined): void {
-  const [zero, one, lastAxis] = [graph.constant('zero', [0n]), graph.constant('one', [1n]), graph.constant('last_axis', [2n])];
-  graph.node('TopK', [logits, graph.constant('k', [BigInt(GRAPH_TOP_K)])], [HEAD.topValues, HEAD.topIndices], 'TopK', { axis: 2 });
-  // log Σ exp, shifted by the row maximum (the first TopK value) for stability. ReduceLogSumExp and ReduceMax
-  // moved their axes from attribute to input in opset 18; Slice and ReduceSum take inputs at every opset ≥ 13.
-  graph.node('Slice', [HEAD.topValues, zero, one, lastAxis], [`${P}max`], 'Max');
-  graph.node('Sub', [logits, `${P}max`], [`${P}shifted`], 'Shift');
-  graph.node('Exp', [`${P}shifted`], [`${P}exp`], 'Exp');
-  graph.node('ReduceSum', [`${P}exp`, lastAxis], [`${P}sum`], 'Sum', { keepdims: 1 });
-  graph.node('Log', [`${P}sum`], [`${P}log_sum`], 'Log');
-  graph.node('Add', [`${P}log_sum`, `${P}max`], [HEAD.logSumExp], 'LogSumExp');
-  graph.output(HEAD.topValues);
-  graph.output(HEAD.topIndices);
-  graph.output(HEAD.logSumExp);
+  const [one, lastAxis] = [graph.constant('one', [1n]), graph.constant('last_axis', [2n])];
+  addTopKAndLogSumExp(graph, logits, HEAD, '');
   if (!inputIds) return;
   // The logit of token i+1 at position i: GatherElements(logits, input_ids[:, 1:] padded by one, axis=2), which
   // reads the logits where they are (slicing off their last row first copied them whole). The last position
   // gathers token 0, which follows nothing; the runner never reads it.
   graph.node('Slice', [inputIds, one, graph.constant('end', [BigInt(Number.MAX_SAFE_INTEGER)]), one], [`${P}next_ids`], 'NextIds');
   graph.node('Cast', [`${P}next_ids`], [`${P}next_ids64`], 'NextIds64', { to: INT64 });
-  graph.node('Pad', [`${P}next_ids64`, graph.constant('pad_last', [0n, 0n, 0n, 1n])], [`${P}next_ids_padded`], 'NextIdsPadded');
-  graph.node('Unsqueeze', [`${P}next_ids_padded`, lastAxis], [`${P}next_index`], 'NextIndex');
+  graph.node('Pad', [`${P}next_ids64`, graph.constant('pad_last', [0n, 0n, 0n, 1n])], [NEXT_IDS], 'NextIdsPadded');
+  graph.node('Unsqueeze', [NEXT_IDS, lastAxis], [`${P}next_index`], 'NextIndex');
   graph.node('GatherElements', [logits, `${P}next_index`], [HEAD.actualLogit], 'Actual', { axis: 2 });
   graph.output(HEAD.actualLogit);
+}
+
+/** The id that follows each position, [batch, length] (0 after the last): made by a causal model's prediction head. */
+export const NEXT_IDS = `${P}next_ids_padded`;
+
+/**
+ * TopK and log Σ exp over the last of three axes of `logits`, into `names`; `prefix` keeps the intermediate
+ * tensors of two such heads apart.
+ */
+export function addTopKAndLogSumExp(
+  graph: PatchGraph,
+  logits: string,
+  names: { topValues: string; topIndices: string; logSumExp: string },
+  prefix: string,
+): void {
+  const [zero, one, lastAxis] = [graph.constant('zero', [0n]), graph.constant('one', [1n]), graph.constant('last_axis', [2n])];
+  const t = (name: string) => `${P}${prefix}${name}`;
+  graph.node('TopK', [logits, graph.constant('k', [BigInt(GRAPH_TOP_K)])], [names.topValues, names.topIndices], `${prefix}TopK`, { axis: 2 });
+  // log Σ exp, shifted by the row maximum (the first TopK value) for stability. ReduceLogSumExp and ReduceMax
+  // moved their axes from attribute to input in opset 18; Slice and ReduceSum take inputs at every opset ≥ 13.
+  graph.node('Slice', [names.topValues, zero, one, lastAxis], [t('max')], `${prefix}Max`);
+  graph.node('Sub', [logits, t('max')], [t('shifted')], `${prefix}Shift`);
+  graph.node('Exp', [t('shifted')], [t('exp')], `${prefix}Exp`);
+  graph.node('ReduceSum', [t('exp'), lastAxis], [t('sum')], `${prefix}Sum`, { keepdims: 1 });
+  graph.node('Log', [t('sum')], [t('log_sum')], `${prefix}Log`);
+  graph.node('Add', [t('log_sum'), t('max')], [names.logSumExp], `${prefix}LogSumExp`);
+  graph.output(names.topValues);
+  graph.output(names.topIndices);
+  graph.output(names.logSumExp);
 }
