@@ -197,7 +197,7 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
   const patched = patchModel(skeleton, plan);
   const { session, device } = await createSession(request, env, patched.bytes, onnxPath, onnx.relative);
   return {
-    info: modelInfo(request, config, tokenizer, onnx, attention),
+    info: { ...modelInfo(request, config, tokenizer, onnx, attention), logitLens: lens.available ? { available: true } : lens },
     config,
     device,
     tokenizer,
