@@ -20,11 +20,14 @@ export interface CliOptions {
   maxNewTokens?: number;
   /** Run the text as a sentence pair (split at the tokenizer's separator or a blank line). */
   pair: boolean;
+  /** Add the logit lens: every layer's top-k at every position. */
+  logitLens?: boolean;
 }
 
 export const USAGE = `usage: attention-lens inspect --model <folder | owner/name | default-masked | default-causal>
                        [--text "…" | --file <path>]   (default: read stdin)
                        [--attention] [--pair] [--top-k N] [--max-tokens N]
+                       [--logit-lens]   (every layer's top-k at every position: logitLens[layer][position])
                        [--target "…"] [--max-new-tokens N]   (encoder–decoder models: T5, BART, Marian)
                        [--device auto|cpu|cuda|dml|coreml|webgpu]
                        [--hub <url>] [--cache <dir>] [--onnx ${ONNX_VARIANTS.join('|')}]
@@ -76,6 +79,9 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       case '--pair':
         options.pair = true;
+        break;
+      case '--logit-lens':
+        options.logitLens = true;
         break;
       case '--top-k':
         options.topK = Math.min(50, positiveInt(flag, value()));

@@ -10,7 +10,7 @@ import { detectProviderEnvironment } from '../core/engine/providerEnvironment';
 import { DEFAULT_HUB_URL } from '../core/hub/hubModel';
 import { variantFile } from '../core/hub/onnxVariants';
 import { resolveModel } from '../core/model/resolveModel';
-import type { AttentionMaps, InspectResult, PredictionTask, Token } from '../core/types';
+import type { AttentionMaps, InspectResult, Prediction, PredictionTask, Token } from '../core/types';
 import { predictionsAt, type RunSummary } from '../protocol';
 import { toRunSummary } from '../session/runSummary';
 import { compareTokenizers, comparisonDocument } from '../core/tokenize/compareTokenizers';
@@ -114,9 +114,13 @@ export function toJson(result: Omit<InspectResult, 'attention'>, attention: Atte
     predictions: { kind: names.kind, task: predictions.task, [names.list]: rankedEntries(toRunSummary(0, result)) },
     attention: single ? nested(attention[0]) : attention && Object.fromEntries(attention.map((set) => [set.set, nested(set)])),
     attentionSets: sets,
+    // [layer][position]: each layer's top-k there, read through the model's final norm and head.
+    ...(result.logitLens ? { logitLens: result.logitLens.layers.map((row) => row.map((cell) => cell.top.map(roundedProbability))) } : {}),
     timings,
   };
 }
+
+const roundedProbability = (p: Prediction) => ({ ...p, probability: round6(p.probability) });
 
 function locations(options: { cache?: string; hub?: string }) {
   return { embeddedDir: embeddedDir(), cacheDir: options.cache ?? defaultCacheDir(), hubUrl: options.hub ?? DEFAULT_HUB_URL };
@@ -167,6 +171,7 @@ async function main(): Promise<number> {
       pair,
       ...(target !== undefined ? { target } : {}),
       ...(maxNewTokens ? { maxNewTokens } : {}),
+      ...(options.logitLens ? { logitLens: 'all' as const } : {}),
     };
     const result = await engine.request('inspect', { run, text, options: inspectOptions });
     const maps = result.attention ? await engine.request('maps', { run }) : undefined;

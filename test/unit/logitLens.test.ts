@@ -65,7 +65,10 @@ for (const name of ['tiny-bert', 'tiny-gpt2', 'tiny-llama', 'tiny-gemma2']) {
       assert.deepEqual(runner.info.logitLens, { available: true });
       const lens = await runner.logitLens(ref.text, { topK: 10 });
       assert.equal(lens.layers.length, runner.info.layers);
-      assert.deepEqual(lens.positions, ref.input_ids.map((_, p) => p));
+      assert.deepEqual(
+        lens.positions,
+        ref.input_ids.map((_, p) => p),
+      );
       assert.deepEqual(
         lens.final.map((f) => f.id),
         ref.final_ids,
@@ -106,7 +109,10 @@ describe('a graph whose layers cannot be found', () => {
     try {
       const lens = runner.info.logitLens;
       assert.equal(lens?.available, false);
-      await assert.rejects(runner.inspect('a [MASK] b', { attention: false, topK: 5, logitLens: 'all' }), /logit lens is not available.*Softmax/);
+      await assert.rejects(
+        runner.inspect('a [MASK] b', { attention: false, topK: 5, logitLens: 'all' }),
+        /logit lens is not available.*Softmax/,
+      );
       // Runs without the lens are as before.
       assert.ok((await runner.inspect('a [MASK] b', { attention: false, topK: 5 })).predictions.ranked.length > 0);
     } finally {

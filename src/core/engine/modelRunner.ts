@@ -149,7 +149,8 @@ export class ModelRunner {
     const fed = positions.length > 0 ? positions : [0];
     if (positionsInput) feeds[PREDICTED_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from(fed, BigInt), [fed.length]);
     // The lens's input must be fed in every run; one position is as cheap as its head (see logitLensPatch).
-    if (this.model.logitLens.available) feeds[LENS_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from(lensAt ?? [0], BigInt), [lensAt?.length ?? 1]);
+    if (this.model.logitLens.available)
+      feeds[LENS_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from(lensAt ?? [0], BigInt), [lensAt?.length ?? 1]);
     const fetches = [
       ...predictionFetches({ predictionHead, logitsName, vocabSize: config.vocabSize }, config.family.scoresActualTokens),
       ...(lensAt ? LENS_FETCHES : []),
@@ -207,10 +208,21 @@ export class ModelRunner {
     const ranked = family.rankedPositions(tokens, this.model.tokenizer.maskTokenId);
     // Only the ranked positions are projected onto the vocabulary where the graph allows (see graphPatch).
     const at = ranked !== 'every' && this.model.positionsInput ? ranked : undefined;
-    const lensAt = options.logitLens ? this.lensPositions(tokens.length, options.logitLens === 'all' ? undefined : options.logitLens) : undefined;
+    const lensAt = options.logitLens
+      ? this.lensPositions(tokens.length, options.logitLens === 'all' ? undefined : options.logitLens)
+      : undefined;
     const lensInRun = lensAt && lensAt.length <= MAX_LENS_POSITIONS ? lensAt : undefined;
     if (wantAttention) beforeAttentionRun?.();
-    const { feeds, outputs, row, actualLogProb, runMs } = await this.run(ids, 1, ids.length, options.topK, extra, at, pair?.segments, lensInRun);
+    const { feeds, outputs, row, actualLogProb, runMs } = await this.run(
+      ids,
+      1,
+      ids.length,
+      options.topK,
+      extra,
+      at,
+      pair?.segments,
+      lensInRun,
+    );
     const logitLens = lensInRun
       ? this.readLens(outputs, lensInRun, ids, options.topK)
       : lensAt && (await this.lensRuns(ids, lensAt, options.topK, pair?.segments));

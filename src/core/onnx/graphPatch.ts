@@ -232,7 +232,9 @@ export function addTopKAndLogSumExp(
 ): void {
   const [zero, one, lastAxis] = [graph.constant('zero', [0n]), graph.constant('one', [1n]), graph.constant('last_axis', [2n])];
   const t = (name: string) => `${P}${prefix}${name}`;
-  graph.node('TopK', [logits, graph.constant('k', [BigInt(GRAPH_TOP_K)])], [names.topValues, names.topIndices], `${prefix}TopK`, { axis: 2 });
+  graph.node('TopK', [logits, graph.constant('k', [BigInt(GRAPH_TOP_K)])], [names.topValues, names.topIndices], `${prefix}TopK`, {
+    axis: 2,
+  });
   // log Σ exp, shifted by the row maximum (the first TopK value) for stability. ReduceLogSumExp and ReduceMax
   // moved their axes from attribute to input in opset 18; Slice and ReduceSum take inputs at every opset ≥ 13.
   graph.node('Slice', [names.topValues, zero, one, lastAxis], [t('max')], `${prefix}Max`);

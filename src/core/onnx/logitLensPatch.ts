@@ -105,7 +105,8 @@ export function locateLogitLens(graph: GraphSummary, attention: AttentionLocatio
   for (const site of sites.slice(1)) {
     const reads = reach(index, site.node, false);
     const end = chain.findLastIndex((n) => reads.has(n));
-    if (end <= (ends.at(-1) ?? -1)) return { available: false, reason: 'the residual stream between the layers was not found in the graph' };
+    if (end <= (ends.at(-1) ?? -1))
+      return { available: false, reason: 'the residual stream between the layers was not found in the graph' };
     ends.push(end);
   }
   // Layer 0's stretch starts at its attention, past what its MLP reads in a parallel-residual block (GPT-NeoX,
@@ -122,7 +123,8 @@ export function locateLogitLens(graph: GraphSummary, attention: AttentionLocatio
     if (isResidualAdd(index, chain[i])) [adds, last] = [adds + 1, i];
   }
   const end = last + shape.after;
-  if (adds < shape.adds || end >= chain.length - 1) return { available: false, reason: "the last layer's output was not found in the graph" };
+  if (adds < shape.adds || end >= chain.length - 1)
+    return { available: false, reason: "the last layer's output was not found in the graph" };
   ends.push(end);
   const layerOutputs = ends.map((i) => chain[i].outputs[0]);
   const below = reach(index, chain[end], true);
@@ -152,7 +154,9 @@ export function addLogitLens(graph: PatchGraph, buf: Uint8Array, plan: LogitLens
   const t = (name: string) => `${PREFIX}${name}`;
   const stacked = t('stacked');
   graph.int64VectorInput(LENS_POSITIONS);
-  plan.layerOutputs.forEach((hidden, l) => graph.node('Gather', [hidden, LENS_POSITIONS], [t(`layer_${l}`)], `lens/Layer${l}`, { axis: 1 }));
+  plan.layerOutputs.forEach((hidden, l) =>
+    graph.node('Gather', [hidden, LENS_POSITIONS], [t(`layer_${l}`)], `lens/Layer${l}`, { axis: 1 }),
+  );
   graph.node(
     'Concat',
     plan.layerOutputs.map((_, l) => t(`layer_${l}`)),

@@ -14,6 +14,7 @@ import {
   type DeviceInfo,
   type InspectResult,
   type LensErrorCode,
+  type LogitLens,
   type MaskedAtPosition,
   type ModelInfo,
   type Prediction,
@@ -76,6 +77,8 @@ export interface WorkerRequestTypes {
   // What the thread holds now (soak tests); with `settle`, after a garbage collection where one is exposed.
   health: { payload: { settle: boolean }; reply: WorkerHealth };
   unload: { payload: Record<string, never>; reply: null };
+  // The logit lens of a run's text: every layer's top-k at `positions` (default: every position).
+  logitLens: { payload: { run: number; positions?: number[]; topK: number }; reply: LogitLens };
 }
 
 export type WorkerOp = keyof WorkerRequestTypes;
@@ -94,6 +97,7 @@ export const WORKER_REQUESTS: { readonly [K in WorkerOp]: Schedule } = {
   compareTokenizers: { lane: 'control', supersedes: 'same' },
   health: { lane: 'control' },
   unload: { lane: 'control' },
+  logitLens: { lane: 'run', supersedes: 'same' },
 };
 
 /** A request as it crosses to the worker. */
