@@ -4,6 +4,7 @@
 // one entry here and one handler on the host (src/panels/requestHandlers.ts).
 import { isCount } from './checks';
 import type { AttentionLayer, PredictionView } from './shapes';
+import { lensParams, type LogitLensView } from './logitLens';
 
 /** The params, result and validator of every request, by method name. */
 export interface RequestTypes {
@@ -27,6 +28,8 @@ export interface RequestTypes {
    * (its result arrives as any run's): `given` says whether it was started with a target.
    */
   setTarget: { params: { runId: number; target: string }; result: { given: boolean } };
+  /** The logit lens at these positions of the run's text (up to LENS_WINDOW; a run whose logitLensUnavailable is null). */
+  logitLens: { params: { runId: number; positions: number[] }; result: LogitLensView };
 }
 
 export type RequestMethod = keyof RequestTypes;
@@ -70,6 +73,7 @@ export const REQUESTS: { readonly [M in RequestMethod]: ParamsValidator<M> } = {
     if (typeof p.target !== 'string' || p.target.length > MAX_TARGET_CHARS) return { rejected: 'bad setTarget target' };
     return { runId: p.runId, target: p.target };
   },
+  logitLens: (p) => lensParams(p) ?? { rejected: 'bad logitLens params' },
 };
 
 /** Whether a method names an entry of the table (its own: never 'toString' or '__proto__'). */

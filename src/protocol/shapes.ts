@@ -81,6 +81,8 @@ export interface RunSummary {
   capabilities: RunCapabilities;
   /** Null when this model's graph exposes no attention; the string says why. */
   attentionUnavailable: string | null;
+  /** Null when the logit lens can be asked for (the logitLens request); the string says why not (absent: not known). */
+  logitLensUnavailable?: string | null;
   /** The run's attention, one entry per named set; empty when attention is unavailable. */
   attentionSets: AttentionSetView[];
   timings: { loadMs?: number; tokenizeMs: number; runMs: number; totalMs: number };

@@ -4,7 +4,7 @@
 import type { LogitsRow } from '../core/engine/modelRunner';
 import type { InferenceEngine } from '../core/worker/inferenceEngine';
 import { badHeads, noSuchLayer } from '../core/worker/workerRequests';
-import { attentionSet, setShape, type AttentionLayer, type AttentionOverview, type PredictionView, type RunSummary } from '../protocol';
+import { attentionSet, setShape, type AttentionLayer, type AttentionOverview, type LogitLensView, type PredictionView, type RunSummary } from '../protocol';
 import type { SetMaps } from './runState';
 import { toOverview, toRunSummary } from './runSummary';
 
@@ -86,6 +86,11 @@ export class RunEngine {
 
   unmasked(summary: RunSummary, settings: RunSettings): Promise<PredictionView[][]> {
     return this.engine.request('unmasked', { run: summary.runId, topK: settings.topK });
+  }
+
+  /** The logit lens at positions of the run's text, each layer's top-k as the settings' top-k. */
+  logitLens(summary: RunSummary, positions: number[], settings: RunSettings): Promise<LogitLensView> {
+    return this.engine.request('logitLens', { run: summary.runId, positions, topK: settings.topK });
   }
 
   /** The whole vocabulary's logits at a position, on the window the run ran on (the worker keeps its text and cap). */

@@ -4,7 +4,7 @@
 import type { LogitsRow } from '../core/engine/modelRunner';
 import { LensError } from '../core/types';
 import { readConfig } from '../config';
-import { predictionTokens, type AttentionLayer, type PredictionView } from '../protocol';
+import { predictionTokens, type AttentionLayer, type LogitLensView, type PredictionView } from '../protocol';
 import type { RunEngine } from './runEngine';
 import type { RunRecord, SetMaps } from './runState';
 import type { RunStore } from './runStore';
@@ -48,6 +48,17 @@ export class RunQueries {
       this.checkCanRun(run);
       return this.engine.unmasked(run.summary, readConfig());
     });
+  }
+
+  /** The logit lens at positions of the run's text (a run of its own in the worker, ModelRunner.logitLens). */
+  async logitLens(run: RunRecord, positions: number[]): Promise<LogitLensView> {
+    const unavailable = run.summary.logitLensUnavailable;
+    if (unavailable !== null) throw new LensError(unavailable ?? 'this run has no logit lens', 'model-unsupported');
+    this.checkCanRun(run);
+    const n = run.summary.tokens.length;
+    const outside = positions.find((p) => p >= n);
+    if (outside !== undefined) throw new LensError(`position ${outside} is outside the run's ${n} tokens`, 'empty-input');
+    return this.engine.logitLens(run.summary, positions, readConfig());
   }
 
   /** The whole vocabulary's logits at a position of the run's text, for the sampling controls (ModelRunner.logitsAt). */

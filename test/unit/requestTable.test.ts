@@ -9,6 +9,7 @@ import {
   parseFromWebview,
   REQUESTS,
   isRequestMethod,
+  LENS_WINDOW,
   type RequestMethod,
 } from '../../src/protocol';
 
@@ -18,6 +19,7 @@ const GOOD: { [M in RequestMethod]: Record<string, unknown> } = {
   unmasked: { runId: 3 },
   logits: { runId: 3, position: 0 },
   setTarget: { runId: 3, target: 'Das Haus ist klein.' },
+  logitLens: { runId: 3, positions: [0, 2, 5] },
 };
 
 const BAD_COUNTS: unknown[] = [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, '3', null, undefined, [3], {}];
@@ -28,7 +30,7 @@ function validate(method: RequestMethod, params: Record<string, unknown>): unkno
 
 describe('request table', () => {
   it('names every method the webview asks (layer, maskedAt, unmasked, logits, setTarget), and only those', () => {
-    assert.deepEqual(Object.keys(REQUESTS).sort(), ['layer', 'logits', 'maskedAt', 'setTarget', 'unmasked']);
+    assert.deepEqual(Object.keys(REQUESTS).sort(), ['layer', 'logitLens', 'logits', 'maskedAt', 'setTarget', 'unmasked']);
     for (const method of Object.keys(GOOD)) assert.equal(isRequestMethod(method), true, method);
     for (const method of ['toString', '__proto__', 'constructor', 'requestLayer', '', 1]) {
       assert.equal(isRequestMethod(method), false, String(method));
@@ -49,7 +51,9 @@ describe('request table', () => {
             ? ['', 'Self', '../x', 'a b', 'x'.repeat(33), 7, null, undefined]
             : field === 'target'
               ? ['x'.repeat(MAX_TARGET_CHARS + 1), 7, null, undefined, ['a'], { text: 'a' }]
-              : BAD_COUNTS;
+              : field === 'positions'
+                ? [[], [-1], [1.5], [2, 2], ['1'], Array.from({ length: LENS_WINDOW + 1 }, (_, i) => i), 3, null, undefined]
+                : BAD_COUNTS;
         for (const bad of bads) {
           const params = { ...GOOD[method], [field]: bad };
           const reason = field === 'set' ? 'bad layer set' : field === 'target' ? 'bad setTarget target' : `bad ${method} params`;
