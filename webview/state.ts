@@ -4,7 +4,7 @@ import { SET_NAME, setShape, type RunSummary } from '../src/protocol';
 import { MIN_TEMPERATURE, TOP_K_ALL, type SamplingControls } from './render/sampling';
 import { PAIR_FILTERS, type PairFilter } from './views/pairNotice';
 
-export const TABS = ['tokens', 'head', 'model', 'matrix', 'predictions'] as const;
+export const TABS = ['tokens', 'head', 'model', 'matrix', 'predictions', 'lens'] as const;
 export type TabId = (typeof TABS)[number];
 
 export interface UiState extends SamplingControls {

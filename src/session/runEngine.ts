@@ -4,7 +4,15 @@
 import type { LogitsRow } from '../core/engine/modelRunner';
 import type { InferenceEngine } from '../core/worker/inferenceEngine';
 import { badHeads, noSuchLayer } from '../core/worker/workerRequests';
-import { attentionSet, setShape, type AttentionLayer, type AttentionOverview, type LogitLensView, type PredictionView, type RunSummary } from '../protocol';
+import {
+  attentionSet,
+  setShape,
+  type AttentionLayer,
+  type AttentionOverview,
+  type LogitLensView,
+  type PredictionView,
+  type RunSummary,
+} from '../protocol';
 import type { SetMaps } from './runState';
 import { toOverview, toRunSummary } from './runSummary';
 

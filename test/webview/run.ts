@@ -12,6 +12,7 @@ import { chromeTests } from './chromeTests';
 import { compareTests } from './compareTests';
 import { gqaTests } from './gqaTests';
 import { interactionTests } from './interactionTests';
+import { logitLensTests } from './logitLensTests';
 import { renderTests } from './renderTests';
 import { setsTests } from './setsTests';
 import { targetTests } from './targetTests';
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
       ...targetTests,
       ...gqaTests,
       ...compareTests,
+      ...logitLensTests,
     ]) {
       if (filter && !t.name.includes(filter)) continue;
       const t0 = Date.now();
