@@ -54,7 +54,9 @@ export class Exporter {
       ({ bytes, name: shows } = await this.renderInView(format));
     } else if (format === 'json') {
       const maps = await this.controller.queries.maps(run);
-      bytes = Buffer.from(jsonReport(run, maps, this.controller.runs.predictions(run.runId).maskedAt, await this.unmasked(run)), 'utf8');
+      const { maskedAt } = this.controller.runs.predictions(run.runId);
+      const lens = this.controller.queries.computedLens(run);
+      bytes = Buffer.from(jsonReport(run, maps, maskedAt, await this.unmasked(run), lens), 'utf8');
     } else {
       // The picture is optional in the report: without a showing view the tables still say everything.
       const picture = await this.renderInView('svg').then(

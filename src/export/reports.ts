@@ -11,6 +11,7 @@ import {
   sentenceOf,
   setShape,
   tokenList,
+  type LogitLensView,
   type PredictionView,
   type RunSummary,
   type TokenListName,
@@ -40,6 +41,7 @@ export function jsonReport(
   sets: SetMaps[],
   maskedAt: ReadonlyMap<number, PredictionView[]> | undefined,
   unmasked: PredictionView[][] | undefined,
+  logitLens?: LogitLensView,
 ): string {
   const s = run.summary;
   // A run of one set keeps /2's `attention` object, so scripts reading it do not break; its maps are written
@@ -67,6 +69,8 @@ export function jsonReport(
     capabilities: s.capabilities,
     maskedAtPosition: Object.fromEntries(maskedAt ?? []),
     unmaskedAtPosition: unmasked ?? null,
+    // The logit lens the panel computed for this run ({positions, final, next?, layers[layer][i]}), else null.
+    logitLens: logitLens ?? null,
     attentionSets: sets.map((entry) => setEntry(entry, !single)),
     attention: single
       ? { layers: single.layers, heads: single.heads, tokens: single.queries, layout: LAYOUT, perLayer: perLayer(single) }

@@ -10,6 +10,9 @@ import type { RunRecord, SetMaps } from './runState';
 import type { RunStore } from './runStore';
 
 export class RunQueries {
+  /** The last logit lens computed, for the exports (the view's window of the run shown). */
+  private lastLens: { runId: number; lens: LogitLensView } | undefined;
+
   constructor(
     private readonly engine: RunEngine,
     private readonly store: RunStore,
@@ -58,7 +61,14 @@ export class RunQueries {
     const n = run.summary.tokens.length;
     const outside = positions.find((p) => p >= n);
     if (outside !== undefined) throw new LensError(`position ${outside} is outside the run's ${n} tokens`, 'empty-input');
-    return this.engine.logitLens(run.summary, positions, readConfig());
+    const lens = await this.engine.logitLens(run.summary, positions, readConfig());
+    this.lastLens = { runId: run.runId, lens };
+    return lens;
+  }
+
+  /** The logit lens last computed for this run, if any (exports include it). */
+  computedLens(run: RunRecord): LogitLensView | undefined {
+    return this.lastLens?.runId === run.runId ? this.lastLens.lens : undefined;
   }
 
   /** The whole vocabulary's logits at a position of the run's text, for the sampling controls (ModelRunner.logitsAt). */
