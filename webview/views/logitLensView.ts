@@ -220,7 +220,8 @@ export class LogitLensView implements View {
     if (at === null) {
       const window =
         lens.positions.length < s.tokens.length ? ` (tokens ${lens.positions[0]}–${lens.positions.at(-1)} of ${s.tokens.length})` : '';
-      this.info.textContent = `${lens.layers.length} layers × ${lens.positions.length} tokens${window}; colour: probability of ${what}, 0 (dark) to 1.`;
+      const grid = `${lens.layers.length} layers × ${lens.positions.length} tokens${window}`;
+      this.info.textContent = `${grid}; colour: probability of ${what}, 0 (dark) to 1.`;
       return;
     }
     const p = lens.positions[at.i];
