@@ -391,3 +391,15 @@ test('JSON and HTML exports of a sentence pair: where B starts, every segment id
   assert.equal(JSON.parse(jsonReport(run, [], undefined, undefined)).pair.segmentsFed, false);
   assert.match(htmlReport(run, undefined), /takes no token_type_ids: it ignores segments/);
 });
+
+test('JSON export: the logit lens the panel computed for the run, else null', () => {
+  const run = runRecord();
+  const maps = [{ set: run.summary.attentionSets[0], maps: attentionMaps() }];
+  assert.equal(JSON.parse(jsonReport(run, maps, MASKED_AT, UNMASKED)).logitLens, null);
+  const lens = {
+    positions: [2],
+    final: [{ id: 9, token: 'x' }],
+    layers: [[{ top: [{ id: 9, token: 'x', probability: 0.5 }], finalProbability: 0.5 }]],
+  };
+  assert.deepEqual(JSON.parse(jsonReport(run, maps, MASKED_AT, UNMASKED, lens)).logitLens, lens);
+});
