@@ -148,9 +148,9 @@ export class ModelRunner {
     // (SIGFPE, measured). Position 0 is ranked instead, and never read.
     const fed = positions.length > 0 ? positions : [0];
     if (positionsInput) feeds[PREDICTED_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from(fed, BigInt), [fed.length]);
-    // The lens's input must be fed in every run; one position is as cheap as its head (see logitLensPatch).
-    if (this.model.logitLens.available)
-      feeds[LENS_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from(lensAt ?? [0], BigInt), [lensAt?.length ?? 1]);
+    // The lens's input is fed in every run: no positions, and its branch does not run (see logitLensPatch).
+    const lens = lensAt ?? [];
+    if (this.model.logitLens.available) feeds[LENS_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from(lens, BigInt), [lens.length]);
     const fetches = [
       ...predictionFetches({ predictionHead, logitsName, vocabSize: config.vocabSize }, config.family.scoresActualTokens),
       ...(lensAt ? LENS_FETCHES : []),

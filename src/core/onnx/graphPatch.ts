@@ -126,14 +126,19 @@ function findProjection(nodes: GraphNode[], logits: string): VocabularyProjectio
 
 export const P = 'attention_lens/';
 
-/** The graph the patch appends: nodes, outputs, and each int64 constant written once, where it is first used. */
+/**
+ * The graph the patch appends: nodes, outputs, and each int64 constant written once, where it is first used. A
+ * subgraph (an If branch, see logitLensPatch) is one too, its names under a `prefix` of its own.
+ */
 export class PatchGraph {
   readonly message = new MessageWriter();
   private readonly constants = new Set<string>();
 
+  constructor(private readonly prefix = P) {}
+
   /** The name of a 1-D int64 constant, added on first use. */
   constant(name: string, values: bigint[]): string {
-    const full = `${P}${name}`;
+    const full = `${this.prefix}${name}`;
     if (!this.constants.has(full)) {
       this.constants.add(full);
       this.message.message(GRAPH_FIELDS.initializer, int64Tensor(full, values));
@@ -142,7 +147,7 @@ export class PatchGraph {
   }
 
   node(opType: string, inputs: string[], outputs: string[], name: string, attributes: Record<string, number> = {}): void {
-    this.message.message(GRAPH_FIELDS.node, node(opType, inputs, outputs, `${P}${name}`, attributes));
+    this.message.message(GRAPH_FIELDS.node, node(opType, inputs, outputs, `${this.prefix}${name}`, attributes));
   }
 
   output(name: string): void {
@@ -176,7 +181,7 @@ export function patchModel(original: Uint8Array, plan: PatchPlan): PatchResult {
   const graph = new PatchGraph();
   const model = plan.projection ? addPositionSelect(graph, original, plan.projection) : original;
   if (plan.logits) addPredictionHead(graph, plan.logits, plan.causal ? plan.inputIds : undefined);
-  if (plan.logits && plan.logitLens) addLogitLens(graph, original, plan.logitLens, plan.causal && plan.inputIds !== undefined);
+  if (plan.logits && plan.logitLens) addLogitLens(graph, original, plan.logitLens, plan.causal && plan.inputIds !== undefined, HEAD);
   for (const name of plan.extraOutputs) graph.output(name);
   const extra = new MessageWriter().message(MODEL_FIELDS.graph, graph.message).finish();
   const bytes = new Uint8Array(model.length + extra.length);
