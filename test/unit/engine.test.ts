@@ -9,6 +9,7 @@ import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { sessionOptions } from '../../src/core/engine/modelSession';
 import { allLayers } from '../../src/core/engine/layerMaps';
 import { patchModel, planPatch, PREDICTED_POSITIONS } from '../../src/core/onnx/graphPatch';
+import { LENS_POSITIONS } from '../../src/core/onnx/logitLensPatch';
 import { scanModel } from '../../src/core/onnx/graphScan';
 import { readModelSkeleton } from '../../src/core/onnx/modelSkeleton';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
@@ -193,6 +194,7 @@ describe('ModelRunner details', () => {
       await plain.release();
       const patchedFeeds = buildFeeds(runner.model.inputs, ids, 1, ids.length, feedShape(config));
       patchedFeeds[PREDICTED_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from([1n, 5n]), [2]);
+      patchedFeeds[LENS_POSITIONS] = new ort.Tensor('int64', new BigInt64Array(0), [0]);
       const patched = await runner.model.session.run(patchedFeeds, ['logits']);
       assert.deepEqual(patched.logits.dims, [1, 2, config.vocabSize], 'the patched graph computes logits at the two positions only');
       for (const mask of fills) {
