@@ -293,6 +293,7 @@ def from_arrays(tokens: Sequence[str], attentions: Any, *, text: str | None = No
         "maskedAtPosition": {},
         "unmaskedAtPosition": None,
         "ablation": None,
+        "logitLens": None,
         "attentionSets": sets,
         "attention": {"layers": layers, "heads": heads, "tokens": "input", "layout": LAYOUT,
                       "perLayer": maps.astype(np.float32).tolist()},

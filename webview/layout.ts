@@ -8,6 +8,7 @@ import type { App, View } from './app';
 import type { ExportedView } from './export/caption';
 import { TABS, type TabId } from './state';
 import { HeadView } from './views/headView';
+import { LogitLensView } from './views/logitLensView';
 import { MatrixView } from './views/matrixView';
 import { ModelView } from './views/modelView';
 import { PredictionsView } from './views/predictionsView';
@@ -28,6 +29,7 @@ const TAB_LABELS: Record<TabId, string> = {
   model: 'Model view',
   matrix: 'Attention matrix',
   predictions: 'Predictions',
+  lens: 'Logit lens',
 };
 
 export function inspectorLayout(app: App, root: HTMLElement): Layout {
@@ -39,6 +41,7 @@ export function inspectorLayout(app: App, root: HTMLElement): Layout {
     model: new ModelView(app),
     matrix: new MatrixView(app),
     predictions: new PredictionsView(app),
+    lens: new LogitLensView(app),
   };
   const tabs: VscodeTabs = document.createElement('vscode-tabs');
   tabs.setAttribute('aria-label', 'Attention Lens views');

@@ -5,7 +5,7 @@ import { ABLATION_MODES, MAX_ABLATED_HEADS, type AblationMode, type HeadRef } fr
 import { MIN_TEMPERATURE, TOP_K_ALL, type SamplingControls } from './render/sampling';
 import { PAIR_FILTERS, type PairFilter } from './views/pairNotice';
 
-export const TABS = ['tokens', 'head', 'model', 'matrix', 'predictions'] as const;
+export const TABS = ['tokens', 'head', 'model', 'matrix', 'predictions', 'lens'] as const;
 export type TabId = (typeof TABS)[number];
 
 export interface UiState extends SamplingControls {

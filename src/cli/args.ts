@@ -26,12 +26,15 @@ export interface CliOptions {
   ablateMode: AblationMode;
   /** Add every layer's attention rollout of each self-attention set. */
   rollout?: boolean;
+  /** Add the logit lens: every layer's top-k at every position. */
+  logitLens?: boolean;
 }
 
 export const USAGE = `usage: attention-lens inspect --model <folder | owner/name | default-masked | default-causal>
                        [--text "…" | --file <path>]   (default: read stdin)
                        [--attention] [--pair] [--top-k N] [--max-tokens N]
                        [--rollout]   (attention rollout R_l of every layer)
+                       [--logit-lens]   (every layer's top-k at every position: logitLens[layer][position])
                        [--target "…"] [--max-new-tokens N]   (encoder–decoder models: T5, BART, Marian)
                        [--ablate L.H[,L.H…]] [--ablate-mode zero|mean]   (heads 0-based, e.g. 0.3)
                        [--device auto|cpu|cuda|dml|coreml|webgpu]
@@ -88,6 +91,9 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       case '--rollout':
         options.rollout = true;
+        break;
+      case '--logit-lens':
+        options.logitLens = true;
         break;
       case '--top-k':
         options.topK = Math.min(50, positiveInt(flag, value()));

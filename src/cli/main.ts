@@ -11,7 +11,7 @@ import { detectProviderEnvironment } from '../core/engine/providerEnvironment';
 import { DEFAULT_HUB_URL } from '../core/hub/hubModel';
 import { variantFile } from '../core/hub/onnxVariants';
 import { EMBEDDED_MODELS, resolveModel } from '../core/model/resolveModel';
-import type { AttentionMaps, InspectResult, PredictionTask, Token } from '../core/types';
+import type { AttentionMaps, InspectResult, Prediction, PredictionTask, Token } from '../core/types';
 import { predictionsAt, type RunSummary } from '../protocol';
 import { toRunSummary } from '../session/runSummary';
 import { compareTokenizers, comparisonDocument } from '../core/tokenize/compareTokenizers';
@@ -122,6 +122,8 @@ export function toJson(result: Omit<InspectResult, 'attention'>, attention: Atte
     attention: single ? nested(attention[0]) : attention && Object.fromEntries(attention.map((set) => [set.set, nested(set)])),
     attentionSets: sets,
     ...(rollout ? { rollout: rolloutJson(rollout, model.attentionSets.length === 1) } : {}),
+    // [layer][position]: each layer's top-k there, read through the model's final norm and head.
+    ...(result.logitLens ? { logitLens: result.logitLens.layers.map((row) => row.map((cell) => cell.top.map(roundedProbability))) } : {}),
     timings,
   };
 }
@@ -139,6 +141,7 @@ async function runRollouts(engine: InferenceEngine, run: number, result: WorkerI
   if (!result.attention) throw new Error(`--rollout needs attention maps: ${why}`);
   return fetchRollouts(engine, run, result.attention, result.model.attentionSets);
 }
+const roundedProbability = (p: Prediction) => ({ ...p, probability: round6(p.probability) });
 
 function locations(options: { cache?: string; hub?: string }) {
   return { embeddedDir: embeddedDir(), cacheDir: options.cache ?? defaultCacheDir(), hubUrl: options.hub ?? DEFAULT_HUB_URL };
@@ -191,6 +194,7 @@ async function main(): Promise<number> {
       pair,
       ...(target !== undefined ? { target } : {}),
       ...(maxNewTokens ? { maxNewTokens } : {}),
+      ...(options.logitLens ? { logitLens: 'all' as const } : {}),
     };
     const result = await engine.request('inspect', { run, text, options: inspectOptions });
     const maps = result.attention && attention ? await engine.request('maps', { run }) : undefined;

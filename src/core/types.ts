@@ -70,6 +70,8 @@ export interface ModelInfo {
   attention: { available: true } | { available: false; reason: string };
   /** Whether heads can be ablated in this graph (see core/onnx/headGate.ts); absent: not for this kind of model. */
   ablation?: { available: true } | { available: false; reason: string };
+  /** Whether the logit lens can be computed on this graph (absent: the runner offers none, e.g. encoder–decoder). */
+  logitLens?: { available: true } | { available: false; reason: string };
 }
 
 /** The provider that actually ran, and why it is not the one asked for when they differ. */
@@ -163,7 +165,29 @@ export interface InspectResult {
   predictions: RunPredictions;
   /** The attention sets, when asked for and available (see ModelInfo.attention). */
   attention?: AttentionSource[];
+  /** The logit lens, when asked for and available (see ModelInfo.logitLens). */
+  logitLens?: LogitLens;
   timings: Timings;
+}
+
+/** One layer at one position of the logit lens: that layer's output read through the model's final norm and head. */
+export interface LogitLensCell {
+  top: Prediction[];
+  /** The probability the layer gives the model's own top-1 at this position (the last layer's top-1). */
+  finalProbability: number;
+  /** Causal models: the probability it gives the token that actually follows (null at the last token). */
+  nextProbability?: number | null;
+}
+
+/** The logit lens of a run: every layer (0-based; the last is the model's own output) at the positions asked for. */
+export interface LogitLens {
+  positions: number[];
+  /** The model's own top-1 at each position. */
+  final: { id: number; token: string }[];
+  /** Causal models: the token that follows each position (null after the last). */
+  next?: ({ id: number; token: string } | null)[];
+  /** [layer][i]: the cell at positions[i]. */
+  layers: LogitLensCell[][];
 }
 
 /** Top-k at one position when that position alone is replaced by the mask token (masked LMs, for the hover). */

@@ -57,7 +57,8 @@ export class Exporter {
       const rollout = await this.controller.queries.rollouts(run);
       const { maskedAt } = this.controller.runs.predictions(run.runId);
       const ablation = this.controller.runs.ablation(run.runId);
-      bytes = Buffer.from(jsonReport(run, maps, maskedAt, await this.unmasked(run), ablation, rollout), 'utf8');
+      const logitLens = this.controller.queries.computedLens(run);
+      bytes = Buffer.from(jsonReport(run, maps, maskedAt, await this.unmasked(run), { ablation, rollout, logitLens }), 'utf8');
     } else {
       // The picture is optional in the report: without a showing view the tables still say everything.
       const picture = await this.renderInView('svg').then(

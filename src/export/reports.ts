@@ -13,6 +13,7 @@ import {
   sentenceOf,
   setShape,
   tokenList,
+  type LogitLensView,
   type PredictionView,
   type RunSummary,
   type TokenListName,
@@ -32,6 +33,13 @@ function setEntry({ set, maps }: SetMaps, withMaps: boolean): Record<string, unk
   return withMaps ? { ...entry, perLayer: perLayer(maps) } : { ...entry, perLayerIn: 'attention.perLayer' };
 }
 
+/** What the panel computed for a run beyond its inspect, written into its JSON when present. */
+export interface RunAnalyses {
+  ablation?: AblationView;
+  rollout?: SetRollout[];
+  logitLens?: LogitLensView;
+}
+
 /**
  * The run as JSON; `sets` are its attention sets with their maps, fetched from the worker that keeps them,
  * `maskedAt` the rankings with one position masked asked for so far, and `unmasked` the top-k at every position
@@ -42,8 +50,7 @@ export function jsonReport(
   sets: SetMaps[],
   maskedAt: ReadonlyMap<number, PredictionView[]> | undefined,
   unmasked: PredictionView[][] | undefined,
-  ablation?: AblationView,
-  rollout: SetRollout[] = [],
+  { ablation, rollout = [], logitLens }: RunAnalyses = {},
 ): string {
   const s = run.summary;
   // A run of one set keeps /2's `attention` object, so scripts reading it do not break; its maps are written
@@ -71,6 +78,8 @@ export function jsonReport(
     capabilities: s.capabilities,
     maskedAtPosition: Object.fromEntries(maskedAt ?? []),
     unmaskedAtPosition: unmasked ?? null,
+    // The logit lens the panel computed for this run ({positions, final, next?, layers[layer][i]}), else null.
+    logitLens: logitLens ?? null,
     attentionSets: sets.map((entry) => setEntry(entry, !single)),
     attention: single
       ? { layers: single.layers, heads: single.heads, tokens: single.queries, layout: LAYOUT, perLayer: perLayer(single) }

@@ -24,6 +24,7 @@ export function requestHandlers(queries: RunQueries, actions: RequestActions): R
     unmasked: (run) => queries.unmasked(run),
     logits: (run, params) => queries.logitsAt(run, params.position),
     ablate: (run, params) => queries.ablate(run, params),
+    logitLens: (run, params) => queries.logitLens(run, params.positions),
     setTarget: async (run, params) => {
       // A blank target is a cleared box: back to generation.
       const target = params.target.trim() === '' ? undefined : params.target;

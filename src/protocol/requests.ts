@@ -5,6 +5,7 @@
 import { isCount } from './checks';
 import { parseAblationParams, type AblationSpec, type AblationView } from './ablation';
 import type { AttentionLayer, PredictionView } from './shapes';
+import { lensParams, type LogitLensView } from './logitLens';
 
 /** The params, result and validator of every request, by method name. */
 export interface RequestTypes {
@@ -37,6 +38,8 @@ export interface RequestTypes {
    * token draws from each; null clears the shading. `shaded`: the tokens shaded.
    */
   shadeRollout: { params: { runId: number; set: string; layer: number; query: number | null }; result: { shaded: number } };
+  /** The logit lens at these positions of the run's text (up to LENS_WINDOW; a run whose logitLensUnavailable is null). */
+  logitLens: { params: { runId: number; positions: number[] }; result: LogitLensView };
 }
 
 export type RequestMethod = keyof RequestTypes;
@@ -87,6 +90,7 @@ export const REQUESTS: { readonly [M in RequestMethod]: ParamsValidator<M> } = {
     if (!at || !(p.query === null || isCount(p.query))) return { rejected: 'bad shadeRollout params' };
     return { ...at, query: p.query };
   },
+  logitLens: (p) => lensParams(p) ?? { rejected: 'bad logitLens params' },
 };
 
 /** Params that name a layer of a set of a run (the host checks the set and layer against the run). */

@@ -83,6 +83,8 @@ export interface RunSummary {
   attentionUnavailable: string | null;
   /** Whether heads can be ablated (see protocol/ablation.ts); absent for models whose runner has no head gate. */
   ablation?: { available: true } | { available: false; reason: string };
+  /** Null when the logit lens can be asked for (the logitLens request); the string says why not (absent: not known). */
+  logitLensUnavailable?: string | null;
   /** The run's attention, one entry per named set; empty when attention is unavailable. */
   attentionSets: AttentionSetView[];
   timings: { loadMs?: number; tokenizeMs: number; runMs: number; totalMs: number };

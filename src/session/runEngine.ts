@@ -6,8 +6,16 @@ import { hasRollout } from '../core/analysis/rollout';
 import { fetchRollouts, type SetRollout } from '../core/analysis/rolloutSets';
 import type { InferenceEngine } from '../core/worker/inferenceEngine';
 import { badHeads, noSuchLayer } from '../core/worker/workerRequests';
-import { attentionSet, setShape, type AttentionLayer, type AttentionOverview, type PredictionView, type RunSummary } from '../protocol';
 import type { AblationSpec, AblationView } from '../protocol/ablation';
+import {
+  attentionSet,
+  setShape,
+  type AttentionLayer,
+  type AttentionOverview,
+  type LogitLensView,
+  type PredictionView,
+  type RunSummary,
+} from '../protocol';
 import type { SetMaps } from './runState';
 import { toOverview, toRunSummary } from './runSummary';
 
@@ -119,6 +127,11 @@ export class RunEngine {
   /** The predictions of the run's text with heads ablated, against its plain ones (ModelRunner.ablate). */
   ablate(summary: RunSummary, spec: AblationSpec, settings: RunSettings): Promise<Omit<AblationView, 'runId'>> {
     return this.engine.request('ablate', { run: summary.runId, spec, topK: settings.topK });
+  }
+
+  /** The logit lens at positions of the run's text, each layer's top-k as the settings' top-k. */
+  logitLens(summary: RunSummary, positions: number[], settings: RunSettings): Promise<LogitLensView> {
+    return this.engine.request('logitLens', { run: summary.runId, positions, topK: settings.topK });
   }
 
   /** The whole vocabulary's logits at a position, on the window the run ran on (the worker keeps its text and cap). */

@@ -5,13 +5,16 @@ import type { SetRollout } from '../core/analysis/rolloutSets';
 import type { LogitsRow } from '../core/engine/modelRunner';
 import { LensError } from '../core/types';
 import { readConfig } from '../config';
-import { predictionTokens, type AttentionLayer, type PredictionView } from '../protocol';
 import { badAblatedHeads, type AblationSpec, type AblationView } from '../protocol/ablation';
+import { predictionTokens, type AttentionLayer, type LogitLensView, type PredictionView } from '../protocol';
 import type { RunEngine } from './runEngine';
 import type { RunRecord, SetMaps } from './runState';
 import type { RunStore } from './runStore';
 
 export class RunQueries {
+  /** The last logit lens computed, for the exports (the view's window of the run shown). */
+  private lastLens: { runId: number; lens: LogitLensView } | undefined;
+
   constructor(
     private readonly engine: RunEngine,
     private readonly store: RunStore,
@@ -80,6 +83,24 @@ export class RunQueries {
     const view = { runId: run.runId, ...(await this.engine.ablate(run.summary, spec, readConfig())) };
     this.store.setAblation(view);
     return view;
+  }
+
+  /** The logit lens at positions of the run's text (a run of its own in the worker, ModelRunner.logitLens). */
+  async logitLens(run: RunRecord, positions: number[]): Promise<LogitLensView> {
+    const unavailable = run.summary.logitLensUnavailable;
+    if (unavailable !== null) throw new LensError(unavailable ?? 'this run has no logit lens', 'model-unsupported');
+    this.checkCanRun(run);
+    const n = run.summary.tokens.length;
+    const outside = positions.find((p) => p >= n);
+    if (outside !== undefined) throw new LensError(`position ${outside} is outside the run's ${n} tokens`, 'empty-input');
+    const lens = await this.engine.logitLens(run.summary, positions, readConfig());
+    this.lastLens = { runId: run.runId, lens };
+    return lens;
+  }
+
+  /** The logit lens last computed for this run, if any (exports include it). */
+  computedLens(run: RunRecord): LogitLensView | undefined {
+    return this.lastLens?.runId === run.runId ? this.lastLens.lens : undefined;
   }
 
   /** The whole vocabulary's logits at a position of the run's text, for the sampling controls (ModelRunner.logitsAt). */

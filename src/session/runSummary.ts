@@ -64,6 +64,11 @@ export function toRunSummary(runId: number, result: CoreResult): RunSummary {
     capabilities: { ...model.capabilities },
     attentionUnavailable: model.attention.available ? null : model.attention.reason,
     ...(model.ablation ? { ablation: model.ablation } : {}),
+    logitLensUnavailable: !model.logitLens
+      ? 'the logit lens is not available for encoder–decoder models yet'
+      : model.logitLens.available
+        ? null
+        : model.logitLens.reason,
     attentionSets: attentionSets(result),
     timings: { ...result.timings },
   };

@@ -10,6 +10,7 @@ import { sessionOptions } from '../../src/core/engine/modelSession';
 import { allLayers } from '../../src/core/engine/layerMaps';
 import { patchModel, planPatch, PREDICTED_POSITIONS } from '../../src/core/onnx/graphPatch';
 import { HEAD_GATE, HEAD_MEAN } from '../../src/core/onnx/headGate';
+import { LENS_POSITIONS } from '../../src/core/onnx/logitLensPatch';
 import { scanModel } from '../../src/core/onnx/graphScan';
 import { readModelSkeleton } from '../../src/core/onnx/modelSkeleton';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
@@ -198,6 +199,7 @@ describe('ModelRunner details', () => {
       const [layers, heads] = [config.layers, config.heads];
       patchedFeeds[HEAD_GATE] = new ort.Tensor('float32', new Float32Array(layers * heads).fill(1), [layers, heads]);
       patchedFeeds[HEAD_MEAN] = new ort.Tensor('float32', new Float32Array(layers * heads), [layers, heads]);
+      patchedFeeds[LENS_POSITIONS] = new ort.Tensor('int64', new BigInt64Array(0), [0]);
       const patched = await runner.model.session.run(patchedFeeds, ['logits']);
       assert.deepEqual(patched.logits.dims, [1, 2, config.vocabSize], 'the patched graph computes logits at the two positions only');
       for (const mask of fills) {

@@ -9,6 +9,7 @@ import {
   parseFromWebview,
   REQUESTS,
   isRequestMethod,
+  LENS_WINDOW,
   type RequestMethod,
 } from '../../src/protocol';
 
@@ -21,6 +22,7 @@ const GOOD: { [M in RequestMethod]: Record<string, unknown> } = {
   ablate: { runId: 3, heads: [{ layer: 0, head: 2 }], mode: 'zero' },
   rollout: { runId: 3, set: 'self', layer: 1 },
   shadeRollout: { runId: 3, set: 'encoder', layer: 0, query: 2 },
+  logitLens: { runId: 3, positions: [0, 2, 5] },
 };
 
 const BAD_COUNTS: unknown[] = [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, '3', null, undefined, [3], {}];
@@ -31,7 +33,17 @@ function validate(method: RequestMethod, params: Record<string, unknown>): unkno
 
 describe('request table', () => {
   it('names every method the webview asks, and only those', () => {
-    assert.deepEqual(Object.keys(REQUESTS).sort(), ['ablate', 'layer', 'logits', 'maskedAt', 'rollout', 'setTarget', 'shadeRollout', 'unmasked']);
+    assert.deepEqual(Object.keys(REQUESTS).sort(), [
+      'ablate',
+      'layer',
+      'logitLens',
+      'logits',
+      'maskedAt',
+      'rollout',
+      'setTarget',
+      'shadeRollout',
+      'unmasked',
+    ]);
     for (const method of Object.keys(GOOD)) assert.equal(isRequestMethod(method), true, method);
     for (const method of ['toString', '__proto__', 'constructor', 'requestLayer', '', 1]) {
       assert.equal(isRequestMethod(method), false, String(method));
@@ -54,7 +66,9 @@ describe('request table', () => {
               ? ['x'.repeat(MAX_TARGET_CHARS + 1), 7, null, undefined, ['a'], { text: 'a' }]
               : field === 'query'
                 ? BAD_COUNTS.filter((b) => b !== null)
-                : BAD_COUNTS;
+                : field === 'positions'
+                  ? [[], [-1], [1.5], [2, 2], ['1'], Array.from({ length: LENS_WINDOW + 1 }, (_, i) => i), 3, null, undefined]
+                  : BAD_COUNTS;
         for (const bad of bads) {
           const params = { ...GOOD[method], [field]: bad };
           const reason =

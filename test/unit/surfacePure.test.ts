@@ -409,11 +409,23 @@ test('JSON and HTML exports record the heads ablated in the panel and how each p
       },
     ],
   };
-  assert.deepEqual(JSON.parse(jsonReport(run, [], undefined, undefined, ablation)).ablation, ablation);
+  assert.deepEqual(JSON.parse(jsonReport(run, [], undefined, undefined, { ablation })).ablation, ablation);
   assert.equal(JSON.parse(jsonReport(run, [], undefined, undefined)).ablation, null);
   const page = htmlReport(run, undefined, undefined, ablation);
   assert.match(page, /<h2>Heads ablated<\/h2><p>0\.1, 1\.3 \(layer\.head\), context vectors zeroed\.<\/p>/);
   assert.match(page, /<tr><td>3<\/td><td>&#60;cat&#62;<\/td><td>10\.00% \(rank 2\)<\/td><td>40\.00% \(rank 1\)<\/td><\/tr>/);
   assert.match(page, /<td>dog<\/td><td>50\.00% \(rank 1\)<\/td><td>below top 50<\/td>/);
   assert.doesNotMatch(htmlReport(run, undefined), /Heads ablated/);
+});
+
+test('JSON export: the logit lens the panel computed for the run, else null', () => {
+  const run = runRecord();
+  const maps = [{ set: run.summary.attentionSets[0], maps: attentionMaps() }];
+  assert.equal(JSON.parse(jsonReport(run, maps, MASKED_AT, UNMASKED)).logitLens, null);
+  const lens = {
+    positions: [2],
+    final: [{ id: 9, token: 'x' }],
+    layers: [[{ top: [{ id: 9, token: 'x', probability: 0.5 }], finalProbability: 0.5 }]],
+  };
+  assert.deepEqual(JSON.parse(jsonReport(run, maps, MASKED_AT, UNMASKED, { logitLens: lens })).logitLens, lens);
 });

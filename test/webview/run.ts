@@ -14,6 +14,7 @@ import { compareTests } from './compareTests';
 import { gqaTests } from './gqaTests';
 import { interactionTests } from './interactionTests';
 import { notebookTests } from './notebookTests';
+import { logitLensTests } from './logitLensTests';
 import { renderTests } from './renderTests';
 import { rolloutTests } from './rolloutTests';
 import { setsTests } from './setsTests';
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
       ...notebookTests,
       ...ablationTests,
       ...rolloutTests,
+      ...logitLensTests,
     ]) {
       if (filter && !t.name.includes(filter)) continue;
       const t0 = Date.now();

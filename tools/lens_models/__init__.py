@@ -5,6 +5,7 @@ that train, export and check models with them. Run the tools from tools/ (or wit
     python3 -m lens_models.make_decoder_models <tokenized.json> <out dir>   tiny Llama/Qwen3/Gemma 2/3, same folder
     python3 -m lens_models.build_corpus / train / export / reference / card   the embedded models, models/
     python3 -m lens_models.make_bench_models [--out DIR]                  the benchmark's full-size models
+    python3 -m lens_models.logit_lens_reference <models dir>              logit-lens goldens beside four fixtures
 
 Family definitions (Hugging Face parameter names and operations, so ONNX exports look like Optimum's):
     bert.py   BertForMaskedLM        gpt2.py   GPT2LMHeadModel

@@ -18,7 +18,7 @@ export interface Caption {
   scale: ColourScale | null;
 }
 
-export type ExportedView = 'tokens' | 'head' | 'model' | 'matrix' | 'predictions' | 'sidebar';
+export type ExportedView = 'tokens' | 'head' | 'model' | 'matrix' | 'predictions' | 'sidebar' | 'lens';
 
 function headPart(s: RunSummary, head: number | 'mean'): { text: string; slug: string } {
   return { text: headName(s.model, head), slug: head === 'mean' ? 'mean' : `H${head}` };
@@ -84,6 +84,8 @@ export function captionFor(view: ExportedView, s: RunSummary, state: UiState): C
       const token = tokenPart(predictionTokens(s), target ? state.targetSelected : state.selected, target ? 'target ' : '');
       return { title: `${model} · Predictions${token.text}`, name: `predictions${token.slug}`, scale: null };
     }
+    case 'lens':
+      return { title: `${model} · Logit lens · ${s.model.layers} layers`, name: 'logit-lens', scale: null };
     case 'sidebar': {
       const head = headPart(s, state.head);
       const token = tokenPart(s.tokens, state.selected);

@@ -7,7 +7,9 @@ import { badAblatedHeads, headLabel, type AblationSpec, type AblationView } from
 import { compareRankings, gateValues } from '../analysis/ablation';
 import { GRAPH_TOP_K, HEAD, PREDICTED_POSITIONS } from '../onnx/graphPatch';
 import { HEAD_GATE, HEAD_MEAN } from '../onnx/headGate';
-import type { AttentionSource, InspectResult, MaskedAtPosition, Prediction, RunPredictions, Token } from '../types';
+import type { AttentionSource, InspectResult, LogitLens, MaskedAtPosition, Prediction, RunPredictions, Token } from '../types';
+import { LENS_FETCHES, MAX_LENS_POSITIONS, readLogitLens } from '../analysis/logitLens';
+import { LENS_POSITIONS } from '../onnx/logitLensPatch';
 import { LensError } from '../types';
 import { buildFeeds, feedShape } from './feeds';
 import { recomputedSource, type KeptTensors } from './layerMaps';
@@ -29,6 +31,17 @@ export interface InspectOptions {
   /** Encoder–decoder models: the most tokens greedy generation adds (default DEFAULT_MAX_NEW_TOKENS). */
   maxNewTokens?: number;
   /** Run the text as a sentence pair, split at the tokenizer's separator or a blank line (see sentencePair.ts). */
+  pair?: boolean;
+  /** The logit lens at these positions, or at every one ('all'); up to MAX_LENS_POSITIONS come from the same run. */
+  logitLens?: number[] | 'all';
+}
+
+/** What a logit lens is asked for besides the text. */
+export interface LogitLensOptions {
+  /** Default: every position. */
+  positions?: number[];
+  topK: number;
+  maxTokens?: number;
   pair?: boolean;
 }
 
@@ -133,7 +146,8 @@ export class ModelRunner {
     extra: string[],
     at?: number[],
     segments?: number[],
-    gates?: Record<string, ort.Tensor>,
+    /** The head gate's values (default: every head open), and the positions of the logit lens (default: none). */
+    more: { gates?: Record<string, ort.Tensor>; lensAt?: readonly number[] } = {},
   ) {
     const { config, session, inputs, predictionHead, positionsInput, logitsName } = this.model;
     const positions = at ?? Array.from({ length }, (_, p) => p);
@@ -142,8 +156,14 @@ export class ModelRunner {
     // (SIGFPE, measured). Position 0 is ranked instead, and never read.
     const fed = positions.length > 0 ? positions : [0];
     if (positionsInput) feeds[PREDICTED_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from(fed, BigInt), [fed.length]);
-    if (this.model.headGate) Object.assign(feeds, gates ?? this.gates());
-    const fetches = predictionFetches({ predictionHead, logitsName, vocabSize: config.vocabSize }, config.family.scoresActualTokens);
+    if (this.model.headGate) Object.assign(feeds, more.gates ?? this.gates());
+    // The lens's input is fed in every run: no positions, and its branch does not run (see logitLensPatch).
+    const lens = more.lensAt ?? [];
+    if (this.model.logitLens.available) feeds[LENS_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from(lens, BigInt), [lens.length]);
+    const fetches = [
+      ...predictionFetches({ predictionHead, logitsName, vocabSize: config.vocabSize }, config.family.scoresActualTokens),
+      ...(more.lensAt ? LENS_FETCHES : []),
+    ];
     const started = performance.now();
     let outputs: ort.InferenceSession.ReturnType;
     try {
@@ -197,8 +217,17 @@ export class ModelRunner {
     const ranked = family.rankedPositions(tokens, this.model.tokenizer.maskTokenId);
     // Only the ranked positions are projected onto the vocabulary where the graph allows (see graphPatch).
     const at = ranked !== 'every' && this.model.positionsInput ? ranked : undefined;
+    const lensAt = options.logitLens
+      ? this.lensPositions(tokens.length, options.logitLens === 'all' ? undefined : options.logitLens)
+      : undefined;
+    const lensInRun = lensAt && lensAt.length <= MAX_LENS_POSITIONS ? lensAt : undefined;
     if (wantAttention) beforeAttentionRun?.();
-    const { feeds, outputs, row, actualLogProb, runMs } = await this.run(ids, 1, ids.length, options.topK, extra, at, pair?.segments);
+    const { feeds, outputs, row, actualLogProb, runMs } = await this.run(ids, 1, ids.length, options.topK, extra, at, pair?.segments, {
+      lensAt: lensInRun,
+    });
+    const logitLens = lensInRun
+      ? this.readLens(outputs, lensInRun, ids, options.topK)
+      : lensAt && (await this.lensRuns(ids, lensAt, options.topK, pair?.segments));
     const attention = wantAttention ? this.attentionSets(feeds, outputs, ids.length) : undefined;
     const rankAt = (position: number, i: number) => this.toPredictions(row(0, at ? i : position));
     const positions = ranked === 'every' ? tokens.map((t) => t.index) : ranked;
@@ -218,9 +247,51 @@ export class ModelRunner {
       truncation,
       predictions,
       attention,
+      ...(logitLens ? { logitLens } : {}),
       ...(unmasked ? { unmasked } : {}),
       timings: { loadMs: this.model.loadMs, tokenizeMs, runMs, totalMs: performance.now() - started },
     };
+  }
+
+  /** The positions asked for, checked (default: every position); throws when the graph has no lens. */
+  private lensPositions(length: number, positions?: number[]): number[] {
+    const lens = this.model.logitLens;
+    if (!lens.available) throw new LensError(`the logit lens is not available for this model: ${lens.reason}`, 'model-unsupported');
+    const wanted = positions ?? Array.from({ length }, (_, p) => p);
+    const outside = wanted.find((p) => !Number.isInteger(p) || p < 0 || p >= length);
+    if (outside !== undefined) throw new LensError(`position ${outside} is outside the ${length} tokens of this text`, 'empty-input');
+    if (wanted.length === 0) throw new LensError('the logit lens needs at least one position', 'empty-input');
+    return [...new Set(wanted)].sort((a, b) => a - b);
+  }
+
+  private readLens(outputs: ort.InferenceSession.ReturnType, positions: readonly number[], ids: number[], topK: number): LogitLens {
+    const read = { layers: this.model.config.layers, positions, topK, ...(this.model.config.family.scoresActualTokens ? { ids } : {}) };
+    return readLogitLens(outputs, this.model.tokenizer, read);
+  }
+
+  /** The lens in runs of its own, MAX_LENS_POSITIONS positions each, joined. */
+  private async lensRuns(ids: number[], positions: number[], topK: number, segments?: number[]): Promise<LogitLens> {
+    const parts: LogitLens[] = [];
+    for (let i = 0; i < positions.length; i += MAX_LENS_POSITIONS) {
+      const chunk = positions.slice(i, i + MAX_LENS_POSITIONS);
+      const { outputs } = await this.run(ids, 1, ids.length, 1, [], undefined, segments, { lensAt: chunk });
+      parts.push(this.readLens(outputs, chunk, ids, topK));
+    }
+    return {
+      positions,
+      final: parts.flatMap((p) => p.final),
+      ...(parts[0].next ? { next: parts.flatMap((p) => p.next!) } : {}),
+      layers: parts[0].layers.map((_, l) => parts.flatMap((p) => p.layers[l])),
+    };
+  }
+
+  /** The logit lens of the text as it is: every layer's top-k at `positions` (see InspectOptions.logitLens). */
+  async logitLens(text: string, options: LogitLensOptions): Promise<LogitLens> {
+    const { tokens, pair } = this.window(text, options.maxTokens, options.pair ?? false);
+    const ids = tokens.map((t) => t.id);
+    const positions = this.lensPositions(ids.length, options.positions);
+    checkRunFits(ids.length, this.model.config, false, this.availableMemory());
+    return this.lensRuns(ids, positions, options.topK, pair?.segments);
   }
 
   private maskTokenId(): number {
@@ -305,7 +376,7 @@ export class ModelRunner {
     const ranked = this.model.config.family.rankedPositions(tokens, this.model.tokenizer.maskTokenId);
     const positions = ranked === 'every' ? tokens.map((t) => t.index) : ranked;
     const at = ranked !== 'every' && this.model.positionsInput ? ranked : undefined;
-    const { row, actualLogProb } = await this.run(ids, 1, ids.length, GRAPH_TOP_K, [], at, pair?.segments, gates);
+    const { row, actualLogProb } = await this.run(ids, 1, ids.length, GRAPH_TOP_K, [], at, pair?.segments, { gates });
     const rows = positions.map((position, i) => this.toPredictions(row(0, at ? i : position)));
     // The token after position p is scored at p + 1 (see readPredictions); none follows the last.
     const next = (p: number) => (p + 1 < ids.length ? nullableExp(actualLogProb(p + 1)) : null);

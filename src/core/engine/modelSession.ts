@@ -10,6 +10,7 @@ import type { GraphSummary } from '../onnx/graphScan';
 import { logitsOutput, patchModel, planPatch, PREDICTED_POSITIONS } from '../onnx/graphPatch';
 import { HEAD_GATE, HEAD_MEAN, planHeadGate } from '../onnx/headGate';
 import { readModelGraph } from '../onnx/modelGraph';
+import { LENS_POSITIONS, locateLogitLens, type LogitLensLocation } from '../onnx/logitLensPatch';
 import { loadTextTokenizer, type TextTokenizer } from '../tokenize/textTokenizer';
 import { LensError, type DeviceInfo, type DeviceRequest, type ModelInfo, type ModelSource } from '../types';
 import { inputSpecs, type InputSpec } from './feeds';
@@ -43,6 +44,8 @@ export interface LoadedModel {
   /** Whether runs may feed the head gate inputs (HEAD_GATE, HEAD_MEAN) to ablate heads. */
   headGate: boolean;
   logitsName: string;
+  /** Whether runs can ask for the logit lens (LENS_POSITIONS), or why not. */
+  logitLens: { available: true; layers: number } | { available: false; reason: string };
   loadMs: number;
 }
 
@@ -175,6 +178,11 @@ export function modelInfo(
   };
 }
 
+const NO_HEAD: LogitLensLocation = {
+  available: false,
+  reason: 'the graph has no logits output the patch can add a head to (it needs opset 13 or later)',
+};
+
 export async function loadModel(request: ModelRequest, env: ProviderEnvironment): Promise<LoadedModel> {
   const started = performance.now();
   const { config, tokenizer } = await loadConfigAndTokenizer(request.folder);
@@ -190,6 +198,8 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
     ...planPatch(graph, keptTensors(recipes), family.scoresActualTokens),
     headGate: planHeadGate(skeleton, graph, attention, config.layers, config.heads),
   };
+  const lens = plan.logits ? locateLogitLens(graph, attention, plan.logits) : NO_HEAD;
+  if (lens.available) plan.logitLens = lens.plan;
   let patched = patchModel(skeleton, plan);
   let headGate = plan.headGate;
   let created;
@@ -207,18 +217,20 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
     info: {
       ...modelInfo(request, config, tokenizer, onnx, attention),
       ablation: headGate.available ? { available: true } : { available: false, reason: headGate.reason },
+      logitLens: lens.available ? { available: true } : lens,
     },
     config,
     device,
     tokenizer,
     session,
-    // The positions and head gate inputs are the runner's to feed, not the model's own.
-    inputs: inputSpecs(session).filter((spec) => ![PREDICTED_POSITIONS, HEAD_GATE, HEAD_MEAN].includes(spec.name)),
+    // The positions, lens and head gate inputs are the runner's to feed, not the model's own.
+    inputs: inputSpecs(session).filter((spec) => ![PREDICTED_POSITIONS, LENS_POSITIONS, HEAD_GATE, HEAD_MEAN].includes(spec.name)),
     layerMaps: attention.available ? layerMapsOf(skeleton, graph, recipes, onnxPath, device.provider) : undefined,
     predictionHead: patched.predictionHead,
     positionsInput: patched.positionsInput,
     headGate: patched.headGate,
     logitsName: logitsOutput(plan, graph),
+    logitLens: lens.available ? { available: true, layers: lens.plan.layerOutputs.length } : lens,
     loadMs: performance.now() - started,
   };
 }

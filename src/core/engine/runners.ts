@@ -12,7 +12,7 @@ import { Seq2SeqRunner } from './seq2seqRunner';
  * What the worker asks of a loaded model; for logits, `run.pair` says the text ran as a sentence pair and `run.decoding`
  * names an encoder–decoder run's target (the logits of its positions).
  */
-export type Runner = Pick<ModelRunner, 'info' | 'inspect' | 'maskedAt' | 'unmasked' | 'dispose'> &
+export type Runner = Pick<ModelRunner, 'info' | 'inspect' | 'maskedAt' | 'unmasked' | 'logitLens' | 'dispose'> &
   /** Head ablation: the one-graph runner's (an encoder–decoder's graphs take no head gate). */
   Partial<Pick<ModelRunner, 'ablate'>> & {
     model: Pick<ModelRunner['model'], 'device' | 'loadMs'>;

@@ -237,6 +237,7 @@ export class Seq2SeqRunner {
   }
 
   async inspect(text: string, options: InspectOptions, beforeAttentionRun?: () => void): Promise<RunnerInspectResult> {
+    if (options.logitLens) this.logitLens();
     const started = performance.now();
     const { config, tokenizer } = this.model;
     const { tokens, truncation } = fitToModel(tokenizer, text, Math.min(config.maxPositions, options.maxTokens ?? Infinity));
@@ -313,6 +314,13 @@ export class Seq2SeqRunner {
 
   unmasked(): never {
     throw new LensError("unmasked predictions are a masked language model's", 'model-unsupported');
+  }
+
+  logitLens(): never {
+    throw new LensError(
+      'the logit lens is not available for encoder–decoder models yet (only for masked and causal LMs)',
+      'model-unsupported',
+    );
   }
 
   /**

@@ -9,6 +9,7 @@
 import { GRAPH_FIELDS, MODEL_FIELDS, NODE_FIELDS, TENSOR_FIELDS, type GraphNode, type GraphSummary } from './graphScan';
 import { renameInputsEverywhere, renameNodeInput } from './graphRewire';
 import { addHeadGate, type HeadGatePlan } from './headGate';
+import { addLogitLens, type LogitLensPlan } from './logitLensPatch';
 import { MessageWriter } from './protobuf';
 
 /** Names of the tensors the patch adds. */
@@ -46,6 +47,8 @@ export interface PatchPlan {
   projection?: VocabularyProjection;
   /** Each layer's context, gated by graph inputs (see headGate.ts), where heads can be ablated. */
   headGate?: HeadGatePlan;
+  /** The logit lens's layer outputs and head copy, where the graph's layers were found (see logitLensPatch). */
+  logitLens?: LogitLensPlan;
 }
 
 /** The MatMul whose product is the logits (directly or through a bias Add), and the hidden states it reads. */
@@ -126,16 +129,21 @@ function findProjection(nodes: GraphNode[], logits: string): VocabularyProjectio
   return { output: node.outputs[0], hidden: node.inputs[0] };
 }
 
-const P = 'attention_lens/';
+export const P = 'attention_lens/';
 
-/** The graph the patch appends: nodes, outputs, and each int64 constant written once, where it is first used. */
+/**
+ * The graph the patch appends: nodes, outputs, and each int64 constant written once, where it is first used. A
+ * subgraph (an If branch, see logitLensPatch) is one too, its names under a `prefix` of its own.
+ */
 export class PatchGraph {
   readonly message = new MessageWriter();
   private readonly constants = new Set<string>();
 
+  constructor(private readonly prefix = P) {}
+
   /** The name of a 1-D int64 constant, added on first use. */
   constant(name: string, values: bigint[]): string {
-    const full = `${P}${name}`;
+    const full = `${this.prefix}${name}`;
     if (!this.constants.has(full)) {
       this.constants.add(full);
       this.message.message(GRAPH_FIELDS.initializer, int64Tensor(full, values));
@@ -144,11 +152,16 @@ export class PatchGraph {
   }
 
   node(opType: string, inputs: string[], outputs: string[], name: string, attributes: Record<string, number> = {}): void {
-    this.message.message(GRAPH_FIELDS.node, node(opType, inputs, outputs, `${P}${name}`, attributes));
+    this.message.message(GRAPH_FIELDS.node, node(opType, inputs, outputs, `${this.prefix}${name}`, attributes));
   }
 
   output(name: string): void {
     this.message.message(GRAPH_FIELDS.output, output(name));
+  }
+
+  /** A node written elsewhere (a copy of one of the model's, see logitLensPatch). */
+  nodeMessage(node: MessageWriter): void {
+    this.message.message(GRAPH_FIELDS.node, node);
   }
 
   /** A graph input: an int64 tensor of one dimension, of any length. */
@@ -175,6 +188,7 @@ export function patchModel(original: Uint8Array, plan: PatchPlan): PatchResult {
   const gate = plan.headGate?.available ? plan.headGate : undefined;
   const model = gate ? renameInputsEverywhere(selected, addHeadGate(graph, gate)) : selected;
   if (plan.logits) addPredictionHead(graph, plan.logits, plan.causal ? plan.inputIds : undefined);
+  if (plan.logits && plan.logitLens) addLogitLens(graph, original, plan.logitLens, plan.causal && plan.inputIds !== undefined, HEAD);
   for (const name of plan.extraOutputs) graph.output(name);
   const extra = new MessageWriter().message(MODEL_FIELDS.graph, graph.message).finish();
   const bytes = new Uint8Array(model.length + extra.length);
@@ -206,66 +220,84 @@ function addPositionSelect(graph: PatchGraph, model: Uint8Array, projection: Voc
  * tests; Exp and ReduceSum stay within their tolerance.
  */
 function addPredictionHead(graph: PatchGraph, logits: string, inputIds: string | undefined): void {
-  const [zero, one, lastAxis] = [graph.constant('zero', [0n]), graph.constant('one', [1n]), graph.constant('last_axis', [2n])];
-  graph.node('TopK', [logits, graph.constant('k', [BigInt(GRAPH_TOP_K)])], [HEAD.topValues, HEAD.topIndices], 'TopK', { axis: 2 });
-  // log Σ exp, shifted by the row maximum (the first TopK value) for stability. ReduceLogSumExp and ReduceMax
-  // moved their axes from attribute to input in opset 18; Slice and ReduceSum take inputs at every opset ≥ 13.
-  graph.node('Slice', [HEAD.topValues, zero, one, lastAxis], [`${P}max`], 'Max');
-  addChunkedExpSum(graph, logits, `${P}max`, `${P}sum`);
-  graph.node('Log', [`${P}sum`], [`${P}log_sum`], 'Log');
-  graph.node('Add', [`${P}log_sum`, `${P}max`], [HEAD.logSumExp], 'LogSumExp');
-  graph.output(HEAD.topValues);
-  graph.output(HEAD.topIndices);
-  graph.output(HEAD.logSumExp);
+  const [one, lastAxis] = [graph.constant('one', [1n]), graph.constant('last_axis', [2n])];
+  addTopKAndLogSumExp(graph, logits, HEAD, '');
   if (!inputIds) return;
   // The logit of token i+1 at position i: GatherElements(logits, input_ids[:, 1:] padded by one, axis=2), which
   // reads the logits where they are (slicing off their last row first copied them whole). The last position
   // gathers token 0, which follows nothing; the runner never reads it.
   graph.node('Slice', [inputIds, one, graph.constant('end', [BigInt(Number.MAX_SAFE_INTEGER)]), one], [`${P}next_ids`], 'NextIds');
   graph.node('Cast', [`${P}next_ids`], [`${P}next_ids64`], 'NextIds64', { to: INT64 });
-  graph.node('Pad', [`${P}next_ids64`, graph.constant('pad_last', [0n, 0n, 0n, 1n])], [`${P}next_ids_padded`], 'NextIdsPadded');
-  graph.node('Unsqueeze', [`${P}next_ids_padded`, lastAxis], [`${P}next_index`], 'NextIndex');
+  graph.node('Pad', [`${P}next_ids64`, graph.constant('pad_last', [0n, 0n, 0n, 1n])], [NEXT_IDS], 'NextIdsPadded');
+  graph.node('Unsqueeze', [NEXT_IDS, lastAxis], [`${P}next_index`], 'NextIndex');
   graph.node('GatherElements', [logits, `${P}next_index`], [HEAD.actualLogit], 'Actual', { axis: 2 });
   graph.output(HEAD.actualLogit);
+}
+
+/** The id that follows each position, [batch, length] (0 after the last): made by a causal model's prediction head. */
+export const NEXT_IDS = `${P}next_ids_padded`;
+
+/**
+ * TopK and log Σ exp over the last of three axes of `logits`, into `names`; `prefix` keeps the intermediate
+ * tensors of two such heads apart.
+ */
+export function addTopKAndLogSumExp(
+  graph: PatchGraph,
+  logits: string,
+  names: { topValues: string; topIndices: string; logSumExp: string },
+  prefix: string,
+): void {
+  const [zero, one, lastAxis] = [graph.constant('zero', [0n]), graph.constant('one', [1n]), graph.constant('last_axis', [2n])];
+  const t = (name: string) => `${P}${prefix}${name}`;
+  graph.node('TopK', [logits, graph.constant('k', [BigInt(GRAPH_TOP_K)])], [names.topValues, names.topIndices], `${prefix}TopK`, {
+    axis: 2,
+  });
+  // log Σ exp, shifted by the row maximum (the first TopK value) for stability. ReduceLogSumExp and ReduceMax
+  // moved their axes from attribute to input in opset 18; Slice and ReduceSum take inputs at every opset ≥ 13.
+  graph.node('Slice', [names.topValues, zero, one, lastAxis], [t('max')], `${prefix}Max`);
+  addChunkedExpSum(graph, logits, t('max'), t('sum'), prefix);
+  graph.node('Log', [t('sum')], [t('log_sum')], `${prefix}Log`);
+  graph.node('Add', [t('log_sum'), t('max')], [names.logSumExp], `${prefix}LogSumExp`);
+  graph.output(names.topValues);
+  graph.output(names.topIndices);
+  graph.output(names.logSumExp);
 }
 
 /** How many blocks of positions the exponentials are computed in. */
 const EXP_SUM_BLOCKS = 8;
 
 /**
- * sum = Σ_vocab exp(logits − max), in EXP_SUM_BLOCKS blocks of positions, so the shifted logits and their
- * exponentials exist for one block at a time (onnxruntime frees a block's tensors after its ReduceSum), not
+ * sum = Σ_vocab exp(logits − max) over axis 1's positions in EXP_SUM_BLOCKS blocks, so the shifted logits and
+ * their exponentials exist for one block at a time (onnxruntime frees a block's tensors after its ReduceSum), not
  * beside the whole logits: at 2,048 tokens × 151,936 those were two more 1.2 GB tensors. Each row's sum is the same
- * as unblocked. Nodes are written block by block, the order onnxruntime runs them in.
+ * as unblocked. Nodes are written block by block, the order onnxruntime runs them in; `prefix` as above.
  */
-function addChunkedExpSum(graph: PatchGraph, logits: string, max: string, sum: string): void {
+function addChunkedExpSum(graph: PatchGraph, logits: string, max: string, sum: string, prefix: string): void {
   const [one, positionsAxis, lastAxis] = [
     graph.constant('one', [1n]),
     graph.constant('positions_axis', [1n]),
     graph.constant('last_axis', [2n]),
   ];
-  graph.node('Shape', [logits], [`${P}logits_shape`], 'LogitsShape');
-  graph.node('Slice', [`${P}logits_shape`, one, graph.constant('two', [2n])], [`${P}position_count`], 'PositionCount');
+  const t = (name: string) => `${P}${prefix}${name}`;
+  graph.node('Shape', [logits], [t('logits_shape')], `${prefix}LogitsShape`);
+  graph.node('Slice', [t('logits_shape'), one, graph.constant('two', [2n])], [t('position_count')], `${prefix}PositionCount`);
   // block = ⌈positions / blocks⌉; Slice clamps the last block's end (and empties blocks past a short input).
   const blocks = graph.constant('blocks', [BigInt(EXP_SUM_BLOCKS)]);
-  graph.node(
-    'Add',
-    [`${P}position_count`, graph.constant('blocks_minus_one', [BigInt(EXP_SUM_BLOCKS - 1)])],
-    [`${P}positions_up`],
-    'PositionsUp',
-  );
-  graph.node('Div', [`${P}positions_up`, blocks], [`${P}block`], 'Block');
+  const blocksMinusOne = graph.constant('blocks_minus_one', [BigInt(EXP_SUM_BLOCKS - 1)]);
+  graph.node('Add', [t('position_count'), blocksMinusOne], [t('positions_up')], `${prefix}PositionsUp`);
+  graph.node('Div', [t('positions_up'), blocks], [t('block')], `${prefix}Block`);
   const sums: string[] = [];
   for (let b = 0; b < EXP_SUM_BLOCKS; b++) {
-    const at = (name: string) => `${P}${name}_${b}`;
-    graph.node('Mul', [`${P}block`, graph.constant(`block_index_${b}`, [BigInt(b)])], [at('start')], `BlockStart${b}`);
-    graph.node('Add', [at('start'), `${P}block`], [at('end')], `BlockEnd${b}`);
-    graph.node('Slice', [logits, at('start'), at('end'), positionsAxis], [at('logits')], `BlockLogits${b}`);
-    graph.node('Slice', [max, at('start'), at('end'), positionsAxis], [at('max')], `BlockMax${b}`);
-    graph.node('Sub', [at('logits'), at('max')], [at('shifted')], `Shift${b}`);
-    graph.node('Exp', [at('shifted')], [at('exp')], `Exp${b}`);
-    graph.node('ReduceSum', [at('exp'), lastAxis], [at('sum')], `Sum${b}`, { keepdims: 1 });
+    const at = (name: string) => t(`${name}_${b}`);
+    const blockIndex = graph.constant(`block_index_${b}`, [BigInt(b)]);
+    graph.node('Mul', [t('block'), blockIndex], [at('start')], `${prefix}BlockStart${b}`);
+    graph.node('Add', [at('start'), t('block')], [at('end')], `${prefix}BlockEnd${b}`);
+    graph.node('Slice', [logits, at('start'), at('end'), positionsAxis], [at('logits')], `${prefix}BlockLogits${b}`);
+    graph.node('Slice', [max, at('start'), at('end'), positionsAxis], [at('max')], `${prefix}BlockMax${b}`);
+    graph.node('Sub', [at('logits'), at('max')], [at('shifted')], `${prefix}Shift${b}`);
+    graph.node('Exp', [at('shifted')], [at('exp')], `${prefix}Exp${b}`);
+    graph.node('ReduceSum', [at('exp'), lastAxis], [at('sum')], `${prefix}Sum${b}`, { keepdims: 1 });
     sums.push(at('sum'));
   }
-  graph.node('Concat', sums, [sum], 'Sums', { axis: 1 });
+  graph.node('Concat', sums, [sum], `${prefix}Sums`, { axis: 1 });
 }

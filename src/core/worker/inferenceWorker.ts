@@ -89,6 +89,10 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     const { text, maxTokens, pair } = runs.get(run);
     return { value: await loaded().unmasked(text, topK, maxTokens, pair) };
   },
+  async logitLens({ run, positions, topK }) {
+    const { text, maxTokens, pair } = runs.get(run);
+    return { value: await loaded().logitLens(text, { positions, topK, maxTokens, pair }) };
+  },
   async logits({ run, position }) {
     const { text, maxTokens, pair, decoding } = runs.get(run);
     const row = await loaded().logitsAt(text, position, maxTokens, { pair, decoding });

@@ -15,6 +15,7 @@ import {
   type DeviceInfo,
   type InspectResult,
   type LensErrorCode,
+  type LogitLens,
   type MaskedAtPosition,
   type ModelInfo,
   type Prediction,
@@ -81,6 +82,8 @@ export interface WorkerRequestTypes {
   unload: { payload: Record<string, never>; reply: null };
   // The predictions of a run's text with heads ablated, against the plain run's (ModelRunner.ablate).
   ablate: { payload: { run: number; spec: AblationSpec; topK: number }; reply: Omit<AblationView, 'runId'> };
+  // The logit lens of a run's text: every layer's top-k at `positions` (default: every position).
+  logitLens: { payload: { run: number; positions?: number[]; topK: number }; reply: LogitLens };
 }
 
 export type WorkerOp = keyof WorkerRequestTypes;
@@ -101,6 +104,7 @@ export const WORKER_REQUESTS: { readonly [K in WorkerOp]: Schedule } = {
   health: { lane: 'control' },
   unload: { lane: 'control' },
   ablate: { lane: 'run', supersedes: 'same' },
+  logitLens: { lane: 'run', supersedes: 'same' },
 };
 
 /** A request as it crosses to the worker. */

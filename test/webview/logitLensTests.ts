@@ -1,0 +1,91 @@
+// The logit lens tab: asks the host for its window once per run, draws layers × tokens coloured by the tracked
+// probability, lists a cell's top-k on hover, selects a cell's token on click, and says why where a run has none.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { LogitLensView, RunSummary } from '../../src/protocol';
+import { smallCausal, smallMasked } from './fixtures';
+import { finish, openRun } from './interactionTests';
+import type { Payload } from './payload';
+import type { TestCase } from './run';
+
+/**
+ * A lens consistent with the payload: its last layer is the run's own next-token top-k and probabilities, earlier
+ * layers give them less weight, (l + 1) / layers of it.
+ */
+function lensFor(s: RunSummary, positions: number[]): LogitLensView {
+  const layers = s.model.layers;
+  const ranked = s.predictions.ranked;
+  const actual = s.predictions.actual!;
+  const tokenOf = (p: number) => ({ id: s.tokens[p].id, token: s.tokens[p].piece });
+  return {
+    positions,
+    final: positions.map((p) => ({ id: ranked[p].top[0].id, token: ranked[p].top[0].token })),
+    next: positions.map((p) => (p + 1 < s.tokens.length ? tokenOf(p + 1) : null)),
+    layers: Array.from({ length: layers }, (_, l) =>
+      positions.map((p) => {
+        const share = (l + 1) / layers;
+        return {
+          top: ranked[p].top.map((t) => ({ ...t, probability: t.probability * share })),
+          finalProbability: ranked[p].top[0].probability * share,
+          nextProbability: p + 1 < s.tokens.length ? actual[p + 1]! * share : null,
+        };
+      }),
+    ),
+  };
+}
+
+const withLens = (p: Payload, unavailable: string | null): Payload => ({
+  ...p,
+  summary: { ...p.summary, logitLensUnavailable: unavailable },
+});
+
+export const logitLensTests: TestCase[] = [
+  {
+    name: 'logit lens: one request for the run, a layers × tokens grid, top-k on hover, click selects the token (screenshot)',
+    run: async (ctx) => {
+      const p = withLens(smallCausal(), null);
+      const lens = await openRun(ctx, p);
+      await lens.tab('lens');
+      await lens.until(`window.__lens.posted.some((m) => m.type === 'request' && m.method === 'logitLens')`);
+      const asked = await lens.requests('logitLens');
+      assert.equal(asked.length, 1);
+      const positions = p.summary.tokens.map((_, i) => i);
+      assert.deepEqual(asked[0].positions, positions, 'every token of a 40-token run');
+      const reply = lensFor(p.summary, positions);
+      await lens.post({ type: 'reply', inReplyTo: asked[0].requestId as number, result: reply } as never);
+      await lens.until(`document.querySelector('.logit-lens .hover-info')?.textContent.includes('4 layers × 40 tokens')`);
+      const ink = await lens.ink('.logit-lens canvas');
+      assert.ok(ink.inked > ink.width * ink.height * 0.3, `the grid is drawn: ${JSON.stringify(ink)}`);
+      const options = await lens.page.locator('.lens-colour-by vscode-option').allTextContents();
+      assert.deepEqual(options, ["The model's final top-1", 'The actual next token'], 'a causal run can be coloured by the next token');
+
+      // Layer 3 (the output, the top row) at token 5.
+      const box = (await lens.page.locator('.logit-lens canvas').boundingBox())!;
+      const cell = (box.width - 92) / positions.length;
+      await lens.page.mouse.move(box.x + 92 + cell * 5.5, box.y + 11);
+      const top = p.summary.predictions.ranked[5].top[0];
+      await lens.until(`document.querySelector('.logit-lens .hover-info').textContent.startsWith('Layer 3 (the output) at #5')`);
+      const info = (await lens.page.locator('.logit-lens .hover-info').textContent())!;
+      assert.ok(info.includes(`${JSON.stringify(top.token)} ${top.probability.toFixed(4)}`), info);
+      assert.ok(info.includes('p(final top-1') && info.includes('p(next'), info);
+      assert.equal(await lens.page.locator('.logit-lens .tooltip').isVisible(), true);
+      await lens.page.screenshot({ path: join(ctx.shots, 'logit-lens-causal-dark.png') });
+      await lens.page.mouse.click(box.x + 92 + cell * 5.5, box.y + 11);
+      await lens.settle();
+      assert.equal((await lens.lastState())?.selected, 5, 'the clicked cell selects its token');
+      assert.equal((await lens.requests('logitLens')).length, 1, 'a short run is one window: not asked again');
+      await finish(lens);
+    },
+  },
+  {
+    name: 'logit lens: a run without one says why and asks nothing',
+    run: async (ctx) => {
+      const p = withLens(smallMasked(), 'the layers cannot be told apart: the graph has no Softmax feeding a MatMul');
+      const lens = await openRun(ctx, p);
+      await lens.tab('lens');
+      await lens.until(`document.querySelector('.logit-lens .hover-info')?.textContent.includes('no Softmax feeding a MatMul')`);
+      assert.equal((await lens.requests('logitLens')).length, 0);
+      await finish(lens);
+    },
+  },
+];
