@@ -2,6 +2,7 @@
 // request's payload, its reply, and how the engine schedules it. A new request is one entry here and one handler
 // in inferenceWorker.ts; InferenceEngine.request() does the rest. Payloads need no validator on this hop: both
 // ends are this code in one process, and what a webview sends was validated at the host (src/protocol).
+import type { QueryKeyReading } from '../analysis/queryKey';
 import type { InspectOptions, LogitsRow } from '../engine/modelRunner';
 import type { ModelRequest } from '../engine/modelSession';
 import type { OverviewData } from '../engine/overview';
@@ -71,6 +72,8 @@ export interface WorkerRequestTypes {
   overview: { payload: { run: number; set: string }; reply: OverviewData };
   layer: { payload: { run: number; set: string; layer: number; heads?: number[] }; reply: Float32Array };
   maps: { payload: { run: number }; reply: AttentionMaps[] };
+  // One head's query·key reading at one query position of a set (analysis/queryKey.ts).
+  queryKey: { payload: { run: number; set: string; layer: number; head: number; query: number }; reply: QueryKeyReading };
   // Compare Tokenizers: the text tokenized by each folder's tokenizer, no model run.
   compareTokenizers: { payload: { tokenizers: { name: string; folder: string }[]; text: string }; reply: TokenizerComparison };
   // What the thread holds now (soak tests); with `settle`, after a garbage collection where one is exposed.
@@ -91,6 +94,7 @@ export const WORKER_REQUESTS: { readonly [K in WorkerOp]: Schedule } = {
   overview: { lane: 'attention' },
   layer: { lane: 'attention' },
   maps: { lane: 'attention' },
+  queryKey: { lane: 'attention' },
   compareTokenizers: { lane: 'control', supersedes: 'same' },
   health: { lane: 'control' },
   unload: { lane: 'control' },
@@ -136,4 +140,12 @@ export function badHeads(heads: readonly number[], count: number): string | unde
 /** What a request for a layer past the model's last one is told (the host checks before asking, too). */
 export function noSuchLayer(layer: number, layers: number): string {
   return `layer ${layer} does not exist: the model has ${layers} layers`;
+}
+
+/** What a query·key request naming a layer, head or query the set does not have is told (the host checks too). */
+export function badQueryKey(set: AttentionSetShape, layer: number, head: number, query: number): string | undefined {
+  if (layer >= set.layers) return noSuchLayer(layer, set.layers);
+  if (head >= set.heads) return `head ${head} is not one of the set's ${set.heads} heads`;
+  if (query >= set.queries) return `query ${query} is outside the set's ${set.queries} query positions`;
+  return undefined;
 }
