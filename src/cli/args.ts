@@ -2,6 +2,7 @@
 // without a dependency: the grammar is small.
 import { isOnnxVariant, ONNX_VARIANTS, type OnnxVariant } from '../core/hub/onnxVariants';
 import type { DeviceRequest } from '../core/types';
+import { parseQueryKeyArg, type QueryKeyArg } from './queryKeyArg';
 
 export interface CliOptions {
   model: string;
@@ -20,11 +21,14 @@ export interface CliOptions {
   maxNewTokens?: number;
   /** Run the text as a sentence pair (split at the tokenizer's separator or a blank line). */
   pair: boolean;
+  /** `--query-key L.H.T`: that head's query·key reading at that token. */
+  queryKey?: QueryKeyArg;
 }
 
 export const USAGE = `usage: attention-lens inspect --model <folder | owner/name | default-masked | default-causal>
                        [--text "…" | --file <path>]   (default: read stdin)
                        [--attention] [--pair] [--top-k N] [--max-tokens N]
+                       [--query-key LAYER.HEAD.TOKEN]
                        [--target "…"] [--max-new-tokens N]   (encoder–decoder models: T5, BART, Marian)
                        [--device auto|cpu|cuda|dml|coreml|webgpu]
                        [--hub <url>] [--cache <dir>] [--onnx ${ONNX_VARIANTS.join('|')}]
@@ -77,6 +81,12 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--pair':
         options.pair = true;
         break;
+      case '--query-key': {
+        const v = value();
+        options.queryKey = parseQueryKeyArg(v);
+        if (!options.queryKey) throw new UsageError(`--query-key needs LAYER.HEAD.TOKEN (0-based, e.g. 1.3.7), not "${v}"`);
+        break;
+      }
       case '--top-k':
         options.topK = Math.min(50, positiveInt(flag, value()));
         break;

@@ -16,8 +16,11 @@ import { toRunSummary } from '../session/runSummary';
 import { compareTokenizers, comparisonDocument } from '../core/tokenize/compareTokenizers';
 import { loadTextTokenizer } from '../core/tokenize/textTokenizer';
 import { InferenceEngine } from '../core/worker/inferenceEngine';
+import type { WorkerInspectResult } from '../core/worker/workerRequests';
+import { kvHeadOf } from '../protocol/headSharing';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { parseTokenizeArgs, type TokenizeOptions } from './tokenizeArgs';
+import { queryKeyJson, type QueryKeyArg } from './queryKeyArg';
 
 function embeddedDir(): string {
   // dist/cli.js → ../models; out/src/cli/main.js → ../../../models
@@ -118,6 +121,14 @@ export function toJson(result: Omit<InspectResult, 'attention'>, attention: Atte
   };
 }
 
+/** `--query-key`: the reading of the run's first attention set (an encoder–decoder's encoder self-attention). */
+async function queryKeyOf(engine: InferenceEngine, run: number, result: WorkerInspectResult, at: QueryKeyArg): Promise<unknown> {
+  const set = result.attention?.[0];
+  if (!set) throw new Error(result.model.attention.available ? 'this run kept no attention' : result.model.attention.reason);
+  const reading = await engine.request('queryKey', { run, set: set.set, layer: at.layer, head: at.head, query: at.token });
+  return queryKeyJson(reading, reading.kvHead ?? kvHeadOf(result.model, at.head));
+}
+
 function locations(options: { cache?: string; hub?: string }) {
   return { embeddedDir: embeddedDir(), cacheDir: options.cache ?? defaultCacheDir(), hubUrl: options.hub ?? DEFAULT_HUB_URL };
 }
@@ -161,7 +172,7 @@ async function main(): Promise<number> {
     const run = engine.nextRunId();
     const { attention, topK, maxTokens, target, maxNewTokens, pair } = options;
     const inspectOptions = {
-      attention,
+      attention: attention || options.queryKey !== undefined,
       topK,
       maxTokens,
       pair,
@@ -169,8 +180,10 @@ async function main(): Promise<number> {
       ...(maxNewTokens ? { maxNewTokens } : {}),
     };
     const result = await engine.request('inspect', { run, text, options: inspectOptions });
-    const maps = result.attention ? await engine.request('maps', { run }) : undefined;
-    process.stdout.write(JSON.stringify(toJson(result, maps)) + '\n');
+    const maps = result.attention && attention ? await engine.request('maps', { run }) : undefined;
+    const document = toJson(result, maps) as Record<string, unknown>;
+    if (options.queryKey) document.queryKey = await queryKeyOf(engine, run, result, options.queryKey);
+    process.stdout.write(JSON.stringify(document) + '\n');
     return 0;
   } catch (error) {
     process.stderr.write(`attention-lens: ${(error as Error).message.split('\n')[0]}\n`);
