@@ -21,6 +21,7 @@ export function requestHandlers(queries: RunQueries, actions: RequestActions): R
     maskedAt: (run, params) => queries.maskedAt(run, params.position),
     unmasked: (run) => queries.unmasked(run),
     logits: (run, params) => queries.logitsAt(run, params.position),
+    queryKey: (run, params) => queries.queryKey(run, params),
     setTarget: async (run, params) => {
       // A blank target is a cleared box: back to generation.
       const target = params.target.trim() === '' ? undefined : params.target;

@@ -3,6 +3,7 @@
 // RequestMessage { requestId, method, params } and ReplyMessage { inReplyTo, result | error }. Adding a request is
 // one entry here and one handler on the host (src/panels/requestHandlers.ts).
 import { isCount } from './checks';
+import { MAX_QUERY_KEY_KEYS, type QueryKeyView } from './queryKey';
 import type { AttentionLayer, PredictionView } from './shapes';
 
 /** The params, result and validator of every request, by method name. */
@@ -27,6 +28,14 @@ export interface RequestTypes {
    * (its result arrives as any run's): `given` says whether it was started with a target.
    */
   setTarget: { params: { runId: number; target: string }; result: { given: boolean } };
+  /**
+   * One head's query·key reading at a query token of a set: q, every key's score and probability, and the vectors of
+   * the `keys` most attended keys (at most MAX_QUERY_KEY_KEYS).
+   */
+  queryKey: {
+    params: { runId: number; set: string; layer: number; head: number; query: number; keys: number };
+    result: QueryKeyView;
+  };
 }
 
 export type RequestMethod = keyof RequestTypes;
@@ -69,6 +78,14 @@ export const REQUESTS: { readonly [M in RequestMethod]: ParamsValidator<M> } = {
     if (!isCount(p.runId)) return { rejected: 'bad setTarget params' };
     if (typeof p.target !== 'string' || p.target.length > MAX_TARGET_CHARS) return { rejected: 'bad setTarget target' };
     return { runId: p.runId, target: p.target };
+  },
+  queryKey: (p) => {
+    const { runId, set, layer, head, query, keys } = p;
+    if (!isCount(runId) || !isCount(layer) || !isCount(head) || !isCount(query)) return { rejected: 'bad queryKey params' };
+    if (typeof set !== 'string' || !SET_NAME.test(set)) return { rejected: 'bad queryKey set' };
+    if (!isCount(keys) || keys < 1 || keys > MAX_QUERY_KEY_KEYS) return { rejected: 'bad queryKey params' };
+    // The host checks layer, head and query against the run's set.
+    return { runId, set, layer, head, query, keys };
   },
 };
 

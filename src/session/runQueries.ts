@@ -4,7 +4,7 @@
 import type { LogitsRow } from '../core/engine/modelRunner';
 import { LensError } from '../core/types';
 import { readConfig } from '../config';
-import { predictionTokens, type AttentionLayer, type PredictionView } from '../protocol';
+import { predictionTokens, type AttentionLayer, type Params, type PredictionView, type QueryKeyView } from '../protocol';
 import type { RunEngine } from './runEngine';
 import type { RunRecord, SetMaps } from './runState';
 import type { RunStore } from './runStore';
@@ -20,6 +20,11 @@ export class RunQueries {
   /** One layer of a set of the run's attention, fetched from the worker that keeps it. */
   layer(run: RunRecord, set: string, layer: number, heads?: number[]): Promise<AttentionLayer> {
     return this.engine.layer(run.summary, run.source, set, layer, heads);
+  }
+
+  /** One head's query·key reading at a query token, with the vectors of the most attended keys. */
+  queryKey(run: RunRecord, params: Params<'queryKey'>): Promise<QueryKeyView> {
+    return this.engine.queryKey(run.summary, run.source, params);
   }
 
   /** Every layer of each of the run's attention sets (the JSON export); none when the run kept no attention. */

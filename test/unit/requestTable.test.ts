@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import {
   FromWebviewType,
   MAX_NAMED_HEADS,
+  MAX_QUERY_KEY_KEYS,
   MAX_TARGET_CHARS,
   parseFromWebview,
   REQUESTS,
@@ -18,6 +19,7 @@ const GOOD: { [M in RequestMethod]: Record<string, unknown> } = {
   unmasked: { runId: 3 },
   logits: { runId: 3, position: 0 },
   setTarget: { runId: 3, target: 'Das Haus ist klein.' },
+  queryKey: { runId: 3, set: 'self', layer: 1, head: 2, query: 5, keys: 64 },
 };
 
 const BAD_COUNTS: unknown[] = [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, '3', null, undefined, [3], {}];
@@ -27,8 +29,8 @@ function validate(method: RequestMethod, params: Record<string, unknown>): unkno
 }
 
 describe('request table', () => {
-  it('names every method the webview asks (layer, maskedAt, unmasked, logits, setTarget), and only those', () => {
-    assert.deepEqual(Object.keys(REQUESTS).sort(), ['layer', 'logits', 'maskedAt', 'setTarget', 'unmasked']);
+  it('names every method the webview asks (layer, maskedAt, unmasked, logits, setTarget, queryKey), and only those', () => {
+    assert.deepEqual(Object.keys(REQUESTS).sort(), ['layer', 'logits', 'maskedAt', 'queryKey', 'setTarget', 'unmasked']);
     for (const method of Object.keys(GOOD)) assert.equal(isRequestMethod(method), true, method);
     for (const method of ['toString', '__proto__', 'constructor', 'requestLayer', '', 1]) {
       assert.equal(isRequestMethod(method), false, String(method));
@@ -52,7 +54,7 @@ describe('request table', () => {
               : BAD_COUNTS;
         for (const bad of bads) {
           const params = { ...GOOD[method], [field]: bad };
-          const reason = field === 'set' ? 'bad layer set' : field === 'target' ? 'bad setTarget target' : `bad ${method} params`;
+          const reason = field === 'set' ? `bad ${method} set` : field === 'target' ? 'bad setTarget target' : `bad ${method} params`;
           assert.deepEqual(validate(method, params), { rejected: reason }, `${field} = ${String(bad)}`);
           assert.deepEqual(parseFromWebview({ type: FromWebviewType.Request, requestId: 1, method, params }), { ok: false, reason });
         }
@@ -81,5 +83,14 @@ describe('request table', () => {
     for (const set of ['self', 'encoder', 'decoder', 'cross', 'x'.repeat(32)]) {
       assert.deepEqual(validate('layer', { runId: 1, set, layer: 0 }), { runId: 1, set, layer: 0 });
     }
+  });
+});
+
+describe('queryKey request', () => {
+  it('asks for at least one and at most MAX_QUERY_KEY_KEYS key vectors', () => {
+    const good = { runId: 3, set: 'self', layer: 1, head: 2, query: 5 };
+    assert.deepEqual(validate('queryKey', { ...good, keys: MAX_QUERY_KEY_KEYS }), { ...good, keys: MAX_QUERY_KEY_KEYS });
+    for (const keys of [0, MAX_QUERY_KEY_KEYS + 1])
+      assert.deepEqual(validate('queryKey', { ...good, keys }), { rejected: 'bad queryKey params' });
   });
 });
