@@ -12,6 +12,7 @@ import { chromeTests } from './chromeTests';
 import { compareTests } from './compareTests';
 import { gqaTests } from './gqaTests';
 import { interactionTests } from './interactionTests';
+import { queryKeyTests } from './queryKeyTests';
 import { renderTests } from './renderTests';
 import { setsTests } from './setsTests';
 import { targetTests } from './targetTests';
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
       ...targetTests,
       ...gqaTests,
       ...compareTests,
+      ...queryKeyTests,
     ]) {
       if (filter && !t.name.includes(filter)) continue;
       const t0 = Date.now();
