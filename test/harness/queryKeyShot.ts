@@ -1,0 +1,69 @@
+// The query·key view as a user sees it in the real VS Code: the extension from this checkout in the VS Code server,
+// tiny-llama (rotary, 4 query heads on 2 key/value heads) as the causal model, a line of sample.txt inspected from
+// the palette, a token clicked, then the matrix tab on layer 1, head 3 with its q·k button pressed, in the panel
+// beside the editor. It fails unless the table is drawn with the scale the model applies (1/√16).
+//   node out/test/harness/queryKeyShot.js   → test-results/integration/query-key.png
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { openBrowser, resultsDir, screenshot, writeConsoleLog } from './browser';
+import { freshWorkspace, prepareProfile, profileDirs, repoRoot, startServer } from './vscodeServer';
+import { inspectorFrame, openFile, runCommand, selectLine, STEP_TIMEOUT_MS } from './workbenchUi';
+
+const MODEL = path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-llama');
+
+async function main(): Promise<void> {
+  const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'attention-lens-shot-'));
+  const dirs = profileDirs(temp);
+  prepareProfile(dirs, { 'attentionLens.activeModel': 'causal', 'attentionLens.causalModel': MODEL });
+  const workspace = freshWorkspace(temp);
+  const server = await startServer({ dirs, smokeTestDriver: true, logFile: path.join(resultsDir, 'shot-server.log') });
+  const browser = await openBrowser();
+  try {
+    const { page } = browser;
+    const extension = `vscode-remote://${server.authority}${repoRoot}`;
+    const payload = encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', extension]]));
+    await page.goto(`${server.base}/?folder=${encodeURIComponent(workspace)}&payload=${payload}`);
+    await openFile(page, 'sample.txt', 'Transformer');
+    await selectLine(page, 1);
+    await runCommand(page, 'Attention Lens: Inspect Selection');
+    const frame = inspectorFrame(page);
+    await frame.locator('.chip').nth(5).click({ timeout: STEP_TIMEOUT_MS });
+    await frame.locator('vscode-tab-header[data-tab="matrix"]').click();
+    const panel = frame.locator('vscode-tab-panel[data-tab="matrix"]');
+    // The selectors are vscode-single-selects: set the value and tell the view, as picking an option does.
+    for (const [select, value] of [
+      ['.layer-select', '1'],
+      ['.head-select', '3'],
+    ]) {
+      await panel.locator(`${select} vscode-single-select`).evaluate((el, v) => {
+        (el as unknown as { value: string }).value = v;
+        el.dispatchEvent(new Event('change'));
+      }, value);
+    }
+    await panel.locator('.qk-toggle').click();
+    await panel.locator('.qk-keys tbody tr').first().waitFor({ timeout: STEP_TIMEOUT_MS });
+    const caption = (await panel.locator('.qk-caption').innerText()).replace(/\s+/g, ' ');
+    console.log(caption);
+    if (!caption.includes('head 3 · KV 1') || !caption.includes('score = q·k × 0.2500 (1/√16)')) {
+      throw new Error(`the query·key view says: ${caption}`);
+    }
+    await page.waitForTimeout(500);
+    const file = await screenshot(page, 'query-key.png');
+    if (!file) throw new Error('the screenshot failed');
+    console.log(`saved ${path.relative(repoRoot, file)}`);
+  } finally {
+    writeConsoleLog(browser.consoleLines, 'shot-console.log');
+    await browser.close();
+    await server.stop();
+    fs.rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);
