@@ -12,6 +12,7 @@ import { detectProviderEnvironment } from '../../src/core/engine/providerEnviron
 import type { LayerRecipe } from '../../src/core/onnx/attentionRecompute';
 import type { AttentionSource } from '../../src/core/types';
 import { fixtureModel } from '../support/paths';
+import { maxAbsDiff } from '../support/reference';
 import { request } from './reliability/support';
 
 interface Golden {
@@ -24,13 +25,6 @@ interface Golden {
 /** PyTorch against onnxruntime, float32: vectors and scores within 1e-4, probabilities against the maps within 1e-5. */
 const VECTOR_TOLERANCE = 1e-4;
 const MAP_TOLERANCE = 1e-5;
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
-}
 
 /** The scale each fixture's family applies after the product: 1/√d (BERT, GPT-2, Llama's head_dim ** −0.5). */
 const HEAD_DIM: Record<string, number> = { 'tiny-bert': 8, 'tiny-gpt2': 8, 'tiny-llama': 16 };
@@ -64,9 +58,9 @@ for (const name of Object.keys(HEAD_DIM)) {
             const where = `layer ${l} head ${h} query ${t}`;
             assert.equal(r.dim, HEAD_DIM[name], where);
             assert.equal(r.keys, n, where);
-            assert.ok(maxDiff(r.q, g.q[h][t]) <= VECTOR_TOLERANCE, `${where}: q differs by ${maxDiff(r.q, g.q[h][t])}`);
+            assert.ok(maxAbsDiff(r.q, g.q[h][t]) <= VECTOR_TOLERANCE, `${where}: q differs by ${maxAbsDiff(r.q, g.q[h][t])}`);
             const k = g.k[h].flat();
-            assert.ok(maxDiff(r.k, k) <= VECTOR_TOLERANCE, `${where}: k differs by ${maxDiff(r.k, k)}`);
+            assert.ok(maxAbsDiff(r.k, k) <= VECTOR_TOLERANCE, `${where}: k differs by ${maxAbsDiff(r.k, k)}`);
             const expected = g.scores[h][t];
             r.scores.forEach((s, j) => {
               const e = expected[j];
@@ -74,12 +68,12 @@ for (const name of Object.keys(HEAD_DIM)) {
               else assert.ok(Math.abs(s - e) <= VECTOR_TOLERANCE, `${where} key ${j}: score ${s}, PyTorch ${e}`);
             });
             const row = map.subarray((h * n + t) * n, (h * n + t + 1) * n);
-            assert.ok(maxDiff(r.probs, row) <= MAP_TOLERANCE, `${where}: probabilities are not the map's row`);
+            assert.ok(maxAbsDiff(r.probs, row) <= MAP_TOLERANCE, `${where}: probabilities are not the map's row`);
             const finite = Array.from(r.scores).filter(Number.isFinite);
             const top = Math.max(...finite);
             const total = finite.reduce((sum, s) => sum + Math.exp(s - top), 0);
             const softmax = Array.from(r.scores, (s) => (Number.isFinite(s) ? Math.exp(s - top) / total : 0));
-            assert.ok(maxDiff(softmax, row) <= MAP_TOLERANCE, `${where}: softmax(scores) is not the map's row`);
+            assert.ok(maxAbsDiff(softmax, row) <= MAP_TOLERANCE, `${where}: softmax(scores) is not the map's row`);
             // These families scale the product by 1/√d after it: the reading finds that factor.
             assert.ok(r.scale !== undefined && Math.abs(r.scale - 1 / Math.sqrt(r.dim)) < 1e-6, `${where}: scale ${r.scale}`);
             checked++;
