@@ -143,7 +143,12 @@ export function noSuchLayer(layer: number, layers: number): string {
 }
 
 /** What a query·key request naming a layer, head or query the set does not have is told (the host checks too). */
-export function badQueryKey(set: Pick<AttentionSetShape, 'layers' | 'heads' | 'queries'>, layer: number, head: number, query: number): string | undefined {
+export function badQueryKey(
+  set: Pick<AttentionSetShape, 'layers' | 'heads' | 'queries'>,
+  layer: number,
+  head: number,
+  query: number,
+): string | undefined {
   if (layer >= set.layers) return noSuchLayer(layer, set.layers);
   if (head >= set.heads) return `head ${head} is not one of the set's ${set.heads} heads`;
   if (query >= set.queries) return `query ${query} is outside the set's ${set.queries} query positions`;
