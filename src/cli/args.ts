@@ -3,6 +3,7 @@
 import { isOnnxVariant, ONNX_VARIANTS, type OnnxVariant } from '../core/hub/onnxVariants';
 import type { DeviceRequest } from '../core/types';
 import { ABLATION_MODES, parseHeadList, type AblationMode } from '../protocol/ablation';
+import { parseQueryKeyArg, type QueryKeyArg } from './queryKeyArg';
 
 export interface CliOptions {
   model: string;
@@ -28,6 +29,8 @@ export interface CliOptions {
   rollout?: boolean;
   /** Add the logit lens: every layer's top-k at every position. */
   logitLens?: boolean;
+  /** `--query-key L.H.T`: that head's query·key reading at that token. */
+  queryKey?: QueryKeyArg;
 }
 
 export const USAGE = `usage: attention-lens inspect --model <folder | owner/name | default-masked | default-causal>
@@ -35,6 +38,7 @@ export const USAGE = `usage: attention-lens inspect --model <folder | owner/name
                        [--attention] [--pair] [--top-k N] [--max-tokens N]
                        [--rollout]   (attention rollout R_l of every layer)
                        [--logit-lens]   (every layer's top-k at every position: logitLens[layer][position])
+                       [--query-key LAYER.HEAD.TOKEN]
                        [--target "…"] [--max-new-tokens N]   (encoder–decoder models: T5, BART, Marian)
                        [--ablate L.H[,L.H…]] [--ablate-mode zero|mean]   (heads 0-based, e.g. 0.3)
                        [--device auto|cpu|cuda|dml|coreml|webgpu]
@@ -95,6 +99,12 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--logit-lens':
         options.logitLens = true;
         break;
+      case '--query-key': {
+        const v = value();
+        options.queryKey = parseQueryKeyArg(v);
+        if (!options.queryKey) throw new UsageError(`--query-key needs LAYER.HEAD.TOKEN (0-based, e.g. 1.3.7), not "${v}"`);
+        break;
+      }
       case '--top-k':
         options.topK = Math.min(50, positiveInt(flag, value()));
         break;

@@ -20,8 +20,10 @@ import { InferenceEngine } from '../core/worker/inferenceEngine';
 import { ablatedHeads, withAblation } from './ablationJson';
 import type { WorkerInspectResult } from '../core/worker/workerRequests';
 import { fetchRollouts, nestedRollout, type SetRollout } from '../core/analysis/rolloutSets';
+import { kvHeadOf } from '../protocol/headSharing';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { parseTokenizeArgs, type TokenizeOptions } from './tokenizeArgs';
+import { queryKeyJson, type QueryKeyArg } from './queryKeyArg';
 import { validateCommand } from './validateCommand';
 
 function embeddedDir(): string {
@@ -143,6 +145,14 @@ async function runRollouts(engine: InferenceEngine, run: number, result: WorkerI
 }
 const roundedProbability = (p: Prediction) => ({ ...p, probability: round6(p.probability) });
 
+/** `--query-key`: the reading of the run's first attention set (an encoder–decoder's encoder self-attention). */
+async function queryKeyOf(engine: InferenceEngine, run: number, result: WorkerInspectResult, at: QueryKeyArg): Promise<unknown> {
+  const set = result.attention?.[0];
+  if (!set) throw new Error(result.model.attention.available ? 'this run kept no attention' : result.model.attention.reason);
+  const reading = await engine.request('queryKey', { run, set: set.set, layer: at.layer, head: at.head, query: at.token });
+  return queryKeyJson(reading, reading.kvHead ?? kvHeadOf(result.model, at.head));
+}
+
 function locations(options: { cache?: string; hub?: string }) {
   return { embeddedDir: embeddedDir(), cacheDir: options.cache ?? defaultCacheDir(), hubUrl: options.hub ?? DEFAULT_HUB_URL };
 }
@@ -187,8 +197,8 @@ async function main(): Promise<number> {
     const run = engine.nextRunId();
     const { attention, topK, maxTokens, target, maxNewTokens, pair } = options;
     const inspectOptions = {
-      // The rollout is computed from the maps the run keeps.
-      attention: attention || options.rollout === true,
+      // The rollout is computed from the maps the run keeps; the query·key reading from the run's tensors.
+      attention: attention || options.rollout === true || options.queryKey !== undefined,
       topK,
       maxTokens,
       pair,
@@ -199,7 +209,8 @@ async function main(): Promise<number> {
     const result = await engine.request('inspect', { run, text, options: inspectOptions });
     const maps = result.attention && attention ? await engine.request('maps', { run }) : undefined;
     const rollout = options.rollout ? await runRollouts(engine, run, result) : undefined;
-    const document = toJson(result, maps, rollout) as { predictions: Record<string, unknown> };
+    const document = toJson(result, maps, rollout) as Record<string, unknown> & { predictions: Record<string, unknown> };
+    if (options.queryKey) document.queryKey = await queryKeyOf(engine, run, result, options.queryKey);
     if (options.ablate === undefined) process.stdout.write(JSON.stringify(document) + '\n');
     else {
       const spec = { heads: ablatedHeads(options.ablate, result.model), mode: options.ablateMode };

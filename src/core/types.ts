@@ -10,6 +10,7 @@ import type {
   RunPredictionsView,
   TokenView,
 } from '../protocol/shapes';
+import type { QueryKeyReading } from './analysis/queryKey';
 
 export type { PredictionTask };
 
@@ -139,6 +140,8 @@ export interface AttentionSource extends AttentionSetShape {
    * ([heads.length, queries, keys]), computed alone where the model allows (a view showing one head).
    */
   layer(layer: number, heads?: readonly number[]): Promise<Float32Array>;
+  /** The query·key reading of one head at one query (analysis/queryKey.ts); absent where the set's graph has none. */
+  queryKey?(layer: number, head: number, query: number): Promise<QueryKeyReading>;
 }
 
 export interface Timings {

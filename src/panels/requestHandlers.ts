@@ -25,6 +25,7 @@ export function requestHandlers(queries: RunQueries, actions: RequestActions): R
     logits: (run, params) => queries.logitsAt(run, params.position),
     ablate: (run, params) => queries.ablate(run, params),
     logitLens: (run, params) => queries.logitLens(run, params.positions),
+    queryKey: (run, params) => queries.queryKey(run, params),
     setTarget: async (run, params) => {
       // A blank target is a cleared box: back to generation.
       const target = params.target.trim() === '' ? undefined : params.target;

@@ -10,3 +10,4 @@ export * from './headSharing';
 export * from './compare';
 export * from './pair';
 export * from './logitLens';
+export * from './queryKey';

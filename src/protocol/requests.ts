@@ -4,6 +4,7 @@
 // one entry here and one handler on the host (src/panels/requestHandlers.ts).
 import { isCount } from './checks';
 import { parseAblationParams, type AblationSpec, type AblationView } from './ablation';
+import { MAX_QUERY_KEY_KEYS, type QueryKeyView } from './queryKey';
 import type { AttentionLayer, PredictionView } from './shapes';
 import { lensParams, type LogitLensView } from './logitLens';
 
@@ -40,6 +41,14 @@ export interface RequestTypes {
   shadeRollout: { params: { runId: number; set: string; layer: number; query: number | null }; result: { shaded: number } };
   /** The logit lens at these positions of the run's text (up to LENS_WINDOW; a run whose logitLensUnavailable is null). */
   logitLens: { params: { runId: number; positions: number[] }; result: LogitLensView };
+  /**
+   * One head's query·key reading at a query token of a set: q, every key's score and probability, and the vectors of
+   * the `keys` most attended keys (at most MAX_QUERY_KEY_KEYS).
+   */
+  queryKey: {
+    params: { runId: number; set: string; layer: number; head: number; query: number; keys: number };
+    result: QueryKeyView;
+  };
 }
 
 export type RequestMethod = keyof RequestTypes;
@@ -91,6 +100,14 @@ export const REQUESTS: { readonly [M in RequestMethod]: ParamsValidator<M> } = {
     return { ...at, query: p.query };
   },
   logitLens: (p) => lensParams(p) ?? { rejected: 'bad logitLens params' },
+  queryKey: (p) => {
+    const { runId, set, layer, head, query, keys } = p;
+    if (!isCount(runId) || !isCount(layer) || !isCount(head) || !isCount(query)) return { rejected: 'bad queryKey params' };
+    if (typeof set !== 'string' || !SET_NAME.test(set)) return { rejected: 'bad queryKey set' };
+    if (!isCount(keys) || keys < 1 || keys > MAX_QUERY_KEY_KEYS) return { rejected: 'bad queryKey params' };
+    // The host checks layer, head and query against the run's set.
+    return { runId, set, layer, head, query, keys };
+  },
 };
 
 /** Params that name a layer of a set of a run (the host checks the set and layer against the run). */

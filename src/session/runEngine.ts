@@ -5,7 +5,8 @@ import type { LogitsRow } from '../core/engine/modelRunner';
 import { hasRollout } from '../core/analysis/rollout';
 import { fetchRollouts, type SetRollout } from '../core/analysis/rolloutSets';
 import type { InferenceEngine } from '../core/worker/inferenceEngine';
-import { badHeads, noSuchLayer } from '../core/worker/workerRequests';
+import { topKeys } from '../core/analysis/queryKey';
+import { badHeads, badQueryKey, noSuchLayer } from '../core/worker/workerRequests';
 import type { AblationSpec, AblationView } from '../protocol/ablation';
 import {
   attentionSet,
@@ -13,7 +14,9 @@ import {
   type AttentionLayer,
   type AttentionOverview,
   type LogitLensView,
+  type Params,
   type PredictionView,
+  type QueryKeyView,
   type RunSummary,
 } from '../protocol';
 import type { SetMaps } from './runState';
@@ -102,6 +105,22 @@ export class RunEngine {
       ...setShape(summary, view),
     }));
     return fetchRollouts(this.engine, summary.runId, sets, summary.attentionSets);
+  }
+
+  /** One head's query·key reading at a query token; the vectors of only the `keys` most attended keys are kept. */
+  async queryKey(summary: RunSummary, source: RunSource, params: Params<'queryKey'>): Promise<QueryKeyView> {
+    if (!source.keptAttention) throw new Error(summary.attentionUnavailable ?? 'this run kept no attention');
+    const { set, layer, head, query, keys } = params;
+    const view = attentionSet(summary, set);
+    if (!view) throw new Error(`this run has no attention set "${set}"`);
+    const wrong = badQueryKey({ ...view, ...setShape(summary, view) }, layer, head, query);
+    if (wrong) throw new Error(wrong);
+    const r = await this.engine.request('queryKey', { run: summary.runId, set, layer, head, query });
+    const top = topKeys(r.probs, keys);
+    const k = new Float32Array(top.length * r.dim);
+    top.forEach((j, i) => k.set(r.k.subarray(j * r.dim, (j + 1) * r.dim), i * r.dim));
+    const { dim, scale, kvHead, q, scores, probs } = r;
+    return { runId: summary.runId, set, layer, head, query, dim, keys: r.keys, scale, kvHead, q, scores, probs, top, k };
   }
 
   /** Every layer of each of a run's attention sets (the JSON export); none when the run kept no attention. */

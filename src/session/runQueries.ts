@@ -6,7 +6,14 @@ import type { LogitsRow } from '../core/engine/modelRunner';
 import { LensError } from '../core/types';
 import { readConfig } from '../config';
 import { badAblatedHeads, type AblationSpec, type AblationView } from '../protocol/ablation';
-import { predictionTokens, type AttentionLayer, type LogitLensView, type PredictionView } from '../protocol';
+import {
+  predictionTokens,
+  type AttentionLayer,
+  type LogitLensView,
+  type Params,
+  type PredictionView,
+  type QueryKeyView,
+} from '../protocol';
 import type { RunEngine } from './runEngine';
 import type { RunRecord, SetMaps } from './runState';
 import type { RunStore } from './runStore';
@@ -35,6 +42,11 @@ export class RunQueries {
   /** Every layer's rollout of each of the run's self-attention sets (the JSON export). */
   rollouts(run: RunRecord): Promise<SetRollout[]> {
     return this.engine.rollouts(run.summary, run.source);
+  }
+
+  /** One head's query·key reading at a query token, with the vectors of the most attended keys. */
+  queryKey(run: RunRecord, params: Params<'queryKey'>): Promise<QueryKeyView> {
+    return this.engine.queryKey(run.summary, run.source, params);
   }
 
   /** Every layer of each of the run's attention sets (the JSON export); none when the run kept no attention. */

@@ -33,6 +33,7 @@ type FixtureModel =
   | 'tiny-gpt2'
   | 'tiny-bert-nosoftmax'
   | 'tiny-gpt2-past'
+  | 'tiny-llama'
   | 'tiny-llama-gqa'
   | 'tiny-gemma2-gqa'
   | 'tiny-roberta'

@@ -1,4 +1,5 @@
 // Reads the PyTorch reference outputs committed beside each tiny test model (see tools/testModels/make.sh and tools/lens_models).
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
 export interface ReferenceCase {
@@ -38,4 +39,12 @@ export function loadReference(file: string): Reference {
       logSumExp: c.logsumexp,
     })),
   };
+}
+
+/** The largest |a[i] − b[i]| of two arrays of one length. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
 }

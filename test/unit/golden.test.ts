@@ -13,19 +13,12 @@ import { detectProviderEnvironment } from '../../src/core/engine/providerEnviron
 import type { InspectResult, Prediction } from '../../src/core/types';
 import { selfSet } from '../support/engine';
 import { fixtureModel } from '../support/paths';
-import { loadReference, type ReferenceCase } from '../support/reference';
+import { loadReference, maxAbsDiff, type ReferenceCase } from '../support/reference';
 
 /** Attention probabilities: float32 through the same ops in the same order; PyTorch vs onnxruntime. */
 const ATTENTION_TOLERANCE = 1e-5;
 /** Top-k probabilities from the graph's TopK/log-sum-exp head vs PyTorch's logits. */
 const PROBABILITY_TOLERANCE = 1e-5;
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
-  return max;
-}
 
 function logSumExp(row: ArrayLike<number>): number {
   let max = -Infinity;

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import {
   FromWebviewType,
   MAX_NAMED_HEADS,
+  MAX_QUERY_KEY_KEYS,
   MAX_TARGET_CHARS,
   parseFromWebview,
   REQUESTS,
@@ -23,6 +24,7 @@ const GOOD: { [M in RequestMethod]: Record<string, unknown> } = {
   rollout: { runId: 3, set: 'self', layer: 1 },
   shadeRollout: { runId: 3, set: 'encoder', layer: 0, query: 2 },
   logitLens: { runId: 3, positions: [0, 2, 5] },
+  queryKey: { runId: 3, set: 'self', layer: 1, head: 2, query: 5, keys: 64 },
 };
 
 const BAD_COUNTS: unknown[] = [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, '3', null, undefined, [3], {}];
@@ -39,6 +41,7 @@ describe('request table', () => {
       'logitLens',
       'logits',
       'maskedAt',
+      'queryKey',
       'rollout',
       'setTarget',
       'shadeRollout',
@@ -71,8 +74,9 @@ describe('request table', () => {
                   : BAD_COUNTS;
         for (const bad of bads) {
           const params = { ...GOOD[method], [field]: bad };
+          const setReason = method === 'layer' || method === 'queryKey';
           const reason =
-            field === 'set' && method === 'layer' ? 'bad layer set' : field === 'target' ? 'bad setTarget target' : `bad ${method} params`;
+            field === 'set' && setReason ? `bad ${method} set` : field === 'target' ? 'bad setTarget target' : `bad ${method} params`;
           assert.deepEqual(validate(method, params), { rejected: reason }, `${field} = ${String(bad)}`);
           assert.deepEqual(parseFromWebview({ type: FromWebviewType.Request, requestId: 1, method, params }), { ok: false, reason });
         }
@@ -105,5 +109,14 @@ describe('request table', () => {
     for (const set of ['self', 'encoder', 'decoder', 'cross', 'x'.repeat(32)]) {
       assert.deepEqual(validate('layer', { runId: 1, set, layer: 0 }), { runId: 1, set, layer: 0 });
     }
+  });
+});
+
+describe('queryKey request', () => {
+  it('asks for at least one and at most MAX_QUERY_KEY_KEYS key vectors', () => {
+    const good = { runId: 3, set: 'self', layer: 1, head: 2, query: 5 };
+    assert.deepEqual(validate('queryKey', { ...good, keys: MAX_QUERY_KEY_KEYS }), { ...good, keys: MAX_QUERY_KEY_KEYS });
+    for (const keys of [0, MAX_QUERY_KEY_KEYS + 1])
+      assert.deepEqual(validate('queryKey', { ...good, keys }), { rejected: 'bad queryKey params' });
   });
 });

@@ -15,6 +15,7 @@ import { gqaTests } from './gqaTests';
 import { interactionTests } from './interactionTests';
 import { notebookTests } from './notebookTests';
 import { logitLensTests } from './logitLensTests';
+import { queryKeyTests } from './queryKeyTests';
 import { renderTests } from './renderTests';
 import { rolloutTests } from './rolloutTests';
 import { setsTests } from './setsTests';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
       ...ablationTests,
       ...rolloutTests,
       ...logitLensTests,
+      ...queryKeyTests,
     ]) {
       if (filter && !t.name.includes(filter)) continue;
       const t0 = Date.now();

@@ -14,6 +14,7 @@ import { MATRIX_SHOWS, type MatrixShows } from '../state';
 import { headSelect, layerSelect, Select, setSelect, updateHeadSelect, updateLayerSelect, updateSetSelect } from './controls';
 import { drawAxisLabels, LABEL_OVERHANG, LEFT, RIGHT, TOP } from './matrixAxes';
 import { tokenLabel } from './describe';
+import { QueryKeyPanel } from './queryKeyView';
 
 export class MatrixView implements View {
   readonly element = document.createElement('div');
@@ -34,6 +35,9 @@ export class MatrixView implements View {
   private cursor = { q: 0, k: 0 };
   private drag: { x: number; y: number; panX: number; panY: number } | null = null;
   private readonly scheduleDraw = frameScheduler(() => this.draw());
+  /** The query·key view of the shown head at the selected query, shown instead of the matrix while toggled on. */
+  private readonly queryKey: QueryKeyPanel;
+  private readonly queryKeyToggle: HTMLElement;
 
   constructor(private readonly app: App) {
     this.setSel = setSelect(app);
@@ -41,6 +45,7 @@ export class MatrixView implements View {
     this.headSel = headSelect(app);
     this.rollout = new RolloutData(app);
     this.showSel.element.classList.add('show-select');
+    this.queryKey = new QueryKeyPanel(app, () => this.queryRow());
     this.element.className = 'view matrix-view';
     const bar = document.createElement('div');
     bar.className = 'toolbar';
@@ -62,6 +67,13 @@ export class MatrixView implements View {
       button('+', 'Zoom in (+)', () => this.zoomBy(1.5)),
       button('Fit', 'Fit the whole matrix (0)', () => this.app.update({ zoom: 0, panX: 0, panY: 0 })),
     );
+    this.queryKeyToggle = button('q·k', "Query·key view: the selected query token's q, each key's k, q ⊙ k and the scores", () =>
+      this.showQueryKey(this.queryKeyToggle.getAttribute('aria-pressed') !== 'true'),
+    );
+    this.queryKeyToggle.classList.add('qk-toggle');
+    this.queryKeyToggle.setAttribute('aria-pressed', 'false');
+    bar.append(this.queryKeyToggle);
+    this.queryKey.element.hidden = true;
     this.info.className = 'hover-info';
     this.info.setAttribute('aria-live', 'polite');
     this.area.className = 'matrix-area';
@@ -78,7 +90,7 @@ export class MatrixView implements View {
         '+ and - zoom, 0 fits, Enter selects the query token.',
     );
     this.area.append(this.canvas, this.tooltip);
-    this.element.append(bar, this.info, this.area);
+    this.element.append(bar, this.info, this.area, this.queryKey.element);
     this.canvas.addEventListener('mousemove', (e) => this.onMove(e));
     this.canvas.addEventListener('mouseleave', () => {
       this.hover = null;
@@ -247,6 +259,22 @@ export class MatrixView implements View {
     if (panX !== this.app.state.panX || panY !== this.app.state.panY) this.pan(panX, panY);
   }
 
+  /** The query the query·key view reads: the selected token where the rows are the input, else the cursor's row. */
+  private queryRow(): number {
+    const { rowList, rows } = this.lists();
+    const selected = rowList === 'input' ? this.app.state.selected : null;
+    return Math.min(selected ?? this.cursor.q, Math.max(0, rows.length - 1));
+  }
+
+  private showQueryKey(on: boolean): void {
+    this.queryKeyToggle.setAttribute('aria-pressed', String(on));
+    this.queryKeyToggle.toggleAttribute('secondary', !on);
+    this.queryKey.element.hidden = !on;
+    this.area.hidden = on;
+    this.info.hidden = on;
+    this.app.invalidate();
+  }
+
   render(): void {
     updateSetSelect(this.setSel, this.app);
     updateLayerSelect(this.layerSel, this.app);
@@ -256,7 +284,13 @@ export class MatrixView implements View {
       MATRIX_SHOWS.map((value) => ({ value, label: labels[value] })),
       this.app.state.matrixShows,
     );
-    this.headSel.element.hidden = this.app.state.matrixShows === 'rollout';
+    // The query·key view reads one head, whatever the matrix shows.
+    const queryKeyShown = !this.queryKey.element.hidden;
+    this.headSel.element.hidden = this.app.state.matrixShows === 'rollout' && !queryKeyShown;
+    if (queryKeyShown) {
+      this.queryKey.render();
+      return;
+    }
     // render() already runs inside the app's animation frame: draw now, not a frame later.
     this.draw();
   }

@@ -4,6 +4,7 @@
 // models every layer) share one session, fed each layer's own tensors. A request may name the heads it needs: where
 // the cut model computes per head (its queries and keys are [1, heads, …]), it is fed only those heads' slices.
 import * as ort from 'onnxruntime-node';
+import { readQueryKey, scoresRecipe, scoresSite, type QueryKeyReading } from '../analysis/queryKey';
 import { keptTensors, recomputeModel, type KeptType, type LayerRecipe } from '../onnx/attentionRecompute';
 import { recipeSignature } from '../onnx/recipeSignature';
 import type { GraphSummary } from '../onnx/graphScan';
@@ -28,6 +29,8 @@ const MAX_ARENAS = 2;
 export class LayerMaps {
   /** Sessions by the layer that first made them (each layer's `shared` entry). */
   private readonly sessions = new Map<number, Promise<ort.InferenceSession>>();
+  /** The same for the cut models that stop before the Softmax (the query·key view's scores). */
+  private readonly scoreSessions = new Map<number, Promise<ort.InferenceSession>>();
   /** For each layer, the first layer with the same cut model: the one whose session and tensor names it uses. */
   private readonly shared: number[];
   private readonly arena: boolean;
@@ -64,25 +67,40 @@ export class LayerMaps {
     return [...new Set(this.recipes.flatMap((r) => r.fed))];
   }
 
+  /** The recipe of `owner`'s cut model: to the probabilities, or to the scores before the Softmax. */
+  private recipeOf(owner: number, output: MapsOutput): LayerRecipe {
+    const recipe = this.recipes[owner];
+    if (output === 'probabilities') return recipe;
+    const site = scoresSite(recipe);
+    if ('reason' in site) throw new LensError(`the query·key view cannot read this model: ${site.reason}`, 'model-unsupported');
+    return scoresRecipe(recipe, site);
+  }
+
   /** The session of `owner`'s cut model; `feeds` (by its names) give the kept tensors' types. */
-  private session(owner: number, feeds: KeptTensors): Promise<ort.InferenceSession> {
-    let session = this.sessions.get(owner);
+  private session(owner: number, feeds: KeptTensors, output: MapsOutput): Promise<ort.InferenceSession> {
+    const sessions = output === 'probabilities' ? this.sessions : this.scoreSessions;
+    let session = sessions.get(owner);
     if (!session) {
-      const recipe = this.recipes[owner];
+      const recipe = this.recipeOf(owner, output);
       const types = new Map<string, KeptType>(recipe.kept.map((name) => [name, { type: feeds[name].type, rank: feeds[name].dims.length }]));
       session = this.create(recomputeModel(this.buf, this.graph, recipe, types), this.arena);
       // A session that failed to start is not kept: the next request tries again and says why.
-      session.catch(() => this.sessions.delete(owner));
-      this.sessions.set(owner, session);
+      session.catch(() => sessions.delete(owner));
+      sessions.set(owner, session);
     }
     return session;
   }
 
   /**
    * Layer `layer`'s probabilities, [batch, heads, queries, keys] (or [batch · heads, …]), as its recipe computes them from `kept`; with
-   * `heads` (of the layer's `count`), only those heads, in that order.
+   * `heads` (of the layer's `count`), only those heads, in that order. `output` 'scores': the Softmax's input instead.
    */
-  async compute(layer: number, kept: KeptTensors, heads?: { count: number; heads: readonly number[] }): Promise<ort.Tensor> {
+  async compute(
+    layer: number,
+    kept: KeptTensors,
+    heads?: { count: number; heads: readonly number[] },
+    output: MapsOutput = 'probabilities',
+  ): Promise<ort.Tensor> {
     const recipe = this.recipes[layer];
     const ownerLayer = this.shared[layer];
     const owner = this.recipes[ownerLayer];
@@ -90,8 +108,9 @@ export class LayerMaps {
     const feeds: KeptTensors = {};
     recipe.kept.forEach((name, i) => (feeds[owner.kept[i]] = kept[name]));
     recipe.fed.forEach((name, i) => (feeds[owner.fed[i]] = kept[name]));
-    const session = await this.session(ownerLayer, feeds);
-    const run = async (inputs: KeptTensors) => (await session.run(inputs, [owner.output]))[owner.output];
+    const session = await this.session(ownerLayer, feeds, output);
+    const outputName = this.recipeOf(ownerLayer, output).output;
+    const run = async (inputs: KeptTensors) => (await session.run(inputs, [outputName]))[outputName];
     try {
       if (!heads) return await run(feeds);
       const sliced = this.wholeOnly.has(ownerLayer) ? undefined : slicedFeeds(feeds, heads.count, heads.heads);
@@ -110,6 +129,7 @@ export class LayerMaps {
         keys,
       ]);
     } catch (error) {
+      if (error instanceof LensError) throw error;
       throw new LensError(`computing layer ${layer}'s attention failed: ${(error as Error).message.split('\n')[0]}`, 'model-invalid');
     }
   }
@@ -119,12 +139,23 @@ export class LayerMaps {
     return !this.wholeOnly.has(this.shared[layer]);
   }
 
+  /** The scores product's queries and keys of `layer`, as the run kept them. */
+  productInputs(layer: number, kept: KeptTensors): { queries: ort.Tensor; keys: ort.Tensor } {
+    const site = scoresSite(this.recipes[layer]);
+    if ('reason' in site) throw new LensError(`the query·key view cannot read this model: ${site.reason}`, 'model-unsupported');
+    return { queries: kept[site.query], keys: kept[site.key] };
+  }
+
   async dispose(): Promise<void> {
-    const sessions = [...this.sessions.values()];
+    const sessions = [...this.sessions.values(), ...this.scoreSessions.values()];
     this.sessions.clear();
+    this.scoreSessions.clear();
     await Promise.all(sessions.map((s) => s.then((session) => session.release()).catch(() => undefined)));
   }
 }
+
+/** What a layer's cut model computes: its probabilities, or the scores the Softmax takes (the query·key view). */
+export type MapsOutput = 'probabilities' | 'scores';
 
 /** Older BART and Marian exports take the Softmax over [batch · heads, queries, keys]: with batch 1, the same layout. */
 function perHeadDims(dims: readonly number[]): readonly number[] {
@@ -173,7 +204,7 @@ export function recomputedSource(shape: AttentionSetShape, maps: LayerMaps, kept
     if (maps.recipes[layer].rowsSumToOne) checkRowSums(data, { ...shape, heads: expected[1] }, layer, tolerance);
     return data;
   };
-  return {
+  const source: AttentionSource = {
     ...shape,
     keptBytes: keptBytes(kept),
     async layer(layer, heads) {
@@ -187,7 +218,14 @@ export function recomputedSource(shape: AttentionSetShape, maps: LayerMaps, kept
         (some) => computed(layer, some),
       );
     },
+    async queryKey(layer, head, query): Promise<QueryKeyReading> {
+      const { queries: q, keys: k } = maps.productInputs(layer, kept);
+      const scores = asFloat32((await maps.compute(layer, kept, { count: shape.heads, heads: [head] }, 'scores')).data);
+      const probs = await source.layer(layer, [head]);
+      return readQueryKey({ layer, head, query, heads: shape.heads, queries: q, keys: k, scores, probs });
+    },
   };
+  return source;
 }
 
 /**

@@ -15,6 +15,7 @@ import { loadTextTokenizer, type TextTokenizer } from '../tokenize/textTokenizer
 import { LensError } from '../types';
 import {
   badHeads,
+  badQueryKey,
   noSuchLayer,
   type PayloadOf,
   type ReplyOf,
@@ -117,6 +118,16 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     // Computed for this request, so it crosses over without a copy.
     const data = await maps.layer(layer, heads);
     return { value: data, transfer: [data.buffer as ArrayBuffer] };
+  },
+  async queryKey({ run, set, layer, head, query }) {
+    const maps = runs.set(run, set);
+    const wrong = badQueryKey(maps, layer, head, query);
+    if (wrong) throw new LensError(wrong, 'model-unsupported');
+    if (!maps.queryKey) throw new LensError(`the query·key view cannot read the ${set} attention of this model`, 'model-unsupported');
+    const reading = await maps.queryKey(layer, head, query);
+    // Every array is a copy made for this request.
+    const { q, k, scores, probs } = reading;
+    return { value: reading, transfer: [q, k, scores, probs].map((a) => a.buffer as ArrayBuffer) };
   },
   async maps({ run }) {
     // Every layer computed for the export: the kept tensors stay for later requests.

@@ -3,6 +3,7 @@
 // in inferenceWorker.ts; InferenceEngine.request() does the rest. Payloads need no validator on this hop: both
 // ends are this code in one process, and what a webview sends was validated at the host (src/protocol).
 import type { AblationSpec, AblationView } from '../../protocol/ablation';
+import type { QueryKeyReading } from '../analysis/queryKey';
 import type { InspectOptions, LogitsRow } from '../engine/modelRunner';
 import type { ModelRequest } from '../engine/modelSession';
 import type { OverviewData } from '../engine/overview';
@@ -75,6 +76,8 @@ export interface WorkerRequestTypes {
   maps: { payload: { run: number }; reply: AttentionMaps[] };
   // Attention rollout of a self-attention set: R_layer, [queries, keys] (analysis/rollout.ts).
   rollout: { payload: { run: number; set: string; layer: number }; reply: Float32Array };
+  // One head's query·key reading at one query position of a set (analysis/queryKey.ts).
+  queryKey: { payload: { run: number; set: string; layer: number; head: number; query: number }; reply: QueryKeyReading };
   // Compare Tokenizers: the text tokenized by each folder's tokenizer, no model run.
   compareTokenizers: { payload: { tokenizers: { name: string; folder: string }[]; text: string }; reply: TokenizerComparison };
   // What the thread holds now (soak tests); with `settle`, after a garbage collection where one is exposed.
@@ -100,6 +103,7 @@ export const WORKER_REQUESTS: { readonly [K in WorkerOp]: Schedule } = {
   layer: { lane: 'attention' },
   maps: { lane: 'attention' },
   rollout: { lane: 'attention' },
+  queryKey: { lane: 'attention' },
   compareTokenizers: { lane: 'control', supersedes: 'same' },
   health: { lane: 'control' },
   unload: { lane: 'control' },
@@ -147,4 +151,17 @@ export function badHeads(heads: readonly number[], count: number): string | unde
 /** What a request for a layer past the model's last one is told (the host checks before asking, too). */
 export function noSuchLayer(layer: number, layers: number): string {
   return `layer ${layer} does not exist: the model has ${layers} layers`;
+}
+
+/** What a query·key request naming a layer, head or query the set does not have is told (the host checks too). */
+export function badQueryKey(
+  set: Pick<AttentionSetShape, 'layers' | 'heads' | 'queries'>,
+  layer: number,
+  head: number,
+  query: number,
+): string | undefined {
+  if (layer >= set.layers) return noSuchLayer(layer, set.layers);
+  if (head >= set.heads) return `head ${head} is not one of the set's ${set.heads} heads`;
+  if (query >= set.queries) return `query ${query} is outside the set's ${set.queries} query positions`;
+  return undefined;
 }
