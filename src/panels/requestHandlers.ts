@@ -27,5 +27,7 @@ export function requestHandlers(queries: RunQueries, actions: RequestActions): R
       actions.retarget(run, target);
       return { given: target !== undefined };
     },
+    compareRuns: (run, params) => queries.comparer.compare(run, params),
+    pinBaseline: async (run, params) => ({ baseline: queries.comparer.pin(run, params.pin) }),
   };
 }

@@ -9,3 +9,4 @@ export * from './predictions';
 export * from './headSharing';
 export * from './compare';
 export * from './pair';
+export * from './runComparison';

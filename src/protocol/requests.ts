@@ -4,6 +4,7 @@
 // one entry here and one handler on the host (src/panels/requestHandlers.ts).
 import { isCount } from './checks';
 import type { AttentionLayer, PredictionView } from './shapes';
+import type { RunComparison } from './runComparison';
 
 /** The params, result and validator of every request, by method name. */
 export interface RequestTypes {
@@ -27,6 +28,13 @@ export interface RequestTypes {
    * (its result arrives as any run's): `given` says whether it was started with a target.
    */
   setTarget: { params: { runId: number; target: string }; result: { given: boolean } };
+  /**
+   * The run compared with its baseline (the pinned run, else the run before it; both of one model): tokens aligned,
+   * predictions and surprisal at the aligned positions, attention at this layer and head (or the mean) of this set.
+   */
+  compareRuns: { params: { runId: number; set: string; layer: number; head: number | 'mean' }; result: RunComparison };
+  /** Pins the run as the comparison baseline (pin), or unpins: the run before the current one is compared then. */
+  pinBaseline: { params: { runId: number; pin: boolean }; result: { baseline: number | null } };
 }
 
 export type RequestMethod = keyof RequestTypes;
@@ -70,6 +78,13 @@ export const REQUESTS: { readonly [M in RequestMethod]: ParamsValidator<M> } = {
     if (typeof p.target !== 'string' || p.target.length > MAX_TARGET_CHARS) return { rejected: 'bad setTarget target' };
     return { runId: p.runId, target: p.target };
   },
+  compareRuns: (p) => {
+    if (!isCount(p.runId) || !isCount(p.layer) || !(p.head === 'mean' || isCount(p.head))) return { rejected: 'bad compareRuns params' };
+    if (typeof p.set !== 'string' || !SET_NAME.test(p.set)) return { rejected: 'bad compareRuns set' };
+    return { runId: p.runId, set: p.set, layer: p.layer, head: p.head };
+  },
+  pinBaseline: (p) =>
+    isCount(p.runId) && typeof p.pin === 'boolean' ? { runId: p.runId, pin: p.pin } : { rejected: 'bad pinBaseline params' },
 };
 
 /** Whether a method names an entry of the table (its own: never 'toString' or '__proto__'). */

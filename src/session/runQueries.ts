@@ -5,17 +5,23 @@ import type { LogitsRow } from '../core/engine/modelRunner';
 import { LensError } from '../core/types';
 import { readConfig } from '../config';
 import { predictionTokens, type AttentionLayer, type PredictionView } from '../protocol';
+import { RunComparer } from './runComparer';
 import type { RunEngine } from './runEngine';
 import type { RunRecord, SetMaps } from './runState';
 import type { RunStore } from './runStore';
 
 export class RunQueries {
+  /** The current run compared with its baseline (the compareRuns request, the Compare commands, the export). */
+  readonly comparer: RunComparer;
+
   constructor(
     private readonly engine: RunEngine,
     private readonly store: RunStore,
     /** Throws (LensError 'cancelled') when the run may no longer be asked. */
     private readonly checkCanRun: (run: RunRecord) => void,
-  ) {}
+  ) {
+    this.comparer = new RunComparer(engine, store);
+  }
 
   /** One layer of a set of the run's attention, fetched from the worker that keeps it. */
   layer(run: RunRecord, set: string, layer: number, heads?: number[]): Promise<AttentionLayer> {

@@ -18,6 +18,8 @@ const GOOD: { [M in RequestMethod]: Record<string, unknown> } = {
   unmasked: { runId: 3 },
   logits: { runId: 3, position: 0 },
   setTarget: { runId: 3, target: 'Das Haus ist klein.' },
+  compareRuns: { runId: 3, set: 'self', layer: 1, head: 2 },
+  pinBaseline: { runId: 3, pin: true },
 };
 
 const BAD_COUNTS: unknown[] = [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, '3', null, undefined, [3], {}];
@@ -27,8 +29,9 @@ function validate(method: RequestMethod, params: Record<string, unknown>): unkno
 }
 
 describe('request table', () => {
-  it('names every method the webview asks (layer, maskedAt, unmasked, logits, setTarget), and only those', () => {
-    assert.deepEqual(Object.keys(REQUESTS).sort(), ['layer', 'logits', 'maskedAt', 'setTarget', 'unmasked']);
+  it('names every method the webview asks (layer, maskedAt, unmasked, logits, setTarget, compareRuns, pinBaseline), and only those', () => {
+    const methods = ['compareRuns', 'layer', 'logits', 'maskedAt', 'pinBaseline', 'setTarget', 'unmasked'];
+    assert.deepEqual(Object.keys(REQUESTS).sort(), methods);
     for (const method of Object.keys(GOOD)) assert.equal(isRequestMethod(method), true, method);
     for (const method of ['toString', '__proto__', 'constructor', 'requestLayer', '', 1]) {
       assert.equal(isRequestMethod(method), false, String(method));
@@ -52,7 +55,7 @@ describe('request table', () => {
               : BAD_COUNTS;
         for (const bad of bads) {
           const params = { ...GOOD[method], [field]: bad };
-          const reason = field === 'set' ? 'bad layer set' : field === 'target' ? 'bad setTarget target' : `bad ${method} params`;
+          const reason = field === 'set' ? `bad ${method} set` : field === 'target' ? 'bad setTarget target' : `bad ${method} params`;
           assert.deepEqual(validate(method, params), { rejected: reason }, `${field} = ${String(bad)}`);
           assert.deepEqual(parseFromWebview({ type: FromWebviewType.Request, requestId: 1, method, params }), { ok: false, reason });
         }
@@ -67,6 +70,11 @@ describe('request table', () => {
     for (const target of ['', ' ', 'Das Haus', '\u{1F600} \n\t<script>', 'x'.repeat(MAX_TARGET_CHARS)]) {
       assert.deepEqual(validate('setTarget', { runId: 1, target }), { runId: 1, target });
     }
+  });
+
+  it("compareRuns: the head is a head's number or 'mean'", () => {
+    assert.deepEqual(validate('compareRuns', { ...GOOD.compareRuns, head: 'mean' }), { ...GOOD.compareRuns, head: 'mean' });
+    assert.deepEqual(validate('compareRuns', { ...GOOD.compareRuns, head: 'Mean' }), { rejected: 'bad compareRuns params' });
   });
 
   it('layer: heads, when named, are a short non-empty list of counts (the host checks them against the set)', () => {
