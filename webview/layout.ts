@@ -7,6 +7,7 @@ import { FromWebviewType } from '../src/protocol';
 import type { App, View } from './app';
 import type { ExportedView } from './export/caption';
 import { TABS, type TabId } from './state';
+import { CompareRunsView } from './views/compareRunsView';
 import { HeadView } from './views/headView';
 import { MatrixView } from './views/matrixView';
 import { ModelView } from './views/modelView';
@@ -28,6 +29,7 @@ const TAB_LABELS: Record<TabId, string> = {
   model: 'Model view',
   matrix: 'Attention matrix',
   predictions: 'Predictions',
+  compare: 'Compare runs',
 };
 
 export function inspectorLayout(app: App, root: HTMLElement): Layout {
@@ -39,6 +41,7 @@ export function inspectorLayout(app: App, root: HTMLElement): Layout {
     model: new ModelView(app),
     matrix: new MatrixView(app),
     predictions: new PredictionsView(app),
+    compare: new CompareRunsView(app),
   };
   const tabs: VscodeTabs = document.createElement('vscode-tabs');
   tabs.setAttribute('aria-label', 'Attention Lens views');

@@ -4,7 +4,7 @@ import { SET_NAME, setShape, type RunSummary } from '../src/protocol';
 import { MIN_TEMPERATURE, TOP_K_ALL, type SamplingControls } from './render/sampling';
 import { PAIR_FILTERS, type PairFilter } from './views/pairNotice';
 
-export const TABS = ['tokens', 'head', 'model', 'matrix', 'predictions'] as const;
+export const TABS = ['tokens', 'head', 'model', 'matrix', 'predictions', 'compare'] as const;
 export type TabId = (typeof TABS)[number];
 
 export interface UiState extends SamplingControls {
@@ -29,6 +29,8 @@ export interface UiState extends SamplingControls {
   followInspector: boolean;
   /** Head view of a sentence pair: all links, A→B or B→A only. */
   pairFilter: PairFilter;
+  /** The selected token is pinned: the editor cursor (side view) and the mouse (head view) do not move it; a new run unpins. */
+  pinned: boolean;
 }
 
 export const DEFAULT_STATE: UiState = {
@@ -45,6 +47,7 @@ export const DEFAULT_STATE: UiState = {
   panY: 0,
   followInspector: true,
   pairFilter: 'all',
+  pinned: false,
   temperature: 1,
   topK: 10,
   topP: 1,
@@ -76,6 +79,7 @@ export function restoreState(raw: unknown): UiState {
     panY: num(s.panY, 0, 0, 1e5),
     followInspector: typeof s.followInspector === 'boolean' ? s.followInspector : d.followInspector,
     pairFilter: PAIR_FILTERS.includes(s.pairFilter as PairFilter) ? (s.pairFilter as PairFilter) : d.pairFilter,
+    pinned: s.pinned === true && index(s.selected) !== null,
     temperature: num(s.temperature, d.temperature, MIN_TEMPERATURE, 5),
     topK: Math.floor(num(s.topK, d.topK, TOP_K_ALL, 1000)),
     topP: num(s.topP, d.topP, 0.01, 1),

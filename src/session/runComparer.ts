@@ -52,21 +52,28 @@ export class RunComparer {
 
   /** The comparison of `run` with its baseline, with attention at one layer and head (or the mean) of one set. */
   async compare(run: RunRecord, at: { set: string; layer: number; head: number | 'mean' }): Promise<RunComparison> {
+    const { baseline, comparison } = this.compareTokens(run);
+    const runs = { input: comparison.input, target: comparison.target };
+    const attention = await this.attention(baseline, run, runs, at).catch((error: unknown) => ({
+      unavailable: (error as Error).message,
+    }));
+    return { ...comparison, attention };
+  }
+
+  /** Everything of the comparison but attention: the alignment, predictions and surprisal (the JSON export's body). */
+  compareTokens(run: RunRecord): { baseline: RunRecord; comparison: Omit<RunComparison, 'attention'> } {
     const { baseline, pinned } = this.baselineOf(run);
     sameModel(baseline, run);
     const runs = alignRuns(baseline.summary, run.summary);
     const alignment = predictionAlignment(runs, run.summary);
-    const attention = await this.attention(baseline, run, runs, at).catch((error: unknown) => ({
-      unavailable: (error as Error).message,
-    }));
-    return {
+    const comparison = {
       baseline: baseline.summary,
       pinned,
       ...runs,
       predictions: comparePredictions(baseline.summary, run.summary, alignment),
       surprisal: compareSurprisal(baseline.summary, run.summary, alignment),
-      attention,
     };
+    return { baseline, comparison };
   }
 
   private async attention(
@@ -115,9 +122,8 @@ export class RunComparer {
    * time; the reason instead when the baseline's attention is no longer kept.
    */
   async headChanges(run: RunRecord): Promise<HeadChange[] | { unavailable: string }> {
-    const { baseline } = this.baselineOf(run);
-    sameModel(baseline, run);
-    const runs = alignRuns(baseline.summary, run.summary);
+    const { baseline, comparison } = this.compareTokens(run);
+    const runs = { input: comparison.input, target: comparison.target };
     const changes: HeadChange[] = [];
     try {
       for (const set of run.summary.attentionSets) {

@@ -18,7 +18,7 @@ export interface Caption {
   scale: ColourScale | null;
 }
 
-export type ExportedView = 'tokens' | 'head' | 'model' | 'matrix' | 'predictions' | 'sidebar';
+export type ExportedView = 'tokens' | 'head' | 'model' | 'matrix' | 'predictions' | 'compare' | 'sidebar';
 
 function headPart(s: RunSummary, head: number | 'mean'): { text: string; slug: string } {
   return { text: headName(s.model, head), slug: head === 'mean' ? 'mean' : `H${head}` };
@@ -83,6 +83,11 @@ export function captionFor(view: ExportedView, s: RunSummary, state: UiState): C
       const target = predictionList(s) === 'target';
       const token = tokenPart(predictionTokens(s), target ? state.targetSelected : state.selected, target ? 'target ' : '');
       return { title: `${model} · Predictions${token.text}`, name: `predictions${token.slug}`, scale: null };
+    }
+    case 'compare': {
+      const head = headPart(s, state.head);
+      const title = `${model} · Two runs compared${set.text} · ${layerText(s, state.layer)} · ${head.text}`;
+      return { title, name: `run-comparison${set.slug}_L${state.layer}_${head.slug}`, scale: null };
     }
     case 'sidebar': {
       const head = headPart(s, state.head);
