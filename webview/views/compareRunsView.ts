@@ -159,8 +159,8 @@ export class CompareRunsView implements View {
     const a = c.attention;
     this.canvas.setAttribute(
       'aria-label',
-      `Attention of layer ${a.layer}, ${a.head === 'mean' ? 'mean of heads' : `head ${a.head}`}, in the baseline, this run and their difference, ` +
-        `over ${a.queryPairs.length} matched query and ${a.keyPairs.length} matched key tokens`,
+      `Attention of layer ${a.layer}, ${a.head === 'mean' ? 'mean of heads' : `head ${a.head}`}, ` +
+        `in the baseline, this run and their difference, over ${a.queryPairs.length} matched query and ${a.keyPairs.length} matched key tokens`,
     );
   }
 
