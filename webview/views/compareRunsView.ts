@@ -160,7 +160,8 @@ export class CompareRunsView implements View {
     this.canvas.setAttribute(
       'aria-label',
       `Attention of layer ${a.layer}, ${a.head === 'mean' ? 'mean of heads' : `head ${a.head}`}, ` +
-        `in the baseline, this run and their difference, over ${a.queryPairs.length} matched query and ${a.keyPairs.length} matched key tokens`,
+        `in the baseline, this run and their difference, ` +
+        `over ${a.queryPairs.length} matched query and ${a.keyPairs.length} matched key tokens`,
     );
   }
 
