@@ -10,6 +10,7 @@ import { repoRoot } from './paths';
 import { measureRender } from './renderBench';
 import { chromeTests } from './chromeTests';
 import { compareTests } from './compareTests';
+import { compareRunsTests } from './compareRunsTests';
 import { gqaTests } from './gqaTests';
 import { interactionTests } from './interactionTests';
 import { renderTests } from './renderTests';
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
       ...targetTests,
       ...gqaTests,
       ...compareTests,
+      ...compareRunsTests,
     ]) {
       if (filter && !t.name.includes(filter)) continue;
       const t0 = Date.now();

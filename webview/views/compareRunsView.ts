@@ -58,9 +58,11 @@ export class CompareRunsView implements View {
     this.element.className = 'view compare-runs-view';
     this.status.className = 'compare-status';
     this.status.setAttribute('aria-live', 'polite');
+    this.pin.className = 'pin-baseline';
     this.pin.textContent = 'Pin this run as baseline';
     this.pin.title = 'Later runs are compared with this one (Attention Lens: Pin Run as Baseline)';
     this.pin.addEventListener('click', () => this.setPin(true));
+    this.unpin.className = 'unpin-baseline';
     this.unpin.textContent = 'Compare with the run before';
     this.unpin.title = 'Unpin the baseline (Attention Lens: Compare with Previous Run)';
     this.unpin.addEventListener('click', () => this.setPin(false));
