@@ -131,6 +131,22 @@ describe('predictionChanges and alignedMap', () => {
   });
 });
 
+describe('RunStore: the pinned baseline', () => {
+  it('outlives the runs kept after it; the run before another is the newest kept one before it', () => {
+    const store = new RunStore();
+    const record = (runId: number) => ({ runId }) as RunRecord;
+    store.add(record(1));
+    store.pin(1);
+    for (let id = 2; id <= 7; id++) store.add(record(id));
+    assert.equal(store.pinned?.runId, 1, 'pinned: kept past the four newest');
+    assert.equal(store.get(2), undefined, 'unpinned older runs go');
+    assert.equal(store.before(7)?.runId, 6);
+    assert.equal(store.before(4)?.runId, 1, 'runs 2 and 3 are gone: the pinned run is the newest before 4');
+    store.pin(99);
+    assert.equal(store.pinned, undefined, 'a run the store does not keep cannot be pinned');
+  });
+});
+
 describe('RunComparer through the worker (tiny models)', () => {
   const engine = new InferenceEngine({ workerPath, environment: detectProviderEnvironment() });
   const runs = new RunEngine(engine);

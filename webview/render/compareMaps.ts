@@ -65,9 +65,9 @@ export function drawCompareMaps(
       foot: `0 … ${max.toFixed(3)} (√ scale)`,
     },
     {
-      title: 'Difference (this run − baseline)',
+      title: 'This run − baseline',
       image: rows && cols ? differenceCanvas(att.difference, rows, cols, maxDiff) : null,
-      foot: `blue −${maxDiff.toFixed(3)} … red +${maxDiff.toFixed(3)}`,
+      foot: `±${maxDiff.toFixed(3)} (− blue, + red)`,
     },
   ];
   ctx.font = `${th.fontSize}px ${th.fontFamily}`;

@@ -105,6 +105,9 @@ export class CompareRunsView implements View {
     const key = `${s.runId}|${set}|${layer}|${head}|${this.app.data.baselineChanges}`;
     if (key === this.asked) return;
     this.asked = key;
+    // What was shown belongs to another run, baseline or head: nothing until the answer.
+    this.comparison = null;
+    this.error = null;
     this.app.host.request('compareRuns', { runId: s.runId, set, layer, head }).then(
       (comparison) => {
         if (this.asked !== key) return;
@@ -126,7 +129,7 @@ export class CompareRunsView implements View {
     updateHeadSelect(this.headSel, this.app);
     const s = this.app.data.summary;
     if (s) this.ask(s);
-    const c = this.comparison?.baseline && s && this.asked.startsWith(`${s.runId}|`) ? this.comparison : null;
+    const c = s ? this.comparison : null;
     this.pin.hidden = !s;
     this.unpin.hidden = !c?.pinned;
     this.status.textContent = !s
