@@ -25,7 +25,8 @@ export function compareRunCommands(d: CommandDeps): vscode.Disposable[] {
       try {
         const run = currentRun(d);
         comparer.pin(run, false);
-        const { baseline } = comparer.baselineOf(run);
+        // Says now, not only in the tab, when there is nothing to compare with or the runs' models differ.
+        const { baseline } = comparer.compareTokens(run);
         d.inspector.show().showComparison(true);
         return { ok: true, detail: String(baseline.runId) };
       } catch (error) {
