@@ -56,6 +56,16 @@ export class App {
     else this.host.post({ type: FromWebviewType.RevealToken, runId: summary.runId, index });
   }
 
+  /** Pins the selected token (the cursor and the mouse no longer move it), or unpins; nothing to pin without a selection. */
+  togglePin(): void {
+    this.update({ pinned: !this.state.pinned && this.state.selected !== null });
+  }
+
+  /** Whether the selected token is pinned. */
+  get pinned(): boolean {
+    return this.state.pinned && this.state.selected !== null;
+  }
+
   /** Selects a token of the run's second list (the target); it has no span in the editor, so nothing is revealed. */
   selectTarget(index: number | null): void {
     const summary = this.data.summary;
@@ -127,7 +137,8 @@ export class App {
   adoptRun(): void {
     const s = this.data.summary;
     if (!s) return;
-    const selection = this.state.selectionRun === s.runId ? {} : { selected: null, targetSelected: null, selectionRun: s.runId };
+    const selection =
+      this.state.selectionRun === s.runId ? {} : { selected: null, targetSelected: null, selectionRun: s.runId, pinned: false };
     this.state = clampToRun({ ...this.state, ...selection }, s);
     this.host.setState(this.state);
     this.invalidate();

@@ -7,6 +7,7 @@ import { FromWebviewType } from '../src/protocol';
 import type { App, View } from './app';
 import type { ExportedView } from './export/caption';
 import { TABS, type TabId } from './state';
+import { CompareRunsView } from './views/compareRunsView';
 import { HeadView } from './views/headView';
 import { LogitLensView } from './views/logitLensView';
 import { MatrixView } from './views/matrixView';
@@ -30,6 +31,7 @@ const TAB_LABELS: Record<TabId, string> = {
   matrix: 'Attention matrix',
   predictions: 'Predictions',
   lens: 'Logit lens',
+  compare: 'Compare runs',
 };
 
 export function inspectorLayout(app: App, root: HTMLElement): Layout {
@@ -42,6 +44,7 @@ export function inspectorLayout(app: App, root: HTMLElement): Layout {
     matrix: new MatrixView(app),
     predictions: new PredictionsView(app),
     lens: new LogitLensView(app),
+    compare: new CompareRunsView(app),
   };
   const tabs: VscodeTabs = document.createElement('vscode-tabs');
   tabs.setAttribute('aria-label', 'Attention Lens views');

@@ -56,7 +56,8 @@ function handle(message: ToWebviewMessage): void {
       }
       break;
     case ToWebviewType.FocusToken:
-      if (message.runId === data.runId) app.select(message.index, false);
+      // A pinned token stays while the editor cursor moves.
+      if (message.runId === data.runId && !app.pinned) app.select(message.index, false);
       break;
     case ToWebviewType.RenderExport:
       answerExport(message);
@@ -64,6 +65,11 @@ function handle(message: ToWebviewMessage): void {
     case ToWebviewType.InspectorFocus:
       data.inspectorFocus = { layer: message.layer, head: message.head };
       if (app.state.followInspector) app.followInspector();
+      break;
+    case ToWebviewType.Baseline:
+      data.baselineChanges++;
+      if (message.show) app.update({ tab: 'compare' });
+      else app.invalidate();
       break;
   }
 }

@@ -33,6 +33,8 @@ export class RunData {
   status: { state: 'running' | 'idle' | 'error'; message: string } | null = null;
   /** The inspector's layer and head as last heard (the side view follows them when asked to). */
   inspectorFocus: { layer: number; head: number | 'mean' } | null = null;
+  /** Counts the host's word that the comparison baseline changed (the Compare runs tab asks again). */
+  baselineChanges = 0;
   /** Top-k when only that position is masked (masked LMs), by position. */
   readonly maskedAt = new Map<number, PredictionView[]>();
   /** A masked LM's top-k at every position, nothing masked: asked for once per run, when first shown. */

@@ -5,7 +5,7 @@ import { ABLATION_MODES, MAX_ABLATED_HEADS, type AblationMode, type HeadRef } fr
 import { MIN_TEMPERATURE, TOP_K_ALL, type SamplingControls } from './render/sampling';
 import { PAIR_FILTERS, type PairFilter } from './views/pairNotice';
 
-export const TABS = ['tokens', 'head', 'model', 'matrix', 'predictions', 'lens'] as const;
+export const TABS = ['tokens', 'head', 'model', 'matrix', 'predictions', 'lens', 'compare'] as const;
 export type TabId = (typeof TABS)[number];
 
 export interface UiState extends SamplingControls {
@@ -35,6 +35,8 @@ export interface UiState extends SamplingControls {
   ablationMode: AblationMode;
   /** What the matrix shows: one head's (or the mean's) attention, or the attention rollout R of the layer. */
   matrixShows: MatrixShows;
+  /** The selected token is pinned: the editor cursor (side view) and the mouse (head view) do not move it; a new run unpins. */
+  pinned: boolean;
 }
 
 export const MATRIX_SHOWS = ['attention', 'rollout'] as const;
@@ -55,6 +57,7 @@ export const DEFAULT_STATE: UiState = {
   followInspector: true,
   pairFilter: 'all',
   matrixShows: 'attention',
+  pinned: false,
   temperature: 1,
   topK: 10,
   topP: 1,
@@ -99,6 +102,7 @@ export function restoreState(raw: unknown): UiState {
     panY: num(s.panY, 0, 0, 1e5),
     followInspector: typeof s.followInspector === 'boolean' ? s.followInspector : d.followInspector,
     pairFilter: PAIR_FILTERS.includes(s.pairFilter as PairFilter) ? (s.pairFilter as PairFilter) : d.pairFilter,
+    pinned: s.pinned === true && index(s.selected) !== null,
     temperature: num(s.temperature, d.temperature, MIN_TEMPERATURE, 5),
     topK: Math.floor(num(s.topK, d.topK, TOP_K_ALL, 1000)),
     topP: num(s.topP, d.topP, 0.01, 1),

@@ -13,6 +13,7 @@ import type { ExportFormat } from '../protocol';
 import type { InspectController } from '../session/inspectController';
 import type { LensStatusBar } from '../statusBar';
 import type { InspectCommands } from './inspectCommands';
+import { compareRunCommands } from './compareCommands';
 import { enableGpu, offerCudaWhenUseful, removeGpu } from './enableGpu';
 
 export interface CommandDeps {
@@ -95,5 +96,6 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
     vscode.commands.registerCommand('attentionLens.enableGpu', () => enableGpu(d)),
     vscode.commands.registerCommand('attentionLens.removeGpu', () => removeGpu(d)),
     offerCudaWhenUseful(d),
+    ...compareRunCommands(d),
   ];
 }

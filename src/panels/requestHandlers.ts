@@ -34,5 +34,7 @@ export function requestHandlers(queries: RunQueries, actions: RequestActions): R
     },
     rollout: (run, params) => queries.rollout(run, params.set, params.layer),
     shadeRollout: async (run, params) => ({ shaded: await actions.shadeRollout(run, params) }),
+    compareRuns: (run, params) => queries.comparer.compare(run, params),
+    pinBaseline: async (run, params) => ({ baseline: queries.comparer.pin(run, params.pin) }),
   };
 }

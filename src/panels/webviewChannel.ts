@@ -41,6 +41,8 @@ export class WebviewChannel implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private focused: { runId: number; index: number } | undefined;
   private inspectorAt: { layer: number; head: number | 'mean' } | undefined;
+  /** Compare with Previous Run asked before the webview was ready: it opens the tab after the replay. */
+  private comparisonAsked = false;
   private readyWaiters: (() => void)[] = [];
   /** What was posted, newest last (tests read it through the test API). */
   readonly sent: ToWebviewMessage[] = [];
@@ -117,6 +119,13 @@ export class WebviewChannel implements vscode.Disposable {
     this.post({ type: ToWebviewType.InspectorFocus, layer, head });
   }
 
+  /** The comparison baseline changed; `show` opens the Compare runs tab. */
+  showComparison(show: boolean): void {
+    // A panel that is only now opening hears it once it says Ready (replay).
+    if (!this.ready) this.comparisonAsked = show;
+    this.post({ type: ToWebviewType.Baseline, show });
+  }
+
   private replay(): void {
     const run = this.controller.current;
     if (run) {
@@ -125,6 +134,8 @@ export class WebviewChannel implements vscode.Disposable {
       if (this.focused?.runId === run.runId) this.post({ type: ToWebviewType.FocusToken, runId: run.runId, index: this.focused.index });
     }
     if (this.inspectorAt) this.post({ type: ToWebviewType.InspectorFocus, ...this.inspectorAt });
+    if (this.comparisonAsked) this.post({ type: ToWebviewType.Baseline, show: true });
+    this.comparisonAsked = false;
     const status = this.controller.lastStatus;
     if (status.message || status.state !== 'idle') this.post({ type: ToWebviewType.Status, state: status.state, message: status.message });
   }

@@ -11,3 +11,4 @@ export * from './compare';
 export * from './pair';
 export * from './logitLens';
 export * from './queryKey';
+export * from './runComparison';

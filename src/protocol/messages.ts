@@ -23,6 +23,8 @@ export enum ToWebviewType {
   RenderExport = 'renderExport',
   /** The inspector now shows this layer and head (the side view follows it when asked to). */
   InspectorFocus = 'inspectorFocus',
+  /** The comparison baseline changed (Pin Run as Baseline, Compare with Previous Run): the Compare runs tab asks again. */
+  Baseline = 'baseline',
 }
 
 export interface ResultMessage {
@@ -67,6 +69,12 @@ export interface InspectorFocusMessage {
   head: number | 'mean';
 }
 
+export interface BaselineMessage {
+  type: ToWebviewType.Baseline;
+  /** Open the Compare runs tab (Compare with Previous Run). */
+  show: boolean;
+}
+
 export type ToWebviewMessage =
   | ResultMessage
   | OverviewMessage
@@ -75,7 +83,8 @@ export type ToWebviewMessage =
   | StaleMessage
   | FocusTokenMessage
   | RenderExportMessage
-  | InspectorFocusMessage;
+  | InspectorFocusMessage
+  | BaselineMessage;
 
 // ---------------------------------------------------------------- webview → host
 

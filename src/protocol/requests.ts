@@ -7,6 +7,7 @@ import { parseAblationParams, type AblationSpec, type AblationView } from './abl
 import { MAX_QUERY_KEY_KEYS, type QueryKeyView } from './queryKey';
 import type { AttentionLayer, PredictionView } from './shapes';
 import { lensParams, type LogitLensView } from './logitLens';
+import type { RunComparison } from './runComparison';
 
 /** The params, result and validator of every request, by method name. */
 export interface RequestTypes {
@@ -49,6 +50,13 @@ export interface RequestTypes {
     params: { runId: number; set: string; layer: number; head: number; query: number; keys: number };
     result: QueryKeyView;
   };
+  /**
+   * The run compared with its baseline (the pinned run, else the run before it; both of one model): tokens aligned,
+   * predictions and surprisal at the aligned positions, attention at this layer and head (or the mean) of this set.
+   */
+  compareRuns: { params: { runId: number; set: string; layer: number; head: number | 'mean' }; result: RunComparison };
+  /** Pins the run as the comparison baseline (pin), or unpins: the run before the current one is compared then. */
+  pinBaseline: { params: { runId: number; pin: boolean }; result: { baseline: number | null } };
 }
 
 export type RequestMethod = keyof RequestTypes;
@@ -108,6 +116,13 @@ export const REQUESTS: { readonly [M in RequestMethod]: ParamsValidator<M> } = {
     // The host checks layer, head and query against the run's set.
     return { runId, set, layer, head, query, keys };
   },
+  compareRuns: (p) => {
+    if (!isCount(p.runId) || !isCount(p.layer) || !(p.head === 'mean' || isCount(p.head))) return { rejected: 'bad compareRuns params' };
+    if (typeof p.set !== 'string' || !SET_NAME.test(p.set)) return { rejected: 'bad compareRuns set' };
+    return { runId: p.runId, set: p.set, layer: p.layer, head: p.head };
+  },
+  pinBaseline: (p) =>
+    isCount(p.runId) && typeof p.pin === 'boolean' ? { runId: p.runId, pin: p.pin } : { rejected: 'bad pinBaseline params' },
 };
 
 /** Params that name a layer of a set of a run (the host checks the set and layer against the run). */

@@ -14,6 +14,7 @@ import {
   type PredictionView,
   type QueryKeyView,
 } from '../protocol';
+import { RunComparer } from './runComparer';
 import type { RunEngine } from './runEngine';
 import type { RunRecord, SetMaps } from './runState';
 import type { RunStore } from './runStore';
@@ -21,13 +22,17 @@ import type { RunStore } from './runStore';
 export class RunQueries {
   /** The last logit lens computed, for the exports (the view's window of the run shown). */
   private lastLens: { runId: number; lens: LogitLensView } | undefined;
+  /** The current run compared with its baseline (the compareRuns request, the Compare commands, the export). */
+  readonly comparer: RunComparer;
 
   constructor(
     private readonly engine: RunEngine,
     private readonly store: RunStore,
     /** Throws (LensError 'cancelled') when the run may no longer be asked. */
     private readonly checkCanRun: (run: RunRecord) => void,
-  ) {}
+  ) {
+    this.comparer = new RunComparer(engine, store);
+  }
 
   /** One layer of a set of the run's attention, fetched from the worker that keeps it. */
   layer(run: RunRecord, set: string, layer: number, heads?: number[]): Promise<AttentionLayer> {

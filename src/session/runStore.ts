@@ -21,18 +21,36 @@ interface StoredRun {
 
 export class RunStore {
   private readonly runs = new Map<number, StoredRun>();
+  /** The run pinned as the comparison baseline (Pin Run as Baseline): kept past MAX_RUNS until another is pinned. */
+  private pinnedId: number | undefined;
 
   /** Keeps a run; `unmasked` when its inspect ranked every position anyway. */
   add(record: RunRecord, unmasked?: PredictionView[][]): void {
     this.runs.set(record.runId, { record, maskedAt: new Map(), overviews: new Map(), unmasked });
     for (const runId of this.runs.keys()) {
       if (this.runs.size <= MAX_RUNS) break;
-      this.runs.delete(runId);
+      if (runId !== this.pinnedId) this.runs.delete(runId);
     }
   }
 
   get(runId: number): RunRecord | undefined {
     return this.runs.get(runId)?.record;
+  }
+
+  /** Pins a kept run as the comparison baseline; undefined unpins (the run before the current one is compared then). */
+  pin(runId: number | undefined): void {
+    this.pinnedId = runId !== undefined && this.runs.has(runId) ? runId : undefined;
+  }
+
+  get pinned(): RunRecord | undefined {
+    return this.pinnedId === undefined ? undefined : this.get(this.pinnedId);
+  }
+
+  /** The newest kept run before this one. */
+  before(runId: number): RunRecord | undefined {
+    let found: RunRecord | undefined;
+    for (const [id, stored] of this.runs) if (id < runId && (!found || id > found.runId)) found = stored.record;
+    return found;
   }
 
   /** The overviews of a run's attention sets that have arrived. */

@@ -25,6 +25,8 @@ const GOOD: { [M in RequestMethod]: Record<string, unknown> } = {
   shadeRollout: { runId: 3, set: 'encoder', layer: 0, query: 2 },
   logitLens: { runId: 3, positions: [0, 2, 5] },
   queryKey: { runId: 3, set: 'self', layer: 1, head: 2, query: 5, keys: 64 },
+  compareRuns: { runId: 3, set: 'self', layer: 1, head: 2 },
+  pinBaseline: { runId: 3, pin: true },
 };
 
 const BAD_COUNTS: unknown[] = [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, '3', null, undefined, [3], {}];
@@ -37,10 +39,12 @@ describe('request table', () => {
   it('names every method the webview asks, and only those', () => {
     assert.deepEqual(Object.keys(REQUESTS).sort(), [
       'ablate',
+      'compareRuns',
       'layer',
       'logitLens',
       'logits',
       'maskedAt',
+      'pinBaseline',
       'queryKey',
       'rollout',
       'setTarget',
@@ -74,7 +78,7 @@ describe('request table', () => {
                   : BAD_COUNTS;
         for (const bad of bads) {
           const params = { ...GOOD[method], [field]: bad };
-          const setReason = method === 'layer' || method === 'queryKey';
+          const setReason = method === 'layer' || method === 'queryKey' || method === 'compareRuns';
           const reason =
             field === 'set' && setReason ? `bad ${method} set` : field === 'target' ? 'bad setTarget target' : `bad ${method} params`;
           assert.deepEqual(validate(method, params), { rejected: reason }, `${field} = ${String(bad)}`);
@@ -95,6 +99,11 @@ describe('request table', () => {
 
   it('shadeRollout: a null query clears the shading', () => {
     assert.deepEqual(validate('shadeRollout', { ...GOOD.shadeRollout, query: null }), { ...GOOD.shadeRollout, query: null });
+  });
+
+  it("compareRuns: the head is a head's number or 'mean'", () => {
+    assert.deepEqual(validate('compareRuns', { ...GOOD.compareRuns, head: 'mean' }), { ...GOOD.compareRuns, head: 'mean' });
+    assert.deepEqual(validate('compareRuns', { ...GOOD.compareRuns, head: 'Mean' }), { rejected: 'bad compareRuns params' });
   });
 
   it('layer: heads, when named, are a short non-empty list of counts (the host checks them against the set)', () => {

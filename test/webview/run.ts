@@ -11,6 +11,7 @@ import { measureRender } from './renderBench';
 import { ablationTests } from './ablationTests';
 import { chromeTests } from './chromeTests';
 import { compareTests } from './compareTests';
+import { compareRunsTests } from './compareRunsTests';
 import { gqaTests } from './gqaTests';
 import { interactionTests } from './interactionTests';
 import { notebookTests } from './notebookTests';
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
       ...rolloutTests,
       ...logitLensTests,
       ...queryKeyTests,
+      ...compareRunsTests,
     ]) {
       if (filter && !t.name.includes(filter)) continue;
       const t0 = Date.now();

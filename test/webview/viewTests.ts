@@ -315,7 +315,7 @@ export const viewTests: TestCase[] = [
         const lens = await open(ctx, p, theme);
         for (const view of ['head', 'model', 'matrix'] as const) {
           await showView(lens, view);
-          if (view === 'head') await lens.page.locator('.head-view vscode-button').click();
+          if (view === 'head') await lens.page.locator('.head-view vscode-button', { hasText: 'All heads' }).click();
           await lens.settle();
           const ink = await lens.ink(view === 'head' ? '.head-canvas' : `.${view}-view canvas`);
           assert.ok(ink.inked > ink.width * ink.height * 0.01, `${view} at ${tokens} tokens has content`);

@@ -18,7 +18,7 @@ export interface Caption {
   scale: ColourScale | null;
 }
 
-export type ExportedView = 'tokens' | 'head' | 'model' | 'matrix' | 'predictions' | 'sidebar' | 'lens';
+export type ExportedView = 'tokens' | 'head' | 'model' | 'matrix' | 'predictions' | 'lens' | 'compare' | 'sidebar';
 
 function headPart(s: RunSummary, head: number | 'mean'): { text: string; slug: string } {
   return { text: headName(s.model, head), slug: head === 'mean' ? 'mean' : `H${head}` };
@@ -86,6 +86,11 @@ export function captionFor(view: ExportedView, s: RunSummary, state: UiState): C
     }
     case 'lens':
       return { title: `${model} · Logit lens · ${s.model.layers} layers`, name: 'logit-lens', scale: null };
+    case 'compare': {
+      const head = headPart(s, state.head);
+      const title = `${model} · Two runs compared${set.text} · ${layerText(s, state.layer)} · ${head.text}`;
+      return { title, name: `run-comparison${set.slug}_L${state.layer}_${head.slug}`, scale: null };
+    }
     case 'sidebar': {
       const head = headPart(s, state.head);
       const token = tokenPart(s.tokens, state.selected);

@@ -12,6 +12,7 @@ import { theme } from '../render/theme';
 import { HeadToggles, layerSelect, Select, setSelect, updateLayerSelect, updateSetSelect } from './controls';
 import { describeRanked } from './describe';
 import { linkShown, type PairFilter } from './pairNotice';
+import { PinToggle } from './pinToggle';
 
 const ROW = 18;
 /** Rows' height that lanes of several heads share, leaving a margin to the next row. */
@@ -43,12 +44,14 @@ export class HeadView implements View {
   private readonly spacer = document.createElement('div');
   readonly canvas = document.createElement('canvas');
   private hover: Hover = null;
+  private readonly pin;
   private readonly scheduleDraw = frameScheduler(() => this.draw());
 
   constructor(private readonly app: App) {
     this.setSel = setSelect(app);
     this.layerSel = layerSelect(app);
     this.toggles = new HeadToggles(app);
+    this.pin = new PinToggle(app);
     this.element.className = 'view head-view';
     const bar = document.createElement('div');
     bar.className = 'toolbar';
@@ -61,7 +64,7 @@ export class HeadView implements View {
     });
     this.pairSel.element.classList.add('pair-select');
     this.pairNote.className = 'pair-note';
-    bar.append(this.setSel.element, this.layerSel.element, this.pairSel.element, this.toggles.element, all);
+    bar.append(this.setSel.element, this.layerSel.element, this.pairSel.element, this.toggles.element, all, this.pin.element);
     this.info.className = 'hover-info';
     this.info.setAttribute('aria-live', 'polite');
     this.scroller.className = 'head-scroller';
@@ -75,7 +78,7 @@ export class HeadView implements View {
     this.canvas.setAttribute(
       'aria-label',
       'Head view: lines from each query token (left) to the key tokens it attends to (right). Up and down move the selected token, ' +
-        'Enter reveals it, Left and Right switch between the query and key side.',
+        'Enter reveals it, Left and Right switch between the query and key side, P pins the selected token (the mouse no longer moves it).',
     );
     this.scroller.append(this.canvas, this.spacer);
     this.sides.className = 'head-sides';
@@ -127,6 +130,7 @@ export class HeadView implements View {
     else if (e.key === 'ArrowUp') this.app.select(Math.max(0, cur - 1), false);
     else if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') this.keySide = e.key === 'ArrowLeft' ? 'query' : 'key';
     else if (e.key === 'Enter') this.app.select(cur, true);
+    else if (e.key === 'p' || e.key === 'P') this.app.togglePin();
     else return;
     e.preventDefault();
     const sel = this.app.state.selected ?? 0;
@@ -177,6 +181,7 @@ export class HeadView implements View {
     updateSetSelect(this.setSel, this.app);
     updateLayerSelect(this.layerSel, this.app);
     this.toggles.render();
+    this.pin.render();
     const pair = this.pairShown();
     this.pairSel.element.hidden = !pair;
     this.pairNote.hidden = !pair;
@@ -228,7 +233,8 @@ export class HeadView implements View {
     const layer = this.app.shownLayer(this.shownHeads());
     const offset = -g.top;
     const cols = this.columns();
-    const focus = this.hover ?? this.selectedFocus(cols);
+    // A pinned token stays the focus while the mouse moves over others.
+    const focus = (this.app.pinned ? null : this.hover) ?? this.selectedFocus(cols);
     // Token columns: the query list on the left, the key list on the right.
     ctx.font = `${th.fontSize - 1}px ${th.fontFamily}`;
     ctx.textBaseline = 'middle';
@@ -241,6 +247,11 @@ export class HeadView implements View {
         if (i === this.selectedIn(cols.lists[side]) || isFocus) {
           ctx.fillStyle = th.selection;
           ctx.fillRect(side === 'query' ? 0 : g.width - g.colW, y, g.colW, ROW);
+        }
+        if (isFocus && this.app.pinned) {
+          // The pin's mark: a bar in the focus colour at the outer edge of the pinned token.
+          ctx.fillStyle = th.focus;
+          ctx.fillRect(side === 'query' ? 0 : g.width - 4, y + 2, 4, ROW - 4);
         }
         ctx.fillStyle = t.special ? th.muted : th.foreground;
         ctx.textAlign = side === 'query' ? 'right' : 'left';

@@ -8,6 +8,7 @@ import { attendedBy, attendsTo, headMap } from '../render/attention';
 import { BarList, barsToCanvas, type Bar } from './barList';
 import { headSelect, layerSelect, setSelect, updateHeadSelect, updateLayerSelect, updateSetSelect } from './controls';
 import { tokenLabel } from './describe';
+import { PinToggle } from './pinToggle';
 import { predictionGroups } from './predictionsView';
 import { tokenTitle } from './tokensView';
 
@@ -23,6 +24,7 @@ export class SidebarView implements View {
   private readonly attends;
   private readonly predictions = document.createElement('div');
   private readonly follow = document.createElement('vscode-checkbox');
+  private readonly pin;
   private predictionsKey = '';
 
   constructor(private readonly app: App) {
@@ -30,6 +32,7 @@ export class SidebarView implements View {
     this.setSel = setSelect(app);
     this.layerSel = layerSelect(app);
     this.headSel = headSelect(app);
+    this.pin = new PinToggle(app);
     this.attends = new BarList('Tokens the selected token attends to', (i) => this.app.select(i, true));
     this.token.className = 'focus-token';
     this.token.setAttribute('aria-live', 'polite');
@@ -38,7 +41,7 @@ export class SidebarView implements View {
     this.follow.textContent = 'Follow the inspector’s layer and head';
     this.follow.className = 'follow-inspector';
     this.follow.addEventListener('change', () => this.setFollow(this.follow.checked));
-    selectors.append(this.setSel.element, this.layerSel.element, this.headSel.element, this.follow);
+    selectors.append(this.setSel.element, this.layerSel.element, this.headSel.element, this.follow, this.pin.element);
     this.attendsTitle.className = 'section-title';
     this.predictions.className = 'prediction-groups';
     this.element.append(this.token, selectors, this.attendsTitle, this.attends.element, this.predictions);
@@ -77,11 +80,15 @@ export class SidebarView implements View {
     updateSetSelect(this.setSel, this.app);
     updateLayerSelect(this.layerSel, this.app);
     updateHeadSelect(this.headSel, this.app);
+    this.pin.render();
     const s = this.app.data.summary;
     const sel = this.app.state.selected;
     if (!s) this.token.textContent = 'No result yet: inspect a selection.';
     else if (sel === null) this.token.textContent = 'Move the cursor onto an inspected token, or pick one in the inspector.';
-    else this.token.textContent = `${JSON.stringify(tokenLabel(s.tokens[sel]))} — ${tokenTitle(s.tokens[sel])}`;
+    else {
+      const pinned = this.app.pinned ? 'Pinned (the cursor does not move it): ' : '';
+      this.token.textContent = `${pinned}${JSON.stringify(tokenLabel(s.tokens[sel]))} — ${tokenTitle(s.tokens[sel])}`;
+    }
     const { layer, head } = this.app.state;
     const { bars, verb } = this.links();
     this.attendsTitle.textContent = s?.attentionUnavailable
