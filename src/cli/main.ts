@@ -18,6 +18,10 @@ import { loadTextTokenizer } from '../core/tokenize/textTokenizer';
 import { InferenceEngine } from '../core/worker/inferenceEngine';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { parseTokenizeArgs, type TokenizeOptions } from './tokenizeArgs';
+import { parseSurprisalArgs, SURPRISAL_USAGE, type SurprisalOptions } from './surprisalArgs';
+import { runScan } from '../core/surprisal/scanDriver';
+import { surprisalDocument } from '../core/surprisal/surprisalDocument';
+import type { TokenScore } from '../core/surprisal/surprisalScan';
 
 function embeddedDir(): string {
   // dist/cli.js → ../models; out/src/cli/main.js → ../../../models
@@ -141,14 +145,39 @@ async function tokenize(options: TokenizeOptions): Promise<number> {
   }
 }
 
+/** `attention-lens surprisal`: every token of the text scored by a causal LM, window by window (src/core/surprisal). */
+async function surprisal(options: SurprisalOptions): Promise<number> {
+  const engine = new InferenceEngine({ environment: detectProviderEnvironment() });
+  try {
+    const text = await readInput(options);
+    const resolved = await resolveModel(options.model, locations(options), { onnxVariant: options.onnx, onProgress: progress });
+    const { info } = await engine.load({
+      ...resolved,
+      onnxFile: options.onnx ? variantFile(options.onnx) : resolved.onnxFile,
+      device: options.device,
+    });
+    const scored: TokenScore[] = [];
+    const request = { key: 'cli', text, window: options.window, stride: options.stride, topK: options.topK, fresh: true };
+    const { plan } = await runScan(engine, request, { onWindow: (_, scores) => scored.push(...scores) });
+    process.stdout.write(JSON.stringify(surprisalDocument(info, plan, scored)) + '\n');
+    return 0;
+  } catch (error) {
+    process.stderr.write(`attention-lens: ${(error as Error).message.split('\n')[0]}\n`);
+    return 1;
+  } finally {
+    await engine.dispose();
+  }
+}
+
 async function main(): Promise<number> {
   let options: CliOptions;
   try {
     if (process.argv[2] === 'tokenize') return await tokenize(parseTokenizeArgs(process.argv.slice(2)));
+    if (process.argv[2] === 'surprisal') return await surprisal(parseSurprisalArgs(process.argv.slice(2)));
     options = parseArgs(process.argv.slice(2));
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`attention-lens: ${error.message}\n${USAGE}\n`);
+      process.stderr.write(`attention-lens: ${error.message}\n${USAGE}\n${SURPRISAL_USAGE}\n`);
       return 2;
     }
     throw error;
