@@ -219,7 +219,8 @@ export class SurprisalController implements vscode.Disposable {
       this.item.command = 'attentionLens.cancelSurprisal';
     } else {
       this.item.text = `$(pulse) Surprisal ${legend(config.scaleBits)}`;
-      this.item.tooltip = `Surprisal colours, coolest to hottest: ${legend(config.scaleBits)} (attentionLens.surprisal.scale). Click: Most Surprising.`;
+      const scale = `${legend(config.scaleBits)} (attentionLens.surprisal.scale)`;
+      this.item.tooltip = `Surprisal colours, coolest to hottest: ${scale}. Click: Most Surprising.`;
       this.item.command = 'attentionLens.mostSurprising';
     }
     this.item.show();
