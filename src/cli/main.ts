@@ -16,6 +16,7 @@ import { toRunSummary } from '../session/runSummary';
 import { compareTokenizers, comparisonDocument } from '../core/tokenize/compareTokenizers';
 import { loadTextTokenizer } from '../core/tokenize/textTokenizer';
 import { InferenceEngine } from '../core/worker/inferenceEngine';
+import type { LoadedReply } from '../core/worker/workerRequests';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { parseTokenizeArgs, type TokenizeOptions } from './tokenizeArgs';
 import { parseSurprisalArgs, SURPRISAL_USAGE, type SurprisalOptions } from './surprisalArgs';
@@ -145,21 +146,23 @@ async function tokenize(options: TokenizeOptions): Promise<number> {
   }
 }
 
-/** `attention-lens surprisal`: every token of the text scored by a causal LM, window by window (src/core/surprisal). */
-async function surprisal(options: SurprisalOptions): Promise<number> {
+type ModelOptions = Pick<CliOptions, 'model' | 'text' | 'file' | 'hub' | 'cache' | 'onnx' | 'device'>;
+
+/**
+ * Reads the text, loads the model in a worker, and prints the JSON document `work` makes of them; errors are one
+ * line on stderr and exit 1.
+ */
+async function withModel(options: ModelOptions, work: (engine: InferenceEngine, text: string, loaded: LoadedReply) => Promise<unknown>) {
   const engine = new InferenceEngine({ environment: detectProviderEnvironment() });
   try {
     const text = await readInput(options);
     const resolved = await resolveModel(options.model, locations(options), { onnxVariant: options.onnx, onProgress: progress });
-    const { info } = await engine.load({
+    const loaded = await engine.load({
       ...resolved,
       onnxFile: options.onnx ? variantFile(options.onnx) : resolved.onnxFile,
       device: options.device,
     });
-    const scored: TokenScore[] = [];
-    const request = { key: 'cli', text, window: options.window, stride: options.stride, topK: options.topK, fresh: true };
-    const { plan } = await runScan(engine, request, { onWindow: (_, scores) => scored.push(...scores) });
-    process.stdout.write(JSON.stringify(surprisalDocument(info, plan, scored)) + '\n');
+    process.stdout.write(JSON.stringify(await work(engine, text, loaded)) + '\n');
     return 0;
   } catch (error) {
     process.stderr.write(`attention-lens: ${(error as Error).message.split('\n')[0]}\n`);
@@ -167,6 +170,16 @@ async function surprisal(options: SurprisalOptions): Promise<number> {
   } finally {
     await engine.dispose();
   }
+}
+
+/** `attention-lens surprisal`: every token of the text scored by a causal LM, window by window (src/core/surprisal). */
+function surprisal(options: SurprisalOptions): Promise<number> {
+  return withModel(options, async (engine, text, { info }) => {
+    const scored: TokenScore[] = [];
+    const request = { key: 'cli', text, window: options.window, stride: options.stride, topK: options.topK, fresh: true };
+    const { plan } = await runScan(engine, request, { onWindow: (_, scores) => scored.push(...scores) });
+    return surprisalDocument(info, plan, scored);
+  });
 }
 
 async function main(): Promise<number> {
@@ -182,11 +195,7 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  const engine = new InferenceEngine({ environment: detectProviderEnvironment() });
-  try {
-    const text = await readInput(options);
-    const resolved = await resolveModel(options.model, locations(options), { onnxVariant: options.onnx, onProgress: progress });
-    await engine.load({ ...resolved, onnxFile: options.onnx ? variantFile(options.onnx) : resolved.onnxFile, device: options.device });
+  return withModel(options, async (engine, text) => {
     const run = engine.nextRunId();
     const { attention, topK, maxTokens, target, maxNewTokens, pair } = options;
     const inspectOptions = {
@@ -199,14 +208,8 @@ async function main(): Promise<number> {
     };
     const result = await engine.request('inspect', { run, text, options: inspectOptions });
     const maps = result.attention ? await engine.request('maps', { run }) : undefined;
-    process.stdout.write(JSON.stringify(toJson(result, maps)) + '\n');
-    return 0;
-  } catch (error) {
-    process.stderr.write(`attention-lens: ${(error as Error).message.split('\n')[0]}\n`);
-    return 1;
-  } finally {
-    await engine.dispose();
-  }
+    return toJson(result, maps);
+  });
 }
 
 if (require.main === module) {

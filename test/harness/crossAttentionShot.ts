@@ -4,10 +4,10 @@
 // source tokens on the right (keys) — in the panel beside the editor.
 //   node out/test/harness/crossAttentionShot.js   → media/screenshot-cross-attention.png
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { openBrowser, resultsDir, screenshot, writeConsoleLog } from './browser';
-import { freshWorkspace, prepareProfile, profileDirs, repoRoot, startServer } from './vscodeServer';
+import { screenshot } from './browser';
+import { inWorkbench, runShot } from './shotSession';
+import { repoRoot } from './vscodeServer';
 import { inspectorFrame, openFile, runCommand, selectLine, STEP_TIMEOUT_MS } from './workbenchUi';
 
 const MODEL = path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-t5');
@@ -15,17 +15,7 @@ const TARGET = 'Die Katze saß auf der Matte.';
 const OUT = path.join(repoRoot, 'media', 'screenshot-cross-attention.png');
 
 async function main(): Promise<void> {
-  const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'attention-lens-shot-'));
-  const dirs = profileDirs(temp);
-  prepareProfile(dirs, { 'attentionLens.activeModel': 'causal', 'attentionLens.causalModel': MODEL });
-  const workspace = freshWorkspace(temp);
-  const server = await startServer({ dirs, smokeTestDriver: true, logFile: path.join(resultsDir, 'shot-server.log') });
-  const browser = await openBrowser();
-  try {
-    const { page } = browser;
-    const extension = `vscode-remote://${server.authority}${repoRoot}`;
-    const payload = encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', extension]]));
-    await page.goto(`${server.base}/?folder=${encodeURIComponent(workspace)}&payload=${payload}`);
+  await inWorkbench({ 'attentionLens.activeModel': 'causal', 'attentionLens.causalModel': MODEL }, async (page) => {
     await openFile(page, 'sample.txt', 'Transformer');
     await selectLine(page, 1);
     await runCommand(page, 'Attention Lens: Inspect Selection');
@@ -47,18 +37,7 @@ async function main(): Promise<void> {
     if (!file) throw new Error('the screenshot failed');
     fs.copyFileSync(file, OUT);
     console.log(`saved ${path.relative(repoRoot, OUT)}`);
-  } finally {
-    writeConsoleLog(browser.consoleLines, 'shot-console.log');
-    await browser.close();
-    await server.stop();
-    fs.rmSync(temp, { recursive: true, force: true });
-  }
+  });
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    process.exit(1);
-  },
-);
+runShot(main);

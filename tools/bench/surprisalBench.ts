@@ -124,7 +124,8 @@ async function main(): Promise<void> {
         `${scanFacts.tokens} tokens, ${scanFacts.windows} windows: scan ${f1(scanFacts.scanMs)} ms, plain ${f1(scanFacts.plainMs)} ms |`,
       `| One-line edit (line 1,951 of 2,000) ÷ plain passes over its stale windows | ≤ 1.5 | ${f2(median(editRatios))} | ` +
         `${editFacts.stale} of ${editFacts.windows} windows re-run: ${f1(editFacts.editMs)} ms vs ${f1(editFacts.plainMs)} ms |`,
-      `| Longest extension-host stall during a scan / an edit's re-scan | ≤ 50 ms | ${f1(median(scanStalls))} / ${f1(median(editStalls))} ms | ` +
+      `| Longest extension-host stall during a scan / an edit's re-scan | ≤ 50 ms | ` +
+        `${f1(median(scanStalls))} / ${f1(median(editStalls))} ms | ` +
         `worst ${f1(Math.max(...scanStalls))} / ${f1(Math.max(...editStalls))} ms |`,
       '',
     ].join('\n'),
