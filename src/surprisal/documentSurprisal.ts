@@ -12,11 +12,11 @@ export class DocumentSurprisal {
   windowsRun = 0;
   windowsPlanned = 0;
 
-  /** A new plan: scores of tokens before its first stale window's scored range are kept, the rest dropped. */
+  /** A new plan: tokens and scores before its first stale window's scored range are kept, the rest replaced. */
   planned(plan: ScanPlan): void {
-    const keepBefore = plan.firstStale < plan.windows.length ? plan.windows[plan.firstStale].scoreFrom : plan.tokens.length;
-    this.scores = plan.tokens.map((_, i) => (i < keepBefore ? this.scores[i] : undefined));
-    this.tokens = plan.tokens;
+    const keepBefore = plan.tokensFrom;
+    this.tokens = [...this.tokens.slice(0, keepBefore), ...plan.tokens];
+    this.scores = this.tokens.map((_, i) => (i < keepBefore ? this.scores[i] : undefined));
     this.windowsRun = 0;
     this.windowsPlanned = plan.windows.length - plan.firstStale;
     this.validUntil = this.offsetOf(keepBefore);

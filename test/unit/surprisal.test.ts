@@ -188,6 +188,10 @@ describe('surprisal scan of tiny-gpt2 through the worker', () => {
     assert.equal(again.windowsRun, again.plan.windows.length - expectedStale, `ran ${again.windowsRun} of ${total} windows`);
     // The re-run windows' scores equal a fresh scan's of the edited text; the kept ones equal the first scan's.
     const fresh = await scan(edited, { window, stride });
+    // Only the tokens from the stale window's scored range on came across, and they are the edited text's.
+    assert.equal(again.plan.tokensFrom, again.plan.windows[expectedStale].scoreFrom);
+    assert.equal(again.plan.tokenCount, fresh.plan.tokens.length);
+    assert.deepEqual(again.plan.tokens, fresh.plan.tokens.slice(again.plan.tokensFrom));
     const keptUntil = again.plan.windows[expectedStale].scoreFrom;
     for (const s of again.scores) assert.ok(Math.abs(s.surprisal! - fresh.scores[s.index].surprisal!) <= 1e-6);
     for (let i = 1; i < keptUntil; i++) assert.ok(Math.abs(first.scores[i].surprisal! - fresh.scores[i].surprisal!) <= 1e-6);

@@ -22,7 +22,15 @@ export interface ScanToken {
 
 /** What a scan will run: the file's tokens, the windows, and the first window an edit made stale. */
 export interface ScanPlan {
+  /**
+   * The file's tokens from `tokensFrom` on: after an edit only those from the first stale window's scored range
+   * (the host keeps the ones before, which did not change), so that a one-line edit in a long file does not send
+   * the whole file's tokens across again.
+   */
   tokens: ScanToken[];
+  tokensFrom: number;
+  /** How many tokens the whole file has. */
+  tokenCount: number;
   shape: WindowShape;
   windows: ScanWindow[];
   /**
@@ -80,7 +88,9 @@ export class SurprisalScan {
     const firstStale = samePlan ? Math.min(this.done, firstStaleWindow(windows, firstChangedToken(this.ids, ids))) : 0;
     this.ids = ids;
     this.done = firstStale;
-    this.plan = { tokens, shape, windows, firstStale, generation: ++this.generation };
+    const tokensFrom = firstStale < windows.length ? windows[firstStale].scoreFrom : ids.length;
+    const sent = tokensFrom === 0 ? tokens : tokens.slice(tokensFrom);
+    this.plan = { tokens: sent, tokensFrom, tokenCount: ids.length, shape, windows, firstStale, generation: ++this.generation };
     return this.plan;
   }
 
