@@ -80,7 +80,8 @@ async function main(): Promise<void> {
   // 2. A one-line edit in a 2,000-line file (near its end: line 1,950) vs plain passes over the stale windows.
   const lines = sourceFile(2000).split('\n');
   const full = lines.join('\n');
-  await runScan(engine, { key: 'edit', text: full, window, stride, topK: 5, fresh: true });
+  const fullPlan = (await runScan(engine, { key: 'edit', text: full, window, stride, topK: 5, fresh: true })).plan;
+  const fullIds = fullPlan.tokens.map((t) => t.id);
   const editRatios: number[] = [];
   const editStalls: number[] = [];
   let editFacts = { windows: 0, stale: 0, editMs: 0, plainMs: 0 };
@@ -96,7 +97,8 @@ async function main(): Promise<void> {
       const { plan } = await runScan(engine, { key: 'edit', text: edited.join('\n'), window, stride, topK: 5, fresh: false });
       editMs = performance.now() - started;
       stale = plan.windows.slice(plan.firstStale);
-      ids = plan.tokens.map((t) => t.id);
+      // The plan carries the tokens from its first stale window's scored range on; those before are the file's.
+      ids = [...fullIds.slice(0, plan.tokensFrom), ...plan.tokens.map((t) => t.id)];
       total = plan.windows.length;
     });
     const plainMs = await plainPasses(ids, stale);
