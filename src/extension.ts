@@ -25,6 +25,8 @@ import type { ChannelHooks } from './panels/webviewChannel';
 import { InspectController } from './session/inspectController';
 import { tokenAtOffset, sameDocument } from './session/runState';
 import { LensStatusBar } from './statusBar';
+import { registerSurprisal } from './surprisal/registerSurprisal';
+import { SurprisalController } from './surprisal/surprisalController';
 import type { LensTestApi } from './testApi';
 
 function providerEnvironment(log: vscode.LogOutputChannel): ProviderEnvironment {
@@ -89,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
   const compare = new ComparePanel(context.extensionUri, engine, models, log);
   const runFiles = new RunFilePanel(context.extensionUri, log);
   const decorations = new TokenDecorations(controller);
+  const surprisal = new SurprisalController(engine, models, log);
   const progress: HubProgress[] = [];
   let modelPicker: vscode.QuickPick<vscode.QuickPickItem> | undefined;
   resolver.onProgress = (_spec, p) => {
@@ -138,6 +141,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
       const index = tokenAtOffset(run, e.textEditor.document.offsetAt(e.selections[0].active));
       if (index !== undefined) sideView.focusToken(run.runId, index);
     }),
+    ...registerSurprisal(surprisal),
     ...registerCommands({
       context,
       log,
@@ -222,6 +226,16 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
       inspector.restore(panel);
     },
     killWorker: () => engine.terminateWorker(),
+    surprisal: {
+      isOn: (uri) => surprisal.isOn(uri),
+      whenScanned: (uri) => surprisal.whenScanned(uri),
+      windows: (uri) => {
+        const state = surprisal.stateOf(uri);
+        return state && { run: state.windowsRun, planned: state.windowsPlanned, pendingFrom: state.pendingFrom() };
+      },
+      drawn: () => surprisal.drawn,
+      statusBar: () => surprisal.statusText,
+    },
     compare: {
       messages: () => [...compare.sent],
       ready: () => compare.whenReady(),

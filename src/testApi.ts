@@ -48,6 +48,14 @@ export interface LensTestApi {
   killWorker(): Promise<void>;
   /** The notification shown after the last export: its text and its buttons (run() is the user's click). */
   lastExportNotice(): ExportNotice | undefined;
+  /** Show Surprisal: whether a document has it, its last scan's windows, what was drawn, the status bar item. */
+  surprisal: {
+    isOn(uri: string): boolean;
+    whenScanned(uri: string): Promise<void>;
+    windows(uri: string): { run: number; planned: number; pendingFrom: number | undefined } | undefined;
+    drawn(): { levels: vscode.Range[][]; ruler: vscode.Range[]; pending: vscode.Range[] };
+    statusBar(): { text: string; tooltip: string };
+  };
   /** Compare Tokenizers: what the host posted to its view, its Ready, a message as its webview would send it. */
   compare: {
     messages(): ToCompareMessage[];

@@ -50,7 +50,7 @@ export const USAGE = `usage: attention-lens inspect --model <folder | owner/name
 
 export class UsageError extends Error {}
 
-const DEVICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'];
+export const DEVICES = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu'];
 
 export function positiveInt(flag: string, value: string): number {
   const n = Number(value);

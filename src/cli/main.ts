@@ -18,13 +18,17 @@ import { compareTokenizers, comparisonDocument } from '../core/tokenize/compareT
 import { loadTextTokenizer } from '../core/tokenize/textTokenizer';
 import { InferenceEngine } from '../core/worker/inferenceEngine';
 import { ablatedHeads, withAblation } from './ablationJson';
-import type { WorkerInspectResult } from '../core/worker/workerRequests';
+import type { LoadedReply, WorkerInspectResult } from '../core/worker/workerRequests';
 import { fetchRollouts, nestedRollout, type SetRollout } from '../core/analysis/rolloutSets';
 import { kvHeadOf } from '../protocol/headSharing';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { parseTokenizeArgs, type TokenizeOptions } from './tokenizeArgs';
 import { queryKeyJson, type QueryKeyArg } from './queryKeyArg';
 import { validateCommand } from './validateCommand';
+import { parseSurprisalArgs, SURPRISAL_USAGE, type SurprisalOptions } from './surprisalArgs';
+import { runScan } from '../core/surprisal/scanDriver';
+import { surprisalDocument } from '../core/surprisal/surprisalDocument';
+import type { TokenScore } from '../core/surprisal/surprisalScan';
 
 function embeddedDir(): string {
   // dist/cli.js → ../models; out/src/cli/main.js → ../../../models (out/src/models is the host's compiled code,
@@ -176,24 +180,57 @@ async function tokenize(options: TokenizeOptions): Promise<number> {
   }
 }
 
+type ModelOptions = Pick<CliOptions, 'model' | 'text' | 'file' | 'hub' | 'cache' | 'onnx' | 'device'>;
+
+/**
+ * Reads the text, loads the model in a worker, and prints the JSON document `work` makes of them; errors are one
+ * line on stderr and exit 1.
+ */
+async function withModel(options: ModelOptions, work: (engine: InferenceEngine, text: string, loaded: LoadedReply) => Promise<unknown>) {
+  const engine = new InferenceEngine({ environment: detectProviderEnvironment() });
+  try {
+    const text = await readInput(options);
+    const resolved = await resolveModel(options.model, locations(options), { onnxVariant: options.onnx, onProgress: progress });
+    const loaded = await engine.load({
+      ...resolved,
+      onnxFile: options.onnx ? variantFile(options.onnx) : resolved.onnxFile,
+      device: options.device,
+    });
+    process.stdout.write(JSON.stringify(await work(engine, text, loaded)) + '\n');
+    return 0;
+  } catch (error) {
+    process.stderr.write(`attention-lens: ${(error as Error).message.split('\n')[0]}\n`);
+    return 1;
+  } finally {
+    await engine.dispose();
+  }
+}
+
+/** `attention-lens surprisal`: every token of the text scored by a causal LM, window by window (src/core/surprisal). */
+function surprisal(options: SurprisalOptions): Promise<number> {
+  return withModel(options, async (engine, text, { info }) => {
+    const scored: TokenScore[] = [];
+    const request = { key: 'cli', text, window: options.window, stride: options.stride, topK: options.topK, fresh: true };
+    const { plan } = await runScan(engine, request, { onWindow: (_, scores) => scored.push(...scores) });
+    return surprisalDocument(info, plan, scored);
+  });
+}
+
 async function main(): Promise<number> {
   let options: CliOptions;
   try {
     if (process.argv[2] === 'tokenize') return await tokenize(parseTokenizeArgs(process.argv.slice(2)));
     if (process.argv[2] === 'validate') return await validateCommand(process.argv.slice(3));
+    if (process.argv[2] === 'surprisal') return await surprisal(parseSurprisalArgs(process.argv.slice(2)));
     options = parseArgs(process.argv.slice(2));
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`attention-lens: ${error.message}\n${USAGE}\n`);
+      process.stderr.write(`attention-lens: ${error.message}\n${USAGE}\n${SURPRISAL_USAGE}\n`);
       return 2;
     }
     throw error;
   }
-  const engine = new InferenceEngine({ environment: detectProviderEnvironment() });
-  try {
-    const text = await readInput(options);
-    const resolved = await resolveModel(options.model, locations(options), { onnxVariant: options.onnx, onProgress: progress });
-    await engine.load({ ...resolved, onnxFile: options.onnx ? variantFile(options.onnx) : resolved.onnxFile, device: options.device });
+  return withModel(options, async (engine, text) => {
     const run = engine.nextRunId();
     const { attention, topK, maxTokens, target, maxNewTokens, pair } = options;
     const inspectOptions = {
@@ -211,20 +248,11 @@ async function main(): Promise<number> {
     const rollout = options.rollout ? await runRollouts(engine, run, result) : undefined;
     const document = toJson(result, maps, rollout) as Record<string, unknown> & { predictions: Record<string, unknown> };
     if (options.queryKey) document.queryKey = await queryKeyOf(engine, run, result, options.queryKey);
-    if (options.ablate === undefined) process.stdout.write(JSON.stringify(document) + '\n');
-    else {
-      const spec = { heads: ablatedHeads(options.ablate, result.model), mode: options.ablateMode };
-      const ablation = await engine.request('ablate', { run, spec, topK });
-      const list = SCRIPT_NAMES[result.predictions.task].list;
-      process.stdout.write(JSON.stringify(withAblation(document, list, topK, ablation)) + '\n');
-    }
-    return 0;
-  } catch (error) {
-    process.stderr.write(`attention-lens: ${(error as Error).message.split('\n')[0]}\n`);
-    return 1;
-  } finally {
-    await engine.dispose();
-  }
+    if (options.ablate === undefined) return document;
+    const spec = { heads: ablatedHeads(options.ablate, result.model), mode: options.ablateMode };
+    const ablation = await engine.request('ablate', { run, spec, topK });
+    return withAblation(document, SCRIPT_NAMES[result.predictions.task].list, topK, ablation);
+  });
 }
 
 if (require.main === module) {

@@ -6,11 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { buildFeeds, feedShape, inputSpecs } from '../../src/core/engine/feeds';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
+import { addPatchFeeds } from '../../src/core/engine/patchFeeds';
 import { sessionOptions } from '../../src/core/engine/modelSession';
 import { allLayers } from '../../src/core/engine/layerMaps';
-import { patchModel, planPatch, PREDICTED_POSITIONS } from '../../src/core/onnx/graphPatch';
-import { HEAD_GATE, HEAD_MEAN } from '../../src/core/onnx/headGate';
-import { LENS_POSITIONS } from '../../src/core/onnx/logitLensPatch';
+import { patchModel, planPatch } from '../../src/core/onnx/graphPatch';
 import { scanModel } from '../../src/core/onnx/graphScan';
 import { readModelSkeleton } from '../../src/core/onnx/modelSkeleton';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
@@ -194,12 +193,8 @@ describe('ModelRunner details', () => {
       const logits = (await plain.run(plainFeeds, ['logits'])).logits.data as Float32Array;
       await plain.release();
       const patchedFeeds = buildFeeds(runner.model.inputs, ids, 1, ids.length, feedShape(config));
-      patchedFeeds[PREDICTED_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from([1n, 5n]), [2]);
-      // The head gate as a plain run feeds it: every head as it is (see onnx/headGate.ts).
-      const [layers, heads] = [config.layers, config.heads];
-      patchedFeeds[HEAD_GATE] = new ort.Tensor('float32', new Float32Array(layers * heads).fill(1), [layers, heads]);
-      patchedFeeds[HEAD_MEAN] = new ort.Tensor('float32', new Float32Array(layers * heads), [layers, heads]);
-      patchedFeeds[LENS_POSITIONS] = new ort.Tensor('int64', new BigInt64Array(0), [0]);
+      // The patch's own inputs as a plain run feeds them: every head as it is, no logit lens.
+      addPatchFeeds(runner.model, patchedFeeds, [1, 5]);
       const patched = await runner.model.session.run(patchedFeeds, ['logits']);
       assert.deepEqual(patched.logits.dims, [1, 2, config.vocabSize], 'the patched graph computes logits at the two positions only');
       for (const mask of fills) {

@@ -4,14 +4,13 @@
 // (src/core/families); rankings are cached by whoever keeps the run (the host's run store), not here.
 import * as ort from 'onnxruntime-node';
 import { badAblatedHeads, headLabel, type AblationSpec, type AblationView } from '../../protocol/ablation';
-import { compareRankings, gateValues } from '../analysis/ablation';
-import { GRAPH_TOP_K, HEAD, PREDICTED_POSITIONS } from '../onnx/graphPatch';
-import { HEAD_GATE, HEAD_MEAN } from '../onnx/headGate';
+import { compareRankings } from '../analysis/ablation';
+import { GRAPH_TOP_K, HEAD } from '../onnx/graphPatch';
 import type { AttentionSource, InspectResult, LogitLens, MaskedAtPosition, Prediction, RunPredictions, Token } from '../types';
 import { LENS_FETCHES, MAX_LENS_POSITIONS, readLogitLens } from '../analysis/logitLens';
-import { LENS_POSITIONS } from '../onnx/logitLensPatch';
 import { LensError } from '../types';
 import { buildFeeds, feedShape } from './feeds';
+import { addPatchFeeds, type PatchFeedOptions } from './patchFeeds';
 import { recomputedSource, type KeptTensors } from './layerMaps';
 import { fitPairToModel, fitToModel, type InputWindow } from './inputWindow';
 import { loadModel, type LoadedModel, type ModelRequest } from './modelSession';
@@ -146,8 +145,7 @@ export class ModelRunner {
     extra: string[],
     at?: number[],
     segments?: number[],
-    /** The head gate's values (default: every head open), and the positions of the logit lens (default: none). */
-    more: { gates?: Record<string, ort.Tensor>; lensAt?: readonly number[] } = {},
+    patch: PatchFeedOptions = {},
   ) {
     const { config, session, inputs, predictionHead, positionsInput, logitsName } = this.model;
     const positions = at ?? Array.from({ length }, (_, p) => p);
@@ -155,14 +153,10 @@ export class ModelRunner {
     // An empty list (no mask token) would crash the process: onnxruntime's CPU kernels then divide by zero
     // (SIGFPE, measured). Position 0 is ranked instead, and never read.
     const fed = positions.length > 0 ? positions : [0];
-    if (positionsInput) feeds[PREDICTED_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from(fed, BigInt), [fed.length]);
-    if (this.model.headGate) Object.assign(feeds, more.gates ?? this.gates());
-    // The lens's input is fed in every run: no positions, and its branch does not run (see logitLensPatch).
-    const lens = more.lensAt ?? [];
-    if (this.model.logitLens.available) feeds[LENS_POSITIONS] = new ort.Tensor('int64', BigInt64Array.from(lens, BigInt), [lens.length]);
+    addPatchFeeds(this.model, feeds, fed, patch);
     const fetches = [
       ...predictionFetches({ predictionHead, logitsName, vocabSize: config.vocabSize }, config.family.scoresActualTokens),
-      ...(more.lensAt ? LENS_FETCHES : []),
+      ...(patch.lensAt ? LENS_FETCHES : []),
     ];
     const started = performance.now();
     let outputs: ort.InferenceSession.ReturnType;
@@ -348,7 +342,7 @@ export class ModelRunner {
     const key = `${maxTokens ?? ''}/${pairRun}/${text}`;
     if (this.ablationBaseline?.key !== key) this.ablationBaseline = { key, ...(await this.candidates(text, maxTokens, pairRun)) };
     const before = this.ablationBaseline;
-    const { positions, rows, actualNext } = await this.candidates(text, maxTokens, pairRun, this.gates(spec));
+    const { positions, rows, actualNext } = await this.candidates(text, maxTokens, pairRun, spec);
     return {
       ablated: spec.heads.map(headLabel),
       mode: spec.mode,
@@ -361,22 +355,15 @@ export class ModelRunner {
     };
   }
 
-  /** The head gate feeds of `spec`; without one, of the plain run (every head as it is). */
-  private gates(spec?: AblationSpec): Record<string, ort.Tensor> {
-    const { layers, heads } = this.model.config;
-    const { gate, mean } = gateValues(spec ?? { heads: [], mode: 'zero' }, layers, heads);
-    return { [HEAD_GATE]: new ort.Tensor('float32', gate, [layers, heads]), [HEAD_MEAN]: new ort.Tensor('float32', mean, [layers, heads]) };
-  }
-
-  /** GRAPH_TOP_K candidates at each of the family's ranked positions of the text, with the gates given. */
-  private async candidates(text: string, maxTokens: number | undefined, pairRun: boolean, gates?: Record<string, ort.Tensor>) {
+  /** GRAPH_TOP_K candidates at each of the family's ranked positions of the text, with `ablation`'s heads ablated. */
+  private async candidates(text: string, maxTokens: number | undefined, pairRun: boolean, ablation?: AblationSpec) {
     const { tokens, pair } = this.window(text, maxTokens, pairRun);
     const ids = tokens.map((t) => t.id);
     checkRunFits(ids.length, this.model.config, false, this.availableMemory());
     const ranked = this.model.config.family.rankedPositions(tokens, this.model.tokenizer.maskTokenId);
     const positions = ranked === 'every' ? tokens.map((t) => t.index) : ranked;
     const at = ranked !== 'every' && this.model.positionsInput ? ranked : undefined;
-    const { row, actualLogProb } = await this.run(ids, 1, ids.length, GRAPH_TOP_K, [], at, pair?.segments, { gates });
+    const { row, actualLogProb } = await this.run(ids, 1, ids.length, GRAPH_TOP_K, [], at, pair?.segments, { ablation });
     const rows = positions.map((position, i) => this.toPredictions(row(0, at ? i : position)));
     // The token after position p is scored at p + 1 (see readPredictions); none follows the last.
     const next = (p: number) => (p + 1 < ids.length ? nullableExp(actualLogProb(p + 1)) : null);

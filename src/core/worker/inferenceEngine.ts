@@ -12,6 +12,7 @@ import {
   WORKER_REQUESTS,
   type LoadedReply,
   type PayloadOf,
+  type Schedule,
   type ReplyOf,
   type WorkerExit,
   type WorkerOp,
@@ -83,11 +84,18 @@ export class InferenceEngine {
     return new Promise((resolve, reject) => {
       const request = { id: this.nextId++, op, payload } as WorkerRequest;
       const pending: Pending = { request, resolve: resolve as (value: unknown) => void, reject };
-      const at = laneOf(pending) === 'attention' ? this.waiting.findIndex((p) => laneOf(p) !== 'attention') : -1;
+      const at = this.queuePosition(laneOf(pending));
       if (at < 0) this.waiting.push(pending);
       else this.waiting.splice(at, 0, pending);
       this.pump();
     });
+  }
+
+  /** Where a new request of `lane` waits: attention reads before runs, background windows after everything else. */
+  private queuePosition(lane: Schedule['lane']): number {
+    if (lane === 'background') return -1;
+    const ahead = (p: Pending) => (lane === 'attention' ? laneOf(p) !== 'attention' : laneOf(p) === 'background');
+    return this.waiting.findIndex(ahead);
   }
 
   /** Ends the worker (and with it the session); pending requests, the running one included, are rejected. */
@@ -148,7 +156,7 @@ export class InferenceEngine {
     this.running = next;
     const worker = this.ensureWorker();
     // A replacement worker has no model: reload the last one first, transparently (attention requests need none).
-    if (!this.workerHasModel && laneOf(next) === 'run' && this.lastLoad) {
+    if (!this.workerHasModel && (laneOf(next) === 'run' || laneOf(next) === 'background') && this.lastLoad) {
       const reload: Pending = {
         request: { id: this.nextId++, op: 'load', payload: { request: this.lastLoad, env: this.options.environment } },
         resolve: () => {

@@ -11,6 +11,7 @@ import { loadRunner, type Runner } from '../engine/runners';
 import { overviewOf } from '../engine/overview';
 import { measureAvailableMemory, type AvailableMemory } from '../engine/runMemory';
 import { compareTokenizers } from '../tokenize/compareTokenizers';
+import { SurprisalScans } from '../surprisal/surprisalScans';
 import { loadTextTokenizer, type TextTokenizer } from '../tokenize/textTokenizer';
 import { LensError } from '../types';
 import {
@@ -51,6 +52,7 @@ function tokenizerOf(folder: string): Promise<TextTokenizer> {
 }
 let queue = Promise.resolve();
 const runs = new WorkerRuns();
+const scans = new SurprisalScans();
 
 function loaded(): Runner {
   if (!runner) throw new LensError('no model is loaded', 'model-not-found');
@@ -68,6 +70,7 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     const previous = runner;
     runner = undefined;
     runs.clear();
+    scans.clear();
     await previous?.dispose();
     runner = await loadRunner(request, env, availableMemory);
     return { value: { info: runner.info, device: runner.model.device, loadMs: runner.model.loadMs } };
@@ -158,7 +161,14 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     await runner?.dispose();
     runner = undefined;
     runs.clear();
+    scans.clear();
     return { value: null };
+  },
+  async surprisalPlan({ key, text, window, stride, fresh }) {
+    return { value: scans.of(key, loaded()).replan(text, { window, stride, fresh }) };
+  },
+  async surprisalWindow({ key, generation, window, topK }) {
+    return { value: await scans.get(key).score(window, generation, topK) };
   },
 };
 

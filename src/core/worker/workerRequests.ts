@@ -9,6 +9,7 @@ import type { ModelRequest } from '../engine/modelSession';
 import type { OverviewData } from '../engine/overview';
 import type { ProviderEnvironment } from '../engine/providers';
 import type { TokenizerComparison } from '../tokenize/compareTokenizers';
+import type { ScanPlan, TokenScore } from '../surprisal/surprisalScan';
 import {
   LensError,
   type AttentionMaps,
@@ -56,9 +57,11 @@ export interface WorkerHealth {
  * How the engine schedules a request. 'run': runs the loaded model on a run's text (a replacement worker reloads
  * the model first). 'attention': reads kept maps; quick, it goes ahead of waiting runs. 'control': neither.
  * `supersedes`: which waiting requests a new one cancels: every waiting 'run' request, or those of its own kind.
+ * 'background': runs the loaded model too, but every other request goes ahead of it (a surprisal scan sends one
+ * window per request, so an inspect waits at most one window).
  */
-interface Schedule {
-  lane: 'run' | 'attention' | 'control';
+export interface Schedule {
+  lane: 'run' | 'attention' | 'control' | 'background';
   supersedes?: 'runs' | 'same';
 }
 
@@ -87,6 +90,10 @@ export interface WorkerRequestTypes {
   ablate: { payload: { run: number; spec: AblationSpec; topK: number }; reply: Omit<AblationView, 'runId'> };
   // The logit lens of a run's text: every layer's top-k at `positions` (default: every position).
   logitLens: { payload: { run: number; positions?: number[]; topK: number }; reply: LogitLens };
+  // A surprisal scan of a document (`key`): tokenize and plan its windows (after an edit, from the first stale
+  // one), then one request per window, in the background lane (see src/core/surprisal).
+  surprisalPlan: { payload: { key: string; text: string; window?: number; stride?: number; fresh: boolean }; reply: ScanPlan };
+  surprisalWindow: { payload: { key: string; generation: number; window: number; topK: number }; reply: TokenScore[] };
 }
 
 export type WorkerOp = keyof WorkerRequestTypes;
@@ -109,6 +116,8 @@ export const WORKER_REQUESTS: { readonly [K in WorkerOp]: Schedule } = {
   unload: { lane: 'control' },
   ablate: { lane: 'run', supersedes: 'same' },
   logitLens: { lane: 'run', supersedes: 'same' },
+  surprisalPlan: { lane: 'background', supersedes: 'same' },
+  surprisalWindow: { lane: 'background' },
 };
 
 /** A request as it crosses to the worker. */

@@ -1,0 +1,34 @@
+// The JSON document `attention-lens surprisal` prints: the text's tokens (special ones, which have no text,
+// left out) with their UTF-16 spans and scores, and the window, stride and least left context the scan used.
+import type { ScanPlan, TokenScore } from './surprisalScan';
+
+/** Surprisal to six decimals, far below the 1e-4 it is checked to; probabilities, often tiny, to 7 significant digits. */
+const round6 = (x: number | null) => (x === null ? null : Math.round(x * 1e6) / 1e6);
+const significant7 = (x: number | null) => (x === null ? null : Number(x.toPrecision(7)));
+
+export function surprisalDocument(model: { id: string; family: string }, plan: ScanPlan, scores: readonly TokenScore[]) {
+  const byIndex = new Map(scores.map((s) => [s.index, s]));
+  return {
+    model: { id: model.id, family: model.family },
+    window: plan.shape.window,
+    stride: plan.shape.stride,
+    context: plan.shape.context,
+    windows: plan.windows.length,
+    unit: 'bits',
+    tokens: plan.tokens
+      .filter((t) => !t.special)
+      .map((t) => {
+        const score = byIndex.get(t.index);
+        return {
+          index: t.index,
+          id: t.id,
+          start: t.start,
+          end: t.end,
+          piece: t.piece,
+          surprisal: round6(score?.surprisal ?? null),
+          probability: significant7(score?.probability ?? null),
+          top: (score?.top ?? []).map((p) => ({ ...p, probability: significant7(p.probability) })),
+        };
+      }),
+  };
+}

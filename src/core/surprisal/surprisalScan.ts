@@ -1,0 +1,147 @@
+// Runs a surprisal scan's windows through a loaded causal LM, without attention: the run fetches only the
+// prediction head (graphPatch.ts: top-k, log Σ exp and the logit of the token actually next), so a window costs
+// one plain forward pass. A scan keeps the file's token ids (to find what an edit changed) and nothing else:
+// each window's tensors are let go when its scores are read, so memory is bounded by one window, not the file.
+import * as ort from 'onnxruntime-node';
+import { buildFeeds, feedShape } from '../engine/feeds';
+import { predictionFetches, predictionsOf, readPredictions } from '../engine/modelRunner';
+import type { LoadedModel } from '../engine/modelSession';
+import { addPatchFeeds } from '../engine/patchFeeds';
+import { LensError, type Prediction } from '../types';
+import { firstChangedToken, firstStaleWindow, planWindows, windowShape, type ScanWindow, type WindowShape } from './surprisalWindows';
+
+/** A token of the scanned text as a scan reports it: its UTF-16 span, its piece and id. */
+export interface ScanToken {
+  index: number;
+  id: number;
+  piece: string;
+  start: number;
+  end: number;
+  special: boolean;
+}
+
+/** What a scan will run: the file's tokens, the windows, and the first window an edit made stale. */
+export interface ScanPlan {
+  /**
+   * The file's tokens from `tokensFrom` on: after an edit only those from the first stale window's scored range
+   * (the host keeps the ones before, which did not change), so that a one-line edit in a long file does not send
+   * the whole file's tokens across again.
+   */
+  tokens: ScanToken[];
+  tokensFrom: number;
+  /** How many tokens the whole file has. */
+  tokenCount: number;
+  shape: WindowShape;
+  windows: ScanWindow[];
+  /**
+   * The first window to run: 0 for a new scan; after an edit, the one scoring the first token it changed, or the
+   * first the last scan did not finish (a scan cancelled or superseded before its end).
+   */
+  firstStale: number;
+  /** Counts the key's plans: a window request names the plan it belongs to, and a newer plan refuses it. */
+  generation: number;
+}
+
+/** One scored token: bits = −log2 p(token | the tokens before it in its window); null with nothing before it. */
+export interface TokenScore {
+  index: number;
+  surprisal: number | null;
+  probability: number | null;
+  /** The model's top-k for this position (what it expected instead), best first; empty for the first token. */
+  top: Prediction[];
+}
+
+/** What a scan with a masked LM (or an encoder–decoder) is told; the editor offers to pick a causal model. */
+export const NEEDS_CAUSAL = 'surprisal needs a causal language model (one that predicts the next token)';
+
+/** Natural log to bits. */
+const LN2 = Math.log(2);
+
+/** The least top-k a scan reports and the most (the prediction head's GRAPH_TOP_K bounds it). */
+export const MAX_SCAN_TOP_K = 20;
+
+/**
+ * The scan of one text: plan() tokenizes it (and, after an edit, compares with the last text of the same key),
+ * score() runs one window. The worker keeps one per document key.
+ */
+export class SurprisalScan {
+  private ids: number[] = [];
+  private plan: ScanPlan | undefined;
+  /** Windows of the plan scored so far, in order: [0, done) hold current scores at the host. */
+  private done = 0;
+  private generation = 0;
+
+  constructor(private readonly model: LoadedModel) {}
+
+  /** Tokenizes `text` and plans its windows; `fresh` forgets the last text (a new scan, not an edit). */
+  replan(text: string, options: { window?: number; stride?: number; fresh?: boolean }): ScanPlan {
+    const { config, tokenizer } = this.model;
+    if (config.family.task !== 'next-token' || !config.family.scoresActualTokens) {
+      throw new LensError(NEEDS_CAUSAL, 'model-unsupported');
+    }
+    if (text.trim().length === 0) throw new LensError('Nothing to scan: the document is empty.', 'empty-input');
+    const shape = windowShape(config.maxPositions, options.window, options.stride);
+    const tokens = tokenizer.encode(text).map(({ index, id, piece, start, end, special }) => ({ index, id, piece, start, end, special }));
+    const ids = tokens.map((t) => t.id);
+    const windows = planWindows(ids.length, shape);
+    const samePlan = !options.fresh && this.plan && sameShape(this.plan.shape, shape);
+    const firstStale = samePlan ? Math.min(this.done, firstStaleWindow(windows, firstChangedToken(this.ids, ids))) : 0;
+    this.ids = ids;
+    this.done = firstStale;
+    const tokensFrom = firstStale < windows.length ? windows[firstStale].scoreFrom : ids.length;
+    const sent = tokensFrom === 0 ? tokens : tokens.slice(tokensFrom);
+    this.plan = { tokens: sent, tokensFrom, tokenCount: ids.length, shape, windows, firstStale, generation: ++this.generation };
+    return this.plan;
+  }
+
+  /** Runs window `k` of the current plan and scores its tokens [scoreFrom, end). */
+  async score(k: number, generation: number, topK: number): Promise<TokenScore[]> {
+    const plan = this.plan;
+    if (!plan || plan.generation !== generation || !Number.isInteger(k) || k < 0 || k >= plan.windows.length) {
+      throw new LensError(`window ${k} is not part of the current scan; the document changed`, 'cancelled');
+    }
+    const scores = await scoreWindow(this.model, this.ids, plan.windows[k], Math.min(MAX_SCAN_TOP_K, topK));
+    if (k === this.done) this.done++;
+    return scores;
+  }
+}
+
+function sameShape(a: WindowShape, b: WindowShape): boolean {
+  return a.window === b.window && a.stride === b.stride;
+}
+
+/**
+ * One forward pass over ids[start, end) (positions from the model's first, as a pass over that text alone) and
+ * the scores of its tokens [scoreFrom, end): token i's is read at row i − start − 1, which predicted it.
+ */
+export async function scoreWindow(model: LoadedModel, ids: readonly number[], window: ScanWindow, topK: number): Promise<TokenScore[]> {
+  const { config, session, inputs, predictionHead, logitsName, tokenizer } = model;
+  const windowIds = ids.slice(window.start, window.end);
+  const length = windowIds.length;
+  const feeds = buildFeeds(inputs, windowIds, 1, length, feedShape(config));
+  addPatchFeeds(
+    model,
+    feeds,
+    Array.from(windowIds, (_, p) => p),
+  );
+  const from = { predictionHead, logitsName, vocabSize: config.vocabSize };
+  let outputs: ort.InferenceSession.ReturnType;
+  try {
+    outputs = await session.run(feeds, predictionFetches(from, true));
+  } catch (error) {
+    throw new LensError(`the model failed to run: ${(error as Error).message.split('\n')[0]}`, 'model-invalid');
+  }
+  const { ranked, actualLogProb } = readPredictions(outputs, from, windowIds, length, topK);
+  const scores: TokenScore[] = [];
+  for (let i = window.scoreFrom; i < window.end; i++) {
+    const p = i - window.start;
+    const logProb = actualLogProb(p);
+    scores.push({
+      index: i,
+      surprisal: logProb === null ? null : -logProb / LN2,
+      probability: logProb === null ? null : Math.exp(logProb),
+      top: p >= 1 ? predictionsOf(tokenizer, ranked[p - 1]) : [],
+    });
+  }
+  return scores;
+}
