@@ -127,7 +127,7 @@ export const queryKeyTests: TestCase[] = [
       await lens.page.locator('.matrix-view .qk-toggle').click();
       await lens.settle();
       assert.equal(await lens.page.locator('.qk-view').isHidden(), true);
-      assert.equal(await lens.page.locator('.matrix-area').isVisible(), true);
+      assert.equal(await lens.page.locator('.matrix-view .matrix-area').isVisible(), true);
       await finish(lens);
     },
   },
