@@ -28,11 +28,22 @@ const TAB_LABELS: Record<TabId, string> = {
   tokens: 'Tokens',
   head: 'Head view',
   model: 'Model view',
-  matrix: 'Attention matrix',
+  matrix: 'Matrix',
   predictions: 'Predictions',
   lens: 'Logit lens',
   compare: 'Compare runs',
 };
+
+/**
+ * Seven tab headers do not fit a panel beside the editor in one line, and vscode-tabs neither scrolls nor wraps
+ * them (its tab list is a one-line flex box in its shadow root, with no part to style): the list is let wrap. A
+ * constructed style sheet, as the element's own styles are, so the webview's CSP needs no inline style.
+ */
+function wrapTabHeaders(tabs: VscodeTabs): void {
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync('.tablist { flex-wrap: wrap; }');
+  if (tabs.shadowRoot) tabs.shadowRoot.adoptedStyleSheets = [...tabs.shadowRoot.adoptedStyleSheets, sheet];
+}
 
 export function inspectorLayout(app: App, root: HTMLElement): Layout {
   const summary = new SummaryLine(app);
@@ -61,6 +72,7 @@ export function inspectorLayout(app: App, root: HTMLElement): Layout {
   tabs.selectedIndex = TABS.indexOf(app.state.tab);
   tabs.addEventListener('vsc-tabs-select', (e) => app.update({ tab: TABS[e.detail.selectedIndex] }));
   root.append(summary.element, targetBox.element, tabs);
+  wrapTabHeaders(tabs);
   const tell = focusTeller(app);
   return {
     current: () => ({ view: views[app.state.tab], id: app.state.tab }),

@@ -7,9 +7,9 @@ import * as assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { FromWebviewType, ToWebviewType, type ReplyMessage, type RunComparison, type RunSummary } from '../../src/protocol';
+import { ToWebviewType, type ReplyMessage, type RunComparison, type RunSummary } from '../../src/protocol';
 import type { LensTestApi } from '../../src/testApi';
-import { fixtureModel, inspectNow, lensApi, openText, selectLine, useModel, waitFor, type Outcome } from './surfaceHelpers';
+import { askPanel, fixtureModel, inspectNow, lensApi, openText, selectLine, useModel, waitFor, type Outcome } from './surfaceHelpers';
 
 /** The comparison replies the panel got so far (the webview's own requests and the test's), newest last. */
 function comparisons(api: LensTestApi): RunComparison[] {
@@ -19,15 +19,10 @@ function comparisons(api: LensTestApi): RunComparison[] {
     .map((m) => m.result!);
 }
 
-let requestId = 81_000;
-
 /** Asks as the Compare runs tab does; the reply's error is thrown. */
 async function compare(api: LensTestApi, run: RunSummary, layer: number, head: number | 'mean'): Promise<RunComparison> {
-  const id = requestId++;
-  const params = { runId: run.runId, set: 'self', layer, head };
-  await api.sendFromWebview('panel', { type: FromWebviewType.Request, requestId: id, method: 'compareRuns', params });
-  const reply = api.panelMessages().find((m): m is ReplyMessage<'compareRuns'> => m.type === ToWebviewType.Reply && m.inReplyTo === id);
-  if (!reply?.result) throw new Error(reply?.error ?? 'no reply');
+  const reply = await askPanel(api, 'compareRuns', { runId: run.runId, set: 'self', layer, head });
+  if (!reply.result) throw new Error(reply.error ?? 'no reply');
   return reply.result;
 }
 

@@ -6,9 +6,10 @@
 // cross-attention, from the layer the views chose.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { FromWebviewType, setShape, ToWebviewType, type ReplyMessage, type RunSummary } from '../../src/protocol';
+import { FromWebviewType, setShape, type RunSummary } from '../../src/protocol';
 import type { LensTestApi } from '../../src/testApi';
 import {
+  askPanel,
   fixtureModel,
   hoverText,
   inspectNow,
@@ -125,16 +126,7 @@ describe('Attention Lens: encoder–decoder models', () => {
     assert.equal(forced.target?.text, 'the mat');
     assert.equal(forced.predictions.ranked.length, forced.target?.tokens.length, 'predictions at every target position');
     // The layer request of the cross set: target rows × source columns, rows summing to 1.
-    const requestId = 81_000;
-    await api.sendFromWebview('panel', {
-      type: FromWebviewType.Request,
-      requestId,
-      method: 'layer',
-      params: { runId: api.lastResult()!.runId, set: 'cross', layer: 0 },
-    });
-    const reply = await waitFor('the cross layer', () =>
-      api.panelMessages().find((m): m is ReplyMessage<'layer'> => m.type === ToWebviewType.Reply && m.inReplyTo === requestId),
-    );
+    const reply = await askPanel(api, 'layer', { runId: api.lastResult()!.runId, set: 'cross', layer: 0 });
     assert.ok(reply.result, reply.error);
     const { queries, keys, heads, data } = reply.result;
     assert.deepEqual([queries, keys], [forced.target?.tokens.length, forced.tokens.length]);
@@ -144,15 +136,7 @@ describe('Attention Lens: encoder–decoder models', () => {
     }
     // The panel's own request: a blank target generates again.
     const before = api.lastResult()!.runId;
-    await api.sendFromWebview('panel', {
-      type: FromWebviewType.Request,
-      requestId: requestId + 1,
-      method: 'setTarget',
-      params: { runId: before, target: '  ' },
-    });
-    const answered = await waitFor('the setTarget reply', () =>
-      api.panelMessages().find((m): m is ReplyMessage<'setTarget'> => m.type === ToWebviewType.Reply && m.inReplyTo === requestId + 1),
-    );
+    const answered = await askPanel(api, 'setTarget', { runId: before, target: '  ' });
     assert.deepEqual(answered.result, { given: false });
     await waitFor('the generating run', () => (api.lastResult()?.runId ?? 0) > before);
     await api.whenIdle();

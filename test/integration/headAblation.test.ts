@@ -5,22 +5,13 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { FromWebviewType, ToWebviewType, type ReplyMessage } from '../../src/protocol';
+import { FromWebviewType } from '../../src/protocol';
 import type { AblatedPosition, AblationView } from '../../src/protocol/ablation';
 import type { LensTestApi } from '../../src/testApi';
-import { fixtureModel, inspectNow, lensApi, openText, panelRun, useModel } from './surfaceHelpers';
-
-let requestId = 90_000;
+import { askPanel, fixtureModel, inspectNow, lensApi, openText, panelRun, useModel } from './surfaceHelpers';
 
 /** Sends an ablate request as the panel's webview does and returns the host's reply to it. */
-async function ablate(api: LensTestApi, params: Record<string, unknown>): Promise<ReplyMessage<'ablate'>> {
-  await api.panelReady();
-  const id = requestId++;
-  await api.sendFromWebview('panel', { type: FromWebviewType.Request, requestId: id, method: 'ablate', params });
-  const reply = api.panelMessages().find((m): m is ReplyMessage<'ablate'> => m.type === ToWebviewType.Reply && m.inReplyTo === id);
-  assert.ok(reply, `a reply to ablate ${JSON.stringify(params)}`);
-  return reply;
-}
+const ablate = (api: LensTestApi, params: Record<string, unknown>) => askPanel(api, 'ablate', params);
 
 describe('Attention Lens: head ablation', () => {
   let api: LensTestApi;
@@ -76,7 +67,7 @@ describe('Attention Lens: head ablation', () => {
     const run = api.lastResult()!;
     // A malformed request is dropped at the boundary, as every invalid webview message is.
     const dropped = api.stats().droppedMessages;
-    await api.sendFromWebview('panel', { type: FromWebviewType.Request, requestId: requestId++, method: 'ablate', params: { runId: 1 } });
+    await api.sendFromWebview('panel', { type: FromWebviewType.Request, requestId: 1, method: 'ablate', params: { runId: 1 } });
     assert.equal(api.stats().droppedMessages, dropped + 1);
     const outOfRange = await ablate(api, { runId: run.runId, heads: [{ layer: 9, head: 0 }], mode: 'mean' });
     assert.match(outOfRange.error ?? '', /head 9\.0: layer 9 does not exist \(layers 0-2\)/);

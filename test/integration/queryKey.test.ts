@@ -4,20 +4,8 @@
 // q·k / √16 for every listed key, and the listed keys are the most attended. A fused export's reply says why it
 // has no queries and keys. The numbers against PyTorch are the unit tier's (queryKey.test.ts).
 import * as assert from 'node:assert/strict';
-import { FromWebviewType, ToWebviewType, type Params, type ReplyMessage, type RequestMethod } from '../../src/protocol';
 import type { LensTestApi } from '../../src/testApi';
-import { fixtureModel, inspectNow, lensApi, openSample, selectLine, useModel, waitFor } from './surfaceHelpers';
-
-let nextId = 91_000;
-
-/** Sends a request as the panel's webview does and waits for its reply. */
-async function ask<M extends RequestMethod>(api: LensTestApi, method: M, params: Params<M>): Promise<ReplyMessage<M>> {
-  const requestId = nextId++;
-  await api.sendFromWebview('panel', { type: FromWebviewType.Request, requestId, method, params });
-  return waitFor(`the ${method} reply`, () =>
-    api.panelMessages().find((m): m is ReplyMessage<M> => m.type === ToWebviewType.Reply && m.inReplyTo === requestId),
-  );
-}
+import { askPanel as ask, fixtureModel, inspectNow, lensApi, openSample, selectLine, useModel } from './surfaceHelpers';
 
 describe('Attention Lens: query·key view', () => {
   let api: LensTestApi;

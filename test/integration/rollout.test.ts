@@ -4,20 +4,8 @@
 // screenshot shows the shaded line beside the panel.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { FromWebviewType, ToWebviewType, type Params, type ReplyMessage, type RequestMethod } from '../../src/protocol';
 import type { LensTestApi } from '../../src/testApi';
-import { fixtureModel, inspectNow, lensApi, openText, selectLine, useModel } from './surfaceHelpers';
-
-let requestId = 80_000;
-
-/** Sends a request as the panel's webview would and returns its reply. */
-async function ask<M extends RequestMethod>(api: LensTestApi, method: M, params: Params<M>): Promise<ReplyMessage<M>> {
-  const id = requestId++;
-  await api.sendFromWebview('panel', { type: FromWebviewType.Request, requestId: id, method, params });
-  const reply = api.panelMessages().find((m): m is ReplyMessage<M> => m.type === ToWebviewType.Reply && m.inReplyTo === id);
-  assert.ok(reply, `a reply to ${method}`);
-  return reply;
-}
+import { askPanel as ask, fixtureModel, inspectNow, lensApi, openText, selectLine, useModel } from './surfaceHelpers';
 
 describe('Attention Lens rollout shading', () => {
   let api: LensTestApi;

@@ -6,8 +6,10 @@ import * as vscode from 'vscode';
 import {
   FromWebviewType,
   ToWebviewType,
+  type Params,
   type PredictionView,
   type ReplyMessage,
+  type RequestMethod,
   type ResultMessage,
   type RunSummary,
   type ToWebviewMessage,
@@ -117,15 +119,30 @@ export async function inspectNow(api: LensTestApi): Promise<RunSummary> {
   return result.summary;
 }
 
-let unmaskedRequestId = 70_000;
+/** Request ids of the suite's own panel requests: one counter, so no two tests' replies are ever confused. */
+let nextPanelRequestId = 70_000;
+
+/**
+ * Sends a request as the panel's webview does and waits for the host's reply to it. `params` may be malformed on
+ * purpose (the host must reject them).
+ */
+export async function askPanel<M extends RequestMethod>(
+  api: LensTestApi,
+  method: M,
+  params: Params<M> | Record<string, unknown>,
+): Promise<ReplyMessage<M>> {
+  await api.panelReady();
+  const requestId = nextPanelRequestId++;
+  await api.sendFromWebview('panel', { type: FromWebviewType.Request, requestId, method, params });
+  return waitFor(`the ${method} reply`, () =>
+    api.panelMessages().find((m): m is ReplyMessage<M> => m.type === ToWebviewType.Reply && m.inReplyTo === requestId),
+  );
+}
 
 /** A masked LM's top-k at every position of the run, asked for as the panel's predictions view asks for it. */
 export async function unmaskedOf(api: LensTestApi, runId: number): Promise<PredictionView[][]> {
-  await api.panelReady();
-  const requestId = unmaskedRequestId++;
-  await api.sendFromWebview('panel', { type: FromWebviewType.Request, requestId, method: 'unmasked', params: { runId } });
-  const reply = api.panelMessages().find((m): m is ReplyMessage<'unmasked'> => m.type === ToWebviewType.Reply && m.inReplyTo === requestId);
-  assert.ok(Array.isArray(reply?.result), `an unmasked reply: ${JSON.stringify(reply)}`);
+  const reply = await askPanel(api, 'unmasked', { runId });
+  assert.ok(Array.isArray(reply.result), `an unmasked reply: ${JSON.stringify(reply)}`);
   return reply.result;
 }
 

@@ -108,7 +108,7 @@ async function checkFocusRings(lens: LensPage, view: string, shots: string): Pro
 
 export const chromeTests: TestCase[] = [
   {
-    name: 'header: the facts are one line that wraps in a narrow panel, cut off nowhere (screenshot)',
+    name: 'header: the facts line and the tab headers wrap in a narrow panel, cut off nowhere (screenshot)',
     run: async (ctx: TestContext) => {
       const lens = await LensPage.open(ctx.browser, ctx.origin, 'inspector', 'light', { width: 520, height: 500 });
       const p = smallCausal();
@@ -131,6 +131,12 @@ export const chromeTests: TestCase[] = [
       assert.ok(facts.sw <= facts.cw, `nothing overflows the facts line (${facts.sw} > ${facts.cw})`);
       assert.ok(facts.h > 30, `the facts wrap onto more lines in a narrow panel (${facts.h} px high)`);
       assert.equal(await lens.page.locator('.summary .status').textContent(), 'No selection: inspected line 4');
+      // Every tab's header is on screen, wrapped onto a second line rather than cut off at the panel's edge.
+      const headers = await lens.page.evaluate<{ tab: string; right: number }[]>(
+        `[...document.querySelectorAll('vscode-tab-header')].map((h) => ({ tab: h.dataset.tab, right: h.getBoundingClientRect().right }))`,
+      );
+      assert.equal(headers.length, 7);
+      for (const h of headers) assert.ok(h.right <= 520, `the ${h.tab} tab's header ends inside the panel (at ${h.right} px)`);
       await lens.page.screenshot({ path: join(ctx.shots, 'header-narrow-light.png') });
       await finish(lens);
     },
