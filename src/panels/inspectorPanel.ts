@@ -44,10 +44,15 @@ export class InspectorPanel implements vscode.Disposable {
     return this.panel !== undefined;
   }
 
-  /** Opens the panel beside the active editor, or reveals it, keeping the editor's focus. */
+  /**
+   * Opens the panel beside the active editor, or reveals it, keeping the editor's focus. A panel in the editor's own
+   * group would cover the text it inspects (and be covered by it again): it moves beside the editor instead.
+   */
   show(): WebviewChannel {
     if (this.panel && this.channelOf) {
-      if (!this.panel.visible) this.panel.reveal(undefined, true);
+      const editorColumn = vscode.window.activeTextEditor?.viewColumn;
+      if (editorColumn !== undefined && this.panel.viewColumn === editorColumn) this.panel.reveal(vscode.ViewColumn.Beside, true);
+      else if (!this.panel.visible) this.panel.reveal(undefined, true);
       return this.channelOf;
     }
     const panel = vscode.window.createWebviewPanel(

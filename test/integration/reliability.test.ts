@@ -37,6 +37,7 @@ describe('Attention Lens under stress', () => {
     assert.equal(after.superseded - before.superseded, 49, 'the other 49 ended silently');
     // The panel may get it a moment after the engine is idle (a panel revealed anew posts once its webview is Ready).
     const last = editor.document.lineAt(49).text;
+    assert.equal(api.isPanelVisible(), true, 'the panel is beside the editor, not under it');
     const shown = await waitFor('the last result in the panel', () => {
       const sent = results(api.panelMessages().slice(firstNew));
       return sent.some((s) => s.text === last) && sent;
