@@ -1,19 +1,24 @@
 // The walkthrough's images (media/walkthrough/*.png), taken as a user sees each step: the extension from this
 // checkout in the VS Code server with its default (embedded) model, driven from the command palette.
-//   flock /tmp/heavy.lock node out/test/harness/walkthroughShots.js   → media/walkthrough/{step}.png
-// The run-file step shows inspect.png (the views a run file opens in) until Open Run File exists to be shot.
+//   flock /tmp/heavy.lock node out/test/harness/walkthroughShots.js [step…]   → media/walkthrough/{step}.png
+// With step names, only those images are saved (the steps before them still run). The run-file step opens a run that
+// python/attention_lens.py wrote from the tiny GPT-2 in PyTorch, with Open Run File… from the palette.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { SAMPLE_TEXT } from '../../src/commands/sampleText';
+import { writeTinyGpt2Runs } from '../support/python';
 import { screenshot } from './browser';
 import { runScript, withDevWorkbench } from './devWorkbench';
 import { repoRoot } from './vscodeServer';
-import { inspectorFrame, runCommand, STEP_TIMEOUT_MS, webviewFrameWith } from './workbenchUi';
+import { inspectorFrame, openRunFile, runCommand, STEP_TIMEOUT_MS, webviewFrameWith } from './workbenchUi';
 
 const OUT = path.join(repoRoot, 'media', 'walkthrough');
+const ONLY = process.argv.slice(2);
 
 async function shoot(page: Page, step: string): Promise<void> {
+  if (ONLY.length > 0 && !ONLY.includes(step)) return;
   await page.waitForTimeout(700);
   const file = await screenshot(page, `walkthrough-${step}.png`);
   if (!file) throw new Error(`the screenshot of ${step} failed`);
@@ -74,6 +79,21 @@ async function main(): Promise<void> {
     await page.locator('.monaco-dialog-box, .notification-toast').first().waitFor({ timeout: STEP_TIMEOUT_MS });
     await shoot(page, 'gpu');
     await page.keyboard.press('Escape');
+
+    const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'attention-lens-py-runs-'));
+    try {
+      await openRunFile(page, writeTinyGpt2Runs(runs, repoRoot)[0]);
+      const file = inspectorFrame(page);
+      await file.locator('.summary .facts', { hasText: 'tiny-gpt2-0.attention.json' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      await file.locator('vscode-tab-header[data-tab="head"]').click();
+      const canvas = file.locator('vscode-tab-panel[data-tab="head"] canvas.head-canvas');
+      await canvas.waitFor({ timeout: STEP_TIMEOUT_MS });
+      await canvas.focus();
+      for (let i = 0; i < 4; i++) await canvas.press('ArrowDown');
+      await shoot(page, 'runFile');
+    } finally {
+      fs.rmSync(runs, { recursive: true, force: true });
+    }
   });
 }
 

@@ -55,3 +55,17 @@ export async function webviewFrameWith(page: Page, selector: string): Promise<Fr
   }
   throw new Error(`no webview shows ${selector}`);
 }
+
+/** Attention Lens: Open Run File… from the palette, the file named by its path in VS Code's own (simple) open dialog. */
+export async function openRunFile(page: Page, file: string): Promise<void> {
+  await runCommand(page, 'Attention Lens: Open Run File…');
+  const input = page.locator('.quick-input-widget input');
+  // The dialog starts in the workspace folder; the path typed over it names the file.
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().waitFor({ timeout: STEP_TIMEOUT_MS });
+  await input.fill(file);
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: file.split('/').pop() })
+    .first()
+    .waitFor({ timeout: STEP_TIMEOUT_MS });
+  await page.keyboard.press('Enter');
+}

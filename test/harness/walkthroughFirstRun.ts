@@ -1,0 +1,105 @@
+// The walkthrough on first run, as VS Code does it: on a fresh profile (VS Code's own startup editor, the Welcome
+// page), the packaged VSIX installed in the running window with "Extensions: Install from VSIX…" makes the workbench
+// open "Get Started with Attention Lens" by itself (workbench.welcomePage.walkthroughs.openOnInstall, on by default;
+// VS Code does this for an extension installed in the window, not for one already installed when it starts: that
+// one is listed under the Welcome page's walkthroughs). Then the first step's button, Try on a Sample Sentence, runs
+// its command: the inspector opens on the sample sentence, and the step is ticked done.
+//   node out/test/harness/walkthroughFirstRun.js [--vsix file.vsix]   → "N passed, N failed", test-results/integration/first-run-*.png
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { screenshot } from './browser';
+import { withDevWorkbench } from './devWorkbench';
+import { runMain } from './runMain';
+import { buildVsix } from './vscodeServer';
+import { inspectorFrame, runCommand, STEP_TIMEOUT_MS } from './workbenchUi';
+
+const WALKTHROUGH = 'Get Started with Attention Lens';
+const FIRST_STEP = 'Inspect a sample';
+const BUTTON = 'Try on a Sample Sentence';
+/** Tokens of the sample's first line that the embedded BERT gives (src/commands/sampleText.ts). */
+const SAMPLE_WORD = 'animal';
+
+type Checks = [string, boolean][];
+
+function argValue(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? path.resolve(process.argv[at + 1] ?? '') : undefined;
+}
+
+/** Extensions: Install from VSIX… with the file named in VS Code's own (simple) open dialog. */
+async function installFromVsix(page: Page, vsix: string): Promise<void> {
+  await runCommand(page, 'Extensions: Install from VSIX...');
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().waitFor({ timeout: STEP_TIMEOUT_MS });
+  await page.locator('.quick-input-widget input').fill(vsix);
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: path.basename(vsix) })
+    .first()
+    .waitFor({ timeout: STEP_TIMEOUT_MS });
+  await page.keyboard.press('Enter');
+}
+
+async function firstRun(page: Page, vsix: string, checks: Checks): Promise<void> {
+  const welcome = page.locator('.gettingStartedContainer');
+  await welcome.first().waitFor({ timeout: STEP_TIMEOUT_MS });
+  await screenshot(page, 'first-run-welcome.png');
+  await installFromVsix(page, vsix);
+  const walkthrough = page.locator('.gettingStartedSlideDetails', { hasText: WALKTHROUGH });
+  const opened = await walkthrough.waitFor({ timeout: STEP_TIMEOUT_MS }).then(
+    () => true,
+    () => false,
+  );
+  await screenshot(page, 'first-run-walkthrough.png');
+  checks.push([`installing the VSIX in the window opens "${WALKTHROUGH}" by itself`, opened]);
+  if (!opened) return;
+  const steps = await walkthrough.locator('.getting-started-step .step-title').allTextContents();
+  checks.push([`it lists the six steps, "${FIRST_STEP}" first: ${steps.join(' · ')}`, steps.length === 6 && steps[0] === FIRST_STEP]);
+
+  await walkthrough.locator('.getting-started-step', { hasText: FIRST_STEP }).first().click();
+  await walkthrough.getByRole('button', { name: BUTTON }).first().click();
+  const chip = inspectorFrame(page).locator('.token-list .chip', { hasText: SAMPLE_WORD }).first();
+  const inspected = await chip.waitFor({ timeout: STEP_TIMEOUT_MS }).then(
+    () => true,
+    () => false,
+  );
+  await page.waitForTimeout(500);
+  await screenshot(page, 'first-run-try-sample.png');
+  checks.push([`the step's "${BUTTON}" button runs its command: the inspector shows the sample's tokens ("${SAMPLE_WORD}")`, inspected]);
+  // The step completes on its command (completionEvents onCommand:attentionLens.trySample): VS Code ticks it.
+  await page.locator('.tabs-container .tab', { hasText: 'Welcome' }).first().click();
+  const done = walkthrough.locator('.getting-started-step.complete', { hasText: FIRST_STEP });
+  const ticked = await done.waitFor({ timeout: STEP_TIMEOUT_MS }).then(
+    () => true,
+    () => false,
+  );
+  checks.push([`"${FIRST_STEP}" is marked done after its command ran`, ticked]);
+}
+
+async function main(): Promise<number> {
+  const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'attention-lens-first-run-'));
+  const checks: Checks = [];
+  try {
+    const vsix = argValue('--vsix') ?? buildVsix(temp);
+    // VS Code's own startup editor (the quiet test profile turns it off).
+    const settings = { 'workbench.startupEditor': 'welcomePage' };
+    await withDevWorkbench(
+      'first-run',
+      settings,
+      (page) =>
+        firstRun(page, vsix, checks).catch(async (error: unknown) => {
+          checks.push([`the first run went through: ${(error as Error).message}`, false]);
+          await screenshot(page, 'first-run-failed.png');
+        }),
+      { developExtension: false },
+    );
+  } finally {
+    fs.rmSync(temp, { recursive: true, force: true });
+  }
+  for (const [what, ok] of checks) console.log(`${ok ? 'ok' : 'FAILED'} - ${what}`);
+  const failed = checks.filter(([, ok]) => !ok).length;
+  console.log(`${checks.length - failed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}
+
+runMain(main);
