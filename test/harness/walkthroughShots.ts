@@ -83,8 +83,8 @@ async function main(): Promise<void> {
     const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'attention-lens-py-runs-'));
     try {
       await openRunFile(page, writeTinyGpt2Runs(runs, repoRoot)[0]);
-      const file = inspectorFrame(page);
-      await file.locator('.summary .facts', { hasText: 'tiny-gpt2-0.attention.json' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+      // The inspector's webview from the steps above is open too: find the run file's by what it says.
+      const file = await webviewFrameWith(page, '.summary .facts:has-text("tiny-gpt2-0.attention.json")');
       await file.locator('vscode-tab-header[data-tab="head"]').click();
       const canvas = file.locator('vscode-tab-panel[data-tab="head"] canvas.head-canvas');
       await canvas.waitFor({ timeout: STEP_TIMEOUT_MS });
