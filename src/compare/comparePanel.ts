@@ -108,14 +108,11 @@ export class ComparePanel implements vscode.Disposable {
       preserveFocus: true,
     });
     this.panel = panel;
-    this.readiness.reset();
     adoptLensPanel(panel, this.extensionUri, 'compare', {
       receive: (raw) => void this.receive(raw),
-      hidden: () => this.readiness.reset(),
+      readiness: this.readiness,
       closed: () => {
-        if (this.panel !== panel) return;
-        this.panel = undefined;
-        this.readiness.reset();
+        if (this.panel === panel) this.panel = undefined;
       },
     });
   }

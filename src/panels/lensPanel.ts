@@ -9,8 +9,10 @@ import { setWebviewContent, webviewOptions } from './webviewSetup';
 export interface PanelEvents {
   /** A message from the webview, not yet validated (omitted where a WebviewChannel listens itself). */
   receive?(raw: unknown): void;
+  /** Reset when the panel opens, is hidden or closes (omitted where a WebviewChannel keeps its own). */
+  readiness?: WebviewReadiness;
   /** The panel was hidden: its webview's context is gone. */
-  hidden(): void;
+  hidden?(): void;
   closed(): void;
 }
 
@@ -27,16 +29,20 @@ export function createLensPanel(
 /** Gives a panel (new, or handed back by VS Code after a reload) the lens icon and the webview `kind`, and wires its events. */
 export function adoptLensPanel(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, kind: WebviewKind, events: PanelEvents): void {
   panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'lens.svg');
+  events.readiness?.reset();
   setWebviewContent(panel.webview, extensionUri, kind, panel.title);
   const subscriptions = [
     panel.onDidChangeViewState(() => {
-      if (!panel.visible) events.hidden();
+      if (panel.visible) return;
+      events.readiness?.reset();
+      events.hidden?.();
     }),
   ];
   const receive = events.receive?.bind(events);
   if (receive) subscriptions.push(panel.webview.onDidReceiveMessage((raw: unknown) => receive(raw)));
   panel.onDidDispose(() => {
     for (const s of subscriptions) s.dispose();
+    events.readiness?.reset();
     events.closed();
   });
 }

@@ -63,13 +63,11 @@ export class RunFilePanel implements vscode.Disposable {
     }
     const panel = createLensPanel(this.extensionUri, RUN_FILE_VIEW_TYPE, title, vscode.ViewColumn.Active);
     this.panel = panel;
-    this.readiness.reset();
     adoptLensPanel(panel, this.extensionUri, 'inspector', {
       receive: (raw) => void this.receive(raw),
-      hidden: () => this.readiness.reset(),
+      readiness: this.readiness,
       closed: () => {
         if (this.panel === panel) this.panel = undefined;
-        this.readiness.reset();
       },
     });
   }
