@@ -13,7 +13,7 @@ import { screenshot } from './browser';
 import { withDevWorkbench } from './devWorkbench';
 import { runMain } from './runMain';
 import { buildVsix } from './vscodeServer';
-import { inspectorFrame, runCommand, STEP_TIMEOUT_MS } from './workbenchUi';
+import { inspectorFrame, pickInOpenDialog, runCommand, STEP_TIMEOUT_MS } from './workbenchUi';
 
 const WALKTHROUGH = 'Get Started with Attention Lens';
 const FIRST_STEP = 'Inspect a sample';
@@ -28,16 +28,10 @@ function argValue(name: string): string | undefined {
   return at >= 0 ? path.resolve(process.argv[at + 1] ?? '') : undefined;
 }
 
-/** Extensions: Install from VSIX… with the file named in VS Code's own (simple) open dialog. */
+/** Extensions: Install from VSIX…, the file named in the open dialog. */
 async function installFromVsix(page: Page, vsix: string): Promise<void> {
   await runCommand(page, 'Extensions: Install from VSIX...');
-  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().waitFor({ timeout: STEP_TIMEOUT_MS });
-  await page.locator('.quick-input-widget input').fill(vsix);
-  await page
-    .locator('.quick-input-list .monaco-list-row', { hasText: path.basename(vsix) })
-    .first()
-    .waitFor({ timeout: STEP_TIMEOUT_MS });
-  await page.keyboard.press('Enter');
+  await pickInOpenDialog(page, vsix);
 }
 
 async function firstRun(page: Page, vsix: string, checks: Checks): Promise<void> {
