@@ -57,7 +57,7 @@ async function firstRun(page: Page, vsix: string, checks: Checks): Promise<void>
   const steps = await details.locator('button.getting-started-step h3.step-title').allTextContents();
   checks.push([`it opens with the six steps, "${FIRST_STEP}" first: ${steps.join(' · ')}`, steps.length === 6 && steps[0] === FIRST_STEP]);
 
-  await details.locator('button.getting-started-step[data-step-id="inspect"]').click();
+  await details.locator('button.getting-started-step[data-step-id$="#inspect"]').click();
   await details.getByRole('button', { name: BUTTON }).first().click();
   const chip = inspectorFrame(page).locator('.token-list .chip', { hasText: SAMPLE_WORD }).first();
   const inspected = await chip.waitFor({ timeout: STEP_TIMEOUT_MS }).then(
@@ -70,7 +70,7 @@ async function firstRun(page: Page, vsix: string, checks: Checks): Promise<void>
   // The step completes on its command (completionEvents onCommand:attentionLens.trySample): VS Code ticks it.
   await page.locator('.tabs-container .tab', { hasText: 'Welcome' }).first().click();
   const ticked = await details
-    .locator('button.getting-started-step[data-step-id="inspect"][aria-checked="true"]')
+    .locator('button.getting-started-step[data-step-id$="#inspect"][aria-checked="true"]')
     .waitFor({ timeout: STEP_TIMEOUT_MS })
     .then(
       () => true,
