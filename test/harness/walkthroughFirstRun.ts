@@ -69,7 +69,10 @@ async function firstRun(page: Page, vsix: string, checks: Checks): Promise<void>
   checks.push([`the step's "${BUTTON}" button runs its command: the inspector shows the sample's tokens ("${SAMPLE_WORD}")`, inspected]);
   // The step completes on its command (completionEvents onCommand:attentionLens.trySample): VS Code ticks it.
   // The walkthrough's tab (named after the extension) is the first group's, before the sample's untitled editor.
-  await page.locator('.tabs-container .tab', { hasText: /Welcome|Attention Lens/ }).first().click();
+  await page
+    .locator('.tabs-container .tab', { hasText: /Welcome|Attention Lens/ })
+    .first()
+    .click();
   const ticked = await details
     .locator('button.getting-started-step[data-step-id$="#inspect"][aria-checked="true"]')
     .waitFor({ timeout: STEP_TIMEOUT_MS })
