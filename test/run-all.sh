@@ -114,5 +114,6 @@ if [ -f out/test/webview/run.js ]; then
 fi
 tier "integration: test suite inside a real VS Code extension host" closing node out/test/harness/runIntegration.js
 tier "integration: user flow through the real UI, installed from the VSIX" closing node out/test/harness/userFlow.js
-tier "integration: a notebook's stored run output drawn by the renderer" closing node out/test/harness/notebookRender.js
+tier "integration: run files in the UI (a Python-written run, a notebook output)" closing node out/test/harness/runFileRender.js
+tier "integration: the walkthrough on first run (the VSIX installed in the window)" closing node out/test/harness/walkthroughFirstRun.js
 finish

@@ -11,7 +11,7 @@ import { exportNotice, showExportNotice } from '../export/exportNotice';
 import { EXPORT_FILTERS } from '../export/exporter';
 import { modelSlug } from '../export/fileName';
 import type { ModelManager } from '../models/modelManager';
-import { setWebviewContent, webviewOptions } from '../panels/webviewSetup';
+import { adoptLensPanel, createLensPanel, WebviewReadiness } from '../panels/lensPanel';
 import { parseFromCompareWebview, type CompareExportFormat, type ComparisonView, type ToCompareMessage } from '../protocol';
 import { compareHtml, compareJson } from './compareReport';
 import { comparisonView } from './comparisonView';
@@ -36,8 +36,7 @@ interface Compared {
 
 export class ComparePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
-  private ready = false;
-  private readyWaiters: (() => void)[] = [];
+  private readonly readiness = new WebviewReadiness();
   private compared: Compared | undefined;
   private nextId = 1;
   private nextRenderId = 1;
@@ -104,32 +103,22 @@ export class ComparePanel implements vscode.Disposable {
       if (!this.panel.visible) this.panel.reveal(undefined, true);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(
-      COMPARE_VIEW_TYPE,
-      TITLE,
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false },
-    );
-    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'lens.svg');
-    setWebviewContent(panel.webview, this.extensionUri, 'compare', TITLE);
-    const received = panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw));
-    const visibility = panel.onDidChangeViewState(() => {
-      if (!panel.visible) this.ready = false;
-    });
-    panel.onDidDispose(() => {
-      received.dispose();
-      visibility.dispose();
-      if (this.panel === panel) {
-        this.panel = undefined;
-        this.ready = false;
-      }
+    const panel = createLensPanel(this.extensionUri, COMPARE_VIEW_TYPE, TITLE, {
+      viewColumn: vscode.ViewColumn.Beside,
+      preserveFocus: true,
     });
     this.panel = panel;
-    this.ready = false;
+    adoptLensPanel(panel, this.extensionUri, 'compare', {
+      receive: (raw) => void this.receive(raw),
+      readiness: this.readiness,
+      closed: () => {
+        if (this.panel === panel) this.panel = undefined;
+      },
+    });
   }
 
   whenReady(): Promise<void> {
-    return this.ready ? Promise.resolve() : new Promise((resolve) => this.readyWaiters.push(resolve));
+    return this.readiness.whenReady();
   }
 
   /** A message from the webview: validated first (tests call this as the webview would). */
@@ -142,8 +131,7 @@ export class ComparePanel implements vscode.Disposable {
     }
     const message = parsed.message;
     if (message.type === 'ready') {
-      this.ready = true;
-      this.readyWaiters.splice(0).forEach((resolve) => resolve());
+      this.readiness.set();
       if (this.compared) this.post({ type: 'comparison', comparison: this.compared.view });
     } else if (message.type === 'revealSpan') {
       await this.reveal(message.start, message.end);
@@ -193,7 +181,7 @@ export class ComparePanel implements vscode.Disposable {
 
   /** The view's picture of the comparison it shows (the view draws it: it has the fonts and the layout). */
   private render(format: 'png' | 'svg'): Promise<Uint8Array | string> {
-    if (!this.panel || !this.ready)
+    if (!this.panel || !this.readiness.isReady)
       return Promise.reject(new Error(`Show the Compare Tokenizers view to export it as ${format.toUpperCase()}.`));
     const requestId = this.nextRenderId++;
     return new Promise((resolve, reject) => {
@@ -218,7 +206,7 @@ export class ComparePanel implements vscode.Disposable {
   private post(message: ToCompareMessage): void {
     this.sent.push(message);
     if (this.sent.length > 100) this.sent.splice(0, this.sent.length - 100);
-    if (this.panel && this.ready) void this.panel.webview.postMessage(message);
+    if (this.panel && this.readiness.isReady) void this.panel.webview.postMessage(message);
   }
 
   dispose(): void {

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { InspectController } from '../session/inspectController';
 import { WebviewChannel, type ChannelHooks } from './webviewChannel';
-import { setWebviewContent, webviewOptions } from './webviewSetup';
+import { adoptLensPanel, createLensPanel } from './lensPanel';
 
 export const INSPECTOR_VIEW_TYPE = 'attentionLens.inspector';
 const TITLE = 'Attention Lens';
@@ -55,13 +55,9 @@ export class InspectorPanel implements vscode.Disposable {
       else if (!this.panel.visible) this.panel.reveal(undefined, true);
       return this.channelOf;
     }
-    const panel = vscode.window.createWebviewPanel(
-      INSPECTOR_VIEW_TYPE,
-      TITLE,
-      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
-      webviewOptions(this.extensionUri),
+    return this.adopt(
+      createLensPanel(this.extensionUri, INSPECTOR_VIEW_TYPE, TITLE, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }),
     );
-    return this.adopt(panel);
   }
 
   /** The serializer's path: VS Code hands back a panel after a reload. */
@@ -77,24 +73,21 @@ export class InspectorPanel implements vscode.Disposable {
   }
 
   private adopt(panel: vscode.WebviewPanel): WebviewChannel {
-    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'lens.svg');
-    setWebviewContent(panel.webview, this.extensionUri, 'inspector', TITLE);
+    // The channel listens to the webview's messages itself (the side view's channel does too).
     const channel = new WebviewChannel('inspector panel', panel.webview, this.controller, this.log, this.hooks);
     this.panel = panel;
     this.channelOf = channel;
-    // A hidden panel loses its webview context (no retainContextWhenHidden): post nothing until it reloads and
-    // says Ready again, which replays the current run.
-    panel.onDidChangeViewState(() => {
-      if (!panel.visible) channel.unready();
-    });
-    panel.onDidDispose(() => {
-      channel.dispose();
-      this.disposedChannels++;
-      if (this.panel === panel) {
-        this.panel = undefined;
-        this.channelOf = undefined;
-      }
-      this.closed.fire();
+    adoptLensPanel(panel, this.extensionUri, 'inspector', {
+      hidden: () => channel.unready(),
+      closed: () => {
+        channel.dispose();
+        this.disposedChannels++;
+        if (this.panel === panel) {
+          this.panel = undefined;
+          this.channelOf = undefined;
+        }
+        this.closed.fire();
+      },
     });
     return channel;
   }

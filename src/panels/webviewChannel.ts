@@ -17,6 +17,7 @@ import {
 } from '../protocol';
 import type { InspectController } from '../session/inspectController';
 import type { RunEvent, RunRecord } from '../session/runState';
+import { WebviewReadiness } from './lensPanel';
 import { requestHandlers, type RequestActions, type RequestHandlers } from './requestHandlers';
 
 export interface ChannelHooks extends RequestActions {
@@ -34,7 +35,7 @@ const RENDER_TIMEOUT_MS = 20_000;
 const KEEP_SENT = 400;
 
 export class WebviewChannel implements vscode.Disposable {
-  private ready = false;
+  private readonly readiness = new WebviewReadiness();
   private disposed = false;
   private nextRenderId = 1;
   private readonly renders = new Map<number, (message: ExportRenderedMessage) => void>();
@@ -43,7 +44,6 @@ export class WebviewChannel implements vscode.Disposable {
   private inspectorAt: { layer: number; head: number | 'mean' } | undefined;
   /** Compare with Previous Run asked before the webview was ready: it opens the tab after the replay. */
   private comparisonAsked = false;
-  private readyWaiters: (() => void)[] = [];
   /** What was posted, newest last (tests read it through the test API). */
   readonly sent: ToWebviewMessage[] = [];
   /** Messages rejected by validation. */
@@ -66,7 +66,7 @@ export class WebviewChannel implements vscode.Disposable {
 
   dispose(): void {
     this.disposed = true;
-    this.ready = false;
+    this.readiness.reset();
     for (const d of this.subscriptions) d.dispose();
     for (const resolve of this.renders.values())
       resolve({ type: FromWebviewType.ExportRendered, requestId: 0, format: 'png', data: '', error: 'the view was closed' });
@@ -75,20 +75,19 @@ export class WebviewChannel implements vscode.Disposable {
 
   /** The webview's context is gone (a hidden view): post nothing until it says Ready again. */
   unready(): void {
-    this.ready = false;
+    this.readiness.reset();
   }
 
   get isReady(): boolean {
-    return this.ready;
+    return this.readiness.isReady;
   }
 
   whenReady(): Promise<void> {
-    if (this.ready) return Promise.resolve();
-    return new Promise((resolve) => this.readyWaiters.push(resolve));
+    return this.readiness.whenReady();
   }
 
   private post(message: ToWebviewMessage): void {
-    if (!this.ready || this.disposed) return;
+    if (!this.readiness.isReady || this.disposed) return;
     this.sent.push(message);
     if (this.sent.length > KEEP_SENT) this.sent.splice(0, this.sent.length - KEEP_SENT);
     // A webview that was disposed between the check and the post rejects; nothing to do then.
@@ -122,7 +121,7 @@ export class WebviewChannel implements vscode.Disposable {
   /** The comparison baseline changed; `show` opens the Compare runs tab. */
   showComparison(show: boolean): void {
     // A panel that is only now opening hears it once it says Ready (replay).
-    if (!this.ready) this.comparisonAsked = show;
+    if (!this.readiness.isReady) this.comparisonAsked = show;
     this.post({ type: ToWebviewType.Baseline, show });
   }
 
@@ -142,7 +141,7 @@ export class WebviewChannel implements vscode.Disposable {
 
   /** Asks the webview to render its current view (PNG bytes or SVG text). */
   render(format: 'png' | 'svg'): Promise<ExportRenderedMessage> {
-    if (!this.ready) return Promise.reject(new Error(`the ${this.name} is not showing`));
+    if (!this.readiness.isReady) return Promise.reject(new Error(`the ${this.name} is not showing`));
     const requestId = this.nextRenderId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -177,8 +176,7 @@ export class WebviewChannel implements vscode.Disposable {
     switch (message.type) {
       case FromWebviewType.Ready:
         this.log.debug(`the ${this.name} is ready`);
-        this.ready = true;
-        this.readyWaiters.splice(0).forEach((resolve) => resolve());
+        this.readiness.set();
         this.replay();
         return;
       case FromWebviewType.Request:

@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { FileRun } from '../core/runFile/fileRun';
 import { MAX_RUN_FILE_BYTES, problemLines } from '../core/runFile/problems';
 import { parseRunFile } from '../core/runFile/readRunFile';
-import { setWebviewContent, webviewOptions } from '../panels/webviewSetup';
+import { adoptLensPanel, createLensPanel, WebviewReadiness } from '../panels/lensPanel';
 import { FromWebviewType, parseFromWebview, ToWebviewType, type ToWebviewMessage } from '../protocol';
 
 export const RUN_FILE_VIEW_TYPE = 'attentionLens.runFile';
@@ -18,8 +18,7 @@ export class RunFilePanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private run: FileRun | undefined;
   private nextRunId = 1;
-  private ready = false;
-  private readyWaiters: (() => void)[] = [];
+  private readonly readiness = new WebviewReadiness();
   /** What was posted, newest last, and messages rejected by validation (tests read both). */
   readonly sent: ToWebviewMessage[] = [];
   dropped = 0;
@@ -51,7 +50,7 @@ export class RunFilePanel implements vscode.Disposable {
       return undefined;
     }
     this.show(name);
-    if (this.ready) this.replay();
+    if (this.readiness.isReady) this.replay();
     return this.run;
   }
 
@@ -62,30 +61,23 @@ export class RunFilePanel implements vscode.Disposable {
       if (!this.panel.visible) this.panel.reveal();
       return;
     }
-    const panel = vscode.window.createWebviewPanel(RUN_FILE_VIEW_TYPE, title, vscode.ViewColumn.Active, webviewOptions(this.extensionUri));
-    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'lens.svg');
-    setWebviewContent(panel.webview, this.extensionUri, 'inspector', title);
-    const received = panel.webview.onDidReceiveMessage((raw: unknown) => void this.receive(raw));
-    // A hidden panel loses its webview: it says Ready again when shown, and the run is replayed.
-    const visibility = panel.onDidChangeViewState(() => {
-      if (!panel.visible) this.ready = false;
-    });
-    panel.onDidDispose(() => {
-      received.dispose();
-      visibility.dispose();
-      if (this.panel === panel) this.panel = undefined;
-      this.ready = false;
-    });
+    const panel = createLensPanel(this.extensionUri, RUN_FILE_VIEW_TYPE, title, vscode.ViewColumn.Active);
     this.panel = panel;
-    this.ready = false;
+    adoptLensPanel(panel, this.extensionUri, 'inspector', {
+      receive: (raw) => void this.receive(raw),
+      readiness: this.readiness,
+      closed: () => {
+        if (this.panel === panel) this.panel = undefined;
+      },
+    });
   }
 
   whenReady(): Promise<void> {
-    return this.ready ? Promise.resolve() : new Promise((resolve) => this.readyWaiters.push(resolve));
+    return this.readiness.whenReady();
   }
 
   private post(message: ToWebviewMessage): void {
-    if (!this.panel || !this.ready) return;
+    if (!this.panel || !this.readiness.isReady) return;
     this.sent.push(message);
     void this.panel.webview.postMessage(message);
   }
@@ -110,8 +102,7 @@ export class RunFilePanel implements vscode.Disposable {
     const message = parsed.message;
     switch (message.type) {
       case FromWebviewType.Ready:
-        this.ready = true;
-        this.readyWaiters.splice(0).forEach((resolve) => resolve());
+        this.readiness.set();
         this.replay();
         break;
       case FromWebviewType.Request: {

@@ -7,11 +7,15 @@ import type { Page } from 'playwright-core';
 import { openBrowser, resultsDir, writeConsoleLog } from './browser';
 import { freshWorkspace, prepareProfile, profileDirs, repoRoot, startServer } from './vscodeServer';
 
-/** Runs `body` on a fresh profile (with `settings`) and workspace; `name` prefixes the server and console logs. */
+/**
+ * Runs `body` on a fresh profile (with `settings`) and workspace; `name` prefixes the server and console logs.
+ * `developExtension: false` opens the workbench without this checkout's extension (a test that installs the VSIX).
+ */
 export async function withDevWorkbench(
   name: string,
   settings: Record<string, unknown>,
   body: (page: Page) => Promise<void>,
+  { developExtension = true } = {},
 ): Promise<void> {
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), `attention-lens-${name}-`));
   const dirs = profileDirs(temp);
@@ -22,7 +26,8 @@ export async function withDevWorkbench(
   try {
     const extension = `vscode-remote://${server.authority}${repoRoot}`;
     const payload = encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', extension]]));
-    await browser.page.goto(`${server.base}/?folder=${encodeURIComponent(workspace)}&payload=${payload}`);
+    const develop = developExtension ? `&payload=${payload}` : '';
+    await browser.page.goto(`${server.base}/?folder=${encodeURIComponent(workspace)}${develop}`);
     await body(browser.page);
   } finally {
     writeConsoleLog(browser.consoleLines, `${name}-console.log`);

@@ -4,14 +4,13 @@
 // predictions, the model view), opens the side view on a token, and takes screenshots of each.
 //   node out/test/harness/userFlow.js [--vsix file.vsix]   (without --vsix it runs tools/package.mjs first)
 // Model: the embedded default if models/ has it, else the tiny BERT fixture (same bert-base-uncased tokens).
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import { inspectorFrame, openFile, runCommand, selectLine, STEP_TIMEOUT_MS, webviewFrameWith } from './workbenchUi';
 import { openBrowser, resultsDir, screenshot, writeConsoleLog } from './browser';
-import { freshWorkspace, installVsix, prepareProfile, profileDirs, repoRoot, startServer } from './vscodeServer';
+import { buildVsix, freshWorkspace, installVsix, prepareProfile, profileDirs, repoRoot, startServer } from './vscodeServer';
 import { runMain } from './runMain';
 
 const SENTENCE_TOKENS = ['[CLS]', 'the', 'cat', 'sat', 'on', 'the', 'mat', 'because', 'it', 'was', 'tired', '.', '[SEP]'];
@@ -24,18 +23,6 @@ interface Check {
 function argValue(name: string): string | undefined {
   const at = process.argv.indexOf(name);
   return at >= 0 ? path.resolve(process.argv[at + 1] ?? '') : undefined;
-}
-
-function buildVsix(dir: string): string {
-  const out = path.join(dir, 'attention-lens.vsix');
-  const result = spawnSync(process.execPath, [path.join(repoRoot, 'tools', 'package.mjs'), '--out', out], {
-    cwd: repoRoot,
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`npm run package failed:\n${result.stdout}${result.stderr}`);
-  const summary = /^VSIX: .*$/m.exec(result.stdout);
-  console.log(summary ? summary[0] : `VSIX: ${out}`);
-  return out;
 }
 
 function modelSettings(): Record<string, unknown> {

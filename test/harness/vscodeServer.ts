@@ -75,6 +75,19 @@ function dirFlags(dirs: ProfileDirs): string[] {
   return ['--user-data-dir', dirs.userDataDir, '--server-data-dir', dirs.serverDataDir, '--extensions-dir', dirs.extensionsDir];
 }
 
+/** Packages this checkout as a VSIX in `dir` (tools/package.mjs); returns its path. */
+export function buildVsix(dir: string): string {
+  const out = path.join(dir, 'attention-lens.vsix');
+  const result = spawnSync(process.execPath, [path.join(repoRoot, 'tools', 'package.mjs'), '--out', out], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`npm run package failed:\n${result.stdout}${result.stderr}`);
+  const summary = /^VSIX: .*$/m.exec(result.stdout);
+  console.log(summary ? summary[0] : `VSIX: ${out}`);
+  return out;
+}
+
 /** Installs a VSIX into the profile's extensions directory with the server's own CLI. */
 export function installVsix(dirs: ProfileDirs, vsix: string, tools: ToolPaths = toolPaths()): void {
   const result = spawnSync(tools.node24, [tools.serverMain, ...dirFlags(dirs), '--install-extension', vsix, '--force'], {

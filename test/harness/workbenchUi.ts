@@ -55,3 +55,32 @@ export async function webviewFrameWith(page: Page, selector: string): Promise<Fr
   }
   throw new Error(`no webview shows ${selector}`);
 }
+
+/**
+ * Names `file` in VS Code's own (simple) open dialog, which a command has just opened. The dialog fills in its start
+ * folder once it has read it, over anything typed before: type the path again until it stays.
+ */
+export async function pickInOpenDialog(page: Page, file: string): Promise<void> {
+  const input = page.locator('.quick-input-widget input');
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  while ((await input.inputValue()) !== file || !(await stays(page, file))) {
+    if (Date.now() > deadline) throw new Error(`the open dialog did not take ${file}`);
+    await input.fill(file);
+  }
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: file.split('/').pop() })
+    .first()
+    .waitFor({ timeout: STEP_TIMEOUT_MS });
+  await page.keyboard.press('Enter');
+}
+
+async function stays(page: Page, value: string): Promise<boolean> {
+  await page.waitForTimeout(500);
+  return (await page.locator('.quick-input-widget input').inputValue()) === value;
+}
+
+/** Attention Lens: Open Run File… from the palette, the file named in the open dialog. */
+export async function openRunFile(page: Page, file: string): Promise<void> {
+  await runCommand(page, 'Attention Lens: Open Run File…');
+  await pickInOpenDialog(page, file);
+}

@@ -16,20 +16,13 @@ import { jsonReport } from '../../src/export/reports';
 import { toRunSummary } from '../../src/session/runSummary';
 import { selfSet } from '../support/engine';
 import { fixtureModel, repoRoot } from '../support/paths';
+import { findPython } from '../support/python';
 import { loadReference } from '../support/reference';
 
 /** PyTorch vs onnxruntime on the same float32 weights, as golden.test.ts holds them. */
 const TOLERANCE = 1e-5;
 /** The reference cases python/test_attention_lens.py writes runs of (GPT2_CASES there). */
 const GPT2_CASES = [0, 2];
-
-/** Debian's python3 first: a pyenv or venv python3 on PATH may lack numpy and torch. */
-function findPython(): string {
-  const candidates = [process.env.ATTENTION_LENS_PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string => !!c);
-  const found = candidates.find((c) => spawnSync(c, ['-c', 'import numpy, torch, onnx']).status === 0);
-  assert.ok(found, `no python3 with numpy, torch and onnx among ${candidates.join(', ')}: run test/harness/setup.sh`);
-  return found;
-}
 
 type Json = Record<string, unknown>;
 const readRun = (folder: string, name: string): Json => JSON.parse(readFileSync(path.join(folder, name), 'utf8')) as Json;
@@ -46,7 +39,7 @@ describe('python/attention_lens.py', () => {
   let unittest: string;
   before(() => {
     out = mkdtempSync(path.join(tmpdir(), 'attention-lens-py-'));
-    const python = findPython();
+    const python = findPython('numpy, torch, onnx');
     const ran = spawnSync(python, ['-m', 'unittest', '-v', 'test_attention_lens'], {
       cwd: path.join(repoRoot, 'python'),
       env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'tools'), ATTENTION_LENS_TEST_OUT: out },

@@ -59,7 +59,7 @@ function notebook(run: Record<string, unknown>): string {
       metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }, language_info: { name: 'python' } },
       cells: [
         cell(
-          ['# A run written from Python and displayed with the MIME type of Attention Lens run files\n', 'attention_lens.show(run)'],
+          ['# A run written from Python and displayed with the MIME type of Attention Lens run files\n', 'attention_lens.display(run)'],
           [{ output_type: 'display_data', metadata: {}, data: { [RUN_FILE_MIME]: run, 'text/plain': ['<Attention Lens run>'] } }],
         ),
       ],
