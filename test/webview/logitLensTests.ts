@@ -1,5 +1,6 @@
-// The logit lens tab: asks the host for the window that fits (≤ 16 tokens) once per run and window, draws layers × tokens coloured by the tracked
-// probability, lists a cell's top-k on hover, selects a cell's token on click, and says why where a run has none.
+// The logit lens tab: asks the host for the window that fits (≤ 16 tokens) once per run and window, draws layers ×
+// tokens coloured by the tracked probability, lists a cell's top-k on hover, selects a cell's token on click, moves
+// the window with ▶, and says why where a run has none.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { LogitLensView, RunSummary } from '../../src/protocol';
@@ -62,9 +63,8 @@ export const logitLensTests: TestCase[] = [
       );
       const reply = lensFor(p.summary, window);
       await lens.post({ type: 'reply', inReplyTo: asked.at(-1)!.requestId as number, result: reply } as never);
-      await lens.until(
-        `document.querySelector('.logit-lens .hover-info')?.textContent.includes('4 layers × ${count} tokens (tokens 0–${count - 1} of 40)')`,
-      );
+      const grid = `4 layers × ${count} tokens (tokens 0–${count - 1} of 40)`;
+      await lens.until(`document.querySelector('.logit-lens .hover-info')?.textContent.includes('${grid}')`);
       const ink = await lens.ink('.logit-lens canvas');
       assert.ok(ink.inked > ink.width * ink.height * 0.3, `the grid is drawn: ${JSON.stringify(ink)}`);
       const options = await lens.page.locator('.lens-colour-by vscode-option').allTextContents();
