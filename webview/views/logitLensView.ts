@@ -161,9 +161,10 @@ export class LogitLensView implements View {
     const shown = this.lens.data?.positions;
     if (!s || !shown) return;
     const step = direction * Math.max(1, Math.floor(shown.length / 2));
-    const centre = (this.app.state.selected ?? s.predictions.ranked[0]?.position ?? 0) + this.shift;
+    // From the centre of the window shown: near either end of the text it is not the token it is shown around.
+    const centre = shown[Math.floor(shown.length / 2)];
     const moved = Math.max(0, Math.min(s.tokens.length - 1, centre + step));
-    this.shift += moved - centre;
+    this.shift = moved - (this.app.state.selected ?? s.predictions.ranked[0]?.position ?? 0);
     this.ask();
     this.scheduleDraw();
   }
