@@ -210,6 +210,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     },
     stats: () => ({
       ...controller.stats,
+      lensRuns: controller.queries.lensRuns,
       droppedMessages: (inspector.channel?.dropped ?? 0) + (sideView.channel?.dropped ?? 0),
       closedPanels: inspector.disposedChannels,
     }),

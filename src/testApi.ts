@@ -36,7 +36,17 @@ export interface LensTestApi {
   rolloutShading(): ShadedSpan[];
   /** The loaded model, if any. */
   loadedModel(): { spec: string; id: string; family: string; device: string; generation: number } | undefined;
-  stats(): { started: number; published: number; superseded: number; stale: number; droppedMessages: number; closedPanels: number };
+  stats(): {
+    started: number;
+    published: number;
+    superseded: number;
+    stale: number;
+    /** Runs whose inspect carried the logit lens's window, and lens requests that took a run of their own. */
+    lensCarried: number;
+    lensRuns: number;
+    droppedMessages: number;
+    closedPanels: number;
+  };
   /** Download progress events seen (newest last); cancelDownloads() is the notification's Cancel. */
   downloadProgress(): HubProgress[];
   cancelDownloads(): void;

@@ -3,8 +3,15 @@
 import { isCount } from './checks';
 import type { PredictionView } from './shapes';
 
-/** Most positions one logitLens request names: the view's window (all of a text up to this many tokens). */
+/** Most positions one logitLens request names. */
 export const LENS_WINDOW = 64;
+
+/**
+ * Most positions the view shows at once, and the window an inspect computes the lens at in its own run once the
+ * view is in use: the lens costs 12 layers × P vocabulary projections on BERT-base, about 2 % of a 512-token
+ * inspect at 16 positions and 44 % at 64 (BENCHMARKS.md), so only what is seen is computed.
+ */
+export const LENS_SHOWN = 16;
 
 export interface LogitLensCellView {
   top: PredictionView[];
@@ -32,10 +39,14 @@ export function lensParams(p: Record<string, unknown>): { runId: number; positio
   return { runId: p.runId, positions: [...positions] };
 }
 
-/** The window of positions the view asks for: every one of a short run, else LENS_WINDOW around `around`. */
-export function lensWindow(tokens: number, around: number | null): number[] {
-  const count = Math.min(tokens, LENS_WINDOW);
-  const centre = around ?? 0;
-  const first = Math.max(0, Math.min(tokens - count, centre - Math.floor(count / 2)));
-  return Array.from({ length: count }, (_, i) => first + i);
+/**
+ * The window of `count` positions (at most LENS_SHOWN) around `around`, else around the run's first ranked position
+ * (a fill-mask run's mask; the first token of a next-token run): every one of a short run. A narrower window around
+ * the same token lies inside a wider one, so the inspect's window answers the view's whatever its width.
+ */
+export function lensWindow(tokens: number, around: number | null, firstRanked: number | undefined, count = LENS_SHOWN): number[] {
+  const shown = Math.max(1, Math.min(tokens, count, LENS_SHOWN));
+  const centre = around ?? firstRanked ?? 0;
+  const first = Math.max(0, Math.min(tokens - shown, centre - Math.floor(shown / 2)));
+  return Array.from({ length: shown }, (_, i) => first + i);
 }

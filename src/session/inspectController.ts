@@ -41,7 +41,7 @@ export class InspectController implements vscode.Disposable {
   readonly queries: RunQueries;
   current: RunRecord | undefined;
   /** Counts for tests and the log: runs started, results published, runs dropped as superseded. */
-  readonly stats = { started: 0, published: 0, superseded: 0, stale: 0 };
+  readonly stats = { started: 0, published: 0, superseded: 0, stale: 0, lensCarried: 0 };
 
   constructor(
     engine: InferenceEngine,
@@ -103,9 +103,17 @@ export class InspectController implements vscode.Disposable {
       if (runId !== this.latestRunId) return this.superseded(runId);
       const epoch = this.models.epoch;
       const started = performance.now();
-      const { summary, source, unmasked } = await this.engine.inspect(runId, request.text, readConfig(), {
+      // The view asked the run shown for its logit lens: it is open, so this run carries the lens of its first window.
+      const lens = this.current !== undefined && this.runs.lensAsked(this.current.runId);
+      const {
+        summary,
+        source,
+        unmasked,
+        lens: carried,
+      } = await this.engine.inspect(runId, request.text, readConfig(), {
         pair: request.pair,
         target: request.givenTarget,
+        lens,
       });
       if (runId !== this.latestRunId) return this.superseded(runId);
       if (this.models.epoch !== epoch) {
@@ -121,7 +129,8 @@ export class InspectController implements vscode.Disposable {
       );
       if (summary.truncation) this.log.warn(summary.truncation.message);
       this.targets.release(this.current?.target);
-      this.runs.add(run, unmasked);
+      this.runs.add(run, unmasked, carried);
+      if (carried) this.stats.lensCarried++;
       this.current = run;
       this.stats.published++;
       this.events.fire({ kind: 'result', run });

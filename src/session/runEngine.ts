@@ -10,6 +10,7 @@ import { badHeads, badQueryKey, noSuchLayer } from '../core/worker/workerRequest
 import type { AblationSpec, AblationView } from '../protocol/ablation';
 import {
   attentionSet,
+  LENS_SHOWN,
   setShape,
   type AttentionLayer,
   type AttentionOverview,
@@ -37,6 +38,8 @@ export interface EngineRun {
   source: RunSource;
   /** A fill-mask model's top-k at every position, when the run ranked them anyway (the run store takes it). */
   unmasked?: PredictionView[][];
+  /** The logit lens at the view's first window, when the run was asked to carry it (the run store takes it). */
+  lens?: LogitLensView;
 }
 
 /** The settings a run is made with. */
@@ -52,16 +55,29 @@ export class RunEngine {
 
   /**
    * `run.pair`: the text as a sentence pair; `run.target`: an encoder–decoder model's given target (teacher forcing),
-   * absent: the model generates one.
+   * absent: the model generates one; `run.lens`: carry the logit lens at the view's first window (where the model has one).
    */
-  async inspect(runId: number, text: string, settings: RunSettings, run: { pair?: boolean; target?: string } = {}): Promise<EngineRun> {
+  async inspect(
+    runId: number,
+    text: string,
+    settings: RunSettings,
+    run: { pair?: boolean; target?: string; lens?: boolean } = {},
+  ): Promise<EngineRun> {
     const { pair = false, target } = run;
     const { topK, maxTokens, maxNewTokens } = settings;
-    const options = { attention: true, topK, maxTokens, maxNewTokens, pair, ...(target !== undefined && { target }) };
-    const { unmasked, ...result } = await this.engine.request('inspect', { run: runId, text, options });
+    const options = {
+      attention: true,
+      topK,
+      maxTokens,
+      maxNewTokens,
+      pair,
+      ...(target !== undefined && { target }),
+      ...(run.lens && { lensWindow: LENS_SHOWN }),
+    };
+    const { unmasked, logitLens, ...result } = await this.engine.request('inspect', { run: runId, text, options });
     const { model } = result;
     const source = { modelFolder: model.folder, onnxFile: model.onnxFile, keptAttention: result.attention !== undefined };
-    return { summary: toRunSummary(runId, result), source, unmasked };
+    return { summary: toRunSummary(runId, result), source, unmasked, ...(logitLens && { lens: logitLens }) };
   }
 
   /** The model view's overview of one of a run's attention sets. */

@@ -22,6 +22,8 @@ import type { RunStore } from './runStore';
 export class RunQueries {
   /** The last logit lens computed, for the exports (the view's window of the run shown). */
   private lastLens: { runId: number; lens: LogitLensView } | undefined;
+  /** Logit lens requests that took a run of their own (the rest were answered from what an inspect carried). */
+  lensRuns = 0;
   /** The current run compared with its baseline (the compareRuns request, the Compare commands, the export). */
   readonly comparer: RunComparer;
 
@@ -102,15 +104,23 @@ export class RunQueries {
     return view;
   }
 
-  /** The logit lens at positions of the run's text (a run of its own in the worker, ModelRunner.logitLens). */
+  /**
+   * The logit lens at positions of the run's text: from what the run's inspect carried where that covers them, else
+   * a run of its own in the worker (ModelRunner.logitLens).
+   */
   async logitLens(run: RunRecord, positions: number[]): Promise<LogitLensView> {
     const unavailable = run.summary.logitLensUnavailable;
     if (unavailable !== null) throw new LensError(unavailable ?? 'this run has no logit lens', 'model-unsupported');
-    this.checkCanRun(run);
     const n = run.summary.tokens.length;
     const outside = positions.find((p) => p >= n);
     if (outside !== undefined) throw new LensError(`position ${outside} is outside the run's ${n} tokens`, 'empty-input');
-    const lens = await this.engine.logitLens(run.summary, positions, readConfig());
+    const kept = this.store.keptLens(run.runId, positions);
+    if (!kept) {
+      this.checkCanRun(run);
+      this.lensRuns++;
+    }
+    const lens = kept ?? (await this.engine.logitLens(run.summary, positions, readConfig()));
+    if (!kept) this.store.keepLens(run.runId, lens);
     this.lastLens = { runId: run.runId, lens };
     return lens;
   }

@@ -1,7 +1,7 @@
 // The runs the host keeps, by run id, and what is derived from each once: the masked-at-position rankings, the
 // unmasked top-k and the attention overview of each set. Everything that shows a derived value (hover, views, exports) reads
 // it here; the computing is the caller's (RunQueries), done at most once per run and value.
-import type { AttentionOverview, DerivedPredictions, PredictionView } from '../protocol';
+import type { AttentionOverview, DerivedPredictions, LogitLensView, PredictionView } from '../protocol';
 import type { AblationView } from '../protocol/ablation';
 import type { RunRecord } from './runState';
 
@@ -17,6 +17,9 @@ interface StoredRun {
   overviews: Map<string, AttentionOverview>;
   /** The last head ablation shown on the run, for the exports to record. */
   ablation?: AblationView;
+  /** The logit lens last computed for the run (its inspect's, or a request's), and whether the view has asked for one. */
+  lens?: LogitLensView;
+  lensAsked?: boolean;
 }
 
 export class RunStore {
@@ -24,9 +27,9 @@ export class RunStore {
   /** The run pinned as the comparison baseline (Pin Run as Baseline): kept past MAX_RUNS until another is pinned. */
   private pinnedId: number | undefined;
 
-  /** Keeps a run; `unmasked` when its inspect ranked every position anyway. */
-  add(record: RunRecord, unmasked?: PredictionView[][]): void {
-    this.runs.set(record.runId, { record, maskedAt: new Map(), overviews: new Map(), unmasked });
+  /** Keeps a run; `unmasked` when its inspect ranked every position anyway, `lens` when it carried the logit lens. */
+  add(record: RunRecord, unmasked?: PredictionView[][], lens?: LogitLensView): void {
+    this.runs.set(record.runId, { record, maskedAt: new Map(), overviews: new Map(), unmasked, lens });
     for (const runId of this.runs.keys()) {
       if (this.runs.size <= MAX_RUNS) break;
       if (runId !== this.pinnedId) this.runs.delete(runId);
@@ -90,6 +93,36 @@ export class RunStore {
     const top = await compute();
     stored?.maskedAt.set(position, top);
     return top;
+  }
+
+  /**
+   * The logit lens at `positions` from what the run's inspect carried, when it covers them all (a view's window
+   * inside the first one); marks the run's lens as asked for either way.
+   */
+  keptLens(runId: number, positions: readonly number[]): LogitLensView | undefined {
+    const stored = this.runs.get(runId);
+    if (!stored) return undefined;
+    stored.lensAsked = true;
+    const lens = stored.lens;
+    const at = lens && positions.map((p) => lens.positions.indexOf(p));
+    if (!lens || !at || at.some((i) => i < 0)) return undefined;
+    return {
+      positions: [...positions],
+      final: at.map((i) => lens.final[i]),
+      ...(lens.next ? { next: at.map((i) => lens.next![i]) } : {}),
+      layers: lens.layers.map((row) => at.map((i) => row[i])),
+    };
+  }
+
+  /** Keeps the logit lens a request computed for the run: narrower windows inside it are answered from it. */
+  keepLens(runId: number, lens: LogitLensView): void {
+    const stored = this.runs.get(runId);
+    if (stored) stored.lens = lens;
+  }
+
+  /** Whether the view asked this run for its logit lens (the next run then carries it in its inspect). */
+  lensAsked(runId: number): boolean {
+    return this.runs.get(runId)?.lensAsked === true;
   }
 
   /** The unmasked top-k: kept, in flight, or asked now; a failure is not kept, so the next ask tries again. */

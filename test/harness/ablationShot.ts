@@ -3,27 +3,16 @@
 // then the predictions view with each prediction's change, in the panel beside the editor. Fails unless the
 // ablated predictions arrive.
 //   node out/test/harness/ablationShot.js   → test-results/integration/ablation-model.png, ablation-predictions.png
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { openBrowser, resultsDir, screenshot, writeConsoleLog } from './browser';
-import { freshWorkspace, prepareProfile, profileDirs, repoRoot, startServer } from './vscodeServer';
+import { screenshot } from './browser';
+import { runScript, withDevWorkbench } from './devWorkbench';
+import { repoRoot } from './vscodeServer';
 import { inspectorFrame, openFile, runCommand, selectLine, STEP_TIMEOUT_MS } from './workbenchUi';
 
 const MODEL = path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-gpt2');
 
-async function main(): Promise<void> {
-  const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'attention-lens-shot-'));
-  const dirs = profileDirs(temp);
-  prepareProfile(dirs, { 'attentionLens.activeModel': 'causal', 'attentionLens.causalModel': MODEL });
-  const workspace = freshWorkspace(temp);
-  const server = await startServer({ dirs, smokeTestDriver: true, logFile: path.join(resultsDir, 'shot-server.log') });
-  const browser = await openBrowser();
-  try {
-    const { page } = browser;
-    const extension = `vscode-remote://${server.authority}${repoRoot}`;
-    const payload = encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', extension]]));
-    await page.goto(`${server.base}/?folder=${encodeURIComponent(workspace)}&payload=${payload}`);
+runScript(() =>
+  withDevWorkbench('shot', { 'attentionLens.activeModel': 'causal', 'attentionLens.causalModel': MODEL }, async (page) => {
     await openFile(page, 'sample.txt', 'Transformer');
     await selectLine(page, 1);
     await runCommand(page, 'Attention Lens: Inspect Selection');
@@ -52,18 +41,5 @@ async function main(): Promise<void> {
       .waitFor({ timeout: STEP_TIMEOUT_MS });
     await page.waitForTimeout(300);
     if (!(await screenshot(page, 'ablation-predictions.png'))) throw new Error('the screenshot failed');
-  } finally {
-    writeConsoleLog(browser.consoleLines, 'shot-console.log');
-    await browser.close();
-    await server.stop();
-    fs.rmSync(temp, { recursive: true, force: true });
-  }
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    process.exit(1);
-  },
+  }),
 );

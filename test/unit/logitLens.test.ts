@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
+import { lensWindow } from '../../src/protocol/logitLens';
 import type { LogitLens } from '../../src/core/types';
 import { fixtureModel } from '../support/paths';
 
@@ -97,6 +98,31 @@ for (const name of ['tiny-bert', 'tiny-gpt2', 'tiny-llama', 'tiny-gemma2']) {
       });
     });
 
+    it("carries the view's first window in the inspect's own run: the tokens around the first ranked one", async () => {
+      const inspect = await runner.inspect(ref.text, { attention: false, topK: 5, lensWindow: 4 });
+      const alone = await runner.logitLens(ref.text, { topK: 5 });
+      const firstRanked = inspect.predictions.ranked[0].position;
+      const window = lensWindow(ref.input_ids.length, null, firstRanked, 4);
+      assert.equal(window.length, 4);
+      if (firstRanked > 2) assert.ok(window.includes(firstRanked), 'a fill-mask run: around its mask');
+      const lens = inspect.logitLens!;
+      assert.deepEqual(lens.positions, window);
+      // The same cells, up to float32 rounding (the head's products are batched over other positions).
+      lens.layers.forEach((row, l) =>
+        row.forEach((cell, i) => {
+          const other = alone.layers[l][window[i]];
+          const where = `layer ${l}, position ${window[i]}`;
+          assert.deepEqual(
+            cell.top.map((x) => x.id),
+            other.top.map((x) => x.id),
+            where,
+          );
+          cell.top.forEach((x, j) => near(x.probability, other.top[j].probability, `${where}, rank ${j}`));
+          near(cell.finalProbability, other.finalProbability, `${where}, the final top-1`);
+        }),
+      );
+    });
+
     it('refuses positions outside the text', async () => {
       await assert.rejects(runner.logitLens(ref.text, { topK: 5, positions: [ref.input_ids.length] }), /outside the \d+ tokens/);
     });
@@ -113,8 +139,9 @@ describe('a graph whose layers cannot be found', () => {
         runner.inspect('a [MASK] b', { attention: false, topK: 5, logitLens: 'all' }),
         /logit lens is not available.*Softmax/,
       );
-      // Runs without the lens are as before.
+      // Runs without the lens are as before, and the view's window is asked for only where there is a lens.
       assert.ok((await runner.inspect('a [MASK] b', { attention: false, topK: 5 })).predictions.ranked.length > 0);
+      assert.equal((await runner.inspect('a [MASK] b', { attention: false, topK: 5, lensWindow: 16 })).logitLens, undefined);
     } finally {
       await runner.dispose();
     }

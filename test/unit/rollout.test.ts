@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RolloutChain } from '../../src/core/analysis/rollout';
-import { onnxRolloutStep, type RolloutStep } from '../../src/core/analysis/rolloutGraph';
+import { onnxRollout, type RolloutRun } from '../../src/core/analysis/rolloutGraph';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import type { AttentionMaps } from '../../src/core/types';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
@@ -50,15 +50,37 @@ describe('attention rollout on given maps', () => {
     for (const r of all) for (let q = 0; q < 9; q++) for (let k = q + 1; k < 9; k++) assert.equal(r[q * 9 + k], 0, `(${q}, ${k})`);
   });
 
+  it('rolls every layer up to the one asked out in one run, and goes on from the newest R kept', async () => {
+    const maps = randomMaps(5, 2, 7, false);
+    const runs: number[] = [];
+    const counted: RolloutRun = (attention, ...rest) => (runs.push(attention.length), onnxRollout(attention, ...rest));
+    const chain = new RolloutChain(heldSource(maps), counted);
+    const expected = naiveRollout(maps.perLayer, 2, 7);
+    assertRolloutMatches([await chain.layer(2)], [expected[2]], 7, TOLERANCE, 'third');
+    assertRolloutMatches([await chain.layer(0), await chain.layer(1)], expected.slice(0, 2), 7, TOLERANCE, 'kept on the way');
+    assertRolloutMatches(await chain.all(), expected, 7, TOLERANCE, 'all');
+    assert.deepEqual(runs, [3, 2], 'layers 0–2 in one run; 3–4 in one more, from R of layer 2');
+  });
+
   it('keeping only the newest R (long inputs) gives the same rollout, recomputing from the first layer going back', async () => {
     const maps = randomMaps(4, 2, 6, false);
-    let steps = 0;
-    const counted: RolloutStep = (...args) => (steps++, onnxRolloutStep(...args));
+    const runs: number[] = [];
+    const counted: RolloutRun = (attention, ...rest) => (runs.push(attention.length), onnxRollout(attention, ...rest));
     const chain = new RolloutChain(heldSource(maps), counted, 0);
     const expected = naiveRollout(maps.perLayer, 2, 6);
     assertRolloutMatches([await chain.layer(3)], [expected[3]], 6, TOLERANCE, 'last');
     assertRolloutMatches([await chain.layer(1)], [expected[1]], 6, TOLERANCE, 'going back');
-    assert.equal(steps, 4 + 2, 'four steps to the last layer, two again to the second');
+    assert.deepEqual(runs, [4, 2], 'four layers to the last one, two again to the second');
+  });
+
+  it('feeds a run only as many layers as its byte budget holds', async () => {
+    const maps = randomMaps(5, 2, 4, false);
+    const runs: number[] = [];
+    const counted: RolloutRun = (attention, ...rest) => (runs.push(attention.length), onnxRollout(attention, ...rest));
+    const layerBytes = 2 * 4 * 4 * Float32Array.BYTES_PER_ELEMENT;
+    const all = await new RolloutChain(heldSource(maps), counted, undefined, 2 * layerBytes).all();
+    assertRolloutMatches(all, naiveRollout(maps.perLayer, 2, 4), 4, TOLERANCE, 'in pairs');
+    assert.deepEqual(runs, [2, 2, 1]);
   });
 
   it('refuses a layer the set does not have, and a set whose queries are not its keys', async () => {

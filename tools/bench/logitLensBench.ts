@@ -1,6 +1,7 @@
 // The logit lens's cost (issue 21): on the BERT-base-shaped model at 512 tokens, an inspect that also computes the
-// lens in the same run (InspectOptions.logitLens at P positions) ÷ the same inspect without it, for P = 1 (the mask),
-// 16 and 64 (the panel's window); and the panel's path, a logitLens request over 64 positions (a run of its own),
+// lens in the same run ÷ the same inspect without it: at the view's first window (InspectOptions.lensWindow, 16
+// tokens around the mask: what each inspect carries once the view is in use), and at P = 1 and 64 positions for
+// scale; and a logitLens request over 16 positions (a run of its own: the view's first ask, or a moved window),
 // ÷ the inspect. The lens's head costs P × layers vocabulary projections, a twelfth of a forward pass per 43
 // positions of BERT-base, so P sets the figure. Every contender runs once per round in a rotating order (speed.ts).
 // Prints JSON. In-process, CPU, under the heavy lock:
@@ -10,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
+import { LENS_SHOWN } from '../../src/protocol/logitLens';
 import { median, pairedRatio } from './benchMath';
 import { defaultModelsDir } from './options';
 import { interleave } from './speed';
@@ -17,7 +19,7 @@ import { textOfLength } from './workload';
 
 const TOKENS = 512;
 const TOP_K = 10;
-const WINDOWS = [1, 16, 64] as const;
+const WINDOWS = [1, 64] as const;
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -34,7 +36,8 @@ async function main(): Promise<void> {
   const options = { attention: true, topK: TOP_K };
   const calls: Record<string, () => Promise<void>> = {
     inspect: async () => void (await runner.inspect(text, options)),
-    request64: async () => void (await runner.logitLens(text, { positions: around(64), topK: TOP_K })),
+    viewWindow: async () => void (await runner.inspect(text, { ...options, lensWindow: LENS_SHOWN })),
+    request16: async () => void (await runner.logitLens(text, { positions: around(LENS_SHOWN), topK: TOP_K })),
   };
   for (const p of WINDOWS) calls[`lens${p}`] = async () => void (await runner.inspect(text, { ...options, logitLens: around(p) }));
   const names = Object.keys(calls);
@@ -47,8 +50,9 @@ async function main(): Promise<void> {
     repeats,
     loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
     medianMs: Object.fromEntries(names.map((name) => [name, Math.round(median(times[name]))])),
+    inspectWithViewWindowOverInspect: ratio('viewWindow'),
     inspectWithLensOverInspect: Object.fromEntries(WINDOWS.map((p) => [`${p} positions`, ratio(`lens${p}`)])),
-    lensRequest64OverInspect: ratio('request64'),
+    lensRequest16OverInspect: ratio('request16'),
   };
   console.log(JSON.stringify(result, null, 1));
 }

@@ -1,8 +1,10 @@
 // Logit lens: a layers × tokens grid, each cell one layer's output at one token read through the model's own final
 // norm and head. A cell is coloured by the probability that layer gives the model's final top-1 there (causal
 // models: or the token that actually follows) and labelled with the layer's own top-1; hovering it lists its top-k.
-// The host computes a window of up to LENS_WINDOW tokens around the selected one (the whole text when shorter).
-import { lensWindow, type LogitLensView as LensData } from '../../src/protocol';
+// The view asks for the tokens it can show: a window around the selected one (else the run's first ranked one) as
+// wide as fits, at most LENS_SHOWN; the wheel or the arrows move it. The lens costs a vocabulary projection per layer
+// and token, so none is computed for tokens not seen; once the view is in use, each inspect carries its first window.
+import { LENS_SHOWN, lensWindow, type LogitLensView as LensData } from '../../src/protocol';
 import type { App, View } from '../app';
 import { fitCanvas, fitText, frameScheduler } from '../render/canvas';
 import { formatProbability } from '../render/sampling';
@@ -14,6 +16,8 @@ const LABEL_WIDTH = 92;
 const ROW_HEIGHT = 22;
 const HEADER_HEIGHT = 18;
 const MIN_CELL_WIDTH = 14;
+/** The narrowest cell the window is sized for: a short top-1 still reads in it. */
+const READABLE_CELL_WIDTH = 44;
 
 type ColourBy = 'final' | 'next';
 
@@ -48,11 +52,16 @@ export class LogitLensView implements View {
   private readonly tooltip = document.createElement('div');
   private readonly info = document.createElement('div');
   private readonly colourBy: Select;
+  private readonly earlier = document.createElement('button');
+  private readonly later = document.createElement('button');
   private readonly scheduleDraw = frameScheduler(() => this.draw());
   /** The lens of the shown window, by `${runId}:${positions}`; a failure keeps its reason. */
   private lens: { key: string; data?: LensData; failed?: string } = { key: '' };
   private by: ColourBy = 'final';
   private hover: { layer: number; i: number } | null = null;
+  /** How far the wheel or the arrows moved the window from the selected token, which it is `shiftFrom` (run:token). */
+  private shift = 0;
+  private shiftFrom = '';
   /** Where the mouse is, in the viewport: the hover's list is placed beside it (fixed, so no panel clips it). */
   private mouse = { x: 0, y: 0 };
 
@@ -75,7 +84,28 @@ export class LogitLensView implements View {
     this.info.className = 'hover-info';
     this.area.className = 'matrix-area';
     this.area.append(this.canvas, this.tooltip);
-    this.element.append(note, this.colourBy.element, this.area, this.info);
+    this.earlier.textContent = '◀';
+    this.later.textContent = '▶';
+    this.earlier.title = 'Earlier tokens';
+    this.later.title = 'Later tokens';
+    this.earlier.className = 'lens-earlier';
+    this.later.className = 'lens-later';
+    this.earlier.addEventListener('click', () => this.move(-1));
+    this.later.addEventListener('click', () => this.move(1));
+    const bar = document.createElement('div');
+    bar.className = 'lens-bar';
+    bar.append(this.colourBy.element, this.earlier, this.later);
+    this.element.append(note, bar, this.area, this.info);
+    this.canvas.addEventListener(
+      'wheel',
+      (e) => {
+        const delta = Math.abs(e.deltaX) > Math.abs(e.deltaY) ? e.deltaX : e.deltaY;
+        if (delta === 0 || !this.lens.data) return;
+        e.preventDefault();
+        this.move(Math.sign(delta));
+      },
+      { passive: false },
+    );
     this.canvas.addEventListener('mousemove', (e) => {
       this.hover = this.cellAt(e);
       this.mouse = { x: e.clientX, y: e.clientY };
@@ -89,7 +119,11 @@ export class LogitLensView implements View {
       const cell = this.cellAt(e);
       if (cell && this.lens.data) this.app.select(this.lens.data.positions[cell.i], true);
     });
-    new ResizeObserver(() => this.scheduleDraw()).observe(this.element);
+    new ResizeObserver(() => {
+      // A wider or narrower view shows more or fewer tokens.
+      if (this.element.clientWidth > 0 && this.lens.key !== '') this.ask();
+      this.scheduleDraw();
+    }).observe(this.element);
   }
 
   render(): void {
@@ -102,11 +136,44 @@ export class LogitLensView implements View {
     return this.canvas;
   }
 
+  /** How many tokens fit across the view (LENS_SHOWN before it is laid out). */
+  private fits(): number {
+    const width = this.element.clientWidth;
+    return width > 0 ? Math.max(1, Math.floor((width - LABEL_WIDTH) / READABLE_CELL_WIDTH)) : LENS_SHOWN;
+  }
+
+  /** The window shown: as many tokens as fit around the selected one, moved by the wheel or the arrows. */
+  private window(): number[] {
+    const s = this.app.data.summary!;
+    const selected = this.app.state.selected;
+    const firstRanked = s.predictions.ranked[0]?.position;
+    const from = `${s.runId}:${selected}`;
+    if (from !== this.shiftFrom) [this.shift, this.shiftFrom] = [0, from];
+    const count = this.fits();
+    if (this.shift === 0) return lensWindow(s.tokens.length, selected, firstRanked, count);
+    const centre = Math.max(0, Math.min(s.tokens.length - 1, (selected ?? firstRanked ?? 0) + this.shift));
+    return lensWindow(s.tokens.length, centre, firstRanked, count);
+  }
+
+  /** Moves the window by half its width, earlier (−1) or later (+1). */
+  private move(direction: number): void {
+    const s = this.app.data.summary;
+    const shown = this.lens.data?.positions;
+    if (!s || !shown) return;
+    const step = direction * Math.max(1, Math.floor(shown.length / 2));
+    // From the centre of the window shown: near either end of the text it is not the token it is shown around.
+    const centre = shown[Math.floor(shown.length / 2)];
+    const moved = Math.max(0, Math.min(s.tokens.length - 1, centre + step));
+    this.shift = moved - (this.app.state.selected ?? s.predictions.ranked[0]?.position ?? 0);
+    this.ask();
+    this.scheduleDraw();
+  }
+
   /** Asks the host for the shown window's lens once per run and window. */
   private ask(): void {
     const s = this.app.data.summary;
     if (!s || s.logitLensUnavailable !== null) return;
-    const positions = lensWindow(s.tokens.length, this.app.state.selected);
+    const positions = this.window();
     const key = `${s.runId}:${positions[0]}:${positions.length}`;
     if (key === this.lens.key) return;
     this.lens = { key };
@@ -152,6 +219,11 @@ export class LogitLensView implements View {
     const lens = this.lens.data;
     const causal = lens?.next !== undefined;
     this.colourBy.element.hidden = !lens;
+    this.earlier.hidden = this.later.hidden = !lens || !s || lens.positions.length >= s.tokens.length;
+    if (lens && s) {
+      this.earlier.disabled = lens.positions[0] === 0;
+      this.later.disabled = lens.positions.at(-1) === s.tokens.length - 1;
+    }
     this.colourBy.set(
       [{ value: 'final', label: "The model's final top-1" }, ...(causal ? [{ value: 'next', label: 'The actual next token' }] : [])],
       causal ? this.by : 'final',

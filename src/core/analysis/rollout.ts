@@ -5,13 +5,19 @@
 // Â is. Rollout is defined for self-attention only (queries and keys are one token list): cross-attention mixes a
 // source into a target stream whose residual is the target's own, so no identity term exists to add to it.
 import { LensError, type AttentionSource } from '../types';
-import { onnxRolloutStep, type RolloutStep } from './rolloutGraph';
+import { onnxRollout, type RolloutRun } from './rolloutGraph';
 
 /**
  * Bytes of R_l a chain keeps for every layer (12 layers at 512 tokens: 12.6 MB). Past it only the newest R is kept:
  * going on from it is one step a layer, going back starts again from the first layer.
  */
 const KEEP_ALL_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Bytes of maps one run is fed: the layers from the newest kept R to the one asked for go in as few runs as fit
+ * (BERT-base's 12 layers at 512 tokens, 151 MB, in one), since each layer's maps are a new array while they wait.
+ */
+const RUN_BYTES = 256 * 1024 * 1024;
 
 /** The rollout of one self-attention set, computed layer by layer from its maps as far as asked, each R_l once. */
 export class RolloutChain {
@@ -20,8 +26,9 @@ export class RolloutChain {
 
   constructor(
     private readonly source: AttentionSource,
-    private readonly step: RolloutStep = onnxRolloutStep,
+    private readonly roll: RolloutRun = onnxRollout,
     keepBytes = KEEP_ALL_BYTES,
+    private readonly runBytes = RUN_BYTES,
   ) {
     if (source.queries !== source.keys) {
       throw new LensError(
@@ -43,17 +50,25 @@ export class RolloutChain {
     let from = layer;
     while (from >= 0 && !this.done[from]) from--;
     let previous = from >= 0 ? this.done[from] : undefined;
-    for (let l = from + 1; l <= layer; l++) {
-      const next = await this.step(await this.source.layer(l), this.source.heads, queries, previous);
-      if (!this.keepAll && previous) this.done.length = 0;
-      this.done[l] = next;
-      previous = next;
+    const layerBytes = this.source.heads * queries * queries * Float32Array.BYTES_PER_ELEMENT;
+    const perRun = Math.max(1, Math.floor(this.runBytes / layerBytes));
+    for (let first = from + 1; first <= layer; first += perRun) {
+      const fed: Float32Array[] = [];
+      for (let l = first; l <= Math.min(layer, first + perRun - 1); l++) fed.push(await this.source.layer(l));
+      const rolled = await this.roll(fed, this.source.heads, queries, previous);
+      if (!this.keepAll) this.done.length = 0;
+      rolled.forEach((r, i) => {
+        if (this.keepAll || i === rolled.length - 1) this.done[first + i] = r;
+      });
+      previous = rolled.at(-1);
     }
     return previous!;
   }
 
   /** Every R_l, first layer first (the CLI, the JSON export). */
   async all(): Promise<Float32Array[]> {
+    // The last layer first: where every R is kept, that rolls all layers out in as few runs as fit.
+    if (this.keepAll) await this.layer(this.source.layers - 1);
     const out: Float32Array[] = [];
     for (let l = 0; l < this.source.layers; l++) out.push(await this.layer(l));
     return out;

@@ -1,18 +1,20 @@
-// One step of attention rollout as a small ONNX graph, run by onnxruntime: R_l = Â_l · R_{l−1}, where Â_l is the
-// layer's mean over heads with the identity added and its rows renormalised (rollout.ts). A T × T product is
-// 134 M multiply-adds at 512 tokens; onnxruntime's MatMul does one in milliseconds where a JavaScript loop takes
-// over a hundred, so twelve layers fit in the interactive budget (BENCHMARKS.md).
+// Attention rollout as one small ONNX graph, run by onnxruntime: for n consecutive layers, R_l = Â_l · R_{l−1}, where
+// Â_l is the layer's mean over heads with the identity added and its rows renormalised (rollout.ts). A T × T product
+// is 134 M multiply-adds at 512 tokens; onnxruntime's MatMul does one in milliseconds where a JavaScript loop takes
+// over a hundred. All n layers are one run (the maps are fed where they lie, every R_l comes back), so twelve layers
+// cost one call, not twelve (BENCHMARKS.md).
 import * as ort from 'onnxruntime-node';
 import { valueInfo } from '../onnx/attentionRecompute';
 import { PatchGraph } from '../onnx/graphPatch';
 import { GRAPH_FIELDS, MODEL_FIELDS } from '../onnx/graphScan';
 import { MessageWriter } from '../onnx/protobuf';
 
-/** [heads, tokens, tokens]: one layer's maps. */
-export const ROLLOUT_ATTENTION = 'attention';
-/** [tokens, tokens]: R_{l−1}, or the identity before the first layer. */
+/** [heads, tokens, tokens]: the i-th layer's maps of a run. */
+export const rolloutAttention = (i: number) => `attention_${i}`;
+/** [tokens, tokens]: R of the layer before the first one fed; absent when the first one fed is the model's first. */
 export const ROLLOUT_PREVIOUS = 'previous';
-export const ROLLOUT_OUTPUT = 'attention_lens/rollout';
+/** [tokens, tokens]: R of the i-th layer fed. */
+export const rolloutOutput = (i: number) => `attention_lens/rollout_${i}`;
 
 const IR_VERSION = 8;
 /** ReduceMean takes its axes as an input from opset 18 (ReduceSum from 13): constants, no attribute lists. */
@@ -21,22 +23,31 @@ const MODEL_IR_VERSION_FIELD = 1;
 const OPSET_FIELDS = { domain: 1, version: 2 } as const;
 
 /**
- * The rollout step's model bytes; `first`: the first layer's, whose R is Â itself (no `previous`, no MatMul: one
- * product fewer of the L − 1 that all layers need).
+ * The model bytes that roll `layers` layers out in one run, from R_previous when `fromPrevious`, else from the
+ * identity (the first layer's R is then Â itself: one product fewer).
  */
-export function rolloutStepModel(first: boolean): Uint8Array {
+export function rolloutModel(layers: number, fromPrevious: boolean): Uint8Array {
   const graph = new PatchGraph();
-  graph.message.message(GRAPH_FIELDS.input, valueInfo(ROLLOUT_ATTENTION, { type: 'float32', rank: 3 }));
-  if (!first) graph.message.message(GRAPH_FIELDS.input, valueInfo(ROLLOUT_PREVIOUS, { type: 'float32', rank: 2 }));
-  const [mean, eye, lifted, sums, mixed] = ['head_mean', 'identity', 'lifted', 'row_sums', 'mixed'].map((n) => `attention_lens/${n}`);
-  graph.node('ReduceMean', [ROLLOUT_ATTENTION, graph.constant('head_axis', [0n])], [mean], 'HeadMean', { keepdims: 0 });
-  // 0.5·A + 0.5·I renormalised is (A + I) / rowsum(A + I): the halves cancel.
-  graph.node('EyeLike', [mean], [eye], 'Identity');
-  graph.node('Add', [mean, eye], [lifted], 'Residual');
-  graph.node('ReduceSum', [lifted, graph.constant('key_axis', [1n])], [sums], 'RowSums', { keepdims: 1 });
-  graph.node('Div', [lifted, sums], [first ? ROLLOUT_OUTPUT : mixed], 'Renormalise');
-  if (!first) graph.node('MatMul', [mixed, ROLLOUT_PREVIOUS], [ROLLOUT_OUTPUT], 'Rollout');
-  graph.output(ROLLOUT_OUTPUT);
+  for (let i = 0; i < layers; i++) graph.message.message(GRAPH_FIELDS.input, valueInfo(rolloutAttention(i), { type: 'float32', rank: 3 }));
+  if (fromPrevious) graph.message.message(GRAPH_FIELDS.input, valueInfo(ROLLOUT_PREVIOUS, { type: 'float32', rank: 2 }));
+  const headAxis = graph.constant('head_axis', [0n]);
+  const keyAxis = graph.constant('key_axis', [1n]);
+  let previous = fromPrevious ? ROLLOUT_PREVIOUS : undefined;
+  for (let i = 0; i < layers; i++) {
+    const [mean, eye, lifted, sums, mixed] = ['head_mean', 'identity', 'lifted', 'row_sums', 'mixed'].map(
+      (n) => `attention_lens/${n}_${i}`,
+    );
+    const output = rolloutOutput(i);
+    // 0.5·A + 0.5·I renormalised is (A + I) / rowsum(A + I): the halves cancel.
+    graph.node('ReduceMean', [rolloutAttention(i), headAxis], [mean], `HeadMean${i}`, { keepdims: 0 });
+    graph.node('EyeLike', [mean], [eye], `Identity${i}`);
+    graph.node('Add', [mean, eye], [lifted], `Residual${i}`);
+    graph.node('ReduceSum', [lifted, keyAxis], [sums], `RowSums${i}`, { keepdims: 1 });
+    graph.node('Div', [lifted, sums], [previous ? mixed : output], `Renormalise${i}`);
+    if (previous) graph.node('MatMul', [mixed, previous], [output], `Rollout${i}`);
+    graph.output(output);
+    previous = output;
+  }
   graph.message.string(2, 'attention_lens_rollout');
   const opset = new MessageWriter().string(OPSET_FIELDS.domain, '').varint(OPSET_FIELDS.version, OPSET);
   return new MessageWriter()
@@ -46,33 +57,38 @@ export function rolloutStepModel(first: boolean): Uint8Array {
     .finish();
 }
 
-/** One rollout step: layer maps [heads, T, T] and R_{l−1} [T, T] (undefined: the identity) to R_l. */
-export type RolloutStep = (
-  attention: Float32Array,
+/** Rolls layers out in one run: consecutive layers' maps [heads, T, T] and R of the layer before them (undefined: none). */
+export type RolloutRun = (
+  attention: readonly Float32Array[],
   heads: number,
   tokens: number,
   previous: Float32Array | undefined,
-) => Promise<Float32Array>;
+) => Promise<Float32Array[]>;
 
-/** The two step models' sessions (first layer, later layers), each made the first time it runs. */
-const sessions: [Promise<ort.InferenceSession>?, Promise<ort.InferenceSession>?] = [];
+/** A session per layer count and start (a model's first layer, or on from a kept R), each made the first time it runs. */
+const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
-function stepSession(first: boolean): Promise<ort.InferenceSession> {
-  const at = first ? 0 : 1;
-  let session = sessions[at];
+function rolloutSession(layers: number, fromPrevious: boolean): Promise<ort.InferenceSession> {
+  const key = `${layers}:${fromPrevious}`;
+  let session = sessions.get(key);
   if (!session) {
-    // On the CPU: the maps are in memory, and a product of this size is milliseconds there.
-    session = ort.InferenceSession.create(rolloutStepModel(first), { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
-    session.catch(() => (sessions[at] = undefined));
-    sessions[at] = session;
+    // On the CPU: the maps are in memory, and a product of this size is milliseconds there. onnxruntime's own pool
+    // (a thread per core): one thread measured 134 ms for BERT-base's 12 layers at 512 tokens, two 89 ms (loaded).
+    session = ort.InferenceSession.create(rolloutModel(layers, fromPrevious), {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+    });
+    session.catch(() => sessions.delete(key));
+    sessions.set(key, session);
   }
   return session;
 }
 
-/** The step on onnxruntime. */
-export const onnxRolloutStep: RolloutStep = async (attention, heads, tokens, previous) => {
-  const feeds: Record<string, ort.Tensor> = { [ROLLOUT_ATTENTION]: new ort.Tensor('float32', attention, [heads, tokens, tokens]) };
+/** The run on onnxruntime: the maps are fed as they lie (no copy), every R_l comes back. */
+export const onnxRollout: RolloutRun = async (attention, heads, tokens, previous) => {
+  const feeds: Record<string, ort.Tensor> = {};
+  attention.forEach((maps, i) => (feeds[rolloutAttention(i)] = new ort.Tensor('float32', maps, [heads, tokens, tokens])));
   if (previous) feeds[ROLLOUT_PREVIOUS] = new ort.Tensor('float32', previous, [tokens, tokens]);
-  const out = await (await stepSession(!previous)).run(feeds, [ROLLOUT_OUTPUT]);
-  return out[ROLLOUT_OUTPUT].data as Float32Array;
+  const out = await (await rolloutSession(attention.length, previous !== undefined)).run(feeds);
+  return attention.map((_, i) => out[rolloutOutput(i)].data as Float32Array);
 };

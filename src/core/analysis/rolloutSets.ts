@@ -25,8 +25,11 @@ export async function fetchRollouts(
   for (const set of sets) {
     const spec = specs.find((s) => s.name === set.set);
     if (spec && !hasRollout(spec)) continue;
+    // The last layer first: the worker rolls every layer below it out on the way, in one run, and keeps them.
+    const last = await engine.request('rollout', { run, set: set.set, layer: set.layers - 1 });
     const perLayer: Float32Array[] = [];
-    for (let layer = 0; layer < set.layers; layer++) perLayer.push(await engine.request('rollout', { run, set: set.set, layer }));
+    for (let layer = 0; layer < set.layers - 1; layer++) perLayer.push(await engine.request('rollout', { run, set: set.set, layer }));
+    perLayer.push(last);
     out.push({ set: set.set, tokens: set.queries, perLayer });
   }
   return out;

@@ -4,6 +4,7 @@
 // (src/core/families); rankings are cached by whoever keeps the run (the host's run store), not here.
 import * as ort from 'onnxruntime-node';
 import { badAblatedHeads, headLabel, type AblationSpec, type AblationView } from '../../protocol/ablation';
+import { lensWindow } from '../../protocol/logitLens';
 import { compareRankings } from '../analysis/ablation';
 import { GRAPH_TOP_K, HEAD } from '../onnx/graphPatch';
 import type { AttentionSource, InspectResult, LogitLens, MaskedAtPosition, Prediction, RunPredictions, Token } from '../types';
@@ -33,6 +34,11 @@ export interface InspectOptions {
   pair?: boolean;
   /** The logit lens at these positions, or at every one ('all'); up to MAX_LENS_POSITIONS come from the same run. */
   logitLens?: number[] | 'all';
+  /**
+   * The logit lens at the view's first window (lensWindow: this many positions around the first ranked one), in the
+   * same run, where the model has a lens; ignored with `logitLens`.
+   */
+  lensWindow?: number;
 }
 
 /** What a logit lens is asked for besides the text. */
@@ -213,7 +219,9 @@ export class ModelRunner {
     const at = ranked !== 'every' && this.model.positionsInput ? ranked : undefined;
     const lensAt = options.logitLens
       ? this.lensPositions(tokens.length, options.logitLens === 'all' ? undefined : options.logitLens)
-      : undefined;
+      : options.lensWindow && this.model.logitLens.available
+        ? lensWindow(tokens.length, null, ranked === 'every' ? undefined : ranked[0], options.lensWindow)
+        : undefined;
     const lensInRun = lensAt && lensAt.length <= MAX_LENS_POSITIONS ? lensAt : undefined;
     if (wantAttention) beforeAttentionRun?.();
     const { feeds, outputs, row, actualLogProb, runMs } = await this.run(ids, 1, ids.length, options.topK, extra, at, pair?.segments, {
