@@ -10,12 +10,22 @@ import { checkExternalData, findOnnxFile } from '../model/modelFolder';
 import { locateAttention, type AttentionLocation } from '../onnx/attentionNodes';
 import { keptTensors, recipesOf } from '../onnx/attentionRecompute';
 import { splitCrossAttention } from '../onnx/crossAttention';
+import { lensInChunks, lensPositions, LENS_FETCHES, MAX_LENS_POSITIONS, readLogitLens } from '../analysis/logitLens';
 import { logitsOutput, patchModel, planPatch } from '../onnx/graphPatch';
+import { locateLogitLens } from '../onnx/logitLensPatch';
 import { scanModel, type GraphSummary } from '../onnx/graphScan';
 import { isMergedDecoder, liftNoPastBranch } from '../onnx/mergedBranch';
 import { readModelGraph } from '../onnx/modelGraph';
 import type { TextTokenizer } from '../tokenize/textTokenizer';
-import { LensError, type AttentionSetShape, type AttentionSource, type DeviceInfo, type ModelInfo, type Token } from '../types';
+import {
+  LensError,
+  type AttentionSetShape,
+  type AttentionSource,
+  type DeviceInfo,
+  type LogitLens,
+  type ModelInfo,
+  type Token,
+} from '../types';
 import type { EncoderDecoderFacts } from '../families';
 import { buildFeeds, feedShape, inputSpecs, integerTensor, type InputSpec } from './feeds';
 import { fitToModel } from './inputWindow';
@@ -28,11 +38,13 @@ import {
   readPredictions,
   LABELLED_IDS,
   type InspectOptions,
+  type LogitLensOptions,
   type LogitsRow,
   type PredictionOutputs,
   type RunnerInspectResult,
 } from './modelRunner';
-import { createSession, layerMapsOf, loadConfigAndTokenizer, modelInfo, type ModelRequest } from './modelSession';
+import { createSession, layerMapsOf, loadConfigAndTokenizer, modelInfo, NO_HEAD, type LoadedModel, type ModelRequest } from './modelSession';
+import { addPatchFeeds, PATCH_INPUTS } from './patchFeeds';
 import type { ProviderEnvironment } from './providers';
 import { asFloat32 } from './tensors';
 import { rankFromLogits } from './topK';
@@ -49,11 +61,19 @@ interface Stage {
   maps: Map<string, LayerMaps>;
   predictions: PredictionOutputs;
   attention: AttentionLocation;
+  /** Whether runs can ask for the logit lens (the decoder's, LENS_POSITIONS), or why not. */
+  lens: LoadedModel['logitLens'];
 }
 
 const unavailable = (locations: AttentionLocation[]) => locations.find((l) => !l.available);
 
-/** Opens one graph: the skeleton (a merged decoder's no-past branch), its attention sets' recipes, the patch, a session. */
+const NO_LENS: LoadedModel['logitLens'] = { available: false, reason: "the logit lens reads the decoder's layers" };
+
+/**
+ * Opens one graph: the skeleton (a merged decoder's no-past branch), its attention sets' recipes, the patch, a
+ * session. The logit lens is added where `lensSet` names the set whose sites are the layers (the decoder's
+ * self-attention: the cross-attention between them reads the encoder and is no layer boundary).
+ */
 async function openStage(
   request: ModelRequest,
   env: ProviderEnvironment,
@@ -61,6 +81,7 @@ async function openStage(
   sets: (graph: GraphSummary) => Record<string, AttentionLocation>,
   causal: boolean,
   vocabSize: number,
+  lensSet?: string,
 ): Promise<{ stage: Stage; device: DeviceInfo }> {
   const onnxPath = path.join(request.folder, onnx.relative);
   const read = await readModelGraph(onnxPath, onnx.relative);
@@ -70,6 +91,8 @@ async function openStage(
   const locations = sets(graph);
   const recipes = Object.fromEntries(Object.entries(locations).map(([name, location]) => [name, recipesOf(graph, location)]));
   const plan = planPatch(graph, keptTensors(Object.values(recipes).flat()), causal);
+  const lens = lensSet === undefined ? undefined : plan.logits ? locateLogitLens(graph, locations[lensSet], plan.logits) : NO_HEAD;
+  if (lens?.available) plan.logitLens = lens.plan;
   const patched = patchModel(skeleton, plan);
   const { session, device } = await createSession(request, env, patched.bytes, onnxPath, onnx.relative);
   const missing = unavailable(Object.values(locations));
@@ -79,10 +102,11 @@ async function openStage(
   return {
     stage: {
       session,
-      inputs: inputSpecs(session),
+      inputs: inputSpecs(session).filter((spec) => !PATCH_INPUTS.includes(spec.name)),
       maps,
       predictions: { predictionHead: patched.predictionHead, logitsName: logitsOutput(plan, graph), vocabSize },
       attention: missing ?? { available: true, sites: [] },
+      lens: !lens ? NO_LENS : lens.available ? { available: true, layers: lens.plan.layerOutputs.length } : lens,
     },
     device,
   };
@@ -147,13 +171,18 @@ export class Seq2SeqRunner {
       },
       true,
       vocab,
+      'decoder',
     );
     const onnx = {
       relative: `${encoderFile.relative} + ${decoderFile.relative}`,
       bytes: encoderFile.bytes + decoderFile.bytes,
     };
     const attention = unavailable([encoder.stage.attention, decoder.stage.attention]) ?? encoder.stage.attention;
-    const info = modelInfo(request, config, tokenizer, onnx, attention);
+    const { lens } = decoder.stage;
+    const info = {
+      ...modelInfo(request, config, tokenizer, onnx, attention),
+      logitLens: lens.available ? { available: true as const } : { available: false as const, reason: lens.reason },
+    };
     const loadMs = performance.now() - started;
     return new Seq2SeqRunner(
       info,
@@ -184,8 +213,8 @@ export class Seq2SeqRunner {
     }
   }
 
-  /** The decoder's feeds for a target over the encoder's output. */
-  private decoderFeeds(target: readonly number[], sourceLength: number, states: ort.Tensor): Record<string, ort.Tensor> {
+  /** The decoder's feeds for a target over the encoder's output, with the logit lens at `lensAt` (default: nowhere). */
+  private decoderFeeds(target: readonly number[], sourceLength: number, states: ort.Tensor, lensAt?: number[]): Record<string, ort.Tensor> {
     const facts = this.model.config.family.encoderDecoder!;
     const feeds: Record<string, ort.Tensor> = {};
     for (const spec of this.decoder.inputs) {
@@ -195,6 +224,9 @@ export class Seq2SeqRunner {
       else if (spec.name === facts.encoderStatesInput) feeds[spec.name] = states;
       else throw new LensError(`the decoder needs an input named "${spec.name}", which Attention Lens cannot provide`, 'model-unsupported');
     }
+    const { config } = this.model;
+    const patchInputs = { config, positionsInput: false, headGate: false, logitLens: this.decoder.lens };
+    addPatchFeeds(patchInputs, feeds, [0], { lensAt });
     return feeds;
   }
 
@@ -237,7 +269,6 @@ export class Seq2SeqRunner {
   }
 
   async inspect(text: string, options: InspectOptions, beforeAttentionRun?: () => void): Promise<RunnerInspectResult> {
-    if (options.logitLens) this.logitLens();
     const started = performance.now();
     const { config, tokenizer } = this.model;
     const { tokens, truncation } = fitToModel(tokenizer, text, Math.min(config.maxPositions, options.maxTokens ?? Infinity));
@@ -258,9 +289,21 @@ export class Seq2SeqRunner {
     const generated = options.target === undefined ? await this.generate(ids.length, states, maxNew) : undefined;
     const target = this.targetTokens(generated, options.target);
     const targetIds = target.tokens.map((t) => t.id);
-    const decoderFeeds = this.decoderFeeds(targetIds, ids.length, states);
-    const fetches = [...predictionFetches(this.decoder.predictions, true), ...Seq2SeqRunner.keptNames(this.decoder, wantAttention)];
+    // The lens's positions are the target's; up to MAX_LENS_POSITIONS come from the same run.
+    const lensAt = options.logitLens
+      ? lensPositions(this.decoder.lens, targetIds.length, options.logitLens === 'all' ? undefined : options.logitLens)
+      : undefined;
+    const lensInRun = lensAt && lensAt.length <= MAX_LENS_POSITIONS ? lensAt : undefined;
+    const decoderFeeds = this.decoderFeeds(targetIds, ids.length, states, lensInRun);
+    const fetches = [
+      ...predictionFetches(this.decoder.predictions, true),
+      ...Seq2SeqRunner.keptNames(this.decoder, wantAttention),
+      ...(lensInRun ? LENS_FETCHES : []),
+    ];
     const decoded = await this.runStage(this.decoder, decoderFeeds, fetches);
+    const logitLens = lensInRun
+      ? this.readLens(decoded, lensInRun, targetIds, options.topK)
+      : lensAt && (await this.lensRuns(targetIds, ids.length, states, lensAt, options.topK));
     const runMs = performance.now() - runStarted;
     const { ranked, actualLogProb } = readPredictions(decoded, this.decoder.predictions, targetIds, targetIds.length, options.topK);
     const attention = wantAttention
@@ -280,6 +323,7 @@ export class Seq2SeqRunner {
         actual: target.tokens.map((_, p) => nullableExp(actualLogProb(p))),
       },
       attention,
+      ...(logitLens ? { logitLens } : {}),
       timings: { loadMs: this.model.loadMs, tokenizeMs, runMs, totalMs: performance.now() - started },
     };
   }
@@ -316,11 +360,38 @@ export class Seq2SeqRunner {
     throw new LensError("unmasked predictions are a masked language model's", 'model-unsupported');
   }
 
-  logitLens(): never {
-    throw new LensError(
-      'the logit lens is not available for encoder–decoder models yet (only for masked and causal LMs)',
-      'model-unsupported',
-    );
+  private readLens(outputs: ort.InferenceSession.ReturnType, positions: readonly number[], targetIds: number[], topK: number): LogitLens {
+    return readLogitLens(outputs, this.model.tokenizer, { layers: this.decoderFacts.layers, positions, topK, ids: targetIds });
+  }
+
+  /** The decoder's logit lens at target `positions` in runs of its own (see lensInChunks). */
+  private lensRuns(targetIds: number[], sourceLength: number, states: ort.Tensor, positions: number[], topK: number): Promise<LogitLens> {
+    return lensInChunks(positions, async (chunk) => {
+      const outputs = await this.runStage(this.decoder, this.decoderFeeds(targetIds, sourceLength, states, chunk), [...LENS_FETCHES]);
+      return this.readLens(outputs, chunk, targetIds, topK);
+    });
+  }
+
+  /**
+   * The logit lens of the decoder at target positions (default: every one) of the run of `text` with
+   * `options.decoding`'s target: each decoder layer's output through the model's own final norm and LM head.
+   */
+  async logitLens(text: string, options: LogitLensOptions): Promise<LogitLens> {
+    const { sourceLength, states, targetIds } = await this.encodeWithTarget(text, options.maxTokens, options.decoding ?? {});
+    const positions = lensPositions(this.decoder.lens, targetIds.length, options.positions);
+    return this.lensRuns(targetIds, sourceLength, states, positions, options.topK);
+  }
+
+  /** The encoder's output for `text`, and the target's ids: `decoding`'s, or written again by greedy decoding. */
+  private async encodeWithTarget(text: string, maxTokens: number | undefined, decoding: RunDecoding) {
+    const { config, tokenizer } = this.model;
+    const ids = fitToModel(tokenizer, text, Math.min(config.maxPositions, maxTokens ?? Infinity)).tokens.map((t) => t.id);
+    const feeds = buildFeeds(this.encoder.inputs, ids, 1, ids.length, feedShape(config));
+    const states = (await this.runStage(this.encoder, feeds, ['last_hidden_state'])).last_hidden_state;
+    const maxNew = decoding.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+    const generated = decoding.target === undefined ? await this.generate(ids.length, states, maxNew) : undefined;
+    const targetIds = this.targetTokens(generated, decoding.target).tokens.map((t) => t.id);
+    return { sourceLength: ids.length, states, targetIds };
   }
 
   /**
@@ -332,15 +403,9 @@ export class Seq2SeqRunner {
     const decoding = run.decoding ?? {};
     const key = JSON.stringify([text, maxTokens ?? null, decoding.target ?? null, decoding.maxNewTokens ?? null]);
     if (this.logits?.key !== key) {
-      const { config, tokenizer } = this.model;
-      const ids = fitToModel(tokenizer, text, Math.min(config.maxPositions, maxTokens ?? Infinity)).tokens.map((t) => t.id);
-      const feeds = buildFeeds(this.encoder.inputs, ids, 1, ids.length, feedShape(config));
-      const states = (await this.runStage(this.encoder, feeds, ['last_hidden_state'])).last_hidden_state;
-      const maxNew = decoding.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
-      const generated = decoding.target === undefined ? await this.generate(ids.length, states, maxNew) : undefined;
-      const targetIds = this.targetTokens(generated, decoding.target).tokens.map((t) => t.id);
+      const { sourceLength, states, targetIds } = await this.encodeWithTarget(text, maxTokens, decoding);
       const { logitsName } = this.decoder.predictions;
-      const outputs = await this.runStage(this.decoder, this.decoderFeeds(targetIds, ids.length, states), [logitsName]);
+      const outputs = await this.runStage(this.decoder, this.decoderFeeds(targetIds, sourceLength, states), [logitsName]);
       this.logits = { key, rows: asFloat32(outputs[logitsName].data), length: targetIds.length };
     }
     const { rows, length } = this.logits;

@@ -94,8 +94,8 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     return { value: await loaded().unmasked(text, topK, maxTokens, pair) };
   },
   async logitLens({ run, positions, topK }) {
-    const { text, maxTokens, pair } = runs.get(run);
-    return { value: await loaded().logitLens(text, { positions, topK, maxTokens, pair }) };
+    const { text, maxTokens, pair, decoding } = runs.get(run);
+    return { value: await loaded().logitLens(text, { positions, topK, maxTokens, pair, decoding }) };
   },
   async logits({ run, position }) {
     const { text, maxTokens, pair, decoding } = runs.get(run);
