@@ -43,7 +43,15 @@ import {
   type PredictionOutputs,
   type RunnerInspectResult,
 } from './modelRunner';
-import { createSession, layerMapsOf, loadConfigAndTokenizer, modelInfo, NO_HEAD, type LoadedModel, type ModelRequest } from './modelSession';
+import {
+  createSession,
+  layerMapsOf,
+  loadConfigAndTokenizer,
+  modelInfo,
+  NO_HEAD,
+  type LoadedModel,
+  type ModelRequest,
+} from './modelSession';
 import { addPatchFeeds, PATCH_INPUTS } from './patchFeeds';
 import type { ProviderEnvironment } from './providers';
 import { asFloat32 } from './tensors';
