@@ -107,7 +107,8 @@ export class RunQueries {
     const unavailable = run.summary.logitLensUnavailable;
     if (unavailable !== null) throw new LensError(unavailable ?? 'this run has no logit lens', 'model-unsupported');
     this.checkCanRun(run);
-    const n = run.summary.tokens.length;
+    // An encoder–decoder run's positions are its target's.
+    const n = predictionTokens(run.summary).length;
     const outside = positions.find((p) => p >= n);
     if (outside !== undefined) throw new LensError(`position ${outside} is outside the run's ${n} tokens`, 'empty-input');
     const lens = await this.engine.logitLens(run.summary, positions, readConfig());

@@ -1,8 +1,9 @@
 // Logit lens: a layers × tokens grid, each cell one layer's output at one token read through the model's own final
 // norm and head. A cell is coloured by the probability that layer gives the model's final top-1 there (causal
 // models: or the token that actually follows) and labelled with the layer's own top-1; hovering it lists its top-k.
-// The host computes a window of up to LENS_WINDOW tokens around the selected one (the whole text when shorter).
-import { lensWindow, type LogitLensView as LensData } from '../../src/protocol';
+// The host computes a window of up to LENS_WINDOW tokens around the selected one (the whole text when shorter); an
+// encoder–decoder run's tokens are its target's, read through the decoder's layers.
+import { lensWindow, predictionList, predictionTokens, type LogitLensView as LensData } from '../../src/protocol';
 import type { App, View } from '../app';
 import { fitCanvas, fitText, frameScheduler } from '../render/canvas';
 import { formatProbability } from '../render/sampling';
@@ -87,7 +88,8 @@ export class LogitLensView implements View {
     });
     this.canvas.addEventListener('click', (e) => {
       const cell = this.cellAt(e);
-      if (cell && this.lens.data) this.app.select(this.lens.data.positions[cell.i], true);
+      const s = this.app.data.summary;
+      if (cell && s && this.lens.data) this.app.selectIn(predictionList(s), this.lens.data.positions[cell.i], true);
     });
     new ResizeObserver(() => this.scheduleDraw()).observe(this.element);
   }
@@ -106,7 +108,7 @@ export class LogitLensView implements View {
   private ask(): void {
     const s = this.app.data.summary;
     if (!s || s.logitLensUnavailable !== null) return;
-    const positions = lensWindow(s.tokens.length, this.app.state.selected);
+    const positions = lensWindow(predictionTokens(s).length, this.app.predictionSelection());
     const key = `${s.runId}:${positions[0]}:${positions.length}`;
     if (key === this.lens.key) return;
     this.lens = { key };
@@ -195,10 +197,11 @@ export class LogitLensView implements View {
       });
     }
     ctx.textAlign = 'center';
+    const tokens = predictionTokens(s);
     lens.positions.forEach((p, i) => {
-      const selected = p === this.app.state.selected;
+      const selected = p === this.app.predictionSelection();
       ctx.fillStyle = selected ? th.foreground : th.muted;
-      ctx.fillText(fitText(ctx, tokenLabel(s.tokens[p]), cell - 2), LABEL_WIDTH + i * cell + cell / 2, height - HEADER_HEIGHT / 2);
+      ctx.fillText(fitText(ctx, tokenLabel(tokens[p]), cell - 2), LABEL_WIDTH + i * cell + cell / 2, height - HEADER_HEIGHT / 2);
       if (selected) {
         ctx.strokeStyle = th.foreground;
         ctx.lineWidth = 2;
@@ -218,14 +221,15 @@ export class LogitLensView implements View {
     const at = this.hover;
     this.tooltip.hidden = at === null;
     if (at === null) {
-      const window =
-        lens.positions.length < s.tokens.length ? ` (tokens ${lens.positions[0]}–${lens.positions.at(-1)} of ${s.tokens.length})` : '';
-      const grid = `${lens.layers.length} layers × ${lens.positions.length} tokens${window}`;
+      const count = predictionTokens(s).length;
+      const window = lens.positions.length < count ? ` (tokens ${lens.positions[0]}–${lens.positions.at(-1)} of ${count})` : '';
+      const target = predictionList(s) === 'target' ? ' of the target (decoder layers)' : '';
+      const grid = `${lens.layers.length} layers × ${lens.positions.length} tokens${target}${window}`;
       this.info.textContent = `${grid}; colour: probability of ${what}, 0 (dark) to 1.`;
       return;
     }
     const p = lens.positions[at.i];
-    const { head, top, tracked } = describeCell(lens, at.layer, at.i, tokenLabel(s.tokens[p]));
+    const { head, top, tracked } = describeCell(lens, at.layer, at.i, tokenLabel(predictionTokens(s)[p]));
     this.info.textContent = `${head}: ${top.join(', ')} · ${tracked.join(' · ')}`;
     this.tooltip.textContent = [head, ...top.map((t, j) => `${j + 1}. ${t}`), ...tracked].join('\n');
     const left = Math.min(this.mouse.x + 12, window.innerWidth - this.tooltip.offsetWidth - 4);
