@@ -50,7 +50,7 @@ test('inspect --logit-lens on a model without one is one line on stderr and exit
   assert.match(out.stderr.trim(), /^attention-lens: the logit lens is not available for this model: .*Softmax[^\n]*$/);
 });
 
-test("inspect --logit-lens on an encoder–decoder run prints the decoder's layers at the target's positions, as PyTorch computes them", () => {
+test("inspect --logit-lens on an encoder–decoder run prints the decoder's layers at the target's positions, as PyTorch does", () => {
   const ref = JSON.parse(readFileSync(path.join(fixtureModel('tiny-t5'), 'logit_lens.json'), 'utf8')) as {
     text: string;
     target: string;

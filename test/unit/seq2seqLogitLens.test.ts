@@ -33,7 +33,7 @@ for (const [name, layers] of Object.entries(DECODER_LAYERS)) {
     });
     after(() => runner.dispose());
 
-    it(`gives every decoder layer's top-10 and its probabilities of the final top-1 and the next target token within ${PROBABILITY_TOLERANCE}`, async () => {
+    it(`gives each decoder layer's top-10, final top-1 and next target token probabilities within ${PROBABILITY_TOLERANCE}`, async () => {
       assert.deepEqual(runner.info.logitLens, { available: true });
       const lens = await runner.logitLens(ref.text, { topK: 10, decoding });
       assert.equal(lens.layers.length, layers);
