@@ -11,7 +11,7 @@ import { locateAttention, type AttentionLocation } from '../onnx/attentionNodes'
 import { keptTensors, recipesOf } from '../onnx/attentionRecompute';
 import { splitCrossAttention } from '../onnx/crossAttention';
 import { lensInChunks, lensPositions, LENS_FETCHES, MAX_LENS_POSITIONS, readLogitLens } from '../analysis/logitLens';
-import { logitsOutput, patchModel, planPatch } from '../onnx/graphPatch';
+import { GRAPH_TOP_K, logitsOutput, patchModel, planPatch } from '../onnx/graphPatch';
 import { locateLogitLens } from '../onnx/logitLensPatch';
 import { scanModel, type GraphSummary } from '../onnx/graphScan';
 import { isMergedDecoder, liftNoPastBranch } from '../onnx/mergedBranch';
@@ -24,6 +24,7 @@ import {
   type DeviceInfo,
   type LogitLens,
   type ModelInfo,
+  type Prediction,
   type Token,
 } from '../types';
 import type { EncoderDecoderFacts } from '../families';
@@ -52,7 +53,10 @@ import {
   type LoadedModel,
   type ModelRequest,
 } from './modelSession';
-import { addPatchFeeds, PATCH_INPUTS } from './patchFeeds';
+import { addPatchFeeds, PATCH_INPUTS, type PatchFeedOptions } from './patchFeeds';
+import { badSetHeads, headLabel, type AblationSpec, type AblationView } from '../../protocol/ablation';
+import { compareRankings } from '../analysis/ablation';
+import { planHeadGate } from '../onnx/headGate';
 import type { ProviderEnvironment } from './providers';
 import { asFloat32 } from './tensors';
 import { rankFromLogits } from './topK';
@@ -71,6 +75,25 @@ interface Stage {
   attention: AttentionLocation;
   /** Whether runs can ask for the logit lens (the decoder's, LENS_POSITIONS), or why not. */
   lens: LoadedModel['logitLens'];
+  /** The head gate's rows (see headGate.ts): `layers` rows of `heads` for each of `sets`, in order; or why there is none. */
+  gate: ({ available: true } & GateRows) | { available: false; reason: string };
+}
+
+/** Which attention sets a graph's head gate holds, each `layers` × `heads`. */
+interface GateRows {
+  sets: string[];
+  layers: number;
+  heads: number;
+}
+
+/** The head gate over `rows.sets`' sites, one set after another (a decoder's self-attention, then its cross-attention). */
+function planStageGate(skeleton: Uint8Array, graph: GraphSummary, locations: Record<string, AttentionLocation>, rows: GateRows) {
+  const missing = unavailable(rows.sets.map((set) => locations[set]));
+  const sites = rows.sets.flatMap((set) => {
+    const l = locations[set];
+    return l.available ? l.sites : [];
+  });
+  return planHeadGate(skeleton, graph, missing ?? { available: true, sites }, rows.layers * rows.sets.length, rows.heads);
 }
 
 const unavailable = (locations: AttentionLocation[]) => locations.find((l) => !l.available);
@@ -89,7 +112,8 @@ async function openStage(
   sets: (graph: GraphSummary) => Record<string, AttentionLocation>,
   causal: boolean,
   vocabSize: number,
-  lensSet?: string,
+  lensSet: string | undefined,
+  gated: GateRows,
 ): Promise<{ stage: Stage; device: DeviceInfo }> {
   const onnxPath = path.join(request.folder, onnx.relative);
   const read = await readModelGraph(onnxPath, onnx.relative);
@@ -101,6 +125,7 @@ async function openStage(
   const plan = planPatch(graph, keptTensors(Object.values(recipes).flat()), causal);
   const lens = lensSet === undefined ? undefined : plan.logits ? locateLogitLens(graph, locations[lensSet], plan.logits) : NO_HEAD;
   if (lens?.available) plan.logitLens = lens.plan;
+  plan.headGate = planStageGate(skeleton, graph, locations, gated);
   const patched = patchModel(skeleton, plan);
   const { session, device } = await createSession(request, env, patched.bytes, onnxPath, onnx.relative);
   const missing = unavailable(Object.values(locations));
@@ -115,6 +140,7 @@ async function openStage(
       predictions: { predictionHead: patched.predictionHead, logitsName: logitsOutput(plan, graph), vocabSize },
       attention: missing ?? { available: true, sites: [] },
       lens: !lens ? NO_LENS : lens.available ? { available: true, layers: lens.plan.layerOutputs.length } : lens,
+      gate: plan.headGate.available ? { available: true, ...gated } : plan.headGate,
     },
     device,
   };
@@ -149,6 +175,10 @@ export class Seq2SeqRunner {
   /** The logits of every target position of the last run logitsAt made. */
   private logits: { key: string; rows: Float32Array; length: number } | undefined;
 
+  /** The plain run's candidates at each target position, for the last text and target ablated (see ablate). */
+  private ablationBaseline:
+    { key: string; sourceIds: number[]; targetIds: number[]; rows: Prediction[][]; actualNext: (number | null)[] } | undefined;
+
   private constructor(
     readonly info: ModelInfo,
     readonly model: { device: DeviceInfo; loadMs: number; config: ModelConfig; tokenizer: TextTokenizer },
@@ -167,7 +197,18 @@ export class Seq2SeqRunner {
     const decoderFacts = config.decoder!;
     const { encoderFile, decoderFile } = await seq2seqFiles(request.folder, facts);
     const vocab = config.vocabSize;
-    const encoder = await openStage(request, env, encoderFile, (g) => ({ encoder: locateAttention(g, config.layers) }), false, vocab);
+    const encoderRows = { sets: ['encoder'], layers: config.layers, heads: config.heads };
+    const encoder = await openStage(
+      request,
+      env,
+      encoderFile,
+      (g) => ({ encoder: locateAttention(g, config.layers) }),
+      false,
+      vocab,
+      undefined,
+      encoderRows,
+    );
+    const decoderRows = { sets: ['decoder', 'cross'], layers: decoderFacts.layers, heads: decoderFacts.heads };
     const decoder = await openStage(
       request,
       env,
@@ -180,6 +221,7 @@ export class Seq2SeqRunner {
       true,
       vocab,
       'decoder',
+      decoderRows,
     );
     const onnx = {
       relative: `${encoderFile.relative} + ${decoderFile.relative}`,
@@ -187,9 +229,14 @@ export class Seq2SeqRunner {
     };
     const attention = unavailable([encoder.stage.attention, decoder.stage.attention]) ?? encoder.stage.attention;
     const { lens } = decoder.stage;
-    const info = {
+    const closed = [encoder.stage.gate, decoder.stage.gate].find((gate) => !gate.available);
+    const sets = Object.fromEntries(
+      [encoderRows, decoderRows].flatMap(({ sets, layers, heads }) => sets.map((set) => [set, { layers, heads }] as const)),
+    );
+    const info: ModelInfo = {
       ...modelInfo(request, config, tokenizer, onnx, attention),
-      logitLens: lens.available ? { available: true as const } : { available: false as const, reason: lens.reason },
+      logitLens: lens.available ? { available: true } : { available: false, reason: lens.reason },
+      ablation: closed && !closed.available ? { available: false, reason: closed.reason } : { available: true, sets },
     };
     const loadMs = performance.now() - started;
     return new Seq2SeqRunner(
@@ -204,6 +251,7 @@ export class Seq2SeqRunner {
 
   async dispose(): Promise<void> {
     this.logits = undefined;
+    this.ablationBaseline = undefined;
     if (this.released) return;
     this.released = true;
     countOpenSessions(-1);
@@ -221,8 +269,13 @@ export class Seq2SeqRunner {
     }
   }
 
-  /** The decoder's feeds for a target over the encoder's output, with the logit lens at `lensAt` (default: nowhere). */
-  private decoderFeeds(target: readonly number[], sourceLength: number, states: ort.Tensor, lensAt?: number[]): Record<string, ort.Tensor> {
+  /** The decoder's feeds for a target over the encoder's output, with `patch`'s lens positions and ablated heads. */
+  private decoderFeeds(
+    target: readonly number[],
+    sourceLength: number,
+    states: ort.Tensor,
+    patch: PatchFeedOptions = {},
+  ): Record<string, ort.Tensor> {
     const facts = this.model.config.family.encoderDecoder!;
     const feeds: Record<string, ort.Tensor> = {};
     for (const spec of this.decoder.inputs) {
@@ -232,10 +285,31 @@ export class Seq2SeqRunner {
       else if (spec.name === facts.encoderStatesInput) feeds[spec.name] = states;
       else throw new LensError(`the decoder needs an input named "${spec.name}", which Attention Lens cannot provide`, 'model-unsupported');
     }
-    const { config } = this.model;
-    const patchInputs = { config, positionsInput: false, headGate: false, logitLens: this.decoder.lens };
-    addPatchFeeds(patchInputs, feeds, [0], { lensAt });
+    this.addStagePatchFeeds(this.decoder, feeds, patch);
     return feeds;
+  }
+
+  /** The encoder's feeds for the source `ids`, with `ablation`'s encoder heads ablated. */
+  private encoderFeeds(ids: readonly number[], ablation?: AblationSpec): Record<string, ort.Tensor> {
+    const feeds = buildFeeds(this.encoder.inputs, [...ids], 1, ids.length, feedShape(this.model.config));
+    this.addStagePatchFeeds(this.encoder, feeds, { ablation });
+    return feeds;
+  }
+
+  /**
+   * Adds the patch's inputs `stage`'s graph has (see addPatchFeeds): its gate's rows, those of its sets' heads
+   * that `patch.ablation` names, and the lens's positions.
+   */
+  private addStagePatchFeeds(stage: Stage, feeds: Record<string, ort.Tensor>, patch: PatchFeedOptions): void {
+    const gate = stage.gate.available ? stage.gate : undefined;
+    const rows = gate ? { layers: gate.layers * gate.sets.length, heads: gate.heads } : {};
+    const heads = (patch.ablation?.heads ?? []).flatMap(({ set, layer, head }) => {
+      const at = gate && set !== undefined ? gate.sets.indexOf(set) : -1;
+      return at < 0 ? [] : [{ layer: at * gate!.layers + layer, head }];
+    });
+    const ablation = patch.ablation && { ...patch.ablation, heads };
+    const model = { config: { ...this.model.config, ...rows }, positionsInput: false, headGate: gate !== undefined, logitLens: stage.lens };
+    addPatchFeeds(model, feeds, [0], { lensAt: patch.lensAt, ablation });
   }
 
   /** Greedy decoding: the best next token, appended until the end token or `maxNew` tokens. */
@@ -286,7 +360,7 @@ export class Seq2SeqRunner {
     checkRunFits(ids.length, config, wantAttention, this.availableMemory());
     if (wantAttention) beforeAttentionRun?.();
     const runStarted = performance.now();
-    const encoderFeeds = buildFeeds(this.encoder.inputs, ids, 1, ids.length, feedShape(config));
+    const encoderFeeds = this.encoderFeeds(ids);
     const encoded = await this.runStage(this.encoder, encoderFeeds, [
       'last_hidden_state',
       ...Seq2SeqRunner.keptNames(this.encoder, wantAttention),
@@ -302,7 +376,7 @@ export class Seq2SeqRunner {
       ? lensPositions(this.decoder.lens, targetIds.length, options.logitLens === 'all' ? undefined : options.logitLens)
       : undefined;
     const lensInRun = lensAt && lensAt.length <= MAX_LENS_POSITIONS ? lensAt : undefined;
-    const decoderFeeds = this.decoderFeeds(targetIds, ids.length, states, lensInRun);
+    const decoderFeeds = this.decoderFeeds(targetIds, ids.length, states, { lensAt: lensInRun });
     const fetches = [
       ...predictionFetches(this.decoder.predictions, true),
       ...Seq2SeqRunner.keptNames(this.decoder, wantAttention),
@@ -375,7 +449,9 @@ export class Seq2SeqRunner {
   /** The decoder's logit lens at target `positions` in runs of its own (see lensInChunks). */
   private lensRuns(targetIds: number[], sourceLength: number, states: ort.Tensor, positions: number[], topK: number): Promise<LogitLens> {
     return lensInChunks(positions, async (chunk) => {
-      const outputs = await this.runStage(this.decoder, this.decoderFeeds(targetIds, sourceLength, states, chunk), [...LENS_FETCHES]);
+      const outputs = await this.runStage(this.decoder, this.decoderFeeds(targetIds, sourceLength, states, { lensAt: chunk }), [
+        ...LENS_FETCHES,
+      ]);
       return this.readLens(outputs, chunk, targetIds, topK);
     });
   }
@@ -394,12 +470,66 @@ export class Seq2SeqRunner {
   private async encodeWithTarget(text: string, maxTokens: number | undefined, decoding: RunDecoding) {
     const { config, tokenizer } = this.model;
     const ids = fitToModel(tokenizer, text, Math.min(config.maxPositions, maxTokens ?? Infinity)).tokens.map((t) => t.id);
-    const feeds = buildFeeds(this.encoder.inputs, ids, 1, ids.length, feedShape(config));
-    const states = (await this.runStage(this.encoder, feeds, ['last_hidden_state'])).last_hidden_state;
+    const states = await this.encode(ids);
     const maxNew = decoding.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
     const generated = decoding.target === undefined ? await this.generate(ids.length, states, maxNew) : undefined;
     const targetIds = this.targetTokens(generated, decoding.target).tokens.map((t) => t.id);
-    return { sourceLength: ids.length, states, targetIds };
+    return { sourceIds: ids, sourceLength: ids.length, states, targetIds };
+  }
+
+  /** The encoder's output for the source `ids`, with `ablation`'s encoder heads ablated. */
+  private async encode(ids: readonly number[], ablation?: AblationSpec): Promise<ort.Tensor> {
+    return (await this.runStage(this.encoder, this.encoderFeeds(ids, ablation), ['last_hidden_state'])).last_hidden_state;
+  }
+
+  /**
+   * The predictions at every target position with `spec`'s heads ablated (each named by its set: encoder, decoder,
+   * cross), against the plain run's, the target being the plain run's (given, or written by greedy decoding
+   * without the ablation): one encoder and one decoder run per call, plus the plain run once per text.
+   */
+  async ablate(
+    text: string,
+    spec: AblationSpec,
+    topK: number,
+    maxTokens?: number,
+    _pair?: boolean,
+    decoding: RunDecoding = {},
+  ): Promise<Omit<AblationView, 'runId'>> {
+    const can = this.info.ablation!;
+    if (!can.available) throw new LensError(`heads cannot be ablated in this model: ${can.reason}`, 'model-unsupported');
+    const bad = badSetHeads(spec.heads, can.sets!);
+    if (bad) throw new LensError(bad, 'model-unsupported');
+    const key = JSON.stringify([text, maxTokens ?? null, decoding.target ?? null, decoding.maxNewTokens ?? null]);
+    if (this.ablationBaseline?.key !== key) {
+      const { sourceIds, states, targetIds } = await this.encodeWithTarget(text, maxTokens, decoding);
+      this.ablationBaseline = { key, sourceIds, targetIds, ...(await this.candidates(targetIds, sourceIds.length, states)) };
+    }
+    const before = this.ablationBaseline;
+    const states = await this.encode(before.sourceIds, spec);
+    const after = await this.candidates(before.targetIds, before.sourceIds.length, states, spec);
+    return {
+      ablated: spec.heads.map(headLabel),
+      mode: spec.mode,
+      candidates: GRAPH_TOP_K,
+      positions: before.targetIds.map((_, position) => ({
+        position,
+        changes: compareRankings(before.rows[position], after.rows[position], topK),
+        actualNext: { before: before.actualNext[position], after: after.actualNext[position] },
+      })),
+    };
+  }
+
+  /** GRAPH_TOP_K candidates at every target position, and the probability of the token that follows each. */
+  private async candidates(targetIds: number[], sourceLength: number, states: ort.Tensor, ablation?: AblationSpec) {
+    const feeds = this.decoderFeeds(targetIds, sourceLength, states, { ablation });
+    const outputs = await this.runStage(this.decoder, feeds, predictionFetches(this.decoder.predictions, true));
+    const { ranked, actualLogProb } = readPredictions(outputs, this.decoder.predictions, targetIds, targetIds.length, GRAPH_TOP_K);
+    const n = targetIds.length;
+    return {
+      rows: targetIds.map((_, p) => predictionsOf(this.model.tokenizer, ranked[p])),
+      // The token after position p is scored at p + 1 (see readPredictions); none follows the last.
+      actualNext: targetIds.map((_, p) => (p + 1 < n ? nullableExp(actualLogProb(p + 1)) : null)),
+    };
   }
 
   /**
