@@ -8,6 +8,7 @@ import {
   ToWebviewType,
   type PredictionView,
   type ReplyMessage,
+  type RequestMethod,
   type ResultMessage,
   type RunSummary,
   type ToWebviewMessage,
@@ -117,14 +118,23 @@ export async function inspectNow(api: LensTestApi): Promise<RunSummary> {
   return result.summary;
 }
 
-let unmaskedRequestId = 70_000;
+let panelRequestId = 70_000;
+
+/** The reply to a request sent as the panel's webview sends it (undefined: none came). */
+export async function panelRequest<M extends RequestMethod>(
+  api: LensTestApi,
+  method: M,
+  params: Record<string, unknown>,
+): Promise<ReplyMessage<M> | undefined> {
+  await api.panelReady();
+  const requestId = panelRequestId++;
+  await api.sendFromWebview('panel', { type: FromWebviewType.Request, requestId, method, params });
+  return api.panelMessages().find((m): m is ReplyMessage<M> => m.type === ToWebviewType.Reply && m.inReplyTo === requestId);
+}
 
 /** A masked LM's top-k at every position of the run, asked for as the panel's predictions view asks for it. */
 export async function unmaskedOf(api: LensTestApi, runId: number): Promise<PredictionView[][]> {
-  await api.panelReady();
-  const requestId = unmaskedRequestId++;
-  await api.sendFromWebview('panel', { type: FromWebviewType.Request, requestId, method: 'unmasked', params: { runId } });
-  const reply = api.panelMessages().find((m): m is ReplyMessage<'unmasked'> => m.type === ToWebviewType.Reply && m.inReplyTo === requestId);
+  const reply = await panelRequest(api, 'unmasked', { runId });
   assert.ok(Array.isArray(reply?.result), `an unmasked reply: ${JSON.stringify(reply)}`);
   return reply.result;
 }
