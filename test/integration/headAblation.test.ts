@@ -5,19 +5,16 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { FromWebviewType, ToWebviewType, type ReplyMessage } from '../../src/protocol';
+import { FromWebviewType, type ReplyMessage } from '../../src/protocol';
 import type { AblatedPosition, AblationView } from '../../src/protocol/ablation';
 import type { LensTestApi } from '../../src/testApi';
-import { fixtureModel, inspectNow, lensApi, openText, panelRun, useModel } from './surfaceHelpers';
+import { fixtureModel, inspectNow, lensApi, openText, panelRequest, panelRun, useModel } from './surfaceHelpers';
 
 let requestId = 90_000;
 
 /** Sends an ablate request as the panel's webview does and returns the host's reply to it. */
 async function ablate(api: LensTestApi, params: Record<string, unknown>): Promise<ReplyMessage<'ablate'>> {
-  await api.panelReady();
-  const id = requestId++;
-  await api.sendFromWebview('panel', { type: FromWebviewType.Request, requestId: id, method: 'ablate', params });
-  const reply = api.panelMessages().find((m): m is ReplyMessage<'ablate'> => m.type === ToWebviewType.Reply && m.inReplyTo === id);
+  const reply = await panelRequest(api, 'ablate', params);
   assert.ok(reply, `a reply to ablate ${JSON.stringify(params)}`);
   return reply;
 }

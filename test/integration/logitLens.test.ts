@@ -4,18 +4,11 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { FromWebviewType, ToWebviewType, type LogitLensView, type ReplyMessage } from '../../src/protocol';
+import type { LogitLensView } from '../../src/protocol';
 import type { LensTestApi } from '../../src/testApi';
-import { fixtureModel, inspectNow, lensApi, openSample, selectLine, useModel } from './surfaceHelpers';
+import { fixtureModel, inspectNow, lensApi, openSample, panelRequest, selectLine, useModel } from './surfaceHelpers';
 
-let requestId = 71_000;
-
-async function askLens(api: LensTestApi, runId: number, positions: number[]): Promise<ReplyMessage<'logitLens'> | undefined> {
-  await api.panelReady();
-  const id = requestId++;
-  await api.sendFromWebview('panel', { type: FromWebviewType.Request, requestId: id, method: 'logitLens', params: { runId, positions } });
-  return api.panelMessages().find((m): m is ReplyMessage<'logitLens'> => m.type === ToWebviewType.Reply && m.inReplyTo === id);
-}
+const askLens = (api: LensTestApi, runId: number, positions: number[]) => panelRequest(api, 'logitLens', { runId, positions });
 
 describe('Attention Lens: the logit lens', () => {
   let api: LensTestApi;

@@ -55,7 +55,7 @@ export const seq2seqAnalysisTests: TestCase[] = [
       await lens.post({
         type: 'reply',
         inReplyTo: asked[0].requestId as number,
-        result: targetLens(p.summary, asked[0].positions as number[], 3),
+        result: targetLens(p.summary, asked[0].positions, 3),
       } as never);
       await lens.until(
         `document.querySelector('.logit-lens .hover-info')?.textContent.includes('3 layers × ${target.length} tokens of the target')`,
