@@ -7,6 +7,7 @@ import {
   type AttentionSetView,
   type TokenListName,
 } from '../src/protocol';
+import type { HeadRef } from '../src/protocol/ablation';
 import type { HostLink } from './host';
 import { AblationData } from './ablation';
 import { RunData } from './runData';
@@ -149,12 +150,18 @@ export class App {
     return this.ablation.status(this.data.summary, this.state.ablated, this.state.ablationMode);
   }
 
-  /** Adds a head to the ablated ones, or takes it out (where the run's model can take a head gate). */
+  /**
+   * Adds a head to the ablated ones, or takes it out (where the run's model can take a head gate); in a model with
+   * several attention sets, a head of the shown set.
+   */
   toggleAblated(layer: number, head: number): void {
-    if (this.data.summary?.ablation?.available !== true) return;
-    const has = this.state.ablated.some((h) => h.layer === layer && h.head === head);
-    const ablated = has ? this.state.ablated.filter((h) => h.layer !== layer || h.head !== head) : [...this.state.ablated, { layer, head }];
-    this.update({ ablated: ablated.sort((a, b) => a.layer - b.layer || a.head - b.head) });
+    const can = this.data.summary?.ablation;
+    if (can?.available !== true) return;
+    const ref = can.sets ? { set: this.state.set, layer, head } : { layer, head };
+    const same = (h: HeadRef) => h.layer === layer && h.head === head && h.set === ref.set;
+    const has = this.state.ablated.some(same);
+    const ablated = has ? this.state.ablated.filter((h) => !same(h)) : [...this.state.ablated, ref];
+    this.update({ ablated: ablated.sort((a, b) => (a.set ?? '').localeCompare(b.set ?? '') || a.layer - b.layer || a.head - b.head) });
   }
 
   onRender(listener: () => void): void {

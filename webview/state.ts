@@ -73,15 +73,26 @@ function index(v: unknown): number | null {
   return Number.isInteger(v) && (v as number) >= 0 ? (v as number) : null;
 }
 
-/** Saved ablated heads: well-formed {layer, head} pairs only. */
+/** Saved ablated heads: well-formed {layer, head} pairs only, each with its set's name where it has one. */
 function headRefs(v: unknown): HeadRef[] {
   if (!Array.isArray(v)) return [];
   const ok = (x: unknown): x is HeadRef =>
-    typeof x === 'object' && x !== null && index((x as HeadRef).layer) !== null && index((x as HeadRef).head) !== null;
+    typeof x === 'object' &&
+    x !== null &&
+    index((x as HeadRef).layer) !== null &&
+    index((x as HeadRef).head) !== null &&
+    ((x as HeadRef).set === undefined || (typeof (x as HeadRef).set === 'string' && SET_NAME.test((x as HeadRef).set!)));
   return v
     .filter(ok)
     .slice(0, MAX_ABLATED_HEADS)
-    .map(({ layer, head }) => ({ layer, head }));
+    .map(({ layer, head, set }) => ({ layer, head, ...(set !== undefined ? { set } : {}) }));
+}
+
+/** Whether an ablated head exists in the run's model: in its set's, where the model names its sets' sizes. */
+function headInRun(h: HeadRef, s: RunSummary): boolean {
+  const sets = s.ablation?.available ? s.ablation.sets : undefined;
+  const size = sets ? (h.set !== undefined ? sets[h.set] : undefined) : h.set === undefined ? s.model : undefined;
+  return size !== undefined && h.layer < size.layers && h.head < size.heads;
 }
 
 /** getState() returns whatever an older build saved: take only what is well-formed. */
@@ -133,6 +144,6 @@ export function clampToRun(state: UiState, s: RunSummary): UiState {
     targetSelected: state.targetSelected !== null && state.targetSelected < targets ? state.targetSelected : null,
     panX: Math.min(state.panX, Math.max(0, cols - 1)),
     panY: Math.min(state.panY, Math.max(0, rows - 1)),
-    ablated: state.ablated.filter((h) => h.layer < s.model.layers && h.head < s.model.heads),
+    ablated: state.ablated.filter((h) => headInRun(h, s)),
   };
 }

@@ -1,12 +1,16 @@
 // `inspect --ablate L.H[,L.H…]`: the flag's heads checked against the loaded model, and the JSON document's
 // predictions replaced by the ablated run's, with `ablated` echoing the heads and `ablation` each prediction's change.
 import { round6 } from '../core/engine/attentionLayout';
-import { parseHeadList, type AblationView, type HeadRef } from '../protocol/ablation';
+import type { ModelInfo } from '../core/types';
+import { badSetHeads, parseHeadForm, parseHeadList, type AblationView, type HeadRef } from '../protocol/ablation';
 
-/** The --ablate heads of a model of layers × heads, or an error that says what is wrong with them. */
-export function ablatedHeads(spec: string, model: { layers: number; heads: number }): HeadRef[] {
-  const heads = parseHeadList(spec, model.layers, model.heads);
+/** The --ablate heads of the model (of layers × heads, or of its attention sets' sizes), or an error that says what is wrong. */
+export function ablatedHeads(spec: string, model: Pick<ModelInfo, 'layers' | 'heads' | 'ablation'>): HeadRef[] {
+  const sets = model.ablation?.available ? model.ablation.sets : undefined;
+  const heads = sets ? parseHeadForm(spec) : parseHeadList(spec, model.layers, model.heads);
   if ('error' in heads) throw new Error(`--ablate: ${heads.error}`);
+  const bad = sets && badSetHeads(heads, sets);
+  if (bad) throw new Error(`--ablate: ${bad}`);
   return heads;
 }
 

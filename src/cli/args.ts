@@ -2,7 +2,7 @@
 // without a dependency: the grammar is small.
 import { isOnnxVariant, ONNX_VARIANTS, type OnnxVariant } from '../core/hub/onnxVariants';
 import type { DeviceRequest } from '../core/types';
-import { ABLATION_MODES, parseHeadList, type AblationMode } from '../protocol/ablation';
+import { ABLATION_MODES, parseHeadForm, type AblationMode } from '../protocol/ablation';
 import { parseQueryKeyArg, type QueryKeyArg } from './queryKeyArg';
 
 export interface CliOptions {
@@ -120,7 +120,7 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--ablate': {
         // The form is checked here; the layers and heads exist once the model is loaded (cli/ablationJson.ts).
         const spec = value();
-        const heads = parseHeadList(spec, Infinity, Infinity);
+        const heads = parseHeadForm(spec);
         if ('error' in heads) throw new UsageError(`--ablate: ${heads.error}`);
         options.ablate = spec;
         break;

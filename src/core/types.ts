@@ -2,6 +2,7 @@
 // the CLI and the benchmark can share them. The shapes a run carries on to the webviews unchanged (predictions,
 // capabilities) are defined once, in the protocol, which imports nothing.
 import type {
+  AblationAvailability,
   AttentionSetView,
   PairView,
   PredictionTask,
@@ -70,7 +71,7 @@ export interface ModelInfo {
   /** Whether per-head attention maps can be read from this graph. */
   attention: { available: true } | { available: false; reason: string };
   /** Whether heads can be ablated in this graph (see core/onnx/headGate.ts); absent: not for this kind of model. */
-  ablation?: { available: true } | { available: false; reason: string };
+  ablation?: AblationAvailability;
   /** Whether the logit lens can be computed on this graph (absent: the runner offers none, e.g. encoder–decoder). */
   logitLens?: { available: true } | { available: false; reason: string };
 }

@@ -82,7 +82,7 @@ export interface RunSummary {
   /** Null when this model's graph exposes no attention; the string says why. */
   attentionUnavailable: string | null;
   /** Whether heads can be ablated (see protocol/ablation.ts); absent for models whose runner has no head gate. */
-  ablation?: { available: true } | { available: false; reason: string };
+  ablation?: AblationAvailability;
   /** Null when the logit lens can be asked for (the logitLens request); the string says why not (absent: not known). */
   logitLensUnavailable?: string | null;
   /** The run's attention, one entry per named set; empty when attention is unavailable. */
@@ -179,3 +179,7 @@ export interface RunCapabilities {
   /** The whole vocabulary's logits at a position (the logits request). */
   logits: boolean;
 }
+
+/** Whether a model's heads can be ablated; a model with several attention sets names each set's size. */
+export type AblationAvailability =
+  { available: true; sets?: Record<string, { layers: number; heads: number }> } | { available: false; reason: string };

@@ -5,7 +5,7 @@ import type { SetRollout } from '../core/analysis/rolloutSets';
 import type { LogitsRow } from '../core/engine/modelRunner';
 import { LensError } from '../core/types';
 import { readConfig } from '../config';
-import { badAblatedHeads, type AblationSpec, type AblationView } from '../protocol/ablation';
+import { badAblatedHeads, badSetHeads, type AblationSpec, type AblationView } from '../protocol/ablation';
 import {
   predictionTokens,
   type AttentionLayer,
@@ -96,7 +96,7 @@ export class RunQueries {
       const reason = ablation?.available === false ? ablation.reason : "this kind of model's graphs take no head gate";
       throw new LensError(`heads cannot be ablated in this model: ${reason}`, 'model-unsupported');
     }
-    const bad = badAblatedHeads(spec.heads, model.layers, model.heads);
+    const bad = ablation.sets ? badSetHeads(spec.heads, ablation.sets) : badAblatedHeads(spec.heads, model.layers, model.heads);
     if (bad) throw new LensError(bad, 'model-unsupported');
     this.checkCanRun(run);
     const view = { runId: run.runId, ...(await this.engine.ablate(run.summary, spec, readConfig())) };
@@ -111,7 +111,8 @@ export class RunQueries {
   async logitLens(run: RunRecord, positions: number[]): Promise<LogitLensView> {
     const unavailable = run.summary.logitLensUnavailable;
     if (unavailable !== null) throw new LensError(unavailable ?? 'this run has no logit lens', 'model-unsupported');
-    const n = run.summary.tokens.length;
+    // An encoder–decoder run's positions are its target's.
+    const n = predictionTokens(run.summary).length;
     const outside = positions.find((p) => p >= n);
     if (outside !== undefined) throw new LensError(`position ${outside} is outside the run's ${n} tokens`, 'empty-input');
     const kept = this.store.keptLens(run.runId, positions);

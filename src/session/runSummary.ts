@@ -65,7 +65,7 @@ export function toRunSummary(runId: number, result: CoreResult): RunSummary {
     attentionUnavailable: model.attention.available ? null : model.attention.reason,
     ...(model.ablation ? { ablation: model.ablation } : {}),
     logitLensUnavailable: !model.logitLens
-      ? 'the logit lens is not available for encoder–decoder models yet'
+      ? 'the logit lens is not available for this model'
       : model.logitLens.available
         ? null
         : model.logitLens.reason,

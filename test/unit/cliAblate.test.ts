@@ -103,3 +103,27 @@ test('a malformed --ablate is a usage error; a head the model lacks and a fused 
     assert.match(lines[0], message);
   }
 });
+
+test("an encoder–decoder model's heads are named by set: --ablate 'encoder 1.3,decoder 0.2,cross 1.1' gives PyTorch's top-10", () => {
+  const ref = JSON.parse(readFileSync(path.join(fixtureModel('tiny-bart'), 'ablation.json'), 'utf8')) as {
+    text: string;
+    target: string;
+    cases: GoldenCase[];
+  };
+  const c = ref.cases.find((x) => x.mode === 'mean')!;
+  const args = ['--model', fixtureModel('tiny-bart'), '--text', ref.text, '--target', ref.target, '--top-k', '10'];
+  const out = run([...args, '--ablate', c.heads.join(','), '--ablate-mode', 'mean']);
+  assert.equal(out.status, 0, out.stderr);
+  const doc = JSON.parse(out.stdout) as { ablated: string[]; predictions: { next: Entry[] } };
+  assert.deepEqual(doc.ablated, c.heads);
+  for (const expected of c.positions) {
+    const top = doc.predictions.next[expected.position].top;
+    expected.top_ids.forEach((id, j) => {
+      const got = top.find((p) => p.id === id);
+      assert.ok(got && Math.abs(got.probability - expected.top_probabilities[j]) <= 1e-4, `p(${id}) at ${expected.position}`);
+    });
+  }
+  const unnamed = run([...args, '--ablate', '0.1']);
+  assert.equal(unnamed.status, 1);
+  assert.match(unnamed.stderr.trim(), /^attention-lens: --ablate: head 0\.1: name its attention set \(encoder, decoder, cross\)/);
+});

@@ -8,50 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { lensWindow } from '../../src/protocol/logitLens';
-import type { LogitLens } from '../../src/core/types';
+import { checkTop, near, PROBABILITY_TOLERANCE, type LensReference } from '../support/logitLensReference';
 import { fixtureModel } from '../support/paths';
-
-/** Probabilities from the graph's TopK / log Σ exp over a copied head vs PyTorch's float64 softmax. */
-const PROBABILITY_TOLERANCE = 1e-4;
-
-interface ReferenceCell {
-  top_ids: number[];
-  top_probabilities: number[];
-  final_probability: number;
-  next_probability?: number | null;
-}
-
-interface LensReference {
-  text: string;
-  input_ids: number[];
-  final_ids: number[];
-  layers: ReferenceCell[][];
-}
 
 const load = (name: string) =>
   ModelRunner.load({ id: name, source: 'local', folder: fixtureModel(name), device: 'cpu' }, detectProviderEnvironment());
-
-const near = (actual: number, expected: number, what: string) =>
-  assert.ok(Math.abs(actual - expected) <= PROBABILITY_TOLERANCE, `${what}: ${actual} vs PyTorch ${expected}`);
-
-/** The same top-k in order, except where two candidates' probabilities are within the tolerance (a tie). */
-function checkTop(lens: LogitLens, ref: LensReference): void {
-  ref.layers.forEach((row, l) =>
-    row.forEach((cell, p) => {
-      const got = lens.layers[l][p];
-      const where = `layer ${l}, position ${p}`;
-      got.top.forEach((x, j) => {
-        const expected = cell.top_probabilities[j];
-        near(x.probability, expected, `${where}, rank ${j}`);
-        if (x.id !== cell.top_ids[j]) near(cell.top_probabilities[cell.top_ids.indexOf(x.id)] ?? -1, expected, `${where}: id ${x.id} tied`);
-      });
-      near(got.finalProbability, cell.final_probability, `${where}, the final top-1`);
-      if (cell.next_probability === undefined) assert.equal(got.nextProbability, undefined);
-      else if (cell.next_probability === null) assert.equal(got.nextProbability, null, `${where}: nothing follows the last token`);
-      else near(got.nextProbability!, cell.next_probability, `${where}, the next token`);
-    }),
-  );
-}
 
 for (const name of ['tiny-bert', 'tiny-gpt2', 'tiny-llama', 'tiny-gemma2']) {
   describe(`${name}: the logit lens against PyTorch`, () => {

@@ -49,3 +49,28 @@ test('inspect --logit-lens on a model without one is one line on stderr and exit
   assert.equal(out.stdout, '');
   assert.match(out.stderr.trim(), /^attention-lens: the logit lens is not available for this model: .*Softmax[^\n]*$/);
 });
+
+test("inspect --logit-lens on an encoder–decoder run prints the decoder's layers at the target's positions, as PyTorch does", () => {
+  const ref = JSON.parse(readFileSync(path.join(fixtureModel('tiny-t5'), 'logit_lens.json'), 'utf8')) as {
+    text: string;
+    target: string;
+    layers: { top_ids: number[]; top_probabilities: number[] }[][];
+  };
+  const args = ['inspect', '--model', fixtureModel('tiny-t5'), '--text', ref.text, '--target', ref.target, '--logit-lens', '--top-k', '3'];
+  const out = run([...args, '--device', 'cpu']);
+  assert.equal(out.status, 0, out.stderr);
+  const doc = JSON.parse(out.stdout) as { targetTokens: unknown[]; logitLens: Cell[][][]; predictions: { next: { top: Cell[] }[] } };
+  // tiny-t5's decoder has 3 layers (its encoder 2).
+  assert.equal(doc.logitLens.length, 3);
+  doc.logitLens.forEach((row, l) => {
+    assert.equal(row.length, doc.targetTokens.length);
+    row.forEach((cell, p) => {
+      const expected = ref.layers[l][p];
+      cell.forEach((x, j) => assert.ok(Math.abs(x.probability - expected.top_probabilities[j]) <= 1e-4, `layer ${l}, position ${p}`));
+    });
+  });
+  assert.deepEqual(
+    doc.logitLens.at(-1),
+    doc.predictions.next.map((n) => n.top),
+  );
+});

@@ -12,7 +12,7 @@ import type { TestCase } from './run';
 
 const withAblation = (p: Payload, ablation: Payload['summary']['ablation']): Payload => ({ ...p, summary: { ...p.summary, ablation } });
 
-async function shiftClickCell(lens: LensPage, layer: number, head: number): Promise<void> {
+export async function shiftClickCell(lens: LensPage, layer: number, head: number): Promise<void> {
   const canvas = lens.page.locator('.model-view canvas');
   const box = (await canvas.boundingBox())!;
   const [left, top, pitch] = ((await canvas.getAttribute('data-grid')) ?? '').split(',').map(Number);

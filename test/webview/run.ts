@@ -16,6 +16,7 @@ import { gqaTests } from './gqaTests';
 import { interactionTests } from './interactionTests';
 import { notebookTests } from './notebookTests';
 import { logitLensTests } from './logitLensTests';
+import { seq2seqAnalysisTests } from './seq2seqAnalysisTests';
 import { queryKeyTests } from './queryKeyTests';
 import { renderTests } from './renderTests';
 import { rolloutTests } from './rolloutTests';
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
       ...ablationTests,
       ...rolloutTests,
       ...logitLensTests,
+      ...seq2seqAnalysisTests,
       ...queryKeyTests,
       ...compareRunsTests,
     ]) {

@@ -17,7 +17,7 @@ const target = p.summary.target!.tokens;
 const ROW = 18;
 
 /** Picks a set by name in a view's selector (the options are in the run's order of sets). */
-async function pickSet(lens: LensPage, view: string, name: string): Promise<void> {
+export async function pickSet(lens: LensPage, view: string, name: string): Promise<void> {
   const names = p.summary.attentionSets.map((s) => s.name);
   const from = names.indexOf(((await lens.lastState())?.set as string) || names[0]);
   const steps = names.indexOf(name) - from;

@@ -51,6 +51,6 @@ export class AblationBar {
         ? 'Head ablation: shift-click heads in the model view (or press X on one) to recompute the predictions without them.'
         : status.state === 'failed'
           ? `Ablating ${heads} failed: ${status.message}`
-          : `Ablated heads (layer.head): ${heads}${status.state === 'waiting' ? ' · running…' : ''}`;
+          : `Ablated heads (${can.sets ? 'set layer.head' : 'layer.head'}): ${heads}${status.state === 'waiting' ? ' · running…' : ''}`;
   }
 }

@@ -4,7 +4,8 @@
 // The view asks for the tokens it can show: a window around the selected one (else the run's first ranked one) as
 // wide as fits, at most LENS_SHOWN; the wheel or the arrows move it. The lens costs a vocabulary projection per layer
 // and token, so none is computed for tokens not seen; once the view is in use, each inspect carries its first window.
-import { LENS_SHOWN, lensWindow, type LogitLensView as LensData } from '../../src/protocol';
+// An encoder–decoder run's tokens are its target's, read through the decoder's layers.
+import { LENS_SHOWN, lensWindow, predictionList, predictionTokens, type LogitLensView as LensData } from '../../src/protocol';
 import type { App, View } from '../app';
 import { fitCanvas, fitText, frameScheduler } from '../render/canvas';
 import { formatProbability } from '../render/sampling';
@@ -117,7 +118,8 @@ export class LogitLensView implements View {
     });
     this.canvas.addEventListener('click', (e) => {
       const cell = this.cellAt(e);
-      if (cell && this.lens.data) this.app.select(this.lens.data.positions[cell.i], true);
+      const s = this.app.data.summary;
+      if (cell && s && this.lens.data) this.app.selectIn(predictionList(s), this.lens.data.positions[cell.i], true);
     });
     new ResizeObserver(() => {
       // A wider or narrower view shows more or fewer tokens.
@@ -145,14 +147,15 @@ export class LogitLensView implements View {
   /** The window shown: as many tokens as fit around the selected one, moved by the wheel or the arrows. */
   private window(): number[] {
     const s = this.app.data.summary!;
-    const selected = this.app.state.selected;
+    const selected = this.app.predictionSelection();
+    const n = predictionTokens(s).length;
     const firstRanked = s.predictions.ranked[0]?.position;
     const from = `${s.runId}:${selected}`;
     if (from !== this.shiftFrom) [this.shift, this.shiftFrom] = [0, from];
     const count = this.fits();
-    if (this.shift === 0) return lensWindow(s.tokens.length, selected, firstRanked, count);
-    const centre = Math.max(0, Math.min(s.tokens.length - 1, (selected ?? firstRanked ?? 0) + this.shift));
-    return lensWindow(s.tokens.length, centre, firstRanked, count);
+    if (this.shift === 0) return lensWindow(n, selected, firstRanked, count);
+    const centre = Math.max(0, Math.min(n - 1, (selected ?? firstRanked ?? 0) + this.shift));
+    return lensWindow(n, centre, firstRanked, count);
   }
 
   /** Moves the window by half its width, earlier (−1) or later (+1). */
@@ -163,8 +166,8 @@ export class LogitLensView implements View {
     const step = direction * Math.max(1, Math.floor(shown.length / 2));
     // From the centre of the window shown: near either end of the text it is not the token it is shown around.
     const centre = shown[Math.floor(shown.length / 2)];
-    const moved = Math.max(0, Math.min(s.tokens.length - 1, centre + step));
-    this.shift = moved - (this.app.state.selected ?? s.predictions.ranked[0]?.position ?? 0);
+    const moved = Math.max(0, Math.min(predictionTokens(s).length - 1, centre + step));
+    this.shift = moved - (this.app.predictionSelection() ?? s.predictions.ranked[0]?.position ?? 0);
     this.ask();
     this.scheduleDraw();
   }
@@ -219,10 +222,11 @@ export class LogitLensView implements View {
     const lens = this.lens.data;
     const causal = lens?.next !== undefined;
     this.colourBy.element.hidden = !lens;
-    this.earlier.hidden = this.later.hidden = !lens || !s || lens.positions.length >= s.tokens.length;
+    const count = s ? predictionTokens(s).length : 0;
+    this.earlier.hidden = this.later.hidden = !lens || !s || lens.positions.length >= count;
     if (lens && s) {
       this.earlier.disabled = lens.positions[0] === 0;
-      this.later.disabled = lens.positions.at(-1) === s.tokens.length - 1;
+      this.later.disabled = lens.positions.at(-1) === count - 1;
     }
     this.colourBy.set(
       [{ value: 'final', label: "The model's final top-1" }, ...(causal ? [{ value: 'next', label: 'The actual next token' }] : [])],
@@ -267,10 +271,11 @@ export class LogitLensView implements View {
       });
     }
     ctx.textAlign = 'center';
+    const tokens = predictionTokens(s);
     lens.positions.forEach((p, i) => {
-      const selected = p === this.app.state.selected;
+      const selected = p === this.app.predictionSelection();
       ctx.fillStyle = selected ? th.foreground : th.muted;
-      ctx.fillText(fitText(ctx, tokenLabel(s.tokens[p]), cell - 2), LABEL_WIDTH + i * cell + cell / 2, height - HEADER_HEIGHT / 2);
+      ctx.fillText(fitText(ctx, tokenLabel(tokens[p]), cell - 2), LABEL_WIDTH + i * cell + cell / 2, height - HEADER_HEIGHT / 2);
       if (selected) {
         ctx.strokeStyle = th.foreground;
         ctx.lineWidth = 2;
@@ -290,14 +295,15 @@ export class LogitLensView implements View {
     const at = this.hover;
     this.tooltip.hidden = at === null;
     if (at === null) {
-      const window =
-        lens.positions.length < s.tokens.length ? ` (tokens ${lens.positions[0]}–${lens.positions.at(-1)} of ${s.tokens.length})` : '';
-      const grid = `${lens.layers.length} layers × ${lens.positions.length} tokens${window}`;
+      const count = predictionTokens(s).length;
+      const window = lens.positions.length < count ? ` (tokens ${lens.positions[0]}–${lens.positions.at(-1)} of ${count})` : '';
+      const target = predictionList(s) === 'target' ? ' of the target (decoder layers)' : '';
+      const grid = `${lens.layers.length} layers × ${lens.positions.length} tokens${target}${window}`;
       this.info.textContent = `${grid}; colour: probability of ${what}, 0 (dark) to 1.`;
       return;
     }
     const p = lens.positions[at.i];
-    const { head, top, tracked } = describeCell(lens, at.layer, at.i, tokenLabel(s.tokens[p]));
+    const { head, top, tracked } = describeCell(lens, at.layer, at.i, tokenLabel(predictionTokens(s)[p]));
     this.info.textContent = `${head}: ${top.join(', ')} · ${tracked.join(' · ')}`;
     this.tooltip.textContent = [head, ...top.map((t, j) => `${j + 1}. ${t}`), ...tracked].join('\n');
     const left = Math.min(this.mouse.x + 12, window.innerWidth - this.tooltip.offsetWidth - 4);

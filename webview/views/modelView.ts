@@ -169,7 +169,8 @@ export class ModelView implements View {
       ctx.lineWidth = width;
       ctx.strokeRect(d.left + c.head * (d.cell + GAP) - 1.5, d.top + c.layer * (d.cell + GAP) - 1.5, d.cell + 3, d.cell + 3);
     };
-    for (const h of this.app.state.ablated) if (h.layer < d.layers && h.head < d.heads) crossOut(ctx, d, h, th.foreground);
+    const shown = this.app.state.ablated.filter((h) => h.set === undefined || h.set === this.app.state.set);
+    for (const h of shown) if (h.layer < d.layers && h.head < d.heads) crossOut(ctx, d, h, th.foreground);
     if (this.app.state.head !== 'mean') mark({ layer: this.app.state.layer, head: this.app.state.head }, th.foreground, 1);
     if (document.activeElement === this.canvas) mark(this.cursor, th.focus, 2);
     if (this.hover) mark(this.hover, th.focus, 2);

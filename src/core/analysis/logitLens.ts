@@ -5,7 +5,7 @@ import { LENS } from '../onnx/logitLensPatch';
 import { asFloat32 } from '../engine/tensors';
 import { rankFromHead } from '../engine/topK';
 import type { TextTokenizer } from '../tokenize/textTokenizer';
-import type { LogitLens, Prediction } from '../types';
+import { LensError, type LogitLens, type Prediction } from '../types';
 
 /** The outputs a run fetches for the lens. */
 export const LENS_FETCHES: readonly string[] = [LENS.topValues, LENS.topIndices, LENS.logSumExp, LENS.tracked];
@@ -53,4 +53,33 @@ export function readLogitLens(outputs: ort.InferenceSession.ReturnType, tokenize
     }),
   );
   return { positions: [...positions], final, ...(next ? { next } : {}), layers: cells };
+}
+
+/**
+ * The positions a lens is asked for, checked against a run of `length` tokens (default: every position), distinct
+ * and in order; throws when the graph has no lens.
+ */
+export function lensPositions(
+  lens: { available: true } | { available: false; reason: string },
+  length: number,
+  positions?: readonly number[],
+): number[] {
+  if (!lens.available) throw new LensError(`the logit lens is not available for this model: ${lens.reason}`, 'model-unsupported');
+  const wanted = positions ?? Array.from({ length }, (_, p) => p);
+  const outside = wanted.find((p) => !Number.isInteger(p) || p < 0 || p >= length);
+  if (outside !== undefined) throw new LensError(`position ${outside} is outside the ${length} tokens of this text`, 'empty-input');
+  if (wanted.length === 0) throw new LensError('the logit lens needs at least one position', 'empty-input');
+  return [...new Set(wanted)].sort((a, b) => a - b);
+}
+
+/** The lens at `positions` in runs of MAX_LENS_POSITIONS positions each (`lensRun` makes one), joined. */
+export async function lensInChunks(positions: number[], lensRun: (chunk: number[]) => Promise<LogitLens>): Promise<LogitLens> {
+  const parts: LogitLens[] = [];
+  for (let i = 0; i < positions.length; i += MAX_LENS_POSITIONS) parts.push(await lensRun(positions.slice(i, i + MAX_LENS_POSITIONS)));
+  return {
+    positions,
+    final: parts.flatMap((p) => p.final),
+    ...(parts[0].next ? { next: parts.flatMap((p) => p.next!) } : {}),
+    layers: parts[0].layers.map((_, l) => parts.flatMap((p) => p.layers[l])),
+  };
 }

@@ -8,7 +8,7 @@ import { lensWindow } from '../../protocol/logitLens';
 import { compareRankings } from '../analysis/ablation';
 import { GRAPH_TOP_K, HEAD } from '../onnx/graphPatch';
 import type { AttentionSource, InspectResult, LogitLens, MaskedAtPosition, Prediction, RunPredictions, Token } from '../types';
-import { LENS_FETCHES, MAX_LENS_POSITIONS, readLogitLens } from '../analysis/logitLens';
+import { lensInChunks, lensPositions, LENS_FETCHES, MAX_LENS_POSITIONS, readLogitLens } from '../analysis/logitLens';
 import { LensError } from '../types';
 import { buildFeeds, feedShape } from './feeds';
 import { addPatchFeeds, type PatchFeedOptions } from './patchFeeds';
@@ -20,6 +20,7 @@ import { checkRunFits, measureAvailableMemory, type AvailableMemory } from './ru
 import { asFloat32 } from './tensors';
 import { rankFromHead, rankFromLogits, type RankedRow } from './topK';
 import type { TextTokenizer } from '../tokenize/textTokenizer';
+import type { RunDecoding } from '../worker/workerRuns';
 
 export interface InspectOptions {
   attention: boolean;
@@ -32,7 +33,10 @@ export interface InspectOptions {
   maxNewTokens?: number;
   /** Run the text as a sentence pair, split at the tokenizer's separator or a blank line (see sentencePair.ts). */
   pair?: boolean;
-  /** The logit lens at these positions, or at every one ('all'); up to MAX_LENS_POSITIONS come from the same run. */
+  /**
+   * The logit lens at these positions (an encoder–decoder's: of the target), or at every one ('all'); up to
+   * MAX_LENS_POSITIONS come from the same run.
+   */
   logitLens?: number[] | 'all';
   /**
    * The logit lens at the view's first window (lensWindow: this many positions around the first ranked one), in the
@@ -48,6 +52,8 @@ export interface LogitLensOptions {
   topK: number;
   maxTokens?: number;
   pair?: boolean;
+  /** Encoder–decoder models: the run's target (the positions are the target's). */
+  decoding?: RunDecoding;
 }
 
 /**
@@ -218,7 +224,7 @@ export class ModelRunner {
     // Only the ranked positions are projected onto the vocabulary where the graph allows (see graphPatch).
     const at = ranked !== 'every' && this.model.positionsInput ? ranked : undefined;
     const lensAt = options.logitLens
-      ? this.lensPositions(tokens.length, options.logitLens === 'all' ? undefined : options.logitLens)
+      ? lensPositions(this.model.logitLens, tokens.length, options.logitLens === 'all' ? undefined : options.logitLens)
       : options.lensWindow && this.model.logitLens.available
         ? lensWindow(tokens.length, null, ranked === 'every' ? undefined : ranked[0], options.lensWindow)
         : undefined;
@@ -255,17 +261,6 @@ export class ModelRunner {
     };
   }
 
-  /** The positions asked for, checked (default: every position); throws when the graph has no lens. */
-  private lensPositions(length: number, positions?: number[]): number[] {
-    const lens = this.model.logitLens;
-    if (!lens.available) throw new LensError(`the logit lens is not available for this model: ${lens.reason}`, 'model-unsupported');
-    const wanted = positions ?? Array.from({ length }, (_, p) => p);
-    const outside = wanted.find((p) => !Number.isInteger(p) || p < 0 || p >= length);
-    if (outside !== undefined) throw new LensError(`position ${outside} is outside the ${length} tokens of this text`, 'empty-input');
-    if (wanted.length === 0) throw new LensError('the logit lens needs at least one position', 'empty-input');
-    return [...new Set(wanted)].sort((a, b) => a - b);
-  }
-
   private readLens(outputs: ort.InferenceSession.ReturnType, positions: readonly number[], ids: number[], topK: number): LogitLens {
     const read = { layers: this.model.config.layers, positions, topK, ...(this.model.config.family.scoresActualTokens ? { ids } : {}) };
     return readLogitLens(outputs, this.model.tokenizer, read);
@@ -273,25 +268,17 @@ export class ModelRunner {
 
   /** The lens in runs of its own, MAX_LENS_POSITIONS positions each, joined. */
   private async lensRuns(ids: number[], positions: number[], topK: number, segments?: number[]): Promise<LogitLens> {
-    const parts: LogitLens[] = [];
-    for (let i = 0; i < positions.length; i += MAX_LENS_POSITIONS) {
-      const chunk = positions.slice(i, i + MAX_LENS_POSITIONS);
+    return lensInChunks(positions, async (chunk) => {
       const { outputs } = await this.run(ids, 1, ids.length, 1, [], undefined, segments, { lensAt: chunk });
-      parts.push(this.readLens(outputs, chunk, ids, topK));
-    }
-    return {
-      positions,
-      final: parts.flatMap((p) => p.final),
-      ...(parts[0].next ? { next: parts.flatMap((p) => p.next!) } : {}),
-      layers: parts[0].layers.map((_, l) => parts.flatMap((p) => p.layers[l])),
-    };
+      return this.readLens(outputs, chunk, ids, topK);
+    });
   }
 
   /** The logit lens of the text as it is: every layer's top-k at `positions` (see InspectOptions.logitLens). */
   async logitLens(text: string, options: LogitLensOptions): Promise<LogitLens> {
     const { tokens, pair } = this.window(text, options.maxTokens, options.pair ?? false);
     const ids = tokens.map((t) => t.id);
-    const positions = this.lensPositions(ids.length, options.positions);
+    const positions = lensPositions(this.model.logitLens, ids.length, options.positions);
     checkRunFits(ids.length, this.model.config, false, this.availableMemory());
     return this.lensRuns(ids, positions, options.topK, pair?.segments);
   }

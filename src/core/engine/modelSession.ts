@@ -7,13 +7,14 @@ import type { ModelConfig } from '../model/modelConfig';
 import { locateAttention, type AttentionLocation } from '../onnx/attentionNodes';
 import { keptTensors, recipesOf, type LayerRecipe } from '../onnx/attentionRecompute';
 import type { GraphSummary } from '../onnx/graphScan';
-import { logitsOutput, patchModel, planPatch, PREDICTED_POSITIONS } from '../onnx/graphPatch';
-import { HEAD_GATE, HEAD_MEAN, planHeadGate } from '../onnx/headGate';
+import { logitsOutput, patchModel, planPatch } from '../onnx/graphPatch';
+import { planHeadGate } from '../onnx/headGate';
 import { readModelGraph } from '../onnx/modelGraph';
-import { LENS_POSITIONS, locateLogitLens, type LogitLensLocation } from '../onnx/logitLensPatch';
+import { locateLogitLens, type LogitLensLocation } from '../onnx/logitLensPatch';
 import { loadTextTokenizer, type TextTokenizer } from '../tokenize/textTokenizer';
 import { LensError, type DeviceInfo, type DeviceRequest, type ModelInfo, type ModelSource } from '../types';
 import { inputSpecs, type InputSpec } from './feeds';
+import { PATCH_INPUTS } from './patchFeeds';
 import { LayerMaps } from './layerMaps';
 import { createWithFallback, providerPlan, type ProviderEnvironment } from './providers';
 
@@ -178,7 +179,7 @@ export function modelInfo(
   };
 }
 
-const NO_HEAD: LogitLensLocation = {
+export const NO_HEAD: LogitLensLocation = {
   available: false,
   reason: 'the graph has no logits output the patch can add a head to (it needs opset 13 or later)',
 };
@@ -224,7 +225,7 @@ export async function loadModel(request: ModelRequest, env: ProviderEnvironment)
     tokenizer,
     session,
     // The positions, lens and head gate inputs are the runner's to feed, not the model's own.
-    inputs: inputSpecs(session).filter((spec) => ![PREDICTED_POSITIONS, LENS_POSITIONS, HEAD_GATE, HEAD_MEAN].includes(spec.name)),
+    inputs: inputSpecs(session).filter((spec) => !PATCH_INPUTS.includes(spec.name)),
     layerMaps: attention.available ? layerMapsOf(skeleton, graph, recipes, onnxPath, device.provider) : undefined,
     predictionHead: patched.predictionHead,
     positionsInput: patched.positionsInput,

@@ -16,6 +16,9 @@ export interface PatchFeedOptions {
   lensAt?: readonly number[];
 }
 
+/** The inputs the patch adds: the runner feeds them here, not as the model's own. */
+export const PATCH_INPUTS: readonly string[] = [PREDICTED_POSITIONS, LENS_POSITIONS, HEAD_GATE, HEAD_MEAN];
+
 const int64 = (values: readonly number[]) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), [values.length]);
 
 /**

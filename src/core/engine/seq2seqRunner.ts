@@ -10,12 +10,23 @@ import { checkExternalData, findOnnxFile } from '../model/modelFolder';
 import { locateAttention, type AttentionLocation } from '../onnx/attentionNodes';
 import { keptTensors, recipesOf } from '../onnx/attentionRecompute';
 import { splitCrossAttention } from '../onnx/crossAttention';
-import { logitsOutput, patchModel, planPatch } from '../onnx/graphPatch';
+import { lensInChunks, lensPositions, LENS_FETCHES, MAX_LENS_POSITIONS, readLogitLens } from '../analysis/logitLens';
+import { GRAPH_TOP_K, logitsOutput, patchModel, planPatch } from '../onnx/graphPatch';
+import { locateLogitLens } from '../onnx/logitLensPatch';
 import { scanModel, type GraphSummary } from '../onnx/graphScan';
 import { isMergedDecoder, liftNoPastBranch } from '../onnx/mergedBranch';
 import { readModelGraph } from '../onnx/modelGraph';
 import type { TextTokenizer } from '../tokenize/textTokenizer';
-import { LensError, type AttentionSetShape, type AttentionSource, type DeviceInfo, type ModelInfo, type Token } from '../types';
+import {
+  LensError,
+  type AttentionSetShape,
+  type AttentionSource,
+  type DeviceInfo,
+  type LogitLens,
+  type ModelInfo,
+  type Prediction,
+  type Token,
+} from '../types';
 import type { EncoderDecoderFacts } from '../families';
 import { buildFeeds, feedShape, inputSpecs, integerTensor, type InputSpec } from './feeds';
 import { fitToModel } from './inputWindow';
@@ -28,11 +39,24 @@ import {
   readPredictions,
   LABELLED_IDS,
   type InspectOptions,
+  type LogitLensOptions,
   type LogitsRow,
   type PredictionOutputs,
   type RunnerInspectResult,
 } from './modelRunner';
-import { createSession, layerMapsOf, loadConfigAndTokenizer, modelInfo, type ModelRequest } from './modelSession';
+import {
+  createSession,
+  layerMapsOf,
+  loadConfigAndTokenizer,
+  modelInfo,
+  NO_HEAD,
+  type LoadedModel,
+  type ModelRequest,
+} from './modelSession';
+import { addPatchFeeds, PATCH_INPUTS, type PatchFeedOptions } from './patchFeeds';
+import { badSetHeads, headLabel, type AblationSpec, type AblationView } from '../../protocol/ablation';
+import { compareRankings } from '../analysis/ablation';
+import { planHeadGate } from '../onnx/headGate';
 import type { ProviderEnvironment } from './providers';
 import { asFloat32 } from './tensors';
 import { rankFromLogits } from './topK';
@@ -49,11 +73,38 @@ interface Stage {
   maps: Map<string, LayerMaps>;
   predictions: PredictionOutputs;
   attention: AttentionLocation;
+  /** Whether runs can ask for the logit lens (the decoder's, LENS_POSITIONS), or why not. */
+  lens: LoadedModel['logitLens'];
+  /** The head gate's rows (see headGate.ts): `layers` rows of `heads` for each of `sets`, in order; or why there is none. */
+  gate: ({ available: true } & GateRows) | { available: false; reason: string };
+}
+
+/** Which attention sets a graph's head gate holds, each `layers` × `heads`. */
+interface GateRows {
+  sets: string[];
+  layers: number;
+  heads: number;
+}
+
+/** The head gate over `rows.sets`' sites, one set after another (a decoder's self-attention, then its cross-attention). */
+function planStageGate(skeleton: Uint8Array, graph: GraphSummary, locations: Record<string, AttentionLocation>, rows: GateRows) {
+  const missing = unavailable(rows.sets.map((set) => locations[set]));
+  const sites = rows.sets.flatMap((set) => {
+    const l = locations[set];
+    return l.available ? l.sites : [];
+  });
+  return planHeadGate(skeleton, graph, missing ?? { available: true, sites }, rows.layers * rows.sets.length, rows.heads);
 }
 
 const unavailable = (locations: AttentionLocation[]) => locations.find((l) => !l.available);
 
-/** Opens one graph: the skeleton (a merged decoder's no-past branch), its attention sets' recipes, the patch, a session. */
+const NO_LENS: LoadedModel['logitLens'] = { available: false, reason: "the logit lens reads the decoder's layers" };
+
+/**
+ * Opens one graph: the skeleton (a merged decoder's no-past branch), its attention sets' recipes, the patch, a
+ * session. The logit lens is added where `lensSet` names the set whose sites are the layers (the decoder's
+ * self-attention: the cross-attention between them reads the encoder and is no layer boundary).
+ */
 async function openStage(
   request: ModelRequest,
   env: ProviderEnvironment,
@@ -61,6 +112,8 @@ async function openStage(
   sets: (graph: GraphSummary) => Record<string, AttentionLocation>,
   causal: boolean,
   vocabSize: number,
+  lensSet: string | undefined,
+  gated: GateRows,
 ): Promise<{ stage: Stage; device: DeviceInfo }> {
   const onnxPath = path.join(request.folder, onnx.relative);
   const read = await readModelGraph(onnxPath, onnx.relative);
@@ -70,6 +123,9 @@ async function openStage(
   const locations = sets(graph);
   const recipes = Object.fromEntries(Object.entries(locations).map(([name, location]) => [name, recipesOf(graph, location)]));
   const plan = planPatch(graph, keptTensors(Object.values(recipes).flat()), causal);
+  const lens = lensSet === undefined ? undefined : plan.logits ? locateLogitLens(graph, locations[lensSet], plan.logits) : NO_HEAD;
+  if (lens?.available) plan.logitLens = lens.plan;
+  plan.headGate = planStageGate(skeleton, graph, locations, gated);
   const patched = patchModel(skeleton, plan);
   const { session, device } = await createSession(request, env, patched.bytes, onnxPath, onnx.relative);
   const missing = unavailable(Object.values(locations));
@@ -79,10 +135,12 @@ async function openStage(
   return {
     stage: {
       session,
-      inputs: inputSpecs(session),
+      inputs: inputSpecs(session).filter((spec) => !PATCH_INPUTS.includes(spec.name)),
       maps,
       predictions: { predictionHead: patched.predictionHead, logitsName: logitsOutput(plan, graph), vocabSize },
       attention: missing ?? { available: true, sites: [] },
+      lens: !lens ? NO_LENS : lens.available ? { available: true, layers: lens.plan.layerOutputs.length } : lens,
+      gate: plan.headGate.available ? { available: true, ...gated } : plan.headGate,
     },
     device,
   };
@@ -117,6 +175,10 @@ export class Seq2SeqRunner {
   /** The logits of every target position of the last run logitsAt made. */
   private logits: { key: string; rows: Float32Array; length: number } | undefined;
 
+  /** The plain run's candidates at each target position, for the last text and target ablated (see ablate). */
+  private ablationBaseline:
+    { key: string; sourceIds: number[]; targetIds: number[]; rows: Prediction[][]; actualNext: (number | null)[] } | undefined;
+
   private constructor(
     readonly info: ModelInfo,
     readonly model: { device: DeviceInfo; loadMs: number; config: ModelConfig; tokenizer: TextTokenizer },
@@ -135,7 +197,18 @@ export class Seq2SeqRunner {
     const decoderFacts = config.decoder!;
     const { encoderFile, decoderFile } = await seq2seqFiles(request.folder, facts);
     const vocab = config.vocabSize;
-    const encoder = await openStage(request, env, encoderFile, (g) => ({ encoder: locateAttention(g, config.layers) }), false, vocab);
+    const encoderRows = { sets: ['encoder'], layers: config.layers, heads: config.heads };
+    const encoder = await openStage(
+      request,
+      env,
+      encoderFile,
+      (g) => ({ encoder: locateAttention(g, config.layers) }),
+      false,
+      vocab,
+      undefined,
+      encoderRows,
+    );
+    const decoderRows = { sets: ['decoder', 'cross'], layers: decoderFacts.layers, heads: decoderFacts.heads };
     const decoder = await openStage(
       request,
       env,
@@ -147,13 +220,24 @@ export class Seq2SeqRunner {
       },
       true,
       vocab,
+      'decoder',
+      decoderRows,
     );
     const onnx = {
       relative: `${encoderFile.relative} + ${decoderFile.relative}`,
       bytes: encoderFile.bytes + decoderFile.bytes,
     };
     const attention = unavailable([encoder.stage.attention, decoder.stage.attention]) ?? encoder.stage.attention;
-    const info = modelInfo(request, config, tokenizer, onnx, attention);
+    const { lens } = decoder.stage;
+    const closed = [encoder.stage.gate, decoder.stage.gate].find((gate) => !gate.available);
+    const sets = Object.fromEntries(
+      [encoderRows, decoderRows].flatMap(({ sets, layers, heads }) => sets.map((set) => [set, { layers, heads }] as const)),
+    );
+    const info: ModelInfo = {
+      ...modelInfo(request, config, tokenizer, onnx, attention),
+      logitLens: lens.available ? { available: true } : { available: false, reason: lens.reason },
+      ablation: closed && !closed.available ? { available: false, reason: closed.reason } : { available: true, sets },
+    };
     const loadMs = performance.now() - started;
     return new Seq2SeqRunner(
       info,
@@ -167,6 +251,7 @@ export class Seq2SeqRunner {
 
   async dispose(): Promise<void> {
     this.logits = undefined;
+    this.ablationBaseline = undefined;
     if (this.released) return;
     this.released = true;
     countOpenSessions(-1);
@@ -184,8 +269,13 @@ export class Seq2SeqRunner {
     }
   }
 
-  /** The decoder's feeds for a target over the encoder's output. */
-  private decoderFeeds(target: readonly number[], sourceLength: number, states: ort.Tensor): Record<string, ort.Tensor> {
+  /** The decoder's feeds for a target over the encoder's output, with `patch`'s lens positions and ablated heads. */
+  private decoderFeeds(
+    target: readonly number[],
+    sourceLength: number,
+    states: ort.Tensor,
+    patch: PatchFeedOptions = {},
+  ): Record<string, ort.Tensor> {
     const facts = this.model.config.family.encoderDecoder!;
     const feeds: Record<string, ort.Tensor> = {};
     for (const spec of this.decoder.inputs) {
@@ -195,7 +285,31 @@ export class Seq2SeqRunner {
       else if (spec.name === facts.encoderStatesInput) feeds[spec.name] = states;
       else throw new LensError(`the decoder needs an input named "${spec.name}", which Attention Lens cannot provide`, 'model-unsupported');
     }
+    this.addStagePatchFeeds(this.decoder, feeds, patch);
     return feeds;
+  }
+
+  /** The encoder's feeds for the source `ids`, with `ablation`'s encoder heads ablated. */
+  private encoderFeeds(ids: readonly number[], ablation?: AblationSpec): Record<string, ort.Tensor> {
+    const feeds = buildFeeds(this.encoder.inputs, [...ids], 1, ids.length, feedShape(this.model.config));
+    this.addStagePatchFeeds(this.encoder, feeds, { ablation });
+    return feeds;
+  }
+
+  /**
+   * Adds the patch's inputs `stage`'s graph has (see addPatchFeeds): its gate's rows, those of its sets' heads
+   * that `patch.ablation` names, and the lens's positions.
+   */
+  private addStagePatchFeeds(stage: Stage, feeds: Record<string, ort.Tensor>, patch: PatchFeedOptions): void {
+    const gate = stage.gate.available ? stage.gate : undefined;
+    const rows = gate ? { layers: gate.layers * gate.sets.length, heads: gate.heads } : {};
+    const heads = (patch.ablation?.heads ?? []).flatMap(({ set, layer, head }) => {
+      const at = gate && set !== undefined ? gate.sets.indexOf(set) : -1;
+      return at < 0 ? [] : [{ layer: at * gate!.layers + layer, head }];
+    });
+    const ablation = patch.ablation && { ...patch.ablation, heads };
+    const model = { config: { ...this.model.config, ...rows }, positionsInput: false, headGate: gate !== undefined, logitLens: stage.lens };
+    addPatchFeeds(model, feeds, [0], { lensAt: patch.lensAt, ablation });
   }
 
   /** Greedy decoding: the best next token, appended until the end token or `maxNew` tokens. */
@@ -237,7 +351,6 @@ export class Seq2SeqRunner {
   }
 
   async inspect(text: string, options: InspectOptions, beforeAttentionRun?: () => void): Promise<RunnerInspectResult> {
-    if (options.logitLens) this.logitLens();
     const started = performance.now();
     const { config, tokenizer } = this.model;
     const { tokens, truncation } = fitToModel(tokenizer, text, Math.min(config.maxPositions, options.maxTokens ?? Infinity));
@@ -247,7 +360,7 @@ export class Seq2SeqRunner {
     checkRunFits(ids.length, config, wantAttention, this.availableMemory());
     if (wantAttention) beforeAttentionRun?.();
     const runStarted = performance.now();
-    const encoderFeeds = buildFeeds(this.encoder.inputs, ids, 1, ids.length, feedShape(config));
+    const encoderFeeds = this.encoderFeeds(ids);
     const encoded = await this.runStage(this.encoder, encoderFeeds, [
       'last_hidden_state',
       ...Seq2SeqRunner.keptNames(this.encoder, wantAttention),
@@ -258,9 +371,21 @@ export class Seq2SeqRunner {
     const generated = options.target === undefined ? await this.generate(ids.length, states, maxNew) : undefined;
     const target = this.targetTokens(generated, options.target);
     const targetIds = target.tokens.map((t) => t.id);
-    const decoderFeeds = this.decoderFeeds(targetIds, ids.length, states);
-    const fetches = [...predictionFetches(this.decoder.predictions, true), ...Seq2SeqRunner.keptNames(this.decoder, wantAttention)];
+    // The lens's positions are the target's; up to MAX_LENS_POSITIONS come from the same run.
+    const lensAt = options.logitLens
+      ? lensPositions(this.decoder.lens, targetIds.length, options.logitLens === 'all' ? undefined : options.logitLens)
+      : undefined;
+    const lensInRun = lensAt && lensAt.length <= MAX_LENS_POSITIONS ? lensAt : undefined;
+    const decoderFeeds = this.decoderFeeds(targetIds, ids.length, states, { lensAt: lensInRun });
+    const fetches = [
+      ...predictionFetches(this.decoder.predictions, true),
+      ...Seq2SeqRunner.keptNames(this.decoder, wantAttention),
+      ...(lensInRun ? LENS_FETCHES : []),
+    ];
     const decoded = await this.runStage(this.decoder, decoderFeeds, fetches);
+    const logitLens = lensInRun
+      ? this.readLens(decoded, lensInRun, targetIds, options.topK)
+      : lensAt && (await this.lensRuns(targetIds, ids.length, states, lensAt, options.topK));
     const runMs = performance.now() - runStarted;
     const { ranked, actualLogProb } = readPredictions(decoded, this.decoder.predictions, targetIds, targetIds.length, options.topK);
     const attention = wantAttention
@@ -280,6 +405,7 @@ export class Seq2SeqRunner {
         actual: target.tokens.map((_, p) => nullableExp(actualLogProb(p))),
       },
       attention,
+      ...(logitLens ? { logitLens } : {}),
       timings: { loadMs: this.model.loadMs, tokenizeMs, runMs, totalMs: performance.now() - started },
     };
   }
@@ -316,11 +442,94 @@ export class Seq2SeqRunner {
     throw new LensError("unmasked predictions are a masked language model's", 'model-unsupported');
   }
 
-  logitLens(): never {
-    throw new LensError(
-      'the logit lens is not available for encoder–decoder models yet (only for masked and causal LMs)',
-      'model-unsupported',
-    );
+  private readLens(outputs: ort.InferenceSession.ReturnType, positions: readonly number[], targetIds: number[], topK: number): LogitLens {
+    return readLogitLens(outputs, this.model.tokenizer, { layers: this.decoderFacts.layers, positions, topK, ids: targetIds });
+  }
+
+  /** The decoder's logit lens at target `positions` in runs of its own (see lensInChunks). */
+  private lensRuns(targetIds: number[], sourceLength: number, states: ort.Tensor, positions: number[], topK: number): Promise<LogitLens> {
+    return lensInChunks(positions, async (chunk) => {
+      const outputs = await this.runStage(this.decoder, this.decoderFeeds(targetIds, sourceLength, states, { lensAt: chunk }), [
+        ...LENS_FETCHES,
+      ]);
+      return this.readLens(outputs, chunk, targetIds, topK);
+    });
+  }
+
+  /**
+   * The logit lens of the decoder at target positions (default: every one) of the run of `text` with
+   * `options.decoding`'s target: each decoder layer's output through the model's own final norm and LM head.
+   */
+  async logitLens(text: string, options: LogitLensOptions): Promise<LogitLens> {
+    const { sourceLength, states, targetIds } = await this.encodeWithTarget(text, options.maxTokens, options.decoding ?? {});
+    const positions = lensPositions(this.decoder.lens, targetIds.length, options.positions);
+    return this.lensRuns(targetIds, sourceLength, states, positions, options.topK);
+  }
+
+  /** The encoder's output for `text`, and the target's ids: `decoding`'s, or written again by greedy decoding. */
+  private async encodeWithTarget(text: string, maxTokens: number | undefined, decoding: RunDecoding) {
+    const { config, tokenizer } = this.model;
+    const ids = fitToModel(tokenizer, text, Math.min(config.maxPositions, maxTokens ?? Infinity)).tokens.map((t) => t.id);
+    const states = await this.encode(ids);
+    const maxNew = decoding.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
+    const generated = decoding.target === undefined ? await this.generate(ids.length, states, maxNew) : undefined;
+    const targetIds = this.targetTokens(generated, decoding.target).tokens.map((t) => t.id);
+    return { sourceIds: ids, sourceLength: ids.length, states, targetIds };
+  }
+
+  /** The encoder's output for the source `ids`, with `ablation`'s encoder heads ablated. */
+  private async encode(ids: readonly number[], ablation?: AblationSpec): Promise<ort.Tensor> {
+    return (await this.runStage(this.encoder, this.encoderFeeds(ids, ablation), ['last_hidden_state'])).last_hidden_state;
+  }
+
+  /**
+   * The predictions at every target position with `spec`'s heads ablated (each named by its set: encoder, decoder,
+   * cross), against the plain run's, the target being the plain run's (given, or written by greedy decoding
+   * without the ablation): one encoder and one decoder run per call, plus the plain run once per text.
+   */
+  async ablate(
+    text: string,
+    spec: AblationSpec,
+    topK: number,
+    maxTokens?: number,
+    _pair?: boolean,
+    decoding: RunDecoding = {},
+  ): Promise<Omit<AblationView, 'runId'>> {
+    const can = this.info.ablation!;
+    if (!can.available) throw new LensError(`heads cannot be ablated in this model: ${can.reason}`, 'model-unsupported');
+    const bad = badSetHeads(spec.heads, can.sets!);
+    if (bad) throw new LensError(bad, 'model-unsupported');
+    const key = JSON.stringify([text, maxTokens ?? null, decoding.target ?? null, decoding.maxNewTokens ?? null]);
+    if (this.ablationBaseline?.key !== key) {
+      const { sourceIds, states, targetIds } = await this.encodeWithTarget(text, maxTokens, decoding);
+      this.ablationBaseline = { key, sourceIds, targetIds, ...(await this.candidates(targetIds, sourceIds.length, states)) };
+    }
+    const before = this.ablationBaseline;
+    const states = await this.encode(before.sourceIds, spec);
+    const after = await this.candidates(before.targetIds, before.sourceIds.length, states, spec);
+    return {
+      ablated: spec.heads.map(headLabel),
+      mode: spec.mode,
+      candidates: GRAPH_TOP_K,
+      positions: before.targetIds.map((_, position) => ({
+        position,
+        changes: compareRankings(before.rows[position], after.rows[position], topK),
+        actualNext: { before: before.actualNext[position], after: after.actualNext[position] },
+      })),
+    };
+  }
+
+  /** GRAPH_TOP_K candidates at every target position, and the probability of the token that follows each. */
+  private async candidates(targetIds: number[], sourceLength: number, states: ort.Tensor, ablation?: AblationSpec) {
+    const feeds = this.decoderFeeds(targetIds, sourceLength, states, { ablation });
+    const outputs = await this.runStage(this.decoder, feeds, predictionFetches(this.decoder.predictions, true));
+    const { ranked, actualLogProb } = readPredictions(outputs, this.decoder.predictions, targetIds, targetIds.length, GRAPH_TOP_K);
+    const n = targetIds.length;
+    return {
+      rows: targetIds.map((_, p) => predictionsOf(this.model.tokenizer, ranked[p])),
+      // The token after position p is scored at p + 1 (see readPredictions); none follows the last.
+      actualNext: targetIds.map((_, p) => (p + 1 < n ? nullableExp(actualLogProb(p + 1)) : null)),
+    };
   }
 
   /**
@@ -332,15 +541,9 @@ export class Seq2SeqRunner {
     const decoding = run.decoding ?? {};
     const key = JSON.stringify([text, maxTokens ?? null, decoding.target ?? null, decoding.maxNewTokens ?? null]);
     if (this.logits?.key !== key) {
-      const { config, tokenizer } = this.model;
-      const ids = fitToModel(tokenizer, text, Math.min(config.maxPositions, maxTokens ?? Infinity)).tokens.map((t) => t.id);
-      const feeds = buildFeeds(this.encoder.inputs, ids, 1, ids.length, feedShape(config));
-      const states = (await this.runStage(this.encoder, feeds, ['last_hidden_state'])).last_hidden_state;
-      const maxNew = decoding.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS;
-      const generated = decoding.target === undefined ? await this.generate(ids.length, states, maxNew) : undefined;
-      const targetIds = this.targetTokens(generated, decoding.target).tokens.map((t) => t.id);
+      const { sourceLength, states, targetIds } = await this.encodeWithTarget(text, maxTokens, decoding);
       const { logitsName } = this.decoder.predictions;
-      const outputs = await this.runStage(this.decoder, this.decoderFeeds(targetIds, ids.length, states), [logitsName]);
+      const outputs = await this.runStage(this.decoder, this.decoderFeeds(targetIds, sourceLength, states), [logitsName]);
       this.logits = { key, rows: asFloat32(outputs[logitsName].data), length: targetIds.length };
     }
     const { rows, length } = this.logits;

@@ -40,14 +40,21 @@ export interface LogitLensPlan {
 
 export type LogitLensLocation = { available: true; plan: LogitLensPlan } | { available: false; reason: string };
 
-/** Nodes reachable from `from` following consumers (`forward`) or producers. */
+/** What reads a tensor's shape, not its values: no hidden state flows through it. */
+const SHAPE_READERS = new Set(['Shape', 'Size']);
+
+/**
+ * Nodes reachable from `from` following consumers (`forward`, not into shape readers: a later layer sizing a tensor
+ * from an earlier layer's hidden state, as T5's decoder sizes its cross-attention bias, is no edge of the residual
+ * stream, yet it would jump the layers between) or producers.
+ */
 function reach(index: GraphIndex, from: GraphNode, forward: boolean): Set<GraphNode> {
   const found = new Set<GraphNode>([from]);
   const pending = [from];
   while (pending.length > 0) {
     const node = pending.pop()!;
     const next = forward
-      ? node.outputs.flatMap((o) => index.consumers.get(o) ?? [])
+      ? node.outputs.flatMap((o) => index.consumers.get(o) ?? []).filter((n) => !SHAPE_READERS.has(n.opType))
       : node.inputs.flatMap((i) => (index.producer.has(i) ? [index.producer.get(i)!] : []));
     for (const n of next) {
       if (found.has(n)) continue;

@@ -94,8 +94,8 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     return { value: await loaded().unmasked(text, topK, maxTokens, pair) };
   },
   async logitLens({ run, positions, topK }) {
-    const { text, maxTokens, pair } = runs.get(run);
-    return { value: await loaded().logitLens(text, { positions, topK, maxTokens, pair }) };
+    const { text, maxTokens, pair, decoding } = runs.get(run);
+    return { value: await loaded().logitLens(text, { positions, topK, maxTokens, pair, decoding }) };
   },
   async logits({ run, position }) {
     const { text, maxTokens, pair, decoding } = runs.get(run);
@@ -103,10 +103,8 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     return { value: row, transfer: [row.logits.buffer as ArrayBuffer] };
   },
   async ablate({ run, spec, topK }) {
-    const { text, maxTokens, pair } = runs.get(run);
-    const model = loaded();
-    if (!model.ablate) throw new LensError("heads cannot be ablated in an encoder–decoder model's graphs", 'model-unsupported');
-    return { value: await model.ablate(text, spec, topK, maxTokens, pair) };
+    const { text, maxTokens, pair, decoding } = runs.get(run);
+    return { value: await loaded().ablate(text, spec, topK, maxTokens, pair, decoding) };
   },
   async overview({ run, set }) {
     // Asked for after the result went out: it computes every layer's maps once, and only the model view needs it.
