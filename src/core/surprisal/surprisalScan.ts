@@ -8,6 +8,7 @@ import { predictionFetches, predictionsOf, readPredictions } from '../engine/mod
 import type { LoadedModel } from '../engine/modelSession';
 import { addPatchFeeds } from '../engine/patchFeeds';
 import { LensError, type Prediction } from '../types';
+import { retokenize } from './spliceTokens';
 import { firstChangedToken, firstStaleWindow, planWindows, windowShape, type ScanWindow, type WindowShape } from './surprisalWindows';
 
 /** A token of the scanned text as a scan reports it: its UTF-16 span, its piece and id. */
@@ -65,8 +66,13 @@ export const MAX_SCAN_TOP_K = 20;
  * score() runs one window. The worker keeps one per document key.
  */
 export class SurprisalScan {
+  /** The last text planned and its tokens, from which an edit's tokens are spliced (spliceTokens.ts). */
+  private text = '';
+  private tokens: ScanToken[] = [];
   private ids: number[] = [];
   private plan: ScanPlan | undefined;
+  /** Plans whose tokens were spliced rather than tokenized whole (tests count them). */
+  splices = 0;
   /** Windows of the plan scored so far, in order: [0, done) hold current scores at the host. */
   private done = 0;
   private generation = 0;
@@ -81,11 +87,20 @@ export class SurprisalScan {
     }
     if (text.trim().length === 0) throw new LensError('Nothing to scan: the document is empty.', 'empty-input');
     const shape = windowShape(config.maxPositions, options.window, options.stride);
-    const tokens = tokenizer.encode(text).map(({ index, id, piece, start, end, special }) => ({ index, id, piece, start, end, special }));
+    const encode = (t: string) =>
+      tokenizer.encode(t).map(({ index, id, piece, start, end, special }) => ({ index, id, piece, start, end, special }));
+    const edit = !options.fresh && this.plan !== undefined;
+    const retokenized = edit
+      ? retokenize(encode, { text: this.text, tokens: this.tokens }, text)
+      : { tokens: encode(text), spliced: false };
+    const tokens = retokenized.tokens;
+    if (retokenized.spliced) this.splices++;
     const ids = tokens.map((t) => t.id);
     const windows = planWindows(ids.length, shape);
-    const samePlan = !options.fresh && this.plan && sameShape(this.plan.shape, shape);
+    const samePlan = edit && sameShape(this.plan!.shape, shape);
     const firstStale = samePlan ? Math.min(this.done, firstStaleWindow(windows, firstChangedToken(this.ids, ids))) : 0;
+    this.text = text;
+    this.tokens = tokens;
     this.ids = ids;
     this.done = firstStale;
     const tokensFrom = firstStale < windows.length ? windows[firstStale].scoreFrom : ids.length;
