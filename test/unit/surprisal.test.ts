@@ -9,7 +9,7 @@ import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { runScan, type ScanRequest } from '../../src/core/surprisal/scanDriver';
 import type { TokenScore } from '../../src/core/surprisal/surprisalScan';
-import { firstChangedToken, firstStaleWindow, planWindows, windowShape } from '../../src/core/surprisal/surprisalWindows';
+import { firstChangedToken, firstStaleWindow, planWindows, reusablePast, windowShape } from '../../src/core/surprisal/surprisalWindows';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
 import { fixtureModel, repoRoot } from '../support/paths';
 import { loadReference } from '../support/reference';
@@ -73,6 +73,35 @@ describe('surprisal windows: each token scored once, with at least window − st
       assert.ok(windows[k].scoreFrom <= changed && changed < windows[k].end, `token ${changed} is scored by window ${k}`);
     }
     assert.equal(firstStaleWindow(windows, 100), windows.length, 'nothing changed: nothing stale');
+  });
+});
+
+describe('past keys/values: reused only by a pass from the same start over the same tokens', () => {
+  const ids = Array.from({ length: 300 }, (_, i) => (i * 7) % 50);
+  it('no two windows of one scan can share a past, whatever the shape', () => {
+    for (const [window, stride] of [
+      [16, 8],
+      [16, 1],
+      [64, 32],
+      [10, 10],
+    ]) {
+      const windows = planWindows(ids.length, windowShape(64, window, stride));
+      for (let a = 0; a < windows.length; a++) {
+        for (let b = 0; b < windows.length; b++) {
+          if (a !== b) assert.equal(reusablePast({ window: windows[a], ids }, { window: windows[b], ids }), 0, `windows ${a}, ${b}`);
+        }
+      }
+    }
+  });
+
+  it('a window run again after an edit could reuse its past up to the first changed token, and no further', () => {
+    const [, w] = planWindows(ids.length, windowShape(64, 16, 8));
+    const edited = [...ids];
+    edited[w.start + 5] = 999;
+    assert.equal(reusablePast({ window: w, ids }, { window: w, ids: edited }), 5);
+    assert.equal(reusablePast({ window: w, ids }, { window: w, ids }), w.end - w.start);
+    edited[w.start] = 998;
+    assert.equal(reusablePast({ window: w, ids }, { window: w, ids: edited }), 0);
   });
 });
 

@@ -71,8 +71,6 @@ export class SurprisalScan {
   private tokens: ScanToken[] = [];
   private ids: number[] = [];
   private plan: ScanPlan | undefined;
-  /** Plans whose tokens were spliced rather than tokenized whole (tests count them). */
-  splices = 0;
   /** Windows of the plan scored so far, in order: [0, done) hold current scores at the host. */
   private done = 0;
   private generation = 0;
@@ -90,11 +88,7 @@ export class SurprisalScan {
     const encode = (t: string) =>
       tokenizer.encode(t).map(({ index, id, piece, start, end, special }) => ({ index, id, piece, start, end, special }));
     const edit = !options.fresh && this.plan !== undefined;
-    const retokenized = edit
-      ? retokenize(encode, { text: this.text, tokens: this.tokens }, text)
-      : { tokens: encode(text), spliced: false };
-    const tokens = retokenized.tokens;
-    if (retokenized.spliced) this.splices++;
+    const tokens = edit ? retokenize(encode, { text: this.text, tokens: this.tokens }, text).tokens : encode(text);
     const ids = tokens.map((t) => t.id);
     const windows = planWindows(ids.length, shape);
     const samePlan = edit && sameShape(this.plan!.shape, shape);
@@ -127,7 +121,8 @@ function sameShape(a: WindowShape, b: WindowShape): boolean {
 
 /**
  * One forward pass over ids[start, end) (positions from the model's first, as a pass over that text alone) and
- * the scores of its tokens [scoreFrom, end): token i's is read at row i − start − 1, which predicted it.
+ * the scores of its tokens [scoreFrom, end): token i's is read at row i − start − 1, which predicted it. A graph
+ * with past_key_values inputs is fed an empty past: no other window's past is this window's (reusablePast).
  */
 export async function scoreWindow(model: LoadedModel, ids: readonly number[], window: ScanWindow, topK: number): Promise<TokenScore[]> {
   const { config, session, inputs, predictionHead, logitsName, tokenizer } = model;
