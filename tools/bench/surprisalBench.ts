@@ -69,9 +69,14 @@ async function main(): Promise<void> {
     let scanMs = 0;
     const stall = await longestStall(async () => {
       const started = performance.now();
-      const { plan } = await runScan(engine, { key: 'bench', text: scanText, window, stride, topK: 5, fresh: true });
+      const scanned: number[] = [];
+      const { plan } = await runScan(
+        engine,
+        { key: 'bench', text: scanText, window, stride, topK: 5, fresh: true },
+        { onWindow: (_, scores) => scores.forEach((s) => (scanned[s.index] = s.token.id)) },
+      );
       scanMs = performance.now() - started;
-      ids = plan.tokens.map((t) => t.id);
+      ids = scanned;
       windows = plan.windows;
     });
     const plainMs = await plainPasses(ids, windows);
@@ -87,9 +92,15 @@ async function main(): Promise<void> {
   const lines = sourceFile(2000).split('\n');
   const full = lines.join('\n');
   const memoryBefore = await engine.request('health', { settle: true });
-  const fullPlan = (await runScan(engine, { key: 'edit', text: full, window, stride, topK: 5, fresh: true })).plan;
+  const fullIds: number[] = [];
+  const fullPlan = (
+    await runScan(
+      engine,
+      { key: 'edit', text: full, window, stride, topK: 5, fresh: true },
+      { onWindow: (_, scores) => scores.forEach((s) => (fullIds[s.index] = s.token.id)) },
+    )
+  ).plan;
   const memoryAfter = await engine.request('health', { settle: true });
-  const fullIds = fullPlan.tokens.map((t) => t.id);
   const editRatios: number[] = [];
   const editStalls: number[] = [];
   let editFacts = { windows: 0, stale: 0, editMs: 0, plainMs: 0 };
@@ -102,11 +113,16 @@ async function main(): Promise<void> {
     let total = 0;
     const stall = await longestStall(async () => {
       const started = performance.now();
-      const { plan } = await runScan(engine, { key: 'edit', text: edited.join('\n'), window, stride, topK: 5, fresh: false });
+      const rescored: number[] = [];
+      const { plan } = await runScan(
+        engine,
+        { key: 'edit', text: edited.join('\n'), window, stride, topK: 5, fresh: false },
+        { onWindow: (_, scores) => scores.forEach((s) => (rescored[s.index] = s.token.id)) },
+      );
       editMs = performance.now() - started;
       stale = plan.windows.slice(plan.firstStale);
-      // The plan carries the tokens from its first stale window's scored range on; those before are the file's.
-      ids = [...fullIds.slice(0, plan.tokensFrom), ...plan.tokens.map((t) => t.id)];
+      // The windows re-run scored the tokens from the first stale one's scored range on; those before are the file's.
+      ids = [...fullIds.slice(0, plan.tokensFrom), ...rescored.slice(plan.tokensFrom)];
       total = plan.windows.length;
     });
     const plainMs = await plainPasses(ids, stale);
