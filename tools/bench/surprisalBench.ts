@@ -139,7 +139,10 @@ async function main(): Promise<void> {
 
   const f1 = (x: number) => x.toFixed(1);
   const f2 = (x: number) => x.toFixed(2);
-  const mb = (bytes: number) => `${bytes >= 0 ? '+' : '−'}${(Math.abs(bytes) / 2 ** 20).toFixed(1)} MB`;
+  const grew = (key: 'rssBytes' | 'heapUsedBytes' | 'arrayBuffersBytes') => {
+    const bytes = memoryAfter[key] - memoryBefore[key];
+    return `${bytes >= 0 ? '+' : '−'}${(Math.abs(bytes) / 2 ** 20).toFixed(1)} MB`;
+  };
   const shape = `window ${window ?? config.maxPositions}, stride ${stride ?? Math.floor((window ?? config.maxPositions) / 2)}`;
   process.stdout.write(
     [
@@ -158,8 +161,8 @@ async function main(): Promise<void> {
         `median ${f1(median(idleStalls))}, worst ${f1(Math.max(...idleStalls))} ms |`,
       '',
       `Worker memory across the first scan of the 2,000-line file (${fullPlan.tokenCount} tokens, ${fullPlan.windows.length} windows), ` +
-        `settled: RSS ${mb(memoryAfter.rssBytes - memoryBefore.rssBytes)}, heap ${mb(memoryAfter.heapUsedBytes - memoryBefore.heapUsedBytes)}, ` +
-        `array buffers ${mb(memoryAfter.arrayBuffersBytes - memoryBefore.arrayBuffersBytes)} (the heap keeps the file's tokens and text).`,
+        `settled: RSS ${grew('rssBytes')}, heap ${grew('heapUsedBytes')}, array buffers ${grew('arrayBuffersBytes')} ` +
+        `(the heap keeps the file's tokens and text).`,
       '',
     ].join('\n'),
   );
