@@ -1,6 +1,7 @@
 // One document's surprisal as the editor knows it: the tokens of the text last planned that have arrived (with
-// their scores), the scores that are current for it, and where the pending part starts (scores from there on belong to text that has changed, or
-// are not computed yet). Never a stale value shown as current: an edit cuts the current scores at its offset.
+// their scores), the scores that are current for it, and where the pending part starts (scores from there on
+// belong to text that has changed, or are not computed yet). Never a stale value shown as current: an edit cuts
+// the current scores at its offset.
 import type { ScanPlan, ScanToken, TokenScore } from '../core/surprisal/surprisalScan';
 
 export class DocumentSurprisal {
