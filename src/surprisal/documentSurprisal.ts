@@ -1,32 +1,39 @@
-// One document's surprisal as the editor knows it: the tokens of the text last planned, the scores that are
-// current for it, and where the pending part starts (scores from there on belong to text that has changed, or
-// are not computed yet). Never a stale value shown as current: an edit cuts the current scores at its offset.
+// One document's surprisal as the editor knows it: the tokens of the text last planned that have arrived (with
+// their scores), the scores that are current for it, and where the pending part starts (scores from there on
+// belong to text that has changed, or are not computed yet). Never a stale value shown as current: an edit cuts
+// the current scores at its offset.
 import type { ScanPlan, ScanToken, TokenScore } from '../core/surprisal/surprisalScan';
 
 export class DocumentSurprisal {
   private tokens: ScanToken[] = [];
   private scores: (TokenScore | undefined)[] = [];
+  /** Tokens of the text last planned (those past the scored ones arrive with their windows' scores). */
+  private tokenCount = 0;
   /** Offset before which scores are current; undefined when every token has its current score. */
   private validUntil: number | undefined = 0;
   /** Windows run by the last scan (tests count them). */
   windowsRun = 0;
   windowsPlanned = 0;
 
-  /** A new plan: tokens and scores before its first stale window's scored range are kept, the rest replaced. */
+  /** A new plan: tokens and scores before its first stale window's scored range are kept, the rest dropped. */
   planned(plan: ScanPlan): void {
-    const keepBefore = plan.tokensFrom;
-    this.tokens = [...this.tokens.slice(0, keepBefore), ...plan.tokens];
-    this.scores = this.tokens.map((_, i) => (i < keepBefore ? this.scores[i] : undefined));
+    this.tokens.length = Math.min(this.tokens.length, plan.tokensFrom);
+    this.scores.length = this.tokens.length;
+    this.tokenCount = plan.tokenCount;
     this.windowsRun = 0;
     this.windowsPlanned = plan.windows.length - plan.firstStale;
-    this.validUntil = this.offsetOf(keepBefore);
+    this.validUntil = plan.tokensFrom < plan.tokenCount ? plan.pendingFrom : undefined;
   }
 
+  /** A window's scores, with the tokens they score; pending goes on from the end of its last token. */
   scored(scores: readonly TokenScore[]): void {
-    for (const s of scores) this.scores[s.index] = s;
+    for (const s of scores) {
+      this.tokens[s.index] = s.token;
+      this.scores[s.index] = s;
+    }
     this.windowsRun++;
     const last = scores.at(-1);
-    this.validUntil = last && last.index + 1 < this.tokens.length ? this.offsetOf(last.index + 1) : undefined;
+    this.validUntil = last && last.index + 1 < this.tokenCount ? last.token.end : undefined;
   }
 
   /** The text changed from `offset` on: nothing there is current until the next plan scores it. */
@@ -60,10 +67,5 @@ export class DocumentSurprisal {
 
   get allTokens(): readonly ScanToken[] {
     return this.tokens;
-  }
-
-  private offsetOf(index: number): number {
-    const token = this.tokens[index];
-    return token ? token.start : (this.tokens.at(-1)?.end ?? 0);
   }
 }

@@ -9,7 +9,7 @@ import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { runScan, type ScanRequest } from '../../src/core/surprisal/scanDriver';
 import type { TokenScore } from '../../src/core/surprisal/surprisalScan';
-import { firstChangedToken, firstStaleWindow, planWindows, windowShape } from '../../src/core/surprisal/surprisalWindows';
+import { firstChangedToken, firstStaleWindow, planWindows, reusablePast, windowShape } from '../../src/core/surprisal/surprisalWindows';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
 import { fixtureModel, repoRoot } from '../support/paths';
 import { loadReference } from '../support/reference';
@@ -76,6 +76,35 @@ describe('surprisal windows: each token scored once, with at least window − st
   });
 });
 
+describe('past keys/values: reused only by a pass from the same start over the same tokens', () => {
+  const ids = Array.from({ length: 300 }, (_, i) => (i * 7) % 50);
+  it('no two windows of one scan can share a past, whatever the shape', () => {
+    for (const [window, stride] of [
+      [16, 8],
+      [16, 1],
+      [64, 32],
+      [10, 10],
+    ]) {
+      const windows = planWindows(ids.length, windowShape(64, window, stride));
+      for (let a = 0; a < windows.length; a++) {
+        for (let b = 0; b < windows.length; b++) {
+          if (a !== b) assert.equal(reusablePast({ window: windows[a], ids }, { window: windows[b], ids }), 0, `windows ${a}, ${b}`);
+        }
+      }
+    }
+  });
+
+  it('a window run again after an edit could reuse its past up to the first changed token, and no further', () => {
+    const [, w] = planWindows(ids.length, windowShape(64, 16, 8));
+    const edited = [...ids];
+    edited[w.start + 5] = 999;
+    assert.equal(reusablePast({ window: w, ids }, { window: w, ids: edited }), 5);
+    assert.equal(reusablePast({ window: w, ids }, { window: w, ids }), w.end - w.start);
+    edited[w.start] = 998;
+    assert.equal(reusablePast({ window: w, ids }, { window: w, ids: edited }), 0);
+  });
+});
+
 describe('surprisal scan of tiny-gpt2 through the worker', () => {
   let engine: InferenceEngine;
   let runner: ModelRunner;
@@ -96,19 +125,20 @@ describe('surprisal scan of tiny-gpt2 through the worker', () => {
       { key: 'doc', text, topK: 5, fresh: true, ...options },
       { onWindow: (_, s) => scores.push(...s) },
     );
-    return { ...outcome, scores };
+    // Each token arrives with its score (the plan carries none).
+    return { ...outcome, scores, tokens: scores.map((s) => s.token) };
   }
 
   it('a text in one window: every surprisal is −log2 p of one full forward pass (within 1e-4), the first null', async () => {
     const text = 'The quick brown fox jumps over the lazy dog.';
-    const { plan, scores, windowsRun } = await scan(text);
+    const { plan, scores, windowsRun, tokens } = await scan(text);
     assert.equal(windowsRun, 1);
-    assert.equal(scores.length, plan.tokens.length);
+    assert.equal(scores.length, plan.tokenCount);
     assert.equal(scores[0].surprisal, null, 'the first token has no context');
     assert.equal(scores[0].probability, null);
     for (const s of scores.slice(1)) {
       const { logits } = await runner.logitsAt(text, s.index - 1);
-      const expected = bitsFromLogits(logits, plan.tokens[s.index].id);
+      const expected = bitsFromLogits(logits, tokens[s.index].id);
       assert.ok(Math.abs(s.surprisal! - expected) <= BITS_TOLERANCE, `token ${s.index}: ${s.surprisal} vs ${expected}`);
       assert.ok(Math.abs(s.probability! - 2 ** -expected) <= 1e-6);
     }
@@ -116,9 +146,9 @@ describe('surprisal scan of tiny-gpt2 through the worker', () => {
 
   it("the top-k and the scores agree with PyTorch's reference where it names the token", async () => {
     const [reference] = loadReference(path.join(fixtureModel('tiny-gpt2'), 'reference.json')).cases;
-    const { plan, scores } = await scan(reference.text);
+    const { scores, tokens } = await scan(reference.text);
     assert.deepEqual(
-      plan.tokens.map((t) => t.id),
+      tokens.map((t) => t.id),
       reference.inputIds,
     );
     for (const s of scores.slice(1)) {
@@ -130,7 +160,7 @@ describe('surprisal scan of tiny-gpt2 through the worker', () => {
         `top-5 before token ${s.index}`,
       );
       assert.ok(Math.abs(Math.log(s.top[0].probability) - (reference.topLogits[row][0] - reference.logSumExp[row])) <= 1e-4);
-      const at = topIds.indexOf(plan.tokens[s.index].id);
+      const at = topIds.indexOf(tokens[s.index].id);
       // Random weights seldom rank the actual token in PyTorch's top 10; where they do, its bits are checked too.
       if (at >= 0) {
         const expected = -(reference.topLogits[row][at] - reference.logSumExp[row]) / Math.LN2;
@@ -143,27 +173,27 @@ describe('surprisal scan of tiny-gpt2 through the worker', () => {
   it("across windows each token is scored as a direct pass over its own window's tokens scores it", async () => {
     const window = 16;
     const stride = 5;
-    const { plan, scores, windowsRun } = await scan(LONG, { window, stride });
+    const { plan, scores, windowsRun, tokens } = await scan(LONG, { window, stride });
     assert.ok(windowsRun > 10, `${windowsRun} windows`);
-    assert.equal(scores.length, plan.tokens.length, 'every token scored once');
+    assert.equal(scores.length, plan.tokenCount, 'every token scored once');
     assert.deepEqual(
       scores.map((s) => s.index),
-      plan.tokens.map((t) => t.index),
+      Array.from({ length: plan.tokenCount }, (_, i) => i),
     );
     const checkedWindows = [1, 2, Math.floor(plan.windows.length / 2), plan.windows.length - 1];
     for (const k of checkedWindows) {
       const w = plan.windows[k];
-      const windowText = LONG.slice(plan.tokens[w.start].start, plan.tokens[w.end - 1].end);
+      const windowText = LONG.slice(tokens[w.start].start, tokens[w.end - 1].end);
       // The window's text alone, tokenized: the same ids (else the reference would not be this window's).
       const alone = await runner.inspect(windowText, { attention: false, topK: 1 });
       assert.deepEqual(
         alone.tokens.map((t) => t.id),
-        plan.tokens.slice(w.start, w.end).map((t) => t.id),
+        tokens.slice(w.start, w.end).map((t) => t.id),
       );
       for (let i = w.scoreFrom; i < w.end; i++) {
         assert.ok(i - w.start >= window - stride, 'the stated left context');
         const { logits } = await runner.logitsAt(windowText, i - w.start - 1);
-        const expected = bitsFromLogits(logits, plan.tokens[i].id);
+        const expected = bitsFromLogits(logits, tokens[i].id);
         assert.ok(Math.abs(scores[i].surprisal! - expected) <= BITS_TOLERANCE, `token ${i} in window ${k}`);
       }
     }
@@ -175,10 +205,10 @@ describe('surprisal scan of tiny-gpt2 through the worker', () => {
     const first = await scan(LONG, { window, stride });
     const total = first.plan.windows.length;
     // Change a word three quarters of the way in.
-    const at = first.plan.tokens[Math.floor(first.plan.tokens.length * 0.75)];
+    const at = first.tokens[Math.floor(first.tokens.length * 0.75)];
     const edited = `${LONG.slice(0, at.start)} zebra${LONG.slice(at.end)}`;
     const changed = firstChangedToken(
-      first.plan.tokens.map((t) => t.id),
+      first.tokens.map((t) => t.id),
       runner.model.tokenizer.encode(edited).map((t) => t.id),
     );
     const again = await scan(edited, { window, stride, fresh: false });
@@ -190,8 +220,9 @@ describe('surprisal scan of tiny-gpt2 through the worker', () => {
     const fresh = await scan(edited, { window, stride });
     // Only the tokens from the stale window's scored range on came across, and they are the edited text's.
     assert.equal(again.plan.tokensFrom, again.plan.windows[expectedStale].scoreFrom);
-    assert.equal(again.plan.tokenCount, fresh.plan.tokens.length);
-    assert.deepEqual(again.plan.tokens, fresh.plan.tokens.slice(again.plan.tokensFrom));
+    assert.equal(again.plan.tokenCount, fresh.tokens.length);
+    assert.equal(again.plan.pendingFrom, fresh.tokens[again.plan.tokensFrom].start);
+    assert.deepEqual(again.tokens, fresh.tokens.slice(again.plan.tokensFrom));
     const keptUntil = again.plan.windows[expectedStale].scoreFrom;
     for (const s of again.scores) assert.ok(Math.abs(s.surprisal! - fresh.scores[s.index].surprisal!) <= 1e-6);
     for (let i = 1; i < keptUntil; i++) assert.ok(Math.abs(first.scores[i].surprisal! - fresh.scores[i].surprisal!) <= 1e-6);
@@ -250,11 +281,11 @@ describe('surprisal of other causal families in one window equals their full for
         await engine.load(request(name));
         const text = 'Hello world, the model reads this line.';
         const scores: TokenScore[] = [];
-        const { plan } = await runScan(engine, { key: name, text, topK: 3, fresh: true }, { onWindow: (_, s) => scores.push(...s) });
+        await runScan(engine, { key: name, text, topK: 3, fresh: true }, { onWindow: (_, s) => scores.push(...s) });
         assert.equal(scores[0].surprisal, null, 'nothing before the first token (a BOS where the tokenizer adds one)');
         for (const s of scores.slice(1)) {
           const { logits } = await runner.logitsAt(text, s.index - 1);
-          const expected = bitsFromLogits(logits, plan.tokens[s.index].id);
+          const expected = bitsFromLogits(logits, s.token.id);
           assert.ok(Math.abs(s.surprisal! - expected) <= BITS_TOLERANCE, `token ${s.index}: ${s.surprisal} vs ${expected}`);
         }
       } finally {

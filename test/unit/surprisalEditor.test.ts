@@ -16,10 +16,17 @@ function plan(all: ScanToken[], firstStale: number, generation: number): ScanPla
   const shape = windowShape(64, 4, 2);
   const windows = planWindows(all.length, shape);
   const tokensFrom = firstStale < windows.length ? windows[firstStale].scoreFrom : all.length;
-  return { tokens: all.slice(tokensFrom), tokensFrom, tokenCount: all.length, shape, windows, firstStale, generation };
+  const pendingFrom = all[tokensFrom]?.start ?? all.length * 3;
+  return { tokensFrom, pendingFrom, tokenCount: all.length, shape, windows, firstStale, generation };
 }
 
-const score = (index: number, bits: number | null) => ({ index, surprisal: bits, probability: bits === null ? null : 2 ** -bits, top: [] });
+const score = (token: ScanToken, bits: number | null) => ({
+  index: token.index,
+  token,
+  surprisal: bits,
+  probability: bits === null ? null : 2 ** -bits,
+  top: [],
+});
 
 describe('surprisal colour scale', () => {
   it('five levels from 0 to the scale, everything above in the hottest', () => {
@@ -52,7 +59,7 @@ describe('a document’s surprisal across an edit', () => {
     const first = plan(all, 0, 1);
     doc.planned(first);
     assert.equal(doc.pendingFrom(), 0, 'nothing scored yet');
-    for (const w of first.windows) doc.scored(all.slice(w.scoreFrom, w.end).map((t) => score(t.index, t.index === 0 ? null : t.index)));
+    for (const w of first.windows) doc.scored(all.slice(w.scoreFrom, w.end).map((t) => score(t, t.index === 0 ? null : t.index)));
     assert.equal(doc.pendingFrom(), undefined);
     assert.equal(doc.currentTokens().length, 10);
     assert.equal(doc.windowsRun, first.windows.length);
@@ -73,9 +80,10 @@ describe('a document’s surprisal across an edit', () => {
     assert.equal(doc.windowsPlanned, second.windows.length - 2);
     assert.equal(doc.pendingFrom(), 18, 'pending from the stale window’s first scored token');
     assert.equal(doc.currentAt(5)!.score.surprisal, 5, 'kept');
-    assert.equal(doc.allTokens[7].id, 1107, 'the edited tokens came from the plan');
-    doc.scored([score(6, 60), score(7, 70)]);
+    assert.equal(doc.allTokens.length, 6, 'the stale tokens are dropped until their window brings them');
+    doc.scored([score(edited[6], 60), score(edited[7], 70)]);
+    assert.equal(doc.allTokens[7].id, 1107, 'the edited tokens came with their scores');
     assert.equal(doc.currentAt(7)!.score.surprisal, 70);
-    assert.equal(doc.pendingFrom(), 24);
+    assert.equal(doc.pendingFrom(), 23, 'pending from the end of the last token scored');
   });
 });

@@ -13,8 +13,9 @@ import { readModelConfig } from '../../src/core/model/modelFolder';
 import { runScan } from '../../src/core/surprisal/scanDriver';
 import type { ScanWindow } from '../../src/core/surprisal/surprisalWindows';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
+import { garbageCollector } from '../exposeGc';
 import { median } from './benchMath';
-import { longestStall } from './stall';
+import { idleStall, longestStall } from './stall';
 
 const repoRoot = path.join(__dirname, '..', '..', '..');
 const workerPath = path.join(__dirname, '..', '..', 'src', 'core', 'worker', 'inferenceWorker.js');
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
   const stride = flag('--stride') ? Number(flag('--stride')) : undefined;
   const rounds = Number(flag('--rounds') ?? 3);
   const config = await readModelConfig(folder);
+  // Before the worker starts, so that its health figures are settled (see tools/exposeGc.ts).
+  garbageCollector();
   const engine = new InferenceEngine({ workerPath, environment: detectProviderEnvironment() });
   const { info } = await engine.load({ id: path.basename(folder), source: 'local', folder, device: 'cpu' });
   const plain = await ort.InferenceSession.create(path.join(folder, info.onnxFile), sessionOptions('cpu'));
@@ -57,6 +60,8 @@ async function main(): Promise<void> {
   const scanText = sourceFile(500);
   const scanRatios: number[] = [];
   const scanStalls: number[] = [];
+  /** The same tracker awaiting only a timer: how much of a stall the shared machine's scheduler makes alone. */
+  const idleStalls: number[] = [];
   let scanFacts = { tokens: 0, windows: 0, scanMs: 0, plainMs: 0 };
   for (let r = 0; r < rounds; r++) {
     let ids: number[] = [];
@@ -64,13 +69,19 @@ async function main(): Promise<void> {
     let scanMs = 0;
     const stall = await longestStall(async () => {
       const started = performance.now();
-      const { plan } = await runScan(engine, { key: 'bench', text: scanText, window, stride, topK: 5, fresh: true });
+      const scanned: number[] = [];
+      const { plan } = await runScan(
+        engine,
+        { key: 'bench', text: scanText, window, stride, topK: 5, fresh: true },
+        { onWindow: (_, scores) => scores.forEach((s) => (scanned[s.index] = s.token.id)) },
+      );
       scanMs = performance.now() - started;
-      ids = plan.tokens.map((t) => t.id);
+      ids = scanned;
       windows = plan.windows;
     });
     const plainMs = await plainPasses(ids, windows);
     scanStalls.push(stall);
+    idleStalls.push(await idleStall(Math.min(scanMs, 5000)));
     // Tokens per second of each over the same windows: the ratio of the times, inverted.
     scanRatios.push(plainMs / scanMs);
     scanFacts = { tokens: ids.length, windows: windows.length, scanMs, plainMs };
@@ -80,8 +91,16 @@ async function main(): Promise<void> {
   // 2. A one-line edit in a 2,000-line file (near its end: line 1,950) vs plain passes over the stale windows.
   const lines = sourceFile(2000).split('\n');
   const full = lines.join('\n');
-  const fullPlan = (await runScan(engine, { key: 'edit', text: full, window, stride, topK: 5, fresh: true })).plan;
-  const fullIds = fullPlan.tokens.map((t) => t.id);
+  const memoryBefore = await engine.request('health', { settle: true });
+  const fullIds: number[] = [];
+  const fullPlan = (
+    await runScan(
+      engine,
+      { key: 'edit', text: full, window, stride, topK: 5, fresh: true },
+      { onWindow: (_, scores) => scores.forEach((s) => (fullIds[s.index] = s.token.id)) },
+    )
+  ).plan;
+  const memoryAfter = await engine.request('health', { settle: true });
   const editRatios: number[] = [];
   const editStalls: number[] = [];
   let editFacts = { windows: 0, stale: 0, editMs: 0, plainMs: 0 };
@@ -94,15 +113,21 @@ async function main(): Promise<void> {
     let total = 0;
     const stall = await longestStall(async () => {
       const started = performance.now();
-      const { plan } = await runScan(engine, { key: 'edit', text: edited.join('\n'), window, stride, topK: 5, fresh: false });
+      const rescored: number[] = [];
+      const { plan } = await runScan(
+        engine,
+        { key: 'edit', text: edited.join('\n'), window, stride, topK: 5, fresh: false },
+        { onWindow: (_, scores) => scores.forEach((s) => (rescored[s.index] = s.token.id)) },
+      );
       editMs = performance.now() - started;
       stale = plan.windows.slice(plan.firstStale);
-      // The plan carries the tokens from its first stale window's scored range on; those before are the file's.
-      ids = [...fullIds.slice(0, plan.tokensFrom), ...plan.tokens.map((t) => t.id)];
+      // The windows re-run scored the tokens from the first stale one's scored range on; those before are the file's.
+      ids = [...fullIds.slice(0, plan.tokensFrom), ...rescored.slice(plan.tokensFrom)];
       total = plan.windows.length;
     });
     const plainMs = await plainPasses(ids, stale);
     editStalls.push(stall);
+    idleStalls.push(await idleStall(editMs));
     editRatios.push(editMs / plainMs);
     editFacts = { windows: total, stale: stale.length, editMs, plainMs };
     // Back to the unedited text, so that every round's edit is one line against the same file.
@@ -114,6 +139,10 @@ async function main(): Promise<void> {
 
   const f1 = (x: number) => x.toFixed(1);
   const f2 = (x: number) => x.toFixed(2);
+  const grew = (key: 'rssBytes' | 'heapUsedBytes' | 'arrayBuffersBytes') => {
+    const bytes = memoryAfter[key] - memoryBefore[key];
+    return `${bytes >= 0 ? '+' : '−'}${(Math.abs(bytes) / 2 ** 20).toFixed(1)} MB`;
+  };
   const shape = `window ${window ?? config.maxPositions}, stride ${stride ?? Math.floor((window ?? config.maxPositions) / 2)}`;
   process.stdout.write(
     [
@@ -128,7 +157,12 @@ async function main(): Promise<void> {
         `${editFacts.stale} of ${editFacts.windows} windows re-run: ${f1(editFacts.editMs)} ms vs ${f1(editFacts.plainMs)} ms |`,
       `| Longest extension-host stall during a scan / an edit's re-scan | ≤ 50 ms | ` +
         `${f1(median(scanStalls))} / ${f1(median(editStalls))} ms | ` +
-        `worst ${f1(Math.max(...scanStalls))} / ${f1(Math.max(...editStalls))} ms |`,
+        `worst ${f1(Math.max(...scanStalls))} / ${f1(Math.max(...editStalls))} ms; awaiting an idle timer as long: ` +
+        `median ${f1(median(idleStalls))}, worst ${f1(Math.max(...idleStalls))} ms |`,
+      '',
+      `Worker memory across the first scan of the 2,000-line file (${fullPlan.tokenCount} tokens, ${fullPlan.windows.length} windows), ` +
+        `settled: RSS ${grew('rssBytes')}, heap ${grew('heapUsedBytes')}, array buffers ${grew('arrayBuffersBytes')} ` +
+        `(the heap keeps the file's tokens and text).`,
       '',
     ].join('\n'),
   );

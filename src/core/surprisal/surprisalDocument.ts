@@ -7,7 +7,6 @@ const round6 = (x: number | null) => (x === null ? null : Math.round(x * 1e6) / 
 const significant7 = (x: number | null) => (x === null ? null : Number(x.toPrecision(7)));
 
 export function surprisalDocument(model: { id: string; family: string }, plan: ScanPlan, scores: readonly TokenScore[]) {
-  const byIndex = new Map(scores.map((s) => [s.index, s]));
   return {
     model: { id: model.id, family: model.family },
     window: plan.shape.window,
@@ -15,20 +14,18 @@ export function surprisalDocument(model: { id: string; family: string }, plan: S
     context: plan.shape.context,
     windows: plan.windows.length,
     unit: 'bits',
-    tokens: plan.tokens
-      .filter((t) => !t.special)
-      .map((t) => {
-        const score = byIndex.get(t.index);
-        return {
-          index: t.index,
-          id: t.id,
-          start: t.start,
-          end: t.end,
-          piece: t.piece,
-          surprisal: round6(score?.surprisal ?? null),
-          probability: significant7(score?.probability ?? null),
-          top: (score?.top ?? []).map((p) => ({ ...p, probability: significant7(p.probability) })),
-        };
-      }),
+    // Every token is scored once, in order (the first with nothing before it: null).
+    tokens: scores
+      .filter((s) => !s.token.special)
+      .map(({ token, surprisal, probability, top }) => ({
+        index: token.index,
+        id: token.id,
+        start: token.start,
+        end: token.end,
+        piece: token.piece,
+        surprisal: round6(surprisal),
+        probability: significant7(probability),
+        top: top.map((p) => ({ ...p, probability: significant7(p.probability) })),
+      })),
   };
 }

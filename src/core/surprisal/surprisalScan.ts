@@ -1,13 +1,15 @@
 // Runs a surprisal scan's windows through a loaded causal LM, without attention: the run fetches only the
 // prediction head (graphPatch.ts: top-k, log Σ exp and the logit of the token actually next), so a window costs
-// one plain forward pass. A scan keeps the file's token ids (to find what an edit changed) and nothing else:
-// each window's tensors are let go when its scores are read, so memory is bounded by one window, not the file.
+// one plain forward pass. A scan keeps the file's text and tokens (to splice and compare an edit's) and nothing
+// else: each window's tensors are let go when its scores are read, and its tokens travel with its scores, so
+// what a window adds is bounded by one window, not the file (test/unit/surprisalLarge.test.ts).
 import * as ort from 'onnxruntime-node';
 import { buildFeeds, feedShape } from '../engine/feeds';
 import { predictionFetches, predictionsOf, readPredictions } from '../engine/modelRunner';
 import type { LoadedModel } from '../engine/modelSession';
 import { addPatchFeeds } from '../engine/patchFeeds';
 import { LensError, type Prediction } from '../types';
+import { retokenize } from './spliceTokens';
 import { firstChangedToken, firstStaleWindow, planWindows, windowShape, type ScanWindow, type WindowShape } from './surprisalWindows';
 
 /** A token of the scanned text as a scan reports it: its UTF-16 span, its piece and id. */
@@ -20,15 +22,16 @@ export interface ScanToken {
   special: boolean;
 }
 
-/** What a scan will run: the file's tokens, the windows, and the first window an edit made stale. */
+/**
+ * What a scan will run: the windows, and the first one an edit made stale. The tokens are not here but in each
+ * window's scores (TokenScore.token): a plan carrying a large file's tokens took the host 0.3–1.7 s to receive
+ * (36,000–170,000 tokens, measured on the shared machine), where a window's reply takes a millisecond or two.
+ */
 export interface ScanPlan {
-  /**
-   * The file's tokens from `tokensFrom` on: after an edit only those from the first stale window's scored range
-   * (the host keeps the ones before, which did not change), so that a one-line edit in a long file does not send
-   * the whole file's tokens across again.
-   */
-  tokens: ScanToken[];
+  /** The first token of the first stale window's scored range: the host keeps its tokens and scores before it. */
   tokensFrom: number;
+  /** Where token `tokensFrom` starts in the text (UTF-16): what is pending until its window is scored. */
+  pendingFrom: number;
   /** How many tokens the whole file has. */
   tokenCount: number;
   shape: WindowShape;
@@ -45,6 +48,8 @@ export interface ScanPlan {
 /** One scored token: bits = −log2 p(token | the tokens before it in its window); null with nothing before it. */
 export interface TokenScore {
   index: number;
+  /** The token scored: its id, piece and span in the text planned. */
+  token: ScanToken;
   surprisal: number | null;
   probability: number | null;
   /** The model's top-k for this position (what it expected instead), best first; empty for the first token. */
@@ -65,6 +70,9 @@ export const MAX_SCAN_TOP_K = 20;
  * score() runs one window. The worker keeps one per document key.
  */
 export class SurprisalScan {
+  /** The last text planned and its tokens, from which an edit's tokens are spliced (spliceTokens.ts). */
+  private text = '';
+  private tokens: ScanToken[] = [];
   private ids: number[] = [];
   private plan: ScanPlan | undefined;
   /** Windows of the plan scored so far, in order: [0, done) hold current scores at the host. */
@@ -81,16 +89,21 @@ export class SurprisalScan {
     }
     if (text.trim().length === 0) throw new LensError('Nothing to scan: the document is empty.', 'empty-input');
     const shape = windowShape(config.maxPositions, options.window, options.stride);
-    const tokens = tokenizer.encode(text).map(({ index, id, piece, start, end, special }) => ({ index, id, piece, start, end, special }));
+    const encode = (t: string) =>
+      tokenizer.encode(t).map(({ index, id, piece, start, end, special }) => ({ index, id, piece, start, end, special }));
+    const edit = !options.fresh && this.plan !== undefined;
+    const tokens = edit ? retokenize(encode, { text: this.text, tokens: this.tokens }, text).tokens : encode(text);
     const ids = tokens.map((t) => t.id);
     const windows = planWindows(ids.length, shape);
-    const samePlan = !options.fresh && this.plan && sameShape(this.plan.shape, shape);
+    const samePlan = edit && sameShape(this.plan!.shape, shape);
     const firstStale = samePlan ? Math.min(this.done, firstStaleWindow(windows, firstChangedToken(this.ids, ids))) : 0;
+    this.text = text;
+    this.tokens = tokens;
     this.ids = ids;
     this.done = firstStale;
     const tokensFrom = firstStale < windows.length ? windows[firstStale].scoreFrom : ids.length;
-    const sent = tokensFrom === 0 ? tokens : tokens.slice(tokensFrom);
-    this.plan = { tokens: sent, tokensFrom, tokenCount: ids.length, shape, windows, firstStale, generation: ++this.generation };
+    const pendingFrom = tokens[tokensFrom]?.start ?? text.length;
+    this.plan = { tokensFrom, pendingFrom, tokenCount: ids.length, shape, windows, firstStale, generation: ++this.generation };
     return this.plan;
   }
 
@@ -100,7 +113,7 @@ export class SurprisalScan {
     if (!plan || plan.generation !== generation || !Number.isInteger(k) || k < 0 || k >= plan.windows.length) {
       throw new LensError(`window ${k} is not part of the current scan; the document changed`, 'cancelled');
     }
-    const scores = await scoreWindow(this.model, this.ids, plan.windows[k], Math.min(MAX_SCAN_TOP_K, topK));
+    const scores = await scoreWindow(this.model, this.tokens, plan.windows[k], Math.min(MAX_SCAN_TOP_K, topK));
     if (k === this.done) this.done++;
     return scores;
   }
@@ -112,11 +125,17 @@ function sameShape(a: WindowShape, b: WindowShape): boolean {
 
 /**
  * One forward pass over ids[start, end) (positions from the model's first, as a pass over that text alone) and
- * the scores of its tokens [scoreFrom, end): token i's is read at row i − start − 1, which predicted it.
+ * the scores of its tokens [scoreFrom, end): token i's is read at row i − start − 1, which predicted it. A graph
+ * with past_key_values inputs is fed an empty past: no other window's past is this window's (reusablePast).
  */
-export async function scoreWindow(model: LoadedModel, ids: readonly number[], window: ScanWindow, topK: number): Promise<TokenScore[]> {
+export async function scoreWindow(
+  model: LoadedModel,
+  tokens: readonly ScanToken[],
+  window: ScanWindow,
+  topK: number,
+): Promise<TokenScore[]> {
   const { config, session, inputs, predictionHead, logitsName, tokenizer } = model;
-  const windowIds = ids.slice(window.start, window.end);
+  const windowIds = tokens.slice(window.start, window.end).map((t) => t.id);
   const length = windowIds.length;
   const feeds = buildFeeds(inputs, windowIds, 1, length, feedShape(config));
   addPatchFeeds(
@@ -138,6 +157,7 @@ export async function scoreWindow(model: LoadedModel, ids: readonly number[], wi
     const logProb = actualLogProb(p);
     scores.push({
       index: i,
+      token: tokens[i],
       surprisal: logProb === null ? null : -logProb / LN2,
       probability: logProb === null ? null : Math.exp(logProb),
       top: p >= 1 ? predictionsOf(tokenizer, ranked[p - 1]) : [],

@@ -59,3 +59,25 @@ export function firstStaleWindow(windows: readonly ScanWindow[], changed: number
   const k = windows.findIndex((w) => w.end > changed);
   return k < 0 ? windows.length : k;
 }
+
+/**
+ * How many leading tokens of a pass over `after.window` could take their past keys/values from a pass over
+ * `before.window` (a graph with past_key_values inputs would be fed them and run only the rest). A token's keys
+ * and values depend on every token before it in its pass and on its position, counted from the pass's start: so
+ * only a pass that started at the same token, over the same ids up to there, computed them. Windows of one scan
+ * never share a start (each is `stride` after the last), so between them this is 0 and a scan feeds an empty past
+ * (recomputes from each window's start). It is more only for one window run again after an edit, up to the first
+ * changed token; using that would mean keeping each window's past (2 × layers × window × width floats, 2 MB a
+ * window for lens-gpt2-mini), to save part of one window's pass: the scan keeps none.
+ */
+export function reusablePast(
+  before: { window: ScanWindow; ids: readonly number[] },
+  after: { window: ScanWindow; ids: readonly number[] },
+): number {
+  if (before.window.start !== after.window.start) return 0;
+  const { start } = after.window;
+  const end = Math.min(before.window.end, after.window.end);
+  let i = start;
+  while (i < end && before.ids[i] === after.ids[i]) i++;
+  return i - start;
+}
