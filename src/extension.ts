@@ -179,6 +179,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
     },
     status: () => ({ ...controller.lastStatus }),
     panelMessages: () => [...(inspector.channel?.sent ?? [])],
+    panelPostCount: () => inspector.channel?.postedCount ?? 0,
     sideViewMessages: () => [...(sideView.channel?.sent ?? [])],
     panelReady: () => inspector.show().whenReady(),
     sideViewReady: async () => {

@@ -17,6 +17,8 @@ export interface LensTestApi {
   status(): { state: 'running' | 'idle' | 'error'; message: string };
   /** What the host posted to the inspector panel / the side view (newest last; empty when closed or never opened). */
   panelMessages(): ToWebviewMessage[];
+  /** How many messages the host ever posted to the panel's current channel (panelMessages keeps only the last 400). */
+  panelPostCount(): number;
   sideViewMessages(): ToWebviewMessage[];
   /** Resolve once the panel's / side view's webview has said Ready. */
   panelReady(): Promise<void>;

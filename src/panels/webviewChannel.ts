@@ -44,8 +44,10 @@ export class WebviewChannel implements vscode.Disposable {
   private inspectorAt: { layer: number; head: number | 'mean' } | undefined;
   /** Compare with Previous Run asked before the webview was ready: it opens the tab after the replay. */
   private comparisonAsked = false;
-  /** What was posted, newest last (tests read it through the test API). */
+  /** What was posted, newest last, at most KEEP_SENT (tests read it through the test API). */
   readonly sent: ToWebviewMessage[] = [];
+  /** How many messages were ever posted: a mark that stays put when `sent` drops its oldest. */
+  postedCount = 0;
   /** Messages rejected by validation. */
   dropped = 0;
   private readonly handlers: RequestHandlers;
@@ -89,6 +91,7 @@ export class WebviewChannel implements vscode.Disposable {
   private post(message: ToWebviewMessage): void {
     if (!this.readiness.isReady || this.disposed) return;
     this.sent.push(message);
+    this.postedCount++;
     if (this.sent.length > KEEP_SENT) this.sent.splice(0, this.sent.length - KEEP_SENT);
     // A webview that was disposed between the check and the post rejects; nothing to do then.
     this.webview.postMessage(message).then(undefined, () => undefined);

@@ -4,7 +4,18 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { FromWebviewType, ToWebviewType, type Params, type ReplyMessage, type RequestMethod, type StaleMessage } from '../../src/protocol';
 import type { LensTestApi } from '../../src/testApi';
-import { fixtureModel, inspectNow, lensApi, openText, results, selectLine, selectModel, useModel, waitFor } from './surfaceHelpers';
+import {
+  fixtureModel,
+  inspectNow,
+  lensApi,
+  openText,
+  panelMessagesSince,
+  results,
+  selectLine,
+  selectModel,
+  useModel,
+  waitFor,
+} from './surfaceHelpers';
 
 const LINES = Array.from({ length: 50 }, (_, i) => `Sentence number ${i} says the cat sat on mat ${i}.`).join('\n');
 
@@ -22,7 +33,7 @@ describe('Attention Lens under stress', () => {
     await inspectNow(api);
     await api.panelReady();
     const before = api.stats();
-    const firstNew = api.panelMessages().length;
+    const firstNew = api.panelPostCount();
     const commands: Thenable<unknown>[] = [];
     for (let i = 0; i < 50; i++) {
       selectLine(editor, i);
@@ -39,7 +50,7 @@ describe('Attention Lens under stress', () => {
     const last = editor.document.lineAt(49).text;
     assert.equal(api.isPanelVisible(), true, 'the panel is beside the editor, not under it');
     const shown = await waitFor('the last result in the panel', () => {
-      const sent = results(api.panelMessages().slice(firstNew));
+      const sent = results(panelMessagesSince(api, firstNew));
       return sent.some((s) => s.text === last) && sent;
     });
     assert.deepEqual(
@@ -129,14 +140,11 @@ describe('Attention Lens under stress', () => {
     selectLine(editor, 0);
     const before = await inspectNow(api);
     await api.panelReady();
-    const firstNew = api.panelMessages().length;
+    const firstNew = api.panelPostCount();
     await api.killWorker();
     const message = 'The inference worker stopped (it was stopped); it restarts on the next run.';
     assert.deepEqual(api.status(), { state: 'error', message });
-    const statuses = api
-      .panelMessages()
-      .slice(firstNew)
-      .filter((m) => m.type === ToWebviewType.Status);
+    const statuses = panelMessagesSince(api, firstNew).filter((m) => m.type === ToWebviewType.Status);
     assert.deepEqual(statuses.at(-1), { type: ToWebviewType.Status, state: 'error', message }, 'the panel was told');
     const stopped = api.statusBar();
     assert.equal(stopped.text, '$(warning) tiny-bert · worker stopped');

@@ -7,7 +7,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LensTestApi } from '../../src/testApi';
-import { extension, fixtureModel, inspectNow, lensApi, openSample, results, selectLine, useModel, waitFor } from './surfaceHelpers';
+import {
+  extension,
+  fixtureModel,
+  inspectNow,
+  lensApi,
+  openSample,
+  panelMessagesSince,
+  results,
+  selectLine,
+  useModel,
+  waitFor,
+} from './surfaceHelpers';
 
 describe('Attention Lens panel restore and export', () => {
   let api: LensTestApi;
@@ -42,9 +53,9 @@ describe('Attention Lens panel restore and export', () => {
     // Compare Tokenizers opens beside the editor, in the inspector's group: the inspector's webview is unloaded.
     await vscode.commands.executeCommand('attentionLens.compareTokenizers');
     await waitFor('the inspector to be covered', () => !api.isPanelVisible());
-    const mark = api.panelMessages().length;
+    const mark = api.panelPostCount();
     await api.panelReady(); // reveals the panel and waits for its new webview, not for the unloaded one
-    const shown = results(api.panelMessages().slice(mark)).map((s) => s.runId);
+    const shown = results(panelMessagesSince(api, mark)).map((s) => s.runId);
     assert.deepEqual(shown, [summary.runId], 'the reloaded webview was sent the current run once');
   });
 

@@ -119,6 +119,15 @@ export async function inspectNow(api: LensTestApi): Promise<RunSummary> {
   return result.summary;
 }
 
+/**
+ * What the host posted to the panel since `mark` (an earlier api.panelPostCount()). An index into panelMessages()
+ * would not do: the channel keeps only its last 400 messages, so after a long suite the array no longer grows.
+ */
+export function panelMessagesSince(api: LensTestApi, mark: number): ToWebviewMessage[] {
+  const count = api.panelPostCount() - mark;
+  return count > 0 ? api.panelMessages().slice(-count) : [];
+}
+
 /** Request ids of the suite's own panel requests: one counter, so no two tests' replies are ever confused. */
 let nextPanelRequestId = 70_000;
 
