@@ -9,7 +9,7 @@ import type { Frame, Page } from 'playwright-core';
 import { screenshot } from './browser';
 import { runScript, withDevWorkbench } from './devWorkbench';
 import { repoRoot } from './vscodeServer';
-import { inspectorFrame, openFile, runCommand, selectLine, STEP_TIMEOUT_MS } from './workbenchUi';
+import { inspectSampleLine, runCommand, selectLine, STEP_TIMEOUT_MS } from './workbenchUi';
 
 const MODEL = path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-gpt2');
 
@@ -34,10 +34,7 @@ async function cursorAt(page: Page, column: number): Promise<void> {
 
 async function main(): Promise<void> {
   await withDevWorkbench('compare', { 'attentionLens.activeModel': 'causal', 'attentionLens.causalModel': MODEL }, async (page) => {
-    await openFile(page, 'sample.txt', 'Transformer');
-    await selectLine(page, 1);
-    await runCommand(page, 'Attention Lens: Inspect Selection');
-    const frame = inspectorFrame(page);
+    const frame = await inspectSampleLine(page, 1);
     await frame.locator('.token-list[data-list="input"] .chip', { hasText: 'cat' }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
     await cursorAt(page, 4);
     await page.keyboard.type('black ');

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { screenshot } from './browser';
 import { runScript, withDevWorkbench } from './devWorkbench';
 import { repoRoot } from './vscodeServer';
-import { inspectorFrame, openFile, runCommand, selectLine, STEP_TIMEOUT_MS } from './workbenchUi';
+import { inspectSampleLine, STEP_TIMEOUT_MS } from './workbenchUi';
 
 const MODEL = path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-t5');
 const TARGET = 'Die Katze saß auf der Matte.';
@@ -16,10 +16,7 @@ const OUT = path.join(repoRoot, 'media', 'screenshot-cross-attention.png');
 
 async function main(): Promise<void> {
   await withDevWorkbench('shot', { 'attentionLens.activeModel': 'causal', 'attentionLens.causalModel': MODEL }, async (page) => {
-    await openFile(page, 'sample.txt', 'Transformer');
-    await selectLine(page, 1);
-    await runCommand(page, 'Attention Lens: Inspect Selection');
-    const frame = inspectorFrame(page);
+    const frame = await inspectSampleLine(page, 1);
     const summarySays = (text: string) => frame.locator('.summary', { hasText: text }).first().waitFor({ timeout: STEP_TIMEOUT_MS });
     await summarySays('generated (greedy)');
     await frame.locator('.target-box textarea').fill(TARGET);

@@ -7,16 +7,13 @@ import * as path from 'node:path';
 import { screenshot } from './browser';
 import { runScript, withDevWorkbench } from './devWorkbench';
 import { repoRoot } from './vscodeServer';
-import { inspectorFrame, openFile, runCommand, selectLine, STEP_TIMEOUT_MS } from './workbenchUi';
+import { inspectSampleLine, STEP_TIMEOUT_MS } from './workbenchUi';
 
 const MODEL = path.join(repoRoot, 'test', 'fixtures', 'models', 'tiny-llama');
 
 runScript(() =>
   withDevWorkbench('shot', { 'attentionLens.activeModel': 'causal', 'attentionLens.causalModel': MODEL }, async (page) => {
-    await openFile(page, 'sample.txt', 'Transformer');
-    await selectLine(page, 1);
-    await runCommand(page, 'Attention Lens: Inspect Selection');
-    const frame = inspectorFrame(page);
+    const frame = await inspectSampleLine(page, 1);
     await frame.locator('.chip').nth(5).click({ timeout: STEP_TIMEOUT_MS });
     await frame.locator('vscode-tab-header[data-tab="matrix"]').click();
     const panel = frame.locator('vscode-tab-panel[data-tab="matrix"]');

@@ -38,6 +38,14 @@ export function inspectorFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').first().frameLocator('#active-frame');
 }
 
+/** Opens sample.txt, selects one line, runs Inspect Selection from the palette and gives the inspector's page. */
+export async function inspectSampleLine(page: Page, line: number): Promise<FrameLocator> {
+  await openFile(page, 'sample.txt', 'Transformer');
+  await selectLine(page, line);
+  await runCommand(page, 'Attention Lens: Inspect Selection');
+  return inspectorFrame(page);
+}
+
 /** The webview frame whose page shows `selector` (the inspector and the side view are both webviews). */
 export async function webviewFrameWith(page: Page, selector: string): Promise<Frame> {
   const deadline = Date.now() + STEP_TIMEOUT_MS;
