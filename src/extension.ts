@@ -236,6 +236,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
       },
       drawn: () => surprisal.drawn,
       statusBar: () => surprisal.statusText,
+      topKAsked: () => surprisal.topK.asked,
     },
     compare: {
       messages: () => [...compare.sent],
