@@ -102,15 +102,16 @@ export class SurprisalScan {
   /**
    * The model's top-k before token `index` of the current plan (empty for a token with nothing before it): its
    * window runs again from the same start, so the token has the left context it was scored with and the numbers
-   * are the scan's. The run stops at the token: a causal model's prediction there does not depend on what
-   * follows, and the prediction head (which projects every position; graphPatch selects positions only for
-   * masked LMs) then has the fewest positions to project.
+   * are the scan's (to rounding: within 1e-4, tested). The run stops at the token: a causal model's prediction
+   * there does not depend on what follows, and the prediction head (which projects every position; graphPatch
+   * selects positions only for masked LMs) then has the fewest positions to project.
    */
   async topAt(index: number, generation: number, topK: number): Promise<Prediction[]> {
     const plan = this.current(generation);
     if (!Number.isInteger(index) || index < 0 || index >= plan.tokenCount) {
       throw new LensError(`token ${index} is not part of the current scan; the document changed`, 'cancelled');
     }
+    // The window scoring the token (the first that ends after it).
     const { start } = plan.windows[firstStaleWindow(plan.windows, index)];
     const scores = await scoreWindow(this.model, this.tokens, { start, scoreFrom: index, end: index + 1 }, topK);
     return scores.detail!.top[0];
