@@ -237,6 +237,7 @@ export function activate(context: vscode.ExtensionContext): LensTestApi | undefi
       },
       drawn: () => surprisal.drawn,
       statusBar: () => surprisal.statusText,
+      topKAsked: () => surprisal.topK.asked,
     },
     compare: {
       messages: () => [...compare.sent],

@@ -60,13 +60,17 @@ export interface LensTestApi {
   killWorker(): Promise<void>;
   /** The notification shown after the last export: its text and its buttons (run() is the user's click). */
   lastExportNotice(): ExportNotice | undefined;
-  /** Show Surprisal: whether a document has it, its last scan's windows, what was drawn, the status bar item. */
+  /**
+   * Show Surprisal: whether a document has it, its last scan's windows, what was drawn, the status bar item, and
+   * how many top-k requests the hover has sent the worker (those answered from the kept ones are not counted).
+   */
   surprisal: {
     isOn(uri: string): boolean;
     whenScanned(uri: string): Promise<void>;
     windows(uri: string): { run: number; planned: number; pendingFrom: number | undefined } | undefined;
     drawn(): { levels: vscode.Range[][]; ruler: vscode.Range[]; pending: vscode.Range[] };
     statusBar(): { text: string; tooltip: string };
+    topKAsked(): number;
   };
   /** Compare Tokenizers: what the host posted to its view, its Ready, a message as its webview would send it. */
   compare: {

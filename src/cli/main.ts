@@ -28,7 +28,7 @@ import { validateCommand } from './validateCommand';
 import { parseSurprisalArgs, SURPRISAL_USAGE, type SurprisalOptions } from './surprisalArgs';
 import { runScan } from '../core/surprisal/scanDriver';
 import { surprisalDocument } from '../core/surprisal/surprisalDocument';
-import type { TokenScore } from '../core/surprisal/surprisalScan';
+import { tokenScores, type TokenScore } from '../core/surprisal/windowScores';
 
 function embeddedDir(): string {
   // dist/cli.js → ../models; out/src/cli/main.js → ../../../models (out/src/models is the host's compiled code,
@@ -211,7 +211,8 @@ function surprisal(options: SurprisalOptions): Promise<number> {
   return withModel(options, async (engine, text, { info }) => {
     const scored: TokenScore[] = [];
     const request = { key: 'cli', text, window: options.window, stride: options.stride, topK: options.topK, fresh: true };
-    const { plan } = await runScan(engine, request, { onWindow: (_, scores) => scored.push(...scores) });
+    // Every token's top-k comes with its window (the editor asks for a hovered token's alone).
+    const { plan } = await runScan(engine, request, { onWindow: (_, scores) => scored.push(...tokenScores(scores)) });
     return surprisalDocument(info, plan, scored);
   });
 }

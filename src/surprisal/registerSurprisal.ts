@@ -9,7 +9,7 @@ export function registerSurprisal(surprisal: SurprisalController): vscode.Dispos
     vscode.commands.registerCommand('attentionLens.mostSurprising', () => surprisal.showMostSurprising()),
     vscode.commands.registerCommand('attentionLens.cancelSurprisal', () => surprisal.cancelActive()),
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }], {
-      provideHover: (document, position) => surprisal.hover(document, position),
+      provideHover: (document, position, cancel) => surprisal.hover(document, position, cancel),
     }),
   ];
 }

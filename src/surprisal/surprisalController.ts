@@ -5,7 +5,9 @@
 import * as vscode from 'vscode';
 import { runScan } from '../core/surprisal/scanDriver';
 import { NEEDS_CAUSAL } from '../core/surprisal/surprisalScan';
-import { legend, mostSurprising, tokenAt } from '../core/surprisal/surprisalScale';
+import { legend, mostSurprising } from '../core/surprisal/surprisalScale';
+import { TopKAnswers } from '../core/surprisal/topKAnswers';
+import type { Prediction } from '../core/types';
 import type { InferenceEngine } from '../core/worker/inferenceEngine';
 import type { ModelManager } from '../models/modelManager';
 import { DocumentSurprisal } from './documentSurprisal';
@@ -28,6 +30,8 @@ interface Tracked {
 export class SurprisalController implements vscode.Disposable {
   private readonly docs = new Map<string, Tracked>();
   private readonly view = new SurprisalView();
+  /** The hover's top-k, asked for one token at a time (the scan's replies leave it out). */
+  readonly topK: TopKAnswers;
   private readonly item = vscode.window.createStatusBarItem('attentionLens.surprisal', vscode.StatusBarAlignment.Right, 99);
   private readonly subscriptions: vscode.Disposable[];
 
@@ -37,6 +41,7 @@ export class SurprisalController implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.item.name = 'Attention Lens Surprisal';
+    this.topK = new TopKAnswers(engine);
     this.subscriptions = [
       vscode.workspace.onDidChangeTextDocument((e) => this.edited(e)),
       vscode.workspace.onDidCloseTextDocument((d) => this.clear(d.uri.toString())),
@@ -105,18 +110,46 @@ export class SurprisalController implements vscode.Disposable {
     if (cancel) cancel.cancelled = true;
   }
 
-  /** The hover: the token's surprisal, probability and the model's top-k there (current scores only). */
-  hover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
-    const state = this.docs.get(document.uri.toString())?.state;
-    if (!state) return undefined;
-    const index = tokenAt(state.allTokens, document.offsetAt(position));
-    const at = index === undefined ? undefined : state.currentAt(index);
-    if (!at || at.score.surprisal === null) return undefined;
-    const { token, score } = at;
+  /**
+   * The hover: the token's surprisal and probability (the values its colour shows) and the model's top-k there,
+   * asked of the worker now. Nothing for a token whose score is not current, nor when the document changes (or
+   * the hover is cancelled) while the top-k is on its way.
+   */
+  async hover(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    cancel: vscode.CancellationToken,
+  ): Promise<vscode.Hover | undefined> {
+    const key = document.uri.toString();
+    const state = this.docs.get(key)?.state;
+    const at = state?.currentAt(document.offsetAt(position));
+    if (!state || !at || at.bits === null || cancel.isCancellationRequested) return undefined;
+    const version = document.version;
+    const top = await this.topAt(key, state.generation, at.index, cancel);
+    // An answer for an older text is not this one's, even where it arrived.
+    if (cancel.isCancellationRequested || document.version !== version || this.docs.get(key)?.state !== state) return undefined;
+    if (state.currentAt(at.start)?.index !== at.index) return undefined;
     const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**Surprisal** ${score.surprisal!.toFixed(2)} bits · p = ${formatProbability(score.probability!)}\n\n`);
-    md.appendMarkdown(`The model expected: ${score.top.map((p) => `\`${p.token}\` ${formatProbability(p.probability)}`).join(', ')}`);
-    return new vscode.Hover(md, new vscode.Range(document.positionAt(token.start), document.positionAt(token.end)));
+    md.appendMarkdown(`**Surprisal** ${at.bits.toFixed(2)} bits · p = ${formatProbability(at.probability!)}\n\n`);
+    md.appendMarkdown(
+      typeof top === 'string'
+        ? `The model's top-k is not available: ${top}.`
+        : `The model expected: ${top.map((p) => `\`${p.token}\` ${formatProbability(p.probability)}`).join(', ')}`,
+    );
+    return new vscode.Hover(md, new vscode.Range(document.positionAt(at.start), document.positionAt(at.end)));
+  }
+
+  /** The top-k before a token, or why not ('cancelled' once the hover is; the answer, when it comes, is kept). */
+  private async topAt(key: string, generation: number, index: number, cancel: vscode.CancellationToken): Promise<Prediction[] | string> {
+    let stop: vscode.Disposable | undefined;
+    const cancelled = new Promise<string>((resolve) => (stop = cancel.onCancellationRequested(() => resolve('cancelled'))));
+    try {
+      return await Promise.race([this.topK.at(key, generation, index, readSurprisalConfig().topK), cancelled]);
+    } catch (error) {
+      return (error as Error).message;
+    } finally {
+      stop?.dispose();
+    }
   }
 
   /** "Most Surprising": the active document's most surprising tokens; picking one selects it. */
@@ -129,16 +162,16 @@ export class SurprisalController implements vscode.Disposable {
     }
     const current = state.currentTokens();
     const order = mostSurprising(
-      current.map((c) => c.score.surprisal),
+      current.map((c) => c.bits),
       1,
     ).slice(0, MOST_SURPRISING_SHOWN);
     const items = order.map((i) => {
-      const { token, score } = current[i];
+      const token = current[i];
       const line = editor.document.positionAt(token.start).line;
       const text = editor.document.getText(
         new vscode.Range(editor.document.positionAt(token.start), editor.document.positionAt(token.end)),
       );
-      return { label: `${score.surprisal!.toFixed(2)} bits  ${JSON.stringify(text)}`, description: `line ${line + 1}`, token };
+      return { label: `${token.bits!.toFixed(2)} bits  ${JSON.stringify(text)}`, description: `line ${line + 1}`, token };
     });
     const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Most surprising tokens (current scores)' });
     if (!picked) return;
@@ -179,10 +212,11 @@ export class SurprisalController implements vscode.Disposable {
     const cancel = { cancelled: false };
     tracked.cancel = cancel;
     const config = readSurprisalConfig();
-    const request = { key, text: document.getText(), window: config.window, stride: config.stride, topK: config.topK, fresh };
+    const request = { key, text: document.getText(), window: config.window, stride: config.stride, fresh };
     const running = runScan(this.engine, request, {
       onPlan: (plan) => {
         tracked.state.planned(plan);
+        this.topK.forget(key);
         this.progress(tracked.state);
         this.redraw();
       },
@@ -240,6 +274,7 @@ export class SurprisalController implements vscode.Disposable {
     if (tracked.cancel) tracked.cancel.cancelled = true;
     if (tracked.debounce) clearTimeout(tracked.debounce);
     this.docs.delete(key);
+    this.topK.forget(key);
     for (const editor of vscode.window.visibleTextEditors) if (editor.document.uri.toString() === key) this.view.clear(editor);
     if (this.docs.size === 0) this.item.hide();
   }

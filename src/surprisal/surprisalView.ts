@@ -27,15 +27,15 @@ export class SurprisalView implements vscode.Disposable {
     const levels: vscode.Range[][] = this.levels.map(() => []);
     const range = (start: number, end: number) => new vscode.Range(document.positionAt(start), document.positionAt(end));
     const current = state.currentTokens();
-    for (const { token, score } of current) {
-      if (score.surprisal === null || token.end <= token.start) continue;
-      levels[levelOf(score.surprisal, scaleBits)].push(range(token.start, token.end));
+    for (const { start, end, bits } of current) {
+      if (bits === null || end <= start) continue;
+      levels[levelOf(bits, scaleBits)].push(range(start, end));
     }
     const top = mostSurprising(
-      current.map((c) => c.score.surprisal),
+      current.map((c) => c.bits),
       RULER_FRACTION,
     );
-    const ruler = top.map((i) => range(current[i].token.start, current[i].token.end));
+    const ruler = top.map((i) => range(current[i].start, current[i].end));
     const pendingFrom = state.pendingFrom();
     const pending = pendingFrom === undefined ? [] : [range(pendingFrom, document.getText().length)];
     this.levels.forEach((type, i) => editor.setDecorations(type, levels[i]));

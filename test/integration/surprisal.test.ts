@@ -55,12 +55,19 @@ describe('Show Surprisal', () => {
     assert.equal(drawn.pending.length, 0);
     assert.match(api.surprisal.statusBar().text, /Surprisal .*bits/);
 
-    // The hover over "mat": its bits, probability and what the model expected.
+    // The hover over "mat": its bits, probability and what the model expected, the top-k asked of the worker for
+    // that token alone (the scan's replies carry none); hovered again, it is the answer kept.
+    const asked = api.surprisal.topKAsked();
     const hover = await hoverText(editor.document.uri, new vscode.Position(0, 20));
     const bits = /\*\*Surprisal\*\* ([\d.]+) bits · p = ([\d.e+-]+)/.exec(hover);
     assert.ok(bits, hover);
     assert.ok(Math.abs(2 ** -Number(bits[1]) - Number(bits[2])) <= 0.01 * Number(bits[2]) + 1e-3, hover);
-    assert.match(hover, /The model expected: `/);
+    const expected = /The model expected: (.*)/.exec(hover);
+    assert.ok(expected, hover);
+    assert.equal(expected[1].match(/`[^`]*` [\d.e+-]+/g)?.length, 5, `the top-5 (attentionLens.topK): ${hover}`);
+    assert.equal(api.surprisal.topKAsked(), asked + 1, 'one top-k request for the hovered token');
+    assert.equal(await hoverText(editor.document.uri, new vscode.Position(0, 20)), hover);
+    assert.equal(api.surprisal.topKAsked(), asked + 1, 'the same token hovered again: the kept answer');
 
     // An edit on the last line: only the windows from the one scoring its first changed token run again; the
     // changed part is pending (never the old values) until they do.
@@ -69,6 +76,8 @@ describe('Show Surprisal', () => {
     const pending = api.surprisal.windows(uri)!.pendingFrom;
     assert.ok(pending !== undefined && pending <= editor.document.offsetAt(new vscode.Position(last, 7)), 'pending from the edit');
     assert.equal(api.surprisal.drawn().pending.length, 1);
+    // A token after the edit has no current score until its window runs again: no hover, no old top-k.
+    assert.doesNotMatch(await hoverText(editor.document.uri, new vscode.Position(last, 20)), /Surprisal/);
     await api.surprisal.whenScanned(uri);
     const again = api.surprisal.windows(uri)!;
     assert.ok(again.planned >= 1 && again.planned <= 3, `re-ran ${again.planned} of ${first.planned} windows`);

@@ -8,7 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { runScan, type ScanRequest } from '../../src/core/surprisal/scanDriver';
-import type { TokenScore } from '../../src/core/surprisal/surprisalScan';
+import { MAX_SCAN_TOP_K } from '../../src/core/surprisal/surprisalScan';
+import { TopKAnswers } from '../../src/core/surprisal/topKAnswers';
+import { tokenScores, type TokenScore, type WindowScores } from '../../src/core/surprisal/windowScores';
 import { firstChangedToken, firstStaleWindow, planWindows, reusablePast, windowShape } from '../../src/core/surprisal/surprisalWindows';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
 import { fixtureModel, repoRoot } from '../support/paths';
@@ -123,7 +125,7 @@ describe('surprisal scan of tiny-gpt2 through the worker', () => {
     const outcome = await runScan(
       engine,
       { key: 'doc', text, topK: 5, fresh: true, ...options },
-      { onWindow: (_, s) => scores.push(...s) },
+      { onWindow: (_, s) => scores.push(...tokenScores(s)) },
     );
     // Each token arrives with its score (the plan carries none).
     return { ...outcome, scores, tokens: scores.map((s) => s.token) };
@@ -228,6 +230,91 @@ describe('surprisal scan of tiny-gpt2 through the worker', () => {
     for (let i = 1; i < keptUntil; i++) assert.ok(Math.abs(first.scores[i].surprisal! - fresh.scores[i].surprisal!) <= 1e-6);
   });
 
+  /** A scan as the editor runs it: no top-k asked for, each window's reply as it came. */
+  async function compactScan(key: string, text: string, options: Partial<ScanRequest> = {}) {
+    const replies: WindowScores[] = [];
+    const outcome = await runScan(engine, { key, text, fresh: true, ...options }, { onWindow: (_, s) => replies.push(s) });
+    return { ...outcome, replies };
+  }
+
+  it("the editor's window replies carry each token's span, bits and probability only, as the full scan's", async () => {
+    const full = await scan(LONG, { window: 16, stride: 5 });
+    const { replies } = await compactScan('compact', LONG, { window: 16, stride: 5 });
+    assert.equal(replies.length, full.plan.windows.length);
+    for (const reply of replies) {
+      assert.deepEqual(Object.keys(reply).sort(), ['bits', 'ends', 'from', 'probabilities', 'starts'], 'no tokens, no top-k');
+      reply.bits.forEach((bits, j) => {
+        const s = full.scores[reply.from + j];
+        assert.equal(reply.starts[j], s.token.start);
+        assert.equal(reply.ends[j], s.token.end);
+        assert.equal(Number.isNaN(bits) ? null : bits, s.surprisal);
+        assert.equal(Number.isNaN(reply.probabilities[j]) ? null : reply.probabilities[j], s.probability);
+      });
+    }
+  });
+
+  it("a token's top-k asked for alone equals the full scan's there (within 1e-4), the actual token's entry its probability", async () => {
+    const window = 16;
+    const stride = 5;
+    const full = await scan(LONG, { window, stride, topK: MAX_SCAN_TOP_K });
+    const { plan } = await compactScan('hover', LONG, { window, stride });
+    // The first token, both ends of the first window, of a later window's scored range, and the last token.
+    const w = plan.windows[3];
+    const indices = [0, 1, plan.windows[0].end - 1, w.scoreFrom, w.scoreFrom + 1, w.end - 1, plan.tokenCount - 1];
+    // And a token the model ranks in its top-k, where there is one (random weights seldom do).
+    const ranked = full.scores.findIndex((s) => s.top.some((p) => p.id === s.token.id));
+    if (ranked >= 0) indices.push(ranked);
+    let actualSeen = 0;
+    for (const index of indices) {
+      const top = await engine.request('surprisalTop', { key: 'hover', generation: plan.generation, index, topK: MAX_SCAN_TOP_K });
+      const expected = full.scores[index];
+      assert.deepEqual(
+        top.map((p) => p.id),
+        expected.top.map((p) => p.id),
+        `top-k before token ${index}`,
+      );
+      top.forEach((p, r) => assert.ok(Math.abs(p.probability - expected.top[r].probability) <= 1e-4, `token ${index}, rank ${r}`));
+      const actual = top.find((p) => p.id === expected.token.id);
+      if (actual) {
+        actualSeen++;
+        assert.ok(Math.abs(actual.probability - expected.probability!) <= 1e-4, `the actual token ${index}`);
+      }
+    }
+    assert.equal(actualSeen > 0, ranked >= 0);
+  });
+
+  it('a top-k asked for under a plan an edit replaced is refused, not answered from the new text', async () => {
+    const first = await compactScan('stale', LONG, { window: 16, stride: 8 });
+    await compactScan('stale', `${LONG} more`, { window: 16, stride: 8, fresh: false });
+    await assert.rejects(
+      engine.request('surprisalTop', { key: 'stale', generation: first.plan.generation, index: 3, topK: 5 }),
+      /no longer the current one/,
+    );
+  });
+
+  it("the hover's kept answers are bounded: the least recently used goes, a repeat or a pending one is not asked again", async () => {
+    const { plan } = await compactScan('cache', LONG, { window: 16, stride: 8 });
+    const answers = new TopKAnswers(engine, 3);
+    const ask = (index: number) => answers.at('cache', plan.generation, index, 5);
+    const [a, b] = await Promise.all([ask(1), ask(1)]);
+    assert.equal(a, b, 'one request for two asks while it was pending');
+    assert.equal(answers.asked, 1);
+    for (const index of [2, 3, 4, 5]) await ask(index);
+    assert.equal(answers.size, 3, 'at most 3 kept');
+    assert.equal(answers.asked, 5);
+    await ask(5);
+    assert.equal(answers.asked, 5, 'the last answer was kept');
+    await ask(1);
+    assert.equal(answers.asked, 6, 'the first answer was forgotten');
+    // A failed ask (an older plan) is not kept: asked again, it is sent again.
+    await assert.rejects(answers.at('cache', plan.generation - 1, 1, 5), /no longer the current one/);
+    await assert.rejects(answers.at('cache', plan.generation - 1, 1, 5), /no longer the current one/);
+    assert.equal(answers.asked, 8);
+    assert.ok(answers.size <= 3);
+    answers.forget('cache');
+    assert.equal(answers.size, 0);
+  });
+
   it('a scan cancelled halfway resumes, after the next edit, from the window it stopped at', async () => {
     const window = 16;
     const stride = 8;
@@ -281,7 +368,7 @@ describe('surprisal of other causal families in one window equals their full for
         await engine.load(request(name));
         const text = 'Hello world, the model reads this line.';
         const scores: TokenScore[] = [];
-        await runScan(engine, { key: name, text, topK: 3, fresh: true }, { onWindow: (_, s) => scores.push(...s) });
+        await runScan(engine, { key: name, text, topK: 3, fresh: true }, { onWindow: (_, s) => scores.push(...tokenScores(s)) });
         assert.equal(scores[0].surprisal, null, 'nothing before the first token (a BOS where the tokenizer adds one)');
         for (const s of scores.slice(1)) {
           const { logits } = await runner.logitsAt(text, s.index - 1);

@@ -2,9 +2,10 @@
 // the token under an offset, and a document's scores across an edit (pending from the edit, never stale values).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ScanPlan, ScanToken } from '../../src/core/surprisal/surprisalScan';
+import type { ScanPlan } from '../../src/core/surprisal/surprisalScan';
 import { legend, levelOf, mostSurprising, tokenAt } from '../../src/core/surprisal/surprisalScale';
 import { planWindows, windowShape } from '../../src/core/surprisal/surprisalWindows';
+import type { ScanToken, WindowScores } from '../../src/core/surprisal/windowScores';
 import { DocumentSurprisal } from '../../src/surprisal/documentSurprisal';
 
 /** Tokens of two characters and a space each: token i spans [3i, 3i + 2). */
@@ -20,13 +21,17 @@ function plan(all: ScanToken[], firstStale: number, generation: number): ScanPla
   return { tokensFrom, pendingFrom, tokenCount: all.length, shape, windows, firstStale, generation };
 }
 
-const score = (token: ScanToken, bits: number | null) => ({
-  index: token.index,
-  token,
-  surprisal: bits,
-  probability: bits === null ? null : 2 ** -bits,
-  top: [],
-});
+/** A window's reply for `scored` tokens (in order), each with bits = `bitsOf` (null: nothing before it). */
+function reply(scored: ScanToken[], bitsOf: (t: ScanToken) => number | null): WindowScores {
+  const bits = Float64Array.from(scored, (t) => bitsOf(t) ?? NaN);
+  return {
+    from: scored[0].index,
+    starts: Uint32Array.from(scored, (t) => t.start),
+    ends: Uint32Array.from(scored, (t) => t.end),
+    bits,
+    probabilities: bits.map((b) => 2 ** -b),
+  };
+}
 
 describe('surprisal colour scale', () => {
   it('five levels from 0 to the scale, everything above in the hottest', () => {
@@ -45,10 +50,12 @@ describe('surprisal colour scale', () => {
 
   it('the token under an offset, by binary search over starts', () => {
     const all = tokens(1000);
-    assert.equal(tokenAt(all, 0), 0);
-    assert.equal(tokenAt(all, 2), undefined, 'the gap after a token');
-    assert.equal(tokenAt(all, 3 * 777 + 1), 777);
-    assert.equal(tokenAt(all, 5000), undefined);
+    const starts = all.map((t) => t.start);
+    const ends = all.map((t) => t.end);
+    assert.equal(tokenAt(starts, ends, 0), 0);
+    assert.equal(tokenAt(starts, ends, 2), undefined, 'the gap after a token');
+    assert.equal(tokenAt(starts, ends, 3 * 777 + 1), 777);
+    assert.equal(tokenAt(starts, ends, 5000), undefined);
   });
 });
 
@@ -59,19 +66,22 @@ describe('a document’s surprisal across an edit', () => {
     const first = plan(all, 0, 1);
     doc.planned(first);
     assert.equal(doc.pendingFrom(), 0, 'nothing scored yet');
-    for (const w of first.windows) doc.scored(all.slice(w.scoreFrom, w.end).map((t) => score(t, t.index === 0 ? null : t.index)));
+    for (const w of first.windows) doc.scored(reply(all.slice(w.scoreFrom, w.end), (t) => (t.index === 0 ? null : t.index)));
     assert.equal(doc.pendingFrom(), undefined);
     assert.equal(doc.currentTokens().length, 10);
+    assert.equal(doc.currentTokens()[0].bits, null, 'nothing before the first token');
+    assert.equal(doc.currentAt(3 * 4 + 1)!.index, 4, 'the token under an offset');
+    assert.equal(doc.currentAt(3 * 4 + 2), undefined, 'the gap after it');
     assert.equal(doc.windowsRun, first.windows.length);
 
     doc.edited(3 * 6 + 1);
     assert.equal(doc.pendingFrom(), 19);
     assert.deepEqual(
-      doc.currentTokens().map((c) => c.token.index),
+      doc.currentTokens().map((c) => c.index),
       [0, 1, 2, 3, 4, 5],
       'the token the edit is in is no longer current',
     );
-    assert.equal(doc.currentAt(6), undefined);
+    assert.equal(doc.currentAt(3 * 6), undefined);
 
     // The worker says window 2 (scoring tokens 6–7) is the first stale one: tokens before it keep their scores.
     const edited = all.map((t) => (t.index >= 6 ? { ...t, id: t.id + 1000 } : t));
@@ -79,11 +89,18 @@ describe('a document’s surprisal across an edit', () => {
     doc.planned(second);
     assert.equal(doc.windowsPlanned, second.windows.length - 2);
     assert.equal(doc.pendingFrom(), 18, 'pending from the stale window’s first scored token');
-    assert.equal(doc.currentAt(5)!.score.surprisal, 5, 'kept');
-    assert.equal(doc.allTokens.length, 6, 'the stale tokens are dropped until their window brings them');
-    doc.scored([score(edited[6], 60), score(edited[7], 70)]);
-    assert.equal(doc.allTokens[7].id, 1107, 'the edited tokens came with their scores');
-    assert.equal(doc.currentAt(7)!.score.surprisal, 70);
+    assert.equal(doc.generation, 2, 'a hover names the new plan');
+    assert.equal(doc.currentAt(3 * 5)!.bits, 5, 'kept');
+    assert.equal(doc.scoredCount, 6, 'the stale scores are dropped until their window brings them');
+    doc.scored(reply(edited.slice(6, 8), (t) => t.index * 10));
+    assert.equal(doc.scoredCount, 8);
+    assert.equal(doc.currentAt(3 * 7)!.bits, 70);
     assert.equal(doc.pendingFrom(), 23, 'pending from the end of the last token scored');
+
+    // A plan keeping part of a window's scores (its first stale token inside that window) keeps just that part.
+    doc.planned({ ...plan(edited, 2, 3), tokensFrom: 5, pendingFrom: 15 });
+    assert.equal(doc.scoredCount, 5);
+    assert.equal(doc.currentAt(3 * 4)!.bits, 4);
+    assert.equal(doc.currentAt(3 * 5), undefined);
   });
 });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import type { ScanToken } from '../../src/core/surprisal/surprisalScan';
+import type { ScanToken } from '../../src/core/surprisal/windowScores';
 import { retokenize } from '../../src/core/surprisal/spliceTokens';
 import { loadTextTokenizer } from '../../src/core/tokenize/textTokenizer';
 import { fixtureModel, repoRoot } from '../support/paths';

@@ -11,6 +11,7 @@ import { sessionOptions } from '../../src/core/engine/modelSession';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { readModelConfig } from '../../src/core/model/modelFolder';
 import { runScan } from '../../src/core/surprisal/scanDriver';
+import { loadTextTokenizer } from '../../src/core/tokenize/textTokenizer';
 import type { ScanWindow } from '../../src/core/surprisal/surprisalWindows';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
 import { garbageCollector } from '../exposeGc';
@@ -54,6 +55,10 @@ async function main(): Promise<void> {
     }
     return performance.now() - started;
   };
+  // The scan's replies carry spans and scores, not ids: the plain passes take the ids of the same tokenization
+  // (an edit's spliced tokens equal the whole text's, test/unit/surprisalSplice.test.ts).
+  const tokenizer = await loadTextTokenizer(folder);
+  const idsOf = (text: string) => tokenizer.encode(text).map((t) => t.id);
   const loads: number[] = [os.loadavg()[0]];
 
   // 1. Whole-file scan vs plain passes over the same windows (500 lines).
@@ -64,21 +69,15 @@ async function main(): Promise<void> {
   const idleStalls: number[] = [];
   let scanFacts = { tokens: 0, windows: 0, scanMs: 0, plainMs: 0 };
   for (let r = 0; r < rounds; r++) {
-    let ids: number[] = [];
     let windows: ScanWindow[] = [];
     let scanMs = 0;
     const stall = await longestStall(async () => {
       const started = performance.now();
-      const scanned: number[] = [];
-      const { plan } = await runScan(
-        engine,
-        { key: 'bench', text: scanText, window, stride, topK: 5, fresh: true },
-        { onWindow: (_, scores) => scores.forEach((s) => (scanned[s.index] = s.token.id)) },
-      );
+      const { plan } = await runScan(engine, { key: 'bench', text: scanText, window, stride, fresh: true });
       scanMs = performance.now() - started;
-      ids = scanned;
       windows = plan.windows;
     });
+    const ids = idsOf(scanText);
     const plainMs = await plainPasses(ids, windows);
     scanStalls.push(stall);
     idleStalls.push(await idleStall(Math.min(scanMs, 5000)));
@@ -92,14 +91,7 @@ async function main(): Promise<void> {
   const lines = sourceFile(2000).split('\n');
   const full = lines.join('\n');
   const memoryBefore = await engine.request('health', { settle: true });
-  const fullIds: number[] = [];
-  const fullPlan = (
-    await runScan(
-      engine,
-      { key: 'edit', text: full, window, stride, topK: 5, fresh: true },
-      { onWindow: (_, scores) => scores.forEach((s) => (fullIds[s.index] = s.token.id)) },
-    )
-  ).plan;
+  const fullPlan = (await runScan(engine, { key: 'edit', text: full, window, stride, fresh: true })).plan;
   const memoryAfter = await engine.request('health', { settle: true });
   const editRatios: number[] = [];
   const editStalls: number[] = [];
@@ -109,29 +101,21 @@ async function main(): Promise<void> {
     edited[1950] = `${edited[1950]} // edit ${r}`;
     let editMs = 0;
     let stale: ScanWindow[] = [];
-    let ids: number[] = [];
     let total = 0;
     const stall = await longestStall(async () => {
       const started = performance.now();
-      const rescored: number[] = [];
-      const { plan } = await runScan(
-        engine,
-        { key: 'edit', text: edited.join('\n'), window, stride, topK: 5, fresh: false },
-        { onWindow: (_, scores) => scores.forEach((s) => (rescored[s.index] = s.token.id)) },
-      );
+      const { plan } = await runScan(engine, { key: 'edit', text: edited.join('\n'), window, stride, fresh: false });
       editMs = performance.now() - started;
       stale = plan.windows.slice(plan.firstStale);
-      // The windows re-run scored the tokens from the first stale one's scored range on; those before are the file's.
-      ids = [...fullIds.slice(0, plan.tokensFrom), ...rescored.slice(plan.tokensFrom)];
       total = plan.windows.length;
     });
-    const plainMs = await plainPasses(ids, stale);
+    const plainMs = await plainPasses(idsOf(edited.join('\n')), stale);
     editStalls.push(stall);
     idleStalls.push(await idleStall(editMs));
     editRatios.push(editMs / plainMs);
     editFacts = { windows: total, stale: stale.length, editMs, plainMs };
     // Back to the unedited text, so that every round's edit is one line against the same file.
-    await runScan(engine, { key: 'edit', text: full, window, stride, topK: 5, fresh: false });
+    await runScan(engine, { key: 'edit', text: full, window, stride, fresh: false });
     loads.push(os.loadavg()[0]);
   }
   await engine.dispose();

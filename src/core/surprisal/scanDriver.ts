@@ -2,7 +2,8 @@
 // time in the background lane, so that an inspect asked for meanwhile runs before the next window. Cancelling
 // stops between windows; results arrive window by window.
 import type { InferenceEngine } from '../worker/inferenceEngine';
-import type { ScanPlan, TokenScore } from './surprisalScan';
+import type { ScanPlan } from './surprisalScan';
+import type { WindowScores } from './windowScores';
 
 export interface ScanRequest {
   /** Which document: the worker keeps the last scan per key to find what an edit changed. */
@@ -10,7 +11,11 @@ export interface ScanRequest {
   text: string;
   window?: number;
   stride?: number;
-  topK: number;
+  /**
+   * Each token's top-k with its window's scores (the CLI prints them). The editor leaves it out: its replies then
+   * carry spans and scores only, and a hovered token's top-k is asked for alone (surprisalTop).
+   */
+  topK?: number;
   /** A new scan (a toggle, another model): every window runs. Otherwise only the windows the edit made stale. */
   fresh: boolean;
 }
@@ -19,7 +24,7 @@ export interface ScanCallbacks {
   /** The plan: the text's tokens and the windows that will run, [plan.firstStale, plan.windows.length). */
   onPlan?(plan: ScanPlan): void;
   /** Window `k`'s scores, in order. */
-  onWindow?(k: number, scores: TokenScore[]): void;
+  onWindow?(k: number, scores: WindowScores): void;
   /** Checked before each window: true stops the scan there (the scan resolves with `cancelled`). */
   cancelled?(): boolean;
 }

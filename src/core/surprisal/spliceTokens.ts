@@ -4,7 +4,7 @@
 // stretch is accepted only when its first and last SYNC tokens are the old tokens there, else the whole text is
 // tokenized again. A one-line edit in a 2,000-line file then tokenizes a line or two, not 36,000 tokens (200–900
 // ms on the shared machine, as long as the windows the edit makes stale take to run).
-import type { ScanToken } from './surprisalScan';
+import type { ScanToken } from './windowScores';
 
 /** Tokens between the change and each end of the re-tokenized stretch. */
 const MARGIN = 16;

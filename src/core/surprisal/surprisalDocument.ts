@@ -1,6 +1,7 @@
 // The JSON document `attention-lens surprisal` prints: the text's tokens (special ones, which have no text,
 // left out) with their UTF-16 spans and scores, and the window, stride and least left context the scan used.
-import type { ScanPlan, TokenScore } from './surprisalScan';
+import type { ScanPlan } from './surprisalScan';
+import type { TokenScore } from './windowScores';
 
 /** Surprisal to six decimals, far below the 1e-4 it is checked to; probabilities, often tiny, to 7 significant digits. */
 const round6 = (x: number | null) => (x === null ? null : Math.round(x * 1e6) / 1e6);

@@ -27,15 +27,14 @@ export function mostSurprising(bits: ReadonlyArray<number | null | undefined>, f
   return scored.slice(0, Math.max(scored.length > 0 ? 1 : 0, Math.ceil(scored.length * fraction)));
 }
 
-/** The token whose span holds `offset` in tokens sorted by start (special tokens, with empty spans, never match). */
-export function tokenAt(tokens: ReadonlyArray<{ start: number; end: number }>, offset: number): number | undefined {
+/** The token whose span holds `offset`, spans sorted by start (special tokens, with empty spans, never match). */
+export function tokenAt(starts: ArrayLike<number>, ends: ArrayLike<number>, offset: number): number | undefined {
   let lo = 0;
-  let hi = tokens.length - 1;
+  let hi = starts.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    const t = tokens[mid];
-    if (offset < t.start) hi = mid - 1;
-    else if (offset >= t.end) lo = mid + 1;
+    if (offset < starts[mid]) hi = mid - 1;
+    else if (offset >= ends[mid]) lo = mid + 1;
     else return mid;
   }
   return undefined;

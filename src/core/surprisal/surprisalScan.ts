@@ -1,8 +1,9 @@
 // Runs a surprisal scan's windows through a loaded causal LM, without attention: the run fetches only the
 // prediction head (graphPatch.ts: top-k, log Σ exp and the logit of the token actually next), so a window costs
-// one plain forward pass. A scan keeps the file's text and tokens (to splice and compare an edit's) and nothing
-// else: each window's tensors are let go when its scores are read, and its tokens travel with its scores, so
-// what a window adds is bounded by one window, not the file (test/unit/surprisalLarge.test.ts).
+// one plain forward pass. A scan keeps the file's text and tokens (to splice and compare an edit's, and to run a
+// hovered token's window again for its top-k) and nothing else: each window's tensors are let go when its scores
+// are read, and its tokens' spans travel with its scores, so what a window adds is bounded by one window, not the
+// file (test/unit/surprisalLarge.test.ts).
 import * as ort from 'onnxruntime-node';
 import { buildFeeds, feedShape } from '../engine/feeds';
 import { predictionFetches, predictionsOf, readPredictions } from '../engine/modelRunner';
@@ -11,20 +12,11 @@ import { addPatchFeeds } from '../engine/patchFeeds';
 import { LensError, type Prediction } from '../types';
 import { retokenize } from './spliceTokens';
 import { firstChangedToken, firstStaleWindow, planWindows, windowShape, type ScanWindow, type WindowShape } from './surprisalWindows';
-
-/** A token of the scanned text as a scan reports it: its UTF-16 span, its piece and id. */
-export interface ScanToken {
-  index: number;
-  id: number;
-  piece: string;
-  start: number;
-  end: number;
-  special: boolean;
-}
+import type { ScanToken, WindowScores } from './windowScores';
 
 /**
- * What a scan will run: the windows, and the first one an edit made stale. The tokens are not here but in each
- * window's scores (TokenScore.token): a plan carrying a large file's tokens took the host 0.3–1.7 s to receive
+ * What a scan will run: the windows, and the first one an edit made stale. The tokens' spans are not here but in
+ * each window's scores (WindowScores): a plan carrying a large file's tokens took the host 0.3–1.7 s to receive
  * (36,000–170,000 tokens, measured on the shared machine), where a window's reply takes a millisecond or two.
  */
 export interface ScanPlan {
@@ -43,17 +35,6 @@ export interface ScanPlan {
   firstStale: number;
   /** Counts the key's plans: a window request names the plan it belongs to, and a newer plan refuses it. */
   generation: number;
-}
-
-/** One scored token: bits = −log2 p(token | the tokens before it in its window); null with nothing before it. */
-export interface TokenScore {
-  index: number;
-  /** The token scored: its id, piece and span in the text planned. */
-  token: ScanToken;
-  surprisal: number | null;
-  probability: number | null;
-  /** The model's top-k for this position (what it expected instead), best first; empty for the first token. */
-  top: Prediction[];
 }
 
 /** What a scan with a masked LM (or an encoder–decoder) is told; the editor offers to pick a causal model. */
@@ -107,15 +88,41 @@ export class SurprisalScan {
     return this.plan;
   }
 
-  /** Runs window `k` of the current plan and scores its tokens [scoreFrom, end). */
-  async score(k: number, generation: number, topK: number): Promise<TokenScore[]> {
-    const plan = this.plan;
-    if (!plan || plan.generation !== generation || !Number.isInteger(k) || k < 0 || k >= plan.windows.length) {
+  /** Runs window `k` of the current plan and scores its tokens [scoreFrom, end); with `topK`, their top-k too. */
+  async score(k: number, generation: number, topK?: number): Promise<WindowScores> {
+    const plan = this.current(generation);
+    if (!Number.isInteger(k) || k < 0 || k >= plan.windows.length) {
       throw new LensError(`window ${k} is not part of the current scan; the document changed`, 'cancelled');
     }
-    const scores = await scoreWindow(this.model, this.tokens, plan.windows[k], Math.min(MAX_SCAN_TOP_K, topK));
+    const scores = await scoreWindow(this.model, this.tokens, plan.windows[k], topK);
     if (k === this.done) this.done++;
     return scores;
+  }
+
+  /**
+   * The model's top-k before token `index` of the current plan (empty for a token with nothing before it): its
+   * window runs again from the same start, so the token has the left context it was scored with and the numbers
+   * are the scan's (to rounding: within 1e-4, tested). The run stops at the token: a causal model's prediction
+   * there does not depend on what follows, and the prediction head (which projects every position; graphPatch
+   * selects positions only for masked LMs) then has the fewest positions to project.
+   */
+  async topAt(index: number, generation: number, topK: number): Promise<Prediction[]> {
+    const plan = this.current(generation);
+    if (!Number.isInteger(index) || index < 0 || index >= plan.tokenCount) {
+      throw new LensError(`token ${index} is not part of the current scan; the document changed`, 'cancelled');
+    }
+    // The window scoring the token (the first that ends after it).
+    const { start } = plan.windows[firstStaleWindow(plan.windows, index)];
+    const scores = await scoreWindow(this.model, this.tokens, { start, scoreFrom: index, end: index + 1 }, topK);
+    return scores.detail!.top[0];
+  }
+
+  /** The current plan, if `generation` names it (a request for an older plan's window or token is refused). */
+  private current(generation: number): ScanPlan {
+    if (!this.plan || this.plan.generation !== generation) {
+      throw new LensError('that scan is no longer the current one; the document changed', 'cancelled');
+    }
+    return this.plan;
   }
 }
 
@@ -127,13 +134,14 @@ function sameShape(a: WindowShape, b: WindowShape): boolean {
  * One forward pass over ids[start, end) (positions from the model's first, as a pass over that text alone) and
  * the scores of its tokens [scoreFrom, end): token i's is read at row i − start − 1, which predicted it. A graph
  * with past_key_values inputs is fed an empty past: no other window's past is this window's (reusablePast).
+ * With `topK`, each token's top-k and the tokens themselves come too (WindowScores.detail).
  */
 export async function scoreWindow(
   model: LoadedModel,
   tokens: readonly ScanToken[],
   window: ScanWindow,
-  topK: number,
-): Promise<TokenScore[]> {
+  topK?: number,
+): Promise<WindowScores> {
   const { config, session, inputs, predictionHead, logitsName, tokenizer } = model;
   const windowIds = tokens.slice(window.start, window.end).map((t) => t.id);
   const length = windowIds.length;
@@ -150,18 +158,25 @@ export async function scoreWindow(
   } catch (error) {
     throw new LensError(`the model failed to run: ${(error as Error).message.split('\n')[0]}`, 'model-invalid');
   }
-  const { ranked, actualLogProb } = readPredictions(outputs, from, windowIds, length, topK);
-  const scores: TokenScore[] = [];
-  for (let i = window.scoreFrom; i < window.end; i++) {
-    const p = i - window.start;
-    const logProb = actualLogProb(p);
-    scores.push({
-      index: i,
-      token: tokens[i],
-      surprisal: logProb === null ? null : -logProb / LN2,
-      probability: logProb === null ? null : Math.exp(logProb),
-      top: p >= 1 ? predictionsOf(tokenizer, ranked[p - 1]) : [],
-    });
+  const k = topK === undefined ? 0 : Math.min(MAX_SCAN_TOP_K, topK);
+  const { ranked, actualLogProb } = readPredictions(outputs, from, windowIds, length, k);
+  const count = window.end - window.scoreFrom;
+  const scores: WindowScores = {
+    from: window.scoreFrom,
+    starts: new Uint32Array(count),
+    ends: new Uint32Array(count),
+    bits: new Float64Array(count),
+    probabilities: new Float64Array(count),
+    ...(topK === undefined ? {} : { detail: { tokens: tokens.slice(window.scoreFrom, window.end), top: [] } }),
+  };
+  for (let j = 0; j < count; j++) {
+    const p = window.scoreFrom + j - window.start;
+    const logProb = actualLogProb(p) ?? NaN;
+    scores.starts[j] = tokens[window.scoreFrom + j].start;
+    scores.ends[j] = tokens[window.scoreFrom + j].end;
+    scores.bits[j] = -logProb / LN2;
+    scores.probabilities[j] = Math.exp(logProb);
+    scores.detail?.top.push(p >= 1 ? predictionsOf(tokenizer, ranked[p - 1]) : []);
   }
   return scores;
 }

@@ -166,7 +166,12 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     return { value: scans.of(key, loaded()).replan(text, { window, stride, fresh }) };
   },
   async surprisalWindow({ key, generation, window, topK }) {
+    // Copied, not transferred: a window's reply is 1–2 KB, and a transferred buffer would stay counted in this
+    // thread's array-buffer memory (its health) for as long as the host keeps the scores.
     return { value: await scans.get(key).score(window, generation, topK) };
+  },
+  async surprisalTop({ key, generation, index, topK }) {
+    return { value: await scans.get(key).topAt(index, generation, topK) };
   },
 };
 

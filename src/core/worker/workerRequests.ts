@@ -9,7 +9,8 @@ import type { ModelRequest } from '../engine/modelSession';
 import type { OverviewData } from '../engine/overview';
 import type { ProviderEnvironment } from '../engine/providers';
 import type { TokenizerComparison } from '../tokenize/compareTokenizers';
-import type { ScanPlan, TokenScore } from '../surprisal/surprisalScan';
+import type { ScanPlan } from '../surprisal/surprisalScan';
+import type { WindowScores } from '../surprisal/windowScores';
 import {
   LensError,
   type AttentionMaps,
@@ -91,9 +92,12 @@ export interface WorkerRequestTypes {
   // The logit lens of a run's text: every layer's top-k at `positions` (default: every position).
   logitLens: { payload: { run: number; positions?: number[]; topK: number }; reply: LogitLens };
   // A surprisal scan of a document (`key`): tokenize and plan its windows (after an edit, from the first stale
-  // one), then one request per window, in the background lane (see src/core/surprisal).
+  // one), then one request per window, in the background lane (see src/core/surprisal); a window's reply has its
+  // tokens' top-k only when `topK` is given. surprisalTop: the top-k before one token of the plan (a hover), by
+  // running its window again up to it.
   surprisalPlan: { payload: { key: string; text: string; window?: number; stride?: number; fresh: boolean }; reply: ScanPlan };
-  surprisalWindow: { payload: { key: string; generation: number; window: number; topK: number }; reply: TokenScore[] };
+  surprisalWindow: { payload: { key: string; generation: number; window: number; topK?: number }; reply: WindowScores };
+  surprisalTop: { payload: { key: string; generation: number; index: number; topK: number }; reply: Prediction[] };
 }
 
 export type WorkerOp = keyof WorkerRequestTypes;
@@ -118,6 +122,8 @@ export const WORKER_REQUESTS: { readonly [K in WorkerOp]: Schedule } = {
   logitLens: { lane: 'run', supersedes: 'same' },
   surprisalPlan: { lane: 'background', supersedes: 'same' },
   surprisalWindow: { lane: 'background' },
+  // A hover waits on it, so it goes ahead of the scan's windows; a newer hover's replaces one still waiting.
+  surprisalTop: { lane: 'run', supersedes: 'same' },
 };
 
 /** A request as it crosses to the worker. */
