@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import { runScan, type ScanRequest } from '../../src/core/surprisal/scanDriver';
-import { MAX_SCAN_TOP_K } from '../../src/core/surprisal/surprisalScan';
+import { KEPT_TOP_K } from '../../src/core/surprisal/keptTopK';
+import { MAX_SCAN_TOP_K, SurprisalScan } from '../../src/core/surprisal/surprisalScan';
 import { TopKAnswers } from '../../src/core/surprisal/topKAnswers';
 import { tokenScores, type TokenScore, type WindowScores } from '../../src/core/surprisal/windowScores';
 import { firstChangedToken, firstStaleWindow, planWindows, reusablePast, windowShape } from '../../src/core/surprisal/surprisalWindows';
@@ -281,6 +282,40 @@ describe('surprisal scan of tiny-gpt2 through the worker', () => {
       }
     }
     assert.equal(actualSeen > 0, ranked >= 0);
+  });
+
+  it("a hover's top-k is what its window's run kept (no run); a longer one, or an edit's stale token, runs again", async () => {
+    const window = 16;
+    const stride = 5;
+    const full = await scan(LONG, { window, stride, topK: MAX_SCAN_TOP_K });
+    const hover = new SurprisalScan(runner.model);
+    const plan = hover.replan(LONG, { window, stride, fresh: true });
+    for (let k = 0; k < plan.windows.length; k++) await hover.score(k, plan.generation);
+    const same = async (index: number, topK: number, generation: number) => {
+      const top = await hover.topAt(index, generation, topK);
+      const expected = full.scores[index].top.slice(0, topK);
+      assert.deepEqual(
+        top.map((p) => p.id),
+        expected.map((p) => p.id),
+        `top-${topK} before token ${index}`,
+      );
+      // Kept as float32: within 1e-4 of the scan's float64 probabilities, as the run again is.
+      top.forEach((p, r) => assert.ok(Math.abs(p.probability - expected[r].probability) <= 1e-4, `token ${index}, rank ${r}`));
+    };
+    const w = plan.windows[3];
+    for (const index of [0, 1, w.scoreFrom, w.end - 1, plan.tokenCount - 1]) await same(index, 5, plan.generation);
+    await same(2, KEPT_TOP_K, plan.generation);
+    assert.equal(hover.topRuns, 0, 'answered from what the windows kept');
+    await same(2, KEPT_TOP_K + 1, plan.generation);
+    assert.equal(hover.topRuns, 1, 'more than was kept runs the window again');
+    // An edit at the end: the tokens before its first stale window keep their top-k; one after it (not scored
+    // again yet) runs its window.
+    const edited = hover.replan(`${LONG} more`, { window, stride });
+    assert.ok(edited.tokensFrom > 2 && edited.tokensFrom < edited.tokenCount);
+    await same(2, 5, edited.generation);
+    assert.equal(hover.topRuns, 1);
+    await hover.topAt(edited.tokensFrom, edited.generation, 5);
+    assert.equal(hover.topRuns, 2);
   });
 
   it('a top-k asked for under a plan an edit replaced is refused, not answered from the new text', async () => {

@@ -1,15 +1,17 @@
 // Runs a surprisal scan's windows through a loaded causal LM, without attention: the run fetches only the
 // prediction head (graphPatch.ts: top-k, log Σ exp and the logit of the token actually next), so a window costs
-// one plain forward pass. A scan keeps the file's text and tokens (to splice and compare an edit's, and to run a
-// hovered token's window again for its top-k) and nothing else: each window's tensors are let go when its scores
-// are read, and its tokens' spans travel with its scores, so what a window adds is bounded by one window, not the
-// file (test/unit/surprisalLarge.test.ts).
+// one plain forward pass. A scan keeps the file's text and tokens (to splice and compare an edit's) and each
+// token's top-k as typed arrays (keptTopK.ts: a hover's answer) and nothing else: each window's tensors are let go
+// when its scores are read, and its tokens' spans travel with its scores, so what a window adds is bounded by one
+// window, not the file (test/unit/surprisalLarge.test.ts).
 import * as ort from 'onnxruntime-node';
 import { buildFeeds, feedShape } from '../engine/feeds';
 import { predictionFetches, predictionsOf, readPredictions } from '../engine/modelRunner';
+import type { RankedRow } from '../engine/topK';
 import type { LoadedModel } from '../engine/modelSession';
 import { addPatchFeeds } from '../engine/patchFeeds';
 import { LensError, type Prediction } from '../types';
+import { KeptTopK, KEPT_TOP_K } from './keptTopK';
 import { retokenize } from './spliceTokens';
 import { firstChangedToken, firstStaleWindow, planWindows, windowShape, type ScanWindow, type WindowShape } from './surprisalWindows';
 import type { ScanToken, WindowScores } from './windowScores';
@@ -59,6 +61,9 @@ export class SurprisalScan {
   /** Windows of the plan scored so far, in order: [0, done) hold current scores at the host. */
   private done = 0;
   private generation = 0;
+  private readonly kept = new KeptTopK();
+  /** Hovers whose top-k was not kept (more asked than KEPT_TOP_K), so that their window ran again. */
+  topRuns = 0;
 
   constructor(private readonly model: LoadedModel) {}
 
@@ -83,6 +88,7 @@ export class SurprisalScan {
     this.ids = ids;
     this.done = firstStale;
     const tokensFrom = firstStale < windows.length ? windows[firstStale].scoreFrom : ids.length;
+    this.kept.replan(ids.length, tokensFrom);
     const pendingFrom = tokens[tokensFrom]?.start ?? text.length;
     this.plan = { tokensFrom, pendingFrom, tokenCount: ids.length, shape, windows, firstStale, generation: ++this.generation };
     return this.plan;
@@ -94,15 +100,16 @@ export class SurprisalScan {
     if (!Number.isInteger(k) || k < 0 || k >= plan.windows.length) {
       throw new LensError(`window ${k} is not part of the current scan; the document changed`, 'cancelled');
     }
-    const scores = await scoreWindow(this.model, this.tokens, plan.windows[k], topK);
+    const scores = await scoreWindow(this.model, this.tokens, plan.windows[k], topK, this.kept);
     if (k === this.done) this.done++;
     return scores;
   }
 
   /**
-   * The model's top-k before token `index` of the current plan (empty for a token with nothing before it): its
+   * The model's top-k before token `index` of the current plan (empty for a token with nothing before it), as its
+   * window's run computed it. Where it was not kept (more asked than KEPT_TOP_K, or a window not scored yet) the
    * window runs again from the same start, so the token has the left context it was scored with and the numbers
-   * are the scan's (to rounding: within 1e-4, tested). The run stops at the token: a causal model's prediction
+   * are the scan's (to rounding: within 1e-4, tested). That run stops at the token: a causal model's prediction
    * there does not depend on what follows, and the prediction head (which projects every position; graphPatch
    * selects positions only for masked LMs) then has the fewest positions to project.
    */
@@ -111,6 +118,9 @@ export class SurprisalScan {
     if (!Number.isInteger(index) || index < 0 || index >= plan.tokenCount) {
       throw new LensError(`token ${index} is not part of the current scan; the document changed`, 'cancelled');
     }
+    const kept = this.kept.get(index, topK);
+    if (kept) return predictionsOf(this.model.tokenizer, kept);
+    this.topRuns++;
     // The window scoring the token (the first that ends after it).
     const { start } = plan.windows[firstStaleWindow(plan.windows, index)];
     const scores = await scoreWindow(this.model, this.tokens, { start, scoreFrom: index, end: index + 1 }, topK);
@@ -134,13 +144,15 @@ function sameShape(a: WindowShape, b: WindowShape): boolean {
  * One forward pass over ids[start, end) (positions from the model's first, as a pass over that text alone) and
  * the scores of its tokens [scoreFrom, end): token i's is read at row i − start − 1, which predicted it. A graph
  * with past_key_values inputs is fed an empty past: no other window's past is this window's (reusablePast).
- * With `topK`, each token's top-k and the tokens themselves come too (WindowScores.detail).
+ * With `topK`, each token's top-k and the tokens themselves come too (WindowScores.detail); with `keep`, each
+ * scored token's top KEPT_TOP_K is kept there.
  */
 export async function scoreWindow(
   model: LoadedModel,
   tokens: readonly ScanToken[],
   window: ScanWindow,
   topK?: number,
+  keep?: KeptTopK,
 ): Promise<WindowScores> {
   const { config, session, inputs, predictionHead, logitsName, tokenizer } = model;
   const windowIds = tokens.slice(window.start, window.end).map((t) => t.id);
@@ -159,7 +171,7 @@ export async function scoreWindow(
     throw new LensError(`the model failed to run: ${(error as Error).message.split('\n')[0]}`, 'model-invalid');
   }
   const k = topK === undefined ? 0 : Math.min(MAX_SCAN_TOP_K, topK);
-  const { ranked, actualLogProb } = readPredictions(outputs, from, windowIds, length, k);
+  const { ranked, actualLogProb } = readPredictions(outputs, from, windowIds, length, Math.max(k, keep ? KEPT_TOP_K : 0));
   const count = window.end - window.scoreFrom;
   const scores: WindowScores = {
     from: window.scoreFrom,
@@ -176,7 +188,13 @@ export async function scoreWindow(
     scores.ends[j] = tokens[window.scoreFrom + j].end;
     scores.bits[j] = -logProb / LN2;
     scores.probabilities[j] = Math.exp(logProb);
-    scores.detail?.top.push(p >= 1 ? predictionsOf(tokenizer, ranked[p - 1]) : []);
+    keep?.set(window.scoreFrom + j, p >= 1 ? ranked[p - 1] : undefined);
+    scores.detail?.top.push(p >= 1 ? predictionsOf(tokenizer, firstOf(ranked[p - 1], k)) : []);
   }
   return scores;
+}
+
+/** A ranked row's best `k`. */
+function firstOf(row: RankedRow, k: number): RankedRow {
+  return row.ids.length <= k ? row : { ids: row.ids.slice(0, k), probabilities: row.probabilities.slice(0, k) };
 }

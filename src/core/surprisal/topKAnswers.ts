@@ -1,6 +1,7 @@
 // The top-k a hover shows, asked of the worker one token at a time (a scan's window replies leave it out): the
-// worker runs the token's window again up to it (SurprisalScan.topAt). A few recent answers are kept, so moving
-// the pointer back over a token, or VS Code asking twice, does not run the window again.
+// worker answers from what the token's window kept, or runs it again up to the token (SurprisalScan.topAt). A few
+// recent answers are kept here too, so moving the pointer back over a token, or VS Code asking twice, costs no
+// message.
 import type { InferenceEngine } from '../worker/inferenceEngine';
 import type { Prediction } from '../types';
 

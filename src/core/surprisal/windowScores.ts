@@ -1,5 +1,5 @@
 // One window's scores as they cross from the worker: typed arrays, one entry per token scored, which is all the
-// editor draws from (span, bits, probability). The model's top-k at a token is asked for when it is hovered
+// editor draws from (span, bits, probability). The model's top-k at a token stays in the worker until it is hovered
 // (SurprisalScan.topAt); only a reader that wants every token's top-k (the CLI) asks for it with the window.
 import type { Prediction } from '../types';
 

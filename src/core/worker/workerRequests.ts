@@ -93,8 +93,8 @@ export interface WorkerRequestTypes {
   logitLens: { payload: { run: number; positions?: number[]; topK: number }; reply: LogitLens };
   // A surprisal scan of a document (`key`): tokenize and plan its windows (after an edit, from the first stale
   // one), then one request per window, in the background lane (see src/core/surprisal); a window's reply has its
-  // tokens' top-k only when `topK` is given. surprisalTop: the top-k before one token of the plan (a hover), by
-  // running its window again up to it.
+  // tokens' top-k only when `topK` is given. surprisalTop: the top-k before one token of the plan (a hover), as its
+  // window's run kept it (keptTopK.ts), else by running its window again up to it.
   surprisalPlan: { payload: { key: string; text: string; window?: number; stride?: number; fresh: boolean }; reply: ScanPlan };
   surprisalWindow: { payload: { key: string; generation: number; window: number; topK?: number }; reply: WindowScores };
   surprisalTop: { payload: { key: string; generation: number; index: number; topK: number }; reply: Prediction[] };
