@@ -66,20 +66,30 @@ export async function webviewFrameWith(page: Page, selector: string): Promise<Fr
 
 /**
  * Names `file` in VS Code's own (simple) open dialog, which a command has just opened. The dialog fills in its start
- * folder once it has read it, over anything typed before: type the path again until it stays.
+ * folder once it has read it, over anything typed before, and on a loaded machine that can come after the name
+ * looked settled (Enter then opened the start folder): type the path again until it stays and Enter closes the dialog.
  */
 export async function pickInOpenDialog(page: Page, file: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
+  const widget = page.locator('.quick-input-widget').first();
+  const input = widget.locator('input');
   const deadline = Date.now() + STEP_TIMEOUT_MS;
-  while ((await input.inputValue()) !== file || !(await stays(page, file))) {
-    if (Date.now() > deadline) throw new Error(`the open dialog did not take ${file}`);
-    await input.fill(file);
+  for (;;) {
+    while ((await input.inputValue()) !== file || !(await stays(page, file))) {
+      if (Date.now() > deadline) throw new Error(`the open dialog did not take ${file}`);
+      await input.fill(file);
+    }
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: file.split('/').pop() })
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.keyboard.press('Enter');
+    const closed = await widget
+      .waitFor({ state: 'hidden', timeout: 5_000 })
+      .then(() => true)
+      .catch(() => false);
+    if (closed) return;
+    if (Date.now() > deadline) throw new Error(`the open dialog did not open ${file}`);
   }
-  await page
-    .locator('.quick-input-list .monaco-list-row', { hasText: file.split('/').pop() })
-    .first()
-    .waitFor({ timeout: STEP_TIMEOUT_MS });
-  await page.keyboard.press('Enter');
 }
 
 async function stays(page: Page, value: string): Promise<boolean> {
