@@ -98,6 +98,14 @@ def check_rebuilt(name: str, logits: Tensor, case: dict) -> None:
     assert worst < 1e-4, f"{name}: the rebuilt model differs from the fixture's reference by {worst}"
 
 
+def write_ablation(folder: str, doc: dict) -> None:
+    """Writes a fixture's ablation.json (the format the unit tests read) and says how many cases it holds."""
+    with open(os.path.join(folder, "ablation.json"), "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    print(f"{doc['model']}: {len(doc['cases'])} ablation cases")
+
+
 def main() -> None:
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join("..", "test", "fixtures", "models")
     torch.set_num_threads(2)
@@ -129,10 +137,7 @@ def main() -> None:
                          f"mean over the tokens), and at each predicted position (masked LM: each [MASK]; causal: every "
                          f"position) the {TOP} most probable ids and their probabilities (softmax in float64)",
                "cases": cases}
-        with open(os.path.join(folder, "ablation.json"), "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1)
-            f.write("\n")
-        print(f"{name}: {len(cases)} ablation cases")
+        write_ablation(folder, doc)
 
 
 if __name__ == "__main__":

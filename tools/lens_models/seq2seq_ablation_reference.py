@@ -16,7 +16,7 @@ import os
 import torch
 from torch import nn
 
-from .ablation_reference import TOP, ablating
+from .ablation_reference import TOP, ablating, write_ablation
 from .logit_lens_reference import check_remade
 from .seq2seq_lens_reference import remade
 
@@ -80,10 +80,7 @@ def main() -> None:
                          f"query tokens), and at each target position the {TOP} most probable ids and their "
                          "probabilities (softmax in float64)",
                "text": case["source"], "target": case["target"], "target_ids": case["target_ids"], "cases": cases}
-        with open(os.path.join(folder, "ablation.json"), "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1)
-            f.write("\n")
-        print(f"{name}: {len(cases)} ablation cases")
+        write_ablation(folder, doc)
 
 
 if __name__ == "__main__":
