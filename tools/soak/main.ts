@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { MAX_RUNS_WITH_MAPS } from '../../src/core/worker/workerRuns';
 import { garbageCollector } from '../exposeGc';
-import { judgeSoak, LEVEL_WINDOW, runSoak, type SoakSample } from './soak';
+import { heldBytes, judgeSoak, LEVEL_WINDOW, runSoak, type SoakSample } from './soak';
 
 const USAGE = 'usage: node dist/soak.js [--inspects N]   (N ≥ 100; default 1000)';
 const WARMUP = 50;
@@ -22,7 +22,7 @@ function row(sample: SoakSample, reference: SoakSample | undefined): string {
   const bar = '#'.repeat(Math.round(sample.rssBytes / 1024 ** 2 / 10));
   return (
     `${String(sample.inspects).padStart(8)} ${(sample.elapsedMs / 1000).toFixed(0).padStart(6)} s ${mb(sample.rssBytes)} ${change} ` +
-    `${mb(sample.heapUsedBytes)} ${String(sample.openSessions).padStart(8)} ${String(sample.keptRuns).padStart(5)}  ${bar}`
+    `${mb(heldBytes(sample))} ${String(sample.openSessions).padStart(8)} ${String(sample.keptRuns).padStart(5)}  ${bar}`
   );
 }
 
@@ -32,7 +32,7 @@ async function main(): Promise<number> {
     `soak: ${inspects} inspects, both embedded models in turn; settled memory after the ${WARMUP}-inspect warm-up, then ` +
       `every ${SAMPLE_EVERY}; a level is the lowest of ${LEVEL_WINDOW} samples`,
   );
-  console.log('inspects   time  RSS (MB)   change  heap (MB) sessions  kept  RSS, # = 10 MB');
+  console.log('inspects   time  RSS (MB)   change  held (MB) sessions  kept  RSS, # = 10 MB');
   let reference: SoakSample | undefined;
   const report = await runSoak({
     inspects,
@@ -48,8 +48,9 @@ async function main(): Promise<number> {
   console.log(`${report.completed} inspects completed, ${report.cancelled} cancelled by a newer one`);
   const mb = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MB`;
   console.log(
-    `level after the warm-up ${mb(report.reference.rssBytes)} (at ${report.reference.inspects}), at the ` +
-      `end ${mb(report.final.rssBytes)} (at ${report.final.inspects})`,
+    `levels after the warm-up (at ${report.reference.inspects}): RSS ${mb(report.reference.rssBytes)}, held ` +
+      `${mb(heldBytes(report.reference))}; at the end (at ${report.final.inspects}): RSS ${mb(report.final.rssBytes)}, held ` +
+      `${mb(heldBytes(report.final))}`,
   );
   const failures = judgeSoak(report);
   for (const failure of failures) console.log(`FAIL: ${failure}`);
