@@ -28,12 +28,12 @@ export const HELD_GROWTH_BYTES = 2 * 1024 ** 2;
  * memory (onnxruntime's sessions and arenas), but it is not exact: glibc keeps freed pages in its arenas, and what
  * onnxruntime's arena holds depends on the lengths its session ran since it was made (its blocks fragment). Every
  * sample is taken in one state (a fresh session of the causal model after one run at its longest input with
- * attention) and a level is a floor, yet levels of the same run differed by up to +24 % on a loaded machine
- * (458 → 567 MB) with the held memory flat. A native leak of one run's outputs per inspect (16 MB or more for the
+ * attention) and a level is a floor, yet the two levels of one run differed by +24 % on a loaded machine
+ * (458 → 567 MB, one full test run of eight). A native leak of one run's outputs per inspect (16 MB or more for the
  * embedded models) adds over 100 % within the 50 inspects of the unit tier's soak, so this bound still catches it.
  */
 export const RSS_TOLERANCE = 0.5;
-/** Samples whose floor is a level (of RSS and of held memory apart): right after the warm-up (the reference), and the last ones (the final). */
+/** Samples whose floors (of RSS and of held memory apart) are a level: right after the warm-up, and the last ones. */
 export const LEVEL_WINDOW = 3;
 
 export interface SoakOptions {
