@@ -130,7 +130,7 @@ export class App {
    */
   shownLayer(heads?: readonly number[] | number | 'mean'): AttentionLayer | undefined {
     const set = this.attentionSet();
-    const some = typeof heads === 'number' ? [heads] : heads === 'mean' ? undefined : heads;
+    const some = typeof heads === 'number' ? [heads] : heads;
     return set ? this.data.layer(set.name, this.state.layer, some) : undefined;
   }
 

@@ -9,6 +9,7 @@ import {
   type AttentionLayer,
   type AttentionOverview,
   type DerivedPredictions,
+  type LayerHeads,
   type Params,
   type PredictionView,
   type RequestMethod,
@@ -106,42 +107,48 @@ export class RunData {
   }
 
   /**
-   * The layer if it is here with `heads` (default: every head, as the mean over heads needs); otherwise asks the
-   * host once for just those heads and returns undefined (onChange fires on arrival). A whole layer here serves any
-   * heads of it.
+   * The layer if it is here with `heads` (default: every head; 'mean': their mean, which the host computes so that a
+   * long layer's heads never cross over); otherwise asks the host once for just that and returns undefined (onChange
+   * fires on arrival). A whole layer here serves any heads of it, and the mean.
    */
-  layer(set: string, index: number, heads?: readonly number[]): AttentionLayer | undefined {
+  layer(set: string, index: number, heads?: readonly number[] | 'mean'): AttentionLayer | undefined {
     const s = this.summary;
     const view = s && s.attentionUnavailable === null ? attentionSet(s, set) : undefined;
     if (!s || !view || index < 0 || index >= view.layers) return undefined;
-    const wanted = heads && [...new Set(heads)].filter((h) => h >= 0 && h < view.heads).sort((a, b) => a - b);
+    const mean = heads === 'mean';
+    const wanted = heads && heads !== 'mean' && [...new Set(heads)].filter((h) => h >= 0 && h < view.heads).sort((a, b) => a - b);
     const some = wanted && wanted.length > 0 && wanted.length < view.heads ? wanted : undefined;
+    const serves = (cached: AttentionLayer) =>
+      cached.mean ? mean : cached.only === undefined || (!mean && some?.every((h) => cached.only!.includes(h)));
     for (const [key, cached] of this.layers) {
-      if (cached.set !== set || cached.layer !== index || !(cached.only === undefined || some?.every((h) => cached.only!.includes(h))))
-        continue;
+      if (cached.set !== set || cached.layer !== index || !serves(cached)) continue;
       // Refresh its place in the LRU order.
       this.layers.delete(key);
       this.layers.set(key, cached);
       return cached;
     }
-    const key = layerKey(set, index, some);
+    const asked = mean ? 'mean' : some;
+    const key = layerKey(set, index, asked);
     // A layer the host could not send is not asked again for other heads either (its reason is shown instead).
     if (!this.requestedLayers.has(key) && !this.failedLayers.has(layerKey(set, index))) {
       this.requestedLayers.add(key);
       const failed = (reason: string) => this.failedLayers.set(layerKey(set, index), reason);
-      const params = some ? { set, layer: index, heads: some } : { set, layer: index };
-      this.ask('layer', params, (layer) => this.acceptLayer(key, set, index, some, layer), failed);
+      const params = asked ? { set, layer: index, heads: asked } : { set, layer: index };
+      this.ask('layer', params, (layer) => this.acceptLayer(key, set, index, asked, layer), failed);
     }
     return undefined;
   }
 
-  /** A layer as the host must send it: this run's, that set, layer and heads, [heads, queries, keys] of the set's lists. */
-  private acceptLayer(key: string, set: string, index: number, heads: number[] | undefined, layer: AttentionLayer): boolean {
+  /**
+   * A layer as the host must send it: this run's, that set, layer and heads (or their mean), [heads, queries, keys] of
+   * the set's lists.
+   */
+  private acceptLayer(key: string, set: string, index: number, heads: LayerHeads | undefined, layer: AttentionLayer): boolean {
     const view = this.summary ? attentionSet(this.summary, set) : undefined;
     if (!view || layer.runId !== this.runId || layer.set !== set || layer.layer !== index) return false;
-    if (layer.only?.join() !== heads?.join()) return false;
+    if ((layer.mean === true) !== (heads === 'mean') || layer.only?.join() !== (heads === 'mean' ? undefined : heads?.join())) return false;
     const { queries, keys } = setShape(this.summary!, view);
-    const count = layer.only?.length ?? layer.heads;
+    const count = layer.mean ? 1 : (layer.only?.length ?? layer.heads);
     if (layer.queries !== queries || layer.keys !== keys || layer.data.length !== count * queries * keys) return false;
     this.layers.set(key, layer);
     while (this.layers.size > MAX_CACHED_LAYERS) {
@@ -246,6 +253,6 @@ export class RunData {
   }
 }
 
-function layerKey(set: string, layer: number, heads?: readonly number[]): string {
-  return heads ? `${set}:${layer}:${heads.join(',')}` : `${set}:${layer}`;
+function layerKey(set: string, layer: number, heads?: LayerHeads): string {
+  return heads === 'mean' ? `${set}:${layer}:mean` : heads ? `${set}:${layer}:${heads.join(',')}` : `${set}:${layer}`;
 }

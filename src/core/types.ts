@@ -141,6 +141,11 @@ export interface AttentionSource extends AttentionSetShape {
    * ([heads.length, queries, keys]), computed alone where the model allows (a view showing one head).
    */
   layer(layer: number, heads?: readonly number[]): Promise<Float32Array>;
+  /**
+   * The mean over heads of layer `layer`, [queries, keys] (protocol/headMean.ts): what the views show by default,
+   * computed a group of heads at a time so that a long layer's heads are never held together.
+   */
+  meanOfHeads(layer: number): Promise<Float32Array>;
   /** The query·key reading of one head at one query (analysis/queryKey.ts); absent where the set's graph has none. */
   queryKey?(layer: number, head: number, query: number): Promise<QueryKeyReading>;
 }

@@ -12,3 +12,4 @@ export * from './pair';
 export * from './logitLens';
 export * from './queryKey';
 export * from './runComparison';
+export * from './headMean';

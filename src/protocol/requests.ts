@@ -8,6 +8,7 @@ import { MAX_QUERY_KEY_KEYS, type QueryKeyView } from './queryKey';
 import type { AttentionLayer, PredictionView } from './shapes';
 import { lensParams, type LogitLensView } from './logitLens';
 import type { RunComparison } from './runComparison';
+import type { LayerHeads } from './headMean';
 
 /** The params, result and validator of every request, by method name. */
 export interface RequestTypes {
@@ -15,7 +16,7 @@ export interface RequestTypes {
    * One layer of one attention set at full resolution; with `heads`, only those heads (a view showing one head:
    * at 2,048 tokens one head is computed in a fourteenth of a whole layer's time).
    */
-  layer: { params: { runId: number; set: string; layer: number; heads?: number[] }; result: AttentionLayer };
+  layer: { params: { runId: number; set: string; layer: number; heads?: LayerHeads }; result: AttentionLayer };
   /** The top-k at a position when it alone is masked (a run whose capabilities have maskPosition). */
   maskedAt: { params: { runId: number; position: number }; result: PredictionView[] };
   /** The top-k at every position of the text as it is (a run whose capabilities have unmasked), one list per token. */
@@ -84,7 +85,8 @@ export const REQUESTS: { readonly [M in RequestMethod]: ParamsValidator<M> } = {
   layer: (p) => {
     if (!isCount(p.runId) || !isCount(p.layer)) return { rejected: 'bad layer params' };
     if (typeof p.set !== 'string' || !SET_NAME.test(p.set)) return { rejected: 'bad layer set' };
-    if (p.heads === undefined) return { runId: p.runId, set: p.set, layer: p.layer };
+    if (p.heads === undefined || p.heads === 'mean')
+      return { runId: p.runId, set: p.set, layer: p.layer, ...(p.heads && { heads: p.heads }) };
     // The host checks each head against the set's count.
     const heads = p.heads;
     if (!Array.isArray(heads) || heads.length === 0 || heads.length > MAX_NAMED_HEADS || !heads.every(isCount)) {

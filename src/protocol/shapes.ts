@@ -129,7 +129,9 @@ export interface AttentionLayer {
   keys: number;
   /** The heads `data` holds, in that order, when the request named them; absent: every head. */
   only?: number[];
-  /** [heads (or only.length), queries, keys] row-major. */
+  /** `data` is the mean over every head (protocol/headMean.ts), [queries, keys], as the request asked. */
+  mean?: true;
+  /** [heads (or only.length, or 1 for the mean), queries, keys] row-major. */
   data: Float32Array;
 }
 

@@ -12,7 +12,7 @@ import {
   predictionAlignment,
 } from '../core/analysis/runDiff';
 import { LensError } from '../core/types';
-import { attentionSet, type AttentionComparison, type RunComparison, type TokenAlignment } from '../protocol';
+import { attentionSet, type AttentionComparison, type LayerHeads, type RunComparison, type TokenAlignment } from '../protocol';
 import type { RunEngine } from './runEngine';
 import type { RunRecord } from './runState';
 import type { RunStore } from './runStore';
@@ -82,18 +82,18 @@ export class RunComparer {
     runs: { input: TokenAlignment; target?: TokenAlignment },
     at: { set: string; layer: number; head: number | 'mean' },
   ): Promise<AttentionComparison> {
-    const maps = await this.layers(baseline, run, runs, at.set, at.layer, at.head === 'mean' ? undefined : [at.head]);
+    const maps = await this.layers(baseline, run, runs, at.set, at.layer, at.head === 'mean' ? 'mean' : [at.head]);
     return maps.compare(at.head);
   }
 
-  /** One layer of a set in both runs (whole, or those heads), and how to compare a head of it over the matched tokens. */
+  /** One layer of a set in both runs (whole, those heads or their mean), and how to compare a head of it over the matched tokens. */
   private async layers(
     baseline: RunRecord,
     run: RunRecord,
     runs: { input: TokenAlignment; target?: TokenAlignment },
     setName: string,
     layer: number,
-    heads: number[] | undefined,
+    heads: LayerHeads | undefined,
   ): Promise<{ compare(head: number | 'mean'): AttentionComparison }> {
     const set = attentionSet(run.summary, setName);
     if (!set) throw new Error(run.summary.attentionUnavailable ?? `this run has no attention set "${setName}"`);

@@ -14,6 +14,7 @@ import {
   setShape,
   type AttentionLayer,
   type AttentionOverview,
+  type LayerHeads,
   type LogitLensView,
   type Params,
   type PredictionView,
@@ -85,8 +86,8 @@ export class RunEngine {
     return toOverview(summary.runId, set, await this.engine.request('overview', { run: summary.runId, set }));
   }
 
-  /** One layer of one set of a run's attention; with `heads`, only those heads, in that order. */
-  async layer(summary: RunSummary, source: RunSource, set: string, layer: number, heads?: number[]): Promise<AttentionLayer> {
+  /** One layer of one set of a run's attention; with `heads`, only those heads, in that order, or their mean. */
+  async layer(summary: RunSummary, source: RunSource, set: string, layer: number, heads?: LayerHeads): Promise<AttentionLayer> {
     if (!source.keptAttention) throw new Error(summary.attentionUnavailable ?? 'this run kept no attention');
     const view = attentionSet(summary, set);
     if (!view) throw new Error(`this run has no attention set "${set}" (it has ${summary.attentionSets.map((s) => s.name).join(', ')})`);
@@ -95,7 +96,8 @@ export class RunEngine {
     const wrongHeads = heads && badHeads(heads, view.heads);
     if (wrongHeads) throw new Error(wrongHeads);
     const data = await this.engine.request('layer', { run: summary.runId, set, layer, ...(heads ? { heads } : {}) });
-    return { runId: summary.runId, set, layer, heads: view.heads, queries, keys, ...(heads ? { only: heads } : {}), data };
+    const which = heads === 'mean' ? { mean: true as const } : heads ? { only: heads } : {};
+    return { runId: summary.runId, set, layer, heads: view.heads, queries, keys, ...which, data };
   }
 
   /** Attention rollout R_layer of a self-attention set of a run, as a layer of one map ([1, queries, keys]). */

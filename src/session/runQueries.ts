@@ -9,6 +9,7 @@ import { badAblatedHeads, badSetHeads, type AblationSpec, type AblationView } fr
 import {
   predictionTokens,
   type AttentionLayer,
+  type LayerHeads,
   type LogitLensView,
   type Params,
   type PredictionView,
@@ -37,7 +38,7 @@ export class RunQueries {
   }
 
   /** One layer of a set of the run's attention, fetched from the worker that keeps it. */
-  layer(run: RunRecord, set: string, layer: number, heads?: number[]): Promise<AttentionLayer> {
+  layer(run: RunRecord, set: string, layer: number, heads?: LayerHeads): Promise<AttentionLayer> {
     return this.engine.layer(run.summary, run.source, set, layer, heads);
   }
 

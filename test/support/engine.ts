@@ -21,9 +21,3 @@ export function selfSet<T extends AttentionMaps | AttentionSetRef | AttentionSou
   );
   return sets[0];
 }
-
-/** Maps already computed as a run's source of them (its layers are copies, as a computed layer is new). */
-export function heldSource(maps: AttentionMaps): AttentionSource {
-  const { perLayer, ...shape } = maps;
-  return { ...shape, keptBytes: perLayer.reduce((n, l) => n + l.byteLength, 0), layer: async (l) => perLayer[l].slice() };
-}

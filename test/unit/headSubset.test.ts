@@ -6,12 +6,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { allLayers, inHeadGroups } from '../../src/core/engine/layerMaps';
+import { allLayers, inHeadGroups, meanInHeadGroups } from '../../src/core/engine/layerMaps';
 import { ModelRunner } from '../../src/core/engine/modelRunner';
 import { headGroups } from '../../src/core/engine/headSlice';
 import { downsampleAttention, overviewOf } from '../../src/core/engine/overview';
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import type { AttentionSource } from '../../src/core/types';
+import { meanOfLayer } from '../../src/protocol';
 import { fixtureModel } from '../support/paths';
 import { request } from './reliability/support';
 
@@ -63,6 +64,17 @@ for (const [name, alone] of Object.entries(MODELS)) {
       assert.equal(runner.model.layerMaps!.computesHeadsAlone(0), alone, alone ? 'heads are computed alone' : 'whole layers, heads picked');
     });
 
+    it("the mean over heads is exactly the mean of the whole layer's heads, row sums 1", async () => {
+      for (let l = 0; l < source.layers; l++) {
+        const mean = await source.meanOfHeads(l);
+        assert.deepEqual(mean, meanOfLayer(await source.layer(l), source.heads), `layer ${l}`);
+        for (const q of [0, source.queries - 1]) {
+          const sum = mean.subarray(q * source.keys, (q + 1) * source.keys).reduce((a, b) => a + b, 0);
+          assert.ok(Math.abs(sum - 1) < 1e-5, `layer ${l}, row ${q} sums to ${sum}`);
+        }
+      }
+    });
+
     it('the overview a head at a time equals the overview of the whole maps', async () => {
       const whole = downsampleAttention(await allLayers(source), 8);
       const perHead = await overviewOf(source, 8, 1);
@@ -93,6 +105,25 @@ describe('a long layer in groups of heads', () => {
     const data = await inHeadGroups([[0, 1], [2, 3], [4]], perHead, f.alone, f.compute);
     assert.deepEqual(f.runs, [[0, 1], [2, 3], [4]]);
     assert.deepEqual(Array.from(data), [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]);
+  });
+
+  it('the mean over heads in groups adds each group as it comes and scales once: the same floats as from the whole layer', async () => {
+    const f = fake(Infinity);
+    const mean = await meanInHeadGroups([[0, 1], [2, 3], [4]], perHead, f.alone, f.compute);
+    assert.deepEqual(f.runs, [[0, 1], [2, 3], [4]]);
+    const whole = Float32Array.from([0, 1, 2, 3, 4].flatMap((h) => new Array<number>(perHead).fill(h)));
+    assert.deepEqual(mean, meanOfLayer(whole, 5));
+    assert.deepEqual(Array.from(mean), [2, 2, 2]);
+    const whenWhole = fake(1);
+    assert.deepEqual(await meanInHeadGroups([[0, 1], [2, 3], [4]], perHead, whenWhole.alone, whenWhole.compute), mean);
+    assert.deepEqual(
+      whenWhole.runs,
+      [
+        [0, 1],
+        [2, 3, 4],
+      ],
+      'after the first group, the rest in one run',
+    );
   });
 
   it('a cut model that needs whole layers computes the remaining heads in one run', async () => {

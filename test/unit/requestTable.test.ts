@@ -106,10 +106,11 @@ describe('request table', () => {
     assert.deepEqual(validate('compareRuns', { ...GOOD.compareRuns, head: 'Mean' }), { rejected: 'bad compareRuns params' });
   });
 
-  it('layer: heads, when named, are a short non-empty list of counts (the host checks them against the set)', () => {
+  it("layer: heads, when named, are a short non-empty list of counts (the host checks them against the set), or 'mean'", () => {
     const good = { ...GOOD.layer, heads: [3, 0] };
     assert.deepEqual(validate('layer', good), good);
-    for (const heads of [[], [-1], [1.5], ['0'], [0, null], 2, 'all', null, new Array<number>(MAX_NAMED_HEADS + 1).fill(0)]) {
+    assert.deepEqual(validate('layer', { ...GOOD.layer, heads: 'mean' }), { ...GOOD.layer, heads: 'mean' });
+    for (const heads of [[], [-1], [1.5], ['0'], [0, null], 2, 'all', 'Mean', null, new Array<number>(MAX_NAMED_HEADS + 1).fill(0)]) {
       assert.deepEqual(validate('layer', { ...GOOD.layer, heads }), { rejected: 'bad layer heads' }, JSON.stringify(heads));
     }
   });

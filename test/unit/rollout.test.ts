@@ -8,7 +8,7 @@ import { onnxRollout, type RolloutRun } from '../../src/core/analysis/rolloutGra
 import { detectProviderEnvironment } from '../../src/core/engine/providerEnvironment';
 import type { AttentionMaps } from '../../src/core/types';
 import { InferenceEngine } from '../../src/core/worker/inferenceEngine';
-import { heldSource } from '../support/engine';
+import { heldSource } from '../../src/core/engine/layerMaps';
 import { assertRolloutMatches, naiveRollout } from '../support/rolloutReference';
 import { rejectsWith, request, workerPath } from './reliability/support';
 

@@ -371,6 +371,10 @@ test('a file run answers layer requests (whole, or some heads) and overviews fro
   assert.deepEqual([whole.heads, whole.queries, whole.keys, whole.only, whole.data.length], [2, 3, 3, undefined, 18]);
   const one = await run.answer('layer', { runId: 12, set: 'self', layer: 0, heads: [1] });
   assert.deepEqual([one.only, [...one.data]], [[1], [1, 0, 0, 0.75, 0.25, 0, 0.5, 0.25, 0.25]]);
+  const mean = await run.answer('layer', { runId: 12, set: 'self', layer: 0, heads: 'mean' });
+  const head0 = whole.data.subarray(0, 9);
+  assert.deepEqual([mean.mean, mean.only, mean.data.length], [true, undefined, 9]);
+  mean.data.forEach((w, i) => assert.ok(Math.abs(w - (head0[i] + one.data[i]) / 2) < 1e-7, `cell ${i}: ${w}`));
   const [overview] = run.overviews();
   assert.deepEqual([overview.runId, overview.set, overview.rows, overview.cols, overview.data.length], [12, 'self', 3, 3, 2 * 2 * 9]);
   await assert.rejects(run.answer('layer', { runId: 12, set: 'self', layer: 2 }), /layer 2 does not exist: the file has 2 layers/);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LensError, type AttentionSource } from '../../src/core/types';
 import { MAX_RUNS_WITH_MAPS, WorkerRuns } from '../../src/core/worker/workerRuns';
-import { heldSource } from '../support/engine';
+import { heldSource } from '../../src/core/engine/layerMaps';
 
 const MB = 1024 ** 2;
 /** One self-attention set that keeps `bytes` (the runs measure what a set keeps by its keptBytes). */

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, normalize } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { ToWebviewMessage } from '../../src/protocol';
+import type { LayerHeads, ToWebviewMessage } from '../../src/protocol';
 import { buildWebviewHtml, createNonce } from '../../src/panels/webviewHtml';
 import { layerReply, type Payload } from './payload';
 import { PAGE_STUB } from './pageStub';
@@ -134,7 +134,7 @@ export class LensPage {
   }
 
   /** Answers a layer request by hand (with autoReply off), with a layer of the given payload's set (or some heads). */
-  async replyLayer(requestId: number, p: Payload, layer: number, set = 'self', heads?: number[]): Promise<void> {
+  async replyLayer(requestId: number, p: Payload, layer: number, set = 'self', heads?: LayerHeads): Promise<void> {
     const reply = layerReply(p, set, layer, heads);
     if ('error' in reply) throw new Error(reply.error);
     const { meta, data } = reply;

@@ -149,7 +149,7 @@ export const interactionTests: TestCase[] = [
     },
   },
   {
-    name: 'views ask only for the heads they show: the head view its ticked heads, the matrix one head or, for the mean, all',
+    name: 'views ask only for the heads they show: the head view its ticked heads, the matrix one head or their mean',
     run: async (ctx) => {
       const lens = await openRun(ctx, smallCausal());
       await lens.tab('head');
@@ -169,10 +169,11 @@ export const interactionTests: TestCase[] = [
         (await lens.requests('layer')).map((m) => [m.layer, m.heads]),
         [
           [0, [0]],
-          [0, undefined],
+          [0, 'mean'],
+          [0, [1]],
           [2, [1]],
         ],
-        'the mean over heads asks for the whole layer, which then serves head 1; layer 2 is asked for head 1 alone',
+        'the mean over heads is asked for as such (the host computes it), then head 1 of layer 0 and of layer 2 alone',
       );
       await finish(lens);
     },

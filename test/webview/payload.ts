@@ -4,7 +4,15 @@
 // On disk a payload has one attention set, 'self' (what the recorded models have); generated ones may have more.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { attentionSet, tokenList, type AttentionOverview, type PredictionView, type RunSummary } from '../../src/protocol';
+import {
+  attentionSet,
+  meanOfLayer,
+  tokenList,
+  type AttentionOverview,
+  type LayerHeads,
+  type PredictionView,
+  type RunSummary,
+} from '../../src/protocol';
 
 export interface Payload {
   name: string;
@@ -77,7 +85,7 @@ export function layerReply(
   p: Payload,
   set: string,
   layer: number,
-  heads?: number[],
+  heads?: LayerHeads,
 ): { meta: Record<string, unknown>; data: Float32Array } | { error: string } {
   const s = p.summary;
   const view = attentionSet(s, set);
@@ -86,6 +94,8 @@ export function layerReply(
   const [queries, keys] = [tokenList(s, view.queries).length, tokenList(s, view.keys).length];
   const whole = p.layer(layer, set);
   if (!heads) return { meta: { runId: s.runId, set, layer, heads: view.heads, queries, keys }, data: whole };
+  if (heads === 'mean')
+    return { meta: { runId: s.runId, set, layer, heads: view.heads, queries, keys, mean: true }, data: meanOfLayer(whole, view.heads) };
   const per = queries * keys;
   const data = new Float32Array(heads.length * per);
   heads.forEach((h, i) => data.set(whole.subarray(h * per, (h + 1) * per), i * per));

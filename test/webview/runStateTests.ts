@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { smallCausal } from './fixtures';
 import { chooseOption, finish, openRun } from './interactionTests';
 import type { TestCase } from './run';
+import type { LayerHeads } from '../../src/protocol';
 
 const PNG = [137, 80, 78, 71, 13, 10, 26, 10];
 
@@ -72,10 +73,10 @@ export const runStateTests: TestCase[] = [
       await lens.settle();
       const second = (await lens.requests('layer')).pop()!;
       assert.equal(second.runId, 2);
-      await lens.replyLayer(first.requestId as number, smallCausal(1), 0);
+      await lens.replyLayer(first.requestId as number, smallCausal(1), 0, 'self', first.heads as LayerHeads);
       await lens.settle();
       assert.match((await lens.page.locator('.matrix-view .hover-info').textContent()) ?? '', /^Loading layer 0/);
-      await lens.replyLayer(second.requestId as number, smallCausal(2), 0);
+      await lens.replyLayer(second.requestId as number, smallCausal(2), 0, 'self', second.heads as LayerHeads);
       await lens.until(`document.querySelector('.matrix-view .hover-info').textContent.startsWith('Layer 0,')`);
       await finish(lens);
     },

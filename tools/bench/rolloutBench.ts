@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RolloutChain } from '../../src/core/analysis/rollout';
-import type { AttentionSource } from '../../src/core/types';
+import { heldSource } from '../../src/core/engine/layerMaps';
 import { formatMs, median, replaceBetweenMarkers, verdict } from './benchMath';
 
 const LAYERS = 12;
@@ -35,7 +35,7 @@ export interface RolloutFigures {
 export async function benchRollout(quick: boolean): Promise<RolloutFigures> {
   const perLayer = Array.from({ length: LAYERS }, randomLayer);
   const shape = { set: 'self', layers: LAYERS, heads: HEADS, queries: TOKENS, keys: TOKENS, causal: false };
-  const source: AttentionSource = { ...shape, keptBytes: 0, layer: async (l) => perLayer[l] };
+  const source = heldSource({ ...shape, perLayer });
   const loadAverages = [os.loadavg()[0]];
   const runs = quick ? 3 : 9;
   const wall: number[] = [];

@@ -1,14 +1,18 @@
 // Reading one head's (or the mean) query × key map out of a layer, and the rankings the views show.
-import type { AttentionLayer } from '../../src/protocol';
+import { meanOfLayer, type AttentionLayer } from '../../src/protocol';
 
 const meanCache = new WeakMap<AttentionLayer, Float32Array>();
 
 /**
- * [queries × keys] row-major for one head, or the mean over heads (computed once per layer). A layer of some heads
- * (`only`) holds the head at its place in that list; the mean needs a whole layer.
+ * [queries × keys] row-major for one head, or the mean over heads (the host's, or computed once per whole layer). A
+ * layer of some heads (`only`) holds the head at its place in that list; the mean needs a whole layer or the mean.
  */
 export function headMap(layer: AttentionLayer, head: number | 'mean'): Float32Array {
   const n = layer.queries * layer.keys;
+  if (layer.mean) {
+    if (head !== 'mean') throw new Error(`head ${head} is not in this layer's data (it holds the mean over heads)`);
+    return layer.data;
+  }
   if (head !== 'mean') {
     const at = layer.only ? layer.only.indexOf(head) : head;
     if (at < 0) throw new Error(`head ${head} is not in this layer's data (it holds heads ${layer.only!.join(', ')})`);
@@ -17,13 +21,7 @@ export function headMap(layer: AttentionLayer, head: number | 'mean'): Float32Ar
   if (layer.only) throw new Error('the mean over heads needs every head of the layer');
   const cached = meanCache.get(layer);
   if (cached) return cached;
-  const mean = new Float32Array(n);
-  for (let h = 0; h < layer.heads; h++) {
-    const base = h * n;
-    for (let i = 0; i < n; i++) mean[i] += layer.data[base + i];
-  }
-  const inv = 1 / layer.heads;
-  for (let i = 0; i < n; i++) mean[i] *= inv;
+  const mean = meanOfLayer(layer.data, layer.heads);
   meanCache.set(layer, mean);
   return mean;
 }

@@ -127,12 +127,14 @@ export function predictionAlignment(runs: { input: TokenAlignment; target?: Toke
 }
 
 /**
- * One head's map (or the mean of every head, `head` 'mean' and a whole layer) restricted to the aligned query rows
+ * One head's map (or the mean of every head: `head` 'mean' of a whole layer or of the host's mean) restricted to the aligned query rows
  * and key columns: rows × cols row-major, in the pairs' order.
  */
 export function alignedMap(layer: AttentionLayer, head: number | 'mean', rows: readonly number[], cols: readonly number[]): Float32Array {
   const n = layer.queries * layer.keys;
-  const heads = head === 'mean' ? Array.from({ length: layer.heads }, (_, h) => h) : [head];
+  if (layer.mean && head !== 'mean') throw new Error(`layer ${layer.layer}'s data is the mean over heads, not head ${head}`);
+  // A layer of the mean holds one map: the mean's.
+  const heads = layer.mean ? [0] : head === 'mean' ? Array.from({ length: layer.heads }, (_, h) => h) : [head];
   const slots = heads.map((h) => {
     const at = layer.only ? layer.only.indexOf(h) : h;
     if (at < 0 || at * n >= layer.data.length) throw new Error(`head ${h} is not in layer ${layer.layer}'s data`);

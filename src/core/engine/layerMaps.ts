@@ -4,6 +4,7 @@
 // models every layer) share one session, fed each layer's own tensors. A request may name the heads it needs: where
 // the cut model computes per head (its queries and keys are [1, heads, …]), it is fed only those heads' slices.
 import * as ort from 'onnxruntime-node';
+import { addHeads, meanOfLayer, toMean } from '../../protocol/headMean';
 import { readQueryKey, scoresRecipe, scoresSite, type QueryKeyReading } from '../analysis/queryKey';
 import { keptTensors, recomputeModel, type KeptType, type LayerRecipe } from '../onnx/attentionRecompute';
 import { recipeSignature } from '../onnx/recipeSignature';
@@ -204,19 +205,20 @@ export function recomputedSource(shape: AttentionSetShape, maps: LayerMaps, kept
     if (maps.recipes[layer].rowsSumToOne) checkRowSums(data, { ...shape, heads: expected[1] }, layer, tolerance);
     return data;
   };
+  const every = Array.from({ length: shape.heads }, (_, h) => h);
+  const alone = (layer: number) => () => maps.computesHeadsAlone(layer);
+  // Every head in one run is the whole layer, asked for as such (nothing to slice).
+  const computedHeads = (layer: number) => (heads: number[]) => computed(layer, heads.length === shape.heads ? undefined : heads);
   const source: AttentionSource = {
     ...shape,
     keptBytes: keptBytes(kept),
     async layer(layer, heads) {
-      const wanted = heads ?? Array.from({ length: shape.heads }, (_, h) => h);
-      const groups = headGroups(wanted, queries, keys);
+      const groups = headGroups(heads ?? every, queries, keys);
       if (groups.length === 1 || !maps.computesHeadsAlone(layer)) return computed(layer, heads);
-      return inHeadGroups(
-        groups,
-        queries * keys,
-        () => maps.computesHeadsAlone(layer),
-        (some) => computed(layer, some),
-      );
+      return inHeadGroups(groups, queries * keys, alone(layer), computedHeads(layer));
+    },
+    meanOfHeads(layer) {
+      return meanInHeadGroups(headGroups(every, queries, keys), queries * keys, alone(layer), computedHeads(layer));
     },
     async queryKey(layer, head, query): Promise<QueryKeyReading> {
       const { queries: q, keys: k } = maps.productInputs(layer, kept);
@@ -229,10 +231,24 @@ export function recomputedSource(shape: AttentionSetShape, maps: LayerMaps, kept
 }
 
 /**
- * The maps of every head of `groups`, in order, computed a group at a time into one array of `perHead` floats a head.
- * Once `alone()` says the cut model needs whole layers, the remaining heads are asked for in one run (it then picks
- * them from the whole layer).
+ * Computes the maps of every head of `groups`, in order, a group at a time, and hands each group's to `accept`. Once
+ * `alone()` says the cut model needs whole layers, the remaining heads are asked for in one run (it then picks them
+ * from the whole layer).
  */
+async function forHeadGroups(
+  groups: number[][],
+  alone: () => boolean,
+  compute: (heads: number[]) => Promise<Float32Array>,
+  accept: (maps: Float32Array, heads: number[]) => void,
+): Promise<void> {
+  for (let g = 0; g < groups.length; g++) {
+    const heads = alone() ? groups[g] : groups.slice(g).flat();
+    accept(await compute(heads), heads);
+    if (heads.length > groups[g].length) break;
+  }
+}
+
+/** The maps of every head of `groups`, in order, computed a group at a time into one array of `perHead` floats a head. */
 export async function inHeadGroups(
   groups: number[][],
   perHead: number,
@@ -240,13 +256,38 @@ export async function inHeadGroups(
   compute: (heads: number[]) => Promise<Float32Array>,
 ): Promise<Float32Array> {
   const out = new Float32Array(groups.flat().length * perHead);
-  for (let g = 0, at = 0; g < groups.length; g++) {
-    const heads = alone() ? groups[g] : groups.slice(g).flat();
-    out.set(await compute(heads), at);
-    at += heads.length * perHead;
-    if (heads.length > groups[g].length) break;
-  }
+  let at = 0;
+  await forHeadGroups(groups, alone, compute, (maps) => {
+    out.set(maps, at);
+    at += maps.length;
+  });
   return out;
+}
+
+/**
+ * The mean over every head of `groups` of maps of `perHead` floats, computed a group at a time: each group's maps are
+ * added as they come, so no more than a group's are held (a 14-head layer at 2,048 tokens: 17 MB, not 235 MB).
+ */
+export async function meanInHeadGroups(
+  groups: number[][],
+  perHead: number,
+  alone: () => boolean,
+  compute: (heads: number[]) => Promise<Float32Array>,
+): Promise<Float32Array> {
+  const sum = new Float32Array(perHead);
+  await forHeadGroups(groups, alone, compute, (maps, heads) => addHeads(sum, maps, heads.length));
+  return toMean(sum, groups.flat().length);
+}
+
+/** Maps already computed, as a source of them (its layers are copies, as a computed layer is new). */
+export function heldSource(maps: AttentionMaps): AttentionSource {
+  const { perLayer, ...shape } = maps;
+  return {
+    ...shape,
+    keptBytes: perLayer.reduce((n, l) => n + l.byteLength, 0),
+    layer: async (l) => perLayer[l].slice(),
+    meanOfHeads: async (l) => meanOfLayer(perLayer[l], shape.heads),
+  };
 }
 
 /** Every layer of a set, computed one after another (the JSON exports and the goldens read them all). */

@@ -2,7 +2,15 @@
 // attention layers, the model view's overviews (block maxima, as the worker makes them) and a masked LM's unmasked
 // top-k when the file has them. What a file cannot hold (a position masked anew, the logits, a new target) is
 // refused with the reason: no model ran. Pure: the host's Open Run File and the notebook renderer both serve it.
-import type { AttentionLayer, AttentionOverview, Params, RequestMethod, Result, RunSummary } from '../../protocol';
+import {
+  meanOfLayer,
+  type AttentionLayer,
+  type AttentionOverview,
+  type Params,
+  type RequestMethod,
+  type Result,
+  type RunSummary,
+} from '../../protocol';
 import { downsampleAttention } from '../engine/blockMaxima';
 import type { AttentionMaps } from '../types';
 import type { RunFileContents } from './readRunFile';
@@ -43,6 +51,7 @@ export class FileRun {
     const { queries, keys } = maps;
     const base = { runId: this.summary.runId, set, layer, heads: maps.heads, queries, keys };
     if (!heads) return { ...base, data: maps.perLayer[layer].slice() };
+    if (heads === 'mean') return { ...base, mean: true, data: meanOfLayer(maps.perLayer[layer], maps.heads) };
     if (heads.some((h) => h >= maps.heads)) throw new Error(`head ${Math.max(...heads)} does not exist: the set has ${maps.heads} heads`);
     const size = queries * keys;
     const data = new Float32Array(heads.length * size);

@@ -117,7 +117,7 @@ const HANDLERS: { [K in WorkerOp]: (payload: PayloadOf<K>) => Promise<Handled<K>
     const wrongHeads = heads && badHeads(heads, maps.heads);
     if (wrongHeads) throw new LensError(wrongHeads, 'model-unsupported');
     // Computed for this request, so it crosses over without a copy.
-    const data = await maps.layer(layer, heads);
+    const data = heads === 'mean' ? await maps.meanOfHeads(layer) : await maps.layer(layer, heads);
     return { value: data, transfer: [data.buffer as ArrayBuffer] };
   },
   async queryKey({ run, set, layer, head, query }) {

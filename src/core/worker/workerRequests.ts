@@ -3,6 +3,7 @@
 // in inferenceWorker.ts; InferenceEngine.request() does the rest. Payloads need no validator on this hop: both
 // ends are this code in one process, and what a webview sends was validated at the host (src/protocol).
 import type { AblationSpec, AblationView } from '../../protocol/ablation';
+import type { LayerHeads } from '../../protocol/headMean';
 import type { QueryKeyReading } from '../analysis/queryKey';
 import type { InspectOptions, LogitsRow } from '../engine/modelRunner';
 import type { ModelRequest } from '../engine/modelSession';
@@ -74,9 +75,9 @@ export interface WorkerRequestTypes {
   unmasked: { payload: { run: number; topK: number }; reply: Prediction[][] };
   logits: { payload: { run: number; position: number }; reply: LogitsRow };
   // A run's kept attention: the model view's overview of a set, one layer of a set (with `heads`, only those, in that
-  // order: [heads.length, queries, keys]), or every set.
+  // order: [heads.length, queries, keys]; 'mean': the mean over heads, [queries, keys]), or every set.
   overview: { payload: { run: number; set: string }; reply: OverviewData };
-  layer: { payload: { run: number; set: string; layer: number; heads?: number[] }; reply: Float32Array };
+  layer: { payload: { run: number; set: string; layer: number; heads?: LayerHeads }; reply: Float32Array };
   maps: { payload: { run: number }; reply: AttentionMaps[] };
   // Attention rollout of a self-attention set: R_layer, [queries, keys] (analysis/rollout.ts).
   rollout: { payload: { run: number; set: string; layer: number }; reply: Float32Array };
@@ -157,7 +158,8 @@ export function runNotKept(): LensError {
 }
 
 /** What a request naming a head the set does not have is told (the host checks before asking, too). */
-export function badHeads(heads: readonly number[], count: number): string | undefined {
+export function badHeads(heads: LayerHeads, count: number): string | undefined {
+  if (heads === 'mean') return undefined;
   if (heads.length === 0) return 'a layer request named no heads';
   const bad = heads.find((h, i) => !Number.isInteger(h) || h < 0 || h >= count || heads.indexOf(h) !== i);
   return bad === undefined ? undefined : `head ${bad} is not one of the set's ${count} heads, or is named twice`;
