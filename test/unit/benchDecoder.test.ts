@@ -60,12 +60,13 @@ describe('the decoder scenario', () => {
     );
     for (const s of row.speed) assert.ok(s.ratio! > 0 && Number.isFinite(s.ratio) && s.plainMs > 0 && s.inspectMs! > 0);
     assert.equal(row.viewTokens, 32);
-    for (const ms of [row.firstViewMs, row.overviewMs, row.layerMs, row.headMs])
+    for (const ms of [row.firstViewMs, row.overviewMs, row.meanMs, row.layerMs, row.floorMs, row.headMs])
       assert.ok(ms !== undefined && ms >= 0 && Number.isFinite(ms));
     assert.equal(row.check, undefined, "tiny-gpt2's reference.json holds no decoder variants");
     assert.ok(row.fileBytes > 1e6);
     const markdown = renderDecoderMarkdown(results([row]));
     assert.match(markdown, /fp32, 32 tokens: inspect ÷ plain forward \d+\.\d\d×/);
+    assert.match(markdown, /fp32, 32 tokens: the floor of all heads of a layer .*: \d.* ms; the whole layer took \d+\.\d\d× that/);
     assert.doesNotMatch(markdown, /fp32.*not measured/);
   });
 
@@ -78,7 +79,10 @@ describe('the decoder scenario', () => {
     const markdown = renderDecoderMarkdown(results([row]));
     assert.match(markdown, /^- – q4: not measured: the core refused the model: .*MadeUpForTokenClassification/m);
     assert.match(markdown, /^- – q4, 16 tokens: inspect ÷ plain forward not measured \(target ≤ 1\.15\)$/m);
-    assert.match(markdown, /^- – q4, 32 tokens: the first view \(layer 0 fetched after the run\): not measured \(target ≤ 150 ms\)$/m);
+    assert.match(
+      markdown,
+      /^- – q4, 32 tokens: the first view \(layer 0's mean over heads fetched after the run\): not measured \(target ≤ 150 ms\)$/m,
+    );
     assert.equal(markdown.split('the core refused').length, 2, 'the reason is said once');
   });
 

@@ -53,13 +53,20 @@ export function decoderTargetLines(r: DecoderResults): string[] {
     }
     const at = row.viewTokens ?? Math.max(0, ...row.speed.map((s) => s.tokens));
     const views: [string, number | undefined][] = [
-      ['the first view (layer 0 fetched after the run)', row.firstViewMs],
+      ["the first view (layer 0's mean over heads fetched after the run)", row.firstViewMs],
+      ['one more layer as the views show it (its mean over heads)', row.meanMs],
       ['one more layer, all its heads', row.layerMs],
       ['one head of one more layer', row.headMs],
     ];
     for (const [what, ms] of views) {
       const figure = ms === undefined ? NOT_MEASURED : formatMs(ms);
       lines.push(`- ${verdict(ms, t.viewMs)} ${v}, ${at} tokens: ${what}: ${figure} (target ≤ ${t.viewMs} ms)`);
+    }
+    if (row.floorMs !== undefined && row.layerMs !== undefined) {
+      lines.push(
+        `- ${v}, ${at} tokens: the floor of all heads of a layer (their scores product and Softmax alone, in a bare ` +
+          `onnxruntime graph): ${formatMs(row.floorMs)}; the whole layer took ${formatRatio(row.layerMs / row.floorMs)} that`,
+      );
     }
   }
   if (typeof r.modelView === 'string') lines.push(`- – model view: not measured (${r.modelView})`);
@@ -127,9 +134,11 @@ export function renderDecoderMarkdown(r: DecoderResults): string {
       [
         'variant',
         'tokens',
-        'layer 0 (first view)',
+        'layer 0 mean (first view)',
         'overview (model view)',
-        'one more layer',
+        'one more layer: mean',
+        'all heads',
+        'floor of all heads',
         'one head',
         'plain session',
         'worker',
@@ -140,7 +149,9 @@ export function renderDecoderMarkdown(r: DecoderResults): string {
         String(row.viewTokens ?? row.memory?.tokens ?? '–'),
         orNot(row.firstViewMs, formatMs),
         orNot(row.overviewMs, formatMs),
+        orNot(row.meanMs, formatMs),
         orNot(row.layerMs, formatMs),
+        orNot(row.floorMs, formatMs),
         orNot(row.headMs, formatMs),
         orNot(row.memory?.plainBytes, formatBytes),
         orNot(row.memory?.workerBytes, formatBytes),

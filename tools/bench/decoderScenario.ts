@@ -16,6 +16,7 @@ import type { WorkerInspectResult } from '../../src/core/worker/workerRequests';
 import { median, pairedRatio } from './benchMath';
 import { parseResult, runChild } from './child';
 import { checkAgainstReference, PlainDecoder, readDecoderShape, type FileCheck } from './decoderModel';
+import { measureLayerFloor } from './floor';
 import type { BenchDevice } from './options';
 import { garbageCollector } from '../exposeGc';
 import { textOfLength } from './workload';
@@ -44,11 +45,17 @@ export interface DecoderRow {
   /** Why the inspect figures are missing: the core's refusal or the failure, one line. */
   notMeasured?: string;
   speed: DecoderSpeed[];
-  /** After a run at the longest length: layer 0 of every set (the first view's data), the overview, one layer. */
+  /**
+   * After a run at the longest length: the mean over heads of layer 0 of every set (the first view's data), the
+   * overview, and one more layer as the views ask for it by default (its mean over heads) and whole (every head).
+   */
   viewTokens?: number;
   firstViewMs?: number;
   overviewMs?: number;
+  meanMs?: number;
   layerMs?: number;
+  /** The same layer's floor: its heads' scores product and Softmax alone in a bare graph (floor.ts). */
+  floorMs?: number;
   /** One head of one more layer, as the matrix view with a head chosen and the head view ask for it. */
   headMs?: number;
   memory?: { tokens: number; plainBytes: number; workerBytes?: number; ratio?: number };
@@ -89,7 +96,7 @@ export interface DecoderSpeedResult {
   plainMs: number[];
   inspectMs: number[];
   notMeasured?: string;
-  views?: Pick<DecoderRow, 'viewTokens' | 'firstViewMs' | 'overviewMs' | 'layerMs' | 'headMs'>;
+  views?: Pick<DecoderRow, 'viewTokens' | 'firstViewMs' | 'overviewMs' | 'meanMs' | 'layerMs' | 'floorMs' | 'headMs'>;
 }
 
 export const DECODER_CHILD_FLAG = '--child-decoder';
@@ -195,7 +202,7 @@ export async function decoderSpeedChild(spec: DecoderSpeedSpec): Promise<Decoder
       };
       for (let i = 0; i < spec.warmRuns; i++) await inspect();
       result.inspectMs.push(await timed(inspect));
-      if (last && spec.views) result.views = await measureViews(engine, run!, shape);
+      if (last && spec.views) result.views = await measureViews(engine, run!, shape, spec.device);
       await engine.request('unload', {});
     };
     for (let r = 0; r < spec.rounds; r++) {
@@ -213,36 +220,48 @@ export async function decoderSpeedChild(spec: DecoderSpeedSpec): Promise<Decoder
 }
 
 /**
- * What the panel asks for once a run is shown: layer 0 of every set (the first paint: the side view's mean over
- * heads needs every head), then the model view's overview; and one more layer, as a click on the model view or the
- * layer selector asks for it (the median over three layers spread through the model, none of them fetched
- * before), whole and one head of it (the matrix view with a head chosen, the head view's default).
+ * What the panel asks for once a run is shown: the mean over heads of layer 0 of every set (the first paint: the side
+ * view's and the matrix's default), then the model view's overview; and one more layer, as a click on the model view
+ * or the layer selector asks for it (the median over three layers spread through the model, none of them fetched
+ * before): its mean over heads, every head of it (what only the JSON export and Compare's head changes ask for), and
+ * one head of the layer before (the matrix view with a head chosen, the head view's default).
  */
 async function measureViews(
   engine: InferenceEngine,
   result: WorkerInspectResult,
-  shape: { layers: number; heads: number },
+  shape: { layers: number; heads: number; headDim: number },
+  device: BenchDevice,
 ): Promise<DecoderSpeedResult['views']> {
   const sets = result.attention ?? [];
   const { layers } = shape;
   const firstViewMs = await timed(async () => {
-    for (const set of sets) await engine.request('layer', { run: result.run, set: set.set, layer: 0 });
+    for (const set of sets) await engine.request('layer', { run: result.run, set: set.set, layer: 0, heads: 'mean' });
   });
   const overviewMs = await timed(async () => {
     for (const set of sets) await engine.request('overview', { run: result.run, set: set.set });
   });
   const spread = [...new Set([Math.floor(layers / 4), Math.floor(layers / 2), layers - 1])].filter((l) => l > 0);
+  const meanTimes: number[] = [];
   const wholeTimes: number[] = [];
   const headTimes: number[] = [];
   const head = Math.floor(shape.heads / 2);
   for (const layer of spread.length > 0 ? spread : [0]) {
     const set = sets[0].set;
+    meanTimes.push(await timed(() => engine.request('layer', { run: result.run, set, layer, heads: 'mean' })));
     wholeTimes.push(await timed(() => engine.request('layer', { run: result.run, set, layer })));
     // The layer before: not fetched whole before (layer 0 stands in for a one-layer model).
     const other = Math.max(0, layer - 1);
     headTimes.push(await timed(() => engine.request('layer', { run: result.run, set, layer: other, heads: [head] })));
   }
-  return { viewTokens: result.tokens.length, firstViewMs, overviewMs, layerMs: median(wholeTimes), headMs: median(headTimes) };
+  return {
+    viewTokens: result.tokens.length,
+    firstViewMs,
+    overviewMs,
+    meanMs: median(meanTimes),
+    layerMs: median(wholeTimes),
+    floorMs: await measureLayerFloor(device, { heads: shape.heads, tokens: result.tokens.length, headDim: shape.headDim }, 3),
+    headMs: median(headTimes),
+  };
 }
 
 function fileBytes(onnxPath: string): number {

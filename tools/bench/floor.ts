@@ -1,6 +1,7 @@
 // Figure 7: the floor. The rate of a large fp32 matrix product on this machine with the same runtime and
 // options: a one-input ONNX graph X·W·W·… (W an initializer, so nothing can be constant-folded), timed.
-// A forward pass's operation count divided by this rate is the time it could take at best.
+// A forward pass's operation count divided by this rate is the time it could take at best. And a layer's floor: its
+// heads' scores product and Softmax alone, what any computation of its attention maps costs at least.
 import * as ort from 'onnxruntime-node';
 import { sessionOptions } from '../../src/core/engine/modelSession';
 import { MessageWriter } from '../../src/core/onnx/protobuf';
@@ -11,7 +12,9 @@ import type { BenchDevice } from './options';
 const MODEL = { irVersion: 1, graph: 7, opsetImport: 8 } as const;
 const OPSET = { domain: 1, version: 2 } as const;
 const GRAPH = { node: 1, name: 2, initializer: 5, input: 11, output: 12 } as const;
-const NODE = { input: 1, output: 2, name: 3, opType: 4 } as const;
+const NODE = { input: 1, output: 2, name: 3, opType: 4, attribute: 5 } as const;
+const ATTRIBUTE = { name: 1, i: 3, type: 20 } as const;
+const INT = 2;
 const TENSOR = { dims: 1, dataType: 2, name: 8, rawData: 9 } as const;
 const VALUE_INFO = { name: 1, type: 2 } as const;
 const FLOAT = 1;
@@ -90,4 +93,60 @@ export async function measureMatmulRate(device: BenchDevice, repeats: number): P
   await session.release();
   const ms = median(times);
   return { n, chain, ms, rate: (chain * matmulFlops(n, n, n)) / (ms / 1000) };
+}
+
+/**
+ * The least any computation of a layer's attention does: Q [1, heads, tokens, d] times Kᵀ [1, heads, d, tokens], then
+ * the Softmax over keys, as one bare graph (no scale, mask or look-through: a layer's cut model adds those).
+ */
+export function layerFloorModel(heads: number, tokens: number, headDim: number): Uint8Array {
+  const softmax = new MessageWriter()
+    .string(NODE.input, 'S')
+    .string(NODE.output, 'P')
+    .string(NODE.name, 'softmax')
+    .string(NODE.opType, 'Softmax')
+    .message(NODE.attribute, new MessageWriter().string(ATTRIBUTE.name, 'axis').varint(ATTRIBUTE.i, 3).varint(ATTRIBUTE.type, INT));
+  const product = new MessageWriter()
+    .string(NODE.input, 'Q')
+    .string(NODE.input, 'K')
+    .string(NODE.output, 'S')
+    .string(NODE.name, 'scores')
+    .string(NODE.opType, 'MatMul');
+  const graph = new MessageWriter().string(GRAPH.name, 'layer_floor').message(GRAPH.node, product).message(GRAPH.node, softmax);
+  graph.message(GRAPH.input, valueInfo('Q', [1, heads, tokens, headDim]));
+  graph.message(GRAPH.input, valueInfo('K', [1, heads, headDim, tokens]));
+  graph.message(GRAPH.output, valueInfo('P', [1, heads, tokens, tokens]));
+  return new MessageWriter()
+    .varint(MODEL.irVersion, 8)
+    .message(MODEL.graph, graph)
+    .message(MODEL.opsetImport, new MessageWriter().string(OPSET.domain, '').varint(OPSET.version, 14))
+    .finish();
+}
+
+/** Median milliseconds of the layer floor's run (layerFloorModel) with the models' session options, values in [-1, 1). */
+export async function measureLayerFloor(
+  device: BenchDevice,
+  shape: { heads: number; tokens: number; headDim: number },
+  repeats: number,
+): Promise<number> {
+  const { heads, tokens, headDim } = shape;
+  const session = await ort.InferenceSession.create(layerFloorModel(heads, tokens, headDim), sessionOptions(device));
+  const values = (n: number) => Float32Array.from({ length: n }, (_, i) => ((i * 7919) % 1000) / 500 - 1);
+  const feeds = {
+    Q: new ort.Tensor('float32', values(heads * tokens * headDim), [1, heads, tokens, headDim]),
+    K: new ort.Tensor('float32', values(heads * tokens * headDim), [1, heads, headDim, tokens]),
+  };
+  const times: number[] = [];
+  try {
+    for (let r = 0; r < repeats + 1; r++) {
+      const started = performance.now();
+      const out = await session.run(feeds);
+      if (r > 0) times.push(performance.now() - started);
+      const row = (out.P.data as Float32Array).subarray(0, tokens);
+      if (Math.abs(row.reduce((a, b) => a + b, 0) - 1) > 1e-4) throw new Error("the layer floor's Softmax rows do not sum to 1");
+    }
+  } finally {
+    await session.release();
+  }
+  return median(times);
 }
