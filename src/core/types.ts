@@ -146,6 +146,12 @@ export interface AttentionSource extends AttentionSetShape {
    * computed a group of heads at a time so that a long layer's heads are never held together.
    */
   meanOfHeads(layer: number): Promise<Float32Array>;
+  /**
+   * Whether asking for some heads of `layer` computes only those; false once its cut model proved to compute whole
+   * layers (a fused operator's inputs are not per head), where asking a head at a time would compute it again each
+   * time. Absent: the heads are at hand.
+   */
+  computesHeadsAlone?(layer: number): boolean;
   /** The query·key reading of one head at one query (analysis/queryKey.ts); absent where the set's graph has none. */
   queryKey?(layer: number, head: number, query: number): Promise<QueryKeyReading>;
 }

@@ -75,10 +75,15 @@ for (const [name, alone] of Object.entries(MODELS)) {
       }
     });
 
-    it('the overview a head at a time equals the overview of the whole maps', async () => {
+    it('the overview a head at a time equals the overview of the whole maps, with one run a layer where layers are computed whole', async () => {
       const whole = downsampleAttention(await allLayers(source), 8);
-      const perHead = await overviewOf(source, 8, 1);
+      const maps = runner.model.layerMaps!;
+      const compute = maps.compute.bind(maps);
+      let runs = 0;
+      maps.compute = (...args) => ((runs += 1), compute(...args));
+      const perHead = await overviewOf(source, 8, 1).finally(() => (maps.compute = compute));
       assert.deepEqual(perHead, whole);
+      assert.equal(runs, alone ? source.layers * source.heads : source.layers, 'runs of the cut models');
       assert.deepEqual(await overviewOf(source, 8), whole, 'one group per layer');
     });
   });

@@ -207,8 +207,9 @@ export function recomputedSource(shape: AttentionSetShape, maps: LayerMaps, kept
   };
   const every = Array.from({ length: shape.heads }, (_, h) => h);
   const alone = (layer: number) => () => maps.computesHeadsAlone(layer);
-  // Every head in one run is the whole layer, asked for as such (nothing to slice).
-  const computedHeads = (layer: number) => (heads: number[]) => computed(layer, heads.length === shape.heads ? undefined : heads);
+  // Every head in order is the whole layer, asked for as such (nothing to slice or pick).
+  const inOrder = (heads: number[]) => heads.length === shape.heads && heads.every((h, i) => h === i);
+  const computedHeads = (layer: number) => (heads: number[]) => computed(layer, inOrder(heads) ? undefined : heads);
   const source: AttentionSource = {
     ...shape,
     keptBytes: keptBytes(kept),
@@ -220,6 +221,7 @@ export function recomputedSource(shape: AttentionSetShape, maps: LayerMaps, kept
     meanOfHeads(layer) {
       return meanInHeadGroups(headGroups(every, queries, keys), queries * keys, alone(layer), computedHeads(layer));
     },
+    computesHeadsAlone: (layer) => maps.computesHeadsAlone(layer),
     async queryKey(layer, head, query): Promise<QueryKeyReading> {
       const { queries: q, keys: k } = maps.productInputs(layer, kept);
       const scores = asFloat32((await maps.compute(layer, kept, { count: shape.heads, heads: [head] }, 'scores')).data);
