@@ -75,7 +75,7 @@ for (const [name, alone] of Object.entries(MODELS)) {
       }
     });
 
-    it('the overview a head at a time equals the overview of the whole maps, with one run a layer where layers are computed whole', async () => {
+    it('the overview a head at a time equals that of the whole maps, in one run a layer where layers are computed whole', async () => {
       const whole = downsampleAttention(await allLayers(source), 8);
       const maps = runner.model.layerMaps!;
       const compute = maps.compute.bind(maps);
