@@ -1,5 +1,6 @@
-// The mean over a layer's heads, as the worker computes it for a view (a group of heads at a time) and as a view
-// computes it from a whole layer: the same float32 sums in head order, then one scaling, so both give the same floats.
+// The mean over a layer's heads, as the worker computes it for a view (a group of heads at a time, summed by the
+// layer's cut model where it can) and as a view computes it from a whole layer: float32 sums, then one scaling. The
+// two agree to float32 rounding (within 1e-6; a weight is shown to 4 decimals).
 
 /** Which heads a layer request asks for: some (in that order), or 'mean', their mean over every head. */
 export type LayerHeads = number[] | 'mean';

@@ -14,6 +14,7 @@ import { detectProviderEnvironment } from '../../src/core/engine/providerEnviron
 import type { AttentionSource } from '../../src/core/types';
 import { meanOfLayer } from '../../src/protocol';
 import { fixtureModel } from '../support/paths';
+import { maxAbsDiff } from '../support/reference';
 import { request } from './reliability/support';
 
 /** Fixture → whether its cut models compute heads alone (optimum's layout) or whole layers (fused). */
@@ -64,15 +65,22 @@ for (const [name, alone] of Object.entries(MODELS)) {
       assert.equal(runner.model.layerMaps!.computesHeadsAlone(0), alone, alone ? 'heads are computed alone' : 'whole layers, heads picked');
     });
 
-    it("the mean over heads is exactly the mean of the whole layer's heads, row sums 1", async () => {
+    it("the mean over heads is the mean of the whole layer's heads within 1e-6, summed by the cut model, row sums 1", async () => {
+      const maps = runner.model.layerMaps!;
+      const headSum = maps.headSum.bind(maps);
+      let sums = 0;
+      maps.headSum = (...args) => headSum(...args).then((sum) => ((sums += sum ? 1 : 0), sum));
       for (let l = 0; l < source.layers; l++) {
         const mean = await source.meanOfHeads(l);
-        assert.deepEqual(mean, meanOfLayer(await source.layer(l), source.heads), `layer ${l}`);
+        const expected = meanOfLayer(await source.layer(l), source.heads);
+        assert.ok(maxAbsDiff(mean, expected) <= 1e-6, `layer ${l}: ${maxAbsDiff(mean, expected)}`);
         for (const q of [0, source.queries - 1]) {
           const sum = mean.subarray(q * source.keys, (q + 1) * source.keys).reduce((a, b) => a + b, 0);
           assert.ok(Math.abs(sum - 1) < 1e-5, `layer ${l}, row ${q} sums to ${sum}`);
         }
       }
+      maps.headSum = headSum;
+      assert.equal(sums, source.layers, 'one sum a layer, by the cut model');
     });
 
     it('the overview a head at a time equals that of the whole maps, in one run a layer where layers are computed whole', async () => {
@@ -88,6 +96,24 @@ for (const [name, alone] of Object.entries(MODELS)) {
     });
   });
 }
+
+describe('the mean over heads of a float16 export', () => {
+  it("is summed from the heads' maps where the cut model's probabilities are float16: the mean of the whole layer", async () => {
+    const folder = fixtureModel('tiny-llama-variants');
+    const runner = await ModelRunner.load(
+      { ...request('tiny-llama-variants', folder), onnxFile: 'onnx/model_fp16.onnx' },
+      detectProviderEnvironment(),
+    );
+    try {
+      const [source] = (await runner.inspect(firstText('tiny-llama'), { attention: true, topK: 5 })).attention!;
+      for (let l = 0; l < source.layers; l++) {
+        assert.deepEqual(await source.meanOfHeads(l), meanOfLayer(await source.layer(l), source.heads), `layer ${l}`);
+      }
+    } finally {
+      await runner.dispose();
+    }
+  });
+});
 
 describe('a long layer in groups of heads', () => {
   const perHead = 3;

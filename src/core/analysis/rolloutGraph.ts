@@ -5,7 +5,7 @@
 // cost one call, not twelve (BENCHMARKS.md).
 import * as ort from 'onnxruntime-node';
 import { valueInfo } from '../onnx/attentionRecompute';
-import { PatchGraph } from '../onnx/graphPatch';
+import { PatchGraph } from '../onnx/patchGraph';
 import { GRAPH_FIELDS, MODEL_FIELDS } from '../onnx/graphScan';
 import { MessageWriter } from '../onnx/protobuf';
 

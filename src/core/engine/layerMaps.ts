@@ -6,7 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import { addHeads, meanOfLayer, toMean } from '../../protocol/headMean';
 import { readQueryKey, scoresRecipe, scoresSite, type QueryKeyReading } from '../analysis/queryKey';
-import { keptTensors, recomputeModel, type KeptType, type LayerRecipe } from '../onnx/attentionRecompute';
+import { HEAD_SUM, keptTensors, recomputeModel, type KeptType, type LayerRecipe } from '../onnx/attentionRecompute';
 import { recipeSignature } from '../onnx/recipeSignature';
 import type { GraphSummary } from '../onnx/graphScan';
 import { LensError, type AttentionMaps, type AttentionSetShape, type AttentionSource } from '../types';
@@ -32,6 +32,10 @@ export class LayerMaps {
   private readonly sessions = new Map<number, Promise<ort.InferenceSession>>();
   /** The same for the cut models that stop before the Softmax (the query·key view's scores). */
   private readonly scoreSessions = new Map<number, Promise<ort.InferenceSession>>();
+  /** The same for the cut models that sum the probabilities over heads (the mean over heads). */
+  private readonly sumSessions = new Map<number, Promise<ort.InferenceSession>>();
+  /** Owners whose head-sum model failed (an opset before 13, probabilities in float16): their means are summed here. */
+  private readonly noHeadSum = new Set<number>();
   /** For each layer, the first layer with the same cut model: the one whose session and tensor names it uses. */
   private readonly shared: number[];
   private readonly arena: boolean;
@@ -68,23 +72,23 @@ export class LayerMaps {
     return [...new Set(this.recipes.flatMap((r) => r.fed))];
   }
 
-  /** The recipe of `owner`'s cut model: to the probabilities, or to the scores before the Softmax. */
-  private recipeOf(owner: number, output: MapsOutput): LayerRecipe {
+  /** The recipe of `owner`'s cut model: to the probabilities (or their sum over heads), or to the scores before the Softmax. */
+  private recipeOf(owner: number, output: MapsOutput | 'headSum'): LayerRecipe {
     const recipe = this.recipes[owner];
-    if (output === 'probabilities') return recipe;
+    if (output !== 'scores') return recipe;
     const site = scoresSite(recipe);
     if ('reason' in site) throw new LensError(`the query·key view cannot read this model: ${site.reason}`, 'model-unsupported');
     return scoresRecipe(recipe, site);
   }
 
   /** The session of `owner`'s cut model; `feeds` (by its names) give the kept tensors' types. */
-  private session(owner: number, feeds: KeptTensors, output: MapsOutput): Promise<ort.InferenceSession> {
-    const sessions = output === 'probabilities' ? this.sessions : this.scoreSessions;
+  private session(owner: number, feeds: KeptTensors, output: MapsOutput | 'headSum'): Promise<ort.InferenceSession> {
+    const sessions = { probabilities: this.sessions, scores: this.scoreSessions, headSum: this.sumSessions }[output];
     let session = sessions.get(owner);
     if (!session) {
       const recipe = this.recipeOf(owner, output);
       const types = new Map<string, KeptType>(recipe.kept.map((name) => [name, { type: feeds[name].type, rank: feeds[name].dims.length }]));
-      session = this.create(recomputeModel(this.buf, this.graph, recipe, types), this.arena);
+      session = this.create(recomputeModel(this.buf, this.graph, recipe, types, output === 'headSum'), this.arena);
       // A session that failed to start is not kept: the next request tries again and says why.
       session.catch(() => sessions.delete(owner));
       sessions.set(owner, session);
@@ -102,13 +106,8 @@ export class LayerMaps {
     heads?: { count: number; heads: readonly number[] },
     output: MapsOutput = 'probabilities',
   ): Promise<ort.Tensor> {
-    const recipe = this.recipes[layer];
     const ownerLayer = this.shared[layer];
-    const owner = this.recipes[ownerLayer];
-    // The shared model's input names, each fed this layer's tensor in the same role.
-    const feeds: KeptTensors = {};
-    recipe.kept.forEach((name, i) => (feeds[owner.kept[i]] = kept[name]));
-    recipe.fed.forEach((name, i) => (feeds[owner.fed[i]] = kept[name]));
+    const feeds = this.feedsOf(layer, kept);
     const session = await this.session(ownerLayer, feeds, output);
     const outputName = this.recipeOf(ownerLayer, output).output;
     const run = async (inputs: KeptTensors) => (await session.run(inputs, [outputName]))[outputName];
@@ -135,6 +134,43 @@ export class LayerMaps {
     }
   }
 
+  /** The shared cut model's input names (see `shared`), each fed `layer`'s tensor in the same role. */
+  private feedsOf(layer: number, kept: KeptTensors): KeptTensors {
+    const recipe = this.recipes[layer];
+    const owner = this.recipes[this.shared[layer]];
+    const feeds: KeptTensors = {};
+    recipe.kept.forEach((name, i) => (feeds[owner.kept[i]] = kept[name]));
+    recipe.fed.forEach((name, i) => (feeds[owner.fed[i]] = kept[name]));
+    return feeds;
+  }
+
+  /**
+   * The sum over `heads` (of the layer's `count`; every head when absent) of layer `layer`'s probabilities, [queries,
+   * keys] as float32, summed by its cut model with one more node (onnxruntime's vectorised ReduceSum, where a loop
+   * here took 5 ns a weight); undefined where that model cannot give it (noHeadSum), or cannot take those heads alone.
+   */
+  async headSum(layer: number, kept: KeptTensors, heads?: { count: number; heads: readonly number[] }): Promise<Float32Array | undefined> {
+    const owner = this.shared[layer];
+    if (this.noHeadSum.has(owner) || (heads && this.wholeOnly.has(owner))) return undefined;
+    const feeds = this.feedsOf(layer, kept);
+    const inputs = heads ? slicedFeeds(feeds, heads.count, heads.heads) : feeds;
+    if (!inputs) {
+      this.wholeOnly.add(owner);
+      return undefined;
+    }
+    try {
+      const session = await this.session(owner, feeds, 'headSum');
+      const sum = (await session.run(inputs, [HEAD_SUM]))[HEAD_SUM];
+      if (sum.type === 'float32' && sum.dims.length === 3 && sum.dims[0] === 1) return sum.data as Float32Array;
+      this.noHeadSum.add(owner);
+    } catch {
+      // As in compute(): a chain that fixes the head count refuses slices; a whole layer's failure is the sum's own.
+      if (heads) this.wholeOnly.add(owner);
+      else this.noHeadSum.add(owner);
+    }
+    return undefined;
+  }
+
   /** Whether requests for some heads of `layer` compute only those (true until its cut model refuses their slices). */
   computesHeadsAlone(layer: number): boolean {
     return !this.wholeOnly.has(this.shared[layer]);
@@ -148,9 +184,10 @@ export class LayerMaps {
   }
 
   async dispose(): Promise<void> {
-    const sessions = [...this.sessions.values(), ...this.scoreSessions.values()];
+    const sessions = [...this.sessions.values(), ...this.scoreSessions.values(), ...this.sumSessions.values()];
     this.sessions.clear();
     this.scoreSessions.clear();
+    this.sumSessions.clear();
     await Promise.all(sessions.map((s) => s.then((session) => session.release()).catch(() => undefined)));
   }
 }
@@ -218,8 +255,22 @@ export function recomputedSource(shape: AttentionSetShape, maps: LayerMaps, kept
       if (groups.length === 1 || !maps.computesHeadsAlone(layer)) return computed(layer, heads);
       return inHeadGroups(groups, queries * keys, alone(layer), computedHeads(layer));
     },
-    meanOfHeads(layer) {
-      return meanInHeadGroups(headGroups(every, queries, keys), queries * keys, alone(layer), computedHeads(layer));
+    async meanOfHeads(layer) {
+      const groups = headGroups(every, queries, keys);
+      const summed = async (heads: number[]) => {
+        const sum = await maps.headSum(layer, kept, inOrder(heads) ? undefined : { count: shape.heads, heads });
+        if (!sum) throw NO_SUM;
+        return sum;
+      };
+      // Summed by the cut models where they can; else (or once one cannot) from the heads' maps (each checked), summed here.
+      try {
+        const mean = await meanInHeadGroups(groups, queries * keys, alone(layer), summed);
+        if (maps.recipes[layer].rowsSumToOne) checkRowSums(mean, { heads: 1, queries, keys }, layer, ROW_SUM_TOLERANCE.float32);
+        return mean;
+      } catch (error) {
+        if (error !== NO_SUM) throw error;
+      }
+      return meanInHeadGroups(groups, queries * keys, alone(layer), computedHeads(layer));
     },
     computesHeadsAlone: (layer) => maps.computesHeadsAlone(layer),
     async queryKey(layer, head, query): Promise<QueryKeyReading> {
@@ -241,11 +292,11 @@ async function forHeadGroups(
   groups: number[][],
   alone: () => boolean,
   compute: (heads: number[]) => Promise<Float32Array>,
-  accept: (maps: Float32Array, heads: number[]) => void,
+  accept: (maps: Float32Array) => void,
 ): Promise<void> {
   for (let g = 0; g < groups.length; g++) {
     const heads = alone() ? groups[g] : groups.slice(g).flat();
-    accept(await compute(heads), heads);
+    accept(await compute(heads));
     if (heads.length > groups[g].length) break;
   }
 }
@@ -266,9 +317,13 @@ export async function inHeadGroups(
   return out;
 }
 
+/** Why the mean over heads is summed from the heads' maps: a cut model could not sum some heads itself. */
+const NO_SUM = new Error('no head sum');
+
 /**
- * The mean over every head of `groups` of maps of `perHead` floats, computed a group at a time: each group's maps are
- * added as they come, so no more than a group's are held (a 14-head layer at 2,048 tokens: 17 MB, not 235 MB).
+ * The mean over every head of `groups` of maps of `perHead` floats, computed a group at a time: each group's maps (or
+ * their sum, one map) are added as they come, so no more than a group's are held (a 14-head layer at 2,048 tokens:
+ * 17 MB, not 235 MB).
  */
 export async function meanInHeadGroups(
   groups: number[][],
@@ -277,7 +332,7 @@ export async function meanInHeadGroups(
   compute: (heads: number[]) => Promise<Float32Array>,
 ): Promise<Float32Array> {
   const sum = new Float32Array(perHead);
-  await forHeadGroups(groups, alone, compute, (maps, heads) => addHeads(sum, maps, heads.length));
+  await forHeadGroups(groups, alone, compute, (maps) => addHeads(sum, maps, maps.length / perHead));
   return toMean(sum, groups.flat().length);
 }
 

@@ -8,6 +8,7 @@
 import type { AttentionLocation, AttentionSite } from './attentionNodes';
 import { consumersOf } from './attentionNodes';
 import { GRAPH_FIELDS, MODEL_FIELDS, NODE_FIELDS, type GraphNode, type GraphSummary } from './graphScan';
+import { PatchGraph } from './patchGraph';
 import { fields, MessageWriter, readString } from './protobuf';
 
 /** How one layer's maps are recomputed, and what a run keeps for it. */
@@ -257,12 +258,22 @@ function attributeName(buf: Uint8Array, start: number, end: number): string {
   return '';
 }
 
+/** The output of a cut model with `sumHeads`: the probabilities summed over their heads (axis 1), [batch, queries, keys]. */
+export const HEAD_SUM = 'attention_lens/head_sum';
+
 /**
  * The model that computes one layer's probabilities: the recipe's nodes, initializers and graph inputs copied from
  * the scanned bytes (`buf`, the skeleton the summary was scanned from), and the kept tensors as inputs of the types
- * the run gave them. Its weights, if any, are read from the model's folder as the model's own are.
+ * the run gave them. Its weights, if any, are read from the model's folder as the model's own are. With `sumHeads`,
+ * one more node sums them over heads (HEAD_SUM; ReduceSum takes its axes as an input from opset 13).
  */
-export function recomputeModel(buf: Uint8Array, graph: GraphSummary, recipe: LayerRecipe, keptTypes: Map<string, KeptType>): Uint8Array {
+export function recomputeModel(
+  buf: Uint8Array,
+  graph: GraphSummary,
+  recipe: LayerRecipe,
+  keptTypes: Map<string, KeptType>,
+  sumHeads = false,
+): Uint8Array {
   const body = new MessageWriter();
   for (const node of recipe.nodes) {
     if (node.opType === 'GroupQueryAttention' && recipe.output === FUSED_PROBABILITIES) {
@@ -283,7 +294,12 @@ export function recomputeModel(buf: Uint8Array, graph: GraphSummary, recipe: Lay
     if (!type) throw new Error(`the run kept no tensor named ${name}`);
     body.message(GRAPH_FIELDS.input, valueInfo(name, type));
   }
-  body.message(GRAPH_FIELDS.output, new MessageWriter().string(1, recipe.output));
+  if (sumHeads) {
+    const patch = new PatchGraph();
+    patch.node('ReduceSum', [recipe.output, patch.constant('heads_axis', [1n])], [HEAD_SUM], 'HeadSum', { keepdims: 0 });
+    body.encoded(patch.message.finish());
+  }
+  body.message(GRAPH_FIELDS.output, new MessageWriter().string(1, sumHeads ? HEAD_SUM : recipe.output));
   const model = new MessageWriter();
   for (const f of graph.modelFields) model.encoded(buf.subarray(f.keyStart, f.end));
   return model.message(MODEL_FIELDS.graph, body).finish();

@@ -7,7 +7,7 @@
 // Fused attention operators compute the context inside themselves and cannot take a gate.
 import type { AttentionLocation } from './attentionNodes';
 import { consumersOf } from './attentionNodes';
-import type { PatchGraph } from './graphPatch';
+import type { PatchGraph } from './patchGraph';
 import { GRAPH_FIELDS, TENSOR_FIELDS, type GraphNode, type GraphSummary } from './graphScan';
 import { fields, MessageWriter } from './protobuf';
 

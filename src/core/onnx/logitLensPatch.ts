@@ -12,7 +12,8 @@
 // weight is copied. The copy runs once over the layers stacked on the batch axis: [layers, positions, hidden].
 import type { AttentionLocation } from './attentionNodes';
 import { indexGraph, type GraphIndex } from './attentionRecompute';
-import { addTopKAndLogSumExp, NEXT_IDS, PatchGraph } from './graphPatch';
+import { addTopKAndLogSumExp, NEXT_IDS } from './graphPatch';
+import { PatchGraph } from './patchGraph';
 import { NODE_FIELDS, type GraphNode, type GraphSummary } from './graphScan';
 import { fields, MessageWriter, readString } from './protobuf';
 
