@@ -127,7 +127,7 @@ export class RunData {
       this.layers.set(key, cached);
       return cached;
     }
-    const asked = mean ? 'mean' : some;
+    const asked: LayerHeads | undefined = mean ? 'mean' : some;
     const key = layerKey(set, index, asked);
     // A layer the host could not send is not asked again for other heads either (its reason is shown instead).
     if (!this.requestedLayers.has(key) && !this.failedLayers.has(layerKey(set, index))) {
